@@ -1,0 +1,177 @@
+package candor
+
+import "time"
+
+// Category is a kind of fact Candor may record. The list is closed: there is
+// deliberately no category for political opinion or "loyalty", religion or
+// belief, ethnic origin, trade-union membership, health, biometrics, sex life,
+// location traces, social graph, communications or internet activity, or
+// attendance of events. Adding one is a code change, reviewed like one.
+type Category uint8
+
+const (
+	CategoryIdentity Category = iota + 1
+	CategoryTax
+	CategoryCredit
+	CategoryUtilityAndRent
+	CategoryCourtJudgment
+	CategoryCourtOrder
+	CategoryLicencePermit
+	CategoryCorporateFiling
+	CategoryRegulatoryInspection
+	CategoryLabourCompliance
+	numCategories
+)
+
+// Purpose is what a score or decision is for. Scorecards declare one purpose
+// and may use only categories that serve it.
+type Purpose uint8
+
+const (
+	PurposeCredit Purpose = iota + 1
+	PurposeRental
+	PurposeTaxCompliance
+	PurposeBusinessCompliance
+	PurposeLicensing
+	PurposeCourtEnforcement
+	numPurposes
+)
+
+var purposeNames = [...]string{
+	PurposeCredit:             "credit",
+	PurposeRental:             "rental",
+	PurposeTaxCompliance:      "tax_compliance",
+	PurposeBusinessCompliance: "business_compliance",
+	PurposeLicensing:          "licensing",
+	PurposeCourtEnforcement:   "court_enforcement",
+}
+
+func (p Purpose) String() string {
+	if p == 0 || p >= numPurposes {
+		return "unknown"
+	}
+	return purposeNames[p]
+}
+
+// ParsePurpose returns the purpose named s.
+func ParsePurpose(s string) (Purpose, bool) {
+	for p := Purpose(1); p < numPurposes; p++ {
+		if purposeNames[p] == s {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+// Purposes returns every purpose in declaration order.
+func Purposes() []Purpose {
+	ps := make([]Purpose, 0, numPurposes-1)
+	for p := Purpose(1); p < numPurposes; p++ {
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// CategoryPolicy is the one place that says what a category is for, which
+// purposes it may serve and how long its facts may be kept.
+type CategoryPolicy struct {
+	Name         string
+	Statement    string // what facts of this category are and why they may be recorded
+	Serves       []Purpose
+	MaxRetention time.Duration
+	// CourtOnly categories may be posted only by sources of kind court.
+	CourtOnly bool
+	// LegalObligation categories are kept under a legal duty and survive an
+	// erasure request for their retention period.
+	LegalObligation bool
+}
+
+const year = 365 * 24 * time.Hour
+
+// categoryPolicies is the purpose-binding table. One row per category; the
+// Statement says why the row reads as it does.
+var categoryPolicies = [numCategories]CategoryPolicy{
+	CategoryIdentity: {Name: "identity",
+		Statement:    "birth year and coarse residence region, to tell subjects apart; serves no scoring purpose",
+		Serves:       nil,
+		MaxRetention: 100 * year},
+	CategoryTax: {Name: "tax",
+		Statement:       "filing and payment of taxes: evidence of tax compliance and, for firms, of business conduct",
+		Serves:          []Purpose{PurposeTaxCompliance, PurposeBusinessCompliance},
+		MaxRetention:    7 * year,
+		LegalObligation: true},
+	CategoryCredit: {Name: "credit",
+		Statement:    "loans and their repayment: the core of credit risk, and of whether rent will be paid",
+		Serves:       []Purpose{PurposeCredit, PurposeRental},
+		MaxRetention: 6 * year},
+	CategoryUtilityAndRent: {Name: "utility_and_rent",
+		Statement:    "regular bills and rent: a payment history for rental, and for credit files that are thin",
+		Serves:       []Purpose{PurposeRental, PurposeCredit},
+		MaxRetention: 3 * year},
+	CategoryCourtJudgment: {Name: "court_judgment",
+		Statement:    "money judgments: debts a court found owed, relevant wherever money is lent or owed",
+		Serves:       []Purpose{PurposeCredit, PurposeRental, PurposeBusinessCompliance},
+		MaxRetention: 6 * year},
+	CategoryCourtOrder: {Name: "court_order",
+		Statement:       "restrictions a court ordered, with reference, expiry and appeal route; only for enforcing them",
+		Serves:          []Purpose{PurposeCourtEnforcement},
+		MaxRetention:    10 * year,
+		CourtOnly:       true,
+		LegalObligation: true},
+	CategoryLicencePermit: {Name: "licence_permit",
+		Statement:    "permits and licences granted, expired or revoked: only for licensing decisions",
+		Serves:       []Purpose{PurposeLicensing},
+		MaxRetention: 10 * year},
+	CategoryCorporateFiling: {Name: "corporate_filing",
+		Statement:       "registration, accounts and dissolution of organisations: public business conduct",
+		Serves:          []Purpose{PurposeBusinessCompliance, PurposeLicensing},
+		MaxRetention:    10 * year,
+		LegalObligation: true},
+	CategoryRegulatoryInspection: {Name: "regulatory_inspection",
+		Statement:    "inspection outcomes of organisations: business compliance and licensing",
+		Serves:       []Purpose{PurposeBusinessCompliance, PurposeLicensing},
+		MaxRetention: 5 * year},
+	CategoryLabourCompliance: {Name: "labour_compliance",
+		Statement:    "wage arrears and labour-law findings against employers: business compliance and licensing",
+		Serves:       []Purpose{PurposeBusinessCompliance, PurposeLicensing},
+		MaxRetention: 5 * year},
+}
+
+// Policy returns the category's row of the purpose-binding table.
+func (c Category) Policy() CategoryPolicy {
+	if c == 0 || c >= numCategories {
+		return CategoryPolicy{Name: "unknown"}
+	}
+	return categoryPolicies[c]
+}
+
+func (c Category) String() string { return c.Policy().Name }
+
+// Serves reports whether facts of category c may be used for purpose p.
+func (c Category) Serves(p Purpose) bool {
+	for _, q := range c.Policy().Serves {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseCategory returns the category named s.
+func ParseCategory(s string) (Category, bool) {
+	for c := Category(1); c < numCategories; c++ {
+		if categoryPolicies[c].Name == s {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// Categories returns every category in declaration order.
+func Categories() []Category {
+	cs := make([]Category, 0, numCategories-1)
+	for c := Category(1); c < numCategories; c++ {
+		cs = append(cs, c)
+	}
+	return cs
+}

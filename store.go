@@ -1,0 +1,125 @@
+package candor
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// BlindIndex is the keyed hash (HMAC-SHA-256) of a normalised external
+// identifier. The store maps blind indexes to subjects without ever seeing
+// the identifier.
+type BlindIndex [32]byte
+
+// DedupeKey is the keyed hash of (source, source event ID): the idempotency
+// key of an event, again without storing the source's ID in the clear.
+type DedupeKey [16]byte
+
+// Digest is the keyed hash of an event's content, used to tell a repeated
+// event (a duplicate, accepted as a no-op) from a conflicting one.
+type Digest [32]byte
+
+// SubjectRecord is a subject as the store holds it. Only the kind and the
+// creation time are in the clear; the identifiers are sealed with the
+// subject's data key, and the data key is wrapped by the master key.
+type SubjectRecord struct {
+	ID         SubjectID
+	Kind       SubjectKind
+	CreatedAt  time.Time
+	WrappedKey []byte
+	Sealed     []byte
+}
+
+// IndexEntry maps a blind index to its subject.
+type IndexEntry struct {
+	Index   BlindIndex
+	Subject SubjectID
+}
+
+// EventRecord is an event as the store holds it: placement in the clear, the
+// content sealed with the subject's data key.
+type EventRecord struct {
+	Subject    SubjectID
+	OccurredAt time.Time
+	ID         EventID // assigned by Store.Commit
+	State      EventState
+	Dedupe     DedupeKey
+	Digest     Digest
+	Sealed     []byte
+}
+
+// DedupeEntry is what the store remembers of an event's idempotency key.
+type DedupeEntry struct {
+	Digest  Digest
+	Subject SubjectID
+	Event   EventID
+}
+
+// WriteBatch is everything one commit adds. It is applied whole or not at all.
+type WriteBatch struct {
+	Subjects []SubjectRecord
+	Indexes  []IndexEntry
+	Events   []*EventRecord
+}
+
+// EventFilter narrows a subject's events.
+type EventFilter struct {
+	Since time.Time // only events that occurred at or after Since (zero: all)
+}
+
+// EventStore holds subjects and their events.
+type EventStore interface {
+	// Commit applies b atomically and durably (synced to stable storage)
+	// before it returns. It assigns each event its ID, in order, writing it
+	// into b.Events, and returns the commit's sequence number, which grows
+	// with every commit. The batch must not contain an index, dedupe key or
+	// subject that is already stored; callers resolve those first.
+	Commit(ctx context.Context, b *WriteBatch) (commit uint64, err error)
+	// SubjectByIndex returns the subject a blind index maps to, or ENOTFOUND.
+	SubjectByIndex(ctx context.Context, bi BlindIndex) (SubjectID, error)
+	// Subject returns a subject record, or ENOTFOUND.
+	Subject(ctx context.Context, id SubjectID) (*SubjectRecord, error)
+	// Dedupe returns what is stored under an idempotency key, or ENOTFOUND.
+	Dedupe(ctx context.Context, k DedupeKey) (DedupeEntry, error)
+	// Events yields a subject's events in order of occurrence (ties in ID
+	// order), reading them with one scan. Records yielded are only valid
+	// until the next iteration.
+	Events(ctx context.Context, id SubjectID, f EventFilter) iter.Seq2[*EventRecord, error]
+}
+
+// Registry holds sources and API keys. It is written rarely and read on
+// every request.
+type Registry interface {
+	// PutSource creates or replaces a source.
+	PutSource(ctx context.Context, s *Source) error
+	// Source returns a source, or ENOTFOUND.
+	Source(ctx context.Context, id string) (*Source, error)
+	// Sources returns every source, ordered by ID.
+	Sources(ctx context.Context) ([]*Source, error)
+	// PutKey creates or replaces an API key.
+	PutKey(ctx context.Context, k *APIKey) error
+	// Key returns an API key by its ID, or ENOTFOUND.
+	Key(ctx context.Context, id string) (*APIKey, error)
+	// Keys returns every API key, ordered by ID.
+	Keys(ctx context.Context) ([]*APIKey, error)
+}
+
+// Meta holds small named values an installation keeps beside its data, such
+// as a marker that the demo population was loaded.
+type Meta interface {
+	// GetMeta returns the value under name, or ENOTFOUND.
+	GetMeta(ctx context.Context, name string) ([]byte, error)
+	// PutMeta durably stores value under name.
+	PutMeta(ctx context.Context, name string, value []byte) error
+}
+
+// Store is everything Candor keeps. Implementations pass storetest.
+type Store interface {
+	EventStore
+	Registry
+	Meta
+	// Size returns the store's approximate size on disk in bytes.
+	Size() int64
+	// Close flushes and releases the store.
+	Close() error
+}
