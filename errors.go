@@ -11,7 +11,8 @@ import (
 
 // Error codes. Each maps to exactly one HTTP status in the API adapter.
 const (
-	EINVALID      = "invalid"                // the request is malformed or fails validation
+	EMALFORMED    = "malformed"              // the body cannot be read: bad syntax, encoding or framing
+	EINVALID      = "invalid"                // the request is well-formed but fails validation
 	EUNAUTHORIZED = "unauthorized"           // no or unknown credentials
 	EFORBIDDEN    = "forbidden"              // the caller may not do this
 	ENOTFOUND     = "not_found"              // the thing does not exist (or the caller may not know it does)

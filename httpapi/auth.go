@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/candor-project/candor"
+)
+
+// Principal is who an API key authenticates.
+type Principal struct {
+	Key    *candor.APIKey
+	Source *candor.Source // set for RoleSource
+}
+
+// authenticate resolves the request's bearer token. Errors: EUNAUTHORIZED for
+// a missing, malformed, unknown or revoked key.
+func (s *Server) authenticate(ctx context.Context, r *http.Request) (*Principal, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		return nil, candor.Errorf(candor.EUNAUTHORIZED, "send an API key as 'Authorization: Bearer <key>'")
+	}
+	id, ok := candor.TokenKeyID(strings.TrimSpace(token))
+	if !ok {
+		return nil, candor.Errorf(candor.EUNAUTHORIZED, "unknown or revoked API key")
+	}
+	key, err := s.store.Key(ctx, id)
+	if candor.ErrorCode(err) == candor.ENOTFOUND || err == nil && (!key.Matches(strings.TrimSpace(token)) || key.Revoked()) {
+		return nil, candor.Errorf(candor.EUNAUTHORIZED, "unknown or revoked API key")
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := &Principal{Key: key}
+	if key.Role == candor.RoleSource {
+		if p.Source, err = s.store.Source(ctx, key.Principal); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// require wraps a handler that needs a principal in role.
+func (s *Server) require(role candor.Role, h func(http.ResponseWriter, *http.Request, *Principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r.Context(), r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if p.Key.Role != role {
+			s.writeError(w, r, candor.Errorf(candor.EFORBIDDEN, "this needs the %s role; the key has the %s role", role, p.Key.Role))
+			return
+		}
+		h(w, r, p)
+	}
+}

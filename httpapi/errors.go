@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/candor-project/candor"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	candor.EMALFORMED:    http.StatusBadRequest,
+	candor.EINVALID:      http.StatusUnprocessableEntity,
+	candor.EUNAUTHORIZED: http.StatusUnauthorized,
+	candor.EFORBIDDEN:    http.StatusForbidden,
+	candor.ENOTFOUND:     http.StatusNotFound,
+	candor.ECONFLICT:     http.StatusConflict,
+	candor.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	candor.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	candor.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	candor.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for err's code.
+func ErrorStatus(err error) int {
+	if s, ok := statusOf[candor.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the one error shape of the API.
+type errorBody struct {
+	Code    string           `json:"code"`
+	Message string           `json:"message"`
+	Details []candor.Problem `json:"details,omitempty"`
+}
+
+// writeError answers with err in the API's error shape. Errors that are not
+// *candor.Error are logged and answered with a generic message.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := candor.ErrorCode(err)
+	if code == candor.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	if code == candor.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="candor"`)
+	}
+	writeJSON(w, ErrorStatus(err), errorBody{Code: code, Message: candor.ErrorMessage(err), Details: candor.ErrorDetails(err)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}

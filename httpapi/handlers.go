@@ -1,0 +1,271 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/vault"
+)
+
+// postEvents is POST /v1/events: a source posts a batch, stored whole or not
+// at all.
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *Principal) {
+	format, err := ingest.FormatForContentType(r.Header.Get("Content-Type"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	bp, err := s.readBody(w, r, ingest.MaxBodyBytes)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	inputs, problems, err := ingest.Decode(*bp, format, ingest.MaxEvents)
+	s.bufs.Put(bp) // inputs hold copies of every string they need
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.ingest.Ingest(r.Context(), p.Source, inputs, problems)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+type identifierJSON struct {
+	Scheme string `json:"scheme"`
+	Value  string `json:"value"`
+}
+
+type subjectJSON struct {
+	ID          string           `json:"id"`
+	Kind        string           `json:"kind"`
+	CreatedAt   time.Time        `json:"created_at"`
+	Identifiers []identifierJSON `json:"identifiers,omitempty"`
+}
+
+// openSubject reads and decrypts a subject, returning its data key too.
+func (s *Server) openSubject(r *http.Request) (*candor.Subject, *vault.SubjectKey, error) {
+	id, err := candor.ParseSubjectID(r.PathValue("id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := s.store.Subject(r.Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := s.vault.OpenSubjectKey(id, rec.WrappedKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := key.OpenSubject(rec)
+	return sub, key, err
+}
+
+// getSubject is GET /v1/subjects/{id}.
+func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	sub, _, err := s.openSubject(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := subjectJSON{ID: sub.ID.String(), Kind: sub.Kind.String(), CreatedAt: sub.CreatedAt}
+	for _, id := range sub.Identifiers {
+		out.Identifiers = append(out.Identifiers, identifierJSON{Scheme: id.Scheme.String(), Value: id.Value})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type eventJSON struct {
+	ID            candor.EventID `json:"id"`
+	Source        string         `json:"source"`
+	SourceEventID string         `json:"source_event_id"`
+	Type          string         `json:"type"`
+	Category      string         `json:"category,omitempty"`
+	OccurredAt    time.Time      `json:"occurred_at"`
+	RecordedAt    time.Time      `json:"recorded_at"`
+	State         string         `json:"state"`
+	ExpiresAt     *time.Time     `json:"expires_at,omitempty"`
+	Fields        map[string]any `json:"fields"`
+}
+
+// maxEventsPerRead bounds one events response.
+const maxEventsPerRead = 10_000
+
+// getEvents is GET /v1/subjects/{id}/events?type=&since=&limit=: one
+// subject's facts in time order, with their state at the read instant.
+func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	q := r.URL.Query()
+	var f candor.EventFilter
+	if v := q.Get("since"); v != "" {
+		t, err := parseInstant(v)
+		if err != nil {
+			s.writeError(w, r, candor.Errorf(candor.EINVALID, "since: want a date (2026-03-14) or an RFC 3339 timestamp"))
+			return
+		}
+		f.Since = t
+	}
+	typ := q.Get("type")
+	if typ != "" && s.cat.Type(typ) == nil {
+		s.writeError(w, r, candor.Errorf(candor.EINVALID, "type: unknown event type %q", typ))
+		return
+	}
+	limit := 1000
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxEventsPerRead {
+			s.writeError(w, r, candor.Errorf(candor.EINVALID, "limit: want a number from 1 to %d", maxEventsPerRead))
+			return
+		}
+		limit = n
+	}
+	sub, key, err := s.openSubject(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.now()
+	events := []eventJSON{}
+	truncated := false
+	for rec, err := range s.store.Events(r.Context(), sub.ID, f) {
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ev, err := key.OpenEvent(rec)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if typ != "" && ev.Type != typ {
+			continue
+		}
+		if len(events) == limit {
+			truncated = true
+			break
+		}
+		events = append(events, s.eventJSON(ev, now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"subject": sub.ID.String(), "events": events, "truncated": truncated})
+}
+
+func (s *Server) eventJSON(ev *candor.Event, now time.Time) eventJSON {
+	out := eventJSON{ID: ev.ID, Source: ev.Source, SourceEventID: ev.SourceEventID, Type: ev.Type,
+		OccurredAt: ev.OccurredAt, RecordedAt: ev.RecordedAt, State: ev.State.String(),
+		Fields: make(map[string]any, len(ev.Fields))}
+	if t := s.cat.Type(ev.Type); t != nil {
+		out.Category = t.Category.String()
+		out.State = ev.EffectiveState(t, now).String()
+		exp := ev.ExpiresAt(t)
+		out.ExpiresAt = &exp
+	}
+	for _, fl := range ev.Fields {
+		out.Fields[fl.Name] = fl.Value.JSON()
+	}
+	return out
+}
+
+func parseInstant(v string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339Nano, v)
+}
+
+// lookupSubject is GET /v1/subjects:lookup?scheme=&value=: find a subject by
+// an external identifier, through the blind index.
+func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	q := r.URL.Query()
+	scheme, ok := candor.ParseScheme(q.Get("scheme"))
+	if !ok {
+		s.writeError(w, r, candor.Errorf(candor.EINVALID, "scheme: want national_id, tax_number or company_reg_no"))
+		return
+	}
+	ident, err := candor.NormaliseIdentifier(scheme, q.Get("value"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id, err := s.store.SubjectByIndex(r.Context(), s.vault.BlindIndex(ident))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.store.Subject(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": id.String(), "kind": rec.Kind.String()})
+}
+
+type fieldJSON struct {
+	Name        string   `json:"name"`
+	Type        string   `json:"type"`
+	Required    bool     `json:"required,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Min         string   `json:"min,omitempty"`
+	Max         string   `json:"max,omitempty"`
+	MaxLength   int      `json:"max_length,omitempty"`
+	Values      []string `json:"values,omitempty"`
+}
+
+type typeJSON struct {
+	Name        string      `json:"name"`
+	Category    string      `json:"category"`
+	Subject     string      `json:"subject"`
+	Retention   string      `json:"retention"`
+	Description string      `json:"description,omitempty"`
+	Fields      []fieldJSON `json:"fields"`
+}
+
+type categoryJSON struct {
+	Name         string   `json:"name"`
+	Statement    string   `json:"statement"`
+	Serves       []string `json:"serves"`
+	MaxRetention string   `json:"max_retention"`
+	CourtOnly    bool     `json:"court_only,omitempty"`
+}
+
+// getCatalogue is GET /v1/catalogue: what Candor may record, and what each
+// category may be used for. Public: the rules are not secret.
+func (s *Server) getCatalogue(w http.ResponseWriter, r *http.Request) {
+	cats := []categoryJSON{}
+	for _, c := range candor.Categories() {
+		pol := c.Policy()
+		cj := categoryJSON{Name: pol.Name, Statement: pol.Statement, Serves: []string{},
+			MaxRetention: candor.FormatRetention(pol.MaxRetention), CourtOnly: pol.CourtOnly}
+		for _, p := range pol.Serves {
+			cj.Serves = append(cj.Serves, p.String())
+		}
+		cats = append(cats, cj)
+	}
+	types := []typeJSON{}
+	for _, t := range s.cat.Types() {
+		tj := typeJSON{Name: t.Name, Category: t.Category.String(), Subject: t.SubjectKind.String(),
+			Retention: candor.FormatRetention(t.Retention), Description: t.Description, Fields: []fieldJSON{}}
+		for _, f := range t.Fields {
+			fj := fieldJSON{Name: f.Name, Type: f.Type.String(), Required: f.Required, Description: f.Description,
+				MaxLength: f.MaxLen, Values: f.Values}
+			fj.Min, fj.Max = bound(f.Type, f.Min), bound(f.Type, f.Max)
+			tj.Fields = append(tj.Fields, fj)
+		}
+		types = append(types, tj)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"categories": cats, "types": types})
+}
+
+func bound(t candor.FieldType, v *int64) string {
+	switch {
+	case v == nil:
+		return ""
+	case t == candor.FieldAmount:
+		return candor.FormatAmount(*v)
+	}
+	return strconv.FormatInt(*v, 10)
+}

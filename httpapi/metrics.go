@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/candor-project/candor/ingest"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the Prometheus metrics of a Candor server.
+type Metrics struct {
+	gatherer     prometheus.Gatherer
+	httpRequests *prometheus.CounterVec
+	httpDuration *prometheus.HistogramVec
+	events       *prometheus.CounterVec
+	groupEvents  prometheus.Histogram
+	groupReqs    prometheus.Histogram
+	commitTime   prometheus.Histogram
+	commitErrors prometheus.Counter
+}
+
+// NewMetrics registers Candor's metrics, plus Go and process collectors, on a
+// fresh registry. storeSize reports the store's size on disk.
+func NewMetrics(storeSize func() int64) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		gatherer: reg,
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "candor_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "candor_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, []string{"route"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "candor_ingest_events_total", Help: "Events committed, by result (accepted or duplicate)."}, []string{"result"}),
+		groupEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "candor_ingest_group_commit_events", Help: "Events per group commit (batch size).",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 10)}),
+		groupReqs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "candor_ingest_group_commit_requests", Help: "Requests per group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 8)}),
+		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "candor_ingest_commit_duration_seconds", Help: "Time to commit one group durably.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		commitErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "candor_ingest_commit_errors_total", Help: "Group commits that failed."}),
+	}
+	reg.MustRegister(m.httpRequests, m.httpDuration, m.events, m.groupEvents, m.groupReqs, m.commitTime, m.commitErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "candor_store_size_bytes", Help: "Approximate store size on disk."},
+			func() float64 { return float64(storeSize()) }))
+	return m
+}
+
+// OnCommit records one group commit; pass it as ingest.Options.OnCommit.
+func (m *Metrics) OnCommit(st ingest.CommitStats) {
+	if st.Err != nil {
+		m.commitErrors.Inc()
+		return
+	}
+	m.events.WithLabelValues("accepted").Add(float64(st.Events))
+	m.events.WithLabelValues("duplicate").Add(float64(st.Duplicates))
+	m.groupEvents.Observe(float64(st.Events + st.Duplicates))
+	m.groupReqs.Observe(float64(st.Requests))
+	m.commitTime.Observe(st.Duration.Seconds())
+}
+
+func (m *Metrics) observeHTTP(route string, status int, d time.Duration) {
+	if route == "" || route == "/" {
+		route = "other"
+	}
+	m.httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
+}

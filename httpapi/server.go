@@ -1,0 +1,152 @@
+// Package httpapi serves Candor's JSON API: ingestion for sources, profile
+// reads for operators, the public catalogue, health and metrics.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/vault"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Ingester is the write path the API hands events to.
+type Ingester interface {
+	Ingest(ctx context.Context, src *candor.Source, inputs []candor.EventInput, decodeProblems []candor.Problem) (ingest.Result, error)
+}
+
+// Config wires a Server.
+type Config struct {
+	Store     candor.Store
+	Catalogue *candor.Catalogue
+	Vault     *vault.Vault
+	Ingester  Ingester
+	Logger    *slog.Logger
+	Metrics   *Metrics // nil: no metrics endpoint
+	Now       func() time.Time
+}
+
+// Server is the HTTP API. Its zero value is not usable; use New.
+type Server struct {
+	store   candor.Store
+	cat     *candor.Catalogue
+	vault   *vault.Vault
+	ingest  Ingester
+	log     *slog.Logger
+	metrics *Metrics
+	now     func() time.Time
+	bufs    sync.Pool
+	mux     *http.ServeMux
+
+	mu    sync.Mutex
+	ready bool
+}
+
+// New returns a server for cfg. It is not ready (/readyz answers 503) until
+// SetReady(true).
+func New(cfg Config) *Server {
+	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
+		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.bufs.New = func() any { return new([]byte) }
+	m := http.NewServeMux()
+	m.HandleFunc("POST /v1/events", s.require(candor.RoleSource, s.postEvents))
+	m.HandleFunc("GET /v1/subjects:lookup", s.require(candor.RoleOperator, s.lookupSubject))
+	m.HandleFunc("GET /v1/subjects/{id}", s.require(candor.RoleOperator, s.getSubject))
+	m.HandleFunc("GET /v1/subjects/{id}/events", s.require(candor.RoleOperator, s.getEvents))
+	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	m.HandleFunc("GET /readyz", s.readyz)
+	if s.metrics != nil {
+		m.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.gatherer, promhttp.HandlerOpts{}))
+	}
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, candor.Errorf(candor.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	s.mux = m
+	return s
+}
+
+// SetReady says whether the server should take traffic.
+func (s *Server) SetReady(ready bool) {
+	s.mu.Lock()
+	s.ready = ready
+	s.mu.Unlock()
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ready := s.ready
+	s.mu.Unlock()
+	if !ready {
+		s.writeError(w, r, candor.Errorf(candor.EUNAVAILABLE, "not ready"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.metrics == nil {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	_, pattern := s.mux.Handler(r)
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	start := time.Now()
+	s.mux.ServeHTTP(sw, r)
+	s.metrics.observeHTTP(pattern, sw.status, time.Since(start))
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// readBody reads at most limit bytes into a pooled buffer; release it with
+// s.bufs.Put. Errors: ETOOLARGE past the limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (*[]byte, error) {
+	bp := s.bufs.Get().(*[]byte)
+	buf := (*bp)[:0]
+	body := http.MaxBytesReader(w, r.Body, limit)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*bp = buf
+			s.bufs.Put(bp)
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, candor.Errorf(candor.ETOOLARGE, "body larger than %d bytes", limit)
+			}
+			return nil, candor.Errorf(candor.EMALFORMED, "reading body: %v", err)
+		}
+	}
+	*bp = buf
+	return bp, nil
+}

@@ -1,0 +1,234 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+// Options configure a Pipeline.
+type Options struct {
+	Catalogue *candor.Catalogue
+	Vault     *vault.Vault
+	Store     candor.EventStore
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxGroupEvents caps the events of one group commit (default 50,000).
+	MaxGroupEvents int
+	// CacheSubjects bounds each of the subject and data-key caches (default
+	// 100,000 entries per generation).
+	CacheSubjects int
+	// OnCommit, if set, is called after every group commit (for metrics).
+	OnCommit func(CommitStats)
+}
+
+// CommitStats describes one group commit.
+type CommitStats struct {
+	Requests   int
+	Events     int // new events written
+	Duplicates int
+	Subjects   int // new subjects created
+	Bytes      int // sealed event bytes written
+	Duration   time.Duration
+	Err        error
+}
+
+// Result is the answer to an accepted request.
+type Result struct {
+	Accepted   int    `json:"accepted"`   // new events stored
+	Duplicates int    `json:"duplicates"` // events already stored with identical content
+	Commit     uint64 `json:"commit"`     // the store commit that made the request durable
+}
+
+// Pipeline validates, seals and commits events. Requests from many
+// goroutines are gathered into group commits: one store batch and one sync
+// for many requests, each request still applied whole or not at all.
+type Pipeline struct {
+	cat   *candor.Catalogue
+	vault *vault.Vault
+	store candor.EventStore
+	now   func() time.Time
+	opts  Options
+
+	mu     sync.RWMutex // guards closed against sends on reqs
+	closed bool
+	reqs   chan *request
+	done   chan struct{}
+}
+
+// New starts a pipeline. Close it to finish in-flight work.
+func New(opts Options) *Pipeline {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxGroupEvents <= 0 {
+		opts.MaxGroupEvents = 50_000
+	}
+	if opts.CacheSubjects <= 0 {
+		opts.CacheSubjects = 100_000
+	}
+	p := &Pipeline{
+		cat: opts.Catalogue, vault: opts.Vault, store: opts.Store, now: opts.Now, opts: opts,
+		reqs: make(chan *request, 64),
+		done: make(chan struct{}),
+	}
+	w := newWriter(p)
+	go w.run()
+	return p
+}
+
+// Close stops accepting requests, waits until every accepted request is
+// committed (or failed) and answered, and returns.
+func (p *Pipeline) Close() error {
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.reqs)
+	}
+	p.mu.Unlock()
+	<-p.done
+	return nil
+}
+
+// prepared is one validated event, ready for the writer.
+type prepared struct {
+	ev        candor.ValidEvent
+	index     int
+	bi        candor.BlindIndex
+	dedupe    candor.DedupeKey
+	digest    candor.Digest
+	plaintext []byte
+	dup       bool // repeats an earlier event of the same request
+}
+
+type request struct {
+	source string
+	events []prepared
+	reply  chan reply
+}
+
+type reply struct {
+	res Result
+	err error
+}
+
+// Ingest stores the events src posted, all or none. decodeProblems are the
+// problems the decoder found, reported together with validation problems.
+//
+// Errors: EFORBIDDEN naming every event type src may not post; EINVALID with
+// a Problem for everything wrong, including an ID already stored (or given
+// twice in the request) with different content; EUNAVAILABLE once the
+// pipeline is closed or its store has failed. On any error nothing is stored.
+func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []candor.EventInput, decodeProblems []candor.Problem) (Result, error) {
+	if err := p.authorise(src, inputs); err != nil {
+		return Result{}, err
+	}
+	req, problems := p.prepare(src, inputs, decodeProblems)
+	if len(problems) > 0 {
+		return Result{}, invalid(problems)
+	}
+	return p.submit(ctx, req)
+}
+
+// Check validates like Ingest but stores nothing: for whole-file checks
+// before an import commits anything.
+func (p *Pipeline) Check(src *candor.Source, inputs []candor.EventInput, decodeProblems []candor.Problem) error {
+	if err := p.authorise(src, inputs); err != nil {
+		return err
+	}
+	if _, problems := p.prepare(src, inputs, decodeProblems); len(problems) > 0 {
+		return invalid(problems)
+	}
+	return nil
+}
+
+func (p *Pipeline) authorise(src *candor.Source, inputs []candor.EventInput) error {
+	var denied []string
+	for i := range inputs {
+		t := inputs[i].Type
+		if p.cat.Type(t) != nil && !src.Allows(t) && !slices.Contains(denied, t) {
+			denied = append(denied, t)
+		}
+	}
+	if len(denied) == 0 {
+		return nil
+	}
+	sort.Strings(denied)
+	return candor.Errorf(candor.EFORBIDDEN, "source %s may not post event type %s", src.ID, strings.Join(denied, ", "))
+}
+
+func (p *Pipeline) prepare(src *candor.Source, inputs []candor.EventInput, problems []candor.Problem) (*request, []candor.Problem) {
+	now := p.now()
+	req := &request{source: src.ID, events: make([]prepared, 0, len(inputs))}
+	seen := make(map[candor.DedupeKey]int, len(inputs))
+	for i := range inputs {
+		ev, ps := p.cat.Validate(&inputs[i], i, now, problems)
+		if len(ps) > len(problems) {
+			problems = ps
+			continue
+		}
+		pe := prepared{ev: ev, index: i}
+		pe.bi = p.vault.BlindIndex(ev.Identifier)
+		pe.dedupe = p.vault.DedupeKey(src.ID, ev.SourceEventID)
+		var content int
+		pe.plaintext, content = vault.EncodeEvent(nil, src.ID, now, &ev)
+		pe.digest = p.vault.Digest(ev.Identifier, pe.plaintext[content:])
+		if j, ok := seen[pe.dedupe]; ok {
+			if req.events[j].digest != pe.digest {
+				problems = append(problems, candor.Problem{Index: i, Field: "id",
+					Reason: fmt.Sprintf("id %q is given again in this request (event %d) with different content", truncateID(ev.SourceEventID), req.events[j].index)})
+				continue
+			}
+			pe.dup = true
+		} else {
+			seen[pe.dedupe] = len(req.events)
+		}
+		req.events = append(req.events, pe)
+	}
+	return req, problems
+}
+
+func (p *Pipeline) submit(ctx context.Context, req *request) (Result, error) {
+	req.reply = make(chan reply, 1)
+	p.mu.RLock()
+	if p.closed {
+		p.mu.RUnlock()
+		return Result{}, candor.Errorf(candor.EUNAVAILABLE, "ingestion is shutting down; retry against another instance or later")
+	}
+	select {
+	case p.reqs <- req:
+	case <-ctx.Done():
+		p.mu.RUnlock()
+		return Result{}, ctx.Err()
+	}
+	p.mu.RUnlock()
+	// Once submitted, a request is committed or failed promptly; wait for it
+	// so the caller never reports a write whose fate it does not know.
+	r := <-req.reply
+	return r.res, r.err
+}
+
+func invalid(problems []candor.Problem) error {
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Index < problems[j].Index })
+	n := map[int]bool{}
+	for _, p := range problems {
+		n[p.Index] = true
+	}
+	return &candor.Error{Code: candor.EINVALID,
+		Message: fmt.Sprintf("%d of the events are invalid; nothing was stored", len(n)),
+		Details: problems}
+}
+
+func truncateID(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}

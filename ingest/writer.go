@@ -1,0 +1,325 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+// The writer is the single goroutine that resolves subjects, checks
+// idempotency keys and seals events, building group commits. While one
+// group is being committed the writer builds the next; what the committing
+// group adds is kept in pending overlays until it is durable, so the next
+// group sees it without a store read.
+type writer struct {
+	p         *Pipeline
+	subjects  *cache2[candor.BlindIndex, subjectRef]
+	keys      *cache2[candor.SubjectID, *vault.SubjectKey]
+	pendingS  map[candor.BlindIndex]resolved
+	pendingD  map[candor.DedupeKey]candor.Digest
+	groups    chan *group
+	committed chan *group
+	failed    error // set once a commit failed: the pipeline refuses all work after it
+}
+
+type subjectRef struct {
+	id   candor.SubjectID
+	kind candor.SubjectKind
+}
+
+type resolved struct {
+	ref subjectRef
+	key *vault.SubjectKey
+}
+
+type group struct {
+	batch    candor.WriteBatch
+	reqs     []*request
+	results  []Result
+	newS     []candor.BlindIndex
+	newD     []candor.DedupeKey
+	events   int
+	dups     int
+	err      error
+	commitNo uint64
+}
+
+func newWriter(p *Pipeline) *writer {
+	return &writer{
+		p:         p,
+		subjects:  newCache2[candor.BlindIndex, subjectRef](p.opts.CacheSubjects),
+		keys:      newCache2[candor.SubjectID, *vault.SubjectKey](p.opts.CacheSubjects),
+		pendingS:  map[candor.BlindIndex]resolved{},
+		pendingD:  map[candor.DedupeKey]candor.Digest{},
+		groups:    make(chan *group, 1),
+		committed: make(chan *group, 4),
+	}
+}
+
+func (w *writer) run() {
+	commitDone := make(chan struct{})
+	go w.commitLoop(commitDone)
+	for {
+		var req *request
+		var ok bool
+		select {
+		case g := <-w.committed:
+			w.settle(g)
+			continue
+		case req, ok = <-w.p.reqs:
+		}
+		if !ok {
+			break
+		}
+		g := &group{}
+		w.add(g, req)
+	fill:
+		for g.events < w.p.opts.MaxGroupEvents {
+			select {
+			case g2 := <-w.committed:
+				w.settle(g2)
+			case req, ok = <-w.p.reqs:
+				if !ok {
+					break fill
+				}
+				w.add(g, req)
+			default:
+				break fill
+			}
+		}
+		w.send(g)
+		if !ok {
+			break
+		}
+	}
+	close(w.groups)
+	<-commitDone
+	close(w.p.done)
+}
+
+// send hands g to the committer, settling finished groups while it waits.
+func (w *writer) send(g *group) {
+	for {
+		select {
+		case w.groups <- g:
+			return
+		case g2 := <-w.committed:
+			w.settle(g2)
+		}
+	}
+}
+
+// settle drops a finished group's entries from the pending overlays. Entries
+// of a committed group move to the caches; a failed group poisons the writer.
+func (w *writer) settle(g *group) {
+	for _, bi := range g.newS {
+		if r := w.pendingS[bi]; g.err == nil {
+			w.subjects.put(bi, r.ref)
+			w.keys.put(r.ref.id, r.key)
+		}
+		delete(w.pendingS, bi)
+	}
+	for _, k := range g.newD {
+		delete(w.pendingD, k)
+	}
+	if g.err != nil && w.failed == nil {
+		w.failed = g.err
+	}
+}
+
+func (w *writer) commitLoop(done chan<- struct{}) {
+	defer close(done)
+	var failed error
+	for g := range w.groups {
+		start := time.Now()
+		if failed != nil {
+			g.err = failed
+		} else {
+			g.commitNo, g.err = w.p.store.Commit(context.Background(), &g.batch)
+			if g.err != nil {
+				failed = g.err
+			}
+		}
+		for i, r := range g.reqs {
+			if g.err != nil {
+				r.reply <- reply{err: candor.Errorf(candor.EUNAVAILABLE, "the store failed to commit; nothing from this request was stored")}
+				continue
+			}
+			res := g.results[i]
+			res.Commit = g.commitNo
+			r.reply <- reply{res: res}
+		}
+		if w.p.opts.OnCommit != nil {
+			bytes := 0
+			for _, e := range g.batch.Events {
+				bytes += len(e.Sealed)
+			}
+			w.p.opts.OnCommit(CommitStats{Requests: len(g.reqs), Events: len(g.batch.Events), Duplicates: g.dups,
+				Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(start), Err: g.err})
+		}
+		w.committed <- g
+	}
+}
+
+// staged is what one request adds, merged into its group only if the whole
+// request passes.
+type staged struct {
+	subjects []candor.SubjectRecord
+	indexes  []candor.IndexEntry
+	newS     map[candor.BlindIndex]resolved
+	events   []*candor.EventRecord
+	newD     []candor.DedupeKey
+	dups     int
+}
+
+// add resolves, dedupes and seals one request into g, or answers it with
+// the problems that stop it.
+func (w *writer) add(g *group, req *request) {
+	if w.failed != nil {
+		req.reply <- reply{err: candor.Errorf(candor.EUNAVAILABLE, "the store failed earlier; restart Candor")}
+		return
+	}
+	st, problems, err := w.stage(req)
+	if err != nil {
+		req.reply <- reply{err: err}
+		return
+	}
+	if len(problems) > 0 {
+		req.reply <- reply{err: invalid(problems)}
+		return
+	}
+	for bi, ref := range st.newS {
+		w.pendingS[bi] = ref
+		g.newS = append(g.newS, bi)
+	}
+	for i, k := range st.newD {
+		w.pendingD[k] = st.events[i].Digest
+	}
+	g.newD = append(g.newD, st.newD...)
+	g.batch.Subjects = append(g.batch.Subjects, st.subjects...)
+	g.batch.Indexes = append(g.batch.Indexes, st.indexes...)
+	g.batch.Events = append(g.batch.Events, st.events...)
+	g.reqs = append(g.reqs, req)
+	g.results = append(g.results, Result{Accepted: len(st.events), Duplicates: st.dups})
+	g.events += len(req.events)
+	g.dups += st.dups
+}
+
+func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
+	st := &staged{}
+	var problems []candor.Problem
+	ctx := context.Background()
+	for i := range req.events {
+		pe := &req.events[i]
+		if pe.dup {
+			st.dups++
+			continue
+		}
+		stored, found, err := w.lookupDedupe(ctx, pe.dedupe)
+		if err != nil {
+			return nil, nil, err
+		}
+		if found {
+			if stored != pe.digest {
+				problems = append(problems, candor.Problem{Index: pe.index, Field: "id",
+					Reason: fmt.Sprintf("id %q was stored before with different content; post a correction as an event of its own", truncateID(pe.ev.SourceEventID))})
+			} else {
+				st.dups++
+			}
+			continue
+		}
+		r, err := w.resolve(ctx, st, pe)
+		if err != nil {
+			return nil, nil, err
+		}
+		if r.ref.kind != pe.ev.Kind {
+			problems = append(problems, candor.Problem{Index: pe.index, Field: "subject.kind",
+				Reason: fmt.Sprintf("this %s identifies a %s, not a %s", pe.ev.Identifier.Scheme, r.ref.kind, pe.ev.Kind)})
+			continue
+		}
+		if len(problems) > 0 {
+			continue // the request fails anyway: skip the sealing
+		}
+		st.events = append(st.events, &candor.EventRecord{
+			Subject:    r.ref.id,
+			OccurredAt: pe.ev.OccurredAt,
+			State:      candor.StateActive,
+			Dedupe:     pe.dedupe,
+			Digest:     pe.digest,
+			Sealed:     r.key.SealEvent(nil, pe.plaintext, pe.ev.OccurredAt),
+		})
+		st.newD = append(st.newD, pe.dedupe)
+	}
+	return st, problems, nil
+}
+
+func (w *writer) lookupDedupe(ctx context.Context, k candor.DedupeKey) (candor.Digest, bool, error) {
+	if d, ok := w.pendingD[k]; ok {
+		return d, true, nil
+	}
+	e, err := w.p.store.Dedupe(ctx, k)
+	switch candor.ErrorCode(err) {
+	case "":
+		return e.Digest, true, nil
+	case candor.ENOTFOUND:
+		return candor.Digest{}, false, nil
+	}
+	return candor.Digest{}, false, fmt.Errorf("ingest: dedupe lookup: %w", err)
+}
+
+// resolve finds the subject an event is about, creating it (staged with the
+// request) if the identifier is new, and returns it with its data key.
+func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared) (resolved, error) {
+	if r, ok := st.newS[pe.bi]; ok {
+		return r, nil
+	}
+	if r, ok := w.pendingS[pe.bi]; ok {
+		return r, nil
+	}
+	ref, ok := w.subjects.get(pe.bi)
+	if !ok {
+		id, err := w.p.store.SubjectByIndex(ctx, pe.bi)
+		switch candor.ErrorCode(err) {
+		case "":
+			ref = subjectRef{id: id}
+		case candor.ENOTFOUND:
+			return w.create(st, pe), nil
+		default:
+			return resolved{}, fmt.Errorf("ingest: subject lookup: %w", err)
+		}
+	}
+	if k, ok := w.keys.get(ref.id); ok && ref.kind != 0 {
+		return resolved{ref, k}, nil
+	}
+	rec, err := w.p.store.Subject(ctx, ref.id)
+	if err != nil {
+		return resolved{}, fmt.Errorf("ingest: subject %s: %w", ref.id, err)
+	}
+	k, err := w.p.vault.OpenSubjectKey(ref.id, rec.WrappedKey)
+	if err != nil {
+		return resolved{}, err
+	}
+	ref.kind = rec.Kind
+	w.subjects.put(pe.bi, ref)
+	w.keys.put(ref.id, k)
+	return resolved{ref, k}, nil
+}
+
+func (w *writer) create(st *staged, pe *prepared) resolved {
+	id := candor.NewSubjectID()
+	key, wrapped := w.p.vault.NewSubjectKey(id)
+	r := resolved{subjectRef{id: id, kind: pe.ev.Kind}, key}
+	if st.newS == nil {
+		st.newS = map[candor.BlindIndex]resolved{}
+	}
+	st.newS[pe.bi] = r
+	st.subjects = append(st.subjects, candor.SubjectRecord{
+		ID: id, Kind: pe.ev.Kind, CreatedAt: w.p.now().UTC(),
+		WrappedKey: wrapped, Sealed: key.SealIdentifiers([]candor.Identifier{pe.ev.Identifier}),
+	})
+	st.indexes = append(st.indexes, candor.IndexEntry{Index: pe.bi, Subject: id})
+	return r
+}

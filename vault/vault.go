@@ -1,0 +1,217 @@
+// Package vault holds Candor's secrets and everything sealed with them: the
+// master key file, the per-subject data keys it wraps, the keyed blind index
+// for external identifiers, keyed digests, and the binary encoding of the
+// sealed parts of subjects and events.
+//
+// Erasing a subject's wrapped data key makes everything sealed with it
+// unreadable wherever copies live, backups included (crypto-shredding).
+package vault
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/candor-project/candor"
+)
+
+// KeySize is the size of the master key and of every data key.
+const KeySize = 32
+
+// LoadOrCreateKey reads the master key from path, or creates the file with a
+// fresh random key and mode 0600 if it does not exist. It refuses a key file
+// that others may read, or that does not hold exactly one base64 key.
+func LoadOrCreateKey(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return createKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("master key %s: mode %v lets others read it; chmod 600 it", path, fi.Mode().Perm())
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(key) != KeySize {
+		return nil, fmt.Errorf("master key %s: want %d bytes in base64 on one line", path, KeySize)
+	}
+	return key, nil
+}
+
+func createKey(path string) ([]byte, error) {
+	key := make([]byte, KeySize)
+	rand.Read(key)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	_, err = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	return key, nil
+}
+
+// Vault derives Candor's working keys from the master key. It is safe for
+// concurrent use.
+type Vault struct {
+	wrap   cipher.AEAD
+	index  macPool
+	dedupe macPool
+	digest macPool
+}
+
+// New derives the vault's keys from a 32-byte master key with HKDF-SHA-256,
+// one label per use, so no key ever serves two purposes.
+func New(master []byte) (*Vault, error) {
+	if len(master) != KeySize {
+		return nil, fmt.Errorf("vault: master key must be %d bytes", KeySize)
+	}
+	derive := func(label string) []byte {
+		k, err := hkdf.Key(sha256.New, master, nil, "candor/v1/"+label, KeySize)
+		if err != nil {
+			panic(err) // only for lengths HKDF cannot produce
+		}
+		return k
+	}
+	v := &Vault{
+		index:  newMACPool(derive("blind-index")),
+		dedupe: newMACPool(derive("dedupe")),
+		digest: newMACPool(derive("digest")),
+	}
+	v.wrap = newGCM(derive("wrap"))
+	return v, nil
+}
+
+func newGCM(key []byte) cipher.AEAD {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		panic(err) // key length is fixed by this package
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
+}
+
+// macPool reuses keyed HMAC states: building one costs two hash blocks.
+type macPool struct{ p sync.Pool }
+
+func newMACPool(key []byte) macPool {
+	return macPool{p: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
+func (m *macPool) sum(dst []byte, parts ...[]byte) {
+	h := m.p.Get().(hash.Hash)
+	h.Reset()
+	for _, p := range parts {
+		h.Write(p)
+	}
+	var out [sha256.Size]byte
+	copy(dst, h.Sum(out[:0]))
+	m.p.Put(h)
+}
+
+// BlindIndex returns the keyed hash of a normalised identifier.
+func (v *Vault) BlindIndex(id candor.Identifier) candor.BlindIndex {
+	var bi candor.BlindIndex
+	buf := make([]byte, 0, 64)
+	buf = append(buf, byte(id.Scheme))
+	buf = append(buf, id.Value...)
+	v.index.sum(bi[:], buf)
+	return bi
+}
+
+// DedupeKey returns the keyed hash of a source's event ID.
+func (v *Vault) DedupeKey(source, eventID string) candor.DedupeKey {
+	var k candor.DedupeKey
+	buf := make([]byte, 0, 2+len(source)+len(eventID))
+	buf = appendString(buf, source)
+	buf = appendString(buf, eventID)
+	v.dedupe.sum(k[:], buf)
+	return k
+}
+
+// Digest returns the keyed hash of an event's content: who it is about and
+// the content encoding produced by AppendContent.
+func (v *Vault) Digest(id candor.Identifier, content []byte) candor.Digest {
+	var d candor.Digest
+	head := make([]byte, 0, 32)
+	head = append(head, byte(id.Scheme))
+	head = appendString(head, id.Value)
+	v.digest.sum(d[:], head, content)
+	return d
+}
+
+// SubjectKey is one subject's data key, ready to seal and open.
+type SubjectKey struct {
+	subject candor.SubjectID
+	aead    cipher.AEAD
+}
+
+// NewSubjectKey makes a fresh data key for subject and returns it with its
+// wrapped form for storage.
+func (v *Vault) NewSubjectKey(subject candor.SubjectID) (*SubjectKey, []byte) {
+	key := make([]byte, KeySize)
+	rand.Read(key)
+	wrapped := seal(v.wrap, nil, key, wrapAAD(subject))
+	return &SubjectKey{subject: subject, aead: newGCM(key)}, wrapped
+}
+
+// OpenSubjectKey unwraps a stored data key. It fails if the wrapped key was
+// altered or belongs to another subject.
+func (v *Vault) OpenSubjectKey(subject candor.SubjectID, wrapped []byte) (*SubjectKey, error) {
+	key, err := open(v.wrap, wrapped, wrapAAD(subject))
+	if err != nil || len(key) != KeySize {
+		return nil, fmt.Errorf("vault: data key of subject %s does not open: wrong master key or altered record", subject)
+	}
+	return &SubjectKey{subject: subject, aead: newGCM(key)}, nil
+}
+
+func wrapAAD(subject candor.SubjectID) []byte {
+	return append([]byte("candor/v1/data-key/"), subject[:]...)
+}
+
+// seal appends nonce || ciphertext to dst.
+func seal(aead cipher.AEAD, dst, plaintext, aad []byte) []byte {
+	n := len(dst)
+	dst = append(dst, make([]byte, aead.NonceSize())...)
+	rand.Read(dst[n:])
+	return aead.Seal(dst, dst[n:], plaintext, aad)
+}
+
+func open(aead cipher.AEAD, sealed, aad []byte) ([]byte, error) {
+	ns := aead.NonceSize()
+	if len(sealed) < ns+aead.Overhead() {
+		return nil, errors.New("vault: sealed value too short")
+	}
+	return aead.Open(nil, sealed[:ns], sealed[ns:], aad)
+}
