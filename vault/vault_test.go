@@ -1,0 +1,184 @@
+package vault_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+func mustVault(tb testing.TB, seed byte) *vault.Vault {
+	tb.Helper()
+	v, err := vault.New(bytes.Repeat([]byte{seed}, vault.KeySize))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+func TestKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "master.key")
+	k1, err := vault.LoadOrCreateKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	k2, err := vault.LoadOrCreateKey(path)
+	if err != nil || !bytes.Equal(k1, k2) || len(k1) != vault.KeySize {
+		t.Fatalf("reloaded key differs or has the wrong size: %v", err)
+	}
+	t.Run("readable by others", func(t *testing.T) {
+		os.Chmod(path, 0o644)
+		defer os.Chmod(path, 0o600)
+		if _, err := vault.LoadOrCreateKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+			t.Fatalf("got %v, want a refusal that says to chmod 600", err)
+		}
+	})
+	t.Run("garbage", func(t *testing.T) {
+		bad := filepath.Join(dir, "bad.key")
+		os.WriteFile(bad, []byte("not base64!\n"), 0o600)
+		if _, err := vault.LoadOrCreateKey(bad); err == nil || !strings.Contains(err.Error(), "base64") {
+			t.Fatalf("got %v, want a format error", err)
+		}
+	})
+}
+
+func validEvent() *candor.ValidEvent {
+	return &candor.ValidEvent{
+		SourceEventID: "bank7-000123",
+		Kind:          candor.Person,
+		Identifier:    candor.Identifier{Scheme: candor.NationalID, Value: "AB1234567"},
+		Type:          &candor.EventType{Name: "credit.instalment_late"},
+		OccurredAt:    time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC),
+		Fields: []candor.Field{
+			{Name: "days_late", Value: candor.Value{Type: candor.FieldInt, Int: 45}},
+			{Name: "amount", Value: candor.Value{Type: candor.FieldAmount, Int: 1205000}},
+			{Name: "currency", Value: candor.Value{Type: candor.FieldCurrency, Str: "EUR"}},
+			{Name: "due", Value: candor.Value{Type: candor.FieldDate, Int: 20526}},
+		},
+	}
+}
+
+func sealed(t *testing.T, v *vault.Vault) (*vault.SubjectKey, []byte, *candor.EventRecord) {
+	t.Helper()
+	id := candor.NewSubjectID()
+	key, wrapped := v.NewSubjectKey(id)
+	ev := validEvent()
+	plain, _ := vault.EncodeEvent(nil, "bank7", time.Date(2026, 3, 15, 1, 2, 3, 0, time.UTC), ev)
+	rec := &candor.EventRecord{Subject: id, OccurredAt: ev.OccurredAt, ID: 9, State: candor.StateActive,
+		Sealed: key.SealEvent(nil, plain, ev.OccurredAt)}
+	return key, wrapped, rec
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	v := mustVault(t, 1)
+	key, wrapped, rec := sealed(t, v)
+	if bytes.Contains(rec.Sealed, []byte("bank7")) || bytes.Contains(rec.Sealed, []byte("instalment")) {
+		t.Fatal("sealed event contains plaintext")
+	}
+	key2, err := v.OpenSubjectKey(rec.Subject, wrapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []*vault.SubjectKey{key, key2} {
+		ev, err := k.OpenEvent(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := validEvent()
+		if ev.ID != 9 || ev.Subject != rec.Subject || ev.Source != "bank7" || ev.SourceEventID != want.SourceEventID ||
+			ev.Type != want.Type.Name || !ev.OccurredAt.Equal(want.OccurredAt) || ev.State != candor.StateActive ||
+			!ev.RecordedAt.Equal(time.Date(2026, 3, 15, 1, 2, 3, 0, time.UTC)) || len(ev.Fields) != len(want.Fields) {
+			t.Fatalf("round trip: got %+v", ev)
+		}
+		for i := range ev.Fields {
+			if ev.Fields[i] != want.Fields[i] {
+				t.Errorf("field %d: got %+v, want %+v", i, ev.Fields[i], want.Fields[i])
+			}
+		}
+	}
+}
+
+func TestTamperingIsDetected(t *testing.T) {
+	v := mustVault(t, 1)
+	key, wrapped, rec := sealed(t, v)
+	for i := range rec.Sealed {
+		bad := *rec
+		bad.Sealed = bytes.Clone(rec.Sealed)
+		bad.Sealed[i] ^= 0x01
+		if _, err := key.OpenEvent(&bad); err == nil {
+			t.Fatalf("flipping byte %d went unnoticed", i)
+		}
+	}
+	moved := *rec
+	moved.OccurredAt = rec.OccurredAt.Add(time.Hour)
+	if _, err := key.OpenEvent(&moved); err == nil {
+		t.Error("an event moved to another time opened")
+	}
+	other, _ := v.NewSubjectKey(candor.NewSubjectID())
+	if _, err := other.OpenEvent(rec); err == nil {
+		t.Error("an event opened under another subject's key")
+	}
+	if _, err := mustVault(t, 2).OpenSubjectKey(rec.Subject, wrapped); err == nil {
+		t.Error("a data key unwrapped under another master key")
+	}
+	if _, err := v.OpenSubjectKey(candor.NewSubjectID(), wrapped); err == nil {
+		t.Error("a data key unwrapped for another subject")
+	}
+}
+
+func TestSubjectRoundTrip(t *testing.T) {
+	v := mustVault(t, 1)
+	id := candor.NewSubjectID()
+	key, wrapped := v.NewSubjectKey(id)
+	ids := []candor.Identifier{{Scheme: candor.NationalID, Value: "AB1234567"}, {Scheme: candor.TaxNumber, Value: "1234567897"}}
+	rec := &candor.SubjectRecord{ID: id, Kind: candor.Person, WrappedKey: wrapped, Sealed: key.SealIdentifiers(ids)}
+	if bytes.Contains(rec.Sealed, []byte("AB1234567")) {
+		t.Fatal("sealed identifiers contain plaintext")
+	}
+	s, err := key.OpenSubject(rec)
+	if err != nil || len(s.Identifiers) != 2 || s.Identifiers[0] != ids[0] || s.Identifiers[1] != ids[1] || s.Kind != candor.Person {
+		t.Fatalf("got %+v, %v", s, err)
+	}
+	rec.Sealed[len(rec.Sealed)-1] ^= 1
+	if _, err := key.OpenSubject(rec); err == nil {
+		t.Fatal("altered subject record opened")
+	}
+}
+
+func TestKeyedHashes(t *testing.T) {
+	v1, v2 := mustVault(t, 1), mustVault(t, 2)
+	a := candor.Identifier{Scheme: candor.NationalID, Value: "AB1234567"}
+	if v1.BlindIndex(a) != v1.BlindIndex(a) {
+		t.Error("blind index is not deterministic")
+	}
+	if v1.BlindIndex(a) == v2.BlindIndex(a) {
+		t.Error("blind index does not depend on the master key")
+	}
+	if v1.BlindIndex(a) == v1.BlindIndex(candor.Identifier{Scheme: candor.TaxNumber, Value: "AB1234567"}) {
+		t.Error("blind index ignores the scheme")
+	}
+	if v1.DedupeKey("bank", "7") == v1.DedupeKey("bank7", "") || v1.DedupeKey("a", "b") != v1.DedupeKey("a", "b") {
+		t.Error("dedupe key is ambiguous or not deterministic")
+	}
+	ev := validEvent()
+	p1, c1 := vault.EncodeEvent(nil, "bank7", time.Now(), ev)
+	p2, c2 := vault.EncodeEvent(nil, "bank7", time.Now().Add(time.Hour), ev)
+	if v1.Digest(a, p1[c1:]) != v1.Digest(a, p2[c2:]) {
+		t.Error("digest depends on the recording time")
+	}
+	ev.Fields[0].Value.Int++
+	p3, c3 := vault.EncodeEvent(nil, "bank7", time.Now(), ev)
+	if v1.Digest(a, p1[c1:]) == v1.Digest(a, p3[c3:]) {
+		t.Error("digest ignores a field value")
+	}
+}
