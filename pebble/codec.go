@@ -1,0 +1,151 @@
+package pebble
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// Hot-path records are encoded by hand: a version byte, then fixed-width
+// fields, then the variable-length ones. Whatever is in the key (a subject's
+// ID, an event's subject, time and ID) is not repeated in the value.
+//
+//	subject: 0x01 kind(1) created-sec(8) created-nsec(4) uvarint(len wrapped) wrapped sealed
+//	event:   0x01 state(1) dedupe(16) digest(32) sealed
+//	dedupe:  0x01 digest(32) subject(16) event(8)
+const recordV1 = 1
+
+var errCorrupt = errors.New("pebble: corrupt record")
+
+const (
+	subjectFixedLen = 1 + 1 + 8 + 4
+	eventFixedLen   = 1 + 1 + 16 + 32
+	dedupeValueLen  = 1 + 32 + 16 + 8
+)
+
+func subjectValueLen(r *candor.SubjectRecord) int {
+	return subjectFixedLen + uvarintLen(uint64(len(r.WrappedKey))) + len(r.WrappedKey) + len(r.Sealed)
+}
+
+// putSubject encodes r into buf, which must be subjectValueLen(r) long.
+func putSubject(buf []byte, r *candor.SubjectRecord) {
+	buf[0] = recordV1
+	buf[1] = byte(r.Kind)
+	putTime(buf[2:], r.CreatedAt)
+	n := subjectFixedLen
+	n += binary.PutUvarint(buf[n:], uint64(len(r.WrappedKey)))
+	n += copy(buf[n:], r.WrappedKey)
+	copy(buf[n:], r.Sealed)
+}
+
+// decodeSubject decodes a subject value into a new record that shares no
+// memory with v.
+func decodeSubject(id candor.SubjectID, v []byte) (*candor.SubjectRecord, error) {
+	if len(v) < subjectFixedLen+1 || v[0] != recordV1 {
+		return nil, errCorrupt
+	}
+	r := &candor.SubjectRecord{ID: id, Kind: candor.SubjectKind(v[1]), CreatedAt: getTime(v[2:])}
+	klen, n := binary.Uvarint(v[subjectFixedLen:])
+	if n <= 0 || klen > uint64(len(v)-subjectFixedLen-n) {
+		return nil, errCorrupt
+	}
+	rest := v[subjectFixedLen+n:]
+	if len(rest) > 0 {
+		// One allocation for both; the three-index slices keep an append to
+		// one from overwriting the other.
+		b := append([]byte(nil), rest...)
+		r.WrappedKey = b[:klen:klen]
+		r.Sealed = b[klen:]
+	}
+	return r, nil
+}
+
+func putTime(buf []byte, t time.Time) {
+	binary.BigEndian.PutUint64(buf, uint64(t.Unix()))
+	binary.BigEndian.PutUint32(buf[8:], uint32(t.Nanosecond()))
+}
+
+func getTime(buf []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(buf)), int64(binary.BigEndian.Uint32(buf[8:]))).UTC()
+}
+
+func eventValueLen(e *candor.EventRecord) int { return eventFixedLen + len(e.Sealed) }
+
+// putEvent encodes e's value into buf, which must be eventValueLen(e) long.
+func putEvent(buf []byte, e *candor.EventRecord) {
+	buf[0] = recordV1
+	buf[1] = byte(e.State)
+	copy(buf[2:18], e.Dedupe[:])
+	copy(buf[18:50], e.Digest[:])
+	copy(buf[eventFixedLen:], e.Sealed)
+}
+
+// decodeEvent decodes an event key and value into r. The sealed bytes are
+// appended to buf[:0] and the buffer returned, so that the caller can reuse
+// one buffer across records (whatever it does to r.Sealed).
+func decodeEvent(r *candor.EventRecord, k, v, buf []byte) ([]byte, error) {
+	sub, occurred, id, ok := decodeEventKey(k)
+	if !ok || len(v) < eventFixedLen || v[0] != recordV1 {
+		return buf, errCorrupt
+	}
+	r.Subject, r.OccurredAt, r.ID = sub, occurred, id
+	r.State = candor.EventState(v[1])
+	copy(r.Dedupe[:], v[2:18])
+	copy(r.Digest[:], v[18:50])
+	buf = append(buf[:0], v[eventFixedLen:]...)
+	r.Sealed = buf
+	return buf, nil
+}
+
+// putDedupe encodes d into buf, which must be dedupeValueLen long.
+func putDedupe(buf []byte, d *candor.DedupeEntry) {
+	buf[0] = recordV1
+	copy(buf[1:33], d.Digest[:])
+	copy(buf[33:49], d.Subject[:])
+	binary.BigEndian.PutUint64(buf[49:], uint64(d.Event))
+}
+
+func decodeDedupe(v []byte) (candor.DedupeEntry, error) {
+	var d candor.DedupeEntry
+	if len(v) != dedupeValueLen || v[0] != recordV1 {
+		return d, errCorrupt
+	}
+	copy(d.Digest[:], v[1:33])
+	copy(d.Subject[:], v[33:49])
+	d.Event = candor.EventID(binary.BigEndian.Uint64(v[49:]))
+	return d, nil
+}
+
+// counters are the store's persisted sequence numbers.
+type counters struct {
+	lastEvent  candor.EventID
+	lastCommit uint64
+}
+
+const countersLen = 16
+
+func (c counters) put(buf []byte) {
+	binary.BigEndian.PutUint64(buf, uint64(c.lastEvent))
+	binary.BigEndian.PutUint64(buf[8:], c.lastCommit)
+}
+
+func decodeCounters(v []byte) (counters, error) {
+	if len(v) != countersLen {
+		return counters{}, errCorrupt
+	}
+	return counters{
+		lastEvent:  candor.EventID(binary.BigEndian.Uint64(v)),
+		lastCommit: binary.BigEndian.Uint64(v[8:]),
+	}, nil
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}

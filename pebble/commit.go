@@ -1,0 +1,143 @@
+package pebble
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/candor-project/candor"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Commit applies b atomically and durably: one Pebble batch holding the
+// subjects, indexes, events, one dedupe entry per event and the updated
+// counters, committed with a WAL sync. It assigns event IDs in order from 1
+// and writes them into b.Events; the returned commit sequence grows by one
+// per successful commit (a failed commit may leave a gap).
+//
+// Commit does not check that the batch's subjects, indexes and dedupe keys
+// are new; callers resolve those first, as candor.EventStore requires. It
+// returns EINVALID for a nil event, an event without a subject, or an
+// occurrence time outside 1677–2262 (times are stored as Unix nanoseconds).
+//
+// Concurrent commits are serialised only while IDs are assigned and the
+// batch enters Pebble's commit pipeline; they wait for the WAL sync in
+// parallel, so Pebble can sync them together.
+func (s *Store) Commit(ctx context.Context, wb *candor.WriteBatch) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	nanos, err := checkBatch(wb)
+	if err != nil {
+		return 0, err
+	}
+	if !s.gate.enter() {
+		return 0, errClosed()
+	}
+	defer s.gate.leave()
+
+	b := s.db.NewBatchWithSize(batchSize(wb))
+	defer b.Close()
+	// Subjects and indexes do not depend on the IDs: encode them before
+	// taking the lock.
+	for i := range wb.Subjects {
+		r := &wb.Subjects[i]
+		op := b.SetDeferred(subjectKeyLen, subjectValueLen(r))
+		subjectKey(op.Key[:0], r.ID)
+		putSubject(op.Value, r)
+		op.Finish()
+	}
+	for i := range wb.Indexes {
+		x := &wb.Indexes[i]
+		op := b.SetDeferred(indexKeyLen, len(x.Subject))
+		indexKey(op.Key[:0], x.Index)
+		copy(op.Value, x.Subject[:])
+		op.Finish()
+	}
+
+	s.mu.Lock()
+	c := s.counters
+	first := c.lastEvent + 1
+	for i, e := range wb.Events {
+		id := first + candor.EventID(i)
+		op := b.SetDeferred(eventKeyLen, eventValueLen(e))
+		eventKey(op.Key[:0], e.Subject, nanos[i], id)
+		putEvent(op.Value, e)
+		op.Finish()
+		op = b.SetDeferred(dedupeKeyLen, dedupeValueLen)
+		dedupeKey(op.Key[:0], e.Dedupe)
+		putDedupe(op.Value, &candor.DedupeEntry{Digest: e.Digest, Subject: e.Subject, Event: id})
+		op.Finish()
+	}
+	c.lastEvent += candor.EventID(len(wb.Events))
+	c.lastCommit++
+	op := b.SetDeferred(len(keyCounters), countersLen)
+	copy(op.Key, keyCounters)
+	c.put(op.Value)
+	op.Finish()
+	// The lock is held until the batch is in the commit pipeline, so that
+	// batches enter it (and the WAL) in the order their IDs were assigned
+	// and the counters stored by a later batch are never lower. The WAL
+	// sync is waited for outside the lock.
+	err = s.db.ApplyNoSyncWait(b, pebble.Sync)
+	if err == nil {
+		s.counters = c
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("pebble: commit: %w", err)
+	}
+	if err := b.SyncWait(); err != nil {
+		return 0, fmt.Errorf("pebble: commit: sync: %w", err)
+	}
+	for i, e := range wb.Events {
+		e.ID = first + candor.EventID(i)
+	}
+	return c.lastCommit, nil
+}
+
+// checkBatch rejects what the store cannot encode and returns the events'
+// occurrence times in Unix nanoseconds.
+func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
+	for i := range wb.Subjects {
+		if wb.Subjects[i].ID.IsZero() {
+			return nil, candor.Errorf(candor.EINVALID, "subject %d: zero ID", i)
+		}
+	}
+	for i := range wb.Indexes {
+		if wb.Indexes[i].Subject.IsZero() {
+			return nil, candor.Errorf(candor.EINVALID, "index %d: zero subject ID", i)
+		}
+	}
+	nanos := make([]int64, len(wb.Events))
+	for i, e := range wb.Events {
+		if e == nil {
+			return nil, candor.Errorf(candor.EINVALID, "event %d: nil", i)
+		}
+		if e.Subject.IsZero() {
+			return nil, candor.Errorf(candor.EINVALID, "event %d: zero subject ID", i)
+		}
+		n, ok := unixNanos(e.OccurredAt)
+		if !ok {
+			return nil, candor.Errorf(candor.EINVALID, "event %d: occurred_at %s is outside the years 1678 to 2262", i, e.OccurredAt.Format("2006-01-02"))
+		}
+		nanos[i] = n
+	}
+	return nanos, nil
+}
+
+// batchSize estimates the encoded size of wb, so that the Pebble batch is
+// allocated once.
+func batchSize(wb *candor.WriteBatch) int {
+	const perEntry = 1 + 2*binaryUvarintMax32 // kind and two lengths
+	n := 12 + perEntry + len(keyCounters) + countersLen
+	for i := range wb.Subjects {
+		n += perEntry + subjectKeyLen + subjectValueLen(&wb.Subjects[i])
+	}
+	n += len(wb.Indexes) * (perEntry + indexKeyLen + 16)
+	for _, e := range wb.Events {
+		n += 2*perEntry + eventKeyLen + eventValueLen(e) + dedupeKeyLen + dedupeValueLen
+	}
+	return n
+}
+
+const binaryUvarintMax32 = 5

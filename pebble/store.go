@@ -1,0 +1,298 @@
+// Package pebble is Candor's embedded store: a candor.Store on Pebble v2
+// (github.com/cockroachdb/pebble/v2), tuned for ingesting batches of events
+// with synchronous commits and for point lookups (subjects, blind indexes,
+// dedupe keys) that mostly miss.
+//
+// The key layout is described in keys.go and the record encoding in
+// codec.go. The store records its format version and refuses to open a store
+// of another version.
+package pebble
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// FormatVersion is the store format this package reads and writes. It
+// changes whenever the key layout or the record encoding does.
+const FormatVersion = 1
+
+// Options configures a Store. The zero value is ready to use.
+type Options struct {
+	// Logger receives Pebble's log messages, write stalls and slow-disk
+	// warnings. If nil, informational messages are discarded and errors go
+	// to slog.Default().
+	Logger *slog.Logger
+	// CacheSize is the size of the block cache in bytes. Zero means
+	// DefaultCacheSize.
+	CacheSize int64
+}
+
+// DefaultCacheSize is the block cache size used when Options.CacheSize is
+// zero.
+const DefaultCacheSize = 128 << 20
+
+// Store is a candor.Store on Pebble. Its methods are safe for concurrent use.
+type Store struct {
+	db   *pebble.DB
+	dir  string
+	gate gate
+
+	mu       sync.Mutex // serialises ID assignment and entry into Pebble's commit pipeline
+	counters counters   // guarded by mu
+}
+
+var _ candor.Store = (*Store)(nil)
+
+// Open opens the store in dir, creating the directory and an empty store if
+// there is none. It fails if dir holds a store of another format version, or
+// a Pebble database that is not a Candor store.
+func Open(dir string, opts Options) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("pebble: %w", err)
+	}
+	db, err := pebble.Open(dir, opts.pebbleOptions())
+	if err != nil {
+		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
+	}
+	s := &Store{db: db, dir: dir}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// init checks the format version of an existing store, or writes it into a
+// new one, and loads the counters.
+func (s *Store) init() error {
+	v, err := s.get(keyFormat)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		empty, err := s.isEmpty()
+		if err != nil {
+			return err
+		}
+		if !empty {
+			return fmt.Errorf("pebble: %s is a Pebble database but not a Candor store (it has no format version)", s.dir)
+		}
+		b := s.db.NewBatch()
+		defer b.Close()
+		b.Set(keyFormat, binary.BigEndian.AppendUint32(nil, FormatVersion), nil)
+		var c [countersLen]byte
+		counters{}.put(c[:])
+		b.Set(keyCounters, c[:], nil)
+		if err := b.Commit(pebble.Sync); err != nil {
+			return fmt.Errorf("pebble: initialise %s: %w", s.dir, err)
+		}
+	case err != nil:
+		return fmt.Errorf("pebble: read format version: %w", err)
+	case len(v) != 4:
+		return fmt.Errorf("pebble: %s has a malformed store format version %x; this build supports version %d", s.dir, v, FormatVersion)
+	default:
+		if found := binary.BigEndian.Uint32(v); found != FormatVersion {
+			return fmt.Errorf("pebble: %s holds store format version %d; this build supports version %d", s.dir, found, FormatVersion)
+		}
+	}
+	v, err = s.get(keyCounters)
+	if err != nil {
+		return fmt.Errorf("pebble: read counters: %w", err)
+	}
+	if s.counters, err = decodeCounters(v); err != nil {
+		return fmt.Errorf("pebble: read counters: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) isEmpty() (bool, error) {
+	it, err := s.db.NewIter(nil)
+	if err != nil {
+		return false, err
+	}
+	empty := !it.First()
+	return empty, errors.Join(it.Error(), it.Close())
+}
+
+// get returns a copy of the value under k, or pebble.ErrNotFound.
+func (s *Store) get(k []byte) ([]byte, error) {
+	v, closer, err := s.db.Get(k)
+	if err != nil {
+		return nil, err
+	}
+	v = append([]byte(nil), v...)
+	return v, closer.Close()
+}
+
+// view calls fn with the value under k, which is valid only during the call.
+// It returns pebble.ErrNotFound if there is none.
+func (s *Store) view(k []byte, fn func(v []byte) error) error {
+	v, closer, err := s.db.Get(k)
+	if err != nil {
+		return err
+	}
+	err = fn(v)
+	return errors.Join(err, closer.Close())
+}
+
+// Size returns the store's size on disk in bytes, or 0 after Close.
+func (s *Store) Size() int64 {
+	if !s.gate.enter() {
+		return 0
+	}
+	defer s.gate.leave()
+	return int64(s.db.Metrics().DiskSpaceUsage())
+}
+
+// Close waits for calls in progress (including iterations over Events that
+// have not finished), then flushes and closes the store. Calls made after
+// Close return an EUNAVAILABLE error; so does a second Close.
+func (s *Store) Close() error {
+	if !s.gate.close() {
+		return errClosed()
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("pebble: close: %w", err)
+	}
+	return nil
+}
+
+func errClosed() error { return candor.Errorf(candor.EUNAVAILABLE, "store is closed") }
+
+// gate counts calls in progress and turns new ones away once the store is
+// closing, so that no call reaches Pebble after Close (Pebble panics).
+type gate struct{ n atomic.Int64 }
+
+const gateClosed = 1 << 62
+
+// enter registers a call; it returns false if the store is closed.
+func (g *gate) enter() bool {
+	if g.n.Add(1)&gateClosed != 0 {
+		g.n.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (g *gate) leave() { g.n.Add(-1) }
+
+// close marks the gate closed and waits for the calls in progress. It
+// returns false if the gate was already closed.
+func (g *gate) close() bool {
+	for {
+		v := g.n.Load()
+		if v&gateClosed != 0 {
+			return false
+		}
+		if g.n.CompareAndSwap(v, v|gateClosed) {
+			break
+		}
+	}
+	for g.n.Load() != gateClosed {
+		time.Sleep(100 * time.Microsecond)
+	}
+	return true
+}
+
+// notFound turns pebble.ErrNotFound into an ENOTFOUND error and wraps others.
+func notFound(err error, format string, args ...any) error {
+	if _, ok := errors.AsType[*candor.Error](err); ok {
+		return err
+	}
+	if errors.Is(err, pebble.ErrNotFound) {
+		return candor.Errorf(candor.ENOTFOUND, format, args...)
+	}
+	return fmt.Errorf("pebble: %s: %w", fmt.Sprintf(format, args...), err)
+}
+
+// SubjectByIndex returns the subject a blind index maps to, or ENOTFOUND.
+func (s *Store) SubjectByIndex(ctx context.Context, bi candor.BlindIndex) (candor.SubjectID, error) {
+	var id candor.SubjectID
+	if !s.gate.enter() {
+		return id, errClosed()
+	}
+	defer s.gate.leave()
+	var k [indexKeyLen]byte
+	err := s.view(indexKey(k[:0], bi), func(v []byte) error {
+		if len(v) != len(id) {
+			return errCorrupt
+		}
+		copy(id[:], v)
+		return nil
+	})
+	if err != nil {
+		return candor.SubjectID{}, notFound(err, "blind index not found")
+	}
+	return id, nil
+}
+
+// Subject returns a subject record, or ENOTFOUND.
+func (s *Store) Subject(ctx context.Context, id candor.SubjectID) (*candor.SubjectRecord, error) {
+	if !s.gate.enter() {
+		return nil, errClosed()
+	}
+	defer s.gate.leave()
+	var k [subjectKeyLen]byte
+	var r *candor.SubjectRecord
+	err := s.view(subjectKey(k[:0], id), func(v []byte) (err error) {
+		r, err = decodeSubject(id, v)
+		return err
+	})
+	if err != nil {
+		return nil, notFound(err, "subject %s not found", id)
+	}
+	return r, nil
+}
+
+// Dedupe returns what is stored under an idempotency key, or ENOTFOUND.
+func (s *Store) Dedupe(ctx context.Context, dk candor.DedupeKey) (candor.DedupeEntry, error) {
+	if !s.gate.enter() {
+		return candor.DedupeEntry{}, errClosed()
+	}
+	defer s.gate.leave()
+	var k [dedupeKeyLen]byte
+	var d candor.DedupeEntry
+	err := s.view(dedupeKey(k[:0], dk), func(v []byte) (err error) {
+		d, err = decodeDedupe(v)
+		return err
+	})
+	if err != nil {
+		return candor.DedupeEntry{}, notFound(err, "dedupe key not found")
+	}
+	return d, nil
+}
+
+// pebbleLogger adapts a *slog.Logger to pebble.Logger.
+type pebbleLogger struct {
+	l    *slog.Logger
+	info bool // pass on informational messages
+}
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	if p.info {
+		p.l.Info(fmt.Sprintf(format, args...), "component", "pebble")
+	}
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+// Fatalf logs and panics: Pebble calls it when it cannot go on (a corrupt
+// WAL, a failed sync) and expects it not to return.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.l.Error(msg, "component", "pebble", "fatal", true)
+	panic("pebble: " + msg)
+}
+
+var _ pebble.Logger = pebbleLogger{}
