@@ -2,6 +2,7 @@ package candor
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -47,6 +48,9 @@ func ParseFieldType(s string) (FieldType, bool) {
 // AmountScale is the number of amount units in one currency unit: amounts are
 // held as integers of ten-thousandths.
 const AmountScale = 10000
+
+// MaxFields bounds the number of fields of one event type.
+const MaxFields = 64
 
 // MaxStringLen bounds every string field, whatever its declared maximum.
 const MaxStringLen = 256
@@ -125,6 +129,9 @@ func (t *EventType) Validate() []string {
 		add("retention must be positive")
 	case pol.MaxRetention > 0 && t.Retention > pol.MaxRetention:
 		add("retention %s exceeds the %s category maximum of %s", FormatRetention(t.Retention), pol.Name, FormatRetention(pol.MaxRetention))
+	}
+	if len(t.Fields) > MaxFields {
+		add("at most %d fields, not %d", MaxFields, len(t.Fields))
 	}
 	seen := map[string]bool{}
 	var amount, currency int
@@ -267,15 +274,23 @@ func ParseRetention(s string) (time.Duration, error) {
 		n = n*10 + int(c-'0')
 	}
 	const day = 24 * time.Hour
+	var unit time.Duration
 	switch s[len(s)-1] {
 	case 'y':
-		return time.Duration(n) * year, nil
+		unit = year
 	case 'm':
-		return time.Duration(n) * 30 * day, nil
+		unit = 30 * day
 	case 'd':
-		return time.Duration(n) * day, nil
+		unit = day
+	default:
+		return 0, fmt.Errorf("retention %q: want a number and y, m or d, like 6y", s)
 	}
-	return 0, fmt.Errorf("retention %q: want a number and y, m or d, like 6y", s)
+	if time.Duration(n) > math.MaxInt64/unit {
+		// A longer period would overflow time.Duration and wrap to a short
+		// or negative one.
+		return 0, fmt.Errorf("retention %q: too long", s)
+	}
+	return time.Duration(n) * unit, nil
 }
 
 // Catalogue is a validated, immutable set of event types.

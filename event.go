@@ -251,9 +251,9 @@ func (t *EventType) parseFields(raw []RawField, index int, problems []Problem) (
 	add := func(field, format string, args ...any) {
 		problems = append(problems, Problem{Index: index, Field: "fields." + field, Reason: fmt.Sprintf(format, args...)})
 	}
-	var found [64]int8 // position in raw+1 for each declared field (types have few fields)
+	var found [MaxFields]int32 // position in raw+1 for each declared field; -1 for an explicit null
 	if len(t.Fields) > len(found) {
-		panic("candor: event type with more than 64 fields")
+		panic("candor: event type with more than MaxFields fields") // EventType.Validate refuses them
 	}
 	for i := range raw {
 		r := &raw[i]
@@ -272,7 +272,7 @@ func (t *EventType) parseFields(raw []RawField, index int, problems []Problem) (
 		case r.Value.Kind == RawNull:
 			found[j] = -1 // explicit null: treated as absent
 		default:
-			found[j] = int8(i + 1)
+			found[j] = int32(i + 1)
 		}
 	}
 	fields := make([]Field, 0, len(t.Fields))
@@ -385,7 +385,7 @@ func printable(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' { // line and paragraph separators break lines too
 			return false
 		}
 	}
