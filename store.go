@@ -123,3 +123,13 @@ type Store interface {
 	// Close flushes and releases the store.
 	Close() error
 }
+
+// KeyLister is an optional store capability: listing every stored dedupe
+// key and blind index, so the write path can build in-memory filters that
+// answer "certainly new" without a store read. The write path checks for it
+// with a type assertion and works without it, only slower.
+type KeyLister interface {
+	// ListKeys calls dedupe for every stored dedupe key and index for every
+	// stored blind index, from one consistent snapshot.
+	ListKeys(ctx context.Context, dedupe func(DedupeKey), index func(BlindIndex)) error
+}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -27,6 +28,8 @@ type Options struct {
 	CacheSubjects int
 	// OnCommit, if set, is called after every group commit (for metrics).
 	OnCommit func(CommitStats)
+	// Logger receives start-up and failure messages; nil discards them.
+	Logger *slog.Logger
 }
 
 // CommitStats describes one group commit.
@@ -61,6 +64,12 @@ type Pipeline struct {
 	closed bool
 	reqs   chan *request
 	done   chan struct{}
+
+	// Filters of the stored dedupe keys and blind indexes, filled from the
+	// store in the background at start and by the writer as it goes.
+	dedupeFilter, indexFilter keyFilter
+	stopScan                  context.CancelFunc
+	scanDone                  chan struct{}
 }
 
 // New starts a pipeline. Close it to finish in-flight work.
@@ -74,14 +83,48 @@ func New(opts Options) *Pipeline {
 	if opts.CacheSubjects <= 0 {
 		opts.CacheSubjects = 100_000
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	p := &Pipeline{
 		cat: opts.Catalogue, vault: opts.Vault, store: opts.Store, now: opts.Now, opts: opts,
-		reqs: make(chan *request, 64),
-		done: make(chan struct{}),
+		reqs:     make(chan *request, 64),
+		done:     make(chan struct{}),
+		scanDone: make(chan struct{}),
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.stopScan = cancel
+	go p.fillFilters(ctx)
 	w := newWriter(p)
 	go w.run()
 	return p
+}
+
+// fillFilters adds every stored dedupe key and blind index to the filters,
+// then lets the writer trust their misses. Keys the writer stages meanwhile
+// are added by the writer, so nothing committed after the scan's snapshot is
+// missed. Without a store that can list its keys the filters stay unused.
+func (p *Pipeline) fillFilters(ctx context.Context) {
+	defer close(p.scanDone)
+	lister, ok := p.store.(candor.KeyLister)
+	if !ok {
+		return
+	}
+	start := time.Now()
+	n := 0
+	err := lister.ListKeys(ctx,
+		func(k candor.DedupeKey) { p.dedupeFilter.add(k[:]); n++ },
+		func(bi candor.BlindIndex) { p.indexFilter.add(bi[:]); n++ })
+	if err != nil {
+		if ctx.Err() == nil {
+			p.opts.Logger.Error("ingest: listing stored keys failed; every lookup goes to the store", "err", err)
+		}
+		return
+	}
+	p.dedupeFilter.ready.Store(true)
+	p.indexFilter.ready.Store(true)
+	p.opts.Logger.Info("ingest: key filters ready", "keys", n, "bytes", p.dedupeFilter.bytes()+p.indexFilter.bytes(),
+		"took", time.Since(start).Round(time.Millisecond))
 }
 
 // Close stops accepting requests, waits until every accepted request is
@@ -94,6 +137,8 @@ func (p *Pipeline) Close() error {
 	}
 	p.mu.Unlock()
 	<-p.done
+	p.stopScan()
+	<-p.scanDone
 	return nil
 }
 

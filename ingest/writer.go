@@ -194,9 +194,11 @@ func (w *writer) add(g *group, req *request) {
 	for bi, ref := range st.newS {
 		w.pendingS[bi] = ref
 		g.newS = append(g.newS, bi)
+		w.p.indexFilter.add(bi[:])
 	}
 	for i, k := range st.newD {
 		w.pendingD[k] = st.events[i].Digest
+		w.p.dedupeFilter.add(k[:])
 	}
 	g.newD = append(g.newD, st.newD...)
 	g.batch.Subjects = append(g.batch.Subjects, st.subjects...)
@@ -260,6 +262,9 @@ func (w *writer) lookupDedupe(ctx context.Context, k candor.DedupeKey) (candor.D
 	if d, ok := w.pendingD[k]; ok {
 		return d, true, nil
 	}
+	if w.p.dedupeFilter.certainlyAbsent(k[:]) {
+		return candor.Digest{}, false, nil
+	}
 	e, err := w.p.store.Dedupe(ctx, k)
 	switch candor.ErrorCode(err) {
 	case "":
@@ -280,6 +285,9 @@ func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared) (resolve
 		return r, nil
 	}
 	ref, ok := w.subjects.get(pe.bi)
+	if !ok && w.p.indexFilter.certainlyAbsent(pe.bi[:]) {
+		return w.create(st, pe), nil
+	}
 	if !ok {
 		id, err := w.p.store.SubjectByIndex(ctx, pe.bi)
 		switch candor.ErrorCode(err) {

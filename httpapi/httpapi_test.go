@@ -1,0 +1,249 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/vault"
+)
+
+type harness struct {
+	srv      *httptest.Server
+	store    *pebble.Store
+	bank     string // token of a bank source
+	court    string // token of a court source
+	operator string
+	revoked  string
+}
+
+func mustHarness(t *testing.T) *harness {
+	t.Helper()
+	st, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
+	cat := catalogue.Default()
+	ctx := context.Background()
+	h := &harness{store: st}
+	for _, s := range []*candor.Source{
+		{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_late", "credit.instalment_paid"}},
+		{ID: "court1", Name: "District Court", Kind: candor.SourceCourt, AllowedTypes: []string{"court.restriction_imposed"}},
+	} {
+		if err := s.Validate(cat); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutSource(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk := func(role candor.Role, principal string) (string, *candor.APIKey) {
+		token, key := candor.NewAPIKey(role, principal, time.Now())
+		if err := st.PutKey(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		return token, key
+	}
+	h.bank, _ = mk(candor.RoleSource, "bank7")
+	h.court, _ = mk(candor.RoleSource, "court1")
+	h.operator, _ = mk(candor.RoleOperator, "ops")
+	var rk *candor.APIKey
+	h.revoked, rk = mk(candor.RoleSource, "bank7")
+	rk.RevokedAt = time.Now()
+	st.PutKey(ctx, rk)
+
+	metrics := httpapi.NewMetrics(st.Size)
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, OnCommit: metrics.OnCommit})
+	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics})
+	api.SetReady(true)
+	h.srv = httptest.NewServer(api)
+	t.Cleanup(func() {
+		h.srv.Close()
+		p.Close()
+		st.Close()
+	})
+	return h
+}
+
+type response struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (h *harness) do(t *testing.T, method, path, token, contentType string, body []byte) response {
+	t.Helper()
+	req, _ := http.NewRequest(method, h.srv.URL+path, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, raw: string(raw)}
+	json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func event(id, nid, occurred string, fields string) string {
+	return fmt.Sprintf(`{"id":%q,"subject":{"kind":"person","scheme":"national_id","value":%q},"type":"credit.instalment_late","occurred_at":%q,"fields":%s}`, id, nid, occurred, fields)
+}
+
+const okFields = `{"days_late":45,"amount":"120.50","currency":"EUR"}`
+
+func TestPostEventsBadInput(t *testing.T) {
+	h := mustHarness(t)
+	ts := time.Now().UTC().Add(-24 * time.Hour).Format(time.RFC3339)
+	future := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
+	if r := h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(event("stored", "AB1234567", ts, okFields))); r.status != 200 {
+		t.Fatalf("setup: %d %s", r.status, r.raw)
+	}
+	nd := "application/x-ndjson"
+	good := event("g1", "CD7654321", ts, okFields)
+	big := bytes.Repeat([]byte(" "), ingest.MaxBodyBytes+1)
+	tooMany := strings.Repeat(good+"\n", ingest.MaxEvents+1)
+	tests := []struct {
+		name        string
+		token, ct   string
+		body        string
+		status      int
+		code, field string // field: expected in a problem
+	}{
+		{"malformed JSON", h.bank, "application/json", `[` + good, 400, candor.EMALFORMED, ""},
+		{"wrong content type", h.bank, "text/plain", good, 415, candor.EUNSUPPORTED, ""},
+		{"empty body", h.bank, nd, "", 400, candor.EMALFORMED, ""},
+		{"unknown event type", h.bank, nd, good + "\n" + strings.Replace(good, "credit.instalment_late", "credit.social_score", 1), 422, candor.EINVALID, "type"},
+		{"unknown field", h.bank, nd, event("g2", "CD7654321", ts, `{"days_late":45,"amount":"1","currency":"EUR","mood":"sad"}`), 422, candor.EINVALID, "fields.mood"},
+		{"field out of bounds", h.bank, nd, event("g2", "CD7654321", ts, `{"days_late":4500,"amount":"1","currency":"EUR"}`), 422, candor.EINVALID, "fields.days_late"},
+		{"missing identifier", h.bank, nd, strings.Replace(good, `"value":"CD7654321"`, `"value":""`, 1), 422, candor.EINVALID, "subject.value"},
+		{"bad identifier format", h.bank, nd, event("g2", "12345", ts, okFields), 422, candor.EINVALID, "subject.value"},
+		{"no key", "", nd, good, 401, candor.EUNAUTHORIZED, ""},
+		{"unknown key", "cndr_aaaaaaaa_" + strings.Repeat("a", 52), nd, good, 401, candor.EUNAUTHORIZED, ""},
+		{"revoked key", h.revoked, nd, good, 401, candor.EUNAUTHORIZED, ""},
+		{"operator may not post", h.operator, nd, good, 403, candor.EFORBIDDEN, ""},
+		{"type not allowed for source", h.court, nd, good, 403, candor.EFORBIDDEN, ""},
+		{"oversize body", h.bank, nd, string(big), 413, candor.ETOOLARGE, ""},
+		{"too many events", h.bank, nd, tooMany, 413, candor.ETOOLARGE, ""},
+		{"same id two contents in one batch", h.bank, nd, good + "\n" + event("g1", "CD7654321", ts, `{"days_late":46,"amount":"120.50","currency":"EUR"}`), 422, candor.EINVALID, "id"},
+		{"same id as stored, other content", h.bank, nd, good + "\n" + event("stored", "AB1234567", ts, `{"days_late":99,"amount":"120.50","currency":"EUR"}`), 422, candor.EINVALID, "id"},
+		{"future timestamp", h.bank, nd, event("g3", "CD7654321", future, okFields), 422, candor.EINVALID, "occurred_at"},
+		{"invalid UTF-8", h.bank, nd, strings.Replace(good, "g1", "g\xff1", 1), 400, candor.EMALFORMED, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.do(t, "POST", "/v1/events", tt.token, tt.ct, []byte(tt.body))
+			if r.status != tt.status || r.body["code"] != tt.code || r.body["message"] == "" {
+				t.Fatalf("got %d %s, want %d %s", r.status, truncate(r.raw), tt.status, tt.code)
+			}
+			if tt.field != "" && !strings.Contains(r.raw, `"field":"`+tt.field+`"`) {
+				t.Errorf("no problem names field %s: %s", tt.field, truncate(r.raw))
+			}
+			// Nothing stored: the subject of the good event is still unknown.
+			lk := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=CD7654321", h.operator, "", nil)
+			if lk.status != 404 {
+				t.Fatalf("after a refused request the subject exists: %d %s", lk.status, lk.raw)
+			}
+		})
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "..."
+	}
+	return s
+}
+
+func TestReadProfile(t *testing.T) {
+	h := mustHarness(t)
+	old := time.Now().UTC().Add(-400 * 24 * time.Hour).Format(time.RFC3339)
+	recent := time.Now().UTC().Add(-24 * time.Hour).Format(time.RFC3339)
+	body := event("e1", "AB1234567", recent, okFields) + "\n" + event("e0", "AB1234567", old, `{"days_late":30,"amount":"5","currency":"EUR"}`)
+	if r := h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(body)); r.status != 200 || r.body["accepted"] != 2.0 {
+		t.Fatalf("post: %d %s", r.status, r.raw)
+	}
+	lk := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=ab+123+4567", h.operator, "", nil)
+	id, _ := lk.body["id"].(string)
+	if lk.status != 200 || len(id) != 32 || lk.body["kind"] != "person" {
+		t.Fatalf("lookup: %d %s", lk.status, lk.raw)
+	}
+	sub := h.do(t, "GET", "/v1/subjects/"+id, h.operator, "", nil)
+	if sub.status != 200 || !strings.Contains(sub.raw, `"value":"AB1234567"`) {
+		t.Fatalf("subject: %d %s", sub.status, sub.raw)
+	}
+	evs := h.do(t, "GET", "/v1/subjects/"+id+"/events", h.operator, "", nil)
+	list, _ := evs.body["events"].([]any)
+	if evs.status != 200 || len(list) != 2 {
+		t.Fatalf("events: %d %s", evs.status, evs.raw)
+	}
+	first := list[0].(map[string]any)
+	if first["source_event_id"] != "e0" || first["category"] != "credit" || first["state"] != "active" {
+		t.Errorf("events not in time order or incomplete: %v", first)
+	}
+	if f := first["fields"].(map[string]any); f["amount"] != "5.00" || f["days_late"] != 30.0 {
+		t.Errorf("fields: %v", f)
+	}
+	since := h.do(t, "GET", "/v1/subjects/"+id+"/events?since="+time.Now().UTC().Add(-30*24*time.Hour).Format(time.DateOnly)+"&type=credit.instalment_late", h.operator, "", nil)
+	if l, _ := since.body["events"].([]any); since.status != 200 || len(l) != 1 {
+		t.Fatalf("since filter: %d %s", since.status, since.raw)
+	}
+	for _, tc := range []struct {
+		path, token string
+		status      int
+	}{
+		{"/v1/subjects/" + id, h.bank, 403},
+		{"/v1/subjects/" + id, "", 401},
+		{"/v1/subjects/" + id + "/events", h.bank, 403},
+		{"/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.bank, 403},
+		{"/v1/subjects/" + strings.Repeat("0", 31) + "1", h.operator, 404},
+		{"/v1/subjects/zz", h.operator, 422},
+		{"/v1/subjects/" + id + "/events?since=yesterday", h.operator, 422},
+		{"/v1/subjects/" + id + "/events?type=nope", h.operator, 422},
+		{"/v1/subjects:lookup?scheme=passport&value=1", h.operator, 422},
+		{"/v1/nothing", h.operator, 404},
+	} {
+		if r := h.do(t, "GET", tc.path, tc.token, "", nil); r.status != tc.status || r.body["code"] == nil {
+			t.Errorf("GET %s: got %d %s, want %d in the error shape", tc.path, r.status, truncate(r.raw), tc.status)
+		}
+	}
+}
+
+func TestPublicEndpoints(t *testing.T) {
+	h := mustHarness(t)
+	cat := h.do(t, "GET", "/v1/catalogue", "", "", nil)
+	types, _ := cat.body["types"].([]any)
+	if cat.status != 200 || len(types) < 25 || !strings.Contains(cat.raw, `"court_only":true`) {
+		t.Fatalf("catalogue: %d %s", cat.status, truncate(cat.raw))
+	}
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if r := h.do(t, "GET", p, "", "", nil); r.status != 200 {
+			t.Errorf("%s: %d", p, r.status)
+		}
+	}
+	h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(event("m1", "AB1234567", time.Now().UTC().Format(time.RFC3339), okFields)))
+	m := h.do(t, "GET", "/metrics", "", "", nil)
+	for _, want := range []string{`candor_ingest_events_total{result="accepted"} 1`, "candor_store_size_bytes", "candor_ingest_commit_duration_seconds_bucket", `route="POST /v1/events"`} {
+		if !strings.Contains(m.raw, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
