@@ -96,11 +96,7 @@ func (o *org) ensureIDs() {
 func (w *worker) orgSubject(prefix string) {
 	o := &w.o
 	o.ensureIDs()
-	if prefix == subjOrgTax {
-		w.subject(prefix, o.tax[:])
-	} else {
-		w.subject(prefix, o.reg[:])
-	}
+	w.subject(prefix, o.reg[:])
 }
 
 // dissolution returns the day the organisation is dissolved, if that is in
@@ -218,7 +214,7 @@ func (w *worker) orgTax(o *org, mc *monthCtx, alive int) {
 		}
 		f.arrears = f.arrears && f.arrDay < alive
 		f.settled = f.settled && f.setDay < alive
-		w.filingEvents(&f, mc, Y, 'o', o.idx, subjOrgTax, filingTypes{tOrgTaxFiled, tOrgTaxLate, tOrgTaxArrears, tOrgTaxSettled}, "tax_year", "TXC-")
+		w.filingEvents(&f, mc, Y, 'o', o.idx, subjCompany, filingTypes{tOrgTaxFiled, tOrgTaxLate, tOrgTaxArrears, tOrgTaxSettled}, "tax_year", "TXC-")
 	}
 }
 

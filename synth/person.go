@@ -189,11 +189,7 @@ func (w *worker) person(i int, mc *monthCtx) {
 }
 
 func (w *worker) personSubject(prefix string) {
-	if prefix == subjPersonTx {
-		w.subject(prefix, w.p.taxNumber())
-	} else {
-		w.subject(prefix, w.p.nationalID())
-	}
+	w.subject(prefix, w.p.nationalID())
 }
 
 func (p *person) rentLate(M int) (bool, rng) {
@@ -474,7 +470,7 @@ func (w *worker) personTax(p *person, mc *monthCtx) {
 		}
 		f := drawFiling(&r, dayOf(Y+1, 2, 1), dayOf(Y+1, 4, 30),
 			rates.taxLate[p.pi], rates.taxArrears[p.pi], rates.taxSettled[p.pi], 150, 12000)
-		w.filingEvents(&f, mc, Y, 'p', p.idx, subjPersonTx, filingTypes{tTaxFiled, tTaxLate, tTaxArrears, tTaxSettled}, "tax_year", "TXP-")
+		w.filingEvents(&f, mc, Y, 'p', p.idx, subjNational, filingTypes{tTaxFiled, tTaxLate, tTaxArrears, tTaxSettled}, "tax_year", "TXP-")
 	}
 }
 
@@ -523,7 +519,7 @@ func (w *worker) filingEvents(f *filing, mc *monthCtx, Y int, kind byte, idx int
 // the scheme the prefix names.
 func (w *worker) subjectByPrefix(prefix string) {
 	switch prefix {
-	case subjNational, subjPersonTx:
+	case subjNational:
 		w.personSubject(prefix)
 	default:
 		w.orgSubject(prefix)

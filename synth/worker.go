@@ -99,12 +99,13 @@ func (e *emitError) Unwrap() error { return e.err }
 // ASCII without quotes or backslashes, so nothing needs escaping.
 
 // Subject prefixes: everything from the end of the ID to the start of the
-// identifier's value.
+// identifier's value. Every source names persons by national ID and
+// organisations by registration number: an identifier resolves to one
+// subject, and Candor does not yet link a person's several identifiers, so
+// mixing schemes would split one person's facts over two profiles.
 const (
 	subjNational = `","subject":{"kind":"person","scheme":"national_id","value":"`
-	subjPersonTx = `","subject":{"kind":"person","scheme":"tax_number","value":"`
 	subjCompany  = `","subject":{"kind":"organisation","scheme":"company_reg_no","value":"`
-	subjOrgTax   = `","subject":{"kind":"organisation","scheme":"tax_number","value":"`
 )
 
 // begin starts an event of type t from src on day, or counts it skipped and
