@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/synth"
+	"github.com/candor-project/candor/vault"
+	rawpebble "github.com/cockroachdb/pebble/v2"
+)
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "ingest" {
+		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N]\n")
+		return flag.ErrHelp
+	}
+	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	events := fs.Int("events", 1_000_000, "events to ingest")
+	batch := fs.Int("batch", 1000, "events per request (and per baseline batch)")
+	conc := fs.Int("concurrency", 4, "concurrent requests")
+	dir := fs.String("dir", "", "directory for the two fresh stores (default: a temporary directory, removed afterwards)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *events < 1 || *batch < 1 || *batch > ingest.MaxEvents || *conc < 1 {
+		return fmt.Errorf("--events and --concurrency must be positive, --batch from 1 to %d", ingest.MaxEvents)
+	}
+	root := *dir
+	if root == "" {
+		tmp, err := os.MkdirTemp("", "candor-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		root = tmp
+	}
+	cat := catalogue.Default()
+	bodies, err := benchBodies(ctx, cat, *events, *batch)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "bench ingest: %d events in requests of %d, %d concurrent, GOMAXPROCS=%d\n", *events, *batch, *conc, runtime.GOMAXPROCS(0))
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	pipe, err := benchPipeline(ctx, root+"/pipeline", cat, bodies, *conc)
+	pprof.StopCPUProfile()
+	if err != nil {
+		return err
+	}
+	valueSize := max(pipe.bytes/int64(*events), 1)
+	base, err := benchBaseline(root+"/baseline", *events, *batch, int(valueSize))
+	if err != nil {
+		return err
+	}
+	pipeRate := float64(*events) / pipe.elapsed.Seconds()
+	baseRate := float64(*events) / base.Seconds()
+	fmt.Fprintf(stdout, "pipeline  (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n", pipeRate, pipe.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", 32, valueSize, baseRate, base.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "ratio pipeline/baseline: %.2f\n", pipeRate/baseRate)
+	if rss := peakRSS(); rss != "" {
+		fmt.Fprintf(stdout, "peak RSS: %s\n", rss)
+	}
+	return nil
+}
+
+type benchBody struct {
+	source string
+	body   []byte
+}
+
+// benchBodies generates the synthetic population's events as request
+// bodies of batch events each, stopping at n events in all.
+func benchBodies(ctx context.Context, cat *candor.Catalogue, n, batch int) ([]benchBody, error) {
+	now := time.Now().UTC()
+	cfg := synth.Config{Seed: 7, Persons: n/20 + 100, Orgs: n/400 + 10, BatchSize: batch,
+		Until: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC), Now: now}
+	var mu sync.Mutex
+	var bodies []benchBody
+	total := 0
+	errEnough := errors.New("enough")
+	_, err := synth.Generate(ctx, cfg, cat, func(source string, body []byte, events int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if total >= n {
+			return errEnough
+		}
+		if total+events > n { // keep the first n-total lines
+			lines := strings.SplitAfterN(string(body), "\n", n-total+1)
+			body = []byte(strings.Join(lines[:n-total], ""))
+			events = n - total
+		}
+		bodies = append(bodies, benchBody{source, append([]byte(nil), body...)})
+		total += events
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, err
+	}
+	if total < n {
+		return nil, fmt.Errorf("the synthetic population gave only %d events", total)
+	}
+	return bodies, nil
+}
+
+type pipelineRun struct {
+	elapsed time.Duration
+	bytes   int64 // sealed event bytes written
+}
+
+func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodies []benchBody, conc int) (pipelineRun, error) {
+	var run pipelineRun
+	master := make([]byte, vault.KeySize)
+	rand.Read(master)
+	v, err := vault.New(master)
+	if err != nil {
+		return run, err
+	}
+	st, err := pebble.Open(dir, pebble.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return run, err
+	}
+	defer st.Close()
+	sources := map[string]*candor.Source{}
+	for _, s := range synth.Sources() {
+		s := s
+		sources[s.ID] = &s
+	}
+	var written atomic.Int64
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st,
+		OnCommit: func(cs ingest.CommitStats) { written.Add(int64(cs.Bytes)) }})
+	work := make(chan benchBody)
+	errc := make(chan error, conc)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				inputs, problems, err := ingest.Decode(b.body, ingest.FormatNDJSON, ingest.MaxEvents)
+				if err == nil {
+					_, err = p.Ingest(ctx, sources[b.source], inputs, problems)
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	var sendErr error
+	for _, b := range bodies {
+		select {
+		case work <- b:
+			continue
+		case sendErr = <-errc:
+		}
+		break
+	}
+	close(work)
+	wg.Wait()
+	p.Close()
+	run.elapsed = time.Since(start)
+	run.bytes = written.Load()
+	select {
+	case err := <-errc:
+		sendErr = err
+	default:
+	}
+	return run, sendErr
+}
+
+// benchBaseline writes n random key/values with a default-options Pebble, a
+// synced batch every batch entries: the naive way to store as many facts.
+func benchBaseline(dir string, n, batch, valueSize int) (time.Duration, error) {
+	db, err := rawpebble.Open(dir, &rawpebble.Options{Logger: quietPebble{}})
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	// Values are windows of a random pool, so they compress like the
+	// sealed (random-looking) events and cost nothing to make.
+	pool := make([]byte, 1<<20+valueSize)
+	rand.Read(pool)
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	key := make([]byte, 32)
+	start := time.Now()
+	for done := 0; done < n; {
+		b := db.NewBatch()
+		for i := 0; i < batch && done < n; i++ {
+			for j := 0; j < len(key); j += 8 {
+				binary.LittleEndian.PutUint64(key[j:], rng.Uint64())
+			}
+			off := rng.IntN(1 << 20)
+			b.Set(key, pool[off:off+valueSize], nil)
+			done++
+		}
+		if err := b.Commit(rawpebble.Sync); err != nil {
+			return 0, err
+		}
+		b.Close()
+	}
+	return time.Since(start), nil
+}
+
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any)  {}
+func (quietPebble) Errorf(string, ...any) {}
+func (quietPebble) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
+
+// peakRSS returns the process's peak resident set size from /proc, or "".
+func peakRSS() string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 2 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return humanBytes(kb << 10)
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/synth"
+)
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", env("CANDOR_ADDR", "127.0.0.1:8080"), "listen address (env CANDOR_ADDR)")
+	persons := fs.Int("persons", 50_000, "persons in the synthetic population")
+	orgs := fs.Int("orgs", 5_000, "organisations in the synthetic population")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic population")
+	loadOnly := fs.Bool("load-only", false, "load the population, print the summary and exit instead of serving")
+	logFormat := fs.String("log-format", env("CANDOR_LOG_FORMAT", "text"), "log format: json or text (env CANDOR_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *persons < 0 || *orgs < 0 {
+		return fmt.Errorf("--persons and --orgs must not be negative")
+	}
+	log := newLogger(stderr, *logFormat)
+	inst, err := sf.open(log)
+	if err != nil {
+		return err
+	}
+	tokens, operator, err := demoKeys(ctx, inst)
+	if err != nil {
+		inst.store.Close()
+		return err
+	}
+	srv, err := startServer(inst, *addr, log)
+	if err != nil {
+		inst.store.Close()
+		return err
+	}
+	now := time.Now().UTC()
+	cfg := synth.Config{Seed: *seed, Persons: *persons, Orgs: *orgs,
+		Until: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC), Now: now}
+	if err := loadDemo(ctx, srv, cfg, tokens, stdout, stderr); err != nil {
+		return joinWait(err, srv)
+	}
+	if err := printTour(ctx, stdout, srv, cfg, tokens, operator); err != nil {
+		return joinWait(err, srv)
+	}
+	if *loadOnly {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		return srv.wait(cctx)
+	}
+	fmt.Fprintf(stdout, "\nServing on http://%s — press Ctrl-C to stop.\n", srv.addr)
+	return srv.wait(ctx)
+}
+
+// joinWait shuts srv down after err and returns err.
+func joinWait(err error, srv *server) error {
+	cctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	srv.wait(cctx)
+	return err
+}
+
+// demoKeys registers the demo sources and makes fresh keys for them and for
+// a demo operator, revoking the keys an earlier demo run printed.
+func demoKeys(ctx context.Context, inst *installation) (map[string]string, string, error) {
+	keys, err := inst.store.Keys(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	demo := map[string]bool{"demo-operator": true}
+	tokens := map[string]string{}
+	for _, s := range synth.Sources() {
+		s := s
+		if err := addSource(ctx, inst, &s); err != nil {
+			return nil, "", fmt.Errorf("demo source %s: %w", s.ID, err)
+		}
+		demo[s.ID] = true
+	}
+	for _, k := range keys {
+		if demo[k.Principal] && !k.Revoked() {
+			k.RevokedAt = time.Now().UTC()
+			if err := inst.store.PutKey(ctx, k); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	for _, s := range synth.Sources() {
+		if tokens[s.ID], err = newKey(ctx, inst, candor.RoleSource, s.ID); err != nil {
+			return nil, "", err
+		}
+	}
+	operator, err := newKey(ctx, inst, candor.RoleOperator, "demo-operator")
+	return tokens, operator, err
+}
+
+// loadDemo posts the synthetic population to the running server through
+// POST /v1/events, as real sources would, unless this data dir already holds
+// exactly this population.
+func loadDemo(ctx context.Context, srv *server, cfg synth.Config, tokens map[string]string, stdout, stderr io.Writer) error {
+	marker := fmt.Sprintf("seed=%d persons=%d orgs=%d until=%s", cfg.Seed, cfg.Persons, cfg.Orgs, cfg.Until.Format("2006-01"))
+	if got, err := srv.inst.store.GetMeta(ctx, "demo/population"); err == nil && string(got) == marker {
+		fmt.Fprintf(stdout, "The demo population (%s) is already loaded in this data dir; nothing to post.\n", marker)
+		return nil
+	}
+	fmt.Fprintf(stdout, "Generating %d persons and %d organisations (seed %d, three years to %s) and posting them to http://%s/v1/events ...\n",
+		cfg.Persons, cfg.Orgs, cfg.Seed, cfg.Until.Format("2006-01"), srv.addr)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 2 * time.Minute}
+	url := "http://" + srv.addr + "/v1/events"
+	var accepted, duplicates atomic.Int64
+	bar := newProgress(stderr, "loading", 0)
+	start := time.Now()
+	_, err := synth.Generate(ctx, cfg, srv.inst.cat, func(sourceID string, body []byte, events int) error {
+		res, err := postEvents(ctx, client, url, tokens[sourceID], body)
+		if err != nil {
+			return fmt.Errorf("posting a batch from %s: %w", sourceID, err)
+		}
+		accepted.Add(int64(res.Accepted))
+		duplicates.Add(int64(res.Duplicates))
+		bar.add(0, int64(events))
+		return nil
+	})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	n := accepted.Load() + duplicates.Load()
+	fmt.Fprintf(stdout, "Posted %d events in %s (%.0f events/s): %d stored, %d duplicates of earlier runs.\n",
+		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), accepted.Load(), duplicates.Load())
+	return srv.inst.store.PutMeta(ctx, "demo/population", []byte(marker))
+}
+
+func postEvents(ctx context.Context, client *http.Client, url, token string, body []byte) (ingest.Result, error) {
+	var res ingest.Result
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return res, err
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return res, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return res, fmt.Errorf("%s: %s", resp.Status, truncateBody(data))
+	}
+	return res, json.Unmarshal(data, &res)
+}
+
+func truncateBody(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 600 {
+		s = s[:600] + "..."
+	}
+	return s
+}
+
+// printTour prints what to try against the running demo.
+func printTour(ctx context.Context, w io.Writer, srv *server, cfg synth.Config, tokens map[string]string, operator string) error {
+	base := "http://" + srv.addr
+	fmt.Fprintf(w, "\nStore: %s on disk.\n", humanBytes(srv.inst.store.Size()))
+	fmt.Fprintf(w, "\nKeys for this run (earlier demo keys are revoked):\n  export OPERATOR=%s\n  export BANK=%s\n", operator, tokens["bank_north"])
+	fmt.Fprintf(w, "\nWhat Candor may record, and for which purposes (public):\n  curl -s %s/v1/catalogue\n", base)
+	fmt.Fprintf(w, "\nSample people (identifiers are only ever stored encrypted; lookups go through a keyed blind index):\n")
+	for i := 0; i < min(cfg.Persons, 3); i++ {
+		p := synth.Person(cfg.Seed, i)
+		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects:lookup?scheme=national_id&value=%s'\n", base, p.NationalID)
+		if i == 0 {
+			id, err := srv.inst.store.SubjectByIndex(ctx, srv.inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: p.NationalID}))
+			if err == nil {
+				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects/%s/events?type=credit.instalment_late'\n", base, id)
+				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects/%s/events?since=%s'\n", base, id, cfg.Until.AddDate(0, -3, 0).Format(time.DateOnly))
+			}
+		}
+	}
+	if cfg.Orgs > 0 {
+		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects:lookup?scheme=company_reg_no&value=%s'\n", base, synth.Org(cfg.Seed, 0).CompanyRegNo)
+	}
+	if cfg.Persons > 0 {
+		p := synth.Person(cfg.Seed, 0)
+		fmt.Fprintf(w, "\nPost a fact as a bank (repeat it: the second time it counts as a duplicate):\n")
+		fmt.Fprintf(w, "  curl -s -X POST %s/v1/events -H \"Authorization: Bearer $BANK\" -H 'Content-Type: application/x-ndjson' \\\n", base)
+		fmt.Fprintf(w, "    --data-binary '{\"id\":\"tour-1\",\"subject\":{\"kind\":\"person\",\"scheme\":\"national_id\",\"value\":\"%s\"},\"type\":\"credit.instalment_late\",\"occurred_at\":\"%s\",\"fields\":{\"days_late\":45,\"amount\":\"120.50\",\"currency\":\"EUR\"}}'\n",
+			p.NationalID, cfg.Until.AddDate(0, 0, -10).Format(time.RFC3339))
+		fmt.Fprintf(w, "\nA bank may not post court orders (403), and a bad event is refused whole with every problem named (422):\n")
+		fmt.Fprintf(w, "  curl -s -X POST %s/v1/events -H \"Authorization: Bearer $BANK\" -H 'Content-Type: application/json' \\\n", base)
+		fmt.Fprintf(w, "    --data-binary '[{\"id\":\"x\",\"subject\":{\"kind\":\"person\",\"scheme\":\"national_id\",\"value\":\"12\"},\"type\":\"credit.instalment_late\",\"occurred_at\":\"2030-01-01T00:00:00Z\",\"fields\":{\"days_late\":-3}}]'\n")
+	}
+	fmt.Fprintf(w, "\nMetrics: curl -s %s/metrics | grep candor_\n", base)
+	return nil
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
