@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -34,8 +35,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *persons < 0 || *orgs < 0 {
 		return fmt.Errorf("--persons and --orgs must not be negative")
 	}
-	log := newLogger(stderr, *logFormat)
-	inst, err := sf.open(log)
+	// The demo talks to a person at a terminal: only warnings from the
+	// store's internals, which are routine at this volume.
+	log := newLogger(stderr, *logFormat, slog.LevelInfo)
+	inst, err := sf.open(newLogger(stderr, *logFormat, slog.LevelWarn))
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func importFile(ctx context.Context, p *ingest.Pipeline, src *candor.Source, nam
 		for _, line := range all {
 			fmt.Fprintln(stderr, line)
 		}
-		return fmt.Errorf("%s: %d problems; nothing was imported", name, len(all))
+		return fmt.Errorf("%s: %d problem(s); nothing was imported", name, len(all))
 	}
 	bar := newProgress(stderr, "importing "+name, int64(len(data)))
 	var total ingest.Result

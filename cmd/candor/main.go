@@ -131,9 +131,10 @@ func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
 	return &installation{store: st, vault: v, cat: cat}, nil
 }
 
-func newLogger(w io.Writer, format string) *slog.Logger {
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -25,7 +25,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := newLogger(stderr, *logFormat)
+	log := newLogger(stderr, *logFormat, slog.LevelInfo)
 	inst, err := sf.open(log)
 	if err != nil {
 		return err

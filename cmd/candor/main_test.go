@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func mustRun(t *testing.T, args ...string) (string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("candor %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String(), stderr.String()
+}
+
+func TestDemoRerunStoresNothingTwice(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	args := []string{"demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "300", "--orgs", "30", "--load-only"}
+	out, _ := mustRun(t, args...)
+	if !strings.Contains(out, "duplicates of earlier runs") || strings.Contains(out, " 0 stored") {
+		t.Fatalf("first run stored nothing:\n%s", out)
+	}
+	for _, want := range []string{"export OPERATOR=cndr_", "subjects:lookup?scheme=national_id", "/v1/subjects/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the tour lacks %q", want)
+		}
+	}
+	out2, _ := mustRun(t, args...)
+	if !strings.Contains(out2, "already loaded") {
+		t.Fatalf("second run did not notice the loaded population:\n%s", out2)
+	}
+	// Without the marker everything is posted again, and all of it is a duplicate.
+	removeMarker(t, data)
+	out3, _ := mustRun(t, args...)
+	if !strings.Contains(out3, ": 0 stored,") {
+		t.Fatalf("re-posting the population stored something again:\n%s", out3)
+	}
+}
+
+// removeMarker forgets that the demo was loaded, through the store itself.
+func removeMarker(t *testing.T, data string) {
+	t.Helper()
+	sf := storeFlags{data: data}
+	inst, err := sf.open(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.store.Close()
+	if err := inst.store.PutMeta(context.Background(), "demo/population", []byte("forgotten")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestImport(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	mustRun(t, "source", "add", "--data", data, "--id", "rent1", "--name", "Rent Registry", "--kind", "landlord", "--types", "rent.*")
+	nd := filepath.Join(dir, "rent.ndjson")
+	csvFile := filepath.Join(dir, "rent.csv")
+	bad := filepath.Join(dir, "bad.ndjson")
+	line := func(id string, person int) string {
+		return fmt.Sprintf(`{"id":%q,"subject":{"kind":"person","scheme":"national_id","value":"RR%07d"},"type":"rent.paid","occurred_at":"2026-01-05T00:00:00Z","fields":{"amount":"650.00","currency":"EUR"}}`+"\n", id, person)
+	}
+	var b strings.Builder
+	for i := 0; i < 2500; i++ { // three chunks of at most 1,000
+		b.WriteString(line(fmt.Sprint("r", i), i%300))
+	}
+	os.WriteFile(nd, []byte(b.String()), 0o644)
+	// A quoted cell with a comma, and an empty optional cell.
+	os.WriteFile(csvFile, []byte("id,subject_kind,subject_scheme,subject_value,type,occurred_at,days_late,amount,currency\n"+
+		"\"c1,x\",person,national_id,RR0000001,rent.late,2026-02-05T00:00:00Z,12,650.00,EUR\n"+
+		"c2,person,national_id,RR0000002,rent.paid,2026-02-05T00:00:00Z,,650.00,EUR\n"), 0o644)
+	// Line 2 is fine, line 3 names a person by a malformed national ID.
+	os.WriteFile(bad, []byte(line("b1", 1)+line("b2", 2)+strings.Replace(line("b3", 3), "RR0000003", "RR3", 1)), 0o644)
+
+	out, _ := mustRun(t, "import", "--data", data, "--source", "rent1", nd, csvFile)
+	if !strings.Contains(out, "rent.ndjson: 2500 events stored, 0 duplicates") || !strings.Contains(out, "rent.csv: 2 events stored") {
+		t.Fatalf("import: %s", out)
+	}
+	out, _ = mustRun(t, "import", "--data", data, "--source", "rent1", nd)
+	if !strings.Contains(out, "0 events stored, 2500 duplicates") {
+		t.Fatalf("re-import: %s", out)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"import", "--data", data, "--source", "rent1", bad}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "1 problem(s); nothing was imported") || !strings.Contains(stderr.String(), "bad.ndjson:3: subject.value") {
+		t.Fatalf("bad file: %v\n%s", err, stderr.String())
+	}
+}
