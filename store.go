@@ -133,3 +133,14 @@ type KeyLister interface {
 	// stored blind index, from one consistent snapshot.
 	ListKeys(ctx context.Context, dedupe func(DedupeKey), index func(BlindIndex)) error
 }
+
+// PipelinedCommitter is an optional EventStore capability that lets the
+// write path overlap one batch's sync with the next batch's work.
+// CommitAsync checks b, assigns its event IDs and enters it into the
+// store's commit order, then returns; wait blocks until b is durable and
+// returns what Commit would. Batches become durable in the order CommitAsync
+// was called, so a batch never outlives one it depends on. Calls to
+// CommitAsync must not overlap; waits may run concurrently with later calls.
+type PipelinedCommitter interface {
+	CommitAsync(ctx context.Context, b *WriteBatch) (wait func() (uint64, error), err error)
+}

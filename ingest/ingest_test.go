@@ -251,3 +251,45 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 		t.Fatalf("walked %d files: %v", files, err)
 	}
 }
+
+// TestCloseUnderLoad closes the pipeline while many requests are in flight:
+// every request is answered, and what was acknowledged is stored.
+func TestCloseUnderLoad(t *testing.T) {
+	e := mustEnv(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	acked := 0
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				var b strings.Builder
+				for j := range 100 {
+					fmt.Fprintln(&b, late(fmt.Sprintf("c%d-%d-%d", g, i, j), fmt.Sprintf("GH%07d", j), 5))
+				}
+				_, err := e.post(t, b.String())
+				if candor.ErrorCode(err) == candor.EUNAVAILABLE {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				acked += 100
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	e.p.Close()
+	wg.Wait()
+	total := 0
+	for j := range 100 {
+		total += len(e.events(t, fmt.Sprintf("GH%07d", j)))
+	}
+	if acked == 0 || total != acked {
+		t.Fatalf("%d events acknowledged, %d stored", acked, total)
+	}
+}

@@ -45,6 +45,8 @@ type group struct {
 	dups     int
 	err      error
 	commitNo uint64
+	start    time.Time
+	wait     func() (uint64, error)
 }
 
 func newWriter(p *Pipeline) *writer {
@@ -96,8 +98,15 @@ func (w *writer) run() {
 		}
 	}
 	close(w.groups)
-	<-commitDone
-	close(w.p.done)
+	for { // settle what is still in flight until the committer is done
+		select {
+		case g := <-w.committed:
+			w.settle(g)
+		case <-commitDone:
+			close(w.p.done)
+			return
+		}
+	}
 }
 
 // send hands g to the committer, settling finished groups while it waits.
@@ -130,38 +139,73 @@ func (w *writer) settle(g *group) {
 	}
 }
 
+// commitLoop enters groups into the store's commit order one after the
+// other. With a store that can commit in a pipeline, the next group is
+// applied while the previous one syncs; a separate goroutine waits for each
+// group to become durable, in order, and answers its requests.
 func (w *writer) commitLoop(done chan<- struct{}) {
 	defer close(done)
-	var failed error
-	for g := range w.groups {
-		start := time.Now()
-		if failed != nil {
-			g.err = failed
-		} else {
-			g.commitNo, g.err = w.p.store.Commit(context.Background(), &g.batch)
-			if g.err != nil {
+	durable := make(chan *group, 2)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var failed error
+		for g := range durable {
+			if g.err == nil {
+				g.commitNo, g.err = g.wait()
+			}
+			if failed != nil {
+				g.err = failed // a later batch must not count as durable after an earlier one failed
+			}
+			if g.err != nil && failed == nil {
 				failed = g.err
 			}
+			w.finish(g)
 		}
-		for i, r := range g.reqs {
-			if g.err != nil {
-				r.reply <- reply{err: candor.Errorf(candor.EUNAVAILABLE, "the store failed to commit; nothing from this request was stored")}
-				continue
-			}
-			res := g.results[i]
-			res.Commit = g.commitNo
-			r.reply <- reply{res: res}
+	}()
+	pipelined, _ := w.p.store.(candor.PipelinedCommitter)
+	var failed error
+	for g := range w.groups {
+		g.start = time.Now()
+		switch {
+		case failed != nil:
+			g.err = failed
+		case pipelined != nil:
+			g.wait, g.err = pipelined.CommitAsync(context.Background(), &g.batch)
+		default:
+			n, err := w.p.store.Commit(context.Background(), &g.batch)
+			g.wait = func() (uint64, error) { return n, err }
 		}
-		if w.p.opts.OnCommit != nil {
-			bytes := 0
-			for _, e := range g.batch.Events {
-				bytes += len(e.Sealed)
-			}
-			w.p.opts.OnCommit(CommitStats{Requests: len(g.reqs), Events: len(g.batch.Events), Duplicates: g.dups,
-				Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(start), Err: g.err})
+		if g.err != nil && failed == nil {
+			failed = g.err
 		}
-		w.committed <- g
+		durable <- g
 	}
+	close(durable)
+	<-finished
+}
+
+// finish answers a group's requests, reports it and hands it back to the
+// writer to settle.
+func (w *writer) finish(g *group) {
+	for i, r := range g.reqs {
+		if g.err != nil {
+			r.reply <- reply{err: candor.Errorf(candor.EUNAVAILABLE, "the store failed to commit; nothing from this request was stored")}
+			continue
+		}
+		res := g.results[i]
+		res.Commit = g.commitNo
+		r.reply <- reply{res: res}
+	}
+	if w.p.opts.OnCommit != nil {
+		bytes := 0
+		for _, e := range g.batch.Events {
+			bytes += len(e.Sealed)
+		}
+		w.p.opts.OnCommit(CommitStats{Requests: len(g.reqs), Events: len(g.batch.Events), Duplicates: g.dups,
+			Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(g.start), Err: g.err})
+	}
+	w.committed <- g
 }
 
 // staged is what one request adds, merged into its group only if the whole
