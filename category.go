@@ -1,6 +1,9 @@
 package candor
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Category is a kind of fact Candor may record. The list is closed: there is
 // deliberately no category for political opinion or "loyalty", religion or
@@ -142,19 +145,16 @@ func (c Category) Policy() CategoryPolicy {
 	if c == 0 || c >= numCategories {
 		return CategoryPolicy{Name: "unknown"}
 	}
-	return categoryPolicies[c]
+	p := categoryPolicies[c]
+	p.Serves = slices.Clone(p.Serves) // the table is not the caller's to change
+	return p
 }
 
 func (c Category) String() string { return c.Policy().Name }
 
 // Serves reports whether facts of category c may be used for purpose p.
 func (c Category) Serves(p Purpose) bool {
-	for _, q := range c.Policy().Serves {
-		if q == p {
-			return true
-		}
-	}
-	return false
+	return c != 0 && c < numCategories && slices.Contains(categoryPolicies[c].Serves, p)
 }
 
 // ParseCategory returns the category named s.

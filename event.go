@@ -202,7 +202,7 @@ func (c *Catalogue) Validate(in *EventInput, index int, now time.Time, problems 
 	case !schemeOK:
 		add("subject.scheme", "unknown identifier scheme %q", truncate(in.Subject.Scheme))
 	case kindOK && !scheme.AppliesTo(kind):
-		add("subject.scheme", "%s does not identify a %s", scheme, kind)
+		add("subject.scheme", "%s does not identify %s", scheme, kind.Noun())
 	case in.Subject.Value == "":
 		add("subject.value", "required")
 	default:
@@ -220,7 +220,7 @@ func (c *Catalogue) Validate(in *EventInput, index int, now time.Time, problems 
 	case t == nil:
 		add("type", "unknown event type %q", truncate(in.Type))
 	case kindOK && t.SubjectKind != kind:
-		add("subject.kind", "%s is about a %s, not a %s", t.Name, t.SubjectKind, kind)
+		add("subject.kind", "%s is about %s, not %s", t.Name, t.SubjectKind.Noun(), kind.Noun())
 	}
 	ev.Type = t
 
@@ -385,7 +385,9 @@ func printable(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' { // line and paragraph separators break lines too
+		// Line and paragraph separators break lines too; bidirectional
+		// overrides and isolates make text display other than it reads.
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069' {
 			return false
 		}
 	}

@@ -143,6 +143,7 @@ func TestValidateProblems(t *testing.T) {
 		{"DEL in string field", setField("account", str("ACC\x7f1")), "fields.account", []string{"printable"}},
 		{"C1 control in string field", setField("account", str("ACC\u00851")), "fields.account", []string{"printable"}},
 		{"line separator in string field", setField("account", str("ACC\u20281")), "fields.account", []string{"single-line"}},
+		{"bidi override in string field", setField("account", str("ACC\u202e1")), "fields.account", []string{"single-line"}},
 		{"string too long", setField("account", str(strings.Repeat("é", 41))), "fields.account", []string{"longer than 40 characters"}},
 		{"amount with 5 decimals", setField("amount", str("120.12345")), "fields.amount", []string{"at most four decimals"}},
 		{"amount with comma", setField("amount", str("120,50")), "fields.amount", []string{"decimal amount"}},

@@ -24,6 +24,17 @@ func (k SubjectKind) String() string {
 	return subjectKindNames[k]
 }
 
+// Noun returns the kind with its article: "a person", "an organisation".
+func (k SubjectKind) Noun() string {
+	switch k {
+	case Person:
+		return "a person"
+	case Organisation:
+		return "an organisation"
+	}
+	return "an unknown kind of subject"
+}
+
 // ParseSubjectKind returns the kind named s.
 func ParseSubjectKind(s string) (SubjectKind, bool) {
 	for k, name := range subjectKindNames {

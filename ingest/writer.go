@@ -283,7 +283,7 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 		}
 		if r.ref.kind != pe.ev.Kind {
 			problems = append(problems, candor.Problem{Index: pe.index, Field: "subject.kind",
-				Reason: fmt.Sprintf("this %s identifies a %s, not a %s", pe.ev.Identifier.Scheme, r.ref.kind, pe.ev.Kind)})
+				Reason: fmt.Sprintf("this %s identifies %s, not %s", pe.ev.Identifier.Scheme, r.ref.kind.Noun(), pe.ev.Kind.Noun())})
 			continue
 		}
 		if len(problems) > 0 {
