@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -91,5 +92,31 @@ func TestImport(t *testing.T) {
 	err := run(context.Background(), []string{"import", "--data", data, "--source", "rent1", bad}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "1 problem(s); nothing was imported") || !strings.Contains(stderr.String(), "bad.ndjson:3: subject.value") {
 		t.Fatalf("bad file: %v\n%s", err, stderr.String())
+	}
+}
+
+func TestSourceAdmin(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"source", "add", "--data", data, "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "court.restriction_*"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "only court sources may post") {
+		t.Fatalf("a bank was allowed court orders: %v", err)
+	}
+	mustRun(t, "source", "add", "--data", data, "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "credit.*,rent.paid")
+	out, _ := mustRun(t, "source", "key", "--data", data, "bank1")
+	token := strings.Fields(out)[0]
+	keyID := strings.Split(token, "_")[1]
+	out, _ = mustRun(t, "source", "list", "--data", data)
+	if !regexp.MustCompile(`bank1\s+bank\s+6\s+1/1\s+Bank`).MatchString(out) || !strings.Contains(out, keyID) || strings.Contains(out, token) {
+		t.Fatalf("list after key (must show the key ID, never the token):\n%s", out)
+	}
+	mustRun(t, "source", "revoke", "--data", data, keyID)
+	out, _ = mustRun(t, "source", "list", "--data", data)
+	if !regexp.MustCompile(`bank1\s+bank\s+6\s+0/1`).MatchString(out) {
+		t.Fatalf("list after revoke:\n%s", out)
+	}
+	out, _ = mustRun(t, "operator", "key", "--data", data, "alice")
+	if !strings.HasPrefix(out, "cndr_") {
+		t.Fatalf("operator key: %s", out)
 	}
 }
