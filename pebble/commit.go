@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"sync"
 
 	"github.com/candor-project/candor"
 	"github.com/cockroachdb/pebble/v2"
 )
+
+var _ candor.PipelinedCommitter = (*Store)(nil)
 
 // Commit applies b atomically and durably: one Pebble batch holding the
 // subjects, indexes, events, one dedupe entry per event and the updated
@@ -28,20 +31,32 @@ import (
 // batch enters Pebble's commit pipeline; they wait for the WAL sync in
 // parallel, so Pebble can sync them together.
 func (s *Store) Commit(ctx context.Context, wb *candor.WriteBatch) (uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	nanos, err := checkBatch(wb)
+	wait, err := s.CommitAsync(ctx, wb)
 	if err != nil {
 		return 0, err
 	}
-	if !s.gate.enter() {
-		return 0, errClosed()
+	return wait()
+}
+
+// CommitAsync implements candor.PipelinedCommitter: it does what Commit
+// does up to the WAL sync (the batch is then applied, visible to reads and
+// has its event IDs) and returns a function that waits for the sync and
+// returns the commit sequence. Batches become durable in the order they
+// were entered, whatever order their waits are called in. The wait must be
+// called (more calls return the same result): until it is, Close blocks.
+func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait func() (uint64, error), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	defer s.gate.leave()
+	nanos, err := checkBatch(wb)
+	if err != nil {
+		return nil, err
+	}
+	if !s.gate.enter() {
+		return nil, errClosed()
+	}
 
 	b := s.db.NewBatchWithSize(batchSize(wb))
-	defer b.Close()
 	// The batch is written in key order: Pebble inserts a batch into the
 	// memtable's skiplist with a cached splice, so ascending keys are
 	// cheaper to insert than random ones. Subjects and indexes do not
@@ -109,15 +124,30 @@ func (s *Store) Commit(ctx context.Context, wb *candor.WriteBatch) (uint64, erro
 	}
 	s.mu.Unlock()
 	if err != nil {
-		return 0, fmt.Errorf("pebble: commit: %w", err)
-	}
-	if err := b.SyncWait(); err != nil {
-		return 0, fmt.Errorf("pebble: commit: sync: %w", err)
+		b.Close()
+		s.gate.leave()
+		return nil, fmt.Errorf("pebble: commit: %w", err)
 	}
 	for i, e := range wb.Events {
 		e.ID = first + candor.EventID(i)
 	}
-	return c.lastCommit, nil
+	var (
+		once    sync.Once
+		syncErr error
+	)
+	return func() (uint64, error) {
+		once.Do(func() {
+			if err := b.SyncWait(); err != nil {
+				syncErr = fmt.Errorf("pebble: commit: sync: %w", err)
+			}
+			b.Close()
+			s.gate.leave()
+		})
+		if syncErr != nil {
+			return 0, syncErr
+		}
+		return c.lastCommit, nil
+	}, nil
 }
 
 // checkBatch rejects what the store cannot encode and returns the events'
