@@ -63,6 +63,8 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Meta", testMeta},
 		{"Reopen", testReopen},
 		{"Size", testSize},
+		{"PipelinedCommit", testPipelinedCommit},
+		{"ListKeys", testListKeys},
 		{"Closed", testClosed},
 	}
 	for _, tt := range tests {
