@@ -1,6 +1,9 @@
 package pebble
 
-import "github.com/cockroachdb/pebble/v2"
+import (
+	"github.com/candor-project/candor"
+	"github.com/cockroachdb/pebble/v2"
+)
 
 // Flush flushes the memtables, so that a benchmark can count the cost of
 // getting its writes into sstables.
@@ -8,3 +11,42 @@ func (s *Store) Flush() error { return s.db.Flush() }
 
 // Metrics returns Pebble's metrics, for benchmark logs.
 func (s *Store) Metrics() *pebble.Metrics { return s.db.Metrics() }
+
+// DecodeAll runs every record decoder on k and v, for the fuzz test; it
+// reports how many accepted them.
+func DecodeAll(k, v []byte) int {
+	n := 0
+	var id [16]byte
+	copy(id[:], k)
+	if _, err := decodeSubject(id, v); err == nil {
+		n++
+	}
+	var r candor.EventRecord
+	if _, err := decodeEvent(&r, k, v, nil); err == nil {
+		n++
+	}
+	if _, err := decodeDedupe(v); err == nil {
+		n++
+	}
+	if _, err := decodeCounters(v); err == nil {
+		n++
+	}
+	if _, err := decodeSource(v); err == nil {
+		n++
+	}
+	if _, err := decodeAPIKey(v); err == nil {
+		n++
+	}
+	return n
+}
+
+// EncodeSubject and DecodeSubject expose the subject record codec.
+func EncodeSubject(r *candor.SubjectRecord) []byte {
+	v := make([]byte, subjectValueLen(r))
+	putSubject(v, r)
+	return v
+}
+
+func DecodeSubject(id candor.SubjectID, v []byte) (*candor.SubjectRecord, error) {
+	return decodeSubject(id, v)
+}
