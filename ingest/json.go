@@ -215,8 +215,9 @@ func (s *scanner) number() (string, error) {
 	return string(d[start:i]), nil
 }
 
-// string reads a JSON string at the cursor. Invalid UTF-8 and unpaired
-// surrogate escapes are errors, never silently replaced.
+// string reads a JSON string at the cursor. Unpaired surrogate escapes are
+// errors, never silently replaced. The scanner's input must be valid UTF-8
+// (Decode checks the whole body first), so strings need no check of their own.
 func (s *scanner) string() (string, error) {
 	if err := s.expect('"'); err != nil {
 		return "", err
@@ -227,10 +228,6 @@ func (s *scanner) string() (string, error) {
 	for i := start; i < len(d); i++ {
 		c := d[i]
 		if c == '"' {
-			if !utf8.Valid(d[start:i]) {
-				s.pos = i
-				return "", s.errorf("invalid UTF-8 in string")
-			}
 			s.pos = i + 1
 			return string(d[start:i]), nil
 		}
@@ -254,9 +251,6 @@ func (s *scanner) string() (string, error) {
 		case c == '"':
 			s.pos = i + 1
 			s.buf = b
-			if !utf8.Valid(b) {
-				return "", s.errorf("invalid UTF-8 in string")
-			}
 			return string(b), nil
 		case c < 0x20:
 			s.pos = i

@@ -303,11 +303,12 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 }
 
 func (w *writer) lookupDedupe(ctx context.Context, k candor.DedupeKey) (candor.Digest, bool, error) {
-	if d, ok := w.pendingD[k]; ok {
-		return d, true, nil
-	}
+	// The filter holds pending keys too, so a miss rules out both.
 	if w.p.dedupeFilter.certainlyAbsent(k[:]) {
 		return candor.Digest{}, false, nil
+	}
+	if d, ok := w.pendingD[k]; ok {
+		return d, true, nil
 	}
 	e, err := w.p.store.Dedupe(ctx, k)
 	switch candor.ErrorCode(err) {

@@ -73,6 +73,11 @@ func getTime(buf []byte) time.Time {
 
 func eventValueLen(e *candor.EventRecord) int { return eventFixedLen + len(e.Sealed) }
 
+// EventKVSize returns the size of the key and the value under which the
+// store keeps an event whose sealed content is sealed bytes long; for
+// benchmarks that compare the store with raw writes of the same size.
+func EventKVSize(sealed int) (key, value int) { return eventKeyLen, eventFixedLen + sealed }
+
 // putEvent encodes e's value into buf, which must be eventValueLen(e) long.
 func putEvent(buf []byte, e *candor.EventRecord) {
 	buf[0] = recordV1

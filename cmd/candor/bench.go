@@ -77,15 +77,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	valueSize := max(pipe.bytes/int64(*events), 1)
-	base, err := benchBaseline(root+"/baseline", *events, *batch, int(valueSize))
+	keySize, valueSize := pebble.EventKVSize(int(pipe.bytes / int64(*events)))
+	base, err := benchBaseline(root+"/baseline", *events, *batch, keySize, valueSize)
 	if err != nil {
 		return err
 	}
 	pipeRate := float64(*events) / pipe.elapsed.Seconds()
 	baseRate := float64(*events) / base.Seconds()
 	fmt.Fprintf(stdout, "pipeline  (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n", pipeRate, pipe.elapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", 32, valueSize, baseRate, base.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", keySize, valueSize, baseRate, base.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "ratio pipeline/baseline: %.2f\n", pipeRate/baseRate)
 	if rss := peakRSS(); rss != "" {
 		fmt.Fprintf(stdout, "peak RSS: %s\n", rss)
@@ -200,9 +200,10 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodie
 	return run, sendErr
 }
 
-// benchBaseline writes n random key/values with a default-options Pebble, a
-// synced batch every batch entries: the naive way to store as many facts.
-func benchBaseline(dir string, n, batch, valueSize int) (time.Duration, error) {
+// benchBaseline writes n random key/values of the size the store gives an
+// event with a default-options Pebble, a synced batch every batch entries:
+// the naive way to store as many facts.
+func benchBaseline(dir string, n, batch, keySize, valueSize int) (time.Duration, error) {
 	db, err := rawpebble.Open(dir, &rawpebble.Options{Logger: quietPebble{}})
 	if err != nil {
 		return 0, err
@@ -213,13 +214,13 @@ func benchBaseline(dir string, n, batch, valueSize int) (time.Duration, error) {
 	pool := make([]byte, 1<<20+valueSize)
 	rand.Read(pool)
 	rng := mrand.New(mrand.NewPCG(1, 2))
-	key := make([]byte, 32)
+	key := make([]byte, (keySize+7)/8*8)[:keySize]
 	start := time.Now()
 	for done := 0; done < n; {
 		b := db.NewBatch()
 		for i := 0; i < batch && done < n; i++ {
 			for j := 0; j < len(key); j += 8 {
-				binary.LittleEndian.PutUint64(key[j:], rng.Uint64())
+				binary.LittleEndian.PutUint64(key[j:cap(key)], rng.Uint64())
 			}
 			off := rng.IntN(1 << 20)
 			b.Set(key, pool[off:off+valueSize], nil)
