@@ -113,6 +113,8 @@ func mediaName(f Format) string {
 	return "application/cloudevents-batch+json"
 }
 
+var errTooMany = errors.New("too many events")
+
 type decoder struct {
 	max      int
 	events   []candor.EventInput
@@ -197,12 +199,11 @@ func (d *decoder) event(s *scanner, in *candor.EventInput, i int, prefix string)
 		_, err := s.value()
 		return err
 	}
-	seen := map[string]bool{}
+	var seen keySet
 	return s.object(func(key string) error {
-		if seen[key] {
+		if seen.repeated(key) {
 			d.problem(i, prefix+key, "given twice")
 		}
-		seen[key] = true
 		switch key {
 		case "id":
 			return d.str(s, i, "id", &in.ID)
@@ -219,6 +220,28 @@ func (d *decoder) event(s *scanner, in *candor.EventInput, i int, prefix string)
 		_, err := s.value()
 		return err
 	})
+}
+
+// keySet remembers which keys of one small object were seen, without
+// allocating; objects with more distinct keys than it tracks are refused
+// for their unknown keys anyway.
+type keySet struct {
+	keys [8]string
+	n    int
+}
+
+// repeated records key and reports whether it was seen before.
+func (k *keySet) repeated(key string) bool {
+	for _, seen := range k.keys[:k.n] {
+		if seen == key {
+			return true
+		}
+	}
+	if k.n < len(k.keys) {
+		k.keys[k.n] = key
+		k.n++
+	}
+	return false
 }
 
 func (d *decoder) str(s *scanner, i int, field string, dst *string) error {
@@ -239,12 +262,11 @@ func (d *decoder) subject(s *scanner, in *candor.EventInput, i int, path string)
 		_, err := s.value()
 		return err
 	}
-	seen := map[string]bool{}
+	var seen keySet
 	return s.object(func(key string) error {
-		if seen[key] {
+		if seen.repeated(key) {
 			d.problem(i, path+"."+key, "given twice")
 		}
-		seen[key] = true
 		switch key {
 		case "kind":
 			return d.str(s, i, path+".kind", &in.Subject.Kind)

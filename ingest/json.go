@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -72,7 +71,7 @@ func (s *scanner) expect(c byte) error {
 }
 
 // object calls member for each key of the object at the cursor; member must
-// consume the value. Keys given twice are reported to dup.
+// consume the value. Spotting keys given twice is the caller's business.
 func (s *scanner) object(member func(key string) error) error {
 	if err := s.expect('{'); err != nil {
 		return err
@@ -312,5 +311,3 @@ func hex4(d []byte, i int) (rune, bool) {
 	n, err := strconv.ParseUint(string(d[i:i+4]), 16, 32)
 	return rune(n), err == nil
 }
-
-var errTooMany = errors.New("too many events")
