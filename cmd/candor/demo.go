@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -111,6 +112,9 @@ func demoKeys(ctx context.Context, inst *installation) (map[string]string, strin
 	return tokens, operator, err
 }
 
+// demoPosters is how many requests the demo keeps in flight.
+const demoPosters = 6
+
 // loadDemo posts the synthetic population to the running server through
 // POST /v1/events, as real sources would, unless this data dir already holds
 // exactly this population.
@@ -127,16 +131,49 @@ func loadDemo(ctx context.Context, srv *server, cfg synth.Config, tokens map[str
 	var accepted, duplicates atomic.Int64
 	bar := newProgress(stderr, "loading", 0)
 	start := time.Now()
-	_, err := synth.Generate(ctx, cfg, srv.inst.cat, func(sourceID string, body []byte, events int) error {
-		res, err := postEvents(ctx, client, url, tokens[sourceID], body)
-		if err != nil {
-			return fmt.Errorf("posting a batch from %s: %w", sourceID, err)
+	// Generation hands batches to a few posters, so that several requests
+	// are in flight and the server can commit them together, as it would
+	// with many independent sources.
+	type post struct {
+		source string
+		body   []byte
+		events int
+	}
+	posts := make(chan post, demoPosters)
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var postErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range demoPosters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range posts {
+				res, err := postEvents(gctx, client, url, tokens[p.source], p.body)
+				if err != nil {
+					once.Do(func() { postErr = fmt.Errorf("posting a batch from %s: %w", p.source, err); cancel() })
+					continue
+				}
+				accepted.Add(int64(res.Accepted))
+				duplicates.Add(int64(res.Duplicates))
+				bar.add(0, int64(p.events))
+			}
+		}()
+	}
+	_, err := synth.Generate(gctx, cfg, srv.inst.cat, func(sourceID string, body []byte, events int) error {
+		select {
+		case posts <- post{sourceID, bytes.Clone(body), events}: // synth reuses body
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
 		}
-		accepted.Add(int64(res.Accepted))
-		duplicates.Add(int64(res.Duplicates))
-		bar.add(0, int64(events))
-		return nil
 	})
+	close(posts)
+	wg.Wait()
+	if postErr != nil {
+		err = postErr
+	}
 	bar.finish()
 	if err != nil {
 		return err
