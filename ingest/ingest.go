@@ -266,9 +266,11 @@ func invalid(problems []candor.Problem) error {
 	for _, p := range problems {
 		n[p.Index] = true
 	}
-	return &candor.Error{Code: candor.EINVALID,
-		Message: fmt.Sprintf("%d of the events are invalid; nothing was stored", len(n)),
-		Details: problems}
+	msg := fmt.Sprintf("%d events are invalid; nothing was stored", len(n))
+	if len(n) == 1 {
+		msg = "1 event is invalid; nothing was stored"
+	}
+	return &candor.Error{Code: candor.EINVALID, Message: msg, Details: problems}
 }
 
 func truncateID(s string) string {

@@ -243,7 +243,11 @@ func printTour(ctx context.Context, w io.Writer, srv *server, cfg synth.Config, 
 		fmt.Fprintf(w, "  curl -s -X POST %s/v1/events -H \"Authorization: Bearer $BANK\" -H 'Content-Type: application/x-ndjson' \\\n", base)
 		fmt.Fprintf(w, "    --data-binary '{\"id\":\"tour-1\",\"subject\":{\"kind\":\"person\",\"scheme\":\"national_id\",\"value\":\"%s\"},\"type\":\"credit.instalment_late\",\"occurred_at\":\"%s\",\"fields\":{\"days_late\":45,\"amount\":\"120.50\",\"currency\":\"EUR\"}}'\n",
 			p.NationalID, cfg.Until.AddDate(0, 0, -10).Format(time.RFC3339))
-		fmt.Fprintf(w, "\nA bank may not post court orders (403), and a bad event is refused whole with every problem named (422):\n")
+		fmt.Fprintf(w, "\nA bank may not post court orders (403 naming the type):\n")
+		fmt.Fprintf(w, "  curl -s -X POST %s/v1/events -H \"Authorization: Bearer $BANK\" -H 'Content-Type: application/x-ndjson' \\\n", base)
+		fmt.Fprintf(w, "    --data-binary '{\"id\":\"tour-2\",\"subject\":{\"kind\":\"person\",\"scheme\":\"national_id\",\"value\":\"%s\"},\"type\":\"court.restriction_lifted\",\"occurred_at\":\"%s\",\"fields\":{\"order_ref\":\"X\",\"reason\":\"other\"}}'\n",
+			p.NationalID, cfg.Until.AddDate(0, 0, -10).Format(time.RFC3339))
+		fmt.Fprintf(w, "\nA bad event is refused whole, with every problem named (422):\n")
 		fmt.Fprintf(w, "  curl -s -X POST %s/v1/events -H \"Authorization: Bearer $BANK\" -H 'Content-Type: application/json' \\\n", base)
 		fmt.Fprintf(w, "    --data-binary '[{\"id\":\"x\",\"subject\":{\"kind\":\"person\",\"scheme\":\"national_id\",\"value\":\"12\"},\"type\":\"credit.instalment_late\",\"occurred_at\":\"2030-01-01T00:00:00Z\",\"fields\":{\"days_late\":-3}}]'\n")
 	}
