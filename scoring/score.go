@@ -191,7 +191,7 @@ func (c *Compiled) hints(events []*candor.Event, at time.Time, s candor.Score, i
 	r := &c.rules[i]
 	worst := slices.MinFunc(evs, func(a, b counted) int { return cmp.Compare(a.Points, b.Points) })
 	var out []candor.Hint
-	try := func(sk skip, ids []candor.EventID, what string, until time.Time) {
+	try := func(sk skip, ids []candor.EventID, what, counts string, until time.Time) {
 		var sums [candor.MaxRules]float64
 		p := c.clamp(c.eval(events, at, sk, &sums, nil))
 		g := c.card.Grade(p)
@@ -202,11 +202,11 @@ func (c *Compiled) hints(events []*candor.Event, at time.Time, s candor.Score, i
 		if g != s.Grade {
 			text = fmt.Sprintf("Without %s (%s), your grade would be %s instead of %s (%d points instead of %d)", what, r.ReasonText, g, s.Grade, p, s.Points)
 		}
-		text += fmt.Sprintf("; it counts until %s", until.Add(r.window).Format(time.DateOnly))
+		text += fmt.Sprintf("; %s until %s", counts, until.Add(r.window).Format(time.DateOnly))
 		out = append(out, candor.Hint{Rule: r.ID, Events: ids, Points: p, Grade: g, Text: text})
 	}
 	try(skip{rule: -1, event: worst.event}, []candor.EventID{worst.ID},
-		fmt.Sprintf("the %s of %s", worst.Type, worst.OccurredAt.Format(time.DateOnly)), worst.OccurredAt)
+		fmt.Sprintf("the %s of %s", worst.Type, worst.OccurredAt.Format(time.DateOnly)), "it counts", worst.OccurredAt)
 	if len(evs) > 1 {
 		ids := make([]candor.EventID, len(evs))
 		last := evs[0].OccurredAt
@@ -216,7 +216,7 @@ func (c *Compiled) hints(events []*candor.Event, at time.Time, s candor.Score, i
 				last = e.OccurredAt
 			}
 		}
-		try(skip{rule: i}, ids, fmt.Sprintf("all %d events of rule %s", len(evs), r.ID), last)
+		try(skip{rule: i}, ids, fmt.Sprintf("all %d events of rule %s", len(evs), r.ID), "the last of them counts", last)
 	}
 	return out
 }
