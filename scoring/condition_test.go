@@ -146,9 +146,9 @@ func TestConditionShapes(t *testing.T) {
 		{"kind == \"b\"", true, true},
 		{"kind in [\"a\", \"c\"]", true, false},
 		{"currency == \"EUR\" && n >= 30", true, true},
-		{"opt > 1 || n == 30", true, true},    // opt absent: the other side decides
-		{"opt > 1 && n == 30", true, false},   // opt absent: false
-		{"!(opt > 1)", false, false},          // absent is not "not greater"
+		{"opt > 1 || n == 30", true, true},  // opt absent: the other side decides
+		{"opt > 1 && n == 30", true, false}, // opt absent: false
+		{"!(opt > 1)", false, false},        // absent is not "not greater"
 		{"day == date(\"2026-03-14\")", true, true},
 		{"true", true, true},
 		{"s.startsWith(\"ab\")", false, true},

@@ -222,7 +222,7 @@ func TestScoreReasonsAndHints(t *testing.T) {
 		late(2, "2026-02-10", 45), // rent_late_long: -70
 		{ID: 3, Subject: subject, Type: "utility.bill_overdue", OccurredAt: day("2026-03-01"), State: candor.StateActive,
 			Fields: []candor.Field{{Name: "days_overdue", Value: candor.Value{Type: candor.FieldInt, Int: 40}}}}, // bills: -30
-		{ID: 4, Subject: subject, Type: "credit.default", OccurredAt: day("2026-04-01"), State: candor.StateActive}, // default: -100
+		{ID: 4, Subject: subject, Type: "credit.default", OccurredAt: day("2026-04-01"), State: candor.StateActive},               // default: -100
 		{ID: 5, Subject: subject, Type: "court.money_judgment_entered", OccurredAt: day("2026-04-02"), State: candor.StateActive}, // judgment: -5
 		paid(6, "2026-05-01"), // +2
 	}
