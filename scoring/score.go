@@ -137,10 +137,13 @@ func (c *Compiled) eval(events []*candor.Event, at time.Time, sk skip, sums *[ca
 			continue
 		}
 		tr := c.byType[e.Type]
-		if tr == nil || e.EffectiveState(tr.t, at) != candor.StateActive {
+		if tr == nil || e.State != candor.StateActive {
 			continue
 		}
 		age := at.Sub(e.OccurredAt)
+		if age >= tr.t.Retention { // e.EffectiveState(tr.t, at) == StateExpired, without a second time sum
+			continue
+		}
 		for _, ri := range tr.rules {
 			r := &c.rules[ri]
 			if ri == sk.rule || age >= r.window || r.Counting == candor.CountAtMost && int(n[ri]) >= r.AtMost {
