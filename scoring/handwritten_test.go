@@ -30,7 +30,7 @@ func handCredit(events []*candor.Event, at time.Time) (int, string) {
 	}
 	var (
 		instPaid, late30, late60, dflt, rentPaid, rentLate, judg, judgSat, largeDef, largeUnsec, longRec, repaid, newCredit float64
-		nInstPaid, nRentPaid, nLongRec, nRepaid                                                                              int
+		nInstPaid, nRentPaid, nLongRec, nRepaid                                                                             int
 	)
 	for i := len(events) - 1; i >= 0; i-- {
 		e := events[i]
