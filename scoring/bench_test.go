@@ -127,3 +127,14 @@ func BenchmarkConsumerCredit(b *testing.B) {
 	b.ReportMetric(e/h, "engine/hand")
 	b.ReportMetric(float64(explained.Nanoseconds())/float64(n), "explained-ns/op")
 }
+
+// Points allocates nothing for events in time order: it can run over a
+// whole population without pressure on the collector.
+func TestPointsDoesNotAllocate(t *testing.T) {
+	c := MustShipped(t, "consumer-credit")
+	evs := creditHistory()
+	at := day("2026-11-24")
+	if n := testing.AllocsPerRun(100, func() { c.Points(subject, evs, at) }); n != 0 {
+		t.Errorf("%v allocations per Points", n)
+	}
+}
