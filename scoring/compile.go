@@ -1,0 +1,104 @@
+// Package scoring compiles scorecards (YAML with CEL conditions) against the
+// catalogue and evaluates them over one subject's events.
+//
+// A scorecard is checked whole when it is loaded: the charter's guards
+// (candor.Scorecard.Validate) and every condition, type-checked against the
+// fields of its rule's event types. What is accepted evaluates without
+// errors. Evaluation is a pure function of the subject's own events and the
+// instant; windows and decay are applied at that instant, so a grade changes
+// when a late payment ages out, with no new event.
+package scoring
+
+import (
+	"errors"
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// Compiled is a scorecard ready to evaluate. It is immutable and safe for
+// concurrent use.
+type Compiled struct {
+	card   *candor.Scorecard
+	rules  []rule
+	byType map[string]*typeRules
+	// material is the smallest change in points a hint reports when the
+	// grade does not change: 2% of the range.
+	material int
+}
+
+type rule struct {
+	*candor.Rule
+	window time.Duration
+	cond   *Condition // nil: every event of the types
+}
+
+// typeRules is what evaluation needs to know about one event type.
+type typeRules struct {
+	t     *candor.EventType
+	rules []int // indexes of the rules that use the type
+}
+
+// Scorecard returns the scorecard compiled. It must not be modified.
+func (c *Compiled) Scorecard() *candor.Scorecard { return c.card }
+
+// Compile checks sc against cat and compiles its conditions. name names sc
+// in messages. Errors are as for Load, without line numbers.
+func Compile(name string, sc *candor.Scorecard, cat *candor.Catalogue) (*Compiled, error) {
+	return compile(sc, cat, &parser{file: name})
+}
+
+func compile(sc *candor.Scorecard, cat *candor.Catalogue, p *parser) (*Compiled, error) {
+	ruleID := func(i int) string {
+		if i >= 0 && i < len(sc.Rules) {
+			return truncate(sc.Rules[i].ID)
+		}
+		return ""
+	}
+	for _, pr := range sc.Validate(cat) {
+		p.add(p.lineOf(pr.Rule, pr.Field), pr.Rule, ruleID(pr.Rule), pr.Field, "%s", pr.Reason)
+	}
+	c := &Compiled{card: sc, rules: make([]rule, len(sc.Rules)), byType: map[string]*typeRules{},
+		material: max(1, (sc.Max-sc.Min)/50)}
+	for i := range sc.Rules {
+		r := &sc.Rules[i]
+		c.rules[i] = rule{Rule: r, window: r.EffectiveWindow(cat)}
+		var types []*candor.EventType
+		for _, name := range r.EventTypes {
+			t := cat.Type(name)
+			if t == nil {
+				continue // Validate reported it
+			}
+			types = append(types, t)
+			tr := c.byType[name]
+			if tr == nil {
+				tr = &typeRules{t: t}
+				c.byType[name] = tr
+			}
+			tr.rules = append(tr.rules, i)
+		}
+		if r.Condition == "" || len(types) < len(r.EventTypes) {
+			continue
+		}
+		cond, err := CompileCondition(r.Condition, types)
+		var ce *ConditionError
+		switch {
+		case errors.As(err, &ce):
+			for _, is := range ce.Issues {
+				if p.conds == nil { // not from a file
+					p.add(0, i, ruleID(i), "condition", "%d:%d: %s", is.Line, is.Column, is.Message)
+					continue
+				}
+				line, col := p.conditionAt(i, is.Line, is.Column)
+				p.addPos(line, col, i, ruleID(i), "condition", "%s", is.Message)
+			}
+		case err != nil:
+			p.add(p.lineOf(i, "condition"), i, ruleID(i), "condition", "%v", err)
+		}
+		c.rules[i].cond = cond
+	}
+	if len(p.problems) > 0 {
+		return nil, p.err()
+	}
+	return c, nil
+}
