@@ -23,8 +23,8 @@ type Options struct {
 	Now func() time.Time
 	// MaxGroupEvents caps the events of one group commit (default 50,000).
 	MaxGroupEvents int
-	// CacheSubjects bounds each of the subject and data-key caches (default
-	// 100,000 entries per generation).
+	// CacheSubjects bounds the cache of subjects and their opened data keys
+	// (default 100,000 per generation, two generations; about 1 KB each).
 	CacheSubjects int
 	// OnCommit, if set, is called after every group commit (for metrics).
 	OnCommit func(CommitStats)
@@ -70,6 +70,8 @@ type Pipeline struct {
 	dedupeFilter, indexFilter keyFilter
 	stopScan                  context.CancelFunc
 	scanDone                  chan struct{}
+
+	subjects subjectCache
 }
 
 // New starts a pipeline. Close it to finish in-flight work.
@@ -91,6 +93,7 @@ func New(opts Options) *Pipeline {
 		reqs:     make(chan *request, 64),
 		done:     make(chan struct{}),
 		scanDone: make(chan struct{}),
+		subjects: subjectCache{c: newCache2[candor.BlindIndex, resolved](opts.CacheSubjects)},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.stopScan = cancel
@@ -150,7 +153,8 @@ type prepared struct {
 	dedupe    candor.DedupeKey
 	digest    candor.Digest
 	plaintext []byte
-	dup       bool // repeats an earlier event of the same request
+	dup       bool      // repeats an earlier event of the same request
+	stored    *resolved // the stored subject it is about, if resolveStored found one
 }
 
 type request struct {
@@ -178,6 +182,9 @@ func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []cand
 	req, problems := p.prepare(src, inputs, decodeProblems)
 	if len(problems) > 0 {
 		return Result{}, invalid(problems)
+	}
+	if err := p.resolveStored(ctx, req); err != nil {
+		return Result{}, err
 	}
 	return p.submit(ctx, req)
 }

@@ -22,6 +22,7 @@ import (
 var testNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
 type env struct {
+	cache int // subject cache size; 0 for the default
 	dir   string
 	store *pebble.Store
 	vault *vault.Vault
@@ -51,7 +52,8 @@ func (e *env) open(tb testing.TB) {
 		tb.Fatal(err)
 	}
 	e.store = st
-	e.p = ingest.New(ingest.Options{Catalogue: catalogue.Default(), Vault: e.vault, Store: st, Now: func() time.Time { return testNow }})
+	e.p = ingest.New(ingest.Options{Catalogue: catalogue.Default(), Vault: e.vault, Store: st, CacheSubjects: e.cache,
+		Now: func() time.Time { return testNow }})
 }
 
 func (e *env) close(tb testing.TB) {
@@ -291,5 +293,31 @@ func TestCloseUnderLoad(t *testing.T) {
 	}
 	if acked == 0 || total != acked {
 		t.Fatalf("%d events acknowledged, %d stored", acked, total)
+	}
+}
+
+// TestIngestResolvesFromStore runs with a one-entry subject cache, so that
+// nearly every event's subject is read back from the store, across
+// restarts: every subject keeps exactly one profile.
+func TestIngestResolvesFromStore(t *testing.T) {
+	e := mustEnv(t)
+	e.close(t)
+	e.cache = 1
+	e.open(t)
+	for round := range 3 {
+		var b strings.Builder
+		for i := range 40 {
+			fmt.Fprintln(&b, late(fmt.Sprintf("r%d-%d", round, i), fmt.Sprintf("JK%07d", i%20), 1+round))
+		}
+		if res, err := e.post(t, b.String()); err != nil || res.Accepted != 40 {
+			t.Fatalf("round %d: %+v %v", round, res, err)
+		}
+		e.close(t)
+		e.open(t)
+	}
+	for i := range 20 {
+		if n := len(e.events(t, fmt.Sprintf("JK%07d", i))); n != 6 {
+			t.Fatalf("subject %d has %d events, want 6", i, n)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/vault"
 )
 
 // The writer is the single goroutine that resolves subjects, checks
@@ -16,23 +15,11 @@ import (
 // group sees it without a store read.
 type writer struct {
 	p         *Pipeline
-	subjects  *cache2[candor.BlindIndex, subjectRef]
-	keys      *cache2[candor.SubjectID, *vault.SubjectKey]
 	pendingS  map[candor.BlindIndex]resolved
 	pendingD  map[candor.DedupeKey]candor.Digest
 	groups    chan *group
 	committed chan *group
 	failed    error // set once a commit failed: the pipeline refuses all work after it
-}
-
-type subjectRef struct {
-	id   candor.SubjectID
-	kind candor.SubjectKind
-}
-
-type resolved struct {
-	ref subjectRef
-	key *vault.SubjectKey
 }
 
 type group struct {
@@ -52,8 +39,6 @@ type group struct {
 func newWriter(p *Pipeline) *writer {
 	return &writer{
 		p:         p,
-		subjects:  newCache2[candor.BlindIndex, subjectRef](p.opts.CacheSubjects),
-		keys:      newCache2[candor.SubjectID, *vault.SubjectKey](p.opts.CacheSubjects),
 		pendingS:  map[candor.BlindIndex]resolved{},
 		pendingD:  map[candor.DedupeKey]candor.Digest{},
 		groups:    make(chan *group, 1),
@@ -125,9 +110,8 @@ func (w *writer) send(g *group) {
 // of a committed group move to the caches; a failed group poisons the writer.
 func (w *writer) settle(g *group) {
 	for _, bi := range g.newS {
-		if r := w.pendingS[bi]; g.err == nil {
-			w.subjects.put(bi, r.ref)
-			w.keys.put(r.ref.id, r.key)
+		if g.err == nil {
+			w.p.subjects.put(bi, w.pendingS[bi])
 		}
 		delete(w.pendingS, bi)
 	}
@@ -322,43 +306,23 @@ func (w *writer) lookupDedupe(ctx context.Context, k candor.DedupeKey) (candor.D
 
 // resolve finds the subject an event is about, creating it (staged with the
 // request) if the identifier is new, and returns it with its data key.
+// Subjects created by this request or by groups still committing are
+// checked before the store, which does not have them yet.
 func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared) (resolved, error) {
+	if pe.stored != nil {
+		return *pe.stored, nil
+	}
 	if r, ok := st.newS[pe.bi]; ok {
 		return r, nil
 	}
 	if r, ok := w.pendingS[pe.bi]; ok {
 		return r, nil
 	}
-	ref, ok := w.subjects.get(pe.bi)
-	if !ok && w.p.indexFilter.certainlyAbsent(pe.bi[:]) {
-		return w.create(st, pe), nil
+	r, found, err := w.p.storedSubject(ctx, pe.bi)
+	if err != nil || found {
+		return r, err
 	}
-	if !ok {
-		id, err := w.p.store.SubjectByIndex(ctx, pe.bi)
-		switch candor.ErrorCode(err) {
-		case "":
-			ref = subjectRef{id: id}
-		case candor.ENOTFOUND:
-			return w.create(st, pe), nil
-		default:
-			return resolved{}, fmt.Errorf("ingest: subject lookup: %w", err)
-		}
-	}
-	if k, ok := w.keys.get(ref.id); ok && ref.kind != 0 {
-		return resolved{ref, k}, nil
-	}
-	rec, err := w.p.store.Subject(ctx, ref.id)
-	if err != nil {
-		return resolved{}, fmt.Errorf("ingest: subject %s: %w", ref.id, err)
-	}
-	k, err := w.p.vault.OpenSubjectKey(ref.id, rec.WrappedKey)
-	if err != nil {
-		return resolved{}, err
-	}
-	ref.kind = rec.Kind
-	w.subjects.put(pe.bi, ref)
-	w.keys.put(ref.id, k)
-	return resolved{ref, k}, nil
+	return w.create(st, pe), nil
 }
 
 func (w *writer) create(st *staged, pe *prepared) resolved {

@@ -1,0 +1,90 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+type subjectRef struct {
+	id   candor.SubjectID
+	kind candor.SubjectKind
+}
+
+// resolved is a subject with its opened data key.
+type resolved struct {
+	ref subjectRef
+	key *vault.SubjectKey
+}
+
+// subjectCache holds recently used subjects, by blind index, with their
+// opened data keys. A subject's ID, kind and key never change once it is
+// stored, so entries never go stale. Safe for concurrent use.
+type subjectCache struct {
+	mu sync.Mutex
+	c  *cache2[candor.BlindIndex, resolved]
+}
+
+func (s *subjectCache) get(bi candor.BlindIndex) (resolved, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c.get(bi)
+}
+
+func (s *subjectCache) put(bi candor.BlindIndex, r resolved) {
+	s.mu.Lock()
+	s.c.put(bi, r)
+	s.mu.Unlock()
+}
+
+// resolveStored finds, in parallel with other requests and before the
+// writer sees them, the stored subjects req's events are about: reading
+// the store and unwrapping data keys is the costly part of resolution, and
+// it needs no serialisation because stored subjects never change. Events
+// about subjects not yet stored are left for the writer.
+func (p *Pipeline) resolveStored(ctx context.Context, req *request) error {
+	for i := range req.events {
+		pe := &req.events[i]
+		r, found, err := p.storedSubject(ctx, pe.bi)
+		if err != nil {
+			return err
+		}
+		if found {
+			pe.stored = &r
+		}
+	}
+	return nil
+}
+
+// storedSubject returns the stored subject bi maps to, from the cache or
+// the store; found is false if the store has none.
+func (p *Pipeline) storedSubject(ctx context.Context, bi candor.BlindIndex) (r resolved, found bool, err error) {
+	if r, ok := p.subjects.get(bi); ok {
+		return r, true, nil
+	}
+	if p.indexFilter.certainlyAbsent(bi[:]) {
+		return r, false, nil
+	}
+	id, err := p.store.SubjectByIndex(ctx, bi)
+	switch candor.ErrorCode(err) {
+	case "":
+	case candor.ENOTFOUND:
+		return r, false, nil
+	default:
+		return r, false, fmt.Errorf("ingest: subject lookup: %w", err)
+	}
+	rec, err := p.store.Subject(ctx, id)
+	if err != nil {
+		return r, false, fmt.Errorf("ingest: subject %s: %w", id, err)
+	}
+	key, err := p.vault.OpenSubjectKey(id, rec.WrappedKey)
+	if err != nil {
+		return r, false, err
+	}
+	r = resolved{subjectRef{id: id, kind: rec.Kind}, key}
+	p.subjects.put(bi, r)
+	return r, true, nil
+}
