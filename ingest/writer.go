@@ -8,8 +8,9 @@ import (
 	"github.com/candor-project/candor"
 )
 
-// The writer is the single goroutine that resolves subjects, checks
-// idempotency keys and seals events, building group commits. While one
+// The writer is the single goroutine that checks idempotency keys, creates
+// new subjects (stored ones were resolved before, in parallel) and seals
+// events, building group commits. While one
 // group is being committed the writer builds the next; what the committing
 // group adds is kept in pending overlays until it is durable, so the next
 // group sees it without a store read.
