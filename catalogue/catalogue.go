@@ -11,11 +11,9 @@
 package catalogue
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -25,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/yamldoc"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -254,80 +253,15 @@ func (l *loader) load() []candor.EventType {
 
 func (l *loader) hasProblems() bool { return len(l.problems) > 0 }
 
-// parse decodes the YAML document, refusing a second document and aliases.
-// It returns a nil node for an empty file.
+// parse decodes the YAML document (see yamldoc.Parse). It returns a nil
+// node for an empty file.
 func (l *loader) parse(data []byte) (root *yaml.Node, ok bool) {
-	if !utf8.Valid(data) {
-		l.fileProblem(0, "not valid UTF-8")
+	root, p := yamldoc.Parse(data)
+	if p != nil {
+		l.fileProblem(p.Line, "%s", p.What)
 		return nil, false
 	}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := decodeSafely(dec, &doc); err != nil {
-		if err == io.EOF {
-			return nil, true
-		}
-		l.fileProblem(yamlProblem(err))
-		return nil, false
-	}
-	var next yaml.Node
-	if err := decodeSafely(dec, &next); err != io.EOF {
-		if err != nil {
-			l.fileProblem(yamlProblem(err))
-		} else {
-			l.fileProblem(next.Line, "more than one YAML document; want one")
-		}
-		return nil, false
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, true
-	}
-	if n := findAlias(doc.Content[0]); n != nil {
-		l.fileProblem(n.Line, "aliases (*%s) are not supported: write each entry out in full", n.Value)
-		return nil, false
-	}
-	return doc.Content[0], true
-}
-
-// decodeSafely decodes the next document, turning a panic in the YAML
-// library into an error: the file is outside input, and the loader must not
-// panic on any of it.
-func decodeSafely(dec *yaml.Decoder, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: cannot parse: %v", r)
-		}
-	}()
-	return dec.Decode(n)
-}
-
-// yamlProblem splits the YAML library's error message, "yaml: line N: what",
-// into the line and what, for fileProblem.
-func yamlProblem(err error) (line int, format string, what string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if num, what, ok := strings.Cut(rest, ": "); ok {
-			if n, err := strconv.Atoi(num); err == nil && n > 0 {
-				return n, "%s", what
-			}
-		}
-	}
-	return 0, "%s", msg
-}
-
-// findAlias returns the first alias node in n, or nil. Aliases would let a
-// small file expand into a huge catalogue, and a catalogue is short enough to
-// write out.
-func findAlias(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode {
-		return n
-	}
-	for _, c := range n.Content {
-		if a := findAlias(c); a != nil {
-			return a
-		}
-	}
-	return nil
+	return root, true
 }
 
 // mapping walks the mapping node n, calling use for each key; use reports

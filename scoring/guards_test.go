@@ -128,7 +128,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"unknown purpose", "purpose: rental", "purpose: loyalty", []string{"base.yaml:5: purpose: unknown purpose \"loyalty\""}},
 		{"no description", "description: Rent paid late.", "description: \"\"", []string{"rule rent_late: description: required"}},
 		{"yaml syntax", "points: -60", "points: [-60", []string{"base.yaml:"}},
-		{"alias", "title: Test rental\ndescription: A scorecard for tests.", "title: &t Test rental\ndescription: *t", []string{"base.yaml:4: aliases are not supported"}},
+		{"alias", "title: Test rental\ndescription: A scorecard for tests.", "title: &t Test rental\ndescription: *t", []string{"base.yaml:4: aliases (*t) are not supported"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,15 +1,14 @@
 package scoring
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/candor-project/candor/internal/yamldoc"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/candor-project/candor"
@@ -189,67 +188,14 @@ func (p *parser) parse(data []byte) *candor.Scorecard {
 // document decodes the one YAML document in data, refusing aliases and a
 // second document. It returns nil after recording a problem.
 func (p *parser) document(data []byte) *yaml.Node {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := decodeSafely(dec, &doc); err != nil {
-		if err == io.EOF {
-			p.add(0, -1, "", "", "empty file")
-		} else {
-			p.add(yamlProblem(err))
-		}
-		return nil
-	}
-	var next yaml.Node
-	if err := decodeSafely(dec, &next); err != io.EOF {
-		p.add(next.Line, -1, "", "", "more than one YAML document; want one")
-		return nil
-	}
-	if len(doc.Content) != 1 {
+	root, prob := yamldoc.Parse(data)
+	switch {
+	case prob != nil:
+		p.add(prob.Line, -1, "", "", "%s", prob.What)
+	case root == nil:
 		p.add(0, -1, "", "", "empty file")
-		return nil
 	}
-	if a := findAlias(doc.Content[0]); a != nil {
-		p.at(a, -1, "", "", "aliases are not supported: write the scorecard out in full")
-		return nil
-	}
-	return doc.Content[0]
-}
-
-// yamlProblem splits the YAML library's "yaml: line N: what" into the line
-// and what, as arguments for add.
-func yamlProblem(err error) (line, rule int, ruleID, field, format string, what string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if num, what, ok := strings.Cut(rest, ": "); ok {
-			if n, err := strconv.Atoi(num); err == nil && n > 0 {
-				return n, -1, "", "", "%s", what
-			}
-		}
-	}
-	return 0, -1, "", "", "%s", msg
-}
-
-// decodeSafely turns a panic in the YAML library into an error: the file is
-// outside input.
-func decodeSafely(dec *yaml.Decoder, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: cannot parse: %v", r)
-		}
-	}()
-	return dec.Decode(n)
-}
-
-func findAlias(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode {
-		return n
-	}
-	for _, c := range n.Content {
-		if a := findAlias(c); a != nil {
-			return a
-		}
-	}
-	return nil
+	return root
 }
 
 // mapping calls use for each key of n; use reports whether it knows the key.
