@@ -23,8 +23,8 @@ type Options struct {
 	Now func() time.Time
 	// MaxGroupEvents caps the events of one group commit (default 50,000).
 	MaxGroupEvents int
-	// CacheSubjects bounds the cache of subjects and their opened data keys
-	// (default 100,000 per generation, two generations; about 1 KB each).
+	// CacheSubjects bounds the cache of subjects and their data keys
+	// (default 500,000 per generation, two generations; about 150 bytes each).
 	CacheSubjects int
 	// OnCommit, if set, is called after every group commit (for metrics).
 	OnCommit func(CommitStats)
@@ -83,7 +83,7 @@ func New(opts Options) *Pipeline {
 		opts.MaxGroupEvents = 50_000
 	}
 	if opts.CacheSubjects <= 0 {
-		opts.CacheSubjects = 100_000
+		opts.CacheSubjects = 500_000
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -155,6 +155,7 @@ type prepared struct {
 	plaintext []byte
 	dup       bool      // repeats an earlier event of the same request
 	stored    *resolved // the stored subject it is about, if resolveStored found one
+	sealed    []byte    // the sealed event, if resolveStored sealed it
 }
 
 type request struct {

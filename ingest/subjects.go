@@ -41,10 +41,11 @@ func (s *subjectCache) put(bi candor.BlindIndex, r resolved) {
 }
 
 // resolveStored finds, in parallel with other requests and before the
-// writer sees them, the stored subjects req's events are about: reading
-// the store and unwrapping data keys is the costly part of resolution, and
-// it needs no serialisation because stored subjects never change. Events
-// about subjects not yet stored are left for the writer.
+// writer sees them, the stored subjects req's events are about, and seals
+// those events: reading the store, unwrapping data keys and sealing are the
+// costly part of the write, and they need no serialisation because stored
+// subjects never change. Events about subjects not yet stored are left for
+// the writer.
 func (p *Pipeline) resolveStored(ctx context.Context, req *request) error {
 	for i := range req.events {
 		pe := &req.events[i]
@@ -54,6 +55,9 @@ func (p *Pipeline) resolveStored(ctx context.Context, req *request) error {
 		}
 		if found {
 			pe.stored = &r
+			if !pe.dup { // seal here too, in parallel, rather than in the writer
+				pe.sealed = r.key.SealEvent(nil, pe.plaintext, pe.ev.OccurredAt)
+			}
 		}
 	}
 	return nil

@@ -274,13 +274,17 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 		if len(problems) > 0 {
 			continue // the request fails anyway: skip the sealing
 		}
+		sealed := pe.sealed
+		if sealed == nil {
+			sealed = r.key.SealEvent(nil, pe.plaintext, pe.ev.OccurredAt)
+		}
 		st.events = append(st.events, &candor.EventRecord{
 			Subject:    r.ref.id,
 			OccurredAt: pe.ev.OccurredAt,
 			State:      candor.StateActive,
 			Dedupe:     pe.dedupe,
 			Digest:     pe.digest,
-			Sealed:     r.key.SealEvent(nil, pe.plaintext, pe.ev.OccurredAt),
+			Sealed:     sealed,
 		})
 		st.newD = append(st.newD, pe.dedupe)
 	}

@@ -53,7 +53,7 @@ func EncodeEvent(dst []byte, source string, recordedAt time.Time, ev *candor.Val
 // sealed event moved to another subject or time does not open.
 func (k *SubjectKey) SealEvent(dst, plaintext []byte, occurredAt time.Time) []byte {
 	var aad [40]byte
-	return seal(k.aead, dst, plaintext, k.eventAAD(aad[:0], occurredAt))
+	return seal(k.aead(), dst, plaintext, k.eventAAD(aad[:0], occurredAt))
 }
 
 func (k *SubjectKey) eventAAD(dst []byte, occurredAt time.Time) []byte {
@@ -69,7 +69,7 @@ func (k *SubjectKey) OpenEvent(rec *candor.EventRecord) (*candor.Event, error) {
 		return nil, fmt.Errorf("vault: event of subject %s opened with the key of %s", rec.Subject, k.subject)
 	}
 	var aad [40]byte
-	plain, err := open(k.aead, rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
+	plain, err := open(k.aead(), rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
 	if err != nil {
 		return nil, fmt.Errorf("vault: event %d of subject %s does not open: %w", rec.ID, rec.Subject, err)
 	}
@@ -125,7 +125,7 @@ func (k *SubjectKey) SealIdentifiers(ids []candor.Identifier) []byte {
 		plain = append(plain, byte(id.Scheme))
 		plain = appendString(plain, id.Value)
 	}
-	return seal(k.aead, nil, plain, k.subjectAAD())
+	return seal(k.aead(), nil, plain, k.subjectAAD())
 }
 
 func (k *SubjectKey) subjectAAD() []byte {
@@ -134,7 +134,7 @@ func (k *SubjectKey) subjectAAD() []byte {
 
 // OpenSubject decrypts a stored subject record.
 func (k *SubjectKey) OpenSubject(rec *candor.SubjectRecord) (*candor.Subject, error) {
-	plain, err := open(k.aead, rec.Sealed, k.subjectAAD())
+	plain, err := open(k.aead(), rec.Sealed, k.subjectAAD())
 	if err != nil {
 		return nil, fmt.Errorf("vault: subject %s does not open: %w", rec.ID, err)
 	}

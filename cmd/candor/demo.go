@@ -24,7 +24,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
-	addr := fs.String("addr", env("CANDOR_ADDR", "127.0.0.1:8080"), "listen address (env CANDOR_ADDR)")
+	var vf serverFlags
+	vf.register(fs)
 	persons := fs.Int("persons", 50_000, "persons in the synthetic population")
 	orgs := fs.Int("orgs", 5_000, "organisations in the synthetic population")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic population")
@@ -48,7 +49,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		inst.store.Close()
 		return err
 	}
-	srv, err := startServer(inst, *addr, log)
+	srv, err := startServer(inst, vf, log)
 	if err != nil {
 		inst.store.Close()
 		return err

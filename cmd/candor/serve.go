@@ -9,18 +9,31 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 )
 
+// serverFlags are the flags of the commands that run the API server.
+type serverFlags struct {
+	addr, debugAddr string
+}
+
+func (f *serverFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", env("CANDOR_ADDR", "127.0.0.1:8080"), "listen address (env CANDOR_ADDR)")
+	fs.StringVar(&f.debugAddr, "debug-addr", env("CANDOR_DEBUG_ADDR", ""),
+		"if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env CANDOR_DEBUG_ADDR; never expose it)")
+}
+
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
-	addr := fs.String("addr", env("CANDOR_ADDR", "127.0.0.1:8080"), "listen address (env CANDOR_ADDR)")
+	var vf serverFlags
+	vf.register(fs)
 	logFormat := fs.String("log-format", env("CANDOR_LOG_FORMAT", "json"), "log format: json or text (env CANDOR_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -30,7 +43,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(inst, *addr, log)
+	srv, err := startServer(inst, vf, log)
 	if err != nil {
 		inst.store.Close()
 		return err
@@ -52,10 +65,23 @@ type server struct {
 
 // startServer listens on addr and serves the API over inst. The returned
 // server owns inst: wait closes it.
-func startServer(inst *installation, addr string, log *slog.Logger) (*server, error) {
-	ln, err := net.Listen("tcp", addr)
+func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, error) {
+	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return nil, err
+	}
+	if f.debugAddr != "" {
+		dln, err := net.Listen("tcp", f.debugAddr)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("debug listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go http.Serve(dln, mux) // lives as long as the process
+		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
 	metrics := httpapi.NewMetrics(inst.store.Size)
 	pipeline := ingest.New(ingest.Options{Catalogue: inst.cat, Vault: inst.vault, Store: inst.store, OnCommit: metrics.OnCommit, Logger: log})
