@@ -23,14 +23,20 @@ type Options struct {
 	Now func() time.Time
 	// MaxGroupEvents caps the events of one group commit (default 50,000).
 	MaxGroupEvents int
-	// CacheSubjects bounds the cache of subjects and their data keys
-	// (default 500,000 per generation, two generations; about 150 bytes each).
+	// CacheSubjects bounds the cache of subjects and their data keys, per
+	// generation (two generations; about 150 bytes a subject). Sources post
+	// month by month across their whole population, so the cache should hold
+	// every active subject: a smaller one misses on nearly every event.
 	CacheSubjects int
 	// OnCommit, if set, is called after every group commit (for metrics).
 	OnCommit func(CommitStats)
 	// Logger receives start-up and failure messages; nil discards them.
 	Logger *slog.Logger
 }
+
+// DefaultCacheSubjects is the default Options.CacheSubjects: 1.5 million
+// subjects, at most about 450 MB in two generations when full.
+const DefaultCacheSubjects = 1_500_000
 
 // CommitStats describes one group commit.
 type CommitStats struct {
@@ -83,7 +89,7 @@ func New(opts Options) *Pipeline {
 		opts.MaxGroupEvents = 50_000
 	}
 	if opts.CacheSubjects <= 0 {
-		opts.CacheSubjects = 500_000
+		opts.CacheSubjects = DefaultCacheSubjects
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strconv"
 	"time"
 
 	"github.com/candor-project/candor/httpapi"
@@ -19,12 +20,16 @@ import (
 // serverFlags are the flags of the commands that run the API server.
 type serverFlags struct {
 	addr, debugAddr string
+	subjectCache    int
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", env("CANDOR_ADDR", "127.0.0.1:8080"), "listen address (env CANDOR_ADDR)")
 	fs.StringVar(&f.debugAddr, "debug-addr", env("CANDOR_DEBUG_ADDR", ""),
 		"if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env CANDOR_DEBUG_ADDR; never expose it)")
+	n, _ := strconv.Atoi(env("CANDOR_SUBJECT_CACHE", ""))
+	fs.IntVar(&f.subjectCache, "subject-cache", n,
+		"subjects whose keys ingestion keeps in memory, ~150 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -84,7 +89,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
 	metrics := httpapi.NewMetrics(inst.store.Size)
-	pipeline := ingest.New(ingest.Options{Catalogue: inst.cat, Vault: inst.vault, Store: inst.store, OnCommit: metrics.OnCommit, Logger: log})
+	pipeline := ingest.New(ingest.Options{Catalogue: inst.cat, Vault: inst.vault, Store: inst.store,
+		CacheSubjects: f.subjectCache, OnCommit: metrics.OnCommit, Logger: log})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics})
 	s := &server{inst: inst, api: api, pipeline: pipeline, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
