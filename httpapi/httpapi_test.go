@@ -17,6 +17,7 @@ import (
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -67,7 +68,15 @@ func mustHarness(t *testing.T) *harness {
 
 	metrics := httpapi.NewMetrics(st.Size)
 	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, OnCommit: metrics.OnCommit})
-	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics})
+	shipped, err := scoring.Shipped(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scorers []httpapi.Scorer
+	for _, sc := range shipped {
+		scorers = append(scorers, sc)
+	}
+	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics, Scorecards: scorers})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {
@@ -244,6 +253,62 @@ func TestPublicEndpoints(t *testing.T) {
 	for _, want := range []string{`candor_ingest_events_total{result="accepted"} 1`, "candor_store_size_bytes", "candor_ingest_commit_duration_seconds_bucket", `route="POST /v1/events"`} {
 		if !strings.Contains(m.raw, want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestScorecardsAndScores(t *testing.T) {
+	h := mustHarness(t)
+	list := h.do(t, "GET", "/v1/scorecards", "", "", nil)
+	if cards, _ := list.body["scorecards"].([]any); list.status != 200 || len(cards) != 3 {
+		t.Fatalf("scorecards: %d %s", list.status, truncate(list.raw))
+	}
+	card := h.do(t, "GET", "/v1/scorecards/rental-deposit/versions/1", "", "", nil)
+	if rules, _ := card.body["rules"].([]any); card.status != 200 || len(rules) == 0 || card.body["purpose"] != "rental" {
+		t.Fatalf("rental-deposit v1: %d %s", card.status, truncate(card.raw))
+	}
+	for _, p := range []string{"/v1/scorecards/rental-deposit/versions/9", "/v1/scorecards/social-credit/versions/1"} {
+		if r := h.do(t, "GET", p, "", "", nil); r.status != 404 {
+			t.Errorf("%s: %d", p, r.status)
+		}
+	}
+
+	// A late instalment 60 days ago: it costs points now and none once it
+	// has aged out of every window.
+	when := time.Now().UTC().Add(-60 * 24 * time.Hour).Format(time.RFC3339)
+	body := event("s1", "AB1234567", when, `{"days_late":95,"amount":"300","currency":"EUR"}`)
+	if r := h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(body)); r.status != 200 {
+		t.Fatalf("post: %d %s", r.status, r.raw)
+	}
+	id := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string)
+	all := h.do(t, "GET", "/v1/subjects/"+id+"/scores", h.operator, "", nil)
+	scores, _ := all.body["scores"].([]any)
+	if all.status != 200 || len(scores) != 2 { // rental-deposit and consumer-credit; not the organisations' card
+		t.Fatalf("scores: %d %s", all.status, truncate(all.raw))
+	}
+	now := h.do(t, "GET", "/v1/subjects/"+id+"/scores/rental-deposit", h.operator, "", nil)
+	later := h.do(t, "GET", "/v1/subjects/"+id+"/scores/rental-deposit?at="+time.Now().UTC().AddDate(6, 0, 0).Format(time.DateOnly), h.operator, "", nil)
+	if now.status != 200 || later.status != 200 {
+		t.Fatalf("explain: %d %s / %d %s", now.status, truncate(now.raw), later.status, truncate(later.raw))
+	}
+	if reasons, _ := now.body["reasons"].([]any); len(reasons) == 0 || !strings.Contains(now.raw, `"contributions":[{`) {
+		t.Errorf("no reasons or contributions for a late payment: %s", truncate(now.raw))
+	}
+	if now.body["points"].(float64) >= later.body["points"].(float64) {
+		t.Errorf("points now %v, after the late payment aged out %v: want now lower", now.body["points"], later.body["points"])
+	}
+	for _, tc := range []struct {
+		path, token string
+		status      int
+	}{
+		{"/v1/subjects/" + id + "/scores", h.bank, 403},
+		{"/v1/subjects/" + id + "/scores", "", 401},
+		{"/v1/subjects/" + id + "/scores/business-compliance", h.operator, 422},
+		{"/v1/subjects/" + id + "/scores/nope", h.operator, 404},
+		{"/v1/subjects/" + id + "/scores?at=soon", h.operator, 422},
+	} {
+		if r := h.do(t, "GET", tc.path, tc.token, "", nil); r.status != tc.status {
+			t.Errorf("GET %s: %d %s, want %d", tc.path, r.status, truncate(r.raw), tc.status)
 		}
 	}
 }

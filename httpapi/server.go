@@ -30,20 +30,23 @@ type Config struct {
 	Ingester  Ingester
 	Logger    *slog.Logger
 	Metrics   *Metrics // nil: no metrics endpoint
-	Now       func() time.Time
+	// Scorecards are the published scorecards, served and evaluated.
+	Scorecards []Scorer
+	Now        func() time.Time
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
 type Server struct {
-	store   candor.Store
-	cat     *candor.Catalogue
-	vault   *vault.Vault
-	ingest  Ingester
-	log     *slog.Logger
-	metrics *Metrics
-	now     func() time.Time
-	bufs    sync.Pool
-	mux     *http.ServeMux
+	store      candor.Store
+	cat        *candor.Catalogue
+	vault      *vault.Vault
+	ingest     Ingester
+	log        *slog.Logger
+	metrics    *Metrics
+	now        func() time.Time
+	scorecards []Scorer
+	bufs       sync.Pool
+	mux        *http.ServeMux
 
 	mu    sync.Mutex
 	ready bool
@@ -53,7 +56,7 @@ type Server struct {
 // SetReady(true).
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
-		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now}
+		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -66,7 +69,11 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/subjects:lookup", s.require(candor.RoleOperator, s.lookupSubject))
 	m.HandleFunc("GET /v1/subjects/{id}", s.require(candor.RoleOperator, s.getSubject))
 	m.HandleFunc("GET /v1/subjects/{id}/events", s.require(candor.RoleOperator, s.getEvents))
+	m.HandleFunc("GET /v1/subjects/{id}/scores", s.require(candor.RoleOperator, s.getScores))
+	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.require(candor.RoleOperator, s.getScores))
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)
+	m.HandleFunc("GET /v1/scorecards", s.listScorecards)
+	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -222,7 +222,7 @@ func printTour(ctx context.Context, w io.Writer, srv *server, cfg synth.Config, 
 	base := "http://" + srv.addr
 	fmt.Fprintf(w, "\nStore: %s on disk.\n", humanBytes(srv.inst.store.Size()))
 	fmt.Fprintf(w, "\nKeys for this run (earlier demo keys are revoked):\n  export OPERATOR=%s\n  export BANK=%s\n", operator, tokens["bank_north"])
-	fmt.Fprintf(w, "\nWhat Candor may record, and for which purposes (public):\n  curl -s %s/v1/catalogue\n", base)
+	fmt.Fprintf(w, "\nWhat Candor may record, and for which purposes, and the published scorecards (public):\n  curl -s %s/v1/catalogue\n  curl -s %s/v1/scorecards\n  curl -s %s/v1/scorecards/rental-deposit/versions/1\n", base, base, base)
 	fmt.Fprintf(w, "\nSample people (identifiers are only ever stored encrypted; lookups go through a keyed blind index):\n")
 	for i := 0; i < min(cfg.Persons, 3); i++ {
 		p := synth.Person(cfg.Seed, i)
@@ -232,6 +232,7 @@ func printTour(ctx context.Context, w io.Writer, srv *server, cfg synth.Config, 
 			if err == nil {
 				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects/%s/events?type=credit.instalment_late'\n", base, id)
 				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects/%s/events?since=%s'\n", base, id, cfg.Until.AddDate(0, -3, 0).Format(time.DateOnly))
+				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects/%s/scores/rental-deposit'   # points, grade, reasons, what would change it\n", base, id)
 			}
 		}
 	}

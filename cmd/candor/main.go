@@ -31,6 +31,7 @@ Commands:
   source add|list|key|revoke
                        manage data sources and their API keys
   operator key NAME    make an operator API key
+  score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
 
 Every command takes --data (env CANDOR_DATA, default ./candor-data) and
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSource(ctx, rest, stdout, stderr)
 	case "operator":
 		return runOperator(ctx, rest, stdout, stderr)
+	case "score":
+		return runScore(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/candor-project/candor/synth"
 )
 
 func mustRun(t *testing.T, args ...string) (string, string) {
@@ -118,5 +120,30 @@ func TestSourceAdmin(t *testing.T) {
 	out, _ = mustRun(t, "operator", "key", "--data", data, "alice")
 	if !strings.HasPrefix(out, "cndr_") {
 		t.Fatalf("operator key: %s", out)
+	}
+}
+
+func TestScore(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "100", "--orgs", "10", "--load-only")
+	person := "national_id:" + synth.Person(1, 0).NationalID
+	out, _ := mustRun(t, "score", "--data", data, person)
+	for _, want := range []string{"rental-deposit v1", "consumer-credit v1", "points (range 0–1300, base 1000), grade "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("score output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "business-compliance") {
+		t.Errorf("a person was scored on the organisations' scorecard:\n%s", out)
+	}
+	org := "company_reg_no:" + synth.Org(1, 0).CompanyRegNo
+	out, _ = mustRun(t, "score", "--data", data, "--scorecard", "business-compliance", "--at", "2026-01-01", org)
+	if !strings.Contains(out, "business-compliance v1") || !strings.Contains(out, "at 2026-01-01") {
+		t.Errorf("organisation score:\n%s", out)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"score", "--data", data, "national_id:ZZ0000000"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "national_id:ZZ0000000") {
+		t.Errorf("unknown subject: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/scoring"
 )
 
 // serverFlags are the flags of the commands that run the API server.
@@ -88,11 +89,20 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		go http.Serve(dln, mux) // lives as long as the process
 		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
+	scorecards, err := scoring.Shipped(inst.cat)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("the shipped scorecards do not compile against this catalogue: %w", err)
+	}
+	scorers := make([]httpapi.Scorer, len(scorecards))
+	for i, sc := range scorecards {
+		scorers[i] = sc
+	}
 	metrics := httpapi.NewMetrics(inst.store.Size)
 	pipeline := ingest.New(ingest.Options{Catalogue: inst.cat, Vault: inst.vault, Store: inst.store,
 		CacheSubjects: f.subjectCache, OnCommit: metrics.OnCommit, Logger: log})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
-		Logger: log, Metrics: metrics})
+		Logger: log, Metrics: metrics, Scorecards: scorers})
 	s := &server{inst: inst, api: api, pipeline: pipeline, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           api,
