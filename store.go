@@ -62,6 +62,12 @@ type WriteBatch struct {
 	Events   []*EventRecord
 }
 
+// SubjectEvents is one subject with all its stored events, in time order.
+type SubjectEvents struct {
+	Subject *SubjectRecord
+	Events  []*EventRecord
+}
+
 // EventFilter narrows a subject's events.
 type EventFilter struct {
 	Since time.Time // only events that occurred at or after Since (zero: all)
@@ -85,6 +91,11 @@ type EventStore interface {
 	// order), reading them with one scan. Records yielded are only valid
 	// until the next iteration.
 	Events(ctx context.Context, id SubjectID, f EventFilter) iter.Seq2[*EventRecord, error]
+	// Population yields every subject with all its events, subjects in ID
+	// order, in one pass over the store (for rescoring and simulations).
+	// What it yields is only valid until the next iteration. An error,
+	// including the context's, is yielded once as the last item.
+	Population(ctx context.Context) iter.Seq2[*SubjectEvents, error]
 }
 
 // Registry holds sources and API keys. It is written rarely and read on

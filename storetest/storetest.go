@@ -65,6 +65,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Size", testSize},
 		{"PipelinedCommit", testPipelinedCommit},
 		{"ListKeys", testListKeys},
+		{"Population", testPopulation},
 		{"Closed", testClosed},
 	}
 	for _, tt := range tests {
