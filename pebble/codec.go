@@ -154,3 +154,7 @@ func uvarintLen(x uint64) int {
 	}
 	return n
 }
+
+// EventKeyRange returns the key range of the event table, for benchmarks
+// that scan it with Pebble directly.
+func EventKeyRange() (lower, upper []byte) { return tableBounds(tableEvent) }

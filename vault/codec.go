@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"crypto/cipher"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -65,11 +66,30 @@ func (k *SubjectKey) eventAAD(dst []byte, occurredAt time.Time) []byte {
 // OpenEvent decrypts and decodes a stored event. It fails if the record was
 // altered, moved, or sealed under another key.
 func (k *SubjectKey) OpenEvent(rec *candor.EventRecord) (*candor.Event, error) {
+	return k.openEvent(k.aead(), rec)
+}
+
+// OpenEvents opens several of the subject's records, setting AES-GCM up
+// once; it fails on the first that does not open.
+func (k *SubjectKey) OpenEvents(recs []*candor.EventRecord) ([]*candor.Event, error) {
+	aead := k.aead()
+	out := make([]*candor.Event, len(recs))
+	for i, rec := range recs {
+		ev, err := k.openEvent(aead, rec)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+func (k *SubjectKey) openEvent(aead cipher.AEAD, rec *candor.EventRecord) (*candor.Event, error) {
 	if rec.Subject != k.subject {
 		return nil, fmt.Errorf("vault: event of subject %s opened with the key of %s", rec.Subject, k.subject)
 	}
 	var aad [40]byte
-	plain, err := open(k.aead(), rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
+	plain, err := open(aead, rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
 	if err != nil {
 		return nil, fmt.Errorf("vault: event %d of subject %s does not open: %w", rec.ID, rec.Subject, err)
 	}

@@ -94,6 +94,10 @@ func TestEventRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		evs, err := k.OpenEvents([]*candor.EventRecord{rec, rec})
+		if err != nil || len(evs) != 2 || evs[1].SourceEventID != ev.SourceEventID {
+			t.Fatalf("OpenEvents: %v, %v", evs, err)
+		}
 		want := validEvent()
 		if ev.ID != 9 || ev.Subject != rec.Subject || ev.Source != "bank7" || ev.SourceEventID != want.SourceEventID ||
 			ev.Type != want.Type.Name || !ev.OccurredAt.Equal(want.OccurredAt) || ev.State != candor.StateActive ||

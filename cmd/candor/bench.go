@@ -23,14 +23,18 @@ import (
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/synth"
 	"github.com/candor-project/candor/vault"
 	rawpebble "github.com/cockroachdb/pebble/v2"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "rescore" {
+		return runBenchRescore(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "ingest" {
-		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N]\n")
+		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N]\n       candor bench rescore [--data DIR] [--workers N]\n")
 		return flag.ErrHelp
 	}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
@@ -258,4 +262,82 @@ func peakRSS() string {
 		}
 	}
 	return ""
+}
+
+// runBenchRescore scores every subject of a data dir with every shipped
+// scorecard for its kind and, in the same run, scans the raw event table
+// with Pebble as the baseline.
+func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench rescore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rawEvents, rawTime, err := rawEventScan(sf.data)
+	if err != nil {
+		return err
+	}
+	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer inst.store.Close()
+	cards, err := scoring.Shipped(inst.cat)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	subjects, events, err := eachSubject(ctx, inst, *workers, func(sub *candor.SubjectRecord, evs []*candor.Event) error {
+		for _, c := range cards {
+			if c.Scorecard().SubjectKind == sub.Kind {
+				if _, _, err := c.Points(sub.ID, evs, start); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	rate := float64(events) / took.Seconds()
+	rawRate := float64(rawEvents) / rawTime.Seconds()
+	fmt.Fprintf(stdout, "bench rescore: %d subjects, %d events, %d workers, GOMAXPROCS=%d\n", subjects, events, *workers, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "rescore   (scan, unwrap keys, decrypt, score every scorecard of the kind): %10.0f events/s  %9.0f subjects/s  (%s)\n",
+		rate, float64(subjects)/took.Seconds(), took.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "baseline  (raw Pebble scan of the event table, keys and values):          %10.0f events/s  (%s)\n", rawRate, rawTime.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "ratio rescore/raw scan: %.2f\n", rate/rawRate)
+	return nil
+}
+
+// rawEventScan reads every key and value of the event table with a
+// read-only Pebble, as the baseline a rescore cannot beat.
+func rawEventScan(dir string) (int64, time.Duration, error) {
+	db, err := rawpebble.Open(dir, &rawpebble.Options{ReadOnly: true, Logger: quietPebble{}})
+	if err != nil {
+		return 0, 0, fmt.Errorf("opening %s read-only: %w", dir, err)
+	}
+	defer db.Close()
+	lower, upper := pebble.EventKeyRange()
+	start := time.Now()
+	it, err := db.NewIter(&rawpebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, 0, err
+	}
+	var n int64
+	for ok := it.First(); ok; ok = it.Next() {
+		if _, err := it.ValueAndErr(); err != nil { // read the value too, as a rescore must
+			it.Close()
+			return 0, 0, err
+		}
+		n++
+	}
+	if err := it.Close(); err != nil {
+		return 0, 0, err
+	}
+	return n, time.Since(start), nil
 }

@@ -32,6 +32,8 @@ Commands:
                        manage data sources and their API keys
   operator key NAME    make an operator API key
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
+  policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
+  bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
 
 Every command takes --data (env CANDOR_DATA, default ./candor-data) and
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSource(ctx, rest, stdout, stderr)
 	case "operator":
 		return runOperator(ctx, rest, stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, rest, stdout, stderr)
 	case "score":
 		return runScore(ctx, rest, stdout, stderr)
 	case "bench":

@@ -147,3 +147,29 @@ func TestScore(t *testing.T) {
 		t.Errorf("unknown subject: %v", err)
 	}
 }
+
+func TestPolicySimulateAndRescore(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "400", "--orgs", "40", "--load-only")
+	shipped, err := os.ReadFile("../../scoring/scorecards/rental-deposit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A candidate that doubles the penalty for late rent can only move people down.
+	stricter := strings.Replace(strings.Replace(string(shipped), "version: 1", "version: 2", 1), "    points: -40\n", "    points: -80\n", 1)
+	if stricter == string(shipped) {
+		t.Fatal("the test's edit of rental-deposit.yaml no longer applies")
+	}
+	file := filepath.Join(dir, "rental-deposit-v2.yaml")
+	os.WriteFile(file, []byte(stricter), 0o644)
+	out, _ := mustRun(t, "policy", "simulate", "--data", data, file)
+	m := regexp.MustCompile(`moved up: (\d+) .*moved down: (\d+) .*the rest: (\d+)`).FindStringSubmatch(out)
+	if m == nil || m[1] != "0" || m[2] == "0" || !strings.Contains(out, "published v1 (rows) to candidate v2") {
+		t.Fatalf("simulate:\n%s", out)
+	}
+	out, _ = mustRun(t, "bench", "rescore", "--data", data)
+	if !regexp.MustCompile(`rescore .* \d+ events/s .* \d+ subjects/s`).MatchString(out) || !strings.Contains(out, "ratio rescore/raw scan") {
+		t.Fatalf("bench rescore:\n%s", out)
+	}
+}
