@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -66,65 +67,76 @@ func (k *SubjectKey) eventAAD(dst []byte, occurredAt time.Time) []byte {
 // OpenEvent decrypts and decodes a stored event. It fails if the record was
 // altered, moved, or sealed under another key.
 func (k *SubjectKey) OpenEvent(rec *candor.EventRecord) (*candor.Event, error) {
-	return k.openEvent(k.aead(), rec)
+	ev := new(candor.Event)
+	if _, err := k.openEvent(k.aead(), rec, ev, nil); err != nil {
+		return nil, err
+	}
+	return ev, nil
 }
 
 // OpenEvents opens several of the subject's records, setting AES-GCM up
-// once; it fails on the first that does not open.
+// once and allocating the events together; it fails on the first that does
+// not open.
 func (k *SubjectKey) OpenEvents(recs []*candor.EventRecord) ([]*candor.Event, error) {
 	aead := k.aead()
+	evs := make([]candor.Event, len(recs))
 	out := make([]*candor.Event, len(recs))
+	var buf []byte
+	var err error
 	for i, rec := range recs {
-		ev, err := k.openEvent(aead, rec)
-		if err != nil {
+		if buf, err = k.openEvent(aead, rec, &evs[i], buf); err != nil {
 			return nil, err
 		}
-		out[i] = ev
+		out[i] = &evs[i]
 	}
 	return out, nil
 }
 
-func (k *SubjectKey) openEvent(aead cipher.AEAD, rec *candor.EventRecord) (*candor.Event, error) {
+// openEvent decrypts rec into ev, using buf (returned for reuse) for the
+// plaintext.
+func (k *SubjectKey) openEvent(aead cipher.AEAD, rec *candor.EventRecord, ev *candor.Event, buf []byte) ([]byte, error) {
 	if rec.Subject != k.subject {
-		return nil, fmt.Errorf("vault: event of subject %s opened with the key of %s", rec.Subject, k.subject)
+		return buf, fmt.Errorf("vault: event of subject %s opened with the key of %s", rec.Subject, k.subject)
 	}
 	var aad [40]byte
-	plain, err := open(aead, rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
+	plain, err := openInto(aead, buf[:0], rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
 	if err != nil {
-		return nil, fmt.Errorf("vault: event %d of subject %s does not open: %w", rec.ID, rec.Subject, err)
+		return buf, fmt.Errorf("vault: event %d of subject %s does not open: %w", rec.ID, rec.Subject, err)
 	}
-	ev, err := decodeEvent(plain)
-	if err != nil {
-		return nil, fmt.Errorf("vault: event %d of subject %s: %w", rec.ID, rec.Subject, err)
+	if err := decodeEvent(plain, ev); err != nil {
+		return plain, fmt.Errorf("vault: event %d of subject %s: %w", rec.ID, rec.Subject, err)
 	}
 	if !ev.OccurredAt.Equal(rec.OccurredAt) {
-		return nil, fmt.Errorf("vault: event %d of subject %s: occurrence time does not match its placement", rec.ID, rec.Subject)
+		return plain, fmt.Errorf("vault: event %d of subject %s: occurrence time does not match its placement", rec.ID, rec.Subject)
 	}
 	ev.ID, ev.Subject, ev.State, ev.OccurredAt = rec.ID, rec.Subject, rec.State, rec.OccurredAt
-	return ev, nil
+	return plain, nil
 }
 
-func decodeEvent(b []byte) (*candor.Event, error) {
+// decodeEvent decodes a plaintext into ev. Names (source, type, field
+// names, enum values, currencies) repeat across events and are interned.
+func decodeEvent(b []byte, ev *candor.Event) error {
 	d := decoder{b: b}
 	if d.byte() != codecVersion {
-		return nil, fmt.Errorf("vault: unknown event encoding")
+		return fmt.Errorf("vault: unknown event encoding")
 	}
-	ev := &candor.Event{}
-	ev.Source = d.string()
+	ev.Source = d.name()
 	ev.SourceEventID = d.string()
 	ev.RecordedAt = time.Unix(0, d.varint()).UTC()
-	ev.Type = d.string()
+	ev.Type = d.name()
 	ev.OccurredAt = time.Unix(0, d.varint()).UTC()
 	n := d.uvarint()
-	if n > 64 {
-		return nil, errCorrupt
+	if n > candor.MaxFields {
+		return errCorrupt
 	}
 	ev.Fields = make([]candor.Field, 0, n)
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		f := candor.Field{Name: d.string()}
+		f := candor.Field{Name: d.name()}
 		f.Value.Type = candor.FieldType(d.byte())
 		switch f.Value.Type {
-		case candor.FieldCurrency, candor.FieldEnum, candor.FieldString:
+		case candor.FieldCurrency, candor.FieldEnum:
+			f.Value.Str = d.name()
+		case candor.FieldString:
 			f.Value.Str = d.string()
 		default:
 			f.Value.Int = d.varint()
@@ -132,9 +144,9 @@ func decodeEvent(b []byte) (*candor.Event, error) {
 		ev.Fields = append(ev.Fields, f)
 	}
 	if d.err != nil || len(d.b) != 0 {
-		return nil, errCorrupt
+		return errCorrupt
 	}
-	return ev, nil
+	return nil
 }
 
 // SealIdentifiers seals a subject's external identifiers.
@@ -218,6 +230,46 @@ func (d *decoder) varint() int64 {
 	}
 	d.b = d.b[n:]
 	return v
+}
+
+// name reads a string that is one of few (a type, source or field name)
+// through the intern table.
+func (d *decoder) name() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return ""
+	}
+	s := names.intern(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// internTable shares the strings that repeat in every event. It stops
+// growing at internMax entries; later names are simply copied.
+type internTable struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+const internMax = 4096
+
+var names = internTable{m: map[string]string{}}
+
+func (t *internTable) intern(b []byte) string {
+	t.mu.RLock()
+	s, ok := t.m[string(b)] // no allocation for the lookup
+	t.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b)
+	t.mu.Lock()
+	if len(t.m) < internMax {
+		t.m[s] = s
+	}
+	t.mu.Unlock()
+	return s
 }
 
 func (d *decoder) string() string {

@@ -215,9 +215,14 @@ func seal(aead cipher.AEAD, dst, plaintext, aad []byte) []byte {
 }
 
 func open(aead cipher.AEAD, sealed, aad []byte) ([]byte, error) {
+	return openInto(aead, nil, sealed, aad)
+}
+
+// openInto appends the plaintext of sealed to dst.
+func openInto(aead cipher.AEAD, dst, sealed, aad []byte) ([]byte, error) {
 	ns := aead.NonceSize()
 	if len(sealed) < ns+aead.Overhead() {
 		return nil, errors.New("vault: sealed value too short")
 	}
-	return aead.Open(nil, sealed[:ns], sealed[ns:], aad)
+	return aead.Open(dst, sealed[:ns], sealed[ns:], aad)
 }

@@ -66,18 +66,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "bench ingest: %d events in requests of %d, %d concurrent, GOMAXPROCS=%d\n", *events, *batch, *conc, runtime.GOMAXPROCS(0))
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
 	pipe, err := benchPipeline(ctx, root+"/pipeline", cat, bodies, *conc)
-	pprof.StopCPUProfile()
+	stop()
 	if err != nil {
 		return err
 	}
@@ -273,6 +267,7 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 	var sf storeFlags
 	sf.register(fs)
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the rescore to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -286,6 +281,10 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer inst.store.Close()
 	cards, err := scoring.Shipped(inst.cat)
+	if err != nil {
+		return err
+	}
+	stop, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err
 	}
@@ -304,6 +303,7 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	took := time.Since(start)
+	stop()
 	rate := float64(events) / took.Seconds()
 	rawRate := float64(rawEvents) / rawTime.Seconds()
 	fmt.Fprintf(stdout, "bench rescore: %d subjects, %d events, %d workers, GOMAXPROCS=%d\n", subjects, events, *workers, runtime.GOMAXPROCS(0))
@@ -340,4 +340,21 @@ func rawEventScan(dir string) (int64, time.Duration, error) {
 		return 0, 0, err
 	}
 	return n, time.Since(start), nil
+}
+
+// startCPUProfile starts a CPU profile into path, if path is set, and
+// returns the function that stops it.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
