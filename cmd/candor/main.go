@@ -33,6 +33,7 @@ Commands:
   operator key NAME    make an operator API key
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
   policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
+  policy diff A B      what changes between two scorecards (published IDs or files)
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
 

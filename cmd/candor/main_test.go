@@ -168,6 +168,14 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 	if m == nil || m[1] != "0" || m[2] == "0" || !strings.Contains(out, "published v1 (rows) to candidate v2") {
 		t.Fatalf("simulate:\n%s", out)
 	}
+	out, _ = mustRun(t, "policy", "diff", "rental-deposit", file)
+	if !strings.Contains(out, "rental-deposit v1 -> rental-deposit v2") || !strings.Contains(out, `rule rent_late: points "-40" -> "-80"`) ||
+		strings.Count(out, "\n") != 2 {
+		t.Fatalf("diff:\n%s", out)
+	}
+	if out, _ = mustRun(t, "policy", "diff", "rental-deposit", "rental-deposit"); !strings.Contains(out, "no changes") {
+		t.Fatalf("diff of a scorecard with itself:\n%s", out)
+	}
 	out, _ = mustRun(t, "bench", "rescore", "--data", data)
 	if !regexp.MustCompile(`rescore .* \d+ events/s .* \d+ subjects/s`).MatchString(out) || !strings.Contains(out, "ratio rescore/raw scan") {
 		t.Fatalf("bench rescore:\n%s", out)

@@ -15,14 +15,20 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/scoring"
 )
 
 const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n" +
 	"  scores the current population under the published scorecard with FILE's ID and under FILE,\n" +
-	"  and prints how many subjects would move from each grade to each other grade\n"
+	"  and prints how many subjects would move from each grade to each other grade\n" +
+	"       candor policy diff A B\n" +
+	"  shows what changes from A to B, each a published scorecard ID or a scorecard file\n"
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "diff" {
+		return runPolicyDiff(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "simulate" {
 		fmt.Fprint(stderr, policyUsage)
 		return flag.ErrHelp
@@ -157,4 +163,34 @@ func printMigration(w io.Writer, cur, next *candor.Scorecard, moves map[[2]strin
 	pct := func(n int) float64 { return 100 * float64(n) / float64(max(total, 1)) }
 	fmt.Fprintf(w, "\nmoved up: %d (%.1f%%), moved down: %d (%.1f%%), the rest: %d (%.1f%%)\n",
 		up, pct(up), down, pct(down), total-up-down, pct(total-up-down))
+}
+
+func runPolicyDiff(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("policy diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	catFile := fs.String("catalogue", env("CANDOR_CATALOGUE", ""), "event-type catalogue file replacing the shipped one (env CANDOR_CATALOGUE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprint(stderr, policyUsage)
+		return flag.ErrHelp
+	}
+	cat := catalogue.Default()
+	if *catFile != "" {
+		var err error
+		if cat, err = catalogue.LoadFile(*catFile); err != nil {
+			return err
+		}
+	}
+	a, err := loadScorecardArg(fs.Arg(0), cat)
+	if err != nil {
+		return err
+	}
+	b, err := loadScorecardArg(fs.Arg(1), cat)
+	if err != nil {
+		return err
+	}
+	printDiff(stdout, a, b)
+	return nil
 }
