@@ -34,8 +34,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *persons < 0 || *orgs < 0 {
-		return fmt.Errorf("--persons and --orgs must not be negative")
+	if *persons < 1 || *orgs < 1 {
+		return fmt.Errorf("--persons and --orgs must be at least 1")
 	}
 	// The demo talks to a person at a terminal: only warnings from the
 	// store's internals, which are routine at this volume.
@@ -121,9 +121,17 @@ const demoPosters = 6
 // exactly this population.
 func loadDemo(ctx context.Context, srv *server, cfg synth.Config, tokens map[string]string, stdout, stderr io.Writer) error {
 	marker := fmt.Sprintf("seed=%d persons=%d orgs=%d until=%s", cfg.Seed, cfg.Persons, cfg.Orgs, cfg.Until.Format("2006-01"))
-	if got, err := srv.inst.store.GetMeta(ctx, "demo/population"); err == nil && string(got) == marker {
-		fmt.Fprintf(stdout, "The demo population (%s) is already loaded in this data dir; nothing to post.\n", marker)
-		return nil
+	if got, err := srv.inst.store.GetMeta(ctx, "demo/population"); err == nil {
+		if string(got) == marker {
+			fmt.Fprintf(stdout, "The demo population (%s) is already loaded in this data dir; nothing to post.\n", marker)
+			return nil
+		}
+		// Event IDs do not depend on the seed: another seed would post the
+		// same IDs with other content, which ingestion refuses.
+		var seed uint64
+		if _, err := fmt.Sscanf(string(got), "seed=%d", &seed); err == nil && seed != cfg.Seed {
+			return fmt.Errorf("this data dir holds the demo population of seed %d; use another --data for seed %d", seed, cfg.Seed)
+		}
 	}
 	fmt.Fprintf(stdout, "Generating %d persons and %d organisations (seed %d, three years to %s) and posting them to http://%s/v1/events ...\n",
 		cfg.Persons, cfg.Orgs, cfg.Seed, cfg.Until.Format("2006-01"), srv.addr)

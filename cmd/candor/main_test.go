@@ -38,6 +38,11 @@ func TestDemoRerunStoresNothingTwice(t *testing.T) {
 	if !strings.Contains(out2, "already loaded") {
 		t.Fatalf("second run did not notice the loaded population:\n%s", out2)
 	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), append(args, "--seed", "2"), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "holds the demo population of seed 1") {
+		t.Fatalf("a second seed in the same data dir: %v", err)
+	}
 	// Without the marker everything is posted again, and all of it is a duplicate.
 	removeMarker(t, data)
 	out3, _ := mustRun(t, args...)
