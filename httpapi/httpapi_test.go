@@ -19,6 +19,7 @@ import (
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
+	"go.yaml.in/yaml/v3"
 )
 
 type harness struct {
@@ -309,6 +310,29 @@ func TestScorecardsAndScores(t *testing.T) {
 	} {
 		if r := h.do(t, "GET", tc.path, tc.token, "", nil); r.status != tc.status {
 			t.Errorf("GET %s: %d %s, want %d", tc.path, r.status, truncate(r.raw), tc.status)
+		}
+	}
+}
+
+// TestOpenAPIPathsAreServed checks every path and method the published
+// OpenAPI document lists reaches a handler (and none is a 404 for want of a
+// route).
+func TestOpenAPIPathsAreServed(t *testing.T) {
+	h := mustHarness(t)
+	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
+	var spec struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal([]byte(doc.raw), &spec); err != nil || doc.status != 200 || len(spec.Paths) < 10 {
+		t.Fatalf("openapi.yaml: %d, %v, %d paths", doc.status, err, len(spec.Paths))
+	}
+	fill := strings.NewReplacer("{id}", strings.Repeat("ab", 16), "{scorecard}", "rental-deposit", "{v}", "1")
+	for path, methods := range spec.Paths {
+		for method := range methods {
+			r := h.do(t, strings.ToUpper(method), fill.Replace(path), h.operator, "application/json", []byte("[]"))
+			if strings.Contains(r.raw, "no such endpoint") || r.status == http.StatusMethodNotAllowed {
+				t.Errorf("%s %s is documented but not served", strings.ToUpper(method), path)
+			}
 		}
 	}
 }

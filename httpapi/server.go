@@ -4,6 +4,7 @@ package httpapi
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"io"
 	"log/slog"
@@ -16,6 +17,11 @@ import (
 	"github.com/candor-project/candor/vault"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
+
+// openAPI describes this API; a test checks every path it lists is served.
+//
+//go:embed openapi.yaml
+var openAPI []byte
 
 // Ingester is the write path the API hands events to.
 type Ingester interface {
@@ -74,6 +80,10 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)
 	m.HandleFunc("GET /v1/scorecards", s.listScorecards)
 	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)
+	m.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(openAPI)
+	})
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
