@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +335,52 @@ func TestOpenAPIPathsAreServed(t *testing.T) {
 				t.Errorf("%s %s is documented but not served", strings.ToUpper(method), path)
 			}
 		}
+	}
+}
+
+// TestScorecardVersions serves an active version 2 beside version 1: both
+// are published, scores use version 2 unless version 1 is asked for.
+func TestScorecardVersions(t *testing.T) {
+	h := mustHarness(t)
+	cat := catalogue.Default()
+	v1, err := scoring.Shipped(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../scoring/scorecards/rental-deposit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := scoring.Load("v2.yaml", []byte(strings.Replace(string(src), "version: 1", "version: 2", 1)), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var active, all []httpapi.Scorer
+	for _, c := range v1 {
+		all = append(all, c)
+		if c.Scorecard().ID != "rental-deposit" {
+			active = append(active, c)
+		}
+	}
+	active, all = append(active, v2), append(all, v2)
+	st, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st})
+	defer p.Close()
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Scorecards: active, Versions: all}))
+	defer srv.Close()
+	h.srv = srv
+	for _, path := range []string{"/v1/scorecards/rental-deposit/versions/1", "/v1/scorecards/rental-deposit/versions/2"} {
+		if r := h.do(t, "GET", path, "", "", nil); r.status != 200 {
+			t.Errorf("%s: %d", path, r.status)
+		}
+	}
+	list := h.do(t, "GET", "/v1/scorecards", "", "", nil)
+	if !strings.Contains(list.raw, `"id":"rental-deposit","title":"Rental deposit","purpose":"rental","subject_kind":"person","version":2`) {
+		t.Errorf("the listing does not show version 2 as the active one: %s", truncate(list.raw))
 	}
 }

@@ -87,8 +87,8 @@ func (s *Server) listScorecards(w http.ResponseWriter, r *http.Request) {
 // bands and benefits, as published. Public.
 func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) {
 	v, err := strconv.Atoi(r.PathValue("v"))
-	sc := s.scorecard(r.PathValue("id"))
-	if err != nil || sc == nil || sc.Scorecard().Version != v {
+	sc := s.version(r.PathValue("id"), v)
+	if err != nil || sc == nil {
 		s.writeError(w, r, candor.Errorf(candor.ENOTFOUND, "no scorecard %s version %s", r.PathValue("id"), r.PathValue("v")))
 		return
 	}
@@ -114,6 +114,17 @@ func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// version returns version v of scorecard id, active or not.
+func (s *Server) version(id string, v int) Scorer {
+	for _, sc := range append(s.versions, s.scorecards...) {
+		if c := sc.Scorecard(); c.ID == id && c.Version == v {
+			return sc
+		}
+	}
+	return nil
+}
+
+// scorecard returns the active version of scorecard id.
 func (s *Server) scorecard(id string) Scorer {
 	for _, sc := range s.scorecards {
 		if sc.Scorecard().ID == id {
@@ -202,8 +213,17 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, _ *Principal)
 	}
 	var only Scorer
 	if id := r.PathValue("scorecard"); id != "" {
-		if only = s.scorecard(id); only == nil {
-			s.writeError(w, r, candor.Errorf(candor.ENOTFOUND, "no scorecard %s", id))
+		only = s.scorecard(id)
+		if v := r.URL.Query().Get("version"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				s.writeError(w, r, candor.Errorf(candor.EINVALID, "version: want a number"))
+				return
+			}
+			only = s.version(id, n)
+		}
+		if only == nil {
+			s.writeError(w, r, candor.Errorf(candor.ENOTFOUND, "no scorecard %s of that version", id))
 			return
 		}
 	}
@@ -231,8 +251,12 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, _ *Principal)
 		events = append(events, ev)
 	}
 	scores := []scoreJSON{}
-	for _, sc := range s.scorecards {
-		if only != nil && sc != only || sc.Scorecard().SubjectKind != sub.Kind {
+	list := s.scorecards
+	if only != nil {
+		list = []Scorer{only}
+	}
+	for _, sc := range list {
+		if sc.Scorecard().SubjectKind != sub.Kind {
 			continue
 		}
 		score, err := sc.Score(sub.ID, events, at)

@@ -36,9 +36,10 @@ type Config struct {
 	Ingester  Ingester
 	Logger    *slog.Logger
 	Metrics   *Metrics // nil: no metrics endpoint
-	// Scorecards are the published scorecards, served and evaluated.
-	Scorecards []Scorer
-	Now        func() time.Time
+	// Scorecards are the active version of each published scorecard;
+	// Versions every approved version, old ones included.
+	Scorecards, Versions []Scorer
+	Now                  func() time.Time
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -51,6 +52,7 @@ type Server struct {
 	metrics    *Metrics
 	now        func() time.Time
 	scorecards []Scorer
+	versions   []Scorer
 	bufs       sync.Pool
 	mux        *http.ServeMux
 
@@ -62,7 +64,7 @@ type Server struct {
 // SetReady(true).
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
-		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards}
+		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -23,7 +23,6 @@ import (
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
-	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/synth"
 	"github.com/candor-project/candor/vault"
 	rawpebble "github.com/cockroachdb/pebble/v2"
@@ -280,7 +279,7 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	defer inst.store.Close()
-	cards, err := scoring.Shipped(inst.cat)
+	cards, _, err := inst.published(ctx)
 	if err != nil {
 		return err
 	}

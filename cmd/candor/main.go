@@ -17,6 +17,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -137,6 +138,12 @@ func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
 		return nil, fmt.Errorf("opening %s: %w (is another candor process using it?)", f.data, err)
 	}
 	return &installation{store: st, vault: v, cat: cat}, nil
+}
+
+// published returns the active scorecards and every approved version,
+// old ones included (see scoring.Registry).
+func (inst *installation) published(ctx context.Context) (active, all []*scoring.Compiled, err error) {
+	return scoring.NewRegistry(inst.store, inst.cat).Published(ctx)
 }
 
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/synth"
 )
 
@@ -180,6 +181,26 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 	}
 	if out, _ = mustRun(t, "policy", "diff", "rental-deposit", "rental-deposit"); !strings.Contains(out, "no changes") {
 		t.Fatalf("diff of a scorecard with itself:\n%s", out)
+	}
+	// Versions: the proposer cannot approve; a second administrator can, and
+	// scores then use the new version while the old one stays listed.
+	mustRun(t, "policy", "propose", "--data", data, file, "--by", "alice")
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"policy", "approve", "--data", data, "rental-deposit", "2", "--by", "alice"}, &stdout, &stderr)
+	if candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Fatalf("the proposer approved her own version: %v", err)
+	}
+	out, _ = mustRun(t, "policy", "approve", "--data", data, "rental-deposit", "2", "--by", "bob")
+	if !strings.Contains(out, "approved by bob and active") || !strings.Contains(out, "Grades under rental-deposit v2 now:") {
+		t.Fatalf("approve:\n%s", out)
+	}
+	out, _ = mustRun(t, "policy", "list", "--data", data)
+	if !regexp.MustCompile(`rental-deposit\s+1\s+superseded`).MatchString(out) || !regexp.MustCompile(`rental-deposit\s+2\s+active\s+alice .*bob`).MatchString(out) {
+		t.Fatalf("list:\n%s", out)
+	}
+	out, _ = mustRun(t, "score", "--data", data, "--scorecard", "rental-deposit", "national_id:"+synth.Person(1, 0).NationalID)
+	if !strings.Contains(out, "rental-deposit v2") {
+		t.Fatalf("score after activation:\n%s", out)
 	}
 	out, _ = mustRun(t, "bench", "rescore", "--data", data)
 	if !regexp.MustCompile(`rescore .* \d+ events/s .* \d+ subjects/s`).MatchString(out) || !strings.Contains(out, "ratio rescore/raw scan") {

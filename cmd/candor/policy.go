@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -23,11 +25,21 @@ const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n
 	"  scores the current population under the published scorecard with FILE's ID and under FILE,\n" +
 	"  and prints how many subjects would move from each grade to each other grade\n" +
 	"       candor policy diff A B\n" +
-	"  shows what changes from A to B, each a published scorecard ID or a scorecard file\n"
+	"  shows what changes from A to B, each a published scorecard ID or a scorecard file\n" +
+	"       candor policy propose FILE --by NAME\n" +
+	"  stores FILE as the next version of its scorecard, awaiting approval\n" +
+	"       candor policy approve ID VERSION --by NAME\n" +
+	"  activates a proposed version; NAME must not be who proposed it (two-person rule)\n" +
+	"       candor policy list\n"
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "diff" {
-		return runPolicyDiff(args[1:], stdout, stderr)
+	if len(args) > 0 {
+		switch args[0] {
+		case "diff":
+			return runPolicyDiff(args[1:], stdout, stderr)
+		case "propose", "approve", "list":
+			return runPolicyVersions(ctx, args[0], args[1:], stdout, stderr)
+		}
 	}
 	if len(args) == 0 || args[0] != "simulate" {
 		fmt.Fprint(stderr, policyUsage)
@@ -63,12 +75,12 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	shipped, err := scoring.Shipped(inst.cat)
+	active, _, err := inst.published(ctx)
 	if err != nil {
 		return err
 	}
 	var cur *scoring.Compiled
-	for _, c := range shipped {
+	for _, c := range active {
 		if c.Scorecard().ID == next.Scorecard().ID {
 			cur = c
 		}
@@ -192,5 +204,134 @@ func runPolicyDiff(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	printDiff(stdout, a, b)
+	return nil
+}
+
+// runPolicyVersions proposes, approves or lists scorecard versions.
+func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	by := fs.String("by", "", "the policy administrator proposing or approving")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return err
+	}
+	want := map[string]int{"propose": 1, "approve": 2, "list": 0}[cmd]
+	if fs.NArg() != want {
+		fmt.Fprint(stderr, policyUsage)
+		return flag.ErrHelp
+	}
+	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer inst.store.Close()
+	reg := scoring.NewRegistry(inst.store, inst.cat)
+	now := time.Now()
+	switch cmd {
+	case "propose":
+		data, err := os.ReadFile(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		active, _, err := reg.Published(ctx)
+		if err != nil {
+			return err
+		}
+		c, err := reg.Propose(ctx, filepath.Base(fs.Arg(0)), data, *by, now)
+		if err != nil {
+			return err
+		}
+		sc := c.Scorecard()
+		for _, a := range active {
+			if a.Scorecard().ID == sc.ID {
+				printDiff(stdout, a.Scorecard(), sc)
+			}
+		}
+		fmt.Fprintf(stdout, "\n%s version %d proposed by %s. Before approving, see: candor policy simulate %s\n"+
+			"A second administrator activates it with: candor policy approve %s %d --by NAME\n", sc.ID, sc.Version, *by, fs.Arg(0), sc.ID, sc.Version)
+		return nil
+	case "approve":
+		version, err := strconv.Atoi(fs.Arg(1))
+		if err != nil {
+			return fmt.Errorf("version %q: want a number", fs.Arg(1))
+		}
+		c, err := reg.Approve(ctx, fs.Arg(0), version, *by, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s version %d approved by %s and active; earlier versions stay available.\n", fs.Arg(0), version, *by)
+		return rescore(ctx, inst, c, stdout, stderr)
+	}
+	active, all, err := reg.Published(ctx)
+	if err != nil {
+		return err
+	}
+	versions, err := reg.Versions(ctx)
+	if err != nil {
+		return err
+	}
+	stored := func(id string, n int) *scoring.Version {
+		for _, v := range versions {
+			if v.ID == id && v.Version == n {
+				return v
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCORECARD\tVERSION\tSTATE\tPROPOSED BY\tAPPROVED BY")
+	for _, c := range all {
+		sc := c.Scorecard()
+		state, proposed, approved := "superseded", "(shipped)", "(shipped)"
+		if slices.Contains(active, c) {
+			state = "active"
+		}
+		if v := stored(sc.ID, sc.Version); v != nil {
+			proposed = v.ProposedBy + " " + v.ProposedAt.Format(time.DateOnly)
+			approved = v.ApprovedBy + " " + v.ApprovedAt.Format(time.DateOnly)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", sc.ID, sc.Version, state, proposed, approved)
+	}
+	for _, v := range versions {
+		if v.ApprovedBy == "" {
+			fmt.Fprintf(tw, "%s\t%d\tproposed\t%s %s\t-\n", v.ID, v.Version, v.ProposedBy, v.ProposedAt.Format(time.DateOnly))
+		}
+	}
+	return tw.Flush()
+}
+
+// rescore scores everyone the scorecard applies to, in parallel with a
+// progress bar, and prints the grade distribution it gives.
+func rescore(ctx context.Context, inst *installation, c *scoring.Compiled, stdout, stderr io.Writer) error {
+	sc := c.Scorecard()
+	at := time.Now()
+	var mu sync.Mutex
+	grades := map[string]int{}
+	bar := newProgress(stderr, "rescoring", 0)
+	_, _, err := eachSubject(ctx, inst, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, events []*candor.Event) error {
+		if sub.Kind != sc.SubjectKind {
+			return nil
+		}
+		_, grade, err := c.Points(sub.ID, events, at)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		grades[grade]++
+		mu.Unlock()
+		bar.add(0, int64(len(events)))
+		return nil
+	})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Grades under %s v%d now:", sc.ID, sc.Version)
+	for _, g := range sc.Grades {
+		fmt.Fprintf(stdout, "  %s %d", g.Grade, grades[g.Grade])
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }

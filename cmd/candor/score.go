@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/scoring"
 )
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,7 +40,7 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer inst.store.Close()
-	cards, err := scoring.Shipped(inst.cat)
+	cards, _, err := inst.published(ctx)
 	if err != nil {
 		return err
 	}

@@ -89,20 +89,23 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		go http.Serve(dln, mux) // lives as long as the process
 		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
-	scorecards, err := scoring.Shipped(inst.cat)
+	active, all, err := inst.published(context.Background())
 	if err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("the shipped scorecards do not compile against this catalogue: %w", err)
+		return nil, fmt.Errorf("the published scorecards do not compile against this catalogue: %w", err)
 	}
-	scorers := make([]httpapi.Scorer, len(scorecards))
-	for i, sc := range scorecards {
-		scorers[i] = sc
+	scorers := func(cs []*scoring.Compiled) []httpapi.Scorer {
+		out := make([]httpapi.Scorer, len(cs))
+		for i, c := range cs {
+			out[i] = c
+		}
+		return out
 	}
 	metrics := httpapi.NewMetrics(inst.store.Size)
 	pipeline := ingest.New(ingest.Options{Catalogue: inst.cat, Vault: inst.vault, Store: inst.store,
 		CacheSubjects: f.subjectCache, OnCommit: metrics.OnCommit, Logger: log})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
-		Logger: log, Metrics: metrics, Scorecards: scorers})
+		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all)})
 	s := &server{inst: inst, api: api, pipeline: pipeline, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           api,

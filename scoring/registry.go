@@ -1,0 +1,209 @@
+package scoring
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// Registry keeps the versions of scorecards beyond the shipped ones in the
+// store's meta table: proposals, approvals and so which version is active.
+// A stored version is never rewritten, so an active version is immutable.
+// Activating a version takes a second administrator (the two-person rule):
+// whoever proposed a version cannot approve it. Shipped scorecards count as
+// approved version 1s.
+type Registry struct {
+	meta candor.Meta
+	cat  *candor.Catalogue
+}
+
+// NewRegistry returns the registry kept in meta, compiling against cat.
+func NewRegistry(meta candor.Meta, cat *candor.Catalogue) *Registry {
+	return &Registry{meta: meta, cat: cat}
+}
+
+// Version is a stored scorecard version and its approval record.
+type Version struct {
+	ID         string    `json:"id"`
+	Version    int       `json:"version"`
+	File       string    `json:"file"`
+	Source     []byte    `json:"source"`
+	ProposedBy string    `json:"proposed_by"`
+	ProposedAt time.Time `json:"proposed_at"`
+	ApprovedBy string    `json:"approved_by,omitempty"`
+	ApprovedAt time.Time `json:"approved_at,omitzero"`
+}
+
+const indexKey = "scorecards/index"
+
+func versionKey(id string, v int) string { return fmt.Sprintf("scorecards/%s/%d", id, v) }
+
+// Published returns the active version of every scorecard (the highest
+// approved one) and every approved version, old ones included, so that
+// scores under them stay available.
+func (r *Registry) Published(ctx context.Context) (active, all []*Compiled, err error) {
+	all, err = Shipped(r.cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	versions, err := r.Versions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, v := range versions {
+		if v.ApprovedBy == "" {
+			continue
+		}
+		c, err := Load(v.File, v.Source, r.cat)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scorecard %s version %d no longer compiles: %w", v.ID, v.Version, err)
+		}
+		all = append(all, c)
+	}
+	latest := map[string]*Compiled{}
+	for _, c := range all {
+		if cur := latest[c.Scorecard().ID]; cur == nil || c.Scorecard().Version > cur.Scorecard().Version {
+			latest[c.Scorecard().ID] = c
+		}
+	}
+	for _, c := range all {
+		if latest[c.Scorecard().ID] == c {
+			active = append(active, c)
+		}
+	}
+	return active, all, nil
+}
+
+// Versions returns every stored version, proposed or approved, in the
+// order they were proposed.
+func (r *Registry) Versions(ctx context.Context) ([]*Version, error) {
+	keys, err := r.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Version, 0, len(keys))
+	for _, k := range keys {
+		v, err := r.get(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Propose stores source, a scorecard file called name, as a new version
+// awaiting approval. It must compile and be numbered above every version of
+// its scorecard, shipped or stored. Errors: EINVALID.
+func (r *Registry) Propose(ctx context.Context, name string, source []byte, by string, now time.Time) (*Compiled, error) {
+	if strings.TrimSpace(by) == "" {
+		return nil, candor.Errorf(candor.EINVALID, "say who proposes the version")
+	}
+	c, err := Load(name, source, r.cat)
+	if err != nil {
+		return nil, err
+	}
+	sc := c.Scorecard()
+	_, all, err := r.Published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := r.Versions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	highest := 0
+	for _, p := range all {
+		if p.Scorecard().ID == sc.ID {
+			highest = max(highest, p.Scorecard().Version)
+		}
+	}
+	for _, v := range stored {
+		if v.ID == sc.ID {
+			highest = max(highest, v.Version)
+		}
+	}
+	if highest == 0 {
+		return nil, candor.Errorf(candor.EINVALID, "%s: there is no scorecard %s to make a new version of", name, sc.ID)
+	}
+	if sc.Version <= highest {
+		return nil, candor.Errorf(candor.EINVALID, "%s: version %d of %s exists or was proposed; number this one %d", name, sc.Version, sc.ID, highest+1)
+	}
+	v := &Version{ID: sc.ID, Version: sc.Version, File: name, Source: source, ProposedBy: by, ProposedAt: now.UTC()}
+	if err := r.put(ctx, v); err != nil {
+		return nil, err
+	}
+	keys, err := r.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data, _ := json.Marshal(append(keys, versionKey(v.ID, v.Version)))
+	return c, r.meta.PutMeta(ctx, indexKey, data)
+}
+
+// Approve activates a proposed version. Errors: ENOTFOUND for no such
+// proposal, EFORBIDDEN when by proposed it (the two-person rule), ECONFLICT
+// when it was approved already, EINVALID when it no longer compiles.
+func (r *Registry) Approve(ctx context.Context, id string, version int, by string, now time.Time) (*Compiled, error) {
+	v, err := r.get(ctx, versionKey(id, version))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case strings.TrimSpace(by) == "":
+		return nil, candor.Errorf(candor.EINVALID, "say who approves the version")
+	case by == v.ProposedBy:
+		return nil, candor.Errorf(candor.EFORBIDDEN, "%s proposed %s version %d and cannot also approve it: a second administrator must", by, id, version)
+	case v.ApprovedBy != "":
+		return nil, candor.Errorf(candor.ECONFLICT, "%s version %d was approved by %s at %s", id, version, v.ApprovedBy, v.ApprovedAt.Format(time.RFC3339))
+	}
+	c, err := Load(v.File, v.Source, r.cat)
+	if err != nil {
+		return nil, err
+	}
+	v.ApprovedBy, v.ApprovedAt = by, now.UTC()
+	return c, r.put(ctx, v)
+}
+
+func (r *Registry) index(ctx context.Context) ([]string, error) {
+	data, err := r.meta.GetMeta(ctx, indexKey)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, fmt.Errorf("scoring: registry index: %w", err)
+	}
+	return slices.Clip(keys), nil
+}
+
+func (r *Registry) get(ctx context.Context, key string) (*Version, error) {
+	data, err := r.meta.GetMeta(ctx, key)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, candor.Errorf(candor.ENOTFOUND, "no proposed scorecard version %s", strings.TrimPrefix(key, "scorecards/"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var v Version
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("scoring: %s: %w", key, err)
+	}
+	return &v, nil
+}
+
+func (r *Registry) put(ctx context.Context, v *Version) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return r.meta.PutMeta(ctx, versionKey(v.ID, v.Version), data)
+}
