@@ -25,15 +25,9 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() != 1 {
 		return fmt.Errorf("usage: candor score SUBJECT [--scorecard ID] [--at T], where SUBJECT is a subject ID or scheme:value, e.g. national_id:AB1234567")
 	}
-	at := time.Now().UTC()
-	if *atFlag != "" {
-		t, err := time.Parse(time.DateOnly, *atFlag)
-		if err != nil {
-			if t, err = time.Parse(time.RFC3339, *atFlag); err != nil {
-				return fmt.Errorf("--at %q: want a date (2026-03-14) or an RFC 3339 timestamp", *atFlag)
-			}
-		}
-		at = t
+	at, err := parseAt(*atFlag)
+	if err != nil {
+		return err
 	}
 	inst, err := sf.open(slog.New(slog.DiscardHandler))
 	if err != nil {
