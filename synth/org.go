@@ -93,10 +93,10 @@ func (o *org) ensureIDs() {
 	}
 }
 
-func (w *worker) orgSubject(prefix string) {
+func (w *worker) orgSubject() {
 	o := &w.o
 	o.ensureIDs()
-	w.subject(prefix, o.reg[:])
+	w.subject(subjCompany, o.reg[:])
 }
 
 // dissolution returns the day the organisation is dissolved, if that is in
@@ -126,7 +126,7 @@ func (w *worker) org(j int, mc *monthCtx) {
 		}
 		alive = dd
 	}
-	if (o.regM == M || mc.start) && w.orgEvent(srcRegister, tRegistered, o.regDay, subjCompany, "registered") {
+	if (o.regM == M || mc.start) && w.orgEvent(srcRegister, tRegistered, o.regDay, "registered") {
 		w.str("legal_form", legalForms[o.form])
 		w.str("sector", sectors[o.sector])
 		w.end()
@@ -144,37 +144,37 @@ func (w *worker) org(j int, mc *monthCtx) {
 		if jd.day <= o.regDay {
 			continue
 		}
-		w.courtEvents(&jd, mc, Y, 'o', o.idx, subjCompany, courtTypes{tOrgJudgment, tOrgJudgmentSatisfied, tOrgRestriction, tOrgRestrictionLifted}, "DC-CM-", "DC-RC-", alive)
+		w.courtEvents(&jd, mc, Y, 'o', o.idx, courtTypes{tOrgJudgment, tOrgJudgmentSatisfied, tOrgRestriction, tOrgRestrictionLifted}, "DC-CM-", "DC-RC-", alive)
 	}
 	if o.licensed {
 		w.licences(o, mc, alive)
 	}
-	if dissolved && mc.has(dd) && w.orgEvent(srcRegister, tDissolved, dd, subjCompany, "dissolved") {
+	if dissolved && mc.has(dd) && w.orgEvent(srcRegister, tDissolved, dd, "dissolved") {
 		w.str("reason", why)
 		w.end()
 	}
 }
 
 // orgEvent begins an event with the ID o0001234-<suffix>.
-func (w *worker) orgEvent(src sourceID, t typeID, day int, prefix, suffix string) bool {
+func (w *worker) orgEvent(src sourceID, t typeID, day int, suffix string) bool {
 	if !w.begin(src, t, day) {
 		return false
 	}
 	w.subjectID('o', w.o.idx)
 	w.id(suffix)
-	w.orgSubject(prefix)
+	w.orgSubject()
 	return true
 }
 
 // orgYearEvent begins an event with the ID o0001234-<year><suffix>.
-func (w *worker) orgYearEvent(src sourceID, t typeID, day, Y int, prefix, suffix string) bool {
+func (w *worker) orgYearEvent(src sourceID, t typeID, day, Y int, suffix string) bool {
 	if !w.begin(src, t, day) {
 		return false
 	}
 	w.subjectID('o', w.o.idx)
 	w.cur.b = appendYear(w.cur.b, Y)
 	w.id(suffix)
-	w.orgSubject(prefix)
+	w.orgSubject()
 	return true
 }
 
@@ -189,7 +189,7 @@ func (w *worker) accounts(o *org, mc *monthCtx, alive int) {
 		if late {
 			t, day = tAccountsLate, deadline+days
 		}
-		if mc.has(day) && day < alive && w.orgYearEvent(srcRegister, t, day, FY, subjCompany, "-accounts") {
+		if mc.has(day) && day < alive && w.orgYearEvent(srcRegister, t, day, FY, "-accounts") {
 			w.int("fiscal_year", FY)
 			if late {
 				w.int("days_late", days)
@@ -214,7 +214,7 @@ func (w *worker) orgTax(o *org, mc *monthCtx, alive int) {
 		}
 		f.arrears = f.arrears && f.arrDay < alive
 		f.settled = f.settled && f.setDay < alive
-		w.filingEvents(&f, mc, Y, 'o', o.idx, subjCompany, filingTypes{tOrgTaxFiled, tOrgTaxLate, tOrgTaxArrears, tOrgTaxSettled}, "tax_year", "TXC-")
+		w.filingEvents(&f, mc, Y, 'o', o.idx, filingTypes{tOrgTaxFiled, tOrgTaxLate, tOrgTaxArrears, tOrgTaxSettled}, "tax_year", "TXC-")
 	}
 }
 
@@ -251,7 +251,7 @@ func (w *worker) inspections(o *org, mc *monthCtx, alive int) {
 		if in.failed {
 			t = tInspFailed
 		}
-		if !w.orgYearEvent(src, t, in.day, Y, subjCompany, [...]string{"-inspection-1", "-inspection-2"}[k]) {
+		if !w.orgYearEvent(src, t, in.day, Y, [...]string{"-inspection-1", "-inspection-2"}[k]) {
 			continue
 		}
 		w.str("inspection_type", inspTypes[in.typ])
@@ -284,14 +284,14 @@ func (w *worker) wages(o *org, mc *monthCtx, alive int) {
 		if day <= o.regDay || day >= alive {
 			continue
 		}
-		if mc.has(day) && w.orgYearEvent(srcLabour, tWageArrears, day, Y, subjCompany, "-wage-arrears") {
+		if mc.has(day) && w.orgYearEvent(srcLabour, tWageArrears, day, Y, "-wage-arrears") {
 			w.ref("case_ref", "LI-WA-", Y, o.idx)
 			w.int("workers", workers)
 			w.money("amount", amount)
 			w.end()
 		}
 		if settled && setDay < alive && mc.has(setDay) && w.g.kept(tWageArrears, day) &&
-			w.orgYearEvent(srcLabour, tWageSettled, setDay, Y, subjCompany, "-wage-arrears-settled") {
+			w.orgYearEvent(srcLabour, tWageSettled, setDay, Y, "-wage-arrears-settled") {
 			w.ref("case_ref", "LI-WA-", Y, o.idx)
 			w.end()
 		}
@@ -347,7 +347,7 @@ func (w *worker) licenceEvent(o *org, t typeID, day, k int, suffix string) bool 
 	w.cur.b = append(w.cur.b, 'b', 'l')
 	w.cur.b = strconv.AppendInt(w.cur.b, int64(k), 10)
 	w.id(suffix)
-	w.orgSubject(subjCompany)
+	w.orgSubject()
 	w.key("licence_no")
 	w.cur.b = append(w.cur.b, `"BL-`...)
 	w.cur.b = appendIndex(w.cur.b, o.idx)

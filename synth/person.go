@@ -161,7 +161,7 @@ func (w *worker) person(i int, mc *monthCtx) {
 		if w.begin(srcCivil, tResident, p.regDay) {
 			w.subjectID('p', i)
 			w.id("registered")
-			w.personSubject(subjNational)
+			w.personSubject()
 			w.int("birth_year", p.birthYear)
 			w.str("region", regionNames[p.region])
 			w.end()
@@ -188,8 +188,8 @@ func (w *worker) person(i int, mc *monthCtx) {
 	}
 }
 
-func (w *worker) personSubject(prefix string) {
-	w.subject(prefix, w.p.nationalID())
+func (w *worker) personSubject() {
+	w.subject(subjNational, w.p.nationalID())
 }
 
 func (p *person) rentLate(M int) (bool, rng) {
@@ -218,7 +218,7 @@ func (w *worker) rent(p *person, mc *monthCtx) {
 	w.subjectID('p', p.idx)
 	w.cur.b = appendMonth(w.cur.b, mc.M)
 	w.id("-rent")
-	w.personSubject(subjNational)
+	w.personSubject()
 	if late {
 		w.int("days_late", days)
 	}
@@ -255,7 +255,7 @@ func (w *worker) bill(p *person, mc *monthCtx) {
 	w.subjectID('p', p.idx)
 	w.cur.b = appendMonth(w.cur.b, mc.M)
 	w.id("-bill")
-	w.personSubject(subjNational)
+	w.personSubject()
 	w.str("service", serviceNames[p.service])
 	if late {
 		w.int("days_overdue", days)
@@ -405,7 +405,7 @@ func (w *worker) loanEvent(p *person, L *loan, src sourceID, t typeID, day, M in
 	} else {
 		w.id(suffix)
 	}
-	w.personSubject(subjNational)
+	w.personSubject()
 	w.key("account")
 	w.cur.b = append(w.cur.b, '"')
 	w.cur.b = appendAccount(w.cur.b, L, p.idx)
@@ -470,14 +470,14 @@ func (w *worker) personTax(p *person, mc *monthCtx) {
 		}
 		f := drawFiling(&r, dayOf(Y+1, 2, 1), dayOf(Y+1, 4, 30),
 			rates.taxLate[p.pi], rates.taxArrears[p.pi], rates.taxSettled[p.pi], 150, 12000)
-		w.filingEvents(&f, mc, Y, 'p', p.idx, subjNational, filingTypes{tTaxFiled, tTaxLate, tTaxArrears, tTaxSettled}, "tax_year", "TXP-")
+		w.filingEvents(&f, mc, Y, 'p', p.idx, filingTypes{tTaxFiled, tTaxLate, tTaxArrears, tTaxSettled}, "tax_year", "TXP-")
 	}
 }
 
 type filingTypes struct{ filed, late, arrears, settled typeID }
 
 // filingEvents writes the events of filing f for year Y that fall in mc.
-func (w *worker) filingEvents(f *filing, mc *monthCtx, Y int, kind byte, idx int, prefix string, ts filingTypes, yearField, refPrefix string) {
+func (w *worker) filingEvents(f *filing, mc *monthCtx, Y int, kind byte, idx int, ts filingTypes, yearField, refPrefix string) {
 	begin := func(t typeID, day int, suffix string) bool {
 		if !w.begin(srcTax, t, day) {
 			return false
@@ -485,7 +485,7 @@ func (w *worker) filingEvents(f *filing, mc *monthCtx, Y int, kind byte, idx int
 		w.subjectID(kind, idx)
 		w.cur.b = appendYear(w.cur.b, Y)
 		w.id(suffix)
-		w.subjectByPrefix(prefix)
+		w.subjectOf(kind)
 		return true
 	}
 	if mc.has(f.day) {
@@ -515,14 +515,12 @@ func (w *worker) filingEvents(f *filing, mc *monthCtx, Y int, kind byte, idx int
 	}
 }
 
-// subjectByPrefix writes the current subject (person or organisation) under
-// the scheme the prefix names.
-func (w *worker) subjectByPrefix(prefix string) {
-	switch prefix {
-	case subjNational:
-		w.personSubject(prefix)
-	default:
-		w.orgSubject(prefix)
+// subjectOf writes the current person ('p') or organisation ('o').
+func (w *worker) subjectOf(kind byte) {
+	if kind == 'p' {
+		w.personSubject()
+	} else {
+		w.orgSubject()
 	}
 }
 
@@ -590,7 +588,7 @@ func (w *worker) personCourt(p *person, mc *monthCtx) {
 		if j.day <= p.regDay {
 			continue
 		}
-		w.courtEvents(&j, mc, Y, 'p', p.idx, subjNational, courtTypes{tJudgment, tJudgmentSatisfied, tRestriction, tRestrictionLifted}, "DC-CV-", "DC-RO-", forever)
+		w.courtEvents(&j, mc, Y, 'p', p.idx, courtTypes{tJudgment, tJudgmentSatisfied, tRestriction, tRestrictionLifted}, "DC-CV-", "DC-RO-", forever)
 	}
 }
 
@@ -599,7 +597,7 @@ const forever = 1 << 40
 
 // courtEvents writes the events of case j of year Y that fall in mc and
 // before the day the subject ceased to exist (alive).
-func (w *worker) courtEvents(j *judgment, mc *monthCtx, Y int, kind byte, idx int, prefix string, ts courtTypes, caseRef, orderRef string, alive int) {
+func (w *worker) courtEvents(j *judgment, mc *monthCtx, Y int, kind byte, idx int, ts courtTypes, caseRef, orderRef string, alive int) {
 	begin := func(t typeID, day int, suffix string) bool {
 		if day >= alive || !w.begin(srcCourt, t, day) {
 			return false
@@ -607,7 +605,7 @@ func (w *worker) courtEvents(j *judgment, mc *monthCtx, Y int, kind byte, idx in
 		w.subjectID(kind, idx)
 		w.cur.b = appendYear(w.cur.b, Y)
 		w.id(suffix)
-		w.subjectByPrefix(prefix)
+		w.subjectOf(kind)
 		return true
 	}
 	if mc.has(j.day) && begin(ts.judgment, j.day, "-judgment") {
@@ -675,7 +673,7 @@ func (w *worker) permitEvent(p *person, t typeID, day, k int, suffix string) boo
 	w.cur.b = append(w.cur.b, 'w', 'p')
 	w.cur.b = strconv.AppendInt(w.cur.b, int64(k), 10)
 	w.id(suffix)
-	w.personSubject(subjNational)
+	w.personSubject()
 	w.key("permit_no")
 	w.cur.b = append(w.cur.b, `"WP-`...)
 	w.cur.b = appendIndex(w.cur.b, p.idx)
