@@ -237,18 +237,10 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, _ *Principal)
 			only.Scorecard().SubjectKind.Noun(), sub.Kind.Noun()))
 		return
 	}
-	var events []*candor.Event
-	for rec, err := range s.store.Events(r.Context(), sub.ID, candor.EventFilter{}) {
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		ev, err := key.OpenEvent(rec)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		events = append(events, ev)
+	events, err := key.ReadEvents(r.Context(), s.store)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	scores := []scoreJSON{}
 	list := s.scorecards

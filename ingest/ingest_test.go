@@ -99,16 +99,9 @@ func (e *env) events(tb testing.TB, nid string) []*candor.Event {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var out []*candor.Event
-	for r, err := range e.store.Events(ctx, id, candor.EventFilter{}) {
-		if err != nil {
-			tb.Fatal(err)
-		}
-		ev, err := key.OpenEvent(r)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, ev)
+	out, err := key.ReadEvents(ctx, e.store)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"context"
 	"crypto/cipher"
 	"encoding/binary"
 	"errors"
@@ -88,6 +89,25 @@ func (k *SubjectKey) OpenEvents(recs []*candor.EventRecord) ([]*candor.Event, er
 			return nil, err
 		}
 		out[i] = &evs[i]
+	}
+	return out, nil
+}
+
+// ReadEvents reads every stored event of the key's subject from store, in
+// time order, and opens them with one AES-GCM setup.
+func (k *SubjectKey) ReadEvents(ctx context.Context, store candor.EventStore) ([]*candor.Event, error) {
+	aead := k.aead()
+	var out []*candor.Event
+	var buf []byte
+	for rec, err := range store.Events(ctx, k.subject, candor.EventFilter{}) {
+		if err != nil {
+			return nil, err
+		}
+		ev := new(candor.Event)
+		if buf, err = k.openEvent(aead, rec, ev, buf); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
 	}
 	return out, nil
 }

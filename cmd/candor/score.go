@@ -50,16 +50,9 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var events []*candor.Event
-	for r, err := range inst.store.Events(ctx, id, candor.EventFilter{}) {
-		if err != nil {
-			return err
-		}
-		ev, err := key.OpenEvent(r)
-		if err != nil {
-			return err
-		}
-		events = append(events, ev)
+	events, err := key.ReadEvents(ctx, inst.store)
+	if err != nil {
+		return err
 	}
 	shown := 0
 	for _, c := range cards {
