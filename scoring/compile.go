@@ -42,12 +42,6 @@ type typeRules struct {
 // Scorecard returns the scorecard compiled. It must not be modified.
 func (c *Compiled) Scorecard() *candor.Scorecard { return c.card }
 
-// Compile checks sc against cat and compiles its conditions. name names sc
-// in messages. Errors are as for Load, without line numbers.
-func Compile(name string, sc *candor.Scorecard, cat *candor.Catalogue) (*Compiled, error) {
-	return compile(sc, cat, &parser{file: name})
-}
-
 func compile(sc *candor.Scorecard, cat *candor.Catalogue, p *parser) (*Compiled, error) {
 	ruleID := func(i int) string {
 		if i >= 0 && i < len(sc.Rules) {
