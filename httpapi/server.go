@@ -124,11 +124,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
-	_, pattern := s.mux.Handler(r)
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	start := time.Now()
-	s.mux.ServeHTTP(sw, r)
-	s.metrics.observeHTTP(pattern, sw.status, time.Since(start))
+	s.mux.ServeHTTP(sw, r) // sets r.Pattern to the route it matched
+	s.metrics.observeHTTP(r.Pattern, sw.status, time.Since(start))
 }
 
 type statusWriter struct {
