@@ -46,6 +46,9 @@ type EventRecord struct {
 	Dedupe     DedupeKey
 	Digest     Digest
 	Sealed     []byte
+	// Matches are the event's matches with the active scorecards, stored
+	// with it; Commit gives them the event's subject, time, ID and state.
+	Matches []*MatchRecord
 }
 
 // DedupeEntry is what the store remembers of an event's idempotency key.
@@ -96,6 +99,14 @@ type EventStore interface {
 	// What it yields is only valid until the next iteration. An error,
 	// including the context's, is yielded once as the last item.
 	Population(ctx context.Context) iter.Seq2[*SubjectEvents, error]
+	// Matches yields a subject's matches with one scorecard version in order
+	// of occurrence (ties in event ID order), reading them with one scan.
+	// Records yielded are only valid until the next iteration.
+	Matches(ctx context.Context, id SubjectID, card ScorecardKey) iter.Seq2[*MatchRecord, error]
+	// PutMatches durably stores matches of stored events, all or none,
+	// replacing any stored under the same subject, scorecard, time and
+	// event: for materialising a newly activated scorecard version.
+	PutMatches(ctx context.Context, recs []*MatchRecord) error
 }
 
 // Registry holds sources and API keys. It is written rarely and read on

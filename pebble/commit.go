@@ -17,7 +17,7 @@ import (
 var _ candor.PipelinedCommitter = (*Store)(nil)
 
 // Commit applies b atomically and durably: one Pebble batch holding the
-// subjects, indexes, events, one dedupe entry per event and the updated
+// subjects, indexes, events with their matches, one dedupe entry per event and the updated
 // counters, committed with a WAL sync. It assigns event IDs in order from 1
 // and writes them into b.Events; the returned commit sequence grows by one
 // per successful commit (a failed commit may leave a gap).
@@ -90,6 +90,7 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		op.Finish()
 	}
 	evOrder, ddOrder := keyOrder(wb.Events, nanos)
+	matches := eventMatches(wb.Events, nanos)
 
 	s.mu.Lock()
 	c := s.counters
@@ -108,6 +109,10 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		putEvent(op.Value, e)
 		op.Finish()
 	}
+	for _, m := range matches {
+		m.r.Event = first + candor.EventID(m.event)
+		putMatch(b, m.r, m.nanos)
+	}
 	c.lastEvent += candor.EventID(len(wb.Events))
 	c.lastCommit++
 	op := b.SetDeferred(len(keyCounters), countersLen)
@@ -124,6 +129,9 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	}
 	s.mu.Unlock()
 	if err != nil {
+		for _, m := range matches {
+			m.r.Event = 0
+		}
 		b.Close()
 		s.gate.leave()
 		return nil, fmt.Errorf("pebble: commit: %w", err)
@@ -191,6 +199,9 @@ func batchSize(wb *candor.WriteBatch) int {
 	n += len(wb.Indexes) * (perEntry + indexKeyLen + 16)
 	for _, e := range wb.Events {
 		n += 2*perEntry + eventKeyLen + eventValueLen(e) + dedupeKeyLen + dedupeValueLen
+		for _, m := range e.Matches {
+			n += perEntry + matchKeyLen + matchFixedLen + len(m.Sealed)
+		}
 	}
 	return n
 }

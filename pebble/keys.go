@@ -20,6 +20,7 @@ import (
 //	0x05 source ID                           → source (JSON)
 //	0x06 key ID                              → API key (JSON)
 //	0x07 name                                → meta value
+//	0x08 SubjectID(16) ScorecardKey(8) occurred(8) EventID(8) → match (matches.go)
 //
 // occurred is the event's time in Unix nanoseconds with the sign bit flipped,
 // so that times before 1970 sort before later ones. All events of a subject
@@ -34,6 +35,7 @@ const (
 	tableSource   byte = 0x05
 	tableKey      byte = 0x06
 	tableMeta     byte = 0x07
+	tableMatch    byte = 0x08
 )
 
 var (
@@ -116,8 +118,10 @@ func decodeEventKey(k []byte) (sub candor.SubjectID, occurred time.Time, id cand
 	copy(sub[:], k[1:eventPrefixLen])
 	nanos := int64(binary.BigEndian.Uint64(k[eventKeyTimeStart:]) ^ signBit)
 	id = candor.EventID(binary.BigEndian.Uint64(k[eventKeyIDStart:]))
-	return sub, time.Unix(0, nanos).UTC(), id, true
+	return sub, timeOfNanos(nanos), id, true
 }
+
+func timeOfNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
 const signBit = 1 << 63
 

@@ -316,6 +316,15 @@ func testClosed(t *testing.T, h *harness) {
 			}
 			return nil
 		}},
+		{"Matches", func() error {
+			for _, err := range s.Matches(ctx, sub, 1) {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"PutMatches", func() error { return s.PutMatches(ctx, nil) }},
 		{"PutSource", func() error { return s.PutSource(ctx, &candor.Source{ID: "x", Name: "x", Kind: candor.SourceBank}) }},
 		{"Sources", func() error { _, err := s.Sources(ctx); return err }},
 		{"Key", func() error { _, err := s.Key(ctx, "x"); return err }},

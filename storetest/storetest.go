@@ -66,6 +66,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"PipelinedCommit", testPipelinedCommit},
 		{"ListKeys", testListKeys},
 		{"Population", testPopulation},
+		{"Matches", testMatches},
 		{"Closed", testClosed},
 	}
 	for _, tt := range tests {

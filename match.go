@@ -1,0 +1,44 @@
+package candor
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"strconv"
+	"time"
+)
+
+// ScorecardKey names one version of one scorecard in stored matches: the
+// first eight bytes of SHA-256 over its ID and version.
+type ScorecardKey uint64
+
+// KeyOf returns the key of version v of scorecard id.
+func KeyOf(id string, v int) ScorecardKey {
+	h := sha256.Sum256([]byte(id + "\x00" + strconv.Itoa(v)))
+	return ScorecardKey(binary.BigEndian.Uint64(h[:8]))
+}
+
+// A Match is what one event means to one scorecard version: the rules whose
+// event types and conditions it meets. It is materialised when the event is
+// stored, so a score can be read without opening every event; whether a
+// matched rule counts, and for how many points, depends on the instant and
+// the event's state, and is worked out when the score is read.
+type Match struct {
+	Scorecard  ScorecardKey
+	Event      EventID
+	Type       string
+	OccurredAt time.Time
+	State      EventState
+	Rules      uint64 // bit i set: rule i of the scorecard matches
+}
+
+// MatchRecord is a Match as the store holds it: the placement and state in
+// the clear, as in EventRecord, the event type and rules sealed with the
+// subject's data key (they say what kind of fact the event is).
+type MatchRecord struct {
+	Subject    SubjectID
+	Scorecard  ScorecardKey
+	OccurredAt time.Time
+	Event      EventID // for matches stored with their event, assigned by Store.Commit
+	State      EventState
+	Sealed     []byte
+}
