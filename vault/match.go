@@ -1,0 +1,99 @@
+package vault
+
+import (
+	"context"
+	"crypto/cipher"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// A match's plaintext, before sealing (version 1):
+//
+//	1 | event type | uvarint rules
+//
+// Its placement (subject, scorecard, occurrence time) is authenticated with
+// it, like an event's.
+
+// SealWithMatches seals an event's plaintext, as SealEvent does, and its
+// matches with the active scorecards, with one AES-GCM setup. The match
+// records carry their scorecard and sealed bytes; the store gives them the
+// event's placement when it commits the event.
+func (k *SubjectKey) SealWithMatches(dst, plaintext []byte, occurredAt time.Time, ms []candor.Match) ([]byte, []*candor.MatchRecord) {
+	aead := k.aead()
+	var aad [40]byte
+	dst = seal(aead, dst, plaintext, k.eventAAD(aad[:0], occurredAt))
+	if len(ms) == 0 {
+		return dst, nil
+	}
+	recs := make([]candor.MatchRecord, len(ms))
+	out := make([]*candor.MatchRecord, len(ms))
+	for i := range ms {
+		recs[i] = candor.MatchRecord{Scorecard: ms[i].Scorecard, Sealed: k.sealMatch(aead, &ms[i], occurredAt)}
+		out[i] = &recs[i]
+	}
+	return dst, out
+}
+
+// SealMatches seals matches of stored events (for a scorecard version
+// activated after they were stored) into records ready for PutMatches.
+func (k *SubjectKey) SealMatches(ms []candor.Match) []*candor.MatchRecord {
+	aead := k.aead()
+	out := make([]*candor.MatchRecord, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		out[i] = &candor.MatchRecord{Subject: k.subject, Scorecard: m.Scorecard, OccurredAt: m.OccurredAt,
+			Event: m.Event, State: m.State, Sealed: k.sealMatch(aead, m, m.OccurredAt)}
+	}
+	return out
+}
+
+func (k *SubjectKey) sealMatch(aead cipher.AEAD, m *candor.Match, occurredAt time.Time) []byte {
+	var buf [64]byte
+	plain := append(buf[:0], codecVersion)
+	plain = appendString(plain, m.Type)
+	plain = binary.AppendUvarint(plain, m.Rules)
+	var aad [56]byte
+	return seal(aead, nil, plain, k.matchAAD(aad[:0], m.Scorecard, occurredAt))
+}
+
+func (k *SubjectKey) matchAAD(dst []byte, card candor.ScorecardKey, occurredAt time.Time) []byte {
+	dst = append(dst, "candor/v1/match/"...)
+	dst = append(dst, k.subject[:]...)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(card))
+	return binary.BigEndian.AppendUint64(dst, uint64(occurredAt.UnixNano()))
+}
+
+// ReadMatches reads and opens the key's subject's stored matches with one
+// scorecard version, in time order. It fails if a record was altered, moved
+// or sealed under another key.
+func (k *SubjectKey) ReadMatches(ctx context.Context, store candor.EventStore, card candor.ScorecardKey) ([]candor.Match, error) {
+	aead := k.aead()
+	var out []candor.Match
+	var buf []byte
+	for rec, err := range store.Matches(ctx, k.subject, card) {
+		if err != nil {
+			return nil, err
+		}
+		if rec.Subject != k.subject || rec.Scorecard != card {
+			return nil, fmt.Errorf("vault: the store returned a match of subject %s, scorecard %x for %s, %x", rec.Subject, rec.Scorecard, k.subject, card)
+		}
+		var aad [56]byte
+		if buf, err = openInto(aead, buf[:0], rec.Sealed, k.matchAAD(aad[:0], card, rec.OccurredAt)); err != nil {
+			return nil, fmt.Errorf("vault: match of event %d of subject %s does not open: %w", rec.Event, rec.Subject, err)
+		}
+		d := decoder{b: buf}
+		if d.byte() != codecVersion {
+			d.fail()
+		}
+		typ := d.name()
+		rules := d.uvarint()
+		if d.err != nil || len(d.b) != 0 {
+			return nil, fmt.Errorf("vault: match of event %d of subject %s: %w", rec.Event, rec.Subject, errCorrupt)
+		}
+		out = append(out, candor.Match{Scorecard: card, Event: rec.Event, Type: typ, OccurredAt: rec.OccurredAt, State: rec.State, Rules: rules})
+	}
+	return out, nil
+}
