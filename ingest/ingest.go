@@ -28,10 +28,19 @@ type Options struct {
 	// month by month across their whole population, so the cache should hold
 	// every active subject: a smaller one misses on nearly every event.
 	CacheSubjects int
+	// Matcher, if set, gives every event its matches with the active
+	// scorecards, stored with it, so that scores can be read from them.
+	Matcher Matcher
 	// OnCommit, if set, is called after every group commit (for metrics).
 	OnCommit func(CommitStats)
 	// Logger receives start-up and failure messages; nil discards them.
 	Logger *slog.Logger
+}
+
+// Matcher computes an event's matches with the active scorecards
+// (scoring.Matcher is one). It must be safe for concurrent use.
+type Matcher interface {
+	Match(ev *candor.ValidEvent, dst []candor.Match) []candor.Match
 }
 
 // DefaultCacheSubjects is the default Options.CacheSubjects: 1.5 million
@@ -159,9 +168,12 @@ type prepared struct {
 	dedupe    candor.DedupeKey
 	digest    candor.Digest
 	plaintext []byte
+	matches   []candor.Match
 	dup       bool      // repeats an earlier event of the same request
 	stored    *resolved // the stored subject it is about, if resolveStored found one
-	sealed    []byte    // the sealed event, if resolveStored sealed it
+	// The sealed event and its matches, if resolveStored sealed them.
+	sealed        []byte
+	sealedMatches []*candor.MatchRecord
 }
 
 type request struct {
@@ -239,6 +251,9 @@ func (p *Pipeline) prepare(src *candor.Source, inputs []candor.EventInput, probl
 		var content int
 		pe.plaintext, content = vault.EncodeEvent(nil, src.ID, now, &ev)
 		pe.digest = p.vault.Digest(ev.Identifier, pe.plaintext[content:])
+		if p.opts.Matcher != nil {
+			pe.matches = p.opts.Matcher.Match(&ev, nil)
+		}
 		if j, ok := seen[pe.dedupe]; ok {
 			if req.events[j].digest != pe.digest {
 				problems = append(problems, candor.Problem{Index: i, Field: "id",

@@ -22,7 +22,8 @@ import (
 var testNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
 type env struct {
-	cache int // subject cache size; 0 for the default
+	cache   int // subject cache size; 0 for the default
+	matcher ingest.Matcher
 	dir   string
 	store *pebble.Store
 	vault *vault.Vault
@@ -32,7 +33,14 @@ type env struct {
 
 func mustEnv(tb testing.TB) *env {
 	tb.Helper()
-	e := &env{dir: tb.TempDir()}
+	return mustEnvWith(tb, &env{})
+}
+
+// mustEnvWith sets e (its cache and matcher chosen by the caller) up and
+// opens it.
+func mustEnvWith(tb testing.TB, e *env) *env {
+	tb.Helper()
+	e.dir = tb.TempDir()
 	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
 	if err != nil {
 		tb.Fatal(err)
@@ -53,7 +61,7 @@ func (e *env) open(tb testing.TB) {
 	}
 	e.store = st
 	e.p = ingest.New(ingest.Options{Catalogue: catalogue.Default(), Vault: e.vault, Store: st, CacheSubjects: e.cache,
-		Now: func() time.Time { return testNow }})
+		Matcher: e.matcher, Now: func() time.Time { return testNow }})
 }
 
 func (e *env) close(tb testing.TB) {
@@ -83,6 +91,21 @@ func late(id, nid string, days int) string {
 // events reads back every event of the subject an identifier resolves to.
 func (e *env) events(tb testing.TB, nid string) []*candor.Event {
 	tb.Helper()
+	key := e.key(tb, nid)
+	if key == nil {
+		return nil
+	}
+	out, err := key.ReadEvents(context.Background(), e.store)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// key returns the data key of the subject with national ID nid, or nil if
+// there is none.
+func (e *env) key(tb testing.TB, nid string) *vault.SubjectKey {
+	tb.Helper()
 	ctx := context.Background()
 	id, err := e.store.SubjectByIndex(ctx, e.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid}))
 	if candor.ErrorCode(err) == candor.ENOTFOUND {
@@ -99,11 +122,7 @@ func (e *env) events(tb testing.TB, nid string) []*candor.Event {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out, err := key.ReadEvents(ctx, e.store)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return out
+	return key
 }
 
 func TestIngestAcceptsAndDedupes(t *testing.T) {
@@ -293,10 +312,7 @@ func TestCloseUnderLoad(t *testing.T) {
 // nearly every event's subject is read back from the store, across
 // restarts: every subject keeps exactly one profile.
 func TestIngestResolvesFromStore(t *testing.T) {
-	e := mustEnv(t)
-	e.close(t)
-	e.cache = 1
-	e.open(t)
+	e := mustEnvWith(t, &env{cache: 1})
 	for round := range 3 {
 		var b strings.Builder
 		for i := range 40 {

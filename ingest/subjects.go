@@ -56,7 +56,7 @@ func (p *Pipeline) resolveStored(ctx context.Context, req *request) error {
 		if found {
 			pe.stored = &r
 			if !pe.dup { // seal here too, in parallel, rather than in the writer
-				pe.sealed = r.key.SealEvent(nil, pe.plaintext, pe.ev.OccurredAt)
+				pe.sealed, pe.sealedMatches = r.key.SealWithMatches(nil, pe.plaintext, pe.ev.OccurredAt, pe.matches)
 			}
 		}
 	}

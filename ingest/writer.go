@@ -274,9 +274,9 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 		if len(problems) > 0 {
 			continue // the request fails anyway: skip the sealing
 		}
-		sealed := pe.sealed
+		sealed, matches := pe.sealed, pe.sealedMatches
 		if sealed == nil {
-			sealed = r.key.SealEvent(nil, pe.plaintext, pe.ev.OccurredAt)
+			sealed, matches = r.key.SealWithMatches(nil, pe.plaintext, pe.ev.OccurredAt, pe.matches)
 		}
 		st.events = append(st.events, &candor.EventRecord{
 			Subject:    r.ref.id,
@@ -285,6 +285,7 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 			Dedupe:     pe.dedupe,
 			Digest:     pe.digest,
 			Sealed:     sealed,
+			Matches:    matches,
 		})
 		st.newD = append(st.newD, pe.dedupe)
 	}

@@ -20,6 +20,7 @@ import (
 // concurrent use.
 type Compiled struct {
 	card   *candor.Scorecard
+	key    candor.ScorecardKey
 	rules  []rule
 	byType map[string]*typeRules
 	// material is the smallest change in points a hint reports when the
@@ -52,7 +53,7 @@ func compile(sc *candor.Scorecard, cat *candor.Catalogue, p *parser) (*Compiled,
 	for _, pr := range sc.Validate(cat) {
 		p.add(p.lineOf(pr.Rule, pr.Field), pr.Rule, ruleID(pr.Rule), pr.Field, "%s", pr.Reason)
 	}
-	c := &Compiled{card: sc, rules: make([]rule, len(sc.Rules)), byType: map[string]*typeRules{},
+	c := &Compiled{card: sc, key: candor.KeyOf(sc.ID, sc.Version), rules: make([]rule, len(sc.Rules)), byType: map[string]*typeRules{},
 		material: max(1, (sc.Max-sc.Min)/50)}
 	for i := range sc.Rules {
 		r := &sc.Rules[i]
@@ -95,4 +96,32 @@ func compile(sc *candor.Scorecard, cat *candor.Catalogue, p *parser) (*Compiled,
 		return nil, p.err()
 	}
 	return c, nil
+}
+
+// Matcher gives new events their matches with a set of scorecard versions,
+// the active ones, to be stored with them (candor.Match). It is immutable
+// and safe for concurrent use.
+type Matcher struct {
+	byKind map[candor.SubjectKind][]*Compiled
+}
+
+// NewMatcher returns a Matcher for cards.
+func NewMatcher(cards []*Compiled) *Matcher {
+	m := &Matcher{byKind: map[candor.SubjectKind][]*Compiled{}}
+	for _, c := range cards {
+		m.byKind[c.card.SubjectKind] = append(m.byKind[c.card.SubjectKind], c)
+	}
+	return m
+}
+
+// Match appends to dst a match of ev with each scorecard for its subject
+// kind that has a rule ev matches. The event ID and state are the store's
+// to set.
+func (m *Matcher) Match(ev *candor.ValidEvent, dst []candor.Match) []candor.Match {
+	for _, c := range m.byKind[ev.Kind] {
+		if rules := c.Match(ev.Type.Name, ev.Fields); rules != 0 {
+			dst = append(dst, candor.Match{Scorecard: c.key, Type: ev.Type.Name, OccurredAt: ev.OccurredAt, Rules: rules})
+		}
+	}
+	return dst
 }

@@ -15,15 +15,31 @@ const MaxReasons = 4
 
 // Points returns the points and grade of the subject whose events these are
 // at instant at, without the explanation Score gives; it allocates nothing
-// when events are in order of occurrence. The result is that of Score.
+// when events are in order of occurrence and at most 64. The result is that
+// of Score.
 func (c *Compiled) Points(subject candor.SubjectID, events []*candor.Event, at time.Time) (int, string, error) {
 	events, err := c.own(subject, events)
 	if err != nil {
 		return 0, "", err
 	}
-	var sums [candor.MaxRules]float64
-	p := c.clamp(c.eval(events, at, noSkip, &sums, nil))
+	var buf [64]hit
+	p := c.points(c.eventHits(events, buf[:0]), at)
 	return p, c.card.Grade(p), nil
+}
+
+// PointsFromMatches is Points from the subject's stored matches with this
+// scorecard version, in order of occurrence, instead of its events: what
+// the store materialised on ingest. Matches of other scorecards are
+// ignored. The result is that of Points over the events matched.
+func (c *Compiled) PointsFromMatches(ms []candor.Match, at time.Time) (int, string) {
+	var buf [64]hit
+	p := c.points(c.matchHits(ms, buf[:0]), at)
+	return p, c.card.Grade(p)
+}
+
+func (c *Compiled) points(hits []hit, at time.Time) int {
+	var sums [candor.MaxRules]float64
+	return c.clamp(c.eval(hits, at, noSkip, &sums, nil))
 }
 
 // Score returns the subject's score at instant at, explained. events are the
@@ -37,11 +53,22 @@ func (c *Compiled) Score(subject candor.SubjectID, events []*candor.Event, at ti
 	if err != nil {
 		return candor.Score{}, err
 	}
+	return c.score(subject, c.eventHits(events, nil), at), nil
+}
+
+// ScoreFromMatches is Score from the subject's stored matches with this
+// scorecard version, in order of occurrence: the same score and explanation
+// without opening the events.
+func (c *Compiled) ScoreFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score {
+	return c.score(subject, c.matchHits(ms, nil), at)
+}
+
+func (c *Compiled) score(subject candor.SubjectID, hits []hit, at time.Time) candor.Score {
 	sc := c.card
 	s := candor.Score{Scorecard: sc.ID, Version: sc.Version, Subject: subject, At: at}
 	var sums [candor.MaxRules]float64
 	rec := &recorder{counted: make([][]counted, len(c.rules))}
-	s.Total = c.eval(events, at, noSkip, &sums, rec)
+	s.Total = c.eval(hits, at, noSkip, &sums, rec)
 	s.Points = c.clamp(s.Total)
 	s.Grade = sc.Grade(s.Points)
 	s.Benefits = sc.BenefitsAt(s.Grade)
@@ -70,9 +97,90 @@ func (c *Compiled) Score(subject candor.SubjectID, events []*candor.Event, at ti
 		s.Reasons = append(s.Reasons, candor.Reason{Code: r.ReasonCode, Text: r.ReasonText, Rule: r.ID, Points: sums[i]})
 	}
 	for _, i := range negative {
-		s.Hints = append(s.Hints, c.hints(events, at, s, i, rec.counted[i])...)
+		s.Hints = append(s.Hints, c.hints(hits, at, s, i, rec.counted[i])...)
 	}
-	return s, nil
+	return s
+}
+
+// Key returns the key the scorecard version's matches are stored under.
+func (c *Compiled) Key() candor.ScorecardKey { return c.key }
+
+// Match returns the rules an event of type typ with these fields matches,
+// bit i for rule i: the rules that use the type and whose condition, if
+// any, holds. Whether a matched rule counts depends on the instant and the
+// event's state, which evaluation checks.
+func (c *Compiled) Match(typ string, fields []candor.Field) uint64 {
+	tr := c.byType[typ]
+	if tr == nil {
+		return 0
+	}
+	return c.match(tr, fields)
+}
+
+func (c *Compiled) match(tr *typeRules, fields []candor.Field) uint64 {
+	var rules uint64
+	for _, ri := range tr.rules {
+		if cond := c.rules[ri].cond; cond == nil || cond.Match(fields) {
+			rules |= 1 << ri
+		}
+	}
+	return rules
+}
+
+// Matches returns the matches of the subject's events with this scorecard
+// version, one for each event that matches a rule: what the store keeps
+// so that scores can be read without opening the events.
+func (c *Compiled) Matches(events []*candor.Event) []candor.Match {
+	var ms []candor.Match
+	for _, e := range events {
+		if rules := c.Match(e.Type, e.Fields); rules != 0 {
+			ms = append(ms, candor.Match{Scorecard: c.key, Event: e.ID, Type: e.Type, OccurredAt: e.OccurredAt, State: e.State, Rules: rules})
+		}
+	}
+	return ms
+}
+
+// hit is an event or a stored match as evaluation sees it: an event that
+// matches at least one rule.
+type hit struct {
+	at    time.Time
+	tr    *typeRules
+	rules uint64
+	id    candor.EventID
+	state candor.EventState
+}
+
+// eventHits appends the hits of events, in order of occurrence, to buf.
+func (c *Compiled) eventHits(events []*candor.Event, buf []hit) []hit {
+	for _, e := range events {
+		tr := c.byType[e.Type]
+		if tr == nil {
+			continue
+		}
+		if rules := c.match(tr, e.Fields); rules != 0 {
+			buf = append(buf, hit{at: e.OccurredAt, tr: tr, rules: rules, id: e.ID, state: e.State})
+		}
+	}
+	return buf
+}
+
+// matchHits appends the hits of stored matches to buf. A match whose type
+// the scorecard does not use (the catalogue changed) or that names rules it
+// does not have cannot come from this version and is left out.
+func (c *Compiled) matchHits(ms []candor.Match, buf []hit) []hit {
+	valid := uint64(1)<<len(c.rules) - 1
+	if len(c.rules) == candor.MaxRules {
+		valid = ^uint64(0)
+	}
+	for i := range ms {
+		m := &ms[i]
+		tr := c.byType[m.Type]
+		if m.Scorecard != c.key || tr == nil || m.Rules == 0 || m.Rules&^valid != 0 {
+			continue
+		}
+		buf = append(buf, hit{at: m.OccurredAt, tr: tr, rules: m.Rules, id: m.Event, state: m.State})
+	}
+	return buf
 }
 
 // own checks that every event is the subject's and returns them in order of
@@ -99,18 +207,17 @@ func (c *Compiled) clamp(total float64) int {
 	return int(min(max(math.Round(total), float64(c.card.Min)), float64(c.card.Max)))
 }
 
-// skip leaves a rule (index, or -1) or one event out of an evaluation: the
-// counterfactuals.
+// skip leaves a rule (index, or -1) or one hit (index, or -1) out of an
+// evaluation: the counterfactuals.
 type skip struct {
-	rule  int
-	event *candor.Event
+	rule, hit int
 }
 
-var noSkip = skip{rule: -1}
+var noSkip = skip{rule: -1, hit: -1}
 
 type counted struct {
 	candor.CountedEvent
-	event *candor.Event
+	hit int
 }
 
 // recorder collects, per rule, the events counted, newest first.
@@ -118,59 +225,53 @@ type recorder struct {
 	counted [][]counted
 }
 
-func (rec *recorder) add(rule int, e *candor.Event, pts float64) {
+func (rec *recorder) add(rule int, hits []hit, i int, pts float64) {
+	h := &hits[i]
 	rec.counted[rule] = append(rec.counted[rule], counted{
-		CountedEvent: candor.CountedEvent{ID: e.ID, Type: e.Type, OccurredAt: e.OccurredAt, Points: pts}, event: e})
+		CountedEvent: candor.CountedEvent{ID: h.id, Type: h.tr.t.Name, OccurredAt: h.at, Points: pts}, hit: i})
 }
 
 // eval returns Base plus every rule's total, filling sums with the rule
-// totals and rec, if not nil, with the events counted. events are in order
-// of occurrence; they are walked newest first, so that at_most N keeps the N
+// totals and rec, if not nil, with the events counted. hits are in order of
+// occurrence; they are walked newest first, so that at_most N keeps the N
 // most recent and first ends on the earliest.
-func (c *Compiled) eval(events []*candor.Event, at time.Time, sk skip, sums *[candor.MaxRules]float64, rec *recorder) float64 {
+func (c *Compiled) eval(hits []hit, at time.Time, sk skip, sums *[candor.MaxRules]float64, rec *recorder) float64 {
 	var n [candor.MaxRules]int32
-	var first [candor.MaxRules]*candor.Event
+	var first [candor.MaxRules]int32 // 1 + the hit counted first
 	var firstPts [candor.MaxRules]float64
-	for i := len(events) - 1; i >= 0; i-- {
-		e := events[i]
-		if e == sk.event || e.OccurredAt.After(at) {
+	for i := len(hits) - 1; i >= 0; i-- {
+		h := &hits[i]
+		if i == sk.hit || h.state != candor.StateActive || h.at.After(at) {
 			continue
 		}
-		tr := c.byType[e.Type]
-		if tr == nil || e.State != candor.StateActive {
+		age := at.Sub(h.at)
+		if age >= h.tr.t.Retention { // the event's EffectiveState at at is StateExpired, without a second time sum
 			continue
 		}
-		age := at.Sub(e.OccurredAt)
-		if age >= tr.t.Retention { // e.EffectiveState(tr.t, at) == StateExpired, without a second time sum
-			continue
-		}
-		for _, ri := range tr.rules {
+		for _, ri := range h.tr.rules {
 			r := &c.rules[ri]
-			if ri == sk.rule || age >= r.window || r.Counting == candor.CountAtMost && int(n[ri]) >= r.AtMost {
-				continue
-			}
-			if r.cond != nil && !r.cond.Match(e.Fields) {
+			if h.rules&(1<<ri) == 0 || ri == sk.rule || age >= r.window || r.Counting == candor.CountAtMost && int(n[ri]) >= r.AtMost {
 				continue
 			}
 			pts := r.Points * r.Decay.Weight(age, r.window, r.HalfLife)
 			n[ri]++
 			if r.Counting == candor.CountFirst {
-				first[ri], firstPts[ri] = e, pts
+				first[ri], firstPts[ri] = int32(i)+1, pts
 				continue
 			}
 			sums[ri] += pts
 			if rec != nil {
-				rec.add(ri, e, pts)
+				rec.add(ri, hits, i, pts)
 			}
 		}
 	}
 	total := float64(c.card.Base)
 	for ri := range c.rules {
 		r := &c.rules[ri]
-		if first[ri] != nil {
+		if first[ri] != 0 {
 			sums[ri] = firstPts[ri]
 			if rec != nil {
-				rec.add(ri, first[ri], firstPts[ri])
+				rec.add(ri, hits, int(first[ri])-1, firstPts[ri])
 			}
 		}
 		if r.Cap > 0 && math.Abs(sums[ri]) > r.Cap {
@@ -190,13 +291,13 @@ func (c *Compiled) eval(events []*candor.Event, at time.Time, sk skip, sums *[ca
 // hints scores again without the most negative event rule i counted, and
 // without all of them, and reports either that changes the grade or the
 // points materially.
-func (c *Compiled) hints(events []*candor.Event, at time.Time, s candor.Score, i int, evs []counted) []candor.Hint {
+func (c *Compiled) hints(hits []hit, at time.Time, s candor.Score, i int, evs []counted) []candor.Hint {
 	r := &c.rules[i]
 	worst := slices.MinFunc(evs, func(a, b counted) int { return cmp.Compare(a.Points, b.Points) })
 	var out []candor.Hint
 	try := func(sk skip, ids []candor.EventID, what, counts string, until time.Time) {
 		var sums [candor.MaxRules]float64
-		p := c.clamp(c.eval(events, at, sk, &sums, nil))
+		p := c.clamp(c.eval(hits, at, sk, &sums, nil))
 		g := c.card.Grade(p)
 		if g == s.Grade && abs(p-s.Points) < c.material {
 			return
@@ -208,7 +309,7 @@ func (c *Compiled) hints(events []*candor.Event, at time.Time, s candor.Score, i
 		text += fmt.Sprintf("; %s until %s", counts, until.Add(r.window).Format(time.DateOnly))
 		out = append(out, candor.Hint{Rule: r.ID, Events: ids, Points: p, Grade: g, Text: text})
 	}
-	try(skip{rule: -1, event: worst.event}, []candor.EventID{worst.ID},
+	try(skip{rule: -1, hit: worst.hit}, []candor.EventID{worst.ID},
 		fmt.Sprintf("the %s of %s", worst.Type, worst.OccurredAt.Format(time.DateOnly)), "it counts", worst.OccurredAt)
 	if len(evs) > 1 {
 		ids := make([]candor.EventID, len(evs))
@@ -219,7 +320,7 @@ func (c *Compiled) hints(events []*candor.Event, at time.Time, s candor.Score, i
 				last = e.OccurredAt
 			}
 		}
-		try(skip{rule: i}, ids, fmt.Sprintf("all %d events of rule %s", len(evs), r.ID), "the last of them counts", last)
+		try(skip{rule: i, hit: -1}, ids, fmt.Sprintf("all %d events of rule %s", len(evs), r.ID), "the last of them counts", last)
 	}
 	return out
 }

@@ -51,14 +51,6 @@ func EncodeEvent(dst []byte, source string, recordedAt time.Time, ev *candor.Val
 	return dst, content
 }
 
-// SealEvent appends the sealed form of an event's plaintext. The record's
-// placement (subject and occurrence time) is authenticated with it, so a
-// sealed event moved to another subject or time does not open.
-func (k *SubjectKey) SealEvent(dst, plaintext []byte, occurredAt time.Time) []byte {
-	var aad [40]byte
-	return seal(k.aead(), dst, plaintext, k.eventAAD(aad[:0], occurredAt))
-}
-
 func (k *SubjectKey) eventAAD(dst []byte, occurredAt time.Time) []byte {
 	dst = append(dst, "candor/v1/event/"...)
 	dst = append(dst, k.subject[:]...)

@@ -17,10 +17,12 @@ import (
 // Its placement (subject, scorecard, occurrence time) is authenticated with
 // it, like an event's.
 
-// SealWithMatches seals an event's plaintext, as SealEvent does, and its
-// matches with the active scorecards, with one AES-GCM setup. The match
-// records carry their scorecard and sealed bytes; the store gives them the
-// event's placement when it commits the event.
+// SealWithMatches appends the sealed form of an event's plaintext to dst
+// and seals its matches with the active scorecards, with one AES-GCM setup.
+// The event's placement (subject and occurrence time) is authenticated with
+// it, so a sealed event moved to another subject or time does not open. The
+// match records carry their scorecard and sealed bytes; the store gives
+// them the event's placement when it commits the event.
 func (k *SubjectKey) SealWithMatches(dst, plaintext []byte, occurredAt time.Time, ms []candor.Match) ([]byte, []*candor.MatchRecord) {
 	aead := k.aead()
 	var aad [40]byte

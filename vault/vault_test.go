@@ -68,6 +68,11 @@ func validEvent() *candor.ValidEvent {
 	}
 }
 
+func sealEvent(k *vault.SubjectKey, plain []byte, at time.Time) []byte {
+	b, _ := k.SealWithMatches(nil, plain, at, nil)
+	return b
+}
+
 func sealed(t *testing.T, v *vault.Vault) (*vault.SubjectKey, []byte, *candor.EventRecord) {
 	t.Helper()
 	id := candor.NewSubjectID()
@@ -75,7 +80,7 @@ func sealed(t *testing.T, v *vault.Vault) (*vault.SubjectKey, []byte, *candor.Ev
 	ev := validEvent()
 	plain, _ := vault.EncodeEvent(nil, "bank7", time.Date(2026, 3, 15, 1, 2, 3, 0, time.UTC), ev)
 	rec := &candor.EventRecord{Subject: id, OccurredAt: ev.OccurredAt, ID: 9, State: candor.StateActive,
-		Sealed: key.SealEvent(nil, plain, ev.OccurredAt)}
+		Sealed: sealEvent(key, plain, ev.OccurredAt)}
 	return key, wrapped, rec
 }
 

@@ -1,0 +1,88 @@
+package scoring_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/scoring"
+)
+
+// TestMatchesGiveTheSameScore checks the materialised path against the
+// events: for every shipped scorecard, subjects of a synthetic population
+// (some events disputed), and instants before, at and long after the data,
+// scoring from matches gives exactly the score and explanation that scoring
+// the events gives.
+func TestMatchesGiveTheSameScore(t *testing.T) {
+	pop := MustPopulation(t, 300, 60)
+	cs, err := scoring.Shipped(catalogue.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, evs := range pop.Subjects {
+		for i, e := range evs {
+			if (n+i)%17 == 0 {
+				e.State = candor.StateDisputed
+			}
+		}
+		n++
+	}
+	instants := []time.Time{popNow.AddDate(-1, 0, 0), popNow, popNow.AddDate(1, 6, 0), popNow.AddDate(8, 0, 0)}
+	for _, c := range cs {
+		sc := c.Scorecard()
+		compared := 0
+		for id, evs := range pop.Subjects {
+			if pop.Kind[id] != sc.SubjectKind {
+				continue
+			}
+			ms := c.Matches(evs)
+			for _, m := range ms {
+				if m.Scorecard != c.Key() || m.Rules == 0 {
+					t.Fatalf("%s: match %+v", sc.ID, m)
+				}
+			}
+			for _, at := range instants {
+				want, err := c.Score(id, evs, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := c.ScoreFromMatches(id, ms, at)
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s at %s: from matches\n%+v\nfrom events\n%+v", sc.ID, at.Format(time.DateOnly), got, want)
+				}
+				if p, g := c.PointsFromMatches(ms, at); p != want.Points || g != want.Grade {
+					t.Fatalf("%s at %s: PointsFromMatches = %d %s, want %d %s", sc.ID, at.Format(time.DateOnly), p, g, want.Points, want.Grade)
+				}
+				compared++
+			}
+		}
+		if compared < 200 {
+			t.Fatalf("%s: only %d scores compared", sc.ID, compared)
+		}
+	}
+}
+
+// TestMatchesOfAnotherVersionAreIgnored checks that matches stored for
+// another scorecard version, or naming rules the version does not have,
+// never count.
+func TestMatchesOfAnotherVersionAreIgnored(t *testing.T) {
+	cs, err := scoring.Shipped(catalogue.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cs[0]
+	sc := c.Scorecard()
+	typ := sc.Rules[0].EventTypes[0]
+	base, _ := c.PointsFromMatches(nil, popNow)
+	for _, m := range []candor.Match{
+		{Scorecard: candor.KeyOf(sc.ID, sc.Version+1), Type: typ, OccurredAt: popNow.AddDate(0, -1, 0), State: candor.StateActive, Rules: 1},
+		{Scorecard: c.Key(), Type: typ, OccurredAt: popNow.AddDate(0, -1, 0), State: candor.StateActive, Rules: 1 << 63},
+	} {
+		if p, _ := c.PointsFromMatches([]candor.Match{m}, popNow); p != base {
+			t.Errorf("match %+v moved the points from %d to %d", m, base, p)
+		}
+	}
+}
