@@ -34,6 +34,18 @@ type harness struct {
 
 func mustHarness(t *testing.T) *harness {
 	t.Helper()
+	shipped, err := scoring.Shipped(catalogue.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustHarnessWith(t, shipped, shipped)
+}
+
+// mustHarnessWith serves the active scorecard versions and every version
+// published, as candor serve does: events are stored with their matches
+// with the active ones.
+func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
+	t.Helper()
 	st, err := pebble.Open(t.TempDir(), pebble.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,16 +81,16 @@ func mustHarness(t *testing.T) *harness {
 	st.PutKey(ctx, rk)
 
 	metrics := httpapi.NewMetrics(st.Size)
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, OnCommit: metrics.OnCommit})
-	shipped, err := scoring.Shipped(cat)
-	if err != nil {
-		t.Fatal(err)
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(active), OnCommit: metrics.OnCommit})
+	scorers := func(cs []*scoring.Compiled) []httpapi.Scorer {
+		out := make([]httpapi.Scorer, len(cs))
+		for i, c := range cs {
+			out[i] = c
+		}
+		return out
 	}
-	var scorers []httpapi.Scorer
-	for _, sc := range shipped {
-		scorers = append(scorers, sc)
-	}
-	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics, Scorecards: scorers})
+	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
+		Scorecards: scorers(active), Versions: scorers(all)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {
@@ -339,9 +351,10 @@ func TestOpenAPIPathsAreServed(t *testing.T) {
 }
 
 // TestScorecardVersions serves an active version 2 beside version 1: both
-// are published, scores use version 2 unless version 1 is asked for.
+// are published, scores use version 2 unless version 1 is asked for, and
+// version 1's score, computed from the events, is the one version 2 (the
+// same rules) computes from the matches stored on ingest.
 func TestScorecardVersions(t *testing.T) {
-	h := mustHarness(t)
 	cat := catalogue.Default()
 	v1, err := scoring.Shipped(cat)
 	if err != nil {
@@ -355,25 +368,13 @@ func TestScorecardVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var active, all []httpapi.Scorer
+	var active []*scoring.Compiled
 	for _, c := range v1 {
-		all = append(all, c)
 		if c.Scorecard().ID != "rental-deposit" {
 			active = append(active, c)
 		}
 	}
-	active, all = append(active, v2), append(all, v2)
-	st, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st})
-	defer p.Close()
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Scorecards: active, Versions: all}))
-	defer srv.Close()
-	h.srv = srv
+	h := mustHarnessWith(t, append(active, v2), append(v1, v2))
 	for _, path := range []string{"/v1/scorecards/rental-deposit/versions/1", "/v1/scorecards/rental-deposit/versions/2"} {
 		if r := h.do(t, "GET", path, "", "", nil); r.status != 200 {
 			t.Errorf("%s: %d", path, r.status)
@@ -382,5 +383,22 @@ func TestScorecardVersions(t *testing.T) {
 	list := h.do(t, "GET", "/v1/scorecards", "", "", nil)
 	if !strings.Contains(list.raw, `"id":"rental-deposit","title":"Rental deposit","purpose":"rental","subject_kind":"person","version":2`) {
 		t.Errorf("the listing does not show version 2 as the active one: %s", truncate(list.raw))
+	}
+
+	when := time.Now().UTC().Add(-60 * 24 * time.Hour).Format(time.RFC3339)
+	body := event("s1", "AB1234567", when, `{"days_late":95,"amount":"300","currency":"EUR"}`)
+	if r := h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(body)); r.status != 200 {
+		t.Fatalf("post: %d %s", r.status, r.raw)
+	}
+	id := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string)
+	at := "&at=" + time.Now().UTC().Format(time.DateOnly)
+	fromEvents := h.do(t, "GET", "/v1/subjects/"+id+"/scores/rental-deposit?version=1"+at, h.operator, "", nil)
+	fromMatches := h.do(t, "GET", "/v1/subjects/"+id+"/scores/rental-deposit?version=2"+at, h.operator, "", nil)
+	if fromEvents.status != 200 || fromMatches.status != 200 || fromMatches.body["version"] != 2.0 {
+		t.Fatalf("scores: %d %s / %d %s", fromEvents.status, truncate(fromEvents.raw), fromMatches.status, truncate(fromMatches.raw))
+	}
+	same := strings.Replace(fromEvents.raw, `"version":1`, `"version":2`, 1)
+	if same != fromMatches.raw || !strings.Contains(same, `"contributions":[{`) {
+		t.Errorf("version 1 from the events:\n%s\nversion 2 from the matches:\n%s", fromEvents.raw, fromMatches.raw)
 	}
 }

@@ -1,17 +1,22 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
 )
 
-// Scorer is a compiled, published scorecard.
+// Scorer is a compiled, published scorecard (scoring.Compiled).
 type Scorer interface {
 	Scorecard() *candor.Scorecard
 	Score(subject candor.SubjectID, events []*candor.Event, at time.Time) (candor.Score, error)
+	Key() candor.ScorecardKey
+	ScoreFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score
 }
 
 type scorecardSummaryJSON struct {
@@ -199,8 +204,9 @@ func scoreView(sc candor.Score, explain bool) scoreJSON {
 
 // getScores is GET /v1/subjects/{id}/scores?at= (every scorecard for the
 // subject's kind) and GET /v1/subjects/{id}/scores/{scorecard}?at= (one,
-// with every contribution). Scores are computed from the subject's own
-// events at the instant asked for (default now).
+// with every contribution). Scores are computed at the instant asked for
+// (default now) from the subject's own events: for the active versions from
+// the matches stored with them, for earlier versions from the events.
 func (s *Server) getScores(w http.ResponseWriter, r *http.Request, _ *Principal) {
 	at := s.now()
 	if v := r.URL.Query().Get("at"); v != "" {
@@ -237,21 +243,17 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, _ *Principal)
 			only.Scorecard().SubjectKind.Noun(), sub.Kind.Noun()))
 		return
 	}
-	events, err := key.ReadEvents(r.Context(), s.store)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	scores := []scoreJSON{}
 	list := s.scorecards
 	if only != nil {
 		list = []Scorer{only}
 	}
+	var events []*candor.Event // read once, if a version is not active
 	for _, sc := range list {
 		if sc.Scorecard().SubjectKind != sub.Kind {
 			continue
 		}
-		score, err := sc.Score(sub.ID, events, at)
+		score, err := s.score(r.Context(), sc, sub, key, &events, at)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -263,4 +265,25 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, _ *Principal)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"subject": sub.ID.String(), "scores": scores})
+}
+
+// score scores the subject under sc at instant at: from its stored matches
+// if sc is active (Config.Scorecards are materialised), otherwise from its
+// events, read into *events on first use.
+func (s *Server) score(ctx context.Context, sc Scorer, sub *candor.Subject, key *vault.SubjectKey, events *[]*candor.Event, at time.Time) (candor.Score, error) {
+	if slices.Contains(s.scorecards, sc) {
+		ms, err := key.ReadMatches(ctx, s.store, sc.Key())
+		if err != nil {
+			return candor.Score{}, err
+		}
+		return sc.ScoreFromMatches(sub.ID, ms, at), nil
+	}
+	if *events == nil {
+		evs, err := key.ReadEvents(ctx, s.store)
+		if err != nil {
+			return candor.Score{}, err
+		}
+		*events = evs
+	}
+	return sc.Score(sub.ID, *events, at)
 }

@@ -24,11 +24,11 @@ var testNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 type env struct {
 	cache   int // subject cache size; 0 for the default
 	matcher ingest.Matcher
-	dir   string
-	store *pebble.Store
-	vault *vault.Vault
-	p     *ingest.Pipeline
-	src   *candor.Source
+	dir     string
+	store   *pebble.Store
+	vault   *vault.Vault
+	p       *ingest.Pipeline
+	src     *candor.Source
 }
 
 func mustEnv(tb testing.TB) *env {

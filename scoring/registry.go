@@ -167,7 +167,45 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, by strin
 		return nil, err
 	}
 	v.ApprovedBy, v.ApprovedAt = by, now.UTC()
-	return c, r.put(ctx, v)
+	if err := r.put(ctx, v); err != nil {
+		return nil, err
+	}
+	// New events are matched with the new version only from now on.
+	_, all, err := r.Published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, old := range all {
+		if old.Scorecard().ID == id && old.Scorecard().Version < version {
+			if err := r.meta.PutMeta(ctx, materialisedKey(old), nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+func materialisedKey(c *Compiled) string {
+	return versionKey(c.card.ID, c.card.Version) + "/materialised"
+}
+
+// Materialised reports whether the store holds the matches of every stored
+// event with c, so that c's scores can be read from them: true from
+// MarkMaterialised, after a pass over the population stored them, until a
+// later version of the scorecard is approved (new events are then matched
+// with that version only).
+func (r *Registry) Materialised(ctx context.Context, c *Compiled) (bool, error) {
+	v, err := r.meta.GetMeta(ctx, materialisedKey(c))
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return false, nil
+	}
+	return len(v) > 0, err
+}
+
+// MarkMaterialised records that the store holds the matches of every
+// stored event with c; see Materialised.
+func (r *Registry) MarkMaterialised(ctx context.Context, c *Compiled, now time.Time) error {
+	return r.meta.PutMeta(ctx, materialisedKey(c), []byte(now.UTC().Format(time.RFC3339)))
 }
 
 func (r *Registry) index(ctx context.Context) ([]string, error) {

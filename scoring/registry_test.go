@@ -3,6 +3,7 @@ package scoring_test
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -68,8 +69,23 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	if _, err := reg.Approve(ctx, "rental-deposit", 3, "bob", now); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Fatalf("approving a version nobody proposed: %v", err)
 	}
-	if _, err := reg.Approve(ctx, "rental-deposit", 2, "bob", now.Add(time.Hour)); err != nil {
+	v1 := active[slices.IndexFunc(active, func(c *scoring.Compiled) bool { return c.Scorecard().ID == "rental-deposit" })]
+	if err := reg.MarkMaterialised(ctx, v1, now); err != nil {
 		t.Fatal(err)
+	}
+	if ok, err := reg.Materialised(ctx, v1); !ok || err != nil {
+		t.Fatalf("v1 marked materialised: Materialised = %v, %v", ok, err)
+	}
+	c2, err := reg.Approve(ctx, "rental-deposit", 2, "bob", now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// New events are matched with v2 only now: v1's matches are incomplete,
+	// and v2's are not stored until a pass over the population stores them.
+	for _, c := range []*scoring.Compiled{v1, c2} {
+		if ok, err := reg.Materialised(ctx, c); ok || err != nil {
+			t.Errorf("after approval, v%d: Materialised = %v, %v", c.Scorecard().Version, ok, err)
+		}
 	}
 	if _, err := reg.Approve(ctx, "rental-deposit", 2, "carol", now); candor.ErrorCode(err) != candor.ECONFLICT {
 		t.Fatalf("approving twice: %v", err)

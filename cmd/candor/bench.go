@@ -288,7 +288,7 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	start := time.Now()
-	subjects, events, err := eachSubject(ctx, inst, *workers, func(sub *candor.SubjectRecord, evs []*candor.Event) error {
+	subjects, events, err := eachSubject(ctx, inst, *workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
 		for _, c := range cards {
 			if c.Scorecard().SubjectKind == sub.Kind {
 				if _, _, err := c.Points(sub.ID, evs, start); err != nil {

@@ -158,6 +158,7 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "400", "--orgs", "40", "--load-only")
+	wantMaterialised(t, data) // on ingest
 	shipped, err := os.ReadFile("../../scoring/scorecards/rental-deposit.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -194,6 +195,7 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 	if !strings.Contains(out, "approved by bob and active") || !strings.Contains(out, "Grades under rental-deposit v2 now:") {
 		t.Fatalf("approve:\n%s", out)
 	}
+	wantMaterialised(t, data) // v2, by the pass activation runs
 	out, _ = mustRun(t, "policy", "list", "--data", data)
 	if !regexp.MustCompile(`rental-deposit\s+1\s+superseded`).MatchString(out) || !regexp.MustCompile(`rental-deposit\s+2\s+active\s+alice .*bob`).MatchString(out) {
 		t.Fatalf("list:\n%s", out)

@@ -19,6 +19,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/vault"
 )
 
 const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n" +
@@ -97,7 +98,7 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var mu sync.Mutex
 	moves := map[[2]string]int{}
 	bar := newProgress(stderr, "simulating", 0)
-	_, _, err = eachSubject(ctx, inst, *workers, func(sub *candor.SubjectRecord, events []*candor.Event) error {
+	_, _, err = eachSubject(ctx, inst, *workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, events []*candor.Event) error {
 		if sub.Kind != cs.SubjectKind {
 			return nil
 		}
@@ -262,7 +263,17 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 			return err
 		}
 		fmt.Fprintf(stdout, "%s version %d approved by %s and active; earlier versions stay available.\n", fs.Arg(0), version, *by)
-		return rescore(ctx, inst, c, stdout, stderr)
+		grades, err := materialise(ctx, inst, []*scoring.Compiled{c}, stderr)
+		if err != nil {
+			return err
+		}
+		sc := c.Scorecard()
+		fmt.Fprintf(stdout, "Grades under %s v%d now:", sc.ID, sc.Version)
+		for _, g := range sc.Grades {
+			fmt.Fprintf(stdout, "  %s %d", g.Grade, grades[c.Key()][g.Grade])
+		}
+		fmt.Fprintln(stdout)
+		return nil
 	}
 	active, all, err := reg.Published(ctx)
 	if err != nil {
@@ -300,38 +311,4 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 		}
 	}
 	return tw.Flush()
-}
-
-// rescore scores everyone the scorecard applies to, in parallel with a
-// progress bar, and prints the grade distribution it gives.
-func rescore(ctx context.Context, inst *installation, c *scoring.Compiled, stdout, stderr io.Writer) error {
-	sc := c.Scorecard()
-	at := time.Now()
-	var mu sync.Mutex
-	grades := map[string]int{}
-	bar := newProgress(stderr, "rescoring", 0)
-	_, _, err := eachSubject(ctx, inst, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, events []*candor.Event) error {
-		if sub.Kind != sc.SubjectKind {
-			return nil
-		}
-		_, grade, err := c.Points(sub.ID, events, at)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		grades[grade]++
-		mu.Unlock()
-		bar.add(0, int64(len(events)))
-		return nil
-	})
-	bar.finish()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Grades under %s v%d now:", sc.ID, sc.Version)
-	for _, g := range sc.Grades {
-		fmt.Fprintf(stdout, "  %s %d", g.Grade, grades[g.Grade])
-	}
-	fmt.Fprintln(stdout)
-	return nil
 }

@@ -7,16 +7,18 @@ import (
 	"sync/atomic"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
 )
 
 // subjectJob is a few subjects copied out of the store's scan.
 type subjectJob []*candor.SubjectEvents
 
 // eachSubject scans the whole population once and calls fn for every
-// subject with its decrypted events, from workers goroutines at once. It
+// subject with its data key and decrypted events, from workers goroutines
+// at once. It
 // returns how many subjects and events it handled. fn must be safe for
 // concurrent use.
-func eachSubject(ctx context.Context, inst *installation, workers int, fn func(sub *candor.SubjectRecord, events []*candor.Event) error) (subjects, events int64, err error) {
+func eachSubject(ctx context.Context, inst *installation, workers int, fn func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error) (subjects, events int64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan subjectJob, 2*workers)
@@ -41,7 +43,7 @@ func eachSubject(ctx context.Context, inst *installation, workers int, fn func(s
 					}
 					evs, err := key.OpenEvents(p.Events)
 					if err == nil {
-						err = fn(p.Subject, evs)
+						err = fn(p.Subject, key, evs)
 					}
 					if err != nil {
 						fail(err)

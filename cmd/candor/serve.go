@@ -89,11 +89,13 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		go http.Serve(dln, mux) // lives as long as the process
 		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
-	active, all, err := inst.published(context.Background())
+	start := time.Now()
+	active, all, err := materialiseActive(context.Background(), inst, io.Discard)
 	if err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("the published scorecards do not compile against this catalogue: %w", err)
+		return nil, err
 	}
+	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
 	scorers := func(cs []*scoring.Compiled) []httpapi.Scorer {
 		out := make([]httpapi.Scorer, len(cs))
 		for i, c := range cs {
@@ -103,7 +105,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	}
 	metrics := httpapi.NewMetrics(inst.store.Size)
 	pipeline := ingest.New(ingest.Options{Catalogue: inst.cat, Vault: inst.vault, Store: inst.store,
-		CacheSubjects: f.subjectCache, OnCommit: metrics.OnCommit, Logger: log})
+		CacheSubjects: f.subjectCache, Matcher: scoring.NewMatcher(active), OnCommit: metrics.OnCommit, Logger: log})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all)})
 	s := &server{inst: inst, api: api, pipeline: pipeline, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),

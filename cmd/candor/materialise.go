@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/vault"
+)
+
+// materialise stores the matches of every stored event with cards, in one
+// parallel pass over the population with a progress bar, marks each card
+// materialised, and returns each card's grade distribution now, computed
+// from the matches just stored. A pass cut short leaves the cards
+// unmarked; running it again stores the same matches again.
+func materialise(ctx context.Context, inst *installation, cards []*scoring.Compiled, stderr io.Writer) (map[candor.ScorecardKey]map[string]int, error) {
+	const flushAt = 8192
+	at := time.Now()
+	var (
+		mu      sync.Mutex
+		pending []*candor.MatchRecord
+	)
+	grades := map[candor.ScorecardKey]map[string]int{}
+	for _, c := range cards {
+		grades[c.Key()] = map[string]int{}
+	}
+	flush := func(recs []*candor.MatchRecord) error {
+		if len(recs) == 0 {
+			return nil
+		}
+		return inst.store.PutMatches(ctx, recs)
+	}
+	bar := newProgress(stderr, "materialising scores", 0)
+	_, _, err := eachSubject(ctx, inst, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+		var recs []*candor.MatchRecord
+		for _, c := range cards {
+			if c.Scorecard().SubjectKind != sub.Kind {
+				continue
+			}
+			ms := c.Matches(events)
+			recs = append(recs, key.SealMatches(ms)...)
+			_, grade := c.PointsFromMatches(ms, at)
+			mu.Lock()
+			grades[c.Key()][grade]++
+			mu.Unlock()
+		}
+		bar.add(0, int64(len(events)))
+		mu.Lock()
+		pending = append(pending, recs...)
+		var full []*candor.MatchRecord
+		if len(pending) >= flushAt {
+			full, pending = pending, nil
+		}
+		mu.Unlock()
+		return flush(full)
+	})
+	if err == nil {
+		err = flush(pending)
+	}
+	bar.finish()
+	if err != nil {
+		return nil, fmt.Errorf("materialising scores: %w", err)
+	}
+	reg := scoring.NewRegistry(inst.store, inst.cat)
+	for _, c := range cards {
+		if err := reg.MarkMaterialised(ctx, c, at); err != nil {
+			return nil, err
+		}
+	}
+	return grades, nil
+}
+
+// materialiseActive materialises the active scorecards the store does not
+// yet hold every match of (a data dir from before they were activated or
+// before matches were stored), so that their scores can be read from
+// matches. It returns the active scorecards.
+func materialiseActive(ctx context.Context, inst *installation, stderr io.Writer) (active, all []*scoring.Compiled, err error) {
+	active, all, err = inst.published(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the published scorecards do not compile against this catalogue: %w", err)
+	}
+	reg := scoring.NewRegistry(inst.store, inst.cat)
+	var missing []*scoring.Compiled
+	for _, c := range active {
+		ok, err := reg.Materialised(ctx, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		if _, err := materialise(ctx, inst, slices.Clip(missing), stderr); err != nil {
+			return nil, nil, err
+		}
+	}
+	return active, all, nil
+}

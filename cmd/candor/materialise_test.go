@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"reflect"
+	"sync/atomic"
+	"testing"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/vault"
+)
+
+// wantMaterialised checks that every active scorecard of the data dir is
+// marked materialised and that every subject's stored matches with it are
+// exactly those of its events.
+func wantMaterialised(t *testing.T, data string) {
+	t.Helper()
+	ctx := context.Background()
+	sf := storeFlags{data: data}
+	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.store.Close()
+	active, _, err := inst.published(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := scoring.NewRegistry(inst.store, inst.cat)
+	for _, c := range active {
+		if ok, err := reg.Materialised(ctx, c); !ok || err != nil {
+			t.Fatalf("%s v%d is not marked materialised (%v)", c.Scorecard().ID, c.Scorecard().Version, err)
+		}
+	}
+	var matches atomic.Int64
+	_, _, err = eachSubject(ctx, inst, 2, func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+		for _, c := range active {
+			if c.Scorecard().SubjectKind != sub.Kind {
+				continue
+			}
+			got, err := key.ReadMatches(ctx, inst.store, c.Key())
+			if err != nil {
+				return err
+			}
+			if want := c.Matches(events); !reflect.DeepEqual(got, want) {
+				t.Errorf("subject %s, %s v%d: %d stored matches, %d from its events", sub.ID, c.Scorecard().ID, c.Scorecard().Version, len(got), len(want))
+			}
+			matches.Add(int64(len(got)))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if matches.Load() == 0 {
+		t.Fatal("no matches stored at all")
+	}
+}
