@@ -23,6 +23,7 @@ import (
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/synth"
 	"github.com/candor-project/candor/vault"
 	rawpebble "github.com/cockroachdb/pebble/v2"
@@ -153,7 +154,11 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodie
 		sources[s.ID] = &s
 	}
 	var written atomic.Int64
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st,
+	cards, err := scoring.Shipped(cat)
+	if err != nil {
+		return run, err
+	}
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(cards),
 		OnCommit: func(cs ingest.CommitStats) { written.Add(int64(cs.Bytes)) }})
 	work := make(chan benchBody)
 	errc := make(chan error, conc)

@@ -41,7 +41,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("source %s: %s", *sourceID, candor.ErrorMessage(err))
 	}
-	p := ingest.New(ingest.Options{Catalogue: inst.cat, Vault: inst.vault, Store: inst.store})
+	p, _, _, err := newPipeline(ctx, inst, ingest.Options{}, stderr)
+	if err != nil {
+		return err
+	}
 	defer p.Close()
 	for _, name := range fs.Args() {
 		f := ingest.FormatNDJSON

@@ -96,6 +96,7 @@ func TestImport(t *testing.T) {
 	if !strings.Contains(out, "0 events stored, 2500 duplicates") {
 		t.Fatalf("re-import: %s", out)
 	}
+	wantMaterialised(t, data)
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"import", "--data", data, "--source", "rent1", bad}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "1 problem(s); nothing was imported") || !strings.Contains(stderr.String(), "bad.ndjson:3: subject.value") {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
@@ -76,10 +77,22 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 	return grades, nil
 }
 
-// materialiseActive materialises the active scorecards the store does not
-// yet hold every match of (a data dir from before they were activated or
-// before matches were stored), so that their scores can be read from
-// matches. It returns the active scorecards.
+// newPipeline returns the ingestion pipeline over inst, with opts'
+// catalogue, vault, store and matcher set: every write goes through one,
+// so that the matches of the active scorecards stay complete. Before, it
+// materialises the active scorecards the store does not hold every match
+// of (a data dir from before they were activated, or before matches were
+// stored), reporting progress to progressTo. It returns the active
+// scorecards and every published version.
+func newPipeline(ctx context.Context, inst *installation, opts ingest.Options, progressTo io.Writer) (p *ingest.Pipeline, active, all []*scoring.Compiled, err error) {
+	active, all, err = materialiseActive(ctx, inst, progressTo)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	opts.Catalogue, opts.Vault, opts.Store, opts.Matcher = inst.cat, inst.vault, inst.store, scoring.NewMatcher(active)
+	return ingest.New(opts), active, all, nil
+}
+
 func materialiseActive(ctx context.Context, inst *installation, stderr io.Writer) (active, all []*scoring.Compiled, err error) {
 	active, all, err = inst.published(ctx)
 	if err != nil {

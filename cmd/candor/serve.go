@@ -90,7 +90,9 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
 	start := time.Now()
-	active, all, err := materialiseActive(context.Background(), inst, io.Discard)
+	metrics := httpapi.NewMetrics(inst.store.Size)
+	pipeline, active, all, err := newPipeline(context.Background(), inst, ingest.Options{
+		CacheSubjects: f.subjectCache, OnCommit: metrics.OnCommit, Logger: log}, io.Discard)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -103,9 +105,6 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		}
 		return out
 	}
-	metrics := httpapi.NewMetrics(inst.store.Size)
-	pipeline := ingest.New(ingest.Options{Catalogue: inst.cat, Vault: inst.vault, Store: inst.store,
-		CacheSubjects: f.subjectCache, Matcher: scoring.NewMatcher(active), OnCommit: metrics.OnCommit, Logger: log})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all)})
 	s := &server{inst: inst, api: api, pipeline: pipeline, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
