@@ -86,13 +86,13 @@ func (k *SubjectKey) ReadMatches(ctx context.Context, store candor.EventStore, c
 		if buf, err = openInto(aead, buf[:0], rec.Sealed, k.matchAAD(aad[:0], card, rec.OccurredAt)); err != nil {
 			return nil, fmt.Errorf("vault: match of event %d of subject %s does not open: %w", rec.Event, rec.Subject, err)
 		}
-		d := decoder{b: buf}
+		d := decoder{s: string(buf)}
 		if d.byte() != codecVersion {
 			d.fail()
 		}
-		typ := d.name()
+		typ := d.string()
 		rules := d.uvarint()
-		if d.err != nil || len(d.b) != 0 {
+		if d.err != nil || len(d.s) != 0 {
 			return nil, fmt.Errorf("vault: match of event %d of subject %s: %w", rec.Event, rec.Subject, errCorrupt)
 		}
 		out = append(out, candor.Match{Scorecard: card, Event: rec.Event, Type: typ, OccurredAt: rec.OccurredAt, State: rec.State, Rules: rules})

@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,5 +190,41 @@ func TestKeyedHashes(t *testing.T) {
 	p3, c3 := vault.EncodeEvent(nil, "bank7", time.Now(), ev)
 	if v1.Digest(a, p1[c1:]) == v1.Digest(a, p3[c3:]) {
 		t.Error("digest ignores a field value")
+	}
+}
+
+// TestEventOpenerReuse opens two subjects' events in turn with one
+// EventOpener, as a pass over the population does, and checks each result
+// while it is valid.
+func TestEventOpenerReuse(t *testing.T) {
+	v := mustVault(t, 1)
+	var o vault.EventOpener
+	for round, n := range []int{5, 2, 7} {
+		id := candor.NewSubjectID()
+		key, _ := v.NewSubjectKey(id)
+		var recs []*candor.EventRecord
+		for i := range n {
+			ev := validEvent()
+			ev.SourceEventID = fmt.Sprintf("r%d-e%d", round, i)
+			ev.OccurredAt = ev.OccurredAt.AddDate(0, 0, i)
+			ev.Fields[0].Value.Int = int64(100*round + i)
+			plain, _ := vault.EncodeEvent(nil, "bank7", ev.OccurredAt, ev)
+			recs = append(recs, &candor.EventRecord{Subject: id, OccurredAt: ev.OccurredAt, ID: candor.EventID(i + 1),
+				State: candor.StateActive, Sealed: sealEvent(key, plain, ev.OccurredAt)})
+		}
+		evs, err := o.Open(key, recs)
+		if err != nil || len(evs) != n {
+			t.Fatalf("round %d: %d events, %v", round, len(evs), err)
+		}
+		for i, e := range evs {
+			if e.SourceEventID != fmt.Sprintf("r%d-e%d", round, i) || e.Fields[0].Value.Int != int64(100*round+i) ||
+				len(e.Fields) != 4 || e.ID != candor.EventID(i+1) || e.Subject != id || e.Type != "credit.instalment_late" {
+				t.Fatalf("round %d, event %d: %+v", round, i, e)
+			}
+		}
+		recs[n-1].Sealed[20] ^= 1
+		if _, err := o.Open(key, recs); err == nil {
+			t.Fatalf("round %d: an altered record opened", round)
+		}
 	}
 }

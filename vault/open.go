@@ -1,0 +1,158 @@
+package vault
+
+import (
+	"context"
+	"crypto/cipher"
+	"fmt"
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// OpenEvent decrypts and decodes a stored event. It fails if the record was
+// altered, moved, or sealed under another key.
+func (k *SubjectKey) OpenEvent(rec *candor.EventRecord) (*candor.Event, error) {
+	evs, err := k.OpenEvents([]*candor.EventRecord{rec})
+	if err != nil {
+		return nil, err
+	}
+	return evs[0], nil
+}
+
+// OpenEvents opens several of the subject's records with one AES-GCM setup
+// and a few allocations in all; it fails on the first that does not open.
+func (k *SubjectKey) OpenEvents(recs []*candor.EventRecord) ([]*candor.Event, error) {
+	var o EventOpener
+	return o.Open(k, recs)
+}
+
+// ReadEvents reads every stored event of the key's subject from store, in
+// time order, and opens them as OpenEvents does.
+func (k *SubjectKey) ReadEvents(ctx context.Context, store candor.EventStore) ([]*candor.Event, error) {
+	var o EventOpener
+	aead := k.aead()
+	for rec, err := range store.Events(ctx, k.subject, candor.EventFilter{}) {
+		if err != nil {
+			return nil, err
+		}
+		if err := o.add(k, aead, rec); err != nil {
+			return nil, err
+		}
+	}
+	return o.decode()
+}
+
+// An EventOpener opens one subject's events after another, reusing its
+// memory: for passes over the whole population, where allocating every
+// event anew would keep the garbage collector busier than the decryption.
+// The events one Open returns are valid until the next Open. The zero value
+// is ready to use; an EventOpener is not safe for concurrent use.
+//
+// All of a subject's plaintexts are decoded from one string, so the
+// events' strings are substrings of it and cost nothing more.
+type EventOpener struct {
+	plain  []byte
+	ends   []int // where each event's plaintext ends in plain
+	evs    []candor.Event
+	ptrs   []*candor.Event
+	fields []candor.Field
+	counts []int // fields per event
+}
+
+// Open decrypts and decodes recs, the subject's records, with one AES-GCM
+// setup. It fails on the first record that does not open: one altered,
+// moved, or sealed under another key.
+func (o *EventOpener) Open(k *SubjectKey, recs []*candor.EventRecord) ([]*candor.Event, error) {
+	o.reset()
+	aead := k.aead()
+	for _, rec := range recs {
+		if err := o.add(k, aead, rec); err != nil {
+			return nil, err
+		}
+	}
+	return o.decode()
+}
+
+func (o *EventOpener) reset() {
+	o.plain, o.ends, o.evs, o.ptrs, o.fields, o.counts = o.plain[:0], o.ends[:0], o.evs[:0], o.ptrs[:0], o.fields[:0], o.counts[:0]
+}
+
+// add decrypts rec onto plain and notes its placement, which the store
+// yields in the clear and the plaintext must agree with.
+func (o *EventOpener) add(k *SubjectKey, aead cipher.AEAD, rec *candor.EventRecord) error {
+	if rec.Subject != k.subject {
+		return fmt.Errorf("vault: event of subject %s opened with the key of %s", rec.Subject, k.subject)
+	}
+	var aad [40]byte
+	plain, err := openInto(aead, o.plain, rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
+	if err != nil {
+		return fmt.Errorf("vault: event %d of subject %s does not open: %w", rec.ID, rec.Subject, err)
+	}
+	o.plain = plain
+	o.ends = append(o.ends, len(plain))
+	o.evs = append(o.evs, candor.Event{ID: rec.ID, Subject: rec.Subject, State: rec.State, OccurredAt: rec.OccurredAt})
+	return nil
+}
+
+// decode decodes the plaintexts added since the last reset into the events.
+func (o *EventOpener) decode() ([]*candor.Event, error) {
+	all := string(o.plain)
+	start := 0
+	for i, end := range o.ends {
+		ev := &o.evs[i]
+		n := len(o.fields)
+		placed := ev.OccurredAt
+		var err error
+		if o.fields, err = decodeEvent(all[start:end], ev, o.fields); err != nil {
+			return nil, fmt.Errorf("vault: event %d of subject %s: %w", ev.ID, ev.Subject, err)
+		}
+		if !ev.OccurredAt.Equal(placed) {
+			return nil, fmt.Errorf("vault: event %d of subject %s: occurrence time does not match its placement", ev.ID, ev.Subject)
+		}
+		ev.OccurredAt = placed // the store's, with its location
+		o.counts = append(o.counts, len(o.fields)-n)
+		start = end
+	}
+	// The field arena has stopped growing: hand each event its part.
+	n := 0
+	for i := range o.evs {
+		c := o.counts[i]
+		o.evs[i].Fields = o.fields[n : n+c : n+c]
+		n += c
+		o.ptrs = append(o.ptrs, &o.evs[i])
+	}
+	return o.ptrs, nil
+}
+
+// decodeEvent decodes one event's plaintext into ev, appending its fields
+// to fields.
+func decodeEvent(s string, ev *candor.Event, fields []candor.Field) ([]candor.Field, error) {
+	d := decoder{s: s}
+	if d.byte() != codecVersion {
+		return fields, fmt.Errorf("unknown event encoding")
+	}
+	ev.Source = d.string()
+	ev.SourceEventID = d.string()
+	ev.RecordedAt = time.Unix(0, d.varint()).UTC()
+	ev.Type = d.string()
+	ev.OccurredAt = time.Unix(0, d.varint()).UTC()
+	n := d.uvarint()
+	if n > candor.MaxFields {
+		return fields, errCorrupt
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		f := candor.Field{Name: d.string()}
+		f.Value.Type = candor.FieldType(d.byte())
+		switch f.Value.Type {
+		case candor.FieldCurrency, candor.FieldEnum, candor.FieldString:
+			f.Value.Str = d.string()
+		default:
+			f.Value.Int = d.varint()
+		}
+		fields = append(fields, f)
+	}
+	if d.err != nil || len(d.s) != 0 {
+		return fields, errCorrupt
+	}
+	return fields, nil
+}
