@@ -3,6 +3,7 @@ package candor
 import (
 	"context"
 	"iter"
+	"math/bits"
 	"time"
 )
 
@@ -94,11 +95,13 @@ type EventStore interface {
 	// order), reading them with one scan. Records yielded are only valid
 	// until the next iteration.
 	Events(ctx context.Context, id SubjectID, f EventFilter) iter.Seq2[*EventRecord, error]
-	// Population yields every subject with all its events, subjects in ID
-	// order, in one pass over the store (for rescoring and simulations).
-	// What it yields is only valid until the next iteration. An error,
-	// including the context's, is yielded once as the last item.
-	Population(ctx context.Context) iter.Seq2[*SubjectEvents, error]
+	// Population yields every subject of part p with all its events,
+	// subjects in ID order, in one pass over that part of the store (for
+	// rescoring and simulations; passes over different parts can run in
+	// parallel). What it yields is only valid until the next iteration. An
+	// error, including the context's and EINVALID for an invalid part, is
+	// yielded once as the last item.
+	Population(ctx context.Context, p Part) iter.Seq2[*SubjectEvents, error]
 	// Matches yields a subject's matches with one scorecard version in order
 	// of occurrence (ties in event ID order), reading them with one scan.
 	// Records yielded are only valid until the next iteration.
@@ -165,4 +168,36 @@ type KeyLister interface {
 // CommitAsync must not overlap; waits may run concurrently with later calls.
 type PipelinedCommitter interface {
 	CommitAsync(ctx context.Context, b *WriteBatch) (wait func() (uint64, error), err error)
+}
+
+// A Part is one of Of equal slices of the subject ID space, for passes
+// over the population in parallel: part Index (0 ≤ Index < Of) holds the
+// subjects whose IDs' first eight bytes, read as a big-endian number n,
+// satisfy Index·2⁶⁴/Of ≤ n < (Index+1)·2⁶⁴/Of. IDs are random, so the parts
+// hold about as many subjects each. The zero Part is the whole population.
+type Part struct {
+	Index, Of int
+}
+
+// Whole reports whether p is the whole population.
+func (p Part) Whole() bool { return p.Of <= 1 }
+
+// Valid reports whether p names a part: Of is 0 or 1 (the whole), or
+// 0 ≤ Index < Of.
+func (p Part) Valid() bool {
+	return p.Of <= 1 && p.Index == 0 || p.Of > 1 && p.Index >= 0 && p.Index < p.Of
+}
+
+// Bounds returns the first eight bytes of the lowest ID in p and, unless p
+// runs to the end of the ID space (last is then true), of the lowest ID
+// after it. p must be Valid.
+func (p Part) Bounds() (lo, hi uint64, last bool) {
+	if p.Whole() {
+		return 0, 0, true
+	}
+	start := func(i int) uint64 { q, _ := bits.Div64(uint64(i), 0, uint64(p.Of)); return q }
+	if p.Index == p.Of-1 {
+		return start(p.Index), 0, true
+	}
+	return start(p.Index), start(p.Index + 1), false
 }

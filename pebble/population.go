@@ -3,6 +3,7 @@ package pebble
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"iter"
 
@@ -10,26 +11,31 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// Population implements candor.EventStore: it walks the subject table and
-// the event table side by side (both are ordered by subject ID), so the
-// whole store is read with two sequential scans. The yielded value, its
-// records and their Sealed bytes are reused between iterations.
-func (s *Store) Population(ctx context.Context) iter.Seq2[*candor.SubjectEvents, error] {
+// Population implements candor.EventStore: it walks the part's range of
+// the subject table and of the event table side by side (both are ordered
+// by subject ID), so the part is read with two sequential scans. The
+// yielded value, its records and their Sealed bytes are reused between
+// iterations.
+func (s *Store) Population(ctx context.Context, part candor.Part) iter.Seq2[*candor.SubjectEvents, error] {
 	return func(yield func(*candor.SubjectEvents, error) bool) {
+		if !part.Valid() {
+			yield(nil, candor.Errorf(candor.EINVALID, "population part %d of %d does not exist", part.Index, part.Of))
+			return
+		}
 		if !s.gate.enter() {
 			yield(nil, errClosed())
 			return
 		}
 		defer s.gate.leave()
 		fail := func(err error) { yield(nil, fmt.Errorf("pebble: population: %w", err)) }
-		slo, sup := tableBounds(tableSubject)
+		slo, sup := partBounds(tableSubject, part)
 		subs, err := s.db.NewIter(&pebble.IterOptions{LowerBound: slo, UpperBound: sup})
 		if err != nil {
 			fail(err)
 			return
 		}
 		defer subs.Close()
-		elo, eup := tableBounds(tableEvent)
+		elo, eup := partBounds(tableEvent, part)
 		evs, err := s.db.NewIter(&pebble.IterOptions{LowerBound: elo, UpperBound: eup})
 		if err != nil {
 			fail(err)
@@ -110,4 +116,15 @@ func (s *Store) Population(ctx context.Context) iter.Seq2[*candor.SubjectEvents,
 			fail(err)
 		}
 	}
+}
+
+// partBounds returns the bounds of the part of a table keyed by subject ID
+// first.
+func partBounds(table byte, part candor.Part) (lower, upper []byte) {
+	lo, hi, last := part.Bounds()
+	lower = binary.BigEndian.AppendUint64([]byte{table}, lo)
+	if last {
+		return lower, []byte{table + 1}
+	}
+	return lower, binary.BigEndian.AppendUint64([]byte{table}, hi)
 }

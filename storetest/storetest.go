@@ -66,6 +66,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"PipelinedCommit", testPipelinedCommit},
 		{"ListKeys", testListKeys},
 		{"Population", testPopulation},
+		{"PopulationParts", testPopulationParts},
 		{"Matches", testMatches},
 		{"Closed", testClosed},
 	}

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 
@@ -10,18 +11,23 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// subjectJob is a few subjects copied out of the store's scan.
-type subjectJob []*candor.SubjectEvents
-
-// eachSubject scans the whole population once and calls fn for every
+// eachSubject passes over the whole population once and calls fn for every
 // subject with its data key and decrypted events, from workers goroutines
-// at once. It
-// returns how many subjects and events it handled. fn must be safe for
-// concurrent use.
+// at once, each scanning parts of the store (candor.Part) of its own, so
+// that nothing is copied between goroutines. The subject and events are
+// valid only during the call. It returns how many subjects and events it
+// handled. fn must be safe for concurrent use.
 func eachSubject(ctx context.Context, inst *installation, workers int, fn func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error) (subjects, events int64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan subjectJob, 2*workers)
+	defer relaxGC()()
+	// More parts than workers, taken in turn, so that a worker that drew
+	// a slow part does not hold the others up at the end.
+	parts := make(chan candor.Part, 8*workers)
+	for i := range cap(parts) {
+		parts <- candor.Part{Index: i, Of: cap(parts)}
+	}
+	close(parts)
 	var (
 		wg      sync.WaitGroup
 		once    sync.Once
@@ -34,59 +40,56 @@ func eachSubject(ctx context.Context, inst *installation, workers int, fn func(s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for job := range jobs {
-				for _, p := range job {
-					key, err := inst.vault.OpenSubjectKey(p.Subject.ID, p.Subject.WrappedKey)
-					if err != nil {
-						fail(err)
-						continue
-					}
-					evs, err := key.OpenEvents(p.Events)
+			var opener vault.EventOpener
+			for part := range parts {
+				for p, err := range inst.store.Population(ctx, part) {
 					if err == nil {
-						err = fn(p.Subject, key, evs)
+						err = each(inst, &opener, p, fn)
 					}
 					if err != nil {
 						fail(err)
-						continue
+						return
 					}
 					nsub.Add(1)
-					nev.Add(int64(len(evs)))
+					nev.Add(int64(len(p.Events)))
 				}
 			}
 		}()
 	}
-	const jobSize = 64
-	job := make(subjectJob, 0, jobSize)
-	for p, err := range inst.store.Population(ctx) {
-		if err != nil {
-			fail(err)
-			break
-		}
-		job = append(job, clonePopulation(p))
-		if len(job) == jobSize {
-			select {
-			case jobs <- job:
-			case <-ctx.Done():
-			}
-			job = make(subjectJob, 0, jobSize)
-		}
-	}
-	if len(job) > 0 && ctx.Err() == nil {
-		jobs <- job
-	}
-	close(jobs)
 	wg.Wait()
 	return nsub.Load(), nev.Load(), failure
 }
 
-// clonePopulation copies what Population yields, which it reuses.
-func clonePopulation(p *candor.SubjectEvents) *candor.SubjectEvents {
-	c := &candor.SubjectEvents{Subject: p.Subject, Events: make([]*candor.EventRecord, len(p.Events))}
-	recs := make([]candor.EventRecord, len(p.Events))
-	for i, e := range p.Events {
-		recs[i] = *e
-		recs[i].Sealed = bytes.Clone(e.Sealed)
-		c.Events[i] = &recs[i]
+func each(inst *installation, opener *vault.EventOpener, p *candor.SubjectEvents, fn func(*candor.SubjectRecord, *vault.SubjectKey, []*candor.Event) error) error {
+	key, err := inst.vault.OpenSubjectKey(p.Subject.ID, p.Subject.WrappedKey)
+	if err != nil {
+		return err
 	}
-	return c
+	evs, err := opener.Open(key, p.Events)
+	if err != nil {
+		return err
+	}
+	return fn(p.Subject, key, evs)
+}
+
+// passHeadroom is how much the heap may grow between collections during a
+// pass over the population.
+const passHeadroom = 256 << 20
+
+// relaxGC lets the heap grow by passHeadroom between collections, within
+// any memory limit already set, and returns the function that restores
+// the collector's settings. A pass keeps little alive (a few megabytes),
+// so at the default GOGC the collector would run every few megabytes of
+// garbage, dozens of times a second, and cost more than the decryption.
+func relaxGC() (restore func()) {
+	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+	metrics.Read(sample)
+	limit := debug.SetMemoryLimit(-1)
+	inUse := int64(sample[0].Value.Uint64())
+	prevLimit := debug.SetMemoryLimit(min(limit, inUse+passHeadroom))
+	prevPercent := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(prevPercent)
+		debug.SetMemoryLimit(prevLimit)
+	}
 }
