@@ -155,6 +155,6 @@ func uvarintLen(x uint64) int {
 	return n
 }
 
-// EventKeyRange returns the key range of the event table, for benchmarks
-// that scan it with Pebble directly.
-func EventKeyRange() (lower, upper []byte) { return tableBounds(tableEvent) }
+// EventKeyRange returns the key range of the event table's part p, for
+// benchmarks that scan it with Pebble directly.
+func EventKeyRange(p candor.Part) (lower, upper []byte) { return partBounds(tableEvent, p) }

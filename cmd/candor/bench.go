@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -262,38 +263,70 @@ func peakRSS() string {
 	return ""
 }
 
-// runBenchRescore scores every subject of a data dir with every shipped
-// scorecard for its kind and, in the same run, scans the raw event table
-// with Pebble as the baseline.
+// runBenchRescore scores every subject of a data dir with every active
+// scorecard of its kind, against raw Pebble scans of the same data dir,
+// alternating the two for --rounds rounds so that both see the same
+// machine, and prints each round and the median ratio.
 func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench rescore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the rescore to this file")
+	rounds := fs.Int("rounds", 3, "rounds of raw scans and rescore, alternating")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the rescores to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rawEvents, rawTime, err := rawEventScan(sf.data)
-	if err != nil {
-		return err
+	if *workers < 1 || *rounds < 1 {
+		return errors.New("--workers and --rounds must be at least 1")
 	}
+	fmt.Fprintf(stdout, "bench rescore: %d workers, GOMAXPROCS=%d, %d rounds\n", *workers, runtime.GOMAXPROCS(0), *rounds)
+	fmt.Fprintln(stdout, "rescore: scan, unwrap data keys, decrypt and decode every event, score every active scorecard of the kind")
+	fmt.Fprintln(stdout, "raw scan: read-only Pebble iterating the event table's keys and values, 1 goroutine, and as many as the rescore's workers")
+	var ratios, rates, rawRates []float64
+	for round := range *rounds {
+		rawEvents, rawTime, err := rawEventScan(sf.data, 1)
+		if err != nil {
+			return err
+		}
+		_, parTime, err := rawEventScan(sf.data, *workers)
+		if err != nil {
+			return err
+		}
+		subjects, events, took, err := benchRescoreOnce(ctx, sf, *workers, *cpuProfile, round)
+		if err != nil {
+			return err
+		}
+		rate, raw, par := float64(events)/took.Seconds(), float64(rawEvents)/rawTime.Seconds(), float64(rawEvents)/parTime.Seconds()
+		fmt.Fprintf(stdout, "round %d: rescore %10.0f events/s %8.0f subjects/s (%d events, %d subjects, %s) | raw scan %10.0f events/s, %d goroutines %10.0f events/s | ratio %.2f, %.2f\n",
+			round+1, rate, float64(subjects)/took.Seconds(), events, subjects, took.Round(time.Millisecond), raw, *workers, par, rate/raw, rate/par)
+		rates, rawRates, ratios = append(rates, rate), append(rawRates, raw), append(ratios, rate/raw)
+	}
+	fmt.Fprintf(stdout, "median: rescore %.0f events/s, raw scan %.0f events/s, ratio rescore/raw scan %.2f\n", median(rates), median(rawRates), median(ratios))
+	return nil
+}
+
+func benchRescoreOnce(ctx context.Context, sf storeFlags, workers int, cpuProfile string, round int) (subjects, events int64, took time.Duration, err error) {
 	inst, err := sf.open(slog.New(slog.DiscardHandler))
 	if err != nil {
-		return err
+		return 0, 0, 0, err
 	}
 	defer inst.store.Close()
 	cards, _, err := inst.published(ctx)
 	if err != nil {
-		return err
+		return 0, 0, 0, err
 	}
-	stop, err := startCPUProfile(*cpuProfile)
+	if round > 0 {
+		cpuProfile = ""
+	}
+	stop, err := startCPUProfile(cpuProfile)
 	if err != nil {
-		return err
+		return 0, 0, 0, err
 	}
+	defer stop()
 	start := time.Now()
-	subjects, events, err := eachSubject(ctx, inst, *workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
+	subjects, events, err = eachSubject(ctx, inst, workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
 		for _, c := range cards {
 			if c.Scorecard().SubjectKind == sub.Kind {
 				if _, _, err := c.Points(sub.ID, evs, start); err != nil {
@@ -303,47 +336,58 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	took := time.Since(start)
-	stop()
-	rate := float64(events) / took.Seconds()
-	rawRate := float64(rawEvents) / rawTime.Seconds()
-	fmt.Fprintf(stdout, "bench rescore: %d subjects, %d events, %d workers, GOMAXPROCS=%d\n", subjects, events, *workers, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(stdout, "rescore   (scan, unwrap keys, decrypt, score every scorecard of the kind): %10.0f events/s  %9.0f subjects/s  (%s)\n",
-		rate, float64(subjects)/took.Seconds(), took.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "baseline  (raw Pebble scan of the event table, keys and values):          %10.0f events/s  (%s)\n", rawRate, rawTime.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "ratio rescore/raw scan: %.2f\n", rate/rawRate)
-	return nil
+	return subjects, events, time.Since(start), err
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // rawEventScan reads every key and value of the event table with a
-// read-only Pebble, as the baseline a rescore cannot beat.
-func rawEventScan(dir string) (int64, time.Duration, error) {
+// read-only Pebble, from goroutines scanning parts of it at once: the
+// baseline a rescore cannot beat.
+func rawEventScan(dir string, goroutines int) (int64, time.Duration, error) {
 	db, err := rawpebble.Open(dir, &rawpebble.Options{ReadOnly: true, Logger: quietPebble{}})
 	if err != nil {
 		return 0, 0, fmt.Errorf("opening %s read-only: %w", dir, err)
 	}
 	defer db.Close()
-	lower, upper := pebble.EventKeyRange()
 	start := time.Now()
+	var (
+		total atomic.Int64
+		wg    sync.WaitGroup
+		errs  = make([]error, goroutines)
+	)
+	for i := range goroutines {
+		wg.Go(func() { errs[i] = scanPart(db, candor.Part{Index: i, Of: goroutines}, &total) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, 0, err
+	}
+	return total.Load(), time.Since(start), nil
+}
+
+// scanPart reads every key and value of the event table's part, adding
+// how many to total.
+func scanPart(db *rawpebble.DB, part candor.Part, total *atomic.Int64) error {
+	lower, upper := pebble.EventKeyRange(part)
 	it, err := db.NewIter(&rawpebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	var n int64
 	for ok := it.First(); ok; ok = it.Next() {
 		if _, err := it.ValueAndErr(); err != nil { // read the value too, as a rescore must
 			it.Close()
-			return 0, 0, err
+			return err
 		}
 		n++
 	}
-	if err := it.Close(); err != nil {
-		return 0, 0, err
-	}
-	return n, time.Since(start), nil
+	total.Add(n)
+	return it.Close()
 }
 
 // startCPUProfile starts a CPU profile into path, if path is set, and

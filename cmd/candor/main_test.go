@@ -205,7 +205,7 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 	if !strings.Contains(out, "rental-deposit v2") {
 		t.Fatalf("score after activation:\n%s", out)
 	}
-	out, _ = mustRun(t, "bench", "rescore", "--data", data)
+	out, _ = mustRun(t, "bench", "rescore", "--data", data, "--rounds", "1")
 	if !regexp.MustCompile(`rescore .* \d+ events/s .* \d+ subjects/s`).MatchString(out) || !strings.Contains(out, "ratio rescore/raw scan") {
 		t.Fatalf("bench rescore:\n%s", out)
 	}
