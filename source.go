@@ -1,6 +1,7 @@
 package candor
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -113,12 +114,13 @@ func (s *Source) Validate(c *Catalogue) error {
 type Role uint8
 
 const (
-	RoleOperator Role = iota + 1 // runs the installation: reads profiles, manages sources
-	RoleSource                   // posts events for one source
+	RoleOperator    Role = iota + 1 // runs the installation: reads profiles, manages sources
+	RoleSource                      // posts events for one source
+	RolePolicyAdmin                 // proposes and approves scorecard versions, and nothing else
 	numRoles
 )
 
-var roleNames = [numRoles]string{RoleOperator: "operator", RoleSource: "source"}
+var roleNames = [numRoles]string{RoleOperator: "operator", RoleSource: "source", RolePolicyAdmin: "policy_admin"}
 
 func (r Role) String() string {
 	if r == 0 || r >= numRoles {
@@ -192,3 +194,25 @@ func (k *APIKey) Matches(token string) bool {
 
 // Revoked reports whether the key was revoked.
 func (k *APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
+
+// Authenticate returns the key token is a token of, looked up in reg.
+// Errors: EUNAUTHORIZED for a malformed, unknown or revoked token, with the
+// same message for each, so that a caller learns nothing about which.
+func Authenticate(ctx context.Context, reg Registry, token string) (*APIKey, error) {
+	token = strings.TrimSpace(token)
+	unknown := Errorf(EUNAUTHORIZED, "unknown or revoked API key")
+	id, ok := TokenKeyID(token)
+	if !ok {
+		return nil, unknown
+	}
+	key, err := reg.Key(ctx, id)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return nil, unknown
+	case err != nil:
+		return nil, err
+	case !key.Matches(token) || key.Revoked():
+		return nil, unknown
+	}
+	return key, nil
+}

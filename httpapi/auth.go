@@ -22,14 +22,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*Principal,
 	if !ok || token == "" {
 		return nil, candor.Errorf(candor.EUNAUTHORIZED, "send an API key as 'Authorization: Bearer <key>'")
 	}
-	id, ok := candor.TokenKeyID(strings.TrimSpace(token))
-	if !ok {
-		return nil, candor.Errorf(candor.EUNAUTHORIZED, "unknown or revoked API key")
-	}
-	key, err := s.store.Key(ctx, id)
-	if candor.ErrorCode(err) == candor.ENOTFOUND || err == nil && (!key.Matches(strings.TrimSpace(token)) || key.Revoked()) {
-		return nil, candor.Errorf(candor.EUNAUTHORIZED, "unknown or revoked API key")
-	}
+	key, err := candor.Authenticate(ctx, s.store, token)
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,10 @@ import (
 // Registry keeps the versions of scorecards beyond the shipped ones in the
 // store's meta table: proposals, approvals and so which version is active.
 // A stored version is never rewritten, so an active version is immutable.
-// Activating a version takes a second administrator (the two-person rule):
-// whoever proposed a version cannot approve it. Shipped scorecards count as
+// Proposing and approving take a policy administrator's API key
+// (candor.RolePolicyAdmin), authenticated by the caller, and activating a
+// version takes a second administrator (the two-person rule): whoever
+// proposed a version cannot approve it. Both are recorded with the key. Shipped scorecards count as
 // approved version 1s.
 type Registry struct {
 	meta candor.Meta
@@ -33,10 +35,12 @@ type Version struct {
 	Version    int       `json:"version"`
 	File       string    `json:"file"`
 	Source     []byte    `json:"source"`
-	ProposedBy string    `json:"proposed_by"`
-	ProposedAt time.Time `json:"proposed_at"`
-	ApprovedBy string    `json:"approved_by,omitempty"`
-	ApprovedAt time.Time `json:"approved_at,omitzero"`
+	ProposedBy  string    `json:"proposed_by"`
+	ProposedKey string    `json:"proposed_key"` // the ID of the API key it was proposed with
+	ProposedAt  time.Time `json:"proposed_at"`
+	ApprovedBy  string    `json:"approved_by,omitempty"`
+	ApprovedKey string    `json:"approved_key,omitempty"`
+	ApprovedAt  time.Time `json:"approved_at,omitzero"`
 }
 
 const indexKey = "scorecards/index"
@@ -99,10 +103,12 @@ func (r *Registry) Versions(ctx context.Context) ([]*Version, error) {
 
 // Propose stores source, a scorecard file called name, as a new version
 // awaiting approval. It must compile and be numbered above every version of
-// its scorecard, shipped or stored. Errors: EINVALID.
-func (r *Registry) Propose(ctx context.Context, name string, source []byte, by string, now time.Time) (*Compiled, error) {
-	if strings.TrimSpace(by) == "" {
-		return nil, candor.Errorf(candor.EINVALID, "say who proposes the version")
+// its scorecard, shipped or stored. admin is the authenticated key of the
+// administrator proposing it. Errors: EFORBIDDEN for a key that is not a
+// policy administrator's, EINVALID.
+func (r *Registry) Propose(ctx context.Context, name string, source []byte, admin *candor.APIKey, now time.Time) (*Compiled, error) {
+	if err := policyAdmin(admin, "propose scorecard versions"); err != nil {
+		return nil, err
 	}
 	c, err := Load(name, source, r.cat)
 	if err != nil {
@@ -134,7 +140,7 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, by s
 	if sc.Version <= highest {
 		return nil, candor.Errorf(candor.EINVALID, "%s: version %d of %s exists or was proposed; number this one %d", name, sc.Version, sc.ID, highest+1)
 	}
-	v := &Version{ID: sc.ID, Version: sc.Version, File: name, Source: source, ProposedBy: by, ProposedAt: now.UTC()}
+	v := &Version{ID: sc.ID, Version: sc.Version, File: name, Source: source, ProposedBy: admin.Principal, ProposedKey: admin.ID, ProposedAt: now.UTC()}
 	if err := r.put(ctx, v); err != nil {
 		return nil, err
 	}
@@ -146,19 +152,22 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, by s
 	return c, r.meta.PutMeta(ctx, indexKey, data)
 }
 
-// Approve activates a proposed version. Errors: ENOTFOUND for no such
-// proposal, EFORBIDDEN when by proposed it (the two-person rule), ECONFLICT
-// when it was approved already, EINVALID when it no longer compiles.
-func (r *Registry) Approve(ctx context.Context, id string, version int, by string, now time.Time) (*Compiled, error) {
+// Approve activates a proposed version; admin is the authenticated key of
+// the administrator approving it. Errors: ENOTFOUND for no such proposal,
+// EFORBIDDEN for a key that is not a policy administrator's or whose
+// holder proposed the version (the two-person rule), ECONFLICT when it was
+// approved already, EINVALID when it no longer compiles.
+func (r *Registry) Approve(ctx context.Context, id string, version int, admin *candor.APIKey, now time.Time) (*Compiled, error) {
+	if err := policyAdmin(admin, "approve scorecard versions"); err != nil {
+		return nil, err
+	}
 	v, err := r.get(ctx, versionKey(id, version))
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case strings.TrimSpace(by) == "":
-		return nil, candor.Errorf(candor.EINVALID, "say who approves the version")
-	case by == v.ProposedBy:
-		return nil, candor.Errorf(candor.EFORBIDDEN, "%s proposed %s version %d and cannot also approve it: a second administrator must", by, id, version)
+	case admin.Principal == v.ProposedBy:
+		return nil, candor.Errorf(candor.EFORBIDDEN, "%s proposed %s version %d and cannot also approve it: a second administrator must", admin.Principal, id, version)
 	case v.ApprovedBy != "":
 		return nil, candor.Errorf(candor.ECONFLICT, "%s version %d was approved by %s at %s", id, version, v.ApprovedBy, v.ApprovedAt.Format(time.RFC3339))
 	}
@@ -166,7 +175,7 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, by strin
 	if err != nil {
 		return nil, err
 	}
-	v.ApprovedBy, v.ApprovedAt = by, now.UTC()
+	v.ApprovedBy, v.ApprovedKey, v.ApprovedAt = admin.Principal, admin.ID, now.UTC()
 	if err := r.put(ctx, v); err != nil {
 		return nil, err
 	}
@@ -183,6 +192,13 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, by strin
 		}
 	}
 	return c, nil
+}
+
+func policyAdmin(k *candor.APIKey, what string) error {
+	if k == nil || k.Role != candor.RolePolicyAdmin || k.Revoked() || strings.TrimSpace(k.Principal) == "" {
+		return candor.Errorf(candor.EFORBIDDEN, "only a policy administrator's key may %s", what)
+	}
+	return nil
 }
 
 func materialisedKey(c *Compiled) string {

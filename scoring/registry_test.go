@@ -47,26 +47,38 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	}
 	v2 := []byte(strings.Replace(string(shipped), "version: 1", "version: 2", 1))
 
-	if _, err := reg.Propose(ctx, "rd.yaml", shipped, "alice", now); candor.ErrorCode(err) != candor.EINVALID {
+	admin := func(name string) *candor.APIKey {
+		_, k := candor.NewAPIKey(candor.RolePolicyAdmin, name, now)
+		return k
+	}
+	alice, alice2, bob, carol := admin("alice"), admin("alice"), admin("bob"), admin("carol")
+	_, operator := candor.NewAPIKey(candor.RoleOperator, "dave", now)
+	revoked := admin("erin")
+	revoked.RevokedAt = now
+	for _, k := range []*candor.APIKey{nil, operator, revoked} {
+		if _, err := reg.Propose(ctx, "rd.yaml", v2, k, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
+			t.Fatalf("a proposal with key %+v: %v", k, err)
+		}
+	}
+	if _, err := reg.Propose(ctx, "rd.yaml", shipped, alice, now); candor.ErrorCode(err) != candor.EINVALID {
 		t.Fatalf("proposing the shipped version again: %v", err)
 	}
-	if _, err := reg.Propose(ctx, "rd.yaml", v2, "", now); candor.ErrorCode(err) != candor.EINVALID {
-		t.Fatalf("an anonymous proposal: %v", err)
-	}
-	if _, err := reg.Propose(ctx, "rd.yaml", v2, "alice", now); err != nil {
+	if _, err := reg.Propose(ctx, "rd.yaml", v2, alice, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reg.Propose(ctx, "rd.yaml", v2, "carol", now); candor.ErrorCode(err) != candor.EINVALID {
+	if _, err := reg.Propose(ctx, "rd.yaml", v2, carol, now); candor.ErrorCode(err) != candor.EINVALID {
 		t.Fatalf("proposing version 2 twice: %v", err)
 	}
 	active, all, err := reg.Published(ctx)
 	if err != nil || len(all) != 3 || version(active, "rental-deposit") != 1 {
 		t.Fatalf("before approval: %d versions, active v%d, %v", len(all), version(active, "rental-deposit"), err)
 	}
-	if _, err := reg.Approve(ctx, "rental-deposit", 2, "alice", now); candor.ErrorCode(err) != candor.EFORBIDDEN {
-		t.Fatalf("the proposer approved her own version: %v", err)
+	for _, k := range []*candor.APIKey{alice, alice2, operator} { // alice2: another key of hers
+		if _, err := reg.Approve(ctx, "rental-deposit", 2, k, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
+			t.Fatalf("approval with %s's %s key: %v", k.Principal, k.Role, err)
+		}
 	}
-	if _, err := reg.Approve(ctx, "rental-deposit", 3, "bob", now); candor.ErrorCode(err) != candor.ENOTFOUND {
+	if _, err := reg.Approve(ctx, "rental-deposit", 3, bob, now); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Fatalf("approving a version nobody proposed: %v", err)
 	}
 	v1 := active[slices.IndexFunc(active, func(c *scoring.Compiled) bool { return c.Scorecard().ID == "rental-deposit" })]
@@ -76,7 +88,7 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	if ok, err := reg.Materialised(ctx, v1); !ok || err != nil {
 		t.Fatalf("v1 marked materialised: Materialised = %v, %v", ok, err)
 	}
-	c2, err := reg.Approve(ctx, "rental-deposit", 2, "bob", now.Add(time.Hour))
+	c2, err := reg.Approve(ctx, "rental-deposit", 2, bob, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +99,7 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 			t.Errorf("after approval, v%d: Materialised = %v, %v", c.Scorecard().Version, ok, err)
 		}
 	}
-	if _, err := reg.Approve(ctx, "rental-deposit", 2, "carol", now); candor.ErrorCode(err) != candor.ECONFLICT {
+	if _, err := reg.Approve(ctx, "rental-deposit", 2, carol, now); candor.ErrorCode(err) != candor.ECONFLICT {
 		t.Fatalf("approving twice: %v", err)
 	}
 	active, all, err = reg.Published(ctx)
@@ -95,7 +107,8 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 		t.Fatalf("after approval: %d versions, %d active, rental-deposit v%d, %v", len(all), len(active), version(active, "rental-deposit"), err)
 	}
 	vs, err := reg.Versions(ctx)
-	if err != nil || len(vs) != 1 || vs[0].ProposedBy != "alice" || vs[0].ApprovedBy != "bob" || !vs[0].ApprovedAt.Equal(now.Add(time.Hour)) {
+	if err != nil || len(vs) != 1 || vs[0].ProposedBy != "alice" || vs[0].ProposedKey != alice.ID || vs[0].ApprovedBy != "bob" ||
+		vs[0].ApprovedKey != bob.ID || !vs[0].ApprovedAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("the approval is not recorded: %+v %v", vs, err)
 	}
 }

@@ -186,13 +186,31 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 	}
 	// Versions: the proposer cannot approve; a second administrator can, and
 	// scores then use the new version while the old one stays listed.
-	mustRun(t, "policy", "propose", "--data", data, file, "--by", "alice")
+	// Administrators authenticate with keys of their own.
+	keyFile := func(name string) string {
+		out, _ := mustRun(t, "policy", "key", "--data", data, name)
+		f := filepath.Join(dir, name+".key")
+		os.WriteFile(f, []byte(strings.SplitN(out, "\n", 2)[0]), 0o600)
+		return f
+	}
+	alice, bob := keyFile("alice"), keyFile("bob")
 	var stdout, stderr bytes.Buffer
-	err = run(context.Background(), []string{"policy", "approve", "--data", data, "rental-deposit", "2", "--by", "alice"}, &stdout, &stderr)
+	os.Chmod(alice, 0o644)
+	if err := run(context.Background(), []string{"policy", "propose", "--data", data, file, "--key-file", alice}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("a key file others can read was used: %v", err)
+	}
+	os.Chmod(alice, 0o600)
+	forged := filepath.Join(dir, "forged.key")
+	os.WriteFile(forged, []byte("cndr_aaaaaaaa_"+strings.Repeat("a", 52)), 0o600)
+	if err := run(context.Background(), []string{"policy", "propose", "--data", data, file, "--key-file", forged}, &stdout, &stderr); candor.ErrorCode(err) != candor.EUNAUTHORIZED {
+		t.Fatalf("a forged key proposed: %v", err)
+	}
+	mustRun(t, "policy", "propose", "--data", data, file, "--key-file", alice)
+	err = run(context.Background(), []string{"policy", "approve", "--data", data, "rental-deposit", "2", "--key-file", alice}, &stdout, &stderr)
 	if candor.ErrorCode(err) != candor.EFORBIDDEN {
 		t.Fatalf("the proposer approved her own version: %v", err)
 	}
-	out, _ = mustRun(t, "policy", "approve", "--data", data, "rental-deposit", "2", "--by", "bob")
+	out, _ = mustRun(t, "policy", "approve", "--data", data, "rental-deposit", "2", "--key-file", bob)
 	if !strings.Contains(out, "approved by bob and active") || !strings.Contains(out, "Grades under rental-deposit v2 now:") {
 		t.Fatalf("approve:\n%s", out)
 	}

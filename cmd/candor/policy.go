@@ -27,10 +27,12 @@ const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n
 	"  and prints how many subjects would move from each grade to each other grade\n" +
 	"       candor policy diff A B\n" +
 	"  shows what changes from A to B, each a published scorecard ID or a scorecard file\n" +
-	"       candor policy propose FILE --by NAME\n" +
+	"       candor policy key NAME\n" +
+	"  makes a policy administrator's API key for NAME (shown once)\n" +
+	"       candor policy propose FILE --key-file KEY\n" +
 	"  stores FILE as the next version of its scorecard, awaiting approval\n" +
-	"       candor policy approve ID VERSION --by NAME\n" +
-	"  activates a proposed version; NAME must not be who proposed it (two-person rule)\n" +
+	"       candor policy approve ID VERSION --key-file KEY\n" +
+	"  activates a proposed version: KEY must be a policy administrator's who did not propose it (two-person rule)\n" +
 	"       candor policy list\n"
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,6 +42,8 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return runPolicyDiff(args[1:], stdout, stderr)
 		case "propose", "approve", "list":
 			return runPolicyVersions(ctx, args[0], args[1:], stdout, stderr)
+		case "key":
+			return runPolicyKey(ctx, args[1:], stdout, stderr)
 		}
 	}
 	if len(args) == 0 || args[0] != "simulate" {
@@ -214,12 +218,12 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
-	by := fs.String("by", "", "the policy administrator proposing or approving")
+	keyFile := fs.String("key-file", env("CANDOR_POLICY_KEY_FILE", ""), "file holding the API key of the policy administrator proposing or approving (env CANDOR_POLICY_KEY_FILE)")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return err
 	}
 	want := map[string]int{"propose": 1, "approve": 2, "list": 0}[cmd]
-	if fs.NArg() != want {
+	if fs.NArg() != want || cmd != "list" && *keyFile == "" {
 		fmt.Fprint(stderr, policyUsage)
 		return flag.ErrHelp
 	}
@@ -230,6 +234,12 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 	defer inst.store.Close()
 	reg := scoring.NewRegistry(inst.store, inst.cat)
 	now := time.Now()
+	var admin *candor.APIKey
+	if cmd != "list" {
+		if admin, err = authenticateFile(ctx, inst, *keyFile); err != nil {
+			return err
+		}
+	}
 	switch cmd {
 	case "propose":
 		data, err := os.ReadFile(fs.Arg(0))
@@ -240,7 +250,7 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 		if err != nil {
 			return err
 		}
-		c, err := reg.Propose(ctx, filepath.Base(fs.Arg(0)), data, *by, now)
+		c, err := reg.Propose(ctx, filepath.Base(fs.Arg(0)), data, admin, now)
 		if err != nil {
 			return err
 		}
@@ -251,18 +261,18 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 			}
 		}
 		fmt.Fprintf(stdout, "\n%s version %d proposed by %s. Before approving, see: candor policy simulate %s\n"+
-			"A second administrator activates it with: candor policy approve %s %d --by NAME\n", sc.ID, sc.Version, *by, fs.Arg(0), sc.ID, sc.Version)
+			"A second administrator activates it with: candor policy approve %s %d --key-file KEY\n", sc.ID, sc.Version, admin.Principal, fs.Arg(0), sc.ID, sc.Version)
 		return nil
 	case "approve":
 		version, err := strconv.Atoi(fs.Arg(1))
 		if err != nil {
 			return fmt.Errorf("version %q: want a number", fs.Arg(1))
 		}
-		c, err := reg.Approve(ctx, fs.Arg(0), version, *by, now)
+		c, err := reg.Approve(ctx, fs.Arg(0), version, admin, now)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s version %d approved by %s and active; earlier versions stay available.\n", fs.Arg(0), version, *by)
+		fmt.Fprintf(stdout, "%s version %d approved by %s and active; earlier versions stay available.\n", fs.Arg(0), version, admin.Principal)
 		grades, err := materialise(ctx, inst, []*scoring.Compiled{c}, stderr)
 		if err != nil {
 			return err
@@ -300,15 +310,63 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 			state = "active"
 		}
 		if v := stored(sc.ID, sc.Version); v != nil {
-			proposed = v.ProposedBy + " " + v.ProposedAt.Format(time.DateOnly)
-			approved = v.ApprovedBy + " " + v.ApprovedAt.Format(time.DateOnly)
+			proposed = fmt.Sprintf("%s (key %s) %s", v.ProposedBy, v.ProposedKey, v.ProposedAt.Format(time.DateOnly))
+			approved = fmt.Sprintf("%s (key %s) %s", v.ApprovedBy, v.ApprovedKey, v.ApprovedAt.Format(time.DateOnly))
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", sc.ID, sc.Version, state, proposed, approved)
 	}
 	for _, v := range versions {
 		if v.ApprovedBy == "" {
-			fmt.Fprintf(tw, "%s\t%d\tproposed\t%s %s\t-\n", v.ID, v.Version, v.ProposedBy, v.ProposedAt.Format(time.DateOnly))
+			fmt.Fprintf(tw, "%s\t%d\tproposed\t%s (key %s) %s\t-\n", v.ID, v.Version, v.ProposedBy, v.ProposedKey, v.ProposedAt.Format(time.DateOnly))
 		}
 	}
 	return tw.Flush()
+}
+
+// runPolicyKey makes a policy administrator's API key.
+func runPolicyKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("policy key", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := fs.Parse(reorder(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
+		fmt.Fprint(stderr, policyUsage)
+		return flag.ErrHelp
+	}
+	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer inst.store.Close()
+	token, err := newKey(ctx, inst, candor.RolePolicyAdmin, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	fmt.Fprintf(stderr, "(the key is shown once: keep it in a file only %s can read, for --key-file)\n", fs.Arg(0))
+	return nil
+}
+
+// authenticateFile authenticates the API key held in file, which only its
+// owner may read.
+func authenticateFile(ctx context.Context, inst *installation, file string) (*candor.APIKey, error) {
+	fi, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s can be read by others (mode %v): an API key file must be private; chmod 600 %s", file, fi.Mode().Perm(), file)
+	}
+	token, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	key, err := candor.Authenticate(ctx, inst.store, string(token))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return key, nil
 }
