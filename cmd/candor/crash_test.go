@@ -17,12 +17,24 @@ import (
 	"time"
 )
 
+// binDir holds the binary buildCandor builds; TestMain removes it.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 // buildCandor builds the command once per test binary run.
 var buildCandor = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "candor-bin-")
 	if err != nil {
 		return "", err
 	}
+	binDir = dir
 	bin := filepath.Join(dir, "candor")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
