@@ -142,6 +142,7 @@ type Meta interface {
 type Store interface {
 	EventStore
 	Registry
+	RecordStore
 	Meta
 	// Size returns the store's approximate size on disk in bytes.
 	Size() int64

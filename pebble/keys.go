@@ -21,21 +21,24 @@ import (
 //	0x06 key ID                              → API key (JSON)
 //	0x07 name                                → meta value
 //	0x08 SubjectID(16) ScorecardKey(8) occurred(8) EventID(8) → match (matches.go)
+//	0x09, 0x0a                               → records and their index by subject (records.go)
 //
 // occurred is the event's time in Unix nanoseconds with the sign bit flipped,
 // so that times before 1970 sort before later ones. All events of a subject
 // share the prefix 0x04 SubjectID and come back from one scan in time order,
 // ties in ID order.
 const (
-	tableInternal byte = 0x00
-	tableSubject  byte = 0x01
-	tableIndex    byte = 0x02
-	tableDedupe   byte = 0x03
-	tableEvent    byte = 0x04
-	tableSource   byte = 0x05
-	tableKey      byte = 0x06
-	tableMeta     byte = 0x07
-	tableMatch    byte = 0x08
+	tableInternal    byte = 0x00
+	tableSubject     byte = 0x01
+	tableIndex       byte = 0x02
+	tableDedupe      byte = 0x03
+	tableEvent       byte = 0x04
+	tableSource      byte = 0x05
+	tableKey         byte = 0x06
+	tableMeta        byte = 0x07
+	tableMatch       byte = 0x08
+	tableRecord      byte = 0x09
+	tableRecordIndex byte = 0x0a
 )
 
 var (

@@ -325,6 +325,10 @@ func testClosed(t *testing.T, h *harness) {
 			return nil
 		}},
 		{"PutMatches", func() error { return s.PutMatches(ctx, nil) }},
+		{"PutRecord", func() error {
+			return s.PutRecord(ctx, &candor.Record{Kind: candor.RecordConsent, ID: "x"})
+		}},
+		{"Record", func() error { _, err := s.Record(ctx, candor.RecordConsent, "x"); return err }},
 		{"PutSource", func() error { return s.PutSource(ctx, &candor.Source{ID: "x", Name: "x", Kind: candor.SourceBank}) }},
 		{"Sources", func() error { _, err := s.Sources(ctx); return err }},
 		{"Key", func() error { _, err := s.Key(ctx, "x"); return err }},

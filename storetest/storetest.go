@@ -68,6 +68,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Population", testPopulation},
 		{"PopulationParts", testPopulationParts},
 		{"Matches", testMatches},
+		{"Records", testRecords},
 		{"Closed", testClosed},
 	}
 	for _, tt := range tests {

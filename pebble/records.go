@@ -1,0 +1,191 @@
+package pebble
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/candor-project/candor"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Records live in two tables: the records by kind and ID, and an index of
+// each subject's records:
+//
+//	0x09 kind(1) id          → SubjectID(16) data
+//	0x0a kind(1) SubjectID(16) id → (empty)
+
+func recordKey(kind candor.RecordKind, id string) []byte {
+	return append([]byte{tableRecord, byte(kind)}, id...)
+}
+
+func recordIndexKey(kind candor.RecordKind, sub candor.SubjectID, id string) []byte {
+	k := append([]byte{tableRecordIndex, byte(kind)}, sub[:]...)
+	return append(k, id...)
+}
+
+func checkRecordID(kind candor.RecordKind, id string) error {
+	if !kind.Valid() {
+		return candor.Errorf(candor.EINVALID, "unknown record kind %d", kind)
+	}
+	if id == "" || len(id) > candor.MaxRecordID {
+		return candor.Errorf(candor.EINVALID, "a record ID must have 1 to %d bytes", candor.MaxRecordID)
+	}
+	return nil
+}
+
+// PutRecord implements candor.RecordStore.
+func (s *Store) PutRecord(ctx context.Context, r *candor.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkRecordID(r.Kind, r.ID); err != nil {
+		return err
+	}
+	if !s.gate.enter() {
+		return errClosed()
+	}
+	defer s.gate.leave()
+	err := s.view(recordKey(r.Kind, r.ID), func(v []byte) error {
+		if len(v) < 16 {
+			return errCorrupt
+		}
+		if candor.SubjectID(v[:16]) != r.Subject {
+			return candor.Errorf(candor.EINVALID, "record %s is about another subject", r.ID)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, pebble.ErrNotFound) {
+		return err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	b.Set(recordKey(r.Kind, r.ID), append(r.Subject[:], r.Data...), nil)
+	b.Set(recordIndexKey(r.Kind, r.Subject, r.ID), nil, nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("pebble: put record: %w", err)
+	}
+	return nil
+}
+
+// DeleteRecord implements candor.RecordStore.
+func (s *Store) DeleteRecord(ctx context.Context, kind candor.RecordKind, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkRecordID(kind, id); err != nil {
+		return err
+	}
+	if !s.gate.enter() {
+		return errClosed()
+	}
+	defer s.gate.leave()
+	var sub candor.SubjectID
+	err := s.view(recordKey(kind, id), func(v []byte) error {
+		if len(v) < 16 {
+			return errCorrupt
+		}
+		sub = candor.SubjectID(v[:16])
+		return nil
+	})
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("pebble: delete record: %w", err)
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	b.Delete(recordKey(kind, id), nil)
+	b.Delete(recordIndexKey(kind, sub, id), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("pebble: delete record: %w", err)
+	}
+	return nil
+}
+
+// Record implements candor.RecordStore.
+func (s *Store) Record(ctx context.Context, kind candor.RecordKind, id string) (*candor.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkRecordID(kind, id); err != nil {
+		return nil, err
+	}
+	v, err := s.getValue(recordKey(kind, id))
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		return nil, candor.Errorf(candor.ENOTFOUND, "no such record")
+	case err != nil:
+		return nil, fmt.Errorf("pebble: record: %w", err)
+	case len(v) < 16:
+		return nil, fmt.Errorf("pebble: record: %w", errCorrupt)
+	}
+	return &candor.Record{Kind: kind, ID: id, Subject: candor.SubjectID(v[:16]), Data: v[16:]}, nil
+}
+
+// Records implements candor.RecordStore: one scan of the subject's index,
+// and a point read per record.
+func (s *Store) Records(ctx context.Context, kind candor.RecordKind, subject candor.SubjectID) iter.Seq2[*candor.Record, error] {
+	prefix := recordIndexKey(kind, subject, "")
+	return s.scanRecords(ctx, kind, prefix, func(k, _ []byte) (*candor.Record, error) {
+		return s.Record(ctx, kind, string(k[len(prefix):]))
+	})
+}
+
+// AllRecords implements candor.RecordStore.
+func (s *Store) AllRecords(ctx context.Context, kind candor.RecordKind) iter.Seq2[*candor.Record, error] {
+	prefix := recordKey(kind, "")
+	return s.scanRecords(ctx, kind, prefix, func(k, v []byte) (*candor.Record, error) {
+		if len(v) < 16 {
+			return nil, errCorrupt
+		}
+		return &candor.Record{Kind: kind, ID: string(k[len(prefix):]), Subject: candor.SubjectID(v[:16]), Data: bytes.Clone(v[16:])}, nil
+	})
+}
+
+func (s *Store) scanRecords(ctx context.Context, kind candor.RecordKind, prefix []byte, decode func(k, v []byte) (*candor.Record, error)) iter.Seq2[*candor.Record, error] {
+	return func(yield func(*candor.Record, error) bool) {
+		if !kind.Valid() {
+			yield(nil, candor.Errorf(candor.EINVALID, "unknown record kind %d", kind))
+			return
+		}
+		if !s.gate.enter() {
+			yield(nil, errClosed())
+			return
+		}
+		defer s.gate.leave()
+		upper := bytes.Clone(prefix)
+		prefixEnd(upper)
+		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upper})
+		if err != nil {
+			yield(nil, fmt.Errorf("pebble: records: %w", err))
+			return
+		}
+		defer it.Close()
+		for ok := it.First(); ok; ok = it.Next() {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			v, err := it.ValueAndErr()
+			if err != nil {
+				yield(nil, fmt.Errorf("pebble: records: %w", err))
+				return
+			}
+			r, err := decode(it.Key(), v)
+			if err != nil {
+				yield(nil, fmt.Errorf("pebble: records: %w", err))
+				return
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+		if err := it.Error(); err != nil {
+			yield(nil, fmt.Errorf("pebble: records: %w", err))
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package candor
+
+import (
+	"context"
+	"iter"
+)
+
+// RecordKind is the kind of a Record.
+type RecordKind uint8
+
+const (
+	RecordRelyingParty RecordKind = iota + 1 // a relying party (no subject; JSON in the clear)
+	RecordConsent                            // a subject's consent, by its code
+	RecordDecision                           // a decision about a subject
+	RecordReview                             // an open review of a decision, by the decision's ID
+	RecordAttempt                            // a refused request for a decision about a subject
+	numRecordKinds
+)
+
+// Valid reports whether k is a known kind.
+func (k RecordKind) Valid() bool { return k > 0 && k < numRecordKinds }
+
+// A Record is a small document that is not an event: a relying party, or
+// a consent, decision, review or refused attempt about one subject. What
+// is about a subject is sealed with the subject's data key by the caller,
+// so that erasing the key erases it too. IDs are unique within a kind.
+type Record struct {
+	Kind    RecordKind
+	ID      string
+	Subject SubjectID // zero for records about no subject
+	Data    []byte
+}
+
+// MaxRecordID is the longest record ID a store must accept.
+const MaxRecordID = 128
+
+// RecordStore keeps Records.
+type RecordStore interface {
+	// PutRecord creates or replaces the record of its kind and ID,
+	// durably. A replacement may not change the subject. Errors: EINVALID
+	// for an unknown kind, an empty or over-long ID, or a changed subject.
+	PutRecord(ctx context.Context, r *Record) error
+	// DeleteRecord removes a record, durably; removing none is no error.
+	DeleteRecord(ctx context.Context, kind RecordKind, id string) error
+	// Record returns a record by kind and ID, or ENOTFOUND.
+	Record(ctx context.Context, kind RecordKind, id string) (*Record, error)
+	// Records yields a subject's records of one kind (with the zero
+	// subject, the records about no subject), in ID order. What it yields
+	// is only valid until the next iteration.
+	Records(ctx context.Context, kind RecordKind, subject SubjectID) iter.Seq2[*Record, error]
+	// AllRecords yields every record of one kind, in ID order, with the
+	// same validity.
+	AllRecords(ctx context.Context, kind RecordKind) iter.Seq2[*Record, error]
+}
