@@ -25,13 +25,25 @@ func MustShipped(tb testing.TB, id string) *scoring.Compiled {
 	return nil
 }
 
-// The engine and the hand-written consumer-credit function agree on every
-// person of a synthetic population, at several instants.
+// The engine and the hand-written consumer-credit function agree on the
+// edge histories and on every person of a synthetic population, at several
+// instants.
 func TestHandWrittenCreditAgrees(t *testing.T) {
+	c := MustShipped(t, "consumer-credit")
+	for k, evs := range scorebench.EdgeHistories(subject) {
+		for _, at := range scorebench.EdgeInstants(c.Scorecard(), evs) {
+			p, g, err := c.Points(subject, evs, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hp, hg := scorebench.HandCredit(evs, at); hp != p || hg != g {
+				t.Fatalf("edge history %d at %s: engine %d %s, hand-written %d %s", k, at, p, g, hp, hg)
+			}
+		}
+	}
 	if testing.Short() {
 		t.Skip("generates a population")
 	}
-	c := MustShipped(t, "consumer-credit")
 	pop := MustPopulation(t, 1000, 0)
 	for _, at := range []time.Time{popNow, popNow.AddDate(0, -7, -3), popNow.AddDate(1, 2, 0)} {
 		for id, evs := range pop.Subjects {
