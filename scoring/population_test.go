@@ -1,75 +1,24 @@
 package scoring_test
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
-	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/internal/scorebench"
 	"github.com/candor-project/candor/scoring"
-	"github.com/candor-project/candor/synth"
 )
 
-// Population is a synthetic population's events, validated as ingestion
-// validates them and grouped by subject, each subject's in time order.
-type Population struct {
-	Subjects map[candor.SubjectID][]*candor.Event
-	Kind     map[candor.SubjectID]candor.SubjectKind
-}
-
-var (
-	popUntil = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	popNow   = time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
-)
+var popNow = scorebench.PopNow
 
 // MustPopulation generates persons and orgs with synth into memory.
-func MustPopulation(tb testing.TB, persons, orgs int) *Population {
+func MustPopulation(tb testing.TB, persons, orgs int) *scorebench.Population {
 	tb.Helper()
-	cat := catalogue.Default()
-	var mu sync.Mutex
-	byIdent := map[candor.Identifier][]*candor.Event{}
-	kinds := map[candor.Identifier]candor.SubjectKind{}
-	var seq candor.EventID
-	_, err := synth.Generate(context.Background(), synth.Config{Seed: 7, Persons: persons, Orgs: orgs, Until: popUntil, Now: popNow}, cat,
-		func(src string, b []byte, _ int) error {
-			ins, problems, err := ingest.Decode(b, ingest.FormatNDJSON, ingest.MaxEvents)
-			if err != nil || len(problems) > 0 {
-				return fmt.Errorf("decode: %v %v", err, problems)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for i := range ins {
-				ev, ps := cat.Validate(&ins[i], i, popNow, nil)
-				if len(ps) > 0 {
-					return fmt.Errorf("validate: %v", ps)
-				}
-				seq++
-				byIdent[ev.Identifier] = append(byIdent[ev.Identifier], &candor.Event{ID: seq, Source: src,
-					SourceEventID: ev.SourceEventID, Type: ev.Type.Name, OccurredAt: ev.OccurredAt,
-					RecordedAt: popNow, State: candor.StateActive, Fields: ev.Fields})
-				kinds[ev.Identifier] = ev.Kind
-			}
-			return nil
-		})
+	p, err := scorebench.NewPopulation(catalogue.Default(), persons, orgs)
 	if err != nil {
 		tb.Fatal(err)
-	}
-	p := &Population{Subjects: map[candor.SubjectID][]*candor.Event{}, Kind: map[candor.SubjectID]candor.SubjectKind{}}
-	for ident, evs := range byIdent {
-		id := candor.NewSubjectID()
-		for _, e := range evs {
-			e.Subject = id
-		}
-		slices.SortStableFunc(evs, func(a, b *candor.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
-		p.Subjects[id] = evs
-		p.Kind[id] = kinds[ident]
 	}
 	return p
 }

@@ -1,4 +1,4 @@
-package scoring_test
+package scorebench
 
 import (
 	"math"
@@ -7,11 +7,13 @@ import (
 	"github.com/candor-project/candor"
 )
 
-// handCredit is the shipped consumer-credit scorecard written by hand in
-// Go: the baseline the engine is measured and checked against. It follows
-// scorecards/consumer-credit.yaml rule by rule and adds in the same order,
-// so that the floating-point sums are identical.
-func handCredit(events []*candor.Event, at time.Time) (int, string) {
+// HandCredit is the shipped consumer-credit scorecard written by hand in
+// Go: the baseline the engine is measured and checked against. It returns
+// the points and grade of the subject whose events these are (in time
+// order) at instant at. It follows scoring/scorecards/consumer-credit.yaml
+// rule by rule and adds in the same order as the engine, so that the
+// floating-point sums are identical.
+func HandCredit(events []*candor.Event, at time.Time) (int, string) {
 	const (
 		d  = 24 * time.Hour
 		m  = 30 * d
