@@ -1,6 +1,7 @@
 package candor
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -174,4 +175,22 @@ func Categories() []Category {
 		cs = append(cs, c)
 	}
 	return cs
+}
+
+// MarshalText writes the purpose's name.
+func (p Purpose) MarshalText() ([]byte, error) {
+	if p == 0 || p >= numPurposes {
+		return nil, fmt.Errorf("unknown purpose %d", p)
+	}
+	return []byte(p.String()), nil
+}
+
+// UnmarshalText reads a purpose's name.
+func (p *Purpose) UnmarshalText(b []byte) error {
+	v, ok := ParsePurpose(string(b))
+	if !ok {
+		return Errorf(EINVALID, "unknown purpose %q", b)
+	}
+	*p = v
+	return nil
 }

@@ -117,10 +117,14 @@ const (
 	RoleOperator    Role = iota + 1 // runs the installation: reads profiles, manages sources
 	RoleSource                      // posts events for one source
 	RolePolicyAdmin                 // proposes and approves scorecard versions, and nothing else
+	RoleRelyingParty                // asks for decisions, with a subject's consent, for its purposes
+	RoleSubject                     // a person or organisation seeing and managing what is about it
+	RoleReviewer                    // examines and closes human reviews of decisions
 	numRoles
 )
 
-var roleNames = [numRoles]string{RoleOperator: "operator", RoleSource: "source", RolePolicyAdmin: "policy_admin"}
+var roleNames = [numRoles]string{RoleOperator: "operator", RoleSource: "source", RolePolicyAdmin: "policy_admin",
+	RoleRelyingParty: "relying_party", RoleSubject: "subject", RoleReviewer: "reviewer"}
 
 func (r Role) String() string {
 	if r == 0 || r >= numRoles {
@@ -145,7 +149,7 @@ func ParseRole(s string) (Role, bool) {
 type APIKey struct {
 	ID        string // public: appears in the token and in listings
 	Role      Role
-	Principal string // the source ID for RoleSource, an operator's name for RoleOperator
+	Principal string // the source or relying party ID, the subject ID, or a person's name
 	Hash      [32]byte
 	CreatedAt time.Time
 	RevokedAt time.Time // zero while the key is valid

@@ -1,0 +1,248 @@
+package candor
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// RelyingParty is an organisation that asks for decisions about subjects
+// (a bank, a landlord), only for the purposes it is registered for and
+// only with the subject's consent.
+type RelyingParty struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Purposes  []Purpose `json:"purposes"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Serves reports whether rp is registered for purpose p.
+func (rp *RelyingParty) Serves(p Purpose) bool {
+	for _, q := range rp.Purposes {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks rp. Errors: EINVALID naming every problem.
+func (rp *RelyingParty) Validate() error {
+	var ps []string
+	if !validFieldName(rp.ID) {
+		ps = append(ps, fmt.Sprintf("id %q must be lower-case letters, digits and '_', starting with a letter", rp.ID))
+	}
+	if strings.TrimSpace(rp.Name) == "" || len(rp.Name) > 200 || !printable(rp.Name) {
+		ps = append(ps, "name must be 1 to 200 printable characters")
+	}
+	if len(rp.Purposes) == 0 {
+		ps = append(ps, "at least one purpose is required")
+	}
+	seen := map[Purpose]bool{}
+	for _, p := range rp.Purposes {
+		if p == 0 || p >= numPurposes || seen[p] {
+			ps = append(ps, fmt.Sprintf("purpose %q is unknown or listed twice", p))
+		}
+		seen[p] = true
+	}
+	if len(ps) > 0 {
+		return Errorf(EINVALID, "relying party %s: %s", rp.ID, strings.Join(ps, "; "))
+	}
+	return nil
+}
+
+// Consent periods.
+const (
+	DefaultConsentPeriod = 30 * 24 * time.Hour
+	MaxConsentPeriod     = 365 * 24 * time.Hour
+)
+
+// Consent is a subject's grant to one relying party, for one purpose, for
+// a period. The code is what the subject hands over; it is revocable at any
+// time, effective at once.
+type Consent struct {
+	Code         string    `json:"code"`
+	Subject      SubjectID `json:"subject"`
+	RelyingParty string    `json:"relying_party"`
+	Purpose      Purpose   `json:"purpose"`
+	GrantedAt    time.Time `json:"granted_at"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	RevokedAt    time.Time `json:"revoked_at,omitzero"`
+}
+
+// NewConsent returns a consent of subject to rp for purpose from now for
+// period (DefaultConsentPeriod if zero), with a fresh code. Errors:
+// EINVALID for a period over MaxConsentPeriod or not positive.
+func NewConsent(subject SubjectID, rp string, purpose Purpose, now time.Time, period time.Duration) (*Consent, error) {
+	if period == 0 {
+		period = DefaultConsentPeriod
+	}
+	if period < 0 || period > MaxConsentPeriod {
+		return nil, Errorf(EINVALID, "a consent lasts from 1 day to %d days", MaxConsentPeriod/(24*time.Hour))
+	}
+	return &Consent{Code: NewCode(), Subject: subject, RelyingParty: rp, Purpose: purpose,
+		GrantedAt: now.UTC(), ExpiresAt: now.Add(period).UTC()}, nil
+}
+
+// codeAlphabet has no letters that read alike (no 0/O, 1/I/L, 2/Z, 5/S,
+// 8/B), so that a code can be read out and typed.
+const codeAlphabet = "34679ACDEFGHJKMNPQRTUVWXY"
+
+// NewCode returns a fresh random code of 12 characters (about 56 bits),
+// grouped in threes: short enough to hand over, too many to guess.
+func NewCode() string {
+	var b [12]byte
+	rand.Read(b[:])
+	var s strings.Builder
+	for i, c := range b {
+		if i > 0 && i%3 == 0 {
+			s.WriteByte('-')
+		}
+		s.WriteByte(codeAlphabet[int(c)%len(codeAlphabet)])
+	}
+	return s.String()
+}
+
+// NormaliseCode returns a code as typed (any case, with or without
+// dashes or spaces) in the form NewCode gives.
+func NormaliseCode(s string) string {
+	var raw strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if r != '-' && r != ' ' {
+			raw.WriteRune(r)
+		}
+	}
+	if raw.Len() != 12 {
+		return ""
+	}
+	var out strings.Builder
+	for i, r := range raw.String() {
+		if i > 0 && i%3 == 0 {
+			out.WriteByte('-')
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
+}
+
+// ConsentRefusal is why a consent does not allow a decision: the reason
+// code a relying party receives with a 403.
+type ConsentRefusal string
+
+const (
+	RefusalNoConsent            ConsentRefusal = "no_consent"             // no such consent, or not this relying party's
+	RefusalConsentExpired       ConsentRefusal = "consent_expired"        // past its period
+	RefusalConsentRevoked       ConsentRefusal = "consent_revoked"        // revoked by the subject
+	RefusalWrongPurpose         ConsentRefusal = "consent_other_purpose"  // granted for another purpose
+	RefusalPurposeNotRegistered ConsentRefusal = "purpose_not_registered" // the relying party may not ask for this purpose
+)
+
+// Check returns why c does not let rp ask for a decision for purpose at
+// instant now, or "" if it does.
+func (c *Consent) Check(rp *RelyingParty, purpose Purpose, now time.Time) ConsentRefusal {
+	switch {
+	case !rp.Serves(purpose):
+		return RefusalPurposeNotRegistered
+	case c == nil || c.RelyingParty != rp.ID:
+		return RefusalNoConsent
+	case !c.RevokedAt.IsZero() && !now.Before(c.RevokedAt):
+		return RefusalConsentRevoked
+	case !now.Before(c.ExpiresAt):
+		return RefusalConsentExpired
+	case c.Purpose != purpose:
+		return RefusalWrongPurpose
+	}
+	return ""
+}
+
+// Outcome is a decision's answer.
+type Outcome uint8
+
+const (
+	OutcomeApprove Outcome = iota + 1 // the benefit is granted
+	OutcomeDecline                    // it is not
+	OutcomeRefer                      // a person must decide: a fact it could rest on is disputed
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{OutcomeApprove: "approve", OutcomeDecline: "decline", OutcomeRefer: "refer"}
+
+func (o Outcome) String() string {
+	if o == 0 || o >= numOutcomes {
+		return "unknown"
+	}
+	return outcomeNames[o]
+}
+
+// ParseOutcome returns the outcome named s.
+func ParseOutcome(s string) (Outcome, bool) {
+	for o := Outcome(1); o < numOutcomes; o++ {
+		if outcomeNames[o] == s {
+			return o, true
+		}
+	}
+	return 0, false
+}
+
+// DecisionValidity is how long a decision stands.
+const DecisionValidity = 30 * 24 * time.Hour
+
+// Decision is an eligibility answer given to a relying party: the outcome,
+// the grade and why, never the facts or the points. It is stored and shown
+// to the subject, and it can be reproduced: scoring the subject's events
+// known at the time (IDs up to KnownThrough) at At under the same
+// scorecard version gives the same outcome.
+type Decision struct {
+	ID               string    `json:"id"`
+	Subject          SubjectID `json:"subject"`
+	RelyingParty     string    `json:"relying_party"`
+	Consent          string    `json:"consent"`
+	Purpose          Purpose   `json:"purpose"`
+	Benefit          string    `json:"benefit"`
+	Outcome          Outcome   `json:"outcome"`
+	Grade            string    `json:"grade"`
+	Scorecard        string    `json:"scorecard"`
+	ScorecardVersion int       `json:"scorecard_version"`
+	Reasons          []Reason  `json:"reasons"`
+	At               time.Time `json:"at"`
+	ValidUntil       time.Time `json:"valid_until"`
+	KnownThrough     EventID   `json:"known_through"`
+	Review           *Review   `json:"review,omitempty"`
+}
+
+// Review is a human review of a decision, asked for by its subject.
+type Review struct {
+	RequestedAt time.Time `json:"requested_at"`
+	Statement   string    `json:"statement"`
+	ClosedAt    time.Time `json:"closed_at,omitzero"`
+	Reviewer    string    `json:"reviewer,omitempty"`
+	Outcome     Outcome   `json:"outcome,omitempty"`
+	Rationale   string    `json:"rationale,omitempty"`
+}
+
+// Overturned reports whether a closed review changed the outcome.
+func (d *Decision) Overturned() bool {
+	return d.Review != nil && !d.Review.ClosedAt.IsZero() && d.Review.Outcome != d.Outcome
+}
+
+// MaxStatement bounds a subject's statement and a reviewer's rationale.
+const MaxStatement = 4000
+
+// MarshalText writes the outcome's name.
+func (o Outcome) MarshalText() ([]byte, error) {
+	if o == 0 || o >= numOutcomes {
+		return nil, fmt.Errorf("unknown outcome %d", o)
+	}
+	return []byte(o.String()), nil
+}
+
+// UnmarshalText reads an outcome's name.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	v, ok := ParseOutcome(string(b))
+	if !ok {
+		return Errorf(EINVALID, "outcome %q: want approve, decline or refer", b)
+	}
+	*o = v
+	return nil
+}
