@@ -50,8 +50,8 @@ const DefaultOrigin = "candor.example/log"
 
 // Defaults for Options.
 const (
-	DefaultCheckpointInterval = time.Second
-	DefaultBatchMaxAge        = 100 * time.Millisecond
+	DefaultCheckpointInterval = 500 * time.Millisecond
+	DefaultBatchMaxAge        = 250 * time.Millisecond
 	DefaultBatchMaxSize       = 256
 )
 
@@ -187,10 +187,13 @@ func (l *Log) Origin() string { return l.origin }
 func (l *Log) VerifierKey() string { return l.vkey }
 
 // Append logs b and returns its index once it is durable (sequenced and
-// integrated). Concurrent Appends are gathered into one write; a caller with
-// several bundles ready should use AppendAll. It fails with EINVALID for an
-// invalid bundle and ErrClosed after Close. ctx bounds only the wait to
-// enter the queue: a bundle that entered it is logged even if ctx ends.
+// integrated). It waits for Tessera's next batch, up to
+// Options.BatchMaxAge: concurrent Appends share a batch, but a lone caller
+// appending one bundle at a time gets only a few bundles a second. A
+// background appender SHOULD hand over everything it has ready in one
+// AppendAll. Append fails with EINVALID for an invalid bundle and ErrClosed
+// after Close. ctx bounds nothing once the bundle is queued: a queued
+// bundle is logged even if ctx ends.
 func (l *Log) Append(ctx context.Context, b Bundle) (uint64, error) {
 	idx, err := l.AppendAll(ctx, []Bundle{b})
 	if err != nil {
