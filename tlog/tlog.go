@@ -12,7 +12,8 @@
 // leaf hash and finds the commitment.
 //
 // The log holds no personal data, only commitments, so its checkpoint and
-// tiles may be served to anyone (Handler).
+// tiles may be served to anyone (Handler). Witnesses (C2SP tlog-witness)
+// may cosign its checkpoints (Options.WitnessPolicy).
 //
 // Guarantees:
 //   - An index returned by Append or AppendAll MUST be durable: the entry is
@@ -74,6 +75,22 @@ type Options struct {
 	// round of fsyncs (defaults DefaultBatchMaxAge, DefaultBatchMaxSize).
 	BatchMaxAge  time.Duration
 	BatchMaxSize uint
+
+	// WitnessPolicy, if set, makes the log obtain cosignatures from
+	// witnesses (C2SP tlog-witness) on each checkpoint before publishing it.
+	// It is a policy in the format Tessera reads (Sigsum's, with
+	// cosignature/v1 vkeys), one statement a line:
+	//
+	//	witness <name> <vkey> <submission URL prefix>
+	//	group <name> <n|any|all> <member>...
+	//	quorum <name>
+	WitnessPolicy []byte
+	// WitnessTimeout bounds the wait for cosignatures (default 5 s).
+	WitnessTimeout time.Duration
+	// WitnessFailOpen publishes a checkpoint without its quorum of
+	// cosignatures when the witnesses do not answer in time. Without it, no
+	// checkpoint is published until they do (appends go on, and proofs wait).
+	WitnessFailOpen bool
 }
 
 // Errors returned by Log methods, comparable with errors.Is.
@@ -140,10 +157,19 @@ func Open(dir string, opts Options) (*Log, error) {
 		cancel()
 		return nil, fmt.Errorf("tlog: %w", err)
 	}
-	appender, shutdown, reader, err := tessera.NewAppender(ctx, driver, tessera.NewAppendOptions().
+	aopts := tessera.NewAppendOptions().
 		WithCheckpointSigner(signer).
 		WithCheckpointInterval(opts.CheckpointInterval).
-		WithBatching(opts.BatchMaxSize, opts.BatchMaxAge))
+		WithBatching(opts.BatchMaxSize, opts.BatchMaxAge)
+	if len(opts.WitnessPolicy) > 0 {
+		group, err := tessera.NewWitnessGroupFromPolicy(opts.WitnessPolicy)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("tlog: witness policy: %w", err)
+		}
+		aopts.WithWitnesses(group, &tessera.WitnessOptions{Timeout: opts.WitnessTimeout, FailOpen: opts.WitnessFailOpen})
+	}
+	appender, shutdown, reader, err := tessera.NewAppender(ctx, driver, aopts)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("tlog: open %s: %w", dir, err)
@@ -161,7 +187,9 @@ func Open(dir string, opts Options) (*Log, error) {
 }
 
 // Close waits until a published checkpoint covers every entry appended,
-// then stops the log. Appends after Close fail with ErrClosed. Close is
+// then stops the log. It gives up after a minute (Tessera's shutdown
+// timeout) and returns an error, as it does when a fail-closed witness
+// policy cannot be met. Appends after Close fail with ErrClosed. Close is
 // idempotent.
 func (l *Log) Close() error {
 	l.mu.Lock()
