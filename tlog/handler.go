@@ -49,11 +49,9 @@ func (l *Log) serve(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "checkpoint unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		// Mutable: C2SP tlog-tiles says caches SHOULD NOT keep it beyond a
 		// few seconds.
-		w.Header().Set("Cache-Control", "public, max-age=1")
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(raw))
+		serveBytes(w, r, raw, "text/plain; charset=utf-8", "public, max-age=1")
 		return
 	}
 	file, ok := tilePath(rest)
@@ -70,9 +68,13 @@ func (l *Log) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read error", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
 	// A tile or bundle, full or partial, never changes once written.
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	serveBytes(w, r, data, "application/octet-stream", "public, max-age=31536000, immutable")
+}
+
+func serveBytes(w http.ResponseWriter, r *http.Request, data []byte, contentType, cacheControl string) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Cache-Control", cacheControl)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
 }
 

@@ -12,8 +12,17 @@
 // leaf hash and finds the commitment.
 //
 // The log holds no personal data, only commitments, so its checkpoint and
-// tiles may be served to anyone (Handler). Witnesses (C2SP tlog-witness)
-// may cosign its checkpoints (Options.WitnessPolicy).
+// tiles may be served to anyone (Handler).
+//
+// Operating it: publish VerifierKey and the origin; they are all anyone needs
+// to check a checkpoint or a proof (VerifyProof, VerifyConsistency), and
+// the origin must not change for the life of the log. To have checkpoints
+// cosigned, run any C2SP tlog-witness implementation elsewhere (another
+// operator, ideally), configured with the log's origin and verifier key,
+// and list it in Options.WitnessPolicy with its cosignature/v1 vkey and URL;
+// the witness then refuses to cosign any checkpoint inconsistent with one
+// it cosigned before, so the log cannot show different histories to
+// different people.
 //
 // Guarantees:
 //   - An index returned by Append or AppendAll MUST be durable: the entry is
@@ -128,7 +137,7 @@ func Open(dir string, opts Options) (*Log, error) {
 	if opts.KeyFile == "" {
 		opts.KeyFile = dir + ".key"
 	}
-	if rel, err := filepath.Rel(dir, filepath.Clean(opts.KeyFile)); err == nil && filepath.IsLocal(rel) {
+	if insideDir(dir, opts.KeyFile) {
 		return nil, fmt.Errorf("tlog: key file %s is inside the public log directory %s", opts.KeyFile, dir)
 	}
 	if opts.CheckpointInterval == 0 {
@@ -184,6 +193,17 @@ func Open(dir string, opts Options) (*Log, error) {
 		shutdown: shutdown,
 		appender: appender,
 	}, nil
+}
+
+// insideDir reports whether path is dir or below it.
+func insideDir(dir, path string) bool {
+	absDir, err1 := filepath.Abs(dir)
+	absPath, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return true // cannot tell: refuse
+	}
+	rel, err := filepath.Rel(absDir, absPath)
+	return err == nil && filepath.IsLocal(rel)
 }
 
 // Close waits until a published checkpoint covers every entry appended,
