@@ -30,7 +30,9 @@
 //   - The log MUST only grow: every checkpoint it publishes is consistent
 //     with every earlier one, and indexes never change their entry.
 //   - A checkpoint covering an appended entry SHOULD be published within
-//     Options.CheckpointInterval plus Options.BatchMaxAge of Append.
+//     about Options.CheckpointInterval plus twice Options.BatchMaxAge of
+//     the Append (with the defaults, p99 under 1 s measured at 150,000
+//     commitments/s), plus the witnesses' answer if a policy is set.
 //   - Proofs MUST verify against the published checkpoint they carry: the
 //     log checks each one before it returns it.
 package tlog
