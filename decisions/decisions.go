@@ -395,3 +395,28 @@ func newID(prefix string) string {
 	rand.Read(b[:])
 	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b[:]))
 }
+
+// ConsentFor returns the consent with code granted to rp, so that it can
+// check it before asking for a decision. Errors: ENOTFOUND if there is
+// none, or it was granted to another relying party.
+func (s *Service) ConsentFor(ctx context.Context, rp *candor.RelyingParty, code string) (*candor.Consent, error) {
+	r, err := s.store.Record(ctx, candor.RecordConsent, consentID(candor.NormaliseCode(code)))
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, candor.Errorf(candor.ENOTFOUND, "no consent with this code was granted to you")
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, key, err := s.subjectKey(ctx, r.Subject)
+	if err != nil {
+		return nil, err
+	}
+	var c candor.Consent
+	if err := get(key, r, &c); err != nil {
+		return nil, err
+	}
+	if c.RelyingParty != rp.ID {
+		return nil, candor.Errorf(candor.ENOTFOUND, "no consent with this code was granted to you")
+	}
+	return &c, nil
+}
