@@ -138,7 +138,7 @@ func TestRoles(t *testing.T) {
 	tokens := map[string]string{"source": h.bank, "relying_party": h.landlord, "subject": subject, "reviewer": h.reviewer,
 		"operator": h.operator, "policy_admin": h.policy, "anonymous": "", "revoked": h.revoked}
 	roleOf := map[string]string{
-		"POST /v1/events": "source",
+		"POST /v1/events":         "source",
 		"GET /v1/subjects:lookup": "operator", "GET /v1/subjects/{id}": "operator", "GET /v1/subjects/{id}/events": "operator",
 		"GET /v1/subjects/{id}/scores": "operator", "GET /v1/subjects/{id}/scores/{scorecard}": "operator",
 		"POST /v1/decisions": "relying_party", "GET /v1/consents/{code}": "relying_party",
