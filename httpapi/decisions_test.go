@@ -141,7 +141,7 @@ func TestRoles(t *testing.T) {
 		"POST /v1/events":         "source",
 		"GET /v1/subjects:lookup": "operator", "GET /v1/subjects/{id}": "operator", "GET /v1/subjects/{id}/events": "operator",
 		"GET /v1/subjects/{id}/scores": "operator", "GET /v1/subjects/{id}/scores/{scorecard}": "operator",
-		"POST /v1/decisions": "relying_party", "GET /v1/consents/{code}": "relying_party",
+		"POST /v1/decisions": "relying_party", "GET /v1/consents/{code}": "relying_party", "GET /v1/court-orders": "relying_party",
 		"GET /v1/me/consents": "subject", "POST /v1/me/consents": "subject", "DELETE /v1/me/consents/{code}": "subject",
 		"GET /v1/me/decisions": "subject", "POST /v1/me/decisions/{id}/review": "subject",
 		"GET /v1/reviews": "reviewer", "GET /v1/reviews/{id}": "reviewer", "POST /v1/reviews/{id}/close": "reviewer",

@@ -87,6 +87,7 @@ func New(cfg Config) *Server {
 	if s.decisions != nil {
 		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
 		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
+		m.HandleFunc("GET /v1/court-orders", s.require(candor.RoleRelyingParty, s.getCourtOrders))
 		m.HandleFunc("POST /v1/me/consents", s.require(candor.RoleSubject, s.postConsent))
 		m.HandleFunc("GET /v1/me/consents", s.require(candor.RoleSubject, s.getConsents))
 		m.HandleFunc("DELETE /v1/me/consents/{code}", s.require(candor.RoleSubject, s.deleteConsent))
