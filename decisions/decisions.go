@@ -240,8 +240,9 @@ var refusalText = map[candor.ConsentRefusal]string{
 	candor.RefusalPurposeNotRegistered: "you are not registered for this purpose",
 }
 
-// attempt is a refused request, kept for the subject to see.
-type attempt struct {
+// Attempt is a refused request for a decision, kept for the subject to
+// see.
+type Attempt struct {
 	RelyingParty string                `json:"relying_party"`
 	Purpose      candor.Purpose        `json:"purpose"`
 	Reason       candor.ConsentRefusal `json:"reason"`
@@ -313,7 +314,7 @@ func (s *Service) consent(ctx context.Context, code string) (*candor.Consent, *v
 
 // recordAttempt keeps a refused request for the subject to see.
 func (s *Service) recordAttempt(ctx context.Context, key *vault.SubjectKey, rp *candor.RelyingParty, purpose candor.Purpose, reason candor.ConsentRefusal, now time.Time) error {
-	a := attempt{RelyingParty: rp.ID, Purpose: purpose, Reason: reason, At: now}
+	a := Attempt{RelyingParty: rp.ID, Purpose: purpose, Reason: reason, At: now}
 	return put(ctx, s.store, key, candor.RecordAttempt, newID("a"), a)
 }
 
