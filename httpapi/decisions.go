@@ -103,12 +103,7 @@ func (s *Server) getCourtOrders(w http.ResponseWriter, r *http.Request, p *Princ
 	q := r.URL.Query()
 	var id *candor.Identifier
 	if q.Has("scheme") || q.Has("value") {
-		scheme, ok := candor.ParseScheme(q.Get("scheme"))
-		if !ok {
-			s.writeError(w, r, candor.Errorf(candor.EINVALID, "scheme: want national_id, tax_number or company_reg_no"))
-			return
-		}
-		ident, err := candor.NormaliseIdentifier(scheme, q.Get("value"))
+		ident, err := identifierQuery(q)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
