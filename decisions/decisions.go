@@ -199,8 +199,11 @@ func (s *Service) Revoke(ctx context.Context, subject candor.SubjectID, code str
 	}
 	id := consentID(candor.NormaliseCode(code))
 	r, err := s.store.Record(ctx, candor.RecordConsent, id)
+	if err != nil && candor.ErrorCode(err) != candor.ENOTFOUND {
+		return nil, err
+	}
 	if err != nil || r.Subject != subject {
-		return nil, candor.Errorf(candor.ENOTFOUND, "you have no consent with code %s", code)
+		return nil, candor.Errorf(candor.ENOTFOUND, "you have no consent with that code")
 	}
 	var c candor.Consent
 	if err := get(key, r, &c); err != nil {
