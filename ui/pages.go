@@ -1,0 +1,350 @@
+package ui
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+// The signed-in person's pages. Every one reads only the session's
+// subject: there is no parameter naming whose data to show.
+
+type barView struct {
+	Rule, Text string
+	Points     float64
+	Width      string // a CSS class, w0 to w100 in steps of 5
+	Neg        bool
+	Events     int
+}
+
+type gradeView struct {
+	ID, Title, Link  string
+	Purpose          candor.Purpose
+	Version          int
+	Grade, GradeText string
+	Points           int
+	Min, Max, Base   int
+	Benefits         []string
+	Reasons          []candor.Reason
+	Hints            []candor.Hint
+	Bars             []barView
+}
+
+type gradesView struct {
+	At     time.Time
+	Grades []gradeView
+}
+
+func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
+	sub, key, err := s.openSubject(r.Context(), sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	at := s.now().UTC()
+	v := gradesView{At: at}
+	for _, card := range s.cfg.Scorecards {
+		sc := card.Scorecard()
+		if sc.SubjectKind != sub.Kind {
+			continue
+		}
+		score, err := scoreWith(r.Context(), s.cfg.Store, key, card, sub.ID, at)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Grades = append(v.Grades, explain(sc, score))
+	}
+	s.render(w, r, http.StatusOK, "grades", "My grades", "grades", v)
+}
+
+// scoreWith scores a subject under an active scorecard from the matches
+// stored with its events.
+func scoreWith(ctx context.Context, st candor.EventStore, key *vault.SubjectKey, card Scorer, id candor.SubjectID, at time.Time) (candor.Score, error) {
+	ms, err := key.ReadMatches(ctx, st, card.Key())
+	if err != nil {
+		return candor.Score{}, err
+	}
+	return card.ScoreFromMatches(id, ms, at), nil
+}
+
+// explain turns a score into what the grades page shows.
+func explain(sc *candor.Scorecard, score candor.Score) gradeView {
+	g := gradeView{ID: sc.ID, Title: sc.Title, Purpose: sc.Purpose, Version: sc.Version,
+		Link:  "/scorecards/" + sc.ID + "/versions/" + strconv.Itoa(sc.Version),
+		Grade: score.Grade, GradeText: bandText(sc, score.Grade), Points: score.Points, Min: sc.Min, Max: sc.Max, Base: sc.Base,
+		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints}
+	largest := 0.0
+	for _, c := range score.Contributions {
+		largest = math.Max(largest, math.Abs(c.Points))
+	}
+	for _, c := range score.Contributions {
+		b := barView{Rule: c.Rule, Text: c.Rule, Points: c.Points, Neg: c.Points < 0, Events: len(c.Events), Width: "w0"}
+		for _, rl := range sc.Rules {
+			if rl.ID == c.Rule {
+				b.Text = rl.ReasonText
+			}
+		}
+		if largest > 0 {
+			b.Width = "w" + strconv.Itoa(int(math.Round(math.Abs(c.Points)/largest*20))*5)
+		}
+		g.Bars = append(g.Bars, b)
+	}
+	return g
+}
+
+// bandText is what a scorecard says its grade means.
+func bandText(sc *candor.Scorecard, grade string) string {
+	for _, b := range sc.Grades {
+		if b.Grade == grade {
+			return b.Description
+		}
+	}
+	return ""
+}
+
+type factView struct {
+	Description, Type, Source string
+	OccurredAt, ExpiresAt     time.Time
+	State                     string
+	Fields                    []fieldView
+}
+
+type fieldView struct{ Name, Value string }
+
+type categoryView struct {
+	Name, Title, Statement string
+	Facts                  []factView
+}
+
+type dataView struct {
+	Count  int
+	Groups []categoryView
+}
+
+func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	_, key, err := s.openSubject(ctx, sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	events, err := key.ReadEvents(ctx, s.cfg.Store)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.now()
+	sources := map[string]string{} // ID → name
+	byCat := map[candor.Category][]factView{}
+	for _, e := range events {
+		t := s.cfg.Catalogue.Type(e.Type)
+		if t == nil {
+			s.fail(w, r, fmt.Errorf("ui: event %v has type %q, not in the catalogue", e.ID, e.Type))
+			return
+		}
+		name, ok := sources[e.Source]
+		if !ok {
+			name = e.Source
+			if src, err := s.cfg.Store.Source(ctx, e.Source); err == nil {
+				name = src.Name
+			}
+			sources[e.Source] = name
+		}
+		f := factView{Description: t.Description, Type: t.Name, Source: name, OccurredAt: e.OccurredAt,
+			ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String()}
+		for _, fl := range e.Fields {
+			f.Fields = append(f.Fields, fieldView{strings.ReplaceAll(fl.Name, "_", " "), fl.Value.String()})
+		}
+		byCat[t.Category] = append(byCat[t.Category], f)
+	}
+	v := dataView{Count: len(events)}
+	for _, c := range candor.Categories() {
+		facts := byCat[c]
+		if len(facts) == 0 {
+			continue
+		}
+		slices.SortStableFunc(facts, func(a, b factView) int { return b.OccurredAt.Compare(a.OccurredAt) })
+		p := c.Policy()
+		v.Groups = append(v.Groups, categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + ".", Facts: facts})
+	}
+	s.render(w, r, http.StatusOK, "data", "My data", "data", v)
+}
+
+// sentence makes an identifier or a clause read as a sentence: words
+// separated by spaces, the first capitalised.
+func sentence(s string) string {
+	s = strings.ReplaceAll(s, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+type consentView struct {
+	Code, Party          string
+	Purpose              candor.Purpose
+	GrantedAt, ExpiresAt time.Time
+	State                string
+}
+
+type consentsView struct {
+	Parties              []*candor.RelyingParty
+	Purposes             []candor.Purpose
+	MaxDays, DefaultDays int
+	Consents             []consentView
+}
+
+const day = 24 * time.Hour
+
+func (s *Server) consents(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	parties, names, err := s.parties(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cs, err := s.cfg.Decisions.Consents(ctx, sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.now()
+	v := consentsView{Parties: parties, MaxDays: int(candor.MaxConsentPeriod / day), DefaultDays: int(candor.DefaultConsentPeriod / day)}
+	seen := map[candor.Purpose]bool{}
+	for _, rp := range parties {
+		for _, p := range rp.Purposes {
+			seen[p] = true
+		}
+	}
+	for _, p := range candor.Purposes() {
+		if seen[p] {
+			v.Purposes = append(v.Purposes, p)
+		}
+	}
+	for _, c := range cs {
+		state := "active"
+		switch {
+		case !c.RevokedAt.IsZero() && !now.Before(c.RevokedAt):
+			state = "revoked"
+		case !now.Before(c.ExpiresAt):
+			state = "expired"
+		}
+		v.Consents = append(v.Consents, consentView{Code: c.Code, Party: cmp.Or(names[c.RelyingParty], c.RelyingParty),
+			Purpose: c.Purpose, GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt, State: state})
+	}
+	s.render(w, r, http.StatusOK, "consents", "Consents", "consents", v)
+}
+
+// parties returns the registered relying parties and their names by ID.
+func (s *Server) parties(ctx context.Context) ([]*candor.RelyingParty, map[string]string, error) {
+	rps, err := s.cfg.Decisions.RelyingParties(ctx)
+	names := map[string]string{}
+	for _, rp := range rps {
+		names[rp.ID] = rp.Name
+	}
+	return rps, names, err
+}
+
+func (s *Server) grant(w http.ResponseWriter, r *http.Request, sess *session) {
+	purpose, ok := candor.ParsePurpose(r.PostFormValue("purpose"))
+	if !ok {
+		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a purpose from the list."))
+		return
+	}
+	days, err := strconv.Atoi(r.PostFormValue("days"))
+	if err != nil || days < 1 || time.Duration(days)*day > candor.MaxConsentPeriod {
+		s.fail(w, r, candor.Errorf(candor.EINVALID, "A consent lasts from 1 to %d days.", candor.MaxConsentPeriod/day))
+		return
+	}
+	c, err := s.cfg.Decisions.Grant(r.Context(), sess.subject, r.PostFormValue("relying_party"), purpose, time.Duration(days)*day)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.setFlash(sess, fmt.Sprintf("Consent given. Hand the code %s to %s; it works until %s.", c.Code, c.RelyingParty, c.ExpiresAt.Format("2 Jan 2006")))
+	http.Redirect(w, r, "/me/consents", http.StatusSeeOther)
+}
+
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess *session) {
+	c, err := s.cfg.Decisions.Revoke(r.Context(), sess.subject, r.PostFormValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.setFlash(sess, fmt.Sprintf("Consent %s is revoked: %s can no longer use it.", c.Code, c.RelyingParty))
+	http.Redirect(w, r, "/me/consents", http.StatusSeeOther)
+}
+
+type decisionView struct {
+	*candor.Decision
+	Party string
+}
+
+type attemptView struct {
+	Party   string
+	Purpose candor.Purpose
+	Reason  string
+	At      time.Time
+}
+
+type decisionsView struct {
+	Decisions    []decisionView
+	Attempts     []attemptView
+	MaxStatement int
+}
+
+// refusalText says why a request was refused, in a person's words.
+var refusalText = map[candor.ConsentRefusal]string{
+	candor.RefusalNoConsent:            "it had no consent from you",
+	candor.RefusalConsentExpired:       "your consent had ended",
+	candor.RefusalConsentRevoked:       "you had revoked your consent",
+	candor.RefusalWrongPurpose:         "your consent was for another purpose",
+	candor.RefusalPurposeNotRegistered: "it is not registered for that purpose",
+}
+
+func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	_, names, err := s.parties(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ds, err := s.cfg.Decisions.Decisions(ctx, sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	as, err := s.cfg.Decisions.Attempts(ctx, sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := decisionsView{MaxStatement: candor.MaxStatement}
+	for _, d := range ds {
+		v.Decisions = append(v.Decisions, decisionView{d, cmp.Or(names[d.RelyingParty], d.RelyingParty)})
+	}
+	for _, a := range as {
+		v.Attempts = append(v.Attempts, attemptView{Party: cmp.Or(names[a.RelyingParty], a.RelyingParty), Purpose: a.Purpose,
+			Reason: cmp.Or(refusalText[a.Reason], string(a.Reason)), At: a.At})
+	}
+	s.render(w, r, http.StatusOK, "decisions", "Decisions", "decisions", v)
+}
+
+func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) {
+	if _, err := s.cfg.Decisions.RequestReview(r.Context(), sess.subject, r.PathValue("id"), r.PostFormValue("statement")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.setFlash(sess, "Your request for a review is recorded. A person will look at the decision; its outcome will appear here.")
+	http.Redirect(w, r, "/me/decisions", http.StatusSeeOther)
+}

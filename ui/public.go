@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// Public pages: the published scorecards and the company register. They
+// need no sign-in and show nothing about any person.
+
+func (s *Server) scorecards(w http.ResponseWriter, r *http.Request) {
+	var cards []*candor.Scorecard
+	for _, c := range s.cfg.Scorecards {
+		cards = append(cards, c.Scorecard())
+	}
+	s.render(w, r, http.StatusOK, "scorecards", "Published scorecards", "scorecards", cards)
+}
+
+type scorecardView struct {
+	Card   *candor.Scorecard
+	Others []*candor.Scorecard
+}
+
+// Counting says how a rule counts, in words.
+func (scorecardView) Counting(rl candor.Rule) string {
+	var parts []string
+	if rl.Window > 0 {
+		parts = append(parts, "facts of the last "+period(rl.Window))
+	} else {
+		parts = append(parts, "facts until they drop off")
+	}
+	switch rl.Decay {
+	case candor.DecayLinear:
+		parts = append(parts, "worth less as they age, nothing at the end")
+	case candor.DecayHalfLife:
+		parts = append(parts, "each worth half as much every "+period(rl.HalfLife))
+	}
+	switch rl.Counting {
+	case candor.CountFirst:
+		parts = append(parts, "only the first counts")
+	case candor.CountAtMost:
+		parts = append(parts, fmt.Sprintf("only the %d most recent count", rl.AtMost))
+	}
+	if rl.Cap > 0 {
+		parts = append(parts, fmt.Sprintf("never more than %g points in all", rl.Cap))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// scorecard shows one published scorecard: the active version, or the
+// version asked for.
+func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
+	id, vs := r.PathValue("id"), r.PathValue("v")
+	var v scorecardView
+	for _, c := range s.cfg.Scorecards {
+		if sc := c.Scorecard(); sc.ID == id && vs == "" {
+			v.Card = sc
+		}
+	}
+	for _, c := range s.cfg.Versions {
+		sc := c.Scorecard()
+		if sc.ID != id {
+			continue
+		}
+		if vs != "" && strconv.Itoa(sc.Version) == vs {
+			v.Card = sc
+		}
+		v.Others = append(v.Others, sc)
+	}
+	if v.Card == nil {
+		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no published scorecard %q of that version.", clip(id, 60)))
+		return
+	}
+	others := v.Others[:0]
+	for _, sc := range v.Others {
+		if sc.Version != v.Card.Version {
+			others = append(others, sc)
+		}
+	}
+	v.Others = others
+	s.render(w, r, http.StatusOK, "scorecard", v.Card.Title, "scorecards", v)
+}
+
+// registerCard is the scorecard the company register shows.
+const registerCard = "business-compliance"
+
+type registerResult struct {
+	RegNo, Grade, GradeText string
+	At                      time.Time
+	Card                    *candor.Scorecard
+}
+
+type registerView struct {
+	Query  string
+	Result *registerResult
+	Error  string
+}
+
+// register is the company register: an organisation's current
+// business-compliance grade by its registration number. A number no
+// organisation has, a malformed one and a person's all get the same
+// answer.
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("reg_no"))
+	v := registerView{Query: clip(q, 40)}
+	if q == "" {
+		s.render(w, r, http.StatusOK, "register", "Company register", "register", v)
+		return
+	}
+	status := http.StatusOK
+	res, err := s.lookUpOrganisation(r, q)
+	switch candor.ErrorCode(err) {
+	case "":
+		v.Result = res
+	case candor.ENOTFOUND, candor.EUNAVAILABLE:
+		status, v.Error = http.StatusNotFound, candor.ErrorMessage(err)
+	default:
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "register", "Company register", "register", v)
+}
+
+func (s *Server) lookUpOrganisation(r *http.Request, q string) (*registerResult, error) {
+	var card Scorer
+	for _, c := range s.cfg.Scorecards {
+		if c.Scorecard().ID == registerCard {
+			card = c
+		}
+	}
+	if card == nil {
+		return nil, candor.Errorf(candor.EUNAVAILABLE, "The register is not published on this server.")
+	}
+	none := candor.Errorf(candor.ENOTFOUND, "No organisation is registered under %q.", clip(q, 40))
+	ident, err := candor.NormaliseIdentifier(candor.CompanyRegNo, q)
+	if err != nil {
+		return nil, none
+	}
+	id, err := s.cfg.Store.SubjectByIndex(r.Context(), s.cfg.Vault.BlindIndex(ident))
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, none
+	}
+	if err != nil {
+		return nil, err
+	}
+	sub, key, err := s.openSubject(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if sub.Kind != candor.Organisation {
+		return nil, none // never a person
+	}
+	at := s.now().UTC()
+	score, err := scoreWith(r.Context(), s.cfg.Store, key, card, id, at)
+	if err != nil {
+		return nil, err
+	}
+	sc := card.Scorecard()
+	return &registerResult{RegNo: ident.Value, Grade: score.Grade, GradeText: bandText(sc, score.Grade), At: at, Card: sc}, nil
+}
+
+// period writes a duration in whole years, months of 30 days or days.
+func period(d time.Duration) string {
+	n, unit := int(d/day), "day"
+	switch {
+	case n > 0 && n%365 == 0:
+		n, unit = n/365, "year"
+	case n > 0 && n%30 == 0:
+		n, unit = n/30, "month"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.Itoa(n) + " " + unit
+}

@@ -1,0 +1,290 @@
+// Package ui is the person's portal: server-rendered pages (html/template,
+// assets embedded) where a signed-in person sees every fact held about
+// them, their grades with their explanations, the consents they gave and
+// the decisions taken about them, and asks for a human review (charter
+// points 4, 5 and 7). The published scorecards and the company register
+// are public pages.
+//
+// Pages work without JavaScript. Every state-changing request is a POST
+// form carrying the session's CSRF token, and is also refused when the
+// browser says it comes from another origin. The portal calls the domain
+// services directly, never the JSON API.
+package ui
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"math"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/vault"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// Scorer is a compiled, published scorecard (scoring.Compiled) whose
+// matches are materialised on ingest.
+type Scorer interface {
+	Scorecard() *candor.Scorecard
+	Key() candor.ScorecardKey
+	ScoreFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score
+}
+
+// Config is what the portal serves from.
+type Config struct {
+	Store     candor.Store
+	Vault     *vault.Vault
+	Catalogue *candor.Catalogue
+	// Scorecards are the active versions, materialised; Versions every
+	// published one (for the scorecard pages; nil: Scorecards).
+	Scorecards, Versions []Scorer
+	Decisions            *decisions.Service
+	// SignIn are the ways a person may sign in; none leaves only the public
+	// pages.
+	SignIn []Method
+	// SecureCookies marks cookies Secure even on plain HTTP, for a portal
+	// behind a TLS-terminating proxy. Requests over TLS always get them.
+	SecureCookies bool
+	// SessionIdle and SessionMax bound a session: it ends after SessionIdle
+	// without a request, and SessionMax after sign-in in any case (0:
+	// 30 minutes and 12 hours).
+	SessionIdle, SessionMax time.Duration
+	Logger                  *slog.Logger
+	Now                     func() time.Time // the clock (nil: time.Now)
+}
+
+// Server serves the portal. It is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	pages    map[string]*template.Template
+	sessions *sessions
+	handler  http.Handler
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New returns the portal. It parses every template and returns an error if
+// one does not parse, so that a broken page stops start-up rather than a
+// request.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Vault == nil || cfg.Catalogue == nil || cfg.Decisions == nil {
+		return nil, errors.New("ui: Store, Vault, Catalogue and Decisions are required")
+	}
+	if cfg.Versions == nil {
+		cfg.Versions = cfg.Scorecards
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now)
+
+	m := http.NewServeMux()
+	assets, _ := fs.Sub(assetFS, "assets")
+	m.Handle("GET /assets/", http.StripPrefix("/assets/", cacheFor(time.Hour, http.FileServerFS(assets))))
+	m.HandleFunc("GET /{$}", s.home)
+	m.HandleFunc("GET /signin", s.signInPage)
+	m.HandleFunc("POST /signout", s.signedIn(s.signOut))
+	for _, meth := range cfg.SignIn {
+		meth.Register(m, portal{s})
+	}
+	m.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/me/grades", http.StatusSeeOther) })
+	m.HandleFunc("GET /me/grades", s.signedIn(s.grades))
+	m.HandleFunc("GET /me/data", s.signedIn(s.data))
+	m.HandleFunc("GET /me/consents", s.signedIn(s.consents))
+	m.HandleFunc("POST /me/consents", s.signedIn(s.grant))
+	m.HandleFunc("POST /me/consents/revoke", s.signedIn(s.revoke))
+	m.HandleFunc("GET /me/decisions", s.signedIn(s.decisionsPage))
+	m.HandleFunc("POST /me/decisions/{id}/review", s.signedIn(s.review))
+	m.HandleFunc("GET /scorecards", s.scorecards)
+	m.HandleFunc("GET /scorecards/{id}", s.scorecard)
+	m.HandleFunc("GET /scorecards/{id}/versions/{v}", s.scorecard)
+	m.HandleFunc("GET /register", s.register)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no page at %s.", clip(r.URL.Path, 80)))
+	})
+	s.handler = securityHeaders(http.NewCrossOriginProtection().Handler(m))
+	return s, nil
+}
+
+// ServeHTTP serves the portal's pages.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// parsePages parses each page template with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("ui: templates: %w", err)
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("ui: templates: %w", err)
+		}
+		if t.Lookup("main") == nil {
+			return nil, fmt.Errorf("ui: templates: %s defines no \"main\"", n)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2 Jan 2006")
+	},
+	"signed": func(f float64) string {
+		f = math.Round(f*10) / 10
+		if f > 0 {
+			return fmt.Sprintf("+%g", f)
+		}
+		if f < 0 {
+			return fmt.Sprintf("−%g", -f) // a real minus sign
+		}
+		return "0"
+	},
+	"purpose": purposeText,
+}
+
+// purposeText is a purpose as a person reads it.
+func purposeText(p candor.Purpose) string { return strings.ReplaceAll(p.String(), "_", " ") }
+
+// view is what every page's template gets.
+type view struct {
+	Title  string
+	Nav    string // the navigation entry to mark as current
+	Viewer *viewer
+	CSRF   string
+	Flash  string
+	Data   any
+}
+
+// viewer is the signed-in person, as the layout names them.
+type viewer struct{ Label string }
+
+// render writes page with data, for the session in r if any.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title, nav string, data any) {
+	v := view{Title: title, Nav: nav, Data: data}
+	if sess := s.sessions.get(r); sess != nil {
+		v.Viewer = &viewer{Label: sess.label}
+		v.CSRF = sess.csrf
+		v.Flash = s.sessions.takeFlash(sess)
+	}
+	t := s.pages[page]
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+		s.log.Error("ui: rendering", "page", page, "err", err)
+		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write([]byte(b.String()))
+}
+
+type errorView struct{ Heading, Message string }
+
+// fail shows err as a page. Domain errors show their message; any other
+// is logged and shown as a generic one.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, heading := http.StatusInternalServerError, "Something went wrong"
+	msg := "Candor could not do this just now. Please try again later."
+	switch candor.ErrorCode(err) {
+	case candor.ENOTFOUND:
+		status, heading, msg = http.StatusNotFound, "Not found", candor.ErrorMessage(err)
+	case candor.EINVALID, candor.EMALFORMED:
+		status, heading, msg = http.StatusBadRequest, "That did not work", candor.ErrorMessage(err)
+	case candor.EFORBIDDEN:
+		status, heading, msg = http.StatusForbidden, "Not allowed", candor.ErrorMessage(err)
+	case candor.ECONFLICT:
+		status, heading, msg = http.StatusConflict, "Already done", candor.ErrorMessage(err)
+	case candor.ETOOMANY:
+		status, heading, msg = http.StatusTooManyRequests, "Too many requests", candor.ErrorMessage(err)
+	default:
+		s.log.Error("ui: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	s.render(w, r, status, "error", heading, "", errorView{heading, msg})
+}
+
+// securityHeaders sets the headers every page gets: no inline script or
+// style, no framing, no referrer (a sign-in link's token must not leak),
+// and nothing personal kept in caches.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Frame-Options", "DENY")
+		if !strings.HasPrefix(r.URL.Path, "/assets/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func cacheFor(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(d.Seconds())))
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "home", "Candor", "", nil)
+}
+
+// openSubject opens a stored subject and its data key.
+func (s *Server) openSubject(ctx context.Context, id candor.SubjectID) (*candor.Subject, *vault.SubjectKey, error) {
+	rec, err := s.cfg.Store.Subject(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := s.cfg.Vault.OpenSubjectKey(id, rec.WrappedKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := key.OpenSubject(rec)
+	return sub, key, err
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
