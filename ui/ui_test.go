@@ -1,0 +1,444 @@
+package ui_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/ui"
+	"github.com/candor-project/candor/vault"
+)
+
+// harness is a portal over a store holding two persons and an
+// organisation, with the shipped scorecards, a landlord registered for
+// rental and demo sign-in.
+type harness struct {
+	srv       *httptest.Server
+	store     *pebble.Store
+	decisions *decisions.Service
+	demo      *ui.Demo
+	ids       map[string]candor.SubjectID // by identifier value
+	landlord  *candor.RelyingParty
+}
+
+func mustHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx := context.Background()
+	cat := catalogue.Default()
+	shipped, err := scoring.Shipped(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
+	bank := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_late"}}
+	insp := &candor.Source{ID: "insp1", Name: "Food Inspectorate", Kind: candor.SourceInspectorate, AllowedTypes: []string{"inspection.failed"}}
+	for _, s := range []*candor.Source{bank, insp} {
+		if err := s.Validate(cat); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutSource(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(shipped)})
+	t.Cleanup(func() { p.Close(); st.Close() })
+	when := time.Now().UTC().Add(-40 * 24 * time.Hour).Format(time.RFC3339)
+	raw := func(kind candor.RawKind, s string) candor.RawValue { return candor.RawValue{Kind: kind, Text: s} }
+	late := func(id, nid string, days string) candor.EventInput {
+		return candor.EventInput{ID: id, Subject: candor.SubjectRef{Kind: "person", Scheme: "national_id", Value: nid},
+			Type: "credit.instalment_late", OccurredAt: when, Fields: []candor.RawField{
+				{Name: "days_late", Value: raw(candor.RawNumber, days)},
+				{Name: "amount", Value: raw(candor.RawString, "120.50")},
+				{Name: "currency", Value: raw(candor.RawString, "EUR")}}}
+	}
+	if _, err := p.Ingest(ctx, bank, []candor.EventInput{late("a1", "AB1234567", "95"), late("a2", "AB1234567", "40"), late("b1", "CD7654321", "3")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Ingest(ctx, insp, []candor.EventInput{{ID: "o1", Subject: candor.SubjectRef{Kind: "organisation", Scheme: "company_reg_no", Value: "C12345678"},
+		Type: "inspection.failed", OccurredAt: when, Fields: []candor.RawField{
+			{Name: "inspection_type", Value: raw(candor.RawString, "food_hygiene")},
+			{Name: "severity", Value: raw(candor.RawString, "major")}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{store: st, ids: map[string]candor.SubjectID{}, demo: ui.NewDemo(0, nil)}
+	for _, id := range []candor.Identifier{{Scheme: candor.NationalID, Value: "AB1234567"}, {Scheme: candor.NationalID, Value: "CD7654321"},
+		{Scheme: candor.CompanyRegNo, Value: "C12345678"}} {
+		if h.ids[id.Value], err = st.SubjectByIndex(ctx, v.BlindIndex(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.decisions = decisions.New(st, v, cat, shipped, shipped, nil)
+	h.landlord = &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}
+	if err := h.decisions.PutRelyingParty(ctx, h.landlord); err != nil {
+		t.Fatal(err)
+	}
+	scorers := make([]ui.Scorer, len(shipped))
+	for i, c := range shipped {
+		scorers[i] = c
+	}
+	portal, err := ui.New(ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions,
+		SignIn: []ui.Method{h.demo}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = httptest.NewServer(portal)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// browser is a client with its own cookies that does not follow
+// redirects, so that tests see them.
+type browser struct {
+	t      *testing.T
+	h      *harness
+	client *http.Client
+}
+
+func (h *harness) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, h: h, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type page struct {
+	status   int
+	body     string
+	location string
+	header   http.Header
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, body: string(body), location: resp.Header.Get("Location"), header: resp.Header}
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.h.srv.URL+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.h.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf returns the CSRF token of the first form on the page at path.
+func (b *browser) csrf(path string) string {
+	b.t.Helper()
+	m := csrfRe.FindStringSubmatch(b.get(path).body)
+	if m == nil {
+		b.t.Fatalf("no csrf token on %s", path)
+	}
+	return m[1]
+}
+
+// signIn signs the browser in as the subject with identifier value nid
+// through a demo link.
+func (b *browser) signIn(nid string) {
+	b.t.Helper()
+	link := b.h.demo.Link(b.h.ids[nid])
+	if p := b.use(link); p.status != http.StatusSeeOther || p.location != "/me/grades" {
+		b.t.Fatalf("sign-in as %s: %d %s", nid, p.status, p.body)
+	}
+}
+
+// use opens a sign-in link and presses its button.
+func (b *browser) use(link string) page {
+	b.t.Helper()
+	u, _ := url.Parse(link)
+	token := u.Query().Get("token")
+	return b.post("/signin/demo", url.Values{"token": {token}, "csrf": {b.csrf(link)}})
+}
+
+func TestPagesRender(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	b.signIn("AB1234567")
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/", []string{`<html lang="en">`, "My grades", "You are signed in."}},
+		{"/me/grades", []string{"Rental deposit", "Main reasons", "What would change it", `class="bar `, "<meter"}},
+		{"/me/data", []string{"Credit", "Bank Seven", "credit.instalment_late", "days late: 95", "Drops off", `state active`}},
+		{"/me/consents", []string{"Give a consent", "Landlord One", `<label for="days">`}},
+		{"/me/decisions", []string{"No decision has been taken about you."}},
+		{"/scorecards", []string{"rental-deposit", "business-compliance"}},
+		{"/scorecards/rental-deposit", []string{"Grades", "Rules", "per fact"}},
+		{"/scorecards/rental-deposit/versions/1", []string{"Rules"}},
+		{"/register", []string{`<label for="reg_no">`}},
+		{"/register?reg_no=c1234-5678", []string{"C12345678", `class="grade"`}},
+		{"/assets/style.css", []string{":focus-visible"}},
+	} {
+		p := b.get(tc.path)
+		if p.status != 200 {
+			t.Errorf("%s: %d\n%s", tc.path, p.status, p.body)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(p.body, w) {
+				t.Errorf("%s lacks %q", tc.path, w)
+			}
+		}
+		if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: Content-Security-Policy %q", tc.path, csp)
+		}
+	}
+	if p := b.get("/no/such/page"); p.status != 404 || !strings.Contains(p.body, "There is no page") {
+		t.Errorf("unknown page: %d", p.status)
+	}
+}
+
+func TestPublicPagesWithoutSignIn(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	for _, path := range []string{"/", "/signin", "/signin/demo", "/scorecards", "/scorecards/consumer-credit", "/register?reg_no=C12345678"} {
+		if p := b.get(path); p.status != 200 || strings.Contains(p.body, "Sign out") {
+			t.Errorf("%s: %d", path, p.status)
+		}
+	}
+	for _, path := range []string{"/me/grades", "/me/data", "/me/consents", "/me/decisions"} {
+		if p := b.get(path); p.status != http.StatusSeeOther || p.location != "/signin" {
+			t.Errorf("%s without a session: %d %q, want a redirect to /signin", path, p.status, p.location)
+		}
+	}
+	// The register never shows a person, and says so in the same words as
+	// for a number no one has.
+	for _, q := range []string{"AB1234567", "C99999999", "nonsense"} {
+		if p := b.get("/register?reg_no=" + q); p.status != 404 || !strings.Contains(p.body, "No organisation is registered") || strings.Contains(p.body, `class="grade"`) {
+			t.Errorf("register %s: %d", q, p.status)
+		}
+	}
+	if p := b.get("/scorecards/nope"); p.status != 404 {
+		t.Errorf("unknown scorecard: %d", p.status)
+	}
+}
+
+func TestSignInLinkIsOneTime(t *testing.T) {
+	h := mustHarness(t)
+	link := h.demo.Link(h.ids["AB1234567"])
+	first := h.browser(t)
+	if p := first.use(link); p.status != http.StatusSeeOther {
+		t.Fatalf("first use: %d %s", p.status, p.body)
+	}
+	var session *http.Cookie
+	u, _ := url.Parse(h.srv.URL)
+	for _, c := range first.client.Jar.Cookies(u) {
+		if c.Name == "candor_session" {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatal("no session cookie")
+	}
+	if p := first.get("/me/grades"); p.status != 200 {
+		t.Errorf("signed in: %d", p.status)
+	}
+	second := h.browser(t)
+	if p := second.use(link); p.status != http.StatusForbidden || !strings.Contains(p.body, "used already") {
+		t.Errorf("second use: %d %s", p.status, p.body)
+	}
+	if p := second.get("/me/grades"); p.status != http.StatusSeeOther {
+		t.Errorf("the second browser is signed in: %d", p.status)
+	}
+	// A made-up token, and a right token posted without the browser's
+	// pre-session token (a form on another site), sign no one in.
+	if p := second.post("/signin/demo", url.Values{"token": {"made-up"}, "csrf": {second.csrf("/signin/demo?token=x")}}); p.status != http.StatusForbidden {
+		t.Errorf("made-up token: %d", p.status)
+	}
+	fresh := h.demo.Link(h.ids["AB1234567"])
+	ft, _ := url.Parse(fresh)
+	if p := h.browser(t).post("/signin/demo", url.Values{"token": {ft.Query().Get("token")}}); p.status != http.StatusForbidden {
+		t.Errorf("sign-in without the pre-session token: %d", p.status)
+	}
+
+	// Signing out ends the session on the server: the old cookie no longer works.
+	if p := first.post("/signout", url.Values{"csrf": {first.csrf("/me/grades")}}); p.status != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", p.status)
+	}
+	replay := h.browser(t)
+	replay.client.Jar.SetCookies(u, []*http.Cookie{session})
+	if p := replay.get("/me/grades"); p.status != http.StatusSeeOther {
+		t.Errorf("a signed-out session still works: %d", p.status)
+	}
+}
+
+func TestSessionCookie(t *testing.T) {
+	h := mustHarness(t)
+	link := h.demo.Link(h.ids["AB1234567"])
+	b := h.browser(t)
+	u, _ := url.Parse(link)
+	csrf := b.csrf(link)
+	req, _ := http.NewRequest("POST", h.srv.URL+"/signin/demo", strings.NewReader(url.Values{"token": {u.Query().Get("token")}, "csrf": {csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	p := b.do(req)
+	var set string
+	for _, c := range p.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "candor_session=") {
+			set = c
+		}
+	}
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(set, want) {
+			t.Errorf("session cookie %q lacks %s", set, want)
+		}
+	}
+	if strings.Contains(set, "Secure") {
+		t.Errorf("session cookie %q is Secure on plain HTTP without the setting", set)
+	}
+}
+
+func TestFormsRefuseMissingOrWrongCSRF(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	b.signIn("AB1234567")
+	good := b.csrf("/me/consents")
+	grant := url.Values{"relying_party": {"landlord1"}, "purpose": {"rental"}, "days": {"7"}}
+	for _, path := range []string{"/me/consents", "/me/consents/revoke", "/me/decisions/x/review", "/signout"} {
+		for name, token := range map[string][]string{"missing": nil, "wrong": {good[:len(good)-2] + "xx"}, "empty": {""}} {
+			form := url.Values{"csrf": token, "code": {"AAA-AAA-AAA-AAA"}, "statement": {"x"}}
+			for k, v := range grant {
+				form[k] = v
+			}
+			if p := b.post(path, form); p.status != http.StatusForbidden {
+				t.Errorf("POST %s with a %s CSRF token: %d", path, name, p.status)
+			}
+		}
+	}
+	if cs, _ := h.decisions.Consents(context.Background(), h.ids["AB1234567"]); len(cs) != 0 {
+		t.Errorf("a refused form granted a consent: %v", cs)
+	}
+	// A browser that says the form came from another site is refused even
+	// with the right token.
+	req, _ := http.NewRequest("POST", h.srv.URL+"/me/consents", strings.NewReader(url.Values{"csrf": {good}, "relying_party": {"landlord1"}, "purpose": {"rental"}, "days": {"7"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(req); p.status != http.StatusForbidden {
+		t.Errorf("a cross-site POST: %d", p.status)
+	}
+	// Another person's token is no good either.
+	other := h.browser(t)
+	other.signIn("CD7654321")
+	grant.Set("csrf", other.csrf("/me/consents"))
+	if p := b.post("/me/consents", grant); p.status != http.StatusForbidden {
+		t.Errorf("a POST with another session's token: %d", p.status)
+	}
+}
+
+func TestConsentsAndDecisions(t *testing.T) {
+	h := mustHarness(t)
+	ctx := context.Background()
+	alice, bob := h.browser(t), h.browser(t)
+	alice.signIn("AB1234567")
+	bob.signIn("CD7654321")
+
+	token := alice.csrf("/me/consents")
+	p := alice.post("/me/consents", url.Values{"csrf": {token}, "relying_party": {"landlord1"}, "purpose": {"rental"}, "days": {"7"}})
+	if p.status != http.StatusSeeOther || p.location != "/me/consents" {
+		t.Fatalf("grant: %d %s", p.status, p.body)
+	}
+	page := alice.get("/me/consents")
+	code := regexp.MustCompile(`Hand the code ([0-9A-Z-]+) to`).FindStringSubmatch(page.body)
+	if code == nil || !strings.Contains(page.body, `state active`) {
+		t.Fatalf("the consents page does not show the new code:\n%s", page.body)
+	}
+	if p := alice.post("/me/consents", url.Values{"csrf": {token}, "relying_party": {"landlord1"}, "purpose": {"credit"}, "days": {"7"}}); p.status != 400 || !strings.Contains(p.body, "not registered for the purpose") {
+		t.Errorf("a consent for a purpose the party does not serve: %d", p.status)
+	}
+	if p := alice.post("/me/consents", url.Values{"csrf": {token}, "relying_party": {"landlord1"}, "purpose": {"rental"}, "days": {"400"}}); p.status != 400 {
+		t.Errorf("a consent of 400 days: %d", p.status)
+	}
+
+	// The landlord asks for a decision; Alice sees it, Bob does not.
+	d, err := h.decisions.Decide(ctx, h.landlord, code[1], candor.PurposeRental, "deposit_waived")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := alice.get("/me/decisions"); !strings.Contains(p.body, "Landlord One") || !strings.Contains(p.body, d.ID) {
+		t.Errorf("alice's decisions page lacks the decision:\n%s", p.body)
+	}
+	for _, path := range []string{"/me/decisions", "/me/consents", "/me/data", "/me/grades"} {
+		p := bob.get(path)
+		for _, leak := range []string{d.ID, code[1], "AB1234567", "days late: 95"} {
+			if strings.Contains(p.body, leak) {
+				t.Errorf("bob's %s shows alice's %q", path, leak)
+			}
+		}
+	}
+
+	// Bob can neither review Alice's decision nor revoke her consent.
+	bobToken := bob.csrf("/me/consents")
+	if p := bob.post("/me/decisions/"+d.ID+"/review", url.Values{"csrf": {bobToken}, "statement": {"not mine"}}); p.status != 404 {
+		t.Errorf("bob reviews alice's decision: %d", p.status)
+	}
+	if p := bob.post("/me/consents/revoke", url.Values{"csrf": {bobToken}, "code": {code[1]}}); p.status != 404 {
+		t.Errorf("bob revokes alice's consent: %d", p.status)
+	}
+
+	// Alice asks for a review, then revokes.
+	if p := alice.post("/me/decisions/"+d.ID+"/review", url.Values{"csrf": {token}, "statement": {"The late payment was the bank's error."}}); p.status != http.StatusSeeOther {
+		t.Fatalf("review: %d %s", p.status, p.body)
+	}
+	if p := alice.get("/me/decisions"); !strings.Contains(p.body, "the bank&#39;s error") || !strings.Contains(p.body, "A reviewer will look at it") {
+		t.Errorf("the review is not shown:\n%s", p.body)
+	}
+	if p := alice.post("/me/decisions/"+d.ID+"/review", url.Values{"csrf": {token}, "statement": {"again"}}); p.status != http.StatusConflict {
+		t.Errorf("a second review: %d", p.status)
+	}
+	if _, err := h.decisions.CloseReview(ctx, "rita", d.ID, candor.OutcomeApprove, "The bank confirmed its error."); err != nil {
+		t.Fatal(err)
+	}
+	if p := alice.get("/me/decisions"); !strings.Contains(p.body, "The bank confirmed its error.") {
+		t.Errorf("the review's outcome is not shown:\n%s", p.body)
+	}
+	if p := alice.post("/me/consents/revoke", url.Values{"csrf": {token}, "code": {code[1]}}); p.status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d %s", p.status, p.body)
+	}
+	if p := alice.get("/me/consents"); !strings.Contains(p.body, "state revoked") || !strings.Contains(p.body, "is revoked") {
+		t.Errorf("the revocation is not shown:\n%s", p.body)
+	}
+	if _, err := h.decisions.Decide(ctx, h.landlord, code[1], candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
+		t.Errorf("a decision on the revoked consent: %v", err)
+	}
+	if p := alice.get("/me/decisions"); !strings.Contains(p.body, "Refused requests") || !strings.Contains(p.body, "you had revoked your consent") {
+		t.Errorf("the refused request is not shown")
+	}
+}
+
+func TestTemplatesAreEscaped(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	if p := b.get("/register?reg_no=%3Cscript%3Ealert(1)%3C/script%3E"); strings.Contains(p.body, "<script>") {
+		t.Errorf("the query is echoed unescaped")
+	}
+}
