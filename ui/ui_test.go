@@ -442,3 +442,19 @@ func TestTemplatesAreEscaped(t *testing.T) {
 		t.Errorf("the query is echoed unescaped")
 	}
 }
+
+// grantConsent grants the landlord a rental consent of the person with
+// national ID nid, through the service, and returns its code.
+func (h *harness) grantConsent(t *testing.T, nid string) string {
+	t.Helper()
+	c, err := h.decisions.Grant(context.Background(), h.ids[nid], h.landlord.ID, candor.PurposeRental, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Code
+}
+
+// decide has the landlord ask for a decision with consent code.
+func (h *harness) decide(code string) (*candor.Decision, error) {
+	return h.decisions.Decide(context.Background(), h.landlord, code, candor.PurposeRental, "deposit_waived")
+}

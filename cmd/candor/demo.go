@@ -50,6 +50,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		inst.store.Close()
 		return err
 	}
+	vf.demoSignIn = true
 	srv, err := startServer(inst, vf, log)
 	if err != nil {
 		inst.store.Close()
@@ -62,6 +63,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return joinWait(err, srv)
 	}
 	if err := printTour(ctx, stdout, srv, cfg, tokens, operator); err != nil {
+		return joinWait(err, srv)
+	}
+	if err := printSignIn(ctx, stdout, srv, cfg); err != nil {
 		return joinWait(err, srv)
 	}
 	if *loadOnly {
@@ -310,6 +314,22 @@ func printTour(ctx context.Context, w io.Writer, srv *server, cfg synth.Config, 
 		fmt.Fprintf(w, "  curl -s %s/v1/reviews -H \"Authorization: Bearer $REVIEWER\"\n", base)
 	}
 	fmt.Fprintf(w, "\nMetrics: curl -s %s/metrics | grep candor_\n", base)
+	return nil
+}
+
+// printSignIn prints one-time links that sign in to the portal as a few
+// sample people.
+func printSignIn(ctx context.Context, w io.Writer, srv *server, cfg synth.Config) error {
+	fmt.Fprintf(w, "\nThe portal: http://%s/ (public: /scorecards, /register?reg_no=%s)\n", srv.addr, synth.Org(cfg.Seed, 0).CompanyRegNo)
+	fmt.Fprintf(w, "Sign in as a sample person; each link works once, for a day, until the server stops:\n")
+	for i := 0; i < min(cfg.Persons, 3); i++ {
+		p := synth.Person(cfg.Seed, i)
+		id, err := srv.inst.store.SubjectByIndex(ctx, srv.inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: p.NationalID}))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %s  http://%s%s\n", p.NationalID, srv.addr, srv.demo.Link(id))
+	}
 	return nil
 }
 

@@ -17,12 +17,16 @@ import (
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/ui"
 )
 
 // serverFlags are the flags of the commands that run the API server.
 type serverFlags struct {
 	addr, debugAddr string
 	subjectCache    int
+	secureCookies   bool
+	// demoSignIn turns on the portal's demo sign-in links (candor demo).
+	demoSignIn bool
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -32,6 +36,8 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	n, _ := strconv.Atoi(env("CANDOR_SUBJECT_CACHE", ""))
 	fs.IntVar(&f.subjectCache, "subject-cache", n,
 		"subjects whose keys ingestion keeps in memory, ~150 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
+	fs.BoolVar(&f.secureCookies, "secure-cookies", env("CANDOR_SECURE_COOKIES", "") == "true",
+		"mark the portal's cookies Secure on plain HTTP, behind a TLS-terminating proxy (env CANDOR_SECURE_COOKIES=true)")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -65,6 +71,7 @@ type server struct {
 	api      *httpapi.Server
 	http     *http.Server
 	pipeline *ingest.Pipeline
+	demo     *ui.Demo // the portal's demo sign-in, if on
 	log      *slog.Logger
 	addr     string
 	errc     chan error
@@ -106,12 +113,19 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		}
 		return out
 	}
+	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
-		Decisions: decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)})
-	s := &server{inst: inst, api: api, pipeline: pipeline, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
+		Decisions: dec})
+	root, demo, err := withPortal(api, inst, f, dec, active, all, log)
+	if err != nil {
+		ln.Close()
+		pipeline.Close()
+		return nil, err
+	}
+	s := &server{inst: inst, api: api, pipeline: pipeline, demo: demo, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
-			Handler:           api,
+			Handler:           root,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
 			WriteTimeout:      60 * time.Second,
@@ -121,6 +135,34 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	go func() { s.errc <- s.http.Serve(ln) }()
 	api.SetReady(true)
 	return s, nil
+}
+
+// withPortal returns the root handler: the JSON API under /v1/ and its
+// health and metrics endpoints, the person's portal everywhere else; and
+// the portal's demo sign-in if f turns it on.
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
+	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, SecureCookies: f.secureCookies, Logger: log}
+	for _, c := range active {
+		cfg.Scorecards = append(cfg.Scorecards, c)
+	}
+	for _, c := range all {
+		cfg.Versions = append(cfg.Versions, c)
+	}
+	var demo *ui.Demo
+	if f.demoSignIn {
+		demo = ui.NewDemo(0, nil)
+		cfg.SignIn = append(cfg.SignIn, demo)
+	}
+	portal, err := ui.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", portal)
+	for _, path := range []string{"/v1/", "/healthz", "/readyz", "/metrics"} {
+		mux.Handle(path, api)
+	}
+	return mux, demo, nil
 }
 
 // wait serves until ctx is done or the listener fails, then shuts down

@@ -1,0 +1,161 @@
+package ui_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestInBrowser drives Chromium through the portal as a person would:
+// sign in with a demo link, read a grade's explanation, look at the data,
+// grant and revoke a consent, ask for a review, move around with the
+// keyboard and on a phone-sized screen. It saves a screenshot of every
+// page in the test's artifact directory (go test -artifacts keeps them).
+//
+// It runs only when CANDOR_TEST_CHROMIUM names a Chromium binary
+// (.ci/run installs Debian's chromium and sets it).
+func TestInBrowser(t *testing.T) {
+	bin := os.Getenv("CANDOR_TEST_CHROMIUM")
+	if bin == "" {
+		t.Skip("set CANDOR_TEST_CHROMIUM to a Chromium binary (e.g. /usr/bin/chromium from Debian's chromium package) to run the browser tests")
+	}
+	h := mustHarness(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.UserDataDir(t.TempDir()), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("window-size", "1100,900"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil { // starts the browser, without a timeout
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	dir := t.ArtifactDir()
+	shot := func(name string) {
+		t.Helper()
+		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+		defer scancel()
+		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+		defer scancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	// until waits until the page's text holds want: after a form's
+	// submission, the next page.
+	until := func(want string) {
+		t.Helper()
+		js := "document.readyState === 'complete' && document.body.innerText.includes(" + strconv.Quote(want) + ")"
+		var err error
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			sctx, scancel := context.WithTimeout(ctx, 2*time.Second)
+			var ok bool
+			ok, err = chromedp.Run(sctx, chromedp.Evaluate[bool](js)) // fails while the page navigates
+			scancel()
+			if ok && err == nil {
+				return
+			}
+		}
+		t.Fatalf("waiting for %q (%v)", want, err)
+	}
+	text := func(sel string) string {
+		t.Helper()
+		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+		defer scancel()
+		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+
+	// Sign in with a one-time link.
+	do("open the sign-in link", chromedp.Navigate(h.srv.URL+h.demo.Link(h.ids["AB1234567"])), chromedp.WaitVisible(chromedp.CSS("main button")))
+	shot("01-signin")
+	do("press Sign in", chromedp.Click(chromedp.CSS("main button")))
+	until("Main reasons")
+
+	// A grade and its explanation.
+	shot("02-grades")
+	if got := text("main"); !strings.Contains(got, "Main reasons") || !strings.Contains(got, "What would change it") || !strings.Contains(got, "late") {
+		t.Errorf("the grades page does not explain the grade:\n%s", got)
+	}
+
+	// The keyboard: the first Tab reaches the skip link, which is then shown.
+	do("tab", chromedp.KeyEvent("\t"))
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.activeElement.className")); err != nil || got != "skip" {
+		t.Errorf("the first Tab focuses %q (%v), want the skip link", got, err)
+	}
+
+	do("my data", chromedp.Navigate(h.srv.URL+"/me/data"), chromedp.WaitVisible(chromedp.CSS("table")))
+	shot("03-data")
+	if got := text("main"); !strings.Contains(got, "Bank Seven") {
+		t.Errorf("my data lacks the source:\n%s", got)
+	}
+
+	// Grant a consent, then revoke it.
+	do("grant", chromedp.Navigate(h.srv.URL+"/me/consents"), chromedp.WaitVisible(chromedp.CSS("#days")),
+		chromedp.SetValue(chromedp.CSS("#days"), "14"), chromedp.Click(chromedp.CSS(`form[action="/me/consents"] button`)))
+	until("Consent given")
+	shot("04-consent-granted")
+	if got := text(".flash"); !strings.Contains(got, "Consent given") {
+		t.Errorf("after granting: %q", got)
+	}
+	do("revoke", chromedp.Click(chromedp.CSS(`form[action="/me/consents/revoke"] button`)))
+	until("is revoked")
+	shot("05-consent-revoked")
+	if got := text(".flash"); !strings.Contains(got, "is revoked") {
+		t.Errorf("after revoking: %q", got)
+	}
+
+	// A decision, and a request for its review.
+	code := h.grantConsent(t, "AB1234567")
+	if _, err := h.decide(code); err != nil {
+		t.Fatal(err)
+	}
+	do("decisions", chromedp.Navigate(h.srv.URL+"/me/decisions"), chromedp.WaitVisible(chromedp.CSS("textarea")),
+		chromedp.SendKeys(chromedp.CSS("textarea"), "The late payment was the bank's error."),
+		chromedp.Click(chromedp.CSS(`form[action$="/review"] button`)))
+	until("request for a review is recorded")
+	shot("06-decisions")
+	if got := text("main"); !strings.Contains(got, "A reviewer will look at it") {
+		t.Errorf("after asking for a review:\n%s", got)
+	}
+
+	// Public pages, on a phone-sized screen too.
+	do("scorecard", chromedp.Navigate(h.srv.URL+"/scorecards/rental-deposit"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	shot("07-scorecard")
+	do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(h.srv.URL+"/me/grades"), chromedp.WaitVisible(chromedp.CSS(".grade")))
+	shot("08-grades-phone")
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollWidth")); err != nil || w > 390 {
+		t.Errorf("the grades page is %v px wide on a 390 px screen (%v)", w, err)
+	}
+	do("register", chromedp.Navigate(h.srv.URL+"/register"), chromedp.SetValue(chromedp.CSS("#reg_no"), "C12345678"),
+		chromedp.Click(chromedp.CSS("main form button")))
+	until("As of")
+	shot("09-register-phone")
+
+	do("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)))
+	until("Sign in to see your data")
+	if got := text("header"); strings.Contains(got, "My grades") {
+		t.Errorf("still signed in after signing out: %q", got)
+	}
+	t.Logf("screenshots in %s", dir)
+}
