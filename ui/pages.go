@@ -255,6 +255,14 @@ func (s *Server) parties(ctx context.Context) ([]*candor.RelyingParty, map[strin
 	return rps, names, err
 }
 
+// partyName is a relying party's name, or its ID if it has none.
+func (s *Server) partyName(ctx context.Context, id string) string {
+	if rp, err := s.cfg.Decisions.RelyingParty(ctx, id); err == nil {
+		return rp.Name
+	}
+	return id
+}
+
 func (s *Server) grant(w http.ResponseWriter, r *http.Request, sess *session) {
 	purpose, ok := candor.ParsePurpose(r.PostFormValue("purpose"))
 	if !ok {
@@ -271,7 +279,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, fmt.Sprintf("Consent given. Hand the code %s to %s; it works until %s.", c.Code, c.RelyingParty, c.ExpiresAt.Format("2 Jan 2006")))
+	s.sessions.setFlash(sess, fmt.Sprintf("Consent given. Hand the code %s to %s; it works until %s.", c.Code, s.partyName(r.Context(), c.RelyingParty), c.ExpiresAt.Format("2 Jan 2006")))
 	http.Redirect(w, r, "/me/consents", http.StatusSeeOther)
 }
 
@@ -281,7 +289,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, fmt.Sprintf("Consent %s is revoked: %s can no longer use it.", c.Code, c.RelyingParty))
+	s.sessions.setFlash(sess, fmt.Sprintf("Consent %s is revoked: %s can no longer use it.", c.Code, s.partyName(r.Context(), c.RelyingParty)))
 	http.Redirect(w, r, "/me/consents", http.StatusSeeOther)
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,7 +145,8 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, subject ca
 	}
 	label := sub.Kind.Noun()
 	if len(sub.Identifiers) > 0 {
-		label = sub.Identifiers[0].String()
+		id := sub.Identifiers[0]
+		label = strings.ReplaceAll(id.Scheme.String(), "_", " ") + " " + id.Value
 	}
 	if old := s.sessions.get(r); old != nil {
 		s.sessions.end(old)

@@ -177,7 +177,8 @@ var funcs = template.FuncMap{
 		}
 		return "0"
 	},
-	"purpose": purposeText,
+	"purpose":  purposeText,
+	"sentence": sentence,
 }
 
 // purposeText is a purpose as a person reads it.
