@@ -72,9 +72,11 @@ type Server struct {
 	cfg      Config
 	pages    map[string]*template.Template
 	sessions *sessions
-	handler  http.Handler
-	log      *slog.Logger
-	now      func() time.Time
+	// registerLimits bounds company-register look-ups per address.
+	registerLimits *addressLimits
+	handler        http.Handler
+	log            *slog.Logger
+	now            func() time.Time
 }
 
 // New returns the portal. It parses every template and returns an error if
@@ -100,6 +102,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.pages = pages
 	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now)
+	s.registerLimits = newAddressLimits(5, 20)
 
 	m := http.NewServeMux()
 	assets, _ := fs.Sub(assetFS, "assets")

@@ -458,3 +458,21 @@ func (h *harness) grantConsent(t *testing.T, nid string) string {
 func (h *harness) decide(code string) (*candor.Decision, error) {
 	return h.decisions.Decide(context.Background(), h.landlord, code, candor.PurposeRental, "deposit_waived")
 }
+
+func TestRegisterIsRateLimited(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	limited := false
+	for range 40 {
+		if p := b.get("/register?reg_no=C12345678"); p.status == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("40 look-ups at once were all served")
+	}
+	if p := b.get("/scorecards"); p.status != 200 {
+		t.Errorf("other pages are limited too: %d", p.status)
+	}
+}
