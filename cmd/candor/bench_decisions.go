@@ -80,6 +80,13 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	defer fx.close()
 
+	floor, err := syncFloor(ctx, fx.srv.inst, 200)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sync floor (a decision waits for one): a 1-key synced commit to the same store, one at a time: p50 %s  p99 %s  (%d commits)\n",
+		ms(floor.percentile(50)), ms(floor.percentile(99)), floor.requests)
+
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxConnsPerHost: *conns, MaxIdleConnsPerHost: *conns, MaxIdleConns: *conns, DisableCompression: true}}
 	defer client.CloseIdleConnections()
@@ -230,6 +237,22 @@ func grantConsents(ctx context.Context, inst *installation, cfg synth.Config, n 
 		codes = append(codes, c.Code)
 	}
 	return codes, nil
+}
+
+// syncFloor times n synced one-key commits to inst's store, one after the
+// other: the least a decision, which stores itself durably, can take.
+func syncFloor(ctx context.Context, inst *installation, n int) (*loadResult, error) {
+	r := &loadResult{}
+	for range n {
+		start := time.Now()
+		if err := inst.store.PutMeta(ctx, "bench/sync-floor", []byte(start.String())); err != nil {
+			return nil, err
+		}
+		r.latencies = append(r.latencies, time.Since(start))
+		r.requests++
+	}
+	slices.Sort(r.latencies)
+	return r, nil
 }
 
 // configuredLike returns a server with model's settings that serves h.
