@@ -35,20 +35,22 @@ import (
 type Service struct {
 	store candor.Store
 	vault *vault.Vault
+	cat   *candor.Catalogue
 	// versions are every published scorecard version; active are the ones
 	// decisions use, one per purpose and subject kind.
 	active, versions []*scoring.Compiled
 	now              func() time.Time
 }
 
-// New returns a service over store. active are the active scorecard
-// versions (materialised), versions every published one, for reproducing
-// old decisions. now is the clock (nil: time.Now).
-func New(store candor.Store, v *vault.Vault, active, versions []*scoring.Compiled, now func() time.Time) *Service {
+// New returns a service over store, whose events follow catalogue cat.
+// active are the active scorecard versions (materialised), versions every
+// published one, for reproducing old decisions. now is the clock (nil:
+// time.Now).
+func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, active, versions []*scoring.Compiled, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, vault: v, active: active, versions: versions, now: now}
+	return &Service{store: store, vault: v, cat: cat, active: active, versions: versions, now: now}
 }
 
 // PutRelyingParty registers or updates a relying party. Errors: EINVALID.
@@ -197,8 +199,11 @@ func (s *Service) Revoke(ctx context.Context, subject candor.SubjectID, code str
 	}
 	id := consentID(candor.NormaliseCode(code))
 	r, err := s.store.Record(ctx, candor.RecordConsent, id)
+	if err != nil && candor.ErrorCode(err) != candor.ENOTFOUND {
+		return nil, err
+	}
 	if err != nil || r.Subject != subject {
-		return nil, candor.Errorf(candor.ENOTFOUND, "you have no consent with code %s", code)
+		return nil, candor.Errorf(candor.ENOTFOUND, "you have no consent with that code")
 	}
 	var c candor.Consent
 	if err := get(key, r, &c); err != nil {
@@ -238,8 +243,9 @@ var refusalText = map[candor.ConsentRefusal]string{
 	candor.RefusalPurposeNotRegistered: "you are not registered for this purpose",
 }
 
-// attempt is a refused request, kept for the subject to see.
-type attempt struct {
+// Attempt is a refused request for a decision, kept for the subject to
+// see.
+type Attempt struct {
 	RelyingParty string                `json:"relying_party"`
 	Purpose      candor.Purpose        `json:"purpose"`
 	Reason       candor.ConsentRefusal `json:"reason"`
@@ -254,31 +260,21 @@ type attempt struct {
 // the scorecard does not grant or a purpose no active scorecard serves.
 func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, code string, purpose candor.Purpose, benefit string) (*candor.Decision, error) {
 	now := s.now().UTC()
-	var consent *candor.Consent
-	var key *vault.SubjectKey
-	var sub *candor.SubjectRecord
-	r, err := s.store.Record(ctx, candor.RecordConsent, consentID(candor.NormaliseCode(code)))
-	switch candor.ErrorCode(err) {
-	case "":
-		if sub, key, err = s.subjectKey(ctx, r.Subject); err != nil {
-			return nil, err
-		}
-		consent = new(candor.Consent)
-		if err := get(key, r, consent); err != nil {
-			return nil, err
-		}
-	case candor.ENOTFOUND:
-	default:
+	consent, key, err := s.consent(ctx, code)
+	if err != nil {
 		return nil, err
 	}
 	if reason := consent.Check(rp, purpose, now); reason != "" {
-		if key != nil {
-			a := attempt{RelyingParty: rp.ID, Purpose: purpose, Reason: reason, At: now}
-			if err := put(ctx, s.store, key, candor.RecordAttempt, newID("a"), a); err != nil {
+		if consent != nil {
+			if err := s.recordAttempt(ctx, key, rp, purpose, reason, now); err != nil {
 				return nil, err
 			}
 		}
 		return nil, Refusal(reason)
+	}
+	sub, err := s.store.Subject(ctx, consent.Subject)
+	if err != nil {
+		return nil, err
 	}
 	card := s.activeFor(purpose, sub.Kind)
 	if card == nil {
@@ -298,6 +294,31 @@ func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, code stri
 	}
 	decide(d, card, ms)
 	return d, put(ctx, s.store, key, candor.RecordDecision, d.ID, d)
+}
+
+// consent returns the consent with code and its subject's key, or nils if
+// there is none.
+func (s *Service) consent(ctx context.Context, code string) (*candor.Consent, *vault.SubjectKey, error) {
+	r, err := s.store.Record(ctx, candor.RecordConsent, consentID(candor.NormaliseCode(code)))
+	switch candor.ErrorCode(err) {
+	case "":
+	case candor.ENOTFOUND:
+		return nil, nil, nil
+	default:
+		return nil, nil, err
+	}
+	_, key, err := s.subjectKey(ctx, r.Subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := new(candor.Consent)
+	return c, key, get(key, r, c)
+}
+
+// recordAttempt keeps a refused request for the subject to see.
+func (s *Service) recordAttempt(ctx context.Context, key *vault.SubjectKey, rp *candor.RelyingParty, purpose candor.Purpose, reason candor.ConsentRefusal, now time.Time) error {
+	a := Attempt{RelyingParty: rp.ID, Purpose: purpose, Reason: reason, At: now}
+	return put(ctx, s.store, key, candor.RecordAttempt, newID("a"), a)
 }
 
 // decide fills d's outcome, grade, scorecard and reasons from the subject's
@@ -400,23 +421,12 @@ func newID(prefix string) string {
 // check it before asking for a decision. Errors: ENOTFOUND if there is
 // none, or it was granted to another relying party.
 func (s *Service) ConsentFor(ctx context.Context, rp *candor.RelyingParty, code string) (*candor.Consent, error) {
-	r, err := s.store.Record(ctx, candor.RecordConsent, consentID(candor.NormaliseCode(code)))
-	if candor.ErrorCode(err) == candor.ENOTFOUND {
-		return nil, candor.Errorf(candor.ENOTFOUND, "no consent with this code was granted to you")
-	}
+	c, _, err := s.consent(ctx, code)
 	if err != nil {
 		return nil, err
 	}
-	_, key, err := s.subjectKey(ctx, r.Subject)
-	if err != nil {
-		return nil, err
-	}
-	var c candor.Consent
-	if err := get(key, r, &c); err != nil {
-		return nil, err
-	}
-	if c.RelyingParty != rp.ID {
+	if c == nil || c.RelyingParty != rp.ID {
 		return nil, candor.Errorf(candor.ENOTFOUND, "no consent with this code was granted to you")
 	}
-	return &c, nil
+	return c, nil
 }

@@ -44,7 +44,7 @@ func mustEnv(t *testing.T) *env {
 	}
 	clock := func() time.Time { return e.now }
 	e.p = ingest.New(ingest.Options{Catalogue: cat, Vault: e.vault, Store: st, Matcher: scoring.NewMatcher(cards), Now: clock})
-	e.svc = decisions.New(st, e.vault, cards, cards, clock)
+	e.svc = decisions.New(st, e.vault, cat, cards, cards, clock)
 	e.src = &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid", "rent.late"}}
 	t.Cleanup(func() { e.p.Close(); st.Close() })
 	for _, rp := range []*candor.RelyingParty{
@@ -209,5 +209,68 @@ func TestDecisions(t *testing.T) {
 	}
 	if open, _ := e.svc.OpenReviews(ctx); len(open) != 0 {
 		t.Errorf("%d reviews still open", len(open))
+	}
+}
+
+func TestCourtOrders(t *testing.T) {
+	e := mustEnv(t)
+	court := &candor.Source{ID: "court1", Name: "District Court", Kind: candor.SourceCourt,
+		AllowedTypes: []string{"court.restriction_imposed", "court.restriction_lifted"}}
+	post := func(body string) {
+		t.Helper()
+		inputs, problems, err := ingest.Decode([]byte(body), ingest.FormatNDJSON, ingest.MaxEvents)
+		if err != nil || len(problems) > 0 {
+			t.Fatal(err, problems)
+		}
+		if _, err := e.p.Ingest(ctx, court, inputs, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	impose := func(ref string) string {
+		return fmt.Sprintf(`{"id":"i-%s","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"court.restriction_imposed","occurred_at":%q,"fields":{"order_ref":%q,"court":"District Court","legal_basis":"Insolvency Act s.11","restriction":"company_director","expires_on":"2027-12-31","appeal_route":"Court of Appeal within 28 days"}}`+"\n",
+			ref, e.now.AddDate(0, -2, 0).Format(time.RFC3339), ref)
+	}
+	post(impose("A-1") + impose("B-2"))
+	for _, rp := range []*candor.RelyingParty{
+		{ID: "enforcer", Name: "Enforcement Office", Purposes: []candor.Purpose{candor.PurposeCourtEnforcement}, Statutory: []candor.Purpose{candor.PurposeCourtEnforcement}},
+		{ID: "bailiff", Name: "Private Bailiff", Purposes: []candor.Purpose{candor.PurposeCourtEnforcement}},
+	} {
+		if err := e.svc.PutRelyingParty(ctx, rp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.svc.PutRelyingParty(ctx, &candor.RelyingParty{ID: "x", Name: "X", Purposes: []candor.Purpose{candor.PurposeCredit},
+		Statutory: []candor.Purpose{candor.PurposeCredit}}); candor.ErrorCode(err) != candor.EINVALID {
+		t.Errorf("credit without consent: %v", err)
+	}
+	id := &candor.Identifier{Scheme: candor.NationalID, Value: "AB1234567"}
+	orders, err := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", id)
+	if err != nil || len(orders) != 2 || orders[0].AppealRoute == "" || orders[0].LegalBasis == "" {
+		t.Fatalf("statutory lookup: %+v %v", orders, err)
+	}
+	post(`{"id":"l-B-2","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"court.restriction_lifted","occurred_at":"` +
+		e.now.Add(-time.Hour).Format(time.RFC3339) + `","fields":{"order_ref":"B-2","reason":"appeal_allowed"}}`)
+	if orders, _ := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", id); len(orders) != 1 || orders[0].OrderRef != "A-1" {
+		t.Fatalf("after B-2 was lifted: %+v", orders)
+	}
+	if _, err := e.svc.CourtOrders(ctx, e.rp(t, "bailiff"), "", id); decisions.RefusalReason(err) != candor.RefusalNoConsent {
+		t.Errorf("a lookup without consent by a relying party the law does not allow: %v", err)
+	}
+	if _, err := e.svc.CourtOrders(ctx, e.rp(t, "landlord1"), "", id); decisions.RefusalReason(err) != candor.RefusalPurposeNotRegistered {
+		t.Errorf("a landlord looks up court orders: %v", err)
+	}
+	sub, err := e.store.SubjectByIndex(ctx, e.vault.BlindIndex(*id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.svc.Grant(ctx, sub, "bailiff", candor.PurposeCourtEnforcement, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orders, err := e.svc.CourtOrders(ctx, e.rp(t, "bailiff"), c.Code, nil); err != nil || len(orders) != 1 {
+		t.Fatalf("with consent: %+v %v", orders, err)
+	}
+	if orders, err := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", &candor.Identifier{Scheme: candor.NationalID, Value: "ZZ0000000"}); err != nil || len(orders) != 0 {
+		t.Errorf("an unknown person: %+v %v", orders, err)
 	}
 }

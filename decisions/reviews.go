@@ -26,9 +26,6 @@ func (s *Service) Decisions(ctx context.Context, subject candor.SubjectID) ([]*c
 	return ds, err
 }
 
-// Attempt is a refused request for a decision about the subject.
-type Attempt = attempt
-
 // Attempts returns the refused requests for decisions about subject,
 // newest first.
 func (s *Service) Attempts(ctx context.Context, subject candor.SubjectID) ([]*Attempt, error) {
@@ -36,8 +33,8 @@ func (s *Service) Attempts(ctx context.Context, subject candor.SubjectID) ([]*At
 	if err != nil {
 		return nil, err
 	}
-	as, err := list[attempt](ctx, s.store, key, subject, candor.RecordAttempt)
-	slices.SortFunc(as, func(a, b *attempt) int { return b.At.Compare(a.At) })
+	as, err := list[Attempt](ctx, s.store, key, subject, candor.RecordAttempt)
+	slices.SortFunc(as, func(a, b *Attempt) int { return b.At.Compare(a.At) })
 	return as, err
 }
 

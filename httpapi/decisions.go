@@ -96,6 +96,28 @@ func (s *Server) getConsentForParty(w http.ResponseWriter, r *http.Request, p *P
 	writeJSON(w, http.StatusOK, s.consentView(c))
 }
 
+// getCourtOrders is GET /v1/court-orders?consent=CODE, or
+// ?scheme=&value= for a relying party the law lets look subjects up
+// without consent: the court-ordered restrictions standing now.
+func (s *Server) getCourtOrders(w http.ResponseWriter, r *http.Request, p *Principal) {
+	q := r.URL.Query()
+	var id *candor.Identifier
+	if q.Has("scheme") || q.Has("value") {
+		ident, err := identifierQuery(q)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		id = &ident
+	}
+	orders, err := s.decisions.CourtOrders(r.Context(), p.RelyingParty, q.Get("consent"), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orders": orders, "as_of": s.now().UTC()})
+}
+
 // The subject's side: /v1/me/...
 
 type consentJSON struct {

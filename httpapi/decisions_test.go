@@ -141,12 +141,12 @@ func TestRoles(t *testing.T) {
 		"POST /v1/events":         "source",
 		"GET /v1/subjects:lookup": "operator", "GET /v1/subjects/{id}": "operator", "GET /v1/subjects/{id}/events": "operator",
 		"GET /v1/subjects/{id}/scores": "operator", "GET /v1/subjects/{id}/scores/{scorecard}": "operator",
-		"POST /v1/decisions": "relying_party", "GET /v1/consents/{code}": "relying_party",
+		"POST /v1/decisions": "relying_party", "GET /v1/consents/{code}": "relying_party", "GET /v1/court-orders": "relying_party",
 		"GET /v1/me/consents": "subject", "POST /v1/me/consents": "subject", "DELETE /v1/me/consents/{code}": "subject",
 		"GET /v1/me/decisions": "subject", "POST /v1/me/decisions/{id}/review": "subject",
 		"GET /v1/reviews": "reviewer", "GET /v1/reviews/{id}": "reviewer", "POST /v1/reviews/{id}/close": "reviewer",
 		"GET /v1/catalogue": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
-		"GET /v1/openapi.yaml": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",
+		"GET /v1/openapi.yaml": "public", "GET /v1/public/organisations/{company_reg_no}": "public", "GET /v1/public/organisations": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {
@@ -155,7 +155,8 @@ func TestRoles(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(doc.raw), &spec); err != nil {
 		t.Fatal(err)
 	}
-	fill := strings.NewReplacer("{id}", strings.Repeat("ab", 16), "{scorecard}", "rental-deposit", "{v}", "1", "{code}", "AAA-AAA-AAA-AAA")
+	fill := strings.NewReplacer("{id}", strings.Repeat("ab", 16), "{scorecard}", "rental-deposit", "{v}", "1", "{code}", "AAA-AAA-AAA-AAA",
+		"{company_reg_no}", "12345678")
 	for path, methods := range spec.Paths {
 		for method := range methods {
 			endpoint := strings.ToUpper(method) + " " + path

@@ -57,6 +57,7 @@ type Server struct {
 	scorecards []Scorer
 	versions   []Scorer
 	decisions  *decisions.Service
+	public     *rateLimiter // for the public register, per client address
 	bufs       sync.Pool
 	mux        *http.ServeMux
 
@@ -64,12 +65,19 @@ type Server struct {
 	ready bool
 }
 
+// The public register's rate limit per client address: a steady rate and
+// a burst.
+const (
+	publicRate  = 5
+	publicBurst = 20
+)
+
 // New returns a server for cfg. It is not ready (/readyz answers 503) until
 // SetReady(true).
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
-		decisions: cfg.Decisions}
+		decisions: cfg.Decisions, public: newRateLimiter(publicRate, publicBurst)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -87,6 +95,7 @@ func New(cfg Config) *Server {
 	if s.decisions != nil {
 		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
 		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
+		m.HandleFunc("GET /v1/court-orders", s.require(candor.RoleRelyingParty, s.getCourtOrders))
 		m.HandleFunc("POST /v1/me/consents", s.require(candor.RoleSubject, s.postConsent))
 		m.HandleFunc("GET /v1/me/consents", s.require(candor.RoleSubject, s.getConsents))
 		m.HandleFunc("DELETE /v1/me/consents/{code}", s.require(candor.RoleSubject, s.deleteConsent))
@@ -96,6 +105,8 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/reviews/{id}", s.require(candor.RoleReviewer, s.getReview))
 		m.HandleFunc("POST /v1/reviews/{id}/close", s.require(candor.RoleReviewer, s.closeReview))
 	}
+	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
+	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)
 	m.HandleFunc("GET /v1/scorecards", s.listScorecards)
 	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)

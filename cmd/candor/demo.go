@@ -110,7 +110,7 @@ func demoKeys(ctx context.Context, inst *installation) (map[string]string, strin
 			return nil, "", err
 		}
 	}
-	svc := decisions.New(inst.store, inst.vault, nil, nil, nil)
+	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil)
 	if err := svc.PutRelyingParty(ctx, &candor.RelyingParty{ID: "demo_landlord", Name: "Demo Lettings",
 		Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
 		return nil, "", err

@@ -14,7 +14,7 @@ import (
 )
 
 const rpUsage = `Usage:
-  candor rp add --id ID --name NAME --purposes P1,P2   (purposes: %s)
+  candor rp add --id ID --name NAME --purposes P1,P2 [--statutory court_enforcement]   (purposes: %s)
   candor rp list
   candor rp key RP_ID          make a new API key for a relying party (the token is shown once)
   candor rp revoke KEY_ID      revoke an API key at once
@@ -28,6 +28,18 @@ func purposeNames() string {
 	return strings.Join(names, ", ")
 }
 
+func parsePurposes(flagName, list string) ([]candor.Purpose, error) {
+	var out []candor.Purpose
+	for _, s := range strings.Split(list, ",") {
+		p, ok := candor.ParsePurpose(strings.TrimSpace(s))
+		if !ok {
+			return nil, fmt.Errorf("%s: %q is not one of %s", flagName, s, purposeNames())
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // runRelyingParty manages relying parties: who may ask for decisions, for
 // which purposes.
 func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -39,11 +51,12 @@ func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
-	var id, name, purposes string
+	var id, name, purposes, statutory string
 	if args[0] == "add" {
 		fs.StringVar(&id, "id", "", "relying party id: lower-case letters, digits and _")
 		fs.StringVar(&name, "name", "", "display name, shown to the people it asks about")
 		fs.StringVar(&purposes, "purposes", "", "comma-separated purposes it may ask for decisions for: "+purposeNames())
+		fs.StringVar(&statutory, "statutory", "", "purposes the law lets it pursue without consent, looking subjects up by identifier (only court_enforcement)")
 	}
 	if err := fs.Parse(reorder(args[1:])); err != nil {
 		return err
@@ -53,16 +66,17 @@ func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	defer inst.store.Close()
-	svc := decisions.New(inst.store, inst.vault, nil, nil, nil)
+	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil)
 	switch args[0] {
 	case "add":
 		rp := &candor.RelyingParty{ID: id, Name: name}
-		for _, s := range strings.Split(purposes, ",") {
-			p, ok := candor.ParsePurpose(strings.TrimSpace(s))
-			if !ok {
-				return fmt.Errorf("--purposes: %q is not one of %s", s, purposeNames())
+		if rp.Purposes, err = parsePurposes("--purposes", purposes); err != nil {
+			return err
+		}
+		if statutory != "" {
+			if rp.Statutory, err = parsePurposes("--statutory", statutory); err != nil {
+				return err
 			}
-			rp.Purposes = append(rp.Purposes, p)
 		}
 		if err := svc.PutRelyingParty(ctx, rp); err != nil {
 			return err
