@@ -49,18 +49,19 @@ const (
 func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench decisions", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	duration := fs.Duration("duration", 10*time.Second, "how long each measured phase runs")
+	duration := fs.Duration("duration", 10*time.Second, "how long each kind of load is measured: the baseline, decisions saturated (both in --rounds alternating slices), decisions at two paced rates")
+	rounds := fs.Int("rounds", 3, "alternating rounds of the saturated baseline and decisions")
 	conns := fs.Int("connections", 64, "keep-alive connections, each with one request in flight")
 	subjects := fs.Int("subjects", 300, "subjects who grant the relying party a consent; the requests rotate through their codes")
 	persons := fs.Int("persons", 2000, "persons in the synthetic population ingested first (at least --subjects)")
 	maxRequests := fs.Int("max-requests", 2_000_000, "most requests of one phase")
 	dir := fs.String("data", "", "data dir (default: a temporary directory, removed afterwards; an existing one keeps its population)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the saturated decisions phase to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first round of saturated decisions to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *duration <= 0 || *conns < 1 || *subjects < 1 || *persons < *subjects || *maxRequests < 1 {
-		return errors.New("--duration, --connections, --subjects and --max-requests must be positive, --persons at least --subjects")
+	if *duration <= 0 || *conns < 1 || *rounds < 1 || *subjects < 1 || *persons < *subjects || *maxRequests < 1 {
+		return errors.New("--duration, --connections, --rounds, --subjects and --max-requests must be positive, --persons at least --subjects")
 	}
 	data := *dir
 	if data == "" {
@@ -71,8 +72,8 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 		defer os.RemoveAll(tmp)
 		data = filepath.Join(tmp, "data")
 	}
-	fmt.Fprintf(stdout, "bench decisions: %d persons, %d consents, %d connections, %s per phase, GOMAXPROCS=%d, load average %s\n",
-		*persons, *subjects, *conns, *duration, runtime.GOMAXPROCS(0), loadAverage())
+	fmt.Fprintf(stdout, "bench decisions: %d persons, %d consents, %d connections, %s per phase (saturated: %d rounds), GOMAXPROCS=%d, load average %s\n",
+		*persons, *subjects, *conns, *duration, *rounds, runtime.GOMAXPROCS(0), loadAverage())
 
 	fx, err := newDecisionsFixture(ctx, data, *persons, *subjects, stdout, stderr)
 	if err != nil {
@@ -94,40 +95,38 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	trivial := loadTarget{url: base + benchTrivialPath, token: fx.token, bodies: fx.bodies, check: checkTrivial}
 	decide := loadTarget{url: base + "/v1/decisions", token: fx.token, bodies: fx.bodies, check: checkDecision}
 	warmup := min(*duration/5, time.Second)
-	phase := func(t loadTarget, interval time.Duration, profile string) (*loadResult, error) {
-		if interval == 0 {
-			runLoad(ctx, client, t, *conns, warmup, *maxRequests, 0) // opens the connections, warms caches
+	for _, t := range []loadTarget{trivial, decide} { // opens the connections, warms caches
+		runLoad(ctx, client, t, *conns, warmup, *maxRequests, 0)
+	}
+	// The saturated phases alternate in rounds, so that a neighbour's load
+	// that comes or goes during the run weighs on both alike.
+	slice := *duration / time.Duration(*rounds)
+	var baseRounds, decideRounds []*loadResult
+	for r := range *rounds {
+		b := runLoad(ctx, client, trivial, *conns, slice, *maxRequests, 0)
+		profile := *cpuProfile
+		if r > 0 {
+			profile = ""
 		}
 		stop, err := startCPUProfile(profile)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		defer stop()
-		return runLoad(ctx, client, t, *conns, *duration, *maxRequests, interval), nil
+		d := runLoad(ctx, client, decide, *conns, slice, *maxRequests, 0)
+		stop()
+		fmt.Fprintf(stdout, "round %d: baseline %6.0f req/s p99 %s | decisions %6.0f req/s p99 %s | ratios %.2f, %.2f\n",
+			r+1, b.rate(), ms(b.percentile(99)), d.rate(), ms(d.percentile(99)), d.rate()/b.rate(), float64(d.percentile(99))/float64(b.percentile(99)))
+		baseRounds, decideRounds = append(baseRounds, b), append(decideRounds, d)
 	}
-
-	baseline, err := phase(trivial, 0, "")
-	if err != nil {
-		return err
-	}
+	baseline, saturated := mergeLoads(baseRounds), mergeLoads(decideRounds)
 	printLoad(stdout, "baseline  POST "+benchTrivialPath+" (fixed JSON), closed loop", baseline)
-	saturated, err := phase(decide, 0, *cpuProfile)
-	if err != nil {
-		return err
-	}
 	printLoad(stdout, "decisions POST /v1/decisions, closed loop", saturated)
 	half := baseline.rate() / 2
-	paced, err := phase(decide, time.Duration(float64(time.Second)/half), "")
-	if err != nil {
-		return err
-	}
+	paced := runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/half))
 	printLoad(stdout, fmt.Sprintf("decisions POST /v1/decisions, open loop at %.0f req/s (baseline/2)", half), paced)
 	// Not a target: where the latency stands at a load decisions sustain.
 	own := saturated.rate() / 2
-	ownPaced, err := phase(decide, time.Duration(float64(time.Second)/own), "")
-	if err != nil {
-		return err
-	}
+	ownPaced := runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/own))
 	printLoad(stdout, fmt.Sprintf("decisions POST /v1/decisions, open loop at %.0f req/s (own/2)", own), ownPaced)
 
 	tput := saturated.rate() / baseline.rate()
@@ -348,15 +347,14 @@ func runLoad(ctx context.Context, client *http.Client, t loadTarget, conns int, 
 	var (
 		next    atomic.Int64
 		wg      sync.WaitGroup
-		workers = make([]loadResult, conns)
+		workers = make([]*loadResult, conns)
 	)
 	start := time.Now()
 	deadline, cutoff := start.Add(d), start.Add(2*d)
 	for w := range workers {
 		wg.Go(func() {
-			res := &workers[w]
-			res.latencies = make([]time.Duration, 0, min(max/conns+1, 1<<16))
-			res.outcomes = map[string]int{}
+			res := &loadResult{latencies: make([]time.Duration, 0, min(max/conns+1, 1<<16)), outcomes: map[string]int{}}
+			workers[w] = res
 			var buf bytes.Buffer
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
@@ -392,17 +390,26 @@ func runLoad(ctx context.Context, client *http.Client, t loadTarget, conns int, 
 		})
 	}
 	wg.Wait()
-	total := &loadResult{elapsed: time.Since(start), outcomes: map[string]int{}}
-	for _, w := range workers {
-		total.requests += w.requests
-		total.errors += w.errors
-		total.unsent += w.unsent
-		total.latencies = append(total.latencies, w.latencies...)
-		for o, n := range w.outcomes {
+	total := mergeLoads(workers)
+	total.elapsed = time.Since(start)
+	return total
+}
+
+// mergeLoads adds results up, their latencies sorted and their elapsed
+// times summed.
+func mergeLoads(rs []*loadResult) *loadResult {
+	total := &loadResult{outcomes: map[string]int{}}
+	for _, r := range rs {
+		total.requests += r.requests
+		total.errors += r.errors
+		total.unsent += r.unsent
+		total.elapsed += r.elapsed
+		total.latencies = append(total.latencies, r.latencies...)
+		for o, n := range r.outcomes {
 			total.outcomes[o] += n
 		}
 		if total.firstError == "" {
-			total.firstError = w.firstError
+			total.firstError = r.firstError
 		}
 	}
 	slices.Sort(total.latencies)
