@@ -55,7 +55,7 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	subjects := fs.Int("subjects", 300, "subjects who grant the relying party a consent; the requests rotate through their codes")
 	persons := fs.Int("persons", 2000, "persons in the synthetic population ingested first (at least --subjects)")
 	maxRequests := fs.Int("max-requests", 2_000_000, "most requests of one phase")
-	dir := fs.String("data", "", "data dir (default: a temporary directory, removed afterwards; an existing one keeps its population)")
+	dir := fs.String("data", "", "data dir of the bench's own (default: a temporary directory, removed afterwards); a kept one is not loaded twice, but each run revokes the demo keys and adds consents and decisions")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first round of saturated decisions to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
