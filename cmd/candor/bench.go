@@ -31,11 +31,14 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "decisions" {
+		return runBenchDecisions(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "rescore" {
 		return runBenchRescore(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "ingest" {
-		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N]\n       candor bench rescore [--data DIR] [--workers N]\n")
+		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N]\n       candor bench rescore [--data DIR] [--workers N]\n       candor bench decisions [--duration D] [--connections N] [--subjects N] [--data DIR]\n")
 		return flag.ErrHelp
 	}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
@@ -43,6 +46,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	events := fs.Int("events", 1_000_000, "events to ingest")
 	batch := fs.Int("batch", 1000, "events per request (and per baseline batch)")
 	conc := fs.Int("concurrency", 4, "concurrent requests")
+	matches := fs.Bool("matches", true, "store each event's matches with the shipped scorecards, as candor serve does (false: to see what that costs)")
 	dir := fs.String("dir", "", "directory for the two fresh stores (default: a temporary directory, removed afterwards)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -71,7 +75,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	pipe, err := benchPipeline(ctx, root+"/pipeline", cat, bodies, *conc)
+	pipe, err := benchPipeline(ctx, root+"/pipeline", cat, bodies, *conc, *matches)
 	stop()
 	if err != nil {
 		return err
@@ -136,7 +140,7 @@ type pipelineRun struct {
 	bytes   int64 // sealed event bytes written
 }
 
-func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodies []benchBody, conc int) (pipelineRun, error) {
+func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodies []benchBody, conc int, matches bool) (pipelineRun, error) {
 	var run pipelineRun
 	master := make([]byte, vault.KeySize)
 	rand.Read(master)
@@ -155,12 +159,15 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodie
 		sources[s.ID] = &s
 	}
 	var written atomic.Int64
-	cards, err := scoring.Shipped(cat)
-	if err != nil {
-		return run, err
+	opts := ingest.Options{Catalogue: cat, Vault: v, Store: st, OnCommit: func(cs ingest.CommitStats) { written.Add(int64(cs.Bytes)) }}
+	if matches {
+		cards, err := scoring.Shipped(cat)
+		if err != nil {
+			return run, err
+		}
+		opts.Matcher = scoring.NewMatcher(cards)
 	}
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(cards),
-		OnCommit: func(cs ingest.CommitStats) { written.Add(int64(cs.Bytes)) }})
+	p := ingest.New(opts)
 	work := make(chan benchBody)
 	errc := make(chan error, conc)
 	var wg sync.WaitGroup
