@@ -14,20 +14,11 @@ import (
 // by whatever means, and then hands the subject to Portal.SignIn, which
 // opens the session; it never sets the session cookie itself.
 //
-// Demo is the only method so far. OpenID Connect
-// (github.com/coreos/go-oidc/v3 with golang.org/x/oauth2) is to be a
-// Method of its own, configured in cmd/candor by flags and CANDOR_OIDC_*
-// variables (issuer URL, client ID, client secret file, redirect URL, and
-// the ID-token claim that carries the person's national ID):
-//
-//   - GET /signin/oidc stores a random state, nonce and PKCE verifier
-//     against Portal.PreToken's value and redirects to the provider;
-//   - GET /signin/oidc/callback checks the state against the browser's
-//     pre-session token, exchanges the code, verifies the ID token
-//     (oidc.Provider.Verifier: issuer, audience, expiry) and its nonce,
-//     reads the claim, finds the subject through the vault's blind index
-//     (store.SubjectByIndex) and calls Portal.SignIn, or Portal.Fail with
-//     ENOTFOUND when Candor holds nothing about that person.
+// Two methods exist: Demo (one-time links that candor demo prints) and
+// OIDC (OpenID Connect: the code flow with PKCE, the state bound to the
+// browser's pre-session token, the ID token verified with
+// github.com/coreos/go-oidc/v3 and its nonce checked, and the person found
+// through a national-ID claim and the vault's blind index).
 type Method interface {
 	// Name is the method's path segment: it serves /signin/{Name} and
 	// below.

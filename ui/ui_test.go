@@ -33,6 +33,7 @@ type harness struct {
 	demo      *ui.Demo
 	ids       map[string]candor.SubjectID // by identifier value
 	landlord  *candor.RelyingParty
+	cfg       ui.Config // the portal's, without sign-in methods
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -94,14 +95,22 @@ func mustHarness(t *testing.T) *harness {
 	for i, c := range shipped {
 		scorers[i] = c
 	}
-	portal, err := ui.New(ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions,
-		SignIn: []ui.Method{h.demo}})
+	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions}
+	h.srv = httptest.NewServer(h.portal(t, h.demo))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// portal returns a portal over h's store with sign-in methods ms.
+func (h *harness) portal(t *testing.T, ms ...ui.Method) *ui.Server {
+	t.Helper()
+	cfg := h.cfg
+	cfg.SignIn = ms
+	p, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.srv = httptest.NewServer(portal)
-	t.Cleanup(h.srv.Close)
-	return h
+	return p
 }
 
 // browser is a client with its own cookies that does not follow
@@ -109,12 +118,13 @@ func mustHarness(t *testing.T) *harness {
 type browser struct {
 	t      *testing.T
 	h      *harness
+	base   string // the portal's URL
 	client *http.Client
 }
 
 func (h *harness) browser(t *testing.T) *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, h: h, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &browser{t: t, h: h, base: h.srv.URL, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
@@ -139,13 +149,13 @@ func (b *browser) do(req *http.Request) page {
 
 func (b *browser) get(path string) page {
 	b.t.Helper()
-	req, _ := http.NewRequest("GET", b.h.srv.URL+path, nil)
+	req, _ := http.NewRequest("GET", b.base+path, nil)
 	return b.do(req)
 }
 
 func (b *browser) post(path string, form url.Values) page {
 	b.t.Helper()
-	req, _ := http.NewRequest("POST", b.h.srv.URL+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
 }

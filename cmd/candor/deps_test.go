@@ -24,6 +24,9 @@ func TestBinaryLinksNoBenchmarkDependency(t *testing.T) {
 		t.Fatalf("go list -deps gave no plausible dependency list:\n%s", out)
 	}
 	for _, d := range deps {
+		if strings.HasPrefix(d, "github.com/chromedp/") {
+			t.Errorf("cmd/candor depends on %s, which is for the portal's browser test only", d)
+		}
 		if strings.HasPrefix(d, "github.com/open-policy-agent/") || d == "github.com/candor-project/candor/internal/scorebench" {
 			t.Errorf("cmd/candor depends on %s, which is for bench/score only", d)
 		}

@@ -10,9 +10,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
@@ -25,6 +28,8 @@ type serverFlags struct {
 	addr, debugAddr string
 	subjectCache    int
 	secureCookies   bool
+	oidc            ui.OIDCConfig
+	oidcSecretFile  string
 	// demoSignIn turns on the portal's demo sign-in links (candor demo).
 	demoSignIn bool
 }
@@ -38,6 +43,11 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 		"subjects whose keys ingestion keeps in memory, ~150 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", env("CANDOR_SECURE_COOKIES", "") == "true",
 		"mark the portal's cookies Secure on plain HTTP, behind a TLS-terminating proxy (env CANDOR_SECURE_COOKIES=true)")
+	fs.StringVar(&f.oidc.Issuer, "oidc-issuer", env("CANDOR_OIDC_ISSUER", ""), "if set, people sign in to the portal with this OpenID Connect provider (env CANDOR_OIDC_ISSUER)")
+	fs.StringVar(&f.oidc.ClientID, "oidc-client-id", env("CANDOR_OIDC_CLIENT_ID", ""), "the portal's client ID at the provider (env CANDOR_OIDC_CLIENT_ID)")
+	fs.StringVar(&f.oidcSecretFile, "oidc-client-secret-file", env("CANDOR_OIDC_CLIENT_SECRET_FILE", ""), "file holding the client secret (env CANDOR_OIDC_CLIENT_SECRET_FILE)")
+	fs.StringVar(&f.oidc.RedirectURL, "oidc-redirect-url", env("CANDOR_OIDC_REDIRECT_URL", ""), "the portal's https://HOST/signin/oidc/callback, as registered (env CANDOR_OIDC_REDIRECT_URL)")
+	fs.StringVar(&f.oidc.Claim, "oidc-claim", env("CANDOR_OIDC_CLAIM", "national_id"), "the ID-token claim holding the person's national ID (env CANDOR_OIDC_CLAIM)")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -152,6 +162,26 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	if f.demoSignIn {
 		demo = ui.NewDemo(0, nil)
 		cfg.SignIn = append(cfg.SignIn, demo)
+	}
+	if f.oidc.Issuer != "" {
+		oc := f.oidc
+		if f.oidcSecretFile != "" {
+			secret, err := os.ReadFile(f.oidcSecretFile)
+			if err != nil {
+				return nil, nil, fmt.Errorf("oidc client secret: %w", err)
+			}
+			oc.ClientSecret = strings.TrimSpace(string(secret))
+		}
+		oc.Lookup = func(ctx context.Context, id candor.Identifier) (candor.SubjectID, error) {
+			return inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(id))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		o, err := ui.NewOIDC(ctx, oc)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.SignIn = append(cfg.SignIn, o)
 	}
 	portal, err := ui.New(cfg)
 	if err != nil {
