@@ -45,26 +45,33 @@ type gradesView struct {
 }
 
 func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
-	sub, key, err := s.openSubject(r.Context(), sess.subject)
+	v, err := s.myGrades(r.Context(), sess.subject)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	at := s.now().UTC()
-	v := gradesView{At: at}
+	s.render(w, r, http.StatusOK, "grades", "My grades", "grades", v)
+}
+
+// myGrades scores subject now under every active scorecard for its kind.
+func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (gradesView, error) {
+	v := gradesView{At: s.now().UTC()}
+	sub, key, err := s.openSubject(ctx, subject)
+	if err != nil {
+		return v, err
+	}
 	for _, card := range s.cfg.Scorecards {
 		sc := card.Scorecard()
 		if sc.SubjectKind != sub.Kind {
 			continue
 		}
-		score, err := scoreWith(r.Context(), s.cfg.Store, key, card, sub.ID, at)
+		score, err := scoreWith(ctx, s.cfg.Store, key, card, sub.ID, v.At)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return v, err
 		}
 		v.Grades = append(v.Grades, explain(sc, score))
 	}
-	s.render(w, r, http.StatusOK, "grades", "My grades", "grades", v)
+	return v, nil
 }
 
 // scoreWith scores a subject under an active scorecard from the matches
@@ -112,14 +119,23 @@ func bandText(sc *candor.Scorecard, grade string) string {
 	return ""
 }
 
+// factView is one fact, as the data page shows it and the export writes
+// it.
 type factView struct {
-	Description, Type, Source string
-	OccurredAt, ExpiresAt     time.Time
-	State                     string
-	Fields                    []fieldView
+	Category    string      `json:"category"`
+	Type        string      `json:"type"`
+	Description string      `json:"description"`
+	Source      string      `json:"source"`
+	OccurredAt  time.Time   `json:"occurred_at"`
+	State       string      `json:"state"`
+	ExpiresAt   time.Time   `json:"drops_off"`
+	Fields      []fieldView `json:"fields"`
 }
 
-type fieldView struct{ Name, Value string }
+type fieldView struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
 
 type categoryView struct {
 	Name, Title, Statement string
@@ -132,25 +148,45 @@ type dataView struct {
 }
 
 func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
-	ctx := r.Context()
-	_, key, err := s.openSubject(ctx, sess.subject)
+	facts, err := s.myFacts(r.Context(), sess.subject)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	v := dataView{Count: len(facts)}
+	for _, c := range candor.Categories() {
+		p := c.Policy()
+		g := categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + "."}
+		for _, f := range facts {
+			if f.Category == p.Name {
+				g.Facts = append(g.Facts, f)
+			}
+		}
+		if len(g.Facts) > 0 {
+			v.Groups = append(v.Groups, g)
+		}
+	}
+	s.render(w, r, http.StatusOK, "data", "My data", "data", v)
+}
+
+// myFacts returns every fact held about subject, newest first, with its
+// state now and the date it drops off.
+func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factView, error) {
+	_, key, err := s.openSubject(ctx, subject)
+	if err != nil {
+		return nil, err
 	}
 	events, err := key.ReadEvents(ctx, s.cfg.Store)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	now := s.now()
 	sources := map[string]string{} // ID → name
-	byCat := map[candor.Category][]factView{}
+	facts := make([]factView, 0, len(events))
 	for _, e := range events {
 		t := s.cfg.Catalogue.Type(e.Type)
 		if t == nil {
-			s.fail(w, r, fmt.Errorf("ui: event %v has type %q, not in the catalogue", e.ID, e.Type))
-			return
+			return nil, fmt.Errorf("ui: event %v has type %q, not in the catalogue", e.ID, e.Type)
 		}
 		name, ok := sources[e.Source]
 		if !ok {
@@ -160,24 +196,15 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 			}
 			sources[e.Source] = name
 		}
-		f := factView{Description: t.Description, Type: t.Name, Source: name, OccurredAt: e.OccurredAt,
-			ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String()}
+		f := factView{Category: t.Category.String(), Description: t.Description, Type: t.Name, Source: name,
+			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{}}
 		for _, fl := range e.Fields {
-			f.Fields = append(f.Fields, fieldView{strings.ReplaceAll(fl.Name, "_", " "), fl.Value.String()})
+			f.Fields = append(f.Fields, fieldView{fl.Name, fl.Value.String()})
 		}
-		byCat[t.Category] = append(byCat[t.Category], f)
+		facts = append(facts, f)
 	}
-	v := dataView{Count: len(events)}
-	for _, c := range candor.Categories() {
-		facts := byCat[c]
-		if len(facts) == 0 {
-			continue
-		}
-		slices.SortStableFunc(facts, func(a, b factView) int { return b.OccurredAt.Compare(a.OccurredAt) })
-		p := c.Policy()
-		v.Groups = append(v.Groups, categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + ".", Facts: facts})
-	}
-	s.render(w, r, http.StatusOK, "data", "My data", "data", v)
+	slices.SortStableFunc(facts, func(a, b factView) int { return b.OccurredAt.Compare(a.OccurredAt) })
+	return facts, nil
 }
 
 // sentence makes an identifier or a clause read as a sentence: words
@@ -191,10 +218,12 @@ func sentence(s string) string {
 }
 
 type consentView struct {
-	Code, Party          string
-	Purpose              candor.Purpose
-	GrantedAt, ExpiresAt time.Time
-	State                string
+	Code      string         `json:"code"`
+	Party     string         `json:"relying_party"`
+	Purpose   candor.Purpose `json:"purpose"`
+	GrantedAt time.Time      `json:"granted_at"`
+	ExpiresAt time.Time      `json:"expires_at"`
+	State     string         `json:"state"`
 }
 
 type consentsView struct {
@@ -213,13 +242,12 @@ func (s *Server) consents(w http.ResponseWriter, r *http.Request, sess *session)
 		s.fail(w, r, err)
 		return
 	}
-	cs, err := s.cfg.Decisions.Consents(ctx, sess.subject)
+	mine, err := s.myConsents(ctx, sess.subject, names)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	now := s.now()
-	v := consentsView{Parties: parties, MaxDays: int(candor.MaxConsentPeriod / day), DefaultDays: int(candor.DefaultConsentPeriod / day)}
+	v := consentsView{Consents: mine, Parties: parties, MaxDays: int(candor.MaxConsentPeriod / day), DefaultDays: int(candor.DefaultConsentPeriod / day)}
 	seen := map[candor.Purpose]bool{}
 	for _, rp := range parties {
 		for _, p := range rp.Purposes {
@@ -231,6 +259,15 @@ func (s *Server) consents(w http.ResponseWriter, r *http.Request, sess *session)
 			v.Purposes = append(v.Purposes, p)
 		}
 	}
+	s.render(w, r, http.StatusOK, "consents", "Consents", "consents", v)
+}
+
+// myConsents returns subject's consents, newest first, naming relying
+// parties by names.
+func (s *Server) myConsents(ctx context.Context, subject candor.SubjectID, names map[string]string) ([]consentView, error) {
+	cs, err := s.cfg.Decisions.Consents(ctx, subject)
+	now := s.now()
+	out := []consentView{}
 	for _, c := range cs {
 		state := "active"
 		switch {
@@ -239,10 +276,10 @@ func (s *Server) consents(w http.ResponseWriter, r *http.Request, sess *session)
 		case !now.Before(c.ExpiresAt):
 			state = "expired"
 		}
-		v.Consents = append(v.Consents, consentView{Code: c.Code, Party: cmp.Or(names[c.RelyingParty], c.RelyingParty),
+		out = append(out, consentView{Code: c.Code, Party: cmp.Or(names[c.RelyingParty], c.RelyingParty),
 			Purpose: c.Purpose, GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt, State: state})
 	}
-	s.render(w, r, http.StatusOK, "consents", "Consents", "consents", v)
+	return out, err
 }
 
 // parties returns the registered relying parties and their names by ID.
@@ -295,14 +332,14 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess *session) {
 
 type decisionView struct {
 	*candor.Decision
-	Party string
+	Party string `json:"relying_party_name"`
 }
 
 type attemptView struct {
-	Party   string
-	Purpose candor.Purpose
-	Reason  string
-	At      time.Time
+	Party   string         `json:"relying_party"`
+	Purpose candor.Purpose `json:"purpose"`
+	Reason  string         `json:"why_refused"`
+	At      time.Time      `json:"at"`
 }
 
 type decisionsView struct {
@@ -327,17 +364,26 @@ func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request, sess *ses
 		s.fail(w, r, err)
 		return
 	}
-	ds, err := s.cfg.Decisions.Decisions(ctx, sess.subject)
+	v, err := s.myDecisions(ctx, sess.subject, names)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	as, err := s.cfg.Decisions.Attempts(ctx, sess.subject)
+	s.render(w, r, http.StatusOK, "decisions", "Decisions", "decisions", v)
+}
+
+// myDecisions returns the decisions about subject and the refused
+// requests for them, newest first, naming relying parties by names.
+func (s *Server) myDecisions(ctx context.Context, subject candor.SubjectID, names map[string]string) (decisionsView, error) {
+	v := decisionsView{MaxStatement: candor.MaxStatement, Decisions: []decisionView{}, Attempts: []attemptView{}}
+	ds, err := s.cfg.Decisions.Decisions(ctx, subject)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return v, err
 	}
-	v := decisionsView{MaxStatement: candor.MaxStatement}
+	as, err := s.cfg.Decisions.Attempts(ctx, subject)
+	if err != nil {
+		return v, err
+	}
 	for _, d := range ds {
 		v.Decisions = append(v.Decisions, decisionView{d, cmp.Or(names[d.RelyingParty], d.RelyingParty)})
 	}
@@ -345,7 +391,7 @@ func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request, sess *ses
 		v.Attempts = append(v.Attempts, attemptView{Party: cmp.Or(names[a.RelyingParty], a.RelyingParty), Purpose: a.Purpose,
 			Reason: cmp.Or(refusalText[a.Reason], string(a.Reason)), At: a.At})
 	}
-	s.render(w, r, http.StatusOK, "decisions", "Decisions", "decisions", v)
+	return v, nil
 }
 
 func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) {

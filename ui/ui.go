@@ -116,6 +116,8 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/me/grades", http.StatusSeeOther) })
 	m.HandleFunc("GET /me/grades", s.signedIn(s.grades))
 	m.HandleFunc("GET /me/data", s.signedIn(s.data))
+	m.HandleFunc("GET /me/export.json", s.signedIn(s.exportJSON))
+	m.HandleFunc("GET /me/export.csv", s.signedIn(s.exportCSV))
 	m.HandleFunc("GET /me/consents", s.signedIn(s.consents))
 	m.HandleFunc("POST /me/consents", s.signedIn(s.grant))
 	m.HandleFunc("POST /me/consents/revoke", s.signedIn(s.revoke))
@@ -182,6 +184,7 @@ var funcs = template.FuncMap{
 	},
 	"purpose":  purposeText,
 	"sentence": sentence,
+	"words":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 }
 
 // purposeText is a purpose as a person reads it.

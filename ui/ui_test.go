@@ -3,6 +3,8 @@ package ui_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -200,7 +202,7 @@ func TestPagesRender(t *testing.T) {
 	}{
 		{"/", []string{`<html lang="en">`, "My grades", "You are signed in."}},
 		{"/me/grades", []string{"Rental deposit", "Main reasons", "What would change it", `class="bar `, "<meter"}},
-		{"/me/data", []string{"Credit", "Bank Seven", "credit.instalment_late", "days late: 95", "Drops off", `state active`}},
+		{"/me/data", []string{"Credit", "Bank Seven", "credit.instalment_late", "days late: 95", "Drops off", `state active`, `href="/me/export.csv"`}},
 		{"/me/consents", []string{"Give a consent", "Landlord One", `<label for="days">`}},
 		{"/me/decisions", []string{"No decision has been taken about you."}},
 		{"/scorecards", []string{"rental-deposit", "business-compliance"}},
@@ -484,5 +486,70 @@ func TestRegisterIsRateLimited(t *testing.T) {
 	}
 	if p := b.get("/scorecards"); p.status != 200 {
 		t.Errorf("other pages are limited too: %d", p.status)
+	}
+}
+
+func TestDownloadMyData(t *testing.T) {
+	h := mustHarness(t)
+	code := h.grantConsent(t, "AB1234567")
+	if _, err := h.decide(code); err != nil {
+		t.Fatal(err)
+	}
+	alice, bob := h.browser(t), h.browser(t)
+	alice.signIn("AB1234567")
+	bob.signIn("CD7654321")
+
+	p := alice.get("/me/export.json")
+	if p.status != 200 || !strings.HasPrefix(p.header.Get("Content-Disposition"), "attachment;") {
+		t.Fatalf("export.json: %d %v", p.status, p.header)
+	}
+	var x struct {
+		Identifiers []string
+		Facts       []struct{ Type, State, Source string }
+		Grades      []struct {
+			Scorecard string
+			Reasons   []struct{ Text string }
+			Hints     []string `json:"what_would_change_it"`
+		}
+		Consents  []struct{ Code string }
+		Decisions []struct {
+			ID      string `json:"id"`
+			Reasons []struct{ Text string }
+		}
+	}
+	if err := json.Unmarshal([]byte(p.body), &x); err != nil {
+		t.Fatalf("export.json: %v\n%s", err, p.body)
+	}
+	if len(x.Facts) != 2 || x.Facts[0].Source != "Bank Seven" || len(x.Grades) == 0 || len(x.Grades[0].Reasons) == 0 ||
+		len(x.Consents) != 1 || x.Consents[0].Code != code || len(x.Decisions) != 1 || len(x.Decisions[0].Reasons) == 0 ||
+		len(x.Identifiers) != 1 || x.Identifiers[0] != "national_id:AB1234567" {
+		t.Errorf("export.json misses something:\n%s", p.body)
+	}
+
+	c := alice.get("/me/export.csv")
+	rows, err := csv.NewReader(strings.NewReader(c.body)).ReadAll()
+	if err != nil || c.status != 200 || rows[0][0] != "record" {
+		t.Fatalf("export.csv: %d %v\n%s", c.status, err, c.body)
+	}
+	kinds := map[string]int{}
+	for _, r := range rows[1:] {
+		kinds[r[0]]++
+	}
+	for _, k := range []string{"fact", "grade", "reason", "contribution", "consent", "decision"} {
+		if kinds[k] == 0 {
+			t.Errorf("export.csv has no %s row:\n%s", k, c.body)
+		}
+	}
+
+	for _, path := range []string{"/me/export.json", "/me/export.csv"} {
+		p := bob.get(path)
+		for _, leak := range []string{code, "AB1234567", "days_late=95"} {
+			if strings.Contains(p.body, leak) {
+				t.Errorf("bob's %s holds alice's %q", path, leak)
+			}
+		}
+		if p := h.browser(t).get(path); p.status != http.StatusSeeOther {
+			t.Errorf("%s without a session: %d", path, p.status)
+		}
 	}
 }
