@@ -164,7 +164,7 @@ func (a *Access) UnmarshalBinary(data []byte) error {
 	rest := data[26:]
 	for _, s := range []*string{&out.Principal, &out.Purpose, &out.Action} {
 		n, k := binary.Uvarint(rest)
-		if k <= 0 || n > maxAccessString || n > uint64(len(rest)-k) {
+		if k <= 0 || k != len(binary.AppendUvarint(nil, n)) || n > maxAccessString || n > uint64(len(rest)-k) {
 			return errAccessCorrupt
 		}
 		*s = string(rest[k : k+int(n)])
