@@ -109,6 +109,7 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 
 // installation is an opened data dir: store, vault and catalogue.
 type installation struct {
+	data  string // the data dir
 	store *pebble.Store
 	vault *vault.Vault
 	cat   *candor.Catalogue
@@ -137,7 +138,7 @@ func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w (is another candor process using it?)", f.data, err)
 	}
-	return &installation{store: st, vault: v, cat: cat}, nil
+	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
 }
 
 // published returns the active scorecards and every approved version,

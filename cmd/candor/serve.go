@@ -22,6 +22,7 @@ import (
 type serverFlags struct {
 	addr, debugAddr string
 	subjectCache    int
+	log             logFlags // the transparency log (audit.go)
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -31,6 +32,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	n, _ := strconv.Atoi(env("CANDOR_SUBJECT_CACHE", ""))
 	fs.IntVar(&f.subjectCache, "subject-cache", n,
 		"subjects whose keys ingestion keeps in memory, ~150 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
+	f.log.register(fs)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,6 +66,7 @@ type server struct {
 	api      *httpapi.Server
 	http     *http.Server
 	pipeline *ingest.Pipeline
+	audit    *auditService
 	log      *slog.Logger
 	addr     string
 	errc     chan error
@@ -89,12 +92,19 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		go http.Serve(dln, mux) // lives as long as the process
 		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
+	// Before anything is served: log what a crash left recorded but unlogged.
+	aud, err := startAudit(inst, f.log, inst.data, log)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	start := time.Now()
 	metrics := httpapi.NewMetrics(inst.store.Size)
 	pipeline, active, all, err := newPipeline(context.Background(), inst, ingest.Options{
 		CacheSubjects: f.subjectCache, OnCommit: metrics.OnCommit, Logger: log}, io.Discard)
 	if err != nil {
 		ln.Close()
+		aud.close()
 		return nil, err
 	}
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
@@ -107,7 +117,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	}
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all)})
-	s := &server{inst: inst, api: api, pipeline: pipeline, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
+	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -135,7 +145,7 @@ func (s *server) wait(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
-	err = errors.Join(err, s.pipeline.Close(), s.inst.store.Close())
+	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
 	}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/tlog"
+	"k8s.io/klog/v2"
+)
+
+// logFlags are the transparency log's flags, taken by every command that
+// opens the log.
+type logFlags struct {
+	origin, keyFile, witnessPolicy string
+}
+
+func (f *logFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.origin, "log-origin", env("CANDOR_LOG_ORIGIN", tlog.DefaultOrigin),
+		"the transparency log's origin, its checkpoints' first line; it cannot change for a log (env CANDOR_LOG_ORIGIN)")
+	fs.StringVar(&f.keyFile, "log-key-file", env("CANDOR_LOG_KEY_FILE", ""),
+		"the log's checkpoint signing key, created with mode 0600 if absent (env CANDOR_LOG_KEY_FILE; default <data>.log.key, outside the data dir)")
+	fs.StringVar(&f.witnessPolicy, "log-witness-policy", env("CANDOR_LOG_WITNESS_POLICY_FILE", ""),
+		"file with a witness policy (tlog.Options.WitnessPolicy) to have checkpoints cosigned (env CANDOR_LOG_WITNESS_POLICY_FILE)")
+}
+
+// logDir is where the log of the data dir data lives: inside it, beside
+// Pebble's files.
+func logDir(data string) string { return filepath.Join(data, "log") }
+
+var routeKlog sync.Once
+
+// open opens the transparency log of the data dir data. Tessera's own
+// messages (klog) go to lg, as warnings and errors only.
+func (f *logFlags) open(data string, lg *slog.Logger) (*tlog.Log, error) {
+	routeKlog.Do(func() {
+		klog.SetSlogLogger(slog.New(levelFloor{lg.Handler(), slog.LevelWarn}).With("component", "tessera"))
+	})
+	opts := tlog.Options{Origin: f.origin, KeyFile: f.keyFile}
+	if opts.KeyFile == "" {
+		opts.KeyFile = filepath.Clean(data) + ".log.key"
+	}
+	if f.witnessPolicy != "" {
+		p, err := os.ReadFile(f.witnessPolicy)
+		if err != nil {
+			return nil, fmt.Errorf("witness policy: %w", err)
+		}
+		opts.WitnessPolicy = p
+	}
+	return tlog.Open(logDir(data), opts)
+}
+
+// levelFloor drops records below a level, whatever the handler's own.
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+// auditService is the transparency log of a running server and its
+// appender.
+type auditService struct {
+	log      *tlog.Log
+	appender *audit.Appender
+}
+
+// startAudit opens inst's log, appends every commitment recorded but not
+// logged before a crash, and starts the background appender.
+func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*auditService, error) {
+	l, err := f.open(data, lg)
+	if err != nil {
+		return nil, err
+	}
+	a := audit.NewAppender(inst.store, l, lg, 0)
+	start := time.Now()
+	mark, err := a.Recover(context.Background())
+	if err != nil {
+		l.Close()
+		return nil, fmt.Errorf("transparency log: recovering recorded commitments: %w", err)
+	}
+	a.Start()
+	lg.Info("transparency log open", "origin", l.Origin(), "verifier_key", l.VerifierKey(),
+		"logged_through_commit", mark.Seq, "size", mark.Size, "took", time.Since(start).Round(time.Millisecond))
+	return &auditService{log: l, appender: a}, nil
+}
+
+// close logs what is recorded and closes the log.
+func (s *auditService) close() error {
+	if s == nil {
+		return nil
+	}
+	return errors.Join(s.appender.Close(), s.log.Close())
+}
