@@ -3,6 +3,8 @@ package audit_test
 import (
 	"context"
 	"crypto/rand"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,9 +13,15 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/tlog"
+	"k8s.io/klog/v2"
 )
 
 var ctx = context.Background()
+
+func TestMain(m *testing.M) {
+	klog.SetSlogLogger(slog.New(slog.DiscardHandler)) // Tessera's chatter
+	os.Exit(m.Run())
+}
 
 func mustStore(tb testing.TB, dir string) *pebble.Store {
 	tb.Helper()
