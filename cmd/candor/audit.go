@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/tlog"
 	"k8s.io/klog/v2"
@@ -100,4 +102,86 @@ func (s *auditService) close() error {
 		return nil
 	}
 	return errors.Join(s.appender.Close(), s.log.Close())
+}
+
+const auditUsage = `Usage: candor audit verify [flags]
+
+verify checks, with the server stopped, that every event, materialised
+match and access record in the store has its commitment in the
+transparency log, that the log holds nothing the store lost, that the log
+matches its signed checkpoint and, with --from-checkpoint, that the log is
+consistent with a checkpoint saved earlier (from /log/checkpoint, or by
+--save-checkpoint). It exits with status 1 if anything is wrong.
+`
+
+func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprint(stderr, auditUsage)
+		return flag.ErrHelp
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	var lf logFlags
+	lf.register(fs)
+	from := fs.String("from-checkpoint", "", "a checkpoint of this log saved earlier: the log must be consistent with it")
+	save := fs.String("save-checkpoint", "", "write the log's current checkpoint to this file once verified, for the next --from-checkpoint")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	var old []byte
+	if *from != "" {
+		var err error
+		if old, err = os.ReadFile(*from); err != nil {
+			return err
+		}
+	}
+	lg := newLogger(stderr, "text", slog.LevelWarn)
+	inst, err := sf.open(lg)
+	if err != nil {
+		return err
+	}
+	defer inst.store.Close()
+	_, all, err := inst.published(ctx)
+	if err != nil {
+		return err
+	}
+	var cards []candor.ScorecardKey
+	for _, c := range all {
+		cards = append(cards, c.Key())
+	}
+	l, err := lf.open(inst.data, lg)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	start := time.Now()
+	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: inst.store, Vault: inst.vault, Log: l, Cards: cards, OldCheckpoint: old})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "log %s: %d entries (bundles), %d commitments, checkpoint size %d\n", l.Origin(), r.Bundles, r.Commitments, r.Size)
+	fmt.Fprintf(stdout, "store: %d subjects, %d events, %d matches, %d access records; %d commitments recorded but not logged yet\n",
+		r.Subjects, r.Events, r.Matches, r.AccessRecords, r.Pending)
+	if old != nil && r.Consistent {
+		fmt.Fprintf(stdout, "consistent with the checkpoint in %s\n", *from)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintln(stdout, "PROBLEM:", p)
+	}
+	if !r.OK() {
+		return fmt.Errorf("audit verify: %d problems (took %s)", r.ProblemCount, time.Since(start).Round(time.Millisecond))
+	}
+	fmt.Fprintf(stdout, "OK (took %s)\n", time.Since(start).Round(time.Millisecond))
+	if *save != "" {
+		raw, _, _, err := l.Checkpoint(ctx)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*save, raw, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

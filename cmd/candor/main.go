@@ -35,6 +35,7 @@ Commands:
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
   policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
   policy diff A B      what changes between two scorecards (published IDs or files)
+  audit verify         check the store against the transparency log, offline
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
 
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runScore(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
