@@ -3,6 +3,7 @@ package candor
 import (
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -11,21 +12,22 @@ import (
 // (a bank, a landlord), only for the purposes it is registered for and
 // only with the subject's consent.
 type RelyingParty struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Purposes  []Purpose `json:"purposes"`
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Purposes []Purpose `json:"purposes"`
+	// Statutory are the purposes among Purposes the law lets it pursue
+	// without the subject's consent, looking subjects up by identifier.
+	// Only court enforcement may be one.
+	Statutory []Purpose `json:"statutory,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// StatutoryFor reports whether rp may look subjects up for p without
+// consent.
+func (rp *RelyingParty) StatutoryFor(p Purpose) bool { return slices.Contains(rp.Statutory, p) }
+
 // Serves reports whether rp is registered for purpose p.
-func (rp *RelyingParty) Serves(p Purpose) bool {
-	for _, q := range rp.Purposes {
-		if q == p {
-			return true
-		}
-	}
-	return false
-}
+func (rp *RelyingParty) Serves(p Purpose) bool { return slices.Contains(rp.Purposes, p) }
 
 // Validate checks rp. Errors: EINVALID naming every problem.
 func (rp *RelyingParty) Validate() error {
@@ -45,6 +47,11 @@ func (rp *RelyingParty) Validate() error {
 			ps = append(ps, fmt.Sprintf("purpose %q is unknown or listed twice", p))
 		}
 		seen[p] = true
+	}
+	for _, p := range rp.Statutory {
+		if p != PurposeCourtEnforcement || !rp.Serves(p) {
+			ps = append(ps, fmt.Sprintf("only court_enforcement, among its purposes, can be pursued without consent, not %q", p))
+		}
 	}
 	if len(ps) > 0 {
 		return Errorf(EINVALID, "relying party %s: %s", rp.ID, strings.Join(ps, "; "))
@@ -245,4 +252,42 @@ func (o *Outcome) UnmarshalText(b []byte) error {
 	}
 	*o = v
 	return nil
+}
+
+// CourtOrder is what a court-order lookup tells a relying party registered
+// for court enforcement: the order and how to contest it, nothing else.
+type CourtOrder struct {
+	OrderRef    string    `json:"order_ref"`
+	Court       string    `json:"court"`
+	LegalBasis  string    `json:"legal_basis"`
+	Restriction string    `json:"restriction"`
+	ExpiresOn   time.Time `json:"expires_on"`
+	AppealRoute string    `json:"appeal_route"`
+}
+
+// ActiveCourtOrders returns the court-ordered restrictions in events (a
+// subject's, in order of occurrence) that stand at instant now: imposed,
+// not lifted by a later event of the same order reference, not past their
+// expiry date, and active themselves. No score creates or changes an
+// order; this reads only what courts posted.
+func ActiveCourtOrders(cat *Catalogue, events []*Event, now time.Time) []CourtOrder {
+	var orders []CourtOrder
+	for _, e := range events {
+		t := cat.Type(e.Type)
+		if t == nil || t.Category != CategoryCourtOrder || e.EffectiveState(t, now) != StateActive || e.OccurredAt.After(now) {
+			continue
+		}
+		ref := e.Field("order_ref").Str
+		orders = slices.DeleteFunc(orders, func(o CourtOrder) bool { return o.OrderRef == ref })
+		if t.LiftsOrder {
+			continue
+		}
+		o := CourtOrder{OrderRef: ref, Court: e.Field("court").Str, LegalBasis: e.Field("legal_basis").Str,
+			Restriction: e.Field("restriction").Str, AppealRoute: e.Field("appeal_route").Str,
+			ExpiresOn: time.Unix(e.Field("expires_on").Int*86400, 0).UTC()}
+		if now.Before(o.ExpiresOn.AddDate(0, 0, 1)) { // in force through its expiry date
+			orders = append(orders, o)
+		}
+	}
+	return orders
 }

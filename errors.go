@@ -18,6 +18,7 @@ const (
 	ENOTFOUND     = "not_found"              // the thing does not exist (or the caller may not know it does)
 	ECONFLICT     = "conflict"               // the request contradicts stored state
 	ETOOLARGE     = "too_large"              // the request exceeds a size limit
+	ETOOMANY      = "too_many_requests"      // the caller sent too many requests; retry later
 	EUNSUPPORTED  = "unsupported_media_type" // the body's content type is not accepted
 	EUNAVAILABLE  = "unavailable"            // the service is shutting down or not ready
 	EINTERNAL     = "internal"               // a bug or an infrastructure failure

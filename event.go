@@ -411,6 +411,17 @@ type Event struct {
 	Fields        []Field
 }
 
+// Field returns the value of the field named name, or the zero Value if
+// the event has none.
+func (e *Event) Field(name string) Value {
+	for _, f := range e.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return Value{}
+}
+
 // ExpiresAt is when the event drops off under type t's retention.
 func (e *Event) ExpiresAt(t *EventType) time.Time { return e.OccurredAt.Add(t.Retention) }
 

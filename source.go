@@ -114,12 +114,12 @@ func (s *Source) Validate(c *Catalogue) error {
 type Role uint8
 
 const (
-	RoleOperator    Role = iota + 1 // runs the installation: reads profiles, manages sources
-	RoleSource                      // posts events for one source
-	RolePolicyAdmin                 // proposes and approves scorecard versions, and nothing else
-	RoleRelyingParty                // asks for decisions, with a subject's consent, for its purposes
-	RoleSubject                     // a person or organisation seeing and managing what is about it
-	RoleReviewer                    // examines and closes human reviews of decisions
+	RoleOperator     Role = iota + 1 // runs the installation: reads profiles, manages sources
+	RoleSource                       // posts events for one source
+	RolePolicyAdmin                  // proposes and approves scorecard versions, and nothing else
+	RoleRelyingParty                 // asks for decisions, with a subject's consent, for its purposes
+	RoleSubject                      // a person or organisation seeing and managing what is about it
+	RoleReviewer                     // examines and closes human reviews of decisions
 	numRoles
 )
 

@@ -10,8 +10,10 @@ import (
 
 // Principal is who an API key authenticates.
 type Principal struct {
-	Key    *candor.APIKey
-	Source *candor.Source // set for RoleSource
+	Key          *candor.APIKey
+	Source       *candor.Source       // set for RoleSource
+	RelyingParty *candor.RelyingParty // set for RoleRelyingParty
+	Subject      candor.SubjectID     // set for RoleSubject
 }
 
 // authenticate resolves the request's bearer token. Errors: EUNAUTHORIZED for
@@ -27,10 +29,19 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*Principal,
 		return nil, err
 	}
 	p := &Principal{Key: key}
-	if key.Role == candor.RoleSource {
-		if p.Source, err = s.store.Source(ctx, key.Principal); err != nil {
-			return nil, err
+	switch key.Role {
+	case candor.RoleSource:
+		p.Source, err = s.store.Source(ctx, key.Principal)
+	case candor.RoleRelyingParty:
+		if s.decisions == nil {
+			return nil, candor.Errorf(candor.EUNAUTHORIZED, "relying parties are not served here")
 		}
+		p.RelyingParty, err = s.decisions.RelyingParty(ctx, key.Principal)
+	case candor.RoleSubject:
+		p.Subject, err = candor.ParseSubjectID(key.Principal)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -17,6 +17,7 @@ var statusOf = map[string]int{
 	candor.ENOTFOUND:     http.StatusNotFound,
 	candor.ECONFLICT:     http.StatusConflict,
 	candor.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	candor.ETOOMANY:      http.StatusTooManyRequests,
 	candor.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	candor.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	candor.EINTERNAL:     http.StatusInternalServerError,

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -177,16 +178,20 @@ func parseInstant(v string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, v)
 }
 
+// identifierQuery reads an external identifier from the query parameters
+// scheme and value. Errors: EINVALID naming the problem.
+func identifierQuery(q url.Values) (candor.Identifier, error) {
+	scheme, ok := candor.ParseScheme(q.Get("scheme"))
+	if !ok {
+		return candor.Identifier{}, candor.Errorf(candor.EINVALID, "scheme: want national_id, tax_number or company_reg_no")
+	}
+	return candor.NormaliseIdentifier(scheme, q.Get("value"))
+}
+
 // lookupSubject is GET /v1/subjects:lookup?scheme=&value=: find a subject by
 // an external identifier, through the blind index.
 func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, _ *Principal) {
-	q := r.URL.Query()
-	scheme, ok := candor.ParseScheme(q.Get("scheme"))
-	if !ok {
-		s.writeError(w, r, candor.Errorf(candor.EINVALID, "scheme: want national_id, tax_number or company_reg_no"))
-		return
-	}
-	ident, err := candor.NormaliseIdentifier(scheme, q.Get("value"))
+	ident, err := identifierQuery(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

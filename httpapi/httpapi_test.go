@@ -15,6 +15,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
@@ -24,12 +25,26 @@ import (
 )
 
 type harness struct {
-	srv      *httptest.Server
-	store    *pebble.Store
-	bank     string // token of a bank source
-	court    string // token of a court source
-	operator string
-	revoked  string
+	srv       *httptest.Server
+	store     *pebble.Store
+	decisions *decisions.Service
+	bank      string // token of a bank source
+	court     string // token of a court source
+	operator  string
+	revoked   string
+	landlord  string // token of a relying party registered for rental
+	reviewer  string
+	policy    string // a policy administrator's
+}
+
+// key stores a new API key and returns its token.
+func (h *harness) key(t *testing.T, role candor.Role, principal string) string {
+	t.Helper()
+	token, key := candor.NewAPIKey(role, principal, time.Now())
+	if err := h.store.PutKey(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -80,6 +95,13 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	rk.RevokedAt = time.Now()
 	st.PutKey(ctx, rk)
 
+	h.decisions = decisions.New(st, v, cat, active, all, nil)
+	if err := h.decisions.PutRelyingParty(ctx, &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
+		t.Fatal(err)
+	}
+	h.landlord = h.key(t, candor.RoleRelyingParty, "landlord1")
+	h.reviewer = h.key(t, candor.RoleReviewer, "rita")
+	h.policy = h.key(t, candor.RolePolicyAdmin, "alice")
 	metrics := httpapi.NewMetrics(st.Size)
 	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(active), OnCommit: metrics.OnCommit})
 	scorers := func(cs []*scoring.Compiled) []httpapi.Scorer {
@@ -90,7 +112,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		return out
 	}
 	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
-		Scorecards: scorers(active), Versions: scorers(all)})
+		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/vault"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -39,7 +40,9 @@ type Config struct {
 	// Scorecards are the active version of each published scorecard;
 	// Versions every approved version, old ones included.
 	Scorecards, Versions []Scorer
-	Now                  func() time.Time
+	// Decisions, if set, serves relying parties, subjects and reviewers.
+	Decisions *decisions.Service
+	Now       func() time.Time
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -53,6 +56,8 @@ type Server struct {
 	now        func() time.Time
 	scorecards []Scorer
 	versions   []Scorer
+	decisions  *decisions.Service
+	public     *rateLimiter // for the public register, per client address
 	bufs       sync.Pool
 	mux        *http.ServeMux
 
@@ -60,11 +65,19 @@ type Server struct {
 	ready bool
 }
 
+// The public register's rate limit per client address: a steady rate and
+// a burst.
+const (
+	publicRate  = 5
+	publicBurst = 20
+)
+
 // New returns a server for cfg. It is not ready (/readyz answers 503) until
 // SetReady(true).
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
-		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions}
+		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
+		decisions: cfg.Decisions, public: newRateLimiter(publicRate, publicBurst)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -79,6 +92,21 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/subjects/{id}/events", s.require(candor.RoleOperator, s.getEvents))
 	m.HandleFunc("GET /v1/subjects/{id}/scores", s.require(candor.RoleOperator, s.getScores))
 	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.require(candor.RoleOperator, s.getScores))
+	if s.decisions != nil {
+		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
+		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
+		m.HandleFunc("GET /v1/court-orders", s.require(candor.RoleRelyingParty, s.getCourtOrders))
+		m.HandleFunc("POST /v1/me/consents", s.require(candor.RoleSubject, s.postConsent))
+		m.HandleFunc("GET /v1/me/consents", s.require(candor.RoleSubject, s.getConsents))
+		m.HandleFunc("DELETE /v1/me/consents/{code}", s.require(candor.RoleSubject, s.deleteConsent))
+		m.HandleFunc("GET /v1/me/decisions", s.require(candor.RoleSubject, s.getMyDecisions))
+		m.HandleFunc("POST /v1/me/decisions/{id}/review", s.require(candor.RoleSubject, s.postReview))
+		m.HandleFunc("GET /v1/reviews", s.require(candor.RoleReviewer, s.getReviews))
+		m.HandleFunc("GET /v1/reviews/{id}", s.require(candor.RoleReviewer, s.getReview))
+		m.HandleFunc("POST /v1/reviews/{id}/close", s.require(candor.RoleReviewer, s.closeReview))
+	}
+	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
+	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)
 	m.HandleFunc("GET /v1/scorecards", s.listScorecards)
 	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)

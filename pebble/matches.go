@@ -119,55 +119,19 @@ func (s *Store) PutMatches(ctx context.Context, recs []*candor.MatchRecord) erro
 // occurrence, ties in event ID order, from one bounded iterator. The record
 // and its Sealed bytes are reused, as with Events.
 func (s *Store) Matches(ctx context.Context, id candor.SubjectID, card candor.ScorecardKey) iter.Seq2[*candor.MatchRecord, error] {
-	return func(yield func(*candor.MatchRecord, error) bool) {
-		if !s.gate.enter() {
-			yield(nil, errClosed())
-			return
-		}
-		defer s.gate.leave()
-		if err := ctx.Err(); err != nil {
-			yield(nil, err)
-			return
-		}
-		lower := make([]byte, 0, matchPrefixLen)
-		lower = append(lower, tableMatch)
-		lower = append(lower, id[:]...)
-		lower = binary.BigEndian.AppendUint64(lower, uint64(card))
-		upper := bytes.Clone(lower)
-		prefixEnd(upper)
-		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-		if err != nil {
-			yield(nil, fmt.Errorf("pebble: matches: %w", err))
-			return
-		}
-		defer it.Close()
-		var (
-			r      candor.MatchRecord
-			sealed []byte
-			n      int
-		)
-		for ok := it.First(); ok; ok = it.Next() {
-			if n++; n%ctxCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					yield(nil, err)
-					return
-				}
-			}
-			v, err := it.ValueAndErr()
-			if err != nil {
-				yield(nil, fmt.Errorf("pebble: matches: %w", err))
-				return
-			}
-			if sealed, err = decodeMatch(&r, it.Key(), v, sealed); err != nil {
-				yield(nil, fmt.Errorf("pebble: matches of %s: %w", id, err))
-				return
-			}
-			if !yield(&r, nil) {
-				return
-			}
-		}
-		if err := it.Error(); err != nil {
-			yield(nil, fmt.Errorf("pebble: matches: %w", err))
-		}
-	}
+	lower := make([]byte, 0, matchPrefixLen)
+	lower = append(lower, tableMatch)
+	lower = append(lower, id[:]...)
+	lower = binary.BigEndian.AppendUint64(lower, uint64(card))
+	upper := bytes.Clone(lower)
+	prefixEnd(upper)
+	var (
+		r      candor.MatchRecord
+		sealed []byte
+	)
+	return scanRange(s, ctx, "matches of "+id.String(), lower, upper, func(k, v []byte) (*candor.MatchRecord, error) {
+		var err error
+		sealed, err = decodeMatch(&r, k, v, sealed)
+		return &r, err
+	})
 }

@@ -147,45 +147,12 @@ func (s *Store) AllRecords(ctx context.Context, kind candor.RecordKind) iter.Seq
 }
 
 func (s *Store) scanRecords(ctx context.Context, kind candor.RecordKind, prefix []byte, decode func(k, v []byte) (*candor.Record, error)) iter.Seq2[*candor.Record, error] {
-	return func(yield func(*candor.Record, error) bool) {
-		if !kind.Valid() {
+	if !kind.Valid() {
+		return func(yield func(*candor.Record, error) bool) {
 			yield(nil, candor.Errorf(candor.EINVALID, "unknown record kind %d", kind))
-			return
-		}
-		if !s.gate.enter() {
-			yield(nil, errClosed())
-			return
-		}
-		defer s.gate.leave()
-		upper := bytes.Clone(prefix)
-		prefixEnd(upper)
-		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upper})
-		if err != nil {
-			yield(nil, fmt.Errorf("pebble: records: %w", err))
-			return
-		}
-		defer it.Close()
-		for ok := it.First(); ok; ok = it.Next() {
-			if err := ctx.Err(); err != nil {
-				yield(nil, err)
-				return
-			}
-			v, err := it.ValueAndErr()
-			if err != nil {
-				yield(nil, fmt.Errorf("pebble: records: %w", err))
-				return
-			}
-			r, err := decode(it.Key(), v)
-			if err != nil {
-				yield(nil, fmt.Errorf("pebble: records: %w", err))
-				return
-			}
-			if !yield(r, nil) {
-				return
-			}
-		}
-		if err := it.Error(); err != nil {
-			yield(nil, fmt.Errorf("pebble: records: %w", err))
 		}
 	}
+	upper := bytes.Clone(prefix)
+	prefixEnd(upper)
+	return scanRange(s, ctx, "records", prefix, upper, decode)
 }

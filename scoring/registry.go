@@ -31,10 +31,10 @@ func NewRegistry(meta candor.Meta, cat *candor.Catalogue) *Registry {
 
 // Version is a stored scorecard version and its approval record.
 type Version struct {
-	ID         string    `json:"id"`
-	Version    int       `json:"version"`
-	File       string    `json:"file"`
-	Source     []byte    `json:"source"`
+	ID          string    `json:"id"`
+	Version     int       `json:"version"`
+	File        string    `json:"file"`
+	Source      []byte    `json:"source"`
 	ProposedBy  string    `json:"proposed_by"`
 	ProposedKey string    `json:"proposed_key"` // the ID of the API key it was proposed with
 	ProposedAt  time.Time `json:"proposed_at"`

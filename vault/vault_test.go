@@ -228,3 +228,27 @@ func TestEventOpenerReuse(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordSealing(t *testing.T) {
+	v := mustVault(t, 1)
+	key, _ := v.NewSubjectKey(candor.NewSubjectID())
+	r := key.SealRecord(candor.RecordDecision, "d1", []byte(`{"outcome":"approve"}`))
+	if got, err := key.OpenRecord(r); err != nil || string(got) != `{"outcome":"approve"}` {
+		t.Fatalf("OpenRecord: %q, %v", got, err)
+	}
+	for _, change := range []func(*candor.Record){
+		func(r *candor.Record) { r.ID = "d2" },
+		func(r *candor.Record) { r.Kind = candor.RecordConsent },
+		func(r *candor.Record) { r.Data = bytes.Clone(r.Data); r.Data[15] ^= 1 },
+	} {
+		bad := *r
+		change(&bad)
+		if _, err := key.OpenRecord(&bad); err == nil {
+			t.Errorf("an altered or moved record opened: %+v", bad)
+		}
+	}
+	other, _ := v.NewSubjectKey(candor.NewSubjectID())
+	if _, err := other.OpenRecord(r); err == nil {
+		t.Error("a record opened under another subject's key")
+	}
+}

@@ -86,31 +86,50 @@ func runSource(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return fmt.Errorf("unknown source command %q", args[0])
 }
 
-func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// runRoleKey is "candor operator|reviewer|subject key WHO": it makes an
+// API key for a person in role (for a subject, WHO is its ID or
+// scheme:value) and prints the token alone on stdout, so that it can be
+// redirected into a key file.
+func runRoleKey(ctx context.Context, role candor.Role, command string, args []string, stdout, stderr io.Writer) error {
+	what := "NAME"
+	if role == candor.RoleSubject {
+		what = "SUBJECT (an ID or scheme:value)"
+	}
+	usage := fmt.Sprintf("Usage: candor %s key %s\n", command, what)
 	if len(args) == 0 || args[0] != "key" {
-		fmt.Fprint(stderr, "Usage: candor operator key NAME\n")
+		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
 	}
-	fs := flag.NewFlagSet("operator key", flag.ContinueOnError)
+	fs := flag.NewFlagSet(command+" key", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(reorder(args[1:])); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
-		return fmt.Errorf("usage: candor operator key NAME")
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
 	}
 	inst, err := sf.open(slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
 	defer inst.store.Close()
-	token, err := newKey(ctx, inst, candor.RoleOperator, fs.Arg(0))
+	principal := fs.Arg(0)
+	if role == candor.RoleSubject {
+		id, err := resolveSubjectArg(ctx, inst, principal)
+		if err != nil {
+			return err
+		}
+		principal = id.String()
+	}
+	token, err := newKey(ctx, inst, role, principal)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s\n(shown once: store it now)\n", token)
+	fmt.Fprintln(stdout, token)
+	fmt.Fprintf(stderr, "(the %s key of %s is shown once: keep it in a file only its holder can read)\n", role, principal)
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/synth"
 )
@@ -87,7 +88,7 @@ func demoKeys(ctx context.Context, inst *installation) (map[string]string, strin
 	if err != nil {
 		return nil, "", err
 	}
-	demo := map[string]bool{"demo-operator": true}
+	demo := map[string]bool{"demo-operator": true, "demo_landlord": true, "demo-reviewer": true}
 	tokens := map[string]string{}
 	for _, s := range synth.Sources() {
 		s := s
@@ -109,8 +110,37 @@ func demoKeys(ctx context.Context, inst *installation) (map[string]string, strin
 			return nil, "", err
 		}
 	}
+	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil)
+	if err := svc.PutRelyingParty(ctx, &candor.RelyingParty{ID: "demo_landlord", Name: "Demo Lettings",
+		Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
+		return nil, "", err
+	}
+	if tokens["demo_landlord"], err = newKey(ctx, inst, candor.RoleRelyingParty, "demo_landlord"); err != nil {
+		return nil, "", err
+	}
+	if tokens["demo-reviewer"], err = newKey(ctx, inst, candor.RoleReviewer, "demo-reviewer"); err != nil {
+		return nil, "", err
+	}
 	operator, err := newKey(ctx, inst, candor.RoleOperator, "demo-operator")
 	return tokens, operator, err
+}
+
+// personKey makes a fresh subject key for a demo person, revoking the ones
+// earlier demo runs printed.
+func personKey(ctx context.Context, inst *installation, id candor.SubjectID) (string, error) {
+	keys, err := inst.store.Keys(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range keys {
+		if k.Role == candor.RoleSubject && k.Principal == id.String() && !k.Revoked() {
+			k.RevokedAt = time.Now().UTC()
+			if err := inst.store.PutKey(ctx, k); err != nil {
+				return "", err
+			}
+		}
+	}
+	return newKey(ctx, inst, candor.RoleSubject, id.String())
 }
 
 // demoPosters is how many requests the demo keeps in flight.
@@ -260,6 +290,24 @@ func printTour(ctx context.Context, w io.Writer, srv *server, cfg synth.Config, 
 		fmt.Fprintf(w, "\nA bad event is refused whole, with every problem named (422):\n")
 		fmt.Fprintf(w, "  curl -s -X POST %s/v1/events -H \"Authorization: Bearer $BANK\" -H 'Content-Type: application/json' \\\n", base)
 		fmt.Fprintf(w, "    --data-binary '[{\"id\":\"x\",\"subject\":{\"kind\":\"person\",\"scheme\":\"national_id\",\"value\":\"12\"},\"type\":\"credit.instalment_late\",\"occurred_at\":\"2030-01-01T00:00:00Z\",\"fields\":{\"days_late\":-3}}]'\n")
+	}
+	if cfg.Persons > 0 {
+		p := synth.Person(cfg.Seed, 0)
+		id, err := srv.inst.store.SubjectByIndex(ctx, srv.inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: p.NationalID}))
+		if err != nil {
+			return err
+		}
+		person, err := personKey(ctx, srv.inst, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nDecisions, only with consent. The first sample person, signed in with a key of their own, and a landlord:\n")
+		fmt.Fprintf(w, "  export PERSON=%s\n  export LANDLORD=%s\n  export REVIEWER=%s\n", person, tokens["demo_landlord"], tokens["demo-reviewer"])
+		fmt.Fprintf(w, "  curl -s -X POST %s/v1/me/consents -H \"Authorization: Bearer $PERSON\" -d '{\"relying_party\":\"demo_landlord\",\"purpose\":\"rental\",\"days\":7}'   # gives a code\n", base)
+		fmt.Fprintf(w, "  curl -s -X POST %s/v1/decisions -H \"Authorization: Bearer $LANDLORD\" -d '{\"consent\":\"CODE\",\"purpose\":\"rental\",\"benefit\":\"deposit_waived\"}'\n", base)
+		fmt.Fprintf(w, "  curl -s %s/v1/me/decisions -H \"Authorization: Bearer $PERSON\"        # every decision about me, with reasons\n", base)
+		fmt.Fprintf(w, "  curl -s -X POST %s/v1/me/decisions/DECISION_ID/review -H \"Authorization: Bearer $PERSON\" -d '{\"statement\":\"...\"}'\n", base)
+		fmt.Fprintf(w, "  curl -s %s/v1/reviews -H \"Authorization: Bearer $REVIEWER\"\n", base)
 	}
 	fmt.Fprintf(w, "\nMetrics: curl -s %s/metrics | grep candor_\n", base)
 	return nil

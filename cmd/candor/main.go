@@ -31,7 +31,14 @@ Commands:
   import FILE...       ingest NDJSON or CSV files as a source
   source add|list|key|revoke
                        manage data sources and their API keys
+  rp add|list|key|revoke
+                       manage relying parties (who may ask for decisions) and their API keys
   operator key NAME    make an operator API key
+  reviewer key NAME    make an API key for a person who reviews decisions
+  subject key SUBJECT  make an API key for a subject (until the portal's sign-in)
+  policy key NAME      make a policy administrator's API key
+  policy propose|approve|list
+                       propose, approve (a second administrator) and list scorecard versions
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
   policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
   policy diff A B      what changes between two scorecards (published IDs or files)
@@ -72,8 +79,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runImport(ctx, rest, stdout, stderr)
 	case "source":
 		return runSource(ctx, rest, stdout, stderr)
+	case "rp":
+		return runRelyingParty(ctx, rest, stdout, stderr)
+	case "reviewer":
+		return runRoleKey(ctx, candor.RoleReviewer, "reviewer", rest, stdout, stderr)
+	case "subject":
+		return runRoleKey(ctx, candor.RoleSubject, "subject", rest, stdout, stderr)
 	case "operator":
-		return runOperator(ctx, rest, stdout, stderr)
+		return runRoleKey(ctx, candor.RoleOperator, "operator", rest, stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, rest, stdout, stderr)
 	case "score":

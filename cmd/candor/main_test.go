@@ -228,3 +228,30 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 		t.Fatalf("bench rescore:\n%s", out)
 	}
 }
+
+func TestRelyingPartyAdmin(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"rp", "add", "--data", data, "--id", "bank1", "--name", "Bank", "--purposes", "credit,astrology"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), `"astrology" is not one of`) {
+		t.Fatalf("an unknown purpose: %v", err)
+	}
+	mustRun(t, "rp", "add", "--data", data, "--id", "bank1", "--name", "Bank One", "--purposes", "credit,rental")
+	token, _ := mustRun(t, "rp", "key", "--data", data, "bank1")
+	if !strings.HasPrefix(token, "cndr_") || strings.Count(token, "\n") != 1 {
+		t.Fatalf("rp key prints the token alone: %q", token)
+	}
+	out, _ := mustRun(t, "rp", "list", "--data", data)
+	if !regexp.MustCompile(`bank1\s+credit,rental\s+1/1\s+Bank One`).MatchString(out) || strings.Contains(out, strings.TrimSpace(token)) {
+		t.Fatalf("rp list:\n%s", out)
+	}
+	if err := run(context.Background(), []string{"rp", "key", "--data", data, "nobody"}, &stdout, &stderr); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("a key for an unknown relying party: %v", err)
+	}
+	if err := run(context.Background(), []string{"subject", "key", "--data", data, "national_id:AB1234567"}, &stdout, &stderr); err == nil {
+		t.Error("a key for a subject that does not exist")
+	}
+	if out, _ := mustRun(t, "reviewer", "key", "--data", data, "rita"); !strings.HasPrefix(out, "cndr_") {
+		t.Errorf("reviewer key: %q", out)
+	}
+}

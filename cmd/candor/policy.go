@@ -43,7 +43,7 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		case "propose", "approve", "list":
 			return runPolicyVersions(ctx, args[0], args[1:], stdout, stderr)
 		case "key":
-			return runPolicyKey(ctx, args[1:], stdout, stderr)
+			return runRoleKey(ctx, candor.RolePolicyAdmin, "policy", args, stdout, stderr)
 		}
 	}
 	if len(args) == 0 || args[0] != "simulate" {
@@ -321,33 +321,6 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 		}
 	}
 	return tw.Flush()
-}
-
-// runPolicyKey makes a policy administrator's API key.
-func runPolicyKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("policy key", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
-	if err := fs.Parse(reorder(args)); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
-		fmt.Fprint(stderr, policyUsage)
-		return flag.ErrHelp
-	}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
-	if err != nil {
-		return err
-	}
-	defer inst.store.Close()
-	token, err := newKey(ctx, inst, candor.RolePolicyAdmin, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, token)
-	fmt.Fprintf(stderr, "(the key is shown once: keep it in a file only %s can read, for --key-file)\n", fs.Arg(0))
-	return nil
 }
 
 // authenticateFile authenticates the API key held in file, which only its

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/scoring"
@@ -116,7 +117,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		return out
 	}
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
-		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all)})
+		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
+		Decisions: decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)})
 	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           api,

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/decisions"
+)
+
+const rpUsage = `Usage:
+  candor rp add --id ID --name NAME --purposes P1,P2 [--statutory court_enforcement]   (purposes: %s)
+  candor rp list
+  candor rp key RP_ID          make a new API key for a relying party (the token is shown once)
+  candor rp revoke KEY_ID      revoke an API key at once
+`
+
+func purposeNames() string {
+	var names []string
+	for _, p := range candor.Purposes() {
+		names = append(names, p.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+func parsePurposes(flagName, list string) ([]candor.Purpose, error) {
+	var out []candor.Purpose
+	for _, s := range strings.Split(list, ",") {
+		p, ok := candor.ParsePurpose(strings.TrimSpace(s))
+		if !ok {
+			return nil, fmt.Errorf("%s: %q is not one of %s", flagName, s, purposeNames())
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// runRelyingParty manages relying parties: who may ask for decisions, for
+// which purposes.
+func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, rpUsage, purposeNames())
+		return flag.ErrHelp
+	}
+	fs := flag.NewFlagSet("rp "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	var id, name, purposes, statutory string
+	if args[0] == "add" {
+		fs.StringVar(&id, "id", "", "relying party id: lower-case letters, digits and _")
+		fs.StringVar(&name, "name", "", "display name, shown to the people it asks about")
+		fs.StringVar(&purposes, "purposes", "", "comma-separated purposes it may ask for decisions for: "+purposeNames())
+		fs.StringVar(&statutory, "statutory", "", "purposes the law lets it pursue without consent, looking subjects up by identifier (only court_enforcement)")
+	}
+	if err := fs.Parse(reorder(args[1:])); err != nil {
+		return err
+	}
+	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer inst.store.Close()
+	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil)
+	switch args[0] {
+	case "add":
+		rp := &candor.RelyingParty{ID: id, Name: name}
+		if rp.Purposes, err = parsePurposes("--purposes", purposes); err != nil {
+			return err
+		}
+		if statutory != "" {
+			if rp.Statutory, err = parsePurposes("--statutory", statutory); err != nil {
+				return err
+			}
+		}
+		if err := svc.PutRelyingParty(ctx, rp); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "relying party %s added for %s; make a key with: candor rp key %s\n", id, purposes, id)
+		return nil
+	case "list":
+		rps, err := svc.RelyingParties(ctx)
+		if err != nil {
+			return err
+		}
+		keys, err := inst.store.Keys(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "RELYING PARTY\tPURPOSES\tKEYS (active/all)\tNAME")
+		for _, rp := range rps {
+			active, all := 0, 0
+			for _, k := range keys {
+				if k.Role == candor.RoleRelyingParty && k.Principal == rp.ID {
+					all++
+					if !k.Revoked() {
+						active++
+					}
+				}
+			}
+			var ps []string
+			for _, p := range rp.Purposes {
+				ps = append(ps, p.String())
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", rp.ID, strings.Join(ps, ","), active, all, rp.Name)
+		}
+		return tw.Flush()
+	case "key":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("usage: candor rp key RP_ID")
+		}
+		if _, err := svc.RelyingParty(ctx, fs.Arg(0)); err != nil {
+			return err
+		}
+		token, err := newKey(ctx, inst, candor.RoleRelyingParty, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, token)
+		fmt.Fprintln(stderr, "(the key is shown once: store it now)")
+		return nil
+	case "revoke":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("usage: candor rp revoke KEY_ID")
+		}
+		return revokeKey(ctx, inst, fs.Arg(0), stdout)
+	}
+	fmt.Fprintf(stderr, rpUsage, purposeNames())
+	return fmt.Errorf("unknown rp command %q", args[0])
+}

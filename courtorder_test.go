@@ -1,0 +1,62 @@
+package candor_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+)
+
+func TestActiveCourtOrders(t *testing.T) {
+	cat := catalogue.Default()
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	days := func(s string) int64 { return day(s).Unix() / 86400 }
+	str := func(s string) candor.Value { return candor.Value{Type: candor.FieldString, Str: s} }
+	imposed := func(ref, at, expires string) *candor.Event {
+		return &candor.Event{Type: "court.restriction_imposed", OccurredAt: day(at), State: candor.StateActive, Fields: []candor.Field{
+			{Name: "order_ref", Value: str(ref)}, {Name: "court", Value: str("District Court")}, {Name: "legal_basis", Value: str("Insolvency Act s.11")},
+			{Name: "restriction", Value: candor.Value{Type: candor.FieldEnum, Str: "company_director"}},
+			{Name: "expires_on", Value: candor.Value{Type: candor.FieldDate, Int: days(expires)}}, {Name: "appeal_route", Value: str("Court of Appeal, 28 days")}}}
+	}
+	lifted := func(ref, at string) *candor.Event {
+		return &candor.Event{Type: "court.restriction_lifted", OccurredAt: day(at), State: candor.StateActive, Fields: []candor.Field{
+			{Name: "order_ref", Value: str(ref)}, {Name: "reason", Value: candor.Value{Type: candor.FieldEnum, Str: "appeal_allowed"}}}}
+	}
+	disputed := imposed("D-4", "2026-01-01", "2027-01-01")
+	disputed.State = candor.StateRemoved
+	events := []*candor.Event{
+		imposed("A-1", "2026-01-01", "2027-06-30"),
+		imposed("B-2", "2026-02-01", "2027-06-30"),
+		imposed("C-3", "2026-03-01", "2026-06-30"), // expires
+		disputed,
+		lifted("B-2", "2026-05-01"),
+		{Type: "credit.instalment_late", OccurredAt: day("2026-01-01"), State: candor.StateActive},
+	}
+	ids := func(os []candor.CourtOrder) (s []string) {
+		for _, o := range os {
+			s = append(s, o.OrderRef)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		at   string
+		want []string
+	}{
+		{"2025-12-31", nil},
+		{"2026-04-15", []string{"A-1", "B-2", "C-3"}},
+		{"2026-06-30", []string{"A-1", "C-3"}}, // B-2 lifted; C-3 in force on its expiry date
+		{"2026-07-01", []string{"A-1"}},
+		{"2027-07-01", nil},
+	} {
+		got := candor.ActiveCourtOrders(cat, events, day(tc.at).Add(12*time.Hour))
+		if len(got) != len(tc.want) || len(got) > 0 && !slices.Equal(ids(got), tc.want) {
+			t.Errorf("at %s: %v, want %v", tc.at, ids(got), tc.want)
+		}
+	}
+	o := candor.ActiveCourtOrders(cat, events, day("2026-04-15"))[0]
+	if o.Court != "District Court" || o.LegalBasis == "" || o.AppealRoute == "" || !o.ExpiresOn.Equal(day("2027-06-30")) || o.Restriction != "company_director" {
+		t.Errorf("order A-1: %+v", o)
+	}
+}

@@ -1,0 +1,432 @@
+// Package decisions answers relying parties: eligibility decisions about a
+// subject, only with the subject's consent, only for a purpose the relying
+// party is registered for, with reasons the subject can see and contest
+// (charter points 5 and 7). It also keeps the relying parties, the
+// consents and the human reviews of decisions.
+//
+// Everything about a subject is stored as a candor.Record sealed with the
+// subject's data key. Decisions are scored from the matches materialised
+// on ingest (the active scorecards must be materialised, as candor serve
+// ensures), and a stored decision can be reproduced: scoring the events
+// known when it was taken, at its instant, under its scorecard version,
+// gives the same outcome.
+package decisions
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/vault"
+)
+
+// Service takes decisions and keeps what they rest on. It is safe for
+// concurrent use.
+type Service struct {
+	store candor.Store
+	vault *vault.Vault
+	cat   *candor.Catalogue
+	// versions are every published scorecard version; active are the ones
+	// decisions use, one per purpose and subject kind.
+	active, versions []*scoring.Compiled
+	now              func() time.Time
+}
+
+// New returns a service over store, whose events follow catalogue cat.
+// active are the active scorecard versions (materialised), versions every
+// published one, for reproducing old decisions. now is the clock (nil:
+// time.Now).
+func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, active, versions []*scoring.Compiled, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, vault: v, cat: cat, active: active, versions: versions, now: now}
+}
+
+// PutRelyingParty registers or updates a relying party. Errors: EINVALID.
+func (s *Service) PutRelyingParty(ctx context.Context, rp *candor.RelyingParty) error {
+	if err := rp.Validate(); err != nil {
+		return err
+	}
+	if rp.CreatedAt.IsZero() {
+		rp.CreatedAt = s.now().UTC()
+	}
+	data, err := json.Marshal(rp)
+	if err != nil {
+		return err
+	}
+	return s.store.PutRecord(ctx, &candor.Record{Kind: candor.RecordRelyingParty, ID: rp.ID, Data: data})
+}
+
+// RelyingParty returns a registered relying party. Errors: ENOTFOUND.
+func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingParty, error) {
+	r, err := s.store.Record(ctx, candor.RecordRelyingParty, id)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, candor.Errorf(candor.ENOTFOUND, "no relying party %s", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeRelyingParty(r)
+}
+
+// RelyingParties returns every registered relying party, by ID.
+func (s *Service) RelyingParties(ctx context.Context) ([]*candor.RelyingParty, error) {
+	var out []*candor.RelyingParty
+	for r, err := range s.store.AllRecords(ctx, candor.RecordRelyingParty) {
+		if err != nil {
+			return nil, err
+		}
+		rp, err := decodeRelyingParty(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rp)
+	}
+	return out, nil
+}
+
+func decodeRelyingParty(r *candor.Record) (*candor.RelyingParty, error) {
+	var rp candor.RelyingParty
+	if err := json.Unmarshal(r.Data, &rp); err != nil {
+		return nil, fmt.Errorf("decisions: relying party %s: %w", r.ID, err)
+	}
+	return &rp, nil
+}
+
+// subjectKey opens the data key of a stored subject. Errors: ENOTFOUND.
+func (s *Service) subjectKey(ctx context.Context, id candor.SubjectID) (*candor.SubjectRecord, *vault.SubjectKey, error) {
+	rec, err := s.store.Subject(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := s.vault.OpenSubjectKey(id, rec.WrappedKey)
+	return rec, key, err
+}
+
+// put seals v as JSON into the record kind/id about key's subject.
+func put(ctx context.Context, st candor.RecordStore, key *vault.SubjectKey, kind candor.RecordKind, id string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return st.PutRecord(ctx, key.SealRecord(kind, id, data))
+}
+
+// get opens the record r into v.
+func get(key *vault.SubjectKey, r *candor.Record, v any) error {
+	data, err := key.OpenRecord(r)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
+
+// list opens every record of kind about key's subject.
+func list[T any](ctx context.Context, st candor.RecordStore, key *vault.SubjectKey, sub candor.SubjectID, kind candor.RecordKind) ([]*T, error) {
+	var out []*T
+	for r, err := range st.Records(ctx, kind, sub) {
+		if err != nil {
+			return nil, err
+		}
+		v := new(T)
+		if err := get(key, r, v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// consentID is the ID a consent is stored under: a hash of its code, so
+// that the codes themselves appear only sealed.
+func consentID(code string) string {
+	h := sha256.Sum256([]byte("candor/v1/consent/" + code))
+	return hex.EncodeToString(h[:16])
+}
+
+// Grant records subject's consent to relying party rpID for purpose, for
+// period (0: the default), and returns it with its code. Errors: ENOTFOUND
+// for an unknown relying party or subject; EINVALID for a purpose the
+// relying party is not registered for or a period out of bounds.
+func (s *Service) Grant(ctx context.Context, subject candor.SubjectID, rpID string, purpose candor.Purpose, period time.Duration) (*candor.Consent, error) {
+	rp, err := s.RelyingParty(ctx, rpID)
+	if err != nil {
+		return nil, err
+	}
+	if !rp.Serves(purpose) {
+		return nil, candor.Errorf(candor.EINVALID, "%s is not registered for the purpose %s, so a consent for it would be of no use", rp.Name, purpose)
+	}
+	_, key, err := s.subjectKey(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	c, err := candor.NewConsent(subject, rp.ID, purpose, s.now(), period)
+	if err != nil {
+		return nil, err
+	}
+	return c, put(ctx, s.store, key, candor.RecordConsent, consentID(c.Code), c)
+}
+
+// Consents returns every consent subject granted, revoked and expired ones
+// included, newest first.
+func (s *Service) Consents(ctx context.Context, subject candor.SubjectID) ([]*candor.Consent, error) {
+	_, key, err := s.subjectKey(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := list[candor.Consent](ctx, s.store, key, subject, candor.RecordConsent)
+	slices.SortFunc(cs, func(a, b *candor.Consent) int { return b.GrantedAt.Compare(a.GrantedAt) })
+	return cs, err
+}
+
+// Revoke revokes one of subject's consents, effective at once. Errors:
+// ENOTFOUND if subject has no consent with that code.
+func (s *Service) Revoke(ctx context.Context, subject candor.SubjectID, code string) (*candor.Consent, error) {
+	_, key, err := s.subjectKey(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	id := consentID(candor.NormaliseCode(code))
+	r, err := s.store.Record(ctx, candor.RecordConsent, id)
+	if err != nil && candor.ErrorCode(err) != candor.ENOTFOUND {
+		return nil, err
+	}
+	if err != nil || r.Subject != subject {
+		return nil, candor.Errorf(candor.ENOTFOUND, "you have no consent with that code")
+	}
+	var c candor.Consent
+	if err := get(key, r, &c); err != nil {
+		return nil, err
+	}
+	if c.RevokedAt.IsZero() {
+		c.RevokedAt = s.now().UTC()
+		if err := put(ctx, s.store, key, candor.RecordConsent, id, &c); err != nil {
+			return nil, err
+		}
+	}
+	return &c, nil
+}
+
+// Refusal returns the EFORBIDDEN error a relying party gets when a
+// consent does not allow a decision; its one detail carries the reason
+// code, in field "consent".
+func Refusal(reason candor.ConsentRefusal) error {
+	return &candor.Error{Code: candor.EFORBIDDEN, Message: refusalText[reason],
+		Details: []candor.Problem{{Field: "consent", Reason: string(reason)}}}
+}
+
+// RefusalReason returns the reason code of an error Refusal made, or "".
+func RefusalReason(err error) candor.ConsentRefusal {
+	var e *candor.Error
+	if errors.As(err, &e) && e.Code == candor.EFORBIDDEN && len(e.Details) == 1 && e.Details[0].Field == "consent" {
+		return candor.ConsentRefusal(e.Details[0].Reason)
+	}
+	return ""
+}
+
+var refusalText = map[candor.ConsentRefusal]string{
+	candor.RefusalNoConsent:            "no consent with this code was granted to you",
+	candor.RefusalConsentExpired:       "the consent has expired; ask the person for a new one",
+	candor.RefusalConsentRevoked:       "the person revoked the consent",
+	candor.RefusalWrongPurpose:         "the consent was granted for another purpose",
+	candor.RefusalPurposeNotRegistered: "you are not registered for this purpose",
+}
+
+// Attempt is a refused request for a decision, kept for the subject to
+// see.
+type Attempt struct {
+	RelyingParty string                `json:"relying_party"`
+	Purpose      candor.Purpose        `json:"purpose"`
+	Reason       candor.ConsentRefusal `json:"reason"`
+	At           time.Time             `json:"at"`
+}
+
+// Decide answers relying party rp: may the holder of consent code have
+// benefit, for purpose? It scores the subject under the active scorecard
+// for the purpose and the subject's kind, stores the decision and returns
+// it. Errors: a Refusal (EFORBIDDEN) when the consent does not allow it,
+// recorded for the subject when the code names one; EINVALID for a benefit
+// the scorecard does not grant or a purpose no active scorecard serves.
+func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, code string, purpose candor.Purpose, benefit string) (*candor.Decision, error) {
+	now := s.now().UTC()
+	consent, key, err := s.consent(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if reason := consent.Check(rp, purpose, now); reason != "" {
+		if consent != nil {
+			if err := s.recordAttempt(ctx, key, rp, purpose, reason, now); err != nil {
+				return nil, err
+			}
+		}
+		return nil, Refusal(reason)
+	}
+	sub, err := s.store.Subject(ctx, consent.Subject)
+	if err != nil {
+		return nil, err
+	}
+	card := s.activeFor(purpose, sub.Kind)
+	if card == nil {
+		return nil, candor.Errorf(candor.EINVALID, "no published scorecard serves %s for %s", purpose, sub.Kind.Noun())
+	}
+	if !grants(card.Scorecard(), benefit) {
+		return nil, candor.Errorf(candor.EINVALID, "scorecard %s grants no benefit %q; it grants %s", card.Scorecard().ID, benefit, benefitList(card.Scorecard()))
+	}
+	ms, err := key.ReadMatches(ctx, s.store, card.Key())
+	if err != nil {
+		return nil, err
+	}
+	d := &candor.Decision{ID: newID("d"), Subject: sub.ID, RelyingParty: rp.ID, Consent: consent.Code, Purpose: purpose,
+		Benefit: benefit, At: now, ValidUntil: now.Add(candor.DecisionValidity)}
+	for _, m := range ms {
+		d.KnownThrough = max(d.KnownThrough, m.Event)
+	}
+	decide(d, card, ms)
+	return d, put(ctx, s.store, key, candor.RecordDecision, d.ID, d)
+}
+
+// consent returns the consent with code and its subject's key, or nils if
+// there is none.
+func (s *Service) consent(ctx context.Context, code string) (*candor.Consent, *vault.SubjectKey, error) {
+	r, err := s.store.Record(ctx, candor.RecordConsent, consentID(candor.NormaliseCode(code)))
+	switch candor.ErrorCode(err) {
+	case "":
+	case candor.ENOTFOUND:
+		return nil, nil, nil
+	default:
+		return nil, nil, err
+	}
+	_, key, err := s.subjectKey(ctx, r.Subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := new(candor.Consent)
+	return c, key, get(key, r, c)
+}
+
+// recordAttempt keeps a refused request for the subject to see.
+func (s *Service) recordAttempt(ctx context.Context, key *vault.SubjectKey, rp *candor.RelyingParty, purpose candor.Purpose, reason candor.ConsentRefusal, now time.Time) error {
+	a := Attempt{RelyingParty: rp.ID, Purpose: purpose, Reason: reason, At: now}
+	return put(ctx, s.store, key, candor.RecordAttempt, newID("a"), a)
+}
+
+// decide fills d's outcome, grade, scorecard and reasons from the subject's
+// matches with card known through d.KnownThrough, at d.At.
+func decide(d *candor.Decision, card *scoring.Compiled, ms []candor.Match) {
+	ms = slices.DeleteFunc(slices.Clone(ms), func(m candor.Match) bool { return m.Event > d.KnownThrough })
+	score := card.ScoreFromMatches(d.Subject, ms, d.At)
+	sc := card.Scorecard()
+	d.Grade, d.Scorecard, d.ScorecardVersion, d.Reasons = score.Grade, sc.ID, sc.Version, score.Reasons
+	d.Outcome = candor.OutcomeDecline
+	if slices.Contains(score.Benefits, d.Benefit) {
+		d.Outcome = candor.OutcomeApprove
+	}
+	// A disputed fact does not count. If one that could raise the score
+	// is disputed, a decline might be wrong: a person decides.
+	for _, m := range ms {
+		if d.Outcome == candor.OutcomeDecline && m.State == candor.StateDisputed && couldRaise(card, m) {
+			d.Outcome = candor.OutcomeRefer
+			break
+		}
+	}
+	if d.Reasons == nil {
+		d.Reasons = []candor.Reason{}
+	}
+}
+
+// couldRaise reports whether a rule the match meets adds points.
+func couldRaise(card *scoring.Compiled, m candor.Match) bool {
+	for i, r := range card.Scorecard().Rules {
+		if m.Rules&(1<<i) != 0 && r.Points > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Reproduce takes decision d again: the subject's events known when it
+// was taken, at its instant, under its scorecard version. The outcome,
+// grade and reasons must equal d's.
+func (s *Service) Reproduce(ctx context.Context, d *candor.Decision) (*candor.Decision, error) {
+	var card *scoring.Compiled
+	for _, c := range s.versions {
+		if c.Scorecard().ID == d.Scorecard && c.Scorecard().Version == d.ScorecardVersion {
+			card = c
+		}
+	}
+	if card == nil {
+		return nil, candor.Errorf(candor.ENOTFOUND, "scorecard %s version %d is not published", d.Scorecard, d.ScorecardVersion)
+	}
+	_, key, err := s.subjectKey(ctx, d.Subject)
+	if err != nil {
+		return nil, err
+	}
+	events, err := key.ReadEvents(ctx, s.store)
+	if err != nil {
+		return nil, err
+	}
+	again := *d
+	again.Review = nil
+	decide(&again, card, card.Matches(events))
+	return &again, nil
+}
+
+func (s *Service) activeFor(p candor.Purpose, kind candor.SubjectKind) *scoring.Compiled {
+	for _, c := range s.active {
+		if sc := c.Scorecard(); sc.Purpose == p && sc.SubjectKind == kind {
+			return c
+		}
+	}
+	return nil
+}
+
+func grants(sc *candor.Scorecard, benefit string) bool {
+	for _, b := range sc.Benefits {
+		if b.Name == benefit {
+			return true
+		}
+	}
+	return false
+}
+
+func benefitList(sc *candor.Scorecard) string {
+	names := make([]string, len(sc.Benefits))
+	for i, b := range sc.Benefits {
+		names[i] = b.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newID returns a random ID with a prefix naming what it is.
+func newID(prefix string) string {
+	var b [10]byte
+	rand.Read(b[:])
+	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b[:]))
+}
+
+// ConsentFor returns the consent with code granted to rp, so that it can
+// check it before asking for a decision. Errors: ENOTFOUND if there is
+// none, or it was granted to another relying party.
+func (s *Service) ConsentFor(ctx context.Context, rp *candor.RelyingParty, code string) (*candor.Consent, error) {
+	c, _, err := s.consent(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil || c.RelyingParty != rp.ID {
+		return nil, candor.Errorf(candor.ENOTFOUND, "no consent with this code was granted to you")
+	}
+	return c, nil
+}

@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// The public company register: each organisation's current
+// business-compliance grade, for anyone, without a key; persons never.
+
+// publicCard is the scorecard the register shows.
+const publicCard = "business-compliance"
+
+type organisationJSON struct {
+	CompanyRegNo     string    `json:"company_reg_no"`
+	Grade            string    `json:"grade"`
+	AsOf             time.Time `json:"as_of"`
+	ScorecardID      string    `json:"scorecard_id"`
+	ScorecardVersion int       `json:"scorecard_version"`
+	Scorecard        string    `json:"scorecard"` // the published scorecard: its rules and bands
+}
+
+// organisation returns the register entry of the organisation with a
+// company registration number, or ENOTFOUND: for a number no organisation
+// has, and for a malformed one (the register never says which).
+func (s *Server) organisation(r *http.Request, regNo string) (*organisationJSON, error) {
+	notFound := candor.Errorf(candor.ENOTFOUND, "no organisation is registered under %q", clip(regNo, 40))
+	id, err := candor.NormaliseIdentifier(candor.CompanyRegNo, regNo)
+	if err != nil {
+		return nil, notFound
+	}
+	card := s.scorecard(publicCard)
+	if card == nil {
+		return nil, candor.Errorf(candor.EUNAVAILABLE, "the %s scorecard is not published here", publicCard)
+	}
+	sub, err := s.store.SubjectByIndex(r.Context(), s.vault.BlindIndex(id))
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.store.Subject(r.Context(), sub)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Kind != candor.Organisation {
+		return nil, notFound // never a person
+	}
+	key, err := s.vault.OpenSubjectKey(sub, rec.WrappedKey)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := key.ReadMatches(r.Context(), s.store, card.Key())
+	if err != nil {
+		return nil, err
+	}
+	at := s.now().UTC()
+	score := card.ScoreFromMatches(sub, ms, at)
+	sc := card.Scorecard()
+	return &organisationJSON{CompanyRegNo: id.Value, Grade: score.Grade, AsOf: at, ScorecardID: sc.ID, ScorecardVersion: sc.Version,
+		Scorecard: "/v1/scorecards/" + sc.ID + "/versions/" + strconv.Itoa(sc.Version)}, nil
+}
+
+// getOrganisation is GET /v1/public/organisations/{company_reg_no}.
+func (s *Server) getOrganisation(w http.ResponseWriter, r *http.Request) {
+	o, err := s.organisation(r, r.PathValue("company_reg_no"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+// maxSearch bounds the registration numbers of one search.
+const maxSearch = 50
+
+// searchOrganisations is GET /v1/public/organisations?reg_no=A,B,...: the
+// entries of those of the numbers that are registered, in the order
+// asked, and the numbers that are not.
+func (s *Server) searchOrganisations(w http.ResponseWriter, r *http.Request) {
+	var nos []string
+	for _, v := range r.URL.Query()["reg_no"] {
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				nos = append(nos, n)
+			}
+		}
+	}
+	if len(nos) == 0 || len(nos) > maxSearch {
+		s.writeError(w, r, candor.Errorf(candor.EINVALID, "reg_no: give 1 to %d company registration numbers, comma-separated", maxSearch))
+		return
+	}
+	found, missing := []*organisationJSON{}, []string{}
+	for _, n := range nos {
+		o, err := s.organisation(r, n)
+		switch candor.ErrorCode(err) {
+		case "":
+			found = append(found, o)
+		case candor.ENOTFOUND:
+			missing = append(missing, clip(n, 40))
+		default:
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"organisations": found, "not_registered": missing})
+}
+
+// rateLimiter allows each client address a steady rate of requests with
+// a burst, in memory. Safe for concurrent use.
+type rateLimiter struct {
+	perSecond, burst float64
+	mu               sync.Mutex
+	clients          map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newRateLimiter(perSecond, burst float64) *rateLimiter {
+	return &rateLimiter{perSecond: perSecond, burst: burst, clients: map[string]*bucket{}}
+}
+
+// allow takes a token from the bucket of the request's client address,
+// or reports that it is empty.
+func (l *rateLimiter) allow(r *http.Request, now time.Time) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.clients) > 100_000 { // forget clients whose buckets have refilled
+		for k, b := range l.clients {
+			if now.Sub(b.last).Seconds()*l.perSecond >= l.burst {
+				delete(l.clients, k)
+			}
+		}
+	}
+	b := l.clients[host]
+	if b == nil {
+		b = &bucket{tokens: l.burst, last: now}
+		l.clients[host] = b
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.perSecond)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// limited wraps a public handler with the rate limiter.
+func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.public.allow(r, s.now()) {
+			w.Header().Set("Retry-After", "1")
+			s.writeError(w, r, candor.Errorf(candor.ETOOMANY, "too many requests from your address; slow down"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// clip shortens what a caller sent before it is echoed back.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}

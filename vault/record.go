@@ -1,0 +1,33 @@
+package vault
+
+import (
+	"fmt"
+
+	"github.com/candor-project/candor"
+)
+
+// SealRecord seals the data of a record about the key's subject (a
+// consent, a decision). The record's kind and ID are authenticated with
+// it, so sealed data moved to another record does not open.
+func (k *SubjectKey) SealRecord(kind candor.RecordKind, id string, plaintext []byte) *candor.Record {
+	return &candor.Record{Kind: kind, ID: id, Subject: k.subject, Data: seal(k.aead(), nil, plaintext, k.recordAAD(kind, id))}
+}
+
+// OpenRecord opens a record SealRecord sealed. It fails if the record was
+// altered, moved, or is about another subject.
+func (k *SubjectKey) OpenRecord(r *candor.Record) ([]byte, error) {
+	if r.Subject != k.subject {
+		return nil, fmt.Errorf("vault: a record of subject %s opened with the key of %s", r.Subject, k.subject)
+	}
+	plain, err := open(k.aead(), r.Data, k.recordAAD(r.Kind, r.ID))
+	if err != nil {
+		return nil, fmt.Errorf("vault: record %s of subject %s does not open: %w", r.ID, r.Subject, err)
+	}
+	return plain, nil
+}
+
+func (k *SubjectKey) recordAAD(kind candor.RecordKind, id string) []byte {
+	aad := append([]byte("candor/v1/record/"), k.subject[:]...)
+	aad = append(aad, byte(kind))
+	return append(aad, id...)
+}
