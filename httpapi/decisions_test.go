@@ -147,6 +147,9 @@ func TestRoles(t *testing.T) {
 		"GET /v1/reviews": "reviewer", "GET /v1/reviews/{id}": "reviewer", "POST /v1/reviews/{id}/close": "reviewer",
 		"GET /v1/catalogue": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
 		"GET /v1/openapi.yaml": "public", "GET /v1/public/organisations/{company_reg_no}": "public", "GET /v1/public/organisations": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",
+		// the transparency log (audit_test.go)
+		"GET /v1/subjects/{id}/access": "operator", "GET /v1/subjects/{id}/access/{n}/proof": "operator",
+		"GET /v1/log/consistency": "public", "GET /log/checkpoint": "public",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {
@@ -156,7 +159,7 @@ func TestRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill := strings.NewReplacer("{id}", strings.Repeat("ab", 16), "{scorecard}", "rental-deposit", "{v}", "1", "{code}", "AAA-AAA-AAA-AAA",
-		"{company_reg_no}", "12345678")
+		"{company_reg_no}", "12345678", "{n}", "1")
 	for path, methods := range spec.Paths {
 		for method := range methods {
 			endpoint := strings.ToUpper(method) + " " + path

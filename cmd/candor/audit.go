@@ -74,6 +74,7 @@ func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
 type auditService struct {
 	log      *tlog.Log
 	appender *audit.Appender
+	access   *audit.AccessLog
 }
 
 // startAudit opens inst's log, appends every commitment recorded but not
@@ -91,17 +92,18 @@ func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*
 		return nil, fmt.Errorf("transparency log: recovering recorded commitments: %w", err)
 	}
 	a.Start()
+	access := audit.NewAccessLog(inst.store, inst.vault, func(int, error) { a.Kick() })
 	lg.Info("transparency log open", "origin", l.Origin(), "verifier_key", l.VerifierKey(),
 		"logged_through_commit", mark.Seq, "size", mark.Size, "took", time.Since(start).Round(time.Millisecond))
-	return &auditService{log: l, appender: a}, nil
+	return &auditService{log: l, appender: a, access: access}, nil
 }
 
-// close logs what is recorded and closes the log.
+// close stops recording reads, logs what is recorded and closes the log.
 func (s *auditService) close() error {
 	if s == nil {
 		return nil
 	}
-	return errors.Join(s.appender.Close(), s.log.Close())
+	return errors.Join(s.access.Close(), s.appender.Close(), s.log.Close())
 }
 
 const auditUsage = `Usage: candor audit verify [flags]

@@ -118,7 +118,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	}
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
-		Decisions: decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)})
+		Decisions: decisions.New(inst.store, inst.vault, inst.cat, active, all, nil),
+		Access:    aud.access, Log: aud.log})
 	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           api,
