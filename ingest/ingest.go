@@ -60,6 +60,7 @@ type CommitStats struct {
 	Subjects   int // new subjects created
 	Bytes      int // sealed event bytes written
 	Duration   time.Duration
+	Commit     uint64 // the store's commit sequence (0 if it failed)
 	Err        error
 }
 

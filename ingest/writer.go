@@ -206,7 +206,7 @@ func (w *writer) finish(g *group) {
 			bytes += len(e.Sealed)
 		}
 		w.p.opts.OnCommit(CommitStats{Requests: len(g.reqs), Events: len(g.batch.Events), Duplicates: g.dups,
-			Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(g.start), Err: g.err})
+			Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(g.start), Commit: g.commitNo, Err: g.err})
 	}
 	w.committed <- g
 }

@@ -35,7 +35,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runBenchRescore(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "ingest" {
-		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N]\n       candor bench rescore [--data DIR] [--workers N]\n")
+		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N] [--log on|off|both] [--reads N]\n       candor bench rescore [--data DIR] [--workers N]\n")
 		return flag.ErrHelp
 	}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
@@ -45,8 +45,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	conc := fs.Int("concurrency", 4, "concurrent requests")
 	dir := fs.String("dir", "", "directory for the two fresh stores (default: a temporary directory, removed afterwards)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file")
+	logMode := fs.String("log", "both", "the transparency log: on (commitments recorded and logged), off, or both, compared in the same run")
+	reads := fs.Int("reads", 20000, "with --log=both, then serve this many score reads of the ingested subjects with access logging and as many without (0: none)")
+	readConc := fs.Int("read-concurrency", 64, "concurrent score reads")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *logMode != "on" && *logMode != "off" && *logMode != "both" {
+		return fmt.Errorf("--log: want on, off or both")
 	}
 	if *events < 1 || *batch < 1 || *batch > ingest.MaxEvents || *conc < 1 {
 		return fmt.Errorf("--events and --concurrency must be positive, --batch from 1 to %d", ingest.MaxEvents)
@@ -67,25 +73,67 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "bench ingest: %d events in requests of %d, %d concurrent, GOMAXPROCS=%d\n", *events, *batch, *conc, runtime.GOMAXPROCS(0))
 
+	master := make([]byte, vault.KeySize)
+	rand.Read(master)
+	v, err := vault.New(master)
+	if err != nil {
+		return err
+	}
 	stop, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err
 	}
-	pipe, err := benchPipeline(ctx, root+"/pipeline", cat, bodies, *conc)
-	stop()
-	if err != nil {
-		return err
+	runs := map[bool]pipelineRun{}
+	for _, logged := range []bool{false, true} {
+		if *logMode == "on" && !logged || *logMode == "off" && logged {
+			continue
+		}
+		dir := root + "/pipeline-log-" + map[bool]string{false: "off", true: "on"}[logged]
+		pipe, err := benchPipeline(ctx, dir, cat, v, bodies, *conc, logged)
+		if err != nil {
+			stop()
+			return err
+		}
+		runs[logged] = pipe
 	}
-	keySize, valueSize := pebble.EventKVSize(int(pipe.bytes / int64(*events)))
+	stop()
+	var anyRun pipelineRun
+	for _, r := range runs {
+		anyRun = r
+	}
+	keySize, valueSize := pebble.EventKVSize(int(anyRun.bytes / int64(*events)))
 	base, err := benchBaseline(root+"/baseline", *events, *batch, keySize, valueSize)
 	if err != nil {
 		return err
 	}
-	pipeRate := float64(*events) / pipe.elapsed.Seconds()
 	baseRate := float64(*events) / base.Seconds()
-	fmt.Fprintf(stdout, "pipeline  (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n", pipeRate, pipe.elapsed.Round(time.Millisecond))
+	rates := map[bool]float64{}
+	for _, logged := range []bool{false, true} {
+		pipe, ok := runs[logged]
+		if !ok {
+			continue
+		}
+		rates[logged] = float64(*events) / pipe.elapsed.Seconds()
+		fmt.Fprintf(stdout, "pipeline, log %-3s (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
+			map[bool]string{false: "off", true: "on"}[logged], rates[logged], pipe.elapsed.Round(time.Millisecond))
+		if pipe.audit != nil {
+			pipe.audit.print(stdout)
+		}
+	}
 	fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", keySize, valueSize, baseRate, base.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "ratio pipeline/baseline: %.2f\n", pipeRate/baseRate)
+	for _, logged := range []bool{false, true} {
+		if r, ok := rates[logged]; ok {
+			fmt.Fprintf(stdout, "ratio pipeline (log %s)/baseline: %.2f\n", map[bool]string{false: "off", true: "on"}[logged], r/baseRate)
+		}
+	}
+	if len(rates) == 2 {
+		fmt.Fprintf(stdout, "ratio pipeline log on/log off: %.2f\n", rates[true]/rates[false])
+		if *reads > 0 {
+			if err := benchReads(ctx, root+"/pipeline-log-on", cat, v, *reads, *readConc, stdout); err != nil {
+				return err
+			}
+		}
+	}
 	if rss := peakRSS(); rss != "" {
 		fmt.Fprintf(stdout, "peak RSS: %s\n", rss)
 	}
@@ -134,16 +182,14 @@ func benchBodies(ctx context.Context, cat *candor.Catalogue, n, batch int) ([]be
 type pipelineRun struct {
 	elapsed time.Duration
 	bytes   int64 // sealed event bytes written
+	audit   *auditRun
 }
 
-func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodies []benchBody, conc int) (pipelineRun, error) {
+// benchPipeline ingests bodies into a fresh store in dir, with the
+// transparency log (recording commitments and appending them in the
+// background) if logged, without it (ingest.Options.Unaudited) if not.
+func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, v *vault.Vault, bodies []benchBody, conc int, logged bool) (pipelineRun, error) {
 	var run pipelineRun
-	master := make([]byte, vault.KeySize)
-	rand.Read(master)
-	v, err := vault.New(master)
-	if err != nil {
-		return run, err
-	}
 	st, err := pebble.Open(dir, pebble.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return run, err
@@ -159,8 +205,18 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodie
 	if err != nil {
 		return run, err
 	}
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(cards),
-		OnCommit: func(cs ingest.CommitStats) { written.Add(int64(cs.Bytes)) }})
+	var ba *benchAudit
+	if logged {
+		if ba, err = startBenchAudit(st, dir); err != nil {
+			return run, err
+		}
+		defer ba.stop() // on errors; a second stop is a no-op
+	}
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(cards), Unaudited: !logged,
+		OnCommit: func(cs ingest.CommitStats) {
+			written.Add(int64(cs.Bytes))
+			ba.committed(cs.Commit)
+		}})
 	work := make(chan benchBody)
 	errc := make(chan error, conc)
 	var wg sync.WaitGroup
@@ -195,6 +251,9 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodie
 	p.Close()
 	run.elapsed = time.Since(start)
 	run.bytes = written.Load()
+	if ba != nil {
+		run.audit = ba.stop()
+	}
 	select {
 	case err := <-errc:
 		sendErr = err
