@@ -125,6 +125,8 @@ type EventStore interface {
 	// PutMatches durably stores matches of stored events, all or none,
 	// replacing any stored under the same subject, scorecard, time and
 	// event: for materialising a newly activated scorecard version.
+	// It records no commitment, so audit verify reports what it stores:
+	// the write path commits matches with WriteBatch.Matches instead.
 	PutMatches(ctx context.Context, recs []*MatchRecord) error
 }
 

@@ -47,16 +47,19 @@ func NewAccessLog(store candor.Store, v *vault.Vault, onCommit func(records int,
 }
 
 // Record seals a, stores it and its commitment durably, and returns then.
-// Errors: ENOTFOUND if the subject does not exist, EINVALID for a record
-// that cannot be encoded, EUNAVAILABLE after Close, or the store's error.
-func (l *AccessLog) Record(ctx context.Context, a *candor.Access) error {
-	sub, err := l.store.Subject(ctx, a.Subject)
-	if err != nil {
-		return err
-	}
-	key, err := l.vault.OpenSubjectKey(sub.ID, sub.WrappedKey)
-	if err != nil {
-		return err
+// key, if not nil, is the subject's data key, which the caller reading the
+// subject has at hand (it saves a store read and an unwrap). Errors:
+// ENOTFOUND if the subject does not exist, EINVALID for a record that
+// cannot be encoded, EUNAVAILABLE after Close, or the store's error.
+func (l *AccessLog) Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error {
+	if key == nil {
+		sub, err := l.store.Subject(ctx, a.Subject)
+		if err != nil {
+			return err
+		}
+		if key, err = l.vault.OpenSubjectKey(sub.ID, sub.WrappedKey); err != nil {
+			return err
+		}
 	}
 	rec, c, err := key.SealAccess(a)
 	if err != nil {
@@ -97,11 +100,42 @@ func (l *AccessLog) Close() error {
 	return nil
 }
 
+// inFlight bounds the group commits entered in the store's commit order
+// and not yet durable, with a store that commits in a pipeline.
+const inFlight = 4
+
 func (l *AccessLog) run() {
 	defer close(l.done)
-	var group []*accessReq
+	// With a pipelined store, the next group is applied while earlier ones
+	// sync (Pebble then syncs them together); a waiter answers each group,
+	// in order, once it is durable.
+	pc, _ := l.store.(candor.PipelinedCommitter)
+	type waiting struct {
+		group []*accessReq
+		wait  func() (uint64, error)
+	}
+	var waits chan waiting
+	waited := make(chan struct{})
+	if pc != nil {
+		waits = make(chan waiting, inFlight)
+		go func() {
+			defer close(waited)
+			for w := range waits {
+				_, err := w.wait()
+				l.reply(w.group, err)
+			}
+		}()
+	} else {
+		close(waited)
+	}
+	defer func() {
+		if waits != nil {
+			close(waits)
+		}
+		<-waited
+	}()
 	for req := range l.reqs {
-		group = append(group[:0], req)
+		group := []*accessReq{req}
 	fill:
 		for len(group) < maxAccessGroup {
 			select {
@@ -114,18 +148,35 @@ func (l *AccessLog) run() {
 				break fill
 			}
 		}
-		l.commit(group)
+		b := batchOf(group)
+		if pc == nil {
+			_, err := l.store.Commit(context.Background(), b)
+			l.reply(group, err)
+			continue
+		}
+		wait, err := pc.CommitAsync(context.Background(), b)
+		if err != nil {
+			l.reply(group, err)
+			continue
+		}
+		waits <- waiting{group, wait}
 	}
 }
 
-func (l *AccessLog) commit(group []*accessReq) {
+// batchOf is the store batch of a group: its access records and their
+// commitments.
+func batchOf(group []*accessReq) *candor.WriteBatch {
 	recs := make([]*candor.AccessRecord, len(group))
 	cs := make([]candor.Commitment, len(group))
 	for i, r := range group {
 		recs[i], cs[i] = r.rec, r.c
 	}
-	_, err := l.store.Commit(context.Background(), &candor.WriteBatch{Access: recs,
-		Commitments: func(*candor.WriteBatch, uint64) (write, access []candor.Commitment) { return nil, cs }})
+	return &candor.WriteBatch{Access: recs,
+		Commitments: func(*candor.WriteBatch, uint64) (write, access []candor.Commitment) { return nil, cs }}
+}
+
+// reply answers a group's requests with the outcome of its commit.
+func (l *AccessLog) reply(group []*accessReq, err error) {
 	if err != nil {
 		err = candor.Errorf(candor.EUNAVAILABLE, "the access record could not be stored; nothing was served")
 	}

@@ -15,13 +15,16 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/tlog"
+	"github.com/candor-project/candor/vault"
 )
 
 // Accessor records who read what about a subject (charter point 6).
 // Contract: Record returns once the access record is durable, and a read
-// MUST NOT be served unless it returned nil. audit.AccessLog is one.
+// MUST NOT be served unless it returned nil. key, if not nil, is the
+// subject's data key, which a reader usually holds (it saves a store read).
+// audit.AccessLog is one.
 type Accessor interface {
-	Record(ctx context.Context, a *candor.Access) error
+	Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error
 }
 
 // TransparencyLog is the log as the API serves it. *tlog.Log is one.
@@ -52,7 +55,7 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 // writeRead answers a read of data about subject with v, after recording
 // who read it, when, why and a hash of exactly the bytes sent (fail
 // closed: if the record cannot be stored, nothing is served).
-func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, v any) {
+func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, key *vault.SubjectKey, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -61,7 +64,7 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal,
 		return
 	}
 	if s.access != nil {
-		if err := s.access.Record(r.Context(), accessOf(r, p, subject, buf.Bytes(), s.now())); err != nil {
+		if err := s.access.Record(r.Context(), key, accessOf(r, p, key.Subject(), buf.Bytes(), s.now())); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -123,7 +126,7 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 			Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
 			Commitment: candor.AccessCommitment(key.Salt(), plain).String()})
 	}
-	s.writeRead(w, r, p, sub.ID, map[string]any{"subject": sub.ID.String(), "access": out})
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "access": out})
 }
 
 // getAccessProof is GET /v1/subjects/{id}/access/{n}/proof: what anyone

@@ -70,7 +70,7 @@ func (s *Server) openSubject(r *http.Request) (*candor.Subject, *vault.SubjectKe
 
 // getSubject is GET /v1/subjects/{id}.
 func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sub, _, err := s.openSubject(r)
+	sub, key, err := s.openSubject(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -79,7 +79,7 @@ func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, p *Principal
 	for _, id := range sub.Identifiers {
 		out.Identifiers = append(out.Identifiers, identifierJSON{Scheme: id.Scheme.String(), Value: id.Value})
 	}
-	s.writeRead(w, r, p, sub.ID, out)
+	s.writeRead(w, r, p, key, out)
 }
 
 type eventJSON struct {
@@ -152,7 +152,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, p *Principal)
 		}
 		events = append(events, s.eventJSON(ev, now))
 	}
-	s.writeRead(w, r, p, sub.ID, map[string]any{"subject": sub.ID.String(), "events": events, "truncated": truncated})
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "events": events, "truncated": truncated})
 }
 
 func (s *Server) eventJSON(ev *candor.Event, now time.Time) eventJSON {

@@ -261,10 +261,10 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, p *Principal)
 		scores = append(scores, scoreView(score, only != nil))
 	}
 	if only != nil {
-		s.writeRead(w, r, p, sub.ID, scores[0])
+		s.writeRead(w, r, p, key, scores[0])
 		return
 	}
-	s.writeRead(w, r, p, sub.ID, map[string]any{"subject": sub.ID.String(), "scores": scores})
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "scores": scores})
 }
 
 // score scores the subject under sc at instant at: from its stored matches
