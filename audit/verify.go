@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/tlog"
@@ -27,6 +28,9 @@ type VerifyConfig struct {
 	OldCheckpoint []byte
 	// MaxProblems caps the problems reported (default 100); counting goes on.
 	MaxProblems int
+	// CheckpointWait bounds the wait for a checkpoint covering the whole
+	// log (default 10 s).
+	CheckpointWait time.Duration
 }
 
 // Report is what Verify found.
@@ -69,29 +73,23 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 	if cfg.MaxProblems <= 0 {
 		cfg.MaxProblems = 100
 	}
+	if cfg.CheckpointWait <= 0 {
+		cfg.CheckpointWait = 10 * time.Second
+	}
 	r := &Report{}
 	pr := func(format string, args ...any) { r.problem(cfg.MaxProblems, format, args...) }
 
-	// The log, checked against its checkpoint.
-	cpRaw, size, root, err := cfg.Log.Checkpoint(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.Size = size
+	// The log, checked against its checkpoint: once a checkpoint covers
+	// every entry on disk (after a crash, the tree on disk can be ahead of
+	// the last checkpoint until the log publishes the next).
 	logged := map[candor.BundleRef]*tlog.Bundle{}
-	rng := (&compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}).NewEmptyRange(0)
-	err = cfg.Log.Scan(ctx, 0, func(index uint64, b *tlog.Bundle) error {
-		if index >= size {
-			pr("log entry %d is beyond the checkpoint's size %d (not yet published)", index, size)
-			return nil
-		}
+	var leaves [][]byte
+	err := cfg.Log.Scan(ctx, 0, func(index uint64, b *tlog.Bundle) error {
 		data, err := b.MarshalBinary()
 		if err != nil {
 			return err
 		}
-		if err := rng.Append(rfc6962.DefaultHasher.HashLeaf(data), nil); err != nil {
-			return err
-		}
+		leaves = append(leaves, rfc6962.DefaultHasher.HashLeaf(data))
 		ref := refOf(b)
 		if _, dup := logged[ref]; dup {
 			pr("log entry %d: bundle %v is logged twice", index, ref)
@@ -103,6 +101,23 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit: reading the log: %w", err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, cfg.CheckpointWait)
+	_, err = cfg.Log.WaitCheckpoint(wctx, uint64(len(leaves)))
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		pr("no checkpoint covering the %d entries of the log was published within %s", len(leaves), cfg.CheckpointWait)
+	}
+	cpRaw, size, root, err := cfg.Log.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.Size = size
+	rng := (&compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}).NewEmptyRange(0)
+	for _, l := range leaves[:min(uint64(len(leaves)), size)] {
+		if err := rng.Append(l, nil); err != nil {
+			return nil, err
+		}
 	}
 	switch got, err := rng.GetRootHash(nil); {
 	case err != nil && size > 0:

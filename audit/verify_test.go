@@ -168,7 +168,7 @@ func mustMark(tb testing.TB, s candor.AuditStore) candor.AuditMark {
 func (in *installation) tamper(tb testing.TB, table byte, fn func(b *cpebble.Batch, k, v []byte) bool) {
 	tb.Helper()
 	in.close(tb)
-	db, err := cpebble.Open(in.storeDir(), &cpebble.Options{})
+	db, err := cpebble.Open(in.storeDir(), &cpebble.Options{Logger: quietPebble{}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -337,3 +337,9 @@ func r0Subject(tb testing.TB, in *installation) candor.SubjectID {
 	tb.Fatal("no subject")
 	return candor.SubjectID{}
 }
+
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any)              {}
+func (quietPebble) Errorf(string, ...any)             {}
+func (quietPebble) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }

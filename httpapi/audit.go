@@ -135,42 +135,45 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 // recomputed: SHA-256("candor/v1/commitment/access" 0x00 || salt ||
 // record)), and a C2SP tlog-proof of the log entry holding it.
 func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	out, err := s.accessProof(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) accessProof(r *http.Request) (map[string]any, error) {
 	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
 	if err != nil {
-		s.writeError(w, r, candor.Errorf(candor.EINVALID, "n: want an access record number"))
-		return
+		return nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
 	}
 	sub, key, err := s.openSubject(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	rec, err := s.store.AccessRecord(r.Context(), sub.ID, n)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	_, plain, err := key.OpenAccess(rec)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	c := candor.AccessCommitment(key.Salt(), plain)
 	index, err := audit.LogIndex(r.Context(), s.store, rec.Commit, candor.AuditAccess, int(rec.Pos))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	proof, err := s.tlog.Proof(r.Context(), index, c)
 	if errors.Is(err, tlog.ErrNotPublished) {
 		err = audit.ErrNotLogged
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	salt := key.Salt()
-	writeJSON(w, http.StatusOK, map[string]any{
+	return map[string]any{
 		"n":            n,
 		"record":       base64.StdEncoding.EncodeToString(plain),
 		"salt":         base64.StdEncoding.EncodeToString(salt[:]),
@@ -178,7 +181,7 @@ func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, _ *Princ
 		"index":        index,
 		"proof":        string(proof),
 		"verifier_key": s.tlog.VerifierKey(),
-	})
+	}, nil
 }
 
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962

@@ -98,11 +98,7 @@ func b64(t *testing.T, s string) []byte {
 // proof of one of them, and a consistency proof, independently.
 func TestReadsAreLoggedAndProven(t *testing.T) {
 	h := mustHarness(t)
-	when := time.Now().UTC().Add(-30 * 24 * time.Hour).Format(time.RFC3339)
-	if r := h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(event("s1", "AB1234567", when, `{"days_late":40,"amount":"30","currency":"EUR"}`))); r.status != 200 {
-		t.Fatalf("post: %d %s", r.status, r.raw)
-	}
-	id := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string)
+	id := h.lateSubject(t)
 	cp0 := h.checkpoint(t)
 
 	var bodies []string
@@ -224,11 +220,7 @@ func (h *harness) checkpoint(t *testing.T) []byte {
 // stored is not served.
 func TestReadsFailClosed(t *testing.T) {
 	h := mustHarness(t)
-	when := time.Now().UTC().Add(-30 * 24 * time.Hour).Format(time.RFC3339)
-	if r := h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(event("s1", "AB1234567", when, `{"days_late":40,"amount":"30","currency":"EUR"}`))); r.status != 200 {
-		t.Fatalf("post: %d %s", r.status, r.raw)
-	}
-	id := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string)
+	id := h.lateSubject(t)
 	h.access.Close()
 	for _, path := range []string{"/v1/subjects/" + id, "/v1/subjects/" + id + "/events", "/v1/subjects/" + id + "/scores"} {
 		r := h.do(t, "GET", path, h.operator, "", nil)
@@ -236,4 +228,15 @@ func TestReadsFailClosed(t *testing.T) {
 			t.Errorf("%s with the access log down: %d %s; want 503 and nothing served", path, r.status, r.raw)
 		}
 	}
+}
+
+// lateSubject posts a late payment of a new person and returns the
+// person's subject ID.
+func (h *harness) lateSubject(t *testing.T) string {
+	t.Helper()
+	when := time.Now().UTC().Add(-30 * 24 * time.Hour).Format(time.RFC3339)
+	if r := h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(event("s1", "AB1234567", when, `{"days_late":40,"amount":"30","currency":"EUR"}`))); r.status != 200 {
+		t.Fatalf("post: %d %s", r.status, r.raw)
+	}
+	return h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string)
 }

@@ -118,7 +118,7 @@ func (s *Store) AuditEntries(ctx context.Context, after uint64) iter.Seq2[*cando
 	if after >= through {
 		return func(func(*candor.AuditEntry, error) bool) {}
 	}
-	return scanKV(s, ctx, "audit entries", seqKey(tableAudit, after+1), seqKey(tableAudit, through+1), decodeAuditEntry)
+	return scanRange(s, ctx, "audit entries", seqKey(tableAudit, after+1), seqKey(tableAudit, through+1), decodeAuditEntry)
 }
 
 // AuditMark implements candor.AuditStore.
@@ -204,7 +204,7 @@ func (s *Store) AccessRecords(ctx context.Context, subject candor.SubjectID) ite
 		upper = bytes.Clone(lower)
 		prefixEnd(upper)
 	}
-	return scanKV(s, ctx, "access records", lower, upper, decodeAccess)
+	return scanRange(s, ctx, "access records", lower, upper, decodeAccess)
 }
 
 // AccessRecord implements candor.AuditStore.
@@ -223,47 +223,4 @@ func (s *Store) AccessRecord(ctx context.Context, subject candor.SubjectID, n ui
 		return nil, notFound(err, "no access record %d about subject %s", n, subject)
 	}
 	return r, nil
-}
-
-// scanKV yields the decoded values of the keys from lower to upper.
-func scanKV[T any](s *Store, ctx context.Context, what string, lower, upper []byte, decode func(k, v []byte) (T, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		if !s.gate.enter() {
-			yield(zero, errClosed())
-			return
-		}
-		defer s.gate.leave()
-		it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-		if err != nil {
-			yield(zero, fmt.Errorf("pebble: %s: %w", what, err))
-			return
-		}
-		defer it.Close()
-		n := 0
-		for ok := it.First(); ok; ok = it.Next() {
-			if n++; n%ctxCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					yield(zero, err)
-					return
-				}
-			}
-			v, err := it.ValueAndErr()
-			if err != nil {
-				yield(zero, fmt.Errorf("pebble: %s: %w", what, err))
-				return
-			}
-			r, err := decode(it.Key(), v)
-			if err != nil {
-				yield(zero, fmt.Errorf("pebble: %s: %w", what, err))
-				return
-			}
-			if !yield(r, nil) {
-				return
-			}
-		}
-		if err := it.Error(); err != nil {
-			yield(zero, fmt.Errorf("pebble: %s: %w", what, err))
-		}
-	}
 }

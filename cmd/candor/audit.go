@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -84,8 +85,12 @@ func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	a := audit.NewAppender(inst.store, l, lg, 0)
 	start := time.Now()
+	if err := backfill(inst, lg); err != nil {
+		l.Close()
+		return nil, err
+	}
+	a := audit.NewAppender(inst.store, l, lg, 0)
 	mark, err := a.Recover(context.Background())
 	if err != nil {
 		l.Close()
@@ -96,6 +101,30 @@ func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*
 	lg.Info("transparency log open", "origin", l.Origin(), "verifier_key", l.VerifierKey(),
 		"logged_through_commit", mark.Seq, "size", mark.Size, "took", time.Since(start).Round(time.Millisecond))
 	return &auditService{log: l, appender: a, access: access}, nil
+}
+
+// backfill records, once, the commitments of events stored before the data
+// dir had a transparency log.
+func backfill(inst *installation, lg *slog.Logger) error {
+	ctx := context.Background()
+	_, all, err := inst.published(ctx)
+	if err != nil {
+		return err
+	}
+	cards := make([]candor.ScorecardKey, len(all))
+	for i, c := range all {
+		cards[i] = c.Key()
+	}
+	start := time.Now()
+	var n atomic.Int64
+	did, err := audit.Backfill(ctx, inst.store, inst.vault, cards, func(events int) { n.Add(int64(events)) })
+	if err != nil {
+		return err
+	}
+	if did {
+		lg.Info("transparency log: recorded the commitments of the events stored before it", "events", n.Load(), "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // close stops recording reads, logs what is recorded and closes the log.
