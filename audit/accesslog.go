@@ -101,40 +101,40 @@ func (l *AccessLog) Close() error {
 }
 
 // inFlight bounds the group commits entered in the store's commit order
-// and not yet durable, with a store that commits in a pipeline.
-const inFlight = 4
+// and not yet durable, with a store that commits in a pipeline. One is
+// best measured (bench ingest, reads): with more, the groups are smaller,
+// and every group costs a store batch and a log entry of its own.
+const inFlight = 1
 
 func (l *AccessLog) run() {
 	defer close(l.done)
-	// With a pipelined store, the next group is applied while earlier ones
-	// sync (Pebble then syncs them together); a waiter answers each group,
-	// in order, once it is durable.
+	// A group takes a slot before it gathers the requests waiting, and
+	// frees it once durable: requests arriving while the slots are taken
+	// (while earlier groups sync) make up the next group. With a store that
+	// commits in a pipeline, more than one group can be in flight; a
+	// waiter answers each, in order, once it is durable.
 	pc, _ := l.store.(candor.PipelinedCommitter)
+	slots := make(chan struct{}, inFlight)
 	type waiting struct {
 		group []*accessReq
 		wait  func() (uint64, error)
 	}
-	var waits chan waiting
+	waits := make(chan waiting, inFlight)
 	waited := make(chan struct{})
-	if pc != nil {
-		waits = make(chan waiting, inFlight)
-		go func() {
-			defer close(waited)
-			for w := range waits {
-				_, err := w.wait()
-				l.reply(w.group, err)
-			}
-		}()
-	} else {
-		close(waited)
-	}
-	defer func() {
-		if waits != nil {
-			close(waits)
+	go func() {
+		defer close(waited)
+		for w := range waits {
+			_, err := w.wait()
+			l.reply(w.group, err)
+			<-slots
 		}
+	}()
+	defer func() {
+		close(waits)
 		<-waited
 	}()
 	for req := range l.reqs {
+		slots <- struct{}{}
 		group := []*accessReq{req}
 	fill:
 		for len(group) < maxAccessGroup {
@@ -152,12 +152,12 @@ func (l *AccessLog) run() {
 		if pc == nil {
 			_, err := l.store.Commit(context.Background(), b)
 			l.reply(group, err)
+			<-slots
 			continue
 		}
 		wait, err := pc.CommitAsync(context.Background(), b)
 		if err != nil {
-			l.reply(group, err)
-			continue
+			wait = func() (uint64, error) { return 0, err }
 		}
 		waits <- waiting{group, wait}
 	}

@@ -56,8 +56,13 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 // who read it, when, why and a hash of exactly the bytes sent (fail
 // closed: if the record cannot be stored, nothing is served).
 func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, key *vault.SubjectKey, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	bp := s.bufs.Get().(*[]byte)
+	buf := bytes.NewBuffer((*bp)[:0])
+	defer func() {
+		*bp = buf.Bytes()[:0]
+		s.bufs.Put(bp)
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		s.writeError(w, r, err)

@@ -46,13 +46,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("dir", "", "directory for the two fresh stores (default: a temporary directory, removed afterwards)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file")
 	logMode := fs.String("log", "both", "the transparency log: on (commitments recorded and logged), off, or both, compared in the same run")
-	reads := fs.Int("reads", 20000, "with --log=both, then serve this many score reads of the ingested subjects with access logging and as many without (0: none)")
-	readConc := fs.Int("read-concurrency", 64, "concurrent score reads")
+	reads := fs.Int("reads", 10000, "with --log=both, then serve six rounds of this many score reads of the ingested subjects, with access logging and without (0: none)")
+	readConc := fs.Int("read-concurrency", 256, "concurrent score reads")
+	rounds := fs.Int("rounds", 1, "rounds of the pipeline runs, the log on and off in alternating order")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *logMode != "on" && *logMode != "off" && *logMode != "both" {
 		return fmt.Errorf("--log: want on, off or both")
+	}
+	if *rounds < 1 {
+		return fmt.Errorf("--rounds must be at least 1")
 	}
 	if *events < 1 || *batch < 1 || *batch > ingest.MaxEvents || *conc < 1 {
 		return fmt.Errorf("--events and --concurrency must be positive, --batch from 1 to %d", ingest.MaxEvents)
@@ -83,53 +87,60 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	runs := map[bool]pipelineRun{}
-	for _, logged := range []bool{false, true} {
-		if *logMode == "on" && !logged || *logMode == "off" && logged {
-			continue
+	// With the log on and off, in alternating order round by round (off,
+	// on, then on, off, ...), so that neither always runs on a warmer or a
+	// busier machine.
+	modes := []bool{false, true}
+	switch *logMode {
+	case "on":
+		modes = []bool{true}
+	case "off":
+		modes = []bool{false}
+	}
+	name := map[bool]string{false: "off", true: "on"}
+	rates := map[bool][]float64{}
+	var bytes int64
+	lastOn := ""
+	for round := range *rounds {
+		order := slices.Clone(modes)
+		if round%2 == 1 {
+			slices.Reverse(order)
 		}
-		dir := root + "/pipeline-log-" + map[bool]string{false: "off", true: "on"}[logged]
-		pipe, err := benchPipeline(ctx, dir, cat, v, bodies, *conc, logged)
-		if err != nil {
-			stop()
-			return err
+		for _, logged := range order {
+			dir := fmt.Sprintf("%s/pipeline-%d-log-%s", root, round, name[logged])
+			pipe, err := benchPipeline(ctx, dir, cat, v, bodies, *conc, logged)
+			if err != nil {
+				stop()
+				return err
+			}
+			if logged {
+				lastOn = dir
+			}
+			bytes = pipe.bytes
+			rate := float64(*events) / pipe.elapsed.Seconds()
+			rates[logged] = append(rates[logged], rate)
+			fmt.Fprintf(stdout, "round %d: pipeline, log %-3s (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
+				round+1, name[logged], rate, pipe.elapsed.Round(time.Millisecond))
+			if pipe.audit != nil {
+				pipe.audit.print(stdout)
+			}
 		}
-		runs[logged] = pipe
 	}
 	stop()
-	var anyRun pipelineRun
-	for _, r := range runs {
-		anyRun = r
-	}
-	keySize, valueSize := pebble.EventKVSize(int(anyRun.bytes / int64(*events)))
+	keySize, valueSize := pebble.EventKVSize(int(bytes / int64(*events)))
 	base, err := benchBaseline(root+"/baseline", *events, *batch, keySize, valueSize)
 	if err != nil {
 		return err
 	}
 	baseRate := float64(*events) / base.Seconds()
-	rates := map[bool]float64{}
-	for _, logged := range []bool{false, true} {
-		pipe, ok := runs[logged]
-		if !ok {
-			continue
-		}
-		rates[logged] = float64(*events) / pipe.elapsed.Seconds()
-		fmt.Fprintf(stdout, "pipeline, log %-3s (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
-			map[bool]string{false: "off", true: "on"}[logged], rates[logged], pipe.elapsed.Round(time.Millisecond))
-		if pipe.audit != nil {
-			pipe.audit.print(stdout)
-		}
-	}
 	fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", keySize, valueSize, baseRate, base.Round(time.Millisecond))
-	for _, logged := range []bool{false, true} {
-		if r, ok := rates[logged]; ok {
-			fmt.Fprintf(stdout, "ratio pipeline (log %s)/baseline: %.2f\n", map[bool]string{false: "off", true: "on"}[logged], r/baseRate)
-		}
+	for _, logged := range modes {
+		fmt.Fprintf(stdout, "ratio pipeline (log %s, median)/baseline: %.2f\n", name[logged], median(rates[logged])/baseRate)
 	}
-	if len(rates) == 2 {
-		fmt.Fprintf(stdout, "ratio pipeline log on/log off: %.2f\n", rates[true]/rates[false])
+	if len(modes) == 2 {
+		fmt.Fprintf(stdout, "ratio pipeline log on/log off (medians of %d rounds): %.2f\n", *rounds, median(rates[true])/median(rates[false]))
 		if *reads > 0 {
-			if err := benchReads(ctx, root+"/pipeline-log-on", cat, v, *reads, *readConc, stdout); err != nil {
+			if err := benchReads(ctx, lastOn, cat, v, *reads, *readConc, stdout); err != nil {
 				return err
 			}
 		}
