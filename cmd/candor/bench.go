@@ -31,11 +31,14 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "decisions" {
+		return runBenchDecisions(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "rescore" {
 		return runBenchRescore(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "ingest" {
-		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N] [--log on|off|both] [--reads N]\n       candor bench rescore [--data DIR] [--workers N]\n")
+		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N] [--log on|off|both] [--reads N] [--rounds N]\n       candor bench rescore [--data DIR] [--workers N]\n       candor bench decisions [--duration D] [--connections N] [--subjects N] [--data DIR]\n")
 		return flag.ErrHelp
 	}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)

@@ -45,6 +45,7 @@ Commands:
   audit verify         check the store against the transparency log, offline
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
+  bench decisions      load POST /v1/decisions against a trivial JSON handler on the same server
 
 Every command takes --data (env CANDOR_DATA, default ./candor-data) and
 --master-key-file (env CANDOR_MASTER_KEY_FILE, default <data>.master.key).

@@ -1,0 +1,476 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/synth"
+)
+
+// Targets of issue 4 §5 for POST /v1/decisions against a trivial JSON
+// handler on the same server stack.
+const (
+	targetThroughputRatio = 0.6                  // decisions/baseline requests/s, both saturated
+	targetP99Ratio        = 1.5                  // decisions p99 / baseline p99, same connections
+	targetHalfRateP99     = 2 * time.Millisecond // decisions p99 at half the baseline's rate
+)
+
+const (
+	benchRelyingParty  = "demo_landlord" // registered for rental by demoKeys
+	benchTrivialPath   = "/bench/trivial"
+	benchTrivialAnswer = `{"status":"ok"}` + "\n"
+	// benchMaxErrorRate is the share of failed requests that fails the bench.
+	benchMaxErrorRate = 0.001
+)
+
+// runBenchDecisions loads POST /v1/decisions and, in the same run and on
+// the same http.Server, a trivial JSON handler, and prints both and the
+// ratios against issue 4's targets.
+func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench decisions", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	duration := fs.Duration("duration", 10*time.Second, "how long each kind of load is measured: the baseline, decisions saturated (both in --rounds alternating slices), decisions at two paced rates")
+	rounds := fs.Int("rounds", 3, "alternating rounds of the saturated baseline and decisions")
+	conns := fs.Int("connections", 64, "keep-alive connections, each with one request in flight")
+	subjects := fs.Int("subjects", 300, "subjects who grant the relying party a consent; the requests rotate through their codes")
+	persons := fs.Int("persons", 2000, "persons in the synthetic population ingested first (at least --subjects)")
+	maxRequests := fs.Int("max-requests", 2_000_000, "most requests of one phase")
+	dir := fs.String("data", "", "data dir of the bench's own (default: a temporary directory, removed afterwards); a kept one is not loaded twice, but each run revokes the demo keys and adds consents and decisions")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first round of saturated decisions to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *duration <= 0 || *conns < 1 || *rounds < 1 || *subjects < 1 || *persons < *subjects || *maxRequests < 1 {
+		return errors.New("--duration, --connections, --rounds, --subjects and --max-requests must be positive, --persons at least --subjects")
+	}
+	data := *dir
+	if data == "" {
+		tmp, err := os.MkdirTemp("", "candor-bench-decisions-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		data = filepath.Join(tmp, "data")
+	}
+	fmt.Fprintf(stdout, "bench decisions: %d persons, %d consents, %d connections, %s per phase (saturated: %d rounds), GOMAXPROCS=%d, load average %s\n",
+		*persons, *subjects, *conns, *duration, *rounds, runtime.GOMAXPROCS(0), loadAverage())
+
+	fx, err := newDecisionsFixture(ctx, data, *persons, *subjects, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer fx.close()
+
+	floor, err := syncFloor(ctx, fx.srv.inst, 200)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sync floor (a decision waits for one): a 1-key synced commit to the same store, one at a time: p50 %s  p99 %s  (%d commits)\n",
+		ms(floor.percentile(50)), ms(floor.percentile(99)), floor.requests)
+
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxConnsPerHost: *conns, MaxIdleConnsPerHost: *conns, MaxIdleConns: *conns, DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	base := "http://" + fx.addr
+	trivial := loadTarget{url: base + benchTrivialPath, token: fx.token, bodies: fx.bodies, check: checkTrivial}
+	decide := loadTarget{url: base + "/v1/decisions", token: fx.token, bodies: fx.bodies, check: checkDecision}
+	warmup := min(*duration/5, time.Second)
+	for _, t := range []loadTarget{trivial, decide} { // opens the connections, warms caches
+		runLoad(ctx, client, t, *conns, warmup, *maxRequests, 0)
+	}
+	// The saturated phases alternate in rounds, so that a neighbour's load
+	// that comes or goes during the run weighs on both alike.
+	slice := *duration / time.Duration(*rounds)
+	var baseRounds, decideRounds []*loadResult
+	for r := range *rounds {
+		b := runLoad(ctx, client, trivial, *conns, slice, *maxRequests, 0)
+		profile := *cpuProfile
+		if r > 0 {
+			profile = ""
+		}
+		stop, err := startCPUProfile(profile)
+		if err != nil {
+			return err
+		}
+		d := runLoad(ctx, client, decide, *conns, slice, *maxRequests, 0)
+		stop()
+		fmt.Fprintf(stdout, "round %d: baseline %6.0f req/s p99 %s | decisions %6.0f req/s p99 %s | ratios %.2f, %.2f\n",
+			r+1, b.rate(), ms(b.percentile(99)), d.rate(), ms(d.percentile(99)), d.rate()/b.rate(), float64(d.percentile(99))/float64(b.percentile(99)))
+		baseRounds, decideRounds = append(baseRounds, b), append(decideRounds, d)
+	}
+	baseline, saturated := mergeLoads(baseRounds), mergeLoads(decideRounds)
+	printLoad(stdout, "baseline  POST "+benchTrivialPath+" (fixed JSON), closed loop", baseline)
+	printLoad(stdout, "decisions POST /v1/decisions, closed loop", saturated)
+	half := baseline.rate() / 2
+	paced := runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/half))
+	printLoad(stdout, fmt.Sprintf("decisions POST /v1/decisions, open loop at %.0f req/s (baseline/2)", half), paced)
+	// Not a target: where the latency stands at a load decisions sustain.
+	own := saturated.rate() / 2
+	ownPaced := runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/own))
+	printLoad(stdout, fmt.Sprintf("decisions POST /v1/decisions, open loop at %.0f req/s (own/2)", own), ownPaced)
+
+	tput := saturated.rate() / baseline.rate()
+	p99 := float64(saturated.percentile(99)) / float64(baseline.percentile(99))
+	fmt.Fprintf(stdout, "throughput decisions/baseline: %.2f (target >= %.1f: %s)\n", tput, targetThroughputRatio, met(tput >= targetThroughputRatio))
+	fmt.Fprintf(stdout, "p99 decisions/baseline at %d connections: %.2f (target <= %.1f: %s)\n", *conns, p99, targetP99Ratio, met(p99 <= targetP99Ratio))
+	fmt.Fprintf(stdout, "p99 at half the baseline's rate: %s (target <= %s: %s)\n", ms(paced.percentile(99)), ms(targetHalfRateP99), met(paced.percentile(99) <= targetHalfRateP99))
+	fmt.Fprintf(stdout, "load average after: %s\n", loadAverage())
+	if rss := peakRSS(); rss != "" {
+		fmt.Fprintf(stdout, "peak RSS: %s\n", rss)
+	}
+	for _, r := range []*loadResult{baseline, saturated, paced, ownPaced} {
+		if float64(r.errors) > benchMaxErrorRate*float64(r.requests) {
+			return fmt.Errorf("%d of %d requests failed; the first: %s", r.errors, r.requests, r.firstError)
+		}
+	}
+	return nil
+}
+
+// decisionsFixture is a running server over a store holding a synthetic
+// population, a relying party for rental and consents to it, and, on a
+// second listener, the same API behind a mux that adds the baseline.
+type decisionsFixture struct {
+	srv    *server
+	bench  *http.Server
+	addr   string   // of bench
+	token  string   // the relying party's key
+	bodies [][]byte // decision requests, one per consent
+}
+
+// newDecisionsFixture opens (or creates) the data dir, ingests the
+// population through POST /v1/events as the demo does, so that matches
+// are materialised as in production, and grants the consents.
+func newDecisionsFixture(ctx context.Context, data string, persons, subjects int, stdout, stderr io.Writer) (*decisionsFixture, error) {
+	quiet := slog.New(slog.DiscardHandler)
+	inst, err := (&storeFlags{data: data}).open(quiet)
+	if err != nil {
+		return nil, err
+	}
+	tokens, _, err := demoKeys(ctx, inst) // sources, and the relying party demo_landlord for rental
+	if err != nil {
+		inst.store.Close()
+		return nil, err
+	}
+	srv, err := startServer(inst, serverFlags{addr: "127.0.0.1:0"}, newLogger(stderr, "text", slog.LevelWarn))
+	if err != nil {
+		inst.store.Close()
+		return nil, err
+	}
+	fx := &decisionsFixture{srv: srv, token: tokens[benchRelyingParty]}
+	now := time.Now().UTC()
+	cfg := synth.Config{Seed: 1, Persons: persons, Orgs: persons/10 + 1,
+		Until: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC), Now: now}
+	if err := loadDemo(ctx, srv, cfg, tokens, stdout, io.Discard); err != nil {
+		return nil, joinWait(err, srv)
+	}
+	start := time.Now()
+	codes, err := grantConsents(ctx, inst, cfg, subjects)
+	if err != nil {
+		return nil, joinWait(err, srv)
+	}
+	fmt.Fprintf(stdout, "Granted %d consents to %s for %s in %s.\n", len(codes), benchRelyingParty, candor.PurposeRental, time.Since(start).Round(time.Millisecond))
+	for _, c := range codes {
+		body, _ := json.Marshal(map[string]any{"consent": c, "purpose": candor.PurposeRental, "benefit": "deposit_waived"})
+		fx.bodies = append(fx.bodies, body)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, joinWait(err, srv)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+benchTrivialPath, trivialJSON)
+	mux.Handle("/", srv.api)
+	fx.bench, fx.addr = configuredLike(srv.http, mux), ln.Addr().String()
+	go fx.bench.Serve(ln)
+	return fx, nil
+}
+
+func (fx *decisionsFixture) close() {
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fx.bench.Shutdown(sctx)
+	joinWait(nil, fx.srv)
+}
+
+// grantConsents has the first n persons of cfg's population consent to the
+// bench's relying party, and returns the codes.
+func grantConsents(ctx context.Context, inst *installation, cfg synth.Config, n int) ([]string, error) {
+	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil)
+	var codes []string
+	for i := 0; len(codes) < n; i++ {
+		if i >= cfg.Persons {
+			return nil, fmt.Errorf("only %d of %d persons are stored; ask for fewer --subjects or more --persons", len(codes), cfg.Persons)
+		}
+		id, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: synth.Person(cfg.Seed, i).NationalID}))
+		if candor.ErrorCode(err) == candor.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c, err := svc.Grant(ctx, id, benchRelyingParty, candor.PurposeRental, 7*24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		codes = append(codes, c.Code)
+	}
+	return codes, nil
+}
+
+// syncFloor times n synced one-key commits to inst's store, one after the
+// other: the least a decision, which stores itself durably, can take.
+func syncFloor(ctx context.Context, inst *installation, n int) (*loadResult, error) {
+	r := &loadResult{}
+	for range n {
+		start := time.Now()
+		if err := inst.store.PutMeta(ctx, "bench/sync-floor", []byte(start.String())); err != nil {
+			return nil, err
+		}
+		r.latencies = append(r.latencies, time.Since(start))
+		r.requests++
+	}
+	slices.Sort(r.latencies)
+	return r, nil
+}
+
+// configuredLike returns a server with model's settings that serves h.
+// It copies the settings one by one: Serve writes some of a server's
+// other exported fields (TLSNextProto), so model's cannot be read whole
+// while it runs.
+func configuredLike(model *http.Server, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:                      h,
+		DisableGeneralOptionsHandler: model.DisableGeneralOptionsHandler,
+		ReadTimeout:                  model.ReadTimeout,
+		ReadHeaderTimeout:            model.ReadHeaderTimeout,
+		WriteTimeout:                 model.WriteTimeout,
+		IdleTimeout:                  model.IdleTimeout,
+		MaxHeaderBytes:               model.MaxHeaderBytes,
+		ConnState:                    model.ConnState,
+		ErrorLog:                     model.ErrorLog,
+		BaseContext:                  model.BaseContext,
+		ConnContext:                  model.ConnContext,
+		HTTP2:                        model.HTTP2,
+		Protocols:                    model.Protocols,
+	}
+}
+
+// trivialJSON is the baseline: it reads the request and answers a small
+// fixed JSON object, encoded as the API encodes its answers.
+func trivialJSON(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(map[string]string{"status": "ok"})
+}
+
+// loadTarget is what a load generator posts: bodies in turn, with the
+// relying party's key, each answer checked.
+type loadTarget struct {
+	url, token string
+	bodies     [][]byte
+	// check reports whether an answer is right, and under which outcome
+	// to count it.
+	check func(status int, body []byte) (outcome string, ok bool)
+}
+
+func checkTrivial(status int, body []byte) (string, bool) {
+	return "", status == http.StatusOK && string(body) == benchTrivialAnswer
+}
+
+func checkDecision(status int, body []byte) (string, bool) {
+	_, rest, found := bytes.Cut(body, []byte(`"outcome":"`))
+	if status != http.StatusOK || !found {
+		return "", false
+	}
+	outcome, _, found := bytes.Cut(rest, []byte(`"`))
+	return string(outcome), found && len(outcome) > 0
+}
+
+// loadResult is one phase of load: every latency, sorted.
+type loadResult struct {
+	requests, errors int
+	unsent           int // open loop: due but not sent, the server being too far behind
+	elapsed          time.Duration
+	latencies        []time.Duration
+	outcomes         map[string]int
+	firstError       string
+}
+
+func (r *loadResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// percentile returns the exact nearest-rank percentile p of the latencies.
+func (r *loadResult) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(r.latencies)))) - 1
+	return r.latencies[max(i, 0)]
+}
+
+// runLoad posts to t from conns goroutines, each with one request in
+// flight, for d or max requests, whichever comes first. With interval 0
+// it is a closed loop (the next request leaves when the last returns) and
+// latencies run from sending; otherwise request i is due at start +
+// i×interval and its latency runs from then, so that a stall is charged
+// to every request it delays (no coordinated omission). If the server
+// cannot keep up, requests not sent within 2d are not sent and count with
+// the delay they had by then.
+func runLoad(ctx context.Context, client *http.Client, t loadTarget, conns int, d time.Duration, max int, interval time.Duration) *loadResult {
+	if interval > 0 {
+		max = min(max, int(d/interval))
+	}
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		workers = make([]*loadResult, conns)
+	)
+	start := time.Now()
+	deadline, cutoff := start.Add(d), start.Add(2*d)
+	for w := range workers {
+		wg.Go(func() {
+			res := &loadResult{latencies: make([]time.Duration, 0, min(max/conns+1, 1<<16)), outcomes: map[string]int{}}
+			workers[w] = res
+			var buf bytes.Buffer
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= max {
+					return
+				}
+				sent := time.Now()
+				if interval > 0 {
+					due := start.Add(time.Duration(i) * interval)
+					if sent.After(cutoff) {
+						res.latencies = append(res.latencies, sent.Sub(due))
+						res.unsent++
+						continue
+					}
+					time.Sleep(time.Until(due))
+					sent = due
+				} else if !sent.Before(deadline) {
+					return
+				}
+				status, err := post(ctx, client, t, t.bodies[i%len(t.bodies)], &buf)
+				res.latencies = append(res.latencies, time.Since(sent))
+				res.requests++
+				outcome, ok := t.check(status, buf.Bytes())
+				switch {
+				case err != nil:
+					res.fail(err.Error())
+				case !ok:
+					res.fail(fmt.Sprintf("%d %s", status, truncateBody(buf.Bytes())))
+				default:
+					res.outcomes[outcome]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := mergeLoads(workers)
+	total.elapsed = time.Since(start)
+	return total
+}
+
+// mergeLoads adds results up, their latencies sorted and their elapsed
+// times summed.
+func mergeLoads(rs []*loadResult) *loadResult {
+	total := &loadResult{outcomes: map[string]int{}}
+	for _, r := range rs {
+		total.requests += r.requests
+		total.errors += r.errors
+		total.unsent += r.unsent
+		total.elapsed += r.elapsed
+		total.latencies = append(total.latencies, r.latencies...)
+		for o, n := range r.outcomes {
+			total.outcomes[o] += n
+		}
+		if total.firstError == "" {
+			total.firstError = r.firstError
+		}
+	}
+	slices.Sort(total.latencies)
+	return total
+}
+
+func (r *loadResult) fail(msg string) {
+	r.errors++
+	if r.firstError == "" {
+		r.firstError = msg
+	}
+}
+
+// post sends body to t and reads the answer into buf.
+func post(ctx context.Context, client *http.Client, t loadTarget, body []byte, buf *bytes.Buffer) (int, error) {
+	buf.Reset()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+t.token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, err = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, err
+}
+
+func printLoad(w io.Writer, label string, r *loadResult) {
+	fmt.Fprintf(w, "%-68s %8.0f req/s  p50 %8s  p99 %8s  (%d requests, %d errors", label+":", r.rate(), ms(r.percentile(50)), ms(r.percentile(99)), r.requests, r.errors)
+	for _, o := range slices.Sorted(maps.Keys(r.outcomes)) {
+		if o != "" {
+			fmt.Fprintf(w, ", %d %s", r.outcomes[o], o)
+		}
+	}
+	if r.unsent > 0 {
+		fmt.Fprintf(w, ", %d not sent: more than the duration behind", r.unsent)
+	}
+	fmt.Fprintln(w, ")")
+	if r.errors > 0 {
+		fmt.Fprintf(w, "  first error: %s\n", r.firstError)
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// loadAverage returns the 1, 5 and 15-minute load averages, or "unknown".
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}

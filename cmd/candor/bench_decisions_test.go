@@ -1,0 +1,35 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"testing"
+)
+
+func TestBenchDecisions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ingests a population and loads the server")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the bench's own data dir goes
+	out, _ := mustRun(t, "bench", "decisions", "--duration", "300ms", "--connections", "4", "--subjects", "200", "--persons", "300")
+	for _, want := range []string{
+		`(?m)^Granted 200 consents to demo_landlord for rental in `,
+		`(?m)^sync floor \(a decision waits for one\): .*: p50 +\d+\.\d\d ms  p99 +\d+\.\d\d ms  \(200 commits\)$`,
+		`(?m)^round 3: baseline +\d+ req/s p99 \d+\.\d\d ms \| decisions +\d+ req/s p99 \d+\.\d\d ms \| ratios \d+\.\d\d, \d+\.\d\d$`,
+		`(?m)^baseline  POST /bench/trivial \(fixed JSON\), closed loop: +\d+ req/s  p50 +\d+\.\d\d ms  p99 +\d+\.\d\d ms  \([1-9]\d* requests, 0 errors\)$`,
+		`(?m)^decisions POST /v1/decisions, closed loop: +\d+ req/s  p50 +\d+\.\d\d ms  p99 +\d+\.\d\d ms  \([1-9]\d* requests, 0 errors(, \d+ (approve|decline|refer))+\)$`,
+		`(?m)^decisions POST /v1/decisions, open loop at \d+ req/s \(baseline/2\): +\d+ req/s  p50 +\d+\.\d\d ms  p99 +\d+\.\d\d ms  \([1-9]\d* requests, 0 errors(, \d+ (approve|decline|refer))+(, \d+ not sent: more than the duration behind)?\)$`,
+		`(?m)^decisions POST /v1/decisions, open loop at \d+ req/s \(own/2\): `,
+		`(?m)^throughput decisions/baseline: \d+\.\d\d \(target >= 0\.6: (met|NOT met)\)$`,
+		`(?m)^p99 decisions/baseline at 4 connections: \d+\.\d\d \(target <= 1\.5: (met|NOT met)\)$`,
+		`(?m)^p99 at half the baseline's rate: \d+\.\d\d ms \(target <= 2\.00 ms: (met|NOT met)\)$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("the output lacks %s:\n%s", want, out)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("the bench left %s behind in its temporary directory", left[0].Name())
+	}
+}
