@@ -201,6 +201,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, p := range r.Problems {
 		fmt.Fprintln(stdout, "PROBLEM:", p)
 	}
+	if _, err := inst.store.GetMeta(ctx, audit.MetaBackfilled); candor.ErrorCode(err) == candor.ENOTFOUND && r.Events > 0 {
+		fmt.Fprintln(stdout, "note: this data dir has not been served with a transparency log yet, so events stored before it have no commitments; run candor serve once to record them")
+	}
 	if !r.OK() {
 		return fmt.Errorf("audit verify: %d problems (took %s)", r.ProblemCount, time.Since(start).Round(time.Millisecond))
 	}
