@@ -46,6 +46,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	events := fs.Int("events", 1_000_000, "events to ingest")
 	batch := fs.Int("batch", 1000, "events per request (and per baseline batch)")
 	conc := fs.Int("concurrency", 4, "concurrent requests")
+	matches := fs.Bool("matches", true, "store each event's matches with the shipped scorecards, as candor serve does (false: to see what that costs)")
 	dir := fs.String("dir", "", "directory for the two fresh stores (default: a temporary directory, removed afterwards)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file")
 	logMode := fs.String("log", "both", "the transparency log: on (commitments recorded and logged), off, or both, compared in the same run")
@@ -111,7 +112,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		for _, logged := range order {
 			dir := fmt.Sprintf("%s/pipeline-%d-log-%s", root, round, name[logged])
-			pipe, err := benchPipeline(ctx, dir, cat, v, bodies, *conc, logged)
+			pipe, err := benchPipeline(ctx, dir, cat, v, bodies, *conc, *matches, logged)
 			if err != nil {
 				stop()
 				return err
@@ -199,10 +200,11 @@ type pipelineRun struct {
 	audit   *auditRun
 }
 
-// benchPipeline ingests bodies into a fresh store in dir, with the
-// transparency log (recording commitments and appending them in the
-// background) if logged, without it (ingest.Options.Unaudited) if not.
-func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, v *vault.Vault, bodies []benchBody, conc int, logged bool) (pipelineRun, error) {
+// benchPipeline ingests bodies into a fresh store in dir, storing each
+// event's matches if matches, with the transparency log (recording
+// commitments and appending them in the background) if logged, without it
+// (ingest.Options.Unaudited) if not.
+func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, v *vault.Vault, bodies []benchBody, conc int, matches, logged bool) (pipelineRun, error) {
 	var run pipelineRun
 	st, err := pebble.Open(dir, pebble.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -215,9 +217,13 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, v *va
 		sources[s.ID] = &s
 	}
 	var written atomic.Int64
-	cards, err := scoring.Shipped(cat)
-	if err != nil {
-		return run, err
+	opts := ingest.Options{Catalogue: cat, Vault: v, Store: st}
+	if matches {
+		cards, err := scoring.Shipped(cat)
+		if err != nil {
+			return run, err
+		}
+		opts.Matcher = scoring.NewMatcher(cards)
 	}
 	var ba *benchAudit
 	if logged {
@@ -226,11 +232,12 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, v *va
 		}
 		defer ba.stop() // on errors; a second stop is a no-op
 	}
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(cards), Unaudited: !logged,
-		OnCommit: func(cs ingest.CommitStats) {
-			written.Add(int64(cs.Bytes))
-			ba.committed(cs.Commit)
-		}})
+	opts.Unaudited = !logged
+	opts.OnCommit = func(cs ingest.CommitStats) {
+		written.Add(int64(cs.Bytes))
+		ba.committed(cs.Commit)
+	}
+	p := ingest.New(opts)
 	work := make(chan benchBody)
 	errc := make(chan error, conc)
 	var wg sync.WaitGroup
