@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"bytes"
 	"sync"
 	"testing"
 	"time"
@@ -17,12 +16,8 @@ import (
 func TestAccessLog(t *testing.T) {
 	st := mustStore(t, t.TempDir())
 	defer st.Close()
-	v, _ := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
-	id := candor.NewSubjectID()
-	key, wrapped := v.NewSubjectKey(id)
-	if _, err := st.Commit(ctx, &candor.WriteBatch{Subjects: []candor.SubjectRecord{{ID: id, Kind: candor.Person, CreatedAt: time.Now(), WrappedKey: wrapped, Sealed: key.SealIdentifiers(nil)}}}); err != nil {
-		t.Fatal(err)
-	}
+	v := testVault(t)
+	id, key := mustSubject(t, st, v)
 	commits := 0
 	var mu sync.Mutex
 	al := audit.NewAccessLog(st, v, func(n int, err error) {
@@ -81,4 +76,16 @@ func TestAccessLog(t *testing.T) {
 		t.Fatalf("%d access records stored, %d commitments recorded; want %d", got, len(recorded), n)
 	}
 	t.Logf("%d records in %d group commits", n, commits)
+}
+
+// mustSubject stores a new person and returns its ID and data key.
+func mustSubject(tb testing.TB, st candor.Store, v *vault.Vault) (candor.SubjectID, *vault.SubjectKey) {
+	tb.Helper()
+	id := candor.NewSubjectID()
+	key, wrapped := v.NewSubjectKey(id)
+	rec := candor.SubjectRecord{ID: id, Kind: candor.Person, CreatedAt: time.Now(), WrappedKey: wrapped, Sealed: key.SealIdentifiers(nil)}
+	if _, err := st.Commit(ctx, &candor.WriteBatch{Subjects: []candor.SubjectRecord{rec}}); err != nil {
+		tb.Fatal(err)
+	}
+	return id, key
 }

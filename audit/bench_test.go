@@ -1,13 +1,11 @@
 package audit_test
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
-	"github.com/candor-project/candor/vault"
 )
 
 // BenchmarkAccessLogRecord records access records from many goroutines,
@@ -16,12 +14,8 @@ import (
 func BenchmarkAccessLogRecord(b *testing.B) {
 	st := mustStore(b, b.TempDir())
 	defer st.Close()
-	v, _ := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
-	id := candor.NewSubjectID()
-	key, wrapped := v.NewSubjectKey(id)
-	if _, err := st.Commit(ctx, &candor.WriteBatch{Subjects: []candor.SubjectRecord{{ID: id, Kind: candor.Person, CreatedAt: time.Now(), WrappedKey: wrapped, Sealed: key.SealIdentifiers(nil)}}}); err != nil {
-		b.Fatal(err)
-	}
+	v := testVault(b)
+	id, key := mustSubject(b, st, v)
 	al := audit.NewAccessLog(st, v, nil)
 	defer al.Close()
 	b.SetParallelism(32)

@@ -61,27 +61,49 @@ func lateEvent(id, nid string, month int) string {
 	return fmt.Sprintf(`{"id":%q,"subject":{"kind":"person","scheme":"national_id","value":%q},"type":"credit.instalment_late","occurred_at":"2026-%02d-14T00:00:00Z","fields":{"days_late":45,"amount":"120.50","currency":"EUR"}}`, id, nid, month)
 }
 
-func mustInstallation(tb testing.TB) *installation {
+// emptyInstallation opens an empty store and log, with the shipped
+// scorecards.
+func emptyInstallation(tb testing.TB) *installation {
+	tb.Helper()
+	cards, err := scoring.Shipped(catalogue.Default())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in := &installation{dir: tb.TempDir(), vault: testVault(tb), cards: cards}
+	in.open(tb)
+	tb.Cleanup(func() { in.close(tb) })
+	return in
+}
+
+func testVault(tb testing.TB) *vault.Vault {
 	tb.Helper()
 	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cards, err := scoring.Shipped(catalogue.Default())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	in := &installation{dir: tb.TempDir(), vault: v, cards: cards}
-	in.open(tb)
-	tb.Cleanup(func() { in.close(tb) })
+	return v
+}
 
-	// Ingest with every scorecard but the last active.
-	p := ingest.New(ingest.Options{Catalogue: catalogue.Default(), Vault: v, Store: in.store,
-		Matcher: scoring.NewMatcher(cards[:len(cards)-1])})
+// keys returns the keys of the installation's scorecards.
+func (in *installation) keys() []candor.ScorecardKey {
+	var keys []candor.ScorecardKey
+	for _, c := range in.cards {
+		keys = append(keys, c.Key())
+	}
+	return keys
+}
+
+// ingest posts n late payments of subjects persons through a pipeline with
+// opts (the catalogue, vault and store set here).
+func (in *installation) ingest(tb testing.TB, opts ingest.Options, n, persons int) {
+	tb.Helper()
+	opts.Catalogue, opts.Vault, opts.Store = catalogue.Default(), in.vault, in.store
+	p := ingest.New(opts)
+	defer p.Close()
 	src := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_late"}}
 	var body []string
-	for i := range 12 {
-		body = append(body, lateEvent(fmt.Sprint("e", i), fmt.Sprintf("AB%07d", i%3), 1+i%9))
+	for i := range n {
+		body = append(body, lateEvent(fmt.Sprint("e", i), fmt.Sprintf("AB%07d", i%persons), 1+i%9))
 	}
 	inputs, problems, err := ingest.Decode([]byte(strings.Join(body, "\n")), ingest.FormatNDJSON, ingest.MaxEvents)
 	if err != nil {
@@ -90,7 +112,15 @@ func mustInstallation(tb testing.TB) *installation {
 	if _, err := p.Ingest(ctx, src, inputs, problems); err != nil {
 		tb.Fatal(err)
 	}
-	p.Close()
+}
+
+func mustInstallation(tb testing.TB) *installation {
+	tb.Helper()
+	in := emptyInstallation(tb)
+	v, cards := in.vault, in.cards
+
+	// Ingest with every scorecard but the last active.
+	in.ingest(tb, ingest.Options{Matcher: scoring.NewMatcher(cards[:len(cards)-1])}, 12, 3)
 
 	// Materialise the last version on its own, and read each subject once.
 	last := cards[len(cards)-1]
@@ -134,11 +164,7 @@ func mustInstallation(tb testing.TB) *installation {
 
 func (in *installation) verify(tb testing.TB, old []byte) *audit.Report {
 	tb.Helper()
-	var keys []candor.ScorecardKey
-	for _, c := range in.cards {
-		keys = append(keys, c.Key())
-	}
-	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: in.store, Vault: in.vault, Log: in.log, Cards: keys, OldCheckpoint: old})
+	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: in.store, Vault: in.vault, Log: in.log, Cards: in.keys(), OldCheckpoint: old})
 	if err != nil {
 		tb.Fatal(err)
 	}
