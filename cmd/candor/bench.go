@@ -52,6 +52,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logMode := fs.String("log", "both", "the transparency log: on (commitments recorded and logged), off, or both, compared in the same run")
 	reads := fs.Int("reads", 10000, "with --log=both, then serve six rounds of this many score reads of the ingested subjects, with access logging and without (0: none)")
 	readConc := fs.Int("read-concurrency", 256, "concurrent score reads")
+	readsHTTP := fs.Bool("reads-http", true, "serve the reads over HTTP on loopback, as served reads are (false: straight into the handler)")
 	rounds := fs.Int("rounds", 1, "rounds of the pipeline runs, the log on and off in alternating order")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -144,7 +145,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(modes) == 2 {
 		fmt.Fprintf(stdout, "ratio pipeline log on/log off (medians of %d rounds): %.2f\n", *rounds, median(rates[true])/median(rates[false]))
 		if *reads > 0 {
-			if err := benchReads(ctx, lastOn, cat, v, *reads, *readConc, stdout); err != nil {
+			if err := benchReads(ctx, lastOn, cat, v, *reads, *readConc, *readsHTTP, stdout); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
@@ -147,12 +148,13 @@ func (r *auditRun) print(w io.Writer) {
 }
 
 // benchReads serves rounds of n score reads (GET /v1/subjects/{id}/scores,
-// through the API's handler, in process) of the subjects stored in dir,
+// over HTTP on loopback if overHTTP, else through the API's handler in
+// process) of the subjects stored in dir,
 // from conc goroutines, without and with access logging (each read's
 // access record durable before it is served, group-committed, and logged
 // in the background) in alternating order, and prints the rates and the
 // ratio of the medians.
-func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault.Vault, n, conc int, w io.Writer) error {
+func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault.Vault, n, conc int, overHTTP bool, w io.Writer) error {
 	st, err := pebble.Open(dir, pebble.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
@@ -188,8 +190,42 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 		false: httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Scorecards: scorers, Versions: scorers}),
 		true:  httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Scorecards: scorers, Versions: scorers, Access: access}),
 	}
+	// Over HTTP, a loopback server per configuration and a client keeping
+	// a connection per reader; in process, straight into the handler.
+	do := map[bool]func(path string) int{}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
+	defer client.CloseIdleConnections()
+	for logged, srv := range servers {
+		if !overHTTP {
+			do[logged] = func(path string) int {
+				req := httptest.NewRequestWithContext(ctx, "GET", path, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				return rec.Code
+			}
+			continue
+		}
+		hs := httptest.NewServer(srv)
+		defer hs.Close()
+		do[logged] = func(path string) int {
+			req, _ := http.NewRequestWithContext(ctx, "GET", hs.URL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				return 0
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+	}
 	const rounds = 6
-	fmt.Fprintf(w, "reads: %d rounds of %d score reads of %d subjects, %d concurrent, through the API handler in process, access logging off and on in alternating order\n", rounds, n, len(ids), conc)
+	how := "through the API handler in process"
+	if overHTTP {
+		how = "over HTTP on loopback"
+	}
+	fmt.Fprintf(w, "reads: %d rounds of %d score reads of %d subjects, %d concurrent, %s, access logging off and on in alternating order\n", rounds, n, len(ids), conc, how)
 	rates := map[bool][]float64{}
 	for round := range rounds {
 		order := []bool{false, true}
@@ -204,11 +240,7 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 			for range conc {
 				wg.Go(func() {
 					for i := next.Add(1); i <= int64(n); i = next.Add(1) {
-						req := httptest.NewRequestWithContext(ctx, "GET", "/v1/subjects/"+ids[int(i)%len(ids)]+"/scores", nil)
-						req.Header.Set("Authorization", "Bearer "+token)
-						rec := httptest.NewRecorder()
-						servers[logged].ServeHTTP(rec, req)
-						if rec.Code != 200 {
+						if do[logged]("/v1/subjects/"+ids[int(i)%len(ids)]+"/scores") != 200 {
 							failed.Add(1)
 						}
 					}
