@@ -420,9 +420,14 @@ func benchRescoreOnce(ctx context.Context, sf storeFlags, workers int, cpuProfil
 	return subjects, events, time.Since(start), err
 }
 
+// median returns the median of xs (of an even count, the mean of the
+// middle two).
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
 	return s[len(s)/2]
 }
 
