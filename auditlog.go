@@ -231,8 +231,10 @@ type AuditStore interface {
 	AuditEntries(ctx context.Context, after uint64) iter.Seq2[*AuditEntry, error]
 	// AuditMark returns how far the entries are logged (zero at first).
 	AuditMark(ctx context.Context) (AuditMark, error)
-	// MarkLogged durably records the indexes of logged entries' bundles
-	// and, with them, the new mark. The mark must not go back: EINVALID.
+	// MarkLogged records the indexes of logged entries' bundles and, with
+	// them, the new mark, atomically; it need not be durable at once (a
+	// lost mark is recovered from the log), but MUST be by the next
+	// Commit's return. The mark must not go back: EINVALID.
 	MarkLogged(ctx context.Context, m AuditMark, logged []LoggedEntry) error
 	// LogIndexes returns the log indexes of the bundles of the entry with
 	// sequence seq, or ENOTFOUND if it is not logged (yet).

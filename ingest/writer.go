@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -177,14 +179,29 @@ func (w *writer) commitLoop(done chan<- struct{}) {
 // commitments returns the write commitments of the group's events, with
 // the matches stored with them, once the store has given them their IDs:
 // recorded in the same commit, so that an acknowledged write always has
-// its commitment (charter point 6).
+// its commitment (charter point 6). It runs in the store's serial commit
+// path, so a large group is hashed by several goroutines.
 func (g *group) commitments(b *candor.WriteBatch, _ uint64) (write, _ []candor.Commitment) {
 	write = make([]candor.Commitment, len(b.Events))
-	var buf []byte
-	for i, e := range b.Events {
-		buf = candor.AppendEventAudit(buf[:0], e, e.Matches)
-		write[i] = candor.NewCommitment(candor.AuditWrite, g.salts[i], buf)
+	hash := func(lo, hi int) {
+		var buf []byte
+		for i := lo; i < hi; i++ {
+			e := b.Events[i]
+			buf = candor.AppendEventAudit(buf[:0], e, e.Matches)
+			write[i] = candor.NewCommitment(candor.AuditWrite, g.salts[i], buf)
+		}
 	}
+	const perWorker = 2048
+	workers := min(runtime.GOMAXPROCS(0), (len(b.Events)+perWorker-1)/perWorker)
+	if workers <= 1 {
+		hash(0, len(b.Events))
+		return write, nil
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { hash(w*len(b.Events)/workers, (w+1)*len(b.Events)/workers) })
+	}
+	wg.Wait()
 	return write, nil
 }
 
