@@ -56,6 +56,25 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 // who read it, when, why and a hash of exactly the bytes sent (fail
 // closed: if the record cannot be stored, nothing is served).
 func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, key *vault.SubjectKey, v any) {
+	s.writeRecorded(w, r, http.StatusOK, key, v, func(body []byte) *candor.Access {
+		return accessOf(r, p, key.Subject(), body, s.now())
+	})
+}
+
+// writeDisclosure answers with v, what a relying party or reviewer is told
+// about subject for purpose (a decision, court orders, a case under
+// review), after recording it as writeRead does.
+func (s *Server) writeDisclosure(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, purpose string, status int, v any) {
+	s.writeRecorded(w, r, status, nil, v, func(body []byte) *candor.Access {
+		a := accessOf(r, p, subject, body, s.now())
+		a.Purpose = clip(purpose, 256)
+		return a
+	})
+}
+
+// writeRecorded encodes v, records the access record made of the bytes
+// and then, only if that succeeded, sends them with status.
+func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, v any, access func(body []byte) *candor.Access) {
 	bp := s.bufs.Get().(*[]byte)
 	buf := bytes.NewBuffer((*bp)[:0])
 	defer func() {
@@ -69,14 +88,14 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal,
 		return
 	}
 	if s.access != nil {
-		if err := s.access.Record(r.Context(), key, accessOf(r, p, key.Subject(), buf.Bytes(), s.now())); err != nil {
+		if err := s.access.Record(r.Context(), key, access(buf.Bytes())); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
 

@@ -51,6 +51,11 @@ func TestDecisionFlow(t *testing.T) {
 		}
 	}
 	id := d.body["decision_id"].(string)
+	// The disclosure is recorded, with its purpose, before it is served.
+	subject := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string)
+	if acc := h.do(t, "GET", "/v1/subjects/"+subject+"/access", h.operator, "", nil); !strings.Contains(acc.raw, "decision for rental by landlord1") {
+		t.Errorf("the decision is not in the subject's access records: %d %s", acc.status, acc.raw)
+	}
 
 	// Refusals carry their reason code.
 	for _, tc := range []struct {
