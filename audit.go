@@ -29,8 +29,9 @@ func (k AuditKind) String() string {
 // Valid reports whether k is one of the defined kinds.
 func (k AuditKind) Valid() bool { return k > 0 && k < numAuditKinds }
 
-// Salt is a subject's commitment salt: 32 random bytes, kept with the
-// subject's encrypted data. It makes a commitment unguessable from the
+// Salt is a subject's commitment salt: 32 pseudo-random bytes, kept with
+// the subject's encrypted data (vault derives it from the subject's data
+// key). It makes a commitment unguessable from the
 // record alone (records are low-entropy: who, which subject, when), and
 // erasing the subject erases the salt, so its commitments can no longer be
 // linked to anything while the log stays verifiable.

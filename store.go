@@ -64,6 +64,22 @@ type WriteBatch struct {
 	Subjects []SubjectRecord
 	Indexes  []IndexEntry
 	Events   []*EventRecord
+	// Matches are matches of events already stored (a scorecard version
+	// materialised after them), replacing any stored under the same
+	// subject, scorecard, time and event.
+	Matches []*MatchRecord
+	// Access are access records; Commit numbers them.
+	Access []*AccessRecord
+	// Commitments, if set, is called by Commit once it has assigned the
+	// batch's event IDs, access numbers and commit sequence (in b.Events,
+	// b.Access and seq), before anything is applied. What it returns is
+	// recorded as the AuditEntry of the commit, in the same atomic commit
+	// (nothing when both are empty): the write path's way to make a write
+	// and its commitment durable together (fail closed). It runs while
+	// the store serialises commits, so it SHOULD only hash. If access
+	// records are given, access[i] MUST be the commitment of Access[i]
+	// (Commit records its position for proofs).
+	Commitments func(b *WriteBatch, seq uint64) (write, access []Commitment)
 }
 
 // SubjectEvents is one subject with all its stored events, in time order.
@@ -109,6 +125,8 @@ type EventStore interface {
 	// PutMatches durably stores matches of stored events, all or none,
 	// replacing any stored under the same subject, scorecard, time and
 	// event: for materialising a newly activated scorecard version.
+	// It records no commitment, so audit verify reports what it stores:
+	// the write path commits matches with WriteBatch.Matches instead.
 	PutMatches(ctx context.Context, recs []*MatchRecord) error
 }
 
@@ -144,6 +162,7 @@ type Store interface {
 	Registry
 	RecordStore
 	Meta
+	AuditStore
 	// Size returns the store's approximate size on disk in bytes.
 	Size() int64
 	// Close flushes and releases the store.

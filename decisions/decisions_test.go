@@ -244,19 +244,19 @@ func TestCourtOrders(t *testing.T) {
 		t.Errorf("credit without consent: %v", err)
 	}
 	id := &candor.Identifier{Scheme: candor.NationalID, Value: "AB1234567"}
-	orders, err := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", id)
+	orders, _, err := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", id)
 	if err != nil || len(orders) != 2 || orders[0].AppealRoute == "" || orders[0].LegalBasis == "" {
 		t.Fatalf("statutory lookup: %+v %v", orders, err)
 	}
 	post(`{"id":"l-B-2","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"court.restriction_lifted","occurred_at":"` +
 		e.now.Add(-time.Hour).Format(time.RFC3339) + `","fields":{"order_ref":"B-2","reason":"appeal_allowed"}}`)
-	if orders, _ := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", id); len(orders) != 1 || orders[0].OrderRef != "A-1" {
+	if orders, _, _ := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", id); len(orders) != 1 || orders[0].OrderRef != "A-1" {
 		t.Fatalf("after B-2 was lifted: %+v", orders)
 	}
-	if _, err := e.svc.CourtOrders(ctx, e.rp(t, "bailiff"), "", id); decisions.RefusalReason(err) != candor.RefusalNoConsent {
+	if _, _, err := e.svc.CourtOrders(ctx, e.rp(t, "bailiff"), "", id); decisions.RefusalReason(err) != candor.RefusalNoConsent {
 		t.Errorf("a lookup without consent by a relying party the law does not allow: %v", err)
 	}
-	if _, err := e.svc.CourtOrders(ctx, e.rp(t, "landlord1"), "", id); decisions.RefusalReason(err) != candor.RefusalPurposeNotRegistered {
+	if _, _, err := e.svc.CourtOrders(ctx, e.rp(t, "landlord1"), "", id); decisions.RefusalReason(err) != candor.RefusalPurposeNotRegistered {
 		t.Errorf("a landlord looks up court orders: %v", err)
 	}
 	sub, err := e.store.SubjectByIndex(ctx, e.vault.BlindIndex(*id))
@@ -267,10 +267,10 @@ func TestCourtOrders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if orders, err := e.svc.CourtOrders(ctx, e.rp(t, "bailiff"), c.Code, nil); err != nil || len(orders) != 1 {
+	if orders, got, err := e.svc.CourtOrders(ctx, e.rp(t, "bailiff"), c.Code, nil); err != nil || len(orders) != 1 || got != sub {
 		t.Fatalf("with consent: %+v %v", orders, err)
 	}
-	if orders, err := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", &candor.Identifier{Scheme: candor.NationalID, Value: "ZZ0000000"}); err != nil || len(orders) != 0 {
+	if orders, _, err := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", &candor.Identifier{Scheme: candor.NationalID, Value: "ZZ0000000"}); err != nil || len(orders) != 0 {
 		t.Errorf("an unknown person: %+v %v", orders, err)
 	}
 }

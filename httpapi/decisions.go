@@ -81,7 +81,7 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Princip
 	for _, rs := range d.Reasons {
 		out.Reasons = append(out.Reasons, reasonForPartyJSON{Code: rs.Code, Text: rs.Text})
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeDisclosure(w, r, p, d.Subject, "decision for "+d.Purpose.String()+" by "+d.RelyingParty, http.StatusOK, out)
 }
 
 // getConsentForParty is GET /v1/consents/{code}, for the relying party
@@ -110,12 +110,17 @@ func (s *Server) getCourtOrders(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 		id = &ident
 	}
-	orders, err := s.decisions.CourtOrders(r.Context(), p.RelyingParty, q.Get("consent"), id)
+	orders, subject, err := s.decisions.CourtOrders(r.Context(), p.RelyingParty, q.Get("consent"), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"orders": orders, "as_of": s.now().UTC()})
+	out := map[string]any{"orders": orders, "as_of": s.now().UTC()}
+	if subject.IsZero() { // an identifier that names nobody: nothing about anyone was read
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	s.writeDisclosure(w, r, p, subject, "court orders for court_enforcement by "+p.RelyingParty.ID, http.StatusOK, out)
 }
 
 // The subject's side: /v1/me/...
@@ -300,7 +305,7 @@ func (s *Server) getReviews(w http.ResponseWriter, r *http.Request, _ *Principal
 // getReview is GET /v1/reviews/{id}: the decision under review, with the
 // subject's score under the decision's scorecard at the decision's
 // instant, explained, for the reviewer to examine.
-func (s *Server) getReview(w http.ResponseWriter, r *http.Request, _ *Principal) {
+func (s *Server) getReview(w http.ResponseWriter, r *http.Request, p *Principal) {
 	d, err := s.decisions.Decision(r.Context(), candor.SubjectID{}, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -337,7 +342,8 @@ func (s *Server) getReview(w http.ResponseWriter, r *http.Request, _ *Principal)
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"decision": decisionView(d, true), "score": scoreView(score, true)})
+	s.writeDisclosure(w, r, p, d.Subject, "human review of decision "+d.ID, http.StatusOK,
+		map[string]any{"decision": decisionView(d, true), "score": scoreView(score, true)})
 }
 
 // closeReview is POST /v1/reviews/{id}/close {outcome, rationale}.

@@ -51,6 +51,11 @@ func TestDecisionFlow(t *testing.T) {
 		}
 	}
 	id := d.body["decision_id"].(string)
+	// The disclosure is recorded, with its purpose, before it is served.
+	subject := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string)
+	if acc := h.do(t, "GET", "/v1/subjects/"+subject+"/access", h.operator, "", nil); !strings.Contains(acc.raw, "decision for rental by landlord1") {
+		t.Errorf("the decision is not in the subject's access records: %d %s", acc.status, acc.raw)
+	}
 
 	// Refusals carry their reason code.
 	for _, tc := range []struct {
@@ -147,6 +152,9 @@ func TestRoles(t *testing.T) {
 		"GET /v1/reviews": "reviewer", "GET /v1/reviews/{id}": "reviewer", "POST /v1/reviews/{id}/close": "reviewer",
 		"GET /v1/catalogue": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
 		"GET /v1/openapi.yaml": "public", "GET /v1/public/organisations/{company_reg_no}": "public", "GET /v1/public/organisations": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",
+		// the transparency log (audit_test.go)
+		"GET /v1/subjects/{id}/access": "operator", "GET /v1/subjects/{id}/access/{n}/proof": "operator",
+		"GET /v1/log/consistency": "public", "GET /log/checkpoint": "public",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {
@@ -156,7 +164,7 @@ func TestRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill := strings.NewReplacer("{id}", strings.Repeat("ab", 16), "{scorecard}", "rental-deposit", "{v}", "1", "{code}", "AAA-AAA-AAA-AAA",
-		"{company_reg_no}", "12345678")
+		"{company_reg_no}", "12345678", "{n}", "1")
 	for path, methods := range spec.Paths {
 		for method := range methods {
 			endpoint := strings.ToUpper(method) + " " + path

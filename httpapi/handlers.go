@@ -69,8 +69,8 @@ func (s *Server) openSubject(r *http.Request) (*candor.Subject, *vault.SubjectKe
 }
 
 // getSubject is GET /v1/subjects/{id}.
-func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, _ *Principal) {
-	sub, _, err := s.openSubject(r)
+func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, p *Principal) {
+	sub, key, err := s.openSubject(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -79,7 +79,7 @@ func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, _ *Principal
 	for _, id := range sub.Identifiers {
 		out.Identifiers = append(out.Identifiers, identifierJSON{Scheme: id.Scheme.String(), Value: id.Value})
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeRead(w, r, p, key, out)
 }
 
 type eventJSON struct {
@@ -100,7 +100,7 @@ const maxEventsPerRead = 10_000
 
 // getEvents is GET /v1/subjects/{id}/events?type=&since=&limit=: one
 // subject's facts in time order, with their state at the read instant.
-func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, _ *Principal) {
+func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, p *Principal) {
 	q := r.URL.Query()
 	var f candor.EventFilter
 	if v := q.Get("since"); v != "" {
@@ -152,7 +152,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, _ *Principal)
 		}
 		events = append(events, s.eventJSON(ev, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"subject": sub.ID.String(), "events": events, "truncated": truncated})
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "events": events, "truncated": truncated})
 }
 
 func (s *Server) eventJSON(ev *candor.Event, now time.Time) eventJSON {

@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
 	"go.yaml.in/yaml/v3"
 )
@@ -27,6 +29,8 @@ import (
 type harness struct {
 	srv       *httptest.Server
 	store     *pebble.Store
+	log       *tlog.Log        // the transparency log (audit_test.go)
+	access    *audit.AccessLog // records reads
 	decisions *decisions.Service
 	bank      string // token of a bank source
 	court     string // token of a court source
@@ -111,12 +115,14 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		}
 		return out
 	}
+	access, closeAudit := h.startAudit(t, v)
 	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
-		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions})
+		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Access: access, Log: h.log})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {
 		h.srv.Close()
+		closeAudit()
 		p.Close()
 		st.Close()
 	})
@@ -361,7 +367,7 @@ func TestOpenAPIPathsAreServed(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(doc.raw), &spec); err != nil || doc.status != 200 || len(spec.Paths) < 10 {
 		t.Fatalf("openapi.yaml: %d, %v, %d paths", doc.status, err, len(spec.Paths))
 	}
-	fill := strings.NewReplacer("{id}", strings.Repeat("ab", 16), "{scorecard}", "rental-deposit", "{v}", "1")
+	fill := strings.NewReplacer("{id}", strings.Repeat("ab", 16), "{scorecard}", "rental-deposit", "{v}", "1", "{n}", "1")
 	for path, methods := range spec.Paths {
 		for method := range methods {
 			r := h.do(t, strings.ToUpper(method), fill.Replace(path), h.operator, "application/json", []byte("[]"))

@@ -207,7 +207,7 @@ func scoreView(sc candor.Score, explain bool) scoreJSON {
 // with every contribution). Scores are computed at the instant asked for
 // (default now) from the subject's own events: for the active versions from
 // the matches stored with them, for earlier versions from the events.
-func (s *Server) getScores(w http.ResponseWriter, r *http.Request, _ *Principal) {
+func (s *Server) getScores(w http.ResponseWriter, r *http.Request, p *Principal) {
 	at := s.now()
 	if v := r.URL.Query().Get("at"); v != "" {
 		t, err := parseInstant(v)
@@ -261,10 +261,10 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, _ *Principal)
 		scores = append(scores, scoreView(score, only != nil))
 	}
 	if only != nil {
-		writeJSON(w, http.StatusOK, scores[0])
+		s.writeRead(w, r, p, key, scores[0])
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"subject": sub.ID.String(), "scores": scores})
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "scores": scores})
 }
 
 // score scores the subject under sc at instant at: from its stored matches

@@ -43,6 +43,11 @@ type Config struct {
 	// Decisions, if set, serves relying parties, subjects and reviewers.
 	Decisions *decisions.Service
 	Now       func() time.Time
+	// Access, if set, records every read of a subject's data before it is
+	// served (fail closed); Log, if set, is served at /log/ with proofs
+	// (audit.go). candor serve sets both.
+	Access Accessor
+	Log    TransparencyLog
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -57,6 +62,8 @@ type Server struct {
 	scorecards []Scorer
 	versions   []Scorer
 	decisions  *decisions.Service
+	access     Accessor
+	tlog       TransparencyLog
 	public     *rateLimiter // for the public register, per client address
 	bufs       sync.Pool
 	mux        *http.ServeMux
@@ -77,7 +84,8 @@ const (
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
-		decisions: cfg.Decisions, public: newRateLimiter(publicRate, publicBurst)}
+		decisions: cfg.Decisions, public: newRateLimiter(publicRate, publicBurst),
+		access: cfg.Access, tlog: cfg.Log}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -118,6 +126,7 @@ func New(cfg Config) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	m.HandleFunc("GET /readyz", s.readyz)
+	s.routeAudit(m)
 	if s.metrics != nil {
 		m.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.gatherer, promhttp.HandlerOpts{}))
 	}

@@ -35,6 +35,11 @@ type Options struct {
 	OnCommit func(CommitStats)
 	// Logger receives start-up and failure messages; nil discards them.
 	Logger *slog.Logger
+	// Unaudited, for benchmarks only, commits events without their write
+	// commitments. Without it (always, in service) every group commit
+	// records the commitment of each event it stores, in the same atomic
+	// commit (candor.WriteBatch.Commitments), for the transparency log.
+	Unaudited bool
 }
 
 // Matcher computes an event's matches with the active scorecards
@@ -55,6 +60,7 @@ type CommitStats struct {
 	Subjects   int // new subjects created
 	Bytes      int // sealed event bytes written
 	Duration   time.Duration
+	Commit     uint64 // the store's commit sequence (0 if it failed)
 	Err        error
 }
 

@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -25,6 +27,7 @@ type writer struct {
 
 type group struct {
 	batch    candor.WriteBatch
+	salts    []*candor.Salt // the commitment salt of each event's subject
 	reqs     []*request
 	results  []Result
 	newS     []candor.BlindIndex
@@ -152,6 +155,9 @@ func (w *writer) commitLoop(done chan<- struct{}) {
 	var failed error
 	for g := range w.groups {
 		g.start = time.Now()
+		if !w.p.opts.Unaudited {
+			g.batch.Commitments = g.commitments
+		}
 		switch {
 		case failed != nil:
 			g.err = failed
@@ -168,6 +174,35 @@ func (w *writer) commitLoop(done chan<- struct{}) {
 	}
 	close(durable)
 	<-finished
+}
+
+// commitments returns the write commitments of the group's events, with
+// the matches stored with them, once the store has given them their IDs:
+// recorded in the same commit, so that an acknowledged write always has
+// its commitment (charter point 6). It runs in the store's serial commit
+// path, so a large group is hashed by several goroutines.
+func (g *group) commitments(b *candor.WriteBatch, _ uint64) (write, _ []candor.Commitment) {
+	write = make([]candor.Commitment, len(b.Events))
+	hash := func(lo, hi int) {
+		var buf []byte
+		for i := lo; i < hi; i++ {
+			e := b.Events[i]
+			buf = candor.AppendEventAudit(buf[:0], e, e.Matches)
+			write[i] = candor.NewCommitment(candor.AuditWrite, g.salts[i], buf)
+		}
+	}
+	const perWorker = 2048
+	workers := min(runtime.GOMAXPROCS(0), (len(b.Events)+perWorker-1)/perWorker)
+	if workers <= 1 {
+		hash(0, len(b.Events))
+		return write, nil
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { hash(w*len(b.Events)/workers, (w+1)*len(b.Events)/workers) })
+	}
+	wg.Wait()
+	return write, nil
 }
 
 // finish answers a group's requests, reports it and hands it back to the
@@ -188,7 +223,7 @@ func (w *writer) finish(g *group) {
 			bytes += len(e.Sealed)
 		}
 		w.p.opts.OnCommit(CommitStats{Requests: len(g.reqs), Events: len(g.batch.Events), Duplicates: g.dups,
-			Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(g.start), Err: g.err})
+			Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(g.start), Commit: g.commitNo, Err: g.err})
 	}
 	w.committed <- g
 }
@@ -200,6 +235,7 @@ type staged struct {
 	indexes  []candor.IndexEntry
 	newS     map[candor.BlindIndex]resolved
 	events   []*candor.EventRecord
+	salts    []*candor.Salt
 	newD     []candor.DedupeKey
 	dups     int
 }
@@ -233,6 +269,7 @@ func (w *writer) add(g *group, req *request) {
 	g.batch.Subjects = append(g.batch.Subjects, st.subjects...)
 	g.batch.Indexes = append(g.batch.Indexes, st.indexes...)
 	g.batch.Events = append(g.batch.Events, st.events...)
+	g.salts = append(g.salts, st.salts...)
 	g.reqs = append(g.reqs, req)
 	g.results = append(g.results, Result{Accepted: len(st.events), Duplicates: st.dups})
 	g.events += len(req.events)
@@ -287,6 +324,7 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 			Sealed:     sealed,
 			Matches:    matches,
 		})
+		st.salts = append(st.salts, r.key.Salt())
 		st.newD = append(st.newD, pe.dedupe)
 	}
 	return st, problems, nil

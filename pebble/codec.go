@@ -127,23 +127,40 @@ func decodeDedupe(v []byte) (candor.DedupeEntry, error) {
 type counters struct {
 	lastEvent  candor.EventID
 	lastCommit uint64
+	lastAccess uint64 // stored only once access records exist (audit.go)
 }
 
 const countersLen = 16
 
+// len is the stored size of c: 16 bytes, or 24 with access records.
+func (c counters) len() int {
+	if c.lastAccess == 0 {
+		return countersLen
+	}
+	return countersLenAccess
+}
+
+// put encodes c into buf, which must be c.len() long.
 func (c counters) put(buf []byte) {
 	binary.BigEndian.PutUint64(buf, uint64(c.lastEvent))
 	binary.BigEndian.PutUint64(buf[8:], c.lastCommit)
+	if len(buf) == countersLenAccess {
+		binary.BigEndian.PutUint64(buf[16:], c.lastAccess)
+	}
 }
 
 func decodeCounters(v []byte) (counters, error) {
-	if len(v) != countersLen {
+	if len(v) != countersLen && len(v) != countersLenAccess {
 		return counters{}, errCorrupt
 	}
-	return counters{
+	c := counters{
 		lastEvent:  candor.EventID(binary.BigEndian.Uint64(v)),
 		lastCommit: binary.BigEndian.Uint64(v[8:]),
-	}, nil
+	}
+	if len(v) == countersLenAccess {
+		c.lastAccess = binary.BigEndian.Uint64(v[16:])
+	}
+	return c, nil
 }
 
 func uvarintLen(x uint64) int {

@@ -17,8 +17,10 @@ import (
 var _ candor.PipelinedCommitter = (*Store)(nil)
 
 // Commit applies b atomically and durably: one Pebble batch holding the
-// subjects, indexes, events with their matches, one dedupe entry per event and the updated
-// counters, committed with a WAL sync. It assigns event IDs in order from 1
+// subjects, indexes, events with their matches, one dedupe entry per event,
+// the standalone matches, the access records, the audit entry the batch's
+// Commitments function returns and the updated counters, committed with a
+// WAL sync. It assigns event IDs in order from 1
 // and writes them into b.Events; the returned commit sequence grows by one
 // per successful commit (a failed commit may leave a gap).
 //
@@ -95,27 +97,51 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	s.mu.Lock()
 	c := s.counters
 	first := c.lastEvent + 1
+	c.lastEvent += candor.EventID(len(wb.Events))
+	c.lastCommit++
+	// IDs, access numbers and the sequence are assigned before anything
+	// is written, so that the batch's commitments can cover them.
+	for i, e := range wb.Events {
+		e.ID = first + candor.EventID(i)
+	}
+	for _, m := range matches {
+		m.r.Event = first + candor.EventID(m.event)
+	}
+	for i, a := range wb.Access {
+		c.lastAccess++
+		a.N, a.Commit, a.Pos = c.lastAccess, c.lastCommit, uint32(i)
+	}
+	var write, access []candor.Commitment
+	if wb.Commitments != nil {
+		write, access = wb.Commitments(wb, c.lastCommit)
+	}
 	for _, i := range ddOrder {
 		e := wb.Events[i]
 		op := b.SetDeferred(dedupeKeyLen, dedupeValueLen)
 		dedupeKey(op.Key[:0], e.Dedupe)
-		putDedupe(op.Value, &candor.DedupeEntry{Digest: e.Digest, Subject: e.Subject, Event: first + candor.EventID(i)})
+		putDedupe(op.Value, &candor.DedupeEntry{Digest: e.Digest, Subject: e.Subject, Event: e.ID})
 		op.Finish()
 	}
 	for _, i := range evOrder {
 		e := wb.Events[i]
 		op := b.SetDeferred(eventKeyLen, eventValueLen(e))
-		eventKey(op.Key[:0], e.Subject, nanos[i], first+candor.EventID(i))
+		eventKey(op.Key[:0], e.Subject, nanos[i], e.ID)
 		putEvent(op.Value, e)
 		op.Finish()
 	}
 	for _, m := range matches {
-		m.r.Event = first + candor.EventID(m.event)
 		putMatch(b, m.r, m.nanos)
 	}
-	c.lastEvent += candor.EventID(len(wb.Events))
-	c.lastCommit++
-	op := b.SetDeferred(len(keyCounters), countersLen)
+	for i, m := range wb.Matches {
+		putMatch(b, m, nanos[len(wb.Events)+i])
+	}
+	for _, a := range wb.Access {
+		putAccess(b, a)
+	}
+	if len(write) > 0 || len(access) > 0 {
+		putAuditEntry(b, c.lastCommit, write, access)
+	}
+	op := b.SetDeferred(len(keyCounters), c.len())
 	copy(op.Key, keyCounters)
 	c.put(op.Value)
 	op.Finish()
@@ -132,12 +158,15 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		for _, m := range matches {
 			m.r.Event = 0
 		}
+		for _, e := range wb.Events {
+			e.ID = 0
+		}
+		for _, a := range wb.Access {
+			a.N, a.Commit, a.Pos = 0, 0, 0
+		}
 		b.Close()
 		s.gate.leave()
 		return nil, fmt.Errorf("pebble: commit: %w", err)
-	}
-	for i, e := range wb.Events {
-		e.ID = first + candor.EventID(i)
 	}
 	var (
 		once    sync.Once
@@ -147,6 +176,11 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		once.Do(func() {
 			if err := b.SyncWait(); err != nil {
 				syncErr = fmt.Errorf("pebble: commit: sync: %w", err)
+			} else {
+				// Batches are synced in commit order: every commit up to
+				// this one is durable.
+				for d := s.durable.Load(); d < c.lastCommit && !s.durable.CompareAndSwap(d, c.lastCommit); d = s.durable.Load() {
+				}
 			}
 			b.Close()
 			s.gate.leave()
@@ -171,7 +205,7 @@ func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
 			return nil, candor.Errorf(candor.EINVALID, "index %d: zero subject ID", i)
 		}
 	}
-	nanos := make([]int64, len(wb.Events))
+	nanos := make([]int64, len(wb.Events), len(wb.Events)+len(wb.Matches))
 	for i, e := range wb.Events {
 		if e == nil {
 			return nil, candor.Errorf(candor.EINVALID, "event %d: nil", i)
@@ -185,6 +219,24 @@ func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
 		}
 		nanos[i] = n
 	}
+	for i, m := range wb.Matches {
+		if m == nil {
+			return nil, candor.Errorf(candor.EINVALID, "match %d: nil", i)
+		}
+		n, ok := unixNanos(m.OccurredAt)
+		switch {
+		case m.Subject.IsZero() || m.Event == 0:
+			return nil, candor.Errorf(candor.EINVALID, "match %d: a subject and an event are required", i)
+		case !ok:
+			return nil, candor.Errorf(candor.EINVALID, "match %d: occurred_at %s is outside the years 1678 to 2262", i, m.OccurredAt.Format("2006-01-02"))
+		}
+		nanos = append(nanos, n)
+	}
+	for i, a := range wb.Access {
+		if a == nil || a.Subject.IsZero() {
+			return nil, candor.Errorf(candor.EINVALID, "access record %d: a subject is required", i)
+		}
+	}
 	return nanos, nil
 }
 
@@ -192,7 +244,18 @@ func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
 // allocated once.
 func batchSize(wb *candor.WriteBatch) int {
 	const perEntry = 1 + 2*binaryUvarintMax32 // kind and two lengths
-	n := 12 + perEntry + len(keyCounters) + countersLen
+	n := 12 + perEntry + len(keyCounters) + countersLenAccess
+	for _, m := range wb.Matches {
+		n += perEntry + matchKeyLen + matchFixedLen + len(m.Sealed)
+	}
+	for _, a := range wb.Access {
+		n += perEntry + accessKeyLen + accessFixedLen + len(a.Sealed)
+	}
+	if wb.Commitments != nil {
+		// one commitment per event, standalone match and access record is
+		// the write path's pattern; a larger entry only grows the batch
+		n += perEntry + auditKeyLen + 1 + 2*binaryUvarintMax32 + 32*(len(wb.Events)+len(wb.Matches)+len(wb.Access))
+	}
 	for i := range wb.Subjects {
 		n += perEntry + subjectKeyLen + subjectValueLen(&wb.Subjects[i])
 	}

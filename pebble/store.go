@@ -50,6 +50,9 @@ type Store struct {
 
 	mu       sync.Mutex // serialises ID assignment and entry into Pebble's commit pipeline
 	counters counters   // guarded by mu
+
+	durable atomic.Uint64 // every commit up to this sequence is synced (audit.go)
+	markMu  sync.Mutex    // serialises MarkLogged
 }
 
 var _ candor.Store = (*Store)(nil)
@@ -111,6 +114,7 @@ func (s *Store) init() error {
 	if s.counters, err = decodeCounters(v); err != nil {
 		return fmt.Errorf("pebble: read counters: %w", err)
 	}
+	s.durable.Store(s.counters.lastCommit) // what a reopened store reads is on disk
 	return nil
 }
 

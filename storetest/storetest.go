@@ -69,6 +69,10 @@ func Run(t *testing.T, open OpenFunc) {
 		{"PopulationParts", testPopulationParts},
 		{"Matches", testMatches},
 		{"Records", testRecords},
+		{"AuditEntries", testAuditEntries},
+		{"AccessRecords", testAccessRecords},
+		{"AuditMark", testAuditMark},
+		{"StandaloneMatches", testStandaloneMatches},
 		{"Closed", testClosed},
 	}
 	for _, tt := range tests {

@@ -177,6 +177,23 @@ func (v *Vault) Digest(id candor.Identifier, content []byte) candor.Digest {
 type SubjectKey struct {
 	subject candor.SubjectID
 	key     [KeySize]byte
+	salt    candor.Salt
+}
+
+// Salt returns the subject's commitment salt for the transparency log:
+// HMAC-SHA-256 of the data key over "candor/v1/commitment-salt". It is
+// derived, not stored, so that it is kept exactly where the subject's
+// encrypted data is (every subject has one, with no migration), and
+// erasing the data key erases it: the subject's commitments stay in the
+// log, verifiable, and can no longer be linked to anything. Rotating a
+// data key MUST carry the old salt over (sealed beside the new key), or
+// the subject's past commitments can no longer be recomputed.
+func (k *SubjectKey) Salt() *candor.Salt { return &k.salt }
+
+func (k *SubjectKey) deriveSalt() {
+	m := hmac.New(sha256.New, k.key[:])
+	m.Write([]byte("candor/v1/commitment-salt"))
+	m.Sum(k.salt[:0])
 }
 
 func (k *SubjectKey) aead() cipher.AEAD { return newGCM(k.key[:]) }
@@ -186,6 +203,7 @@ func (k *SubjectKey) aead() cipher.AEAD { return newGCM(k.key[:]) }
 func (v *Vault) NewSubjectKey(subject candor.SubjectID) (*SubjectKey, []byte) {
 	k := &SubjectKey{subject: subject}
 	rand.Read(k.key[:])
+	k.deriveSalt()
 	wrapped := seal(v.wrap, nil, k.key[:], wrapAAD(subject))
 	return k, wrapped
 }
@@ -199,6 +217,7 @@ func (v *Vault) OpenSubjectKey(subject candor.SubjectID, wrapped []byte) (*Subje
 	}
 	k := &SubjectKey{subject: subject}
 	copy(k.key[:], key)
+	k.deriveSalt()
 	return k, nil
 }
 
@@ -226,3 +245,6 @@ func openInto(aead cipher.AEAD, dst, sealed, aad []byte) ([]byte, error) {
 	}
 	return aead.Open(dst, sealed[:ns], sealed[ns:], aad)
 }
+
+// Subject returns the subject the key belongs to.
+func (k *SubjectKey) Subject() candor.SubjectID { return k.subject }

@@ -38,7 +38,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runBenchRescore(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "ingest" {
-		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N]\n       candor bench rescore [--data DIR] [--workers N]\n       candor bench decisions [--duration D] [--connections N] [--subjects N] [--data DIR]\n")
+		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N] [--log on|off|both] [--reads N] [--rounds N]\n       candor bench rescore [--data DIR] [--workers N]\n       candor bench decisions [--duration D] [--connections N] [--subjects N] [--data DIR]\n")
 		return flag.ErrHelp
 	}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
@@ -49,8 +49,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	matches := fs.Bool("matches", true, "store each event's matches with the shipped scorecards, as candor serve does (false: to see what that costs)")
 	dir := fs.String("dir", "", "directory for the two fresh stores (default: a temporary directory, removed afterwards)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file")
+	logMode := fs.String("log", "both", "the transparency log: on (commitments recorded and logged), off, or both, compared in the same run")
+	reads := fs.Int("reads", 10000, "with --log=both, then serve six rounds of this many score reads of the ingested subjects, with access logging and without (0: none)")
+	readConc := fs.Int("read-concurrency", 256, "concurrent score reads")
+	readsHTTP := fs.Bool("reads-http", true, "serve the reads over HTTP on loopback, as served reads are (false: straight into the handler)")
+	rounds := fs.Int("rounds", 1, "rounds of the pipeline runs, the log on and off in alternating order")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *logMode != "on" && *logMode != "off" && *logMode != "both" {
+		return fmt.Errorf("--log: want on, off or both")
+	}
+	if *rounds < 1 {
+		return fmt.Errorf("--rounds must be at least 1")
 	}
 	if *events < 1 || *batch < 1 || *batch > ingest.MaxEvents || *conc < 1 {
 		return fmt.Errorf("--events and --concurrency must be positive, --batch from 1 to %d", ingest.MaxEvents)
@@ -71,25 +82,74 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "bench ingest: %d events in requests of %d, %d concurrent, GOMAXPROCS=%d\n", *events, *batch, *conc, runtime.GOMAXPROCS(0))
 
+	master := make([]byte, vault.KeySize)
+	rand.Read(master)
+	v, err := vault.New(master)
+	if err != nil {
+		return err
+	}
 	stop, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err
 	}
-	pipe, err := benchPipeline(ctx, root+"/pipeline", cat, bodies, *conc, *matches)
-	stop()
-	if err != nil {
-		return err
+	// With the log on and off, in alternating order round by round (off,
+	// on, then on, off, ...), so that neither always runs on a warmer or a
+	// busier machine.
+	modes := []bool{false, true}
+	switch *logMode {
+	case "on":
+		modes = []bool{true}
+	case "off":
+		modes = []bool{false}
 	}
-	keySize, valueSize := pebble.EventKVSize(int(pipe.bytes / int64(*events)))
+	name := map[bool]string{false: "off", true: "on"}
+	rates := map[bool][]float64{}
+	var bytes int64
+	lastOn := ""
+	for round := range *rounds {
+		order := slices.Clone(modes)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, logged := range order {
+			dir := fmt.Sprintf("%s/pipeline-%d-log-%s", root, round, name[logged])
+			pipe, err := benchPipeline(ctx, dir, cat, v, bodies, *conc, *matches, logged)
+			if err != nil {
+				stop()
+				return err
+			}
+			if logged {
+				lastOn = dir
+			}
+			bytes = pipe.bytes
+			rate := float64(*events) / pipe.elapsed.Seconds()
+			rates[logged] = append(rates[logged], rate)
+			fmt.Fprintf(stdout, "round %d: pipeline, log %-3s (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
+				round+1, name[logged], rate, pipe.elapsed.Round(time.Millisecond))
+			if pipe.audit != nil {
+				pipe.audit.print(stdout)
+			}
+		}
+	}
+	stop()
+	keySize, valueSize := pebble.EventKVSize(int(bytes / int64(*events)))
 	base, err := benchBaseline(root+"/baseline", *events, *batch, keySize, valueSize)
 	if err != nil {
 		return err
 	}
-	pipeRate := float64(*events) / pipe.elapsed.Seconds()
 	baseRate := float64(*events) / base.Seconds()
-	fmt.Fprintf(stdout, "pipeline  (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n", pipeRate, pipe.elapsed.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", keySize, valueSize, baseRate, base.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "ratio pipeline/baseline: %.2f\n", pipeRate/baseRate)
+	for _, logged := range modes {
+		fmt.Fprintf(stdout, "ratio pipeline (log %s, median)/baseline: %.2f\n", name[logged], median(rates[logged])/baseRate)
+	}
+	if len(modes) == 2 {
+		fmt.Fprintf(stdout, "ratio pipeline log on/log off (medians of %d rounds): %.2f\n", *rounds, median(rates[true])/median(rates[false]))
+		if *reads > 0 {
+			if err := benchReads(ctx, lastOn, cat, v, *reads, *readConc, *readsHTTP, stdout); err != nil {
+				return err
+			}
+		}
+	}
 	if rss := peakRSS(); rss != "" {
 		fmt.Fprintf(stdout, "peak RSS: %s\n", rss)
 	}
@@ -138,16 +198,15 @@ func benchBodies(ctx context.Context, cat *candor.Catalogue, n, batch int) ([]be
 type pipelineRun struct {
 	elapsed time.Duration
 	bytes   int64 // sealed event bytes written
+	audit   *auditRun
 }
 
-func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodies []benchBody, conc int, matches bool) (pipelineRun, error) {
+// benchPipeline ingests bodies into a fresh store in dir, storing each
+// event's matches if matches, with the transparency log (recording
+// commitments and appending them in the background) if logged, without it
+// (ingest.Options.Unaudited) if not.
+func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, v *vault.Vault, bodies []benchBody, conc int, matches, logged bool) (pipelineRun, error) {
 	var run pipelineRun
-	master := make([]byte, vault.KeySize)
-	rand.Read(master)
-	v, err := vault.New(master)
-	if err != nil {
-		return run, err
-	}
 	st, err := pebble.Open(dir, pebble.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return run, err
@@ -159,13 +218,25 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodie
 		sources[s.ID] = &s
 	}
 	var written atomic.Int64
-	opts := ingest.Options{Catalogue: cat, Vault: v, Store: st, OnCommit: func(cs ingest.CommitStats) { written.Add(int64(cs.Bytes)) }}
+	opts := ingest.Options{Catalogue: cat, Vault: v, Store: st}
 	if matches {
 		cards, err := scoring.Shipped(cat)
 		if err != nil {
 			return run, err
 		}
 		opts.Matcher = scoring.NewMatcher(cards)
+	}
+	var ba *benchAudit
+	if logged {
+		if ba, err = startBenchAudit(st, dir); err != nil {
+			return run, err
+		}
+		defer ba.stop() // on errors; a second stop is a no-op
+	}
+	opts.Unaudited = !logged
+	opts.OnCommit = func(cs ingest.CommitStats) {
+		written.Add(int64(cs.Bytes))
+		ba.committed(cs.Commit)
 	}
 	p := ingest.New(opts)
 	work := make(chan benchBody)
@@ -202,6 +273,9 @@ func benchPipeline(ctx context.Context, dir string, cat *candor.Catalogue, bodie
 	p.Close()
 	run.elapsed = time.Since(start)
 	run.bytes = written.Load()
+	if ba != nil {
+		run.audit = ba.stop()
+	}
 	select {
 	case err := <-errc:
 		sendErr = err
@@ -346,9 +420,14 @@ func benchRescoreOnce(ctx context.Context, sf storeFlags, workers int, cpuProfil
 	return subjects, events, time.Since(start), err
 }
 
+// median returns the median of xs (of an even count, the mean of the
+// middle two).
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
 	return s[len(s)/2]
 }
 

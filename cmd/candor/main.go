@@ -42,6 +42,7 @@ Commands:
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
   policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
   policy diff A B      what changes between two scorecards (published IDs or files)
+  audit verify         check the store against the transparency log, offline
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
   bench decisions      load POST /v1/decisions against a trivial JSON handler on the same server
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runScore(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -123,6 +126,7 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 
 // installation is an opened data dir: store, vault and catalogue.
 type installation struct {
+	data  string // the data dir
 	store *pebble.Store
 	vault *vault.Vault
 	cat   *candor.Catalogue
@@ -151,7 +155,7 @@ func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w (is another candor process using it?)", f.data, err)
 	}
-	return &installation{store: st, vault: v, cat: cat}, nil
+	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
 }
 
 // published returns the active scorecards and every approved version,

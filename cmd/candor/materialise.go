@@ -19,27 +19,30 @@ import (
 // parallel pass over the population with a progress bar, marks each card
 // materialised, and returns each card's grade distribution now, computed
 // from the matches just stored. A pass cut short leaves the cards
-// unmarked; running it again stores the same matches again.
+// unmarked; running it again stores the same matches again. Matches are
+// committed with their write commitments, for the transparency log.
 func materialise(ctx context.Context, inst *installation, cards []*scoring.Compiled, stderr io.Writer) (map[candor.ScorecardKey]map[string]int, error) {
 	const flushAt = 8192
 	at := time.Now()
 	var (
 		mu      sync.Mutex
-		pending []*candor.MatchRecord
+		pending matchBatch
 	)
 	grades := map[candor.ScorecardKey]map[string]int{}
 	for _, c := range cards {
 		grades[c.Key()] = map[string]int{}
 	}
-	flush := func(recs []*candor.MatchRecord) error {
-		if len(recs) == 0 {
+	flush := func(mb matchBatch) error {
+		if len(mb.recs) == 0 {
 			return nil
 		}
-		return inst.store.PutMatches(ctx, recs)
+		_, err := inst.store.Commit(ctx, &candor.WriteBatch{Matches: mb.recs, Commitments: mb.commitments})
+		return err
 	}
 	bar := newProgress(stderr, "materialising scores", 0)
 	_, _, err := eachSubject(ctx, inst, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
 		var recs []*candor.MatchRecord
+		salt := key.Salt()
 		for _, c := range cards {
 			if c.Scorecard().SubjectKind != sub.Kind {
 				continue
@@ -53,10 +56,13 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 		}
 		bar.add(0, int64(len(events)))
 		mu.Lock()
-		pending = append(pending, recs...)
-		var full []*candor.MatchRecord
-		if len(pending) >= flushAt {
-			full, pending = pending, nil
+		pending.recs = append(pending.recs, recs...)
+		for range recs {
+			pending.salts = append(pending.salts, salt)
+		}
+		var full matchBatch
+		if len(pending.recs) >= flushAt {
+			full, pending = pending, matchBatch{}
 		}
 		mu.Unlock()
 		return flush(full)
@@ -75,6 +81,23 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 		}
 	}
 	return grades, nil
+}
+
+// matchBatch is matches to store on their own, each with its subject's
+// commitment salt.
+type matchBatch struct {
+	recs  []*candor.MatchRecord
+	salts []*candor.Salt
+}
+
+// commitments returns the write commitment of each match, recorded with
+// them (candor.WriteBatch.Commitments).
+func (mb matchBatch) commitments(b *candor.WriteBatch, _ uint64) (write, _ []candor.Commitment) {
+	write = make([]candor.Commitment, len(b.Matches))
+	for i, m := range b.Matches {
+		write[i] = candor.MatchCommitment(mb.salts[i], m)
+	}
+	return write, nil
 }
 
 // newPipeline returns the ingestion pipeline over inst, with opts'

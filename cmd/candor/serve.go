@@ -20,6 +20,7 @@ import (
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/ui"
 )
 
@@ -27,6 +28,7 @@ import (
 type serverFlags struct {
 	addr, debugAddr string
 	subjectCache    int
+	log             logFlags // the transparency log (audit.go)
 	secureCookies   bool
 	oidc            ui.OIDCConfig
 	oidcSecretFile  string
@@ -41,6 +43,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	n, _ := strconv.Atoi(env("CANDOR_SUBJECT_CACHE", ""))
 	fs.IntVar(&f.subjectCache, "subject-cache", n,
 		"subjects whose keys ingestion keeps in memory, ~150 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
+	f.log.register(fs)
 	fs.BoolVar(&f.secureCookies, "secure-cookies", env("CANDOR_SECURE_COOKIES", "") == "true",
 		"mark the portal's cookies Secure on plain HTTP, behind a TLS-terminating proxy (env CANDOR_SECURE_COOKIES=true)")
 	fs.StringVar(&f.oidc.Issuer, "oidc-issuer", env("CANDOR_OIDC_ISSUER", ""), "if set, people sign in to the portal with this OpenID Connect provider (env CANDOR_OIDC_ISSUER)")
@@ -81,6 +84,7 @@ type server struct {
 	api      *httpapi.Server
 	http     *http.Server
 	pipeline *ingest.Pipeline
+	audit    *auditService
 	demo     *ui.Demo // the portal's demo sign-in, if on
 	log      *slog.Logger
 	addr     string
@@ -107,12 +111,19 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		go http.Serve(dln, mux) // lives as long as the process
 		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
+	// Before anything is served: log what a crash left recorded but unlogged.
+	aud, err := startAudit(inst, f.log, inst.data, log)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	start := time.Now()
 	metrics := httpapi.NewMetrics(inst.store.Size)
 	pipeline, active, all, err := newPipeline(context.Background(), inst, ingest.Options{
 		CacheSubjects: f.subjectCache, OnCommit: metrics.OnCommit, Logger: log}, io.Discard)
 	if err != nil {
 		ln.Close()
+		aud.close()
 		return nil, err
 	}
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
@@ -126,14 +137,16 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
-		Decisions: dec})
+		Decisions: dec,
+		Access:    aud.access, Log: aud.log})
 	root, demo, err := withPortal(api, inst, f, dec, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
+		aud.close()
 		return nil, err
 	}
-	s := &server{inst: inst, api: api, pipeline: pipeline, demo: demo, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
+	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, demo: demo, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           root,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -147,8 +160,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	return s, nil
 }
 
-// withPortal returns the root handler: the JSON API under /v1/ and its
-// health and metrics endpoints, the person's portal everywhere else; and
+// withPortal returns the root handler: the JSON API under /v1/, the
+// transparency log under /log/, health and metrics endpoints, the person's portal everywhere else; and
 // the portal's demo sign-in if f turns it on.
 func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, SecureCookies: f.secureCookies, Logger: log}
@@ -189,7 +202,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", portal)
-	for _, path := range []string{"/v1/", "/healthz", "/readyz", "/metrics"} {
+	for _, path := range []string{"/v1/", tlog.Prefix, "/healthz", "/readyz", "/metrics"} {
 		mux.Handle(path, api)
 	}
 	return mux, demo, nil
@@ -209,7 +222,7 @@ func (s *server) wait(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
-	err = errors.Join(err, s.pipeline.Close(), s.inst.store.Close())
+	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
 	}

@@ -1,0 +1,189 @@
+package audit
+
+import (
+	"context"
+	"sync"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+// AccessLog records access records (who read what about a subject, when
+// and why) durably, each sealed with its subject's data key and committed
+// with its access commitment, many to one store commit (group commit):
+// readers arriving while a commit syncs share the next one.
+//
+// Contract for callers: a read MUST be served only after Record returns
+// nil for its access record; on an error the read MUST be refused.
+type AccessLog struct {
+	store candor.Store
+	vault *vault.Vault
+
+	mu     sync.RWMutex // guards closed against sends on reqs
+	closed bool
+	reqs   chan *accessReq
+	done   chan struct{}
+
+	onCommit func(records int, err error)
+}
+
+type accessReq struct {
+	rec   *candor.AccessRecord
+	c     candor.Commitment
+	reply chan error
+}
+
+// maxAccessGroup bounds the access records of one commit.
+const maxAccessGroup = 4096
+
+// NewAccessLog returns an AccessLog over store, sealing with v's subject
+// keys. onCommit, if not nil, is called after each group commit with its
+// size (for metrics, and to Kick the Appender). Close stops it.
+func NewAccessLog(store candor.Store, v *vault.Vault, onCommit func(records int, err error)) *AccessLog {
+	l := &AccessLog{store: store, vault: v, onCommit: onCommit,
+		reqs: make(chan *accessReq, maxAccessGroup), done: make(chan struct{})}
+	go l.run()
+	return l
+}
+
+// Record seals a, stores it and its commitment durably, and returns then.
+// key, if not nil, is the subject's data key, which the caller reading the
+// subject has at hand (it saves a store read and an unwrap). Errors:
+// ENOTFOUND if the subject does not exist, EINVALID for a record that
+// cannot be encoded, EUNAVAILABLE after Close, or the store's error.
+func (l *AccessLog) Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error {
+	if key == nil {
+		sub, err := l.store.Subject(ctx, a.Subject)
+		if err != nil {
+			return err
+		}
+		if key, err = l.vault.OpenSubjectKey(sub.ID, sub.WrappedKey); err != nil {
+			return err
+		}
+	}
+	rec, c, err := key.SealAccess(a)
+	if err != nil {
+		return err
+	}
+	req := &accessReq{rec: rec, c: c, reply: make(chan error, 1)}
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return candor.Errorf(candor.EUNAVAILABLE, "the access log is closed")
+	}
+	select {
+	case l.reqs <- req:
+	case <-ctx.Done():
+		l.mu.RUnlock()
+		return ctx.Err()
+	}
+	l.mu.RUnlock()
+	// Once queued, the record is committed whatever happens to ctx: the
+	// caller learns the outcome or gives up on the read.
+	select {
+	case err := <-req.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close commits what is queued and stops the log.
+func (l *AccessLog) Close() error {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.reqs)
+	}
+	l.mu.Unlock()
+	<-l.done
+	return nil
+}
+
+// inFlight bounds the group commits entered in the store's commit order
+// and not yet durable, with a store that commits in a pipeline. One is
+// best measured (bench ingest, reads): with more, the groups are smaller,
+// and every group costs a store batch and a log entry of its own.
+const inFlight = 1
+
+func (l *AccessLog) run() {
+	defer close(l.done)
+	// A group takes a slot before it gathers the requests waiting, and
+	// frees it once durable: requests arriving while the slots are taken
+	// (while earlier groups sync) make up the next group. With a store that
+	// commits in a pipeline, more than one group can be in flight; a
+	// waiter answers each, in order, once it is durable.
+	pc, _ := l.store.(candor.PipelinedCommitter)
+	slots := make(chan struct{}, inFlight)
+	type waiting struct {
+		group []*accessReq
+		wait  func() (uint64, error)
+	}
+	waits := make(chan waiting, inFlight)
+	waited := make(chan struct{})
+	go func() {
+		defer close(waited)
+		for w := range waits {
+			_, err := w.wait()
+			l.reply(w.group, err)
+			<-slots
+		}
+	}()
+	defer func() {
+		close(waits)
+		<-waited
+	}()
+	for req := range l.reqs {
+		slots <- struct{}{}
+		group := []*accessReq{req}
+	fill:
+		for len(group) < maxAccessGroup {
+			select {
+			case r, ok := <-l.reqs:
+				if !ok {
+					break fill
+				}
+				group = append(group, r)
+			default:
+				break fill
+			}
+		}
+		b := batchOf(group)
+		if pc == nil {
+			_, err := l.store.Commit(context.Background(), b)
+			l.reply(group, err)
+			<-slots
+			continue
+		}
+		wait, err := pc.CommitAsync(context.Background(), b)
+		if err != nil {
+			wait = func() (uint64, error) { return 0, err }
+		}
+		waits <- waiting{group, wait}
+	}
+}
+
+// batchOf is the store batch of a group: its access records and their
+// commitments.
+func batchOf(group []*accessReq) *candor.WriteBatch {
+	recs := make([]*candor.AccessRecord, len(group))
+	cs := make([]candor.Commitment, len(group))
+	for i, r := range group {
+		recs[i], cs[i] = r.rec, r.c
+	}
+	return &candor.WriteBatch{Access: recs,
+		Commitments: func(*candor.WriteBatch, uint64) (write, access []candor.Commitment) { return nil, cs }}
+}
+
+// reply answers a group's requests with the outcome of its commit.
+func (l *AccessLog) reply(group []*accessReq, err error) {
+	if err != nil {
+		err = candor.Errorf(candor.EUNAVAILABLE, "the access record could not be stored; nothing was served")
+	}
+	for _, r := range group {
+		r.reply <- err
+	}
+	if l.onCommit != nil {
+		l.onCommit(len(group), err)
+	}
+}

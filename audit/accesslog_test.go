@@ -1,0 +1,91 @@
+package audit_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/vault"
+)
+
+// TestAccessLog records access records from many goroutines, with and
+// without the caller's key, and checks they are stored, sealed, numbered
+// and committed with their commitments; and the errors.
+func TestAccessLog(t *testing.T) {
+	st := mustStore(t, t.TempDir())
+	defer st.Close()
+	v := testVault(t)
+	id, key := mustSubject(t, st, v)
+	commits := 0
+	var mu sync.Mutex
+	al := audit.NewAccessLog(st, v, func(n int, err error) {
+		mu.Lock()
+		commits++
+		mu.Unlock()
+	})
+	const n = 50
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			k := key
+			if i%2 == 0 {
+				k = nil // the log opens the key itself
+			}
+			a := &candor.Access{Subject: id, At: time.Now(), Principal: "op", Role: candor.RoleOperator, Purpose: "p", Action: "GET x"}
+			if err := al.Record(ctx, k, a); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	err := al.Record(ctx, nil, &candor.Access{Subject: candor.NewSubjectID(), At: time.Now()})
+	if candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("an access record about no subject: %v, want ENOTFOUND", err)
+	}
+	al.Close()
+	if err := al.Record(ctx, key, &candor.Access{Subject: id, At: time.Now()}); candor.ErrorCode(err) != candor.EUNAVAILABLE {
+		t.Errorf("Record after Close: %v, want EUNAVAILABLE", err)
+	}
+
+	recorded := map[candor.Commitment]bool{}
+	for e, err := range st.AuditEntries(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range e.Access {
+			recorded[c] = true
+		}
+	}
+	got := 0
+	for rec, err := range st.AccessRecords(ctx, id) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got++
+		_, plain, err := key.OpenAccess(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !recorded[candor.AccessCommitment(key.Salt(), plain)] {
+			t.Errorf("access record %d: its commitment is not recorded", rec.N)
+		}
+	}
+	if got != n || len(recorded) != n {
+		t.Fatalf("%d access records stored, %d commitments recorded; want %d", got, len(recorded), n)
+	}
+	t.Logf("%d records in %d group commits", n, commits)
+}
+
+// mustSubject stores a new person and returns its ID and data key.
+func mustSubject(tb testing.TB, st candor.Store, v *vault.Vault) (candor.SubjectID, *vault.SubjectKey) {
+	tb.Helper()
+	id := candor.NewSubjectID()
+	key, wrapped := v.NewSubjectKey(id)
+	rec := candor.SubjectRecord{ID: id, Kind: candor.Person, CreatedAt: time.Now(), WrappedKey: wrapped, Sealed: key.SealIdentifiers(nil)}
+	if _, err := st.Commit(ctx, &candor.WriteBatch{Subjects: []candor.SubjectRecord{rec}}); err != nil {
+		tb.Fatal(err)
+	}
+	return id, key
+}

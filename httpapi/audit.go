@@ -1,0 +1,244 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/tlog"
+	"github.com/candor-project/candor/vault"
+)
+
+// Accessor records who read what about a subject (charter point 6).
+// Contract: Record returns once the access record is durable, and a read
+// MUST NOT be served unless it returned nil. key, if not nil, is the
+// subject's data key, which a reader usually holds (it saves a store read).
+// audit.AccessLog is one.
+type Accessor interface {
+	Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error
+}
+
+// TransparencyLog is the log as the API serves it. *tlog.Log is one.
+type TransparencyLog interface {
+	Handler() http.Handler
+	VerifierKey() string
+	Checkpoint(ctx context.Context) (raw []byte, size uint64, root []byte, err error)
+	Proof(ctx context.Context, index uint64, c candor.Commitment) ([]byte, error)
+	ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error)
+}
+
+// PurposeHeader is the request header in which a reader states why it
+// reads; it is kept, sealed, in the access record (default "operator
+// read"). At most 256 bytes.
+const PurposeHeader = "Candor-Purpose"
+
+// routeAudit adds the transparency log's routes to m.
+func (s *Server) routeAudit(m *http.ServeMux) {
+	if s.tlog == nil {
+		return
+	}
+	m.Handle(tlog.Prefix, s.tlog.Handler())
+	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
+	m.HandleFunc("GET /v1/subjects/{id}/access", s.require(candor.RoleOperator, s.getAccess))
+	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.require(candor.RoleOperator, s.getAccessProof))
+}
+
+// writeRead answers a read of data about subject with v, after recording
+// who read it, when, why and a hash of exactly the bytes sent (fail
+// closed: if the record cannot be stored, nothing is served).
+func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, key *vault.SubjectKey, v any) {
+	s.writeRecorded(w, r, http.StatusOK, key, v, func(body []byte) *candor.Access {
+		return accessOf(r, p, key.Subject(), body, s.now())
+	})
+}
+
+// writeDisclosure answers with v, what a relying party or reviewer is told
+// about subject for purpose (a decision, court orders, a case under
+// review), after recording it as writeRead does.
+func (s *Server) writeDisclosure(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, purpose string, status int, v any) {
+	s.writeRecorded(w, r, status, nil, v, func(body []byte) *candor.Access {
+		a := accessOf(r, p, subject, body, s.now())
+		a.Purpose = clip(purpose, 256)
+		return a
+	})
+}
+
+// writeRecorded encodes v, records the access record made of the bytes
+// and then, only if that succeeded, sends them with status.
+func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, v any, access func(body []byte) *candor.Access) {
+	bp := s.bufs.Get().(*[]byte)
+	buf := bytes.NewBuffer((*bp)[:0])
+	defer func() {
+		*bp = buf.Bytes()[:0]
+		s.bufs.Put(bp)
+	}()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.access != nil {
+		if err := s.access.Record(r.Context(), key, access(buf.Bytes())); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// accessOf describes a read: the reader's key and role, the stated
+// purpose, the route and query read, and the response's hash.
+func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []byte, now time.Time) *candor.Access {
+	purpose := r.Header.Get(PurposeHeader)
+	if purpose == "" {
+		purpose = "operator read"
+	}
+	action := r.Pattern
+	if r.URL.RawQuery != "" {
+		action += "?" + r.URL.RawQuery
+	}
+	a := &candor.Access{Subject: subject, At: now.UTC(), Principal: p.Key.ID, Role: p.Key.Role,
+		Purpose: clip(purpose, 256), Action: clip(action, 256), Response: sha256.Sum256(body)}
+	return a
+}
+
+type accessJSON struct {
+	N          uint64    `json:"n"`
+	At         time.Time `json:"at"`
+	Principal  string    `json:"principal"`
+	Role       string    `json:"role"`
+	Purpose    string    `json:"purpose"`
+	Action     string    `json:"action"`
+	Response   string    `json:"response_sha256"`
+	Commitment string    `json:"commitment"`
+	Commit     uint64    `json:"commit"`
+}
+
+// getAccess is GET /v1/subjects/{id}/access: every access record about the
+// subject, oldest first. Listing them is a read too, and is recorded.
+func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal) {
+	sub, key, err := s.openSubject(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []accessJSON{}
+	for rec, err := range s.store.AccessRecords(r.Context(), sub.ID) {
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		a, plain, err := key.OpenAccess(rec)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, accessJSON{N: rec.N, At: a.At, Principal: a.Principal, Role: a.Role.String(), Purpose: a.Purpose,
+			Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
+			Commitment: candor.AccessCommitment(key.Salt(), plain).String()})
+	}
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "access": out})
+}
+
+// getAccessProof is GET /v1/subjects/{id}/access/{n}/proof: what anyone
+// needs to check that access record n is in the log: the record's
+// canonical encoding and the subject's salt (from which the commitment is
+// recomputed: SHA-256("candor/v1/commitment/access" 0x00 || salt ||
+// record)), and a C2SP tlog-proof of the log entry holding it.
+func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	out, err := s.accessProof(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) accessProof(r *http.Request) (map[string]any, error) {
+	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
+	if err != nil {
+		return nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
+	}
+	sub, key, err := s.openSubject(r)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.store.AccessRecord(r.Context(), sub.ID, n)
+	if err != nil {
+		return nil, err
+	}
+	_, plain, err := key.OpenAccess(rec)
+	if err != nil {
+		return nil, err
+	}
+	c := candor.AccessCommitment(key.Salt(), plain)
+	index, err := audit.LogIndex(r.Context(), s.store, rec.Commit, candor.AuditAccess, int(rec.Pos))
+	if err != nil {
+		return nil, err
+	}
+	proof, err := s.tlog.Proof(r.Context(), index, c)
+	if errors.Is(err, tlog.ErrNotPublished) {
+		err = audit.ErrNotLogged
+	}
+	if err != nil {
+		return nil, err
+	}
+	salt := key.Salt()
+	return map[string]any{
+		"n":            n,
+		"record":       base64.StdEncoding.EncodeToString(plain),
+		"salt":         base64.StdEncoding.EncodeToString(salt[:]),
+		"commitment":   c.String(),
+		"index":        index,
+		"proof":        string(proof),
+		"verifier_key": s.tlog.VerifierKey(),
+	}, nil
+}
+
+// getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962
+// consistency proof between two tree sizes (to defaults to the latest
+// checkpoint's), with that checkpoint. Public: the log holds no personal
+// data.
+func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, err := strconv.ParseUint(q.Get("from"), 10, 64)
+	if err != nil {
+		s.writeError(w, r, candor.Errorf(candor.EINVALID, "from: want a tree size"))
+		return
+	}
+	raw, size, _, err := s.tlog.Checkpoint(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	to := size
+	if v := q.Get("to"); v != "" {
+		if to, err = strconv.ParseUint(v, 10, 64); err != nil {
+			s.writeError(w, r, candor.Errorf(candor.EINVALID, "to: want a tree size"))
+			return
+		}
+	}
+	hashes, err := s.tlog.ConsistencyProof(r.Context(), from, to)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	proof := make([]string, len(hashes))
+	for i, h := range hashes {
+		proof[i] = base64.StdEncoding.EncodeToString(h)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "proof": proof, "checkpoint": string(raw)})
+}
