@@ -14,8 +14,8 @@ import (
 
 // TestInBrowser drives Chromium through the portal as a person would:
 // sign in with a demo link, read a grade's explanation, look at the data,
-// grant and revoke a consent, ask for a review, move around with the
-// keyboard and on a phone-sized screen. It saves a screenshot of every
+// grant and revoke a consent, ask for a review, see who looked, move
+// around with the keyboard and on a phone-sized screen. It saves a screenshot of every
 // page in the test's artifact directory (go test -artifacts keeps them).
 //
 // It runs only when CANDOR_TEST_CHROMIUM names a Chromium binary
@@ -137,6 +137,12 @@ func TestInBrowser(t *testing.T) {
 	shot("06-decisions")
 	if got := text("main"); !strings.Contains(got, "A reviewer will look at it") {
 		t.Errorf("after asking for a review:\n%s", got)
+	}
+
+	do("who looked", chromedp.Navigate(h.srv.URL+"/me/access"), chromedp.WaitVisible(chromedp.CSS("table")))
+	shot("06b-who-looked")
+	if got := text("main"); !strings.Contains(got, "GET /me/decisions") {
+		t.Errorf("who looked lacks the reads just made:\n%s", got)
 	}
 
 	// Public pages, on a phone-sized screen too.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -103,10 +104,10 @@ func (s *Server) collect(ctx context.Context, subject candor.SubjectID) (*export
 	return x, nil
 }
 
-// attachment sets the headers of a download named after the day.
-func (s *Server) attachment(w http.ResponseWriter, contentType, ext string) {
-	w.Header().Set("Content-Type", contentType)
+// attachment sends body as a download named after the day.
+func (s *Server) attachment(w http.ResponseWriter, r *http.Request, contentType, ext string, body []byte) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="candor-my-data-%s.%s"`, s.now().UTC().Format(time.DateOnly), ext))
+	s.send(w, r, http.StatusOK, contentType, body)
 }
 
 func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -115,10 +116,12 @@ func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.fail(w, r, err)
 		return
 	}
-	s.attachment(w, "application/json", "json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(x)
+	body, err := json.MarshalIndent(x, "", "  ")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.attachment(w, r, "application/json", "json", append(body, '\n'))
 }
 
 // exportCSV writes one row per record: a fact, a grade and each line of
@@ -129,8 +132,8 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, sess *session
 		s.fail(w, r, err)
 		return
 	}
-	s.attachment(w, "text/csv; charset=utf-8", "csv")
-	cw := csv.NewWriter(w)
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
 	day := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -187,4 +190,5 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, sess *session
 		row("refused_request", day(a.At), a.Party, fmt.Sprintf("for %s: %s", a.Purpose, a.Reason), "", "")
 	}
 	cw.Flush()
+	s.attachment(w, r, "text/csv; charset=utf-8", "csv", buf.Bytes())
 }

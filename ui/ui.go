@@ -12,7 +12,9 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"fmt"
@@ -44,6 +46,13 @@ type Scorer interface {
 	ScoreFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score
 }
 
+// Accessor records who read what about a subject (charter point 6):
+// audit.AccessLog. Record returns once the record is durable; a page MUST
+// NOT be served unless it returned nil.
+type Accessor interface {
+	Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error
+}
+
 // Config is what the portal serves from.
 type Config struct {
 	Store     candor.Store
@@ -53,6 +62,10 @@ type Config struct {
 	// published one (for the scorecard pages; nil: Scorecards).
 	Scorecards, Versions []Scorer
 	Decisions            *decisions.Service
+	// Access, if set, records every page and download of a person's data
+	// before it is sent, as the API records its reads. candor serve sets
+	// it.
+	Access Accessor
 	// SignIn are the ways a person may sign in; none leaves only the public
 	// pages.
 	SignIn []Method
@@ -122,6 +135,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /me/consents", s.signedIn(s.grant))
 	m.HandleFunc("POST /me/consents/revoke", s.signedIn(s.revoke))
 	m.HandleFunc("GET /me/decisions", s.signedIn(s.decisionsPage))
+	m.HandleFunc("GET /me/access", s.signedIn(s.accessPage))
 	m.HandleFunc("POST /me/decisions/{id}/review", s.signedIn(s.review))
 	m.HandleFunc("GET /scorecards", s.scorecards)
 	m.HandleFunc("GET /scorecards/{id}", s.scorecard)
@@ -184,8 +198,11 @@ var funcs = template.FuncMap{
 	},
 	"purpose":  purposeText,
 	"sentence": sentence,
-	"words":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"words":    words,
 }
+
+// words writes an identifier as words.
+func words(s string) string { return strings.ReplaceAll(s, "_", " ") }
 
 // purposeText is a purpose as a person reads it.
 func purposeText(p candor.Purpose) string { return strings.ReplaceAll(p.String(), "_", " ") }
@@ -212,15 +229,31 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.Flash = s.sessions.takeFlash(sess)
 	}
 	t := s.pages[page]
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		s.log.Error("ui: rendering", "page", page, "err", err)
 		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	s.send(w, r, status, "text/html; charset=utf-8", b.Bytes())
+}
+
+// send writes body, after recording it as a read if it is a person's own
+// page (under /me/): fail closed, a page whose record could not be stored
+// is not sent.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+	if sess := s.sessions.get(r); sess != nil && s.cfg.Access != nil && strings.HasPrefix(r.URL.Path, "/me/") {
+		a := &candor.Access{Subject: sess.subject, At: s.now().UTC(), Principal: "portal", Role: candor.RoleSubject,
+			Purpose: "the person's own data, in the portal", Action: clip(r.Pattern, 200), Response: sha256.Sum256(body)}
+		if err := s.cfg.Access.Record(r.Context(), nil, a); err != nil {
+			s.log.Error("ui: recording a read", "path", r.URL.Path, "err", err)
+			http.Error(w, "Candor could not record this read, so it does not show it. Please try again later.", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
-	w.Write([]byte(b.String()))
+	w.Write(body)
 }
 
 type errorView struct{ Heading, Message string }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/ingest"
@@ -97,7 +99,9 @@ func mustHarness(t *testing.T) *harness {
 	for i, c := range shipped {
 		scorers[i] = c
 	}
-	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions}
+	access := audit.NewAccessLog(st, v, nil)
+	t.Cleanup(func() { access.Close() })
+	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Access: access}
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h
@@ -205,6 +209,7 @@ func TestPagesRender(t *testing.T) {
 		{"/me/data", []string{"Credit", "Bank Seven", "credit.instalment_late", "days late: 95", "Drops off", `state active`, `href="/me/export.csv"`}},
 		{"/me/consents", []string{"Give a consent", "Landlord One", `<label for="days">`}},
 		{"/me/decisions", []string{"No decision has been taken about you."}},
+		{"/me/access", []string{"Who looked", "<td>you</td>", "<code>GET /me/data</code>"}},
 		{"/scorecards", []string{"rental-deposit", "business-compliance"}},
 		{"/scorecards/rental-deposit", []string{"Grades", "Rules", "per fact"}},
 		{"/scorecards/rental-deposit/versions/1", []string{"Rules"}},
@@ -552,4 +557,38 @@ func TestDownloadMyData(t *testing.T) {
 			t.Errorf("%s without a session: %d", path, p.status)
 		}
 	}
+}
+
+func TestReadsAreRecorded(t *testing.T) {
+	h := mustHarness(t)
+	alice, bob := h.browser(t), h.browser(t)
+	alice.signIn("AB1234567")
+	bob.signIn("CD7654321")
+	alice.get("/me/export.csv")
+	if p := alice.get("/me/access"); !strings.Contains(p.body, "GET /me/export.csv") || !strings.Contains(p.body, "the person&#39;s own data") {
+		t.Errorf("alice's download is not among her reads:\n%s", p.body)
+	}
+	if p := bob.get("/me/access"); strings.Contains(p.body, "export.csv") {
+		t.Errorf("bob sees alice's reads")
+	}
+
+	// Fail closed: a page whose read cannot be recorded is not shown.
+	h.cfg.Access = failing{}
+	h.srv.Config.Handler = h.portal(t, h.demo)
+	b := h.browser(t)
+	b.signIn("AB1234567")
+	for _, path := range []string{"/me/grades", "/me/data", "/me/export.json"} {
+		if p := b.get(path); p.status != http.StatusServiceUnavailable || strings.Contains(p.body, "Bank Seven") {
+			t.Errorf("%s with a broken access log: %d", path, p.status)
+		}
+	}
+	if p := b.get("/scorecards"); p.status != 200 {
+		t.Errorf("a public page with a broken access log: %d", p.status)
+	}
+}
+
+type failing struct{}
+
+func (failing) Record(context.Context, *vault.SubjectKey, *candor.Access) error {
+	return errors.New("disk full")
 }

@@ -139,7 +139,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec,
 		Access:    aud.access, Log: aud.log})
-	root, demo, err := withPortal(api, inst, f, dec, active, all, log)
+	root, demo, err := withPortal(api, inst, f, dec, aud.access, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -163,8 +163,9 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 // withPortal returns the root handler: the JSON API under /v1/, the
 // transparency log under /log/, health and metrics endpoints, the person's portal everywhere else; and
 // the portal's demo sign-in if f turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
-	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, SecureCookies: f.secureCookies, Logger: log}
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, access ui.Accessor, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
+	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Access: access,
+		SecureCookies: f.secureCookies, Logger: log}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
