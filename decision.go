@@ -145,6 +145,26 @@ const (
 	RefusalPurposeNotRegistered ConsentRefusal = "purpose_not_registered" // the relying party may not ask for this purpose
 )
 
+// Consent states, as StateAt names them.
+const (
+	ConsentActive  = "active"
+	ConsentRevoked = "revoked"
+	ConsentExpired = "expired"
+)
+
+// StateAt returns where c stands at instant now: ConsentRevoked from its
+// revocation on, else ConsentExpired from its expiry on, else
+// ConsentActive.
+func (c *Consent) StateAt(now time.Time) string {
+	switch {
+	case !c.RevokedAt.IsZero() && !now.Before(c.RevokedAt):
+		return ConsentRevoked
+	case !now.Before(c.ExpiresAt):
+		return ConsentExpired
+	}
+	return ConsentActive
+}
+
 // Check returns why c does not let rp ask for a decision for purpose at
 // instant now, or "" if it does.
 func (c *Consent) Check(rp *RelyingParty, purpose Purpose, now time.Time) ConsentRefusal {
@@ -153,9 +173,9 @@ func (c *Consent) Check(rp *RelyingParty, purpose Purpose, now time.Time) Consen
 		return RefusalPurposeNotRegistered
 	case c == nil || c.RelyingParty != rp.ID:
 		return RefusalNoConsent
-	case !c.RevokedAt.IsZero() && !now.Before(c.RevokedAt):
+	case c.StateAt(now) == ConsentRevoked:
 		return RefusalConsentRevoked
-	case !now.Before(c.ExpiresAt):
+	case c.StateAt(now) == ConsentExpired:
 		return RefusalConsentExpired
 	case c.Purpose != purpose:
 		return RefusalWrongPurpose

@@ -133,14 +133,14 @@ type consentJSON struct {
 	GrantedAt    time.Time `json:"granted_at"`
 	ExpiresAt    time.Time `json:"expires_at"`
 	RevokedAt    time.Time `json:"revoked_at,omitzero"`
+	State        string    `json:"state"` // active, revoked or expired
 	Active       bool      `json:"active"`
 }
 
 func (s *Server) consentView(c *candor.Consent) consentJSON {
-	now := s.now()
+	state := c.StateAt(s.now())
 	return consentJSON{Code: c.Code, URL: "/v1/consents/" + c.Code, RelyingParty: c.RelyingParty, Purpose: c.Purpose.String(),
-		GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt, RevokedAt: c.RevokedAt,
-		Active: now.Before(c.ExpiresAt) && (c.RevokedAt.IsZero() || now.Before(c.RevokedAt))}
+		GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt, RevokedAt: c.RevokedAt, State: state, Active: state == candor.ConsentActive}
 }
 
 // postConsent is POST /v1/me/consents {relying_party, purpose, days}.

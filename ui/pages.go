@@ -269,15 +269,8 @@ func (s *Server) myConsents(ctx context.Context, subject candor.SubjectID, names
 	now := s.now()
 	out := []consentView{}
 	for _, c := range cs {
-		state := "active"
-		switch {
-		case !c.RevokedAt.IsZero() && !now.Before(c.RevokedAt):
-			state = "revoked"
-		case !now.Before(c.ExpiresAt):
-			state = "expired"
-		}
 		out = append(out, consentView{Code: c.Code, Party: cmp.Or(names[c.RelyingParty], c.RelyingParty),
-			Purpose: c.Purpose, GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt, State: state})
+			Purpose: c.Purpose, GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt, State: c.StateAt(now)})
 	}
 	return out, err
 }
