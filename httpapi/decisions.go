@@ -181,7 +181,7 @@ func (s *Server) getConsents(w http.ResponseWriter, r *http.Request, p *Principa
 	for _, c := range cs {
 		out = append(out, s.consentView(c))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"consents": out})
+	s.writeDisclosure(w, r, p, p.Subject, "the subject's own read", http.StatusOK, map[string]any{"consents": out})
 }
 
 // deleteConsent is DELETE /v1/me/consents/{code}: revocation, at once.
@@ -266,7 +266,7 @@ func (s *Server) getMyDecisions(w http.ResponseWriter, r *http.Request, p *Princ
 	if as == nil {
 		as = []*decisions.Attempt{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"decisions": out, "refused_requests": as})
+	s.writeDisclosure(w, r, p, p.Subject, "the subject's own read", http.StatusOK, map[string]any{"decisions": out, "refused_requests": as})
 }
 
 // postReview is POST /v1/me/decisions/{id}/review {statement}.

@@ -75,6 +75,9 @@ func TestDecisionFlow(t *testing.T) {
 	if ds, _ := mine.body["decisions"].([]any); mine.status != 200 || len(ds) != 1 || !strings.Contains(mine.raw, id) {
 		t.Fatalf("alice's decisions: %d %s", mine.status, mine.raw)
 	}
+	if acc := h.do(t, "GET", "/v1/subjects/"+subject+"/access", h.operator, "", nil); !strings.Contains(acc.raw, "the subject's own read") {
+		t.Errorf("alice's reading of her decisions is not in her access records: %s", acc.raw)
+	}
 	if r := h.do(t, "GET", "/v1/me/decisions", bob, "", nil); strings.Contains(r.raw, id) || r.status != 200 {
 		t.Errorf("bob sees alice's decision: %s", r.raw)
 	}
