@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -113,57 +111,10 @@ func (s *Server) searchOrganisations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"organisations": found, "not_registered": missing})
 }
 
-// rateLimiter allows each client address a steady rate of requests with
-// a burst, in memory. Safe for concurrent use.
-type rateLimiter struct {
-	perSecond, burst float64
-	mu               sync.Mutex
-	clients          map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newRateLimiter(perSecond, burst float64) *rateLimiter {
-	return &rateLimiter{perSecond: perSecond, burst: burst, clients: map[string]*bucket{}}
-}
-
-// allow takes a token from the bucket of the request's client address,
-// or reports that it is empty.
-func (l *rateLimiter) allow(r *http.Request, now time.Time) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.clients) > 100_000 { // forget clients whose buckets have refilled
-		for k, b := range l.clients {
-			if now.Sub(b.last).Seconds()*l.perSecond >= l.burst {
-				delete(l.clients, k)
-			}
-		}
-	}
-	b := l.clients[host]
-	if b == nil {
-		b = &bucket{tokens: l.burst, last: now}
-		l.clients[host] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.perSecond)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
 // limited wraps a public handler with the rate limiter.
 func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.public.allow(r, s.now()) {
+		if !s.public.Allow(r, s.now()) {
 			w.Header().Set("Retry-After", "1")
 			s.writeError(w, r, candor.Errorf(candor.ETOOMANY, "too many requests from your address; slow down"))
 			return

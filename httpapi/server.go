@@ -15,6 +15,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/internal/ratelimit"
 	"github.com/candor-project/candor/vault"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -64,7 +65,7 @@ type Server struct {
 	decisions  *decisions.Service
 	access     Accessor
 	tlog       TransparencyLog
-	public     *rateLimiter // for the public register, per client address
+	public     *ratelimit.PerAddress // for the public register
 	bufs       sync.Pool
 	mux        *http.ServeMux
 
@@ -72,19 +73,12 @@ type Server struct {
 	ready bool
 }
 
-// The public register's rate limit per client address: a steady rate and
-// a burst.
-const (
-	publicRate  = 5
-	publicBurst = 20
-)
-
 // New returns a server for cfg. It is not ready (/readyz answers 503) until
 // SetReady(true).
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
-		decisions: cfg.Decisions, public: newRateLimiter(publicRate, publicBurst),
+		decisions: cfg.Decisions, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

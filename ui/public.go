@@ -112,7 +112,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "register", "Company register", "register", v)
 		return
 	}
-	if !s.registerLimits.allow(r) {
+	if !s.registerLimits.Allow(r, s.now()) {
 		s.fail(w, r, candor.Errorf(candor.ETOOMANY, "Too many look-ups from your address. Please wait a few seconds and try again."))
 		return
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/internal/ratelimit"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -86,7 +87,7 @@ type Server struct {
 	pages    map[string]*template.Template
 	sessions *sessions
 	// registerLimits bounds company-register look-ups per address.
-	registerLimits *addressLimits
+	registerLimits *ratelimit.PerAddress
 	handler        http.Handler
 	log            *slog.Logger
 	now            func() time.Time
@@ -115,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.pages = pages
 	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now)
-	s.registerLimits = newAddressLimits(5, 20)
+	s.registerLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 
 	m := http.NewServeMux()
 	assets, _ := fs.Sub(assetFS, "assets")
