@@ -35,7 +35,7 @@ Commands:
                        manage relying parties (who may ask for decisions) and their API keys
   operator key NAME    make an operator API key
   reviewer key NAME    make an API key for a person who reviews decisions
-  subject key SUBJECT  make an API key for a subject (until the portal's sign-in)
+  subject key SUBJECT  make an API key for a subject, for the /v1/me API (the portal has its own sign-in)
   policy key NAME      make a policy administrator's API key
   policy propose|approve|list
                        propose, approve (a second administrator) and list scorecard versions
