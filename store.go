@@ -70,6 +70,13 @@ type WriteBatch struct {
 	Matches []*MatchRecord
 	// Access are access records; Commit numbers them.
 	Access []*AccessRecord
+	// Records are new records (of random IDs, such as a decision's),
+	// stored as PutRecord stores them, so that a record and the access
+	// record of its disclosure are durable together. Unlike PutRecord,
+	// Commit does not read to check that a stored record of the same kind
+	// and ID is about the same subject: they MUST be new. Commit returns
+	// EINVALID for an unknown kind or an empty or over-long ID.
+	Records []*Record
 	// Commitments, if set, is called by Commit once it has assigned the
 	// batch's event IDs, access numbers and commit sequence (in b.Events,
 	// b.Access and seq), before anything is applied. What it returns is

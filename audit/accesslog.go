@@ -30,6 +30,7 @@ type AccessLog struct {
 type accessReq struct {
 	rec   *candor.AccessRecord
 	c     candor.Commitment
+	with  []*candor.Record // stored in the same commit
 	reply chan error
 }
 
@@ -52,6 +53,16 @@ func NewAccessLog(store candor.Store, v *vault.Vault, onCommit func(records int,
 // ENOTFOUND if the subject does not exist, EINVALID for a record that
 // cannot be encoded, EUNAVAILABLE after Close, or the store's error.
 func (l *AccessLog) Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error {
+	return l.RecordWith(ctx, key, a, nil)
+}
+
+// RecordWith is Record that also stores with, new records (see
+// candor.WriteBatch.Records), in the same atomic commit as the access
+// record: for a read that discloses something it creates, such as a
+// decision, which is then durable and access-recorded together, with one
+// wait for the group's sync instead of two. Errors: those of Record, and
+// EUNAVAILABLE if with could not be stored (then neither was a).
+func (l *AccessLog) RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error {
 	if key == nil {
 		sub, err := l.store.Subject(ctx, a.Subject)
 		if err != nil {
@@ -65,7 +76,7 @@ func (l *AccessLog) Record(ctx context.Context, key *vault.SubjectKey, a *candor
 	if err != nil {
 		return err
 	}
-	req := &accessReq{rec: rec, c: c, reply: make(chan error, 1)}
+	req := &accessReq{rec: rec, c: c, with: with, reply: make(chan error, 1)}
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
@@ -164,14 +175,16 @@ func (l *AccessLog) run() {
 }
 
 // batchOf is the store batch of a group: its access records and their
-// commitments.
+// commitments, and the records stored with them.
 func batchOf(group []*accessReq) *candor.WriteBatch {
 	recs := make([]*candor.AccessRecord, len(group))
 	cs := make([]candor.Commitment, len(group))
+	var with []*candor.Record
 	for i, r := range group {
 		recs[i], cs[i] = r.rec, r.c
+		with = append(with, r.with...)
 	}
-	return &candor.WriteBatch{Access: recs,
+	return &candor.WriteBatch{Access: recs, Records: with,
 		Commitments: func(*candor.WriteBatch, uint64) (write, access []candor.Commitment) { return nil, cs }}
 }
 

@@ -78,6 +78,52 @@ func TestAccessLog(t *testing.T) {
 	t.Logf("%d records in %d group commits", n, commits)
 }
 
+// TestAccessLogRecordWith checks that records given with access records
+// are stored in the same commit, and that a bad one fails its group:
+// neither it nor the access record is stored.
+func TestAccessLogRecordWith(t *testing.T) {
+	st := mustStore(t, t.TempDir())
+	defer st.Close()
+	v := testVault(t)
+	id, key := mustSubject(t, st, v)
+	al := audit.NewAccessLog(st, v, nil)
+	defer al.Close()
+	a := &candor.Access{Subject: id, At: time.Now(), Principal: "rp", Role: candor.RoleRelyingParty, Purpose: "p", Action: "POST x"}
+	dec := key.SealRecord(candor.RecordDecision, "d_1", []byte(`{"outcome":1}`))
+	if err := al.RecordWith(ctx, key, a, []*candor.Record{dec}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Record(ctx, candor.RecordDecision, "d_1")
+	if err != nil || r.Subject != id {
+		t.Fatalf("the record stored with the access record: %+v, %v", r, err)
+	}
+	var commit uint64
+	for rec, err := range st.AccessRecords(ctx, id) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		commit = rec.Commit
+	}
+	if commit == 0 {
+		t.Fatal("no access record stored")
+	}
+
+	bad := &candor.Record{Kind: candor.RecordDecision, ID: "", Subject: id}
+	if err := al.RecordWith(ctx, key, a, []*candor.Record{bad}); candor.ErrorCode(err) != candor.EUNAVAILABLE {
+		t.Fatalf("RecordWith a bad record: %v, want EUNAVAILABLE", err)
+	}
+	n := 0
+	for _, err := range st.AccessRecords(ctx, id) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Fatalf("%d access records after a refused one, want 1", n)
+	}
+}
+
 // mustSubject stores a new person and returns its ID and data key.
 func mustSubject(tb testing.TB, st candor.Store, v *vault.Vault) (candor.SubjectID, *vault.SubjectKey) {
 	tb.Helper()

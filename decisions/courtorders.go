@@ -38,7 +38,7 @@ func (s *Service) CourtOrders(ctx context.Context, rp *candor.RelyingParty, code
 		}
 		subject = sub
 	default:
-		c, key, err := s.consent(ctx, code)
+		c, _, key, err := s.consent(ctx, code)
 		if err != nil {
 			return nil, candor.SubjectID{}, err
 		}

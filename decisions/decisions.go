@@ -253,14 +253,37 @@ type Attempt struct {
 }
 
 // Decide answers relying party rp: may the holder of consent code have
-// benefit, for purpose? It scores the subject under the active scorecard
-// for the purpose and the subject's kind, stores the decision and returns
-// it. Errors: a Refusal (EFORBIDDEN) when the consent does not allow it,
-// recorded for the subject when the code names one; EINVALID for a benefit
-// the scorecard does not grant or a purpose no active scorecard serves.
+// benefit, for purpose? It takes the decision as Take does, stores it and
+// returns it. Errors: those of Take, and the store's.
 func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, code string, purpose candor.Purpose, benefit string) (*candor.Decision, error) {
+	t, err := s.Take(ctx, rp, code, purpose, benefit)
+	if err != nil {
+		return nil, err
+	}
+	return t.Decision, s.store.PutRecord(ctx, t.Record)
+}
+
+// Taken is a decision taken and not yet stored.
+type Taken struct {
+	Decision *candor.Decision
+	// Record is the decision sealed with its subject's key, Key, for
+	// storing: it is new (its ID is random), so it can be stored with a
+	// WriteBatch (as the access record of its disclosure is).
+	Record *candor.Record
+	Key    *vault.SubjectKey
+}
+
+// Take takes the decision Decide takes, without storing it: it scores the
+// subject under the active scorecard for the purpose and the subject's
+// kind. The caller MUST store t.Record durably before disclosing the
+// decision to anyone (httpapi stores it in the commit of the disclosure's
+// access record); a decision that is not stored was never taken. Errors:
+// a Refusal (EFORBIDDEN) when the consent does not allow it, recorded for
+// the subject when the code names one; EINVALID for a benefit the
+// scorecard does not grant or a purpose no active scorecard serves.
+func (s *Service) Take(ctx context.Context, rp *candor.RelyingParty, code string, purpose candor.Purpose, benefit string) (*Taken, error) {
 	now := s.now().UTC()
-	consent, key, err := s.consent(ctx, code)
+	consent, sub, key, err := s.consent(ctx, code)
 	if err != nil {
 		return nil, err
 	}
@@ -271,10 +294,6 @@ func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, code stri
 			}
 		}
 		return nil, Refusal(reason)
-	}
-	sub, err := s.store.Subject(ctx, consent.Subject)
-	if err != nil {
-		return nil, err
 	}
 	card := s.activeFor(purpose, sub.Kind)
 	if card == nil {
@@ -293,26 +312,30 @@ func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, code stri
 		d.KnownThrough = max(d.KnownThrough, m.Event)
 	}
 	decide(d, card, ms)
-	return d, put(ctx, s.store, key, candor.RecordDecision, d.ID, d)
+	data, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	return &Taken{Decision: d, Record: key.SealRecord(candor.RecordDecision, d.ID, data), Key: key}, nil
 }
 
-// consent returns the consent with code and its subject's key, or nils if
-// there is none.
-func (s *Service) consent(ctx context.Context, code string) (*candor.Consent, *vault.SubjectKey, error) {
+// consent returns the consent with code, its subject and the subject's
+// key, or nils if there is none.
+func (s *Service) consent(ctx context.Context, code string) (*candor.Consent, *candor.SubjectRecord, *vault.SubjectKey, error) {
 	r, err := s.store.Record(ctx, candor.RecordConsent, consentID(candor.NormaliseCode(code)))
 	switch candor.ErrorCode(err) {
 	case "":
 	case candor.ENOTFOUND:
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	default:
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	_, key, err := s.subjectKey(ctx, r.Subject)
+	sub, key, err := s.subjectKey(ctx, r.Subject)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	c := new(candor.Consent)
-	return c, key, get(key, r, c)
+	return c, sub, key, get(key, r, c)
 }
 
 // recordAttempt keeps a refused request for the subject to see.
@@ -421,7 +444,7 @@ func newID(prefix string) string {
 // check it before asking for a decision. Errors: ENOTFOUND if there is
 // none, or it was granted to another relying party.
 func (s *Service) ConsentFor(ctx context.Context, rp *candor.RelyingParty, code string) (*candor.Consent, error) {
-	c, _, err := s.consent(ctx, code)
+	c, _, _, err := s.consent(ctx, code)
 	if err != nil {
 		return nil, err
 	}

@@ -19,12 +19,13 @@ import (
 )
 
 // Accessor records who read what about a subject (charter point 6).
-// Contract: Record returns once the access record is durable, and a read
-// MUST NOT be served unless it returned nil. key, if not nil, is the
-// subject's data key, which a reader usually holds (it saves a store read).
+// Contract: RecordWith returns once the access record, and the new
+// records with, are durable, in one atomic commit, and a read MUST NOT be
+// served unless it returned nil. key, if not nil, is the subject's data
+// key, which a reader usually holds (it saves a store read).
 // audit.AccessLog is one.
 type Accessor interface {
-	Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error
+	RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error
 }
 
 // TransparencyLog is the log as the API serves it. *tlog.Log is one.
@@ -56,7 +57,7 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 // who read it, when, why and a hash of exactly the bytes sent (fail
 // closed: if the record cannot be stored, nothing is served).
 func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, key *vault.SubjectKey, v any) {
-	s.writeRecorded(w, r, http.StatusOK, key, v, func(body []byte) *candor.Access {
+	s.writeRecorded(w, r, http.StatusOK, key, nil, v, func(body []byte) *candor.Access {
 		return accessOf(r, p, key.Subject(), body, s.now())
 	})
 }
@@ -65,7 +66,15 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal,
 // about subject for purpose (a decision, court orders, a case under
 // review), after recording it as writeRead does.
 func (s *Server) writeDisclosure(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, purpose string, status int, v any) {
-	s.writeRecorded(w, r, status, nil, v, func(body []byte) *candor.Access {
+	s.writeDisclosed(w, r, p, subject, nil, nil, purpose, status, v)
+}
+
+// writeDisclosed is writeDisclosure of something the request created:
+// with, new records about subject (whose key is key, if not nil), are
+// stored in the same commit as the access record, before anything is
+// sent; without an Accessor, on their own.
+func (s *Server) writeDisclosed(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, key *vault.SubjectKey, with []*candor.Record, purpose string, status int, v any) {
+	s.writeRecorded(w, r, status, key, with, v, func(body []byte) *candor.Access {
 		a := accessOf(r, p, subject, body, s.now())
 		a.Purpose = clip(purpose, 256)
 		return a
@@ -73,8 +82,9 @@ func (s *Server) writeDisclosure(w http.ResponseWriter, r *http.Request, p *Prin
 }
 
 // writeRecorded encodes v, records the access record made of the bytes
-// and then, only if that succeeded, sends them with status.
-func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, v any, access func(body []byte) *candor.Access) {
+// (with the records with) and then, only if that succeeded, sends them
+// with status.
+func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, with []*candor.Record, v any, access func(body []byte) *candor.Access) {
 	bp := s.bufs.Get().(*[]byte)
 	buf := bytes.NewBuffer((*bp)[:0])
 	defer func() {
@@ -88,9 +98,16 @@ func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	if s.access != nil {
-		if err := s.access.Record(r.Context(), key, access(buf.Bytes())); err != nil {
+		if err := s.access.RecordWith(r.Context(), key, access(buf.Bytes()), with); err != nil {
 			s.writeError(w, r, err)
 			return
+		}
+	} else {
+		for _, rec := range with {
+			if err := s.store.PutRecord(r.Context(), rec); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")

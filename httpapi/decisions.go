@@ -71,17 +71,20 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Princip
 		s.writeError(w, r, candor.Errorf(candor.EINVALID, "consent, purpose and benefit are required"))
 		return
 	}
-	d, err := s.decisions.Decide(r.Context(), p.RelyingParty, req.Consent, req.Purpose, req.Benefit)
+	t, err := s.decisions.Take(r.Context(), p.RelyingParty, req.Consent, req.Purpose, req.Benefit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	d := t.Decision
 	out := decisionForPartyJSON{DecisionID: d.ID, Outcome: d.Outcome.String(), Grade: d.Grade, ScorecardID: d.Scorecard,
 		ScorecardVersion: d.ScorecardVersion, Reasons: []reasonForPartyJSON{}, ValidUntil: d.ValidUntil, HowToContest: decisions.HowToContest}
 	for _, rs := range d.Reasons {
 		out.Reasons = append(out.Reasons, reasonForPartyJSON{Code: rs.Code, Text: rs.Text})
 	}
-	s.writeDisclosure(w, r, p, d.Subject, "decision for "+d.Purpose.String()+" by "+d.RelyingParty, http.StatusOK, out)
+	// The decision is stored in the commit of its access record: durable
+	// and recorded together, before it is answered.
+	s.writeDisclosed(w, r, p, d.Subject, t.Key, []*candor.Record{t.Record}, "decision for "+d.Purpose.String()+" by "+d.RelyingParty, http.StatusOK, out)
 }
 
 // getConsentForParty is GET /v1/consents/{code}, for the relying party

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -198,5 +199,26 @@ func TestRoles(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDecisionsFailClosed checks that a decision whose access record
+// cannot be stored is neither answered nor stored: the two are one
+// commit.
+func TestDecisionsFailClosed(t *testing.T) {
+	h := mustHarness(t)
+	alice := h.subject(t, "AB1234567", 95)
+	code := h.do(t, "POST", "/v1/me/consents", alice, "application/json", []byte(`{"relying_party":"landlord1","purpose":"rental"}`)).body["code"].(string)
+	id, err := candor.ParseSubjectID(h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.access.Close()
+	r := h.do(t, "POST", "/v1/decisions", h.landlord, "application/json", []byte(`{"consent":"`+code+`","purpose":"rental","benefit":"deposit_waived"}`))
+	if r.status != http.StatusServiceUnavailable || strings.Contains(r.raw, "outcome") {
+		t.Errorf("a decision with the access log down: %d %s; want 503 and no decision", r.status, r.raw)
+	}
+	for rec, err := range h.store.Records(context.Background(), candor.RecordDecision, id) {
+		t.Errorf("a decision was stored though its disclosure could not be recorded: %+v %v", rec, err)
 	}
 }

@@ -18,7 +18,7 @@ var _ candor.PipelinedCommitter = (*Store)(nil)
 
 // Commit applies b atomically and durably: one Pebble batch holding the
 // subjects, indexes, events with their matches, one dedupe entry per event,
-// the standalone matches, the access records, the audit entry the batch's
+// the standalone matches, the access records, the records, the audit entry the batch's
 // Commitments function returns and the updated counters, committed with a
 // WAL sync. It assigns event IDs in order from 1
 // and writes them into b.Events; the returned commit sequence grows by one
@@ -138,6 +138,10 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	for _, a := range wb.Access {
 		putAccess(b, a)
 	}
+	for _, r := range wb.Records {
+		b.Set(recordKey(r.Kind, r.ID), append(r.Subject[:], r.Data...), nil)
+		b.Set(recordIndexKey(r.Kind, r.Subject, r.ID), nil, nil)
+	}
 	if len(write) > 0 || len(access) > 0 {
 		putAuditEntry(b, c.lastCommit, write, access)
 	}
@@ -237,6 +241,14 @@ func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
 			return nil, candor.Errorf(candor.EINVALID, "access record %d: a subject is required", i)
 		}
 	}
+	for i, r := range wb.Records {
+		if r == nil {
+			return nil, candor.Errorf(candor.EINVALID, "record %d: nil", i)
+		}
+		if err := checkRecordID(r.Kind, r.ID); err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
+		}
+	}
 	return nanos, nil
 }
 
@@ -250,6 +262,9 @@ func batchSize(wb *candor.WriteBatch) int {
 	}
 	for _, a := range wb.Access {
 		n += perEntry + accessKeyLen + accessFixedLen + len(a.Sealed)
+	}
+	for _, r := range wb.Records {
+		n += 2*perEntry + 2*(2+len(r.ID)) + 2*len(r.Subject) + len(r.Data)
 	}
 	if wb.Commitments != nil {
 		// one commitment per event, standalone match and access record is

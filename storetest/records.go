@@ -84,3 +84,40 @@ func testRecords(t *testing.T, h *harness) {
 		t.Fatalf("decision c1: %+v %v", r, err)
 	}
 }
+
+// testRecordsInBatch: records committed with a WriteBatch are stored as
+// PutRecord stores them, together with the batch's access records, and a
+// batch with a bad record stores nothing.
+func testRecordsInBatch(t *testing.T, h *harness) {
+	sub := newSubject(candor.Person)
+	MustCommit(t, h.s, &candor.WriteBatch{Subjects: []candor.SubjectRecord{sub}})
+	acc := &candor.AccessRecord{Subject: sub.ID, Sealed: randomBytes(40)}
+	rec := &candor.Record{Kind: candor.RecordDecision, ID: "d_1", Subject: sub.ID, Data: []byte("decided")}
+	MustCommit(t, h.s, &candor.WriteBatch{Access: []*candor.AccessRecord{acc}, Records: []*candor.Record{rec}})
+	if r, err := h.s.Record(ctx, candor.RecordDecision, "d_1"); err != nil || r.Subject != sub.ID || string(r.Data) != "decided" {
+		t.Fatalf("Record: %+v, %v", r, err)
+	}
+	if got := recordIDs(records(t, h.s.Records(ctx, candor.RecordDecision, sub.ID))); got != "d_1" {
+		t.Fatalf("the subject's decisions: %s, want d_1", got)
+	}
+	if got := accessRecords(t, h.s, sub.ID); len(got) != 1 {
+		t.Fatalf("%d access records, want 1", len(got))
+	}
+
+	acc2 := &candor.AccessRecord{Subject: sub.ID, Sealed: randomBytes(40)}
+	for _, bad := range []*candor.Record{nil, {Kind: 0, ID: "x", Subject: sub.ID}, {Kind: candor.RecordDecision, Subject: sub.ID},
+		{Kind: candor.RecordDecision, ID: strings.Repeat("x", candor.MaxRecordID+1), Subject: sub.ID}} {
+		good := &candor.Record{Kind: candor.RecordDecision, ID: "d_2", Subject: sub.ID, Data: []byte("x")}
+		_, err := h.s.Commit(ctx, &candor.WriteBatch{Access: []*candor.AccessRecord{acc2}, Records: []*candor.Record{good, bad}})
+		wantCode(t, err, candor.EINVALID, "a batch with a bad record")
+	}
+	if _, err := h.s.Record(ctx, candor.RecordDecision, "d_2"); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Fatalf("a refused batch's record: %v, want ENOTFOUND", err)
+	}
+	if got := accessRecords(t, h.s, sub.ID); len(got) != 1 {
+		t.Fatalf("%d access records after refused batches, want 1", len(got))
+	}
+	if got := recordIDs(records(t, h.reopen().Records(ctx, candor.RecordDecision, sub.ID))); got != "d_1" {
+		t.Fatalf("after reopening: %s, want d_1", got)
+	}
+}

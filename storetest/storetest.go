@@ -69,6 +69,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"PopulationParts", testPopulationParts},
 		{"Matches", testMatches},
 		{"Records", testRecords},
+		{"RecordsInBatch", testRecordsInBatch},
 		{"AuditEntries", testAuditEntries},
 		{"AccessRecords", testAccessRecords},
 		{"AuditMark", testAuditMark},
