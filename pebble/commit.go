@@ -169,6 +169,12 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	err = s.db.ApplyNoSyncWait(b, pebble.Sync)
 	if err == nil {
 		s.counters = c
+		s.touched(wb) // the batch is visible to reads
+		for _, r := range wb.Records {
+			if r.Kind == candor.RecordRelyingParty {
+				s.parties.invalidate(recordKey(r.Kind, r.ID))
+			}
+		}
 	}
 	s.mu.Unlock()
 	if err != nil {

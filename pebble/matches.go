@@ -123,6 +123,7 @@ func (s *Store) PutMatches(ctx context.Context, recs []*candor.MatchRecord) erro
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("pebble: put matches: %w", err)
 	}
+	s.touched(&candor.WriteBatch{Matches: recs})
 	return nil
 }
 

@@ -67,6 +67,7 @@ func (s *Store) PutRecord(ctx context.Context, r *candor.Record) error {
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("pebble: put record: %w", err)
 	}
+	s.recordWritten(r.Kind, r.ID, r.Subject)
 	return nil
 }
 
@@ -103,7 +104,16 @@ func (s *Store) DeleteRecord(ctx context.Context, kind candor.RecordKind, id str
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("pebble: delete record: %w", err)
 	}
+	s.recordWritten(kind, id, sub)
 	return nil
+}
+
+// recordWritten invalidates what is cached of a record just written.
+func (s *Store) recordWritten(kind candor.RecordKind, id string, sub candor.SubjectID) {
+	s.versions.of(sub).Add(1)
+	if kind == candor.RecordRelyingParty {
+		s.parties.invalidate(recordKey(kind, id))
+	}
 }
 
 // Record implements candor.RecordStore.
@@ -114,7 +124,21 @@ func (s *Store) Record(ctx context.Context, kind candor.RecordKind, id string) (
 	if err := checkRecordID(kind, id); err != nil {
 		return nil, err
 	}
-	v, err := s.getValue(recordKey(kind, id))
+	k := recordKey(kind, id)
+	if kind != candor.RecordRelyingParty {
+		return s.record(kind, id, k)
+	}
+	r, err := s.parties.get(k, func() (*candor.Record, error) { return s.record(kind, id, k) })
+	if err != nil {
+		return nil, err
+	}
+	c := *r
+	c.Data = bytes.Clone(r.Data)
+	return &c, nil
+}
+
+func (s *Store) record(kind candor.RecordKind, id string, k []byte) (*candor.Record, error) {
+	v, err := s.getValue(k)
 	switch {
 	case errors.Is(err, pebble.ErrNotFound):
 		return nil, candor.Errorf(candor.ENOTFOUND, "no such record")

@@ -98,16 +98,30 @@ func (s *Store) PutKey(ctx context.Context, k *candor.APIKey) error {
 	if err != nil {
 		return fmt.Errorf("pebble: put key: %w", err)
 	}
-	return s.put(apiKeyKey(k.ID), v, "put key")
+	if err := s.put(apiKeyKey(k.ID), v, "put key"); err != nil {
+		return err
+	}
+	s.keys.invalidate(apiKeyKey(k.ID))
+	return nil
 }
 
-// Key returns an API key by its ID, or ENOTFOUND.
+// Key returns an API key by its ID, or ENOTFOUND. Keys found are cached
+// (cache.go): PutKey invalidates, so a revocation is seen by every Key
+// that starts after PutKey returned.
 func (s *Store) Key(ctx context.Context, id string) (*candor.APIKey, error) {
-	v, err := s.getValue(apiKeyKey(id))
+	k := apiKeyKey(id)
+	key, err := s.keys.get(k, func() (*candor.APIKey, error) {
+		v, err := s.getValue(k)
+		if err != nil {
+			return nil, notFound(err, "API key %q not found", id)
+		}
+		return decodeAPIKey(v)
+	})
 	if err != nil {
-		return nil, notFound(err, "API key %q not found", id)
+		return nil, err
 	}
-	return decodeAPIKey(v)
+	c := *key
+	return &c, nil
 }
 
 // Keys returns every API key, ordered by ID.

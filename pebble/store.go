@@ -53,6 +53,10 @@ type Store struct {
 
 	durable atomic.Uint64 // every commit up to this sequence is synced (audit.go)
 	markMu  sync.Mutex    // serialises MarkLogged
+
+	versions subjectVersions           // cache.go
+	keys     readCache[*candor.APIKey] // by key in the store
+	parties  readCache[*candor.Record] // relying parties, by key in the store
 }
 
 var _ candor.Store = (*Store)(nil)
