@@ -40,6 +40,10 @@ type Service struct {
 	// decisions use, one per purpose and subject kind.
 	active, versions []*scoring.Compiled
 	now              func() time.Time
+
+	versioned versioned // the store, if it versions subjects' data (cache.go)
+	consents  subjectCache[string, consentRead]
+	matchSets subjectCache[matchesKey, []candor.Match]
 }
 
 // New returns a service over store, whose events follow catalogue cat.
@@ -50,7 +54,9 @@ func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, active, vers
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, vault: v, cat: cat, active: active, versions: versions, now: now}
+	s := &Service{store: store, vault: v, cat: cat, active: active, versions: versions, now: now}
+	s.versioned, _ = store.(versioned)
+	return s
 }
 
 // PutRelyingParty registers or updates a relying party. Errors: EINVALID.
@@ -302,7 +308,7 @@ func (s *Service) Take(ctx context.Context, rp *candor.RelyingParty, code string
 	if !grants(card.Scorecard(), benefit) {
 		return nil, candor.Errorf(candor.EINVALID, "scorecard %s grants no benefit %q; it grants %s", card.Scorecard().ID, benefit, benefitList(card.Scorecard()))
 	}
-	ms, err := key.ReadMatches(ctx, s.store, card.Key())
+	ms, err := s.matches(ctx, key, card.Key())
 	if err != nil {
 		return nil, err
 	}
@@ -320,9 +326,16 @@ func (s *Service) Take(ctx context.Context, rp *candor.RelyingParty, code string
 }
 
 // consent returns the consent with code, its subject and the subject's
-// key, or nils if there is none.
+// key, or nils if there is none, from the cache if it holds them (so
+// callers MUST NOT modify them).
 func (s *Service) consent(ctx context.Context, code string) (*candor.Consent, *candor.SubjectRecord, *vault.SubjectKey, error) {
-	r, err := s.store.Record(ctx, candor.RecordConsent, consentID(candor.NormaliseCode(code)))
+	return s.cachedConsent(ctx, consentID(candor.NormaliseCode(code)))
+}
+
+// readConsent reads the consent stored under id, its subject and the
+// subject's key, or returns nils if there is none.
+func (s *Service) readConsent(ctx context.Context, id string) (*candor.Consent, *candor.SubjectRecord, *vault.SubjectKey, error) {
+	r, err := s.store.Record(ctx, candor.RecordConsent, id)
 	switch candor.ErrorCode(err) {
 	case "":
 	case candor.ENOTFOUND:
@@ -451,5 +464,6 @@ func (s *Service) ConsentFor(ctx context.Context, rp *candor.RelyingParty, code 
 	if c == nil || c.RelyingParty != rp.ID {
 		return nil, candor.Errorf(candor.ENOTFOUND, "no consent with this code was granted to you")
 	}
-	return c, nil
+	out := *c
+	return &out, nil
 }

@@ -15,9 +15,9 @@ import (
 // before it returns and a revoked key is refused from then on.
 //
 // For what callers derive from a subject's data and cache themselves (a
-// subject's opened key, consents, decrypted matches), the store keeps a
-// version per subject, SubjectVersion, that changes with every write of
-// the subject's data.
+// subject's opened key, consents, decrypted matches), the store keeps
+// versions per subject, SubjectVersion and RecordsVersion, that change
+// with every write of the subject's data.
 
 // subjectStripes is the number of version counters subjects share. A
 // counter is bumped for every subject that hashes to it, which makes a
@@ -27,48 +27,60 @@ const subjectStripes = 1 << 14
 
 type subjectVersions [subjectStripes]atomic.Uint64
 
-func (v *subjectVersions) of(id candor.SubjectID) *atomic.Uint64 {
+// of returns the counter of subject id's records of kind, or with kind 0
+// of its subject record, events and matches.
+func (v *subjectVersions) of(id candor.SubjectID, kind candor.RecordKind) *atomic.Uint64 {
 	// Subject IDs are random: their first bytes hash well enough.
-	return &v[binary.BigEndian.Uint64(id[:8])%subjectStripes]
+	h := binary.BigEndian.Uint64(id[:8]) + uint64(kind)*0x9e3779b97f4a7c15
+	return &v[h%subjectStripes]
 }
 
-// SubjectVersion returns the version of subject id's data: its subject
-// record (and so its wrapped data key), events, matches and records.
-// Contract: any write of those by this store, whether by Commit (subjects,
-// events, matches, records, state changes, deletions, erasure),
-// PutMatches, PutRecord or DeleteRecord, changes the version after the
-// write is visible to reads and before the write returns. So a caller
-// that reads the version, then the data, and keeps both, may reuse the
-// data for as long as SubjectVersion returns the same version: it is then
-// what a read would return, or was at most a write that has not yet
-// returned to its writer ago. Versions of different subjects may change
-// together.
+// SubjectVersion returns the version of subject id's subject record (and
+// so its wrapped data key), events and matches. Contract: every write of
+// those by this store (Commit of subjects, events, matches, state
+// changes, deletions or an erasure; PutMatches) changes the version after
+// the write is visible to reads and before the write returns; versions
+// only grow. So a caller that takes the version, then reads, and keeps
+// both, may reuse what it read for as long as the version is the same: it
+// is then what a read would return, or differs from it only by a write
+// that has not yet returned to its writer. Versions of different subjects
+// may change together.
 func (s *Store) SubjectVersion(id candor.SubjectID) uint64 {
-	return s.versions.of(id).Load()
+	return s.versions.of(id, 0).Load()
 }
 
-// touched bumps the version of every subject whose data wb wrote.
+// RecordsVersion is SubjectVersion for subject id's records of kind: it
+// changes with every PutRecord, DeleteRecord or Commit of one of them, and
+// with the subject's erasure.
+func (s *Store) RecordsVersion(kind candor.RecordKind, id candor.SubjectID) uint64 {
+	return s.versions.of(id, kind).Load()
+}
+
+// touched bumps the versions of what wb wrote.
 func (s *Store) touched(wb *candor.WriteBatch) {
 	for i := range wb.Subjects {
-		s.versions.of(wb.Subjects[i].ID).Add(1)
+		s.versions.of(wb.Subjects[i].ID, 0).Add(1)
 	}
 	for _, e := range wb.Events {
-		s.versions.of(e.Subject).Add(1)
+		s.versions.of(e.Subject, 0).Add(1)
 	}
 	for _, m := range wb.Matches {
-		s.versions.of(m.Subject).Add(1)
+		s.versions.of(m.Subject, 0).Add(1)
 	}
 	for _, r := range wb.Records {
-		s.versions.of(r.Subject).Add(1)
+		s.versions.of(r.Subject, r.Kind).Add(1)
 	}
 	for _, c := range wb.Changes {
-		s.versions.of(c.Event.Subject).Add(1)
+		s.versions.of(c.Event.Subject, 0).Add(1)
 	}
 	for _, d := range wb.Deletes {
-		s.versions.of(d.Subject).Add(1)
+		s.versions.of(d.Subject, 0).Add(1)
 	}
 	for _, id := range wb.Erase {
-		s.versions.of(id).Add(1)
+		s.versions.of(id, 0).Add(1)
+		for kind := candor.RecordKind(1); kind.Valid(); kind++ {
+			s.versions.of(id, kind).Add(1)
+		}
 	}
 }
 

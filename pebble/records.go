@@ -110,7 +110,7 @@ func (s *Store) DeleteRecord(ctx context.Context, kind candor.RecordKind, id str
 
 // recordWritten invalidates what is cached of a record just written.
 func (s *Store) recordWritten(kind candor.RecordKind, id string, sub candor.SubjectID) {
-	s.versions.of(sub).Add(1)
+	s.versions.of(sub, kind).Add(1)
 	if kind == candor.RecordRelyingParty {
 		s.parties.invalidate(recordKey(kind, id))
 	}

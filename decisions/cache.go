@@ -1,0 +1,149 @@
+package decisions
+
+import (
+	"context"
+	"sync"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+// A decision reads a consent, its subject's record and key, and the
+// subject's matches with a scorecard: a point read, a read and unwrap, a
+// scan and an AES-GCM open per match. With a store that versions each
+// subject's data, the service keeps what it read of a subject and reuses
+// it while the versions it rests on have not changed: a grant or
+// revocation changes the subject's consents' version; a new event, a
+// dispute, a deletion or an erasure the subject's version; so the next
+// decision reads afresh (a revoked consent stops at once; a new late
+// payment counts at once). Storing a decision changes neither.
+
+// versioned is the store capability the caches rest on (*pebble.Store
+// has it; see its SubjectVersion for the contract). Without it, nothing
+// is cached.
+type versioned interface {
+	SubjectVersion(id candor.SubjectID) uint64
+	RecordsVersion(kind candor.RecordKind, id candor.SubjectID) uint64
+}
+
+// consentsVersion is the version a cached consent, with its subject's
+// record and key, rests on. Versions only grow, so the sum changes
+// whenever either does.
+func consentsVersion(st versioned, id candor.SubjectID) uint64 {
+	return st.SubjectVersion(id) + st.RecordsVersion(candor.RecordConsent, id)
+}
+
+// maxCachedSubjects bounds each cache. A subject's consent entry holds its
+// opened data key (~100 bytes with the consent and subject record, ~1 KB
+// allocated); its matches with one scorecard ~100 bytes each (~3 KB for a
+// subject with a few years of history). At the bound that is some 30 MB
+// in all. Decrypted matches say which kinds of fact a subject has; they
+// stay in this process's memory, as opened keys already do in ingest's
+// cache, and go when the entry is evicted or the process ends.
+const maxCachedSubjects = 8192
+
+// subjectCache maps K to values read at a subject's version. When full, an
+// arbitrary entry is evicted for each new one.
+type subjectCache[K comparable, V any] struct {
+	mu      sync.Mutex
+	entries map[K]cached[V]
+}
+
+type cached[V any] struct {
+	subject candor.SubjectID
+	version uint64
+	v       V
+}
+
+// get returns the value under k if it was read at the current version of
+// its subject.
+func (c *subjectCache[K, V]) get(k K, version func(candor.SubjectID) uint64) (V, bool) {
+	c.mu.Lock()
+	e, ok := c.entries[k]
+	c.mu.Unlock()
+	if !ok || version(e.subject) != e.version {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+// put keeps v under k, read at version of subject. The version MUST have
+// been taken before the read of v began.
+func (c *subjectCache[K, V]) put(k K, subject candor.SubjectID, version uint64, v V) {
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[K]cached[V]{}
+	}
+	if _, ok := c.entries[k]; !ok && len(c.entries) >= maxCachedSubjects {
+		for old := range c.entries {
+			delete(c.entries, old)
+			break
+		}
+	}
+	c.entries[k] = cached[V]{subject, version, v}
+	c.mu.Unlock()
+}
+
+// consentRead is a consent with its subject's record and opened key.
+type consentRead struct {
+	consent *candor.Consent
+	sub     *candor.SubjectRecord
+	key     *vault.SubjectKey
+}
+
+// matchesKey names a subject's matches with one scorecard version.
+type matchesKey struct {
+	subject candor.SubjectID
+	card    candor.ScorecardKey
+}
+
+// cachedConsent is consent with the cache: it returns the consent stored
+// under id, its subject and key, or nils. Callers MUST NOT modify what it
+// returns.
+func (s *Service) cachedConsent(ctx context.Context, id string) (*candor.Consent, *candor.SubjectRecord, *vault.SubjectKey, error) {
+	if s.versioned == nil {
+		return s.readConsent(ctx, id)
+	}
+	version := func(id candor.SubjectID) uint64 { return consentsVersion(s.versioned, id) }
+	if c, ok := s.consents.get(id, version); ok {
+		return c.consent, c.sub, c.key, nil
+	}
+	// The consent's subject is known only once it is read: read it, take
+	// the subject's version, and read again, so that what is kept was
+	// read after the version was taken.
+	first, _, _, err := s.readConsent(ctx, id)
+	if err != nil || first == nil {
+		return nil, nil, nil, err
+	}
+	v := version(first.Subject)
+	c, sub, key, err := s.readConsent(ctx, id)
+	if err != nil || c == nil {
+		return nil, nil, nil, err
+	}
+	// (A record never changes subject; only one erased and stored anew
+	// between the reads could, and is then read afresh next time.)
+	if c.Subject == first.Subject {
+		s.consents.put(id, c.Subject, v, consentRead{c, sub, key})
+	}
+	return c, sub, key, nil
+}
+
+// matches returns the subject's matches with card (of key's subject).
+// Callers MUST NOT modify them.
+func (s *Service) matches(ctx context.Context, key *vault.SubjectKey, card candor.ScorecardKey) ([]candor.Match, error) {
+	if s.versioned == nil {
+		return key.ReadMatches(ctx, s.store, card)
+	}
+	k := matchesKey{key.Subject(), card}
+	if ms, ok := s.matchSets.get(k, s.versioned.SubjectVersion); ok {
+		return ms, nil
+	}
+	version := s.versioned.SubjectVersion(k.subject)
+	ms, err := key.ReadMatches(ctx, s.store, card)
+	if err != nil {
+		return nil, err
+	}
+	s.matchSets.put(k, k.subject, version, ms)
+	return ms, nil
+}

@@ -1,0 +1,102 @@
+package decisions_test
+
+import (
+	"context"
+	"iter"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/scoring"
+)
+
+// countingStore counts the scans of matches, to tell a cached read from
+// a store read.
+type countingStore struct {
+	*pebble.Store
+	scans int
+}
+
+func (s *countingStore) Matches(ctx context.Context, id candor.SubjectID, card candor.ScorecardKey) iter.Seq2[*candor.MatchRecord, error] {
+	s.scans++
+	return s.Store.Matches(ctx, id, card)
+}
+
+// TestCacheCoherence takes decisions with the same consent before and
+// after each kind of change to what they rest on, so that each is taken
+// from the service's caches if they are not kept coherent: a new late
+// payment, a dispute of it, a revocation through another Service over the
+// same store, and an erasure.
+func TestCacheCoherence(t *testing.T) {
+	e := mustEnv(t)
+	id := e.post(t, "AB1234567", 0, 0, 0)
+	c, err := e.svc.Grant(ctx, id, "landlord1", candor.PurposeRental, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	landlord := e.rp(t, "landlord1")
+	counting := &countingStore{Store: e.store}
+	cards, err := scoring.Shipped(catalogue.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = decisions.New(counting, e.vault, catalogue.Default(), cards, cards, func() time.Time { return e.now })
+	decide := func() *candor.Decision {
+		t.Helper()
+		d, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	before := decide()
+	again := decide()
+	if before.Outcome != candor.OutcomeApprove || again.Outcome != before.Outcome || again.KnownThrough != before.KnownThrough {
+		t.Fatalf("decisions on a clean record: %+v then %+v; want approve twice", before, again)
+	}
+	if counting.scans != 1 {
+		t.Fatalf("two decisions with nothing changed in between read the matches %d times, want once (else this test tests no cache)", counting.scans)
+	}
+
+	e.now = e.now.Add(time.Hour) // (post names events by the time)
+	e.post(t, "AB1234567", 90)
+	late := decide()
+	if late.Outcome != candor.OutcomeDecline || late.KnownThrough <= before.KnownThrough {
+		t.Fatalf("a decision after a new late payment: %s, known through event %d (before: %d); want decline, knowing the new event",
+			late.Outcome, late.KnownThrough, before.KnownThrough)
+	}
+
+	ev, _, err := e.store.Event(ctx, candor.EventRef{Subject: id, OccurredAt: e.now.AddDate(0, -1, 0), ID: late.KnownThrough})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: ev.Ref(), State: candor.StateDisputed}}}); err != nil {
+		t.Fatal(err)
+	}
+	if disputed := decide(); disputed.Outcome != candor.OutcomeApprove {
+		t.Fatalf("a decision while the late payment is disputed: %s; want approve (a disputed fact does not count)", disputed.Outcome)
+	}
+
+	other := decisions.New(e.store, e.vault, nil, nil, nil, func() time.Time { return e.now })
+	if _, err := other.Revoke(ctx, id, c.Code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
+		t.Fatalf("a decision after the consent was revoked elsewhere: %v; want consent_revoked", err)
+	}
+
+	c, err = e.svc.Grant(ctx, id, "landlord1", candor.PurposeRental, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decide()
+	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Erase: []candor.SubjectID{id}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalNoConsent {
+		t.Fatalf("a decision about an erased subject: %v; want no_consent", err)
+	}
+}
