@@ -360,8 +360,11 @@ func (s *Service) recordAttempt(ctx context.Context, key *vault.SubjectKey, rp *
 // decide fills d's outcome, grade, scorecard and reasons from the subject's
 // matches with card known through d.KnownThrough, at d.At.
 func decide(d *candor.Decision, card *scoring.Compiled, ms []candor.Match) {
-	ms = slices.DeleteFunc(slices.Clone(ms), func(m candor.Match) bool { return m.Event > d.KnownThrough })
-	score := card.ScoreFromMatches(d.Subject, ms, d.At)
+	later := func(m candor.Match) bool { return m.Event > d.KnownThrough }
+	if slices.ContainsFunc(ms, later) { // (a reproduction; a new decision knows them all)
+		ms = slices.DeleteFunc(slices.Clone(ms), later)
+	}
+	score := card.VerdictFromMatches(d.Subject, ms, d.At)
 	sc := card.Scorecard()
 	d.Grade, d.Scorecard, d.ScorecardVersion, d.Reasons = score.Grade, sc.ID, sc.Version, score.Reasons
 	d.Outcome = candor.OutcomeDecline

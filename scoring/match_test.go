@@ -14,7 +14,8 @@ import (
 // events: for every shipped scorecard, subjects of a synthetic population
 // (some events disputed), and instants before, at and long after the data,
 // scoring from matches gives exactly the score and explanation that scoring
-// the events gives.
+// the events gives, and VerdictFromMatches the same without contributions
+// and hints.
 func TestMatchesGiveTheSameScore(t *testing.T) {
 	pop := MustPopulation(t, 300, 60)
 	cs, err := scoring.Shipped(catalogue.Default())
@@ -52,6 +53,11 @@ func TestMatchesGiveTheSameScore(t *testing.T) {
 				got := c.ScoreFromMatches(id, ms, at)
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("%s at %s: from matches\n%+v\nfrom events\n%+v", sc.ID, at.Format(time.DateOnly), got, want)
+				}
+				verdict := want
+				verdict.Contributions, verdict.Hints = nil, nil
+				if v := c.VerdictFromMatches(id, ms, at); !reflect.DeepEqual(v, verdict) {
+					t.Fatalf("%s at %s: VerdictFromMatches\n%+v\nwant\n%+v", sc.ID, at.Format(time.DateOnly), v, verdict)
 				}
 				if p, g := c.PointsFromMatches(ms, at); p != want.Points || g != want.Grade {
 					t.Fatalf("%s at %s: PointsFromMatches = %d %s, want %d %s", sc.ID, at.Format(time.DateOnly), p, g, want.Points, want.Grade)

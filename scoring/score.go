@@ -63,6 +63,45 @@ func (c *Compiled) ScoreFromMatches(subject candor.SubjectID, ms []candor.Match,
 	return c.score(subject, c.matchHits(ms, nil), at)
 }
 
+// VerdictFromMatches is ScoreFromMatches without the explanation: the
+// same total, points, grade, benefits and reasons, and no contributions
+// or hints. It is what a decision needs, at a fraction of the cost.
+func (c *Compiled) VerdictFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score {
+	sc := c.card
+	s := candor.Score{Scorecard: sc.ID, Version: sc.Version, Subject: subject, At: at}
+	var buf [64]hit
+	var sums [candor.MaxRules]float64
+	s.Total = c.eval(c.matchHits(ms, buf[:0]), at, noSkip, &sums, nil)
+	s.Points = c.clamp(s.Total)
+	s.Grade = sc.Grade(s.Points)
+	s.Benefits = sc.BenefitsAt(s.Grade)
+	for _, i := range c.mostNegative(&sums) {
+		s.Reasons = append(s.Reasons, c.reason(i, sums[i]))
+	}
+	return s
+}
+
+// mostNegative returns the rules whose totals are negative, most negative
+// first (ties in rule order), at most MaxReasons.
+func (c *Compiled) mostNegative(sums *[candor.MaxRules]float64) []int {
+	var negative []int
+	for i := range c.rules {
+		if sums[i] < 0 {
+			negative = append(negative, i)
+		}
+	}
+	slices.SortStableFunc(negative, func(a, b int) int { return cmp.Compare(sums[a], sums[b]) })
+	if len(negative) > MaxReasons {
+		negative = negative[:MaxReasons]
+	}
+	return negative
+}
+
+func (c *Compiled) reason(i int, points float64) candor.Reason {
+	r := &c.rules[i]
+	return candor.Reason{Code: r.ReasonCode, Text: r.ReasonText, Rule: r.ID, Points: points}
+}
+
 func (c *Compiled) score(subject candor.SubjectID, hits []hit, at time.Time) candor.Score {
 	sc := c.card
 	s := candor.Score{Scorecard: sc.ID, Version: sc.Version, Subject: subject, At: at}
@@ -73,7 +112,6 @@ func (c *Compiled) score(subject candor.SubjectID, hits []hit, at time.Time) can
 	s.Grade = sc.Grade(s.Points)
 	s.Benefits = sc.BenefitsAt(s.Grade)
 
-	var negative []int
 	for i, evs := range rec.counted {
 		if len(evs) == 0 {
 			continue
@@ -84,17 +122,11 @@ func (c *Compiled) score(subject candor.SubjectID, hits []hit, at time.Time) can
 			ct.Events = append(ct.Events, e.CountedEvent)
 		}
 		s.Contributions = append(s.Contributions, ct)
-		if sums[i] < 0 {
-			negative = append(negative, i)
-		}
 	}
-	slices.SortStableFunc(negative, func(a, b int) int { return cmp.Compare(sums[a], sums[b]) })
-	if len(negative) > MaxReasons {
-		negative = negative[:MaxReasons]
-	}
+	// (A rule's total is negative only if it counted an event.)
+	negative := c.mostNegative(&sums)
 	for _, i := range negative {
-		r := c.rules[i]
-		s.Reasons = append(s.Reasons, candor.Reason{Code: r.ReasonCode, Text: r.ReasonText, Rule: r.ID, Points: sums[i]})
+		s.Reasons = append(s.Reasons, c.reason(i, sums[i]))
 	}
 	for _, i := range negative {
 		s.Hints = append(s.Hints, c.hints(hits, at, s, i, rec.counted[i])...)
