@@ -204,6 +204,20 @@ type Answer struct {
 // a correction that is not stored or is about another subject, or an
 // overlong note; ECONFLICT if the dispute is settled already.
 func (s *Service) Answer(ctx context.Context, source string, id string, a Answer) (*candor.Dispute, error) {
+	return s.answer(ctx, id, a, source, source)
+}
+
+// Resolve records, for an operator, the answer the fact's source gave
+// another way (a letter, a call), as Answer does; the step names the
+// operator. Errors as Answer's, ENOTFOUND for any dispute not open.
+func (s *Service) Resolve(ctx context.Context, operator string, id string, a Answer) (*candor.Dispute, error) {
+	return s.answer(ctx, id, a, "", "operator "+operator)
+}
+
+// answer settles dispute id with a, if source (when not empty) posted the
+// fact, and records the step as by by (and the source's ID, if it is not
+// the source).
+func (s *Service) answer(ctx context.Context, id string, a Answer, source, by string) (*candor.Dispute, error) {
 	status := a.Answer.Status()
 	if status == "" {
 		return nil, candor.Errorf(candor.EINVALID, "answer %q is not one of verify, correct, withdraw", a.Answer)
@@ -224,14 +238,17 @@ func (s *Service) Answer(ctx context.Context, source string, id string, a Answer
 	if err != nil {
 		return nil, err
 	}
-	if d.Source != source {
+	if source != "" && d.Source != source {
 		return nil, candor.Errorf(candor.ENOTFOUND, "no open dispute %s of a fact you posted", id)
 	}
+	if by != d.Source {
+		by += " for " + d.Source
+	}
 	if a.Answer == candor.AnswerCorrect {
-		e, err := s.store.Dedupe(ctx, s.vault.DedupeKey(source, a.Correction))
+		e, err := s.store.Dedupe(ctx, s.vault.DedupeKey(d.Source, a.Correction))
 		switch {
 		case candor.ErrorCode(err) == candor.ENOTFOUND:
-			return nil, candor.Errorf(candor.EINVALID, "correction: no event %q of yours is stored: post it first", a.Correction)
+			return nil, candor.Errorf(candor.EINVALID, "correction: no event %q of %s is stored: post it first", a.Correction, d.Source)
 		case err != nil:
 			return nil, err
 		case e.Subject != d.Subject || e.Event == d.Event:
@@ -239,17 +256,17 @@ func (s *Service) Answer(ctx context.Context, source string, id string, a Answer
 		}
 		d.Correction = a.Correction
 	}
-	return d, s.settle(ctx, key, d, candor.DisputeStep{At: s.now(), Status: status, By: source, Note: a.Note})
+	return d, s.settle(ctx, key, d, candor.DisputeStep{At: s.now(), Status: status, By: by, Note: a.Note})
 }
 
 // notOpen tells a settled dispute (ECONFLICT) from an unknown one, for
-// the source that posted the fact only.
+// the source that posted the fact (or an operator: source empty) only.
 func (s *Service) notOpen(ctx context.Context, id, source string, err error) error {
 	if candor.ErrorCode(err) != candor.ENOTFOUND {
 		return err
 	}
 	if r, err := s.store.Record(ctx, candor.RecordDispute, id); err == nil {
-		if d, _, err := s.get(ctx, r.Subject, id); err == nil && d.Source == source {
+		if d, _, err := s.get(ctx, r.Subject, id); err == nil && (source == "" || d.Source == source) {
 			return candor.Errorf(candor.ECONFLICT, "dispute %s is %s already", id, d.Status)
 		}
 	}

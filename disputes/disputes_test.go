@@ -251,6 +251,20 @@ func TestDisputeWithdrawnAndExpired(t *testing.T) {
 		t.Fatalf("a withdrawn fact is %v", st)
 	}
 
+	// An operator records an answer the source gave by letter.
+	sub3, late3 := e.lateFirst(t, "GH4445556")
+	d3, err := e.disputes.Open(ctx, sub3, late3.ID, "Paid in cash at the office.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.disputes.Resolve(ctx, "olga", d3.ID, disputes.Answer{Answer: candor.AnswerVerify, Note: "Letter of 2 Dec: not paid."})
+	if err != nil || got.Status != candor.DisputeVerified || got.Steps[1].By != "operator olga for rents" {
+		t.Fatalf("resolved by an operator: %+v, %v", got, err)
+	}
+	if _, err := e.disputes.Resolve(ctx, "olga", d3.ID, disputes.Answer{Answer: candor.AnswerVerify}); candor.ErrorCode(err) != candor.ECONFLICT {
+		t.Errorf("resolving twice: %v", err)
+	}
+
 	// Unanswered for 30 days: removed by Expire, not a day earlier.
 	sub2 := late2.Subject
 	d2, err := e.disputes.Open(ctx, sub2, late2.ID, "Never late.")

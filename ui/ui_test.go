@@ -20,6 +20,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
@@ -34,6 +35,7 @@ type harness struct {
 	srv       *httptest.Server
 	store     *pebble.Store
 	decisions *decisions.Service
+	disputes  *disputes.Service
 	demo      *ui.Demo
 	ids       map[string]candor.SubjectID // by identifier value
 	landlord  *candor.RelyingParty
@@ -101,7 +103,8 @@ func mustHarness(t *testing.T) *harness {
 	}
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
-	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Access: access}
+	h.disputes = disputes.New(st, v, cat, nil)
+	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access}
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h
@@ -341,9 +344,9 @@ func TestFormsRefuseMissingOrWrongCSRF(t *testing.T) {
 	b.signIn("AB1234567")
 	good := b.csrf("/me/consents")
 	grant := url.Values{"relying_party": {"landlord1"}, "purpose": {"rental"}, "days": {"7"}}
-	for _, path := range []string{"/me/consents", "/me/consents/revoke", "/me/decisions/x/review", "/signout"} {
+	for _, path := range []string{"/me/consents", "/me/consents/revoke", "/me/decisions/x/review", "/me/disputes", "/signout"} {
 		for name, token := range map[string][]string{"missing": nil, "wrong": {good[:len(good)-2] + "xx"}, "empty": {""}} {
-			form := url.Values{"csrf": token, "code": {"AAA-AAA-AAA-AAA"}, "statement": {"x"}}
+			form := url.Values{"csrf": token, "code": {"AAA-AAA-AAA-AAA"}, "statement": {"x"}, "fact": {"1"}}
 			for k, v := range grant {
 				form[k] = v
 			}
