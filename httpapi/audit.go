@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -182,45 +181,16 @@ func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, p *Princ
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) accessProof(r *http.Request, p *Principal) (map[string]any, error) {
+func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, error) {
 	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
 	if err != nil {
 		return nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
 	}
-	sub, key, err := s.openSubject(r, p)
+	_, key, err := s.openSubject(r, p)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.store.AccessRecord(r.Context(), sub.ID, n)
-	if err != nil {
-		return nil, err
-	}
-	_, plain, err := key.OpenAccess(rec)
-	if err != nil {
-		return nil, err
-	}
-	c := candor.AccessCommitment(key.Salt(), plain)
-	index, err := audit.LogIndex(r.Context(), s.store, rec.Commit, candor.AuditAccess, int(rec.Pos))
-	if err != nil {
-		return nil, err
-	}
-	proof, err := s.tlog.Proof(r.Context(), index, c)
-	if errors.Is(err, tlog.ErrNotPublished) {
-		err = audit.ErrNotLogged
-	}
-	if err != nil {
-		return nil, err
-	}
-	salt := key.Salt()
-	return map[string]any{
-		"n":            n,
-		"record":       base64.StdEncoding.EncodeToString(plain),
-		"salt":         base64.StdEncoding.EncodeToString(salt[:]),
-		"commitment":   c.String(),
-		"index":        index,
-		"proof":        string(proof),
-		"verifier_key": s.tlog.VerifierKey(),
-	}, nil
+	return audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
 }
 
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962

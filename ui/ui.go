@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/internal/ratelimit"
@@ -70,6 +71,9 @@ type Config struct {
 	// before it is sent, as the API records its reads. candor serve sets
 	// it.
 	Access Accessor
+	// Log, if set, is the transparency log: "Who looked" then offers a
+	// proof of each access record.
+	Log audit.Prover
 	// SignIn are the ways a person may sign in; none leaves only the public
 	// pages.
 	SignIn []Method
@@ -140,6 +144,9 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /me/consents/revoke", s.signedIn(s.revoke))
 	m.HandleFunc("GET /me/decisions", s.signedIn(s.decisionsPage))
 	m.HandleFunc("GET /me/access", s.signedIn(s.accessPage))
+	if cfg.Log != nil {
+		m.HandleFunc("GET /me/access/{n}/proof", s.signedIn(s.accessProof))
+	}
 	if cfg.Disputes != nil {
 		m.HandleFunc("GET /me/disputes", s.signedIn(s.disputesPage))
 		m.HandleFunc("GET /me/disputes/new", s.signedIn(s.disputeForm))

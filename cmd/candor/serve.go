@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/httpapi"
@@ -150,7 +151,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log})
-	root, demo, err := withPortal(api, inst, f, dec, disp, aud.access, active, all, log)
+	root, demo, err := withPortal(api, inst, f, dec, disp, aud.access, aud.log, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -176,8 +177,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 // withPortal returns the root handler: the JSON API under /v1/, the
 // transparency log under /log/, health and metrics endpoints, the person's portal everywhere else; and
 // the portal's demo sign-in if f turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, access ui.Accessor, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
-	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access,
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
+	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
 		SecureCookies: f.secureCookies, Logger: log}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
