@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -51,14 +50,17 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
 	m.HandleFunc("GET /v1/subjects/{id}/access", s.require(candor.RoleOperator, s.getAccess))
 	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.require(candor.RoleOperator, s.getAccessProof))
+	// A subject sees who looked at its data, with proofs.
+	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
+	m.HandleFunc("GET /v1/me/access/{n}/proof", s.require(candor.RoleSubject, s.getAccessProof))
 }
 
 // writeRead answers a read of data about subject with v, after recording
 // who read it, when, why and a hash of exactly the bytes sent (fail
 // closed: if the record cannot be stored, nothing is served).
 func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, key *vault.SubjectKey, v any) {
-	s.writeRecorded(w, r, http.StatusOK, key, nil, v, func(body []byte) *candor.Access {
-		return accessOf(r, p, key.Subject(), body, s.now())
+	s.writeRecorded(w, r, http.StatusOK, key, nil, v, func(body []byte) []*candor.Access {
+		return []*candor.Access{accessOf(r, p, key.Subject(), body, s.now())}
 	})
 }
 
@@ -66,7 +68,13 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal,
 // about subject for purpose (a decision, court orders, a case under
 // review), after recording it as writeRead does.
 func (s *Server) writeDisclosure(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, purpose string, status int, v any) {
-	s.writeDisclosed(w, r, p, subject, nil, nil, purpose, status, v)
+	s.writeDisclosures(w, r, p, []candor.SubjectID{subject}, purpose, status, v)
+}
+
+// writeDisclosures is writeDisclosure for an answer about several
+// subjects (a source's dispute queue): one access record for each.
+func (s *Server) writeDisclosures(w http.ResponseWriter, r *http.Request, p *Principal, subjects []candor.SubjectID, purpose string, status int, v any) {
+	s.writeRecorded(w, r, status, nil, nil, v, s.disclosures(r, p, subjects, purpose))
 }
 
 // writeDisclosed is writeDisclosure of something the request created:
@@ -74,17 +82,27 @@ func (s *Server) writeDisclosure(w http.ResponseWriter, r *http.Request, p *Prin
 // stored in the same commit as the access record, before anything is
 // sent; without an Accessor, on their own.
 func (s *Server) writeDisclosed(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, key *vault.SubjectKey, with []*candor.Record, purpose string, status int, v any) {
-	s.writeRecorded(w, r, status, key, with, v, func(body []byte) *candor.Access {
-		a := accessOf(r, p, subject, body, s.now())
-		a.Purpose = clip(purpose, 256)
-		return a
-	})
+	s.writeRecorded(w, r, status, key, with, v, s.disclosures(r, p, []candor.SubjectID{subject}, purpose))
 }
 
-// writeRecorded encodes v, records the access record made of the bytes
-// (with the records with) and then, only if that succeeded, sends them
-// with status.
-func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, with []*candor.Record, v any, access func(body []byte) *candor.Access) {
+// disclosures makes the access records of an answer about subjects for
+// purpose.
+func (s *Server) disclosures(r *http.Request, p *Principal, subjects []candor.SubjectID, purpose string) func(body []byte) []*candor.Access {
+	return func(body []byte) []*candor.Access {
+		as := make([]*candor.Access, len(subjects))
+		for i, sub := range subjects {
+			as[i] = accessOf(r, p, sub, body, s.now())
+			as[i].Purpose = clip(purpose, 256)
+		}
+		return as
+	}
+}
+
+// writeRecorded encodes v, records the access records made of the bytes
+// (the last with the records with) and then, only if that succeeded,
+// sends them with status. key, if set, is the data key of the records'
+// subject.
+func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, with []*candor.Record, v any, access func(body []byte) []*candor.Access) {
 	bp := s.bufs.Get().(*[]byte)
 	buf := bytes.NewBuffer((*bp)[:0])
 	defer func() {
@@ -98,9 +116,16 @@ func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	if s.access != nil {
-		if err := s.access.RecordWith(r.Context(), key, access(buf.Bytes()), with); err != nil {
-			s.writeError(w, r, err)
-			return
+		as := access(buf.Bytes())
+		for i, a := range as {
+			var stored []*candor.Record
+			if i == len(as)-1 { // so they are stored only if every access record is
+				stored = with
+			}
+			if err := s.access.RecordWith(r.Context(), key, a, stored); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 	} else {
 		for _, rec := range with {
@@ -147,7 +172,7 @@ type accessJSON struct {
 // getAccess is GET /v1/subjects/{id}/access: every access record about the
 // subject, oldest first. Listing them is a read too, and is recorded.
 func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sub, key, err := s.openSubject(r)
+	sub, key, err := s.openSubject(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -175,8 +200,8 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 // canonical encoding and the subject's salt (from which the commitment is
 // recomputed: SHA-256("candor/v1/commitment/access" 0x00 || salt ||
 // record)), and a C2SP tlog-proof of the log entry holding it.
-func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, _ *Principal) {
-	out, err := s.accessProof(r)
+func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, p *Principal) {
+	out, err := s.accessProof(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -184,45 +209,16 @@ func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, _ *Princ
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) accessProof(r *http.Request) (map[string]any, error) {
+func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, error) {
 	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
 	if err != nil {
 		return nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
 	}
-	sub, key, err := s.openSubject(r)
+	_, key, err := s.openSubject(r, p)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.store.AccessRecord(r.Context(), sub.ID, n)
-	if err != nil {
-		return nil, err
-	}
-	_, plain, err := key.OpenAccess(rec)
-	if err != nil {
-		return nil, err
-	}
-	c := candor.AccessCommitment(key.Salt(), plain)
-	index, err := audit.LogIndex(r.Context(), s.store, rec.Commit, candor.AuditAccess, int(rec.Pos))
-	if err != nil {
-		return nil, err
-	}
-	proof, err := s.tlog.Proof(r.Context(), index, c)
-	if errors.Is(err, tlog.ErrNotPublished) {
-		err = audit.ErrNotLogged
-	}
-	if err != nil {
-		return nil, err
-	}
-	salt := key.Salt()
-	return map[string]any{
-		"n":            n,
-		"record":       base64.StdEncoding.EncodeToString(plain),
-		"salt":         base64.StdEncoding.EncodeToString(salt[:]),
-		"commitment":   c.String(),
-		"index":        index,
-		"proof":        string(proof),
-		"verifier_key": s.tlog.VerifierKey(),
-	}, nil
+	return audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
 }
 
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962
