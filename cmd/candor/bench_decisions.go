@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -114,8 +115,9 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 		}
 		d := runLoad(ctx, client, decide, *conns, slice, *maxRequests, 0)
 		stop()
-		fmt.Fprintf(stdout, "round %d: baseline %6.0f req/s p99 %s | decisions %6.0f req/s p99 %s | ratios %.2f, %.2f\n",
-			r+1, b.rate(), ms(b.percentile(99)), d.rate(), ms(d.percentile(99)), d.rate()/b.rate(), float64(d.percentile(99))/float64(b.percentile(99)))
+		fmt.Fprintf(stdout, "round %d: baseline %6.0f req/s p99 %s %.2f cores | decisions %6.0f req/s p99 %s %.2f cores | ratios %.2f, %.2f\n",
+			r+1, b.rate(), ms(b.percentile(99)), b.cpu.Seconds()/b.elapsed.Seconds(), d.rate(), ms(d.percentile(99)), d.cpu.Seconds()/d.elapsed.Seconds(),
+			d.rate()/b.rate(), float64(d.percentile(99))/float64(b.percentile(99)))
 		baseRounds, decideRounds = append(baseRounds, b), append(decideRounds, d)
 	}
 	baseline, saturated := mergeLoads(baseRounds), mergeLoads(decideRounds)
@@ -132,6 +134,8 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	tput := saturated.rate() / baseline.rate()
 	p99 := float64(saturated.percentile(99)) / float64(baseline.percentile(99))
 	fmt.Fprintf(stdout, "throughput decisions/baseline: %.2f (target >= %.1f: %s)\n", tput, targetThroughputRatio, met(tput >= targetThroughputRatio))
+	fmt.Fprintf(stdout, "process CPU per request, baseline/decisions: %.2f (the throughput ratio the two would have on the same cores)\n",
+		float64(baseline.cpuPerRequest())/float64(saturated.cpuPerRequest()))
 	fmt.Fprintf(stdout, "p99 decisions/baseline at %d connections: %.2f (target <= %.1f: %s)\n", *conns, p99, targetP99Ratio, met(p99 <= targetP99Ratio))
 	fmt.Fprintf(stdout, "p99 at half the baseline's rate: %s (target <= %s: %s)\n", ms(paced.percentile(99)), ms(targetHalfRateP99), met(paced.percentile(99) <= targetHalfRateP99))
 	fmt.Fprintf(stdout, "load average after: %s\n", loadAverage())
@@ -316,12 +320,32 @@ type loadResult struct {
 	requests, errors int
 	unsent           int // open loop: due but not sent, the server being too far behind
 	elapsed          time.Duration
-	latencies        []time.Duration
-	outcomes         map[string]int
-	firstError       string
+	// cpu is the CPU time the whole process (server, load generator,
+	// store and log in the background) used during the phase: per
+	// request, a cost that other processes' load on the machine does not
+	// change as much as it changes rates.
+	cpu        time.Duration
+	latencies  []time.Duration
+	outcomes   map[string]int
+	firstError string
 }
 
 func (r *loadResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// cpuPerRequest returns the process's CPU time per request.
+func (r *loadResult) cpuPerRequest() time.Duration {
+	return r.cpu / time.Duration(max(r.requests, 1))
+}
+
+// processCPU returns the CPU time, user and system, the process used so
+// far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // percentile returns the exact nearest-rank percentile p of the latencies.
 func (r *loadResult) percentile(p float64) time.Duration {
@@ -349,7 +373,7 @@ func runLoad(ctx context.Context, client *http.Client, t loadTarget, conns int, 
 		wg      sync.WaitGroup
 		workers = make([]*loadResult, conns)
 	)
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	deadline, cutoff := start.Add(d), start.Add(2*d)
 	for w := range workers {
 		wg.Go(func() {
@@ -391,7 +415,7 @@ func runLoad(ctx context.Context, client *http.Client, t loadTarget, conns int, 
 	}
 	wg.Wait()
 	total := mergeLoads(workers)
-	total.elapsed = time.Since(start)
+	total.elapsed, total.cpu = time.Since(start), processCPU()-cpu
 	return total
 }
 
@@ -404,6 +428,7 @@ func mergeLoads(rs []*loadResult) *loadResult {
 		total.errors += r.errors
 		total.unsent += r.unsent
 		total.elapsed += r.elapsed
+		total.cpu += r.cpu
 		total.latencies = append(total.latencies, r.latencies...)
 		for o, n := range r.outcomes {
 			total.outcomes[o] += n
@@ -442,7 +467,8 @@ func post(ctx context.Context, client *http.Client, t loadTarget, body []byte, b
 }
 
 func printLoad(w io.Writer, label string, r *loadResult) {
-	fmt.Fprintf(w, "%-68s %8.0f req/s  p50 %8s  p99 %8s  (%d requests, %d errors", label+":", r.rate(), ms(r.percentile(50)), ms(r.percentile(99)), r.requests, r.errors)
+	fmt.Fprintf(w, "%-68s %8.0f req/s  p50 %8s  p99 %8s  CPU %5.0f µs/req, %.2f cores  (%d requests, %d errors", label+":", r.rate(), ms(r.percentile(50)), ms(r.percentile(99)),
+		float64(r.cpuPerRequest())/float64(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds(), r.requests, r.errors)
 	for _, o := range slices.Sorted(maps.Keys(r.outcomes)) {
 		if o != "" {
 			fmt.Fprintf(w, ", %d %s", r.outcomes[o], o)
