@@ -14,16 +14,18 @@ const (
 	RecordDecision                           // a decision about a subject
 	RecordReview                             // an open review of a decision, by the decision's ID
 	RecordAttempt                            // a refused request for a decision about a subject
+	RecordSession                            // a portal or console session, by its token's hash
 	numRecordKinds
 )
 
 // Valid reports whether k is a known kind.
 func (k RecordKind) Valid() bool { return k > 0 && k < numRecordKinds }
 
-// A Record is a small document that is not an event: a relying party, or
-// a consent, decision, review or refused attempt about one subject. What
-// is about a subject is sealed with the subject's data key by the caller,
-// so that erasing the key erases it too. IDs are unique within a kind.
+// A Record is a small document that is not an event: a relying party, a
+// portal session, or a consent, decision, review or refused attempt about
+// one subject. What is about a subject is sealed with the subject's data
+// key by the caller, so that erasing the key erases it too. IDs are
+// unique within a kind.
 type Record struct {
 	Kind    RecordKind
 	ID      string

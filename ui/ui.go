@@ -24,12 +24,15 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/internal/ratelimit"
+	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -45,6 +48,7 @@ type Scorer interface {
 	Scorecard() *candor.Scorecard
 	Key() candor.ScorecardKey
 	ScoreFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score
+	PointsFromMatches(ms []candor.Match, at time.Time) (int, string)
 }
 
 // Accessor records who read what about a subject (charter point 6):
@@ -91,6 +95,13 @@ type Server struct {
 	handler        http.Handler
 	log            *slog.Logger
 	now            func() time.Time
+
+	// The console's: the scorecard registry, one pass over the population
+	// at a time, and the last grade distribution computed.
+	registry     *scoring.Registry
+	pass         sync.Mutex
+	gradesMu     sync.Mutex
+	distribution *gradeCounts
 }
 
 // New returns the portal. It parses every template and returns an error if
@@ -103,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Versions == nil {
 		cfg.Versions = cfg.Scorecards
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, registry: scoring.NewRegistry(cfg.Store, cfg.Catalogue)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -115,7 +126,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
-	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now)
+	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now, cfg.Store, cfg.Vault, s.personLabel, s.log)
 	s.registerLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 
 	m := http.NewServeMux()
@@ -142,6 +153,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /scorecards/{id}", s.scorecard)
 	m.HandleFunc("GET /scorecards/{id}/versions/{v}", s.scorecard)
 	m.HandleFunc("GET /register", s.register)
+	s.registerConsole(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no page at %s.", clip(r.URL.Path, 80)))
 	})
@@ -200,6 +212,14 @@ var funcs = template.FuncMap{
 	"purpose":  purposeText,
 	"sentence": sentence,
 	"words":    words,
+	"add":      func(a, b int) int { return a + b },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
 }
 
 // words writes an identifier as words.
@@ -210,42 +230,83 @@ func purposeText(p candor.Purpose) string { return strings.ReplaceAll(p.String()
 
 // view is what every page's template gets.
 type view struct {
-	Title  string
-	Nav    string // the navigation entry to mark as current
-	Viewer *viewer
-	CSRF   string
-	Flash  string
-	Data   any
+	Title   string
+	Nav     string // the navigation entry to mark as current
+	Viewer  *viewer
+	Console *consoleViewer // set on the console's pages
+	CSRF    string
+	Flash   string
+	Data    any
 }
 
 // viewer is the signed-in person, as the layout names them.
 type viewer struct{ Label string }
 
+// consoleViewer is who is signed in to the console, and so which of its
+// pages the layout links to.
+type consoleViewer struct {
+	Label, Role                string
+	Operator, Policy, Reviewer bool
+}
+
 // render writes page with data, for the session in r if any.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title, nav string, data any) {
+	if body, ok := s.page(w, r, page, title, nav, data); ok {
+		s.send(w, r, status, "text/html; charset=utf-8", body)
+	}
+}
+
+// renderRecorded writes page with data after recording a, with the page's
+// hash, as a read of a's subject's data: fail closed.
+func (s *Server) renderRecorded(w http.ResponseWriter, r *http.Request, page, title, nav string, data any, a *candor.Access) {
+	if body, ok := s.page(w, r, page, title, nav, data); ok {
+		s.sendRecorded(w, r, http.StatusOK, "text/html; charset=utf-8", body, a)
+	}
+}
+
+// page executes page's template, or answers with an error and returns
+// false.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav string, data any) ([]byte, bool) {
 	v := view{Title: title, Nav: nav, Data: data}
 	if sess := s.sessions.get(r); sess != nil {
 		v.Viewer = &viewer{Label: sess.label}
+		if sess.console() {
+			v.Console = &consoleViewer{Label: sess.label, Role: words(sess.role.String()), Operator: sess.role == candor.RoleOperator,
+				Policy: slices.Contains(policyRoles, sess.role), Reviewer: sess.role == candor.RoleReviewer}
+		}
 		v.CSRF = sess.csrf
 		v.Flash = s.sessions.takeFlash(sess)
+	} else if isConsole(r.URL.Path) {
+		v.Console = &consoleViewer{}
 	}
 	t := s.pages[page]
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		s.log.Error("ui: rendering", "page", page, "err", err)
 		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
-		return
+		return nil, false
 	}
-	s.send(w, r, status, "text/html; charset=utf-8", b.Bytes())
+	return b.Bytes(), true
 }
 
 // send writes body, after recording it as a read if it is a person's own
 // page (under /me/): fail closed, a page whose record could not be stored
 // is not sent.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
-	if sess := s.sessions.get(r); sess != nil && s.cfg.Access != nil && strings.HasPrefix(r.URL.Path, "/me/") {
-		a := &candor.Access{Subject: sess.subject, At: s.now().UTC(), Principal: "portal", Role: candor.RoleSubject,
-			Purpose: "the person's own data, in the portal", Action: clip(r.Pattern, 200), Response: sha256.Sum256(body)}
+	var a *candor.Access
+	if sess := s.sessions.get(r); sess != nil && !sess.console() && strings.HasPrefix(r.URL.Path, "/me/") {
+		a = &candor.Access{Subject: sess.subject, Principal: "portal", Role: candor.RoleSubject,
+			Purpose: "the person's own data, in the portal", Action: clip(r.Pattern, 200)}
+	}
+	s.sendRecorded(w, r, status, contentType, body, a)
+}
+
+// sendRecorded writes body after recording a, if set, with the time and
+// body's hash: fail closed, a page whose record could not be stored is
+// not sent.
+func (s *Server) sendRecorded(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte, a *candor.Access) {
+	if a != nil && s.cfg.Access != nil {
+		a.At, a.Response = s.now().UTC(), sha256.Sum256(body)
 		if err := s.cfg.Access.Record(r.Context(), nil, a); err != nil {
 			s.log.Error("ui: recording a read", "path", r.URL.Path, "err", err)
 			http.Error(w, "Candor could not record this read, so it does not show it. Please try again later.", http.StatusServiceUnavailable)
