@@ -38,6 +38,8 @@ type harness struct {
 	ids       map[string]candor.SubjectID // by identifier value
 	landlord  *candor.RelyingParty
 	cfg       ui.Config // the portal's, without sign-in methods
+	ingest    *ingest.Pipeline
+	shipped   []*scoring.Compiled
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -83,7 +85,7 @@ func mustHarness(t *testing.T) *harness {
 			{Name: "severity", Value: raw(candor.RawString, "major")}}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{store: st, ids: map[string]candor.SubjectID{}, demo: ui.NewDemo(0, nil)}
+	h := &harness{store: st, ids: map[string]candor.SubjectID{}, demo: ui.NewDemo(0, nil), ingest: p, shipped: shipped}
 	for _, id := range []candor.Identifier{{Scheme: candor.NationalID, Value: "AB1234567"}, {Scheme: candor.NationalID, Value: "CD7654321"},
 		{Scheme: candor.CompanyRegNo, Value: "C12345678"}} {
 		if h.ids[id.Value], err = st.SubjectByIndex(ctx, v.BlindIndex(id)); err != nil {
