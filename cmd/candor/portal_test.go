@@ -51,6 +51,7 @@ func TestServerRoutes(t *testing.T) {
 		{"/v1/nope", "application/json", "not_found"},
 		{"/log/checkpoint", "text/plain", tlog.DefaultOrigin + "\n"},
 		{"/healthz", "application/json", "ok"},
+		{"/console/signin", "text/html", "API key"},
 	} {
 		resp, err := http.Get("http://" + srv.addr + tc.path)
 		if err != nil {
