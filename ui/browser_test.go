@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor-project/candor"
 	"github.com/chromedp/chromedp"
 )
 
@@ -26,6 +27,11 @@ func TestInBrowser(t *testing.T) {
 		t.Skip("set CANDOR_TEST_CHROMIUM to a Chromium binary (e.g. /usr/bin/chromium from Debian's chromium package) to run the browser tests")
 	}
 	h := mustHarness(t)
+	// Enough people for the console's charts to show counts of 10 or
+	// more, and a scorecard version to simulate.
+	h.population(t, "PA", 30, 3)
+	h.population(t, "PB", 12, 95)
+	h.proposeCreditV2(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.UserDataDir(t.TempDir()), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
@@ -163,5 +169,67 @@ func TestInBrowser(t *testing.T) {
 	if got := text("header"); strings.Contains(got, "My grades") {
 		t.Errorf("still signed in after signing out: %q", got)
 	}
+
+	// The operator console: sign in with an operator's key, then the
+	// population's grades and a scorecard simulation, on a desktop screen
+	// and a phone's.
+	do("desktop", chromedp.EmulateViewport(1100, 900))
+	do("console sign-in", chromedp.Navigate(h.srv.URL+"/console/signin"), chromedp.WaitVisible(chromedp.CSS("#key")),
+		chromedp.SendKeys(chromedp.CSS("#key"), h.consoleKey(t, candor.RoleOperator, "olga")), chromedp.Submit(chromedp.CSS("#key")))
+	until("Signed in to the console")
+	shot("10-console-home")
+	do("sources", chromedp.Navigate(h.srv.URL+"/console/sources"), chromedp.WaitVisible(chromedp.CSS("main section")),
+		chromedp.Click(chromedp.CSS(`form[action="/console/sources/bank7/keys"] button`)))
+	until("the only time its token is shown")
+	shot("10b-console-new-key")
+	do("sources again", chromedp.Navigate(h.srv.URL+"/console/sources"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	shot("10c-console-sources")
+	do("population", chromedp.Navigate(h.srv.URL+"/console/population"), chromedp.WaitVisible(chromedp.CSS("main form button")),
+		chromedp.Click(chromedp.CSS("main form button")))
+	until("Grades recomputed")
+	shot("11-console-population")
+	if got := text("main"); !strings.Contains(got, "<10") || !strings.Contains(got, "Consumer credit") {
+		t.Errorf("the population page:\n%s", got)
+	}
+	do("simulate", chromedp.Navigate(h.srv.URL+"/console/scorecards"), chromedp.WaitVisible(chromedp.CSS("#candidate")),
+		chromedp.SetValue(chromedp.CSS("#candidate"), "consumer-credit/2"), chromedp.SetValue(chromedp.CSS("#baseline"), "consumer-credit/1"),
+		chromedp.Click(chromedp.CSS(`form[action^="/console/scorecards/simulate"] button`)))
+	until("Grade migration from consumer-credit v1 to consumer-credit v2")
+	shot("12-console-simulation")
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelectorAll('svg.chart circle').length")); err != nil || n != 25 {
+		t.Errorf("the migration chart has %d cells (%v), want 25", n, err)
+	}
+	do("console on a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(h.srv.URL+"/console/population"),
+		chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	shot("13-console-population-phone")
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollWidth")); err != nil || w > 390 {
+		t.Errorf("the population page is %v px wide on a 390 px screen (%v)", w, err)
+	}
+	do("simulate on a phone", chromedp.Navigate(h.srv.URL+"/console/scorecards"), chromedp.WaitVisible(chromedp.CSS("#candidate")),
+		chromedp.SetValue(chromedp.CSS("#candidate"), "consumer-credit/2"), chromedp.SetValue(chromedp.CSS("#baseline"), "consumer-credit/1"),
+		chromedp.Click(chromedp.CSS(`form[action^="/console/scorecards/simulate"] button`)))
+	until("Grade migration from")
+	shot("14-console-simulation-phone")
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollWidth")); err != nil || w > 390 {
+		t.Errorf("the simulation is %v px wide on a 390 px screen (%v)", w, err)
+	}
+
+	// A reviewer closes the review the person asked for above.
+	do("desktop again", chromedp.EmulateViewport(1100, 900))
+	do("operator signs out", chromedp.Click(chromedp.CSS(`form[action="/console/signout"] button`)))
+	until("Sign in to the console")
+	do("reviewer signs in", chromedp.SendKeys(chromedp.CSS("#key"), h.consoleKey(t, candor.RoleReviewer, "rita")), chromedp.Submit(chromedp.CSS("#key")))
+	until("Signed in to the console")
+	do("review queue", chromedp.Navigate(h.srv.URL+"/console/reviews"), chromedp.WaitVisible(chromedp.CSS("main table a")))
+	shot("15-console-reviews")
+	do("a case", chromedp.Click(chromedp.CSS("main table a")), chromedp.WaitVisible(chromedp.CSS("#rationale")))
+	if got := text("main"); !strings.Contains(got, "The late payment was the bank's error.") {
+		t.Errorf("the case lacks the person's statement:\n%s", got)
+	}
+	do("close it", chromedp.Click(chromedp.CSS(`input[value="approve"]`)), chromedp.SendKeys(chromedp.CSS("#rationale"), "The bank confirmed its error."))
+	shot("16-console-review")
+	do("submit", chromedp.Click(chromedp.CSS(`form[action$="/close"] button`)))
+	until("closed: the decision is")
+	shot("17-console-reviews-closed")
 	t.Logf("screenshots in %s", dir)
 }

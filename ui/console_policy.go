@@ -62,7 +62,7 @@ func (s *Server) versions(ctx context.Context) (published, proposed []versionVie
 	}
 	view := func(c *scoring.Compiled, state string) versionView {
 		sc := c.Scorecard()
-		v := versionView{Value: versionValue(sc.ID, sc.Version), ID: sc.ID, Title: sc.Title, Kind: sc.SubjectKind.Noun(),
+		v := versionView{Value: versionValue(sc.ID, sc.Version), ID: sc.ID, Title: sc.Title, Kind: sc.SubjectKind.String(),
 			Purpose: sc.Purpose, Version: sc.Version, State: state, ProposedBy: "shipped", ApprovedBy: "shipped", card: c}
 		if rec := record[v.Value]; rec != nil {
 			v.ProposedBy, v.ProposedAt, v.ApprovedBy, v.ApprovedAt = rec.ProposedBy, rec.ProposedAt, rec.ApprovedBy, rec.ApprovedAt
@@ -232,7 +232,10 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 	}
 	v := populationView{}
 	if g != nil {
-		v.At, v.Took = g.At, g.Took.Round(time.Millisecond).String()
+		v.At, v.Took = g.At, "under a millisecond"
+		if d := g.Took.Round(time.Millisecond); d > 0 {
+			v.Took = d.String()
+		}
 		byKey := map[string]gradeCountsOf{}
 		for _, c := range g.Cards {
 			byKey[versionValue(c.ID, c.Version)] = c
@@ -244,7 +247,7 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 				v.Stale = true
 				continue
 			}
-			d := distView{Title: sc.Title, ID: sc.ID, Version: sc.Version, Kind: sc.SubjectKind.Noun()}
+			d := distView{Title: sc.Title, ID: sc.ID, Version: sc.Version, Kind: sc.SubjectKind.String()}
 			var cs []countView
 			for _, b := range sc.Grades {
 				c := count(counts.Grades[b.Grade])
@@ -252,7 +255,7 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 				cs = append(cs, c)
 			}
 			d.Total = total(counts.Total, cs)
-			d.Chart = columns(fmt.Sprintf("%ss by grade under %s v%d", sc.SubjectKind.Noun(), sc.ID, sc.Version), d.Rows)
+			d.Chart = columns(fmt.Sprintf("%ss by grade under %s v%d", sc.SubjectKind, sc.ID, sc.Version), d.Rows)
 			v.Cards = append(v.Cards, d)
 		}
 	}
