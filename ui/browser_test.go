@@ -186,7 +186,7 @@ func TestInBrowser(t *testing.T) {
 	shot("10c-console-sources")
 	do("population", chromedp.Navigate(h.srv.URL+"/console/population"), chromedp.WaitVisible(chromedp.CSS("main form button")),
 		chromedp.Click(chromedp.CSS("main form button")))
-	until("Grades recomputed")
+	until("Persons by grade")
 	shot("11-console-population")
 	if got := text("main"); !strings.Contains(got, "<10") || !strings.Contains(got, "Consumer credit") {
 		t.Errorf("the population page:\n%s", got)

@@ -15,9 +15,10 @@ import (
 	"github.com/candor-project/candor/scoring"
 )
 
-// The console's scorecard and population pages. Both passes over the
-// population they make run one at a time (Server.pass): a second is
-// refused while one runs rather than queued.
+// The console's scorecard and population pages. The passes over the
+// population they start run in the background, one at a time (passes);
+// a page shows what runs, reloads itself until it is done, and then shows
+// the result.
 
 // versionView is a scorecard version as the console lists it.
 type versionView struct {
@@ -34,9 +35,29 @@ type versionView struct {
 type scorecardsConsoleView struct {
 	Published, Proposed []versionView
 	Candidates, Active  []versionView
-	Candidate, Baseline string
-	Result              *matrixView
+	Running             string // the pass under way, if any
+	Since               time.Time
+	Last                *simulation
+}
+
+func (v scorecardsConsoleView) refreshAfter() int { return refreshWhile(v.Running) }
+
+// refreshWhile is how often a page showing a pass under way reloads.
+func refreshWhile(running string) int {
+	if running != "" {
+		return 3
+	}
+	return 0
+}
+
+// simulation is the last simulation run, shown to everyone who may see
+// the scorecards page: counts only.
+type simulation struct {
+	Candidate, Baseline string // versions, as "id/version"
 	At                  time.Time
+	Took                string
+	Result              *matrixView
+	Err                 string
 }
 
 func versionValue(id string, v int) string { return id + "/" + strconv.Itoa(v) }
@@ -122,19 +143,21 @@ func (s *Server) consoleScorecards(w http.ResponseWriter, r *http.Request, sess 
 		s.fail(w, r, err)
 		return
 	}
+	v.Running, v.Since = s.passes.status()
+	s.resultsMu.Lock()
+	v.Last = s.simulation
+	s.resultsMu.Unlock()
 	s.render(w, r, http.StatusOK, "console_scorecards", "Scorecards", "console-scorecards", v)
 }
 
-// simulate scores the population under an active version and a
-// candidate, and shows the grade migration.
+// simulate starts scoring the population under an active version and a
+// candidate, for the grade migration the scorecards page then shows.
 func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session) {
-	ctx := r.Context()
-	v, err := s.scorecardsView(ctx)
+	v, err := s.scorecardsView(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.Candidate, v.Baseline = r.PostFormValue("candidate"), r.PostFormValue("baseline")
 	find := func(vs []versionView, value string) *scoring.Compiled {
 		for _, x := range vs {
 			if x.Value == value {
@@ -143,25 +166,49 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 		}
 		return nil
 	}
-	cand, base := find(append(v.Candidates, v.Active...), v.Candidate), find(v.Active, v.Baseline)
+	sim := &simulation{Candidate: r.PostFormValue("candidate"), Baseline: r.PostFormValue("baseline")}
+	cand, base := find(append(v.Candidates, v.Active...), sim.Candidate), find(v.Active, sim.Baseline)
 	if cand == nil || base == nil {
 		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
 		return
 	}
-	if !s.pass.TryLock() {
-		s.fail(w, r, candor.Errorf(candor.ECONFLICT, "Another pass over the population is running. Please try again in a minute."))
+	if cand.Scorecard().SubjectKind != base.Scorecard().SubjectKind {
+		s.fail(w, r, candor.Errorf(candor.EINVALID, "%s is for %ss and %s for %ss: compare versions for the same kind of subject.",
+			sim.Candidate, cand.Scorecard().SubjectKind, sim.Baseline, base.Scorecard().SubjectKind))
 		return
 	}
-	defer s.pass.Unlock()
-	v.At = s.now().UTC()
-	m, err := population.Migrate(ctx, s.cfg.Store, s.cfg.Vault, runtime.GOMAXPROCS(0), base, cand, v.At, nil)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	start := s.now()
+	what := fmt.Sprintf("simulating %s against %s", sim.Candidate, sim.Baseline)
+	started := s.passes.start(what, start, func(ctx context.Context) {
+		sim.At = start.UTC()
+		m, err := population.Migrate(ctx, s.cfg.Store, s.cfg.Vault, runtime.GOMAXPROCS(0), base, cand, sim.At, nil)
+		if err != nil {
+			s.log.Error("ui: console simulation", "err", err)
+			sim.Err = "The simulation failed: " + candor.ErrorMessage(err)
+		} else {
+			mv := migrationView(m)
+			sim.Result = &mv
+		}
+		sim.Took = took(s.now().Sub(start))
+		s.resultsMu.Lock()
+		s.simulation = sim
+		s.resultsMu.Unlock()
+	})
+	if started {
+		s.log.Info("ui: console pass", "by", sess.label, "what", what)
+		s.sessions.setFlash(sess, "Simulation started. This page shows its result when it is done.")
+	} else {
+		s.sessions.setFlash(sess, "A pass over the population is under way already; start yours when it is done.")
 	}
-	mv := migrationView(m)
-	v.Result = &mv
-	s.render(w, r, http.StatusOK, "console_scorecards", "Scorecards", "console-scorecards", v)
+	http.Redirect(w, r, "/console/scorecards#simulation", http.StatusSeeOther)
+}
+
+// took writes how long a pass took.
+func took(d time.Duration) string {
+	if d = d.Round(time.Millisecond); d <= 0 {
+		return "under a millisecond"
+	}
+	return d.String()
 }
 
 // gradeCounts is a computed grade distribution as it is cached, in the
@@ -196,16 +243,21 @@ type gradeRow struct {
 }
 
 type populationView struct {
-	At    time.Time
-	Took  string
-	Stale bool // a scorecard served now has no counts
-	Cards []distView
+	At      time.Time
+	Took    string
+	Stale   bool // a scorecard served now has no counts
+	Cards   []distView
+	Running string // the pass under way, if any
+	Since   time.Time
+	Err     string // why the last recount failed
 }
+
+func (v populationView) refreshAfter() int { return refreshWhile(v.Running) }
 
 // cachedGrades returns the last computed distribution, or nil.
 func (s *Server) cachedGrades(ctx context.Context) (*gradeCounts, error) {
-	s.gradesMu.Lock()
-	defer s.gradesMu.Unlock()
+	s.resultsMu.Lock()
+	defer s.resultsMu.Unlock()
 	if s.distribution != nil {
 		return s.distribution, nil
 	}
@@ -231,11 +283,12 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 		return
 	}
 	v := populationView{}
+	v.Running, v.Since = s.passes.status()
+	s.resultsMu.Lock()
+	v.Err = s.recountErr
+	s.resultsMu.Unlock()
 	if g != nil {
-		v.At, v.Took = g.At, "under a millisecond"
-		if d := g.Took.Round(time.Millisecond); d > 0 {
-			v.Took = d.String()
-		}
+		v.At, v.Took = g.At, took(g.Took)
 		byKey := map[string]gradeCountsOf{}
 		for _, c := range g.Cards {
 			byKey[versionValue(c.ID, c.Version)] = c
@@ -262,42 +315,55 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 	s.render(w, r, http.StatusOK, "console_population", "Population", "console-population", v)
 }
 
-// recompute counts the grades of the whole population under every active
-// scorecard, from the matches stored, and caches the counts.
+// recompute starts counting the grades of the whole population under
+// every active scorecard, from the matches stored, and caching the counts.
 func (s *Server) recompute(w http.ResponseWriter, r *http.Request, sess *session) {
-	ctx := r.Context()
-	if !s.pass.TryLock() {
-		s.fail(w, r, candor.Errorf(candor.ECONFLICT, "Another pass over the population is running. Please try again in a minute."))
-		return
-	}
-	defer s.pass.Unlock()
 	start := s.now()
 	cards := make([]population.Materialised, len(s.cfg.Scorecards))
 	for i, c := range s.cfg.Scorecards {
 		cards[i] = c
 	}
+	started := s.passes.start("counting grades", start, func(ctx context.Context) {
+		err := s.recount(ctx, cards, start)
+		msg := ""
+		if err != nil {
+			s.log.Error("ui: console recount", "err", err)
+			msg = "The last recount failed: " + candor.ErrorMessage(err)
+		}
+		s.resultsMu.Lock()
+		s.recountErr = msg
+		s.resultsMu.Unlock()
+	})
+	if started {
+		s.log.Info("ui: console pass", "by", sess.label, "what", "counting grades")
+		s.sessions.setFlash(sess, "Counting started. This page shows the new counts when it is done.")
+	} else {
+		s.sessions.setFlash(sess, "A pass over the population is under way already; start yours when it is done.")
+	}
+	http.Redirect(w, r, "/console/population", http.StatusSeeOther)
+}
+
+// recount counts the grades and caches the counts.
+func (s *Server) recount(ctx context.Context, cards []population.Materialised, start time.Time) error {
 	dists, err := population.Grades(ctx, s.cfg.Store, s.cfg.Vault, runtime.GOMAXPROCS(0), cards, start.UTC())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	g := &gradeCounts{At: start.UTC(), Took: s.now().Sub(start)}
 	for _, d := range dists {
 		g.Cards = append(g.Cards, gradeCountsOf{ID: d.Card.ID, Version: d.Card.Version, Grades: d.Grades, Total: d.Total})
 	}
 	data, err := json.Marshal(g)
-	if err == nil {
-		err = s.cfg.Store.PutMeta(ctx, distributionKey, data)
-	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.gradesMu.Lock()
+	if err := s.cfg.Store.PutMeta(ctx, distributionKey, data); err != nil {
+		return err
+	}
+	s.resultsMu.Lock()
 	s.distribution = g
-	s.gradesMu.Unlock()
-	s.sessions.setFlash(sess, "Grades recomputed.")
-	http.Redirect(w, r, "/console/population", http.StatusSeeOther)
+	s.resultsMu.Unlock()
+	return nil
 }
 
 // The human-review queue, for reviewers.

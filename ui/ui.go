@@ -96,12 +96,14 @@ type Server struct {
 	log            *slog.Logger
 	now            func() time.Time
 
-	// The console's: the scorecard registry, one pass over the population
-	// at a time, and the last grade distribution computed.
+	// The console's: the scorecard registry, its passes over the
+	// population, and their last results.
 	registry     *scoring.Registry
-	pass         sync.Mutex
-	gradesMu     sync.Mutex
+	passes       *passes
+	resultsMu    sync.Mutex
 	distribution *gradeCounts
+	recountErr   string
+	simulation   *simulation
 }
 
 // New returns the portal. It parses every template and returns an error if
@@ -114,7 +116,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Versions == nil {
 		cfg.Versions = cfg.Scorecards
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, registry: scoring.NewRegistry(cfg.Store, cfg.Catalogue)}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, registry: scoring.NewRegistry(cfg.Store, cfg.Catalogue),
+		passes: newPasses()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -231,6 +234,7 @@ func purposeText(p candor.Purpose) string { return strings.ReplaceAll(p.String()
 // view is what every page's template gets.
 type view struct {
 	Title   string
+	Refresh int    // reload the page after this many seconds (0: never)
 	Nav     string // the navigation entry to mark as current
 	Viewer  *viewer
 	Console *consoleViewer // set on the console's pages
@@ -238,6 +242,10 @@ type view struct {
 	Flash   string
 	Data    any
 }
+
+// refresher is a page's data that asks for the page to be reloaded, as
+// one showing work under way does: the pages work without JavaScript.
+type refresher interface{ refreshAfter() int }
 
 // viewer is the signed-in person, as the layout names them.
 type viewer struct{ Label string }
@@ -268,6 +276,9 @@ func (s *Server) renderRecorded(w http.ResponseWriter, r *http.Request, page, ti
 // false.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav string, data any) ([]byte, bool) {
 	v := view{Title: title, Nav: nav, Data: data}
+	if r, ok := data.(refresher); ok {
+		v.Refresh = r.refreshAfter()
+	}
 	if sess := s.sessions.get(r); sess != nil {
 		v.Viewer = &viewer{Label: sess.label}
 		if sess.console() {

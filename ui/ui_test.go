@@ -118,6 +118,7 @@ func (h *harness) portal(t *testing.T, ms ...ui.Method) *ui.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(p.Close)
 	return p
 }
 

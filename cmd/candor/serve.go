@@ -82,6 +82,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 type server struct {
 	inst     *installation
 	api      *httpapi.Server
+	portal   *ui.Server
 	http     *http.Server
 	pipeline *ingest.Pipeline
 	audit    *auditService
@@ -139,14 +140,14 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec,
 		Access:    aud.access, Log: aud.log})
-	root, demo, err := withPortal(api, inst, f, dec, aud.access, active, all, log)
+	root, portal, demo, err := withPortal(api, inst, f, dec, aud.access, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
 		aud.close()
 		return nil, err
 	}
-	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, demo: demo, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
+	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, demo: demo, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           root,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -161,9 +162,10 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 }
 
 // withPortal returns the root handler: the JSON API under /v1/, the
-// transparency log under /log/, health and metrics endpoints, the person's portal everywhere else; and
-// the portal's demo sign-in if f turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, access ui.Accessor, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
+// transparency log under /log/, health and metrics endpoints, the person's portal and the
+// operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
+// turns it on.
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, access ui.Accessor, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Access: access,
 		SecureCookies: f.secureCookies, Logger: log}
 	for _, c := range active {
@@ -182,7 +184,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 		if f.oidcSecretFile != "" {
 			secret, err := os.ReadFile(f.oidcSecretFile)
 			if err != nil {
-				return nil, nil, fmt.Errorf("oidc client secret: %w", err)
+				return nil, nil, nil, fmt.Errorf("oidc client secret: %w", err)
 			}
 			oc.ClientSecret = strings.TrimSpace(string(secret))
 		}
@@ -193,20 +195,20 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 		defer cancel()
 		o, err := ui.NewOIDC(ctx, oc)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cfg.SignIn = append(cfg.SignIn, o)
 	}
 	portal, err := ui.New(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", portal)
 	for _, path := range []string{"/v1/", tlog.Prefix, "/healthz", "/readyz", "/metrics"} {
 		mux.Handle(path, api)
 	}
-	return mux, demo, nil
+	return mux, portal, demo, nil
 }
 
 // wait serves until ctx is done or the listener fails, then shuts down
@@ -223,6 +225,7 @@ func (s *server) wait(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
+	s.portal.Close() // a console pass still running over the store
 	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
