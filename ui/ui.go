@@ -3,7 +3,9 @@
 // them, their grades with their explanations, the consents they gave and
 // the decisions taken about them, and asks for a human review (charter
 // points 4, 5 and 7). The published scorecards and the company register
-// are public pages.
+// are public pages. Under /console/ it is also the operator console
+// (console.go), for the holders of operators', policy administrators' and
+// reviewers' API keys.
 //
 // Pages work without JavaScript. Every state-changing request is a POST
 // form carrying the session's CSRF token, and is also refused when the
