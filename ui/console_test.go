@@ -581,3 +581,37 @@ func TestSessionsExpireInTheStore(t *testing.T) {
 		t.Errorf("an ended session is still stored: %v %v", rec.ID, err)
 	}
 }
+
+// A reviewer's look at a case is recorded as a read of its subject's
+// data, which the person then sees; the queue is not.
+func TestConsoleReviewCaseIsRecorded(t *testing.T) {
+	h := mustHarness(t)
+	d, err := h.decide(h.grantConsent(t, "AB1234567"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.decisions.RequestReview(context.Background(), h.ids["AB1234567"], d.ID, "Wrong."); err != nil {
+		t.Fatal(err)
+	}
+	rev := h.mustConsole(t, candor.RoleReviewer)
+	if p := rev.get("/console/reviews"); !strings.Contains(p.body, d.ID) || strings.Contains(p.body, "Wrong.") {
+		t.Errorf("the queue:\n%s", p.body)
+	}
+	person := h.browser(t)
+	person.signIn("AB1234567")
+	if p := person.get("/me/access"); strings.Contains(p.body, "reviewer") {
+		t.Fatalf("a reviewer's read before any:\n%s", p.body)
+	}
+	if p := rev.get("/console/reviews/" + d.ID); p.status != http.StatusOK || !strings.Contains(p.body, "Wrong.") {
+		t.Fatalf("the case: %d\n%s", p.status, p.body)
+	}
+	if p := person.get("/me/access"); !strings.Contains(p.body, "human review of decision "+d.ID) {
+		t.Errorf("the reviewer's read is not among the person's reads:\n%s", p.body)
+	}
+	// Fail closed.
+	h.cfg.Access = failing{}
+	h.srv.Config.Handler = h.portal(t, h.demo)
+	if p := rev.get("/console/reviews/" + d.ID); p.status != http.StatusServiceUnavailable || strings.Contains(p.body, "Wrong.") {
+		t.Errorf("a case with a broken access log: %d", p.status)
+	}
+}
