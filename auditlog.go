@@ -22,9 +22,10 @@ import (
 // Record types inside the write commitments' canonical encodings; the first
 // byte of every write record, so an event can never pass for a match.
 const (
-	auditRecordEvent byte = 1
-	auditRecordMatch byte = 2
-	auditRecordV1    byte = 1
+	auditRecordEvent  byte = 1
+	auditRecordMatch  byte = 2
+	auditRecordRetire byte = 3
+	auditRecordV1     byte = 1
 )
 
 // AppendEventAudit appends the canonical encoding of a stored event with the
@@ -101,6 +102,51 @@ func EventCommitment(salt *Salt, e *EventRecord, matches []*MatchRecord) Commitm
 func MatchCommitment(salt *Salt, m *MatchRecord) Commitment {
 	var buf [256]byte
 	return NewCommitment(AuditWrite, salt, AppendMatchAudit(buf[:0], m))
+}
+
+// StoredCommitments returns the write commitments that account for a
+// stored event and its stored matches: the event's, with the matches
+// stored with it, and one for each match stored on its own. A change or
+// removal of the event retires them.
+func StoredCommitments(salt *Salt, e *EventRecord, matches []*MatchRecord) []Commitment {
+	with := make([]*MatchRecord, 0, len(matches))
+	var alone []*MatchRecord
+	for _, m := range matches {
+		if m.Alone {
+			alone = append(alone, m)
+		} else {
+			with = append(with, m)
+		}
+	}
+	out := make([]Commitment, 0, 1+len(alone))
+	out = append(out, EventCommitment(salt, e, with))
+	for _, m := range alone {
+		out = append(out, MatchCommitment(salt, m))
+	}
+	return out
+}
+
+// noSalt salts retirement commitments: what they hash are commitments,
+// already salted and meaningless without their subjects' salts.
+var noSalt Salt
+
+// RetireCommitment is the write commitment of a list of retired
+// commitments (WriteBatch.Retire):
+//
+//	SHA-256( "candor/v1/commitment/write" || 0x00 || 32 zero bytes ||
+//	         3 (retire) | 1 (version) | uvarint n | n × commitment(32) )
+//
+// Logged with the commit that retires them, it lets a verifier tell a
+// record changed or removed on purpose (a dispute answered, a fact past
+// its retention, a subject erased) from one deleted behind the log's back.
+func RetireCommitment(retired []Commitment) Commitment {
+	buf := make([]byte, 0, 2+binary.MaxVarintLen64+32*len(retired))
+	buf = append(buf, auditRecordRetire, auditRecordV1)
+	buf = binary.AppendUvarint(buf, uint64(len(retired)))
+	for _, c := range retired {
+		buf = append(buf, c[:]...)
+	}
+	return NewCommitment(AuditWrite, &noSalt, buf)
 }
 
 // Access says who read what about a subject, when and why: the content of
@@ -197,13 +243,17 @@ type AccessRecord struct {
 
 // AuditEntry is what one commit recorded for the log: the commitments of
 // its writes and of its access records, in the order the batch's
-// Commitments function returned them. Its bundles in the log are
+// Commitments function returned them (then, if the commit retired
+// commitments, their RetireCommitment among the writes), and the retired
+// commitments themselves (kept in the store only; the log holds their
+// RetireCommitment). Its bundles in the log are
 // tlog.Split(AuditWrite, Seq, Write) followed by
 // tlog.Split(AuditAccess, Seq, Access).
 type AuditEntry struct {
-	Seq    uint64
-	Write  []Commitment
-	Access []Commitment
+	Seq     uint64
+	Write   []Commitment
+	Access  []Commitment
+	Retired []Commitment
 }
 
 // AuditMark says how far the recorded entries are in the log: every entry

@@ -40,5 +40,9 @@ type MatchRecord struct {
 	OccurredAt time.Time
 	Event      EventID // for matches stored with their event, assigned by Store.Commit
 	State      EventState
-	Sealed     []byte
+	// Alone marks a match stored on its own (WriteBatch.Matches,
+	// PutMatches: a version materialised after its event was stored)
+	// rather than with its event; its write commitment is its own.
+	Alone  bool
+	Sealed []byte
 }

@@ -59,7 +59,24 @@ type DedupeEntry struct {
 	Event   EventID
 }
 
-// WriteBatch is everything one commit adds. It is applied whole or not at all.
+// EventRef names a stored event.
+type EventRef struct {
+	Subject    SubjectID
+	OccurredAt time.Time
+	ID         EventID
+}
+
+// Ref returns the reference of a stored event.
+func (e *EventRecord) Ref() EventRef { return EventRef{e.Subject, e.OccurredAt, e.ID} }
+
+// StateChange sets the state of a stored event and of all its matches.
+type StateChange struct {
+	Event EventRef
+	State EventState
+}
+
+// WriteBatch is everything one commit adds, changes and removes. It is
+// applied whole or not at all.
 type WriteBatch struct {
 	Subjects []SubjectRecord
 	Indexes  []IndexEntry
@@ -70,6 +87,25 @@ type WriteBatch struct {
 	Matches []*MatchRecord
 	// Access are access records; Commit numbers them.
 	Access []*AccessRecord
+	// Changes set the state of stored events and of all their matches,
+	// which are then all stored with their event (MatchRecord.Alone
+	// false), as if committed together. A changed event must be stored:
+	// ENOTFOUND otherwise.
+	Changes []StateChange
+	// Deletes remove stored events with their matches and dedupe entries
+	// (retention). A missing event is no error.
+	Deletes []EventRef
+	// Erase removes subjects whole: the subject record with its wrapped
+	// data key, the subject's events, matches, dedupe entries, records and
+	// access records. Unindex removes blind indexes (an erased subject's).
+	Erase   []SubjectID
+	Unindex []BlindIndex
+	// Retire are the commitments of what the batch changes or removes: the
+	// stored records they were made of no longer exist. Commit records
+	// them in the batch's AuditEntry (Retired) with their RetireCommitment
+	// among its write commitments, so that the log says what was retired
+	// and a verifier can account for every logged commitment.
+	Retire []Commitment
 	// Commitments, if set, is called by Commit once it has assigned the
 	// batch's event IDs, access numbers and commit sequence (in b.Events,
 	// b.Access and seq), before anything is applied. What it returns is
@@ -122,6 +158,9 @@ type EventStore interface {
 	// of occurrence (ties in event ID order), reading them with one scan.
 	// Records yielded are only valid until the next iteration.
 	Matches(ctx context.Context, id SubjectID, card ScorecardKey) iter.Seq2[*MatchRecord, error]
+	// Event returns a stored event with every match stored for it (of
+	// any scorecard version, in scorecard key order), or ENOTFOUND.
+	Event(ctx context.Context, ref EventRef) (*EventRecord, []*MatchRecord, error)
 	// PutMatches durably stores matches of stored events, all or none,
 	// replacing any stored under the same subject, scorecard, time and
 	// event: for materialising a newly activated scorecard version.

@@ -64,10 +64,13 @@ func (r *Report) problem(max int, format string, args ...any) {
 //   - every event (with the matches stored with it), every match stored on
 //     its own and every access record has its commitment, recomputed from
 //     the store with its subject's salt, among the recorded commitments;
-//   - every recorded commitment belongs to something in the store.
+//   - every recorded commitment belongs to something in the store, unless
+//     a later commit retired it (a state changed, a fact past its
+//     retention deleted, a subject erased): then it must not.
 //
 // So it detects an altered, added or deleted event, match or access
-// record, a dropped audit entry and a rewritten log. It returns an error
+// record, a dropped audit entry, an altered list of retired commitments
+// and a rewritten log. It returns an error
 // only when it cannot check; what it finds wrong is in the Report.
 func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 	if cfg.MaxProblems <= 0 {
@@ -142,6 +145,7 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 		return nil, err
 	}
 	recorded := map[kc]int{}
+	var retired []retirement
 	for e, err := range cfg.Store.AuditEntries(ctx, 0) {
 		if err != nil {
 			return nil, err
@@ -167,6 +171,15 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 		for _, c := range e.Access {
 			recorded[kc{candor.AuditAccess, c}]++
 		}
+		if len(e.Retired) > 0 {
+			rc := candor.RetireCommitment(e.Retired)
+			if !slices.Contains(e.Write, rc) {
+				pr("commit %d: its retired commitments are not the ones it logged: the entry was altered", e.Seq)
+				continue
+			}
+			recorded[kc{candor.AuditWrite, rc}]-- // accounted for by the entry itself
+			retired = append(retired, retirement{e.Seq, slices.Clone(e.Retired)})
+		}
 	}
 	for ref := range logged {
 		pr("the log holds bundle %v, which the store has no record of: an audit entry was dropped", ref)
@@ -175,8 +188,30 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 		}
 	}
 
+	// What was changed or removed on purpose no longer accounts for a
+	// record in the store.
+	for _, rt := range retired {
+		for _, c := range rt.commitments {
+			if !take(recorded, kc{candor.AuditWrite, c}) && !take(recorded, kc{candor.AuditAccess, c}) {
+				pr("commit %d retires commitment %v, which was never recorded (or is retired twice)", rt.seq, c)
+			}
+		}
+	}
+
 	// Every record in the store, recomputed, against the recorded commitments.
 	use := func(c candor.Commitment) bool { return take(recorded, kc{candor.AuditWrite, c}) }
+	useAll := func(cs []candor.Commitment) bool {
+		need := map[candor.Commitment]int{}
+		for _, c := range cs {
+			if need[c]++; recorded[kc{candor.AuditWrite, c}] < need[c] {
+				return false
+			}
+		}
+		for _, c := range cs {
+			use(c)
+		}
+		return true
+	}
 	for se, err := range cfg.Store.Population(ctx, candor.Part{}) {
 		if err != nil {
 			return nil, err
@@ -198,11 +233,12 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 			ms := byEvent[e.ID]
 			delete(byEvent, e.ID)
 			r.Matches += len(ms)
-			if use(candor.EventCommitment(salt, e, ms)) {
+			if useAll(candor.StoredCommitments(salt, e, ms)) {
 				continue
 			}
-			// Matches of versions activated after the event was stored
-			// were committed on their own.
+			// Stores written before matches were marked Alone: matches of
+			// versions activated after the event was stored were
+			// committed on their own.
 			var with []*candor.MatchRecord
 			var alone []candor.Commitment
 			for _, m := range ms {
@@ -251,6 +287,12 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 		pr("%d recorded commitments belong to nothing in the store: events, matches or access records were deleted (or replaced)", left)
 	}
 	return r, nil
+}
+
+// retirement is what one commit retired.
+type retirement struct {
+	seq         uint64
+	commitments []candor.Commitment
 }
 
 // kc is a commitment with its kind: a stored record must be accounted

@@ -17,6 +17,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
@@ -32,6 +33,7 @@ type harness struct {
 	log       *tlog.Log        // the transparency log (audit_test.go)
 	access    *audit.AccessLog // records reads
 	decisions *decisions.Service
+	disputes  *disputes.Service
 	bank      string // token of a bank source
 	court     string // token of a court source
 	operator  string
@@ -116,8 +118,9 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		return out
 	}
 	access, closeAudit := h.startAudit(t, v)
+	h.disputes = disputes.New(st, v, cat, nil)
 	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
-		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Access: access, Log: h.log})
+		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

@@ -15,6 +15,7 @@ import (
 // The audit tables (charter point 6):
 //
 //	0x0b seq(8)                  → 0x01 uvarint(n write) uvarint(n access) (n write + n access) × commitment(32)
+//	                               or 0x02 uvarint(n write) uvarint(n access) uvarint(n retired) (n write + n access + n retired) × commitment(32)
 //	0x0c SubjectID(16) N(8)      → 0x01 commit seq(8) pos(4) sealed          (access records)
 //	0x0d seq(8)                  → n × log index(8)                          (where an entry's bundles are logged)
 //	0x00 "auditmark"             → seq(8) log size(8)
@@ -47,16 +48,26 @@ func accessKey(buf []byte, sub candor.SubjectID, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(buf, n)
 }
 
-func putAuditEntry(b *pebble.Batch, seq uint64, write, access []candor.Commitment) {
-	var hdr [1 + 2*binary.MaxVarintLen64]byte
+// auditRetiredV1 is the version byte of an audit entry with retired
+// commitments.
+const auditRetiredV1 = 2
+
+func putAuditEntry(b *pebble.Batch, seq uint64, write, access, retired []candor.Commitment) {
+	var hdr [1 + 3*binary.MaxVarintLen64]byte
 	h := append(hdr[:0], recordV1)
+	if len(retired) > 0 {
+		h[0] = auditRetiredV1
+	}
 	h = binary.AppendUvarint(h, uint64(len(write)))
 	h = binary.AppendUvarint(h, uint64(len(access)))
-	op := b.SetDeferred(auditKeyLen, len(h)+32*(len(write)+len(access)))
+	if len(retired) > 0 {
+		h = binary.AppendUvarint(h, uint64(len(retired)))
+	}
+	op := b.SetDeferred(auditKeyLen, len(h)+32*(len(write)+len(access)+len(retired)))
 	op.Key[0] = tableAudit
 	binary.BigEndian.PutUint64(op.Key[1:], seq)
 	v := op.Value[copy(op.Value, h):]
-	for _, cs := range [][]candor.Commitment{write, access} {
+	for _, cs := range [][]candor.Commitment{write, access, retired} {
 		for i := range cs {
 			v = v[copy(v, cs[i][:]):]
 		}
@@ -65,21 +76,32 @@ func putAuditEntry(b *pebble.Batch, seq uint64, write, access []candor.Commitmen
 }
 
 func decodeAuditEntry(k, v []byte) (*candor.AuditEntry, error) {
-	if len(k) != auditKeyLen || len(v) < 3 || v[0] != recordV1 {
+	if len(k) != auditKeyLen || len(v) < 3 || v[0] != recordV1 && v[0] != auditRetiredV1 {
 		return nil, errCorrupt
 	}
-	nw, a := binary.Uvarint(v[1:])
-	if a <= 0 {
-		return nil, errCorrupt
+	counts := 2
+	if v[0] == auditRetiredV1 {
+		counts = 3
 	}
-	na, c := binary.Uvarint(v[1+a:])
-	rest := v[1+a+max(c, 0):]
-	if c <= 0 || nw > uint64(len(rest))/32 || na > uint64(len(rest))/32 || uint64(len(rest)) != 32*(nw+na) {
+	var n [3]uint64
+	rest := v[1:]
+	total := uint64(0)
+	for i := range counts {
+		c, m := binary.Uvarint(rest)
+		if m <= 0 || c > uint64(len(rest))/32 {
+			return nil, errCorrupt
+		}
+		n[i], total, rest = c, total+c, rest[m:]
+	}
+	if uint64(len(rest)) != 32*total || counts == 3 && n[2] == 0 {
 		return nil, errCorrupt
 	}
 	e := &candor.AuditEntry{Seq: binary.BigEndian.Uint64(k[1:]),
-		Write: make([]candor.Commitment, nw), Access: make([]candor.Commitment, na)}
-	for _, cs := range [][]candor.Commitment{e.Write, e.Access} {
+		Write: make([]candor.Commitment, n[0]), Access: make([]candor.Commitment, n[1])}
+	if n[2] > 0 {
+		e.Retired = make([]candor.Commitment, n[2])
+	}
+	for _, cs := range [][]candor.Commitment{e.Write, e.Access, e.Retired} {
 		for i := range cs {
 			rest = rest[copy(cs[i][:], rest):]
 		}

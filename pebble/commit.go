@@ -59,6 +59,16 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	}
 
 	b := s.db.NewBatchWithSize(batchSize(wb))
+	for _, m := range wb.Matches {
+		m.Alone = true
+	}
+	// Changes and removals read what they change first; callers serialise
+	// changes of one subject (candor.WriteBatch).
+	if err := s.applyChanges(b, wb); err != nil {
+		b.Close()
+		s.gate.leave()
+		return nil, err
+	}
 	// The batch is written in key order: Pebble inserts a batch into the
 	// memtable's skiplist with a cached splice, so ascending keys are
 	// cheaper to insert than random ones. Subjects and indexes do not
@@ -115,6 +125,9 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	if wb.Commitments != nil {
 		write, access = wb.Commitments(wb, c.lastCommit)
 	}
+	if len(wb.Retire) > 0 {
+		write = append(write, candor.RetireCommitment(wb.Retire))
+	}
 	for _, i := range ddOrder {
 		e := wb.Events[i]
 		op := b.SetDeferred(dedupeKeyLen, dedupeValueLen)
@@ -139,7 +152,7 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		putAccess(b, a)
 	}
 	if len(write) > 0 || len(access) > 0 {
-		putAuditEntry(b, c.lastCommit, write, access)
+		putAuditEntry(b, c.lastCommit, write, access, wb.Retire)
 	}
 	op := b.SetDeferred(len(keyCounters), c.len())
 	copy(op.Key, keyCounters)

@@ -16,8 +16,13 @@ import (
 // Matches live in their own table, keyed so that one subject's matches with
 // one scorecard version are one scan in time order:
 //
-//	0x08 SubjectID(16) ScorecardKey(8) occurred(8) EventID(8) → 0x01 state(1) sealed
+//	0x08 SubjectID(16) ScorecardKey(8) occurred(8) EventID(8) → version(1) state(1) sealed
+//
+// where version is 0x01 for a match stored with its event and 0x02 for
+// one stored on its own (MatchRecord.Alone). Stores written before 0x02
+// existed hold matches stored on their own as 0x01.
 const (
+	matchAloneV1   = 2
 	matchPrefixLen = 1 + 16 + 8
 	matchKeyLen    = matchPrefixLen + 8 + 8
 	matchFixedLen  = 1 + 1
@@ -35,6 +40,9 @@ func putMatch(b *pebble.Batch, r *candor.MatchRecord, nanos int64) {
 	op := b.SetDeferred(matchKeyLen, matchFixedLen+len(r.Sealed))
 	matchKey(op.Key[:0], r, nanos)
 	op.Value[0] = recordV1
+	if r.Alone {
+		op.Value[0] = matchAloneV1
+	}
 	op.Value[1] = byte(r.State)
 	copy(op.Value[matchFixedLen:], r.Sealed)
 	op.Finish()
@@ -43,7 +51,7 @@ func putMatch(b *pebble.Batch, r *candor.MatchRecord, nanos int64) {
 // decodeMatch decodes a match key and value into r; like decodeEvent, it
 // copies the sealed bytes into buf, reused across records.
 func decodeMatch(r *candor.MatchRecord, k, v, buf []byte) ([]byte, error) {
-	if len(k) != matchKeyLen || k[0] != tableMatch || len(v) < matchFixedLen || v[0] != recordV1 {
+	if len(k) != matchKeyLen || k[0] != tableMatch || len(v) < matchFixedLen || v[0] != recordV1 && v[0] != matchAloneV1 {
 		return buf, errCorrupt
 	}
 	copy(r.Subject[:], k[1:17])
@@ -51,6 +59,7 @@ func decodeMatch(r *candor.MatchRecord, k, v, buf []byte) ([]byte, error) {
 	r.OccurredAt = timeOfNanos(int64(binary.BigEndian.Uint64(k[matchPrefixLen:]) ^ signBit))
 	r.Event = candor.EventID(binary.BigEndian.Uint64(k[matchPrefixLen+8:]))
 	r.State = candor.EventState(v[1])
+	r.Alone = v[0] == matchAloneV1
 	buf = append(buf[:0], v[matchFixedLen:]...)
 	r.Sealed = buf
 	return buf, nil
@@ -81,8 +90,9 @@ func eventMatches(events []*candor.EventRecord, nanos []int64) []eventMatch {
 	return ms
 }
 
-// PutMatches stores recs in one synced batch. It returns EINVALID for a
-// record without a subject or event, or with a time the store cannot hold.
+// PutMatches stores recs in one synced batch, as matches stored on their
+// own (it sets their Alone). It returns EINVALID for a record without a
+// subject or event, or with a time the store cannot hold.
 func (s *Store) PutMatches(ctx context.Context, recs []*candor.MatchRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -107,6 +117,7 @@ func (s *Store) PutMatches(ctx context.Context, recs []*candor.MatchRecord) erro
 	b := s.db.NewBatchWithSize(size)
 	defer b.Close()
 	for i, r := range recs {
+		r.Alone = true
 		putMatch(b, r, nanos[i])
 	}
 	if err := b.Commit(pebble.Sync); err != nil {

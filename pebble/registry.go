@@ -186,22 +186,13 @@ func (s *Store) scan(table byte, fn func(v []byte) error) error {
 	}
 	defer s.gate.leave()
 	lower, upper := tableBounds(table)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
+	var fnErr error
+	err := s.each(lower, upper, func(_, v []byte) error {
+		fnErr = fn(v)
+		return fnErr
+	})
+	if err != nil && fnErr == nil {
 		return fmt.Errorf("pebble: scan: %w", err)
 	}
-	defer it.Close()
-	for ok := it.First(); ok; ok = it.Next() {
-		v, err := it.ValueAndErr()
-		if err != nil {
-			return fmt.Errorf("pebble: scan: %w", err)
-		}
-		if err := fn(v); err != nil {
-			return err
-		}
-	}
-	if err := it.Error(); err != nil {
-		return fmt.Errorf("pebble: scan: %w", err)
-	}
-	return nil
+	return err
 }

@@ -73,6 +73,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"AccessRecords", testAccessRecords},
 		{"AuditMark", testAuditMark},
 		{"StandaloneMatches", testStandaloneMatches},
+		{"Changes", testChanges},
 		{"Closed", testClosed},
 	}
 	for _, tt := range tests {

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/scoring"
@@ -34,6 +36,8 @@ type serverFlags struct {
 	oidcSecretFile  string
 	// demoSignIn turns on the portal's demo sign-in links (candor demo).
 	demoSignIn bool
+	// disputeCheck is how often disputes past their deadline are settled.
+	disputeCheck time.Duration
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -42,7 +46,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 		"if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env CANDOR_DEBUG_ADDR; never expose it)")
 	n, _ := strconv.Atoi(env("CANDOR_SUBJECT_CACHE", ""))
 	fs.IntVar(&f.subjectCache, "subject-cache", n,
-		"subjects whose keys ingestion keeps in memory, ~150 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
+		"subjects whose keys ingestion keeps in memory, ~175 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
 	f.log.register(fs)
 	fs.BoolVar(&f.secureCookies, "secure-cookies", env("CANDOR_SECURE_COOKIES", "") == "true",
 		"mark the portal's cookies Secure on plain HTTP, behind a TLS-terminating proxy (env CANDOR_SECURE_COOKIES=true)")
@@ -51,6 +55,11 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.oidcSecretFile, "oidc-client-secret-file", env("CANDOR_OIDC_CLIENT_SECRET_FILE", ""), "file holding the client secret (env CANDOR_OIDC_CLIENT_SECRET_FILE)")
 	fs.StringVar(&f.oidc.RedirectURL, "oidc-redirect-url", env("CANDOR_OIDC_REDIRECT_URL", ""), "the portal's https://HOST/signin/oidc/callback, as registered (env CANDOR_OIDC_REDIRECT_URL)")
 	fs.StringVar(&f.oidc.Claim, "oidc-claim", env("CANDOR_OIDC_CLAIM", "national_id"), "the ID-token claim holding the person's national ID (env CANDOR_OIDC_CLAIM)")
+	d, err := time.ParseDuration(env("CANDOR_DISPUTE_CHECK", "1h"))
+	if err != nil {
+		d = time.Hour
+	}
+	fs.DurationVar(&f.disputeCheck, "dispute-check", d, "how often facts of disputes unverified past their 30-day deadline are removed (env CANDOR_DISPUTE_CHECK)")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -86,6 +95,8 @@ type server struct {
 	http     *http.Server
 	pipeline *ingest.Pipeline
 	audit    *auditService
+	disputes *disputes.Service
+	jobs     *jobs    // periodic work, stopped before the store closes
 	demo     *ui.Demo // the portal's demo sign-in, if on
 	log      *slog.Logger
 	addr     string
@@ -136,18 +147,20 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		return out
 	}
 	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
+	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
-		Decisions: dec,
-		Access:    aud.access, Log: aud.log})
-	root, portal, demo, err := withPortal(api, inst, f, dec, aud.access, active, all, log)
+		Decisions: dec, Disputes: disp,
+		Access: aud.access, Log: aud.log})
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, aud.access, aud.log, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
 		aud.close()
 		return nil, err
 	}
-	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, demo: demo, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
+	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: newJobs(log), demo: demo, log: log,
+		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           root,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -158,6 +171,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		}}
 	go func() { s.errc <- s.http.Serve(ln) }()
 	api.SetReady(true)
+	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
 	return s, nil
 }
 
@@ -165,8 +179,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, access ui.Accessor, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
-	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Access: access,
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
+	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
 		SecureCookies: f.secureCookies, Logger: log}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
@@ -225,6 +239,7 @@ func (s *server) wait(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
+	s.jobs.stop()
 	s.portal.Close() // a console pass still running over the store
 	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {

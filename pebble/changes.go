@@ -1,0 +1,209 @@
+package pebble
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/candor-project/candor"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Event implements candor.EventStore: one point read of the event and one
+// scan of its subject's matches.
+func (s *Store) Event(ctx context.Context, ref candor.EventRef) (*candor.EventRecord, []*candor.MatchRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if !s.gate.enter() {
+		return nil, nil, errClosed()
+	}
+	defer s.gate.leave()
+	e, err := s.event(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ms []*candor.MatchRecord
+	err = s.eventMatches(ref, func(k, v []byte) error {
+		m := new(candor.MatchRecord)
+		sealed, err := decodeMatch(m, k, v, nil)
+		m.Sealed = sealed
+		ms = append(ms, m)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("pebble: matches of event %d: %w", ref.ID, err)
+	}
+	return e, ms, nil
+}
+
+// event reads one event, or returns ENOTFOUND.
+func (s *Store) event(ref candor.EventRef) (*candor.EventRecord, error) {
+	nanos, ok := unixNanos(ref.OccurredAt)
+	if !ok {
+		return nil, candor.Errorf(candor.ENOTFOUND, "event %d not found", ref.ID)
+	}
+	k := eventKey(nil, ref.Subject, nanos, ref.ID)
+	e := new(candor.EventRecord)
+	err := s.view(k, func(v []byte) error {
+		_, err := decodeEvent(e, k, v, nil)
+		return err
+	})
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		return nil, candor.Errorf(candor.ENOTFOUND, "event %d not found", ref.ID)
+	case err != nil:
+		return nil, fmt.Errorf("pebble: event %d: %w", ref.ID, err)
+	}
+	return e, nil
+}
+
+// eventMatches calls fn with the key and value of every match of one
+// event, in scorecard key order: one scan of the subject's matches.
+func (s *Store) eventMatches(ref candor.EventRef, fn func(k, v []byte) error) error {
+	nanos, ok := unixNanos(ref.OccurredAt)
+	if !ok {
+		return nil
+	}
+	var suffix [16]byte
+	binary.BigEndian.PutUint64(suffix[:], sortableNanos(nanos))
+	binary.BigEndian.PutUint64(suffix[8:], uint64(ref.ID))
+	lower, upper := subjectRange(tableMatch, ref.Subject)
+	return s.each(lower, upper, func(k, v []byte) error {
+		if len(k) != matchKeyLen || !bytes.Equal(k[matchPrefixLen:], suffix[:]) {
+			return nil
+		}
+		return fn(k, v)
+	})
+}
+
+// subjectRange returns the bounds of one subject's keys in a table whose
+// keys start with the subject ID.
+func subjectRange(table byte, sub candor.SubjectID) (lower, upper []byte) {
+	lower = append([]byte{table}, sub[:]...)
+	upper = bytes.Clone(lower)
+	prefixEnd(upper)
+	return lower, upper
+}
+
+// applyChanges adds wb's state changes, deletions and erasures to b,
+// reading what they change. It returns ENOTFOUND for a state change of an
+// event that is not stored, and EINVALID for an invalid state.
+func (s *Store) applyChanges(b *pebble.Batch, wb *candor.WriteBatch) error {
+	for _, c := range wb.Changes {
+		if c.State != candor.StateActive && c.State != candor.StateDisputed && c.State != candor.StateCorrected && c.State != candor.StateRemoved {
+			return candor.Errorf(candor.EINVALID, "event %d: a stored state must be active, disputed, corrected or removed, not %v", c.Event.ID, c.State)
+		}
+		e, err := s.event(c.Event)
+		if err != nil {
+			return err
+		}
+		e.State = c.State
+		nanos, _ := unixNanos(e.OccurredAt)
+		op := b.SetDeferred(eventKeyLen, eventValueLen(e))
+		eventKey(op.Key[:0], e.Subject, nanos, e.ID)
+		putEvent(op.Value, e)
+		op.Finish()
+		err = s.eventMatches(c.Event, func(k, v []byte) error {
+			nv := bytes.Clone(v)
+			nv[0], nv[1] = recordV1, byte(c.State)
+			return b.Set(k, nv, nil)
+		})
+		if err != nil {
+			return fmt.Errorf("pebble: state change of event %d: %w", c.Event.ID, err)
+		}
+	}
+	for _, ref := range wb.Deletes {
+		e, err := s.event(ref)
+		if candor.ErrorCode(err) == candor.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		nanos, _ := unixNanos(e.OccurredAt)
+		if err := b.Delete(eventKey(nil, e.Subject, nanos, e.ID), nil); err != nil {
+			return err
+		}
+		if err := b.Delete(dedupeKey(nil, e.Dedupe), nil); err != nil {
+			return err
+		}
+		err = s.eventMatches(ref, func(k, _ []byte) error { return b.Delete(k, nil) })
+		if err != nil {
+			return fmt.Errorf("pebble: deleting event %d: %w", ref.ID, err)
+		}
+	}
+	for _, sub := range wb.Erase {
+		if err := s.erase(b, sub); err != nil {
+			return fmt.Errorf("pebble: erasing subject %s: %w", sub, err)
+		}
+	}
+	for _, bi := range wb.Unindex {
+		if err := b.Delete(indexKey(nil, bi), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// erase adds the removal of everything stored about sub to b: range
+// deletions of its events, matches and access records, and deletions of
+// its subject record, dedupe entries and records. After compaction none of
+// it is left in the store's files.
+func (s *Store) erase(b *pebble.Batch, sub candor.SubjectID) error {
+	if err := b.Delete(subjectKey(nil, sub), nil); err != nil {
+		return err
+	}
+	lower, upper := subjectRange(tableEvent, sub)
+	err := s.each(lower, upper, func(k, v []byte) error {
+		if len(v) < eventFixedLen {
+			return errCorrupt
+		}
+		return b.Delete(dedupeKey(nil, candor.DedupeKey(v[2:18])), nil)
+	})
+	if err != nil {
+		return err
+	}
+	for _, table := range []byte{tableEvent, tableMatch, tableAccess} {
+		lower, upper := subjectRange(table, sub)
+		if err := b.DeleteRange(lower, upper, nil); err != nil {
+			return err
+		}
+	}
+	for kind := candor.RecordKind(1); kind.Valid(); kind++ {
+		lower := recordIndexKey(kind, sub, "")
+		upper := bytes.Clone(lower)
+		prefixEnd(upper)
+		err := s.each(lower, upper, func(k, _ []byte) error {
+			if err := b.Delete(recordKey(kind, string(k[len(lower):])), nil); err != nil {
+				return err
+			}
+			return b.Delete(k, nil)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// each calls fn with every key and value in [lower, upper), in key order,
+// and stops at its first error.
+func (s *Store) each(lower, upper []byte, fn func(k, v []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err == nil {
+			err = fn(it.Key(), v)
+		}
+		if err != nil {
+			return errors.Join(err, it.Close())
+		}
+	}
+	return it.Close()
+}
