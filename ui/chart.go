@@ -143,7 +143,8 @@ type barChart struct {
 	Width, Height int
 	Base          int // the y of the axis
 	Bars          []column
-	CountY        int // the y of the counts, below the grades
+	CountY        int  // the y of the counts, below the grades
+	Drawn         bool // some count is not suppressed: there is a column to draw
 	Title, Desc   string
 }
 
@@ -168,6 +169,7 @@ func columns(title string, rows []gradeRow) barChart {
 		if !r.Count.Suppressed && largest > 0 {
 			col.H = max(1, int(math.Round(float64(plotH)*float64(r.Count.N)/float64(largest))))
 			col.Y = c.Base - col.H
+			c.Drawn = true
 		}
 		c.Bars = append(c.Bars, col)
 	}
