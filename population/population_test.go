@@ -16,11 +16,10 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// TestMigrateAndGrades: over persons with 0, 1 or 2 late instalments (a
-// grade D and a grade E under consumer credit), a
-// version against itself moves no one, its migration's diagonal is the
-// grade counts from the stored matches, and every count sums to the
-// persons stored.
+// TestMigrateAndGrades: over persons with 0, 1 or 2 late instalments
+// (grades D and E under consumer credit), a version against itself moves
+// no one, its migration's diagonal is the grade counts from the stored
+// matches, and every count sums to the persons stored.
 func TestMigrateAndGrades(t *testing.T) {
 	ctx := context.Background()
 	cat := catalogue.Default()
