@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/disputes"
 	"github.com/chromedp/chromedp"
 )
 
 // TestInBrowser drives Chromium through the portal as a person would:
 // sign in with a demo link, read a grade's explanation, look at the data,
-// grant and revoke a consent, ask for a review, see who looked, move
+// grant and revoke a consent, ask for a review, see who looked, dispute
+// a fact and see its source's answer, move
 // around with the keyboard and on a phone-sized screen. It saves a screenshot of every
 // page in the test's artifact directory (go test -artifacts keeps them).
 //
@@ -143,6 +146,27 @@ func TestInBrowser(t *testing.T) {
 	shot("06b-who-looked")
 	if got := text("main"); !strings.Contains(got, "GET /me/decisions") {
 		t.Errorf("who looked lacks the reads just made:\n%s", got)
+	}
+
+	// Dispute a fact: it stops counting at once; its source withdraws it.
+	do("dispute", chromedp.Navigate(h.srv.URL+"/me/data"), chromedp.WaitVisible(chromedp.CSS(`a[href^="/me/disputes/new"]`)),
+		chromedp.Click(chromedp.CSS(`a[href^="/me/disputes/new"]`)), chromedp.WaitVisible(chromedp.CSS("#statement")))
+	shot("06c-dispute-form")
+	do("open the dispute", chromedp.SendKeys(chromedp.CSS("#statement"), "I paid this instalment on time; my bank statement shows it."),
+		chromedp.Click(chromedp.CSS(`form[action="/me/disputes"] button`)))
+	until("Dispute opened")
+	shot("06d-dispute-opened")
+	queue, err := h.disputes.Queue(context.Background(), "bank7")
+	if err != nil || len(queue) != 1 {
+		t.Fatalf("the bank's queue after the dispute: %v, %v", queue, err)
+	}
+	if _, err := h.disputes.Answer(context.Background(), "bank7", queue[0].ID, disputes.Answer{Answer: candor.AnswerWithdraw, Note: "Our error: the payment arrived on time."}); err != nil {
+		t.Fatal(err)
+	}
+	do("disputes", chromedp.Navigate(h.srv.URL+"/me/disputes"), chromedp.WaitVisible(chromedp.CSS("main h2")))
+	shot("06e-dispute-withdrawn")
+	if got := text("main"); !strings.Contains(got, "withdrawn") || !strings.Contains(got, "Our error") {
+		t.Errorf("the disputes page after the withdrawal:\n%s", got)
 	}
 
 	// Public pages, on a phone-sized screen too.
