@@ -14,6 +14,7 @@ const (
 	RecordDecision                           // a decision about a subject
 	RecordReview                             // an open review of a decision, by the decision's ID
 	RecordAttempt                            // a refused request for a decision about a subject
+	RecordOptOut                             // a subject's opt-out of a scorecard, by subject and scorecard
 	numRecordKinds
 )
 
@@ -21,9 +22,9 @@ const (
 func (k RecordKind) Valid() bool { return k > 0 && k < numRecordKinds }
 
 // A Record is a small document that is not an event: a relying party, or
-// a consent, decision, review or refused attempt about one subject. What
-// is about a subject is sealed with the subject's data key by the caller,
-// so that erasing the key erases it too. IDs are unique within a kind.
+// a consent, decision, review, refused attempt or opt-out about one
+// subject. What is about a subject is sealed with the subject's data key
+// by the caller, so that erasing the key erases it too. IDs are unique within a kind.
 type Record struct {
 	Kind    RecordKind
 	ID      string
