@@ -152,6 +152,8 @@ func TestRoles(t *testing.T) {
 		"POST /v1/decisions": "relying_party", "GET /v1/consents/{code}": "relying_party", "GET /v1/court-orders": "relying_party",
 		"GET /v1/me/consents": "subject", "POST /v1/me/consents": "subject", "DELETE /v1/me/consents/{code}": "subject",
 		"GET /v1/me/decisions": "subject", "POST /v1/me/decisions/{id}/review": "subject",
+		"GET /v1/me/erasure": "subject", "POST /v1/me/erasure": "subject",
+		"GET /v1/me/opt-outs": "subject", "POST /v1/me/opt-outs/{scorecard}": "subject", "DELETE /v1/me/opt-outs/{scorecard}": "subject",
 		"GET /v1/reviews": "reviewer", "GET /v1/reviews/{id}": "reviewer", "POST /v1/reviews/{id}/close": "reviewer",
 		"GET /v1/catalogue": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
 		"GET /v1/openapi.yaml": "public", "GET /v1/public/organisations/{company_reg_no}": "public", "GET /v1/public/organisations": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",

@@ -17,6 +17,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
@@ -117,7 +118,9 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	}
 	access, closeAudit := h.startAudit(t, v)
 	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
-		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Access: access, Log: h.log})
+		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Access: access, Log: h.log,
+		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
+			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {
