@@ -20,6 +20,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
@@ -101,7 +102,9 @@ func mustHarness(t *testing.T) *harness {
 	}
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
-	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Access: access}
+	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Access: access,
+		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
+			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})}
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h
