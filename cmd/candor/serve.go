@@ -17,6 +17,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/scoring"
@@ -34,6 +35,8 @@ type serverFlags struct {
 	oidcSecretFile  string
 	// demoSignIn turns on the portal's demo sign-in links (candor demo).
 	demoSignIn bool
+	// purgeEvery is the interval of retention passes (0: none).
+	purgeEvery time.Duration
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -50,6 +53,12 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.oidc.ClientID, "oidc-client-id", env("CANDOR_OIDC_CLIENT_ID", ""), "the portal's client ID at the provider (env CANDOR_OIDC_CLIENT_ID)")
 	fs.StringVar(&f.oidcSecretFile, "oidc-client-secret-file", env("CANDOR_OIDC_CLIENT_SECRET_FILE", ""), "file holding the client secret (env CANDOR_OIDC_CLIENT_SECRET_FILE)")
 	fs.StringVar(&f.oidc.RedirectURL, "oidc-redirect-url", env("CANDOR_OIDC_REDIRECT_URL", ""), "the portal's https://HOST/signin/oidc/callback, as registered (env CANDOR_OIDC_REDIRECT_URL)")
+	purge, err := time.ParseDuration(env("CANDOR_PURGE_EVERY", "24h"))
+	if err != nil {
+		purge = 24 * time.Hour
+	}
+	fs.DurationVar(&f.purgeEvery, "purge-every", purge,
+		"delete the facts past their retention at start and then at this interval; 0 turns it off (env CANDOR_PURGE_EVERY)")
 	fs.StringVar(&f.oidc.Claim, "oidc-claim", env("CANDOR_OIDC_CLAIM", "national_id"), "the ID-token claim holding the person's national ID (env CANDOR_OIDC_CLAIM)")
 }
 
@@ -86,6 +95,7 @@ type server struct {
 	pipeline *ingest.Pipeline
 	audit    *auditService
 	demo     *ui.Demo // the portal's demo sign-in, if on
+	purge    func()   // stops the retention passes
 	log      *slog.Logger
 	addr     string
 	errc     chan error
@@ -135,18 +145,20 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		return out
 	}
 	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
+	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
+		Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { pipeline.Forget(bis) }})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec,
-		Access:    aud.access, Log: aud.log})
-	root, demo, err := withPortal(api, inst, f, dec, aud.access, active, all, log)
+		Access:    aud.access, Log: aud.log, Erasure: er})
+	root, demo, err := withPortal(api, inst, f, dec, er, aud.access, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
 		aud.close()
 		return nil, err
 	}
-	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, demo: demo, log: log, addr: ln.Addr().String(), errc: make(chan error, 1),
+	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, demo: demo, log: log, purge: startPurge(inst, f.purgeEvery, log), addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           root,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -163,9 +175,9 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 // withPortal returns the root handler: the JSON API under /v1/, the
 // transparency log under /log/, health and metrics endpoints, the person's portal everywhere else; and
 // the portal's demo sign-in if f turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, access ui.Accessor, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, er *erasure.Service, access ui.Accessor, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Access: access,
-		SecureCookies: f.secureCookies, Logger: log}
+		SecureCookies: f.secureCookies, Logger: log, Erasure: er}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
@@ -223,6 +235,7 @@ func (s *server) wait(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
+	s.purge()
 	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
