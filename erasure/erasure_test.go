@@ -45,7 +45,7 @@ type env struct {
 }
 
 func (e *env) dataDir() string { return filepath.Join(e.dir, "data") }
-func (e *env) logDir() string  { return filepath.Join(e.dir, "log") }
+func (e *env) logDir() string  { return filepath.Join(e.dataDir(), "log") } // where candor serve keeps it
 
 func mustEnv(t *testing.T) *env {
 	t.Helper()
@@ -127,11 +127,12 @@ func (e *env) verify(t *testing.T) {
 }
 
 // TestEraseWhole erases a person with only consent-based facts, then
-// looks for her in every file of the data dir and finds nothing: not her
-// identifier or a field value (never stored in the clear), and, what makes
-// the test mean something, not the bytes that were there before — her
-// wrapped data key, her blind index, a sealed event. The log's directory
-// holds only salted commitments: her subject ID is not in it.
+// looks for her in every file of the data dir (the transparency log's
+// included) and finds nothing: not her identifier or a field value (never
+// stored in the clear), and, what makes the test mean something, not the
+// bytes that were there before — her wrapped data key, her blind index, a
+// sealed event. The log's directory holds only salted commitments: her
+// subject ID is not in it.
 func TestEraseWhole(t *testing.T) {
 	e := mustEnv(t)
 	alice := e.subject(t, aliceID)
