@@ -14,6 +14,9 @@ const (
 	RecordDecision                           // a decision about a subject
 	RecordReview                             // an open review of a decision, by the decision's ID
 	RecordAttempt                            // a refused request for a decision about a subject
+	RecordDispute                            // a subject's dispute of a fact, by its ID
+	RecordDisputeOpen                        // an open dispute, by its ID (empty: the queue)
+	RecordNotice                             // a notice to a relying party (no subject; JSON in the clear)
 	RecordOptOut                             // a subject's opt-out of a scorecard, by subject and scorecard
 	numRecordKinds
 )

@@ -181,6 +181,9 @@ func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *p
 			p.EraseRecord = append(p.EraseRecord, Records{Kind: k.name, Count: n})
 		}
 	}
+	if err := s.planDisputes(ctx, p, pd); err != nil {
+		return nil, nil, err
+	}
 	n := 0
 	for _, err := range st.AccessRecords(ctx, subject) {
 		if err != nil {
@@ -196,6 +199,41 @@ func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *p
 		p.KeepRecord = append(p.KeepRecord, Records{Kind: accessRecords, Count: n, Reason: reasonAccess})
 	}
 	return p, pd, nil
+}
+
+// planDisputes adds the subject's disputes to the plan: a dispute goes
+// with the fact it contests (its open-queue entry too), and stays, still
+// open, with a fact that stays.
+func (s *Service) planDisputes(ctx context.Context, p *Plan, pd *planned) error {
+	erased := make(map[candor.EventID]bool, len(pd.erase))
+	for _, ref := range pd.erase {
+		erased[ref.ID] = true
+	}
+	var gone, kept int
+	for r, err := range s.cfg.Store.Records(ctx, candor.RecordDispute, p.Subject) {
+		if err != nil {
+			return err
+		}
+		var d candor.Dispute
+		if err := pd.key.OpenJSON(r, &d); err != nil {
+			return fmt.Errorf("erasure: dispute %s: %w", r.ID, err)
+		}
+		if !p.Whole && !erased[d.Event] {
+			kept++
+			continue
+		}
+		gone++
+		pd.records = append(pd.records,
+			&candor.Record{Kind: candor.RecordDispute, ID: r.ID, Subject: p.Subject},
+			&candor.Record{Kind: candor.RecordDisputeOpen, ID: r.ID, Subject: p.Subject})
+	}
+	if gone > 0 {
+		p.EraseRecord = append(p.EraseRecord, Records{Kind: "disputes", Count: gone})
+	}
+	if kept > 0 {
+		p.KeepRecord = append(p.KeepRecord, Records{Kind: "disputes", Count: kept, Reason: "kept with the facts they contest, which stay"})
+	}
+	return nil
 }
 
 func group(m map[candor.Category]*Group, c candor.Category) *Group {

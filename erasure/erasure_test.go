@@ -14,6 +14,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
@@ -285,6 +286,23 @@ func TestErasePartly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Bob disputes both facts: the dispute of the credit fact goes with
+	// it, that of the court order stays open.
+	evs, err := key.ReadEvents(ctx, e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	al := audit.NewAccessLog(e.store, e.vault, nil)
+	if err := al.Record(ctx, nil, &candor.Access{Subject: bob, At: time.Now(), Principal: "op1", Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}); err != nil {
+		t.Fatal(err)
+	}
+	al.Close()
+	disp := disputes.New(e.store, e.vault, e.cat, nil)
+	for _, ev := range evs {
+		if _, err := disp.Open(ctx, bob, ev.ID, "This is not mine."); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, r := range []*candor.Record{
 		key.SealRecord(candor.RecordConsent, "c1", []byte(`{}`)),
 		key.SealRecord(candor.RecordDecision, "d1", []byte(`{}`)),
@@ -305,20 +323,25 @@ func TestErasePartly(t *testing.T) {
 		len(plan.Erase) != 1 || plan.Erase[0].Category != "credit" {
 		t.Fatalf("plan: %+v", plan)
 	}
-	if fmt.Sprint(plan.EraseRecord) != "[{consents 1 } {decisions 1 }]" || len(plan.KeepRecord) != 1 || plan.KeepRecord[0].Kind != "opt-outs" {
+	if fmt.Sprint(plan.EraseRecord) != "[{consents 1 } {decisions 1 } {disputes 1 }]" || len(plan.KeepRecord) != 3 ||
+		plan.KeepRecord[0].Kind != "opt-outs" || plan.KeepRecord[1].Kind != "disputes" || plan.KeepRecord[2].Kind != "access records" {
 		t.Fatalf("records: erase %v, keep %v", plan.EraseRecord, plan.KeepRecord)
 	}
 	if _, err := e.svc.Erase(ctx, bob); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := key.ReadEvents(ctx, e.store)
+	evs, err = key.ReadEvents(ctx, e.store)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(evs) != 1 || evs[0].Type != "court.restriction_imposed" {
 		t.Fatalf("after a partial erasure: %d events left, want the court order alone", len(evs))
 	}
-	for kind, want := range map[candor.RecordKind]int{candor.RecordConsent: 0, candor.RecordDecision: 0, candor.RecordOptOut: 1} {
+	open, err := disp.Queue(ctx, "bank7")
+	if err != nil || len(open) != 1 || open[0].Type != "court.restriction_imposed" {
+		t.Fatalf("open disputes after the erasure: %v, %v; want the court order's alone", open, err)
+	}
+	for kind, want := range map[candor.RecordKind]int{candor.RecordConsent: 0, candor.RecordDecision: 0, candor.RecordOptOut: 1, candor.RecordDispute: 1} {
 		n := 0
 		for _, err := range e.store.Records(ctx, kind, bob) {
 			if err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -50,14 +49,17 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
 	m.HandleFunc("GET /v1/subjects/{id}/access", s.require(candor.RoleOperator, s.getAccess))
 	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.require(candor.RoleOperator, s.getAccessProof))
+	// A subject sees who looked at its data, with proofs.
+	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
+	m.HandleFunc("GET /v1/me/access/{n}/proof", s.require(candor.RoleSubject, s.getAccessProof))
 }
 
 // writeRead answers a read of data about subject with v, after recording
 // who read it, when, why and a hash of exactly the bytes sent (fail
 // closed: if the record cannot be stored, nothing is served).
 func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, key *vault.SubjectKey, v any) {
-	s.writeRecorded(w, r, http.StatusOK, key, v, func(body []byte) *candor.Access {
-		return accessOf(r, p, key.Subject(), body, s.now())
+	s.writeRecorded(w, r, http.StatusOK, key, v, func(body []byte) []*candor.Access {
+		return []*candor.Access{accessOf(r, p, key.Subject(), body, s.now())}
 	})
 }
 
@@ -65,16 +67,26 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal,
 // about subject for purpose (a decision, court orders, a case under
 // review), after recording it as writeRead does.
 func (s *Server) writeDisclosure(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, purpose string, status int, v any) {
-	s.writeRecorded(w, r, status, nil, v, func(body []byte) *candor.Access {
-		a := accessOf(r, p, subject, body, s.now())
-		a.Purpose = clip(purpose, 256)
-		return a
+	s.writeDisclosures(w, r, p, []candor.SubjectID{subject}, purpose, status, v)
+}
+
+// writeDisclosures is writeDisclosure for an answer about several
+// subjects (a source's dispute queue): one access record for each.
+func (s *Server) writeDisclosures(w http.ResponseWriter, r *http.Request, p *Principal, subjects []candor.SubjectID, purpose string, status int, v any) {
+	s.writeRecorded(w, r, status, nil, v, func(body []byte) []*candor.Access {
+		as := make([]*candor.Access, len(subjects))
+		for i, sub := range subjects {
+			as[i] = accessOf(r, p, sub, body, s.now())
+			as[i].Purpose = clip(purpose, 256)
+		}
+		return as
 	})
 }
 
-// writeRecorded encodes v, records the access record made of the bytes
-// and then, only if that succeeded, sends them with status.
-func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, v any, access func(body []byte) *candor.Access) {
+// writeRecorded encodes v, records the access records made of the bytes
+// and then, only if that succeeded, sends them with status. key, if set,
+// is the data key of the records' subject.
+func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, v any, access func(body []byte) []*candor.Access) {
 	bp := s.bufs.Get().(*[]byte)
 	buf := bytes.NewBuffer((*bp)[:0])
 	defer func() {
@@ -88,9 +100,11 @@ func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	if s.access != nil {
-		if err := s.access.Record(r.Context(), key, access(buf.Bytes())); err != nil {
-			s.writeError(w, r, err)
-			return
+		for _, a := range access(buf.Bytes()) {
+			if err := s.access.Record(r.Context(), key, a); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -130,7 +144,7 @@ type accessJSON struct {
 // getAccess is GET /v1/subjects/{id}/access: every access record about the
 // subject, oldest first. Listing them is a read too, and is recorded.
 func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sub, key, err := s.openSubject(r)
+	sub, key, err := s.openSubject(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -158,8 +172,8 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 // canonical encoding and the subject's salt (from which the commitment is
 // recomputed: SHA-256("candor/v1/commitment/access" 0x00 || salt ||
 // record)), and a C2SP tlog-proof of the log entry holding it.
-func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, _ *Principal) {
-	out, err := s.accessProof(r)
+func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, p *Principal) {
+	out, err := s.accessProof(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -167,45 +181,16 @@ func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, _ *Princ
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) accessProof(r *http.Request) (map[string]any, error) {
+func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, error) {
 	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
 	if err != nil {
 		return nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
 	}
-	sub, key, err := s.openSubject(r)
+	_, key, err := s.openSubject(r, p)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.store.AccessRecord(r.Context(), sub.ID, n)
-	if err != nil {
-		return nil, err
-	}
-	_, plain, err := key.OpenAccess(rec)
-	if err != nil {
-		return nil, err
-	}
-	c := candor.AccessCommitment(key.Salt(), plain)
-	index, err := audit.LogIndex(r.Context(), s.store, rec.Commit, candor.AuditAccess, int(rec.Pos))
-	if err != nil {
-		return nil, err
-	}
-	proof, err := s.tlog.Proof(r.Context(), index, c)
-	if errors.Is(err, tlog.ErrNotPublished) {
-		err = audit.ErrNotLogged
-	}
-	if err != nil {
-		return nil, err
-	}
-	salt := key.Salt()
-	return map[string]any{
-		"n":            n,
-		"record":       base64.StdEncoding.EncodeToString(plain),
-		"salt":         base64.StdEncoding.EncodeToString(salt[:]),
-		"commitment":   c.String(),
-		"index":        index,
-		"proof":        string(proof),
-		"verifier_key": s.tlog.VerifierKey(),
-	}, nil
+	return audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
 }
 
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962

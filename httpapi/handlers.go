@@ -51,10 +51,13 @@ type subjectJSON struct {
 }
 
 // openSubject reads and decrypts a subject, returning its data key too.
-func (s *Server) openSubject(r *http.Request) (*candor.Subject, *vault.SubjectKey, error) {
-	id, err := candor.ParseSubjectID(r.PathValue("id"))
-	if err != nil {
-		return nil, nil, err
+func (s *Server) openSubject(r *http.Request, p *Principal) (*candor.Subject, *vault.SubjectKey, error) {
+	id := p.Subject // a subject reads its own (/v1/me/...)
+	if p.Key.Role != candor.RoleSubject {
+		var err error
+		if id, err = candor.ParseSubjectID(r.PathValue("id")); err != nil {
+			return nil, nil, err
+		}
 	}
 	rec, err := s.store.Subject(r.Context(), id)
 	if err != nil {
@@ -70,7 +73,7 @@ func (s *Server) openSubject(r *http.Request) (*candor.Subject, *vault.SubjectKe
 
 // getSubject is GET /v1/subjects/{id}.
 func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sub, key, err := s.openSubject(r)
+	sub, key, err := s.openSubject(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -125,7 +128,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, p *Principal)
 		}
 		limit = n
 	}
-	sub, key, err := s.openSubject(r)
+	sub, key, err := s.openSubject(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

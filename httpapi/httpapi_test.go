@@ -17,6 +17,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
@@ -33,6 +34,7 @@ type harness struct {
 	log       *tlog.Log        // the transparency log (audit_test.go)
 	access    *audit.AccessLog // records reads
 	decisions *decisions.Service
+	disputes  *disputes.Service
 	bank      string // token of a bank source
 	court     string // token of a court source
 	operator  string
@@ -117,8 +119,9 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		return out
 	}
 	access, closeAudit := h.startAudit(t, v)
+	h.disputes = disputes.New(st, v, cat, nil)
 	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
-		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Access: access, Log: h.log,
+		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})})
 	api.SetReady(true)

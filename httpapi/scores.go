@@ -233,7 +233,7 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, p *Principal)
 			return
 		}
 	}
-	sub, key, err := s.openSubject(r)
+	sub, key, err := s.openSubject(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/ratelimit"
@@ -44,7 +45,10 @@ type Config struct {
 	Scorecards, Versions []Scorer
 	// Decisions, if set, serves relying parties, subjects and reviewers.
 	Decisions *decisions.Service
-	Now       func() time.Time
+	// Disputes, if set, serves subjects' disputes, sources' answers and
+	// relying parties' notices.
+	Disputes *disputes.Service
+	Now      func() time.Time
 	// Access, if set, records every read of a subject's data before it is
 	// served (fail closed); Log, if set, is served at /log/ with proofs
 	// (audit.go). candor serve sets both.
@@ -66,6 +70,7 @@ type Server struct {
 	scorecards []Scorer
 	versions   []Scorer
 	decisions  *decisions.Service
+	disputes   *disputes.Service
 	erasure    *erasure.Service
 	access     Accessor
 	tlog       TransparencyLog
@@ -82,7 +87,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
-		decisions: cfg.Decisions, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
+		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log}
 	s.erasure = cfg.Erasure
 	if s.log == nil {
@@ -107,6 +112,7 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/me/consents", s.require(candor.RoleSubject, s.getConsents))
 		m.HandleFunc("DELETE /v1/me/consents/{code}", s.require(candor.RoleSubject, s.deleteConsent))
 		m.HandleFunc("GET /v1/me/decisions", s.require(candor.RoleSubject, s.getMyDecisions))
+		m.HandleFunc("GET /v1/me/events", s.require(candor.RoleSubject, s.getEvents))
 		m.HandleFunc("POST /v1/me/decisions/{id}/review", s.require(candor.RoleSubject, s.postReview))
 		m.HandleFunc("GET /v1/reviews", s.require(candor.RoleReviewer, s.getReviews))
 		m.HandleFunc("GET /v1/reviews/{id}", s.require(candor.RoleReviewer, s.getReview))
@@ -133,6 +139,7 @@ func New(cfg Config) *Server {
 	})
 	m.HandleFunc("GET /readyz", s.readyz)
 	s.routeAudit(m)
+	s.routeDisputes(m)
 	if s.metrics != nil {
 		m.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.gatherer, promhttp.HandlerOpts{}))
 	}

@@ -24,7 +24,7 @@ type Options struct {
 	// MaxGroupEvents caps the events of one group commit (default 50,000).
 	MaxGroupEvents int
 	// CacheSubjects bounds the cache of subjects and their data keys, per
-	// generation (two generations; about 150 bytes a subject). Sources post
+	// generation (two generations; about 175 bytes a subject, measured). Sources post
 	// month by month across their whole population, so the cache should hold
 	// every active subject: a smaller one misses on nearly every event.
 	CacheSubjects int

@@ -25,7 +25,16 @@ import (
 
 // FormatVersion is the store format this package reads and writes. It
 // changes whenever the key layout or the record encoding does.
-const FormatVersion = 1
+//
+// Version 2 added access records, matches marked as stored on their own
+// and audit entries with retired commitments (state changes, deletions,
+// erasure). Version 1 holds none of them and is read as is: opening a
+// version-1 store marks it version 2, so that older builds refuse it from
+// then on rather than misread what this one writes.
+const FormatVersion = 2
+
+// formatUpgradable is the oldest format Open upgrades in place.
+const formatUpgradable = 1
 
 // Options configures a Store. The zero value is ready to use.
 type Options struct {
@@ -101,10 +110,15 @@ func (s *Store) init() error {
 	case err != nil:
 		return fmt.Errorf("pebble: read format version: %w", err)
 	case len(v) != 4:
-		return fmt.Errorf("pebble: %s has a malformed store format version %x; this build supports version %d", s.dir, v, FormatVersion)
+		return fmt.Errorf("pebble: %s has a malformed store format version %x; this build supports versions %d to %d", s.dir, v, formatUpgradable, FormatVersion)
 	default:
-		if found := binary.BigEndian.Uint32(v); found != FormatVersion {
-			return fmt.Errorf("pebble: %s holds store format version %d; this build supports version %d", s.dir, found, FormatVersion)
+		switch found := binary.BigEndian.Uint32(v); {
+		case found >= formatUpgradable && found < FormatVersion:
+			if err := s.db.Set(keyFormat, binary.BigEndian.AppendUint32(nil, FormatVersion), pebble.Sync); err != nil {
+				return fmt.Errorf("pebble: upgrade %s from format version %d: %w", s.dir, found, err)
+			}
+		case found != FormatVersion:
+			return fmt.Errorf("pebble: %s holds store format version %d; this build supports versions %d to %d", s.dir, found, formatUpgradable, FormatVersion)
 		}
 	}
 	v, err = s.get(keyCounters)

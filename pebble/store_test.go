@@ -60,12 +60,12 @@ func TestOpenRefuses(t *testing.T) {
 		{
 			name:  "unknown format version",
 			kvs:   [][]byte{[]byte("\x00format"), binary.BigEndian.AppendUint32(nil, 99)},
-			wants: []string{"format version 99", "supports version 1"},
+			wants: []string{"format version 99", "supports versions 1 to 2"},
 		},
 		{
 			name:  "malformed format version",
 			kvs:   [][]byte{[]byte("\x00format"), []byte("v1")},
-			wants: []string{"malformed store format version", "supports version 1"},
+			wants: []string{"malformed store format version", "supports versions 1 to 2"},
 		},
 		{
 			name:  "not a Candor store",
@@ -106,6 +106,41 @@ func TestOpenWritesFormatVersion(t *testing.T) {
 	defer closer.Close()
 	if len(v) != 4 || binary.BigEndian.Uint32(v) != pebble.FormatVersion {
 		t.Errorf("format version = %x, want %d", v, pebble.FormatVersion)
+	}
+}
+
+// TestOpenUpgradesVersion1: a version-1 store opens and is marked with
+// the current version, so that older builds refuse it afterwards.
+func TestOpenUpgradesVersion1(t *testing.T) {
+	dir := t.TempDir()
+	MustOpen(t, dir).Close()
+	setFormat := func(v uint32) {
+		db, err := cpebble.Open(dir, &cpebble.Options{Logger: quietLogger{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Set([]byte("\x00format"), binary.BigEndian.AppendUint32(nil, v), cpebble.Sync); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setFormat(1)
+	MustOpen(t, dir).Close()
+	db, err := cpebble.Open(dir, &cpebble.Options{Logger: quietLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, closer, err := db.Get([]byte("\x00format"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := binary.BigEndian.Uint32(v)
+	closer.Close()
+	db.Close()
+	if got != pebble.FormatVersion {
+		t.Errorf("after opening a version-1 store its version is %d, want %d", got, pebble.FormatVersion)
 	}
 }
 

@@ -8,7 +8,6 @@ package retention
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -119,29 +118,4 @@ func (p *Purger) Run(ctx context.Context, progress func(Progress)) (Progress, er
 		}
 	}
 	return pr, nil
-}
-
-// Every runs a pass at once and then every interval until ctx is done,
-// logging what each pass removed and any failure (the next pass tries
-// again).
-func (p *Purger) Every(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		start := time.Now()
-		pr, err := p.Run(ctx, nil)
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			log.Error("retention purge failed", "err", err, "purged", pr.Purged)
-		default:
-			log.Info("retention purge", "subjects", pr.Subjects, "events", pr.Events, "purged", pr.Purged, "took", time.Since(start).Round(time.Millisecond))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

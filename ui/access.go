@@ -2,11 +2,15 @@ package ui
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 )
 
 // Who looked: every recorded read of the person's data, newest first.
@@ -17,7 +21,10 @@ type accessView struct {
 	Who, Role, Purpose, Route string
 }
 
-type accessesView struct{ Reads []accessView }
+type accessesView struct {
+	Reads  []accessView
+	Proofs bool // each record has a proof download
+}
 
 func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
@@ -31,7 +38,7 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.fail(w, r, err)
 		return
 	}
-	v := accessesView{}
+	v := accessesView{Proofs: s.cfg.Log != nil}
 	for rec, err := range s.cfg.Store.AccessRecords(ctx, sess.subject) {
 		if err != nil {
 			s.fail(w, r, err)
@@ -53,4 +60,32 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	slices.Reverse(v.Reads)
 	s.render(w, r, http.StatusOK, "access", "Who looked", "access", v)
+}
+
+// accessProof is GET /me/access/{n}/proof: the proof that access record n
+// is in the transparency log, as a JSON download anyone can check with
+// the log's verifier key (see audit.AccessProof).
+func (s *Server) accessProof(w http.ResponseWriter, r *http.Request, sess *session) {
+	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
+	if err != nil {
+		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no such record."))
+		return
+	}
+	_, key, err := s.openSubject(r.Context(), sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	proof, err := audit.ProveAccess(r.Context(), s.cfg.Store, s.cfg.Log, key, n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, err := json.MarshalIndent(proof, "", "  ")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="candor-access-proof-%d.json"`, n))
+	s.send(w, r, http.StatusOK, "application/json", body)
 }

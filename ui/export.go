@@ -53,6 +53,7 @@ type export struct {
 	Consents        []consentView  `json:"consents"`
 	Decisions       []decisionView `json:"decisions"`
 	RefusedRequests []attemptView  `json:"refused_requests"`
+	Disputes        []disputeView  `json:"disputes"`
 	HowToContest    string         `json:"how_to_contest"`
 }
 
@@ -63,7 +64,7 @@ func (s *Server) collect(ctx context.Context, subject candor.SubjectID) (*export
 		return nil, err
 	}
 	x := &export{Subject: sub.ID.String(), Kind: sub.Kind.String(), Identifiers: []string{}, Grades: []exportGrade{},
-		HowToContest: "Ask for a human review of any decision on the portal's Decisions page."}
+		HowToContest: "Dispute any fact on the portal's My data page (it stops counting while the dispute is open), and ask for a human review of any decision on its Decisions page."}
 	for _, id := range sub.Identifiers {
 		x.Identifiers = append(x.Identifiers, id.String())
 	}
@@ -101,6 +102,9 @@ func (s *Server) collect(ctx context.Context, subject candor.SubjectID) (*export
 		return nil, err
 	}
 	x.Decisions, x.RefusedRequests = dv.Decisions, dv.Attempts
+	if x.Disputes, err = s.myDisputes(ctx, subject); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
@@ -185,6 +189,16 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, sess *session
 			}
 		}
 		row("decision", day(d.At), d.Party, detail, d.Outcome.String(), day(d.ValidUntil))
+	}
+	for _, d := range x.Disputes {
+		detail := fmt.Sprintf("%s of %s from %s", d.Description, day(d.OccurredAt), d.SourceName)
+		for _, st := range d.Steps {
+			detail += fmt.Sprintf("; %s %s by %s", day(st.At), st.Status, st.By)
+			if st.Note != "" {
+				detail += ": " + st.Note
+			}
+		}
+		row("dispute", day(d.OpenedAt), d.Type, detail, string(d.Status), day(d.Deadline))
 	}
 	for _, a := range x.RefusedRequests {
 		row("refused_request", day(a.At), a.Party, fmt.Sprintf("for %s: %s", a.Purpose, a.Reason), "", "")

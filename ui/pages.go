@@ -128,14 +128,15 @@ func bandText(sc *candor.Scorecard, grade string) string {
 // factView is one fact, as the data page shows it and the export writes
 // it.
 type factView struct {
-	Category    string      `json:"category"`
-	Type        string      `json:"type"`
-	Description string      `json:"description"`
-	Source      string      `json:"source"`
-	OccurredAt  time.Time   `json:"occurred_at"`
-	State       string      `json:"state"`
-	ExpiresAt   time.Time   `json:"drops_off"`
-	Fields      []fieldView `json:"fields"`
+	ID          candor.EventID `json:"id"`
+	Category    string         `json:"category"`
+	Type        string         `json:"type"`
+	Description string         `json:"description"`
+	Source      string         `json:"source"`
+	OccurredAt  time.Time      `json:"occurred_at"`
+	State       string         `json:"state"`
+	ExpiresAt   time.Time      `json:"drops_off"`
+	Fields      []fieldView    `json:"fields"`
 }
 
 type fieldView struct {
@@ -149,8 +150,9 @@ type categoryView struct {
 }
 
 type dataView struct {
-	Count  int
-	Groups []categoryView
+	Count      int
+	Groups     []categoryView
+	CanDispute bool
 }
 
 func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -159,7 +161,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	v := dataView{Count: len(facts)}
+	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil}
 	for _, c := range candor.Categories() {
 		p := c.Policy()
 		g := categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + "."}
@@ -202,7 +204,7 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 			}
 			sources[e.Source] = name
 		}
-		f := factView{Category: t.Category.String(), Description: t.Description, Type: t.Name, Source: name,
+		f := factView{ID: e.ID, Category: t.Category.String(), Description: t.Description, Type: t.Name, Source: name,
 			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{}}
 		for _, fl := range e.Fields {
 			f.Fields = append(f.Fields, fieldView{fl.Name, fl.Value.String()})

@@ -28,7 +28,9 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/internal/ratelimit"
 	"github.com/candor-project/candor/vault"
@@ -64,10 +66,15 @@ type Config struct {
 	// published one (for the scorecard pages; nil: Scorecards).
 	Scorecards, Versions []Scorer
 	Decisions            *decisions.Service
+	// Disputes, if set, lets a person dispute facts and follow them.
+	Disputes *disputes.Service
 	// Access, if set, records every page and download of a person's data
 	// before it is sent, as the API records its reads. candor serve sets
 	// it.
 	Access Accessor
+	// Log, if set, is the transparency log: "Who looked" then offers a
+	// proof of each access record.
+	Log audit.Prover
 	// SignIn are the ways a person may sign in; none leaves only the public
 	// pages.
 	SignIn []Method
@@ -140,6 +147,14 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /me/consents/revoke", s.signedIn(s.revoke))
 	m.HandleFunc("GET /me/decisions", s.signedIn(s.decisionsPage))
 	m.HandleFunc("GET /me/access", s.signedIn(s.accessPage))
+	if cfg.Log != nil {
+		m.HandleFunc("GET /me/access/{n}/proof", s.signedIn(s.accessProof))
+	}
+	if cfg.Disputes != nil {
+		m.HandleFunc("GET /me/disputes", s.signedIn(s.disputesPage))
+		m.HandleFunc("GET /me/disputes/new", s.signedIn(s.disputeForm))
+		m.HandleFunc("POST /me/disputes", s.signedIn(s.openDispute))
+	}
 	m.HandleFunc("POST /me/decisions/{id}/review", s.signedIn(s.review))
 	m.HandleFunc("POST /me/opt-outs", s.signedIn(s.optOut))
 	if cfg.Erasure != nil {

@@ -6,11 +6,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"github.com/candor-project/candor/tlog"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
@@ -35,6 +38,7 @@ type harness struct {
 	srv       *httptest.Server
 	store     *pebble.Store
 	decisions *decisions.Service
+	disputes  *disputes.Service
 	demo      *ui.Demo
 	ids       map[string]candor.SubjectID // by identifier value
 	landlord  *candor.RelyingParty
@@ -102,7 +106,8 @@ func mustHarness(t *testing.T) *harness {
 	}
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
-	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Access: access,
+	h.disputes = disputes.New(st, v, cat, nil)
+	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})}
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
@@ -344,9 +349,9 @@ func TestFormsRefuseMissingOrWrongCSRF(t *testing.T) {
 	b.signIn("AB1234567")
 	good := b.csrf("/me/consents")
 	grant := url.Values{"relying_party": {"landlord1"}, "purpose": {"rental"}, "days": {"7"}}
-	for _, path := range []string{"/me/consents", "/me/consents/revoke", "/me/decisions/x/review", "/signout"} {
+	for _, path := range []string{"/me/consents", "/me/consents/revoke", "/me/decisions/x/review", "/me/disputes", "/signout"} {
 		for name, token := range map[string][]string{"missing": nil, "wrong": {good[:len(good)-2] + "xx"}, "empty": {""}} {
-			form := url.Values{"csrf": token, "code": {"AAA-AAA-AAA-AAA"}, "statement": {"x"}}
+			form := url.Values{"csrf": token, "code": {"AAA-AAA-AAA-AAA"}, "statement": {"x"}, "fact": {"1"}}
 			for k, v := range grant {
 				form[k] = v
 			}
@@ -594,4 +599,49 @@ type failing struct{}
 
 func (failing) Record(context.Context, *vault.SubjectKey, *candor.Access) error {
 	return errors.New("disk full")
+}
+
+func TestAccessProofs(t *testing.T) {
+	h := mustHarness(t)
+	l, err := tlog.Open(filepath.Join(t.TempDir(), "log"), tlog.Options{CheckpointInterval: 100 * time.Millisecond, BatchMaxAge: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := audit.NewAppender(h.store, l, nil, 10*time.Millisecond)
+	a.Start()
+	t.Cleanup(func() { a.Close(); l.Close() })
+	h.cfg.Log = l
+	h.srv.Config.Handler = h.portal(t, h.demo)
+	alice, bob := h.browser(t), h.browser(t)
+	alice.signIn("AB1234567")
+	bob.signIn("CD7654321")
+	alice.get("/me/grades")
+	access := alice.get("/me/access")
+	m := regexp.MustCompile(`href="/me/access/(\d+)/proof"`).FindStringSubmatch(access.body)
+	if m == nil {
+		t.Fatalf("no proof link on the access page:\n%s", access.body)
+	}
+	var p page
+	for range 100 { // logged within about a second
+		if p = alice.get("/me/access/" + m[1] + "/proof"); p.status != http.StatusNotFound {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var proof audit.AccessProof
+	if err := json.Unmarshal([]byte(p.body), &proof); p.status != 200 || err != nil {
+		t.Fatalf("proof: %d %v\n%s", p.status, err, p.body)
+	}
+	var salt candor.Salt
+	copy(salt[:], proof.Salt)
+	c := candor.AccessCommitment(&salt, proof.Record)
+	if c.String() != proof.Commitment {
+		t.Fatalf("the commitment does not follow from the record and salt")
+	}
+	if _, err := tlog.VerifyProof([]byte(proof.Proof), proof.VerifierKey, c); err != nil {
+		t.Fatalf("the proof does not verify: %v", err)
+	}
+	if p := bob.get("/me/access/" + m[1] + "/proof"); p.status != http.StatusNotFound {
+		t.Errorf("bob downloads the proof of alice's record %s: %d", m[1], p.status)
+	}
 }

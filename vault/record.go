@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/candor-project/candor"
@@ -30,4 +31,26 @@ func (k *SubjectKey) recordAAD(kind candor.RecordKind, id string) []byte {
 	aad := append([]byte("candor/v1/record/"), k.subject[:]...)
 	aad = append(aad, byte(kind))
 	return append(aad, id...)
+}
+
+// SealJSON seals v, marshalled as JSON, as the record kind/id about the
+// key's subject.
+func (k *SubjectKey) SealJSON(kind candor.RecordKind, id string, v any) (*candor.Record, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("vault: record %s: %w", id, err)
+	}
+	return k.SealRecord(kind, id, data), nil
+}
+
+// OpenJSON opens a record SealJSON sealed into v.
+func (k *SubjectKey) OpenJSON(r *candor.Record, v any) error {
+	data, err := k.OpenRecord(r)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("vault: record %s: %w", r.ID, err)
+	}
+	return nil
 }

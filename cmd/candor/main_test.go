@@ -215,6 +215,12 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 		t.Fatalf("approve:\n%s", out)
 	}
 	wantMaterialised(t, data) // v2, by the pass activation runs
+	// A pass cut short and run again stores nothing twice: the log's
+	// account stays exact.
+	rerunMaterialise(t, data)
+	if out, _ := mustRun(t, "audit", "verify", "--data", data); !strings.Contains(out, "OK") {
+		t.Fatalf("audit verify after a second materialisation pass:\n%s", out)
+	}
 	out, _ = mustRun(t, "policy", "list", "--data", data)
 	if !regexp.MustCompile(`rental-deposit\s+1\s+superseded`).MatchString(out) || !regexp.MustCompile(`rental-deposit\s+2\s+active\s+alice .*bob`).MatchString(out) {
 		t.Fatalf("list:\n%s", out)

@@ -19,8 +19,10 @@ import (
 // parallel pass over the population with a progress bar, marks each card
 // materialised, and returns each card's grade distribution now, computed
 // from the matches just stored. A pass cut short leaves the cards
-// unmarked; running it again stores the same matches again. Matches are
-// committed with their write commitments, for the transparency log.
+// unmarked; running it again skips the subjects whose matches it stored
+// (each subject's are committed together), so that no match is stored
+// twice and the log's account stays exact. Matches are committed with
+// their write commitments, for the transparency log.
 func materialise(ctx context.Context, inst *installation, cards []*scoring.Compiled, stderr io.Writer) (map[candor.ScorecardKey]map[string]int, error) {
 	const flushAt = 8192
 	at := time.Now()
@@ -48,7 +50,13 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 				continue
 			}
 			ms := c.Matches(events)
-			recs = append(recs, key.SealMatches(ms)...)
+			stored, err := hasMatches(ctx, inst.store, sub.ID, c.Key())
+			if err != nil {
+				return err
+			}
+			if !stored {
+				recs = append(recs, key.SealMatches(ms)...)
+			}
 			_, grade := c.PointsFromMatches(ms, at)
 			mu.Lock()
 			grades[c.Key()][grade]++
@@ -81,6 +89,14 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 		}
 	}
 	return grades, nil
+}
+
+// hasMatches reports whether any match of subject with card is stored.
+func hasMatches(ctx context.Context, st candor.EventStore, subject candor.SubjectID, card candor.ScorecardKey) (bool, error) {
+	for _, err := range st.Matches(ctx, subject, card) {
+		return err == nil, err
+	}
+	return false, nil
 }
 
 // matchBatch is matches to store on their own, each with its subject's

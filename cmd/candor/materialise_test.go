@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"reflect"
 	"sync/atomic"
@@ -56,5 +57,25 @@ func wantMaterialised(t *testing.T, data string) {
 	}
 	if matches.Load() == 0 {
 		t.Fatal("no matches stored at all")
+	}
+}
+
+// rerunMaterialise runs the materialisation pass of the active scorecards
+// again, as after a pass cut short before it marked them.
+func rerunMaterialise(t *testing.T, data string) {
+	t.Helper()
+	ctx := context.Background()
+	sf := storeFlags{data: data}
+	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.store.Close()
+	active, _, err := inst.published(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := materialise(ctx, inst, active, io.Discard); err != nil {
+		t.Fatal(err)
 	}
 }

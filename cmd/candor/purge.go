@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/candor-project/candor/retention"
@@ -52,20 +51,4 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "compacted (took %s)\n", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
-}
-
-// startPurge runs retention passes over inst every interval (none if it
-// is not positive) until the returned stop is called; stop waits for a
-// pass in progress to end.
-func startPurge(inst *installation, interval time.Duration, log *slog.Logger) (stop func()) {
-	if interval <= 0 {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { retention.New(inst.store, inst.vault, inst.cat, nil).Every(ctx, interval, log) })
-	return func() {
-		cancel()
-		wg.Wait()
-	}
 }

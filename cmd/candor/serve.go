@@ -16,10 +16,13 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/ui"
@@ -37,6 +40,8 @@ type serverFlags struct {
 	demoSignIn bool
 	// purgeEvery is the interval of retention passes (0: none).
 	purgeEvery time.Duration
+	// disputeCheck is how often disputes past their deadline are settled.
+	disputeCheck time.Duration
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -45,7 +50,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 		"if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env CANDOR_DEBUG_ADDR; never expose it)")
 	n, _ := strconv.Atoi(env("CANDOR_SUBJECT_CACHE", ""))
 	fs.IntVar(&f.subjectCache, "subject-cache", n,
-		"subjects whose keys ingestion keeps in memory, ~150 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
+		"subjects whose keys ingestion keeps in memory, ~175 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
 	f.log.register(fs)
 	fs.BoolVar(&f.secureCookies, "secure-cookies", env("CANDOR_SECURE_COOKIES", "") == "true",
 		"mark the portal's cookies Secure on plain HTTP, behind a TLS-terminating proxy (env CANDOR_SECURE_COOKIES=true)")
@@ -60,6 +65,11 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.purgeEvery, "purge-every", purge,
 		"delete the facts past their retention at start and then at this interval; 0 turns it off (env CANDOR_PURGE_EVERY)")
 	fs.StringVar(&f.oidc.Claim, "oidc-claim", env("CANDOR_OIDC_CLAIM", "national_id"), "the ID-token claim holding the person's national ID (env CANDOR_OIDC_CLAIM)")
+	d, err := time.ParseDuration(env("CANDOR_DISPUTE_CHECK", "1h"))
+	if err != nil {
+		d = time.Hour
+	}
+	fs.DurationVar(&f.disputeCheck, "dispute-check", d, "how often facts of disputes unverified past their 30-day deadline are removed (env CANDOR_DISPUTE_CHECK)")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -94,8 +104,9 @@ type server struct {
 	http     *http.Server
 	pipeline *ingest.Pipeline
 	audit    *auditService
+	disputes *disputes.Service
+	jobs     *jobs    // periodic work, stopped before the store closes
 	demo     *ui.Demo // the portal's demo sign-in, if on
-	purge    func()   // stops the retention passes
 	log      *slog.Logger
 	addr     string
 	errc     chan error
@@ -145,20 +156,22 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		return out
 	}
 	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
+	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
 	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
 		Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { pipeline.Forget(bis) }})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
-		Decisions: dec,
-		Access:    aud.access, Log: aud.log, Erasure: er})
-	root, demo, err := withPortal(api, inst, f, dec, er, aud.access, active, all, log)
+		Decisions: dec, Disputes: disp,
+		Access: aud.access, Log: aud.log, Erasure: er})
+	root, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
 		aud.close()
 		return nil, err
 	}
-	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, demo: demo, log: log, purge: startPurge(inst, f.purgeEvery, log), addr: ln.Addr().String(), errc: make(chan error, 1),
+	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, disputes: disp, jobs: newJobs(log), demo: demo, log: log,
+		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           root,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -169,14 +182,20 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		}}
 	go func() { s.errc <- s.http.Serve(ln) }()
 	api.SetReady(true)
+	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
+	purger := retention.New(inst.store, inst.vault, inst.cat, nil)
+	s.jobs.every("retention purge", f.purgeEvery, func(ctx context.Context) (int, error) {
+		pr, err := purger.Run(ctx, nil)
+		return pr.Purged, err
+	})
 	return s, nil
 }
 
 // withPortal returns the root handler: the JSON API under /v1/, the
 // transparency log under /log/, health and metrics endpoints, the person's portal everywhere else; and
 // the portal's demo sign-in if f turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, er *erasure.Service, access ui.Accessor, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
-	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Access: access,
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
+	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
@@ -235,7 +254,7 @@ func (s *server) wait(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
-	s.purge()
+	s.jobs.stop()
 	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
