@@ -61,7 +61,7 @@ type Group struct {
 
 // Records counts a subject's records of one kind in a plan.
 type Records struct {
-	Kind   string `json:"kind"` // consents, decisions, reviews, refused requests, opt-outs, access records
+	Kind   string `json:"kind"` // consents, decisions, reviews, refused requests, disputes, opt-outs, access records
 	Count  int    `json:"count"`
 	Reason string `json:"reason,omitempty"` // why kept ones are kept
 }

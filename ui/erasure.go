@@ -81,15 +81,21 @@ func (s *Server) markOptOuts(r *http.Request, subject candor.SubjectID, v *grade
 // optOut is POST /me/opt-outs {scorecard, action: out|in}.
 func (s *Server) optOut(w http.ResponseWriter, r *http.Request, sess *session) {
 	card := r.PostFormValue("scorecard")
+	name := card
+	for _, c := range s.cfg.Scorecards {
+		if sc := c.Scorecard(); sc.ID == card {
+			name = sc.Title
+		}
+	}
 	var err error
 	var msg string
 	switch r.PostFormValue("action") {
 	case "out":
 		_, err = s.cfg.Decisions.OptOut(r.Context(), sess.subject, card)
-		msg = "You opted out of " + card + ": no relying party gets a decision from it, whatever consent you gave, until you opt back in."
+		msg = "You opted out of " + name + ": no relying party gets a decision from it, whatever consent you gave, until you opt back in."
 	case "in":
 		err = s.cfg.Decisions.OptIn(r.Context(), sess.subject, card)
-		msg = "You opted back in to " + card + ": relying parties you give a consent to can get decisions from it again."
+		msg = "You opted back in to " + name + ": relying parties you give a consent to can get decisions from it again."
 	default:
 		err = candor.Errorf(candor.EINVALID, "Choose to opt out or back in.")
 	}

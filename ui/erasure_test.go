@@ -63,7 +63,7 @@ func TestOptOutToggle(t *testing.T) {
 	if p := b.post("/me/opt-outs", url.Values{"csrf": {csrf}, "scorecard": {"rental-deposit"}, "action": {"out"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("opt out: %d %s", p.status, p.body)
 	}
-	if p := b.get("/me/grades"); !strings.Contains(p.body, "You opted out of this scorecard.") || !strings.Contains(p.body, "You opted out of rental-deposit") {
+	if p := b.get("/me/grades"); !strings.Contains(p.body, "You opted out of this scorecard.") || !strings.Contains(p.body, "You opted out of Rental deposit") {
 		t.Fatalf("grades page after opting out:\n%s", p.body)
 	}
 	outs, err := h.decisions.OptOuts(context.Background(), h.ids["CD7654321"])
