@@ -12,8 +12,13 @@ import (
 // from the files. Together with WAL files that are deleted rather than
 // recycled (shredCleaner), that leaves no file of the store holding bytes
 // of an erased subject once Pebble has removed the obsolete files, which
-// it does in the background shortly after (at once by Close). It is slow
-// on a large store: for an operator after erasures, not for every request.
+// it does in the background shortly after (at once by Close). One
+// exception: the MANIFEST lists each table's smallest and largest key and
+// keeps the entries of deleted tables until it rolls over (Pebble's
+// MaxManifestFileSize, 128 MB): an erased subject's key that bounded a
+// table — its pseudonymous ID or a blind index, never sealed data or its
+// wrapped data key — can stay there until then. Compact is slow on a
+// large store: for an operator after erasures, not for every request.
 func (s *Store) Compact(ctx context.Context) error {
 	if !s.gate.enter() {
 		return errClosed()
