@@ -169,6 +169,18 @@ func TestInBrowser(t *testing.T) {
 		t.Errorf("the disputes page after the withdrawal:\n%s", got)
 	}
 
+	// Opt out of a scorecard that rests on consent, and back in.
+	do("opt out", chromedp.Navigate(h.srv.URL+"/me/grades"), chromedp.WaitVisible(chromedp.CSS(`form[action="/me/opt-outs"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action="/me/opt-outs"] button`)))
+	until("You opted out of this scorecard.")
+	shot("06f-opted-out")
+	do("opt back in", chromedp.Click(chromedp.CSS(`form[action="/me/opt-outs"] button`)))
+	until("You opted back in")
+
+	// What an erasure would remove and keep.
+	do("erasure page", chromedp.Navigate(h.srv.URL+"/me/erasure"), chromedp.WaitVisible(chromedp.CSS(`form[action="/me/erasure"] button`)))
+	shot("06g-erasure")
+
 	// Public pages, on a phone-sized screen too.
 	do("scorecard", chromedp.Navigate(h.srv.URL+"/scorecards/rental-deposit"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	shot("07-scorecard")
@@ -186,6 +198,18 @@ func TestInBrowser(t *testing.T) {
 	until("Sign in to see your data")
 	if got := text("header"); strings.Contains(got, "My grades") {
 		t.Errorf("still signed in after signing out: %q", got)
+	}
+
+	// Another person erases their data: signed out for good.
+	do("sign in as another", chromedp.EmulateViewport(1100, 900), chromedp.Navigate(h.srv.URL+h.demo.Link(h.ids["CD7654321"])),
+		chromedp.WaitVisible(chromedp.CSS("main button")), chromedp.Click(chromedp.CSS("main button")))
+	until("Main reasons")
+	do("erase", chromedp.Navigate(h.srv.URL+"/me/erasure"), chromedp.WaitVisible(chromedp.CSS(`input[name="confirm"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="confirm"]`)), chromedp.Click(chromedp.CSS(`form[action="/me/erasure"] button`)))
+	until("Your data is erased")
+	shot("11-erased")
+	if got := text("header"); strings.Contains(got, "My grades") {
+		t.Errorf("still signed in after erasure: %q", got)
 	}
 	t.Logf("screenshots in %s", dir)
 }
