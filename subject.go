@@ -3,6 +3,7 @@ package candor
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -60,6 +61,36 @@ func (id SubjectID) String() string { return hex.EncodeToString(id[:]) }
 
 // IsZero reports whether id is the zero ID, which no subject has.
 func (id SubjectID) IsZero() bool { return id == SubjectID{} }
+
+// MarshalText writes the ID as String does, so that JSON holds it as 32 hex
+// digits.
+func (id SubjectID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalJSON reads the ID from 32 hex digits, or from the array of 16
+// numbers records written before MarshalText existed hold.
+func (id *SubjectID) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		var legacy []int
+		if err := json.Unmarshal(data, &legacy); err != nil || len(legacy) != len(id) {
+			return Errorf(EINVALID, "subject id must be 32 hex digits")
+		}
+		for i, b := range legacy {
+			if b < 0 || b > 255 {
+				return Errorf(EINVALID, "subject id must be 32 hex digits")
+			}
+			id[i] = byte(b)
+		}
+		return nil
+	}
+	if len(s) != 32 {
+		return Errorf(EINVALID, "subject id must be 32 hex digits")
+	}
+	if _, err := hex.Decode(id[:], []byte(s)); err != nil {
+		return Errorf(EINVALID, "subject id must be 32 hex digits")
+	}
+	return nil
+}
 
 // ParseSubjectID parses the 32-hex-digit form produced by String.
 func ParseSubjectID(s string) (SubjectID, error) {

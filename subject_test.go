@@ -1,10 +1,12 @@
 package candor_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -452,5 +454,34 @@ func TestNewCatalogue(t *testing.T) {
 	_, err = candor.NewCatalogue(nil)
 	if !errors.As(err, &ce) || len(ce.Problems) != 1 || ce.Problems[0] != "no event types" {
 		t.Errorf("empty catalogue: err = %v", err)
+	}
+}
+
+func TestSubjectIDJSON(t *testing.T) {
+	id := candor.NewSubjectID()
+	b, err := json.Marshal(struct{ S candor.SubjectID }{id})
+	if err != nil || string(b) != `{"S":"`+id.String()+`"}` {
+		t.Fatalf("marshal: %s, %v", b, err)
+	}
+	var legacy []byte
+	legacy = append(legacy, `{"S":[`...)
+	for i, c := range id {
+		if i > 0 {
+			legacy = append(legacy, ',')
+		}
+		legacy = strconv.AppendInt(legacy, int64(c), 10)
+	}
+	legacy = append(legacy, "]}"...)
+	for _, in := range [][]byte{b, legacy} {
+		var got struct{ S candor.SubjectID }
+		if err := json.Unmarshal(in, &got); err != nil || got.S != id {
+			t.Errorf("unmarshal %s: %v, %v", in, got.S, err)
+		}
+	}
+	for _, bad := range []string{`{"S":"abc"}`, `{"S":"` + strings.Repeat("zz", 16) + `"}`, `{"S":[1,2]}`, `{"S":7}`} {
+		var got struct{ S candor.SubjectID }
+		if err := json.Unmarshal([]byte(bad), &got); err == nil {
+			t.Errorf("unmarshal %s: no error", bad)
+		}
 	}
 }

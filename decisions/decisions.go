@@ -241,6 +241,7 @@ var refusalText = map[candor.ConsentRefusal]string{
 	candor.RefusalConsentRevoked:       "the person revoked the consent",
 	candor.RefusalWrongPurpose:         "the consent was granted for another purpose",
 	candor.RefusalPurposeNotRegistered: "you are not registered for this purpose",
+	candor.RefusalOptedOut:             "the person opted out of the scorecard for this purpose",
 }
 
 // Attempt is a refused request for a decision, kept for the subject to
@@ -282,6 +283,9 @@ func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, code stri
 	}
 	if !grants(card.Scorecard(), benefit) {
 		return nil, candor.Errorf(candor.EINVALID, "scorecard %s grants no benefit %q; it grants %s", card.Scorecard().ID, benefit, benefitList(card.Scorecard()))
+	}
+	if err := s.refuseOptedOut(ctx, key, rp, card, now); err != nil {
+		return nil, err
 	}
 	ms, err := key.ReadMatches(ctx, s.store, card.Key())
 	if err != nil {

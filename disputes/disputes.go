@@ -108,12 +108,14 @@ func (s *Service) event(ctx context.Context, key *vault.SubjectKey, id candor.Ev
 	return nil, candor.Errorf(candor.ENOTFOUND, "no fact %d", id)
 }
 
-// setState changes the state of a disputed fact through the log; a fact
-// already in that state (a change made before a crash) is left as it is.
+// setState changes the state of a disputed fact through the log. A fact
+// already in that state (a change made before a crash) is left as it is,
+// and one no longer stored (past its retention, purged) needs no change:
+// the dispute is settled all the same.
 func (s *Service) setState(ctx context.Context, key *vault.SubjectKey, ref candor.EventRef, state candor.EventState) error {
 	c := audit.NewChanges(s.store)
 	_, err := c.SetState(ctx, key, ref, state)
-	if candor.ErrorCode(err) == candor.ECONFLICT {
+	if code := candor.ErrorCode(err); code == candor.ECONFLICT || code == candor.ENOTFOUND {
 		return nil
 	}
 	if err != nil {

@@ -35,6 +35,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/internal/ratelimit"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
@@ -92,6 +93,8 @@ type Config struct {
 	SessionIdle, SessionMax time.Duration
 	Logger                  *slog.Logger
 	Now                     func() time.Time // the clock (nil: time.Now)
+	// Erasure, if set, lets a person erase their data (/me/erasure).
+	Erasure *erasure.Service
 }
 
 // Server serves the portal. It is safe for concurrent use.
@@ -169,6 +172,12 @@ func New(cfg Config) (*Server, error) {
 		m.HandleFunc("POST /me/disputes", s.signedIn(s.openDispute))
 	}
 	m.HandleFunc("POST /me/decisions/{id}/review", s.signedIn(s.review))
+	m.HandleFunc("POST /me/opt-outs", s.signedIn(s.optOut))
+	if cfg.Erasure != nil {
+		m.HandleFunc("GET /me/erasure", s.signedIn(s.erasurePage))
+		m.HandleFunc("POST /me/erasure", s.signedIn(s.erase))
+		m.HandleFunc("GET /erased", s.erased)
+	}
 	m.HandleFunc("GET /scorecards", s.scorecards)
 	m.HandleFunc("GET /scorecards/{id}", s.scorecard)
 	m.HandleFunc("GET /scorecards/{id}/versions/{v}", s.scorecard)

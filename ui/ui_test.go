@@ -23,6 +23,7 @@ import (
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
@@ -108,7 +109,9 @@ func mustHarness(t *testing.T) *harness {
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
 	h.disputes = disputes.New(st, v, cat, nil)
-	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access}
+	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
+		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
+			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})}
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h

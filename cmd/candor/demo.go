@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -146,6 +147,23 @@ func personKey(ctx context.Context, inst *installation, id candor.SubjectID) (st
 		}
 	}
 	return newKey(ctx, inst, candor.RoleSubject, id.String())
+}
+
+// latestSource returns the ID of the source of a subject's latest fact.
+func latestSource(ctx context.Context, inst *installation, id candor.SubjectID) (string, error) {
+	rec, err := inst.store.Subject(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	key, err := inst.vault.OpenSubjectKey(id, rec.WrappedKey)
+	if err != nil {
+		return "", err
+	}
+	evs, err := key.ReadEvents(ctx, inst.store)
+	if err != nil || len(evs) == 0 {
+		return "", cmp.Or(err, fmt.Errorf("demo: subject %s has no facts", id))
+	}
+	return evs[len(evs)-1].Source, nil
 }
 
 // demoPosters is how many requests the demo keeps in flight.
@@ -313,6 +331,18 @@ func printTour(ctx context.Context, w io.Writer, srv *server, cfg synth.Config, 
 		fmt.Fprintf(w, "  curl -s %s/v1/me/decisions -H \"Authorization: Bearer $PERSON\"        # every decision about me, with reasons\n", base)
 		fmt.Fprintf(w, "  curl -s -X POST %s/v1/me/decisions/DECISION_ID/review -H \"Authorization: Bearer $PERSON\" -d '{\"statement\":\"...\"}'\n", base)
 		fmt.Fprintf(w, "  curl -s %s/v1/reviews -H \"Authorization: Bearer $REVIEWER\"\n", base)
+		src, err := latestSource(ctx, srv.inst, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nDisputes. The person disputes a fact, which stops counting at once; the source that posted it\nverifies, corrects or withdraws it within 30 days, or it is removed. $SOURCE is %s, which posted the person's latest fact:\n", src)
+		fmt.Fprintf(w, "  export SOURCE=%s\n", tokens[src])
+		fmt.Fprintf(w, "  curl -s %s/v1/me/events -H \"Authorization: Bearer $PERSON\"          # my facts, with IDs and sources\n", base)
+		fmt.Fprintf(w, "  curl -s -X POST %s/v1/me/disputes -H \"Authorization: Bearer $PERSON\" -d '{\"event\":EVENT_ID,\"statement\":\"I paid on time.\"}'\n", base)
+		fmt.Fprintf(w, "  curl -s %s/v1/sources/me/disputes -H \"Authorization: Bearer $SOURCE\"   # the source's queue, nearest deadline first\n", base)
+		fmt.Fprintf(w, "  curl -s -X POST %s/v1/sources/me/disputes/DISPUTE_ID -H \"Authorization: Bearer $SOURCE\" -d '{\"answer\":\"withdraw\",\"note\":\"Our mistake.\"}'\n", base)
+		fmt.Fprintf(w, "  curl -s %s/v1/notices -H \"Authorization: Bearer $LANDLORD\"           # decisions that rested on a changed fact\n", base)
+		fmt.Fprintf(w, "  curl -s %s/v1/me/access -H \"Authorization: Bearer $PERSON\"          # who looked; /v1/me/access/N/proof proves it\n", base)
 	}
 	fmt.Fprintf(w, "\nMetrics: curl -s %s/metrics | grep candor_\n", base)
 	return nil

@@ -20,16 +20,8 @@ import (
 func wantMaterialised(t *testing.T, data string) {
 	t.Helper()
 	ctx := context.Background()
-	sf := storeFlags{data: data}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	inst, active := openActive(t, data)
 	defer inst.store.Close()
-	active, _, err := inst.published(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	reg := scoring.NewRegistry(inst.store, inst.cat)
 	for _, c := range active {
 		if ok, err := reg.Materialised(ctx, c); !ok || err != nil {
@@ -37,7 +29,7 @@ func wantMaterialised(t *testing.T, data string) {
 		}
 	}
 	var matches atomic.Int64
-	_, _, err = population.Each(ctx, inst.store, inst.vault, 2, func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+	_, _, err := population.Each(ctx, inst.store, inst.vault, 2, func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
 		for _, c := range active {
 			if c.Scorecard().SubjectKind != sub.Kind {
 				continue
@@ -65,18 +57,25 @@ func wantMaterialised(t *testing.T, data string) {
 // again, as after a pass cut short before it marked them.
 func rerunMaterialise(t *testing.T, data string) {
 	t.Helper()
-	ctx := context.Background()
+	inst, active := openActive(t, data)
+	defer inst.store.Close()
+	if _, err := materialise(context.Background(), inst, active, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openActive opens the data dir and returns its active scorecards.
+func openActive(t *testing.T, data string) (*installation, []*scoring.Compiled) {
+	t.Helper()
 	sf := storeFlags{data: data}
 	inst, err := sf.open(slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer inst.store.Close()
-	active, _, err := inst.published(ctx)
+	active, _, err := inst.published(context.Background())
 	if err != nil {
+		inst.store.Close()
 		t.Fatal(err)
 	}
-	if _, err := materialise(ctx, inst, active, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	return inst, active
 }

@@ -19,8 +19,10 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/ui"
@@ -36,6 +38,8 @@ type serverFlags struct {
 	oidcSecretFile  string
 	// demoSignIn turns on the portal's demo sign-in links (candor demo).
 	demoSignIn bool
+	// purgeEvery is the interval of retention passes (0: none).
+	purgeEvery time.Duration
 	// disputeCheck is how often disputes past their deadline are settled.
 	disputeCheck time.Duration
 }
@@ -54,6 +58,12 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.oidc.ClientID, "oidc-client-id", env("CANDOR_OIDC_CLIENT_ID", ""), "the portal's client ID at the provider (env CANDOR_OIDC_CLIENT_ID)")
 	fs.StringVar(&f.oidcSecretFile, "oidc-client-secret-file", env("CANDOR_OIDC_CLIENT_SECRET_FILE", ""), "file holding the client secret (env CANDOR_OIDC_CLIENT_SECRET_FILE)")
 	fs.StringVar(&f.oidc.RedirectURL, "oidc-redirect-url", env("CANDOR_OIDC_REDIRECT_URL", ""), "the portal's https://HOST/signin/oidc/callback, as registered (env CANDOR_OIDC_REDIRECT_URL)")
+	purge, err := time.ParseDuration(env("CANDOR_PURGE_EVERY", "24h"))
+	if err != nil {
+		purge = 24 * time.Hour
+	}
+	fs.DurationVar(&f.purgeEvery, "purge-every", purge,
+		"delete the facts past their retention at start and then at this interval; 0 turns it off (env CANDOR_PURGE_EVERY)")
 	fs.StringVar(&f.oidc.Claim, "oidc-claim", env("CANDOR_OIDC_CLAIM", "national_id"), "the ID-token claim holding the person's national ID (env CANDOR_OIDC_CLAIM)")
 	d, err := time.ParseDuration(env("CANDOR_DISPUTE_CHECK", "1h"))
 	if err != nil {
@@ -148,11 +158,13 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	}
 	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
+	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
+		Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { pipeline.Forget(bis) }})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
-		Access: aud.access, Log: aud.log})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, aud.access, aud.log, active, all, log)
+		Access: aud.access, Log: aud.log, Erasure: er})
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -172,6 +184,11 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	go func() { s.errc <- s.http.Serve(ln) }()
 	api.SetReady(true)
 	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
+	purger := retention.New(inst.store, inst.vault, inst.cat, nil)
+	s.jobs.every("retention purge", f.purgeEvery, func(ctx context.Context) (int, error) {
+		pr, err := purger.Run(ctx, nil)
+		return pr.Purged, err
+	})
 	return s, nil
 }
 
@@ -179,9 +196,9 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
-		SecureCookies: f.secureCookies, Logger: log}
+		SecureCookies: f.secureCookies, Logger: log, Erasure: er}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
