@@ -615,3 +615,30 @@ func TestConsoleReviewCaseIsRecorded(t *testing.T) {
 		t.Errorf("a case with a broken access log: %d", p.status)
 	}
 }
+
+// An erased person's stored sessions go with them: not even a new server
+// over the same store lets the old cookie in.
+func TestErasureEndsStoredSessions(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	b.signIn("AB1234567")
+	cookies := b.client.Jar.Cookies(mustURL(h.srv.URL + "/me/"))
+	if len(cookies) == 0 {
+		t.Fatal("no session cookie")
+	}
+	if p := b.post("/me/erasure", url.Values{"csrf": {b.csrf("/me/erasure")}, "confirm": {"yes"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("erase: %d %s", p.status, p.body)
+	}
+	for rec, err := range h.store.AllRecords(context.Background(), candor.RecordSession) {
+		if err != nil || rec.Subject == h.ids["AB1234567"] {
+			t.Errorf("a session of the erased person is still stored (%v)", err)
+		}
+	}
+	srv := httptest.NewServer(h.portal(t))
+	defer srv.Close()
+	b.base = srv.URL
+	b.client.Jar.SetCookies(mustURL(srv.URL+"/"), cookies) // the cookie the erasure cleared
+	if p := b.get("/me/grades"); p.status != http.StatusSeeOther {
+		t.Errorf("the erased person's cookie on a new server: %d", p.status)
+	}
+}
