@@ -394,11 +394,22 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, sess *sessi
 	v := queueView{}
 	now := s.now()
 	for _, d := range ds {
-		days := int(now.Sub(d.Review.RequestedAt) / day)
 		v.Reviews = append(v.Reviews, queueItem{ID: d.ID, Party: names[d.RelyingParty], Purpose: d.Purpose,
-			Requested: d.Review.RequestedAt, Waiting: strconv.Itoa(days) + map[bool]string{true: " day", false: " days"}[days == 1]})
+			Requested: d.Review.RequestedAt, Waiting: waiting(now.Sub(d.Review.RequestedAt))})
 	}
 	s.render(w, r, http.StatusOK, "console_reviews", "Reviews", "console-reviews", v)
+}
+
+// waiting writes how long a request has waited, in whole days.
+func waiting(d time.Duration) string {
+	switch days := int(d / day); days {
+	case 0:
+		return "under a day"
+	case 1:
+		return "1 day"
+	default:
+		return strconv.Itoa(days) + " days"
+	}
 }
 
 type reviewCaseView struct {
