@@ -115,8 +115,7 @@ func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "A %s key cannot sign in to the console: it takes an operator's, a policy administrator's or a reviewer's.", words(key.Role.String())))
 		return
 	}
-	next := "/console/"
-	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, "Signed in to the console.", next)
+	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, "Signed in to the console.", "/console/")
 }
 
 type consoleHomeView struct {
