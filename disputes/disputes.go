@@ -114,7 +114,7 @@ func (s *Service) event(ctx context.Context, key *vault.SubjectKey, id candor.Ev
 // the dispute is settled all the same.
 func (s *Service) setState(ctx context.Context, key *vault.SubjectKey, ref candor.EventRef, state candor.EventState) error {
 	c := audit.NewChanges(s.store)
-	_, err := c.SetState(ctx, key, ref, state)
+	err := c.SetState(ctx, key, ref, state)
 	if code := candor.ErrorCode(err); code == candor.ECONFLICT || code == candor.ENOTFOUND {
 		return nil
 	}
