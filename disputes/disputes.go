@@ -44,14 +44,6 @@ func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, now func() t
 	return &Service{store: store, vault: v, cat: cat, now: now}
 }
 
-func (s *Service) subjectKey(ctx context.Context, id candor.SubjectID) (*vault.SubjectKey, error) {
-	rec, err := s.store.Subject(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.vault.OpenSubjectKey(id, rec.WrappedKey)
-}
-
 // Open disputes the subject's event id with a statement, sets the fact
 // aside and returns the dispute. Errors: EINVALID for a blank or overlong
 // statement; ENOTFOUND if the subject has no such event; ECONFLICT if the
@@ -62,7 +54,7 @@ func (s *Service) Open(ctx context.Context, subject candor.SubjectID, id candor.
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key, err := s.subjectKey(ctx, subject)
+	key, err := s.vault.StoredKey(ctx, s.store, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +106,7 @@ func (s *Service) event(ctx context.Context, key *vault.SubjectKey, id candor.Ev
 // the dispute is settled all the same.
 func (s *Service) setState(ctx context.Context, key *vault.SubjectKey, ref candor.EventRef, state candor.EventState) error {
 	c := audit.NewChanges(s.store)
-	_, err := c.SetState(ctx, key, ref, state)
+	err := c.SetState(ctx, key, ref, state)
 	if code := candor.ErrorCode(err); code == candor.ECONFLICT || code == candor.ENOTFOUND {
 		return nil
 	}
@@ -127,7 +119,7 @@ func (s *Service) setState(ctx context.Context, key *vault.SubjectKey, ref cando
 
 // Of returns the subject's disputes, newest first.
 func (s *Service) Of(ctx context.Context, subject candor.SubjectID) ([]*candor.Dispute, error) {
-	key, err := s.subjectKey(ctx, subject)
+	key, err := s.vault.StoredKey(ctx, s.store, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +174,7 @@ func (s *Service) get(ctx context.Context, subject candor.SubjectID, id string) 
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := s.subjectKey(ctx, subject)
+	key, err := s.vault.StoredKey(ctx, s.store, subject)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -316,7 +308,7 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 			}
 			return n, err
 		}
-		key, err := s.subjectKey(ctx, d.Subject)
+		key, err := s.vault.StoredKey(ctx, s.store, d.Subject)
 		if err != nil {
 			return n, err
 		}

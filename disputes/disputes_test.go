@@ -86,11 +86,7 @@ func (e *env) post(t *testing.T, id, nid string, months, days int) candor.Subjec
 // facts returns the subject's events by source event ID.
 func (e *env) facts(t *testing.T, sub candor.SubjectID) map[string]*candor.Event {
 	t.Helper()
-	rec, err := e.store.Subject(ctx, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := e.vault.OpenSubjectKey(sub, rec.WrappedKey)
+	key, err := e.vault.StoredKey(ctx, e.store, sub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,11 +269,7 @@ func TestDisputeWithdrawnAndExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := e.store.Subject(ctx, sub4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := e.vault.OpenSubjectKey(sub4, rec.WrappedKey)
+	key, err := e.vault.StoredKey(ctx, e.store, sub4)
 	if err != nil {
 		t.Fatal(err)
 	}

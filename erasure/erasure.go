@@ -271,10 +271,12 @@ func later(a, b time.Time) time.Time {
 // erasure is one atomic commit (audit.Changes.Erase) and revokes the
 // subject's API keys; a partial one deletes the events in one atomic
 // commit, then the records one by one: if it fails half way, erasing
-// again finishes it. Erasures are serialised with each other but not with
-// ingestion: an event about the subject stored while it is being erased
-// whole is erased with it without its commitment being retired, which
-// audit verify then reports. Errors: ENOTFOUND for an unknown subject.
+// again finishes it. A fact stored or changed while the erasure was being
+// prepared makes the store refuse the commit, which is then prepared again
+// (audit.Changes.Commit). A request whose events were already resolved to
+// the subject and commits after the erasure stores them under an ID that
+// no longer has a key: unreadable, and reported by audit verify. Errors:
+// ENOTFOUND for an unknown subject.
 func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -289,7 +291,7 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 			indexes[i] = s.cfg.Vault.BlindIndex(id)
 		}
 		c := audit.NewChanges(st)
-		if err := c.Erase(ctx, st, pd.key, indexes); err != nil {
+		if err := c.Erase(ctx, pd.key, indexes); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
 		}
 		if _, err := c.Commit(ctx); err != nil {

@@ -278,11 +278,7 @@ func filesHolding(t *testing.T, dir string, b []byte) []string {
 func TestErasePartly(t *testing.T) {
 	e := mustEnv(t)
 	bob := e.subject(t, bobID)
-	rec, err := e.store.Subject(ctx, bob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := e.vault.OpenSubjectKey(bob, rec.WrappedKey)
+	key, err := e.vault.StoredKey(ctx, e.store, bob)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,11 +51,9 @@ type Progress struct {
 // progress, if not nil, after each. Events of a type the catalogue no
 // longer has are left alone: their retention is unknown.
 //
-// Run does not serialise with other changes of the same events: a state
-// change (a dispute answered) committed between a deletion's read and its
-// commit would leave that change's commitment unretired, which audit
-// verify reports. Expired facts are rarely disputed, and the window is one
-// batch.
+// A change of the same event committed between a deletion's read and its
+// commit (a dispute answered) makes the store refuse the batch; the
+// batch is then read again and retried (audit.Changes.Commit).
 func (p *Purger) Run(ctx context.Context, progress func(Progress)) (Progress, error) {
 	now := p.now()
 	pr := Progress{Parts: p.parts}

@@ -151,11 +151,7 @@ func personKey(ctx context.Context, inst *installation, id candor.SubjectID) (st
 
 // latestSource returns the ID of the source of a subject's latest fact.
 func latestSource(ctx context.Context, inst *installation, id candor.SubjectID) (string, error) {
-	rec, err := inst.store.Subject(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	key, err := inst.vault.OpenSubjectKey(id, rec.WrappedKey)
+	key, err := inst.vault.StoredKey(ctx, inst.store, id)
 	if err != nil {
 		return "", err
 	}
