@@ -165,6 +165,17 @@ func (s *Service) Queue(ctx context.Context, source string) ([]*candor.Dispute, 
 	return out, nil
 }
 
+// Dispute returns the dispute id, whoever's it is (for the operators who
+// settle it). Errors: ENOTFOUND.
+func (s *Service) Dispute(ctx context.Context, id string) (*candor.Dispute, error) {
+	r, err := s.store.Record(ctx, candor.RecordDispute, id)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := s.get(ctx, r.Subject, id)
+	return d, err
+}
+
 // get reads one dispute of a subject. Errors: ENOTFOUND.
 func (s *Service) get(ctx context.Context, subject candor.SubjectID, id string) (*candor.Dispute, *vault.SubjectKey, error) {
 	r, err := s.store.Record(ctx, candor.RecordDispute, id)

@@ -262,22 +262,38 @@ func TestInBrowser(t *testing.T) {
 		t.Errorf("the simulation is %v px wide on a 390 px screen (%v)", w, err)
 	}
 
-	// A reviewer closes the review the person asked for above.
+	// The operator records the answer a source gave by letter to a dispute
+	// (the company's: the second person was erased above).
+	h.openDispute(t, "C12345678")
 	do("desktop again", chromedp.EmulateViewport(1100, 900))
+	do("dispute queue", chromedp.Navigate(h.srv.URL+"/console/disputes"), chromedp.WaitVisible(chromedp.CSS("main table a")))
+	shot("27-console-disputes")
+	do("a dispute", chromedp.Click(chromedp.CSS("main table a")), chromedp.WaitVisible(chromedp.CSS("#note")))
+	if got := text("main"); !strings.Contains(got, "I was never late.") {
+		t.Errorf("the dispute lacks the person's statement:\n%s", got)
+	}
+	do("record the answer", chromedp.Click(chromedp.CSS(`input[value="verify"]`)),
+		chromedp.SendKeys(chromedp.CSS("#note"), "The inspectorate's letter of 2 December confirms the failed inspection."))
+	shot("28-console-dispute")
+	do("submit the answer", chromedp.Click(chromedp.CSS(`form[action$="/resolve"] button`)))
+	until("settled: verified")
+	shot("29-console-disputes-settled")
+
+	// A reviewer closes the review the person asked for above.
 	do("operator signs out", chromedp.Click(chromedp.CSS(`form[action="/console/signout"] button`)))
 	until("Sign in to the console")
 	do("reviewer signs in", chromedp.SendKeys(chromedp.CSS("#key"), h.consoleKey(t, candor.RoleReviewer, "rita")), chromedp.Submit(chromedp.CSS("#key")))
 	until("Signed in to the console")
 	do("review queue", chromedp.Navigate(h.srv.URL+"/console/reviews"), chromedp.WaitVisible(chromedp.CSS("main table a")))
-	shot("27-console-reviews")
+	shot("30-console-reviews")
 	do("a case", chromedp.Click(chromedp.CSS("main table a")), chromedp.WaitVisible(chromedp.CSS("#rationale")))
 	if got := text("main"); !strings.Contains(got, "The late payment was the bank's error.") {
 		t.Errorf("the case lacks the person's statement:\n%s", got)
 	}
 	do("close it", chromedp.Click(chromedp.CSS(`input[value="approve"]`)), chromedp.SendKeys(chromedp.CSS("#rationale"), "The bank confirmed its error."))
-	shot("28-console-review")
+	shot("31-console-review")
 	do("submit", chromedp.Click(chromedp.CSS(`form[action$="/close"] button`)))
 	until("closed: the decision is")
-	shot("29-console-reviews-closed")
+	shot("32-console-reviews-closed")
 	t.Logf("screenshots in %s", dir)
 }

@@ -51,9 +51,11 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	m.HandleFunc("GET /console/reviews", s.inConsole(reviewers, s.reviewQueue))
 	m.HandleFunc("GET /console/reviews/{id}", s.inConsole(reviewers, s.reviewCase))
 	m.HandleFunc("POST /console/reviews/{id}/close", s.inConsole(reviewers, s.closeReview))
-	// DISPUTE QUEUE: the dispute queue's pages go here (GET
-	// /console/disputes and its forms, for reviewers), with an entry in
-	// consoleNav and on the console's home page.
+	if s.cfg.Disputes != nil {
+		m.HandleFunc("GET /console/disputes", s.inConsole(operators, s.disputeQueue))
+		m.HandleFunc("GET /console/disputes/{id}", s.inConsole(operators, s.disputeCase))
+		m.HandleFunc("POST /console/disputes/{id}/resolve", s.inConsole(operators, s.resolveDispute))
+	}
 }
 
 // inConsole wraps a console handler for the given roles: without a
@@ -122,6 +124,8 @@ type consoleHomeView struct {
 	Role                                           string
 	Operator, Policy, Reviewer                     bool
 	Sources, Parties, Active, Proposed, OpenReview int
+	// OpenDisputes is -1 without a dispute service.
+	OpenDisputes int
 }
 
 func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -136,6 +140,11 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request, sess *sessi
 			rps, err = s.cfg.Decisions.RelyingParties(ctx)
 		}
 		v.Sources, v.Parties = len(srcs), len(rps)
+		v.OpenDisputes = -1
+		if err == nil && s.cfg.Disputes != nil {
+			ds, e := s.cfg.Disputes.Queue(ctx, "")
+			v.OpenDisputes, err = len(ds), e
+		}
 	}
 	if err == nil && v.Policy {
 		v.Active = len(s.cfg.Scorecards)

@@ -118,6 +118,7 @@ func TestConsoleRoleGating(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.proposeCreditV2(t)
+	dsp := h.openDispute(t, "CD7654321")
 	_, srcKey := candor.NewAPIKey(candor.RoleSource, "bank7", time.Now())
 	if err := h.store.PutKey(ctx, srcKey); err != nil {
 		t.Fatal(err)
@@ -138,8 +139,11 @@ func TestConsoleRoleGating(t *testing.T) {
 		{"POST", "/console/keys/" + srcKey.ID + "/revoke", url.Values{}, []candor.Role{op}, http.StatusSeeOther},
 		{"POST", "/console/scorecards/simulate", url.Values{"candidate": {"consumer-credit/2"}, "baseline": {"consumer-credit/1"}}, []candor.Role{op, pol}, http.StatusSeeOther},
 		{"POST", "/console/population/recompute", url.Values{}, []candor.Role{op}, http.StatusSeeOther},
+		{"GET", "/console/disputes", nil, []candor.Role{op}, http.StatusOK},
+		{"GET", "/console/disputes/" + dsp, nil, []candor.Role{op}, http.StatusOK},
 		{"POST", "/console/signout", url.Values{}, all, http.StatusSeeOther},
-		// Last: it closes the review.
+		// Last: they settle the dispute and close the review.
+		{"POST", "/console/disputes/" + dsp + "/resolve", url.Values{"answer": {"verify"}, "note": {"Letter of 2 Dec."}}, []candor.Role{op}, http.StatusSeeOther},
 		{"POST", "/console/reviews/" + d.ID + "/close", url.Values{"outcome": {"approve"}, "rationale": {"Checked with the bank."}}, []candor.Role{rev}, http.StatusSeeOther},
 	}
 	for _, rt := range routes {
@@ -640,5 +644,61 @@ func TestErasureEndsStoredSessions(t *testing.T) {
 	b.client.Jar.SetCookies(mustURL(srv.URL+"/"), cookies) // the cookie the erasure cleared
 	if p := b.get("/me/grades"); p.status != http.StatusSeeOther {
 		t.Errorf("the erased person's cookie on a new server: %d", p.status)
+	}
+}
+
+// openDispute disputes the first fact of the person with national ID nid
+// and returns the dispute's ID.
+func (h *harness) openDispute(t *testing.T, nid string) string {
+	t.Helper()
+	key, err := h.cfg.Vault.StoredKey(context.Background(), h.store, h.ids[nid])
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := key.ReadEvents(context.Background(), h.store)
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("the facts of %s: %d, %v", nid, len(evs), err)
+	}
+	d, err := h.disputes.Open(context.Background(), h.ids[nid], evs[0].ID, "I was never late.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.ID
+}
+
+// An operator settles a dispute with the answer its source gave by
+// letter; opening it is recorded; the person sees the step.
+func TestConsoleDisputes(t *testing.T) {
+	h := mustHarness(t)
+	id := h.openDispute(t, "AB1234567")
+	op := h.mustConsole(t, candor.RoleOperator)
+	if p := op.get("/console/"); !strings.Contains(p.body, "1 open dispute.") {
+		t.Errorf("the console's home does not count the dispute:\n%s", p.body)
+	}
+	q := op.get("/console/disputes")
+	if !strings.Contains(q.body, id) || !strings.Contains(q.body, "Bank Seven") || strings.Contains(q.body, "never late") {
+		t.Errorf("the queue (the statement is for the case page only):\n%s", q.body)
+	}
+	person := h.browser(t)
+	person.signIn("AB1234567")
+	if p := op.get("/console/disputes/" + id); p.status != http.StatusOK || !strings.Contains(p.body, "I was never late.") {
+		t.Fatalf("the case: %d\n%s", p.status, p.body)
+	}
+	if p := person.get("/me/access"); !strings.Contains(p.body, "settling dispute "+id) {
+		t.Errorf("the operator's read is not among the person's reads:\n%s", p.body)
+	}
+	csrf := op.csrf("/console/")
+	if p := op.post("/console/disputes/"+id+"/resolve", url.Values{"csrf": {csrf}, "answer": {"correct"}, "note": {"x"}}); p.status != http.StatusBadRequest {
+		t.Errorf("a correction without the correcting event: %d", p.status)
+	}
+	p := op.post("/console/disputes/"+id+"/resolve", url.Values{"csrf": {csrf}, "answer": {"withdraw"}, "note": {"Bank Seven's letter of 2 December withdraws it."}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("resolve: %d %s", p.status, p.body)
+	}
+	if q := op.get("/console/disputes"); strings.Contains(q.body, `href="/console/disputes/`+id) || !strings.Contains(q.body, "settled: withdrawn") {
+		t.Errorf("the queue after settling:\n%s", q.body)
+	}
+	if p := person.get("/me/disputes"); !strings.Contains(p.body, "an operator, recording the answer of Bank Seven") || !strings.Contains(p.body, "letter of 2 December") {
+		t.Errorf("the person's disputes page:\n%s", p.body)
 	}
 }

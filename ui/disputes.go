@@ -32,13 +32,21 @@ type disputeStepView struct {
 // reads "Credit instalment late".
 func typeTitle(name string) string { return sentence(strings.ReplaceAll(name, ".", " ")) }
 
-// meaning says what a dispute's status means for the fact.
-func meaning(d *candor.Dispute, source string) string {
+// meaning says what a dispute's status means for the fact, to the
+// person who disputed it (yours) or to an operator.
+func meaning(d *candor.Dispute, source string, yours bool) string {
+	whose := "the subject's"
+	if yours {
+		whose = "your"
+	}
 	switch d.Status {
 	case candor.DisputeOpen:
-		return fmt.Sprintf("Set aside: the fact counts in none of your grades until %s answers. If it does not confirm it by %s, it is removed.",
-			source, d.Deadline.UTC().Format("2 Jan 2006"))
+		return fmt.Sprintf("Set aside: the fact counts in none of %s grades until %s answers. If it does not confirm it by %s, it is removed.",
+			whose, source, d.Deadline.UTC().Format("2 Jan 2006"))
 	case candor.DisputeVerified:
+		if !yours {
+			return fmt.Sprintf("%s confirmed the fact: it counts again.", source)
+		}
 		return fmt.Sprintf("%s confirmed the fact: it counts again. You can ask for a person to review any decision it led to.", source)
 	case candor.DisputeCorrected:
 		return fmt.Sprintf("%s corrected the fact: its correction replaces it.", source)
@@ -80,14 +88,11 @@ func (s *Server) myDisputes(ctx context.Context, subject candor.SubjectID) ([]di
 		return nil, err
 	}
 	for _, d := range ds {
-		v := disputeView{Dispute: d, Title: typeTitle(d.Type), SourceName: d.Source}
+		v := disputeView{Dispute: d, Title: typeTitle(d.Type), SourceName: s.sourceName(ctx, d.Source)}
 		if t := s.cfg.Catalogue.Type(d.Type); t != nil {
 			v.Description = t.Description
 		}
-		if src, err := s.cfg.Store.Source(ctx, d.Source); err == nil {
-			v.SourceName = src.Name
-		}
-		v.Meaning = meaning(d, v.SourceName)
+		v.Meaning = meaning(d, v.SourceName, true)
 		for _, st := range d.Steps {
 			v.Steps = append(v.Steps, disputeStepView{st, who(st.By, d, v.SourceName)})
 		}
