@@ -177,6 +177,26 @@ func Categories() []Category {
 	return cs
 }
 
+// RestsOnConsent reports whether decisions for p rest on the subject's
+// consent alone, so that the subject may opt out of its scorecards. It is
+// read from the purpose-binding table: a purpose rests on consent when no
+// category serving it is kept under a legal obligation (tax, court orders
+// and corporate filings are; credit, rent, utility bills and money
+// judgments are not). That makes credit and rental consent-based, and tax
+// compliance, business compliance, licensing and court enforcement
+// statutory.
+func (p Purpose) RestsOnConsent() bool {
+	if p == 0 || p >= numPurposes {
+		return false
+	}
+	for c := Category(1); c < numCategories; c++ {
+		if c.Serves(p) && categoryPolicies[c].LegalObligation {
+			return false
+		}
+	}
+	return true
+}
+
 // MarshalText writes the purpose's name.
 func (p Purpose) MarshalText() ([]byte, error) {
 	if p == 0 || p >= numPurposes {

@@ -215,3 +215,20 @@ func TestSourceCourtOnly(t *testing.T) {
 		}
 	}
 }
+
+// Opting out: only purposes served by no category kept under a legal
+// obligation rest on consent, and those are credit and rental.
+func TestPurposesRestingOnConsent(t *testing.T) {
+	var got []candor.Purpose
+	for _, p := range candor.Purposes() {
+		if p.RestsOnConsent() {
+			got = append(got, p)
+		}
+	}
+	if want := []candor.Purpose{candor.PurposeCredit, candor.PurposeRental}; !slices.Equal(got, want) {
+		t.Errorf("purposes resting on consent = %v, want %v", got, want)
+	}
+	if candor.Purpose(0).RestsOnConsent() {
+		t.Error("the zero purpose rests on consent")
+	}
+}

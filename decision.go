@@ -143,6 +143,7 @@ const (
 	RefusalConsentRevoked       ConsentRefusal = "consent_revoked"        // revoked by the subject
 	RefusalWrongPurpose         ConsentRefusal = "consent_other_purpose"  // granted for another purpose
 	RefusalPurposeNotRegistered ConsentRefusal = "purpose_not_registered" // the relying party may not ask for this purpose
+	RefusalOptedOut             ConsentRefusal = "opted_out"              // the subject opted out of the purpose's scorecard
 )
 
 // Consent states, as StateAt names them.

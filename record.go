@@ -17,16 +17,19 @@ const (
 	RecordDispute                            // a subject's dispute of a fact, by its ID
 	RecordDisputeOpen                        // an open dispute, by its ID (empty: the queue)
 	RecordNotice                             // a notice to a relying party (no subject; JSON in the clear)
+	RecordOptOut                             // a subject's opt-out of a scorecard, by subject and scorecard
+	RecordSession                            // a portal or console session, by its token's hash
 	numRecordKinds
 )
 
 // Valid reports whether k is a known kind.
 func (k RecordKind) Valid() bool { return k > 0 && k < numRecordKinds }
 
-// A Record is a small document that is not an event: a relying party, or
-// a consent, decision, review or refused attempt about one subject. What
-// is about a subject is sealed with the subject's data key by the caller,
-// so that erasing the key erases it too. IDs are unique within a kind.
+// A Record is a small document that is not an event: a relying party, a
+// portal session, or a consent, decision, review, refused attempt or
+// opt-out about one subject. What is about a subject is sealed with the
+// subject's data key by the caller, so that erasing the key erases it
+// too. IDs are unique within a kind.
 type Record struct {
 	Kind    RecordKind
 	ID      string

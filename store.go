@@ -69,10 +69,35 @@ type EventRef struct {
 // Ref returns the reference of a stored event.
 func (e *EventRecord) Ref() EventRef { return EventRef{e.Subject, e.OccurredAt, e.ID} }
 
+// Seen is what a caller read of a stored event before changing or
+// removing it: its state and how many matches it had. Commit applies the
+// change only if the event is still stored so, and returns ECONFLICT
+// otherwise (the caller reads again), so that the commitments a caller
+// retires are exactly those of what is stored.
+type Seen struct {
+	State   EventState
+	Matches int
+}
+
 // StateChange sets the state of a stored event and of all its matches.
 type StateChange struct {
 	Event EventRef
+	Seen  Seen
 	State EventState
+}
+
+// Deletion removes a stored event with its matches and dedupe entry.
+type Deletion struct {
+	Event EventRef
+	Seen  Seen
+}
+
+// Erasure removes a subject whole. Events and Access are how many events
+// and access records the caller read: Commit returns ECONFLICT if the
+// store holds others.
+type Erasure struct {
+	Subject        SubjectID
+	Events, Access int
 }
 
 // WriteBatch is everything one commit adds, changes and removes. It is
@@ -96,16 +121,17 @@ type WriteBatch struct {
 	Records []*Record
 	// Changes set the state of stored events and of all their matches,
 	// which are then all stored with their event (MatchRecord.Alone
-	// false), as if committed together. A changed event must be stored:
-	// ENOTFOUND otherwise.
+	// false), as if committed together. Deletes remove stored events with
+	// their matches and dedupe entries (retention, erasure). Each is
+	// checked against what is stored, atomically with the commit:
+	// ECONFLICT if the event is gone or is not as Seen.
 	Changes []StateChange
-	// Deletes remove stored events with their matches and dedupe entries
-	// (retention). A missing event is no error.
-	Deletes []EventRef
+	Deletes []Deletion
 	// Erase removes subjects whole: the subject record with its wrapped
 	// data key, the subject's events, matches, dedupe entries, records and
-	// access records. Unindex removes blind indexes (an erased subject's).
-	Erase   []SubjectID
+	// access records (ECONFLICT if the counts seen are not those stored).
+	// Unindex removes blind indexes (an erased subject's).
+	Erase   []Erasure
 	Unindex []BlindIndex
 	// Retire are the commitments of what the batch changes or removes: the
 	// stored records they were made of no longer exist. Commit records

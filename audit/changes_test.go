@@ -54,7 +54,7 @@ func TestChangesKeepVerifyMeaningful(t *testing.T) {
 	// and retired once.
 	for _, st := range []candor.EventState{candor.StateDisputed, candor.StateActive, candor.StateDisputed} {
 		c := audit.NewChanges(in.store)
-		if _, err := c.SetState(ctx, key, refs[0], st); err != nil {
+		if err := c.SetState(ctx, key, refs[0], st); err != nil {
 			t.Fatal(err)
 		}
 		in.commit(t, c)
@@ -75,7 +75,7 @@ func TestChangesKeepVerifyMeaningful(t *testing.T) {
 		}
 	}
 	c := audit.NewChanges(in.store)
-	if _, err := c.SetState(ctx, key, refs[0], candor.StateDisputed); candor.ErrorCode(err) != candor.ECONFLICT {
+	if err := c.SetState(ctx, key, refs[0], candor.StateDisputed); candor.ErrorCode(err) != candor.ECONFLICT {
 		t.Fatalf("setting the state it has: %v, want ECONFLICT", err)
 	}
 
@@ -100,7 +100,7 @@ func TestChangesKeepVerifyMeaningful(t *testing.T) {
 	}
 	before := r.Subjects
 	c = audit.NewChanges(in.store)
-	if err := c.Erase(ctx, in.store, key, nil); err != nil {
+	if err := c.Erase(ctx, key, nil); err != nil {
 		t.Fatal(err)
 	}
 	in.commit(t, c)
@@ -141,4 +141,33 @@ func TestRetiredListIsCommitted(t *testing.T) {
 		return true
 	})
 	wantProblem(t, in.verify(t, nil), "retired commitments are not the ones it logged")
+}
+
+// TestChangesRaced: a change read before another change of the same event
+// committed is read again and retried, and the log's account stays exact.
+func TestChangesRaced(t *testing.T) {
+	in := mustInstallation(t)
+	key, refs := in.firstSubject(t)
+
+	purge := audit.NewChanges(in.store)
+	if err := purge.Delete(ctx, key, refs[1]); err != nil {
+		t.Fatal(err)
+	}
+	dispute := audit.NewChanges(in.store)
+	if err := dispute.SetState(ctx, key, refs[1], candor.StateDisputed); err != nil {
+		t.Fatal(err)
+	}
+	again := audit.NewChanges(in.store)
+	if err := again.SetState(ctx, key, refs[1], candor.StateDisputed); err != nil {
+		t.Fatal(err)
+	}
+	in.commit(t, dispute)
+	in.commit(t, again) // already done: retried, nothing left to change
+	in.commit(t, purge) // retried with the disputed event's commitments
+	if _, _, err := in.store.Event(ctx, refs[1]); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Fatalf("the purged event: %v", err)
+	}
+	if r := in.verify(t, nil); !r.OK() {
+		t.Fatalf("after raced changes: %q", r.Problems)
+	}
 }

@@ -8,12 +8,13 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// A decision reads a consent, its subject's record and key, and the
-// subject's matches with a scorecard: a point read, a read and unwrap, a
+// A decision reads a consent, its subject's record and key, whether the
+// subject opted out of the scorecard, and the subject's matches with it: a point read, a read and unwrap, a
 // scan and an AES-GCM open per match. With a store that versions each
 // subject's data, the service keeps what it read of a subject and reuses
 // it while the versions it rests on have not changed: a grant or
-// revocation changes the subject's consents' version; a new event, a
+// revocation changes the subject's consents' version, opting out or in
+// its opt-outs' version; a new event, a
 // dispute, a deletion or an erasure the subject's version; so the next
 // decision reads afresh (a revoked consent stops at once; a new late
 // payment counts at once). Storing a decision changes neither.
@@ -127,6 +128,35 @@ func (s *Service) cachedConsent(ctx context.Context, id string) (*candor.Consent
 		s.consents.put(id, c.Subject, v, consentRead{c, sub, key})
 	}
 	return c, sub, key, nil
+}
+
+// optedOut reports whether subject opted out: whether the opt-out record
+// id, about subject, is stored.
+func (s *Service) optedOut(ctx context.Context, subject candor.SubjectID, id string) (bool, error) {
+	if s.versioned == nil {
+		return s.readOptedOut(ctx, id)
+	}
+	version := func(id candor.SubjectID) uint64 { return s.versioned.RecordsVersion(candor.RecordOptOut, id) }
+	if out, ok := s.optOuts.get(id, version); ok {
+		return out, nil
+	}
+	v := version(subject)
+	out, err := s.readOptedOut(ctx, id)
+	if err == nil {
+		s.optOuts.put(id, subject, v, out)
+	}
+	return out, err
+}
+
+func (s *Service) readOptedOut(ctx context.Context, id string) (bool, error) {
+	_, err := s.store.Record(ctx, candor.RecordOptOut, id)
+	switch candor.ErrorCode(err) {
+	case "":
+		return true, nil
+	case candor.ENOTFOUND:
+		return false, nil
+	}
+	return false, err
 }
 
 // matches returns the subject's matches with card (of key's subject).

@@ -28,8 +28,8 @@ func (s *countingStore) Matches(ctx context.Context, id candor.SubjectID, card c
 // TestCacheCoherence takes decisions with the same consent before and
 // after each kind of change to what they rest on, so that each is taken
 // from the service's caches if they are not kept coherent: a new late
-// payment, a dispute of it, a revocation through another Service over the
-// same store, and an erasure.
+// payment, a dispute of it, an opt-out and an opt-in and a revocation
+// through another Service over the same store, and an erasure.
 func TestCacheCoherence(t *testing.T) {
 	e := mustEnv(t)
 	id := e.post(t, "AB1234567", 0, 0, 0)
@@ -69,18 +69,30 @@ func TestCacheCoherence(t *testing.T) {
 			late.Outcome, late.KnownThrough, before.KnownThrough)
 	}
 
-	ev, _, err := e.store.Event(ctx, candor.EventRef{Subject: id, OccurredAt: e.now.AddDate(0, -1, 0), ID: late.KnownThrough})
+	ev, ms, err := e.store.Event(ctx, candor.EventRef{Subject: id, OccurredAt: e.now.AddDate(0, -1, 0), ID: late.KnownThrough})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: ev.Ref(), State: candor.StateDisputed}}}); err != nil {
+	seen := candor.Seen{State: ev.State, Matches: len(ms)}
+	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: ev.Ref(), Seen: seen, State: candor.StateDisputed}}}); err != nil {
 		t.Fatal(err)
 	}
 	if disputed := decide(); disputed.Outcome != candor.OutcomeApprove {
 		t.Fatalf("a decision while the late payment is disputed: %s; want approve (a disputed fact does not count)", disputed.Outcome)
 	}
 
-	other := decisions.New(e.store, e.vault, nil, nil, nil, func() time.Time { return e.now })
+	other := decisions.New(e.store, e.vault, catalogue.Default(), cards, cards, func() time.Time { return e.now })
+	if _, err := other.OptOut(ctx, id, "rental-deposit"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalOptedOut {
+		t.Fatalf("a decision after the subject opted out elsewhere: %v; want opted_out", err)
+	}
+	if err := other.OptIn(ctx, id, "rental-deposit"); err != nil {
+		t.Fatal(err)
+	}
+	decide()
+
 	if _, err := other.Revoke(ctx, id, c.Code); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +105,14 @@ func TestCacheCoherence(t *testing.T) {
 		t.Fatal(err)
 	}
 	decide()
-	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Erase: []candor.SubjectID{id}}); err != nil {
+	events := 0
+	for _, err := range e.store.Events(ctx, id, candor.EventFilter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		events++
+	}
+	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: id, Events: events}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalNoConsent {

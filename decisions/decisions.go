@@ -43,6 +43,7 @@ type Service struct {
 
 	versioned versioned // the store, if it versions subjects' data (cache.go)
 	consents  subjectCache[string, consentRead]
+	optOuts   subjectCache[string, bool] // by opt-out record ID
 	matchSets subjectCache[matchesKey, []candor.Match]
 }
 
@@ -247,6 +248,7 @@ var refusalText = map[candor.ConsentRefusal]string{
 	candor.RefusalConsentRevoked:       "the person revoked the consent",
 	candor.RefusalWrongPurpose:         "the consent was granted for another purpose",
 	candor.RefusalPurposeNotRegistered: "you are not registered for this purpose",
+	candor.RefusalOptedOut:             "the person opted out of the scorecard for this purpose",
 }
 
 // Attempt is a refused request for a decision, kept for the subject to
@@ -307,6 +309,9 @@ func (s *Service) Take(ctx context.Context, rp *candor.RelyingParty, code string
 	}
 	if !grants(card.Scorecard(), benefit) {
 		return nil, candor.Errorf(candor.EINVALID, "scorecard %s grants no benefit %q; it grants %s", card.Scorecard().ID, benefit, benefitList(card.Scorecard()))
+	}
+	if err := s.refuseOptedOut(ctx, key, rp, card, now); err != nil {
+		return nil, err
 	}
 	ms, err := s.matches(ctx, key, card.Key())
 	if err != nil {

@@ -44,14 +44,6 @@ func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, now func() t
 	return &Service{store: store, vault: v, cat: cat, now: now}
 }
 
-func (s *Service) subjectKey(ctx context.Context, id candor.SubjectID) (*vault.SubjectKey, error) {
-	rec, err := s.store.Subject(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.vault.OpenSubjectKey(id, rec.WrappedKey)
-}
-
 // Open disputes the subject's event id with a statement, sets the fact
 // aside and returns the dispute. Errors: EINVALID for a blank or overlong
 // statement; ENOTFOUND if the subject has no such event; ECONFLICT if the
@@ -62,7 +54,7 @@ func (s *Service) Open(ctx context.Context, subject candor.SubjectID, id candor.
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key, err := s.subjectKey(ctx, subject)
+	key, err := s.vault.StoredKey(ctx, s.store, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +100,14 @@ func (s *Service) event(ctx context.Context, key *vault.SubjectKey, id candor.Ev
 	return nil, candor.Errorf(candor.ENOTFOUND, "no fact %d", id)
 }
 
-// setState changes the state of a disputed fact through the log; a fact
-// already in that state (a change made before a crash) is left as it is.
+// setState changes the state of a disputed fact through the log. A fact
+// already in that state (a change made before a crash) is left as it is,
+// and one no longer stored (past its retention, purged) needs no change:
+// the dispute is settled all the same.
 func (s *Service) setState(ctx context.Context, key *vault.SubjectKey, ref candor.EventRef, state candor.EventState) error {
 	c := audit.NewChanges(s.store)
-	_, err := c.SetState(ctx, key, ref, state)
-	if candor.ErrorCode(err) == candor.ECONFLICT {
+	err := c.SetState(ctx, key, ref, state)
+	if code := candor.ErrorCode(err); code == candor.ECONFLICT || code == candor.ENOTFOUND {
 		return nil
 	}
 	if err != nil {
@@ -125,7 +119,7 @@ func (s *Service) setState(ctx context.Context, key *vault.SubjectKey, ref cando
 
 // Of returns the subject's disputes, newest first.
 func (s *Service) Of(ctx context.Context, subject candor.SubjectID) ([]*candor.Dispute, error) {
-	key, err := s.subjectKey(ctx, subject)
+	key, err := s.vault.StoredKey(ctx, s.store, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +165,17 @@ func (s *Service) Queue(ctx context.Context, source string) ([]*candor.Dispute, 
 	return out, nil
 }
 
+// Dispute returns the dispute id, whoever's it is (for the operators who
+// settle it). Errors: ENOTFOUND.
+func (s *Service) Dispute(ctx context.Context, id string) (*candor.Dispute, error) {
+	r, err := s.store.Record(ctx, candor.RecordDispute, id)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := s.get(ctx, r.Subject, id)
+	return d, err
+}
+
 // get reads one dispute of a subject. Errors: ENOTFOUND.
 func (s *Service) get(ctx context.Context, subject candor.SubjectID, id string) (*candor.Dispute, *vault.SubjectKey, error) {
 	r, err := s.store.Record(ctx, candor.RecordDispute, id)
@@ -180,7 +185,7 @@ func (s *Service) get(ctx context.Context, subject candor.SubjectID, id string) 
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := s.subjectKey(ctx, subject)
+	key, err := s.vault.StoredKey(ctx, s.store, subject)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -314,7 +319,7 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 			}
 			return n, err
 		}
-		key, err := s.subjectKey(ctx, d.Subject)
+		key, err := s.vault.StoredKey(ctx, s.store, d.Subject)
 		if err != nil {
 			return n, err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
@@ -85,11 +86,7 @@ func (e *env) post(t *testing.T, id, nid string, months, days int) candor.Subjec
 // facts returns the subject's events by source event ID.
 func (e *env) facts(t *testing.T, sub candor.SubjectID) map[string]*candor.Event {
 	t.Helper()
-	rec, err := e.store.Subject(ctx, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := e.vault.OpenSubjectKey(sub, rec.WrappedKey)
+	key, err := e.vault.StoredKey(ctx, e.store, sub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,6 +260,28 @@ func TestDisputeWithdrawnAndExpired(t *testing.T) {
 	}
 	if _, err := e.disputes.Resolve(ctx, "olga", d3.ID, disputes.Answer{Answer: candor.AnswerVerify}); candor.ErrorCode(err) != candor.ECONFLICT {
 		t.Errorf("resolving twice: %v", err)
+	}
+
+	// A disputed fact purged (past its retention) meanwhile: the dispute
+	// is still settled.
+	sub4, late4 := e.lateFirst(t, "JK7778889")
+	d4, err := e.disputes.Open(ctx, sub4, late4.ID, "Too old to count.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := e.vault.StoredKey(ctx, e.store, sub4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	purge := audit.NewChanges(e.store)
+	if err := purge.Delete(ctx, key, d4.Ref()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := purge.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.disputes.Answer(ctx, "rents", d4.ID, disputes.Answer{Answer: candor.AnswerVerify}); err != nil || got.Status != candor.DisputeVerified {
+		t.Fatalf("answering the dispute of a purged fact: %+v, %v", got, err)
 	}
 
 	// Unanswered for 30 days: removed by Expire, not a day earlier.

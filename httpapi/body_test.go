@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/candor-project/candor"
@@ -29,6 +31,39 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 		if err == nil && req.Purpose != 0 && req.Purpose.String() == "unknown" {
 			t.Fatalf("decodeJSON(%q) accepted purpose %d", body, req.Purpose)
+		}
+	})
+}
+
+// FuzzErasureRequest: only a body that is exactly one JSON object with
+// confirm true (and nothing else) is an erasure request; everything else
+// fails with EMALFORMED or EINVALID, never a panic.
+func FuzzErasureRequest(f *testing.F) {
+	for _, s := range []string{``, `{}`, `{"confirm":true}`, ` {"confirm": true} `, `{"confirm":false}`, `{"confirm":1}`,
+		`{"confirm":true,"x":1}`, `{"confirm":true}{}`, `[true]`, `null`, "\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := parseErasureRequest(body)
+		switch candor.ErrorCode(err) {
+		case "":
+			if !req.Confirm {
+				t.Fatalf("%q accepted without confirm", body)
+			}
+			// encoding/json matches field names case-insensitively, and
+			// the last of repeated ones wins.
+			var m map[string]any
+			if json.Unmarshal(body, &m) != nil || len(m) == 0 {
+				t.Fatalf("%q accepted, but it is not a JSON object", body)
+			}
+			for k := range m {
+				if !strings.EqualFold(k, "confirm") {
+					t.Fatalf("%q accepted, but it holds %q", body, k)
+				}
+			}
+		case candor.EMALFORMED, candor.EINVALID:
+		default:
+			t.Fatalf("%q: %v", body, err)
 		}
 	})
 }

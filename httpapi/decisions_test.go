@@ -153,6 +153,8 @@ func TestRoles(t *testing.T) {
 		"POST /v1/decisions": "relying_party", "GET /v1/consents/{code}": "relying_party", "GET /v1/court-orders": "relying_party",
 		"GET /v1/me/consents": "subject", "POST /v1/me/consents": "subject", "DELETE /v1/me/consents/{code}": "subject",
 		"GET /v1/me/decisions": "subject", "POST /v1/me/decisions/{id}/review": "subject",
+		"GET /v1/me/erasure": "subject", "POST /v1/me/erasure": "subject",
+		"GET /v1/me/opt-outs": "subject", "POST /v1/me/opt-outs/{scorecard}": "subject", "DELETE /v1/me/opt-outs/{scorecard}": "subject",
 		"GET /v1/me/events": "subject", "GET /v1/me/access": "subject", "GET /v1/me/access/{n}/proof": "subject",
 		"POST /v1/me/disputes": "subject", "GET /v1/me/disputes": "subject",
 		"GET /v1/sources/me/disputes": "source", "POST /v1/sources/me/disputes/{id}": "source", "GET /v1/notices": "relying_party",

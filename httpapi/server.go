@@ -15,6 +15,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/ratelimit"
 	"github.com/candor-project/candor/vault"
@@ -53,6 +54,8 @@ type Config struct {
 	// (audit.go). candor serve sets both.
 	Access Accessor
 	Log    TransparencyLog
+	// Erasure, if set, serves subjects' erasure requests.
+	Erasure *erasure.Service
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -68,6 +71,7 @@ type Server struct {
 	versions   []Scorer
 	decisions  *decisions.Service
 	disputes   *disputes.Service
+	erasure    *erasure.Service
 	access     Accessor
 	tlog       TransparencyLog
 	public     *ratelimit.PerAddress // for the public register
@@ -85,6 +89,7 @@ func New(cfg Config) *Server {
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log}
+	s.erasure = cfg.Erasure
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -112,6 +117,13 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/reviews", s.require(candor.RoleReviewer, s.getReviews))
 		m.HandleFunc("GET /v1/reviews/{id}", s.require(candor.RoleReviewer, s.getReview))
 		m.HandleFunc("POST /v1/reviews/{id}/close", s.require(candor.RoleReviewer, s.closeReview))
+		m.HandleFunc("GET /v1/me/opt-outs", s.require(candor.RoleSubject, s.getOptOuts))
+		m.HandleFunc("POST /v1/me/opt-outs/{scorecard}", s.require(candor.RoleSubject, s.postOptOut))
+		m.HandleFunc("DELETE /v1/me/opt-outs/{scorecard}", s.require(candor.RoleSubject, s.deleteOptOut))
+	}
+	if s.erasure != nil {
+		m.HandleFunc("GET /v1/me/erasure", s.require(candor.RoleSubject, s.getErasure))
+		m.HandleFunc("POST /v1/me/erasure", s.require(candor.RoleSubject, s.postErasure))
 	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))

@@ -29,3 +29,8 @@ func (c *cache2[K, V]) put(k K, v V) {
 	}
 	c.cur[k] = v
 }
+
+func (c *cache2[K, V]) delete(k K) {
+	delete(c.cur, k)
+	delete(c.old, k)
+}

@@ -22,7 +22,8 @@ type resolved struct {
 
 // subjectCache holds recently used subjects, by blind index, with their
 // opened data keys. A subject's ID, kind and key never change once it is
-// stored, so entries never go stale. Safe for concurrent use.
+// stored, so entries go stale only when the subject is erased, and
+// Pipeline.Forget drops them then. Safe for concurrent use.
 type subjectCache struct {
 	mu sync.Mutex
 	c  *cache2[candor.BlindIndex, resolved]
@@ -38,6 +39,20 @@ func (s *subjectCache) put(bi candor.BlindIndex, r resolved) {
 	s.mu.Lock()
 	s.c.put(bi, r)
 	s.mu.Unlock()
+}
+
+// Forget drops subjects erased whole from the cache, by their blind
+// indexes: their data keys must not outlive them in memory, and their
+// identifiers must resolve to new subjects from now on. A request whose
+// events were resolved before the erasure still stores them under the
+// erased subject: sealed with a destroyed key, they can never be read, but
+// they are stored. The window is one request.
+func (p *Pipeline) Forget(bis []candor.BlindIndex) {
+	p.subjects.mu.Lock()
+	defer p.subjects.mu.Unlock()
+	for _, bi := range bis {
+		p.subjects.c.delete(bi)
+	}
 }
 
 // resolveStored finds, in parallel with other requests and before the

@@ -74,12 +74,12 @@ func (s *Store) touched(wb *candor.WriteBatch) {
 		s.versions.of(c.Event.Subject, 0).Add(1)
 	}
 	for _, d := range wb.Deletes {
-		s.versions.of(d.Subject, 0).Add(1)
+		s.versions.of(d.Event.Subject, 0).Add(1)
 	}
-	for _, id := range wb.Erase {
-		s.versions.of(id, 0).Add(1)
+	for _, e := range wb.Erase {
+		s.versions.of(e.Subject, 0).Add(1)
 		for kind := candor.RecordKind(1); kind.Valid(); kind++ {
-			s.versions.of(id, kind).Add(1)
+			s.versions.of(e.Subject, kind).Add(1)
 		}
 	}
 }

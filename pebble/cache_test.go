@@ -147,7 +147,8 @@ func TestSubjectVersion(t *testing.T) {
 			return s.PutMatches(ctx, []*candor.MatchRecord{{Subject: id, Scorecard: 3, OccurredAt: at, Event: ref.ID, Sealed: []byte("m")}})
 		}},
 		{"a state change", subject, func() error {
-			_, err := s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: ref, State: candor.StateDisputed}}})
+			seen := candor.Seen{State: candor.StateActive, Matches: 3}
+			_, err := s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: ref, Seen: seen, State: candor.StateDisputed}}})
 			return err
 		}},
 		{"a record in a batch", consents, func() error {
@@ -159,11 +160,12 @@ func TestSubjectVersion(t *testing.T) {
 		}},
 		{"DeleteRecord", consents, func() error { return s.DeleteRecord(ctx, candor.RecordConsent, "c1") }},
 		{"a deletion", subject, func() error {
-			_, err := s.Commit(ctx, &candor.WriteBatch{Deletes: []candor.EventRef{ref}})
+			seen := candor.Seen{State: candor.StateDisputed, Matches: 3}
+			_, err := s.Commit(ctx, &candor.WriteBatch{Deletes: []candor.Deletion{{Event: ref, Seen: seen}}})
 			return err
 		}},
 		{"an erasure", subject | consents | decisions, func() error {
-			_, err := s.Commit(ctx, &candor.WriteBatch{Erase: []candor.SubjectID{id}})
+			_, err := s.Commit(ctx, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: id}}})
 			return err
 		}},
 	}

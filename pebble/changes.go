@@ -89,14 +89,15 @@ func subjectRange(table byte, sub candor.SubjectID) (lower, upper []byte) {
 }
 
 // applyChanges adds wb's state changes, deletions and erasures to b,
-// reading what they change. It returns ENOTFOUND for a state change of an
-// event that is not stored, and EINVALID for an invalid state.
+// reading what they change. It returns ECONFLICT for an event that is gone
+// or not as its caller saw it, and for an erasure whose counts are not
+// the store's; EINVALID for an invalid state.
 func (s *Store) applyChanges(b *pebble.Batch, wb *candor.WriteBatch) error {
 	for _, c := range wb.Changes {
 		if c.State != candor.StateActive && c.State != candor.StateDisputed && c.State != candor.StateCorrected && c.State != candor.StateRemoved {
 			return candor.Errorf(candor.EINVALID, "event %d: a stored state must be active, disputed, corrected or removed, not %v", c.Event.ID, c.State)
 		}
-		e, err := s.event(c.Event)
+		e, keys, err := s.seen(c.Event, c.Seen)
 		if err != nil {
 			return err
 		}
@@ -106,20 +107,15 @@ func (s *Store) applyChanges(b *pebble.Batch, wb *candor.WriteBatch) error {
 		eventKey(op.Key[:0], e.Subject, nanos, e.ID)
 		putEvent(op.Value, e)
 		op.Finish()
-		err = s.eventMatches(c.Event, func(k, v []byte) error {
-			nv := bytes.Clone(v)
-			nv[0], nv[1] = recordV1, byte(c.State)
-			return b.Set(k, nv, nil)
-		})
-		if err != nil {
-			return fmt.Errorf("pebble: state change of event %d: %w", c.Event.ID, err)
+		for _, kv := range keys {
+			kv.v[0], kv.v[1] = recordV1, byte(c.State)
+			if err := b.Set(kv.k, kv.v, nil); err != nil {
+				return err
+			}
 		}
 	}
-	for _, ref := range wb.Deletes {
-		e, err := s.event(ref)
-		if candor.ErrorCode(err) == candor.ENOTFOUND {
-			continue
-		}
+	for _, d := range wb.Deletes {
+		e, keys, err := s.seen(d.Event, d.Seen)
 		if err != nil {
 			return err
 		}
@@ -130,14 +126,15 @@ func (s *Store) applyChanges(b *pebble.Batch, wb *candor.WriteBatch) error {
 		if err := b.Delete(dedupeKey(nil, e.Dedupe), nil); err != nil {
 			return err
 		}
-		err = s.eventMatches(ref, func(k, _ []byte) error { return b.Delete(k, nil) })
-		if err != nil {
-			return fmt.Errorf("pebble: deleting event %d: %w", ref.ID, err)
+		for _, kv := range keys {
+			if err := b.Delete(kv.k, nil); err != nil {
+				return err
+			}
 		}
 	}
-	for _, sub := range wb.Erase {
-		if err := s.erase(b, sub); err != nil {
-			return fmt.Errorf("pebble: erasing subject %s: %w", sub, err)
+	for _, er := range wb.Erase {
+		if err := s.erase(b, er); err != nil {
+			return fmt.Errorf("pebble: erasing subject %s: %w", er.Subject, err)
 		}
 	}
 	for _, bi := range wb.Unindex {
@@ -148,23 +145,61 @@ func (s *Store) applyChanges(b *pebble.Batch, wb *candor.WriteBatch) error {
 	return nil
 }
 
+// kv is a key and value copied out of an iterator.
+type kv struct{ k, v []byte }
+
+// seen reads an event and its matches' keys and values, and returns
+// ECONFLICT unless they are as the caller saw them.
+func (s *Store) seen(ref candor.EventRef, want candor.Seen) (*candor.EventRecord, []kv, error) {
+	e, err := s.event(ref)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, nil, candor.Errorf(candor.ECONFLICT, "event %d is no longer stored", ref.ID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var ms []kv
+	err = s.eventMatches(ref, func(k, v []byte) error {
+		ms = append(ms, kv{bytes.Clone(k), bytes.Clone(v)})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("pebble: matches of event %d: %w", ref.ID, err)
+	}
+	if e.State != want.State || len(ms) != want.Matches {
+		return nil, nil, candor.Errorf(candor.ECONFLICT, "event %d changed since it was read (%v with %d matches, not %v with %d)",
+			ref.ID, e.State, len(ms), want.State, want.Matches)
+	}
+	return e, ms, nil
+}
+
 // erase adds the removal of everything stored about sub to b: range
 // deletions of its events, matches and access records, and deletions of
 // its subject record, dedupe entries and records. After compaction none of
 // it is left in the store's files.
-func (s *Store) erase(b *pebble.Batch, sub candor.SubjectID) error {
+func (s *Store) erase(b *pebble.Batch, er candor.Erasure) error {
+	sub := er.Subject
 	if err := b.Delete(subjectKey(nil, sub), nil); err != nil {
 		return err
 	}
+	events, access := 0, 0
 	lower, upper := subjectRange(tableEvent, sub)
 	err := s.each(lower, upper, func(k, v []byte) error {
 		if len(v) < eventFixedLen {
 			return errCorrupt
 		}
+		events++
 		return b.Delete(dedupeKey(nil, candor.DedupeKey(v[2:18])), nil)
 	})
 	if err != nil {
 		return err
+	}
+	lower, upper = subjectRange(tableAccess, sub)
+	if err := s.each(lower, upper, func(_, _ []byte) error { access++; return nil }); err != nil {
+		return err
+	}
+	if events != er.Events || access != er.Access {
+		return candor.Errorf(candor.ECONFLICT, "the subject has %d events and %d access records, not the %d and %d read", events, access, er.Events, er.Access)
 	}
 	for _, table := range []byte{tableEvent, tableMatch, tableAccess} {
 		lower, upper := subjectRange(table, sub)

@@ -62,13 +62,6 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	for _, m := range wb.Matches {
 		m.Alone = true
 	}
-	// Changes and removals read what they change first; callers serialise
-	// changes of one subject (candor.WriteBatch).
-	if err := s.applyChanges(b, wb); err != nil {
-		b.Close()
-		s.gate.leave()
-		return nil, err
-	}
 	// The batch is written in key order: Pebble inserts a batch into the
 	// memtable's skiplist with a cached splice, so ascending keys are
 	// cheaper to insert than random ones. Subjects and indexes do not
@@ -105,6 +98,14 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	matches := eventMatches(wb.Events, nanos)
 
 	s.mu.Lock()
+	// Changes and removals read what they change, under the lock, so that
+	// no other commit comes between their check and their application.
+	if err := s.applyChanges(b, wb); err != nil {
+		s.mu.Unlock()
+		b.Close()
+		s.gate.leave()
+		return nil, err
+	}
 	c := s.counters
 	first := c.lastEvent + 1
 	c.lastEvent += candor.EventID(len(wb.Events))

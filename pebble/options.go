@@ -46,6 +46,10 @@ func (o Options) pebbleOptions() *pebble.Options {
 		// the disk. Holding it back further made ingest ~15% faster but let
 		// L0 grow to 30 sublevels, which every subject scan would pay for.
 		CompactionConcurrencyRange: func() (int, int) { return 1, 2 },
+
+		// Delete obsolete WAL files instead of recycling them, so that an
+		// erasure leaves none of the erased bytes behind (compact.go).
+		Cleaner: shredCleaner{},
 	}
 	if po.CacheSize == 0 {
 		po.CacheSize = DefaultCacheSize

@@ -38,9 +38,17 @@ func testChanges(t *testing.T, h *harness) {
 	_, _, err = h.s.Event(ctx, candor.EventRef{Subject: a, OccurredAt: base, ID: second.ID})
 	wantCode(t, err, candor.ENOTFOUND, "Event at another time")
 
+	// A change of an event not as the caller saw it is refused whole.
+	for _, stale := range []candor.Seen{{State: candor.StateDisputed, Matches: 2}, {State: candor.StateActive, Matches: 1}} {
+		_, err = h.s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: first.Ref(), Seen: stale, State: candor.StateRemoved}}})
+		wantCode(t, err, candor.ECONFLICT, "a change of an event seen otherwise")
+		_, err = h.s.Commit(ctx, &candor.WriteBatch{Deletes: []candor.Deletion{{Event: first.Ref(), Seen: stale}}})
+		wantCode(t, err, candor.ECONFLICT, "a deletion of an event seen otherwise")
+	}
+	asRead := candor.Seen{State: candor.StateActive, Matches: 2}
 	retired := []candor.Commitment{commitment("first"), commitment("alone")}
 	seq := MustCommit(t, h.s, &candor.WriteBatch{
-		Changes: []candor.StateChange{{Event: first.Ref(), State: candor.StateDisputed}},
+		Changes: []candor.StateChange{{Event: first.Ref(), Seen: asRead, State: candor.StateDisputed}},
 		Retire:  retired,
 		Commitments: func(*candor.WriteBatch, uint64) ([]candor.Commitment, []candor.Commitment) {
 			return []candor.Commitment{commitment("first disputed")}, nil
@@ -67,13 +75,16 @@ func testChanges(t *testing.T, h *harness) {
 		t.Fatalf("audit entry of the change: %+v; want writes %v and retired %v", entry, want, retired)
 	}
 
-	_, err = h.s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: candor.EventRef{Subject: a, OccurredAt: base, ID: 999}, State: candor.StateRemoved}}})
-	wantCode(t, err, candor.ENOTFOUND, "a change of an event that is not stored")
-	_, err = h.s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: second.Ref(), State: candor.StateExpired}}})
+	gone := candor.EventRef{Subject: a, OccurredAt: base, ID: 999}
+	_, err = h.s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: gone, Seen: asRead, State: candor.StateRemoved}}})
+	wantCode(t, err, candor.ECONFLICT, "a change of an event that is not stored")
+	_, err = h.s.Commit(ctx, &candor.WriteBatch{Deletes: []candor.Deletion{{Event: gone, Seen: asRead}}})
+	wantCode(t, err, candor.ECONFLICT, "a deletion of an event that is not stored")
+	_, err = h.s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: second.Ref(), Seen: candor.Seen{State: candor.StateActive, Matches: 1}, State: candor.StateExpired}}})
 	wantCode(t, err, candor.EINVALID, "a change to the computed state expired")
 
 	// Deleting the second event takes its match and dedupe entry with it.
-	MustCommit(t, h.s, &candor.WriteBatch{Deletes: []candor.EventRef{second.Ref(), {Subject: a, OccurredAt: base, ID: 999}}})
+	MustCommit(t, h.s, &candor.WriteBatch{Deletes: []candor.Deletion{{Event: second.Ref(), Seen: candor.Seen{State: candor.StateActive, Matches: 1}}}})
 	wantEvents(t, events(t, h.s, a, candor.EventFilter{}), []*candor.EventRecord{withState(first, candor.StateDisputed)})
 	_, err = h.s.Dedupe(ctx, second.Dedupe)
 	wantCode(t, err, candor.ENOTFOUND, "the dedupe entry of a deleted event")
@@ -89,7 +100,9 @@ func testChanges(t *testing.T, h *harness) {
 		t.Fatal(err)
 	}
 	MustCommit(t, h.s, &candor.WriteBatch{Access: []*candor.AccessRecord{{Subject: a, Sealed: []byte("a")}, {Subject: b, Sealed: []byte("b")}}})
-	MustCommit(t, h.s, &candor.WriteBatch{Erase: []candor.SubjectID{a}, Unindex: []candor.BlindIndex{ia}})
+	_, err = h.s.Commit(ctx, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: a, Events: 1, Access: 0}}, Unindex: []candor.BlindIndex{ia}})
+	wantCode(t, err, candor.ECONFLICT, "an erasure that missed an access record")
+	MustCommit(t, h.s, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: a, Events: 1, Access: 1}}, Unindex: []candor.BlindIndex{ia}})
 	_, err = h.s.Subject(ctx, a)
 	wantCode(t, err, candor.ENOTFOUND, "an erased subject")
 	_, err = h.s.SubjectByIndex(ctx, ia)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/candor-project/candor"
 )
@@ -14,8 +15,60 @@ import (
 
 type disputeView struct {
 	*candor.Dispute
+	Title       string `json:"title"`
 	Description string `json:"description"`
 	SourceName  string `json:"source_name"`
+	// Meaning says where the fact stands, in a sentence.
+	Meaning string            `json:"meaning"`
+	Steps   []disputeStepView `json:"steps"`
+}
+
+type disputeStepView struct {
+	candor.DisputeStep
+	Who string `json:"who"`
+}
+
+// typeTitle is an event type's name as a short title: "credit.instalment_late"
+// reads "Credit instalment late".
+func typeTitle(name string) string { return sentence(strings.ReplaceAll(name, ".", " ")) }
+
+// meaning says what a dispute's status means for the fact, to the
+// person who disputed it (yours) or to an operator.
+func meaning(d *candor.Dispute, source string, yours bool) string {
+	whose := "the subject's"
+	if yours {
+		whose = "your"
+	}
+	switch d.Status {
+	case candor.DisputeOpen:
+		return fmt.Sprintf("Set aside: the fact counts in none of %s grades until %s answers. If it does not confirm it by %s, it is removed.",
+			whose, source, d.Deadline.UTC().Format("2 Jan 2006"))
+	case candor.DisputeVerified:
+		if !yours {
+			return fmt.Sprintf("%s confirmed the fact: it counts again.", source)
+		}
+		return fmt.Sprintf("%s confirmed the fact: it counts again. You can ask for a person to review any decision it led to.", source)
+	case candor.DisputeCorrected:
+		return fmt.Sprintf("%s corrected the fact: its correction replaces it.", source)
+	case candor.DisputeWithdrawn:
+		return fmt.Sprintf("%s withdrew the fact: it is removed and counts nowhere.", source)
+	}
+	return fmt.Sprintf("%s did not confirm the fact within 30 days: it is removed and counts nowhere.", source)
+}
+
+// who names the author of a step for the person.
+func who(by string, d *candor.Dispute, source string) string {
+	switch {
+	case by == "subject":
+		return "you"
+	case by == "candor":
+		return "Candor, as the deadline passed"
+	case by == d.Source:
+		return source
+	case strings.HasPrefix(by, "operator "):
+		return "an operator, recording the answer of " + source
+	}
+	return by
 }
 
 type disputesView struct {
@@ -35,12 +88,13 @@ func (s *Server) myDisputes(ctx context.Context, subject candor.SubjectID) ([]di
 		return nil, err
 	}
 	for _, d := range ds {
-		v := disputeView{Dispute: d, SourceName: d.Source, Description: d.Type}
+		v := disputeView{Dispute: d, Title: typeTitle(d.Type), SourceName: s.sourceName(ctx, d.Source)}
 		if t := s.cfg.Catalogue.Type(d.Type); t != nil {
 			v.Description = t.Description
 		}
-		if src, err := s.cfg.Store.Source(ctx, d.Source); err == nil {
-			v.SourceName = src.Name
+		v.Meaning = meaning(d, v.SourceName, true)
+		for _, st := range d.Steps {
+			v.Steps = append(v.Steps, disputeStepView{st, who(st.By, d, v.SourceName)})
 		}
 		out = append(out, v)
 	}
@@ -66,8 +120,9 @@ func (s *Server) disputeForm(w http.ResponseWriter, r *http.Request, sess *sessi
 	}
 	s.render(w, r, http.StatusOK, "dispute_new", "Dispute a fact", "data", struct {
 		Fact         factView
+		Title        string
 		MaxStatement int
-	}{f, candor.MaxStatement})
+	}{f, typeTitle(f.Type), candor.MaxStatement})
 }
 
 // myFact finds one of subject's facts by its ID. Errors: ENOTFOUND.

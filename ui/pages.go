@@ -37,6 +37,9 @@ type gradeView struct {
 	Reasons          []candor.Reason
 	Hints            []candor.Hint
 	Bars             []barView
+	// Optable says the person may opt out of the scorecard (its purpose
+	// rests on consent); OptedOut that they have.
+	Optable, OptedOut bool
 }
 
 type gradesView struct {
@@ -46,6 +49,9 @@ type gradesView struct {
 
 func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
 	v, err := s.myGrades(r.Context(), sess.subject)
+	if err == nil {
+		err = s.markOptOuts(r, sess.subject, &v)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -350,6 +356,7 @@ var refusalText = map[candor.ConsentRefusal]string{
 	candor.RefusalConsentRevoked:       "you had revoked your consent",
 	candor.RefusalWrongPurpose:         "your consent was for another purpose",
 	candor.RefusalPurposeNotRegistered: "it is not registered for that purpose",
+	candor.RefusalOptedOut:             "you had opted out of that scorecard",
 }
 
 func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request, sess *session) {

@@ -1,55 +1,101 @@
 package ui
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
 )
 
-// Cookies. The session cookie holds only a random ID; everything else is
-// kept on the server. The pre-session cookie is a double-submit token for
-// the forms shown before sign-in (the sign-in form itself), so that another
-// site cannot sign a person in as someone else.
+// Cookies. A session cookie holds only a random token; the server keeps
+// the session under the token's hash. A person's session and an operator's
+// console session are apart: each has its own cookie, and a token is good
+// only in the cookie it was issued for. The pre-session cookie is a
+// double-submit token for the forms shown before sign-in (the sign-in
+// forms themselves), so that another site cannot sign a browser in as
+// someone else.
 const (
 	sessionCookie = "candor_session"
+	consoleCookie = "candor_console"
 	preCookie     = "candor_pre"
 )
 
-// session is a signed-in person's session, kept in memory.
+// session is a signed-in person's session, or an operator's, a policy
+// administrator's or a reviewer's in the console.
 type session struct {
-	id      string
-	subject candor.SubjectID
-	label   string // how pages name the person
-	csrf    string // the token every POST form must carry
+	token   string           // the cookie's value; only its hash is stored
+	role    candor.Role      // RoleSubject for a person
+	subject candor.SubjectID // a person's
+	keyID   string           // in the console: the API key signed in with
+	label   string           // how pages name the viewer
+	csrf    string           // the token every POST form must carry
 	created time.Time
 	seen    time.Time
-	flash   string // a message for the next page shown
+	stored  time.Time // the last seen time stored
+	flash   string    // a message for the next page shown (not stored)
 }
 
-// sessions is the server-side session store: in memory, so sessions end
-// when the server restarts. Safe for concurrent use.
+// console reports whether s is a console session.
+func (s *session) console() bool { return s.role != candor.RoleSubject }
+
+// storedSession is a session as the store keeps it (candor.RecordSession,
+// ID the hex SHA-256 of the token, Subject the person's): its expiry in
+// the clear, as 8 bytes of Unix seconds, then this as JSON, sealed with
+// the person's data key for a person's session.
+type storedSession struct {
+	Role    candor.Role `json:"role"`
+	Key     string      `json:"key,omitempty"`
+	Label   string      `json:"label,omitempty"` // the console's only: a person's is recomputed
+	CSRF    string      `json:"csrf"`
+	Created time.Time   `json:"created"`
+	Seen    time.Time   `json:"seen"`
+}
+
+// sessions keeps sessions in the store, so that they survive a restart,
+// and those in use in memory. A session ends after idle without a
+// request, and max after sign-in in any case; the store holds each with
+// its expiry, and ended ones are removed from it. Safe for concurrent use.
 type sessions struct {
 	idle, max time.Duration
 	now       func() time.Time
-	mu        sync.Mutex
-	m         map[string]*session
-	swept     time.Time
+	store     candor.Store
+	vault     *vault.Vault
+	// label names a person, for a session loaded from the store.
+	label func(ctx context.Context, subject candor.SubjectID) (string, error)
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	m     map[string]*session // by token hash
+	swept time.Time
 }
 
-func newSessions(idle, max time.Duration, now func() time.Time) *sessions {
+// touchEvery is how stale the stored seen time of a session in use may
+// get: storing it on every request would cost a synced write per page.
+const touchEvery = time.Minute
+
+func newSessions(idle, max time.Duration, now func() time.Time, st candor.Store, v *vault.Vault,
+	label func(context.Context, candor.SubjectID) (string, error), log *slog.Logger) *sessions {
 	if idle <= 0 {
 		idle = 30 * time.Minute
 	}
 	if max <= 0 {
 		max = 12 * time.Hour
 	}
-	return &sessions{idle: idle, max: max, now: now, m: map[string]*session{}}
+	return &sessions{idle: idle, max: max, now: now, store: st, vault: v, label: label, log: log, m: map[string]*session{}}
 }
 
 // randomToken returns 32 random bytes, base64url-encoded.
@@ -59,56 +105,225 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// start opens a new session for subject. A fresh ID on every sign-in means
-// a session ID planted before it is worth nothing after.
-func (ss *sessions) start(subject candor.SubjectID, label string) *session {
-	now := ss.now()
-	s := &session{id: randomToken(), subject: subject, label: label, csrf: randomToken(), created: now, seen: now}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if now.Sub(ss.swept) > time.Minute {
-		for id, o := range ss.m {
-			if ss.expired(o, now) {
-				delete(ss.m, id)
-			}
-		}
-		ss.swept = now
-	}
-	ss.m[s.id] = s
-	return s
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
 }
 
-func (ss *sessions) expired(s *session, now time.Time) bool {
-	return now.Sub(s.seen) >= ss.idle || now.Sub(s.created) >= ss.max
+// start opens and stores a new session. A fresh token on every sign-in
+// means a token planted before it is worth nothing after.
+func (ss *sessions) start(ctx context.Context, s *session) error {
+	now := ss.now()
+	s.token, s.csrf, s.created, s.seen, s.stored = randomToken(), randomToken(), now, now, now
+	if err := ss.put(ctx, s); err != nil {
+		return err
+	}
+	ss.mu.Lock()
+	ss.m[tokenHash(s.token)] = s
+	sweep := now.Sub(ss.swept) > time.Minute
+	if sweep {
+		ss.swept = now
+	}
+	ss.mu.Unlock()
+	if sweep {
+		ss.sweep(ctx, now)
+	}
+	return nil
+}
+
+// expires returns when s ends unless used again.
+func (ss *sessions) expires(s *session) time.Time {
+	idle, hard := s.seen.Add(ss.idle), s.created.Add(ss.max)
+	if idle.Before(hard) {
+		return idle
+	}
+	return hard
+}
+
+// put stores s.
+func (ss *sessions) put(ctx context.Context, s *session) error {
+	id := tokenHash(s.token)
+	ss.mu.Lock()
+	st := storedSession{Role: s.role, Key: s.keyID, CSRF: s.csrf, Created: s.created, Seen: s.seen}
+	expires := ss.expires(s)
+	ss.mu.Unlock()
+	if s.console() {
+		st.Label = s.label
+	}
+	payload, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	data := payload
+	if !s.console() {
+		key, err := ss.subjectKey(ctx, s.subject)
+		if err != nil {
+			return err
+		}
+		data = key.SealRecord(candor.RecordSession, id, payload).Data
+	}
+	rec := &candor.Record{Kind: candor.RecordSession, ID: id, Subject: s.subject,
+		Data: append(binary.BigEndian.AppendUint64(nil, uint64(expires.Unix())), data...)}
+	if err := ss.store.PutRecord(ctx, rec); err != nil {
+		return fmt.Errorf("ui: storing a session: %w", err)
+	}
+	return nil
+}
+
+func (ss *sessions) subjectKey(ctx context.Context, id candor.SubjectID) (*vault.SubjectKey, error) {
+	rec, err := ss.store.Subject(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return ss.vault.OpenSubjectKey(id, rec.WrappedKey)
+}
+
+// load reads the session stored under id, or returns nil if there is
+// none or it has ended (and removes it).
+func (ss *sessions) load(ctx context.Context, id string, now time.Time) (*session, error) {
+	rec, err := ss.store.Record(ctx, candor.RecordSession, id)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(rec.Data) < 8 {
+		return nil, fmt.Errorf("ui: session record %s is truncated", id)
+	}
+	if !now.Before(time.Unix(int64(binary.BigEndian.Uint64(rec.Data)), 0)) {
+		return nil, ss.store.DeleteRecord(ctx, candor.RecordSession, id)
+	}
+	payload := rec.Data[8:]
+	label := ""
+	if !rec.Subject.IsZero() {
+		key, err := ss.subjectKey(ctx, rec.Subject)
+		if err != nil {
+			return nil, err
+		}
+		sealed := *rec
+		sealed.Data = payload
+		if payload, err = key.OpenRecord(&sealed); err != nil {
+			return nil, err
+		}
+		if label, err = ss.label(ctx, rec.Subject); err != nil {
+			return nil, err
+		}
+	}
+	var st storedSession
+	if err := json.Unmarshal(payload, &st); err != nil {
+		return nil, fmt.Errorf("ui: session record %s: %w", id, err)
+	}
+	if rec.Subject.IsZero() {
+		label = st.Label
+	}
+	if rec.Subject.IsZero() == (st.Role == candor.RoleSubject) {
+		return nil, fmt.Errorf("ui: session record %s: role %s with subject %q", id, st.Role, rec.Subject)
+	}
+	return &session{role: st.Role, subject: rec.Subject, keyID: st.Key, label: label, csrf: st.CSRF,
+		created: st.Created, seen: st.Seen, stored: st.Seen}, nil
 }
 
 // get returns the live session r's cookie names, or nil, and marks it
-// used.
+// used. Under /console/ it is the console's cookie and session, elsewhere
+// the person's.
 func (ss *sessions) get(r *http.Request) *session {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
+	console := isConsole(r.URL.Path)
+	name := sessionCookie
+	if console {
+		name = consoleCookie
+	}
+	c, err := r.Cookie(name)
+	if err != nil || c.Value == "" {
 		return nil
 	}
-	now := ss.now()
+	id, now, ctx := tokenHash(c.Value), ss.now(), r.Context()
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s := ss.m[c.Value]
+	s := ss.m[id]
+	ss.mu.Unlock()
 	if s == nil {
+		if s, err = ss.load(ctx, id, now); err != nil {
+			ss.log.Error("ui: reading a session", "err", err)
+			return nil
+		}
+		if s == nil {
+			return nil
+		}
+		s.token = c.Value
+		ss.mu.Lock()
+		if o := ss.m[id]; o != nil {
+			s = o // loaded meanwhile by another request
+		} else {
+			ss.m[id] = s
+		}
+		ss.mu.Unlock()
+	}
+	if s.console() != console {
 		return nil
 	}
-	if ss.expired(s, now) {
-		delete(ss.m, s.id)
+	ss.mu.Lock()
+	ended := !now.Before(ss.expires(s))
+	if !ended {
+		s.seen = now
+	}
+	touch := !ended && now.Sub(s.stored) >= touchEvery
+	if touch {
+		s.stored = now // one request stores it
+	}
+	ss.mu.Unlock()
+	if ended {
+		ss.end(ctx, s)
 		return nil
 	}
-	s.seen = now
+	if touch {
+		if err := ss.put(ctx, s); err != nil {
+			ss.log.Error("ui: storing a session", "err", err)
+		}
+	}
 	return s
 }
 
+// isConsole reports whether path is the console's.
+func isConsole(path string) bool { return path == "/console" || strings.HasPrefix(path, "/console/") }
+
 // end ends a session.
-func (ss *sessions) end(s *session) {
+func (ss *sessions) end(ctx context.Context, s *session) {
+	id := tokenHash(s.token)
 	ss.mu.Lock()
-	delete(ss.m, s.id)
+	delete(ss.m, id)
 	ss.mu.Unlock()
+	if err := ss.store.DeleteRecord(ctx, candor.RecordSession, id); err != nil {
+		ss.log.Error("ui: removing a session", "err", err)
+	}
+}
+
+// sweep removes the sessions that ended by now, from memory and the
+// store.
+func (ss *sessions) sweep(ctx context.Context, now time.Time) {
+	ss.mu.Lock()
+	for id, s := range ss.m {
+		if !now.Before(ss.expires(s)) {
+			delete(ss.m, id)
+		}
+	}
+	ss.mu.Unlock()
+	var ended []string
+	for rec, err := range ss.store.AllRecords(ctx, candor.RecordSession) {
+		if err != nil {
+			ss.log.Error("ui: listing sessions", "err", err)
+			return
+		}
+		if len(rec.Data) < 8 || !now.Before(time.Unix(int64(binary.BigEndian.Uint64(rec.Data)), 0)) {
+			ended = append(ended, rec.ID)
+		}
+	}
+	var errs []error
+	for _, id := range ended {
+		errs = append(errs, ss.store.DeleteRecord(ctx, candor.RecordSession, id))
+	}
+	if err := errors.Join(errs...); err != nil {
+		ss.log.Error("ui: removing ended sessions", "err", err)
+	}
 }
 
 func (ss *sessions) setFlash(s *session, msg string) {
@@ -130,32 +345,58 @@ func (s *Server) secure(r *http.Request) bool { return s.cfg.SecureCookies || r.
 
 // cookie returns a cookie: HttpOnly, SameSite=Lax, Secure over TLS or when
 // configured, and gone when the browser closes (the server ends sessions
-// before that anyway).
+// before that anyway). The console's is sent to the console only.
 func (s *Server) cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+	path := "/"
+	if name == consoleCookie {
+		path = "/console/"
+	}
+	return &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge, HttpOnly: true,
 		Secure: s.secure(r), SameSite: http.SameSiteLaxMode}
 }
 
-// startSession signs the person in and sends them to their grades.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, subject candor.SubjectID) {
-	sub, _, err := s.openSubject(r.Context(), subject)
+// personLabel is how pages name a person: by their first identifier.
+func (s *Server) personLabel(ctx context.Context, subject candor.SubjectID) (string, error) {
+	sub, _, err := s.openSubject(ctx, subject)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return "", err
 	}
 	label := sub.Kind.Noun()
 	if len(sub.Identifiers) > 0 {
 		id := sub.Identifiers[0]
 		label = strings.ReplaceAll(id.Scheme.String(), "_", " ") + " " + id.Value
 	}
-	if old := s.sessions.get(r); old != nil {
-		s.sessions.end(old)
+	return label, nil
+}
+
+// startSession signs the person in and sends them to their grades.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, subject candor.SubjectID) {
+	label, err := s.personLabel(r.Context(), subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	sess := s.sessions.start(subject, label)
-	http.SetCookie(w, s.cookie(r, sessionCookie, sess.id, 0))
+	s.begin(w, r, &session{role: candor.RoleSubject, subject: subject, label: label}, "You are signed in.", "/me/grades")
+}
+
+// begin starts sess, replacing the browser's session of its kind, sets its
+// cookie and sends the browser to next.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, sess *session, flash, next string) {
+	if old := s.sessions.get(r); old != nil {
+		s.sessions.end(r.Context(), old)
+	}
+	if err := s.sessions.start(r.Context(), sess); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := sessionCookie
+	if sess.console() {
+		name = consoleCookie
+	}
+	http.SetCookie(w, s.cookie(r, name, sess.token, 0))
 	http.SetCookie(w, s.cookie(r, preCookie, "", -1))
-	s.sessions.setFlash(sess, "You are signed in.")
-	http.Redirect(w, r, "/me/grades", http.StatusSeeOther)
+	s.sessions.setFlash(sess, flash)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // signedIn wraps a handler for signed-in people: without a session it
@@ -164,19 +405,27 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *session)) 
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess := s.sessions.get(r)
 		if sess == nil {
-			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/signin", http.StatusSeeOther)
-				return
-			}
-			s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "Your session has ended. Please sign in again."))
+			s.signInFirst(w, r, "/signin")
 			return
 		}
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), sess.csrf) {
-			s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "This form has expired or did not come from this site. Please go back, reload the page and try again."))
+			s.fail(w, r, errFormExpired)
 			return
 		}
 		h(w, r, sess)
 	}
+}
+
+var errFormExpired = candor.Errorf(candor.EFORBIDDEN, "This form has expired or did not come from this site. Please go back, reload the page and try again.")
+
+// signInFirst answers a request that needs a session it lacks: a GET is
+// sent to signin, anything else refused.
+func (s *Server) signInFirst(w http.ResponseWriter, r *http.Request, signin string) {
+	if r.Method == http.MethodGet {
+		http.Redirect(w, r, signin, http.StatusSeeOther)
+		return
+	}
+	s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "Your session has ended. Please sign in again."))
 }
 
 func sameToken(got, want string) bool {
@@ -202,7 +451,11 @@ func checkPre(r *http.Request) bool {
 }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request, sess *session) {
-	s.sessions.end(sess)
-	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	s.sessions.end(r.Context(), sess)
+	name, next := sessionCookie, "/"
+	if sess.console() {
+		name, next = consoleCookie, "/console/signin"
+	}
+	http.SetCookie(w, s.cookie(r, name, "", -1))
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }

@@ -3,7 +3,9 @@
 // them, their grades with their explanations, the consents they gave and
 // the decisions taken about them, and asks for a human review (charter
 // points 4, 5 and 7). The published scorecards and the company register
-// are public pages.
+// are public pages. Under /console/ it is also the operator console
+// (console.go), for the holders of operators', policy administrators' and
+// reviewers' API keys.
 //
 // Pages work without JavaScript. Every state-changing request is a POST
 // form carrying the session's CSRF token, and is also refused when the
@@ -24,14 +26,18 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/internal/ratelimit"
+	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -47,6 +53,7 @@ type Scorer interface {
 	Scorecard() *candor.Scorecard
 	Key() candor.ScorecardKey
 	ScoreFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score
+	PointsFromMatches(ms []candor.Match, at time.Time) (int, string)
 }
 
 // Accessor records who read what about a subject (charter point 6):
@@ -86,6 +93,8 @@ type Config struct {
 	SessionIdle, SessionMax time.Duration
 	Logger                  *slog.Logger
 	Now                     func() time.Time // the clock (nil: time.Now)
+	// Erasure, if set, lets a person erase their data (/me/erasure).
+	Erasure *erasure.Service
 }
 
 // Server serves the portal. It is safe for concurrent use.
@@ -98,6 +107,15 @@ type Server struct {
 	handler        http.Handler
 	log            *slog.Logger
 	now            func() time.Time
+
+	// The console's: the scorecard registry, its passes over the
+	// population, and their last results.
+	registry     *scoring.Registry
+	passes       *passes
+	resultsMu    sync.Mutex
+	distribution *gradeCounts
+	recountErr   string
+	simulation   *simulation
 }
 
 // New returns the portal. It parses every template and returns an error if
@@ -110,7 +128,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Versions == nil {
 		cfg.Versions = cfg.Scorecards
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, registry: scoring.NewRegistry(cfg.Store, cfg.Catalogue),
+		passes: newPasses()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -122,7 +141,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
-	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now)
+	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now, cfg.Store, cfg.Vault, s.personLabel, s.log)
 	s.registerLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 
 	m := http.NewServeMux()
@@ -153,10 +172,17 @@ func New(cfg Config) (*Server, error) {
 		m.HandleFunc("POST /me/disputes", s.signedIn(s.openDispute))
 	}
 	m.HandleFunc("POST /me/decisions/{id}/review", s.signedIn(s.review))
+	m.HandleFunc("POST /me/opt-outs", s.signedIn(s.optOut))
+	if cfg.Erasure != nil {
+		m.HandleFunc("GET /me/erasure", s.signedIn(s.erasurePage))
+		m.HandleFunc("POST /me/erasure", s.signedIn(s.erase))
+		m.HandleFunc("GET /erased", s.erased)
+	}
 	m.HandleFunc("GET /scorecards", s.scorecards)
 	m.HandleFunc("GET /scorecards/{id}", s.scorecard)
 	m.HandleFunc("GET /scorecards/{id}/versions/{v}", s.scorecard)
 	m.HandleFunc("GET /register", s.register)
+	s.registerConsole(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no page at %s.", clip(r.URL.Path, 80)))
 	})
@@ -215,6 +241,14 @@ var funcs = template.FuncMap{
 	"purpose":  purposeText,
 	"sentence": sentence,
 	"words":    words,
+	"add":      func(a, b int) int { return a + b },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
 }
 
 // words writes an identifier as words.
@@ -225,42 +259,91 @@ func purposeText(p candor.Purpose) string { return strings.ReplaceAll(p.String()
 
 // view is what every page's template gets.
 type view struct {
-	Title  string
-	Nav    string // the navigation entry to mark as current
-	Viewer *viewer
-	CSRF   string
-	Flash  string
-	Data   any
+	Title   string
+	Refresh int    // reload the page after this many seconds (0: never)
+	Nav     string // the navigation entry to mark as current
+	Viewer  *viewer
+	Console *consoleViewer // set on the console's pages
+	CSRF    string
+	Flash   string
+	Data    any
 }
+
+// refresher is a page's data that asks for the page to be reloaded, as
+// one showing work under way does: the pages work without JavaScript.
+type refresher interface{ refreshAfter() int }
 
 // viewer is the signed-in person, as the layout names them.
 type viewer struct{ Label string }
 
+// consoleViewer is who is signed in to the console, and so which of its
+// pages the layout links to.
+type consoleViewer struct {
+	Label, Role                string
+	Operator, Policy, Reviewer bool
+}
+
 // render writes page with data, for the session in r if any.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title, nav string, data any) {
+	if body, ok := s.page(w, r, page, title, nav, data); ok {
+		s.send(w, r, status, "text/html; charset=utf-8", body)
+	}
+}
+
+// renderRecorded writes page with data after recording a, with the page's
+// hash, as a read of a's subject's data: fail closed.
+func (s *Server) renderRecorded(w http.ResponseWriter, r *http.Request, page, title, nav string, data any, a *candor.Access) {
+	if body, ok := s.page(w, r, page, title, nav, data); ok {
+		s.sendRecorded(w, r, http.StatusOK, "text/html; charset=utf-8", body, a)
+	}
+}
+
+// page executes page's template, or answers with an error and returns
+// false.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav string, data any) ([]byte, bool) {
 	v := view{Title: title, Nav: nav, Data: data}
+	if r, ok := data.(refresher); ok {
+		v.Refresh = r.refreshAfter()
+	}
 	if sess := s.sessions.get(r); sess != nil {
 		v.Viewer = &viewer{Label: sess.label}
+		if sess.console() {
+			v.Console = &consoleViewer{Label: sess.label, Role: words(sess.role.String()), Operator: sess.role == candor.RoleOperator,
+				Policy: slices.Contains(policyRoles, sess.role), Reviewer: sess.role == candor.RoleReviewer}
+		}
 		v.CSRF = sess.csrf
 		v.Flash = s.sessions.takeFlash(sess)
+	} else if isConsole(r.URL.Path) {
+		v.Console = &consoleViewer{}
 	}
 	t := s.pages[page]
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		s.log.Error("ui: rendering", "page", page, "err", err)
 		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
-		return
+		return nil, false
 	}
-	s.send(w, r, status, "text/html; charset=utf-8", b.Bytes())
+	return b.Bytes(), true
 }
 
 // send writes body, after recording it as a read if it is a person's own
 // page (under /me/): fail closed, a page whose record could not be stored
 // is not sent.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
-	if sess := s.sessions.get(r); sess != nil && s.cfg.Access != nil && strings.HasPrefix(r.URL.Path, "/me/") {
-		a := &candor.Access{Subject: sess.subject, At: s.now().UTC(), Principal: "portal", Role: candor.RoleSubject,
-			Purpose: "the person's own data, in the portal", Action: clip(r.Pattern, 200), Response: sha256.Sum256(body)}
+	var a *candor.Access
+	if sess := s.sessions.get(r); sess != nil && !sess.console() && strings.HasPrefix(r.URL.Path, "/me/") {
+		a = &candor.Access{Subject: sess.subject, Principal: "portal", Role: candor.RoleSubject,
+			Purpose: "the person's own data, in the portal", Action: clip(r.Pattern, 200)}
+	}
+	s.sendRecorded(w, r, status, contentType, body, a)
+}
+
+// sendRecorded writes body after recording a, if set, with the time and
+// body's hash: fail closed, a page whose record could not be stored is
+// not sent.
+func (s *Server) sendRecorded(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte, a *candor.Access) {
+	if a != nil && s.cfg.Access != nil {
+		a.At, a.Response = s.now().UTC(), sha256.Sum256(body)
 		if err := s.cfg.Access.Record(r.Context(), nil, a); err != nil {
 			s.log.Error("ui: recording a read", "path", r.URL.Path, "err", err)
 			http.Error(w, "Candor could not record this read, so it does not show it. Please try again later.", http.StatusServiceUnavailable)

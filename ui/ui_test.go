@@ -23,6 +23,7 @@ import (
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
@@ -42,6 +43,8 @@ type harness struct {
 	ids       map[string]candor.SubjectID // by identifier value
 	landlord  *candor.RelyingParty
 	cfg       ui.Config // the portal's, without sign-in methods
+	ingest    *ingest.Pipeline
+	shipped   []*scoring.Compiled
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -87,7 +90,7 @@ func mustHarness(t *testing.T) *harness {
 			{Name: "severity", Value: raw(candor.RawString, "major")}}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{store: st, ids: map[string]candor.SubjectID{}, demo: ui.NewDemo(0, nil)}
+	h := &harness{store: st, ids: map[string]candor.SubjectID{}, demo: ui.NewDemo(0, nil), ingest: p, shipped: shipped}
 	for _, id := range []candor.Identifier{{Scheme: candor.NationalID, Value: "AB1234567"}, {Scheme: candor.NationalID, Value: "CD7654321"},
 		{Scheme: candor.CompanyRegNo, Value: "C12345678"}} {
 		if h.ids[id.Value], err = st.SubjectByIndex(ctx, v.BlindIndex(id)); err != nil {
@@ -106,7 +109,9 @@ func mustHarness(t *testing.T) *harness {
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
 	h.disputes = disputes.New(st, v, cat, nil)
-	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access}
+	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
+		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
+			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})}
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h
@@ -121,6 +126,7 @@ func (h *harness) portal(t *testing.T, ms ...ui.Method) *ui.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(p.Close)
 	return p
 }
 

@@ -8,6 +8,7 @@
 package vault
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -219,6 +220,16 @@ func (v *Vault) OpenSubjectKey(subject candor.SubjectID, wrapped []byte) (*Subje
 	copy(k.key[:], key)
 	k.deriveSalt()
 	return k, nil
+}
+
+// StoredKey reads a stored subject and opens its data key. Errors:
+// ENOTFOUND for a subject not stored (or erased).
+func (v *Vault) StoredKey(ctx context.Context, st candor.EventStore, subject candor.SubjectID) (*SubjectKey, error) {
+	rec, err := st.Subject(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	return v.OpenSubjectKey(subject, rec.WrappedKey)
 }
 
 func wrapAAD(subject candor.SubjectID) []byte {

@@ -24,6 +24,7 @@ import (
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/synth"
 	"github.com/candor-project/candor/vault"
@@ -407,7 +408,7 @@ func benchRescoreOnce(ctx context.Context, sf storeFlags, workers int, cpuProfil
 	}
 	defer stop()
 	start := time.Now()
-	subjects, events, err = eachSubject(ctx, inst, workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
+	subjects, events, err = population.Each(ctx, inst.store, inst.vault, workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
 		for _, c := range cards {
 			if c.Scorecard().SubjectKind == sub.Kind {
 				if _, _, err := c.Points(sub.ID, evs, start); err != nil {

@@ -69,6 +69,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := printSignIn(ctx, stdout, srv, cfg); err != nil {
 		return joinWait(err, srv)
 	}
+	printConsole(stdout, srv, operator, tokens["demo-reviewer"])
 	if *loadOnly {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -150,11 +151,7 @@ func personKey(ctx context.Context, inst *installation, id candor.SubjectID) (st
 
 // latestSource returns the ID of the source of a subject's latest fact.
 func latestSource(ctx context.Context, inst *installation, id candor.SubjectID) (string, error) {
-	rec, err := inst.store.Subject(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	key, err := inst.vault.OpenSubjectKey(id, rec.WrappedKey)
+	key, err := inst.vault.StoredKey(ctx, inst.store, id)
 	if err != nil {
 		return "", err
 	}
@@ -361,6 +358,14 @@ func printSignIn(ctx context.Context, w io.Writer, srv *server, cfg synth.Config
 		fmt.Fprintf(w, "  %s  http://%s%s\n", p.NationalID, srv.addr, srv.demo.Link(id))
 	}
 	return nil
+}
+
+// printConsole prints how to sign in to the operator console.
+func printConsole(w io.Writer, srv *server, operator, reviewer string) {
+	fmt.Fprintf(w, "\nThe operator console: http://%s/console/ — paste an API key into its sign-in form:\n", srv.addr)
+	fmt.Fprintf(w, "  operator (sources, relying parties, scorecards, population): %s\n", operator)
+	fmt.Fprintf(w, "  reviewer (the human-review queue):                           %s\n", reviewer)
+	fmt.Fprintf(w, "  a policy administrator's key (scorecards) comes from: candor policy key NAME\n")
 }
 
 func humanBytes(n int64) string {

@@ -30,7 +30,7 @@ func TestDemoRerunStoresNothingTwice(t *testing.T) {
 	if !strings.Contains(out, "duplicates of earlier runs") || strings.Contains(out, " 0 stored") {
 		t.Fatalf("first run stored nothing:\n%s", out)
 	}
-	for _, want := range []string{"export OPERATOR=cndr_", "subjects:lookup?scheme=national_id", "/v1/subjects/", "/signin/demo?token="} {
+	for _, want := range []string{"export OPERATOR=cndr_", "subjects:lookup?scheme=national_id", "/v1/subjects/", "/signin/demo?token=", "/console/ — paste an API key"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the tour lacks %q", want)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
@@ -42,7 +43,7 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 		return err
 	}
 	bar := newProgress(stderr, "materialising scores", 0)
-	_, _, err := eachSubject(ctx, inst, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+	_, _, err := population.Each(ctx, inst.store, inst.vault, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
 		var recs []*candor.MatchRecord
 		salt := key.Salt()
 		for _, c := range cards {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
@@ -28,7 +29,7 @@ func wantMaterialised(t *testing.T, data string) {
 		}
 	}
 	var matches atomic.Int64
-	_, _, err := eachSubject(ctx, inst, 2, func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+	_, _, err := population.Each(ctx, inst.store, inst.vault, 2, func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
 		for _, c := range active {
 			if c.Scorecard().SubjectKind != sub.Kind {
 				continue

@@ -12,14 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
-	"github.com/candor-project/candor/vault"
 )
 
 const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n" +
@@ -99,32 +98,13 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%s is for %s, the published %s for %s", fs.Arg(0), ns.SubjectKind.Noun(), cs.ID, cs.SubjectKind.Noun())
 	}
 
-	var mu sync.Mutex
-	moves := map[[2]string]int{}
 	bar := newProgress(stderr, "simulating", 0)
-	_, _, err = eachSubject(ctx, inst, *workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, events []*candor.Event) error {
-		if sub.Kind != cs.SubjectKind {
-			return nil
-		}
-		_, from, err := cur.Points(sub.ID, events, at)
-		if err != nil {
-			return err
-		}
-		_, to, err := next.Points(sub.ID, events, at)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		moves[[2]string{from, to}]++
-		mu.Unlock()
-		bar.add(0, int64(len(events)))
-		return nil
-	})
+	m, err := population.Migrate(ctx, inst.store, inst.vault, *workers, cur, next, at, func(events int) { bar.add(0, int64(events)) })
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	printMigration(stdout, cs, ns, moves, at)
+	printMigration(stdout, m)
 	return nil
 }
 
@@ -144,22 +124,10 @@ func parseAt(s string) (time.Time, error) {
 
 // printMigration prints the grade migration matrix: rows are grades under
 // the published version, columns grades under the candidate.
-func printMigration(w io.Writer, cur, next *candor.Scorecard, moves map[[2]string]int, at time.Time) {
-	total, up, down := 0, 0, 0
-	for m, n := range moves {
-		total += n
-		// Up and down by the published bands; a candidate grade they do not
-		// have counts as neither.
-		switch from, to := cur.GradeRank(m[0]), cur.GradeRank(m[1]); {
-		case to < 0:
-		case to < from:
-			up += n
-		case to > from:
-			down += n
-		}
-	}
+func printMigration(w io.Writer, m *population.Migration) {
+	cur, next := m.From, m.To
 	fmt.Fprintf(w, "Grade migration of %s, published v%d (rows) to candidate v%d (columns), %d %ss, at %s:\n\n",
-		cur.ID, cur.Version, next.Version, total, cur.SubjectKind, at.Format(time.DateOnly))
+		cur.ID, cur.Version, next.Version, m.Total, cur.SubjectKind, m.At.Format(time.DateOnly))
 	tw := tabwriter.NewWriter(w, 4, 4, 2, ' ', tabwriter.AlignRight)
 	head := []string{"from \\ to"}
 	for _, g := range next.Grades {
@@ -170,16 +138,16 @@ func printMigration(w io.Writer, cur, next *candor.Scorecard, moves map[[2]strin
 		row := []string{from.Grade}
 		sum := 0
 		for _, to := range next.Grades {
-			n := moves[[2]string{from.Grade, to.Grade}]
+			n := m.Count(from.Grade, to.Grade)
 			sum += n
 			row = append(row, fmt.Sprint(n))
 		}
 		fmt.Fprintln(tw, strings.Join(append(row, fmt.Sprint(sum), ""), "\t"))
 	}
 	tw.Flush()
-	pct := func(n int) float64 { return 100 * float64(n) / float64(max(total, 1)) }
+	pct := func(n int) float64 { return 100 * float64(n) / float64(max(m.Total, 1)) }
 	fmt.Fprintf(w, "\nmoved up: %d (%.1f%%), moved down: %d (%.1f%%), the rest: %d (%.1f%%)\n",
-		up, pct(up), down, pct(down), total-up-down, pct(total-up-down))
+		m.Up, pct(m.Up), m.Down, pct(m.Down), m.Total-m.Up-m.Down, pct(m.Total-m.Up-m.Down))
 }
 
 func runPolicyDiff(args []string, stdout, stderr io.Writer) error {

@@ -6,16 +6,20 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/tlog"
 )
 
 // TestServerRoutes checks what the root handler sends where: the API, the
 // transparency log and the health endpoints to the API, everything else
-// to the portal.
+// to the portal; and that an operator's key signs in to the console.
 func TestServerRoutes(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var sf storeFlags
@@ -28,6 +32,10 @@ func TestServerRoutes(t *testing.T) {
 	vf.demoSignIn = true
 	log := slog.New(slog.DiscardHandler)
 	inst, err := sf.open(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	operator, err := newKey(context.Background(), inst, candor.RoleOperator, "olga")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +59,7 @@ func TestServerRoutes(t *testing.T) {
 		{"/v1/nope", "application/json", "not_found"},
 		{"/log/checkpoint", "text/plain", tlog.DefaultOrigin + "\n"},
 		{"/healthz", "application/json", "ok"},
+		{"/console/signin", "text/html", "API key"},
 	} {
 		resp, err := http.Get("http://" + srv.addr + tc.path)
 		if err != nil {
@@ -61,5 +70,28 @@ func TestServerRoutes(t *testing.T) {
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tc.contentType) || !strings.Contains(string(body), tc.want) {
 			t.Errorf("%s: %d %s %.200s", tc.path, resp.StatusCode, ct, body)
 		}
+	}
+
+	// The console, with an operator's key.
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get("http://" + srv.addr + "/console/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("console sign-in form:\n%s", body)
+	}
+	resp, err = c.PostForm("http://"+srv.addr+"/console/signin", url.Values{"csrf": {string(m[1])}, "key": {operator}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console/" || !strings.Contains(string(body), "olga") {
+		t.Errorf("signing in to the console: %d %s\n%.300s", resp.StatusCode, resp.Request.URL, body)
 	}
 }

@@ -19,8 +19,10 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/ui"
@@ -36,6 +38,8 @@ type serverFlags struct {
 	oidcSecretFile  string
 	// demoSignIn turns on the portal's demo sign-in links (candor demo).
 	demoSignIn bool
+	// purgeEvery is the interval of retention passes (0: none).
+	purgeEvery time.Duration
 	// disputeCheck is how often disputes past their deadline are settled.
 	disputeCheck time.Duration
 }
@@ -54,6 +58,12 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.oidc.ClientID, "oidc-client-id", env("CANDOR_OIDC_CLIENT_ID", ""), "the portal's client ID at the provider (env CANDOR_OIDC_CLIENT_ID)")
 	fs.StringVar(&f.oidcSecretFile, "oidc-client-secret-file", env("CANDOR_OIDC_CLIENT_SECRET_FILE", ""), "file holding the client secret (env CANDOR_OIDC_CLIENT_SECRET_FILE)")
 	fs.StringVar(&f.oidc.RedirectURL, "oidc-redirect-url", env("CANDOR_OIDC_REDIRECT_URL", ""), "the portal's https://HOST/signin/oidc/callback, as registered (env CANDOR_OIDC_REDIRECT_URL)")
+	purge, err := time.ParseDuration(env("CANDOR_PURGE_EVERY", "24h"))
+	if err != nil {
+		purge = 24 * time.Hour
+	}
+	fs.DurationVar(&f.purgeEvery, "purge-every", purge,
+		"delete the facts past their retention at start and then at this interval; 0 turns it off (env CANDOR_PURGE_EVERY)")
 	fs.StringVar(&f.oidc.Claim, "oidc-claim", env("CANDOR_OIDC_CLAIM", "national_id"), "the ID-token claim holding the person's national ID (env CANDOR_OIDC_CLAIM)")
 	d, err := time.ParseDuration(env("CANDOR_DISPUTE_CHECK", "1h"))
 	if err != nil {
@@ -91,6 +101,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 type server struct {
 	inst     *installation
 	api      *httpapi.Server
+	portal   *ui.Server
 	http     *http.Server
 	pipeline *ingest.Pipeline
 	audit    *auditService
@@ -147,18 +158,20 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	}
 	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
+	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
+		Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { pipeline.Forget(bis) }})
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
-		Access: aud.access, Log: aud.log})
-	root, demo, err := withPortal(api, inst, f, dec, disp, aud.access, aud.log, active, all, log)
+		Access: aud.access, Log: aud.log, Erasure: er})
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
 		aud.close()
 		return nil, err
 	}
-	s := &server{inst: inst, api: api, pipeline: pipeline, audit: aud, disputes: disp, jobs: newJobs(log), demo: demo, log: log,
+	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: newJobs(log), demo: demo, log: log,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           root,
@@ -171,15 +184,21 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	go func() { s.errc <- s.http.Serve(ln) }()
 	api.SetReady(true)
 	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
+	purger := retention.New(inst.store, inst.vault, inst.cat, nil)
+	s.jobs.every("retention purge", f.purgeEvery, func(ctx context.Context) (int, error) {
+		pr, err := purger.Run(ctx, nil)
+		return pr.Purged, err
+	})
 	return s, nil
 }
 
 // withPortal returns the root handler: the JSON API under /v1/, the
-// transparency log under /log/, health and metrics endpoints, the person's portal everywhere else; and
-// the portal's demo sign-in if f turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Demo, error) {
+// transparency log under /log/, health and metrics endpoints, the person's portal and the
+// operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
+// turns it on.
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
-		SecureCookies: f.secureCookies, Logger: log}
+		SecureCookies: f.secureCookies, Logger: log, Erasure: er}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
@@ -196,7 +215,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 		if f.oidcSecretFile != "" {
 			secret, err := os.ReadFile(f.oidcSecretFile)
 			if err != nil {
-				return nil, nil, fmt.Errorf("oidc client secret: %w", err)
+				return nil, nil, nil, fmt.Errorf("oidc client secret: %w", err)
 			}
 			oc.ClientSecret = strings.TrimSpace(string(secret))
 		}
@@ -207,20 +226,20 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 		defer cancel()
 		o, err := ui.NewOIDC(ctx, oc)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cfg.SignIn = append(cfg.SignIn, o)
 	}
 	portal, err := ui.New(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", portal)
 	for _, path := range []string{"/v1/", tlog.Prefix, "/healthz", "/readyz", "/metrics"} {
 		mux.Handle(path, api)
 	}
-	return mux, demo, nil
+	return mux, portal, demo, nil
 }
 
 // wait serves until ctx is done or the listener fails, then shuts down
@@ -238,6 +257,7 @@ func (s *server) wait(ctx context.Context) error {
 	defer cancel()
 	err := s.http.Shutdown(sctx)
 	s.jobs.stop()
+	s.portal.Close() // a console pass still running over the store
 	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)

@@ -1,7 +1,13 @@
-package main
+// Package population passes over every subject a store holds, in
+// parallel, and computes what only the whole population shows: grade
+// migration matrices between two scorecard versions and grade
+// distributions. It returns counts only, never anything about one
+// subject.
+package population
 
 import (
 	"context"
+	"iter"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -11,13 +17,32 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// eachSubject passes over the whole population once and calls fn for every
+// Store is what a pass reads: candor.EventStore's Population.
+type Store interface {
+	Population(ctx context.Context, p candor.Part) iter.Seq2[*candor.SubjectEvents, error]
+}
+
+// Each passes over the whole population once and calls fn for every
 // subject with its data key and decrypted events, from workers goroutines
 // at once, each scanning parts of the store (candor.Part) of its own, so
 // that nothing is copied between goroutines. The subject and events are
 // valid only during the call. It returns how many subjects and events it
 // handled. fn must be safe for concurrent use.
-func eachSubject(ctx context.Context, inst *installation, workers int, fn func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error) (subjects, events int64, err error) {
+func Each(ctx context.Context, st Store, v *vault.Vault, workers int, fn func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error) (subjects, events int64, err error) {
+	return pass(ctx, st, v, workers, true, fn)
+}
+
+// Keys is Each without decrypting events: fn gets each subject and its
+// data key only.
+func Keys(ctx context.Context, st Store, v *vault.Vault, workers int, fn func(sub *candor.SubjectRecord, key *vault.SubjectKey) error) (subjects int64, err error) {
+	subjects, _, err = pass(ctx, st, v, workers, false, func(sub *candor.SubjectRecord, key *vault.SubjectKey, _ []*candor.Event) error {
+		return fn(sub, key)
+	})
+	return subjects, err
+}
+
+func pass(ctx context.Context, st Store, v *vault.Vault, workers int, decrypt bool, fn func(*candor.SubjectRecord, *vault.SubjectKey, []*candor.Event) error) (subjects, events int64, err error) {
+	workers = max(workers, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer relaxGC()()
@@ -42,9 +67,9 @@ func eachSubject(ctx context.Context, inst *installation, workers int, fn func(s
 			defer wg.Done()
 			var opener vault.EventOpener
 			for part := range parts {
-				for p, err := range inst.store.Population(ctx, part) {
+				for p, err := range st.Population(ctx, part) {
 					if err == nil {
-						err = each(inst, &opener, p, fn)
+						err = each(v, &opener, p, decrypt, fn)
 					}
 					if err != nil {
 						fail(err)
@@ -60,14 +85,16 @@ func eachSubject(ctx context.Context, inst *installation, workers int, fn func(s
 	return nsub.Load(), nev.Load(), failure
 }
 
-func each(inst *installation, opener *vault.EventOpener, p *candor.SubjectEvents, fn func(*candor.SubjectRecord, *vault.SubjectKey, []*candor.Event) error) error {
-	key, err := inst.vault.OpenSubjectKey(p.Subject.ID, p.Subject.WrappedKey)
+func each(v *vault.Vault, opener *vault.EventOpener, p *candor.SubjectEvents, decrypt bool, fn func(*candor.SubjectRecord, *vault.SubjectKey, []*candor.Event) error) error {
+	key, err := v.OpenSubjectKey(p.Subject.ID, p.Subject.WrappedKey)
 	if err != nil {
 		return err
 	}
-	evs, err := opener.Open(key, p.Events)
-	if err != nil {
-		return err
+	var evs []*candor.Event
+	if decrypt {
+		if evs, err = opener.Open(key, p.Events); err != nil {
+			return err
+		}
 	}
 	return fn(p.Subject, key, evs)
 }

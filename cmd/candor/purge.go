@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/candor-project/candor/retention"
+)
+
+// runPurge is candor purge: one retention pass over the data dir, with
+// the server stopped, showing its progress.
+func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	compact := fs.Bool("compact", false, "compact the store afterwards, so that what was deleted leaves its files (slow on a large store)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	inst, err := sf.open(newLogger(stderr, "text", slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	defer inst.store.Close()
+	start := time.Now()
+	p := retention.New(inst.store, inst.vault, inst.cat, nil)
+	bar := newProgress(stderr, "purge", 1)
+	var seen int
+	pr, err := p.Run(ctx, func(pr retention.Progress) {
+		bar.total = int64(pr.Parts)
+		bar.add(1, int64(pr.Events-seen))
+		seen = pr.Events
+	})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "purged %d expired events of %d, from %d subjects (took %s)\n",
+		pr.Purged, pr.Events, pr.Subjects, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintln(stdout, "their removal is recorded for the transparency log, which candor serve logs when it next starts")
+	if *compact {
+		start := time.Now()
+		if err := inst.store.Compact(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "compacted (took %s)\n", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package decisions
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/vault"
+)
+
+// OptOut is a subject's opt-out of a scorecard whose purpose rests on
+// consent (candor.Purpose.RestsOnConsent): while it stands, no decision
+// for that purpose is taken from that scorecard, whatever consent the
+// subject gave.
+type OptOut struct {
+	Scorecard string         `json:"scorecard"`
+	Purpose   candor.Purpose `json:"purpose"`
+	Since     time.Time      `json:"since"`
+}
+
+// optOutID is the ID an opt-out is stored under: one per subject and
+// scorecard.
+func optOutID(subject candor.SubjectID, scorecard string) string {
+	return subject.String() + "/" + scorecard
+}
+
+// OptOut records subject's opt-out of the active scorecard with ID
+// scorecard and returns it; opting out again changes nothing. Errors:
+// ENOTFOUND for an unknown subject or scorecard; EINVALID for a scorecard
+// about the other kind of subject, or whose purpose does not rest on
+// consent (the law, not the person, decides whether it is used).
+func (s *Service) OptOut(ctx context.Context, subject candor.SubjectID, scorecard string) (*OptOut, error) {
+	rec, key, err := s.subjectKey(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.optable(scorecard, rec.Kind)
+	if err != nil {
+		return nil, err
+	}
+	id := optOutID(subject, sc.ID)
+	var o OptOut
+	r, err := s.store.Record(ctx, candor.RecordOptOut, id)
+	switch candor.ErrorCode(err) {
+	case "":
+		return &o, get(key, r, &o)
+	case candor.ENOTFOUND:
+	default:
+		return nil, err
+	}
+	o = OptOut{Scorecard: sc.ID, Purpose: sc.Purpose, Since: s.now().UTC()}
+	return &o, put(ctx, s.store, key, candor.RecordOptOut, id, &o)
+}
+
+// OptIn withdraws subject's opt-out of scorecard. Errors: ENOTFOUND if
+// there is none.
+func (s *Service) OptIn(ctx context.Context, subject candor.SubjectID, scorecard string) error {
+	id := optOutID(subject, scorecard)
+	r, err := s.store.Record(ctx, candor.RecordOptOut, id)
+	if candor.ErrorCode(err) == candor.ENOTFOUND || err == nil && r.Subject != subject {
+		return candor.Errorf(candor.ENOTFOUND, "you have not opted out of %q", scorecard)
+	}
+	if err != nil {
+		return err
+	}
+	return s.store.DeleteRecord(ctx, candor.RecordOptOut, id)
+}
+
+// OptOuts returns subject's opt-outs, by scorecard.
+func (s *Service) OptOuts(ctx context.Context, subject candor.SubjectID) ([]*OptOut, error) {
+	_, key, err := s.subjectKey(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	return list[OptOut](ctx, s.store, key, subject, candor.RecordOptOut)
+}
+
+// Optable returns the active scorecards a subject of kind may opt out of.
+func (s *Service) Optable(kind candor.SubjectKind) []*candor.Scorecard {
+	var out []*candor.Scorecard
+	for _, c := range s.active {
+		if sc := c.Scorecard(); sc.SubjectKind == kind && sc.Purpose.RestsOnConsent() {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// optable returns the active scorecard id if a subject of kind may opt
+// out of it.
+func (s *Service) optable(id string, kind candor.SubjectKind) (*candor.Scorecard, error) {
+	i := slices.IndexFunc(s.active, func(c *scoring.Compiled) bool { return c.Scorecard().ID == id })
+	if i < 0 {
+		return nil, candor.Errorf(candor.ENOTFOUND, "no published scorecard %q", id)
+	}
+	sc := s.active[i].Scorecard()
+	switch {
+	case sc.SubjectKind != kind:
+		return nil, candor.Errorf(candor.EINVALID, "scorecard %s rates %s, not you", sc.ID, sc.SubjectKind.Noun())
+	case !sc.Purpose.RestsOnConsent():
+		return nil, candor.Errorf(candor.EINVALID, "scorecard %s serves %s, which the law provides for and does not rest on your consent, so it cannot be opted out of", sc.ID, sc.Purpose)
+	}
+	return sc, nil
+}
+
+// refuseOptedOut returns the refusal of a decision from card about key's
+// subject if the subject opted out of it, recording the attempt, or nil.
+func (s *Service) refuseOptedOut(ctx context.Context, key *vault.SubjectKey, rp *candor.RelyingParty, card *scoring.Compiled, now time.Time) error {
+	sc := card.Scorecard()
+	out, err := s.optedOut(ctx, key.Subject(), optOutID(key.Subject(), sc.ID))
+	if err != nil || !out {
+		return err
+	}
+	if err := s.recordAttempt(ctx, key, rp, sc.Purpose, candor.RefusalOptedOut, now); err != nil {
+		return err
+	}
+	return Refusal(candor.RefusalOptedOut)
+}

@@ -1,0 +1,344 @@
+// Package erasure erases a subject's data on request (GDPR Art. 17,
+// charter point 8). What a subject holds under a legal obligation (tax
+// records, court orders, corporate filings: candor.CategoryPolicy's
+// LegalObligation) stays until its retention ends, and the subject is told
+// why. If nothing stays, the subject is erased whole: its record, and with
+// it the wrapped data key every sealed byte about it depends on, is
+// deleted (crypto-shredding: copies of the sealed data elsewhere, backups
+// included, can no longer be opened), as are its blind indexes, events,
+// matches, records and access records. Every removal goes through
+// audit.Changes, so that the transparency log accounts for it.
+package erasure
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/vault"
+)
+
+// Config wires a Service.
+type Config struct {
+	Store     candor.Store
+	Vault     *vault.Vault
+	Catalogue *candor.Catalogue
+	Now       func() time.Time // the clock (nil: time.Now)
+	// Forget, if set, is called after a subject was erased whole with its
+	// blind indexes, so that in-memory caches drop it (the write path's
+	// cache of subjects and their keys: ingest.Pipeline.Forget).
+	Forget func(candor.SubjectID, []candor.BlindIndex)
+}
+
+// Service plans and carries out erasures. It is safe for concurrent use;
+// it carries out one erasure at a time.
+type Service struct {
+	cfg Config
+	mu  sync.Mutex
+}
+
+// New returns a service for cfg.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}
+}
+
+// Group is a subject's facts of one category in a plan.
+type Group struct {
+	Category  string    `json:"category"`
+	Statement string    `json:"statement"` // what the category is (CategoryPolicy.Statement)
+	Facts     int       `json:"facts"`
+	Reason    string    `json:"reason,omitempty"`    // why kept groups are kept
+	KeptUntil time.Time `json:"kept_until,omitzero"` // kept groups: when the last of their facts drops off
+}
+
+// Records counts a subject's records of one kind in a plan.
+type Records struct {
+	Kind   string `json:"kind"` // consents, decisions, reviews, refused requests, disputes, opt-outs, access records
+	Count  int    `json:"count"`
+	Reason string `json:"reason,omitempty"` // why kept ones are kept
+}
+
+// Plan is what an erasure of a subject removes and what it keeps, and why.
+type Plan struct {
+	Subject candor.SubjectID `json:"-"`
+	// Whole says nothing is kept: the subject is erased whole, its data
+	// key destroyed.
+	Whole       bool      `json:"whole"`
+	Erase       []Group   `json:"erase"`
+	Keep        []Group   `json:"keep"`
+	EraseRecord []Records `json:"erase_records"`
+	KeepRecord  []Records `json:"keep_records"`
+	// Done says the plan was carried out (Erase), not only previewed.
+	Done bool `json:"done"`
+}
+
+// ReasonLegalObligation prefixes the reason a kept group gives.
+const ReasonLegalObligation = "kept under a legal obligation: "
+
+// What a partial erasure does with each record kind about the subject.
+// Consents, decisions with their reviews and refused requests exist only
+// because of consent-based processing and are erased. Opt-outs are kept:
+// they are the person's instruction restricting what remains, and erasing
+// them would lift it. Access records are kept: they say who read the data
+// still held, which the person and the log must be able to account for.
+// A whole erasure removes them all.
+var recordKinds = []struct {
+	kind   candor.RecordKind
+	name   string
+	keep   bool
+	reason string
+}{
+	{candor.RecordConsent, "consents", false, ""},
+	{candor.RecordDecision, "decisions", false, ""},
+	{candor.RecordReview, "reviews of decisions", false, ""},
+	{candor.RecordAttempt, "refused requests for a decision", false, ""},
+	{candor.RecordOptOut, "opt-outs", true, "kept so that your opt-outs stay in force for the data that remains"},
+}
+
+const accessRecords = "access records"
+
+const reasonAccess = "kept while data about you is held: who read it, when and why"
+
+// Plan returns what erasing subject would remove and keep, at the
+// service's clock. Errors: ENOTFOUND for an unknown subject.
+func (s *Service) Plan(ctx context.Context, subject candor.SubjectID) (*Plan, error) {
+	p, _, err := s.plan(ctx, subject)
+	return p, err
+}
+
+// planned is what carrying out a plan needs beyond it.
+type planned struct {
+	key     *vault.SubjectKey
+	sub     *candor.Subject
+	erase   []candor.EventRef
+	records []*candor.Record
+}
+
+func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *planned, error) {
+	st := s.cfg.Store
+	rec, err := st.Subject(ctx, subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := s.cfg.Vault.OpenSubjectKey(subject, rec.WrappedKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := key.OpenSubject(rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	evs, err := key.ReadEvents(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.cfg.Now()
+	p := &Plan{Subject: subject, Erase: []Group{}, Keep: []Group{}, EraseRecord: []Records{}, KeepRecord: []Records{}}
+	pd := &planned{key: key, sub: sub}
+	erase, keep := map[candor.Category]*Group{}, map[candor.Category]*Group{}
+	for _, e := range evs {
+		t := s.cfg.Catalogue.Type(e.Type)
+		if t == nil {
+			return nil, nil, fmt.Errorf("erasure: event %d has type %q, not in the catalogue", e.ID, e.Type)
+		}
+		pol := t.Category.Policy()
+		// A fact past its retention is not kept, whatever its category.
+		if pol.LegalObligation && e.EffectiveState(t, now) != candor.StateExpired {
+			g := group(keep, t.Category)
+			g.Reason = ReasonLegalObligation + pol.Statement
+			g.KeptUntil = later(g.KeptUntil, e.ExpiresAt(t))
+			continue
+		}
+		group(erase, t.Category)
+		pd.erase = append(pd.erase, candor.EventRef{Subject: e.Subject, OccurredAt: e.OccurredAt, ID: e.ID})
+	}
+	p.Erase, p.Keep = sorted(erase), sorted(keep)
+	p.Whole = len(p.Keep) == 0
+	for _, k := range recordKinds {
+		n := 0
+		for r, err := range st.Records(ctx, k.kind, subject) {
+			if err != nil {
+				return nil, nil, err
+			}
+			n++
+			if !k.keep || p.Whole {
+				pd.records = append(pd.records, &candor.Record{Kind: r.Kind, ID: r.ID, Subject: r.Subject})
+			}
+		}
+		switch {
+		case n == 0:
+		case k.keep && !p.Whole:
+			p.KeepRecord = append(p.KeepRecord, Records{Kind: k.name, Count: n, Reason: k.reason})
+		default:
+			p.EraseRecord = append(p.EraseRecord, Records{Kind: k.name, Count: n})
+		}
+	}
+	if err := s.planDisputes(ctx, p, pd); err != nil {
+		return nil, nil, err
+	}
+	n := 0
+	for _, err := range st.AccessRecords(ctx, subject) {
+		if err != nil {
+			return nil, nil, err
+		}
+		n++
+	}
+	switch {
+	case n == 0:
+	case p.Whole:
+		p.EraseRecord = append(p.EraseRecord, Records{Kind: accessRecords, Count: n})
+	default:
+		p.KeepRecord = append(p.KeepRecord, Records{Kind: accessRecords, Count: n, Reason: reasonAccess})
+	}
+	return p, pd, nil
+}
+
+// planDisputes adds the subject's disputes to the plan: a dispute goes
+// with the fact it contests (its open-queue entry too), and stays, still
+// open, with a fact that stays.
+func (s *Service) planDisputes(ctx context.Context, p *Plan, pd *planned) error {
+	erased := make(map[candor.EventID]bool, len(pd.erase))
+	for _, ref := range pd.erase {
+		erased[ref.ID] = true
+	}
+	var gone, kept int
+	for r, err := range s.cfg.Store.Records(ctx, candor.RecordDispute, p.Subject) {
+		if err != nil {
+			return err
+		}
+		var d candor.Dispute
+		if err := pd.key.OpenJSON(r, &d); err != nil {
+			return fmt.Errorf("erasure: dispute %s: %w", r.ID, err)
+		}
+		if !p.Whole && !erased[d.Event] {
+			kept++
+			continue
+		}
+		gone++
+		pd.records = append(pd.records,
+			&candor.Record{Kind: candor.RecordDispute, ID: r.ID, Subject: p.Subject},
+			&candor.Record{Kind: candor.RecordDisputeOpen, ID: r.ID, Subject: p.Subject})
+	}
+	if gone > 0 {
+		p.EraseRecord = append(p.EraseRecord, Records{Kind: "disputes", Count: gone})
+	}
+	if kept > 0 {
+		p.KeepRecord = append(p.KeepRecord, Records{Kind: "disputes", Count: kept, Reason: "kept with the facts they contest, which stay"})
+	}
+	return nil
+}
+
+func group(m map[candor.Category]*Group, c candor.Category) *Group {
+	g := m[c]
+	if g == nil {
+		pol := c.Policy()
+		g = &Group{Category: pol.Name, Statement: pol.Statement}
+		m[c] = g
+	}
+	g.Facts++
+	return g
+}
+
+func sorted(m map[candor.Category]*Group) []Group {
+	cs := make([]candor.Category, 0, len(m))
+	for c := range m {
+		cs = append(cs, c)
+	}
+	slices.SortFunc(cs, func(a, b candor.Category) int { return cmp.Compare(a, b) })
+	out := make([]Group, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, *m[c])
+	}
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// Erase carries out the plan for subject and returns it, Done. A whole
+// erasure is one atomic commit (audit.Changes.Erase) and revokes the
+// subject's API keys; a partial one deletes the events in one atomic
+// commit, then the records one by one: if it fails half way, erasing
+// again finishes it. A fact stored or changed while the erasure was being
+// prepared makes the store refuse the commit, which is then prepared again
+// (audit.Changes.Commit). A request whose events were already resolved to
+// the subject and commits after the erasure stores them under an ID that
+// no longer has a key: unreadable, and reported by audit verify. Errors:
+// ENOTFOUND for an unknown subject.
+func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, pd, err := s.plan(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	st := s.cfg.Store
+	if p.Whole {
+		indexes := make([]candor.BlindIndex, len(pd.sub.Identifiers))
+		for i, id := range pd.sub.Identifiers {
+			indexes[i] = s.cfg.Vault.BlindIndex(id)
+		}
+		c := audit.NewChanges(st)
+		if err := c.Erase(ctx, pd.key, indexes); err != nil {
+			return nil, fmt.Errorf("erasure: %w", err)
+		}
+		if _, err := c.Commit(ctx); err != nil {
+			return nil, fmt.Errorf("erasure: %w", err)
+		}
+		if s.cfg.Forget != nil {
+			s.cfg.Forget(subject, indexes)
+		}
+		if err := s.revokeKeys(ctx, subject); err != nil {
+			return nil, err
+		}
+		p.Done = true
+		return p, nil
+	}
+	if len(pd.erase) > 0 {
+		c := audit.NewChanges(st)
+		for _, ref := range pd.erase {
+			if err := c.Delete(ctx, pd.key, ref); err != nil {
+				return nil, fmt.Errorf("erasure: event %d: %w", ref.ID, err)
+			}
+		}
+		if _, err := c.Commit(ctx); err != nil {
+			return nil, fmt.Errorf("erasure: %w", err)
+		}
+	}
+	for _, r := range pd.records {
+		if err := st.DeleteRecord(ctx, r.Kind, r.ID); err != nil {
+			return nil, fmt.Errorf("erasure: record %s: %w", r.ID, err)
+		}
+	}
+	p.Done = true
+	return p, nil
+}
+
+// revokeKeys revokes the API keys of an erased subject, which name it.
+func (s *Service) revokeKeys(ctx context.Context, subject candor.SubjectID) error {
+	keys, err := s.cfg.Store.Keys(ctx)
+	if err != nil {
+		return fmt.Errorf("erasure: revoking the subject's keys: %w", err)
+	}
+	for _, k := range keys {
+		if k.Role == candor.RoleSubject && k.Principal == subject.String() && k.RevokedAt.IsZero() {
+			k.RevokedAt = s.cfg.Now().UTC()
+			if err := s.cfg.Store.PutKey(ctx, k); err != nil {
+				return fmt.Errorf("erasure: revoking key %s: %w", k.ID, err)
+			}
+		}
+	}
+	return nil
+}

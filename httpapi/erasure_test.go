@@ -1,0 +1,85 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestErasure: the preview says what goes and what stays and why, a bare
+// POST erases nothing, a confirmed one erases a person with only
+// consent-based facts whole, and the person's key stops working.
+func TestErasure(t *testing.T) {
+	h := mustHarness(t)
+	alice := h.subject(t, "AB1234567", 45)
+	bob := h.subject(t, "CD7654321", 3)
+	when := time.Now().UTC().Add(-10 * 24 * time.Hour).Format(time.RFC3339)
+	order := fmt.Sprintf(`{"id":"o1","subject":{"kind":"person","scheme":"national_id","value":"CD7654321"},"type":"court.restriction_imposed","occurred_at":%q,"fields":{"order_ref":"ORD-1","court":"District Court","legal_basis":"Insolvency Act s.11","restriction":"company_director","expires_on":"2030-01-01","appeal_route":"Court of Appeal"}}`, when)
+	if r := h.do(t, "POST", "/v1/events", h.court, "application/x-ndjson", []byte(order)); r.status != 200 {
+		t.Fatalf("court order: %d %s", r.status, r.raw)
+	}
+
+	plan := h.do(t, "GET", "/v1/me/erasure", bob, "", nil)
+	if plan.status != 200 || plan.body["whole"] != false || !strings.Contains(plan.raw, `"reason":"kept under a legal obligation: restrictions a court ordered`) ||
+		!strings.Contains(plan.raw, `"erase":[{"category":"credit"`) {
+		t.Fatalf("bob's plan: %d %s", plan.status, plan.raw)
+	}
+	if r := h.do(t, "POST", "/v1/me/erasure", bob, "application/json", []byte(`{"confirm":true}`)); r.status != 200 || r.body["done"] != true {
+		t.Fatalf("bob's erasure: %d %s", r.status, r.raw)
+	}
+	if r := h.do(t, "GET", "/v1/me/erasure", bob, "", nil); r.status != 200 || strings.Contains(r.raw, `"category":"credit"`) {
+		t.Fatalf("bob after a partial erasure: %d %s, want the court order alone", r.status, r.raw)
+	}
+
+	for _, body := range []string{``, `{}`, `{"confirm":false}`, `{"confirm":"yes"}`} {
+		if r := h.do(t, "POST", "/v1/me/erasure", alice, "application/json", []byte(body)); r.status == 200 {
+			t.Fatalf("POST %q erased: %s", body, r.raw)
+		}
+	}
+	if r := h.do(t, "GET", "/v1/me/erasure", alice, "", nil); r.status != 200 || r.body["whole"] != true {
+		t.Fatalf("alice's plan: %d %s", r.status, r.raw)
+	}
+	if r := h.do(t, "POST", "/v1/me/erasure", alice, "application/json", []byte(`{"confirm":true}`)); r.status != 200 || r.body["whole"] != true || r.body["done"] != true {
+		t.Fatalf("alice's erasure: %d %s", r.status, r.raw)
+	}
+	if r := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil); r.status != 404 {
+		t.Errorf("an operator still finds alice: %d %s", r.status, r.raw)
+	}
+	if r := h.do(t, "GET", "/v1/me/erasure", alice, "", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("alice's key after her erasure: %d %s, want 401 (revoked)", r.status, r.raw)
+	}
+}
+
+// TestOptOutAPI: opting out refuses decisions for the purpose with
+// opted_out; opting back in lifts it; statutory scorecards cannot be
+// opted out of.
+func TestOptOutAPI(t *testing.T) {
+	h := mustHarness(t)
+	alice := h.subject(t, "AB1234567", 3)
+	grant := h.do(t, "POST", "/v1/me/consents", alice, "application/json", []byte(`{"relying_party":"landlord1","purpose":"rental"}`))
+	code, _ := grant.body["code"].(string)
+	ask := func() response {
+		return h.do(t, "POST", "/v1/decisions", h.landlord, "application/json",
+			[]byte(fmt.Sprintf(`{"consent":%q,"purpose":"rental","benefit":"deposit_waived"}`, code)))
+	}
+	if r := h.do(t, "GET", "/v1/me/opt-outs", alice, "", nil); r.status != 200 || !strings.Contains(r.raw, `"optable":["consumer-credit","rental-deposit"]`) || !strings.Contains(r.raw, `"opt_outs":[]`) {
+		t.Fatalf("opt-outs: %d %s", r.status, r.raw)
+	}
+	if r := h.do(t, "POST", "/v1/me/opt-outs/rental-deposit", alice, "", nil); r.status != 201 || r.body["purpose"] != "rental" {
+		t.Fatalf("opt out: %d %s", r.status, r.raw)
+	}
+	if r := ask(); r.status != 403 || !strings.Contains(r.raw, `"reason":"opted_out"`) {
+		t.Fatalf("a decision while opted out: %d %s", r.status, r.raw)
+	}
+	if r := h.do(t, "DELETE", "/v1/me/opt-outs/rental-deposit", alice, "", nil); r.status != 200 {
+		t.Fatalf("opt in: %d %s", r.status, r.raw)
+	}
+	if r := ask(); r.status != 200 {
+		t.Fatalf("a decision after opting in: %d %s", r.status, r.raw)
+	}
+	if r := h.do(t, "POST", "/v1/me/opt-outs/business-compliance", alice, "", nil); r.status != 422 {
+		t.Errorf("opting out of a statutory scorecard: %d %s, want 422", r.status, r.raw)
+	}
+}

@@ -1,0 +1,61 @@
+package population
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+// Materialised is an active scorecard version whose matches are stored
+// with the events (scoring.Compiled).
+type Materialised interface {
+	Scorecard() *candor.Scorecard
+	Key() candor.ScorecardKey
+	PointsFromMatches(ms []candor.Match, at time.Time) (int, string)
+}
+
+// Distribution is how many subjects have each grade under one scorecard
+// version at one instant.
+type Distribution struct {
+	Card   *candor.Scorecard
+	At     time.Time
+	Grades map[string]int
+	Total  int
+}
+
+// Grades counts the subjects of each card's kind by their grade at at,
+// computed from the matches stored for them, in one pass over the
+// population with workers goroutines. The distributions are in cards'
+// order.
+func Grades(ctx context.Context, st candor.EventStore, v *vault.Vault, workers int, cards []Materialised, at time.Time) ([]*Distribution, error) {
+	out := make([]*Distribution, len(cards))
+	for i, c := range cards {
+		out[i] = &Distribution{Card: c.Scorecard(), At: at, Grades: map[string]int{}}
+	}
+	var mu sync.Mutex
+	_, err := Keys(ctx, st, v, workers, func(sub *candor.SubjectRecord, key *vault.SubjectKey) error {
+		for i, c := range cards {
+			if out[i].Card.SubjectKind != sub.Kind {
+				continue
+			}
+			ms, err := key.ReadMatches(ctx, st, c.Key())
+			if err != nil {
+				return err
+			}
+			_, g := c.PointsFromMatches(ms, at)
+			mu.Lock()
+			out[i].Grades[g]++
+			out[i].Total++
+			mu.Unlock()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("grade distribution: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,303 @@
+package ui
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// The operator console, under /console/: the installation's sources and
+// relying parties with their keys, scorecard versions and their
+// simulation, the human-review queue and population charts. It is for
+// holders of an operator's, a policy administrator's or a reviewer's API
+// key, each seeing the pages of their role, in a session of its own
+// (consoleCookie). It shows no one's profile: only registrations, counts
+// and queues; a reviewer's look at one decision under review is recorded
+// as a read of its subject's data, as the API's is.
+
+// consoleRoles are the roles that may sign in to the console.
+var consoleRoles = []candor.Role{candor.RoleOperator, candor.RolePolicyAdmin, candor.RoleReviewer}
+
+// Who may see which console pages.
+var (
+	operators   = []candor.Role{candor.RoleOperator}
+	policyRoles = []candor.Role{candor.RoleOperator, candor.RolePolicyAdmin}
+	reviewers   = []candor.Role{candor.RoleReviewer}
+)
+
+// registerConsole adds the console's routes to m.
+func (s *Server) registerConsole(m *http.ServeMux) {
+	m.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusSeeOther)
+	})
+	m.HandleFunc("GET /console/signin", s.consoleSignInPage)
+	m.HandleFunc("POST /console/signin", s.consoleSignIn)
+	m.HandleFunc("POST /console/signout", s.inConsole(consoleRoles, s.signOut))
+	m.HandleFunc("GET /console/{$}", s.inConsole(consoleRoles, s.consoleHome))
+	m.HandleFunc("GET /console/sources", s.inConsole(operators, s.consoleSources))
+	m.HandleFunc("POST /console/sources/{id}/keys", s.inConsole(operators, s.issueKey(candor.RoleSource)))
+	m.HandleFunc("GET /console/relying-parties", s.inConsole(operators, s.consoleParties))
+	m.HandleFunc("POST /console/relying-parties/{id}/keys", s.inConsole(operators, s.issueKey(candor.RoleRelyingParty)))
+	m.HandleFunc("POST /console/keys/{id}/revoke", s.inConsole(operators, s.revokeKey))
+	m.HandleFunc("GET /console/scorecards", s.inConsole(policyRoles, s.consoleScorecards))
+	m.HandleFunc("POST /console/scorecards/simulate", s.inConsole(policyRoles, s.simulate))
+	m.HandleFunc("GET /console/population", s.inConsole(operators, s.populationPage))
+	m.HandleFunc("POST /console/population/recompute", s.inConsole(operators, s.recompute))
+	m.HandleFunc("GET /console/reviews", s.inConsole(reviewers, s.reviewQueue))
+	m.HandleFunc("GET /console/reviews/{id}", s.inConsole(reviewers, s.reviewCase))
+	m.HandleFunc("POST /console/reviews/{id}/close", s.inConsole(reviewers, s.closeReview))
+	if s.cfg.Disputes != nil {
+		m.HandleFunc("GET /console/disputes", s.inConsole(operators, s.disputeQueue))
+		m.HandleFunc("GET /console/disputes/{id}", s.inConsole(operators, s.disputeCase))
+		m.HandleFunc("POST /console/disputes/{id}/resolve", s.inConsole(operators, s.resolveDispute))
+	}
+}
+
+// inConsole wraps a console handler for the given roles: without a
+// console session, a GET is sent to the console's sign-in and anything
+// else refused; a session whose key has been revoked since ends; another
+// role is refused (403); a POST must carry the session's CSRF token.
+func (s *Server) inConsole(roles []candor.Role, h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess := s.sessions.get(r)
+		if sess != nil && !s.keyStands(r.Context(), sess) {
+			s.sessions.end(r.Context(), sess)
+			sess = nil
+		}
+		if sess == nil {
+			s.signInFirst(w, r, "/console/signin")
+			return
+		}
+		if !slices.Contains(roles, sess.role) {
+			s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "This page is not for the %s role you signed in with.", words(sess.role.String())))
+			return
+		}
+		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), sess.csrf) {
+			s.fail(w, r, errFormExpired)
+			return
+		}
+		h(w, r, sess)
+	}
+}
+
+// keyStands reports whether the key a console session was started with is
+// still stored, unrevoked and of the session's role.
+func (s *Server) keyStands(ctx context.Context, sess *session) bool {
+	k, err := s.cfg.Store.Key(ctx, sess.keyID)
+	if err != nil && candor.ErrorCode(err) != candor.ENOTFOUND {
+		s.log.Error("ui: reading a console session's key", "err", err)
+	}
+	return err == nil && !k.Revoked() && k.Role == sess.role
+}
+
+type consoleSignInView struct{ Pre string }
+
+func (s *Server) consoleSignInPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "console_signin", "Console sign-in", "console-signin", consoleSignInView{s.preToken(w, r)})
+}
+
+// consoleSignIn starts a console session for the holder of an operator's,
+// a policy administrator's or a reviewer's API key.
+func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
+	if !checkPre(r) {
+		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "This form did not come from this site, or your browser refused its cookie. Open the sign-in page again."))
+		return
+	}
+	key, err := candor.Authenticate(r.Context(), s.cfg.Store, strings.TrimSpace(r.PostFormValue("key")))
+	if err != nil {
+		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That is not a valid API key, or it has been revoked."))
+		return
+	}
+	if !slices.Contains(consoleRoles, key.Role) {
+		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "A %s key cannot sign in to the console: it takes an operator's, a policy administrator's or a reviewer's.", words(key.Role.String())))
+		return
+	}
+	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, "Signed in to the console.", "/console/")
+}
+
+type consoleHomeView struct {
+	Role                                           string
+	Operator, Policy, Reviewer                     bool
+	Sources, Parties, Active, Proposed, OpenReview int
+	// OpenDisputes is -1 without a dispute service.
+	OpenDisputes int
+}
+
+func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	v := consoleHomeView{Role: words(sess.role.String()), Operator: sess.role == candor.RoleOperator,
+		Policy: slices.Contains(policyRoles, sess.role), Reviewer: sess.role == candor.RoleReviewer}
+	var err error
+	if v.Operator {
+		var srcs []*candor.Source
+		var rps []*candor.RelyingParty
+		if srcs, err = s.cfg.Store.Sources(ctx); err == nil {
+			rps, err = s.cfg.Decisions.RelyingParties(ctx)
+		}
+		v.Sources, v.Parties = len(srcs), len(rps)
+		v.OpenDisputes = -1
+		if err == nil && s.cfg.Disputes != nil {
+			ds, e := s.cfg.Disputes.Queue(ctx, "")
+			v.OpenDisputes, err = len(ds), e
+		}
+	}
+	if err == nil && v.Policy {
+		v.Active = len(s.cfg.Scorecards)
+		var vs []versionView
+		vs, err = s.proposals(ctx)
+		v.Proposed = len(vs)
+	}
+	if err == nil && v.Reviewer {
+		ds, e := s.cfg.Decisions.OpenReviews(ctx)
+		v.OpenReview, err = len(ds), e
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "console_home", "Console", "console", v)
+}
+
+type keyView struct {
+	ID, Principal string
+	Created       time.Time
+	Revoked       time.Time
+}
+
+type sourceView struct {
+	Source *candor.Source
+	Keys   []keyView
+}
+
+type sourcesView struct{ Sources []sourceView }
+
+// keysOf returns the keys of role, by principal, oldest first.
+func (s *Server) keysOf(ctx context.Context, role candor.Role) (map[string][]keyView, error) {
+	keys, err := s.cfg.Store.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(keys, func(a, b *candor.APIKey) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	out := map[string][]keyView{}
+	for _, k := range keys {
+		if k.Role == role {
+			out[k.Principal] = append(out[k.Principal], keyView{ID: k.ID, Principal: k.Principal, Created: k.CreatedAt, Revoked: k.RevokedAt})
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) consoleSources(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	srcs, err := s.cfg.Store.Sources(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	keys, err := s.keysOf(ctx, candor.RoleSource)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := sourcesView{}
+	for _, src := range srcs {
+		v.Sources = append(v.Sources, sourceView{Source: src, Keys: keys[src.ID]})
+	}
+	s.render(w, r, http.StatusOK, "console_sources", "Sources", "console-sources", v)
+}
+
+type partyView struct {
+	Party *candor.RelyingParty
+	Keys  []keyView
+}
+
+type partiesView struct{ Parties []partyView }
+
+func (s *Server) consoleParties(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	rps, err := s.cfg.Decisions.RelyingParties(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	keys, err := s.keysOf(ctx, candor.RoleRelyingParty)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := partiesView{}
+	for _, rp := range rps {
+		v.Parties = append(v.Parties, partyView{Party: rp, Keys: keys[rp.ID]})
+	}
+	s.render(w, r, http.StatusOK, "console_parties", "Relying parties", "console-parties", v)
+}
+
+type newKeyView struct {
+	Role, Principal, Name, ID, Token, Back string
+}
+
+// issueKey makes a new API key for the source or relying party in the
+// path and shows its token, once.
+func (s *Server) issueKey(role candor.Role) func(http.ResponseWriter, *http.Request, *session) {
+	return func(w http.ResponseWriter, r *http.Request, sess *session) {
+		ctx := r.Context()
+		id := r.PathValue("id")
+		var name, back string
+		switch role {
+		case candor.RoleSource:
+			src, err := s.cfg.Store.Source(ctx, id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			name, back = src.Name, "/console/sources"
+		case candor.RoleRelyingParty:
+			rp, err := s.cfg.Decisions.RelyingParty(ctx, id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			name, back = rp.Name, "/console/relying-parties"
+		}
+		token, key := candor.NewAPIKey(role, id, s.now())
+		if err := s.cfg.Store.PutKey(ctx, key); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.log.Info("ui: console issued a key", "by", sess.label, "key", key.ID, "role", role.String(), "principal", id)
+		s.render(w, r, http.StatusOK, "console_key", "New key for "+name, "", newKeyView{Role: words(role.String()),
+			Principal: id, Name: name, ID: key.ID, Token: token, Back: back})
+	}
+}
+
+// revokeKey revokes a source's or relying party's key at once.
+func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	key, err := s.cfg.Store.Key(ctx, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	back := map[candor.Role]string{candor.RoleSource: "/console/sources", candor.RoleRelyingParty: "/console/relying-parties"}[key.Role]
+	if back == "" {
+		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "The console revokes sources' and relying parties' keys only; use candor source revoke for others."))
+		return
+	}
+	if !key.Revoked() {
+		key.RevokedAt = s.now().UTC()
+		if err := s.cfg.Store.PutKey(ctx, key); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.log.Info("ui: console revoked a key", "by", sess.label, "key", key.ID, "principal", key.Principal)
+	}
+	s.sessions.setFlash(sess, "Key "+key.ID+" of "+key.Principal+" is revoked.")
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}

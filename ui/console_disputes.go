@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/disputes"
+)
+
+// The dispute queue: operators see the open disputes by deadline and
+// record an answer a source gave another way (a letter, a call). Sources
+// answer themselves through the API; the deadline job removes the facts
+// no one confirmed.
+
+type disputeItem struct {
+	ID, Title, Source string
+	Opened, Deadline  time.Time
+	Left              string
+	Overdue, DueSoon  bool
+}
+
+func (s *Server) disputeQueue(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	ds, err := s.cfg.Disputes.Queue(ctx, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.now()
+	items := []disputeItem{}
+	for _, d := range ds {
+		left := d.Deadline.Sub(now)
+		items = append(items, disputeItem{ID: d.ID, Title: typeTitle(d.Type), Source: s.sourceName(ctx, d.Source),
+			Opened: d.OpenedAt, Deadline: d.Deadline, Left: waiting(left), Overdue: left <= 0, DueSoon: left > 0 && left < 7*day})
+	}
+	s.render(w, r, http.StatusOK, "console_disputes", "Disputes", "console-disputes", struct{ Disputes []disputeItem }{items})
+}
+
+// disputeCase shows one dispute, recorded as a read of its subject's data
+// (fail closed).
+func (s *Server) disputeCase(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	d, err := s.cfg.Disputes.Dispute(ctx, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	src := s.sourceName(ctx, d.Source)
+	v := struct {
+		D       *candor.Dispute
+		Title   string
+		Source  string
+		Meaning string
+		Open    bool
+	}{d, typeTitle(d.Type), src, meaning(d, src, false), d.Status == candor.DisputeOpen}
+	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
+		Purpose: "settling dispute " + d.ID, Action: clip(r.Pattern, 200)}
+	s.renderRecorded(w, r, "console_dispute", "Dispute "+d.ID, "console-disputes", v, a)
+}
+
+// resolveDispute records the answer the fact's source gave, in the
+// operator's name.
+func (s *Server) resolveDispute(w http.ResponseWriter, r *http.Request, sess *session) {
+	a := disputes.Answer{Answer: candor.DisputeAnswer(r.PostFormValue("answer")),
+		Correction: strings.TrimSpace(r.PostFormValue("correction")), Note: strings.TrimSpace(r.PostFormValue("note"))}
+	d, err := s.cfg.Disputes.Resolve(r.Context(), sess.label, r.PathValue("id"), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.setFlash(sess, "Dispute "+d.ID+" settled: "+string(d.Status)+". Its subject sees the step, in your name.")
+	http.Redirect(w, r, "/console/disputes", http.StatusSeeOther)
+}
+
+// sourceName is a source's name, or its ID if it has none.
+func (s *Server) sourceName(ctx context.Context, id string) string {
+	if src, err := s.cfg.Store.Source(ctx, id); err == nil {
+		return src.Name
+	}
+	return id
+}

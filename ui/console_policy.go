@@ -1,0 +1,459 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/population"
+	"github.com/candor-project/candor/scoring"
+)
+
+// The console's scorecard and population pages. The passes over the
+// population they start run in the background, one at a time (passes);
+// a page shows what runs, reloads itself until it is done, and then shows
+// the result.
+
+// versionView is a scorecard version as the console lists it.
+type versionView struct {
+	Value                  string // "id/version", the form value naming it
+	ID, Title, Kind        string
+	Purpose                candor.Purpose
+	Version                int
+	State                  string // active, superseded or proposed
+	ProposedBy, ApprovedBy string
+	ProposedAt, ApprovedAt time.Time
+	card                   *scoring.Compiled
+}
+
+type scorecardsConsoleView struct {
+	Published, Proposed []versionView
+	Candidates, Active  []versionView
+	Running             string // the pass under way, if any
+	Since               time.Time
+	Last                *simulation
+}
+
+func (v scorecardsConsoleView) refreshAfter() int { return refreshWhile(v.Running) }
+
+// refreshWhile is how often a page showing a pass under way reloads.
+func refreshWhile(running string) int {
+	if running != "" {
+		return 3
+	}
+	return 0
+}
+
+// simulation is the last simulation run, shown to everyone who may see
+// the scorecards page: counts only.
+type simulation struct {
+	Candidate, Baseline string // versions, as "id/version"
+	At                  time.Time
+	Took                string
+	Result              *matrixView
+	Err                 string
+}
+
+func versionValue(id string, v int) string { return id + "/" + strconv.Itoa(v) }
+
+// versions returns every published version, with those this server
+// serves marked active, and every proposal awaiting approval.
+func (s *Server) versions(ctx context.Context) (published, proposed []versionView, err error) {
+	_, all, err := s.registry.Published(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored, err := s.registry.Versions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	record := map[string]*scoring.Version{}
+	for _, v := range stored {
+		record[versionValue(v.ID, v.Version)] = v
+	}
+	active := map[string]bool{}
+	for _, c := range s.cfg.Scorecards {
+		active[versionValue(c.Scorecard().ID, c.Scorecard().Version)] = true
+	}
+	view := func(c *scoring.Compiled, state string) versionView {
+		sc := c.Scorecard()
+		v := versionView{Value: versionValue(sc.ID, sc.Version), ID: sc.ID, Title: sc.Title, Kind: sc.SubjectKind.String(),
+			Purpose: sc.Purpose, Version: sc.Version, State: state, ProposedBy: "shipped", ApprovedBy: "shipped", card: c}
+		if rec := record[v.Value]; rec != nil {
+			v.ProposedBy, v.ProposedAt, v.ApprovedBy, v.ApprovedAt = rec.ProposedBy, rec.ProposedAt, rec.ApprovedBy, rec.ApprovedAt
+		}
+		return v
+	}
+	for _, c := range all {
+		state := "superseded"
+		if active[versionValue(c.Scorecard().ID, c.Scorecard().Version)] {
+			state = "active"
+		}
+		published = append(published, view(c, state))
+	}
+	for _, v := range stored {
+		if v.ApprovedBy != "" {
+			continue
+		}
+		c, err := scoring.Load(v.File, v.Source, s.cfg.Catalogue)
+		if err != nil {
+			return nil, nil, fmt.Errorf("proposed scorecard %s version %d: %w", v.ID, v.Version, err)
+		}
+		pv := view(c, "proposed")
+		pv.ApprovedBy = ""
+		proposed = append(proposed, pv)
+	}
+	return published, proposed, nil
+}
+
+// proposals returns the versions awaiting a second administrator.
+func (s *Server) proposals(ctx context.Context) ([]versionView, error) {
+	_, p, err := s.versions(ctx)
+	return p, err
+}
+
+// scorecardsView lists the versions and the choices for a simulation.
+func (s *Server) scorecardsView(ctx context.Context) (scorecardsConsoleView, error) {
+	var v scorecardsConsoleView
+	published, proposed, err := s.versions(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Published, v.Proposed = published, proposed
+	v.Candidates = append(v.Candidates, proposed...)
+	for _, p := range published {
+		if p.State == "active" {
+			v.Active = append(v.Active, p)
+		} else {
+			v.Candidates = append(v.Candidates, p)
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) consoleScorecards(w http.ResponseWriter, r *http.Request, sess *session) {
+	v, err := s.scorecardsView(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Running, v.Since = s.passes.status()
+	s.resultsMu.Lock()
+	v.Last = s.simulation
+	s.resultsMu.Unlock()
+	s.render(w, r, http.StatusOK, "console_scorecards", "Scorecards", "console-scorecards", v)
+}
+
+// simulate starts scoring the population under an active version and a
+// candidate, for the grade migration the scorecards page then shows.
+func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session) {
+	v, err := s.scorecardsView(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	find := func(vs []versionView, value string) *scoring.Compiled {
+		for _, x := range vs {
+			if x.Value == value {
+				return x.card
+			}
+		}
+		return nil
+	}
+	sim := &simulation{Candidate: r.PostFormValue("candidate"), Baseline: r.PostFormValue("baseline")}
+	cand, base := find(append(v.Candidates, v.Active...), sim.Candidate), find(v.Active, sim.Baseline)
+	if cand == nil || base == nil {
+		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
+		return
+	}
+	if cand.Scorecard().SubjectKind != base.Scorecard().SubjectKind {
+		s.fail(w, r, candor.Errorf(candor.EINVALID, "%s is for %ss and %s for %ss: compare versions for the same kind of subject.",
+			sim.Candidate, cand.Scorecard().SubjectKind, sim.Baseline, base.Scorecard().SubjectKind))
+		return
+	}
+	start := s.now()
+	what := fmt.Sprintf("simulating %s against %s", sim.Candidate, sim.Baseline)
+	started := s.passes.start(what, start, func(ctx context.Context) {
+		sim.At = start.UTC()
+		m, err := population.Migrate(ctx, s.cfg.Store, s.cfg.Vault, runtime.GOMAXPROCS(0), base, cand, sim.At, nil)
+		if err != nil {
+			s.log.Error("ui: console simulation", "err", err)
+			sim.Err = "The simulation failed: " + candor.ErrorMessage(err)
+		} else {
+			mv := migrationView(m)
+			sim.Result = &mv
+		}
+		sim.Took = took(s.now().Sub(start))
+		s.resultsMu.Lock()
+		s.simulation = sim
+		s.resultsMu.Unlock()
+	})
+	if started {
+		s.log.Info("ui: console pass", "by", sess.label, "what", what)
+		s.sessions.setFlash(sess, "Simulation started. This page shows its result when it is done.")
+	} else {
+		s.sessions.setFlash(sess, "A pass over the population is under way already; start yours when it is done.")
+	}
+	http.Redirect(w, r, "/console/scorecards#simulation", http.StatusSeeOther)
+}
+
+// took writes how long a pass took.
+func took(d time.Duration) string {
+	if d = d.Round(time.Millisecond); d <= 0 {
+		return "under a millisecond"
+	}
+	return d.String()
+}
+
+// gradeCounts is a computed grade distribution as it is cached, in the
+// store's meta table under distributionKey, and in memory.
+type gradeCounts struct {
+	At    time.Time       `json:"at"`
+	Took  time.Duration   `json:"took"`
+	Cards []gradeCountsOf `json:"cards"`
+}
+
+type gradeCountsOf struct {
+	ID      string         `json:"id"`
+	Version int            `json:"version"`
+	Grades  map[string]int `json:"grades"`
+	Total   int            `json:"total"`
+}
+
+const distributionKey = "console/grade-distribution"
+
+type distView struct {
+	Title, ID string
+	Version   int
+	Kind      string
+	Rows      []gradeRow
+	Total     countView
+	Chart     barChart
+}
+
+type gradeRow struct {
+	Grade string
+	Count countView
+}
+
+type populationView struct {
+	At      time.Time
+	Took    string
+	Stale   bool // a scorecard served now has no counts
+	Cards   []distView
+	Running string // the pass under way, if any
+	Since   time.Time
+	Err     string // why the last recount failed
+}
+
+func (v populationView) refreshAfter() int { return refreshWhile(v.Running) }
+
+// cachedGrades returns the last computed distribution, or nil.
+func (s *Server) cachedGrades(ctx context.Context) (*gradeCounts, error) {
+	s.resultsMu.Lock()
+	defer s.resultsMu.Unlock()
+	if s.distribution != nil {
+		return s.distribution, nil
+	}
+	data, err := s.cfg.Store.GetMeta(ctx, distributionKey)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var g gradeCounts
+	if err := json.Unmarshal(data, &g); err != nil {
+		return nil, fmt.Errorf("ui: %s: %w", distributionKey, err)
+	}
+	s.distribution = &g
+	return &g, nil
+}
+
+func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	g, err := s.cachedGrades(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := populationView{}
+	v.Running, v.Since = s.passes.status()
+	s.resultsMu.Lock()
+	v.Err = s.recountErr
+	s.resultsMu.Unlock()
+	if g != nil {
+		v.At, v.Took = g.At, took(g.Took)
+		byKey := map[string]gradeCountsOf{}
+		for _, c := range g.Cards {
+			byKey[versionValue(c.ID, c.Version)] = c
+		}
+		for _, c := range s.cfg.Scorecards {
+			sc := c.Scorecard()
+			counts, ok := byKey[versionValue(sc.ID, sc.Version)]
+			if !ok {
+				v.Stale = true
+				continue
+			}
+			d := distView{Title: sc.Title, ID: sc.ID, Version: sc.Version, Kind: sc.SubjectKind.String()}
+			var cs []countView
+			for _, b := range sc.Grades {
+				c := count(counts.Grades[b.Grade])
+				d.Rows = append(d.Rows, gradeRow{b.Grade, c})
+				cs = append(cs, c)
+			}
+			d.Total = total(counts.Total, cs)
+			d.Chart = columns(fmt.Sprintf("%ss by grade under %s v%d", sc.SubjectKind, sc.ID, sc.Version), d.Rows)
+			v.Cards = append(v.Cards, d)
+		}
+	}
+	s.render(w, r, http.StatusOK, "console_population", "Population", "console-population", v)
+}
+
+// recompute starts counting the grades of the whole population under
+// every active scorecard, from the matches stored, and caching the counts.
+func (s *Server) recompute(w http.ResponseWriter, r *http.Request, sess *session) {
+	start := s.now()
+	cards := make([]population.Materialised, len(s.cfg.Scorecards))
+	for i, c := range s.cfg.Scorecards {
+		cards[i] = c
+	}
+	started := s.passes.start("counting grades", start, func(ctx context.Context) {
+		err := s.recount(ctx, cards, start)
+		msg := ""
+		if err != nil {
+			s.log.Error("ui: console recount", "err", err)
+			msg = "The last recount failed: " + candor.ErrorMessage(err)
+		}
+		s.resultsMu.Lock()
+		s.recountErr = msg
+		s.resultsMu.Unlock()
+	})
+	if started {
+		s.log.Info("ui: console pass", "by", sess.label, "what", "counting grades")
+		s.sessions.setFlash(sess, "Counting started. This page shows the new counts when it is done.")
+	} else {
+		s.sessions.setFlash(sess, "A pass over the population is under way already; start yours when it is done.")
+	}
+	http.Redirect(w, r, "/console/population", http.StatusSeeOther)
+}
+
+// recount counts the grades and caches the counts.
+func (s *Server) recount(ctx context.Context, cards []population.Materialised, start time.Time) error {
+	dists, err := population.Grades(ctx, s.cfg.Store, s.cfg.Vault, runtime.GOMAXPROCS(0), cards, start.UTC())
+	if err != nil {
+		return err
+	}
+	g := &gradeCounts{At: start.UTC(), Took: s.now().Sub(start)}
+	for _, d := range dists {
+		g.Cards = append(g.Cards, gradeCountsOf{ID: d.Card.ID, Version: d.Card.Version, Grades: d.Grades, Total: d.Total})
+	}
+	data, err := json.Marshal(g)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PutMeta(ctx, distributionKey, data); err != nil {
+		return err
+	}
+	s.resultsMu.Lock()
+	s.distribution = g
+	s.resultsMu.Unlock()
+	return nil
+}
+
+// The human-review queue, for reviewers.
+
+type queueItem struct {
+	ID, Party string
+	Purpose   candor.Purpose
+	Requested time.Time
+	Waiting   string
+}
+
+type queueView struct{ Reviews []queueItem }
+
+// reviewQueue lists the open reviews, oldest first, with nothing about
+// their subjects: the reviewer opens one case at a time.
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	ds, err := s.cfg.Decisions.OpenReviews(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, names, err := s.parties(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := queueView{}
+	now := s.now()
+	for _, d := range ds {
+		v.Reviews = append(v.Reviews, queueItem{ID: d.ID, Party: names[d.RelyingParty], Purpose: d.Purpose,
+			Requested: d.Review.RequestedAt, Waiting: waiting(now.Sub(d.Review.RequestedAt))})
+	}
+	s.render(w, r, http.StatusOK, "console_reviews", "Reviews", "console-reviews", v)
+}
+
+// waiting writes how long a request has waited, in whole days.
+func waiting(d time.Duration) string {
+	switch days := int(d / day); days {
+	case 0:
+		return "under a day"
+	case 1:
+		return "1 day"
+	default:
+		return strconv.Itoa(days) + " days"
+	}
+}
+
+type reviewCaseView struct {
+	D     *candor.Decision
+	Party string
+	Card  string
+}
+
+// reviewCase shows one decision under review, recorded as a read of its
+// subject's data (fail closed).
+func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *session) {
+	ctx := r.Context()
+	d, err := s.cfg.Decisions.Decision(ctx, candor.SubjectID{}, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Review == nil || !d.Review.ClosedAt.IsZero() {
+		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "No review of decision %s is open.", clip(d.ID, 40)))
+		return
+	}
+	_, names, err := s.parties(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := reviewCaseView{D: d, Party: names[d.RelyingParty], Card: fmt.Sprintf("%s v%d", d.Scorecard, d.ScorecardVersion)}
+	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
+		Purpose: "human review of decision " + d.ID, Action: clip(r.Pattern, 200)}
+	s.renderRecorded(w, r, "console_review", "Review of decision "+d.ID, "console-reviews", v, a)
+}
+
+// closeReview closes a review with the reviewer's outcome and rationale.
+func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, sess *session) {
+	outcome, _ := candor.ParseOutcome(r.PostFormValue("outcome"))
+	d, err := s.cfg.Decisions.CloseReview(r.Context(), sess.label, r.PathValue("id"), outcome, strings.TrimSpace(r.PostFormValue("rationale")))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	what := "upheld"
+	if d.Overturned() {
+		what = "overturned"
+	}
+	s.sessions.setFlash(sess, "Review of decision "+d.ID+" closed: the decision is "+what+".")
+	http.Redirect(w, r, "/console/reviews", http.StatusSeeOther)
+}

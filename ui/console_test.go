@@ -1,0 +1,704 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/ui"
+)
+
+// consoleKey stores a new API key of role for name and returns its token.
+func (h *harness) consoleKey(t *testing.T, role candor.Role, name string) string {
+	t.Helper()
+	token, key := candor.NewAPIKey(role, name, time.Now())
+	if err := h.store.PutKey(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// consoleSignIn signs the browser in to the console with an API key.
+func (b *browser) consoleSignIn(token string) page {
+	b.t.Helper()
+	return b.post("/console/signin", url.Values{"key": {token}, "csrf": {b.csrf("/console/signin")}})
+}
+
+// mustConsole returns a browser signed in to the console with a new key
+// of role.
+func (h *harness) mustConsole(t *testing.T, role candor.Role) *browser {
+	t.Helper()
+	b := h.browser(t)
+	if p := b.consoleSignIn(h.consoleKey(t, role, "alice-"+role.String())); p.status != http.StatusSeeOther || p.location != "/console/" {
+		t.Fatalf("console sign-in as %s: %d %s %s", role, p.status, p.location, p.body)
+	}
+	return b
+}
+
+// population adds persons to h's store: n each with one instalment
+// paid late by each of days (40 days ago), and returns their
+// national IDs.
+func (h *harness) population(t *testing.T, prefix string, n int, days ...int) []string {
+	t.Helper()
+	when := time.Now().UTC().Add(-40 * 24 * time.Hour).Format(time.RFC3339)
+	bank, err := h.store.Source(context.Background(), "bank7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []candor.EventInput
+	var nids []string
+	for i := range n {
+		nid := fmt.Sprintf("%s%07d", prefix, i)
+		nids = append(nids, nid)
+		for j, d := range days {
+			in = append(in, candor.EventInput{ID: fmt.Sprintf("%s-%d", nid, j), Subject: candor.SubjectRef{Kind: "person", Scheme: "national_id", Value: nid},
+				Type: "credit.instalment_late", OccurredAt: when, Fields: []candor.RawField{
+					{Name: "days_late", Value: candor.RawValue{Kind: candor.RawNumber, Text: fmt.Sprint(d)}},
+					{Name: "amount", Value: candor.RawValue{Kind: candor.RawString, Text: "80.00"}},
+					{Name: "currency", Value: candor.RawValue{Kind: candor.RawString, Text: "EUR"}}}})
+		}
+	}
+	if _, err := h.ingest.Ingest(context.Background(), bank, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	return nids
+}
+
+// afterPass returns the console page at path once no pass over the
+// population is under way.
+func (b *browser) afterPass(path string) page {
+	b.t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		p := b.get(path)
+		if p.status != http.StatusOK {
+			b.t.Fatalf("%s: %d %s", path, p.status, p.body)
+		}
+		if !strings.Contains(p.body, "Under way since") {
+			if strings.Contains(p.body, "http-equiv=\"refresh\"") {
+				b.t.Errorf("%s reloads itself with nothing under way", path)
+			}
+			return p
+		}
+		if !strings.Contains(p.body, "http-equiv=\"refresh\"") {
+			b.t.Errorf("%s does not reload itself while a pass is under way", path)
+		}
+	}
+	b.t.Fatalf("%s: a pass is still under way", path)
+	return page{}
+}
+
+// route is a console page or form, and who may use it.
+type route struct {
+	method, path string
+	form         url.Values
+	allowed      []candor.Role
+	status       int // the answer to an allowed role
+}
+
+func TestConsoleRoleGating(t *testing.T) {
+	h := mustHarness(t)
+	ctx := context.Background()
+	// An open review, a proposed version and a key to revoke.
+	code := h.grantConsent(t, "AB1234567")
+	d, err := h.decide(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.decisions.RequestReview(ctx, h.ids["AB1234567"], d.ID, "The payment was on time."); err != nil {
+		t.Fatal(err)
+	}
+	h.proposeCreditV2(t)
+	dsp := h.openDispute(t, "CD7654321")
+	_, srcKey := candor.NewAPIKey(candor.RoleSource, "bank7", time.Now())
+	if err := h.store.PutKey(ctx, srcKey); err != nil {
+		t.Fatal(err)
+	}
+
+	op, pol, rev := candor.RoleOperator, candor.RolePolicyAdmin, candor.RoleReviewer
+	all := []candor.Role{op, pol, rev}
+	routes := []route{
+		{"GET", "/console/", nil, all, http.StatusOK},
+		{"GET", "/console/sources", nil, []candor.Role{op}, http.StatusOK},
+		{"GET", "/console/relying-parties", nil, []candor.Role{op}, http.StatusOK},
+		{"GET", "/console/scorecards", nil, []candor.Role{op, pol}, http.StatusOK},
+		{"GET", "/console/population", nil, []candor.Role{op}, http.StatusOK},
+		{"GET", "/console/reviews", nil, []candor.Role{rev}, http.StatusOK},
+		{"GET", "/console/reviews/" + d.ID, nil, []candor.Role{rev}, http.StatusOK},
+		{"POST", "/console/sources/bank7/keys", url.Values{}, []candor.Role{op}, http.StatusOK},
+		{"POST", "/console/relying-parties/landlord1/keys", url.Values{}, []candor.Role{op}, http.StatusOK},
+		{"POST", "/console/keys/" + srcKey.ID + "/revoke", url.Values{}, []candor.Role{op}, http.StatusSeeOther},
+		{"POST", "/console/scorecards/simulate", url.Values{"candidate": {"consumer-credit/2"}, "baseline": {"consumer-credit/1"}}, []candor.Role{op, pol}, http.StatusSeeOther},
+		{"POST", "/console/population/recompute", url.Values{}, []candor.Role{op}, http.StatusSeeOther},
+		{"GET", "/console/disputes", nil, []candor.Role{op}, http.StatusOK},
+		{"GET", "/console/disputes/" + dsp, nil, []candor.Role{op}, http.StatusOK},
+		{"POST", "/console/signout", url.Values{}, all, http.StatusSeeOther},
+		// Last: they settle the dispute and close the review.
+		{"POST", "/console/disputes/" + dsp + "/resolve", url.Values{"answer": {"verify"}, "note": {"Letter of 2 Dec."}}, []candor.Role{op}, http.StatusSeeOther},
+		{"POST", "/console/reviews/" + d.ID + "/close", url.Values{"outcome": {"approve"}, "rationale": {"Checked with the bank."}}, []candor.Role{rev}, http.StatusSeeOther},
+	}
+	for _, rt := range routes {
+		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
+			send := func(b *browser, csrf string) page {
+				if rt.method == "GET" {
+					return b.get(rt.path)
+				}
+				f := url.Values{"csrf": {csrf}}
+				for k, v := range rt.form {
+					f[k] = v
+				}
+				return b.post(rt.path, f)
+			}
+			// Without a console session: a GET is sent to the console's
+			// sign-in, a POST refused; a person's session is no console
+			// session, in either cookie.
+			anon := h.browser(t)
+			person := h.browser(t)
+			person.signIn("CD7654321")
+			u, _ := url.Parse(h.srv.URL)
+			for _, c := range person.client.Jar.Cookies(u) {
+				if c.Name == "candor_session" {
+					person.client.Jar.SetCookies(&url.URL{Scheme: "http", Host: u.Host, Path: "/console/"}, []*http.Cookie{{Name: "candor_console", Value: c.Value, Path: "/console/"}})
+				}
+			}
+			for who, b := range map[string]*browser{"anonymous": anon, "person": person} {
+				p := send(b, person.csrf("/me/grades"))
+				if rt.method == "GET" && (p.status != http.StatusSeeOther || p.location != "/console/signin") {
+					t.Errorf("%s: %d %q, want a redirect to /console/signin", who, p.status, p.location)
+				}
+				if rt.method == "POST" && p.status != http.StatusForbidden {
+					t.Errorf("%s: %d, want 403", who, p.status)
+				}
+			}
+			for _, role := range all {
+				b := h.mustConsole(t, role)
+				csrf := ""
+				if rt.method == "POST" {
+					csrf = b.csrf("/console/")
+				}
+				p := send(b, csrf)
+				want := http.StatusForbidden
+				for _, a := range rt.allowed {
+					if a == role {
+						want = rt.status
+					}
+				}
+				if p.status != want {
+					t.Errorf("%s: %d, want %d\n%s", role, p.status, want, p.body)
+				}
+			}
+		})
+	}
+}
+
+// proposeCreditV2 proposes consumer-credit version 2, whose grade C
+// starts at 610 rather than 660.
+func (h *harness) proposeCreditV2(t *testing.T) {
+	t.Helper()
+	src, err := os.ReadFile("../scoring/scorecards/consumer-credit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.Replace(strings.Replace(string(src), "version: 1", "version: 2", 1), "{grade: C, min: 660", "{grade: C, min: 610", 1)
+	_, alice := candor.NewAPIKey(candor.RolePolicyAdmin, "alice", time.Now())
+	if _, err := scoring.NewRegistry(h.store, h.cfg.Catalogue).Propose(context.Background(), "consumer-credit-v2.yaml", []byte(v2), alice, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConsoleSignIn(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	if p := b.get("/console/sources"); p.status != http.StatusSeeOther || p.location != "/console/signin" {
+		t.Fatalf("before sign-in: %d %q", p.status, p.location)
+	}
+	for name, token := range map[string]string{
+		"unknown":       "cndr_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		"source":        h.consoleKey(t, candor.RoleSource, "bank7"),
+		"relying party": h.consoleKey(t, candor.RoleRelyingParty, "landlord1"),
+		"subject":       h.consoleKey(t, candor.RoleSubject, h.ids["AB1234567"].String()),
+		"empty":         "",
+	} {
+		if p := b.consoleSignIn(token); p.status != http.StatusForbidden {
+			t.Errorf("%s key: %d, want 403", name, p.status)
+		}
+	}
+	// Without the pre-session token, or from another site: refused.
+	op := h.consoleKey(t, candor.RoleOperator, "olga")
+	if p := b.post("/console/signin", url.Values{"key": {op}}); p.status != http.StatusForbidden {
+		t.Errorf("sign-in without the form's token: %d, want 403", p.status)
+	}
+	req, _ := http.NewRequest("POST", h.srv.URL+"/console/signin", strings.NewReader(url.Values{"key": {op}, "csrf": {b.csrf("/console/signin")}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	if p := b.do(req); p.status != http.StatusForbidden {
+		t.Errorf("cross-origin sign-in: %d, want 403", p.status)
+	}
+	// An operator's key signs in; the console cookie is the console's
+	// only, and the key's revocation ends the session.
+	p := b.consoleSignIn(op)
+	if p.status != http.StatusSeeOther || p.location != "/console/" {
+		t.Fatalf("operator sign-in: %d %q %s", p.status, p.location, p.body)
+	}
+	var cookie *http.Cookie
+	for _, c := range (&http.Response{Header: p.header}).Cookies() {
+		if c.Name == "candor_console" {
+			cookie = c
+		}
+	}
+	if cookie == nil || cookie.Path != "/console/" || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Errorf("console cookie: %+v", cookie)
+	}
+	if p := b.get("/me/grades"); p.status != http.StatusSeeOther || p.location != "/signin" {
+		t.Errorf("the console session opens a person's pages: %d %q", p.status, p.location)
+	}
+	if p := b.get("/console/"); p.status != http.StatusOK || !strings.Contains(p.body, "olga") || strings.Contains(p.body, "/console/reviews") {
+		t.Errorf("console home for an operator: %d\n%s", p.status, p.body)
+	}
+	keys, _ := h.store.Keys(context.Background())
+	for _, k := range keys {
+		if k.Principal == "olga" {
+			k.RevokedAt = time.Now()
+			h.store.PutKey(context.Background(), k)
+		}
+	}
+	if p := b.get("/console/"); p.status != http.StatusSeeOther || p.location != "/console/signin" {
+		t.Errorf("after the key's revocation: %d %q", p.status, p.location)
+	}
+}
+
+func TestConsoleFormsRefuseMissingOrWrongCSRF(t *testing.T) {
+	h := mustHarness(t)
+	for _, role := range []candor.Role{candor.RoleOperator, candor.RoleReviewer, candor.RolePolicyAdmin} {
+		b := h.mustConsole(t, role)
+		for _, path := range []string{"/console/sources/bank7/keys", "/console/relying-parties/landlord1/keys", "/console/keys/x/revoke",
+			"/console/scorecards/simulate", "/console/population/recompute", "/console/reviews/x/close", "/console/signout"} {
+			for _, csrf := range []string{"", "wrong"} {
+				f := url.Values{}
+				if csrf != "" {
+					f.Set("csrf", csrf)
+				}
+				if p := b.post(path, f); p.status != http.StatusForbidden {
+					t.Errorf("%s POST %s with csrf %q: %d, want 403", role, path, csrf, p.status)
+				}
+			}
+		}
+		if p := b.get("/console/"); p.status != http.StatusOK {
+			t.Errorf("%s: the session did not survive refused forms: %d", role, p.status)
+		}
+	}
+	keys, _ := h.store.Keys(context.Background())
+	for _, k := range keys {
+		if k.Role == candor.RoleSource || k.Role == candor.RoleRelyingParty {
+			t.Errorf("a refused form made key %s", k.ID)
+		}
+	}
+}
+
+func TestConsoleKeys(t *testing.T) {
+	h := mustHarness(t)
+	b := h.mustConsole(t, candor.RoleOperator)
+	p := b.post("/console/sources/bank7/keys", url.Values{"csrf": {b.csrf("/console/sources")}})
+	token := regexp.MustCompile(`value="(cndr_[a-z0-9_]+)"`).FindStringSubmatch(p.body)
+	if p.status != http.StatusOK || token == nil {
+		t.Fatalf("issuing a key: %d\n%s", p.status, p.body)
+	}
+	key, err := candor.Authenticate(context.Background(), h.store, token[1])
+	if err != nil || key.Role != candor.RoleSource || key.Principal != "bank7" {
+		t.Fatalf("the key shown: %+v, %v", key, err)
+	}
+	list := b.get("/console/sources")
+	if !strings.Contains(list.body, key.ID) || strings.Contains(list.body, token[1]) {
+		t.Errorf("the sources page lists key %s without its token? \n%s", key.ID, list.body)
+	}
+	if p := b.post("/console/keys/"+key.ID+"/revoke", url.Values{"csrf": {b.csrf("/console/sources")}}); p.status != http.StatusSeeOther {
+		t.Fatalf("revoking: %d %s", p.status, p.body)
+	}
+	if _, err := candor.Authenticate(context.Background(), h.store, token[1]); candor.ErrorCode(err) != candor.EUNAUTHORIZED {
+		t.Errorf("a revoked key authenticates: %v", err)
+	}
+	if !strings.Contains(b.get("/console/sources").body, "revoked") {
+		t.Errorf("the sources page does not show the revocation")
+	}
+	// Only sources' and relying parties' keys are revoked here.
+	_, opKey := candor.NewAPIKey(candor.RoleOperator, "olga", time.Now())
+	h.store.PutKey(context.Background(), opKey)
+	if p := b.post("/console/keys/"+opKey.ID+"/revoke", url.Values{"csrf": {b.csrf("/console/sources")}}); p.status != http.StatusForbidden {
+		t.Errorf("revoking an operator's key: %d, want 403", p.status)
+	}
+}
+
+// cellRe finds a table row's header and cells.
+var (
+	rowRe  = regexp.MustCompile(`<tr><th scope="row">([A-Z])</th>(.*?)</tr>`)
+	cellRe = regexp.MustCompile(`<td class="num[^"]*">([^<]*)</td>`)
+)
+
+// table returns the rows of the first table after marker in body, by
+// their header: each row's cells' text.
+func table(t *testing.T, body, marker string) map[string][]string {
+	t.Helper()
+	i := strings.Index(body, marker)
+	if i < 0 {
+		t.Fatalf("no %q in\n%s", marker, body)
+	}
+	body = body[i:]
+	body = body[:strings.Index(body, "</table>")]
+	out := map[string][]string{}
+	for _, m := range rowRe.FindAllStringSubmatch(body, -1) {
+		for _, c := range cellRe.FindAllStringSubmatch(m[2], -1) {
+			out[m[1]] = append(out[m[1]], html.UnescapeString(c[1]))
+		}
+	}
+	return out
+}
+
+// shown is how the console shows a count.
+func shown(n int) string {
+	if n < 10 {
+		return "<10"
+	}
+	return fmt.Sprint(n)
+}
+
+// grades returns the grade of each person in nids under each of cards,
+// scored here from their events.
+func (h *harness) grades(t *testing.T, nids []string, at time.Time, cards ...*scoring.Compiled) [][]string {
+	t.Helper()
+	ctx := context.Background()
+	var out [][]string
+	for _, nid := range nids {
+		id := h.ids[nid]
+		if id.IsZero() {
+			var err error
+			if id, err = h.store.SubjectByIndex(ctx, h.cfg.Vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec, err := h.store.Subject(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := h.cfg.Vault.OpenSubjectKey(id, rec.WrappedKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := key.ReadEvents(ctx, h.store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gs []string
+		for _, c := range cards {
+			_, g, err := c.Points(id, evs, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gs = append(gs, g)
+		}
+		out = append(out, gs)
+	}
+	return out
+}
+
+func (h *harness) card(id string) *scoring.Compiled {
+	for _, c := range h.shipped {
+		if c.Scorecard().ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+func TestConsoleSimulationMatchesScoring(t *testing.T) {
+	h := mustHarness(t)
+	// 30 persons one instalment 3 days late (D now, C under v2), 12 one
+	// 95 days late (E under both), 4 two instalments 3 days late (D under
+	// both: a cell under 10).
+	nids := append(append(append([]string{"AB1234567", "CD7654321"}, h.population(t, "PA", 30, 3)...), h.population(t, "PB", 12, 95)...), h.population(t, "PC", 4, 3, 3)...)
+	h.proposeCreditV2(t)
+	b := h.mustConsole(t, candor.RolePolicyAdmin)
+	if p := b.post("/console/scorecards/simulate", url.Values{"csrf": {b.csrf("/console/scorecards")}, "candidate": {"consumer-credit/2"}, "baseline": {"consumer-credit/1"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("simulate: %d\n%s", p.status, p.body)
+	}
+	p := b.afterPass("/console/scorecards")
+	src, _ := os.ReadFile("../scoring/scorecards/consumer-credit.yaml")
+	v2, err := scoring.Load("v2.yaml", []byte(strings.Replace(strings.Replace(string(src), "version: 1", "version: 2", 1), "{grade: C, min: 660", "{grade: C, min: 610", 1)), h.cfg.Catalogue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moves := map[[2]string]int{}
+	for _, g := range h.grades(t, nids, time.Now(), h.card("consumer-credit"), v2) {
+		moves[[2]string{g[0], g[1]}]++
+	}
+	if moves[[2]string{"D", "C"}] < 10 || moves[[2]string{"D", "D"}] == 0 || moves[[2]string{"D", "D"}] >= 10 {
+		t.Fatalf("the population does not test what it should: %v", moves)
+	}
+	got := table(t, p.body, `<table class="matrix">`)
+	grades := []string{"A", "B", "C", "D", "E"}
+	for _, from := range grades {
+		if len(got[from]) != len(grades)+1 {
+			t.Fatalf("row %s: %q\n%s", from, got[from], p.body)
+		}
+		for j, to := range grades {
+			if want := shown(moves[[2]string{from, to}]); got[from][j] != want {
+				t.Errorf("%s→%s: shown %q, want %q", from, to, got[from][j], want)
+			}
+		}
+	}
+	if !strings.Contains(p.body, "<svg") || !strings.Contains(p.body, `class="suppressed"`) {
+		t.Errorf("no chart with a suppressed cell")
+	}
+}
+
+func TestConsolePopulationSuppressesSmallCounts(t *testing.T) {
+	h := mustHarness(t)
+	nids := append(append([]string{"AB1234567", "CD7654321"}, h.population(t, "PA", 30, 3)...), h.population(t, "PB", 12, 95)...)
+	b := h.mustConsole(t, candor.RoleOperator)
+	if p := b.get("/console/population"); !strings.Contains(p.body, "Not computed yet") {
+		t.Fatalf("before computing:\n%s", p.body)
+	}
+	if p := b.post("/console/population/recompute", url.Values{"csrf": {b.csrf("/console/population")}}); p.status != http.StatusSeeOther {
+		t.Fatalf("recompute: %d %s", p.status, p.body)
+	}
+	p := b.afterPass("/console/population")
+	counts := map[string]int{}
+	for _, g := range h.grades(t, nids, time.Now(), h.card("consumer-credit")) {
+		counts[g[0]]++
+	}
+	if counts["D"] < 10 || counts["E"] < 10 || counts["A"] != 0 {
+		t.Fatalf("the population does not test what it should: %v", counts)
+	}
+	got := table(t, p.body, `id="dist-consumer-credit"`)
+	for _, g := range []string{"A", "B", "C", "D", "E"} {
+		if len(got[g]) != 1 || got[g][0] != shown(counts[g]) {
+			t.Errorf("grade %s: shown %q, want %q", g, got[g], shown(counts[g]))
+		}
+	}
+	// One organisation: its only count is suppressed, and no column is
+	// drawn for it.
+	org := table(t, p.body, `id="dist-business-compliance"`)
+	for g, cells := range org {
+		if cells[0] != "<10" {
+			t.Errorf("business compliance grade %s: %q", g, cells[0])
+		}
+	}
+	section := p.body[strings.Index(p.body, `id="dist-business-compliance"`):]
+	if section = section[:strings.Index(section, "</section>")]; strings.Contains(section, `class="bar-fill"`) || !strings.Contains(section, "nothing to draw") {
+		t.Errorf("a chart is drawn for suppressed counts:\n%s", section)
+	}
+	// The counts are kept, with their time, for a new server too.
+	srv := httptest.NewServer(h.portal(t))
+	defer srv.Close()
+	b2 := h.browser(t)
+	b2.base = srv.URL
+	b2.consoleSignIn(h.consoleKey(t, candor.RoleOperator, "otto"))
+	if p := b2.get("/console/population"); !strings.Contains(p.body, "Computed ") || !strings.Contains(p.body, `id="dist-consumer-credit"`) {
+		t.Errorf("a new server lost the counts:\n%s", p.body)
+	}
+}
+
+func TestSessionsSurviveARestart(t *testing.T) {
+	h := mustHarness(t)
+	person := h.browser(t)
+	person.signIn("AB1234567")
+	op := h.mustConsole(t, candor.RoleOperator)
+	csrf := op.csrf("/console/sources")
+	// Another server over the same store: the same cookies still work,
+	// the CSRF token too.
+	srv := httptest.NewServer(h.portal(t))
+	defer srv.Close()
+	person.base, op.base = srv.URL, srv.URL
+	if p := person.get("/me/grades"); p.status != http.StatusOK || !strings.Contains(p.body, "AB1234567") {
+		t.Errorf("person after a restart: %d %q", p.status, p.location)
+	}
+	if p := op.get("/console/sources"); p.status != http.StatusOK {
+		t.Errorf("operator after a restart: %d %q", p.status, p.location)
+	}
+	if p := op.post("/console/sources/bank7/keys", url.Values{"csrf": {csrf}}); p.status != http.StatusOK {
+		t.Errorf("a form from before the restart: %d", p.status)
+	}
+	// Signing out on one ends the session everywhere it is not yet
+	// cached: the store holds no session of it.
+	if p := person.post("/signout", url.Values{"csrf": {person.csrf("/me/grades")}}); p.status != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", p.status)
+	}
+	n := 0
+	for _, err := range h.store.AllRecords(context.Background(), candor.RecordSession) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 1 { // the operator's
+		t.Errorf("%d sessions stored after one of two ended, want 1", n)
+	}
+	// Only a hash of the token is stored.
+	for rec := range h.store.AllRecords(context.Background(), candor.RecordSession) {
+		for _, c := range op.client.Jar.Cookies(mustURL(srv.URL + "/console/")) {
+			if strings.Contains(string(rec.Data), c.Value) || rec.ID == c.Value {
+				t.Errorf("session record %s holds the cookie's token", rec.ID)
+			}
+		}
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+func TestSessionsExpireInTheStore(t *testing.T) {
+	h := mustHarness(t)
+	now := time.Now()
+	clock := func() time.Time { return now }
+	cfg := h.cfg
+	cfg.Now, cfg.SessionIdle = clock, time.Hour
+	p, err := ui.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	b := h.browser(t)
+	b.base = srv.URL
+	if p := b.consoleSignIn(h.consoleKey(t, candor.RoleOperator, "olga")); p.status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", p.status)
+	}
+	now = now.Add(2 * time.Hour)
+	if p := b.get("/console/"); p.status != http.StatusSeeOther {
+		t.Errorf("an idle session still works: %d", p.status)
+	}
+	for rec, err := range h.store.AllRecords(context.Background(), candor.RecordSession) {
+		t.Errorf("an ended session is still stored: %v %v", rec.ID, err)
+	}
+}
+
+// A reviewer's look at a case is recorded as a read of its subject's
+// data, which the person then sees; the queue is not.
+func TestConsoleReviewCaseIsRecorded(t *testing.T) {
+	h := mustHarness(t)
+	d, err := h.decide(h.grantConsent(t, "AB1234567"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.decisions.RequestReview(context.Background(), h.ids["AB1234567"], d.ID, "Wrong."); err != nil {
+		t.Fatal(err)
+	}
+	rev := h.mustConsole(t, candor.RoleReviewer)
+	if p := rev.get("/console/reviews"); !strings.Contains(p.body, d.ID) || strings.Contains(p.body, "Wrong.") {
+		t.Errorf("the queue:\n%s", p.body)
+	}
+	person := h.browser(t)
+	person.signIn("AB1234567")
+	if p := person.get("/me/access"); strings.Contains(p.body, "reviewer") {
+		t.Fatalf("a reviewer's read before any:\n%s", p.body)
+	}
+	if p := rev.get("/console/reviews/" + d.ID); p.status != http.StatusOK || !strings.Contains(p.body, "Wrong.") {
+		t.Fatalf("the case: %d\n%s", p.status, p.body)
+	}
+	if p := person.get("/me/access"); !strings.Contains(p.body, "human review of decision "+d.ID) {
+		t.Errorf("the reviewer's read is not among the person's reads:\n%s", p.body)
+	}
+	// Fail closed.
+	h.cfg.Access = failing{}
+	h.srv.Config.Handler = h.portal(t, h.demo)
+	if p := rev.get("/console/reviews/" + d.ID); p.status != http.StatusServiceUnavailable || strings.Contains(p.body, "Wrong.") {
+		t.Errorf("a case with a broken access log: %d", p.status)
+	}
+}
+
+// An erased person's stored sessions go with them: not even a new server
+// over the same store lets the old cookie in.
+func TestErasureEndsStoredSessions(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	b.signIn("AB1234567")
+	cookies := b.client.Jar.Cookies(mustURL(h.srv.URL + "/me/"))
+	if len(cookies) == 0 {
+		t.Fatal("no session cookie")
+	}
+	if p := b.post("/me/erasure", url.Values{"csrf": {b.csrf("/me/erasure")}, "confirm": {"yes"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("erase: %d %s", p.status, p.body)
+	}
+	for rec, err := range h.store.AllRecords(context.Background(), candor.RecordSession) {
+		if err != nil || rec.Subject == h.ids["AB1234567"] {
+			t.Errorf("a session of the erased person is still stored (%v)", err)
+		}
+	}
+	srv := httptest.NewServer(h.portal(t))
+	defer srv.Close()
+	b.base = srv.URL
+	b.client.Jar.SetCookies(mustURL(srv.URL+"/"), cookies) // the cookie the erasure cleared
+	if p := b.get("/me/grades"); p.status != http.StatusSeeOther {
+		t.Errorf("the erased person's cookie on a new server: %d", p.status)
+	}
+}
+
+// openDispute disputes the first fact of the person with national ID nid
+// and returns the dispute's ID.
+func (h *harness) openDispute(t *testing.T, nid string) string {
+	t.Helper()
+	key, err := h.cfg.Vault.StoredKey(context.Background(), h.store, h.ids[nid])
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := key.ReadEvents(context.Background(), h.store)
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("the facts of %s: %d, %v", nid, len(evs), err)
+	}
+	d, err := h.disputes.Open(context.Background(), h.ids[nid], evs[0].ID, "I was never late.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.ID
+}
+
+// An operator settles a dispute with the answer its source gave by
+// letter; opening it is recorded; the person sees the step.
+func TestConsoleDisputes(t *testing.T) {
+	h := mustHarness(t)
+	id := h.openDispute(t, "AB1234567")
+	op := h.mustConsole(t, candor.RoleOperator)
+	if p := op.get("/console/"); !strings.Contains(p.body, "1 open dispute.") {
+		t.Errorf("the console's home does not count the dispute:\n%s", p.body)
+	}
+	q := op.get("/console/disputes")
+	if !strings.Contains(q.body, id) || !strings.Contains(q.body, "Bank Seven") || strings.Contains(q.body, "never late") {
+		t.Errorf("the queue (the statement is for the case page only):\n%s", q.body)
+	}
+	person := h.browser(t)
+	person.signIn("AB1234567")
+	if p := op.get("/console/disputes/" + id); p.status != http.StatusOK || !strings.Contains(p.body, "I was never late.") {
+		t.Fatalf("the case: %d\n%s", p.status, p.body)
+	}
+	if p := person.get("/me/access"); !strings.Contains(p.body, "settling dispute "+id) {
+		t.Errorf("the operator's read is not among the person's reads:\n%s", p.body)
+	}
+	csrf := op.csrf("/console/")
+	if p := op.post("/console/disputes/"+id+"/resolve", url.Values{"csrf": {csrf}, "answer": {"correct"}, "note": {"x"}}); p.status != http.StatusBadRequest {
+		t.Errorf("a correction without the correcting event: %d", p.status)
+	}
+	p := op.post("/console/disputes/"+id+"/resolve", url.Values{"csrf": {csrf}, "answer": {"withdraw"}, "note": {"Bank Seven's letter of 2 December withdraws it."}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("resolve: %d %s", p.status, p.body)
+	}
+	if q := op.get("/console/disputes"); strings.Contains(q.body, `href="/console/disputes/`+id) || !strings.Contains(q.body, "settled: withdrawn") {
+		t.Errorf("the queue after settling:\n%s", q.body)
+	}
+	if p := person.get("/me/disputes"); !strings.Contains(p.body, "an operator, recording the answer of Bank Seven") || !strings.Contains(p.body, "letter of 2 December") {
+		t.Errorf("the person's disputes page:\n%s", p.body)
+	}
+}

@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// passes runs the console's passes over the population (a simulation, a
+// recount of grades) in the background, one at a time: over millions of
+// subjects one takes minutes, longer than a request may. Pages show what
+// runs and, once done, its result.
+type passes struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	running string // what runs, as pages name it; "" when nothing does
+	since   time.Time
+}
+
+func newPasses() *passes {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &passes{ctx: ctx, cancel: cancel}
+}
+
+// start runs fn in the background, unless a pass runs already or the
+// passes are closed: then it returns false.
+func (p *passes) start(what string, now time.Time, fn func(ctx context.Context)) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.running != "" || p.ctx.Err() != nil {
+		return false
+	}
+	p.running, p.since = what, now
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer func() {
+			p.mu.Lock()
+			p.running = ""
+			p.mu.Unlock()
+		}()
+		fn(p.ctx)
+	}()
+	return true
+}
+
+// status returns what runs and since when ("" when nothing does).
+func (p *passes) status() (string, time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.running, p.since
+}
+
+// close cancels the pass that runs, if any, waits for it to end and
+// starts no more.
+func (p *passes) close() {
+	p.cancel()
+	p.wg.Wait()
+}
+
+// Close stops the console's background work: a pass over the population
+// running is cancelled, and Close returns once it has ended. Call it
+// before closing the store.
+func (s *Server) Close() { s.passes.close() }
