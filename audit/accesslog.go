@@ -60,8 +60,10 @@ func (l *AccessLog) Record(ctx context.Context, key *vault.SubjectKey, a *candor
 // candor.WriteBatch.Records), in the same atomic commit as the access
 // record: for a read that discloses something it creates, such as a
 // decision, which is then durable and access-recorded together, with one
-// wait for the group's sync instead of two. Errors: those of Record, and
-// EUNAVAILABLE if with could not be stored (then neither was a).
+// wait for the group's sync instead of two. with MUST be valid records
+// (see candor.WriteBatch.Records): an invalid one fails the whole group
+// commit it joins. Errors: those of Record, and EUNAVAILABLE if with
+// could not be stored (then neither was a).
 func (l *AccessLog) RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error {
 	if key == nil {
 		sub, err := l.store.Subject(ctx, a.Subject)

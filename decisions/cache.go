@@ -34,13 +34,14 @@ func consentsVersion(st versioned, id candor.SubjectID) uint64 {
 	return st.SubjectVersion(id) + st.RecordsVersion(candor.RecordConsent, id)
 }
 
-// maxCachedSubjects bounds each cache. A subject's consent entry holds its
-// opened data key (~100 bytes with the consent and subject record, ~1 KB
-// allocated); its matches with one scorecard ~100 bytes each (~3 KB for a
-// subject with a few years of history). At the bound that is some 30 MB
-// in all. Decrypted matches say which kinds of fact a subject has; they
-// stay in this process's memory, as opened keys already do in ingest's
-// cache, and go when the entry is evicted or the process ends.
+// maxCachedSubjects bounds each cache. Estimated, not measured: a consent
+// entry (the consent, the subject's record and opened key) takes ~600
+// bytes; a subject's matches with one scorecard ~100 bytes each, ~2 KB
+// for a few years of history; an opt-out entry ~100 bytes. At the bound
+// that is some 25 MB in all. Decrypted matches say which kinds of fact a
+// subject has; they stay in this process's memory, as opened keys already
+// do in ingest's cache, and go when the entry is evicted or the process
+// ends.
 const maxCachedSubjects = 8192
 
 // subjectCache maps K to values read at a subject's version. When full, an
