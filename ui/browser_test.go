@@ -11,12 +11,13 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/disputes"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
 // TestInBrowser drives Chromium through the portal as a person would:
 // sign in with a demo link, read a grade's explanation, look at the data,
-// grant and revoke a consent, ask for a review, see who looked, dispute
+// download it, grant and revoke a consent, ask for a review, see who looked, dispute
 // a fact and see its source's answer, move
 // around with the keyboard and on a phone-sized screen. It saves a screenshot of every
 // page in the test's artifact directory (go test -artifacts keeps them).
@@ -119,6 +120,24 @@ func TestInBrowser(t *testing.T) {
 	shot("03-data")
 	if got := text("main"); !strings.Contains(got, "Bank Seven") {
 		t.Errorf("my data lacks the source:\n%s", got)
+	}
+
+	// Download my data: the browser saves the JSON file the link serves.
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
+		t.Fatalf("allowing downloads: %v", err)
+	}
+	do("download", chromedp.Click(chromedp.CSS(`a[href="/me/export.json"]`)))
+	var saved []byte
+	for deadline := time.Now().Add(20 * time.Second); saved == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		names, _ := filepath.Glob(filepath.Join(downloads, "candor-my-data-*.json"))
+		if len(names) == 1 {
+			saved, _ = os.ReadFile(names[0])
+		}
+	}
+	if !strings.Contains(string(saved), `"facts"`) || !strings.Contains(string(saved), "credit.instalment_late") || !strings.Contains(string(saved), `"grades"`) {
+		t.Errorf("the downloaded file (%d bytes) lacks the facts and grades:\n%.500s", len(saved), saved)
 	}
 
 	// Grant a consent, then revoke it.
