@@ -38,12 +38,12 @@ func TestCacheCoherence(t *testing.T) {
 		t.Fatal(err)
 	}
 	landlord := e.rp(t, "landlord1")
-	counting := &countingStore{Store: e.store}
+	counting := &countingStore{Store: e.Store}
 	cards, err := scoring.Shipped(catalogue.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc = decisions.New(counting, e.vault, catalogue.Default(), cards, cards, func() time.Time { return e.now })
+	e.svc = decisions.New(counting, e.Vault, catalogue.Default(), cards, cards, func() time.Time { return e.Now })
 	decide := func() *candor.Decision {
 		t.Helper()
 		d, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived")
@@ -61,7 +61,7 @@ func TestCacheCoherence(t *testing.T) {
 		t.Fatalf("two decisions with nothing changed in between read the matches %d times, want once (else this test tests no cache)", counting.scans)
 	}
 
-	e.now = e.now.Add(time.Hour) // (post names events by the time)
+	e.Now = e.Now.Add(time.Hour) // (post names events by the time)
 	e.post(t, "AB1234567", 90)
 	late := decide()
 	if late.Outcome != candor.OutcomeDecline || late.KnownThrough <= before.KnownThrough {
@@ -69,19 +69,19 @@ func TestCacheCoherence(t *testing.T) {
 			late.Outcome, late.KnownThrough, before.KnownThrough)
 	}
 
-	ev, ms, err := e.store.Event(ctx, candor.EventRef{Subject: id, OccurredAt: e.now.AddDate(0, -1, 0), ID: late.KnownThrough})
+	ev, ms, err := e.Store.Event(ctx, candor.EventRef{Subject: id, OccurredAt: e.Now.AddDate(0, -1, 0), ID: late.KnownThrough})
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := candor.Seen{State: ev.State, Matches: len(ms)}
-	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: ev.Ref(), Seen: seen, State: candor.StateDisputed}}}); err != nil {
+	if _, err := e.Store.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: ev.Ref(), Seen: seen, State: candor.StateDisputed}}}); err != nil {
 		t.Fatal(err)
 	}
 	if disputed := decide(); disputed.Outcome != candor.OutcomeApprove {
 		t.Fatalf("a decision while the late payment is disputed: %s; want approve (a disputed fact does not count)", disputed.Outcome)
 	}
 
-	other := decisions.New(e.store, e.vault, catalogue.Default(), cards, cards, func() time.Time { return e.now })
+	other := decisions.New(e.Store, e.Vault, catalogue.Default(), cards, cards, func() time.Time { return e.Now })
 	if _, err := other.OptOut(ctx, id, "rental-deposit"); err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +106,13 @@ func TestCacheCoherence(t *testing.T) {
 	}
 	decide()
 	events := 0
-	for _, err := range e.store.Events(ctx, id, candor.EventFilter{}) {
+	for _, err := range e.Store.Events(ctx, id, candor.EventFilter{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		events++
 	}
-	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: id, Events: events}}}); err != nil {
+	if _, err := e.Store.Commit(ctx, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: id, Events: events}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalNoConsent {

@@ -1,7 +1,6 @@
 package decisions_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -9,44 +8,24 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/ingest"
-	"github.com/candor-project/candor/pebble"
-	"github.com/candor-project/candor/scoring"
-	"github.com/candor-project/candor/vault"
+	"github.com/candor-project/candor/internal/testenv"
 )
 
 var ctx = context.Background()
 
 type env struct {
-	now   time.Time
-	store *pebble.Store
-	vault *vault.Vault
-	p     *ingest.Pipeline
-	svc   *decisions.Service
-	src   *candor.Source
+	*testenv.Env
+	svc *decisions.Service
+	src *candor.Source
 }
 
 func mustEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
-	st, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store = st
-	e.vault, _ = vault.New(bytes.Repeat([]byte{5}, vault.KeySize))
-	cat := catalogue.Default()
-	cards, err := scoring.Shipped(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := func() time.Time { return e.now }
-	e.p = ingest.New(ingest.Options{Catalogue: cat, Vault: e.vault, Store: st, Matcher: scoring.NewMatcher(cards), Now: clock})
-	e.svc = decisions.New(st, e.vault, cat, cards, cards, clock)
+	e := &env{Env: testenv.New(t)}
+	e.svc = decisions.New(e.Store, e.Vault, e.Cat, e.Cards, e.Cards, e.Clock)
 	e.src = &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid", "rent.late"}}
-	t.Cleanup(func() { e.p.Close(); st.Close() })
 	for _, rp := range []*candor.RelyingParty{
 		{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}},
 		{ID: "landlord2", Name: "Landlord Two", Purposes: []candor.Purpose{candor.PurposeRental, candor.PurposeCredit}},
@@ -63,28 +42,18 @@ func mustEnv(t *testing.T) *env {
 // days late > 0, paid otherwise, one a month back from now.
 func (e *env) post(t *testing.T, nid string, days ...int) candor.SubjectID {
 	t.Helper()
-	var b strings.Builder
+	var lines []string
 	for i, d := range days {
-		at := e.now.AddDate(0, -i-1, 0).Format(time.RFC3339)
+		at := e.Now.AddDate(0, -i-1, 0).Format(time.RFC3339)
 		typ, fields := "rent.paid", `{"amount":"650","currency":"EUR"}`
 		if d > 0 {
 			typ, fields = "rent.late", fmt.Sprintf(`{"days_late":%d,"amount":"650","currency":"EUR"}`, d)
 		}
-		fmt.Fprintf(&b, `{"id":"%s-%d-%d","subject":{"kind":"person","scheme":"national_id","value":%q},"type":%q,"occurred_at":%q,"fields":%s}`+"\n",
-			nid, e.now.Unix(), i, nid, typ, at, fields)
+		lines = append(lines, fmt.Sprintf(`{"id":"%s-%d-%d","subject":{"kind":"person","scheme":"national_id","value":%q},"type":%q,"occurred_at":%q,"fields":%s}`,
+			nid, e.Now.Unix(), i, nid, typ, at, fields))
 	}
-	inputs, problems, err := ingest.Decode([]byte(b.String()), ingest.FormatNDJSON, ingest.MaxEvents)
-	if err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	if _, err := e.p.Ingest(ctx, e.src, inputs, nil); err != nil {
-		t.Fatal(err)
-	}
-	id, err := e.store.SubjectByIndex(ctx, e.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	e.Post(t, e.src, lines...)
+	return e.Person(t, nid)
 }
 
 func (e *env) rp(t *testing.T, id string) *candor.RelyingParty {
@@ -105,7 +74,7 @@ func TestDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cGood.ExpiresAt.Equal(e.now.Add(candor.DefaultConsentPeriod)) {
+	if !cGood.ExpiresAt.Equal(e.Now.Add(candor.DefaultConsentPeriod)) {
 		t.Errorf("consent expires %s, want 30 days on", cGood.ExpiresAt)
 	}
 	d, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), strings.ToLower(cGood.Code), candor.PurposeRental, "deposit_waived")
@@ -161,7 +130,7 @@ func TestDecisions(t *testing.T) {
 	if _, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), cBad.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
 		t.Errorf("a revoked consent: %v", err)
 	}
-	e.now = e.now.Add(31 * 24 * time.Hour)
+	e.Now = e.Now.Add(31 * 24 * time.Hour)
 	if _, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), cGood.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalConsentExpired {
 		t.Errorf("an expired consent: %v", err)
 	}
@@ -222,13 +191,13 @@ func TestCourtOrders(t *testing.T) {
 		if err != nil || len(problems) > 0 {
 			t.Fatal(err, problems)
 		}
-		if _, err := e.p.Ingest(ctx, court, inputs, nil); err != nil {
+		if _, err := e.Pipeline.Ingest(ctx, court, inputs, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	impose := func(ref string) string {
 		return fmt.Sprintf(`{"id":"i-%s","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"court.restriction_imposed","occurred_at":%q,"fields":{"order_ref":%q,"court":"District Court","legal_basis":"Insolvency Act s.11","restriction":"company_director","expires_on":"2027-12-31","appeal_route":"Court of Appeal within 28 days"}}`+"\n",
-			ref, e.now.AddDate(0, -2, 0).Format(time.RFC3339), ref)
+			ref, e.Now.AddDate(0, -2, 0).Format(time.RFC3339), ref)
 	}
 	post(impose("A-1") + impose("B-2"))
 	for _, rp := range []*candor.RelyingParty{
@@ -249,7 +218,7 @@ func TestCourtOrders(t *testing.T) {
 		t.Fatalf("statutory lookup: %+v %v", orders, err)
 	}
 	post(`{"id":"l-B-2","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"court.restriction_lifted","occurred_at":"` +
-		e.now.Add(-time.Hour).Format(time.RFC3339) + `","fields":{"order_ref":"B-2","reason":"appeal_allowed"}}`)
+		e.Now.Add(-time.Hour).Format(time.RFC3339) + `","fields":{"order_ref":"B-2","reason":"appeal_allowed"}}`)
 	if orders, _, _ := e.svc.CourtOrders(ctx, e.rp(t, "enforcer"), "", id); len(orders) != 1 || orders[0].OrderRef != "A-1" {
 		t.Fatalf("after B-2 was lifted: %+v", orders)
 	}
@@ -259,7 +228,7 @@ func TestCourtOrders(t *testing.T) {
 	if _, _, err := e.svc.CourtOrders(ctx, e.rp(t, "landlord1"), "", id); decisions.RefusalReason(err) != candor.RefusalPurposeNotRegistered {
 		t.Errorf("a landlord looks up court orders: %v", err)
 	}
-	sub, err := e.store.SubjectByIndex(ctx, e.vault.BlindIndex(*id))
+	sub, err := e.Store.SubjectByIndex(ctx, e.Vault.BlindIndex(*id))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestOptOut(t *testing.T) {
 	}
 
 	o, err := e.svc.OptOut(ctx, alice, "rental-deposit")
-	if err != nil || o.Purpose != candor.PurposeRental || !o.Since.Equal(e.now) {
+	if err != nil || o.Purpose != candor.PurposeRental || !o.Since.Equal(e.Now) {
 		t.Fatalf("opt out: %+v, %v", o, err)
 	}
 	if again, err := e.svc.OptOut(ctx, alice, "rental-deposit"); err != nil || !again.Since.Equal(o.Since) {

@@ -1,7 +1,6 @@
 package disputes_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -10,22 +9,15 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
-	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
-	"github.com/candor-project/candor/ingest"
-	"github.com/candor-project/candor/pebble"
-	"github.com/candor-project/candor/scoring"
-	"github.com/candor-project/candor/vault"
+	"github.com/candor-project/candor/internal/testenv"
 )
 
 var ctx = context.Background()
 
 type env struct {
-	now       time.Time
-	store     *pebble.Store
-	vault     *vault.Vault
-	p         *ingest.Pipeline
+	*testenv.Env
 	decisions *decisions.Service
 	disputes  *disputes.Service
 	src       *candor.Source
@@ -34,28 +26,14 @@ type env struct {
 
 func mustEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
-	st, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store = st
-	e.vault, _ = vault.New(bytes.Repeat([]byte{5}, vault.KeySize))
-	cat := catalogue.Default()
-	cards, err := scoring.Shipped(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := func() time.Time { return e.now }
-	e.p = ingest.New(ingest.Options{Catalogue: cat, Vault: e.vault, Store: st, Matcher: scoring.NewMatcher(cards), Now: clock})
-	e.decisions = decisions.New(st, e.vault, cat, cards, cards, clock)
-	e.disputes = disputes.New(st, e.vault, cat, clock)
+	e := &env{Env: testenv.New(t)}
+	e.decisions = decisions.New(e.Store, e.Vault, e.Cat, e.Cards, e.Cards, e.Clock)
+	e.disputes = disputes.New(e.Store, e.Vault, e.Cat, e.Clock)
 	e.src = &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid", "rent.late"}}
 	e.landlord = &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}
 	if err := e.decisions.PutRelyingParty(ctx, e.landlord); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.p.Close(); st.Close() })
 	return e
 }
 
@@ -63,34 +41,23 @@ func mustEnv(t *testing.T) *env {
 // late by days (paid if 0), under the source's ID id.
 func (e *env) post(t *testing.T, id, nid string, months, days int) candor.SubjectID {
 	t.Helper()
-	at := e.now.AddDate(0, -months, 0).Format(time.RFC3339)
+	at := e.Now.AddDate(0, -months, 0).Format(time.RFC3339)
 	typ, fields := "rent.paid", `{"amount":"650","currency":"EUR"}`
 	if days > 0 {
 		typ, fields = "rent.late", fmt.Sprintf(`{"days_late":%d,"amount":"650","currency":"EUR"}`, days)
 	}
-	body := fmt.Sprintf(`{"id":%q,"subject":{"kind":"person","scheme":"national_id","value":%q},"type":%q,"occurred_at":%q,"fields":%s}`, id, nid, typ, at, fields)
-	inputs, problems, err := ingest.Decode([]byte(body), ingest.FormatNDJSON, ingest.MaxEvents)
-	if err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	if _, err := e.p.Ingest(ctx, e.src, inputs, nil); err != nil {
-		t.Fatal(err)
-	}
-	sub, err := e.store.SubjectByIndex(ctx, e.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sub
+	e.Post(t, e.src, fmt.Sprintf(`{"id":%q,"subject":{"kind":"person","scheme":"national_id","value":%q},"type":%q,"occurred_at":%q,"fields":%s}`, id, nid, typ, at, fields))
+	return e.Person(t, nid)
 }
 
 // facts returns the subject's events by source event ID.
 func (e *env) facts(t *testing.T, sub candor.SubjectID) map[string]*candor.Event {
 	t.Helper()
-	key, err := e.vault.StoredKey(ctx, e.store, sub)
+	key, err := e.Vault.StoredKey(ctx, e.Store, sub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, err := key.ReadEvents(ctx, e.store)
+	evs, err := key.ReadEvents(ctx, e.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +112,7 @@ func TestDisputeVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Status != candor.DisputeOpen || !d.Deadline.Equal(e.now.Add(candor.DisputeWindow)) || d.Source != "rents" || d.SourceEventID != "AB1234567-late" {
+	if d.Status != candor.DisputeOpen || !d.Deadline.Equal(e.Now.Add(candor.DisputeWindow)) || d.Source != "rents" || d.SourceEventID != "AB1234567-late" {
 		t.Fatalf("opened: %+v", d)
 	}
 	if st := e.facts(t, sub)["AB1234567-late"].State; st != candor.StateDisputed {
@@ -195,7 +162,7 @@ func TestDisputeVerified(t *testing.T) {
 	if err != nil || len(mine) != 1 || mine[0].Status != candor.DisputeVerified {
 		t.Fatalf("the subject's disputes: %+v, %v", mine, err)
 	}
-	if n, err := disputes.Notices(ctx, e.store, e.landlord.ID); err != nil || len(n) != 0 {
+	if n, err := disputes.Notices(ctx, e.Store, e.landlord.ID); err != nil || len(n) != 0 {
 		t.Fatalf("notices after a verification: %+v, %v; want none", n, err)
 	}
 }
@@ -227,7 +194,7 @@ func TestDisputeCorrected(t *testing.T) {
 	if st := e.facts(t, sub)["AB1234567-late"].State; st != candor.StateCorrected {
 		t.Fatalf("a corrected fact is %v", st)
 	}
-	notices, err := disputes.Notices(ctx, e.store, e.landlord.ID)
+	notices, err := disputes.Notices(ctx, e.Store, e.landlord.ID)
 	if err != nil || len(notices) != 1 || notices[0].Decision != dec.ID || notices[0].Change != candor.DisputeCorrected {
 		t.Fatalf("notices: %+v, %v; want one about decision %s", notices, err, dec.ID)
 	}
@@ -269,11 +236,11 @@ func TestDisputeWithdrawnAndExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := e.vault.StoredKey(ctx, e.store, sub4)
+	key, err := e.Vault.StoredKey(ctx, e.Store, sub4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	purge := audit.NewChanges(e.store)
+	purge := audit.NewChanges(e.Store)
 	if err := purge.Delete(ctx, key, d4.Ref()); err != nil {
 		t.Fatal(err)
 	}
@@ -290,11 +257,11 @@ func TestDisputeWithdrawnAndExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.now = e.now.Add(candor.DisputeWindow - time.Hour)
+	e.Now = e.Now.Add(candor.DisputeWindow - time.Hour)
 	if n, err := e.disputes.Expire(ctx); err != nil || n != 0 {
 		t.Fatalf("Expire before the deadline: %d, %v", n, err)
 	}
-	e.now = e.now.Add(2 * time.Hour)
+	e.Now = e.Now.Add(2 * time.Hour)
 	if n, err := e.disputes.Expire(ctx); err != nil || n != 1 {
 		t.Fatalf("Expire after the deadline: %d, %v", n, err)
 	}
