@@ -123,36 +123,11 @@ func (s *Service) subjectKey(ctx context.Context, id candor.SubjectID) (*candor.
 
 // put seals v as JSON into the record kind/id about key's subject.
 func put(ctx context.Context, st candor.RecordStore, key *vault.SubjectKey, kind candor.RecordKind, id string, v any) error {
-	data, err := json.Marshal(v)
+	r, err := key.SealJSON(kind, id, v)
 	if err != nil {
 		return err
 	}
-	return st.PutRecord(ctx, key.SealRecord(kind, id, data))
-}
-
-// get opens the record r into v.
-func get(key *vault.SubjectKey, r *candor.Record, v any) error {
-	data, err := key.OpenRecord(r)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(data, v)
-}
-
-// list opens every record of kind about key's subject.
-func list[T any](ctx context.Context, st candor.RecordStore, key *vault.SubjectKey, sub candor.SubjectID, kind candor.RecordKind) ([]*T, error) {
-	var out []*T
-	for r, err := range st.Records(ctx, kind, sub) {
-		if err != nil {
-			return nil, err
-		}
-		v := new(T)
-		if err := get(key, r, v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return st.PutRecord(ctx, r)
 }
 
 // consentID is the ID a consent is stored under: a hash of its code, so
@@ -192,7 +167,7 @@ func (s *Service) Consents(ctx context.Context, subject candor.SubjectID) ([]*ca
 	if err != nil {
 		return nil, err
 	}
-	cs, err := list[candor.Consent](ctx, s.store, key, subject, candor.RecordConsent)
+	cs, err := vault.ReadJSON[candor.Consent](ctx, s.store, key, candor.RecordConsent)
 	slices.SortFunc(cs, func(a, b *candor.Consent) int { return b.GrantedAt.Compare(a.GrantedAt) })
 	return cs, err
 }
@@ -213,7 +188,7 @@ func (s *Service) Revoke(ctx context.Context, subject candor.SubjectID, code str
 		return nil, candor.Errorf(candor.ENOTFOUND, "you have no consent with that code")
 	}
 	var c candor.Consent
-	if err := get(key, r, &c); err != nil {
+	if err := key.OpenJSON(r, &c); err != nil {
 		return nil, err
 	}
 	if c.RevokedAt.IsZero() {
@@ -353,7 +328,7 @@ func (s *Service) readConsent(ctx context.Context, id string) (*candor.Consent, 
 		return nil, nil, nil, err
 	}
 	c := new(candor.Consent)
-	return c, sub, key, get(key, r, c)
+	return c, sub, key, key.OpenJSON(r, c)
 }
 
 // recordAttempt keeps a refused request for the subject to see.

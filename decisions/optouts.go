@@ -45,7 +45,7 @@ func (s *Service) OptOut(ctx context.Context, subject candor.SubjectID, scorecar
 	r, err := s.store.Record(ctx, candor.RecordOptOut, id)
 	switch candor.ErrorCode(err) {
 	case "":
-		return &o, get(key, r, &o)
+		return &o, key.OpenJSON(r, &o)
 	case candor.ENOTFOUND:
 	default:
 		return nil, err
@@ -74,7 +74,7 @@ func (s *Service) OptOuts(ctx context.Context, subject candor.SubjectID) ([]*Opt
 	if err != nil {
 		return nil, err
 	}
-	return list[OptOut](ctx, s.store, key, subject, candor.RecordOptOut)
+	return vault.ReadJSON[OptOut](ctx, s.store, key, candor.RecordOptOut)
 }
 
 // Optable returns the active scorecards a subject of kind may opt out of.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
 )
 
 // HowToContest is what every decision tells its subject and the relying
@@ -21,7 +22,7 @@ func (s *Service) Decisions(ctx context.Context, subject candor.SubjectID) ([]*c
 	if err != nil {
 		return nil, err
 	}
-	ds, err := list[candor.Decision](ctx, s.store, key, subject, candor.RecordDecision)
+	ds, err := vault.ReadJSON[candor.Decision](ctx, s.store, key, candor.RecordDecision)
 	slices.SortFunc(ds, func(a, b *candor.Decision) int { return b.At.Compare(a.At) })
 	return ds, err
 }
@@ -33,7 +34,7 @@ func (s *Service) Attempts(ctx context.Context, subject candor.SubjectID) ([]*At
 	if err != nil {
 		return nil, err
 	}
-	as, err := list[Attempt](ctx, s.store, key, subject, candor.RecordAttempt)
+	as, err := vault.ReadJSON[Attempt](ctx, s.store, key, candor.RecordAttempt)
 	slices.SortFunc(as, func(a, b *Attempt) int { return b.At.Compare(a.At) })
 	return as, err
 }
@@ -56,7 +57,7 @@ func (s *Service) Decision(ctx context.Context, subject candor.SubjectID, id str
 		return nil, err
 	}
 	var d candor.Decision
-	return &d, get(key, r, &d)
+	return &d, key.OpenJSON(r, &d)
 }
 
 func checkText(what, s string) error {

@@ -123,16 +123,9 @@ func (s *Service) Of(ctx context.Context, subject candor.SubjectID) ([]*candor.D
 	if err != nil {
 		return nil, err
 	}
-	var out []*candor.Dispute
-	for r, err := range s.store.Records(ctx, candor.RecordDispute, subject) {
-		if err != nil {
-			return nil, err
-		}
-		d := new(candor.Dispute)
-		if err := key.OpenJSON(r, d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+	out, err := vault.ReadJSON[candor.Dispute](ctx, s.store, key, candor.RecordDispute)
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b *candor.Dispute) int { return b.OpenedAt.Compare(a.OpenedAt) })
 	return out, nil

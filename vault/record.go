@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -53,4 +54,21 @@ func (k *SubjectKey) OpenJSON(r *candor.Record, v any) error {
 		return fmt.Errorf("vault: record %s: %w", r.ID, err)
 	}
 	return nil
+}
+
+// ReadJSON opens every record of kind about key's subject (SealJSON),
+// in ID order.
+func ReadJSON[T any](ctx context.Context, st candor.RecordStore, key *SubjectKey, kind candor.RecordKind) ([]*T, error) {
+	var out []*T
+	for r, err := range st.Records(ctx, kind, key.subject) {
+		if err != nil {
+			return nil, err
+		}
+		v := new(T)
+		if err := key.OpenJSON(r, v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
