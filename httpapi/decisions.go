@@ -319,12 +319,7 @@ func (s *Server) getReview(w http.ResponseWriter, r *http.Request, p *Principal)
 		s.writeError(w, r, candor.Errorf(candor.ENOTFOUND, "scorecard %s version %d is not published", d.Scorecard, d.ScorecardVersion))
 		return
 	}
-	rec, err := s.store.Subject(r.Context(), d.Subject)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	key, err := s.vault.OpenSubjectKey(d.Subject, rec.WrappedKey)
+	key, err := s.vault.StoredKey(r.Context(), s.store, d.Subject)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

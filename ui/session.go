@@ -156,7 +156,7 @@ func (ss *sessions) put(ctx context.Context, s *session) error {
 	}
 	data := payload
 	if !s.console() {
-		key, err := ss.subjectKey(ctx, s.subject)
+		key, err := ss.vault.StoredKey(ctx, ss.store, s.subject)
 		if err != nil {
 			return err
 		}
@@ -168,14 +168,6 @@ func (ss *sessions) put(ctx context.Context, s *session) error {
 		return fmt.Errorf("ui: storing a session: %w", err)
 	}
 	return nil
-}
-
-func (ss *sessions) subjectKey(ctx context.Context, id candor.SubjectID) (*vault.SubjectKey, error) {
-	rec, err := ss.store.Subject(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return ss.vault.OpenSubjectKey(id, rec.WrappedKey)
 }
 
 // load reads the session stored under id, or returns nil if there is
@@ -197,7 +189,7 @@ func (ss *sessions) load(ctx context.Context, id string, now time.Time) (*sessio
 	payload := rec.Data[8:]
 	label := ""
 	if !rec.Subject.IsZero() {
-		key, err := ss.subjectKey(ctx, rec.Subject)
+		key, err := ss.vault.StoredKey(ctx, ss.store, rec.Subject)
 		if err != nil {
 			return nil, err
 		}
