@@ -4,8 +4,9 @@
 // LegalObligation) stays until its retention ends, and the subject is told
 // why. If nothing stays, the subject is erased whole: its record, and with
 // it the wrapped data key every sealed byte about it depends on, is
-// deleted (crypto-shredding: copies of the sealed data elsewhere, backups
-// included, can no longer be opened), as are its blind indexes, events,
+// deleted (crypto-shredding: copies of the sealed data elsewhere can no
+// longer be opened with the store's keys; a backup of the store holds the
+// wrapped key until it is destroyed), as are its blind indexes, events,
 // matches, records and access records. Every removal goes through
 // audit.Changes, so that the transparency log accounts for it.
 package erasure

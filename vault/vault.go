@@ -4,7 +4,9 @@
 // sealed parts of subjects and events.
 //
 // Erasing a subject's wrapped data key makes everything sealed with it
-// unreadable wherever copies live, backups included (crypto-shredding).
+// unreadable wherever copies live (crypto-shredding), once every copy of
+// the wrapped key is gone: the wrapped keys are stored with the data, so a
+// backup of the store keeps them until the backup itself is destroyed.
 package vault
 
 import (
