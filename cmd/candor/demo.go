@@ -363,8 +363,8 @@ func printSignIn(ctx context.Context, w io.Writer, srv *server, cfg synth.Config
 // printConsole prints how to sign in to the operator console.
 func printConsole(w io.Writer, srv *server, operator, reviewer string) {
 	fmt.Fprintf(w, "\nThe operator console: http://%s/console/ — paste an API key into its sign-in form:\n", srv.addr)
-	fmt.Fprintf(w, "  operator (sources, relying parties, scorecards, population): %s\n", operator)
-	fmt.Fprintf(w, "  reviewer (the human-review queue):                           %s\n", reviewer)
+	fmt.Fprintf(w, "  operator (sources, relying parties, scorecards, population, disputes): %s\n", operator)
+	fmt.Fprintf(w, "  reviewer (the human-review queue):                                     %s\n", reviewer)
 	fmt.Fprintf(w, "  a policy administrator's key (scorecards) comes from: candor policy key NAME\n")
 }
 
