@@ -28,8 +28,7 @@ func (s *Store) Event(ctx context.Context, ref candor.EventRef) (*candor.EventRe
 	var ms []*candor.MatchRecord
 	err = s.eventMatches(ref, func(k, v []byte) error {
 		m := new(candor.MatchRecord)
-		sealed, err := decodeMatch(m, k, v, nil)
-		m.Sealed = sealed
+		_, err := decodeMatch(m, k, v, nil) // a buffer of its own
 		ms = append(ms, m)
 		return err
 	})
