@@ -45,7 +45,6 @@ func pass(ctx context.Context, st Store, v *vault.Vault, workers int, decrypt bo
 	workers = max(workers, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer relaxGC()()
 	// More parts than workers, taken in turn, so that a worker that drew
 	// a slow part does not hold the others up at the end.
 	parts := make(chan candor.Part, 8*workers)
@@ -103,12 +102,15 @@ func each(v *vault.Vault, opener *vault.EventOpener, p *candor.SubjectEvents, de
 // pass over the population.
 const passHeadroom = 256 << 20
 
-// relaxGC lets the heap grow by passHeadroom between collections, within
+// RelaxGC lets the heap grow by passHeadroom between collections, within
 // any memory limit already set, and returns the function that restores
 // the collector's settings. A pass keeps little alive (a few megabytes),
 // so at the default GOGC the collector would run every few megabytes of
 // garbage, dozens of times a second, and cost more than the decryption.
-func relaxGC() (restore func()) {
+// It changes the whole process's collector: for a command that runs a
+// pass and little else, never inside a server, and not for overlapping
+// passes.
+func RelaxGC() (restore func()) {
 	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
 	metrics.Read(sample)
 	limit := debug.SetMemoryLimit(-1)

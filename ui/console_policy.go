@@ -181,7 +181,7 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 	what := fmt.Sprintf("simulating %s against %s", sim.Candidate, sim.Baseline)
 	started := s.passes.start(what, start, func(ctx context.Context) {
 		sim.At = start.UTC()
-		m, err := population.Migrate(ctx, s.cfg.Store, s.cfg.Vault, runtime.GOMAXPROCS(0), base, cand, sim.At, nil)
+		m, err := population.Migrate(ctx, s.cfg.Store, s.cfg.Vault, passWorkers(), base, cand, sim.At, nil)
 		if err != nil {
 			s.log.Error("ui: console simulation", "err", err)
 			sim.Err = "The simulation failed: " + candor.ErrorMessage(err)
@@ -345,7 +345,7 @@ func (s *Server) recompute(w http.ResponseWriter, r *http.Request, sess *session
 
 // recount counts the grades and caches the counts.
 func (s *Server) recount(ctx context.Context, cards []population.Materialised, start time.Time) error {
-	dists, err := population.Grades(ctx, s.cfg.Store, s.cfg.Vault, runtime.GOMAXPROCS(0), cards, start.UTC())
+	dists, err := population.Grades(ctx, s.cfg.Store, s.cfg.Vault, passWorkers(), cards, start.UTC())
 	if err != nil {
 		return err
 	}
@@ -457,3 +457,7 @@ func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, sess *sessi
 	s.sessions.setFlash(sess, "Review of decision "+d.ID+" closed: the decision is "+what+".")
 	http.Redirect(w, r, "/console/reviews", http.StatusSeeOther)
 }
+
+// passWorkers is how many goroutines a console pass over the population
+// runs: half the cores, so that the server keeps serving meanwhile.
+func passWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }

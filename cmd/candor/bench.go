@@ -408,6 +408,7 @@ func benchRescoreOnce(ctx context.Context, sf storeFlags, workers int, cpuProfil
 	}
 	defer stop()
 	start := time.Now()
+	defer population.RelaxGC()()
 	subjects, events, err = population.Each(ctx, inst.store, inst.vault, workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
 		for _, c := range cards {
 			if c.Scorecard().SubjectKind == sub.Kind {

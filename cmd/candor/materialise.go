@@ -43,6 +43,7 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 		return err
 	}
 	bar := newProgress(stderr, "materialising scores", 0)
+	defer population.RelaxGC()()
 	_, _, err := population.Each(ctx, inst.store, inst.vault, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
 		var recs []*candor.MatchRecord
 		salt := key.Salt()

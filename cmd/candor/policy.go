@@ -99,6 +99,7 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 
 	bar := newProgress(stderr, "simulating", 0)
+	defer population.RelaxGC()()
 	m, err := population.Migrate(ctx, inst.store, inst.vault, *workers, cur, next, at, func(events int) { bar.add(0, int64(events)) })
 	bar.finish()
 	if err != nil {
