@@ -27,12 +27,18 @@ type resolved struct {
 type subjectCache struct {
 	mu sync.Mutex
 	c  *cache2[candor.BlindIndex, resolved]
+	// gen counts Forget calls, so that a subject read from the store
+	// before an erasure is not cached after it.
+	gen uint64
 }
 
-func (s *subjectCache) get(bi candor.BlindIndex) (resolved, bool) {
+// get returns the cached subject of bi, or the generation to pass to
+// putIf after reading it from the store.
+func (s *subjectCache) get(bi candor.BlindIndex) (r resolved, ok bool, gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.c.get(bi)
+	r, ok = s.c.get(bi)
+	return r, ok, s.gen
 }
 
 func (s *subjectCache) put(bi candor.BlindIndex, r resolved) {
@@ -41,15 +47,28 @@ func (s *subjectCache) put(bi candor.BlindIndex, r resolved) {
 	s.mu.Unlock()
 }
 
+// putIf caches r unless Forget ran since gen was read: the subject may
+// be one it forgot.
+func (s *subjectCache) putIf(bi candor.BlindIndex, r resolved, gen uint64) {
+	s.mu.Lock()
+	if s.gen == gen {
+		s.c.put(bi, r)
+	}
+	s.mu.Unlock()
+}
+
 // Forget drops subjects erased whole from the cache, by their blind
 // indexes: their data keys must not outlive them in memory, and their
-// identifiers must resolve to new subjects from now on. A request whose
-// events were resolved before the erasure still stores them under the
-// erased subject: sealed with a destroyed key, they can never be read, but
-// they are stored. The window is one request.
+// identifiers must resolve to new subjects from now on. A subject read
+// from the store before the erasure is not cached after it. A request
+// whose events were resolved before the erasure still stores them under
+// the erased subject: sealed with a destroyed key, they can never be read,
+// but they are stored (and audit verify reports them). The window is one
+// request.
 func (p *Pipeline) Forget(bis []candor.BlindIndex) {
 	p.subjects.mu.Lock()
 	defer p.subjects.mu.Unlock()
+	p.subjects.gen++
 	for _, bi := range bis {
 		p.subjects.c.delete(bi)
 	}
@@ -81,7 +100,8 @@ func (p *Pipeline) resolveStored(ctx context.Context, req *request) error {
 // storedSubject returns the stored subject bi maps to, from the cache or
 // the store; found is false if the store has none.
 func (p *Pipeline) storedSubject(ctx context.Context, bi candor.BlindIndex) (r resolved, found bool, err error) {
-	if r, ok := p.subjects.get(bi); ok {
+	r, ok, gen := p.subjects.get(bi)
+	if ok {
 		return r, true, nil
 	}
 	if p.indexFilter.certainlyAbsent(bi[:]) {
@@ -104,6 +124,6 @@ func (p *Pipeline) storedSubject(ctx context.Context, bi candor.BlindIndex) (r r
 		return r, false, err
 	}
 	r = resolved{subjectRef{id: id, kind: rec.Kind}, key}
-	p.subjects.put(bi, r)
+	p.subjects.putIf(bi, r, gen)
 	return r, true, nil
 }
