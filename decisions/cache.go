@@ -61,13 +61,27 @@ type cached[V any] struct {
 // its subject.
 func (c *subjectCache[K, V]) get(k K, version func(candor.SubjectID) uint64) (V, bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	e, ok := c.entries[k]
-	c.mu.Unlock()
 	if !ok || version(e.subject) != e.version {
+		if ok {
+			delete(c.entries, k) // stale: an erased subject's key must not linger
+		}
 		var zero V
 		return zero, false
 	}
 	return e.v, true
+}
+
+// forget drops every entry about subject.
+func (c *subjectCache[K, V]) forget(subject candor.SubjectID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		if e.subject == subject {
+			delete(c.entries, k)
+		}
+	}
 }
 
 // put keeps v under k, read at version of subject. The version MUST have
@@ -177,4 +191,13 @@ func (s *Service) matches(ctx context.Context, key *vault.SubjectKey, card cando
 	}
 	s.matchSets.put(k, k.subject, version, ms)
 	return ms, nil
+}
+
+// Forget drops what the service caches about subject (its opened key,
+// consents, opt-outs, decrypted matches): for an erasure, so that none of
+// it outlives the subject in memory.
+func (s *Service) Forget(subject candor.SubjectID) {
+	s.consents.forget(subject)
+	s.optOuts.forget(subject)
+	s.matchSets.forget(subject)
 }

@@ -32,8 +32,7 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	if plan.Whole {
-		s.sessions.endSubject(sess.subject)
+	if plan.Whole { // its sessions ended with it (Forget)
 		http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
 		http.Redirect(w, r, "/erased", http.StatusSeeOther)
 		return
@@ -51,6 +50,10 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request, sess *session) {
 func (s *Server) erased(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "erased", "Your data is erased", "", nil)
 }
+
+// Forget ends every session of an erased subject: erasure.Config.Forget
+// calls it, whichever way the erasure was asked for.
+func (s *Server) Forget(subject candor.SubjectID) { s.sessions.endSubject(subject) }
 
 // endSubject ends every session of subject.
 func (ss *sessions) endSubject(subject candor.SubjectID) {

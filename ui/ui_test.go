@@ -42,7 +42,8 @@ type harness struct {
 	demo      *ui.Demo
 	ids       map[string]candor.SubjectID // by identifier value
 	landlord  *candor.RelyingParty
-	cfg       ui.Config // the portal's, without sign-in methods
+	cfg       ui.Config    // the portal's, without sign-in methods
+	portals   []*ui.Server // every portal made, for the erasure to end sessions in
 	ingest    *ingest.Pipeline
 	shipped   []*scoring.Compiled
 }
@@ -111,7 +112,12 @@ func mustHarness(t *testing.T) *harness {
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
-			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})}
+			Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
+				p.Forget(bis)
+				for _, portal := range h.portals {
+					portal.Forget(sub)
+				}
+			}})}
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h
@@ -127,6 +133,7 @@ func (h *harness) portal(t *testing.T, ms ...ui.Method) *ui.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
+	h.portals = append(h.portals, p)
 	return p
 }
 

@@ -158,8 +158,17 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	}
 	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
+	// An erased subject is forgotten by every cache that holds its key or
+	// data, and its portal sessions end, however the erasure was asked for.
+	var forgetters []func(candor.SubjectID)
 	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
-		Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { pipeline.Forget(bis) }})
+		Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
+			pipeline.Forget(bis)
+			for _, f := range forgetters {
+				f(sub)
+			}
+		}})
+	forgetters = append(forgetters, dec.Forget)
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
@@ -171,6 +180,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		aud.close()
 		return nil, err
 	}
+	forgetters = append(forgetters, portal.Forget)
 	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: newJobs(log), demo: demo, log: log,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
