@@ -151,8 +151,10 @@ func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *p
 			return nil, nil, fmt.Errorf("erasure: event %d has type %q, not in the catalogue", e.ID, e.Type)
 		}
 		pol := t.Category.Policy()
-		// A fact past its retention is not kept, whatever its category.
-		if pol.LegalObligation && e.EffectiveState(t, now) != candor.StateExpired {
+		// Only a fact that still stands is kept: not one past its
+		// retention, nor one its source withdrew or corrected, or left
+		// unverified after a dispute, whatever its category.
+		if st := e.EffectiveState(t, now); pol.LegalObligation && (st == candor.StateActive || st == candor.StateDisputed) {
 			g := group(keep, t.Category)
 			g.Reason = ReasonLegalObligation + pol.Statement
 			g.KeptUntil = later(g.KeptUntil, e.ExpiresAt(t))
@@ -269,8 +271,8 @@ func later(a, b time.Time) time.Time {
 }
 
 // Erase carries out the plan for subject and returns it, Done. A whole
-// erasure is one atomic commit (audit.Changes.Erase) and revokes the
-// subject's API keys; a partial one deletes the events in one atomic
+// erasure revokes the subject's API keys, then erases it in one atomic
+// commit (audit.Changes.Erase); a partial one deletes the events in one atomic
 // commit, then the records one by one: if it fails half way, erasing
 // again finishes it. A fact stored or changed while the erasure was being
 // prepared makes the store refuse the commit, which is then prepared again
@@ -291,6 +293,11 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 		for i, id := range pd.sub.Identifiers {
 			indexes[i] = s.cfg.Vault.BlindIndex(id)
 		}
+		// Its keys are revoked first: after the commit, a failure could
+		// not be retried, as the subject is gone.
+		if err := s.revokeKeys(ctx, subject); err != nil {
+			return nil, err
+		}
 		c := audit.NewChanges(st)
 		if err := c.Erase(ctx, pd.key, indexes); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
@@ -300,9 +307,6 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 		}
 		if s.cfg.Forget != nil {
 			s.cfg.Forget(subject, indexes)
-		}
-		if err := s.revokeKeys(ctx, subject); err != nil {
-			return nil, err
 		}
 		p.Done = true
 		return p, nil

@@ -356,3 +356,46 @@ func TestErasePartly(t *testing.T) {
 		t.Fatalf("erasing again: %+v, %v", again, err)
 	}
 }
+
+// TestWithdrawnOrderIsNotKept: a court order its source withdrew after a
+// dispute no longer stands, so no legal obligation keeps it and Bob is
+// erased whole.
+func TestWithdrawnOrderIsNotKept(t *testing.T) {
+	e := mustEnv(t)
+	bob := e.subject(t, bobID)
+	key, err := e.vault.StoredKey(ctx, e.store, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := key.ReadEvents(ctx, e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disp := disputes.New(e.store, e.vault, e.cat, nil)
+	for _, ev := range evs {
+		if ev.Type != "court.restriction_imposed" {
+			continue
+		}
+		d, err := disp.Open(ctx, bob, ev.ID, "The order was quashed on appeal.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := disp.Answer(ctx, "bank7", d.ID, disputes.Answer{Answer: candor.AnswerWithdraw}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan, err := e.svc.Plan(ctx, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Whole || len(plan.Keep) != 0 {
+		t.Fatalf("plan after the order was withdrawn: %+v, want a whole erasure", plan)
+	}
+	if _, err := e.svc.Erase(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Subject(ctx, bob); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Fatalf("bob after the erasure: %v", err)
+	}
+	e.verify(t)
+}
