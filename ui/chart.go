@@ -62,21 +62,32 @@ func migrationView(m *population.Migration) matrixView {
 	for _, g := range m.To.Grades {
 		v.Cols = append(v.Cols, g.Grade)
 	}
-	var all []countView
+	var all, up, down []countView
 	for _, from := range m.From.Grades {
 		row := matrixRow{Grade: from.Grade}
 		sum := 0
 		for _, to := range m.To.Grades {
 			n := m.Count(from.Grade, to.Grade)
 			sum += n
-			row.Cells = append(row.Cells, count(n))
+			c := count(n)
+			row.Cells = append(row.Cells, c)
+			// The same ranking Migrate counts Up and Down with.
+			switch a, b := m.From.GradeRank(from.Grade), m.From.GradeRank(to.Grade); {
+			case b < 0:
+			case b < a:
+				up = append(up, c)
+			case b > a:
+				down = append(down, c)
+			}
 		}
 		row.Total = total(sum, row.Cells)
 		all = append(all, row.Cells...)
 		v.Rows = append(v.Rows, row)
 	}
 	v.Total = total(m.Total, all)
-	v.Up, v.Down = count(m.Up), count(m.Down)
+	// Rounded like any total over a suppressed cell: exact, the shown
+	// cells subtracted from them would give a suppressed one away.
+	v.Up, v.Down = total(m.Up, up), total(m.Down, down)
 	v.Chart = bubbles(v)
 	return v
 }
