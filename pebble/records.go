@@ -64,11 +64,24 @@ func (s *Store) PutRecord(ctx context.Context, r *candor.Record) error {
 	defer b.Close()
 	b.Set(recordKey(r.Kind, r.ID), append(r.Subject[:], r.Data...), nil)
 	b.Set(recordIndexKey(r.Kind, r.Subject, r.ID), nil, nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.applyOrdered(b); err != nil {
 		return fmt.Errorf("pebble: put record: %w", err)
 	}
 	s.recordWritten(r.Kind, r.ID, r.Subject)
 	return nil
+}
+
+// applyOrdered commits b durably, entering it into the commit order under
+// the commit lock as Commit does, so that an erasure, which reads a
+// subject's records under that lock, either sees b or comes before it.
+func (s *Store) applyOrdered(b *pebble.Batch) error {
+	s.mu.Lock()
+	err := s.db.ApplyNoSyncWait(b, pebble.Sync)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return b.SyncWait()
 }
 
 // DeleteRecord implements candor.RecordStore.
@@ -101,7 +114,7 @@ func (s *Store) DeleteRecord(ctx context.Context, kind candor.RecordKind, id str
 	defer b.Close()
 	b.Delete(recordKey(kind, id), nil)
 	b.Delete(recordIndexKey(kind, sub, id), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.applyOrdered(b); err != nil {
 		return fmt.Errorf("pebble: delete record: %w", err)
 	}
 	s.recordWritten(kind, id, sub)
