@@ -144,17 +144,18 @@ func (s *Server) myFact(ctx context.Context, subject candor.SubjectID, id string
 
 // openDispute is POST /me/disputes {fact, statement}.
 func (s *Server) openDispute(w http.ResponseWriter, r *http.Request, sess *session) {
-	f, err := s.myFact(r.Context(), sess.subject, r.PostFormValue("fact"))
+	// Open finds the fact among the person's own, or answers ENOTFOUND.
+	id, err := strconv.ParseUint(r.PostFormValue("fact"), 10, 64)
 	if err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "You have no such fact."))
 		return
 	}
-	d, err := s.cfg.Disputes.Open(r.Context(), sess.subject, f.ID, r.PostFormValue("statement"))
+	d, err := s.cfg.Disputes.Open(r.Context(), sess.subject, candor.EventID(id), r.PostFormValue("statement"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.sessions.setFlash(sess, fmt.Sprintf("Dispute opened. The fact no longer counts in any score while %s looks at it; if they do not confirm it by %s, it is removed.",
-		f.Source, d.Deadline.UTC().Format("2 Jan 2006")))
+		s.sourceName(r.Context(), d.Source), d.Deadline.UTC().Format("2 Jan 2006")))
 	http.Redirect(w, r, "/me/disputes", http.StatusSeeOther)
 }
