@@ -108,6 +108,20 @@ func (e *env) subject(t *testing.T, nid string) candor.SubjectID {
 	return id
 }
 
+// facts opens a subject's key and reads its facts.
+func (e *env) facts(t *testing.T, sub candor.SubjectID) (*vault.SubjectKey, []*candor.Event) {
+	t.Helper()
+	key, err := e.vault.StoredKey(ctx, e.store, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := key.ReadEvents(ctx, e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, evs
+}
+
 // verify logs what was recorded and checks the store against the log.
 func (e *env) verify(t *testing.T) {
 	t.Helper()
@@ -278,16 +292,9 @@ func filesHolding(t *testing.T, dir string, b []byte) []string {
 func TestErasePartly(t *testing.T) {
 	e := mustEnv(t)
 	bob := e.subject(t, bobID)
-	key, err := e.vault.StoredKey(ctx, e.store, bob)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Bob disputes both facts: the dispute of the credit fact goes with
 	// it, that of the court order stays open.
-	evs, err := key.ReadEvents(ctx, e.store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, evs := e.facts(t, bob)
 	al := audit.NewAccessLog(e.store, e.vault, nil)
 	if err := al.Record(ctx, nil, &candor.Access{Subject: bob, At: time.Now(), Principal: "op1", Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}); err != nil {
 		t.Fatal(err)
@@ -363,14 +370,7 @@ func TestErasePartly(t *testing.T) {
 func TestWithdrawnOrderIsNotKept(t *testing.T) {
 	e := mustEnv(t)
 	bob := e.subject(t, bobID)
-	key, err := e.vault.StoredKey(ctx, e.store, bob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs, err := key.ReadEvents(ctx, e.store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, evs := e.facts(t, bob)
 	disp := disputes.New(e.store, e.vault, e.cat, nil)
 	for _, ev := range evs {
 		if ev.Type != "court.restriction_imposed" {
