@@ -185,3 +185,31 @@ func TestConditionFieldTypeClash(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// No condition reads a reference or text field, whatever it makes of it
+// (issue 11, part 4): the closed catalogue must not leak through free text.
+func TestConditionRefusesUnscorableFields(t *testing.T) {
+	for _, src := range []string{
+		`s == "x"`,
+		`s.contains("MOSQUE")`,
+		`s.matches("(?i)relig|ethnic|union")`,
+		`size(s) > 3`,
+		`n > 1 || s != ""`,
+		`[s, "a"] == ["b", "a"]`,
+		`{"k": s}["k"] == "x"`,
+		`s.startsWith("HIV") && kind == "a"`,
+	} {
+		t.Run(src, func(t *testing.T) {
+			_, err := scoring.CompileCondition(src, []*candor.EventType{testType})
+			if err == nil || !strings.Contains(err.Error(), "s is a reference field: conditions may read only enums, numbers, amounts, currencies, dates and booleans") ||
+				!strings.Contains(err.Error(), "(charter point 1)") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	text := &candor.EventType{Name: "test.order", Category: candor.CategoryCourtOrder, SubjectKind: candor.Person,
+		Fields: []candor.FieldSpec{{Name: "legal_basis", Type: candor.FieldText, MaxLen: 40}}}
+	if _, err := scoring.CompileCondition(`legal_basis.contains("party")`, []*candor.EventType{text}); err == nil || !strings.Contains(err.Error(), "legal_basis is a text field") {
+		t.Fatalf("a condition on a text field: %v", err)
+	}
+}
