@@ -2,6 +2,7 @@ package candor_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,4 +113,40 @@ func TestActiveCourtOrdersSkipsInvalid(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzCourtOrder: whatever a court posts, Validate never panics, and an
+// order it accepts is one the register serves, with every text readable
+// and an expiry after the order and within the retention.
+func FuzzCourtOrder(f *testing.F) {
+	f.Add("RO-1", "District Court", "Civil Procedure Act s. 712", "asset_disposal", "2027-03-14", "Court of Appeal", int64(0))
+	f.Add("", " ", "\u200b", "travel_ban", "9999-12-31", "\u202e", int64(-86400))
+	f.Add("RO-1", "District\tCourt", "s. 1", "company_director", "2026-03-15", "x", int64(3600))
+	cat := catalogue.Default()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, ref, court, basis, restriction, expires, appeal string, back int64) {
+		occurred := now.Add(-time.Duration(back%(5*365*86400)) * time.Second)
+		text := func(s string) candor.RawValue { return candor.RawValue{Kind: candor.RawString, Text: s} }
+		in := candor.EventInput{ID: "o1", Subject: candor.SubjectRef{Kind: "person", Scheme: "national_id", Value: "AB1234567"},
+			Type: "court.restriction_imposed", OccurredAt: occurred.Format(time.RFC3339),
+			Fields: []candor.RawField{{Name: "order_ref", Value: text(ref)}, {Name: "court", Value: text(court)}, {Name: "legal_basis", Value: text(basis)},
+				{Name: "restriction", Value: text(restriction)}, {Name: "expires_on", Value: text(expires)}, {Name: "appeal_route", Value: text(appeal)}}}
+		ev, ps := cat.Validate(&in, 0, now, nil)
+		if len(ps) > 0 {
+			return
+		}
+		for _, s := range []string{ref, court, basis, appeal} {
+			if strings.TrimSpace(s) == "" || strings.ContainsAny(s, "\t\n\r\u202e") {
+				t.Fatalf("accepted the text %q", s)
+			}
+		}
+		exp, err := time.Parse(time.DateOnly, expires)
+		if err != nil || !exp.After(ev.OccurredAt.Truncate(24*time.Hour)) || exp.After(ev.OccurredAt.Add(ev.Type.Retention)) {
+			t.Fatalf("accepted expiry %s for an order of %s", expires, ev.OccurredAt)
+		}
+		stored := &candor.Event{Type: ev.Type.Name, OccurredAt: ev.OccurredAt, State: candor.StateActive, Fields: ev.Fields}
+		if got := candor.ActiveCourtOrders(cat, []*candor.Event{stored}, ev.OccurredAt); len(got) != 1 || got[0].OrderRef != ref {
+			t.Fatalf("an accepted order is not served: %+v", got)
+		}
+	})
 }

@@ -46,6 +46,7 @@ func randomFields(r *rand.Rand) []candor.Field {
 		{Name: "day", Value: candor.Value{Type: candor.FieldDate, Int: 20500 + int64(r.IntN(60))}},
 		{Name: "kind", Value: candor.Value{Type: candor.FieldEnum, Str: []string{"a", "b", "c"}[r.IntN(3)]}},
 		{Name: "ok", Value: candor.Value{Type: candor.FieldBool, Int: int64(r.IntN(2))}},
+		{Name: "s", Value: candor.Value{Type: candor.FieldReference, Str: []string{"", "x", "RELIGION: catholic"}[r.IntN(3)]}},
 	}
 	if r.IntN(2) == 0 {
 		fs = append(fs, candor.Field{Name: "opt", Value: candor.Value{Type: candor.FieldInt, Int: int64(r.IntN(10))}})
