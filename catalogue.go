@@ -124,8 +124,9 @@ var (
 	liftFields = map[string]FieldType{"order_ref": FieldText}
 )
 
-// forbiddenFieldWords are substrings no field name may contain: a second line
-// of defence behind the closed category list.
+// forbiddenFieldWords are substrings no field name or enum value may
+// contain: a second line of defence behind the closed category list (an
+// enum is a closed list, but not of religions or parties).
 var forbiddenFieldWords = []string{
 	"religio", "ethnic", "race", "political", "party", "loyal", "union", "health",
 	"diagnos", "biometric", "face", "fingerprint", "sexual", "location", "gps",
@@ -238,6 +239,11 @@ func (f *FieldSpec) validate() []string {
 			ps = append(ps, fmt.Sprintf("enum value %q must be a distinct lower-case word", v))
 		}
 		seen[v] = true
+		for _, w := range forbiddenFieldWords {
+			if strings.Contains(v, w) {
+				ps = append(ps, fmt.Sprintf("enum value %q contains %q, which the charter does not allow to be recorded", v, w))
+			}
+		}
 	}
 	return ps
 }

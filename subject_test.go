@@ -345,6 +345,9 @@ func TestEventTypeValidate(t *testing.T) {
 		{"forbidden word inside a name", validType, func(et *candor.EventType) { field("account")(et).Name = "party_member_since" }, []string{`contains "party"`}},
 		{"forbidden word health", validType, func(et *candor.EventType) { field("account")(et).Name = "health_status" }, []string{`contains "health"`}},
 		{"enum without values", validType, func(et *candor.EventType) { field("product")(et).Values = nil }, []string{`field "product"`, "enum fields need values"}},
+		{"forbidden word in an enum value", courtOrderType, func(et *candor.EventType) {
+			field("restriction")(et).Values = []string{"company_director", "political_activity"}
+		}, []string{`field "restriction"`, `enum value "political_activity" contains "political"`, "charter"}},
 		{"enum value twice", validType, func(et *candor.EventType) { field("product")(et).Values = []string{"card", "card"} }, []string{`enum value "card" must be a distinct`}},
 		{"enum value not a word", validType, func(et *candor.EventType) { field("product")(et).Values = []string{"card", "Loan Card"} }, []string{`enum value "Loan Card"`}},
 		{"values on a non-enum", validType, func(et *candor.EventType) { field("account")(et).Values = []string{"a"} }, []string{`field "account"`, "values apply only to enum"}},
