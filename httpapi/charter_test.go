@@ -51,13 +51,14 @@ func TestCourtOrderTextIsTheSubjectsOnly(t *testing.T) {
 	}
 }
 
-// GET /v1/catalogue publishes the closed benefit catalogue and the grade
-// ladder, which every scorecard is checked against.
+// GET /v1/catalogue publishes each field's kind, the closed benefit
+// catalogue and the grade ladder, which every scorecard is checked against.
 func TestCatalogueListsBenefitsAndLadder(t *testing.T) {
 	h := mustHarness(t)
 	r := h.do(t, "GET", "/v1/catalogue", "", "", nil)
 	if r.status != 200 || !strings.Contains(r.raw, `{"name":"deposit_waived","purpose":"rental",`) ||
-		!strings.Contains(r.raw, `"grades":["AAA","AA","A","B","C","D","E"]`) || strings.Contains(r.raw, `"purpose":"court_enforcement"`) {
+		!strings.Contains(r.raw, `"grades":["AAA","AA","A","B","C","D","E"]`) || strings.Contains(r.raw, `"purpose":"court_enforcement"`) ||
+		!strings.Contains(r.raw, `{"name":"account","type":"reference",`) || !strings.Contains(r.raw, `{"name":"legal_basis","type":"text",`) {
 		t.Fatalf("catalogue: %d %s", r.status, r.raw)
 	}
 }
