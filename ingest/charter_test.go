@@ -29,13 +29,15 @@ func TestReferencesArePseudonymised(t *testing.T) {
 		instalment("r2", nid, "RELIGION: catholic"),
 		instalment("r3", nid, "ACC-0009-4821"),
 		instalment("r4", nid, "HIV positive 1"),
+		instalment("r5", nid, "gps 52.5200,13.4050"),
+		instalment("r6", nid, "member of opposition party"),
 	}, "\n")
-	if res, err := e.post(t, body); err != nil || res.Accepted != 4 {
+	if res, err := e.post(t, body); err != nil || res.Accepted != 6 {
 		t.Fatalf("%+v %v", res, err)
 	}
 	evs := e.events(t, nid)
-	if len(evs) != 4 {
-		t.Fatalf("%d events, want 4", len(evs))
+	if len(evs) != 6 {
+		t.Fatalf("%d events, want 6", len(evs))
 	}
 	refs := map[string]candor.Value{}
 	for _, ev := range evs {
@@ -43,13 +45,13 @@ func TestReferencesArePseudonymised(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		id, shown string
-	}{{"r1", "…"}, {"r2", "…"}, {"r3", "…4821"}, {"r4", "…1"}} {
+	}{{"r1", "…"}, {"r2", "…"}, {"r3", "…4821"}, {"r4", "…1"}, {"r5", "…4050"}, {"r6", "…"}} {
 		t.Run(tc.id, func(t *testing.T) {
 			v := refs[tc.id]
 			if v.Type != candor.FieldReference || v.String() != tc.shown || len(v.ReferenceHash()) != candor.ReferenceHashLen {
 				t.Errorf("account = %+v (shown %q), want a pseudonym shown as %q", v, v.String(), tc.shown)
 			}
-			for _, word := range []string{"RELIGION", "catholic", "HIV", "positive", "ACC"} {
+			for _, word := range []string{"RELIGION", "catholic", "HIV", "positive", "ACC", "gps", "52.52", "opposition", "party"} {
 				if strings.Contains(v.Str, word) {
 					t.Errorf("the stored reference %q keeps %q", v.Str, word)
 				}
@@ -64,7 +66,7 @@ func TestReferencesArePseudonymised(t *testing.T) {
 	}
 	// Posting the same events again is a duplicate, not a conflict: the
 	// pseudonym is a function of the reference.
-	if res, err := e.post(t, body); err != nil || res.Duplicates != 4 {
+	if res, err := e.post(t, body); err != nil || res.Duplicates != 6 {
 		t.Fatalf("re-post: %+v %v", res, err)
 	}
 	e.close(t)
@@ -73,7 +75,7 @@ func TestReferencesArePseudonymised(t *testing.T) {
 			return err
 		}
 		data, err := os.ReadFile(path)
-		for _, word := range []string{"catholic", "RELIGION", "positive"} {
+		for _, word := range []string{"catholic", "RELIGION", "positive", "opposition", "52.5200"} {
 			if strings.Contains(string(data), word) {
 				t.Errorf("%s holds %q", path, word)
 			}
