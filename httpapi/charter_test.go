@@ -18,7 +18,17 @@ func TestCourtOrderTextIsTheSubjectsOnly(t *testing.T) {
 	if r := h.do(t, "POST", "/v1/events", h.court, "application/x-ndjson", []byte(order)); r.status != 200 {
 		t.Fatalf("court order: %d %s", r.status, r.raw)
 	}
+	withAccount := event("acct", "CD7654321", when.Format(time.RFC3339), `{"account":"RELIGION: catholic 4821","days_late":45,"amount":"120.50","currency":"EUR"}`)
+	if r := h.do(t, "POST", "/v1/events", h.bank, "application/x-ndjson", []byte(withAccount)); r.status != 200 {
+		t.Fatalf("event with an account: %d %s", r.status, r.raw)
+	}
 	id := h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=CD7654321", h.operator, "", nil).body["id"].(string)
+	for _, path := range []string{"/v1/subjects/" + id + "/events", "/v1/me/events"} {
+		token := map[bool]string{true: h.operator, false: bob}[strings.HasPrefix(path, "/v1/subjects/")]
+		if r := h.do(t, "GET", path, token, "", nil); r.status != 200 || !strings.Contains(r.raw, `"account":"…4821"`) || strings.Contains(r.raw, "catholic") {
+			t.Errorf("%s: %d %s", path, r.status, r.raw)
+		}
+	}
 	fields := func(token, path string) map[string]any {
 		t.Helper()
 		r := h.do(t, "GET", path, token, "", nil)
