@@ -158,7 +158,8 @@ type GradeBand struct {
 }
 
 // Benefit is a named outcome a subject's grade unlocks, such as
-// deposit_waived, at MinGrade and every higher grade.
+// deposit_waived, at MinGrade and every higher grade. Its name comes from
+// the benefit catalogue for the scorecard's purpose (LookupBenefit).
 type Benefit struct {
 	Name        string
 	Description string
@@ -223,8 +224,10 @@ type ScorecardProblem struct {
 }
 
 // Validate checks everything about s that does not need its conditions
-// compiled, against cat: its identity, range and grade bands, its benefits,
-// and for each rule the charter's guards — the event types exist in cat,
+// compiled, against cat: its identity, range and grade bands (grades from
+// the fixed ladder, in its order), its benefits (from the benefit
+// catalogue for its purpose; no scorecard serves court enforcement:
+// charter point 9), and for each rule the charter's guards — the event types exist in cat,
 // their category serves s's purpose (charter point 2), they are about s's
 // kind of subject, and the window does not reach past their retention
 // (charter point 7) — and that points, caps, decay and counting are sane.
