@@ -15,8 +15,8 @@ import (
 	f_log "github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/tessera/api"
 	"github.com/transparency-dev/tessera/api/layout"
-	sumdb "golang.org/x/mod/sumdb/tlog"
 	"golang.org/x/mod/sumdb/note"
+	sumdb "golang.org/x/mod/sumdb/tlog"
 )
 
 // Source reads a log's public files by their C2SP tlog-tiles path
