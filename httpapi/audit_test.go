@@ -122,9 +122,14 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 		t.Fatalf("access: %d %s", list.status, list.raw)
 	}
 	recs := list.body["access"].([]any)
-	if len(recs) != 3 {
-		t.Fatalf("%d access records, want 3 (profile, events, scores): %s", len(recs), list.raw)
+	if len(recs) != 4 {
+		t.Fatalf("%d access records, want 4 (lookup, profile, events, scores): %s", len(recs), list.raw)
 	}
+	// The lookup that found the subject is recorded, without the identifier.
+	if lookup := recs[0].(map[string]any); lookup["action"] != "GET /v1/subjects:lookup?scheme=national_id" || lookup["n"] != 1.0 {
+		t.Errorf("the identifier lookup is not the first access record: %v", lookup)
+	}
+	recs = recs[1:]
 	for i, x := range recs {
 		rec := x.(map[string]any)
 		sum := sha256.Sum256([]byte(bodies[i]))

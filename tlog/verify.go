@@ -34,6 +34,12 @@ func (d DirSource) ReadFile(_ context.Context, path string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(string(d), filepath.FromSlash(path)))
 }
 
+// ReadFile reads one of the log's public files, from its directory
+// (Source).
+func (l *Log) ReadFile(ctx context.Context, path string) ([]byte, error) {
+	return DirSource(l.dir).ReadFile(ctx, path)
+}
+
 // maxFile bounds what HTTPSource reads of one file: a full entry bundle
 // is at most 256 × (2 + 16 + 32×MaxCommitments) bytes, about 1 MiB.
 const maxFile = 2 << 20
@@ -87,6 +93,7 @@ type State struct {
 	Bundles    int    // entries read and well formed
 	// Commitments is the number of commitments in those entries.
 	Commitments int
+	Tiles       int // hash tiles recomputed and compared
 	// Problems names everything found wrong, at most maxProblems of them;
 	// ProblemCount counts them all. The log is sound if it is zero.
 	Problems     []string
@@ -239,6 +246,7 @@ func Check(ctx context.Context, src Source, verifierKey string, fn func(index ui
 		if err != nil {
 			return nil, err
 		}
+		s.Tiles++
 		switch {
 		case got == nil:
 			s.problem("%s: missing", path)
@@ -300,4 +308,37 @@ func firstDiff(a, b []byte) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// Consistent checks that old, a checkpoint saved earlier, is signed by
+// verifierKey and that the checked log extends it: it is no larger and
+// its root is the root of the log's first entries. The error names the
+// problem.
+func (s *State) Consistent(old []byte, verifierKey string) error {
+	v, err := note.NewVerifier(verifierKey)
+	if err != nil {
+		return fmt.Errorf("tlog: verifier key: %w", err)
+	}
+	cp, _, _, err := f_log.ParseCheckpoint(old, v.Name(), v)
+	if err != nil {
+		return fmt.Errorf("the saved checkpoint is not one of this log: %w", err)
+	}
+	if cp.Size > s.Size {
+		return fmt.Errorf("the log shrank from %d entries (saved checkpoint) to %d: it was rolled back", cp.Size, s.Size)
+	}
+	root, err := s.RootAt(cp.Size)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(root, cp.Hash) {
+		return fmt.Errorf("the log is not consistent with the saved checkpoint of size %d: its history was rewritten", cp.Size)
+	}
+	return nil
+}
+
+// LeafHash returns the RFC 6962 leaf hash of a log entry (an encoded
+// Bundle): SHA-256(0x00 || entry).
+func LeafHash(entry []byte) []byte {
+	h := sumdb.RecordHash(entry)
+	return h[:]
 }

@@ -7,20 +7,24 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/tlog"
 )
 
-// damagedLog is a closed log of 600 entries (three entry bundles, level-0
-// tiles and a level-1 tile) that each test case copies and damages.
-var damagedLog = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "candor-tlog-check-")
+// sampleLog makes a closed log of 600 entries (three entry bundles,
+// level-0 tiles and a level-1 tile) that test cases copy and damage.
+func sampleLog(tb testing.TB) string {
+	tb.Helper()
+	dir, err := sampleLogIn(tb.TempDir())
 	if err != nil {
-		return "", err
+		tb.Fatal(err)
 	}
+	return dir
+}
+
+func sampleLogIn(dir string) (string, error) {
 	l, err := tlog.Open(filepath.Join(dir, "log"), tlog.Options{CheckpointInterval: 100 * 1e6, BatchMaxAge: 5 * 1e6})
 	if err != nil {
 		return "", err
@@ -33,7 +37,7 @@ var damagedLog = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	return dir, l.Close()
-})
+}
 
 // copyDir copies a directory tree.
 func copyDir(tb testing.TB, from, to string) {
@@ -73,11 +77,7 @@ func flipByte(tb testing.TB, path string, at int) {
 }
 
 func TestCheck(t *testing.T) {
-	base, err := damagedLog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
+	base := sampleLog(t)
 	key, err := os.ReadFile(filepath.Join(base, "log.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -176,10 +176,7 @@ func verifierKeyOf(tb testing.TB, skey string) string {
 // last one: it never panics, and reports a problem unless the bytes are
 // the original.
 func FuzzCheck(f *testing.F) {
-	base, err := damagedLog()
-	if err != nil {
-		f.Fatal(err)
-	}
+	base := sampleLog(f)
 	dir := filepath.Join(base, "log")
 	key, err := os.ReadFile(filepath.Join(base, "log.key"))
 	if err != nil {
