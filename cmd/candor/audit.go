@@ -106,7 +106,7 @@ func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*
 	if kept != nil {
 		// Tessera would start a new, empty log in its place.
 		if _, err := os.Stat(filepath.Join(logDir(data), "checkpoint")); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %s holds no log, but the log had published checkpoints (the store keeps the last): the log was deleted; restore it, or run candor audit recover to start a new one from the store", errLogRefused, logDir(data))
+			return nil, fmt.Errorf("%s: %s holds no log, but the log had published checkpoints (the store keeps the last): the log was deleted; restore it from a copy", errLogRefused, logDir(data))
 		}
 	}
 	l, err := f.open(data, lg, kept != nil)
@@ -167,7 +167,7 @@ func checkLogAtStart(ctx context.Context, inst *installation, l *tlog.Log) error
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: the log in %s lost or altered history:\n  - %s\n(restore the log directory from a copy that passes candor audit verify-log, or run candor audit recover to start a new log from the store)",
+	return fmt.Errorf("%s: the log in %s lost or altered history:\n  - %s\n(restore the log directory from a copy that passes candor audit verify-log)",
 		errLogRefused, l.Dir(), strings.Join(problems, "\n  - "))
 }
 
