@@ -250,3 +250,23 @@ func (s *Store) AccessRecord(ctx context.Context, subject candor.SubjectID, n ui
 	}
 	return r, nil
 }
+
+// lastAccessN returns the number of sub's last access record, 0 if none.
+// Commit calls it under its lock, after every earlier batch is visible.
+func (s *Store) lastAccessN(sub candor.SubjectID) (uint64, error) {
+	lower := append([]byte{tableAccess}, sub[:]...)
+	upper := bytes.Clone(lower)
+	prefixEnd(upper)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return 0, it.Error()
+	}
+	if len(it.Key()) != accessKeyLen {
+		return 0, errCorrupt
+	}
+	return binary.BigEndian.Uint64(it.Key()[17:]), nil
+}
