@@ -72,6 +72,9 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 	// A subject sees who looked at its data, with proofs.
 	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
 	m.HandleFunc("GET /v1/me/access/{n}/proof", s.require(candor.RoleSubject, s.getAccessProof))
+	// ... and that its facts were logged.
+	m.HandleFunc("GET /v1/me/events/proofs", s.require(candor.RoleSubject, s.getWriteProofs))
+	m.HandleFunc("GET /v1/me/events/{id}/proof", s.require(candor.RoleSubject, s.getWriteProofs))
 }
 
 // writeRead answers a read of data about subject with v, after recording
@@ -238,6 +241,41 @@ func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof,
 		return nil, err
 	}
 	return audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
+}
+
+// getWriteProofs is GET /v1/me/events/proofs and GET
+// /v1/me/events/{id}/proof: for each of the subject's facts (or fact id),
+// the canonical record its write commitment is made of, the salt, and a
+// C2SP tlog-proof of the log entry holding it (audit.WriteProof); and how
+// many records are not logged yet. Reading them is recorded.
+func (s *Server) getWriteProofs(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var event candor.EventID
+	if v := r.PathValue("id"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			s.writeError(w, r, candor.Errorf(candor.EINVALID, "id: want a fact's event ID"))
+			return
+		}
+		event = candor.EventID(n)
+	}
+	sub, key, err := s.openSubject(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cards := make([]candor.ScorecardKey, 0, len(s.versions)+len(s.scorecards))
+	for _, sc := range append(s.versions, s.scorecards...) {
+		cards = append(cards, sc.Key())
+	}
+	proofs, pending, err := audit.ProveWrites(r.Context(), s.store, s.tlog, key, cards, event)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if proofs == nil {
+		proofs = []audit.WriteProof{}
+	}
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "proofs": proofs, "not_logged_yet": pending})
 }
 
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962

@@ -164,6 +164,7 @@ func TestRoles(t *testing.T) {
 		// the transparency log (audit_test.go)
 		"GET /v1/subjects/{id}/access": "operator", "GET /v1/subjects/{id}/access/{n}/proof": "operator",
 		"GET /v1/log/consistency": "public", "GET /log/checkpoint": "public", "GET /.well-known/candor-log-key": "public",
+		"GET /v1/me/events/proofs": "subject", "GET /v1/me/events/{id}/proof": "subject",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {
