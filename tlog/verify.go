@@ -215,12 +215,15 @@ func Check(ctx context.Context, src Source, verifierKey string, fn func(index ui
 		}
 		for i, e := range eb.Entries[:width] {
 			index := k*layout.EntryBundleWidth + uint64(i)
-			if err := b.UnmarshalBinary(e); err != nil {
+			if count, err := checkEntry(e); err != nil {
 				s.problem("%s: entry %d: %v", path, index, err)
 			} else {
 				s.Bundles++
-				s.Commitments += len(b.Commitments)
+				s.Commitments += count
 				if fn != nil {
+					if err := b.UnmarshalBinary(e); err != nil {
+						return nil, err
+					}
 					if err := fn(index, &b); err != nil {
 						return nil, err
 					}
