@@ -171,6 +171,7 @@ type Keeper struct {
 	mu   sync.Mutex
 	size uint64 // of the last kept checkpoint
 	raw  []byte
+	root []byte
 	err  error // the last pass's error: the log and the store disagree
 }
 
@@ -199,7 +200,7 @@ func NewKeeper(ctx context.Context, store MetaStore, log *tlog.Log, lg *slog.Log
 		if err != nil {
 			return nil, fmt.Errorf("audit: the store's last checkpoint: %w", err)
 		}
-		k.size, k.raw = cp.Size, raw
+		k.size, k.raw, k.root = cp.Size, raw, cp.Hash
 	}
 	return k, nil
 }
@@ -209,9 +210,9 @@ func NewKeeper(ctx context.Context, store MetaStore, log *tlog.Log, lg *slog.Log
 // returns an error, and Err returns it until a later Keep succeeds, if
 // the log is not consistent with what the store kept.
 func (k *Keeper) Keep(ctx context.Context) error {
-	raw, size, _, err := k.log.Checkpoint(ctx)
+	raw, size, root, err := k.log.Checkpoint(ctx)
 	if err == nil {
-		err = k.keep(ctx, raw, size)
+		err = k.keep(ctx, raw, size, root)
 	}
 	k.mu.Lock()
 	k.err = err
@@ -219,13 +220,15 @@ func (k *Keeper) Keep(ctx context.Context) error {
 	return err
 }
 
-func (k *Keeper) keep(ctx context.Context, raw []byte, size uint64) error {
+func (k *Keeper) keep(ctx context.Context, raw []byte, size uint64, root []byte) error {
 	k.mu.Lock()
-	oldSize, oldRaw := k.size, k.raw
+	oldSize, oldRaw, oldRoot := k.size, k.raw, k.root
 	k.mu.Unlock()
 	switch {
 	case oldRaw != nil && size < oldSize:
 		return fmt.Errorf("audit: the log's checkpoint has %d entries, fewer than the %d of the one kept", size, oldSize)
+	case oldRaw != nil && size == oldSize && !bytes.Equal(root, oldRoot):
+		return fmt.Errorf("audit: the log's checkpoint of size %d has another root than the one kept: its history was rewritten", size)
 	case oldRaw != nil && size == oldSize:
 		return nil
 	case oldRaw != nil:
@@ -244,7 +247,7 @@ func (k *Keeper) keep(ctx context.Context, raw []byte, size uint64) error {
 		return err
 	}
 	k.mu.Lock()
-	k.size, k.raw = size, raw
+	k.size, k.raw, k.root = size, raw, root
 	k.mu.Unlock()
 	return nil
 }
