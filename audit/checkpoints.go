@@ -3,9 +3,12 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +32,12 @@ const (
 	// start, so that checks need no private key.
 	MetaVerifierKey = "tlog/verifier-key"
 	// metaHistory prefixes the append-only checkpoint history, one entry
-	// per published size.
+	// per published size and epoch.
 	metaHistory = "tlog/checkpoints/"
+	// metaEpoch numbers the logs the store has had (0, then one more for
+	// each StartOver); metaRecovery prefixes the record of each StartOver.
+	metaEpoch    = "tlog/epoch"
+	metaRecovery = "tlog/recoveries/"
 )
 
 // MetaStore is the part of the store that keeps named values.
@@ -39,14 +46,27 @@ type MetaStore interface {
 	PutMeta(ctx context.Context, name string, value []byte) error
 }
 
-func historyKey(size uint64) string { return fmt.Sprintf("%s%020d", metaHistory, size) }
+func historyKey(epoch, size uint64) string {
+	return fmt.Sprintf("%s%d/%020d", metaHistory, epoch, size)
+}
+
+func epoch(ctx context.Context, st MetaStore) (uint64, error) {
+	raw, err := st.GetMeta(ctx, metaEpoch)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(string(raw), 10, 64)
+}
 
 // KeptCheckpoint returns the last checkpoint the store kept, or nil if it
 // kept none yet.
 func KeptCheckpoint(ctx context.Context, st MetaStore) ([]byte, error) {
 	raw, err := st.GetMeta(ctx, MetaCheckpoint)
-	if candor.ErrorCode(err) == candor.ENOTFOUND {
-		return nil, nil
+	if candor.ErrorCode(err) == candor.ENOTFOUND || err == nil && len(raw) == 0 {
+		return nil, nil // none yet, or none since a StartOver
 	}
 	return raw, err
 }
@@ -168,6 +188,8 @@ type Keeper struct {
 	once    sync.Once
 	started atomic.Bool
 
+	epoch uint64 // of the checkpoint history
+
 	mu   sync.Mutex
 	size uint64 // of the last kept checkpoint
 	raw  []byte
@@ -182,6 +204,10 @@ func NewKeeper(ctx context.Context, store MetaStore, log *tlog.Log, lg *slog.Log
 		lg = slog.New(slog.DiscardHandler)
 	}
 	k := &Keeper{store: store, log: log, lg: lg, stop: make(chan struct{}), done: make(chan struct{})}
+	var err error
+	if k.epoch, err = epoch(ctx, store); err != nil {
+		return nil, err
+	}
 	vkey, err := KeptVerifierKey(ctx, store)
 	if err != nil {
 		return nil, err
@@ -240,7 +266,7 @@ func (k *Keeper) keep(ctx context.Context, raw []byte, size uint64, root []byte)
 			return fmt.Errorf("audit: %w", err)
 		}
 	}
-	if err := k.store.PutMeta(ctx, historyKey(size), raw); err != nil {
+	if err := k.store.PutMeta(ctx, historyKey(k.epoch, size), raw); err != nil {
 		return err
 	}
 	if err := k.store.PutMeta(ctx, MetaCheckpoint, raw); err != nil {
@@ -297,7 +323,7 @@ var ErrNoCheckpoint = candor.Errorf(candor.ENOTFOUND, "audit: no checkpoint of t
 // the store's history, checked with the log's key and against the root the
 // log's tiles give at that size. Errors: ErrNoCheckpoint.
 func (k *Keeper) CheckpointAt(ctx context.Context, size uint64) ([]byte, error) {
-	raw, err := k.store.GetMeta(ctx, historyKey(size))
+	raw, err := k.store.GetMeta(ctx, historyKey(k.epoch, size))
 	if candor.ErrorCode(err) == candor.ENOTFOUND {
 		return nil, ErrNoCheckpoint
 	}
@@ -316,4 +342,52 @@ func (k *Keeper) CheckpointAt(ctx context.Context, size uint64) ([]byte, error) 
 		return nil, fmt.Errorf("audit: the kept checkpoint of size %d is not consistent with the log", size)
 	}
 	return raw, nil
+}
+
+// LogResetter is a store that can forget where its entries are logged
+// (pebble.Store.ResetAuditLog).
+type LogResetter interface {
+	ResetAuditLog(ctx context.Context) error
+}
+
+// StartOver prepares the store for a new log, after the old one lost or
+// altered history (candor audit recover; the caller has moved the old log
+// aside). It records, for good, when and why (reason, the problems found,
+// the last checkpoint kept); starts a new epoch of the checkpoint
+// history; and forgets the kept checkpoint and where the entries are
+// logged, so that the next start appends every recorded entry to a new
+// log, in the order they were recorded: if the store holds every entry
+// the old log had, the new log is the same tree; if not, it is
+// inconsistent with the old log's checkpoints for anyone who holds one.
+func StartOver(ctx context.Context, st candor.Store, reason string, problems []string, now time.Time) error {
+	r, ok := st.(LogResetter)
+	if !ok {
+		return candor.Errorf(candor.EINVALID, "audit: this store cannot start a new log")
+	}
+	if strings.TrimSpace(reason) == "" {
+		return candor.Errorf(candor.EINVALID, "audit: a recovery needs a reason")
+	}
+	kept, err := KeptCheckpoint(ctx, st)
+	if err != nil {
+		return err
+	}
+	e, err := epoch(ctx, st)
+	if err != nil {
+		return err
+	}
+	record, err := json.Marshal(map[string]any{"at": now.UTC(), "reason": reason, "problems": problems,
+		"last_checkpoint": string(kept), "old_epoch": e})
+	if err != nil {
+		return err
+	}
+	if err := st.PutMeta(ctx, metaRecovery+now.UTC().Format(time.RFC3339Nano), record); err != nil {
+		return err
+	}
+	if err := st.PutMeta(ctx, metaEpoch, []byte(strconv.FormatUint(e+1, 10))); err != nil {
+		return err
+	}
+	if err := st.PutMeta(ctx, MetaCheckpoint, nil); err != nil {
+		return err
+	}
+	return r.ResetAuditLog(ctx)
 }

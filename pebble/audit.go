@@ -200,6 +200,31 @@ func (s *Store) MarkLogged(ctx context.Context, m candor.AuditMark, logged []can
 	return nil
 }
 
+// ResetAuditLog forgets where the recorded entries are logged — the mark
+// and every entry's log indexes — so that the Appender appends every
+// recorded entry again, to a new log (candor audit recover). The entries
+// themselves stay.
+func (s *Store) ResetAuditLog(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.markMu.Lock()
+	defer s.markMu.Unlock()
+	if !s.gate.enter() {
+		return errClosed()
+	}
+	defer s.gate.leave()
+	b := s.db.NewBatch()
+	defer b.Close()
+	lower, upper := tableBounds(tableAuditLogged)
+	b.DeleteRange(lower, upper, nil)
+	b.Delete(keyAuditMark, nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("pebble: reset audit log: %w", err)
+	}
+	return nil
+}
+
 // LogIndexes implements candor.AuditStore.
 func (s *Store) LogIndexes(ctx context.Context, seq uint64) ([]uint64, error) {
 	if !s.gate.enter() {

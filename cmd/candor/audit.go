@@ -106,7 +106,7 @@ func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*
 	if kept != nil {
 		// Tessera would start a new, empty log in its place.
 		if _, err := os.Stat(filepath.Join(logDir(data), "checkpoint")); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %s holds no log, but the log had published checkpoints (the store keeps the last): the log was deleted; restore it from a copy", errLogRefused, logDir(data))
+			return nil, fmt.Errorf("%s: %s holds no log, but the log had published checkpoints (the store keeps the last): the log was deleted; restore it from a copy, or replace it with candor audit recover", errLogRefused, logDir(data))
 		}
 	}
 	l, err := f.open(data, lg, kept != nil)
@@ -167,7 +167,7 @@ func checkLogAtStart(ctx context.Context, inst *installation, l *tlog.Log) error
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: the log in %s lost or altered history:\n  - %s\n(restore the log directory from a copy that passes candor audit verify-log)",
+	return fmt.Errorf("%s: the log in %s lost or altered history:\n  - %s\n(restore the log directory from a copy that passes candor audit verify-log, or replace the log with candor audit recover)",
 		errLogRefused, l.Dir(), strings.Join(problems, "\n  - "))
 }
 
@@ -217,6 +217,7 @@ func (s *auditService) close() error {
 
 const auditUsage = `Usage: candor audit verify [flags]
        candor audit verify-log --key KEY [flags] URL|PATH
+       candor audit recover --reason TEXT --confirm [flags]
 
 verify checks, with the server stopped, that every event, materialised
 match and access record in the store has its commitment in the
@@ -237,6 +238,15 @@ earlier. URL is the log's prefix (https://HOST/log/); PATH is a log
 directory or a data dir.
 
 Both exit with status 1 if anything is wrong, naming every problem.
+
+recover --reason TEXT --confirm, with the server stopped, is for a log
+that lost or altered history, which serve refuses to start on: it moves
+the log aside (<data>/log.lost-<time>), records in the store when, why
+and what was wrong, and makes the next start append every recorded
+commitment to a new log, in the order it was recorded. If the store
+holds every entry the old log had, the new log is the same tree and
+consistent with the old one's checkpoints; if not, anyone holding one
+sees that it is not. Without --confirm it only says what it would do.
 `
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -246,6 +256,8 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return runAuditVerify(ctx, args[1:], stdout, stderr)
 		case "verify-log":
 			return runVerifyLog(ctx, args[1:], stdout, stderr)
+		case "recover":
+			return runAuditRecover(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fmt.Fprint(stderr, auditUsage)
@@ -334,6 +346,70 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "OK (took %s)\n", time.Since(start).Round(time.Millisecond))
 	return saveCheckpoint(ctx, cf.save, pl)
+}
+
+func runAuditRecover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("audit recover", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	var lf logFlags
+	lf.register(fs)
+	reason := fs.String("reason", "", "why the log is being replaced (kept in the store for good)")
+	confirm := fs.Bool("confirm", false, "do it (without it, only say what would be done)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	lg := newLogger(stderr, "text", slog.LevelInfo)
+	inst, err := sf.open(lg)
+	if err != nil {
+		return err
+	}
+	defer inst.store.Close()
+	vkey, err := verifierKey(ctx, inst, lf, "")
+	if err != nil {
+		return err
+	}
+	dir := logDir(inst.data)
+	var problems []string
+	st, err := tlog.Check(ctx, tlog.DirSource(dir), vkey, nil)
+	if err != nil {
+		problems = append(problems, err.Error())
+		st = &tlog.State{}
+	}
+	problems = append(problems, st.Problems...)
+	against, err := audit.CheckStore(ctx, inst.store, st, vkey, false)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, against...)
+	if len(problems) == 0 {
+		fmt.Fprintf(stdout, "the log in %s passes its checks against the store: nothing to recover\n", dir)
+		return nil
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, "PROBLEM:", p)
+	}
+	aside := fmt.Sprintf("%s.lost-%s", dir, time.Now().UTC().Format("20060102T150405Z"))
+	if !*confirm {
+		fmt.Fprintf(stdout, "recover would move %s to %s and have the next start append every recorded commitment to a new log\n", dir, aside)
+		return errors.New("audit recover: add --reason and --confirm to do it")
+	}
+	if strings.TrimSpace(*reason) == "" {
+		return errors.New("audit recover: --reason is required: it is kept in the store for good")
+	}
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.Rename(dir, aside); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "moved the old log to %s\n", aside)
+	}
+	if err := audit.StartOver(ctx, inst.store, *reason, problems, time.Now()); err != nil {
+		return err
+	}
+	lg.Warn("transparency log recovery: the next start appends every recorded commitment to a new log", "reason", *reason, "problems", len(problems), "old_log", aside)
+	fmt.Fprintln(stdout, "recorded; the next candor serve starts a new log from the store")
+	return nil
 }
 
 // verifierKey is the log's verifier key for an operator's check: given,
