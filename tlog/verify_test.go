@@ -216,3 +216,21 @@ func (o overlay) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	}
 	return o.dir.ReadFile(ctx, p)
 }
+
+// TestConsistencyProofChecksItself: a log whose tiles no longer match its
+// checkpoint serves no consistency proof, and says why.
+func TestConsistencyProofChecksItself(t *testing.T) {
+	base := sampleLog(t)
+	l := mustOpen(t, filepath.Join(base, "log"), fastOptions())
+	ctx := context.Background()
+	if _, err := l.ConsistencyProof(ctx, 10, 600); err != nil {
+		t.Fatalf("a sound log: %v", err)
+	}
+	if root, err := l.RootAt(ctx, 600); err != nil || len(root) != 32 {
+		t.Fatalf("RootAt(600): %x %v", root, err)
+	}
+	flipByte(t, filepath.Join(base, "log", "tile/0/000"), 32*3)
+	if _, err := l.ConsistencyProof(ctx, 10, 600); err == nil || !strings.Contains(err.Error(), "do not match its checkpoint") {
+		t.Fatalf("a damaged tile: %v", err)
+	}
+}
