@@ -113,6 +113,13 @@ func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	if vkey, err := audit.KeptVerifierKey(ctx, inst.store); err != nil || vkey != "" && vkey != l.VerifierKey() {
+		l.Close()
+		if err == nil {
+			err = fmt.Errorf("%s: the key in %s is not the log's key %s, which the store kept at its first start: the key file was replaced; restore it", errLogRefused, f.keyPath(data), vkey)
+		}
+		return nil, err
+	}
 	start := time.Now()
 	if err := checkLogAtStart(ctx, inst, l); err != nil {
 		l.Close()

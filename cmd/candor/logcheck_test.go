@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/candor-project/candor/tlog"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // serveFor starts a server on data with the flags serve takes, or returns
@@ -229,6 +233,22 @@ func TestDamagedLogIsRefused(t *testing.T) {
 		mustRun(t, "audit", "verify-log", "--key", vkey, "--from-checkpoint", saved, d)
 		if out, _ := mustRun(t, "audit", "recover", "--data", d); !strings.Contains(out, "nothing to recover") {
 			t.Errorf("recover on a sound log: %s", out)
+		}
+	})
+	// A new key file in place of the log's: serve refuses to sign with it.
+	t.Run("ReplacedKey", func(t *testing.T) {
+		dir := t.TempDir()
+		copyTree(t, base, dir)
+		d := filepath.Join(dir, "data")
+		skey, _, err := note.GenerateKey(rand.Reader, tlog.DefaultOrigin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(d+".log.key", []byte(skey+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := serveFor(t, d); err == nil || !strings.Contains(err.Error(), "refusing to start") || !strings.Contains(err.Error(), "the key file was replaced") {
+			t.Fatalf("serve with a replaced key file: %v", err)
 		}
 	})
 	// audit verify made no key file where there was none.
