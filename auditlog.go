@@ -235,7 +235,7 @@ func AccessCommitment(salt *Salt, record []byte) Commitment {
 // who looked at it too.
 type AccessRecord struct {
 	Subject SubjectID
-	N       uint64 // assigned by Commit: numbers every access record in the store, from 1
+	N       uint64 // assigned by Commit: numbers the subject's access records, from 1
 	Commit  uint64 // assigned by Commit: the sequence of the commit that recorded it
 	Pos     uint32 // assigned by Commit: the position of its commitment in that commit's AuditEntry.Access
 	Sealed  []byte

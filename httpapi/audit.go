@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -36,6 +37,18 @@ type TransparencyLog interface {
 	ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error)
 }
 
+// CheckpointHistory serves the checkpoints the log published, by size.
+// audit.Keeper is one.
+type CheckpointHistory interface {
+	// CheckpointAt returns the checkpoint of size size, or ENOTFOUND. It
+	// MUST have checked the checkpoint's signature and its root against
+	// the log.
+	CheckpointAt(ctx context.Context, size uint64) ([]byte, error)
+}
+
+// VerifierKeyPath is where the log's verifier key is published, as text.
+const VerifierKeyPath = "/.well-known/candor-log-key"
+
 // PurposeHeader is the request header in which a reader states why it
 // reads; it is kept, sealed, in the access record (default "operator
 // read"). At most 256 bytes.
@@ -47,12 +60,21 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 		return
 	}
 	m.Handle(tlog.Prefix, s.tlog.Handler())
+	m.HandleFunc("GET "+VerifierKeyPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		io.WriteString(w, s.tlog.VerifierKey()+"\n")
+	})
+	s.openAPI = bytes.Replace(s.openAPI, []byte("x-log-verifier-key: none"), []byte("x-log-verifier-key: "+strconv.Quote(s.tlog.VerifierKey())), 1)
 	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
 	m.HandleFunc("GET /v1/subjects/{id}/access", s.require(candor.RoleOperator, s.getAccess))
 	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.require(candor.RoleOperator, s.getAccessProof))
 	// A subject sees who looked at its data, with proofs.
 	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
 	m.HandleFunc("GET /v1/me/access/{n}/proof", s.require(candor.RoleSubject, s.getAccessProof))
+	// ... and that its facts were logged.
+	m.HandleFunc("GET /v1/me/events/proofs", s.require(candor.RoleSubject, s.getWriteProofs))
+	m.HandleFunc("GET /v1/me/events/{id}/proof", s.require(candor.RoleSubject, s.getWriteProofs))
 }
 
 // writeRead answers a read of data about subject with v, after recording
@@ -221,10 +243,47 @@ func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof,
 	return audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
 }
 
+// getWriteProofs is GET /v1/me/events/proofs and GET
+// /v1/me/events/{id}/proof: for each of the subject's facts (or fact id),
+// the canonical record its write commitment is made of, the salt, and a
+// C2SP tlog-proof of the log entry holding it (audit.WriteProof); and how
+// many records are not logged yet. Reading them is recorded.
+func (s *Server) getWriteProofs(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var event candor.EventID
+	if v := r.PathValue("id"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			s.writeError(w, r, candor.Errorf(candor.EINVALID, "id: want a fact's event ID"))
+			return
+		}
+		event = candor.EventID(n)
+	}
+	sub, key, err := s.openSubject(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cards := make([]candor.ScorecardKey, 0, len(s.versions)+len(s.scorecards))
+	for _, sc := range append(s.versions, s.scorecards...) {
+		cards = append(cards, sc.Key())
+	}
+	proofs, pending, err := audit.ProveWrites(r.Context(), s.store, s.tlog, key, cards, event)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if proofs == nil {
+		proofs = []audit.WriteProof{}
+	}
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "proofs": proofs, "not_logged_yet": pending})
+}
+
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962
-// consistency proof between two tree sizes (to defaults to the latest
-// checkpoint's), with that checkpoint. Public: the log holds no personal
-// data.
+// consistency proof between two tree sizes, with the checkpoint of size
+// to (default: the latest checkpoint and its size), or 404 if no
+// checkpoint of that size was published and kept. The proof is checked
+// against both sizes' roots before it is served, and the checkpoint's
+// root against the log's tiles. Public: the log holds no personal data.
 func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	from, err := strconv.ParseUint(q.Get("from"), 10, 64)
@@ -244,6 +303,12 @@ func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if to != size {
+		if raw, err = s.checkpointAt(r.Context(), to, size); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	hashes, err := s.tlog.ConsistencyProof(r.Context(), from, to)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -254,4 +319,21 @@ func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 		proof[i] = base64.StdEncoding.EncodeToString(h)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "proof": proof, "checkpoint": string(raw)})
+}
+
+// checkpointAt returns the kept checkpoint of size to (the history checks
+// it), or ENOTFOUND saying why there is none; latest is the size of the
+// latest.
+func (s *Server) checkpointAt(ctx context.Context, to, latest uint64) ([]byte, error) {
+	if to > latest {
+		return nil, candor.Errorf(candor.ENOTFOUND, "to: the log's latest checkpoint has size %d", latest)
+	}
+	if s.history == nil {
+		return nil, candor.Errorf(candor.ENOTFOUND, "to: only the latest checkpoint (size %d) is served here", latest)
+	}
+	raw, err := s.history.CheckpointAt(ctx, to)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, candor.Errorf(candor.ENOTFOUND, "to: the log published no checkpoint of size %d that was kept; omit to for the latest (size %d)", to, latest)
+	}
+	return raw, err
 }

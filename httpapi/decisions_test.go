@@ -163,7 +163,8 @@ func TestRoles(t *testing.T) {
 		"GET /v1/openapi.yaml": "public", "GET /v1/public/organisations/{company_reg_no}": "public", "GET /v1/public/organisations": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",
 		// the transparency log (audit_test.go)
 		"GET /v1/subjects/{id}/access": "operator", "GET /v1/subjects/{id}/access/{n}/proof": "operator",
-		"GET /v1/log/consistency": "public", "GET /log/checkpoint": "public",
+		"GET /v1/log/consistency": "public", "GET /log/checkpoint": "public", "GET /.well-known/candor-log-key": "public",
+		"GET /v1/me/events/proofs": "subject", "GET /v1/me/events/{id}/proof": "subject",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {

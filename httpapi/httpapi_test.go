@@ -32,6 +32,7 @@ type harness struct {
 	srv       *httptest.Server
 	store     *pebble.Store
 	log       *tlog.Log        // the transparency log (audit_test.go)
+	keeper    *audit.Keeper    // keeps its checkpoints
 	access    *audit.AccessLog // records reads
 	decisions *decisions.Service
 	disputes  *disputes.Service
@@ -122,6 +123,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	h.disputes = disputes.New(st, v, cat, nil)
 	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
 		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
+		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})})
 	api.SetReady(true)

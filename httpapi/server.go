@@ -54,6 +54,11 @@ type Config struct {
 	// (audit.go). candor serve sets both.
 	Access Accessor
 	Log    TransparencyLog
+	// Checkpoints, if set, serves earlier checkpoints of Log
+	// (/v1/log/consistency?to=); Health, if set, says why the log and the
+	// store disagree (then /readyz is 503).
+	Checkpoints CheckpointHistory
+	Health      func() error
 	// Erasure, if set, serves subjects' erasure requests.
 	Erasure *erasure.Service
 }
@@ -74,6 +79,9 @@ type Server struct {
 	erasure    *erasure.Service
 	access     Accessor
 	tlog       TransparencyLog
+	history    CheckpointHistory
+	health     func() error
+	openAPI    []byte
 	public     *ratelimit.PerAddress // for the public register
 	bufs       sync.Pool
 	mux        *http.ServeMux
@@ -88,7 +96,7 @@ func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
-		access: cfg.Access, tlog: cfg.Log}
+		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure = cfg.Erasure
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -132,7 +140,7 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)
 	m.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
-		w.Write(openAPI)
+		w.Write(s.openAPI)
 	})
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -164,6 +172,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !ready {
 		s.writeError(w, r, candor.Errorf(candor.EUNAVAILABLE, "not ready"))
 		return
+	}
+	if s.health != nil {
+		if err := s.health(); err != nil {
+			s.log.Error("not ready", "err", err)
+			s.writeError(w, r, candor.Errorf(candor.EUNAVAILABLE, "not ready: the transparency log and the store disagree"))
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

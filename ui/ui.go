@@ -165,6 +165,8 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /me/access", s.signedIn(s.accessPage))
 	if cfg.Log != nil {
 		m.HandleFunc("GET /me/access/{n}/proof", s.signedIn(s.accessProof))
+		m.HandleFunc("GET /me/data/proofs.json", s.signedIn(s.writeProofs))
+		m.HandleFunc("GET /me/data/{id}/proof", s.signedIn(s.writeProofs))
 	}
 	if cfg.Disputes != nil {
 		m.HandleFunc("GET /me/disputes", s.signedIn(s.disputesPage))

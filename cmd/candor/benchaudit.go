@@ -53,7 +53,7 @@ type auditRun struct {
 func startBenchAudit(st *pebble.Store, dir string) (*benchAudit, error) {
 	var lf logFlags
 	lf.origin = tlog.DefaultOrigin
-	l, err := lf.open(dir, slog.New(slog.DiscardHandler))
+	l, err := lf.open(dir, slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		return nil, err
 	}

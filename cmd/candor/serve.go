@@ -172,7 +172,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
-		Access: aud.access, Log: aud.log, Erasure: er})
+		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er})
 	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log)
 	if err != nil {
 		ln.Close()
@@ -246,7 +246,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", portal)
-	for _, path := range []string{"/v1/", tlog.Prefix, "/healthz", "/readyz", "/metrics"} {
+	for _, path := range []string{"/v1/", tlog.Prefix, httpapi.VerifierKeyPath, "/healthz", "/readyz", "/metrics"} {
 		mux.Handle(path, api)
 	}
 	return mux, portal, demo, nil
