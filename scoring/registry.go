@@ -17,7 +17,9 @@ import (
 // Proposing and approving take a policy administrator's API key
 // (candor.RolePolicyAdmin), authenticated by the caller, and activating a
 // version takes a second administrator (the two-person rule): whoever
-// proposed a version cannot approve it. Both are recorded with the key. Shipped scorecards count as
+// proposed a version cannot approve it, however their name is spelt
+// (principals are compared as candor.NormalisePrincipal makes them). Both
+// are recorded with the key. Shipped scorecards count as
 // approved version 1s.
 type Registry struct {
 	meta candor.Meta
@@ -107,7 +109,8 @@ func (r *Registry) Versions(ctx context.Context) ([]*Version, error) {
 // administrator proposing it. Errors: EFORBIDDEN for a key that is not a
 // policy administrator's, EINVALID.
 func (r *Registry) Propose(ctx context.Context, name string, source []byte, admin *candor.APIKey, now time.Time) (*Compiled, error) {
-	if err := policyAdmin(admin, "propose scorecard versions"); err != nil {
+	who, err := policyAdmin(admin, "propose scorecard versions")
+	if err != nil {
 		return nil, err
 	}
 	c, err := Load(name, source, r.cat)
@@ -140,7 +143,7 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, admi
 	if sc.Version <= highest {
 		return nil, candor.Errorf(candor.EINVALID, "%s: version %d of %s exists or was proposed; number this one %d", name, sc.Version, sc.ID, highest+1)
 	}
-	v := &Version{ID: sc.ID, Version: sc.Version, File: name, Source: source, ProposedBy: admin.Principal, ProposedKey: admin.ID, ProposedAt: now.UTC()}
+	v := &Version{ID: sc.ID, Version: sc.Version, File: name, Source: source, ProposedBy: who, ProposedKey: admin.ID, ProposedAt: now.UTC()}
 	if err := r.put(ctx, v); err != nil {
 		return nil, err
 	}
@@ -158,16 +161,20 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, admi
 // holder proposed the version (the two-person rule), ECONFLICT when it was
 // approved already, EINVALID when it no longer compiles.
 func (r *Registry) Approve(ctx context.Context, id string, version int, admin *candor.APIKey, now time.Time) (*Compiled, error) {
-	if err := policyAdmin(admin, "approve scorecard versions"); err != nil {
+	who, err := policyAdmin(admin, "approve scorecard versions")
+	if err != nil {
 		return nil, err
 	}
 	v, err := r.get(ctx, versionKey(id, version))
 	if err != nil {
 		return nil, err
 	}
+	proposer, err := candor.NormalisePrincipal(v.ProposedBy)
 	switch {
-	case admin.Principal == v.ProposedBy:
-		return nil, candor.Errorf(candor.EFORBIDDEN, "%s proposed %s version %d and cannot also approve it: a second administrator must", admin.Principal, id, version)
+	case err != nil:
+		return nil, candor.Errorf(candor.EFORBIDDEN, "%s version %d was proposed by %q, not a valid administrator's name: propose it again", id, version, v.ProposedBy)
+	case who == proposer:
+		return nil, candor.Errorf(candor.EFORBIDDEN, "%s proposed %s version %d and cannot also approve it: a second administrator must", who, id, version)
 	case v.ApprovedBy != "":
 		return nil, candor.Errorf(candor.ECONFLICT, "%s version %d was approved by %s at %s", id, version, v.ApprovedBy, v.ApprovedAt.Format(time.RFC3339))
 	}
@@ -175,7 +182,7 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 	if err != nil {
 		return nil, err
 	}
-	v.ApprovedBy, v.ApprovedKey, v.ApprovedAt = admin.Principal, admin.ID, now.UTC()
+	v.ApprovedBy, v.ApprovedKey, v.ApprovedAt = who, admin.ID, now.UTC()
 	if err := r.put(ctx, v); err != nil {
 		return nil, err
 	}
@@ -194,11 +201,18 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 	return c, nil
 }
 
-func policyAdmin(k *candor.APIKey, what string) error {
-	if k == nil || k.Role != candor.RolePolicyAdmin || k.Revoked() || strings.TrimSpace(k.Principal) == "" {
-		return candor.Errorf(candor.EFORBIDDEN, "only a policy administrator's key may %s", what)
+// policyAdmin returns the normalised principal of k if it is a valid
+// policy administrator's key. Errors: EFORBIDDEN.
+func policyAdmin(k *candor.APIKey, what string) (string, error) {
+	forbidden := candor.Errorf(candor.EFORBIDDEN, "only a policy administrator's key may %s", what)
+	if k == nil || k.Role != candor.RolePolicyAdmin || k.Revoked() {
+		return "", forbidden
 	}
-	return nil
+	who, err := candor.NormalisePrincipal(k.Principal)
+	if err != nil {
+		return "", forbidden
+	}
+	return who, nil
 }
 
 func materialisedKey(c *Compiled) string {

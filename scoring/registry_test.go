@@ -51,7 +51,7 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 		_, k := candor.NewAPIKey(candor.RolePolicyAdmin, name, now)
 		return k
 	}
-	alice, alice2, bob, carol := admin("alice"), admin("alice"), admin("bob"), admin("carol")
+	alice, alice2, bob, carol := admin("Alice"), admin("alice"), admin("bob"), admin("carol")
 	_, operator := candor.NewAPIKey(candor.RoleOperator, "dave", now)
 	revoked := admin("erin")
 	revoked.RevokedAt = now
@@ -73,10 +73,20 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	if err != nil || len(all) != 3 || version(active, "rental-deposit") != 1 {
 		t.Fatalf("before approval: %d versions, active v%d, %v", len(all), version(active, "rental-deposit"), err)
 	}
-	for _, k := range []*candor.APIKey{alice, alice2, operator} { // alice2: another key of hers
-		if _, err := reg.Approve(ctx, "rental-deposit", 2, k, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
-			t.Fatalf("approval with %s's %s key: %v", k.Principal, k.Role, err)
-		}
+	// alice2: another key of hers; the others spell her name otherwise.
+	for _, k := range []*candor.APIKey{alice, alice2, operator, admin("alice "), admin("ALICE"), admin("ａｌｉｃｅ"), admin(" Alice\t")} {
+		t.Run("approved by "+k.Principal, func(t *testing.T) {
+			if _, err := reg.Approve(ctx, "rental-deposit", 2, k, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
+				t.Fatalf("approval with %q's %s key: %v", k.Principal, k.Role, err)
+			}
+		})
+	}
+	for _, k := range []*candor.APIKey{admin("\u0430lice"), admin("ali\u200bce"), admin("")} {
+		t.Run("approved by invalid "+k.Principal, func(t *testing.T) {
+			if _, err := reg.Approve(ctx, "rental-deposit", 2, k, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
+				t.Fatalf("approval with the invalid principal %q: %v", k.Principal, err)
+			}
+		})
 	}
 	if _, err := reg.Approve(ctx, "rental-deposit", 3, bob, now); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Fatalf("approving a version nobody proposed: %v", err)
