@@ -14,8 +14,8 @@ func TestNormalisePrincipal(t *testing.T) {
 		{"alice ", "alice"},
 		{"  ALICE\t", "alice"},
 		{"Alice", "alice"},
-		{"ａｌｉｃｅ", "alice"},     // fullwidth
-		{"ALİCE", "ali̇ce"},      // dotted capital I folds to i + combining dot: not "alice"
+		{"ａｌｉｃｅ", "alice"},        // fullwidth
+		{"ALİCE", "ali̇ce"},       // dotted capital I folds to i + combining dot: not "alice"
 		{"Mary  Ann", "mary ann"}, // runs of spaces are one
 		{"Straße", "strasse"},     // full case folding
 		{"ﬁona", "fiona"},         // ligature, NFKC
