@@ -36,10 +36,40 @@ type TransparencyLog interface {
 	ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error)
 }
 
-// PurposeHeader is the request header in which a reader states why it
-// reads; it is kept, sealed, in the access record (default "operator
-// read"). At most 256 bytes.
+// PurposeHeader is the request header in which an operator or a reviewer
+// states why it reads a subject's data: a candor.ReadPurpose's name, kept,
+// sealed, in the access record and shown to the person in words.
 const PurposeHeader = "Candor-Purpose"
+
+// ownRead is the purpose recorded for a subject's read of its own data.
+const ownRead = "the subject's own read"
+
+// requireRead is require for a read of a subject's data: an operator or a
+// reviewer must state a purpose its role may state (candor.ReadPurpose)
+// in the Candor-Purpose header, or is refused with EPURPOSE (400) before
+// anything is read.
+func (s *Server) requireRead(role candor.Role, h func(http.ResponseWriter, *http.Request, *Principal)) http.HandlerFunc {
+	return s.require(role, func(w http.ResponseWriter, r *http.Request, p *Principal) {
+		if _, err := readPurpose(r, p); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r, p)
+	})
+}
+
+// readPurpose returns the purpose to record for p's read: the subject's
+// own, or the one an operator or reviewer stated. Errors: EPURPOSE.
+func readPurpose(r *http.Request, p *Principal) (string, error) {
+	if p.Key.Role == candor.RoleSubject {
+		return ownRead, nil
+	}
+	rp, err := candor.ParseReadPurpose(p.Key.Role, r.Header.Get(PurposeHeader))
+	if err != nil {
+		return "", err
+	}
+	return rp.String(), nil
+}
 
 // routeAudit adds the transparency log's routes to m.
 func (s *Server) routeAudit(m *http.ServeMux) {
@@ -48,7 +78,7 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 	}
 	m.Handle(tlog.Prefix, s.tlog.Handler())
 	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
-	m.HandleFunc("GET /v1/subjects/{id}/access", s.require(candor.RoleOperator, s.getAccess))
+	m.HandleFunc("GET /v1/subjects/{id}/access", s.requireRead(candor.RoleOperator, s.getAccess))
 	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.require(candor.RoleOperator, s.getAccessProof))
 	// A subject sees who looked at its data, with proofs.
 	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
@@ -141,13 +171,11 @@ func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status in
 	w.Write(buf.Bytes())
 }
 
-// accessOf describes a read: the reader's key and role, the stated
-// purpose, the route and query read, and the response's hash.
+// accessOf describes a read: the reader's key and role, the purpose
+// (readPurpose, checked by requireRead), the route and query read, and
+// the response's hash.
 func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []byte, now time.Time) *candor.Access {
-	purpose := r.Header.Get(PurposeHeader)
-	if purpose == "" {
-		purpose = "operator read"
-	}
+	purpose, _ := readPurpose(r, p)
 	action := r.Pattern
 	if r.URL.RawQuery != "" {
 		action += "?" + r.URL.RawQuery
@@ -158,15 +186,16 @@ func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []by
 }
 
 type accessJSON struct {
-	N          uint64    `json:"n"`
-	At         time.Time `json:"at"`
-	Principal  string    `json:"principal"`
-	Role       string    `json:"role"`
-	Purpose    string    `json:"purpose"`
-	Action     string    `json:"action"`
-	Response   string    `json:"response_sha256"`
-	Commitment string    `json:"commitment"`
-	Commit     uint64    `json:"commit"`
+	N           uint64    `json:"n"`
+	At          time.Time `json:"at"`
+	Principal   string    `json:"principal"`
+	Role        string    `json:"role"`
+	Purpose     string    `json:"purpose"`
+	PurposeText string    `json:"purpose_text"` // the purpose in words, for the person
+	Action      string    `json:"action"`
+	Response    string    `json:"response_sha256"`
+	Commitment  string    `json:"commitment"`
+	Commit      uint64    `json:"commit"`
 }
 
 // getAccess is GET /v1/subjects/{id}/access: every access record about the
@@ -189,7 +218,7 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 			return
 		}
 		out = append(out, accessJSON{N: rec.N, At: a.At, Principal: a.Principal, Role: a.Role.String(), Purpose: a.Purpose,
-			Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
+			PurposeText: candor.PurposeWords(a.Purpose), Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
 			Commitment: candor.AccessCommitment(key.Salt(), plain).String()})
 	}
 	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "access": out})

@@ -105,7 +105,7 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	for _, path := range []string{"/v1/subjects/" + id, "/v1/subjects/" + id + "/events", "/v1/subjects/" + id + "/scores"} {
 		req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
 		req.Header.Set("Authorization", "Bearer "+h.operator)
-		req.Header.Set("Candor-Purpose", "complaint 42")
+		req.Header.Set("Candor-Purpose", "dispute")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -122,13 +122,14 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 		t.Fatalf("access: %d %s", list.status, list.raw)
 	}
 	recs := list.body["access"].([]any)
-	if len(recs) != 3 {
-		t.Fatalf("%d access records, want 3 (profile, events, scores): %s", len(recs), list.raw)
+	if len(recs) != 4 || !strings.HasPrefix(recs[0].(map[string]any)["action"].(string), "GET /v1/subjects:lookup") {
+		t.Fatalf("%d access records, want 4 (the lookup, then profile, events, scores): %s", len(recs), list.raw)
 	}
+	recs = recs[1:]
 	for i, x := range recs {
 		rec := x.(map[string]any)
 		sum := sha256.Sum256([]byte(bodies[i]))
-		if rec["purpose"] != "complaint 42" || rec["role"] != "operator" || rec["response_sha256"] != hex.EncodeToString(sum[:]) {
+		if rec["purpose"] != "dispute" || rec["purpose_text"] != candor.ReadDispute.Words() || rec["role"] != "operator" || rec["response_sha256"] != hex.EncodeToString(sum[:]) {
 			t.Errorf("access record %d: %v; want the purpose, the role and the hash of the response served", i, rec)
 		}
 	}
@@ -151,7 +152,7 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	if hex.EncodeToString(c[:]) != second["commitment"] || pr.body["commitment"] != second["commitment"] {
 		t.Fatalf("commitment recomputed %x, listed %v", c, second["commitment"])
 	}
-	if !bytes.Contains(record, []byte("complaint 42")) || !bytes.Contains(record, []byte("/events")) {
+	if !bytes.Contains(record, []byte("dispute")) || !bytes.Contains(record, []byte("/events")) {
 		t.Errorf("the record does not say why and what: %q", record)
 	}
 	head, cpRaw, ok := strings.Cut(pr.body["proof"].(string), "\n\n")

@@ -192,8 +192,9 @@ func identifierQuery(q url.Values) (candor.Identifier, error) {
 }
 
 // lookupSubject is GET /v1/subjects:lookup?scheme=&value=: find a subject by
-// an external identifier, through the blind index.
-func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, _ *Principal) {
+// an external identifier, through the blind index. Finding one is a read
+// of its data, recorded as such.
+func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, p *Principal) {
 	ident, err := identifierQuery(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
@@ -209,7 +210,12 @@ func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, _ *Princi
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": id.String(), "kind": rec.Kind.String()})
+	key, err := s.vault.OpenSubjectKey(id, rec.WrappedKey)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeRead(w, r, p, key, map[string]string{"id": id.String(), "kind": rec.Kind.String()})
 }
 
 type fieldJSON struct {

@@ -150,6 +150,14 @@ func (h *harness) do(t *testing.T, method, path, token, contentType string, body
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	// Operators and reviewers state a purpose (TestReadPurpose tests
+	// reads without one).
+	switch token {
+	case h.operator:
+		req.Header.Set(httpapi.PurposeHeader, "subject_request")
+	case h.reviewer:
+		req.Header.Set(httpapi.PurposeHeader, "human_review")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -609,7 +609,7 @@ func TestConsoleReviewCaseIsRecorded(t *testing.T) {
 	if p := rev.get("/console/reviews/" + d.ID); p.status != http.StatusOK || !strings.Contains(p.body, "Wrong.") {
 		t.Fatalf("the case: %d\n%s", p.status, p.body)
 	}
-	if p := person.get("/me/access"); !strings.Contains(p.body, "human review of decision "+d.ID) {
+	if p := person.get("/me/access"); !strings.Contains(p.body, html.EscapeString(candor.ReadHumanReview.Words())) || !strings.Contains(p.body, "/console/reviews/"+d.ID) {
 		t.Errorf("the reviewer's read is not among the person's reads:\n%s", p.body)
 	}
 	// Fail closed.
@@ -684,7 +684,7 @@ func TestConsoleDisputes(t *testing.T) {
 	if p := op.get("/console/disputes/" + id); p.status != http.StatusOK || !strings.Contains(p.body, "I was never late.") {
 		t.Fatalf("the case: %d\n%s", p.status, p.body)
 	}
-	if p := person.get("/me/access"); !strings.Contains(p.body, "settling dispute "+id) {
+	if p := person.get("/me/access"); !strings.Contains(p.body, html.EscapeString(candor.ReadDispute.Words())) || !strings.Contains(p.body, "/console/disputes/"+id) {
 		t.Errorf("the operator's read is not among the person's reads:\n%s", p.body)
 	}
 	csrf := op.csrf("/console/")
