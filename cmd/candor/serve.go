@@ -167,7 +167,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 			for _, f := range forgetters {
 				f(sub)
 			}
-		}})
+		},
+		Erased: pipeline.Erased})
 	forgetters = append(forgetters, dec.Forget)
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),

@@ -1,0 +1,67 @@
+package ingest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/ingest"
+)
+
+// TestErasedFactsStayRefused: the idempotency keys of erased facts, kept
+// in the store, are refused by a pipeline opened later (after a restart)
+// and by Check; one whose retention ended is taken again.
+func TestErasedFactsStayRefused(t *testing.T) {
+	e := mustEnv(t)
+	ctx := context.Background()
+	kept := e.vault.DedupeKey("bank7", "gone-1")
+	ended := e.vault.DedupeKey("bank7", "gone-2")
+	for _, r := range []*candor.Record{candor.ErasedRecord(kept, testNow.Add(time.Hour)), candor.ErasedRecord(ended, testNow)} {
+		if err := e.store.PutRecord(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.close(t)
+	e.open(t)
+	for _, tc := range []struct {
+		name, body string
+		code       string
+	}{
+		{"an erased fact", late("gone-1", "AB1234567", 30), candor.EERASED},
+		{"its retention ended", late("gone-2", "AB1234567", 30), ""},
+		{"another source's fact of that ID", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.body == "" { // the key is of bank7's ID: court1's is another fact
+				src := *e.src
+				src.ID = "court1"
+				inputs, problems, _ := decode(late("gone-1", "CD7654321", 30))
+				if _, err := e.p.Ingest(ctx, &src, inputs, problems); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			inputs, problems, _ := decode(tc.body)
+			if err := e.p.Check(e.src, inputs, problems); candor.ErrorCode(err) != tc.code {
+				t.Errorf("Check: %v, want %q", err, tc.code)
+			}
+			_, err := e.post(t, tc.body)
+			if candor.ErrorCode(err) != tc.code {
+				t.Fatalf("Ingest: %v, want %q", err, tc.code)
+			}
+			if tc.code != "" && (len(candor.ErrorDetails(err)) != 1 || candor.ErrorDetails(err)[0].Field != "id") {
+				t.Errorf("problems: %v", candor.ErrorDetails(err))
+			}
+		})
+	}
+	// Erased from now on, without a restart.
+	e.p.Erased([]candor.DedupeKey{e.vault.DedupeKey("bank7", "gone-3")})
+	if _, err := e.post(t, late("gone-3", "AB1234567", 30)); candor.ErrorCode(err) != candor.EERASED {
+		t.Fatalf("after Erased: %v", err)
+	}
+}
+
+func decode(body string) ([]candor.EventInput, []candor.Problem, error) {
+	return ingest.Decode([]byte(body), ingest.FormatNDJSON, ingest.MaxEvents)
+}
