@@ -20,6 +20,7 @@ const (
 	RecordOptOut                             // a subject's opt-out of a scorecard, by subject and scorecard
 	RecordSession                            // a portal or console session, by its token's hash
 	RecordErased                             // an erased fact's idempotency key (no subject; see ErasedRecord)
+	RecordAdminAct                           // an administrative act (no subject; see AdminActRecord), by AdminActID
 	numRecordKinds
 )
 

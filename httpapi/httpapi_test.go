@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
@@ -42,6 +43,7 @@ type harness struct {
 	landlord  string // token of a relying party registered for rental
 	reviewer  string
 	policy    string // a policy administrator's
+	admins    *admins.Service
 }
 
 // key stores a new API key and returns its token.
@@ -120,7 +122,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	}
 	access, closeAudit := h.startAudit(t, v)
 	h.disputes = disputes.New(st, v, cat, nil)
-	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
+	h.admins = admins.New(st, v, nil)
+	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics, Admin: h.admins,
 		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }, Erased: p.Erased})})

@@ -56,6 +56,9 @@ type Config struct {
 	Log    TransparencyLog
 	// Erasure, if set, serves subjects' erasure requests.
 	Erasure *erasure.Service
+	// Admin, if set, lists the administrative acts, publicly, at
+	// /v1/admin-acts (public.go).
+	Admin AdminActs
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -72,6 +75,7 @@ type Server struct {
 	decisions  *decisions.Service
 	disputes   *disputes.Service
 	erasure    *erasure.Service
+	admin      AdminActs
 	access     Accessor
 	tlog       TransparencyLog
 	public     *ratelimit.PerAddress // for the public register
@@ -89,7 +93,7 @@ func New(cfg Config) *Server {
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log}
-	s.erasure = cfg.Erasure
+	s.erasure, s.admin = cfg.Erasure, cfg.Admin
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -130,6 +134,9 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)
 	m.HandleFunc("GET /v1/scorecards", s.listScorecards)
 	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)
+	if s.admin != nil {
+		m.HandleFunc("GET /v1/admin-acts", s.getAdminActs)
+	}
 	m.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(openAPI)

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -13,6 +14,10 @@ import (
 
 // Registry keeps the versions of scorecards beyond the shipped ones in the
 // store's meta table: proposals, approvals and so which version is active.
+// Every proposal and approval is also an administrative act, recorded
+// through Acts (WithActs), which checks that the key acting is an
+// administrator's the chain of acts minted: without Acts, nothing can be
+// proposed or approved.
 // A stored version is never rewritten, so an active version is immutable.
 // Proposing and approving take a policy administrator's API key
 // (candor.RolePolicyAdmin), authenticated by the caller, and activating a
@@ -24,6 +29,31 @@ import (
 type Registry struct {
 	meta candor.Meta
 	cat  *candor.Catalogue
+	acts Acts
+}
+
+// Acts records administrative acts (admins.Service is one).
+type Acts interface {
+	// Act records act, done with key, once it has checked that key is a
+	// standing administrator's, filling in who did it and when. Errors:
+	// EFORBIDDEN for a key that is not.
+	Act(ctx context.Context, key *candor.APIKey, act *candor.AdminAct) error
+}
+
+// WithActs returns r recording its proposals and approvals through a.
+func (r *Registry) WithActs(a Acts) *Registry {
+	out := *r
+	out.acts = a
+	return &out
+}
+
+// act records a proposal or an approval through r's Acts. Errors:
+// EFORBIDDEN without Acts, or those of Acts.Act.
+func (r *Registry) act(ctx context.Context, admin *candor.APIKey, kind candor.AdminActKind, sc *candor.Scorecard, source []byte) error {
+	if r.acts == nil {
+		return candor.Errorf(candor.EFORBIDDEN, "scorecard versions are proposed and approved only with a record of administrative acts")
+	}
+	return r.acts.Act(ctx, admin, &candor.AdminAct{Kind: kind, Scorecard: sc.ID, Version: sc.Version, Source: sha256.Sum256(source)})
 }
 
 // NewRegistry returns the registry kept in meta, compiling against cat.
@@ -106,8 +136,8 @@ func (r *Registry) Versions(ctx context.Context) ([]*Version, error) {
 // Propose stores source, a scorecard file called name, as a new version
 // awaiting approval. It must compile and be numbered above every version of
 // its scorecard, shipped or stored. admin is the authenticated key of the
-// administrator proposing it. Errors: EFORBIDDEN for a key that is not a
-// policy administrator's, EINVALID.
+// administrator proposing it. Errors: EINVALID; EFORBIDDEN for a key that
+// is not a policy administrator's (standing, see Acts), or without Acts.
 func (r *Registry) Propose(ctx context.Context, name string, source []byte, admin *candor.APIKey, now time.Time) (*Compiled, error) {
 	who, err := policyAdmin(admin, "propose scorecard versions")
 	if err != nil {
@@ -143,6 +173,9 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, admi
 	if sc.Version <= highest {
 		return nil, candor.Errorf(candor.EINVALID, "%s: version %d of %s exists or was proposed; number this one %d", name, sc.Version, sc.ID, highest+1)
 	}
+	if err := r.act(ctx, admin, candor.ActScorecardProposed, sc, source); err != nil {
+		return nil, err
+	}
 	v := &Version{ID: sc.ID, Version: sc.Version, File: name, Source: source, ProposedBy: who, ProposedKey: admin.ID, ProposedAt: now.UTC()}
 	if err := r.put(ctx, v); err != nil {
 		return nil, err
@@ -157,9 +190,10 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, admi
 
 // Approve activates a proposed version; admin is the authenticated key of
 // the administrator approving it. Errors: ENOTFOUND for no such proposal,
-// EFORBIDDEN for a key that is not a policy administrator's or whose
-// holder proposed the version (the two-person rule), ECONFLICT when it was
-// approved already, EINVALID when it no longer compiles.
+// EFORBIDDEN for a key that is not a policy administrator's (standing,
+// see Acts), without Acts, or for a key whose holder proposed the version
+// (the two-person rule), ECONFLICT when it was approved already, EINVALID
+// when it no longer compiles.
 func (r *Registry) Approve(ctx context.Context, id string, version int, admin *candor.APIKey, now time.Time) (*Compiled, error) {
 	who, err := policyAdmin(admin, "approve scorecard versions")
 	if err != nil {
@@ -180,6 +214,9 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 	}
 	c, err := Load(v.File, v.Source, r.cat)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.act(ctx, admin, candor.ActScorecardApproved, c.Scorecard(), v.Source); err != nil {
 		return nil, err
 	}
 	v.ApprovedBy, v.ApprovedKey, v.ApprovedAt = who, admin.ID, now.UTC()

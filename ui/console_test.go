@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/ui"
 )
@@ -209,8 +210,12 @@ func (h *harness) proposeCreditV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2 := strings.Replace(strings.Replace(string(src), "version: 1", "version: 2", 1), "{grade: C, min: 660", "{grade: C, min: 610", 1)
-	_, alice := candor.NewAPIKey(candor.RolePolicyAdmin, "alice", time.Now())
-	if _, err := scoring.NewRegistry(h.store, h.cfg.Catalogue).Propose(context.Background(), "consumer-credit-v2.yaml", []byte(v2), alice, time.Now()); err != nil {
+	acts := admins.New(h.store, h.cfg.Vault, nil)
+	_, alice, _, err := acts.Mint(context.Background(), nil, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scoring.NewRegistry(h.store, h.cfg.Catalogue).WithActs(acts).Propose(context.Background(), "consumer-credit-v2.yaml", []byte(v2), alice, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -700,5 +705,32 @@ func TestConsoleDisputes(t *testing.T) {
 	}
 	if p := person.get("/me/disputes"); !strings.Contains(p.body, "an operator, recording the answer of Bank Seven") || !strings.Contains(p.body, "letter of 2 December") {
 		t.Errorf("the person's disputes page:\n%s", p.body)
+	}
+}
+
+// TestAdminActsOnPublicPages: the scorecard pages list, without sign-in,
+// every administrative act with who, which key and when.
+func TestAdminActsOnPublicPages(t *testing.T) {
+	h := mustHarness(t)
+	h.proposeCreditV2(t) // bootstraps alice, who proposes
+	acts, err := admins.New(h.store, h.cfg.Vault, nil).Acts(context.Background())
+	if err != nil || len(acts) != 2 {
+		t.Fatalf("acts: %d, %v", len(acts), err)
+	}
+	alice := acts[0].Key
+	b := h.browser(t)
+	p := b.get("/scorecards")
+	for _, want := range []string{"Who approved what", "administrator&#39;s key minted (one of the first two)", "key " + alice + " of alice",
+		"version proposed", "consumer-credit version 2", acts[1].ByKey} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("/scorecards does not show %q", want)
+		}
+	}
+	p = b.get("/scorecards/consumer-credit")
+	if !strings.Contains(p.body, "consumer-credit version 2") || strings.Contains(p.body, "key "+alice+" of alice") {
+		t.Errorf("/scorecards/consumer-credit does not list its own acts alone:\n%s", p.body)
+	}
+	if p := b.get("/scorecards/rental-deposit"); strings.Contains(p.body, "Who approved what") {
+		t.Errorf("rental-deposit lists acts about other scorecards")
 	}
 }

@@ -95,6 +95,14 @@ type Config struct {
 	Now                     func() time.Time // the clock (nil: time.Now)
 	// Erasure, if set, lets a person erase their data (/me/erasure).
 	Erasure *erasure.Service
+	// Admin, if set, lists the administrative acts on the public
+	// scorecard pages (admins.Service is one).
+	Admin AdminActs
+}
+
+// AdminActs lists the administrative acts.
+type AdminActs interface {
+	Acts(ctx context.Context) ([]*candor.AdminAct, error)
 }
 
 // Server serves the portal. It is safe for concurrent use.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
@@ -111,6 +112,7 @@ func mustHarness(t *testing.T) *harness {
 	t.Cleanup(func() { access.Close() })
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
+		Admin: admins.New(st, v, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
 				p.Forget(bis)

@@ -36,7 +36,10 @@ Commands:
   operator key NAME    make an operator API key
   reviewer key NAME    make an API key for a person who reviews decisions
   subject key SUBJECT  make an API key for a subject, for the /v1/me API (the portal has its own sign-in)
-  policy key NAME      make a policy administrator's API key
+  policy key NAME      make a policy administrator's API key (after the first two: requested by one
+                       administrator, approved by a second with policy approve-key)
+  policy approve-key|revoke-key|acts
+                       approve or revoke an administrator's key; list every administrative act
   policy propose|approve|list
                        propose, approve (a second administrator) and list scorecard versions
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
