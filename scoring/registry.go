@@ -34,6 +34,8 @@ type Registry struct {
 
 // Acts records administrative acts (admins.Service is one).
 type Acts interface {
+	// Acts returns every act, in order, once their chain verifies.
+	Acts(ctx context.Context) ([]*candor.AdminAct, error)
 	// Act records act, done with key, once it has checked that key is a
 	// standing administrator's, filling in who did it and when. Errors:
 	// EFORBIDDEN for a key that is not.
@@ -81,7 +83,10 @@ func versionKey(id string, v int) string { return fmt.Sprintf("scorecards/%s/%d"
 
 // Published returns the active version of every scorecard (the highest
 // approved one) and every approved version, old ones included, so that
-// scores under them stay available.
+// scores under them stay available. With Acts, a stored version counts as
+// approved only if an administrative act approved that version with that
+// source: one marked approved in the store behind the acts' back is not
+// published.
 func (r *Registry) Published(ctx context.Context) (active, all []*Compiled, err error) {
 	all, err = Shipped(r.cat)
 	if err != nil {
@@ -91,8 +96,12 @@ func (r *Registry) Published(ctx context.Context) (active, all []*Compiled, err 
 	if err != nil {
 		return nil, nil, err
 	}
+	approved, err := r.approved(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, v := range versions {
-		if v.ApprovedBy == "" {
+		if !approved(v) {
 			continue
 		}
 		c, err := Load(v.File, v.Source, r.cat)
@@ -203,14 +212,31 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 	if err != nil {
 		return nil, err
 	}
-	proposer, err := candor.NormalisePrincipal(v.ProposedBy)
+	if r.acts == nil {
+		return nil, candor.Errorf(candor.EFORBIDDEN, "scorecard versions are proposed and approved only with a record of administrative acts")
+	}
+	acts, err := r.acts.Acts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Who proposed it is what the acts say, not the stored version.
+	sum := sha256.Sum256(v.Source)
+	proposer := ""
+	for _, a := range acts {
+		if a.Scorecard == id && a.Version == version && a.Source == sum {
+			switch a.Kind {
+			case candor.ActScorecardProposed:
+				proposer = a.By
+			case candor.ActScorecardApproved:
+				return nil, candor.Errorf(candor.ECONFLICT, "%s version %d was approved by %s at %s", id, version, a.By, a.At.Format(time.RFC3339))
+			}
+		}
+	}
 	switch {
-	case err != nil:
-		return nil, candor.Errorf(candor.EFORBIDDEN, "%s version %d was proposed by %q, not a valid administrator's name: propose it again", id, version, v.ProposedBy)
+	case proposer == "":
+		return nil, candor.Errorf(candor.EFORBIDDEN, "no administrative act proposed %s version %d as stored: propose it again", id, version)
 	case who == proposer:
 		return nil, candor.Errorf(candor.EFORBIDDEN, "%s proposed %s version %d and cannot also approve it: a second administrator must", who, id, version)
-	case v.ApprovedBy != "":
-		return nil, candor.Errorf(candor.ECONFLICT, "%s version %d was approved by %s at %s", id, version, v.ApprovedBy, v.ApprovedAt.Format(time.RFC3339))
 	}
 	c, err := Load(v.File, v.Source, r.cat)
 	if err != nil {
@@ -236,6 +262,32 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 		}
 	}
 	return c, nil
+}
+
+// approved returns whether a stored version is approved: with Acts, when
+// an act approved its ID, version and source; without, when it says so.
+func (r *Registry) approved(ctx context.Context) (func(*Version) bool, error) {
+	if r.acts == nil {
+		return func(v *Version) bool { return v.ApprovedBy != "" }, nil
+	}
+	acts, err := r.acts.Acts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type approval struct {
+		id      string
+		version int
+		source  [32]byte
+	}
+	by := map[approval]bool{}
+	for _, a := range acts {
+		if a.Kind == candor.ActScorecardApproved {
+			by[approval{a.Scorecard, a.Version, a.Source}] = true
+		}
+	}
+	return func(v *Version) bool {
+		return v.ApprovedBy != "" && by[approval{v.ID, v.Version, sha256.Sum256(v.Source)}]
+	}, nil
 }
 
 // policyAdmin returns the normalised principal of k if it is a valid

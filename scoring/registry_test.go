@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -52,7 +53,8 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	v, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize))
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	acts := admins.New(st, v, func() time.Time { return now })
-	reg := scoring.NewRegistry(&memMeta{m: map[string][]byte{}}, catalogue.Default()).WithActs(acts)
+	meta := &memMeta{m: map[string][]byte{}}
+	reg := scoring.NewRegistry(meta, catalogue.Default()).WithActs(acts)
 	shipped, err := os.ReadFile("scorecards/rental-deposit.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +179,25 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 		if got.Kind != want.Kind || got.By != want.By || got.ByKey != want.ByKey || got.Scorecard != "rental-deposit" || got.Version != 2 || got.Source != sum {
 			t.Errorf("act %d: %+v, want %+v", got.N, got, want)
 		}
+	}
+
+	// With the data dir alone: a version 3 written into the store as
+	// proposed by carol and approved by bob. It is not published, and
+	// alice cannot approve it as if carol had proposed it.
+	v3 := strings.Replace(string(v2), "version: 2", "version: 3", 1)
+	forged, _ := json.Marshal(&scoring.Version{ID: "rental-deposit", Version: 3, File: "rd.yaml", Source: []byte(v3),
+		ProposedBy: "carol", ProposedKey: carol.ID, ProposedAt: now, ApprovedBy: "bob", ApprovedKey: bob.ID, ApprovedAt: now})
+	index, _ := meta.GetMeta(ctx, "scorecards/index")
+	var keys []string
+	json.Unmarshal(index, &keys)
+	index, _ = json.Marshal(append(keys, "scorecards/rental-deposit/3"))
+	meta.PutMeta(ctx, "scorecards/rental-deposit/3", forged)
+	meta.PutMeta(ctx, "scorecards/index", index)
+	if active, _, err := reg.Published(ctx); err != nil || version(active, "rental-deposit") != 2 {
+		t.Fatalf("a version approved behind the acts' back is active: v%d, %v", version(active, "rental-deposit"), err)
+	}
+	if _, err := reg.Approve(ctx, "rental-deposit", 3, alice, now); candor.ErrorCode(err) != candor.EFORBIDDEN || !strings.Contains(err.Error(), "no administrative act proposed") {
+		t.Fatalf("approving a version proposed behind the acts' back: %v", err)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
@@ -164,10 +165,16 @@ func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
 	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
 }
 
+// registry returns the scorecard registry, whose proposals and approvals
+// are administrative acts, checked against their chain (admins).
+func (inst *installation) registry() *scoring.Registry {
+	return scoring.NewRegistry(inst.store, inst.cat).WithActs(admins.New(inst.store, inst.vault, nil))
+}
+
 // published returns the active scorecards and every approved version,
 // old ones included (see scoring.Registry).
 func (inst *installation) published(ctx context.Context) (active, all []*scoring.Compiled, err error) {
-	return scoring.NewRegistry(inst.store, inst.cat).Published(ctx)
+	return inst.registry().Published(ctx)
 }
 
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {

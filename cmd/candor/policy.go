@@ -209,7 +209,7 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 		return err
 	}
 	defer inst.store.Close()
-	reg := scoring.NewRegistry(inst.store, inst.cat).WithActs(admins.New(inst.store, inst.vault, nil))
+	reg := inst.registry()
 	now := time.Now()
 	var admin *candor.APIKey
 	if cmd != "list" {
