@@ -79,7 +79,7 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 	m.Handle(tlog.Prefix, s.tlog.Handler())
 	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
 	m.HandleFunc("GET /v1/subjects/{id}/access", s.requireRead(candor.RoleOperator, s.getAccess))
-	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.require(candor.RoleOperator, s.getAccessProof))
+	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.requireRead(candor.RoleOperator, s.getAccessProof))
 	// A subject sees who looked at its data, with proofs.
 	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
 	m.HandleFunc("GET /v1/me/access/{n}/proof", s.require(candor.RoleSubject, s.getAccessProof))
@@ -228,26 +228,28 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 // needs to check that access record n is in the log: the record's
 // canonical encoding and the subject's salt (from which the commitment is
 // recomputed: SHA-256("candor/v1/commitment/access" 0x00 || salt ||
-// record)), and a C2SP tlog-proof of the log entry holding it.
+// record)), and a C2SP tlog-proof of the log entry holding it. The record
+// says who read the subject's data: serving it is a read, recorded too.
 func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, p *Principal) {
-	out, err := s.accessProof(r, p)
+	out, key, err := s.accessProof(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeRead(w, r, p, key, out)
 }
 
-func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, error) {
+func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, *vault.SubjectKey, error) {
 	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
 	if err != nil {
-		return nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
+		return nil, nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
 	}
 	_, key, err := s.openSubject(r, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
+	proof, err := audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
+	return proof, key, err
 }
 
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962
