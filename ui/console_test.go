@@ -22,11 +22,39 @@ import (
 // consoleKey stores a new API key of role for name and returns its token.
 func (h *harness) consoleKey(t *testing.T, role candor.Role, name string) string {
 	t.Helper()
+	if role == candor.RolePolicyAdmin {
+		token, _ := h.adminKey(t, name)
+		return token
+	}
 	token, key := candor.NewAPIKey(role, name, time.Now())
 	if err := h.store.PutKey(context.Background(), key); err != nil {
 		t.Fatal(err)
 	}
 	return token
+}
+
+// adminKey mints a policy administrator's key for name through the
+// administrative acts: requested by one of two administrators the harness
+// bootstraps first, approved by the other.
+func (h *harness) adminKey(t *testing.T, name string) (string, *candor.APIKey) {
+	t.Helper()
+	ctx := context.Background()
+	acts := admins.New(h.store, h.cfg.Vault, nil)
+	for len(h.roots) < 2 {
+		_, k, _, err := acts.Mint(ctx, nil, fmt.Sprintf("root-%d", len(h.roots)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.roots = append(h.roots, k)
+	}
+	token, k, _, err := acts.Mint(ctx, h.roots[0], name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.ApproveKey(ctx, h.roots[1], k.ID); err != nil {
+		t.Fatal(err)
+	}
+	return token, k
 }
 
 // consoleSignIn signs the browser in to the console with an API key.
@@ -210,11 +238,8 @@ func (h *harness) proposeCreditV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2 := strings.Replace(strings.Replace(string(src), "version: 1", "version: 2", 1), "{grade: C, min: 660", "{grade: C, min: 610", 1)
+	_, alice := h.adminKey(t, "alice")
 	acts := admins.New(h.store, h.cfg.Vault, nil)
-	_, alice, _, err := acts.Mint(context.Background(), nil, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := scoring.NewRegistry(h.store, h.cfg.Catalogue).WithActs(acts).Propose(context.Background(), "consumer-credit-v2.yaml", []byte(v2), alice, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -712,16 +737,16 @@ func TestConsoleDisputes(t *testing.T) {
 // every administrative act with who, which key and when.
 func TestAdminActsOnPublicPages(t *testing.T) {
 	h := mustHarness(t)
-	h.proposeCreditV2(t) // bootstraps alice, who proposes
+	h.proposeCreditV2(t) // alice, whose key two administrators minted, proposes
 	acts, err := admins.New(h.store, h.cfg.Vault, nil).Acts(context.Background())
-	if err != nil || len(acts) != 2 {
+	if err != nil || len(acts) != 5 {
 		t.Fatalf("acts: %d, %v", len(acts), err)
 	}
-	alice := acts[0].Key
+	alice := acts[2].Key
 	b := h.browser(t)
 	p := b.get("/scorecards")
-	for _, want := range []string{"Who approved what", "administrator&#39;s key minted (one of the first two)", "key " + alice + " of alice",
-		"version proposed", "consumer-credit version 2", acts[1].ByKey} {
+	for _, want := range []string{"Who approved what", "administrator&#39;s key minted (one of the first two)", "administrator&#39;s key requested",
+		"administrator&#39;s key approved", "key " + alice + " of alice", "root-1", "version proposed", "consumer-credit version 2", acts[4].ByKey} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("/scorecards does not show %q", want)
 		}
@@ -732,5 +757,14 @@ func TestAdminActsOnPublicPages(t *testing.T) {
 	}
 	if p := b.get("/scorecards/rental-deposit"); strings.Contains(p.body, "Who approved what") {
 		t.Errorf("rental-deposit lists acts about other scorecards")
+	}
+	// A policy administrator's key written into the store directly does
+	// not sign in to the console.
+	token, direct := candor.NewAPIKey(candor.RolePolicyAdmin, "mallory", time.Now())
+	if err := h.store.PutKey(context.Background(), direct); err != nil {
+		t.Fatal(err)
+	}
+	if p := h.browser(t).consoleSignIn(token); p.status != http.StatusForbidden || !strings.Contains(p.body, "not minted") {
+		t.Errorf("a key no act minted signs in: %d %s", p.status, p.location)
 	}
 }

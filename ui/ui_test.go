@@ -47,6 +47,7 @@ type harness struct {
 	portals   []*ui.Server // every portal made, for the erasure to end sessions in
 	ingest    *ingest.Pipeline
 	shipped   []*scoring.Compiled
+	roots     []*candor.APIKey // two bootstrapped administrators (adminKey)
 }
 
 func mustHarness(t *testing.T) *harness {
