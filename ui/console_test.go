@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -757,6 +758,18 @@ func TestAdminActsOnPublicPages(t *testing.T) {
 	}
 	if p := b.get("/scorecards/rental-deposit"); strings.Contains(p.body, "Who approved what") {
 		t.Errorf("rental-deposit lists acts about other scorecards")
+	}
+	// An act altered behind the chain's back is shown as such.
+	rec, err := h.store.Record(context.Background(), candor.RecordAdminAct, candor.AdminActID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Data = bytes.Replace(rec.Data, []byte("root-0"), []byte("root-9"), 1)
+	if err := h.store.PutRecord(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/scorecards"); p.status != 200 || !strings.Contains(p.body, "does not verify") || strings.Contains(p.body, "version proposed") {
+		t.Errorf("/scorecards with an altered act: %d", p.status)
 	}
 	// A policy administrator's key written into the store directly does
 	// not sign in to the console.

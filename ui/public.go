@@ -17,8 +17,9 @@ import (
 // need no sign-in and show nothing about any person.
 
 type scorecardsView struct {
-	Cards []*candor.Scorecard
-	Acts  []actView
+	Cards   []*candor.Scorecard
+	Acts    []actView
+	ActsErr bool // the administrative acts do not verify
 }
 
 func (s *Server) scorecards(w http.ResponseWriter, r *http.Request) {
@@ -28,8 +29,8 @@ func (s *Server) scorecards(w http.ResponseWriter, r *http.Request) {
 	}
 	acts, err := s.adminActs(r.Context(), "")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		s.log.Error("ui: the administrative acts", "err", err)
+		v.ActsErr = true
 	}
 	v.Acts = acts
 	s.render(w, r, http.StatusOK, "scorecards", "Published scorecards", "scorecards", v)
@@ -81,9 +82,10 @@ func (s *Server) adminActs(ctx context.Context, card string) ([]actView, error) 
 }
 
 type scorecardView struct {
-	Card   *candor.Scorecard
-	Others []*candor.Scorecard
-	Acts   []actView // the proposals and approvals of the scorecard's versions
+	Card    *candor.Scorecard
+	Others  []*candor.Scorecard
+	Acts    []actView // the proposals and approvals of the scorecard's versions
+	ActsErr bool      // the administrative acts do not verify
 }
 
 // Counting says how a rule counts, in words.
@@ -145,8 +147,8 @@ func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
 	v.Others = others
 	acts, err := s.adminActs(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		s.log.Error("ui: the administrative acts", "err", err)
+		v.ActsErr = true
 	}
 	v.Acts = acts
 	s.render(w, r, http.StatusOK, "scorecard", v.Card.Title, "scorecards", v)
