@@ -48,6 +48,7 @@ func (p PublicLog) VerifierKey() string { return p.Key }
 // Report is what Verify found.
 type Report struct {
 	Subjects, Events, Matches, AccessRecords int
+	AdminActs                                int    // administrative acts (candor.AdminAct)
 	Bundles, Commitments                     int    // in the log
 	Pending                                  int    // commitments recorded, not logged yet (logged at the next start)
 	Unpublished                              int    // commitments logged beyond the checkpoint (after a crash; published at the next start)
@@ -78,7 +79,8 @@ func (r *Report) problem(max int, format string, args ...any) {
 //     bundle, and every bundle in the log is one the store recorded;
 //   - every event (with the matches stored with it), every match stored on
 //     its own and every access record has its commitment, recomputed from
-//     the store with its subject's salt, among the recorded commitments;
+//     the store with its subject's salt, among the recorded commitments,
+//     as has every administrative act (unsalted);
 //   - every recorded commitment belongs to something in the store, unless
 //     a later commit retired it (a state changed, a fact past its
 //     retention deleted, a subject erased): then it must not.
@@ -292,6 +294,17 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 			if !take(recorded, kc{candor.AuditAccess, candor.AccessCommitment(salt, plain)}) {
 				pr("access record %d of subject %s: no recorded commitment matches it: altered or added", rec.N, sub.ID)
 			}
+		}
+	}
+	// Administrative acts are public: their commitments are unsalted.
+	for rec, err := range cfg.Store.AllRecords(ctx, candor.RecordAdminAct) {
+		if err != nil {
+			return nil, err
+		}
+		r.AdminActs++
+		enc, _, err := candor.SplitAdminActRecord(rec)
+		if err != nil || !use(candor.AdminActCommitment(enc)) {
+			pr("administrative act %s: no recorded commitment matches it: altered or added", rec.ID)
 		}
 	}
 	left := 0

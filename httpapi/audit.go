@@ -49,10 +49,40 @@ type CheckpointHistory interface {
 // VerifierKeyPath is where the log's verifier key is published, as text.
 const VerifierKeyPath = "/.well-known/candor-log-key"
 
-// PurposeHeader is the request header in which a reader states why it
-// reads; it is kept, sealed, in the access record (default "operator
-// read"). At most 256 bytes.
+// PurposeHeader is the request header in which an operator or a reviewer
+// states why it reads a subject's data: a candor.ReadPurpose's name, kept,
+// sealed, in the access record and shown to the person in words.
 const PurposeHeader = "Candor-Purpose"
+
+// ownRead is the purpose recorded for a subject's read of its own data.
+const ownRead = "the subject's own read"
+
+// requireRead is require for a read of a subject's data: an operator or a
+// reviewer must state a purpose its role may state (candor.ReadPurpose)
+// in the Candor-Purpose header, or is refused with EPURPOSE (400) before
+// anything is read.
+func (s *Server) requireRead(role candor.Role, h func(http.ResponseWriter, *http.Request, *Principal)) http.HandlerFunc {
+	return s.require(role, func(w http.ResponseWriter, r *http.Request, p *Principal) {
+		if _, err := readPurpose(r, p); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r, p)
+	})
+}
+
+// readPurpose returns the purpose to record for p's read: the subject's
+// own, or the one an operator or reviewer stated. Errors: EPURPOSE.
+func readPurpose(r *http.Request, p *Principal) (string, error) {
+	if p.Key.Role == candor.RoleSubject {
+		return ownRead, nil
+	}
+	rp, err := candor.ParseReadPurpose(p.Key.Role, r.Header.Get(PurposeHeader))
+	if err != nil {
+		return "", err
+	}
+	return rp.String(), nil
+}
 
 // routeAudit adds the transparency log's routes to m.
 func (s *Server) routeAudit(m *http.ServeMux) {
@@ -67,8 +97,8 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 	})
 	s.openAPI = bytes.Replace(s.openAPI, []byte("x-log-verifier-key: none"), []byte("x-log-verifier-key: "+strconv.Quote(s.tlog.VerifierKey())), 1)
 	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
-	m.HandleFunc("GET /v1/subjects/{id}/access", s.require(candor.RoleOperator, s.getAccess))
-	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.require(candor.RoleOperator, s.getAccessProof))
+	m.HandleFunc("GET /v1/subjects/{id}/access", s.requireRead(candor.RoleOperator, s.getAccess))
+	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.requireRead(candor.RoleOperator, s.getAccessProof))
 	// A subject sees who looked at its data, with proofs.
 	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
 	m.HandleFunc("GET /v1/me/access/{n}/proof", s.require(candor.RoleSubject, s.getAccessProof))
@@ -163,13 +193,11 @@ func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status in
 	w.Write(buf.Bytes())
 }
 
-// accessOf describes a read: the reader's key and role, the stated
-// purpose, the route and query read, and the response's hash.
+// accessOf describes a read: the reader's key and role, the purpose
+// (readPurpose, checked by requireRead), the route and query read, and
+// the response's hash.
 func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []byte, now time.Time) *candor.Access {
-	purpose := r.Header.Get(PurposeHeader)
-	if purpose == "" {
-		purpose = "operator read"
-	}
+	purpose, _ := readPurpose(r, p)
 	action := r.Pattern
 	if r.URL.RawQuery != "" {
 		action += "?" + r.URL.RawQuery
@@ -180,15 +208,16 @@ func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []by
 }
 
 type accessJSON struct {
-	N          uint64    `json:"n"`
-	At         time.Time `json:"at"`
-	Principal  string    `json:"principal"`
-	Role       string    `json:"role"`
-	Purpose    string    `json:"purpose"`
-	Action     string    `json:"action"`
-	Response   string    `json:"response_sha256"`
-	Commitment string    `json:"commitment"`
-	Commit     uint64    `json:"commit"`
+	N           uint64    `json:"n"`
+	At          time.Time `json:"at"`
+	Principal   string    `json:"principal"`
+	Role        string    `json:"role"`
+	Purpose     string    `json:"purpose"`
+	PurposeText string    `json:"purpose_text"` // the purpose in words, for the person
+	Action      string    `json:"action"`
+	Response    string    `json:"response_sha256"`
+	Commitment  string    `json:"commitment"`
+	Commit      uint64    `json:"commit"`
 }
 
 // getAccess is GET /v1/subjects/{id}/access: every access record about the
@@ -211,7 +240,7 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 			return
 		}
 		out = append(out, accessJSON{N: rec.N, At: a.At, Principal: a.Principal, Role: a.Role.String(), Purpose: a.Purpose,
-			Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
+			PurposeText: candor.PurposeWords(a.Purpose), Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
 			Commitment: candor.AccessCommitment(key.Salt(), plain).String()})
 	}
 	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "access": out})
@@ -221,26 +250,28 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 // needs to check that access record n is in the log: the record's
 // canonical encoding and the subject's salt (from which the commitment is
 // recomputed: SHA-256("candor/v1/commitment/access" 0x00 || salt ||
-// record)), and a C2SP tlog-proof of the log entry holding it.
+// record)), and a C2SP tlog-proof of the log entry holding it. The record
+// says who read the subject's data: serving it is a read, recorded too.
 func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, p *Principal) {
-	out, err := s.accessProof(r, p)
+	out, key, err := s.accessProof(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeRead(w, r, p, key, out)
 }
 
-func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, error) {
+func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, *vault.SubjectKey, error) {
 	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
 	if err != nil {
-		return nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
+		return nil, nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
 	}
 	_, key, err := s.openSubject(r, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
+	proof, err := audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
+	return proof, key, err
 }
 
 // getWriteProofs is GET /v1/me/events/proofs and GET

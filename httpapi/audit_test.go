@@ -115,7 +115,7 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	for _, path := range []string{"/v1/subjects/" + id, "/v1/subjects/" + id + "/events", "/v1/subjects/" + id + "/scores"} {
 		req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
 		req.Header.Set("Authorization", "Bearer "+h.operator)
-		req.Header.Set("Candor-Purpose", "complaint 42")
+		req.Header.Set("Candor-Purpose", "dispute")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -143,7 +143,7 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	for i, x := range recs {
 		rec := x.(map[string]any)
 		sum := sha256.Sum256([]byte(bodies[i]))
-		if rec["purpose"] != "complaint 42" || rec["role"] != "operator" || rec["response_sha256"] != hex.EncodeToString(sum[:]) {
+		if rec["purpose"] != "dispute" || rec["purpose_text"] != candor.ReadDispute.Words() || rec["role"] != "operator" || rec["response_sha256"] != hex.EncodeToString(sum[:]) {
 			t.Errorf("access record %d: %v; want the purpose, the role and the hash of the response served", i, rec)
 		}
 	}
@@ -166,7 +166,7 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	if hex.EncodeToString(c[:]) != second["commitment"] || pr.body["commitment"] != second["commitment"] {
 		t.Fatalf("commitment recomputed %x, listed %v", c, second["commitment"])
 	}
-	if !bytes.Contains(record, []byte("complaint 42")) || !bytes.Contains(record, []byte("/events")) {
+	if !bytes.Contains(record, []byte("dispute")) || !bytes.Contains(record, []byte("/events")) {
 		t.Errorf("the record does not say why and what: %q", record)
 	}
 	head, cpRaw, ok := strings.Cut(pr.body["proof"].(string), "\n\n")

@@ -31,6 +31,9 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *Principal
 		return
 	}
 	res, err := s.ingest.Ingest(r.Context(), p.Source, inputs, problems)
+	if candor.ErrorCode(err) == candor.EERASED {
+		s.metrics.erasedReposts(p.Source.ID, len(candor.ErrorDetails(err)))
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

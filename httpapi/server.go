@@ -61,6 +61,9 @@ type Config struct {
 	Health      func() error
 	// Erasure, if set, serves subjects' erasure requests.
 	Erasure *erasure.Service
+	// Admin, if set, lists the administrative acts, publicly, at
+	// /v1/admin-acts (public.go).
+	Admin AdminActs
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -77,6 +80,7 @@ type Server struct {
 	decisions  *decisions.Service
 	disputes   *disputes.Service
 	erasure    *erasure.Service
+	admin      AdminActs
 	access     Accessor
 	tlog       TransparencyLog
 	history    CheckpointHistory
@@ -97,7 +101,7 @@ func New(cfg Config) *Server {
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
-	s.erasure = cfg.Erasure
+	s.erasure, s.admin = cfg.Erasure, cfg.Admin
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -107,11 +111,11 @@ func New(cfg Config) *Server {
 	s.bufs.New = func() any { return new([]byte) }
 	m := http.NewServeMux()
 	m.HandleFunc("POST /v1/events", s.require(candor.RoleSource, s.postEvents))
-	m.HandleFunc("GET /v1/subjects:lookup", s.require(candor.RoleOperator, s.lookupSubject))
-	m.HandleFunc("GET /v1/subjects/{id}", s.require(candor.RoleOperator, s.getSubject))
-	m.HandleFunc("GET /v1/subjects/{id}/events", s.require(candor.RoleOperator, s.getEvents))
-	m.HandleFunc("GET /v1/subjects/{id}/scores", s.require(candor.RoleOperator, s.getScores))
-	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.require(candor.RoleOperator, s.getScores))
+	m.HandleFunc("GET /v1/subjects:lookup", s.requireRead(candor.RoleOperator, s.lookupSubject))
+	m.HandleFunc("GET /v1/subjects/{id}", s.requireRead(candor.RoleOperator, s.getSubject))
+	m.HandleFunc("GET /v1/subjects/{id}/events", s.requireRead(candor.RoleOperator, s.getEvents))
+	m.HandleFunc("GET /v1/subjects/{id}/scores", s.requireRead(candor.RoleOperator, s.getScores))
+	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.requireRead(candor.RoleOperator, s.getScores))
 	if s.decisions != nil {
 		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
 		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
@@ -123,7 +127,7 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/me/events", s.require(candor.RoleSubject, s.getEvents))
 		m.HandleFunc("POST /v1/me/decisions/{id}/review", s.require(candor.RoleSubject, s.postReview))
 		m.HandleFunc("GET /v1/reviews", s.require(candor.RoleReviewer, s.getReviews))
-		m.HandleFunc("GET /v1/reviews/{id}", s.require(candor.RoleReviewer, s.getReview))
+		m.HandleFunc("GET /v1/reviews/{id}", s.requireRead(candor.RoleReviewer, s.getReview))
 		m.HandleFunc("POST /v1/reviews/{id}/close", s.require(candor.RoleReviewer, s.closeReview))
 		m.HandleFunc("GET /v1/me/opt-outs", s.require(candor.RoleSubject, s.getOptOuts))
 		m.HandleFunc("POST /v1/me/opt-outs/{scorecard}", s.require(candor.RoleSubject, s.postOptOut))
@@ -138,6 +142,9 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)
 	m.HandleFunc("GET /v1/scorecards", s.listScorecards)
 	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)
+	if s.admin != nil {
+		m.HandleFunc("GET /v1/admin-acts", s.getAdminActs)
+	}
 	m.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(s.openAPI)

@@ -56,7 +56,7 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		case candor.RoleRelyingParty:
 			who = cmp.Or(names[a.Principal], a.Principal)
 		}
-		v.Reads = append(v.Reads, accessView{N: rec.N, At: a.At, Who: who, Role: words(a.Role.String()), Purpose: a.Purpose, Route: a.Action})
+		v.Reads = append(v.Reads, accessView{N: rec.N, At: a.At, Who: who, Role: words(a.Role.String()), Purpose: candor.PurposeWords(a.Purpose), Route: a.Action})
 	}
 	slices.Reverse(v.Reads)
 	s.render(w, r, http.StatusOK, "access", "Who looked", "access", v)

@@ -95,6 +95,18 @@ type Config struct {
 	Now                     func() time.Time // the clock (nil: time.Now)
 	// Erasure, if set, lets a person erase their data (/me/erasure).
 	Erasure *erasure.Service
+	// Admin, if set, lists the administrative acts on the public
+	// scorecard pages and lets policy administrators whose keys they
+	// minted sign in to the console (admins.Service is one); without it,
+	// no policy administrator signs in.
+	Admin AdminActs
+}
+
+// AdminActs lists the administrative acts, and says whether a policy
+// administrator's key is one they minted and did not revoke.
+type AdminActs interface {
+	Acts(ctx context.Context) ([]*candor.AdminAct, error)
+	Stands(ctx context.Context, key *candor.APIKey) (principal string, err error)
 }
 
 // Server serves the portal. It is safe for concurrent use.

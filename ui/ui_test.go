@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
@@ -47,6 +48,7 @@ type harness struct {
 	portals   []*ui.Server // every portal made, for the erasure to end sessions in
 	ingest    *ingest.Pipeline
 	shipped   []*scoring.Compiled
+	roots     []*candor.APIKey // two bootstrapped administrators (adminKey)
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -112,6 +114,7 @@ func mustHarness(t *testing.T) *harness {
 	t.Cleanup(func() { access.Close() })
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
+		Admin: admins.New(st, v, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
 				p.Forget(bis)

@@ -200,6 +200,7 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 			do[logged] = func(path string) int {
 				req := httptest.NewRequestWithContext(ctx, "GET", path, nil)
 				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set(httpapi.PurposeHeader, candor.ReadDataQuality.String())
 				rec := httptest.NewRecorder()
 				srv.ServeHTTP(rec, req)
 				return rec.Code
@@ -211,6 +212,7 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 		do[logged] = func(path string) int {
 			req, _ := http.NewRequestWithContext(ctx, "GET", hs.URL+path, nil)
 			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set(httpapi.PurposeHeader, candor.ReadDataQuality.String())
 			resp, err := client.Do(req)
 			if err != nil {
 				return 0

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
@@ -36,7 +37,10 @@ Commands:
   operator key NAME    make an operator API key
   reviewer key NAME    make an API key for a person who reviews decisions
   subject key SUBJECT  make an API key for a subject, for the /v1/me API (the portal has its own sign-in)
-  policy key NAME      make a policy administrator's API key
+  policy key NAME      make a policy administrator's API key (after the first two: requested by one
+                       administrator, approved by a second with policy approve-key)
+  policy approve-key|revoke-key|acts
+                       approve or revoke an administrator's key; list every administrative act
   policy propose|approve|list
                        propose, approve (a second administrator) and list scorecard versions
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
@@ -161,10 +165,16 @@ func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
 	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
 }
 
+// registry returns the scorecard registry, whose proposals and approvals
+// are administrative acts, checked against their chain (admins).
+func (inst *installation) registry() *scoring.Registry {
+	return scoring.NewRegistry(inst.store, inst.cat).WithActs(admins.New(inst.store, inst.vault, nil))
+}
+
 // published returns the active scorecards and every approved version,
 // old ones included (see scoring.Registry).
 func (inst *installation) published(ctx context.Context) (active, all []*scoring.Compiled, err error) {
-	return scoring.NewRegistry(inst.store, inst.cat).Published(ctx)
+	return inst.registry().Published(ctx)
 }
 
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
