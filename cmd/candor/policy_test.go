@@ -99,6 +99,12 @@ func TestPolicyAdministrators(t *testing.T) {
 	if strings.Contains(out, "eve") {
 		t.Errorf("eve's key is listed as if an act minted it:\n%s", out)
 	}
+	// The CLI records acts offline; a server's start logs them.
+	srv, err := serveFor(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopServer(t, srv)
 	if out, _ := mustRun(t, "audit", "verify", "--data", data); !strings.Contains(out, "OK") {
 		t.Fatalf("audit verify:\n%s", out)
 	}
