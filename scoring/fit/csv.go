@@ -239,7 +239,10 @@ func ReadCSV(r io.Reader, m *Mapping) (*Dataset, error) {
 	if len(probs) > 0 {
 		return nil, problems(probs)
 	}
-	return d, d.Validate()
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // builder collects one column, as numbers while every value is one and as

@@ -45,6 +45,11 @@ func Logistic(x [][]float64, y []uint8, ridge float64) ([]float64, error) {
 			h[a*k+a] += 2 * ridge
 		}
 		step, err := solveSPD(h, g, k)
+		if err != nil && iter > 0 {
+			// At β = 0 every weight is ¼, so a later singular system means
+			// the weights collapsed: probabilities went to 0 and 1.
+			return nil, errors.New("logistic: no convergence: the outcomes are perfectly separated")
+		}
 		if err != nil {
 			return nil, fmt.Errorf("logistic: %w", err)
 		}
@@ -128,7 +133,7 @@ func solveSPD(h, g []float64, k int) ([]float64, error) {
 			}
 			if a == b {
 				if s <= 1e-12*scale {
-					return nil, fmt.Errorf("singular system at column %d: a characteristic is constant or a combination of others", a)
+					return nil, fmt.Errorf("singular system at coefficient %d: a column is constant or a combination of others", a)
 				}
 				l[a*k+a] = math.Sqrt(s)
 			} else {
