@@ -47,7 +47,9 @@ func (b Bin) Label(numeric bool) string {
 }
 
 // Binning is a characteristic cut into bins whose bad rates are monotone
-// (numeric: in the order of the values; categorical: sorted by bad rate).
+// (numeric: in the order of the values; categorical: sorted by bad rate),
+// but for missing values too few for a bin of their own, which join the
+// bin with the closest bad rate.
 type Binning struct {
 	Name    string  `json:"name"`
 	Numeric bool    `json:"numeric"`

@@ -137,7 +137,7 @@ func ReadCSV(r io.Reader, m *Mapping) (*Dataset, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimit{r: r, max: MaxColumns * (MaxField + 3)})
 	cr.Comma = m.comma
 	cr.ReuseRecord = true
 	header := m.Names
@@ -302,6 +302,26 @@ func (b *builder) column(name string) (*Column, string) {
 		return nil, fmt.Sprintf("more than %d distinct values, not all numbers: not a characteristic", MaxLevels)
 	}
 	return &Column{Name: name, Code: b.code, Levels: b.levels}, ""
+}
+
+// lineLimit fails a read once a line grows past max bytes, so that one
+// endless line cannot take all the memory before a cell is checked.
+type lineLimit struct {
+	r    io.Reader
+	max  int
+	line int
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, c := range p[:n] {
+		if c == '\n' {
+			l.line = 0
+		} else if l.line++; l.line > l.max {
+			return 0, fmt.Errorf("a line longer than %d bytes", l.max)
+		}
+	}
+	return n, err
 }
 
 func btoi(b bool) int {

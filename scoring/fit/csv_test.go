@@ -146,3 +146,51 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+func TestReadCSVRefusesEndlessLine(t *testing.T) {
+	long := "outcome,x\n1," + strings.Repeat("9", fit.MaxColumns*(fit.MaxField+3)+1) + "\n"
+	if _, err := fit.ReadCSV(strings.NewReader(long), nil); err == nil || !strings.Contains(err.Error(), "a line longer than") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// FuzzParseMapping: no input panics the mapping parser, and a mapping it
+// accepts never maps a protected column.
+func FuzzParseMapping(f *testing.F) {
+	f.Add([]byte("comma: ' '\nno_header: true\nnames: [a, b, c]\noutcome: c\nbad: ['2']\ngood: ['1']\nprotected: [a]\ncharacteristics: [{name: x, column: b, kind: numeric}]"))
+	f.Add([]byte("a: &x [1]\nb: *x"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := fit.ParseMapping(data)
+		if err != nil {
+			return
+		}
+		for _, c := range m.Characteristics {
+			for _, p := range m.Protected {
+				if c.Column == p {
+					t.Fatalf("accepted protected column %q as characteristic %q", p, c.Name)
+				}
+			}
+		}
+	})
+}
+
+// FuzzReadGroups: no input panics the audit file reader, and what it
+// accepts gives every attribute a label per row.
+func FuzzReadGroups(f *testing.F) {
+	f.Add([]byte("sex,age_band\nf,<25\nm,\n"), 2)
+	f.Add([]byte("a\n\"x\ny\"\n"), 1)
+	f.Fuzz(func(t *testing.T, data []byte, rows int) {
+		if rows < 0 || rows > 1000 {
+			return
+		}
+		g, err := fit.ReadGroups(bytes.NewReader(data), rows)
+		if err != nil {
+			return
+		}
+		for a, labels := range g.Labels {
+			if len(labels) != rows {
+				t.Fatalf("attribute %d: %d labels for %d rows", a, len(labels), rows)
+			}
+		}
+	})
+}

@@ -25,7 +25,7 @@ type Groups struct {
 // MaxGroups groups (such as an age in years) is refused: band it first. An
 // empty cell is the group "(missing)".
 func ReadGroups(r io.Reader, rows int) (*Groups, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimit{r: r, max: MaxColumns * (MaxField + 3)})
 	cr.ReuseRecord = true
 	head, err := cr.Read()
 	if err == io.EOF {
