@@ -27,6 +27,26 @@ func DefaultOptions() Options {
 	return Options{MinIV: 0.02, BasePoints: 600, BaseOdds: 19, PDO: 50}
 }
 
+func (o Options) check() error {
+	var probs []string
+	if !(o.PDO > 0) || !(o.BaseOdds > 0) || math.IsInf(o.PDO, 0) || math.IsInf(o.BaseOdds, 0) {
+		probs = append(probs, fmt.Sprintf("scaling: points to double the odds (%g) and base odds (%g) must be positive and finite", o.PDO, o.BaseOdds))
+	}
+	if math.IsNaN(o.BasePoints) || math.IsInf(o.BasePoints, 0) {
+		probs = append(probs, fmt.Sprintf("scaling: base points %g must be a number", o.BasePoints))
+	}
+	if !(o.Bin.MinShare >= 0 && o.Bin.MinShare <= 0.5) {
+		probs = append(probs, fmt.Sprintf("minimum bin share %g must be at most 0.5: two bins must fit", o.Bin.MinShare))
+	}
+	if o.Bin.MaxBins == 1 || o.Bin.MaxBins < 0 {
+		probs = append(probs, fmt.Sprintf("at most %d bins: a characteristic needs two", o.Bin.MaxBins))
+	}
+	if !(o.MinIV >= 0) {
+		probs = append(probs, fmt.Sprintf("minimum information value %g must not be negative", o.MinIV))
+	}
+	return problems(probs)
+}
+
 // Characteristic is a fitted characteristic: its bins, its coefficient and
 // the points of each bin.
 type Characteristic struct {
@@ -59,14 +79,14 @@ type Model struct {
 // and scales it to points. A characteristic whose coefficient comes out
 // with the wrong sign (its points would contradict its own bad rates,
 // because it overlaps others) is left out and the rest refitted. It
-// returns an error when train is invalid, no characteristic is informative
-// or the regression fails.
+// returns an error when train or o is invalid, no characteristic is
+// informative or the regression fails.
 func Fit(train *Dataset, o Options) (*Model, error) {
 	if err := train.Validate(); err != nil {
 		return nil, err
 	}
-	if o.PDO <= 0 || o.BaseOdds <= 0 || math.IsNaN(o.BasePoints) || math.IsInf(o.BasePoints, 0) {
-		return nil, fmt.Errorf("scaling: points to double the odds (%g) and base odds (%g) must be positive", o.PDO, o.BaseOdds)
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	m := &Model{Factor: o.PDO / math.Ln2}
 	m.Offset = o.BasePoints - m.Factor*math.Log(o.BaseOdds)

@@ -213,3 +213,26 @@ func TestFitDropsWrongSign(t *testing.T) {
 		t.Errorf("kept %d characteristics, excluded %+v", len(m.Characteristics), m.Excluded)
 	}
 }
+
+func TestFitRefusesOptions(t *testing.T) {
+	d := &fit.Dataset{Columns: []*fit.Column{{Name: "x", Numeric: true, Num: []float64{1, 2, 3, 4}}}, Outcome: []uint8{0, 1, 0, 1}}
+	for _, tc := range []struct {
+		name string
+		edit func(*fit.Options)
+		want string
+	}{
+		{"zero pdo", func(o *fit.Options) { o.PDO = 0 }, "points to double the odds (0)"},
+		{"negative odds", func(o *fit.Options) { o.BaseOdds = -1 }, "base odds (-1)"},
+		{"NaN base", func(o *fit.Options) { o.BasePoints = math.NaN() }, "base points NaN"},
+		{"bin share", func(o *fit.Options) { o.Bin.MinShare = 0.6 }, "minimum bin share 0.6"},
+		{"one bin", func(o *fit.Options) { o.Bin.MaxBins = 1 }, "at most 1 bins"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := fit.DefaultOptions()
+			tc.edit(&o)
+			if _, err := fit.Fit(d, o); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
