@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/scoring/fit"
 )
@@ -197,8 +198,8 @@ func readFitData(path string, m *fit.Mapping) (*fit.Dataset, error) {
 }
 
 // fitCard takes identity, purpose, range, grades and benefits from the
-// published scorecard id, as its next version, adding benefit at grade if
-// it lacks one of that name.
+// published scorecard id, as its next version, adding benefit (from the
+// benefit catalogue for its purpose) at grade if it lacks one of that name.
 func fitCard(id, benefit, grade string) (fit.Card, error) {
 	sc, err := loadScorecardArg(id, catalogue.Default())
 	if err != nil {
@@ -215,7 +216,14 @@ func fitCard(id, benefit, grade string) (fit.Card, error) {
 		card.Benefits = append(card.Benefits, fit.Benefit{Name: b.Name, MinGrade: b.MinGrade, Description: b.Description})
 	}
 	if !slices.ContainsFunc(card.Benefits, func(b fit.Benefit) bool { return b.Name == benefit }) {
-		card.Benefits = append(card.Benefits, fit.Benefit{Name: benefit, MinGrade: grade, Description: "unlocked at grade " + grade + " and above"})
+		spec, ok := candor.LookupBenefit(sc.Purpose, benefit)
+		if !ok {
+			return fit.Card{}, fmt.Errorf("--benefit %q is not in the benefit catalogue for %s", benefit, sc.Purpose)
+		}
+		if !slices.ContainsFunc(card.Grades, func(g fit.Grade) bool { return g.Grade == grade }) {
+			return fit.Card{}, fmt.Errorf("--benefit-grade %q is not a grade of %s", grade, sc.ID)
+		}
+		card.Benefits = append(card.Benefits, fit.Benefit{Name: benefit, MinGrade: grade, Description: spec.Description})
 	}
 	return card, nil
 }

@@ -178,6 +178,8 @@ func TestFitRefusesAndWritesNothing(t *testing.T) {
 		{"a protected name", []string{"--mapping", mapping("  - {name: applicant_age, column: a11}\n"), data}, "age is a protected attribute: charter point 1"},
 		{"an audited column as a characteristic", []string{"--mapping", germanMapping, "--audit", clash, data}, `column "savings" is a protected attribute (it is in the audit file)`},
 		{"outcome not 0/1", []string{bad}, `outcome "2" is not 1 (bad) or 0 (good)`},
+		{"a benefit outside the catalogue", []string{"--mapping", germanMapping, "--benefit", "travel_allowed", data}, `--benefit "travel_allowed" is not in the benefit catalogue for credit`},
+		{"a grade off the card", []string{"--mapping", germanMapping, "--benefit-grade", "AAA", data}, `--benefit-grade "AAA" is not a grade of consumer-credit`},
 		{"audit rows not the sample's", []string{"--mapping", germanMapping, "--audit", bad, data}, "rows, the sample 1000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
