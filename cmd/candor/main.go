@@ -46,6 +46,7 @@ Commands:
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
   policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
   policy diff A B      what changes between two scorecards (published IDs or files)
+  fit FILE.csv         fit a scorecard to outcomes; write it with a validation report (--audit: fairness)
   audit verify         check the store against the transparency log, offline
   purge                delete the facts past their retention, offline (candor serve does it daily)
   bench rescore        rescore the whole population against a raw Pebble scan
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runPolicy(ctx, rest, stdout, stderr)
 	case "score":
 		return runScore(ctx, rest, stdout, stderr)
+	case "fit":
+		return runFit(rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "audit":
