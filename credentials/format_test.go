@@ -1,8 +1,8 @@
 package credentials_test
 
 import (
-	"fmt"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"

@@ -46,8 +46,8 @@ const (
 )
 
 type statusListClaims struct {
-	Exp        int64 `json:"exp"`
-	Iat        int64 `json:"iat"`
+	Exp        int64  `json:"exp"`
+	Iat        int64  `json:"iat"`
 	Iss        string `json:"iss"`
 	StatusList struct {
 		Bits int    `json:"bits"`
