@@ -86,6 +86,11 @@ func (k *IssuerKey) Public() jose.JSONWebKey {
 	return jose.JSONWebKey{Key: k.priv.Public(), KeyID: k.kid, Algorithm: string(jose.ES256), Use: "sig"}
 }
 
+// Metadata returns the SD-JWT VC issuer metadata of issuer with this key.
+func (k *IssuerKey) Metadata(issuer string) *Metadata {
+	return &Metadata{Issuer: issuer, JWKS: jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k.Public()}}}
+}
+
 // Private returns the private key, for a benchmark's bare baseline.
 func (k *IssuerKey) Private() *ecdsa.PrivateKey { return k.priv }
 
