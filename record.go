@@ -19,6 +19,8 @@ const (
 	RecordNotice                             // a notice to a relying party (no subject; JSON in the clear)
 	RecordOptOut                             // a subject's opt-out of a scorecard, by subject and scorecard
 	RecordSession                            // a portal or console session, by its token's hash
+	RecordCredential                         // a credential issued to a subject, by its ID
+	RecordStatusSlot                         // a status list entry in use, by its index (no subject; JSON in the clear)
 	numRecordKinds
 )
 
