@@ -177,8 +177,8 @@ func gradeStill(cards []*scoring.Compiled, p candor.Purpose, kind candor.Subject
 		for _, c := range cards {
 			if sc := c.Scorecard(); sc.Purpose == p && sc.SubjectKind == kind {
 				is, _ := issued.(string)
-			ns, _ := now.(string)
-			a, b := sc.GradeRank(is), sc.GradeRank(ns)
+				ns, _ := now.(string)
+				a, b := sc.GradeRank(is), sc.GradeRank(ns)
 				return a >= 0 && b >= 0 && b <= a
 			}
 		}
