@@ -123,7 +123,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
 		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
-			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})})
+			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }}),
+		Credentials: h.credentials(t, st, v, cat, active)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

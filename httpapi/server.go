@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
@@ -56,27 +57,31 @@ type Config struct {
 	Log    TransparencyLog
 	// Erasure, if set, serves subjects' erasure requests.
 	Erasure *erasure.Service
+	// Credentials, if set, issues holders' credentials and serves the
+	// issuer's metadata and status list.
+	Credentials *credentials.Service
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
 type Server struct {
-	store      candor.Store
-	cat        *candor.Catalogue
-	vault      *vault.Vault
-	ingest     Ingester
-	log        *slog.Logger
-	metrics    *Metrics
-	now        func() time.Time
-	scorecards []Scorer
-	versions   []Scorer
-	decisions  *decisions.Service
-	disputes   *disputes.Service
-	erasure    *erasure.Service
-	access     Accessor
-	tlog       TransparencyLog
-	public     *ratelimit.PerAddress // for the public register
-	bufs       sync.Pool
-	mux        *http.ServeMux
+	store       candor.Store
+	cat         *candor.Catalogue
+	vault       *vault.Vault
+	ingest      Ingester
+	log         *slog.Logger
+	metrics     *Metrics
+	now         func() time.Time
+	scorecards  []Scorer
+	versions    []Scorer
+	decisions   *decisions.Service
+	disputes    *disputes.Service
+	erasure     *erasure.Service
+	credentials *credentials.Service
+	access      Accessor
+	tlog        TransparencyLog
+	public      *ratelimit.PerAddress // for the public register
+	bufs        sync.Pool
+	mux         *http.ServeMux
 
 	mu    sync.Mutex
 	ready bool
@@ -90,6 +95,7 @@ func New(cfg Config) *Server {
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log}
 	s.erasure = cfg.Erasure
+	s.credentials = cfg.Credentials
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -124,6 +130,9 @@ func New(cfg Config) *Server {
 	if s.erasure != nil {
 		m.HandleFunc("GET /v1/me/erasure", s.require(candor.RoleSubject, s.getErasure))
 		m.HandleFunc("POST /v1/me/erasure", s.require(candor.RoleSubject, s.postErasure))
+	}
+	if s.credentials != nil {
+		s.routeCredentials(m)
 	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))
