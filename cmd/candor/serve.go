@@ -17,6 +17,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
@@ -42,6 +43,7 @@ type serverFlags struct {
 	purgeEvery time.Duration
 	// disputeCheck is how often disputes past their deadline are settled.
 	disputeCheck time.Duration
+	creds        credentialFlags // the credential issuer (credentials.go)
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -52,6 +54,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.subjectCache, "subject-cache", n,
 		"subjects whose keys ingestion keeps in memory, ~175 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
 	f.log.register(fs)
+	f.creds.register(fs)
 	fs.BoolVar(&f.secureCookies, "secure-cookies", env("CANDOR_SECURE_COOKIES", "") == "true",
 		"mark the portal's cookies Secure on plain HTTP, behind a TLS-terminating proxy (env CANDOR_SECURE_COOKIES=true)")
 	fs.StringVar(&f.oidc.Issuer, "oidc-issuer", env("CANDOR_OIDC_ISSUER", ""), "if set, people sign in to the portal with this OpenID Connect provider (env CANDOR_OIDC_ISSUER)")
@@ -169,10 +172,17 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 			}
 		}})
 	forgetters = append(forgetters, dec.Forget)
+	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active)
+	if err != nil {
+		ln.Close()
+		pipeline.Close()
+		aud.close()
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
-		Access: aud.access, Log: aud.log, Erasure: er})
+		Access: aud.access, Log: aud.log, Erasure: er, Credentials: creds})
 	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log)
 	if err != nil {
 		ln.Close()
@@ -246,7 +256,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", portal)
-	for _, path := range []string{"/v1/", tlog.Prefix, "/healthz", "/readyz", "/metrics"} {
+	for _, path := range []string{"/v1/", tlog.Prefix, "/healthz", "/readyz", "/metrics", credentials.MetadataPath} {
 		mux.Handle(path, api)
 	}
 	return mux, portal, demo, nil
