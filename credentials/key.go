@@ -21,8 +21,9 @@ import (
 // IssuerKey is the key credentials and status lists are signed with
 // (ES256, P-256) and its key ID.
 type IssuerKey struct {
-	priv *ecdsa.PrivateKey
-	kid  string
+	priv    *ecdsa.PrivateKey
+	kid     string
+	signers map[string]jose.Signer // by JOSE "typ"
 }
 
 // LoadOrCreateKey reads the issuer's signing key from path (a PEM
@@ -66,7 +67,14 @@ func NewIssuerKey(priv *ecdsa.PrivateKey) (*IssuerKey, error) {
 	}
 	// The key ID is the first 64 bits of the RFC 7638 thumbprint: short,
 	// since it travels in every QR code.
-	return &IssuerKey{priv: priv, kid: base64.RawURLEncoding.EncodeToString(tp[:8])}, nil
+	k := &IssuerKey{priv: priv, kid: base64.RawURLEncoding.EncodeToString(tp[:8]), signers: map[string]jose.Signer{}}
+	for _, typ := range []string{typCredential, typStatusList} {
+		if k.signers[typ], err = jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: priv, KeyID: k.kid}},
+			(&jose.SignerOptions{}).WithType(jose.ContentType(typ))); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
 }
 
 // GenerateKey returns a fresh issuer key (for tests and benchmarks).

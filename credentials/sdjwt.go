@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 )
 
 // The credential types (SD-JWT VC "vct") Candor issues.
@@ -90,10 +89,10 @@ func (k *IssuerKey) Sign(u Unsigned) (string, error) {
 	disclosures := make([]string, len(u.Claims))
 	p := payload{SD: make([]string, len(u.Claims)), SDAlg: "sha-256", Exp: u.Expires.Unix(), Iat: u.IssuedAt.Unix(),
 		Iss: u.Issuer, Status: u.Status, Vct: u.Type}
-	var salt [saltSize]byte
+	salts := make([]byte, saltSize*len(u.Claims))
+	rand.Read(salts)
 	for i, c := range u.Claims {
-		rand.Read(salt[:])
-		d, err := encodeDisclosure(base64.RawURLEncoding.EncodeToString(salt[:]), c.Name, c.Value)
+		d, err := encodeDisclosure(base64.RawURLEncoding.EncodeToString(salts[i*saltSize:(i+1)*saltSize]), c.Name, c.Value)
 		if err != nil {
 			return "", err
 		}
@@ -140,12 +139,7 @@ func marshal(v any) ([]byte, error) {
 
 // signJWS signs body as a compact JWS with header {"alg","kid","typ"}.
 func (k *IssuerKey) signJWS(typ string, body []byte) (string, error) {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: k.priv, KeyID: k.kid}},
-		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
-	if err != nil {
-		return "", err
-	}
-	obj, err := signer.Sign(body)
+	obj, err := k.signers[typ].Sign(body)
 	if err != nil {
 		return "", err
 	}
