@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
 )
 
 // The credential types (SD-JWT VC "vct") Candor issues.

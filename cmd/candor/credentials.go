@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -150,23 +149,7 @@ func readCredential(arg string) (string, error) {
 		return "", err
 	}
 	if bytes.HasPrefix(data, []byte("\x89PNG")) || bytes.HasPrefix(data, []byte("\xff\xd8\xff")) {
-		return scanQR(arg)
+		return credentials.ScanQR(context.Background(), data)
 	}
 	return strings.TrimSpace(string(data)), nil
-}
-
-// scanQR reads the QR code in an image file with zbarimg.
-func scanQR(path string) (string, error) {
-	if path == "-" {
-		return "", errors.New("give a QR image as a file, not on standard input")
-	}
-	zbar, err := exec.LookPath("zbarimg")
-	if err != nil {
-		return "", errors.New("reading a QR image needs zbarimg (Debian package zbar-tools); or give the QR text")
-	}
-	out, err := exec.Command(zbar, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", path).Output()
-	if err != nil {
-		return "", fmt.Errorf("zbarimg found no QR code in %s", path)
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -183,7 +183,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Erasure: er, Credentials: creds})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log)
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log, creds)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -216,9 +216,9 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
-		SecureCookies: f.secureCookies, Logger: log, Erasure: er}
+		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Credentials: creds}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
