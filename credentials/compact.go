@@ -32,33 +32,65 @@ const maxCompact = MaxCredential
 // issuer's. Errors: EINVALID for an SD-JWT that is not in the exact form
 // Sign writes.
 func Compact(sdjwt string) (string, error) {
+	z, err := compact(sdjwt)
+	if err != nil {
+		return "", err
+	}
+	return QRPrefix + Base45(z), nil
+}
+
+// CompactURL encodes an SD-JWT as Compact does, in base64url instead of
+// Base45, for a URL's query (a badge's link). DecompactURL reverses it.
+func CompactURL(sdjwt string) (string, error) {
+	z, err := compact(sdjwt)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(z), nil
+}
+
+// DecompactURL rebuilds the SD-JWT from what CompactURL wrote. Errors as
+// for Decompact.
+func DecompactURL(s string) (string, error) {
+	if len(s) > MaxQRText {
+		return "", candor.Errorf(candor.EINVALID, "the badge is %d characters long; the limit is %d", len(s), MaxQRText)
+	}
+	z, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return "", candor.Errorf(candor.EINVALID, "the badge is malformed: not base64url")
+	}
+	return inflate(z)
+}
+
+// compact is the deflated binary form of Compact.
+func compact(sdjwt string) ([]byte, error) {
 	parts := strings.Split(sdjwt, "~")
 	jws := strings.Split(parts[0], ".")
 	if len(parts) < 2 || parts[len(parts)-1] != "" || len(jws) != 3 {
-		return "", notCompact("not an SD-JWT without key binding")
+		return nil, notCompact("not an SD-JWT without key binding")
 	}
 	header, err1 := base64.RawURLEncoding.Strict().DecodeString(jws[0])
 	body, err2 := base64.RawURLEncoding.Strict().DecodeString(jws[1])
 	sig, err3 := base64.RawURLEncoding.Strict().DecodeString(jws[2])
 	if err := errors.Join(err1, err2, err3); err != nil || len(sig) != 64 {
-		return "", notCompact("a JWS part is not base64url, or the signature is not ES256")
+		return nil, notCompact("a JWS part is not base64url, or the signature is not ES256")
 	}
 	var h struct {
 		Alg, Kid, Typ string
 	}
 	if json.Unmarshal(header, &h) != nil || !bytes.Equal(header, jwsHeader(h.Kid, typCredential)) {
-		return "", notCompact("the header is not Candor's")
+		return nil, notCompact("the header is not Candor's")
 	}
 	var p payload
 	if err := strictJSON(body, &p); err != nil {
-		return "", notCompact("the claims are not Candor's")
+		return nil, notCompact("the claims are not Candor's")
 	}
 	if again, _ := json.Marshal(p); !bytes.Equal(again, body) {
-		return "", notCompact("the claims are not in Candor's form")
+		return nil, notCompact("the claims are not in Candor's form")
 	}
 	vct := map[string]byte{TypeStatus: 1, TypeBadge: 2}[p.Vct]
 	if vct == 0 || p.SDAlg != "sha-256" || p.Iat < 0 || p.Exp < 0 {
-		return "", notCompact("the type, digest algorithm or times are not Candor's")
+		return nil, notCompact("the type, digest algorithm or times are not Candor's")
 	}
 	b := []byte{1}
 	b = appendStr(b, h.Kid)
@@ -86,7 +118,7 @@ func Compact(sdjwt string) (string, error) {
 		if k == 0 {
 			raw, err := base64.RawURLEncoding.Strict().DecodeString(dg)
 			if err != nil || len(raw) != 32 {
-				return "", notCompact("a digest is not SHA-256")
+				return nil, notCompact("a digest is not SHA-256")
 			}
 			b = append(b, raw...)
 		}
@@ -97,13 +129,13 @@ func Compact(sdjwt string) (string, error) {
 		salt, name, _, err := decodeDisclosure(d)
 		rawSalt, serr := base64.RawURLEncoding.Strict().DecodeString(salt)
 		if err != nil || serr != nil || len(rawSalt) != saltSize {
-			return "", notCompact("a disclosure is not Candor's")
+			return nil, notCompact("a disclosure is not Candor's")
 		}
 		raw, _ := base64.RawURLEncoding.DecodeString(d)
 		var arr []json.RawMessage
 		json.Unmarshal(raw, &arr)
 		if again, _ := encodeDisclosure(salt, name, arr[2]); again != d {
-			return "", notCompact("a disclosure is not in Candor's form")
+			return nil, notCompact("a disclosure is not in Candor's form")
 		}
 		b = append(b, rawSalt...)
 		b = appendStr(b, name)
@@ -113,7 +145,7 @@ func Compact(sdjwt string) (string, error) {
 	w, _ := flate.NewWriter(&z, flate.BestCompression)
 	w.Write(b)
 	w.Close()
-	return QRPrefix + Base45(z.Bytes()), nil
+	return z.Bytes(), nil
 }
 
 func notCompact(why string) error {
@@ -152,6 +184,11 @@ func Decompact(text string) (string, error) {
 	if err != nil {
 		return "", candor.Errorf(candor.EINVALID, "the QR text is malformed: %v", err)
 	}
+	return inflate(z)
+}
+
+// inflate decompresses and decodes what compact wrote.
+func inflate(z []byte) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), maxCompact+1))
 	if err != nil {
 		return "", candor.Errorf(candor.EINVALID, "the QR text is malformed: it does not decompress")

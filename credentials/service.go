@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,10 +188,16 @@ type Info struct {
 	Status string `json:"status,omitempty"`
 }
 
+// badgeStatements are what a badge says by default, if true.
+var badgeStatements = []string{"business_compliance_grade", "registered_and_active"}
+
 // Issued is a credential issued and not yet stored.
 type Issued struct {
 	Credential string // the SD-JWT
-	QR         string // its QR text (Compact)
+	// QR is the text of its QR code: Compact's, or for a badge the URL of
+	// the organisation's public register entry with the badge in its
+	// query (CompactURL), so that a phone's camera opens the entry.
+	QR string
 	Info       *Info
 	// Records are the credential's record, sealed with the holder's key
 	// Key, and its status list entry's: new, so they can be stored with a
@@ -225,6 +232,18 @@ func (s *Service) Issue(ctx context.Context, subject candor.SubjectID, req Reque
 		}
 	default:
 		bad("kind", "%q is not a kind of credential; use shown or download", req.Kind)
+	}
+	if req.Kind == Badge && sub.Kind == candor.Organisation {
+		// A badge names its organisation, and says what is true of it
+		// unless told which.
+		req.Document = candor.CompanyRegNo.String()
+		if len(req.Statements) == 0 {
+			for _, name := range badgeStatements {
+				if _, ok := vals[name]; ok {
+					req.Statements = append(req.Statements, name)
+				}
+			}
+		}
 	}
 	if len(req.Statements) == 0 {
 		bad("statements", "pick at least one statement")
@@ -289,7 +308,14 @@ func (s *Service) Issue(ctx context.Context, subject candor.SubjectID, req Reque
 	if out.Credential, err = s.cfg.Key.Sign(u); err != nil {
 		return nil, err
 	}
-	if out.QR, err = Compact(out.Credential); err != nil {
+	if req.Kind == Badge {
+		c, err := CompactURL(out.Credential)
+		if err != nil {
+			return nil, err
+		}
+		number := claims[len(claims)-1].Value.(Document).Number
+		out.QR = s.cfg.Issuer + "/register?reg_no=" + url.QueryEscape(number) + "&badge=" + c
+	} else if out.QR, err = Compact(out.Credential); err != nil {
 		return nil, err
 	}
 	rec, err := key.SealJSON(candor.RecordCredential, info.ID, info)

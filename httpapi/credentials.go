@@ -97,8 +97,13 @@ func (s *Server) postCredential(w http.ResponseWriter, r *http.Request, p *Princ
 		s.writeError(w, r, err)
 		return
 	}
+	qr, err := credentials.RenderQR(is.QR, 512)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	out := map[string]any{"id": is.Info.ID, "kind": is.Info.Kind, "issued_at": is.Info.IssuedAt, "expires": is.Info.Expires,
-		"statements": is.Info.Statements, "credential": is.Credential, "qr": is.QR}
+		"statements": is.Info.Statements, "credential": is.Credential, "qr": is.QR, "qr_png": qr.PNG}
 	s.writeDisclosed(w, r, p, p.Subject, is.Key, is.Records, "credential issued to the holder", http.StatusCreated, out)
 }
 

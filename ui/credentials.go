@@ -224,3 +224,26 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", v)
 }
+
+// checkBadge verifies a compliance badge shown for the organisation regNo.
+func (s *Server) checkBadge(ctx context.Context, badge, regNo string) *verifyView {
+	v := &verifyView{Checked: true}
+	text, err := credentials.DecompactURL(badge)
+	var res *credentials.Result
+	if err == nil {
+		res, err = s.cfg.Credentials.Verify(ctx, text)
+	}
+	if err == nil && res.Type != credentials.TypeBadge {
+		err = candor.Errorf(candor.EINVALID, "this is a status credential, not a compliance badge")
+	}
+	if err == nil {
+		v.Result = credentials.Explain(res)
+		if doc, _ := res.Claim(credentials.ClaimDocument); fmt.Sprint(doc) != fmt.Sprint(map[string]any{"type": candor.CompanyRegNo.String(), "number": regNo}) {
+			v.Result, err = nil, candor.Errorf(candor.EINVALID, "the badge is for another organisation than %s", regNo)
+		}
+	}
+	if err != nil {
+		v.Refusal = candor.ErrorMessage(err)
+	}
+	return v
+}

@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/credentials"
 )
 
@@ -144,4 +146,52 @@ func TestVerifierPage(t *testing.T) {
 func zbarimg() bool {
 	_, err := exec.LookPath("zbarimg")
 	return err == nil
+}
+
+// TestComplianceBadge follows a badge's QR code to the public register
+// entry, which checks it.
+func TestComplianceBadge(t *testing.T) {
+	h := mustHarness(t)
+	svc := h.withCredentials(t)
+	if _, err := svc.Issue(t.Context(), h.ids["AB1234567"], credentials.Request{Kind: credentials.Badge}); err == nil {
+		t.Error("a person got a compliance badge")
+	}
+	is, err := svc.Issue(t.Context(), h.ids["C12345678"], credentials.Request{Kind: credentials.Badge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(is.QR)
+	if err != nil || u.Path != "/register" || u.Query().Get("reg_no") != "C12345678" {
+		t.Fatalf("the badge's QR opens %s", is.QR)
+	}
+	qr, err := credentials.RenderQR(is.QR, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("badge QR: %d characters, version %d", len(is.QR), qr.Version)
+	b := h.browser(t)
+	p := b.get(u.RequestURI())
+	for _, want := range []string{`class="grade"`, "Compliance badge: valid", "Business-compliance grade is at least", "company_reg_no C12345678"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the register entry lacks %q:\n%.3000s", want, p.body)
+		}
+	}
+	insp := &candor.Source{ID: "insp1", Name: "Food Inspectorate", Kind: candor.SourceInspectorate, AllowedTypes: []string{"inspection.passed"}}
+	if _, err := h.ingest.Ingest(t.Context(), insp, []candor.EventInput{{ID: "o2", Subject: candor.SubjectRef{Kind: "organisation", Scheme: "company_reg_no", Value: "C87654321"},
+		Type: "inspection.passed", OccurredAt: time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
+		Fields: []candor.RawField{{Name: "inspection_type", Value: candor.RawValue{Kind: candor.RawString, Text: "food_hygiene"}}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	badge := u.Query().Get("badge")
+	for name, tc := range map[string]struct{ query, want string }{
+		"another organisation's entry": {"reg_no=C87654321&badge=" + badge, "the badge is for another organisation than C87654321"},
+		"tampered":                      {"reg_no=C12345678&badge=" + badge[:len(badge)-3] + "AAA", "Compliance badge: not valid"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := b.get("/register?" + tc.query)
+			if strings.Contains(p.body, "Compliance badge: valid") || tc.want != "" && !strings.Contains(p.body, tc.want) {
+				t.Errorf("%.3000s", p.body)
+			}
+		})
+	}
 }
