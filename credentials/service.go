@@ -197,8 +197,8 @@ type Issued struct {
 	// QR is the text of its QR code: Compact's, or for a badge the URL of
 	// the organisation's public register entry with the badge in its
 	// query (CompactURL), so that a phone's camera opens the entry.
-	QR string
-	Info       *Info
+	QR   string
+	Info *Info
 	// Records are the credential's record, sealed with the holder's key
 	// Key, and its status list entry's: new, so they can be stored with a
 	// WriteBatch, as the access record of the issuance is.

@@ -185,7 +185,7 @@ func TestComplianceBadge(t *testing.T) {
 	badge := u.Query().Get("badge")
 	for name, tc := range map[string]struct{ query, want string }{
 		"another organisation's entry": {"reg_no=C87654321&badge=" + badge, "the badge is for another organisation than C87654321"},
-		"tampered":                      {"reg_no=C12345678&badge=" + badge[:len(badge)-3] + "AAA", "Compliance badge: not valid"},
+		"tampered":                     {"reg_no=C12345678&badge=" + badge[:len(badge)-3] + "AAA", "Compliance badge: not valid"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := b.get("/register?" + tc.query)
