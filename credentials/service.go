@@ -84,10 +84,12 @@ type Service struct {
 	cfg        Config
 	statements []*Statement
 
+	build  sync.Mutex // one status list build at a time
 	mu     sync.Mutex
 	slots  map[int]bool // status list entries in use (nil: not read yet)
 	list   string       // the signed status list, built at listAt
 	listAt time.Time
+	gen    int // counts revocations, so a build that read before one is not kept
 }
 
 // New returns a service for cfg.
@@ -439,7 +441,7 @@ func (s *Service) Revoke(ctx context.Context, subject candor.SubjectID, id strin
 			return nil, err
 		}
 		s.mu.Lock()
-		s.list = "" // the next status list says so
+		s.list, s.gen = "", s.gen+1 // the next status list says so
 		s.mu.Unlock()
 	}
 	in.Status = StatusRevoked.String()
@@ -456,12 +458,17 @@ const listRefresh = time.Minute
 // holder was erased), suspended while a statement in it is not true,
 // valid otherwise. Errors: the store's.
 func (s *Service) StatusList(ctx context.Context) (string, error) {
+	if tok := s.fresh(); tok != "" {
+		return tok, nil
+	}
+	s.build.Lock() // the requests that find it stale wait for one build
+	defer s.build.Unlock()
+	if tok := s.fresh(); tok != "" {
+		return tok, nil
+	}
 	now := s.cfg.Now().UTC()
 	s.mu.Lock()
-	if s.list != "" && now.Sub(s.listAt) < listRefresh && !now.Before(s.listAt) {
-		defer s.mu.Unlock()
-		return s.list, nil
-	}
+	gen := s.gen
 	s.mu.Unlock()
 	statuses, err := s.statuses(ctx, now)
 	if err != nil {
@@ -472,9 +479,22 @@ func (s *Service) StatusList(ctx context.Context) (string, error) {
 		return "", err
 	}
 	s.mu.Lock()
-	s.list, s.listAt = tok, now
+	if s.gen == gen {
+		s.list, s.listAt = tok, now
+	}
 	s.mu.Unlock()
 	return tok, nil
+}
+
+// fresh returns the status list built last, if it is still fresh.
+func (s *Service) fresh() string {
+	now := s.cfg.Now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.list != "" && now.Sub(s.listAt) < listRefresh && !now.Before(s.listAt) {
+		return s.list
+	}
+	return ""
 }
 
 func (s *Service) statuses(ctx context.Context, now time.Time) ([]Status, error) {
