@@ -133,6 +133,7 @@ func TestVerifyRefuses(t *testing.T) {
 		{"key binding JWT", cred + "eyJhbGciOiJFUzI1NiJ9.e30.sig", now, "key-binding"},
 		{"not an SD-JWT", "hello", now, "not an SD-JWT"},
 		{"oversized", strings.Repeat("a", credentials.MaxCredential+1), now, "limit"},
+		{"too many disclosures", parts[0] + strings.Repeat("~"+parts[1], credentials.MaxDisclosures+1) + "~", now, "disclosures; the limit"},
 		{"malformed JWS", "a.b.c~", now, "not a signed JWT"},
 	}
 	for _, tc := range tests {
