@@ -2,10 +2,14 @@ package credentials
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -166,22 +170,45 @@ func (t *Trust) Verify(sdjwt string, now time.Time) (*Result, error) {
 }
 
 // verifyJWS checks a compact JWS of type typ against t's keys and returns
-// its payload; what names the object in messages.
+// its payload; what names the object in messages. The header MUST be
+// exactly {"alg":"ES256","kid","typ"}: what Candor signs, nothing to
+// interpret (no "crit", no embedded keys).
 func (t *Trust) verifyJWS(token, typ, what string) ([]byte, error) {
-	obj, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil {
-		return nil, candor.Errorf(candor.EINVALID, "the %s is not a signed JWT: %v", what, err)
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, candor.Errorf(candor.EINVALID, "the %s is not a signed JWT: it has %d parts, not 3", what, len(parts))
 	}
-	h := obj.Signatures[0].Protected
-	if got, _ := h.ExtraHeaders[jose.HeaderType].(string); got != typ {
-		return nil, candor.Errorf(candor.EINVALID, "the %s has type %q, not %q", what, got, typ)
+	enc := base64.RawURLEncoding.Strict()
+	header, err1 := enc.DecodeString(parts[0])
+	body, err2 := enc.DecodeString(parts[1])
+	sig, err3 := enc.DecodeString(parts[2])
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, candor.Errorf(candor.EINVALID, "the %s is not a signed JWT: a part is not base64url", what)
 	}
-	keys := t.Keys.Key(h.KeyID)
-	if len(keys) == 0 {
-		return nil, candor.Errorf(candor.EINVALID, "the %s is signed with key %q, which issuer %s does not publish (wrong issuer key)", what, h.KeyID, t.Issuer)
+	var h struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+		Typ string `json:"typ"`
 	}
-	body, err := obj.Verify(keys[0])
-	if err != nil {
+	if err := strictJSON(header, &h); err != nil {
+		return nil, candor.Errorf(candor.EINVALID, "the %s is not a signed JWT: its header is not Candor's: %v", what, err)
+	}
+	if h.Typ != typ {
+		return nil, candor.Errorf(candor.EINVALID, "the %s has type %q, not %q", what, h.Typ, typ)
+	}
+	if h.Alg != string(jose.ES256) || len(sig) != 64 {
+		return nil, candor.Errorf(candor.EINVALID, "the %s is signed with %q; only ES256 is accepted", what, h.Alg)
+	}
+	keys := t.Keys.Key(h.Kid)
+	var pub *ecdsa.PublicKey
+	if len(keys) > 0 {
+		pub, _ = keys[0].Key.(*ecdsa.PublicKey)
+	}
+	if pub == nil || pub.Curve != elliptic.P256() {
+		return nil, candor.Errorf(candor.EINVALID, "the %s is signed with key %q, which issuer %s does not publish (wrong issuer key)", what, h.Kid, t.Issuer)
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if !ecdsa.Verify(pub, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
 		return nil, candor.Errorf(candor.EINVALID, "the %s signature does not verify: it was tampered with, or signed by someone else", what)
 	}
 	return body, nil
