@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"fmt"
+	"github.com/candor-project/candor/catalogue"
 	"slices"
 	"time"
 )
@@ -67,7 +68,7 @@ func Explain(r *Result) *Explanation {
 	if r.Withheld > 0 {
 		e.NotReceived = append(e.NotReceived, fmt.Sprintf("%d more statement(s) in this credential, which the holder chose not to show; you cannot tell what they say.", r.Withheld))
 	}
-	for _, st := range catalogue {
+	for _, st := range catalogue.Statements() {
 		if !slices.Contains(shown, st.Name) && r.Withheld == 0 {
 			e.NotReceived = append(e.NotReceived, fmt.Sprintf("Nothing about %q: it is not in this credential.", st.Name))
 		}

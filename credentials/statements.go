@@ -5,26 +5,14 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/scoring"
 )
 
-// Statement is one entry of the closed catalogue of statements a
-// credential may carry: a predicate computed at issuance from the
-// holder's own active facts, bound to one purpose like a scorecard. A
-// statement never carries raw facts, points, amounts or other people: its
-// value is true, a date or a grade. Adding one is a code change, reviewed
-// like one.
+// Statement is a statement of the catalogue (catalogue.Statements) with
+// what computes it.
 type Statement struct {
-	Name       string               `json:"name"`
-	Subjects   []candor.SubjectKind `json:"-"`
-	Purpose    candor.Purpose       `json:"purpose"`
-	Definition string               `json:"definition"`
-	// Value says what the disclosed value is, in words.
-	Value string `json:"value"`
-	// Reads are the event types the statement is computed from (for a
-	// grade, those of the scorecard it comes from).
-	Reads []string `json:"reads"`
-
+	catalogue.Statement
 	eval func(f *facts) (any, bool)
 	// still reports whether a value issued is still true given the value
 	// now (nil: they must be equal).
@@ -70,14 +58,9 @@ func (f *facts) card(p candor.Purpose) *scoring.Compiled {
 // tax_obligations_current stops being true.
 const TaxGrace = 60 * 24 * time.Hour
 
-var both = []candor.SubjectKind{candor.Person, candor.Organisation}
-
-// catalogue is the closed list of statements, in the order they are shown.
-var catalogue = []*Statement{
-	{Name: "work_permit_valid", Subjects: []candor.SubjectKind{candor.Person}, Purpose: candor.PurposeLicensing,
-		Definition: "The person holds a work permit that has not expired: one was issued, is valid today, and no expiry of it was reported.",
-		Value:      "the date the permit is valid until",
-		Reads:      []string{"permit.work_permit_issued", "permit.work_permit_expired"},
+// evaluators compute each statement of the catalogue, by name.
+var evaluators = map[string]Statement{
+	"work_permit_valid": {
 		eval: func(f *facts) (any, bool) {
 			today := f.now.UTC().Format(time.DateOnly)
 			best := ""
@@ -98,10 +81,7 @@ var catalogue = []*Statement{
 		},
 		still: func(issued, now any) bool { a, _ := issued.(string); b, _ := now.(string); return b >= a },
 	},
-	{Name: "tax_obligations_current", Subjects: both, Purpose: candor.PurposeTaxCompliance,
-		Definition: "No tax assessment has stayed unpaid for more than 60 days: every arrears the tax office opened more than 60 days ago was settled.",
-		Value:      "true",
-		Reads:      []string{"tax.arrears_opened", "tax.arrears_settled", "tax.company_arrears_opened", "tax.company_arrears_settled"},
+	"tax_obligations_current": {
 		eval: func(f *facts) (any, bool) {
 			open := map[string]time.Time{}
 			for _, e := range f.active("tax.arrears_opened", "tax.arrears_settled", "tax.company_arrears_opened", "tax.company_arrears_settled") {
@@ -120,29 +100,15 @@ var catalogue = []*Statement{
 			return true, true
 		},
 	},
-	{Name: "no_standing_court_restriction", Subjects: both, Purpose: candor.PurposeCourtEnforcement,
-		Definition: "No court-ordered restriction stands today: every one a court ordered has expired or was lifted.",
-		Value:      "true",
-		Reads:      []string{"court.restriction_imposed", "court.restriction_lifted", "court.company_restriction_imposed", "court.company_restriction_lifted"},
+	"no_standing_court_restriction": {
 		eval: func(f *facts) (any, bool) {
 			none := len(candor.ActiveCourtOrders(f.cat, f.events, f.now)) == 0
 			return true, none
 		},
 	},
-	{Name: "rental_grade_at_least", Subjects: []candor.SubjectKind{candor.Person}, Purpose: candor.PurposeRental,
-		Definition: "The person's grade under the published rental scorecard is at least the grade shown.",
-		Value:      "a grade of the rental scorecard",
-		eval:       func(f *facts) (any, bool) { return f.grade(candor.PurposeRental) },
-	},
-	{Name: "business_compliance_grade", Subjects: []candor.SubjectKind{candor.Organisation}, Purpose: candor.PurposeBusinessCompliance,
-		Definition: "The organisation's grade under the published business-compliance scorecard is at least the grade shown.",
-		Value:      "a grade of the business-compliance scorecard",
-		eval:       func(f *facts) (any, bool) { return f.grade(candor.PurposeBusinessCompliance) },
-	},
-	{Name: "registered_and_active", Subjects: []candor.SubjectKind{candor.Organisation}, Purpose: candor.PurposeBusinessCompliance,
-		Definition: "The organisation is in the business register and has not been dissolved.",
-		Value:      "true",
-		Reads:      []string{"company.registered", "company.dissolved"},
+	"rental_grade_at_least":     {eval: func(f *facts) (any, bool) { return f.grade(candor.PurposeRental) }},
+	"business_compliance_grade": {eval: func(f *facts) (any, bool) { return f.grade(candor.PurposeBusinessCompliance) }},
+	"registered_and_active": {
 		eval: func(f *facts) (any, bool) {
 			registered := false
 			for _, e := range f.active("company.registered", "company.dissolved") {
@@ -186,27 +152,36 @@ func gradeStill(cards []*scoring.Compiled, p candor.Purpose, kind candor.Subject
 	}
 }
 
-// Statements returns the closed catalogue of statements, with each
-// grade statement's reads filled from the active scorecard it comes from.
+// Statements returns the catalogue's statements with their evaluators,
+// each grade statement's reads filled from the active scorecard it comes
+// from. It panics if a statement of the catalogue has no evaluator or an
+// evaluator no statement, which the package's tests rule out.
 func Statements(cards []*scoring.Compiled) []*Statement {
-	out := make([]*Statement, len(catalogue))
-	for i, st := range catalogue {
-		c := *st
-		if c.eval != nil && len(c.Reads) == 0 {
+	var out []*Statement
+	for _, cs := range catalogue.Statements() {
+		ev, ok := evaluators[cs.Name]
+		if !ok {
+			panic("credentials: no evaluator for statement " + cs.Name)
+		}
+		st := &Statement{Statement: cs, eval: ev.eval, still: ev.still}
+		if cs.Graded {
 			for _, card := range cards {
-				if sc := card.Scorecard(); sc.Purpose == c.Purpose && c.Applies(sc.SubjectKind) {
+				if sc := card.Scorecard(); sc.Purpose == cs.Purpose && st.Applies(sc.SubjectKind) {
 					for _, r := range sc.Rules {
 						for _, et := range r.EventTypes {
-							if !slices.Contains(c.Reads, et) {
-								c.Reads = append(c.Reads, et)
+							if !slices.Contains(st.Reads, et) {
+								st.Reads = append(st.Reads, et)
 							}
 						}
 					}
-					c.still = gradeStill(cards, c.Purpose, sc.SubjectKind)
+					st.still = gradeStill(cards, cs.Purpose, sc.SubjectKind)
 				}
 			}
 		}
-		out[i] = &c
+		out = append(out, st)
+	}
+	if len(out) != len(evaluators) {
+		panic("credentials: an evaluator for a statement not in the catalogue")
 	}
 	return out
 }
