@@ -12,7 +12,7 @@ import (
 // metadata, status list and statement catalogue, and the holder's own.
 func (s *Server) routeCredentials(m *http.ServeMux) {
 	m.HandleFunc("GET "+credentials.MetadataPath, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.credentials.Metadata())
+		writeJSON(w, http.StatusOK, s.creds.Metadata())
 	})
 	m.HandleFunc("GET "+credentials.StatusListPath, s.getStatusList)
 	m.HandleFunc("GET /v1/statements", s.getStatements)
@@ -25,7 +25,7 @@ func (s *Server) routeCredentials(m *http.ServeMux) {
 // getStatusList is GET /v1/credentials/status-list: the one signed Token
 // Status List for every holder.
 func (s *Server) getStatusList(w http.ResponseWriter, r *http.Request) {
-	tok, err := s.credentials.StatusList(r.Context())
+	tok, err := s.creds.StatusList(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -48,7 +48,7 @@ type statementJSON struct {
 // statements a credential may carry.
 func (s *Server) getStatements(w http.ResponseWriter, r *http.Request) {
 	out := []statementJSON{}
-	for _, st := range s.credentials.Statements() {
+	for _, st := range s.creds.Statements() {
 		j := statementJSON{Name: st.Name, Purpose: st.Purpose.String(), Definition: st.Definition, Value: st.Value, Reads: st.Reads}
 		for _, k := range st.Subjects {
 			j.Subjects = append(j.Subjects, k.String())
@@ -61,7 +61,7 @@ func (s *Server) getStatements(w http.ResponseWriter, r *http.Request) {
 // getCredentialOffer is GET /v1/me/credentials/offer: the statements true
 // of the holder now and the documents they may disclose.
 func (s *Server) getCredentialOffer(w http.ResponseWriter, r *http.Request, p *Principal) {
-	o, err := s.credentials.Offer(r.Context(), p.Subject)
+	o, err := s.creds.Offer(r.Context(), p.Subject)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -92,7 +92,7 @@ func (s *Server) postCredential(w http.ResponseWriter, r *http.Request, p *Princ
 	if req.Kind == "" {
 		req.Kind = credentials.Download
 	}
-	is, err := s.credentials.Issue(r.Context(), p.Subject, credentials.Request{Kind: req.Kind, Statements: req.Statements, Document: req.Document})
+	is, err := s.creds.Issue(r.Context(), p.Subject, credentials.Request{Kind: req.Kind, Statements: req.Statements, Document: req.Document})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -110,7 +110,7 @@ func (s *Server) postCredential(w http.ResponseWriter, r *http.Request, p *Princ
 // getMyCredentials is GET /v1/me/credentials: every credential issued to
 // the holder, newest first, with its status now.
 func (s *Server) getMyCredentials(w http.ResponseWriter, r *http.Request, p *Principal) {
-	infos, err := s.credentials.Credentials(r.Context(), p.Subject)
+	infos, err := s.creds.Credentials(r.Context(), p.Subject)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -123,7 +123,7 @@ func (s *Server) getMyCredentials(w http.ResponseWriter, r *http.Request, p *Pri
 
 // deleteCredential is DELETE /v1/me/credentials/{id}: revoked at once.
 func (s *Server) deleteCredential(w http.ResponseWriter, r *http.Request, p *Principal) {
-	in, err := s.credentials.Revoke(r.Context(), p.Subject, r.PathValue("id"))
+	in, err := s.creds.Revoke(r.Context(), p.Subject, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

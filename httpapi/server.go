@@ -64,24 +64,24 @@ type Config struct {
 
 // Server is the HTTP API. Its zero value is not usable; use New.
 type Server struct {
-	store       candor.Store
-	cat         *candor.Catalogue
-	vault       *vault.Vault
-	ingest      Ingester
-	log         *slog.Logger
-	metrics     *Metrics
-	now         func() time.Time
-	scorecards  []Scorer
-	versions    []Scorer
-	decisions   *decisions.Service
-	disputes    *disputes.Service
-	erasure     *erasure.Service
-	credentials *credentials.Service
-	access      Accessor
-	tlog        TransparencyLog
-	public      *ratelimit.PerAddress // for the public register
-	bufs        sync.Pool
-	mux         *http.ServeMux
+	store      candor.Store
+	cat        *candor.Catalogue
+	vault      *vault.Vault
+	ingest     Ingester
+	log        *slog.Logger
+	metrics    *Metrics
+	now        func() time.Time
+	scorecards []Scorer
+	versions   []Scorer
+	decisions  *decisions.Service
+	disputes   *disputes.Service
+	erasure    *erasure.Service
+	creds      *credentials.Service
+	access     Accessor
+	tlog       TransparencyLog
+	public     *ratelimit.PerAddress // for the public register
+	bufs       sync.Pool
+	mux        *http.ServeMux
 
 	mu    sync.Mutex
 	ready bool
@@ -95,7 +95,7 @@ func New(cfg Config) *Server {
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log}
 	s.erasure = cfg.Erasure
-	s.credentials = cfg.Credentials
+	s.creds = cfg.Credentials
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -131,7 +131,7 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/me/erasure", s.require(candor.RoleSubject, s.getErasure))
 		m.HandleFunc("POST /v1/me/erasure", s.require(candor.RoleSubject, s.postErasure))
 	}
-	if s.credentials != nil {
+	if s.creds != nil {
 		s.routeCredentials(m)
 	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
