@@ -21,6 +21,8 @@ const (
 	RecordSession                            // a portal or console session, by its token's hash
 	RecordErased                             // an erased fact's idempotency key (no subject; see ErasedRecord)
 	RecordAdminAct                           // an administrative act (no subject; see AdminActRecord), by AdminActID
+	RecordCredential                         // a credential issued to a subject, by its ID
+	RecordStatusSlot                         // a status list entry in use, by its index (no subject; JSON in the clear)
 	numRecordKinds
 )
 

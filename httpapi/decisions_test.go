@@ -165,6 +165,10 @@ func TestRoles(t *testing.T) {
 		"GET /v1/subjects/{id}/access": "operator", "GET /v1/subjects/{id}/access/{n}/proof": "operator",
 		"GET /v1/log/consistency": "public", "GET /log/checkpoint": "public", "GET /.well-known/candor-log-key": "public",
 		"GET /v1/me/events/proofs": "subject", "GET /v1/me/events/{id}/proof": "subject",
+		// credentials (credentials_test.go)
+		"GET /v1/statements": "public", "GET /.well-known/jwt-vc-issuer": "public", "GET /v1/credentials/status-list": "public",
+		"GET /v1/me/credentials": "subject", "POST /v1/me/credentials": "subject", "GET /v1/me/credentials/offer": "subject",
+		"DELETE /v1/me/credentials/{id}": "subject",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {

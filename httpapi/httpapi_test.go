@@ -128,7 +128,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
-			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }, Erased: p.Erased})})
+			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }, Erased: p.Erased}),
+		Credentials: h.credentials(t, st, v, cat, active)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
@@ -64,6 +65,9 @@ type Config struct {
 	// Admin, if set, lists the administrative acts, publicly, at
 	// /v1/admin-acts (public.go).
 	Admin AdminActs
+	// Credentials, if set, issues holders' credentials and serves the
+	// issuer's metadata and status list.
+	Credentials *credentials.Service
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -81,6 +85,7 @@ type Server struct {
 	disputes   *disputes.Service
 	erasure    *erasure.Service
 	admin      AdminActs
+	creds      *credentials.Service
 	access     Accessor
 	tlog       TransparencyLog
 	history    CheckpointHistory
@@ -102,6 +107,7 @@ func New(cfg Config) *Server {
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin = cfg.Erasure, cfg.Admin
+	s.creds = cfg.Credentials
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -136,6 +142,9 @@ func New(cfg Config) *Server {
 	if s.erasure != nil {
 		m.HandleFunc("GET /v1/me/erasure", s.require(candor.RoleSubject, s.getErasure))
 		m.HandleFunc("POST /v1/me/erasure", s.require(candor.RoleSubject, s.postErasure))
+	}
+	if s.creds != nil {
+		s.routeCredentials(m)
 	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))

@@ -167,6 +167,9 @@ type registerView struct {
 	Query  string
 	Result *registerResult
 	Error  string
+	// Badge is the check of a compliance badge whose QR code opened the
+	// page, if one did.
+	Badge *verifyView
 }
 
 // register is the company register: an organisation's current
@@ -194,6 +197,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 		return
+	}
+	if b := r.URL.Query().Get("badge"); b != "" && s.cfg.Credentials != nil && v.Result != nil {
+		v.Badge = s.checkBadge(r.Context(), b, v.Result.RegNo)
 	}
 	s.render(w, r, status, "register", "Company register", "register", v)
 }

@@ -33,6 +33,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
@@ -100,6 +101,9 @@ type Config struct {
 	// minted sign in to the console (admins.Service is one); without it,
 	// no policy administrator signs in.
 	Admin AdminActs
+	// Credentials, if set, lets a person show their status with a
+	// credential (/me/status) and anyone verify one (/verify).
+	Credentials *credentials.Service
 }
 
 // AdminActs lists the administrative acts, and says whether a policy
@@ -116,6 +120,7 @@ type Server struct {
 	sessions *sessions
 	// registerLimits bounds company-register look-ups per address.
 	registerLimits *ratelimit.PerAddress
+	verifyLimits   *ratelimit.PerAddress // checks on the verifier page
 	handler        http.Handler
 	log            *slog.Logger
 	now            func() time.Time
@@ -155,6 +160,7 @@ func New(cfg Config) (*Server, error) {
 	s.pages = pages
 	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now, cfg.Store, cfg.Vault, s.personLabel, s.log)
 	s.registerLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
+	s.verifyLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 
 	m := http.NewServeMux()
 	assets, _ := fs.Sub(assetFS, "assets")
@@ -191,6 +197,9 @@ func New(cfg Config) (*Server, error) {
 		m.HandleFunc("GET /me/erasure", s.signedIn(s.erasurePage))
 		m.HandleFunc("POST /me/erasure", s.signedIn(s.erase))
 		m.HandleFunc("GET /erased", s.erased)
+	}
+	if cfg.Credentials != nil {
+		s.routeCredentials(m)
 	}
 	m.HandleFunc("GET /scorecards", s.scorecards)
 	m.HandleFunc("GET /scorecards/{id}", s.scorecard)

@@ -48,6 +48,7 @@ Commands:
   policy diff A B      what changes between two scorecards (published IDs or files)
   fit FILE.csv         fit a scorecard to outcomes; write it with a validation report (--audit: fairness)
   audit verify         check the store against the transparency log, offline
+  verify CREDENTIAL    verify a credential (text, file or QR image) offline, in plain words
   purge                delete the facts past their retention, offline (candor serve does it daily)
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
@@ -106,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runAudit(ctx, rest, stdout, stderr)
 	case "purge":
 		return runPurge(ctx, rest, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
