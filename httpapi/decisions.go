@@ -1,21 +1,20 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/internal/strictjson"
 )
 
 // maxControlBody bounds the JSON bodies of everything but event posts.
 const maxControlBody = 16 << 10
 
-// decodeBody reads a JSON object of at most maxControlBody bytes into v,
-// refusing unknown fields and anything after the object. Errors:
-// ETOOLARGE, EMALFORMED naming the problem.
+// decodeBody reads a JSON object of at most maxControlBody bytes into v
+// with decodeJSON. Errors: ETOOLARGE, EMALFORMED naming the problem.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	bp, err := s.readBody(w, r, maxControlBody)
 	if err != nil {
@@ -25,16 +24,18 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	return decodeJSON(*bp, v)
 }
 
+// decodeJSON reads body, one JSON object, into the struct v points to, as
+// strictjson.Unmarshal does: keys exactly as tagged, none unknown or
+// repeated, nothing nested deep, no control characters or bidirectional
+// overrides in strings (tab and newline in fields tagged text:"multiline").
+// Errors: EMALFORMED naming the problem, with its line and column.
 func decodeJSON(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return candor.Errorf(candor.EMALFORMED, "the body is not the JSON object expected: %v", err)
+	err := strictjson.Unmarshal(body, v)
+	var se *strictjson.Error
+	if errors.As(err, &se) {
+		return candor.Errorf(candor.EMALFORMED, "the body is not the JSON object expected: %s", se.Error())
 	}
-	if dec.More() {
-		return candor.Errorf(candor.EMALFORMED, "the body has more than one JSON value")
-	}
-	return nil
+	return err
 }
 
 type reasonForPartyJSON struct {
@@ -275,7 +276,7 @@ func (s *Server) getMyDecisions(w http.ResponseWriter, r *http.Request, p *Princ
 // postReview is POST /v1/me/decisions/{id}/review {statement}.
 func (s *Server) postReview(w http.ResponseWriter, r *http.Request, p *Principal) {
 	var req struct {
-		Statement string `json:"statement"`
+		Statement string `json:"statement" text:"multiline"`
 	}
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -348,7 +349,7 @@ func (s *Server) getReview(w http.ResponseWriter, r *http.Request, p *Principal)
 func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, p *Principal) {
 	var req struct {
 		Outcome   candor.Outcome `json:"outcome"`
-		Rationale string         `json:"rationale"`
+		Rationale string         `json:"rationale" text:"multiline"`
 	}
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)

@@ -26,7 +26,7 @@ func (s *Server) routeDisputes(m *http.ServeMux) {
 func (s *Server) postDispute(w http.ResponseWriter, r *http.Request, p *Principal) {
 	var req struct {
 		Event     candor.EventID `json:"event"`
-		Statement string         `json:"statement"`
+		Statement string         `json:"statement" text:"multiline"`
 	}
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -106,7 +106,7 @@ func (s *Server) answerDispute(w http.ResponseWriter, r *http.Request, p *Princi
 	var req struct {
 		Answer     candor.DisputeAnswer `json:"answer"`
 		Correction string               `json:"correction"`
-		Note       string               `json:"note"`
+		Note       string               `json:"note" text:"multiline"`
 	}
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
