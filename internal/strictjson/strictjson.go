@@ -2,9 +2,9 @@
 // RFC 8259 JSON with I-JSON's restrictions (RFC 7493) and Candor's bounds.
 // It refuses
 //
-//   - nesting deeper than MaxDepth objects and arrays, and objects of more
-//     than MaxMembers members;
-//   - a key given twice in one object;
+//   - nesting deeper than MaxDepth objects and arrays;
+//   - in an object read with Object, a key given twice (in any spelling:
+//     keys are compared unescaped) or more than MaxMembers members;
 //   - in strings (keys too), invalid UTF-8, unpaired surrogates and what
 //     candor.ForbiddenRune refuses: control characters and bidirectional
 //     overrides; multi-line text may hold tab and newline;
@@ -12,7 +12,8 @@
 //
 // It never recurses on its own: a value the caller skips is read in a loop,
 // without allocating, however it nests, so reading a body takes memory
-// proportional to what the caller keeps of it. Errors are *Error, naming
+// proportional to what the caller keeps of it. A skipped value is checked
+// like the rest but for repeated keys: it is never used. Errors are *Error, naming
 // the line, the column, the path to the value and the problem.
 package strictjson
 
@@ -153,7 +154,7 @@ func (s *Scanner) ws() {
 }
 
 // Peek returns the next byte that is not white space, without consuming
-// it, or 0 at the end of the input.
+// it, or 0 at the end of the input (or at a NUL byte, which is not JSON).
 func (s *Scanner) Peek() byte {
 	s.ws()
 	if s.pos < len(s.data) {
@@ -175,7 +176,7 @@ func (s *Scanner) expect(c byte) error {
 
 // End returns an error unless only white space is left.
 func (s *Scanner) End() error {
-	if s.Peek() != 0 {
+	if s.ws(); s.pos < len(s.data) {
 		return s.Errorf("unexpected data after the end of the JSON value")
 	}
 	return nil
@@ -325,7 +326,7 @@ func (s *Scanner) Scalar() (Kind, string, error) {
 		return Bool, "false", s.literal("false")
 	case c == 'n':
 		return Null, "null", s.literal("null")
-	case c == 0:
+	case s.pos >= len(s.data):
 		return 0, "", s.Errorf("unexpected end of input, want a value")
 	default:
 		return 0, "", s.Errorf("unexpected %q, want a value", c)
@@ -419,7 +420,7 @@ func (s *Scanner) scalarOnly() (Kind, []byte, error) {
 		return Bool, nil, s.literal("false")
 	case c == 'n':
 		return Null, nil, s.literal("null")
-	case c == 0:
+	case s.pos >= len(s.data):
 		return 0, nil, s.Errorf("unexpected end of input, want a value")
 	default:
 		return 0, nil, s.Errorf("unexpected %q, want a value", c)

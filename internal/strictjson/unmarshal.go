@@ -34,7 +34,7 @@ func Unmarshal(data []byte, v any) error {
 	}
 	s := NewScanner(data)
 	if s.Peek() != '{' {
-		if s.Peek() == 0 {
+		if s.pos == len(s.data) {
 			return s.Errorf("empty body: want a JSON object")
 		}
 		return s.Errorf("want a JSON object")
