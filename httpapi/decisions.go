@@ -56,14 +56,17 @@ type decisionForPartyJSON struct {
 	HowToContest     string               `json:"how_to_contest"`
 }
 
+// decisionRequest is the body of POST /v1/decisions.
+type decisionRequest struct {
+	Consent string         `json:"consent"`
+	Purpose candor.Purpose `json:"purpose"`
+	Benefit string         `json:"benefit"`
+}
+
 // postDecision is POST /v1/decisions {consent, purpose, benefit}, for a
 // relying party.
 func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		Consent string         `json:"consent"`
-		Purpose candor.Purpose `json:"purpose"`
-		Benefit string         `json:"benefit"`
-	}
+	var req decisionRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -147,13 +150,16 @@ func (s *Server) consentView(c *candor.Consent) consentJSON {
 		GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt, RevokedAt: c.RevokedAt, State: state, Active: state == candor.ConsentActive}
 }
 
+// consentRequest is the body of POST /v1/me/consents.
+type consentRequest struct {
+	RelyingParty string         `json:"relying_party"`
+	Purpose      candor.Purpose `json:"purpose"`
+	Days         int            `json:"days"`
+}
+
 // postConsent is POST /v1/me/consents {relying_party, purpose, days}.
 func (s *Server) postConsent(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		RelyingParty string         `json:"relying_party"`
-		Purpose      candor.Purpose `json:"purpose"`
-		Days         int            `json:"days"`
-	}
+	var req consentRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -273,11 +279,14 @@ func (s *Server) getMyDecisions(w http.ResponseWriter, r *http.Request, p *Princ
 	s.writeDisclosure(w, r, p, p.Subject, "the subject's own read", http.StatusOK, map[string]any{"decisions": out, "refused_requests": as})
 }
 
+// reviewRequest is the body of POST /v1/me/decisions/{id}/review.
+type reviewRequest struct {
+	Statement string `json:"statement" text:"multiline"`
+}
+
 // postReview is POST /v1/me/decisions/{id}/review {statement}.
 func (s *Server) postReview(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		Statement string `json:"statement" text:"multiline"`
-	}
+	var req reviewRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -345,12 +354,15 @@ func (s *Server) getReview(w http.ResponseWriter, r *http.Request, p *Principal)
 		map[string]any{"decision": decisionView(d, true), "score": scoreView(score, true)})
 }
 
+// closeReviewRequest is the body of POST /v1/reviews/{id}/close.
+type closeReviewRequest struct {
+	Outcome   candor.Outcome `json:"outcome"`
+	Rationale string         `json:"rationale" text:"multiline"`
+}
+
 // closeReview is POST /v1/reviews/{id}/close {outcome, rationale}.
 func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		Outcome   candor.Outcome `json:"outcome"`
-		Rationale string         `json:"rationale" text:"multiline"`
-	}
+	var req closeReviewRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -489,7 +489,10 @@ func (s *Scanner) String(t Text) (string, error) {
 		return "", s.Errorf("want a string")
 	}
 	b, err := s.str(t)
-	return string(b), err
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
 // str reads a string at the cursor and returns its contents, unescaped: a
