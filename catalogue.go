@@ -19,14 +19,36 @@ const (
 	FieldDate                          // a calendar date, YYYY-MM-DD
 	FieldEnum                          // one of a fixed list of words
 	FieldBool                          // true or false
-	FieldString                        // a short single-line string with a maximum length
+	// FieldText is wording only a court order carries (the court, the legal
+	// basis, the appeal route): printable, bounded, never read by a score,
+	// shown only to the subject and the court register.
+	FieldText
+	// FieldReference is an account, case, permit or similar number. It is
+	// pseudonymised on ingest: a keyed hash, for matching, and at most its
+	// last four digits, for the subject to recognise it. Never scorable.
+	FieldReference
 	numFieldTypes
 )
 
 var fieldTypeNames = [numFieldTypes]string{
 	FieldInt: "int", FieldAmount: "amount", FieldCurrency: "currency", FieldDate: "date",
-	FieldEnum: "enum", FieldBool: "bool", FieldString: "string",
+	FieldEnum: "enum", FieldBool: "bool", FieldText: "text", FieldReference: "reference",
 }
+
+// Scorable reports whether a scorecard condition may read fields of type t:
+// numbers, amounts, currencies, dates, enums and booleans. Text and
+// references never are, so that no free text a source writes can decide a
+// score (charter point 1).
+func (t FieldType) Scorable() bool {
+	switch t {
+	case FieldInt, FieldAmount, FieldCurrency, FieldDate, FieldEnum, FieldBool:
+		return true
+	}
+	return false
+}
+
+// textual reports whether values of type t are text with a maximum length.
+func (t FieldType) textual() bool { return t == FieldText || t == FieldReference }
 
 func (t FieldType) String() string {
 	if t == 0 || t >= numFieldTypes {
@@ -52,7 +74,8 @@ const AmountScale = 10000
 // MaxFields bounds the number of fields of one event type.
 const MaxFields = 64
 
-// MaxStringLen bounds every string field, whatever its declared maximum.
+// MaxStringLen bounds every text and reference field, whatever its declared
+// maximum.
 const MaxStringLen = 256
 
 // FieldSpec declares one field of an event type.
@@ -62,7 +85,7 @@ type FieldSpec struct {
 	Required    bool
 	Description string
 	Min, Max    *int64   // FieldInt: bounds; FieldAmount: bounds in ten-thousandths
-	MaxLen      int      // FieldString: maximum length in characters
+	MaxLen      int      // FieldText, FieldReference: maximum length in characters
 	Values      []string // FieldEnum: the allowed words
 }
 
@@ -89,18 +112,21 @@ func (t *EventType) Field(name string) *FieldSpec {
 	return nil
 }
 
-// The fields every court-imposed restriction must carry (charter point 9), and
-// the one a lifting event must carry.
+// The fields every court-imposed restriction must carry (charter point 9):
+// the restriction itself is an enum, so that the catalogue closes the list
+// of what a court may be recorded as ordering. A lifting event must carry
+// the order's reference.
 var (
 	orderFields = map[string]FieldType{
-		"order_ref": FieldString, "court": FieldString, "legal_basis": FieldString,
-		"expires_on": FieldDate, "appeal_route": FieldString,
+		"order_ref": FieldText, "court": FieldText, "legal_basis": FieldText,
+		"restriction": FieldEnum, "expires_on": FieldDate, "appeal_route": FieldText,
 	}
-	liftFields = map[string]FieldType{"order_ref": FieldString}
+	liftFields = map[string]FieldType{"order_ref": FieldText}
 )
 
-// forbiddenFieldWords are substrings no field name may contain: a second line
-// of defence behind the closed category list.
+// forbiddenFieldWords are substrings no field name or enum value may
+// contain: a second line of defence behind the closed category list (an
+// enum is a closed list, but not of religions or parties).
 var forbiddenFieldWords = []string{
 	"religio", "ethnic", "race", "political", "party", "loyal", "union", "health",
 	"diagnos", "biometric", "face", "fingerprint", "sexual", "location", "gps",
@@ -149,6 +175,10 @@ func (t *EventType) Validate() []string {
 			amount++
 		case FieldCurrency:
 			currency++
+		case FieldText:
+			if t.Category != CategoryCourtOrder {
+				add("field %q: text fields are only for court orders (court, legal basis, appeal route); record other facts as enum, reference, number, amount, date or bool, so that no free text reaches a score (charter point 1)", f.Name)
+			}
 		}
 	}
 	if amount > 0 && currency != 1 {
@@ -192,10 +222,10 @@ func (f *FieldSpec) validate() []string {
 		ps = append(ps, "min is above max")
 	}
 	switch {
-	case f.Type == FieldString && (f.MaxLen < 1 || f.MaxLen > MaxStringLen):
-		ps = append(ps, fmt.Sprintf("string fields need a max_length from 1 to %d", MaxStringLen))
-	case f.Type != FieldString && f.MaxLen != 0:
-		ps = append(ps, "max_length applies only to string fields")
+	case f.Type.textual() && (f.MaxLen < 1 || f.MaxLen > MaxStringLen):
+		ps = append(ps, fmt.Sprintf("text and reference fields need a max_length from 1 to %d", MaxStringLen))
+	case !f.Type.textual() && f.MaxLen != 0:
+		ps = append(ps, "max_length applies only to text and reference fields")
 	}
 	switch {
 	case f.Type == FieldEnum && len(f.Values) == 0:
@@ -209,6 +239,11 @@ func (f *FieldSpec) validate() []string {
 			ps = append(ps, fmt.Sprintf("enum value %q must be a distinct lower-case word", v))
 		}
 		seen[v] = true
+		for _, w := range forbiddenFieldWords {
+			if strings.Contains(v, w) {
+				ps = append(ps, fmt.Sprintf("enum value %q contains %q, which the charter does not allow to be recorded", v, w))
+			}
+		}
 	}
 	return ps
 }

@@ -289,13 +289,17 @@ type CourtOrder struct {
 // ActiveCourtOrders returns the court-ordered restrictions in events (a
 // subject's, in order of occurrence) that stand at instant now: imposed,
 // not lifted by a later event of the same order reference, not past their
-// expiry date, and active themselves. No score creates or changes an
-// order; this reads only what courts posted.
+// expiry date, and active themselves. An order that does not pass
+// EventType.CheckOrder (one stored before ingest checked it: a blank
+// reference, court, legal basis or appeal route, an unlisted restriction,
+// an expiry beyond its retention) is never served. No score creates or
+// changes an order; this reads only what courts posted.
 func ActiveCourtOrders(cat *Catalogue, events []*Event, now time.Time) []CourtOrder {
 	var orders []CourtOrder
 	for _, e := range events {
 		t := cat.Type(e.Type)
-		if t == nil || t.Category != CategoryCourtOrder || e.EffectiveState(t, now) != StateActive || e.OccurredAt.After(now) {
+		if t == nil || t.Category != CategoryCourtOrder || e.EffectiveState(t, now) != StateActive || e.OccurredAt.After(now) ||
+			len(t.CheckOrder(e.OccurredAt, e.Fields)) > 0 {
 			continue
 		}
 		ref := e.Field("order_ref").Str

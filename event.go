@@ -1,7 +1,9 @@
 package candor
 
 import (
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +47,41 @@ type Value struct {
 	// Int holds FieldInt values, FieldAmount values in ten-thousandths,
 	// FieldDate values as days since 1970-01-01 and FieldBool as 0 or 1.
 	Int int64
-	// Str holds FieldCurrency, FieldEnum and FieldString values.
+	// Str holds FieldCurrency, FieldEnum and FieldText values, and
+	// FieldReference values: as sent until the ingest pipeline pseudonymises
+	// them, then as Reference makes them.
 	Str string
+}
+
+// ReferenceHashLen is the length, in hex digits, of the keyed hash that
+// begins a pseudonymised reference.
+const ReferenceHashLen = 32
+
+// Reference returns the stored form of the reference raw, whose keyed hash
+// is sum: the hash in hex, for matching the same reference in later facts,
+// followed by the digits raw ends with, at most four, for the subject to
+// recognise it ("account …4821"). Nothing else of raw is kept, so whatever
+// a source writes in a reference field is not stored readable.
+func Reference(sum [ReferenceHashLen / 2]byte, raw string) Value {
+	return Value{Type: FieldReference, Str: hex.EncodeToString(sum[:]) + referenceSuffix(raw)}
+}
+
+// referenceSuffix returns the ASCII digits s ends with, at most four.
+func referenceSuffix(s string) string {
+	i := len(s)
+	for i > 0 && len(s)-i < 4 && '0' <= s[i-1] && s[i-1] <= '9' {
+		i--
+	}
+	return s[i:]
+}
+
+// ReferenceHash returns the keyed hash of a pseudonymised reference, or ""
+// if v is not one.
+func (v Value) ReferenceHash() string {
+	if v.Type != FieldReference || len(v.Str) < ReferenceHashLen {
+		return ""
+	}
+	return v.Str[:ReferenceHashLen]
 }
 
 // Field is one named, typed field of an event.
@@ -56,7 +91,7 @@ type Field struct {
 }
 
 // String writes v as it is written in requests: amounts with their decimals,
-// dates as YYYY-MM-DD.
+// dates as YYYY-MM-DD, references as their kept digits after "…".
 func (v Value) String() string {
 	switch v.Type {
 	case FieldInt:
@@ -67,6 +102,11 @@ func (v Value) String() string {
 		return DateFromDays(v.Int).Format(time.DateOnly)
 	case FieldBool:
 		return strconv.FormatBool(v.Int != 0)
+	case FieldReference:
+		if v.ReferenceHash() != "" {
+			return "…" + v.Str[ReferenceHashLen:]
+		}
+		return "…" + referenceSuffix(v.Str)
 	}
 	return v.Str
 }
@@ -159,6 +199,10 @@ type EventInput struct {
 	Type       string
 	OccurredAt string // RFC 3339
 	Fields     []RawField
+	// Unreadable is set by a decoder that could not read the event (a
+	// malformed NDJSON line): its problems are the decoder's, and what
+	// was read of it is not validated.
+	Unreadable bool
 }
 
 // ValidEvent is an event input that passed validation against the catalogue.
@@ -239,6 +283,12 @@ func (c *Catalogue) Validate(in *EventInput, index int, now time.Time, problems 
 
 	if t != nil {
 		ev.Fields, problems = t.parseFields(in.Fields, index, problems)
+	}
+	if t != nil && t.Category == CategoryCourtOrder && len(problems) == start {
+		for _, p := range t.CheckOrder(ev.OccurredAt, ev.Fields) {
+			p.Index = index
+			problems = append(problems, p)
+		}
 	}
 	if len(problems) > start {
 		return ValidEvent{}, problems
@@ -354,19 +404,110 @@ func (f *FieldSpec) parse(r RawValue) (Value, string) {
 		default:
 			return v, "must be true or false"
 		}
-	case FieldString:
+	case FieldText, FieldReference:
 		if r.Kind != RawString && r.Kind != RawText {
 			return v, "must be a string"
 		}
-		if n := utf8.RuneCountInString(s); n > f.MaxLen {
-			return v, fmt.Sprintf("longer than %d characters", f.MaxLen)
-		}
-		if !printable(s) {
-			return v, "must be printable single-line text"
+		if reason := f.checkText(s); reason != "" {
+			return v, reason
 		}
 		v.Str = s
 	}
 	return v, ""
+}
+
+// checkText returns why s is not a valid value of the text or reference
+// field f, or "".
+func (f *FieldSpec) checkText(s string) string {
+	switch {
+	case utf8.RuneCountInString(s) > f.MaxLen:
+		return fmt.Sprintf("longer than %d characters", f.MaxLen)
+	case !printable(s):
+		return "must be printable single-line text"
+	case !hasWord(s):
+		return "must not be blank: give at least one letter or digit"
+	}
+	return ""
+}
+
+// hasWord reports whether s holds a letter or a digit: blank, punctuation
+// and invisible characters alone say nothing.
+func hasWord(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckOrder checks the fields of a court order of type t posted as having
+// occurred at occurredAt, against charter point 9: every field a court
+// order needs (Validate lists them) present with its declared type; text
+// printable, within its length and not blank; the restriction one the
+// catalogue lists; and the expiry after the day of the order and within
+// t's retention, so that no order stands forever or outlives its record.
+// For a lifting type only the order reference is needed. It returns a
+// Problem (Index 0) for everything wrong; ingest refuses such an order and
+// the court register never serves one already stored.
+func (t *EventType) CheckOrder(occurredAt time.Time, fields []Field) []Problem {
+	var ps []Problem
+	add := func(field, format string, args ...any) {
+		ps = append(ps, Problem{Field: "fields." + field, Reason: fmt.Sprintf(format, args...)})
+	}
+	want := orderFields
+	if t.LiftsOrder {
+		want = liftFields
+	}
+	get := func(name string) (Value, bool) {
+		for _, f := range fields {
+			if f.Name == name {
+				return f.Value, true
+			}
+		}
+		return Value{}, false
+	}
+	for _, name := range sortedKeys(want) {
+		v, ok := get(name)
+		spec := t.Field(name)
+		switch {
+		case spec == nil || spec.Type != want[name]:
+			add(name, "the catalogue's %s has no %s field %s, which a court order needs (charter point 9)", t.Name, want[name], name)
+		case !ok || v.Type != spec.Type:
+			add(name, "required: a court order carries its %s (charter point 9)", strings.ReplaceAll(name, "_", " "))
+		case spec.Type == FieldText:
+			if reason := spec.checkText(v.Str); reason != "" {
+				add(name, "%s", reason)
+			}
+		case spec.Type == FieldEnum:
+			if !slices.Contains(spec.Values, v.Str) {
+				add(name, "must be one of %s", strings.Join(spec.Values, ", "))
+			}
+		}
+	}
+	if t.LiftsOrder {
+		return ps
+	}
+	if v, ok := get("expires_on"); ok && v.Type == FieldDate {
+		ordered := floorDiv(occurredAt.Unix(), 86400)
+		latest := floorDiv(occurredAt.Add(t.Retention).Unix(), 86400) - 1 // in force through its expiry day
+		switch {
+		case v.Int <= ordered:
+			add("expires_on", "must be after the day the order was made (%s)", DateFromDays(ordered).Format(time.DateOnly))
+		case v.Int > latest:
+			add("expires_on", "must be on or before %s: an order cannot outlive the %s retention of %s (charter point 9: no open-ended orders)",
+				DateFromDays(latest).Format(time.DateOnly), FormatRetention(t.Retention), t.Name)
+		}
+	}
+	return ps
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 func (f *FieldSpec) checkBounds(n int64, format func(int64, int) string) string {
@@ -381,17 +522,8 @@ func (f *FieldSpec) checkBounds(n int64, format func(int64, int) string) string 
 
 // printable reports whether s is valid UTF-8 without control characters.
 func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		// Line and paragraph separators break lines too; bidirectional
-		// overrides and isolates make text display other than it reads.
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069' {
-			return false
-		}
-	}
-	return true
+	_, at := ForbiddenRune(s, false)
+	return at < 0
 }
 
 // EventID identifies a stored event within Candor: its commit-ordered

@@ -255,7 +255,7 @@ func testCatalogue(t *testing.T) *candor.Catalogue {
 			{Name: "d", Type: candor.FieldDate},
 			{Name: "e", Type: candor.FieldEnum, Values: []string{"low", "high"}},
 			{Name: "b", Type: candor.FieldBool},
-			{Name: "s", Type: candor.FieldString, MaxLen: 3},
+			{Name: "s", Type: candor.FieldReference, MaxLen: 6},
 		},
 	}})
 	if err != nil {
@@ -302,8 +302,13 @@ func TestValidateFieldTypes(t *testing.T) {
 		{"b", text("false"), candor.Value{Type: candor.FieldBool, Int: 0}, "false", ""},
 		{"b", str("true"), candor.Value{}, "", "true or false"},
 		{"b", num("1"), candor.Value{}, "", "true or false"},
-		{"s", str("äöü"), candor.Value{Type: candor.FieldString, Str: "äöü"}, "äöü", ""},
-		{"s", str("abcd"), candor.Value{}, "", "longer than 3 characters"},
+		{"s", str("äöü"), candor.Value{Type: candor.FieldReference, Str: "äöü"}, "…", ""}, // as sent: ingest pseudonymises it
+		{"s", str("AB-123"), candor.Value{Type: candor.FieldReference, Str: "AB-123"}, "…123", ""},
+		{"s", str("abcdefg"), candor.Value{}, "", "longer than 6 characters"},
+		{"s", str(" "), candor.Value{}, "", "must not be blank"},
+		{"s", str(" -./ "), candor.Value{}, "", "must not be blank"},
+		{"s", str("\u200b"), candor.Value{}, "", "must not be blank"},
+		{"s", str("a\u202eb"), candor.Value{}, "", "printable"},
 		{"s", num("1"), candor.Value{}, "", "must be a string"},
 	} {
 		t.Run(fmt.Sprintf("%s=%s", tc.field, tc.raw.Text), func(t *testing.T) {

@@ -158,7 +158,8 @@ type GradeBand struct {
 }
 
 // Benefit is a named outcome a subject's grade unlocks, such as
-// deposit_waived, at MinGrade and every higher grade.
+// deposit_waived, at MinGrade and every higher grade. Its name comes from
+// the benefit catalogue for the scorecard's purpose (LookupBenefit).
 type Benefit struct {
 	Name        string
 	Description string
@@ -223,8 +224,10 @@ type ScorecardProblem struct {
 }
 
 // Validate checks everything about s that does not need its conditions
-// compiled, against cat: its identity, range and grade bands, its benefits,
-// and for each rule the charter's guards — the event types exist in cat,
+// compiled, against cat: its identity, range and grade bands (grades from
+// the fixed ladder, in its order), its benefits (from the benefit
+// catalogue for its purpose; no scorecard serves court enforcement:
+// charter point 9), and for each rule the charter's guards — the event types exist in cat,
 // their category serves s's purpose (charter point 2), they are about s's
 // kind of subject, and the window does not reach past their retention
 // (charter point 7) — and that points, caps, decay and counting are sane.
@@ -240,8 +243,11 @@ func (s *Scorecard) Validate(cat *Catalogue) []ScorecardProblem {
 	if strings.TrimSpace(s.Title) == "" {
 		add(-1, "title", "required")
 	}
-	if s.Purpose == 0 || s.Purpose >= numPurposes {
+	switch {
+	case s.Purpose == 0 || s.Purpose >= numPurposes:
 		add(-1, "purpose", "must be one of the purposes: %s", purposeList())
+	case s.Purpose == PurposeCourtEnforcement:
+		add(-1, "purpose", "court_enforcement is served by the court register, never by a score: courts decide sanctions (charter point 9)")
 	}
 	if s.SubjectKind != Person && s.SubjectKind != Organisation {
 		add(-1, "subject_kind", "must be person or organisation")
@@ -303,8 +309,11 @@ func (s *Scorecard) validateGrades(rangeOK bool, add func(int, string, string, .
 	}
 	seen := map[string]bool{}
 	for i, b := range s.Grades {
-		if !validGrade(b.Grade) {
-			add(-1, "grades", "band %d: grade %q must be 1 to 8 letters, digits, '+' or '-'", i+1, b.Grade)
+		if ladderRank(b.Grade) < 0 {
+			add(-1, "grades", "band %d: grade %q is not on the fixed ladder %s: a grade rates, it never names a sanction (charter point 9)",
+				i+1, truncate(b.Grade), strings.Join(gradeLadder[:], ", "))
+		} else if i > 0 && ladderRank(s.Grades[i-1].Grade) >= ladderRank(b.Grade) && !seen[b.Grade] {
+			add(-1, "grades", "band %d: grade %s must come below %s, in the ladder's order %s", i+1, b.Grade, s.Grades[i-1].Grade, strings.Join(gradeLadder[:], ", "))
 		}
 		if seen[b.Grade] {
 			add(-1, "grades", "band %d: grade %s given twice", i+1, b.Grade)
@@ -325,9 +334,11 @@ func (s *Scorecard) validateGrades(rangeOK bool, add func(int, string, string, .
 
 func (s *Scorecard) validateBenefits(add func(int, string, string, ...any)) {
 	seen := map[string]bool{}
+	purposeOK := s.Purpose != 0 && s.Purpose < numPurposes
 	for i, b := range s.Benefits {
-		if !validFieldName(b.Name) {
-			add(-1, "benefits", "benefit %d: name %q must be a lower-case word like deposit_waived", i+1, b.Name)
+		if _, ok := LookupBenefit(s.Purpose, b.Name); !ok && purposeOK {
+			add(-1, "benefits", "benefit %d: %q is not in the benefit catalogue for %s (%s): a grade may only unlock a listed benefit, and a decline is the absence of one, never a restriction (charter point 9)",
+				i+1, truncate(b.Name), s.Purpose, benefitList(s.Purpose))
 		}
 		if seen[b.Name] {
 			add(-1, "benefits", "benefit %d: %s given twice", i+1, b.Name)
@@ -487,19 +498,6 @@ func validReasonCode(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-func validGrade(s string) bool {
-	if s == "" || len(s) > 8 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-') {
 			return false
 		}
 	}

@@ -280,13 +280,13 @@ func TestCurrency(t *testing.T) {
 }
 
 func TestFieldTypes(t *testing.T) {
-	for _, name := range []string{"int", "amount", "currency", "date", "enum", "bool", "string"} {
+	for _, name := range []string{"int", "amount", "currency", "date", "enum", "bool", "text", "reference"} {
 		ft, ok := candor.ParseFieldType(name)
 		if !ok || ft.String() != name {
 			t.Errorf("ParseFieldType(%q) = %v, %v", name, ft, ok)
 		}
 	}
-	for _, name := range []string{"", "unknown", "float", "Int"} {
+	for _, name := range []string{"", "unknown", "float", "Int", "string"} {
 		if _, ok := candor.ParseFieldType(name); ok {
 			t.Errorf("ParseFieldType(%q) succeeded", name)
 		}
@@ -303,7 +303,7 @@ func validType() candor.EventType {
 			{Name: "days_late", Type: candor.FieldInt, Required: true, Min: &min, Max: &max},
 			{Name: "amount", Type: candor.FieldAmount, Required: true},
 			{Name: "currency", Type: candor.FieldCurrency, Required: true},
-			{Name: "account", Type: candor.FieldString, MaxLen: 40},
+			{Name: "account", Type: candor.FieldReference, MaxLen: 40},
 			{Name: "product", Type: candor.FieldEnum, Values: []string{"card", "loan"}},
 		},
 	}
@@ -314,11 +314,12 @@ func courtOrderType() candor.EventType {
 		Name: "court.restriction_imposed", Category: candor.CategoryCourtOrder, SubjectKind: candor.Person,
 		Retention: 10 * 365 * 24 * time.Hour,
 		Fields: []candor.FieldSpec{
-			{Name: "order_ref", Type: candor.FieldString, Required: true, MaxLen: 40},
-			{Name: "court", Type: candor.FieldString, Required: true, MaxLen: 120},
-			{Name: "legal_basis", Type: candor.FieldString, Required: true, MaxLen: 200},
+			{Name: "order_ref", Type: candor.FieldText, Required: true, MaxLen: 40},
+			{Name: "court", Type: candor.FieldText, Required: true, MaxLen: 120},
+			{Name: "legal_basis", Type: candor.FieldText, Required: true, MaxLen: 200},
+			{Name: "restriction", Type: candor.FieldEnum, Required: true, Values: []string{"company_director", "asset_disposal"}},
 			{Name: "expires_on", Type: candor.FieldDate, Required: true},
-			{Name: "appeal_route", Type: candor.FieldString, Required: true, MaxLen: 200},
+			{Name: "appeal_route", Type: candor.FieldText, Required: true, MaxLen: 200},
 		},
 	}
 }
@@ -344,12 +345,15 @@ func TestEventTypeValidate(t *testing.T) {
 		{"forbidden word inside a name", validType, func(et *candor.EventType) { field("account")(et).Name = "party_member_since" }, []string{`contains "party"`}},
 		{"forbidden word health", validType, func(et *candor.EventType) { field("account")(et).Name = "health_status" }, []string{`contains "health"`}},
 		{"enum without values", validType, func(et *candor.EventType) { field("product")(et).Values = nil }, []string{`field "product"`, "enum fields need values"}},
+		{"forbidden word in an enum value", courtOrderType, func(et *candor.EventType) {
+			field("restriction")(et).Values = []string{"company_director", "political_activity"}
+		}, []string{`field "restriction"`, `enum value "political_activity" contains "political"`, "charter"}},
 		{"enum value twice", validType, func(et *candor.EventType) { field("product")(et).Values = []string{"card", "card"} }, []string{`enum value "card" must be a distinct`}},
 		{"enum value not a word", validType, func(et *candor.EventType) { field("product")(et).Values = []string{"card", "Loan Card"} }, []string{`enum value "Loan Card"`}},
 		{"values on a non-enum", validType, func(et *candor.EventType) { field("account")(et).Values = []string{"a"} }, []string{`field "account"`, "values apply only to enum"}},
-		{"string without max_length", validType, func(et *candor.EventType) { field("account")(et).MaxLen = 0 }, []string{`field "account"`, "string fields need a max_length from 1 to 256"}},
+		{"string without max_length", validType, func(et *candor.EventType) { field("account")(et).MaxLen = 0 }, []string{`field "account"`, "text and reference fields need a max_length from 1 to 256"}},
 		{"string max_length too big", validType, func(et *candor.EventType) { field("account")(et).MaxLen = 257 }, []string{"max_length from 1 to 256"}},
-		{"max_length on an int", validType, func(et *candor.EventType) { field("days_late")(et).MaxLen = 3 }, []string{`field "days_late"`, "max_length applies only to string"}},
+		{"max_length on an int", validType, func(et *candor.EventType) { field("days_late")(et).MaxLen = 3 }, []string{`field "days_late"`, "max_length applies only to text and reference"}},
 		{"min above max", validType, func(et *candor.EventType) { field("days_late")(et).Min = &five; field("days_late")(et).Max = &one }, []string{"min is above max"}},
 		{"min on a string", validType, func(et *candor.EventType) { field("account")(et).Min = &one }, []string{"min and max apply only to int and amount"}},
 		{"amount without currency", validType, func(et *candor.EventType) {
@@ -378,16 +382,22 @@ func TestEventTypeValidate(t *testing.T) {
 		{"lifts_order outside court_order", validType, func(et *candor.EventType) { et.LiftsOrder = true }, []string{"lifts_order is only for court_order types"}},
 		{"court order without appeal route", courtOrderType, func(et *candor.EventType) {
 			et.Fields = slices.DeleteFunc(et.Fields, func(f candor.FieldSpec) bool { return f.Name == "appeal_route" })
-		}, []string{`required string field "appeal_route"`, "charter point 9"}},
+		}, []string{`required text field "appeal_route"`, "charter point 9"}},
 		{"court order expiry optional", courtOrderType, func(et *candor.EventType) { field("expires_on")(et).Required = false }, []string{`required date field "expires_on"`}},
 		{"court order expiry as string", courtOrderType, func(et *candor.EventType) {
 			f := field("expires_on")(et)
-			f.Type, f.MaxLen = candor.FieldString, 10
+			f.Type, f.MaxLen = candor.FieldText, 10
 		}, []string{`required date field "expires_on"`}},
+		{"court order restriction as text", courtOrderType, func(et *candor.EventType) {
+			f := field("restriction")(et)
+			f.Type, f.MaxLen, f.Values = candor.FieldText, 40, nil
+		}, []string{`required enum field "restriction"`, "charter point 9"}},
+		{"text outside a court order", validType, func(et *candor.EventType) { field("account")(et).Type = candor.FieldText },
+			[]string{`field "account": text fields are only for court orders`, "charter point 1"}},
 		{"lifting order without order_ref", courtOrderType, func(et *candor.EventType) {
 			et.LiftsOrder = true
 			et.Fields = []candor.FieldSpec{{Name: "reason", Type: candor.FieldEnum, Required: true, Values: []string{"expired"}}}
-		}, []string{`required string field "order_ref"`}},
+		}, []string{`required text field "order_ref"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			et := tc.base()

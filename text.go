@@ -7,11 +7,12 @@ import (
 
 // Text that people, operators and sources submit is shown to others: on
 // pages, in terminals, in exports. It may hold no control characters (C0,
-// DEL, C1: NUL, ANSI escape sequences, which start with ESC or CSI) and no
-// bidirectional overrides or isolates (U+202A–U+202E, U+2066–U+2069), which
-// make text read differently from what it holds. Multi-line free text (a
-// dispute statement, a review's rationale) may also hold tab and newline
-// (LF, or CR LF).
+// DEL, C1: NUL, ANSI escape sequences, which start with ESC or CSI), no
+// line or paragraph separators (U+2028, U+2029) and no bidirectional
+// overrides or isolates (U+202A–U+202E, U+2066–U+2069), which make text
+// read differently from what it holds. Multi-line free text (a dispute
+// statement, a review's rationale) may also hold tab and newline (LF, or
+// CR LF).
 
 // ForbiddenRune returns the first character of s that such text may not
 // hold and its byte offset, or -1 if there is none. Invalid UTF-8 is
@@ -36,6 +37,8 @@ func TextRune(r rune) bool {
 	switch {
 	case r < 0x20, r >= 0x7f && r <= 0x9f: // C0, DEL, C1
 		return false
+	case r == 0x2028, r == 0x2029: // line and paragraph separators
+		return false
 	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069: // bidi overrides, isolates
 		return false
 	}
@@ -55,6 +58,8 @@ func DescribeRune(r rune) string {
 		what = "a terminal escape (ANSI) sequence"
 	case r == '\t' || r == '\n' || r == '\r':
 		what = "a tab or line break, allowed in multi-line text only"
+	case r == 0x2028 || r == 0x2029:
+		what = "a line or paragraph separator"
 	case r >= 0x202a:
 		what = "a bidirectional override or isolate"
 	}

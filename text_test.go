@@ -28,6 +28,7 @@ func TestCheckStatement(t *testing.T) {
 		{"LRE", "a\u202ab", "U+202A"},
 		{"FSI", "a\u2068b", "U+2068"},
 		{"PDI", "a\u2069", "U+2069"},
+		{"line separator", "a\u2028b", "U+2028 (a line or paragraph separator)"},
 		{"invalid UTF-8", "a\xffb", "not valid UTF-8"},
 		{"blank", " \n\t", "is required"},
 		{"too long", strings.Repeat("é", candor.MaxStatement+1), "more than 4000"},

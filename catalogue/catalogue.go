@@ -535,6 +535,10 @@ func (e *entry) decodeField(pos int, n *yaml.Node) (f candor.FieldSpec, fault fi
 	if isStr {
 		f.Type, isStr = candor.ParseFieldType(s)
 	}
+	if !isStr && s == "string" {
+		report(typ.Line, "string is not a field type: use reference for account, case, permit and similar numbers (pseudonymised on ingest) or, in a court order, text for its wording; no free text reaches a score (charter point 1)")
+		return f, fieldFault{badType: true}, true
+	}
 	if !isStr {
 		// Its other keys depend on the type: leave them unread.
 		report(typ.Line, "%s", notOneOf("type", typ, "one of "+fieldTypeNames()))
@@ -545,8 +549,8 @@ func (e *entry) decodeField(pos int, n *yaml.Node) (f candor.FieldSpec, fault fi
 	f.Max = e.bound(f.Type, "max", max, report)
 	// A missing max_length on a string field is for Validate to report.
 	if maxLen != nil {
-		if f.Type != candor.FieldString {
-			report(maxLen.Line, "max_length applies only to string fields, and this is %s", f.Type)
+		if f.Type != candor.FieldText && f.Type != candor.FieldReference {
+			report(maxLen.Line, "max_length applies only to text and reference fields, and this is %s", f.Type)
 		} else if n, isInt := scalarInt(maxLen); !isInt || n < 1 || n > candor.MaxStringLen {
 			report(maxLen.Line, "max_length must be a whole number from 1 to %d, not %s", candor.MaxStringLen, describe(maxLen))
 			f.MaxLen = candor.MaxStringLen // reported: do not report again

@@ -92,8 +92,8 @@ func TestLoadFileValid(t *testing.T) {
 	if f := rent.Field("amount"); *f.Min != 100 || *f.Max != 100000*candor.AmountScale || !f.Required {
 		t.Errorf("amount = %+v", f)
 	}
-	if f := rent.Field("note"); f.Type != candor.FieldString || f.MaxLen != 80 || f.Required {
-		t.Errorf("note = %+v", f)
+	if f := rent.Field("receipt_no"); f.Type != candor.FieldReference || f.MaxLen != 80 || f.Required {
+		t.Errorf("receipt_no = %+v", f)
 	}
 	insp := c.Type("inspection.passed")
 	if insp == nil || insp.SubjectKind != candor.Organisation || insp.Retention != 90*day {
@@ -172,7 +172,7 @@ func TestLoadFileErrors(t *testing.T) {
 			{"testdata/unknown_category.yaml:9: entry 2 (civic.rally_attended): ", `unknown category "politics"`, "labour_compliance"},
 		}},
 		{"bad_field_type.yaml", [][]string{
-			{"testdata/bad_field_type.yaml:8: entry 1 (credit.loan_repaid): ", `field "ratio": unknown type "float"`, "int, amount, currency, date, enum, bool, string"},
+			{"testdata/bad_field_type.yaml:8: entry 1 (credit.loan_repaid): ", `field "ratio": unknown type "float"`, "int, amount, currency, date, enum, bool, text, reference"},
 		}},
 		{"retention_too_long.yaml", [][]string{
 			{"testdata/retention_too_long.yaml:5: entry 1 (credit.default): ", "retention 7y exceeds the credit category maximum of 6y"},
@@ -182,7 +182,8 @@ func TestLoadFileErrors(t *testing.T) {
 		}},
 		{"court_order_missing_fields.yaml", [][]string{
 			{"testdata/court_order_missing_fields.yaml:2: entry 1 (court.restriction_imposed): ", `required date field "expires_on"`},
-			{"testdata/court_order_missing_fields.yaml:2: entry 1 (court.restriction_imposed): ", `required string field "appeal_route"`},
+			{"testdata/court_order_missing_fields.yaml:2: entry 1 (court.restriction_imposed): ", `required text field "appeal_route"`},
+			{"testdata/court_order_missing_fields.yaml:2: entry 1 (court.restriction_imposed): ", `required enum field "restriction"`},
 		}},
 		{"malformed.yaml", [][]string{
 			{"testdata/malformed.yaml:4: entry 1 (rent.paid): ", "mapping values are not allowed"},
@@ -209,7 +210,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"many_problems.yaml", [][]string{
 			{"many_problems.yaml:6: entry 1 (credit.foo): ", "retention 9y exceeds the credit category maximum of 6y"},
 			{"many_problems.yaml:8: entry 1 (credit.foo): ", `field "religion": name contains "religio"`},
-			{"many_problems.yaml:9: entry 1 (credit.foo): ", `field "note": string fields need a max_length`},
+			{"many_problems.yaml:9: entry 1 (credit.foo): ", `field "note": text and reference fields need a max_length`},
 			{"many_problems.yaml:10: entry 2 (labour.union_member): ", "an amount needs exactly one currency field"},
 			{"many_problems.yaml:11: entry 2 (labour.union_member): ", `unknown category "trade_union"`},
 			{"many_problems.yaml:12: entry 2 (labour.union_member): ", `unknown subject kind "persons"`},
@@ -292,15 +293,17 @@ func TestLoadErrors(t *testing.T) {
 		{"enum values not a list", entry("", "{name: kind, type: enum, values: {a: b}}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "kind": values must be a list`}}},
 		{"enum value not a word", entry("", "{name: kind, type: enum, values: [ok, Not OK]}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "kind": enum value "Not OK"`}}},
 		{"values on an int", entry("", "{name: days, type: int, values: [a]}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "days": values apply only to enum fields`}}},
-		{"string without max_length", entry("", "{name: note, type: string}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "note": string fields need a max_length`}}},
-		{"max_length too big", entry("", "{name: note, type: string, max_length: 1000}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "note": max_length must be a whole number from 1 to 256`}}},
-		{"max_length on an int", entry("", "{name: days, type: int, max_length: 3}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "days": max_length applies only to string fields`}}},
+		{"reference without max_length", entry("", "{name: note, type: reference}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "note": text and reference fields need a max_length`}}},
+		{"string is no type", entry("", "{name: note, type: string, max_length: 40}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "note": string is not a field type: use reference`, "charter point 1"}}},
+		{"text outside a court order", entry("", "{name: note, type: text, max_length: 40}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "note": text fields are only for court orders`}}},
+		{"max_length too big", entry("", "{name: note, type: reference, max_length: 1000}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "note": max_length must be a whole number from 1 to 256`}}},
+		{"max_length on an int", entry("", "{name: days, type: int, max_length: 3}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "days": max_length applies only to text and reference fields`}}},
 		{"min above max", entry("", "{name: days, type: int, min: 5, max: 1}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "days": min is above max`}}},
 		{"amount bound with five decimals", entry("", `{name: amount, type: amount, min: "0.00001"}`, "{name: currency, type: currency}"), [][]string{{"in.yaml:7: entry 1 (rent.paid): ", `field "amount": min of an amount field`, `"0.00001"`}}},
 		{"amount without currency", entry("", "{name: amount, type: amount}"), [][]string{{"in.yaml:2: entry 1 (rent.paid): an amount needs exactly one currency field"}}},
 		{"too many fields", entry("", manyFields...), [][]string{{"in.yaml:2: entry 1 (rent.paid): at most 64 fields, not 65"}}},
 		{"court order lifting without order_ref", "types:\n  - {name: court.lifted, category: court_order, subject: person, retention: 1y, lifts_order: true}\n",
-			[][]string{{"in.yaml:2: entry 1 (court.lifted): ", `court_order types must have a required string field "order_ref"`}}},
+			[][]string{{"in.yaml:2: entry 1 (court.lifted): ", `court_order types must have a required text field "order_ref"`}}},
 		// A misspelt category is reported once, not again as "unknown
 		// category" by the validation that follows.
 		{"unknown category with lifts_order", strings.Replace(entry("lifts_order: true"), "utility_and_rent", "court_orders", 1),

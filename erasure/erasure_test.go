@@ -88,7 +88,9 @@ func mustEnv(t *testing.T) *env {
 
 func (e *env) ingest(t *testing.T, lines ...string) {
 	t.Helper()
-	src := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank,
+	// One source posts everything, so it is a court: only courts may post
+	// court orders (charter point 9).
+	src := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceCourt,
 		AllowedTypes: []string{"credit.instalment_late", "court.restriction_imposed"}}
 	inputs, problems, err := ingest.Decode([]byte(strings.Join(lines, "\n")), ingest.FormatNDJSON, ingest.MaxEvents)
 	if err != nil {

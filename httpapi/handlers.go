@@ -153,12 +153,17 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, p *Principal)
 			truncated = true
 			break
 		}
-		events = append(events, s.eventJSON(ev, now))
+		events = append(events, s.eventJSON(ev, now, p.Key.Role != candor.RoleSubject))
 	}
 	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "events": events, "truncated": truncated})
 }
 
-func (s *Server) eventJSON(ev *candor.Event, now time.Time) eventJSON {
+// withheldText stands in for a court order's text (its court, legal basis,
+// appeal route) in what anyone but the subject reads: that wording is for
+// the subject and the court register alone.
+const withheldText = "(withheld: shown only to the subject and the court register)"
+
+func (s *Server) eventJSON(ev *candor.Event, now time.Time, withholdText bool) eventJSON {
 	out := eventJSON{ID: ev.ID, Source: ev.Source, SourceEventID: ev.SourceEventID, Type: ev.Type,
 		OccurredAt: ev.OccurredAt, RecordedAt: ev.RecordedAt, State: ev.State.String(),
 		Fields: make(map[string]any, len(ev.Fields))}
@@ -170,6 +175,9 @@ func (s *Server) eventJSON(ev *candor.Event, now time.Time) eventJSON {
 	}
 	for _, fl := range ev.Fields {
 		out.Fields[fl.Name] = fl.Value.JSON()
+		if withholdText && fl.Value.Type == candor.FieldText {
+			out.Fields[fl.Name] = withheldText
+		}
 	}
 	return out
 }
@@ -265,7 +273,20 @@ func (s *Server) getCatalogue(w http.ResponseWriter, r *http.Request) {
 		}
 		types = append(types, tj)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"categories": cats, "types": types})
+	benefits := []benefitSpecJSON{}
+	for _, p := range candor.Purposes() {
+		for _, b := range candor.Benefits(p) {
+			benefits = append(benefits, benefitSpecJSON{Name: b.Name, Purpose: p.String(), Description: b.Description})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"categories": cats, "types": types, "benefits": benefits, "grades": candor.GradeLadder()})
+}
+
+// benefitSpecJSON is one entry of the closed benefit catalogue.
+type benefitSpecJSON struct {
+	Name        string `json:"name"`
+	Purpose     string `json:"purpose"`
+	Description string `json:"description"`
 }
 
 func bound(t candor.FieldType, v *int64) string {

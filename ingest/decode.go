@@ -218,6 +218,7 @@ func (d *decoder) ndjson(body []byte) error {
 		}
 		var se *strictjson.Error
 		if errors.As(err, &se) {
+			*in = candor.EventInput{Unreadable: true}
 			if se.Path != "" {
 				d.problem(i, se.Path, "line %d: malformed JSON at column %d: %s", line, se.Col, se.Msg)
 			} else {

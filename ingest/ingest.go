@@ -226,13 +226,26 @@ func (p *Pipeline) Check(src *candor.Source, inputs []candor.EventInput, decodeP
 	return nil
 }
 
+// authorise refuses types src may not post. Court-only categories are
+// refused to any source that is not a court even when its list allows them
+// (a source registered before the rule, or a catalogue changed since):
+// restrictions exist only as facts a court posted (charter point 9).
 func (p *Pipeline) authorise(src *candor.Source, inputs []candor.EventInput) error {
-	var denied []string
+	var denied, courtOnly []string
 	for i := range inputs {
-		t := inputs[i].Type
-		if p.cat.Type(t) != nil && !src.Allows(t) && !slices.Contains(denied, t) {
-			denied = append(denied, t)
+		name := inputs[i].Type
+		t := p.cat.Type(name)
+		switch {
+		case t == nil || slices.Contains(denied, name) || slices.Contains(courtOnly, name):
+		case t.Category.Policy().CourtOnly && src.Kind != candor.SourceCourt:
+			courtOnly = append(courtOnly, name)
+		case !src.Allows(name):
+			denied = append(denied, name)
 		}
+	}
+	if len(courtOnly) > 0 {
+		sort.Strings(courtOnly)
+		return candor.Errorf(candor.EFORBIDDEN, "source %s is a %s, not a court, and only courts may post %s (charter point 9)", src.ID, src.Kind, strings.Join(courtOnly, ", "))
 	}
 	if len(denied) == 0 {
 		return nil
@@ -246,11 +259,15 @@ func (p *Pipeline) prepare(src *candor.Source, inputs []candor.EventInput, probl
 	req := &request{source: src.ID, events: make([]prepared, 0, len(inputs))}
 	seen := make(map[candor.DedupeKey]int, len(inputs))
 	for i := range inputs {
+		if inputs[i].Unreadable { // the decoder's problems say why
+			continue
+		}
 		ev, ps := p.cat.Validate(&inputs[i], i, now, problems)
 		if len(ps) > len(problems) {
 			problems = ps
 			continue
 		}
+		p.vault.Pseudonymise(ev.Fields)
 		pe := prepared{ev: ev, index: i}
 		pe.bi = p.vault.BlindIndex(ev.Identifier)
 		pe.dedupe = p.vault.DedupeKey(src.ID, ev.SourceEventID)

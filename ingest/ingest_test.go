@@ -240,7 +240,7 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 	if res, err := e.post(t, body); err != nil || res.Accepted != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if evs := e.events(t, nid); len(evs) != 1 || evs[0].Fields[0].Value.Str != caseRef {
+	if evs := e.events(t, nid); len(evs) != 1 || evs[0].Fields[0].Value.String() != "…4471" || evs[0].Fields[1].Value.String() != "987654.32" {
 		t.Fatalf("event did not round-trip: %+v", evs)
 	}
 	e.close(t) // flush memtables and WAL to files

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
@@ -195,4 +196,22 @@ func keys(n int) string {
 		fmt.Fprintf(&b, `"k%d":0`, i)
 	}
 	return b.String()
+}
+
+// A line the reader refuses is one problem, naming where and why; what was
+// read of it before is not validated as if it were an event.
+func TestUnreadableLineIsOneProblem(t *testing.T) {
+	e := mustEnv(t)
+	bad := strings.Replace(example, `"AB1234567"`, `"AB\u202e7654321"`, 1)
+	good := strings.Replace(example, "bank7-000123", "bank7-000124", 1)
+	inputs, problems, err := ingest.Decode([]byte(good+"\n"+bad+"\n"+good), ingest.FormatNDJSON, ingest.MaxEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.p.Ingest(context.Background(), e.src, inputs, problems)
+	ps := candor.ErrorDetails(err)
+	if candor.ErrorCode(err) != candor.EINVALID || len(ps) != 1 || ps[0].Index != 1 || ps[0].Field != "subject.value" ||
+		!strings.Contains(ps[0].Reason, "line 2: malformed JSON at column 80: string holds U+202E") {
+		t.Fatalf("got %v %+v, want one problem for line 2", err, ps)
+	}
 }

@@ -25,9 +25,12 @@ const MaxConditionLen = 2000
 //
 //	int                       int
 //	amount                    double, in currency units (ten-thousandths are exact below 2^53)
-//	currency, enum, string    string
+//	currency, enum            string
 //	date                      int, days since 1970-01-01; date("2026-03-14") gives the day of a date
 //	bool                      bool
+//
+// Text and reference fields are not scorable (candor.FieldType.Scorable):
+// a condition that reads one is refused, with the charter point it breaks.
 //
 // date is the only function beyond CEL's standard ones, and takes a string
 // literal. A condition that reads a field the event does not carry (an
@@ -70,7 +73,8 @@ type variable struct {
 
 // CompileCondition compiles src over the fields of types. It returns a
 // *ConditionError if src does not parse, names anything but those fields
-// and the date helper, does not type-check against the field types, is not
+// and the date helper, reads a text or reference field, does not
+// type-check against the field types, is not
 // boolean, compares an enum field with a word it cannot hold, or if two of
 // the types declare one field name with different types.
 func CompileCondition(src string, types []*candor.EventType) (*Condition, error) {
@@ -174,6 +178,15 @@ func compileCondition(src string, vars map[string]*variable) (*Condition, error)
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("condition: %w", err)
+	}
+	parsed, iss := env.Parse(src)
+	if iss.Err() == nil {
+		// Before type-checking, so that a read of text or a reference is
+		// refused for what it is, whatever the expression makes of it.
+		a := &analysis{vars: vars, info: parsed.NativeRep().SourceInfo()}
+		if a.checkScorable(parsed.NativeRep().Expr()); len(a.issues) > 0 {
+			return nil, &ConditionError{Issues: a.issues}
+		}
 	}
 	ast, iss := env.Compile(src)
 	if iss.Err() != nil {

@@ -10,7 +10,8 @@ import (
 	"github.com/candor-project/candor/scoring"
 )
 
-// testType has a field of every type; opt is optional.
+// testType has a field of every type; opt is optional; s, a reference, is
+// never scorable.
 var testType = &candor.EventType{
 	Name: "test.event", Category: candor.CategoryCredit, SubjectKind: candor.Person,
 	Fields: []candor.FieldSpec{
@@ -20,7 +21,7 @@ var testType = &candor.EventType{
 		{Name: "day", Type: candor.FieldDate, Required: true},
 		{Name: "kind", Type: candor.FieldEnum, Required: true, Values: []string{"a", "b", "c"}},
 		{Name: "ok", Type: candor.FieldBool, Required: true},
-		{Name: "s", Type: candor.FieldString, Required: true, MaxLen: 10},
+		{Name: "s", Type: candor.FieldReference, Required: true, MaxLen: 10},
 		{Name: "opt", Type: candor.FieldInt},
 	},
 }
@@ -45,7 +46,7 @@ func randomFields(r *rand.Rand) []candor.Field {
 		{Name: "day", Value: candor.Value{Type: candor.FieldDate, Int: 20500 + int64(r.IntN(60))}},
 		{Name: "kind", Value: candor.Value{Type: candor.FieldEnum, Str: []string{"a", "b", "c"}[r.IntN(3)]}},
 		{Name: "ok", Value: candor.Value{Type: candor.FieldBool, Int: int64(r.IntN(2))}},
-		{Name: "s", Value: candor.Value{Type: candor.FieldString, Str: []string{"", "x", "xy", "y"}[r.IntN(4)]}},
+		{Name: "s", Value: candor.Value{Type: candor.FieldReference, Str: []string{"", "x", "RELIGION: catholic"}[r.IntN(3)]}},
 	}
 	if r.IntN(2) == 0 {
 		fs = append(fs, candor.Field{Name: "opt", Value: candor.Value{Type: candor.FieldInt, Int: int64(r.IntN(10))}})
@@ -75,7 +76,7 @@ func atom(r *rand.Rand) (src string, native bool) {
 	case 6:
 		return fmt.Sprintf("ok %s %v", op, r.IntN(2) == 0), true
 	case 7:
-		return fmt.Sprintf("s %s %q", op, []string{"", "x", "xz", "y"}[r.IntN(4)]), true
+		return fmt.Sprintf("currency %s %q", op, []string{"", "E", "EUQ", "GBP"}[r.IntN(4)]), true
 	case 8:
 		return fmt.Sprintf("opt %s %d", op, r.IntN(10)), true
 	case 9:
@@ -83,7 +84,7 @@ func atom(r *rand.Rand) (src string, native bool) {
 	case 10:
 		return "ok", true
 	default: // shapes left to CEL
-		return []string{"!(opt > 3)", "n + 1 > opt", "s.startsWith(\"x\")", "size(s) == 2", "n % 2 == 0", "!ok"}[r.IntN(6)], false
+		return []string{"!(opt > 3)", "n + 1 > opt", "currency.startsWith(\"E\")", "size(currency) == 3", "n % 2 == 0", "!ok"}[r.IntN(6)], false
 	}
 }
 
@@ -151,7 +152,7 @@ func TestConditionShapes(t *testing.T) {
 		{"!(opt > 1)", false, false},        // absent is not "not greater"
 		{"day == date(\"2026-03-14\")", true, true},
 		{"true", true, true},
-		{"s.startsWith(\"ab\")", false, true},
+		{"currency.startsWith(\"EU\")", false, true},
 	}
 	fs := []candor.Field{
 		{Name: "n", Value: candor.Value{Type: candor.FieldInt, Int: 30}},
@@ -160,7 +161,6 @@ func TestConditionShapes(t *testing.T) {
 		{Name: "day", Value: candor.Value{Type: candor.FieldDate, Int: 20526}},
 		{Name: "kind", Value: candor.Value{Type: candor.FieldEnum, Str: "b"}},
 		{Name: "ok", Value: candor.Value{Type: candor.FieldBool, Int: 1}},
-		{Name: "s", Value: candor.Value{Type: candor.FieldString, Str: "abc"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -180,9 +180,37 @@ func TestConditionShapes(t *testing.T) {
 
 func TestConditionFieldTypeClash(t *testing.T) {
 	other := &candor.EventType{Name: "test.other", Category: candor.CategoryCredit, SubjectKind: candor.Person,
-		Fields: []candor.FieldSpec{{Name: "n", Type: candor.FieldString, MaxLen: 5}}}
+		Fields: []candor.FieldSpec{{Name: "n", Type: candor.FieldCurrency}}}
 	_, err := scoring.CompileCondition("n == 1", []*candor.EventType{testType, other})
-	if err == nil || !strings.Contains(err.Error(), "field n is string in test.other but int in another of the rule's types") {
+	if err == nil || !strings.Contains(err.Error(), "field n is currency in test.other but int in another of the rule's types") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// No condition reads a reference or text field, whatever it makes of it
+// (issue 11, part 4): the closed catalogue must not leak through free text.
+func TestConditionRefusesUnscorableFields(t *testing.T) {
+	for _, src := range []string{
+		`s == "x"`,
+		`s.contains("MOSQUE")`,
+		`s.matches("(?i)relig|ethnic|union")`,
+		`size(s) > 3`,
+		`n > 1 || s != ""`,
+		`[s, "a"] == ["b", "a"]`,
+		`{"k": s}["k"] == "x"`,
+		`s.startsWith("HIV") && kind == "a"`,
+	} {
+		t.Run(src, func(t *testing.T) {
+			_, err := scoring.CompileCondition(src, []*candor.EventType{testType})
+			if err == nil || !strings.Contains(err.Error(), "s is a reference field: conditions may read only enums, numbers, amounts, currencies, dates and booleans") ||
+				!strings.Contains(err.Error(), "(charter point 1)") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	text := &candor.EventType{Name: "test.order", Category: candor.CategoryCourtOrder, SubjectKind: candor.Person,
+		Fields: []candor.FieldSpec{{Name: "legal_basis", Type: candor.FieldText, MaxLen: 40}}}
+	if _, err := scoring.CompileCondition(`legal_basis.contains("party")`, []*candor.EventType{text}); err == nil || !strings.Contains(err.Error(), "legal_basis is a text field") {
+		t.Fatalf("a condition on a text field: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,10 +49,11 @@ func FuzzLoad(f *testing.F) {
 }
 
 // FuzzCondition: CompileCondition never panics, and a condition it accepts
-// gives the same answer on the plain-Go path as in CEL.
+// gives the same answer on the plain-Go path as in CEL, and the same
+// whatever the reference field s holds: no condition reads free text.
 func FuzzCondition(f *testing.F) {
 	for _, s := range []string{"n >= 30", "amount > 100.0 && kind in [\"a\", \"b\"]", "opt > 1 || ok", "!(n < 3)",
-		"day < date(\"2026-03-01\")", "s.startsWith(\"x\")", "currency == \"EUR\"", "n in [1, 2] || amount == 1.5"} {
+		"day < date(\"2026-03-01\")", "s.startsWith(\"x\")", "size(s) > 0", "currency == \"EUR\"", "n in [1, 2] || amount == 1.5"} {
 		f.Add(s)
 	}
 	r := rand.New(rand.NewPCG(5, 6))
@@ -66,8 +68,18 @@ func FuzzCondition(f *testing.F) {
 		}
 		deadline := time.Now().Add(time.Second)
 		for _, fs := range inputs {
-			if got, want := c.Match(fs), c.MatchCEL(fs); got != want {
+			got, want := c.Match(fs), c.MatchCEL(fs)
+			if got != want {
 				t.Fatalf("%s on %v: plain Go %v, CEL %v", src, fs, got, want)
+			}
+			other := slices.Clone(fs)
+			for i := range other {
+				if other[i].Name == "s" {
+					other[i].Value.Str += "MOSQUE"
+				}
+			}
+			if c.MatchCEL(other) != want {
+				t.Fatalf("%s depends on the reference s", src)
 			}
 			if time.Now().After(deadline) {
 				return

@@ -68,6 +68,42 @@ func (a *analysis) check(e celast.Expr) {
 	}
 }
 
+// checkScorable reports every read of a field that is not scorable: text
+// and references are never read by a condition, whatever it does with
+// them (charter point 1).
+func (a *analysis) checkScorable(e celast.Expr) {
+	switch e.Kind() {
+	case celast.IdentKind:
+		if v := a.vars[e.AsIdent()]; v != nil && !v.typ.Scorable() {
+			a.issue(e, "%s is a %s field: conditions may read only enums, numbers, amounts, currencies, dates and booleans, never free text or references (charter point 1)",
+				e.AsIdent(), v.typ)
+		}
+	case celast.CallKind:
+		call := e.AsCall()
+		if call.IsMemberFunction() {
+			a.checkScorable(call.Target())
+		}
+		for _, arg := range call.Args() {
+			a.checkScorable(arg)
+		}
+	case celast.ListKind:
+		for _, el := range e.AsList().Elements() {
+			a.checkScorable(el)
+		}
+	case celast.SelectKind:
+		a.checkScorable(e.AsSelect().Operand())
+	case celast.MapKind:
+		for _, en := range e.AsMap().Entries() {
+			a.checkScorable(en.AsMapEntry().Key())
+			a.checkScorable(en.AsMapEntry().Value())
+		}
+	case celast.StructKind:
+		for _, f := range e.AsStruct().Fields() {
+			a.checkScorable(f.AsStructField().Value())
+		}
+	}
+}
+
 func (a *analysis) checkEnum(field, lit celast.Expr) {
 	if field.Kind() != celast.IdentKind {
 		return
@@ -203,7 +239,7 @@ func (a *analysis) constantFor(v *variable, e celast.Expr) (constant, bool) {
 	case types.Double:
 		return constant{f: float64(lit)}, v.typ == candor.FieldAmount
 	case types.String:
-		return constant{s: string(lit)}, v.typ == candor.FieldCurrency || v.typ == candor.FieldEnum || v.typ == candor.FieldString
+		return constant{s: string(lit)}, v.typ == candor.FieldCurrency || v.typ == candor.FieldEnum
 	case types.Bool:
 		c := constant{}
 		if lit {

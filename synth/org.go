@@ -52,15 +52,13 @@ func inspWeights(sector int) []int {
 func revocationGrounds(sector int) string {
 	switch sectors[sector] {
 	case "food_service":
-		return "Repeated critical food hygiene breaches"
+		return "food_hygiene"
 	case "construction", "manufacturing":
-		return "Serious workplace safety breaches endangering workers"
-	case "transport":
-		return "Operating vehicles outside the conditions of the licence"
+		return "workplace_safety"
 	case "care":
-		return "Failure to meet the staffing conditions of the licence"
+		return "staffing"
 	}
-	return "Breach of the conditions of the licence"
+	return "licence_conditions"
 }
 
 func (o *org) load(seed uint64, j int) {

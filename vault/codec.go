@@ -39,7 +39,7 @@ func EncodeEvent(dst []byte, source string, recordedAt time.Time, ev *candor.Val
 		dst = appendString(dst, f.Name)
 		dst = append(dst, byte(f.Value.Type))
 		switch f.Value.Type {
-		case candor.FieldCurrency, candor.FieldEnum, candor.FieldString:
+		case candor.FieldCurrency, candor.FieldEnum, candor.FieldText, candor.FieldReference:
 			dst = appendString(dst, f.Value.Str)
 		default:
 			dst = binary.AppendVarint(dst, f.Value.Int)

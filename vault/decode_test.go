@@ -21,7 +21,7 @@ func FuzzDecodeEvent(f *testing.F) {
 		Fields: []candor.Field{
 			{Name: "days_late", Value: candor.Value{Type: candor.FieldInt, Int: -45}},
 			{Name: "currency", Value: candor.Value{Type: candor.FieldCurrency, Str: "EUR"}},
-			{Name: "note", Value: candor.Value{Type: candor.FieldString, Str: string(make([]byte, 300))}},
+			{Name: "note", Value: candor.Value{Type: candor.FieldText, Str: string(make([]byte, 300))}},
 		},
 	}
 	plain, _ := EncodeEvent(nil, "bank7", time.Date(2026, 3, 15, 1, 2, 3, 0, time.UTC), ev)

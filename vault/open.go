@@ -144,7 +144,7 @@ func decodeEvent(s string, ev *candor.Event, fields []candor.Field) ([]candor.Fi
 		f := candor.Field{Name: d.string()}
 		f.Value.Type = candor.FieldType(d.byte())
 		switch f.Value.Type {
-		case candor.FieldCurrency, candor.FieldEnum, candor.FieldString:
+		case candor.FieldCurrency, candor.FieldEnum, candor.FieldText, candor.FieldReference:
 			f.Value.Str = d.string()
 		default:
 			f.Value.Int = d.varint()

@@ -89,6 +89,7 @@ type Vault struct {
 	index  macPool
 	dedupe macPool
 	digest macPool
+	ref    macPool
 }
 
 // New derives the vault's keys from a 32-byte master key with HKDF-SHA-256,
@@ -108,6 +109,7 @@ func New(master []byte) (*Vault, error) {
 		index:  newMACPool(derive("blind-index")),
 		dedupe: newMACPool(derive("dedupe")),
 		digest: newMACPool(derive("digest")),
+		ref:    newMACPool(derive("reference")),
 	}
 	v.wrap = newGCM(derive("wrap"))
 	return v, nil
@@ -172,6 +174,24 @@ func (v *Vault) Digest(id candor.Identifier, content []byte) candor.Digest {
 	head = appendString(head, id.Value)
 	v.digest.sum(d[:], head, content)
 	return d
+}
+
+// Pseudonymise replaces the value of every reference field in fs, as the
+// source sent it, with its pseudonym (candor.Reference): a keyed hash,
+// equal for equal references whoever they are about, so that later facts
+// about the same account or case can be matched, and at most its last four
+// digits. The key is derived from the master key for this use alone. The
+// ingest pipeline calls it on every event before anything is sealed,
+// matched or digested, so no reference is stored readable.
+func (v *Vault) Pseudonymise(fs []candor.Field) {
+	for i := range fs {
+		if fs[i].Value.Type != candor.FieldReference {
+			continue
+		}
+		var sum [sha256.Size]byte
+		v.ref.sum(sum[:], []byte(fs[i].Value.Str))
+		fs[i].Value = candor.Reference([candor.ReferenceHashLen / 2]byte(sum[:candor.ReferenceHashLen/2]), fs[i].Value.Str)
+	}
 }
 
 // SubjectKey is one subject's data key. It keeps the 32 key bytes and sets

@@ -38,9 +38,9 @@ func CreditHistory(subject candor.SubjectID) []*candor.Event {
 		h.add("rent.paid", day(fmt.Sprintf("2026-0%d-02", k+5)), num("amount", 9_000_000, candor.FieldAmount), eur)
 	}
 	h.add("utility.bill_overdue", day("2026-06-25"), overdue(35)...)
-	h.add("court.money_judgment_entered", day("2025-04-10"), str("case_ref", "DC-1", candor.FieldString),
+	h.add("court.money_judgment_entered", day("2025-04-10"), str("case_ref", "DC-1", candor.FieldReference),
 		num("amount", 25_000_000, candor.FieldAmount), eur)
-	h.add("court.money_judgment_satisfied", day("2025-09-10"), str("case_ref", "DC-1", candor.FieldString))
+	h.add("court.money_judgment_satisfied", day("2025-09-10"), str("case_ref", "DC-1", candor.FieldReference))
 	return h.sorted()
 }
 
@@ -78,16 +78,16 @@ func EdgeHistories(subject candor.SubjectID) [][]*candor.Event {
 
 	h = base(64) // defaults, capped at 300; of more than 5,000, capped at 80
 	for k, amount := range []int64{50_000_000, 50_000_001, 200_000_000, 90_000_000} {
-		h.add("credit.default", month(50+2*k), str("account", "NB-9", candor.FieldString), num("amount", amount, candor.FieldAmount), eur)
+		h.add("credit.default", month(50+2*k), str("account", "NB-9", candor.FieldReference), num("amount", amount, candor.FieldAmount), eur)
 	}
 	for k := range 3 {
-		h.add("credit.loan_repaid", month(40+k), str("account", fmt.Sprintf("NB-%d", k), candor.FieldString))
+		h.add("credit.loan_repaid", month(40+k), str("account", fmt.Sprintf("NB-%d", k), candor.FieldReference))
 	}
 	out = append(out, h.sorted())
 
 	h = base(12) // judgments, capped at 240, and their satisfaction, capped at 120
 	for k := range 3 {
-		ref := str("case_ref", fmt.Sprintf("DC-%d", k), candor.FieldString)
+		ref := str("case_ref", fmt.Sprintf("DC-%d", k), candor.FieldReference)
 		h.add("court.money_judgment_entered", month(13+2*k), ref, num("amount", 25_000_000, candor.FieldAmount), eur)
 		h.add("court.money_judgment_satisfied", month(30+2*k), ref)
 	}
@@ -111,7 +111,7 @@ func EdgeHistories(subject candor.SubjectID) [][]*candor.Event {
 		h.add("credit.loan_opened", month(20+k), loan(l.product, l.principal)...)
 	}
 	for k := range 4 {
-		h.add("credit.loan_repaid", month(30+k), str("account", fmt.Sprintf("NB-%d", k), candor.FieldString))
+		h.add("credit.loan_repaid", month(30+k), str("account", fmt.Sprintf("NB-%d", k), candor.FieldReference))
 	}
 	out = append(out, h.sorted())
 	return out
@@ -175,11 +175,11 @@ func num(name string, v int64, t candor.FieldType) candor.Field {
 var eur = str("currency", "EUR", candor.FieldCurrency)
 
 func instalment() []candor.Field {
-	return []candor.Field{str("account", "NB-1", candor.FieldString), num("amount", 8_000_000, candor.FieldAmount), eur}
+	return []candor.Field{str("account", "NB-1", candor.FieldReference), num("amount", 8_000_000, candor.FieldAmount), eur}
 }
 
 func loan(product string, principal int64) []candor.Field {
-	return []candor.Field{str("account", "NB-1", candor.FieldString), str("product", product, candor.FieldEnum),
+	return []candor.Field{str("account", "NB-1", candor.FieldReference), str("product", product, candor.FieldEnum),
 		num("principal", principal, candor.FieldAmount), eur, num("term_months", 24, candor.FieldInt)}
 }
 
