@@ -70,9 +70,9 @@ func (e *Error) Error() string {
 // step is one level of the path to the cursor: an array index, or the
 // offsets in the input of an object key as written.
 type step struct {
-	array          bool
-	index          int
-	keyStart, keyE int
+	array            bool
+	index            int
+	keyStart, keyEnd int
 }
 
 // Scanner reads one JSON text. The caller walks it: Object and Array call
@@ -118,11 +118,11 @@ func (s *Scanner) Path() string {
 		switch {
 		case st.array:
 			fmt.Fprintf(&b, "[%d]", st.index)
-		case st.keyE > st.keyStart:
+		case st.keyEnd > st.keyStart:
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
-			key := s.data[st.keyStart:st.keyE]
+			key := s.data[st.keyStart:st.keyEnd]
 			if plainKey(key) {
 				b.Write(key)
 			} else {
@@ -255,7 +255,7 @@ func (s *Scanner) Object(member func(key string) error) error {
 		if !keys.add(key) {
 			return s.errorAt(at, fmt.Sprintf("key %s given twice", strconv.QuoteToASCII(key)))
 		}
-		st.keyStart, st.keyE = at+1, s.pos-1
+		st.keyStart, st.keyEnd = at+1, s.pos-1
 		if err := s.expect(':'); err != nil {
 			return err
 		}
@@ -401,7 +401,7 @@ func (s *Scanner) skipKey() error {
 	if _, err := s.str(Line); err != nil {
 		return err
 	}
-	st.keyStart, st.keyE = at+1, s.pos-1
+	st.keyStart, st.keyEnd = at+1, s.pos-1
 	return s.expect(':')
 }
 
