@@ -170,15 +170,17 @@ func TestDecodeMemoryIsBounded(t *testing.T) {
 			runtime.KeepAlive(inputs)
 			runtime.KeepAlive(problems)
 			// Each event input costs a few hundred bytes however small its
-			// JSON; beyond that, a small multiple of the body is kept, and
-			// a larger one allocated in all (slices that grow leave their
+			// JSON; beyond that, a small multiple of the body is kept (a
+			// field of 6 bytes, "k":0, is kept in about 50: its RawField
+			// and its name, 16 bytes under the race detector), and a
+			// larger one allocated in all (slices that grow leave their
 			// smaller copies behind).
 			allocated := after.TotalAlloc - before.TotalAlloc
 			retained := max(int64(kept.HeapAlloc)-int64(before.HeapAlloc), 0)
-			if limit := 4*len(body) + ingest.MaxEvents*512; retained > int64(limit) {
+			if limit := 8*len(body) + ingest.MaxEvents*512; retained > int64(limit) {
 				t.Errorf("decoding %d bytes kept %d, more than %d", len(body), retained, limit)
 			}
-			if limit := 16*uint64(len(body)) + ingest.MaxEvents*1024; allocated > limit {
+			if limit := 24*uint64(len(body)) + ingest.MaxEvents*1024; allocated > limit {
 				t.Errorf("decoding %d bytes allocated %d, more than %d", len(body), allocated, limit)
 			}
 			t.Logf("%d bytes: %d kept (%.1f×), %d allocated (%.1f×)", len(body), retained, float64(retained)/float64(len(body)), allocated, float64(allocated)/float64(len(body)))
