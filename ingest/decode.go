@@ -125,6 +125,7 @@ type decoder struct {
 	events   []candor.EventInput
 	problems []candor.Problem
 	raw      []candor.RawField // the fields of every event
+	names    map[string]string // field names, shared
 	wasArray bool
 }
 
@@ -237,8 +238,8 @@ func (d *decoder) event(in *candor.EventInput, i int) error {
 	if s.Peek() != '{' {
 		return d.skip(i, "", "must be an event object")
 	}
-	return s.Object(func(key string) error {
-		switch key {
+	return s.Object(func(key []byte) error {
+		switch string(key) {
 		case "id":
 			return d.str(i, "id", &in.ID)
 		case "type":
@@ -250,7 +251,7 @@ func (d *decoder) event(in *candor.EventInput, i int) error {
 		case "fields":
 			return d.fields(in, i, "fields")
 		}
-		return d.skip(i, key, "unknown key")
+		return d.skip(i, string(key), "unknown key")
 	})
 }
 
@@ -269,8 +270,8 @@ func (d *decoder) subject(in *candor.EventInput, i int, path string) error {
 	if s.Peek() != '{' {
 		return d.skip(i, path, `must be an object like {"kind":"person","scheme":"national_id","value":"AB1234567"}`)
 	}
-	return s.Object(func(key string) error {
-		switch key {
+	return s.Object(func(key []byte) error {
+		switch string(key) {
 		case "kind":
 			return d.str(i, path+".kind", &in.Subject.Kind)
 		case "scheme":
@@ -278,8 +279,27 @@ func (d *decoder) subject(in *candor.EventInput, i int, path string) error {
 		case "value":
 			return d.str(i, path+".value", &in.Subject.Value)
 		}
-		return d.skip(i, path+"."+key, "unknown key")
+		return d.skip(i, path+"."+string(key), "unknown key")
 	})
+}
+
+// maxNames bounds the field names a decoder shares between events.
+const maxNames = 256
+
+// name returns key as a string, one string for each name the events of a
+// body repeat.
+func (d *decoder) name(key []byte) string {
+	if n, ok := d.names[string(key)]; ok {
+		return n
+	}
+	n := string(key)
+	if len(d.names) < maxNames {
+		if d.names == nil {
+			d.names = make(map[string]string)
+		}
+		d.names[n] = n
+	}
+	return n
 }
 
 // rawKinds maps strictjson's kinds onto the domain's.
@@ -300,7 +320,7 @@ func (d *decoder) fields(in *candor.EventInput, i int, path string) error {
 	// The fields of many events share one array, which is replaced, not
 	// grown, when full: an event's fields are moved to the next.
 	start := len(d.raw)
-	err := s.Object(func(key string) error {
+	err := s.Object(func(key []byte) error {
 		// Unknown names and values of the wrong type are the catalogue's
 		// to report.
 		k, text, err := s.Scalar()
@@ -313,7 +333,7 @@ func (d *decoder) fields(in *candor.EventInput, i int, path string) error {
 			copy(next, d.raw[start:])
 			d.raw, start = next, 0
 		}
-		d.raw = append(d.raw, candor.RawField{Name: key, Value: candor.RawValue{Kind: rawKinds[k], Text: text}})
+		d.raw = append(d.raw, candor.RawField{Name: d.name(key), Value: candor.RawValue{Kind: rawKinds[k], Text: text}})
 		return nil
 	})
 	if len(d.raw) > start {
@@ -337,8 +357,8 @@ func (d *decoder) cloudEvent(in *candor.EventInput, i int) error {
 	}
 	var specversion, source string
 	var hasSpec, hasSource, hasData bool
-	err := s.Object(func(key string) error {
-		switch key {
+	err := s.Object(func(key []byte) error {
+		switch string(key) {
 		case "specversion":
 			hasSpec = true
 			return d.str(i, "specversion", &specversion)
@@ -367,10 +387,10 @@ func (d *decoder) cloudEvent(in *candor.EventInput, i int) error {
 			return d.skip(i, "data_base64", "binary data is not accepted; send data as a JSON object")
 		}
 		if !attributeName(key) {
-			d.problem(i, key, "not a CloudEvents attribute name: lower-case ASCII letters and digits only")
+			d.problem(i, string(key), "not a CloudEvents attribute name: lower-case ASCII letters and digits only")
 		}
 		if c := s.Peek(); c == '{' || c == '[' {
-			return d.skip(i, key, "an extension attribute must be a string, number, boolean or null")
+			return d.skip(i, string(key), "an extension attribute must be a string, number, boolean or null")
 		}
 		_, _, err := s.Scalar()
 		return err
@@ -391,13 +411,13 @@ func (d *decoder) cloudEvent(in *candor.EventInput, i int) error {
 }
 
 // attributeName reports whether key is a valid CloudEvents attribute name.
-func attributeName(key string) bool {
-	for _, c := range []byte(key) {
+func attributeName(key []byte) bool {
+	for _, c := range key {
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
 			return false
 		}
 	}
-	return key != ""
+	return len(key) > 0
 }
 
 func (d *decoder) cloudData(in *candor.EventInput, i int) error {
@@ -405,14 +425,14 @@ func (d *decoder) cloudData(in *candor.EventInput, i int) error {
 	if s.Peek() != '{' {
 		return d.skip(i, "data", `must be an object {"subject": {...}, "fields": {...}}`)
 	}
-	return s.Object(func(key string) error {
-		switch key {
+	return s.Object(func(key []byte) error {
+		switch string(key) {
 		case "subject":
 			return d.subject(in, i, "data.subject")
 		case "fields":
 			return d.fields(in, i, "data.fields")
 		}
-		return d.skip(i, "data."+key, "unknown key")
+		return d.skip(i, "data."+string(key), "unknown key")
 	})
 }
 

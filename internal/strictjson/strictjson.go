@@ -18,6 +18,7 @@
 package strictjson
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -198,20 +199,21 @@ func (s *Scanner) open(c byte) error {
 // keySet holds the keys of one object, to refuse repeated ones; the first
 // few without allocating.
 type keySet struct {
-	inline [12]string
-	more   []string
+	inline [12][]byte
+	more   [][]byte
 	n      int
 }
 
-// add records key and reports whether it was new.
-func (k *keySet) add(key string) bool {
+// add records key, which must stay unchanged while k is used, and reports
+// whether it was new.
+func (k *keySet) add(key []byte) bool {
 	for _, seen := range k.inline[:min(k.n, len(k.inline))] {
-		if seen == key {
+		if string(seen) == string(key) {
 			return false
 		}
 	}
 	for _, seen := range k.more {
-		if seen == key {
+		if string(seen) == string(key) {
 			return false
 		}
 	}
@@ -225,9 +227,10 @@ func (k *keySet) add(key string) bool {
 }
 
 // Object reads the object at the cursor, calling member for each key (a
-// Line string); member must consume the value. A key given twice, more
-// than MaxMembers members or nesting deeper than MaxDepth is an error.
-func (s *Scanner) Object(member func(key string) error) error {
+// Line string, unescaped: a view valid until member returns, to be copied
+// if kept); member must consume the value. A key given twice, more than
+// MaxMembers members or nesting deeper than MaxDepth is an error.
+func (s *Scanner) Object(member func(key []byte) error) error {
 	if err := s.open('{'); err != nil {
 		return err
 	}
@@ -244,16 +247,18 @@ func (s *Scanner) Object(member func(key string) error) error {
 			return s.Errorf("want an object key")
 		}
 		at := s.pos
-		raw, err := s.str(Line)
+		key, err := s.str(Line)
 		if err != nil {
 			return err
 		}
-		key := string(raw)
+		if len(key) != s.pos-at-2 { // unescaped into the scratch buffer, which the next string reuses
+			key = bytes.Clone(key)
+		}
 		if keys.n == MaxMembers {
 			return s.errorAt(at, fmt.Sprintf("more than %d members in one object", MaxMembers))
 		}
 		if !keys.add(key) {
-			return s.errorAt(at, fmt.Sprintf("key %s given twice", strconv.QuoteToASCII(key)))
+			return s.errorAt(at, fmt.Sprintf("key %s given twice", strconv.QuoteToASCII(string(key))))
 		}
 		st.keyStart, st.keyEnd = at+1, s.pos-1
 		if err := s.expect(':'); err != nil {

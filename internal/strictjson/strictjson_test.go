@@ -21,7 +21,7 @@ func read(data []byte) error {
 	value = func() error {
 		switch s.Peek() {
 		case '{':
-			return s.Object(func(string) error { return value() })
+			return s.Object(func([]byte) error { return value() })
 		case '[':
 			return s.Array(func(int) error { return value() })
 		}
@@ -119,12 +119,12 @@ func TestSkip(t *testing.T) {
 			t.Errorf("Skip of %d bytes: %v allocations", len(in), allocs)
 		}
 	}
-	// An error costs the same however deep the input.
+	// An error costs no more however deep the input.
 	errAllocs := func(n int) float64 {
 		in := []byte(strings.Repeat("[", n))
 		return testing.AllocsPerRun(5, func() { strictjson.NewScanner(in).Skip() })
 	}
-	if a, b := errAllocs(100), errAllocs(1_000_000); a != b {
+	if a, b := errAllocs(100), errAllocs(1_000_000); b > a {
 		t.Errorf("a refused 100-deep value: %v allocations; 1,000,000 deep: %v", a, b)
 	}
 	for _, in := range []string{`{"a":1,"a":2}`, `[` + strings.Repeat(`"\u00e9",`, 100) + `{"b":{}}]`} {

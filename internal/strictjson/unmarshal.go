@@ -39,15 +39,15 @@ func Unmarshal(data []byte, v any) error {
 		}
 		return s.Errorf("want a JSON object")
 	}
-	err := s.Object(func(key string) error {
+	err := s.Object(func(key []byte) error {
 		i := -1
 		for j, name := range fields {
-			if name != "" && name == key {
+			if name != "" && name == string(key) {
 				i = j
 			}
 		}
 		if i < 0 {
-			return s.Errorf("unknown key %s", strconv.QuoteToASCII(key))
+			return s.Errorf("unknown key %s", strconv.QuoteToASCII(string(key)))
 		}
 		return s.field(sv.Field(i), st.Field(i))
 	})
