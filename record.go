@@ -19,6 +19,8 @@ const (
 	RecordNotice                             // a notice to a relying party (no subject; JSON in the clear)
 	RecordOptOut                             // a subject's opt-out of a scorecard, by subject and scorecard
 	RecordSession                            // a portal or console session, by its token's hash
+	RecordErased                             // an erased fact's idempotency key (no subject; see ErasedRecord)
+	RecordAdminAct                           // an administrative act (no subject; see AdminActRecord), by AdminActID
 	numRecordKinds
 )
 

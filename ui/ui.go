@@ -95,6 +95,18 @@ type Config struct {
 	Now                     func() time.Time // the clock (nil: time.Now)
 	// Erasure, if set, lets a person erase their data (/me/erasure).
 	Erasure *erasure.Service
+	// Admin, if set, lists the administrative acts on the public
+	// scorecard pages and lets policy administrators whose keys they
+	// minted sign in to the console (admins.Service is one); without it,
+	// no policy administrator signs in.
+	Admin AdminActs
+}
+
+// AdminActs lists the administrative acts, and says whether a policy
+// administrator's key is one they minted and did not revoke.
+type AdminActs interface {
+	Acts(ctx context.Context) ([]*candor.AdminAct, error)
+	Stands(ctx context.Context, key *candor.APIKey) (principal string, err error)
 }
 
 // Server serves the portal. It is safe for concurrent use.
@@ -165,6 +177,8 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /me/access", s.signedIn(s.accessPage))
 	if cfg.Log != nil {
 		m.HandleFunc("GET /me/access/{n}/proof", s.signedIn(s.accessProof))
+		m.HandleFunc("GET /me/data/proofs.json", s.signedIn(s.writeProofs))
+		m.HandleFunc("GET /me/data/{id}/proof", s.signedIn(s.writeProofs))
 	}
 	if cfg.Disputes != nil {
 		m.HandleFunc("GET /me/disputes", s.signedIn(s.disputesPage))

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
@@ -167,12 +168,14 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 			for _, f := range forgetters {
 				f(sub)
 			}
-		}})
+		},
+		Erased: pipeline.Erased})
 	forgetters = append(forgetters, dec.Forget)
+	acts := admins.New(inst.store, inst.vault, nil)
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
-		Access: aud.access, Log: aud.log, Erasure: er})
+		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts})
 	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log)
 	if err != nil {
 		ln.Close()
@@ -208,7 +211,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 // turns it on.
 func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
-		SecureCookies: f.secureCookies, Logger: log, Erasure: er}
+		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil)}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
@@ -246,7 +249,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", portal)
-	for _, path := range []string{"/v1/", tlog.Prefix, "/healthz", "/readyz", "/metrics"} {
+	for _, path := range []string{"/v1/", tlog.Prefix, httpapi.VerifierKeyPath, "/healthz", "/readyz", "/metrics"} {
 		mux.Handle(path, api)
 	}
 	return mux, portal, demo, nil
