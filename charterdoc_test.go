@@ -15,7 +15,7 @@ func TestCharterDocNamesRealTests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dirs := map[string]string{"candor": ".", "main": "cmd/candor", "verifyproof": "examples/verifyproof"}
+	dirs := map[string]string{"candor": ".", "main": "cmd/candor", "strictjson": "internal/strictjson", "verifyproof": "examples/verifyproof"}
 	refs := regexp.MustCompile("`([a-z]+)\\.((?:Test|Fuzz)[A-Za-z0-9_]+)`").FindAllStringSubmatch(string(doc), -1)
 	if len(refs) < 20 {
 		t.Fatalf("docs/charter.md names %d tests; the pattern or the page is broken", len(refs))

@@ -94,14 +94,17 @@ type DisputeStep struct {
 	Note   string        `json:"note,omitempty"`
 }
 
-// CheckStatement checks a dispute statement or a source's note: valid
-// UTF-8, not blank if required, at most MaxStatement characters. Errors:
-// EINVALID naming the field and the problem.
+// CheckStatement checks free text a person, an operator or a source
+// submits (a dispute statement, a source's note, a review's statement or
+// rationale): multi-line text as CheckText allows it, not blank if
+// required, at most MaxStatement characters. Errors: EINVALID naming the
+// field and the problem.
 func CheckStatement(field, s string, required bool) error {
+	if err := CheckText(field, s, true); err != nil {
+		return err
+	}
 	n := utf8.RuneCountInString(s)
 	switch {
-	case !utf8.ValidString(s):
-		return Errorf(EINVALID, "%s is not valid UTF-8", field)
 	case required && strings.TrimSpace(s) == "":
 		return Errorf(EINVALID, "%s is required: say what is wrong with the fact", field)
 	case n > MaxStatement:

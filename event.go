@@ -199,6 +199,10 @@ type EventInput struct {
 	Type       string
 	OccurredAt string // RFC 3339
 	Fields     []RawField
+	// Unreadable is set by a decoder that could not read the event (a
+	// malformed NDJSON line): its problems are the decoder's, and what
+	// was read of it is not validated.
+	Unreadable bool
 }
 
 // ValidEvent is an event input that passed validation against the catalogue.
@@ -518,17 +522,8 @@ func (f *FieldSpec) checkBounds(n int64, format func(int64, int) string) string 
 
 // printable reports whether s is valid UTF-8 without control characters.
 func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		// Line and paragraph separators break lines too; bidirectional
-		// overrides and isolates make text display other than it reads.
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069' {
-			return false
-		}
-	}
-	return true
+	_, at := ForbiddenRune(s, false)
+	return at < 0
 }
 
 // EventID identifies a stored event within Candor: its commit-ordered

@@ -3,7 +3,6 @@ package decisions
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -60,18 +59,12 @@ func (s *Service) Decision(ctx context.Context, subject candor.SubjectID, id str
 	return &d, key.OpenJSON(r, &d)
 }
 
-func checkText(what, s string) error {
-	if strings.TrimSpace(s) == "" || len(s) > candor.MaxStatement {
-		return candor.Errorf(candor.EINVALID, "%s: 1 to %d characters", what, candor.MaxStatement)
-	}
-	return nil
-}
-
 // RequestReview opens a human review of one of subject's decisions.
 // Errors: ENOTFOUND; ECONFLICT if a review was asked for already; EINVALID
-// for an empty or over-long statement.
+// for an empty or over-long statement, or one holding control characters
+// or bidirectional overrides.
 func (s *Service) RequestReview(ctx context.Context, subject candor.SubjectID, id, statement string) (*candor.Decision, error) {
-	if err := checkText("statement", statement); err != nil {
+	if err := candor.CheckStatement("statement", statement, true); err != nil {
 		return nil, err
 	}
 	d, err := s.Decision(ctx, subject, id)
@@ -113,7 +106,7 @@ func (s *Service) OpenReviews(ctx context.Context) ([]*candor.Decision, error) {
 // rationale; an outcome other than the decision's overturns it. Errors:
 // ENOTFOUND; ECONFLICT if no review is open; EINVALID.
 func (s *Service) CloseReview(ctx context.Context, reviewer, id string, outcome candor.Outcome, rationale string) (*candor.Decision, error) {
-	if err := checkText("rationale", rationale); err != nil {
+	if err := candor.CheckStatement("rationale", rationale, true); err != nil {
 		return nil, err
 	}
 	if outcome != candor.OutcomeApprove && outcome != candor.OutcomeDecline {

@@ -1,36 +1,86 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/candor-project/candor"
 )
 
-// FuzzDecodeJSON feeds the control-plane body decoder arbitrary bytes: it
-// must never panic, and must either fill the request or fail with
-// EMALFORMED (an unknown purpose, for one, is malformed: it names no
-// purpose at all).
+// bodies are the control bodies the API reads, each as its handler does.
+var bodies = []func() any{
+	func() any { return new(decisionRequest) },
+	func() any { return new(consentRequest) },
+	func() any { return new(reviewRequest) },
+	func() any { return new(closeReviewRequest) },
+	func() any { return new(disputeRequest) },
+	func() any { return new(answerRequest) },
+	func() any { return new(erasureRequest) },
+}
+
+// FuzzDecodeJSON feeds every control body decoder arbitrary bytes: it must
+// never panic, and must either fill the request or fail with EMALFORMED (an
+// unknown purpose, for one, is malformed: it names no purpose at all). What
+// it accepts is one JSON object whose keys are the request's own, each
+// once, and whose strings hold no refused character.
 func FuzzDecodeJSON(f *testing.F) {
-	f.Add([]byte(`{"consent":"AAA-AAA-AAA-AAA","purpose":"rental","benefit":"deposit_waived"}`))
-	f.Add([]byte(`{"consent":"x","purpose":"astrology"}`))
-	f.Add([]byte(`{"consent":"x"} {"consent":"y"}`))
-	f.Add([]byte(`{"consent":"x","extra":1}`))
-	f.Add([]byte("\xff"))
-	f.Add([]byte(`{"purpose":200}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var req struct {
-			Consent string         `json:"consent"`
-			Purpose candor.Purpose `json:"purpose"`
-			Benefit string         `json:"benefit"`
+	for _, s := range []string{
+		`{"consent":"AAA-AAA-AAA-AAA","purpose":"rental","benefit":"deposit_waived"}`,
+		`{"consent":"x","purpose":"astrology"}`, `{"consent":"x"} {"consent":"y"}`, `{"consent":"x","extra":1}`,
+		"\xff", `{"purpose":200}`, `{"relying_party":"landlord1","purpose":"rental","days":7}`,
+		`{"statement":"line\nline\ttab"}`, `{"outcome":"approve","rationale":"ok"}`, `{"event":12,"statement":"no"}`,
+		`{"answer":"correct","correction":"c1","note":"n"}`, `{"confirm":true}`,
+		// The attacks of issue 11.
+		`{"consent":"a","consent":"b"}`, `{"consent":"a","Consent":"b"}`, `{"consent":"a","\u0063onsent":"b"}`,
+		`{"statement":` + strings.Repeat("[", 100), `{"statement":"\u0000"}`, `{"statement":"\u202e"}`,
+		`{"statement":"\u001b[2J"}`, `{"note":"\r"}`, `{"event":1e3}`, `{"event":-1}`, `{"days":null}`,
+	} {
+		for i := range bodies {
+			f.Add(uint8(i), []byte(s))
 		}
-		err := decodeJSON(body, &req)
-		if err != nil && candor.ErrorCode(err) != candor.EMALFORMED {
-			t.Fatalf("decodeJSON(%q): %v, want EMALFORMED", body, err)
+	}
+	f.Fuzz(func(t *testing.T, shape uint8, body []byte) {
+		req := bodies[int(shape)%len(bodies)]()
+		err := decodeJSON(body, req)
+		if err != nil {
+			if candor.ErrorCode(err) != candor.EMALFORMED {
+				t.Fatalf("decodeJSON(%q): %v, want EMALFORMED", body, err)
+			}
+			return
 		}
-		if err == nil && req.Purpose != 0 && req.Purpose.String() == "unknown" {
-			t.Fatalf("decodeJSON(%q) accepted purpose %d", body, req.Purpose)
+		if r, ok := req.(*decisionRequest); ok && r.Purpose != 0 && r.Purpose.String() == "unknown" {
+			t.Fatalf("decodeJSON(%q) accepted purpose %d", body, r.Purpose)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatalf("accepted %q, which is not a JSON object: %v", body, err)
+		}
+		tags := map[string]bool{}
+		rt := reflect.TypeOf(req).Elem()
+		for i := range rt.NumField() {
+			tags[rt.Field(i).Tag.Get("json")] = true
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.Token() // {
+		seen := map[string]bool{}
+		for dec.More() {
+			k, _ := dec.Token()
+			key := k.(string)
+			if !tags[key] || seen[key] {
+				t.Fatalf("accepted %q with key %q", body, key)
+			}
+			seen[key] = true
+			var v json.RawMessage
+			dec.Decode(&v)
+			var str string
+			if json.Unmarshal(v, &str) == nil {
+				if _, at := candor.ForbiddenRune(str, true); at >= 0 {
+					t.Fatalf("accepted %q holding %q", body, str)
+				}
+			}
 		}
 	})
 }
@@ -40,7 +90,8 @@ func FuzzDecodeJSON(f *testing.F) {
 // fails with EMALFORMED or EINVALID, never a panic.
 func FuzzErasureRequest(f *testing.F) {
 	for _, s := range []string{``, `{}`, `{"confirm":true}`, ` {"confirm": true} `, `{"confirm":false}`, `{"confirm":1}`,
-		`{"confirm":true,"x":1}`, `{"confirm":true}{}`, `[true]`, `null`, "\xff"} {
+		`{"confirm":true,"x":1}`, `{"confirm":true}{}`, `[true]`, `null`, "\xff",
+		`{"confirm":false,"confirm":true}`, `{"Confirm":true}`, `{"confirm":true}` + "\x00"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -50,16 +101,9 @@ func FuzzErasureRequest(f *testing.F) {
 			if !req.Confirm {
 				t.Fatalf("%q accepted without confirm", body)
 			}
-			// encoding/json matches field names case-insensitively, and
-			// the last of repeated ones wins.
 			var m map[string]any
-			if json.Unmarshal(body, &m) != nil || len(m) == 0 {
-				t.Fatalf("%q accepted, but it is not a JSON object", body)
-			}
-			for k := range m {
-				if !strings.EqualFold(k, "confirm") {
-					t.Fatalf("%q accepted, but it holds %q", body, k)
-				}
+			if json.Unmarshal(body, &m) != nil || len(m) != 1 || m["confirm"] != true {
+				t.Fatalf("%q accepted, but it is not {\"confirm\": true}", body)
 			}
 		case candor.EMALFORMED, candor.EINVALID:
 		default:

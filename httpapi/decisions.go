@@ -1,21 +1,20 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/internal/strictjson"
 )
 
 // maxControlBody bounds the JSON bodies of everything but event posts.
 const maxControlBody = 16 << 10
 
-// decodeBody reads a JSON object of at most maxControlBody bytes into v,
-// refusing unknown fields and anything after the object. Errors:
-// ETOOLARGE, EMALFORMED naming the problem.
+// decodeBody reads a JSON object of at most maxControlBody bytes into v
+// with decodeJSON. Errors: ETOOLARGE, EMALFORMED naming the problem.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	bp, err := s.readBody(w, r, maxControlBody)
 	if err != nil {
@@ -25,16 +24,18 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	return decodeJSON(*bp, v)
 }
 
+// decodeJSON reads body, one JSON object, into the struct v points to, as
+// strictjson.Unmarshal does: keys exactly as tagged, none unknown or
+// repeated, nothing nested deep, no control characters or bidirectional
+// overrides in strings (tab and newline in fields tagged text:"multiline").
+// Errors: EMALFORMED naming the problem, with its line and column.
 func decodeJSON(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return candor.Errorf(candor.EMALFORMED, "the body is not the JSON object expected: %v", err)
+	err := strictjson.Unmarshal(body, v)
+	var se *strictjson.Error
+	if errors.As(err, &se) {
+		return candor.Errorf(candor.EMALFORMED, "the body is not the JSON object expected: %s", se.Error())
 	}
-	if dec.More() {
-		return candor.Errorf(candor.EMALFORMED, "the body has more than one JSON value")
-	}
-	return nil
+	return err
 }
 
 type reasonForPartyJSON struct {
@@ -55,14 +56,17 @@ type decisionForPartyJSON struct {
 	HowToContest     string               `json:"how_to_contest"`
 }
 
+// decisionRequest is the body of POST /v1/decisions.
+type decisionRequest struct {
+	Consent string         `json:"consent"`
+	Purpose candor.Purpose `json:"purpose"`
+	Benefit string         `json:"benefit"`
+}
+
 // postDecision is POST /v1/decisions {consent, purpose, benefit}, for a
 // relying party.
 func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		Consent string         `json:"consent"`
-		Purpose candor.Purpose `json:"purpose"`
-		Benefit string         `json:"benefit"`
-	}
+	var req decisionRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -146,13 +150,16 @@ func (s *Server) consentView(c *candor.Consent) consentJSON {
 		GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt, RevokedAt: c.RevokedAt, State: state, Active: state == candor.ConsentActive}
 }
 
+// consentRequest is the body of POST /v1/me/consents.
+type consentRequest struct {
+	RelyingParty string         `json:"relying_party"`
+	Purpose      candor.Purpose `json:"purpose"`
+	Days         int            `json:"days"`
+}
+
 // postConsent is POST /v1/me/consents {relying_party, purpose, days}.
 func (s *Server) postConsent(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		RelyingParty string         `json:"relying_party"`
-		Purpose      candor.Purpose `json:"purpose"`
-		Days         int            `json:"days"`
-	}
+	var req consentRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -272,11 +279,14 @@ func (s *Server) getMyDecisions(w http.ResponseWriter, r *http.Request, p *Princ
 	s.writeDisclosure(w, r, p, p.Subject, "the subject's own read", http.StatusOK, map[string]any{"decisions": out, "refused_requests": as})
 }
 
+// reviewRequest is the body of POST /v1/me/decisions/{id}/review.
+type reviewRequest struct {
+	Statement string `json:"statement" text:"multiline"`
+}
+
 // postReview is POST /v1/me/decisions/{id}/review {statement}.
 func (s *Server) postReview(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		Statement string `json:"statement"`
-	}
+	var req reviewRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -344,12 +354,15 @@ func (s *Server) getReview(w http.ResponseWriter, r *http.Request, p *Principal)
 		map[string]any{"decision": decisionView(d, true), "score": scoreView(score, true)})
 }
 
+// closeReviewRequest is the body of POST /v1/reviews/{id}/close.
+type closeReviewRequest struct {
+	Outcome   candor.Outcome `json:"outcome"`
+	Rationale string         `json:"rationale" text:"multiline"`
+}
+
 // closeReview is POST /v1/reviews/{id}/close {outcome, rationale}.
 func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		Outcome   candor.Outcome `json:"outcome"`
-		Rationale string         `json:"rationale"`
-	}
+	var req closeReviewRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return

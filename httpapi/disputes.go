@@ -21,13 +21,16 @@ func (s *Server) routeDisputes(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/notices", s.require(candor.RoleRelyingParty, s.getNotices))
 }
 
+// disputeRequest is the body of POST /v1/me/disputes.
+type disputeRequest struct {
+	Event     candor.EventID `json:"event"`
+	Statement string         `json:"statement" text:"multiline"`
+}
+
 // postDispute is POST /v1/me/disputes {event, statement}: the subject
 // disputes one of its facts, which is set aside at once.
 func (s *Server) postDispute(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		Event     candor.EventID `json:"event"`
-		Statement string         `json:"statement"`
-	}
+	var req disputeRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -99,15 +102,18 @@ func (s *Server) getSourceDisputes(w http.ResponseWriter, r *http.Request, p *Pr
 	s.writeDisclosures(w, r, p, subjects, "disputes to answer by "+p.Source.ID, http.StatusOK, map[string]any{"disputes": out})
 }
 
+// answerRequest is the body of POST /v1/sources/me/disputes/{id}.
+type answerRequest struct {
+	Answer     candor.DisputeAnswer `json:"answer"`
+	Correction string               `json:"correction"`
+	Note       string               `json:"note" text:"multiline"`
+}
+
 // answerDispute is POST /v1/sources/me/disputes/{id} {answer, correction,
 // note}: verify, correct (with the source's ID of a correcting event
 // posted before) or withdraw.
 func (s *Server) answerDispute(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var req struct {
-		Answer     candor.DisputeAnswer `json:"answer"`
-		Correction string               `json:"correction"`
-		Note       string               `json:"note"`
-	}
+	var req answerRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/strictjson"
 )
 
 // Format is the encoding of a request body.
@@ -61,7 +62,10 @@ func FormatForContentType(contentType string) (Format, error) {
 // single events (a wrong JSON type, an unknown key, a bad NDJSON line) are
 // returned as problems, each naming its event, so the caller can report them
 // all; a body that cannot be read as a whole returns an error: EMALFORMED for
-// malformed or empty input, ETOOLARGE for more than maxEvents events.
+// malformed or empty input or JSON that strictjson refuses (nesting deeper
+// than strictjson.MaxDepth, a key given twice, control characters or
+// bidirectional overrides in a string), ETOOLARGE for more than maxEvents
+// events. Reading a body takes memory proportional to its size.
 func Decode(body []byte, f Format, maxEvents int) ([]candor.EventInput, []candor.Problem, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil, candor.Errorf(candor.EMALFORMED, "empty body: no events")
@@ -93,7 +97,7 @@ func Decode(body []byte, f Format, maxEvents int) ([]candor.EventInput, []candor
 	if errors.Is(err, errTooMany) {
 		return nil, nil, candor.Errorf(candor.ETOOLARGE, "more than %d events in one request", maxEvents)
 	}
-	var se *syntaxError
+	var se *strictjson.Error
 	if errors.As(err, &se) {
 		return nil, nil, candor.Errorf(candor.EMALFORMED, "%s", se.Error())
 	}
@@ -117,8 +121,11 @@ var errTooMany = errors.New("too many events")
 
 type decoder struct {
 	max      int
+	s        strictjson.Scanner
 	events   []candor.EventInput
 	problems []candor.Problem
+	raw      []candor.RawField // the fields of every event
+	names    map[string]string // field names, shared
 	wasArray bool
 }
 
@@ -131,34 +138,63 @@ func (d *decoder) next() (*candor.EventInput, int, error) {
 	return &d.events[i], i, nil
 }
 
+// maxProblems bounds the problems listed for one event, and so the memory
+// an event of many bad keys takes.
+const maxProblems = 16
+
 func (d *decoder) problem(index int, field, format string, args ...any) {
-	d.problems = append(d.problems, candor.Problem{Index: index, Field: field, Reason: fmt.Sprintf(format, args...)})
+	n := 0
+	for j := len(d.problems) - 1; j >= 0 && d.problems[j].Index == index; j-- {
+		n++
+	}
+	switch {
+	case n > maxProblems:
+		return
+	case n == maxProblems:
+		field, format, args = "", "more problems, not listed", nil
+	}
+	reason := format
+	if len(args) > 0 {
+		reason = fmt.Sprintf(format, args...)
+	}
+	d.problems = append(d.problems, candor.Problem{Index: index, Field: field, Reason: reason})
+}
+
+// skip skips the value at the cursor and, if it is well-formed, records
+// the problem with it.
+func (d *decoder) skip(index int, field, format string, args ...any) error {
+	err := d.s.Skip()
+	if err == nil {
+		d.problem(index, field, format, args...)
+	}
+	return err
 }
 
 func (d *decoder) jsonBody(body []byte, cloud bool) error {
-	s := &scanner{data: body}
+	s := &d.s
+	s.Reset(body)
 	one := func(int) error {
 		in, i, err := d.next()
 		if err != nil {
 			return err
 		}
 		if cloud {
-			return d.cloudEvent(s, in, i)
+			return d.cloudEvent(in, i)
 		}
-		return d.event(s, in, i, "")
+		return d.event(in, i)
 	}
 	var err error
-	switch s.peek() {
+	switch s.Peek() {
 	case '[':
 		d.wasArray = true
-		err = s.array(one)
+		err = s.Array(one)
 	case '{':
 		err = one(0)
 	default:
-		err = s.errorf("want an event object or an array of them")
+		err = s.Errorf("want an event object or an array of them")
 	}
-	if err == nil && s.peek() != 0 {
-		err = s.errorf("unexpected data after the end of the body")
+	if err == nil {
+		err = s.End()
 	}
 	return err
 }
@@ -176,14 +212,19 @@ func (d *decoder) ndjson(body []byte) error {
 		if err != nil {
 			return err
 		}
-		s := &scanner{data: text}
-		err = d.event(s, in, i, "")
-		if err == nil && s.peek() != 0 {
-			err = s.errorf("unexpected data after the event object")
+		d.s.Reset(text)
+		err = d.event(in, i)
+		if err == nil {
+			err = d.s.End()
 		}
-		var se *syntaxError
+		var se *strictjson.Error
 		if errors.As(err, &se) {
-			d.problem(i, "", "line %d: malformed JSON at column %d: %s", line, se.col, se.msg)
+			*in = candor.EventInput{Unreadable: true}
+			if se.Path != "" {
+				d.problem(i, se.Path, "line %d: malformed JSON at column %d: %s", line, se.Col, se.Msg)
+			} else {
+				d.problem(i, "", "line %d: malformed JSON at column %d: %s", line, se.Col, se.Msg)
+			}
 		} else if err != nil {
 			return err
 		}
@@ -191,110 +232,114 @@ func (d *decoder) ndjson(body []byte) error {
 	return nil
 }
 
-// event reads one event object in Candor's shape. prefix is prepended to
-// field paths (CloudEvents data members).
-func (d *decoder) event(s *scanner, in *candor.EventInput, i int, prefix string) error {
-	if s.peek() != '{' {
-		d.problem(i, prefix, "must be an event object")
-		_, err := s.value()
-		return err
+// event reads one event object in Candor's shape.
+func (d *decoder) event(in *candor.EventInput, i int) error {
+	s := &d.s
+	if s.Peek() != '{' {
+		return d.skip(i, "", "must be an event object")
 	}
-	var seen keySet
-	return s.object(func(key string) error {
-		if seen.repeated(key) {
-			d.problem(i, prefix+key, "given twice")
-		}
-		switch key {
+	return s.Object(func(key []byte) error {
+		switch string(key) {
 		case "id":
-			return d.str(s, i, "id", &in.ID)
+			return d.str(i, "id", &in.ID)
 		case "type":
-			return d.str(s, i, "type", &in.Type)
+			return d.str(i, "type", &in.Type)
 		case "occurred_at":
-			return d.str(s, i, "occurred_at", &in.OccurredAt)
+			return d.str(i, "occurred_at", &in.OccurredAt)
 		case "subject":
-			return d.subject(s, in, i, prefix+"subject")
+			return d.subject(in, i, "subject")
 		case "fields":
-			return d.fields(s, in, i, prefix+"fields")
+			return d.fields(in, i, "fields")
 		}
-		d.problem(i, prefix+key, "unknown key")
-		_, err := s.value()
-		return err
+		return d.skip(i, string(key), "unknown key")
 	})
 }
 
-// keySet remembers which keys of one small object were seen, without
-// allocating; objects with more distinct keys than it tracks are refused
-// for their unknown keys anyway.
-type keySet struct {
-	keys [8]string
-	n    int
-}
-
-// repeated records key and reports whether it was seen before.
-func (k *keySet) repeated(key string) bool {
-	for _, seen := range k.keys[:k.n] {
-		if seen == key {
-			return true
-		}
+func (d *decoder) str(i int, field string, dst *string) error {
+	s := &d.s
+	if s.Peek() != '"' {
+		return d.skip(i, field, "must be a string")
 	}
-	if k.n < len(k.keys) {
-		k.keys[k.n] = key
-		k.n++
-	}
-	return false
-}
-
-func (d *decoder) str(s *scanner, i int, field string, dst *string) error {
-	v, err := s.value()
-	if err == nil {
-		if v.Kind == candor.RawString {
-			*dst = v.Text
-		} else {
-			d.problem(i, field, "must be a string")
-		}
-	}
+	v, err := s.String(strictjson.Line)
+	*dst = v
 	return err
 }
 
-func (d *decoder) subject(s *scanner, in *candor.EventInput, i int, path string) error {
-	if s.peek() != '{' {
-		d.problem(i, path, `must be an object like {"kind":"person","scheme":"national_id","value":"AB1234567"}`)
-		_, err := s.value()
-		return err
+func (d *decoder) subject(in *candor.EventInput, i int, path string) error {
+	s := &d.s
+	if s.Peek() != '{' {
+		return d.skip(i, path, `must be an object like {"kind":"person","scheme":"national_id","value":"AB1234567"}`)
 	}
-	var seen keySet
-	return s.object(func(key string) error {
-		if seen.repeated(key) {
-			d.problem(i, path+"."+key, "given twice")
-		}
-		switch key {
+	return s.Object(func(key []byte) error {
+		switch string(key) {
 		case "kind":
-			return d.str(s, i, path+".kind", &in.Subject.Kind)
+			return d.str(i, path+".kind", &in.Subject.Kind)
 		case "scheme":
-			return d.str(s, i, path+".scheme", &in.Subject.Scheme)
+			return d.str(i, path+".scheme", &in.Subject.Scheme)
 		case "value":
-			return d.str(s, i, path+".value", &in.Subject.Value)
+			return d.str(i, path+".value", &in.Subject.Value)
 		}
-		d.problem(i, path+"."+key, "unknown key")
-		_, err := s.value()
-		return err
+		return d.skip(i, path+"."+string(key), "unknown key")
 	})
 }
 
-func (d *decoder) fields(s *scanner, in *candor.EventInput, i int, path string) error {
-	if s.peek() != '{' {
-		d.problem(i, path, "must be an object of field values")
-		_, err := s.value()
-		return err
+// maxNames bounds the field names a decoder shares between events.
+const maxNames = 256
+
+// name returns key as a string, one string for each name the events of a
+// body repeat.
+func (d *decoder) name(key []byte) string {
+	if n, ok := d.names[string(key)]; ok {
+		return n
 	}
-	return s.object(func(key string) error {
-		v, err := s.value()
-		if err == nil {
-			// Duplicates and unknown names are the catalogue's to report.
-			in.Fields = append(in.Fields, candor.RawField{Name: key, Value: v})
+	n := string(key)
+	if len(d.names) < maxNames {
+		if d.names == nil {
+			d.names = make(map[string]string)
 		}
-		return err
+		d.names[n] = n
+	}
+	return n
+}
+
+// rawKinds maps strictjson's kinds onto the domain's.
+var rawKinds = [...]candor.RawKind{
+	strictjson.String: candor.RawString,
+	strictjson.Number: candor.RawNumber,
+	strictjson.Bool:   candor.RawBool,
+	strictjson.Null:   candor.RawNull,
+	strictjson.Object: candor.RawOther,
+	strictjson.Array:  candor.RawOther,
+}
+
+func (d *decoder) fields(in *candor.EventInput, i int, path string) error {
+	s := &d.s
+	if s.Peek() != '{' {
+		return d.skip(i, path, "must be an object of field values")
+	}
+	// The fields of many events share one array, which is replaced, not
+	// grown, when full: an event's fields are moved to the next.
+	start := len(d.raw)
+	err := s.Object(func(key []byte) error {
+		// Unknown names and values of the wrong type are the catalogue's
+		// to report.
+		k, text, err := s.Scalar()
+		if err != nil {
+			return err
+		}
+		if len(d.raw) == cap(d.raw) {
+			n := len(d.raw) - start
+			next := make([]candor.RawField, n, max(256, 2*n))
+			copy(next, d.raw[start:])
+			d.raw, start = next, 0
+		}
+		d.raw = append(d.raw, candor.RawField{Name: d.name(key), Value: candor.RawValue{Kind: rawKinds[k], Text: text}})
+		return nil
 	})
+	if len(d.raw) > start {
+		in.Fields = d.raw[start:len(d.raw):len(d.raw)]
+	}
+	return err
 }
 
 // cloudEvent reads a CloudEvents 1.0 event in structured JSON mode. The
@@ -302,32 +347,33 @@ func (d *decoder) fields(s *scanner, in *candor.EventInput, i int, path string) 
 // occurred_at; data carries {"subject": {...}, "fields": {...}}. The
 // source attribute is required by the spec but informational here: the
 // posting source is the one the API key belongs to. Extension attributes are
-// ignored, as the spec allows.
-func (d *decoder) cloudEvent(s *scanner, in *candor.EventInput, i int) error {
-	if s.peek() != '{' {
-		d.problem(i, "", "must be a CloudEvent object")
-		_, err := s.value()
-		return err
+// ignored, as the spec allows, if they are what the spec allows: a name of
+// lower-case ASCII letters and digits, and a string, number, boolean or
+// null value.
+func (d *decoder) cloudEvent(in *candor.EventInput, i int) error {
+	s := &d.s
+	if s.Peek() != '{' {
+		return d.skip(i, "", "must be a CloudEvent object")
 	}
 	var specversion, source string
 	var hasSpec, hasSource, hasData bool
-	err := s.object(func(key string) error {
-		switch key {
+	err := s.Object(func(key []byte) error {
+		switch string(key) {
 		case "specversion":
 			hasSpec = true
-			return d.str(s, i, "specversion", &specversion)
+			return d.str(i, "specversion", &specversion)
 		case "id":
-			return d.str(s, i, "id", &in.ID)
+			return d.str(i, "id", &in.ID)
 		case "type":
-			return d.str(s, i, "type", &in.Type)
+			return d.str(i, "type", &in.Type)
 		case "time":
-			return d.str(s, i, "time", &in.OccurredAt)
+			return d.str(i, "time", &in.OccurredAt)
 		case "source":
 			hasSource = true
-			return d.str(s, i, "source", &source)
+			return d.str(i, "source", &source)
 		case "datacontenttype":
 			var ct string
-			if err := d.str(s, i, "datacontenttype", &ct); err != nil {
+			if err := d.str(i, "datacontenttype", &ct); err != nil {
 				return err
 			}
 			if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
@@ -336,11 +382,17 @@ func (d *decoder) cloudEvent(s *scanner, in *candor.EventInput, i int) error {
 			return nil
 		case "data":
 			hasData = true
-			return d.cloudData(s, in, i)
+			return d.cloudData(in, i)
 		case "data_base64":
-			d.problem(i, "data_base64", "binary data is not accepted; send data as a JSON object")
+			return d.skip(i, "data_base64", "binary data is not accepted; send data as a JSON object")
 		}
-		_, err := s.value()
+		if !attributeName(key) {
+			d.problem(i, string(key), "not a CloudEvents attribute name: lower-case ASCII letters and digits only")
+		}
+		if c := s.Peek(); c == '{' || c == '[' {
+			return d.skip(i, string(key), "an extension attribute must be a string, number, boolean or null")
+		}
+		_, _, err := s.Scalar()
 		return err
 	})
 	if err != nil {
@@ -358,22 +410,29 @@ func (d *decoder) cloudEvent(s *scanner, in *candor.EventInput, i int) error {
 	return nil
 }
 
-func (d *decoder) cloudData(s *scanner, in *candor.EventInput, i int) error {
-	if s.peek() != '{' {
-		d.problem(i, "data", `must be an object {"subject": {...}, "fields": {...}}`)
-		_, err := s.value()
-		return err
-	}
-	return s.object(func(key string) error {
-		switch key {
-		case "subject":
-			return d.subject(s, in, i, "data.subject")
-		case "fields":
-			return d.fields(s, in, i, "data.fields")
+// attributeName reports whether key is a valid CloudEvents attribute name.
+func attributeName(key []byte) bool {
+	for _, c := range key {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
 		}
-		d.problem(i, "data."+key, "unknown key")
-		_, err := s.value()
-		return err
+	}
+	return len(key) > 0
+}
+
+func (d *decoder) cloudData(in *candor.EventInput, i int) error {
+	s := &d.s
+	if s.Peek() != '{' {
+		return d.skip(i, "data", `must be an object {"subject": {...}, "fields": {...}}`)
+	}
+	return s.Object(func(key []byte) error {
+		switch string(key) {
+		case "subject":
+			return d.subject(in, i, "data.subject")
+		case "fields":
+			return d.fields(in, i, "data.fields")
+		}
+		return d.skip(i, "data."+string(key), "unknown key")
 	})
 }
 
@@ -392,8 +451,11 @@ func (d *decoder) csv(body []byte) error {
 	header = append([]string(nil), header...)
 	col := map[string]int{}
 	for j, h := range header {
-		if _, dup := col[h]; dup || !utf8.ValidString(h) {
-			return candor.Errorf(candor.EMALFORMED, "csv header: column %q given twice or not UTF-8", h)
+		if _, dup := col[h]; dup {
+			return candor.Errorf(candor.EMALFORMED, "csv header: column %q given twice", h)
+		}
+		if r, at := candor.ForbiddenRune(h, false); at >= 0 {
+			return candor.Errorf(candor.EMALFORMED, "csv header: column %q holds %s", h, candor.DescribeRune(r))
 		}
 		col[h] = j
 	}
@@ -415,8 +477,8 @@ func (d *decoder) csv(body []byte) error {
 			return err
 		}
 		for j, cell := range rec {
-			if !utf8.ValidString(cell) {
-				d.problem(i, header[j], "not valid UTF-8")
+			if r, at := candor.ForbiddenRune(cell, false); at >= 0 {
+				d.problem(i, header[j], "holds %s", candor.DescribeRune(r))
 				continue
 			}
 			switch header[j] {

@@ -120,12 +120,17 @@ func TestDecodeProblems(t *testing.T) {
 		want   []candor.Problem
 	}{
 		{"unknown key", ingest.FormatJSON, `{"id":"a","colour":"red"}`, []candor.Problem{{Index: 0, Field: "colour"}}},
-		{"duplicate key", ingest.FormatJSON, `{"id":"a","id":"b"}`, []candor.Problem{{Index: 0, Field: "id"}}},
 		{"id not a string", ingest.FormatJSON, `[{"id":"a"},{"id":7}]`, []candor.Problem{{Index: 1, Field: "id"}}},
 		{"subject not an object", ingest.FormatJSON, `{"subject":"AB1234567"}`, []candor.Problem{{Index: 0, Field: "subject"}}},
 		{"subject unknown key", ingest.FormatJSON, `{"subject":{"name":"x"}}`, []candor.Problem{{Index: 0, Field: "subject.name"}}},
 		{"fields not an object", ingest.FormatJSON, `{"fields":[1]}`, []candor.Problem{{Index: 0, Field: "fields"}}},
-		{"bad ndjson line", ingest.FormatNDJSON, example + "\n{\"id\":\n" + example, []candor.Problem{{Index: 1, Field: ""}}},
+		{"bad ndjson line", ingest.FormatNDJSON, example + "\n{\"id\":\n" + example, []candor.Problem{{Index: 1, Field: "id"}}},
+		{"ndjson line with a key twice", ingest.FormatNDJSON, example + "\n" + strings.Replace(example, `"value":`, `"value":"CD7654321","value":`, 1),
+			[]candor.Problem{{Index: 1, Field: "subject"}}},
+		{"cloudevent extension not a scalar", ingest.FormatCloudEvent, strings.Replace(cloudExample, `"ignored"`, `{"a":[1]}`, 1),
+			[]candor.Problem{{Index: 0, Field: "comexampleext"}}},
+		{"cloudevent attribute name not lower-case", ingest.FormatCloudEvent, strings.Replace(cloudExample, `"comexampleext"`, `"ID"`, 1),
+			[]candor.Problem{{Index: 0, Field: "ID"}}},
 		{"cloudevent without specversion and source", ingest.FormatCloudEvent, `{"id":"a","type":"t","data":{}}`,
 			[]candor.Problem{{Index: 0, Field: "specversion"}, {Index: 0, Field: "source"}}},
 		{"cloudevent binary data", ingest.FormatCloudEvent, `{"specversion":"1.0","id":"a","source":"s","type":"t","data_base64":"AA=="}`,
@@ -178,6 +183,16 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("["+cloudExample+"]"), uint8(ingest.FormatCloudEventBatch))
 	f.Add([]byte(`{"id":"\u00e9\ud83d\ude00","fields":{"a":-0.5e+3,"b":[1,{"c":null}],"d":true}}`), uint8(ingest.FormatJSON))
 	f.Add([]byte("id,subject_kind,subject_scheme,subject_value,type,occurred_at,x\n1,2,3,4,5,6,\"a\nb\"\n"), uint8(ingest.FormatCSV))
+	// The attacks of issue 11: deep nesting, repeated keys, control
+	// characters and bidirectional overrides.
+	f.Add([]byte(strings.Repeat("[", 100)), uint8(ingest.FormatJSON))
+	f.Add([]byte(`{"fields":{"a":`+strings.Repeat(`{"a":`, 40)), uint8(ingest.FormatNDJSON))
+	f.Add([]byte(strings.Replace(example, `"id":`, `"id":"x","id":`, 1)), uint8(ingest.FormatJSON))
+	f.Add([]byte(strings.Replace(cloudExample, `"subject":`, `"subject":{},"subject":`, 1)), uint8(ingest.FormatCloudEvent))
+	f.Add([]byte(strings.Replace(cloudExample, `"value":`, `"value":"x","\u0076alue":`, 1)), uint8(ingest.FormatCloudEvent))
+	f.Add([]byte(strings.Replace(example, `"EUR"`, `"\u001b[31mEUR\u0000"`, 1)), uint8(ingest.FormatJSON))
+	f.Add([]byte(strings.Replace(example, `"AB1234567"`, "\"AB\u202e765\"", 1)), uint8(ingest.FormatNDJSON))
+	f.Add([]byte(strings.Replace(cloudExample, `"ignored"`, `[[[{"a":1,"a":2}]]]`, 1)), uint8(ingest.FormatCloudEventBatch))
 	f.Fuzz(func(t *testing.T, body []byte, format uint8) {
 		f := ingest.Format(format%5 + 1)
 		inputs, problems, err := ingest.Decode(body, f, 100)
@@ -190,11 +205,28 @@ func FuzzDecode(f *testing.F) {
 		if len(inputs) == 0 || len(inputs) > 100 {
 			t.Fatalf("got %d inputs", len(inputs))
 		}
-		if f != ingest.FormatJSON || len(problems) > 0 {
+		if f == ingest.FormatCSV {
 			return
 		}
-		if !json.Valid(body) {
+		// Whatever the JSON decoder reads, it reads strictly: no string
+		// holds a refused character, no value is nested too deep.
+		if !json.Valid(body) && f != ingest.FormatNDJSON {
 			t.Fatalf("accepted invalid JSON: %q", body)
+		}
+		for _, in := range inputs {
+			for _, s := range []string{in.ID, in.Type, in.OccurredAt, in.Subject.Kind, in.Subject.Scheme, in.Subject.Value} {
+				if _, at := candor.ForbiddenRune(s, false); at >= 0 {
+					t.Fatalf("accepted %q in %q", s, body)
+				}
+			}
+			for _, fl := range in.Fields {
+				if _, at := candor.ForbiddenRune(fl.Name+fl.Value.Text, false); at >= 0 {
+					t.Fatalf("accepted field %q in %q", fl, body)
+				}
+			}
+		}
+		if f != ingest.FormatJSON || len(problems) > 0 {
+			return
 		}
 		// Differential check against encoding/json.
 		type subject struct{ Kind, Scheme, Value string }

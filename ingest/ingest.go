@@ -336,6 +336,9 @@ func (p *Pipeline) prepare(src *candor.Source, inputs []candor.EventInput, probl
 	req := &request{source: src.ID, events: make([]prepared, 0, len(inputs))}
 	seen := make(map[candor.DedupeKey]int, len(inputs))
 	for i := range inputs {
+		if inputs[i].Unreadable { // the decoder's problems say why
+			continue
+		}
 		ev, ps := p.cat.Validate(&inputs[i], i, now, problems)
 		if len(ps) > len(problems) {
 			problems = ps

@@ -71,3 +71,52 @@ func TestDisputeAFact(t *testing.T) {
 		t.Errorf("the CSV download lacks the dispute:\n%s", x.body)
 	}
 }
+
+// Issue 11: the portal's and console's forms are read strictly and bounded
+// before any handler sees them, and a statement refuses what the API's
+// does (the domain checks it, whichever way it comes).
+func TestFormsAreReadStrictly(t *testing.T) {
+	h := mustHarness(t)
+	alice := h.browser(t)
+	alice.signIn("AB1234567")
+	fact := regexp.MustCompile(`href="/me/disputes/new\?fact=(\d+)"`).FindStringSubmatch(alice.get("/me/data").body)[1]
+	token := alice.csrf("/me/disputes")
+	post := func(contentType, body string) page {
+		req, _ := http.NewRequest("POST", alice.base+"/me/disputes", strings.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		return alice.do(req)
+	}
+	form := func(statement string) string {
+		return url.Values{"csrf": {token}, "fact": {fact}, "statement": {statement}}.Encode()
+	}
+	urlenc := "application/x-www-form-urlencoded"
+	tests := []struct {
+		name, contentType, body string
+		status                  int
+		want                    string
+	}{
+		{"statement twice", urlenc, form("mine") + "&statement=theirs", http.StatusBadRequest, "more than once"},
+		{"fact twice", urlenc, form("mine") + "&fact=1", http.StatusBadRequest, "more than once"},
+		{"multipart", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"statement\"\r\n\r\nx\r\n--x--\r\n", http.StatusUnsupportedMediaType, "x-www-form-urlencoded"},
+		{"too large", urlenc, form(strings.Repeat("a", 70<<10)), http.StatusRequestEntityTooLarge, "larger than"},
+		{"NUL", urlenc, form("a\x00b"), http.StatusBadRequest, "0000 (NUL)"},
+		{"ANSI escape", urlenc, form("\x1b[2Jhi"), http.StatusBadRequest, "001B (a terminal escape"},
+		{"bidi override", urlenc, form("\u202edias I"), http.StatusBadRequest, "202E (a bidirectional"},
+		{"control in a field name", urlenc, form("x") + "&a%07=1", http.StatusBadRequest, "field name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := post(tt.contentType, tt.body)
+			if p.status != tt.status || !strings.Contains(p.body, tt.want) {
+				t.Fatalf("got %d, want %d with %q:\n%s", p.status, tt.status, tt.want, p.body)
+			}
+		})
+	}
+	if ds, _ := h.disputes.Of(context.Background(), h.ids["AB1234567"]); len(ds) != 0 {
+		t.Fatalf("a refused form opened a dispute: %v", ds)
+	}
+	// Browsers send a textarea's lines as CR LF: that is a newline.
+	if p := post(urlenc, form("Line one.\r\nLine two.")); p.status != http.StatusSeeOther {
+		t.Fatalf("a two-line statement: %d\n%s", p.status, p.body)
+	}
+}

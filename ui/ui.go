@@ -209,7 +209,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no page at %s.", clip(r.URL.Path, 80)))
 	})
-	s.handler = securityHeaders(http.NewCrossOriginProtection().Handler(m))
+	s.handler = securityHeaders(http.NewCrossOriginProtection().Handler(s.strictForms(m)))
 	return s, nil
 }
 
@@ -396,6 +396,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, heading, msg = http.StatusConflict, "Already done", candor.ErrorMessage(err)
 	case candor.ETOOMANY:
 		status, heading, msg = http.StatusTooManyRequests, "Too many requests", candor.ErrorMessage(err)
+	case candor.ETOOLARGE:
+		status, heading, msg = http.StatusRequestEntityTooLarge, "Too large", candor.ErrorMessage(err)
+	case candor.EUNSUPPORTED:
+		status, heading, msg = http.StatusUnsupportedMediaType, "That did not work", candor.ErrorMessage(err)
 	default:
 		s.log.Error("ui: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
