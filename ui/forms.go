@@ -12,11 +12,16 @@ import (
 // of candor.MaxStatement characters, fits many times over.
 const maxForm = 64 << 10
 
-// strictForms reads the body of every post before its handler does, as
-// readForm does, and answers an error page for one it refuses.
+// uploads are the posts that take a file, multipart, and bound and read
+// their own bodies: the public verifier's photo of a QR code.
+var uploads = map[string]bool{"/verify": true}
+
+// strictForms reads the body of every post but an upload before its
+// handler does, as readForm does, and answers an error page for one it
+// refuses.
 func (s *Server) strictForms(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !uploads[r.URL.Path] {
 			if err := readForm(w, r); err != nil {
 				s.fail(w, r, err)
 				return

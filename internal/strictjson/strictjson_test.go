@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -295,4 +296,36 @@ func FuzzScanner(f *testing.F) {
 			t.Fatalf("refused %q: %v", data, err)
 		}
 	})
+}
+
+// Lists of strings (POST /v1/me/credentials's statements) hold strings
+// only, each checked as a line of text.
+func TestUnmarshalStringList(t *testing.T) {
+	type listRequest struct {
+		Statements []string `json:"statements"`
+	}
+	var got listRequest
+	if err := strictjson.Unmarshal([]byte(`{"statements":["a","b"]}`), &got); err != nil || !slices.Equal(got.Statements, []string{"a", "b"}) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if err := strictjson.Unmarshal([]byte(`{"statements":[]}`), &got); err != nil || len(got.Statements) != 0 {
+		t.Fatalf("empty list: %+v, %v", got, err)
+	}
+	for _, tt := range []struct{ in, want string }{
+		{`{"statements":null}`, "must be an array of strings"},
+		{`{"statements":"a"}`, "must be an array of strings"},
+		{`{"statements":["a",1]}`, "must be a string"},
+		{`{"statements":[["a"]]}`, "must be a string"},
+		{`{"statements":["\u202e"]}`, "U+202E"},
+		{`{"statements":["a"],"statements":["b"]}`, `key "statements" given twice`},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			var r listRequest
+			err := strictjson.Unmarshal([]byte(tt.in), &r)
+			var se *strictjson.Error
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an *Error containing %q", err, tt.want)
+			}
+		})
+	}
 }

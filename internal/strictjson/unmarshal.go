@@ -11,8 +11,8 @@ import (
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 
 // Unmarshal reads data, one JSON object, into the struct v points to, whose
-// fields are strings, booleans, integers or encoding.TextUnmarshalers (read
-// from a string). A key must be a field's json tag exactly; a key that
+// fields are strings, lists of strings, booleans, integers or
+// encoding.TextUnmarshalers (read from a string). A key must be a field's json tag exactly; a key that
 // names no field, null, and a value of the wrong kind are errors, as is
 // anything Scanner refuses. A string field tagged text:"multiline" may hold
 // tab and newline. Errors: *Error for the body; any other error is the
@@ -78,6 +78,24 @@ func (s *Scanner) field(f reflect.Value, sf reflect.StructField) error {
 		return nil
 	}
 	switch sf.Type.Kind() {
+	case reflect.Slice:
+		if sf.Type.Elem().Kind() != reflect.String {
+			break
+		}
+		if s.Peek() != '[' {
+			return s.Errorf("must be an array of strings")
+		}
+		list := reflect.MakeSlice(sf.Type, 0, 4)
+		err := s.Array(func(int) error {
+			if s.Peek() != '"' {
+				return s.Errorf("must be a string")
+			}
+			str, err := s.String(t)
+			list = reflect.Append(list, reflect.ValueOf(str).Convert(sf.Type.Elem()))
+			return err
+		})
+		f.Set(list)
+		return err
 	case reflect.String:
 		if s.Peek() != '"' {
 			return s.Errorf("must be a string")
