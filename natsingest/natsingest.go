@@ -61,7 +61,12 @@ type Config struct {
 	Consumer string
 	// Workers is how many messages are ingested at once (default 16), so
 	// that their commits are grouped.
-	Workers  int
+	Workers int
+	// AckWait is how long a message delivered to a node that stops
+	// answering (killed, cut off) waits before it is redelivered (default
+	// 30s). A batch taking longer is redelivered while it is ingested, and
+	// stored once.
+	AckWait  time.Duration
 	Registry candor.Registry
 	Ingester Ingester
 	Logger   *slog.Logger
@@ -144,6 +149,9 @@ func setDefaults(cfg *Config) {
 	if cfg.DeadLetterMaxAge <= 0 {
 		cfg.DeadLetterMaxAge = 30 * 24 * time.Hour
 	}
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = 30 * time.Second
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16
 	}
@@ -185,7 +193,7 @@ func (c *Consumer) start(ctx context.Context) error {
 	cons, err := js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, jetstream.ConsumerConfig{
 		Durable:       c.cfg.Consumer,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       2 * time.Minute,
+		AckWait:       c.cfg.AckWait,
 		MaxAckPending: 4 * c.cfg.Workers,
 		FilterSubject: c.cfg.Subjects + ".>",
 	})
@@ -216,12 +224,11 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.Str
 	return nil
 }
 
-// Close stops taking messages, lets the ones being ingested be committed
-// and acknowledged, and closes the connection. Messages fetched but not yet
-// started are redelivered later, to this or another node.
+// Close stops fetching messages, ingests and settles the ones already
+// fetched, and closes the connection.
 func (c *Consumer) Close() error {
 	c.once.Do(func() {
-		c.it.Stop()
+		c.it.Drain()
 		c.wg.Wait()
 		c.nc.Close()
 	})

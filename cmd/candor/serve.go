@@ -22,6 +22,7 @@ import (
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/natsingest"
 	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
@@ -42,6 +43,7 @@ type serverFlags struct {
 	purgeEvery time.Duration
 	// disputeCheck is how often disputes past their deadline are settled.
 	disputeCheck time.Duration
+	nats         natsFlags // JetStream ingestion (nats.go)
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -70,6 +72,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 		d = time.Hour
 	}
 	fs.DurationVar(&f.disputeCheck, "dispute-check", d, "how often facts of disputes unverified past their 30-day deadline are removed (env CANDOR_DISPUTE_CHECK)")
+	f.nats.register(fs)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -106,8 +109,9 @@ type server struct {
 	pipeline *ingest.Pipeline
 	audit    *auditService
 	disputes *disputes.Service
-	jobs     *jobs    // periodic work, stopped before the store closes
-	demo     *ui.Demo // the portal's demo sign-in, if on
+	jobs     *jobs                // periodic work, stopped before the store closes
+	nats     *natsingest.Consumer // nil without --nats
+	demo     *ui.Demo             // the portal's demo sign-in, if on
 	log      *slog.Logger
 	addr     string
 	errc     chan error
@@ -191,6 +195,13 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 			IdleTimeout:       120 * time.Second,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}}
+	if s.nats, err = f.nats.start(inst, pipeline, log); err != nil {
+		ln.Close()
+		s.portal.Close()
+		pipeline.Close()
+		aud.close()
+		return nil, err
+	}
 	go func() { s.errc <- s.http.Serve(ln) }()
 	api.SetReady(true)
 	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
@@ -266,6 +277,9 @@ func (s *server) wait(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
+	if s.nats != nil {
+		s.nats.Close() // messages being ingested are committed and acked first
+	}
 	s.jobs.stop()
 	s.portal.Close() // a console pass still running over the store
 	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
