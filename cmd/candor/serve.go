@@ -109,12 +109,13 @@ type server struct {
 	pipeline *ingest.Pipeline
 	audit    *auditService
 	disputes *disputes.Service
-	jobs     *jobs                // periodic work, stopped before the store closes
-	nats     *natsingest.Consumer // nil without --nats
-	demo     *ui.Demo             // the portal's demo sign-in, if on
+	jobs     *jobs    // periodic work, stopped before the store closes
+	demo     *ui.Demo // the portal's demo sign-in, if on
 	log      *slog.Logger
 	addr     string
 	errc     chan error
+
+	nats *natsingest.Consumer // nil without --nats
 }
 
 // startServer listens on addr and serves the API over inst. The returned
