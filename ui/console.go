@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/edge"
 )
 
 // The operator console, under /console/: the installation's sources and
@@ -110,6 +111,7 @@ func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	key, err := candor.Authenticate(r.Context(), s.cfg.Store, strings.TrimSpace(r.PostFormValue("key")))
 	if err != nil {
+		edge.AuthFailed(s.log, r, candor.ErrorCode(err))
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That is not a valid API key, or it has been revoked."))
 		return
 	}
@@ -117,6 +119,7 @@ func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "A %s key cannot sign in to the console: it takes an operator's, a policy administrator's or a reviewer's.", words(key.Role.String())))
 		return
 	}
+	s.log.Info("console sign-in", "role", key.Role.String(), "key", key.ID)
 	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, "Signed in to the console.", "/console/")
 }
 
