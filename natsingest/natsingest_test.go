@@ -235,6 +235,22 @@ func TestRefusedGoesToDeadLetter(t *testing.T) {
 	if n := f.stored(t, "NA0000004"); n != 0 {
 		t.Fatalf("refused messages stored %d events", n)
 	}
+	for _, want := range []struct {
+		stream    string
+		retention jetstream.RetentionPolicy
+		maxAge    time.Duration
+	}{
+		{f.names.stream, jetstream.WorkQueuePolicy, 0},
+		{f.names.dead, jetstream.LimitsPolicy, 30 * 24 * time.Hour},
+	} {
+		s, err := f.js.Stream(context.Background(), want.stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := s.CachedInfo().Config; c.Retention != want.retention || c.MaxAge != want.maxAge || c.Storage != jetstream.FileStorage {
+			t.Errorf("stream %s created with %v, %v, %v", want.stream, c.Retention, c.MaxAge, c.Storage)
+		}
+	}
 	dls := f.deadLetters(t)
 	if len(dls) != len(cases) {
 		t.Fatalf("%d dead letters, want %d: %+v", len(dls), len(cases), dls)

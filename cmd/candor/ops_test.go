@@ -223,8 +223,20 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 		pool.AddCert(c)
 		return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, DisableKeepAlives: true}}
 	}
-	if status, _ := get(t, client(first), "https://localhost"+port+"/healthz", ""); status != 200 {
-		t.Fatalf("https /healthz: %d", status)
+	h2 := client(first)
+	h2.Transport.(*http.Transport).ForceAttemptHTTP2 = true
+	resp, err := h2.Get("https://localhost" + port + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
+		t.Fatalf("https /healthz: %d over %s, want 200 over HTTP/2", resp.StatusCode, resp.Proto)
+	}
+	old := client(first)
+	old.Transport.(*http.Transport).TLSClientConfig.MaxVersion = tls.VersionTLS11
+	if _, err := old.Get("https://localhost" + port + "/healthz"); err == nil {
+		t.Error("TLS 1.1 accepted")
 	}
 	if resp, err := http.Get("http://" + srv.addr + "/healthz"); err == nil {
 		resp.Body.Close()
