@@ -20,6 +20,9 @@ import (
 type opsFlags struct {
 	tlsCert, tlsKey, proxies, metricsAddr string
 	drain                                 time.Duration
+	// quietRequests leaves out the request log (candor demo); failed
+	// authentications and sign-ins are still logged.
+	quietRequests bool
 }
 
 func (f *opsFlags) register(fs *flag.FlagSet) {
@@ -73,6 +76,9 @@ func (f opsFlags) open() (*edges, error) {
 
 // handler wraps root with the request log and the client address.
 func (e *edges) handler(root http.Handler, log *slog.Logger) http.Handler {
+	if e.f.quietRequests {
+		return e.proxies.Handler(root)
+	}
 	return edge.Log(log, e.proxies.Handler(root))
 }
 
