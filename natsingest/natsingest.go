@@ -243,7 +243,7 @@ func (c *Consumer) work() {
 				return
 			}
 			c.log.Warn("nats: fetching messages", "err", err)
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(time.Second) // the client reconnects meanwhile
 			continue
 		}
 		c.handle(msg)
