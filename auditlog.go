@@ -22,10 +22,11 @@ import (
 // Record types inside the write commitments' canonical encodings; the first
 // byte of every write record, so an event can never pass for a match.
 const (
-	auditRecordEvent  byte = 1
-	auditRecordMatch  byte = 2
-	auditRecordRetire byte = 3
-	auditRecordV1     byte = 1
+	auditRecordEvent    byte = 1
+	auditRecordMatch    byte = 2
+	auditRecordRetire   byte = 3
+	auditRecordAdminAct byte = 4 // AdminAct.MarshalBinary
+	auditRecordV1       byte = 1
 )
 
 // AppendEventAudit appends the canonical encoding of a stored event with the
@@ -235,7 +236,7 @@ func AccessCommitment(salt *Salt, record []byte) Commitment {
 // who looked at it too.
 type AccessRecord struct {
 	Subject SubjectID
-	N       uint64 // assigned by Commit: numbers every access record in the store, from 1
+	N       uint64 // assigned by Commit: numbers the subject's access records, from 1
 	Commit  uint64 // assigned by Commit: the sequence of the commit that recorded it
 	Pos     uint32 // assigned by Commit: the position of its commitment in that commit's AuditEntry.Access
 	Sealed  []byte

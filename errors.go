@@ -22,6 +22,8 @@ const (
 	EUNSUPPORTED  = "unsupported_media_type" // the body's content type is not accepted
 	EUNAVAILABLE  = "unavailable"            // the service is shutting down or not ready
 	EINTERNAL     = "internal"               // a bug or an infrastructure failure
+	EPURPOSE      = "purpose_required"       // a read of a subject's data states no purpose, or one not on the list
+	EERASED       = "erased"                 // the fact belonged to an erased subject and is not taken again
 )
 
 // Error is a domain error: a code, a message safe to show to the caller, and

@@ -19,6 +19,10 @@ const (
 	RecordNotice                             // a notice to a relying party (no subject; JSON in the clear)
 	RecordOptOut                             // a subject's opt-out of a scorecard, by subject and scorecard
 	RecordSession                            // a portal or console session, by its token's hash
+	RecordErased                             // an erased fact's idempotency key (no subject; see ErasedRecord)
+	RecordAdminAct                           // an administrative act (no subject; see AdminActRecord), by AdminActID
+	RecordCredential                         // a credential issued to a subject, by its ID
+	RecordStatusSlot                         // a status list entry in use, by its index (no subject; JSON in the clear)
 	numRecordKinds
 )
 

@@ -116,6 +116,14 @@ func (a *Appender) Close() error {
 	return a.err
 }
 
+// Err returns the last round's error, nil once a round succeeds: while
+// it is not nil, recorded commitments are not reaching the log.
+func (a *Appender) Err() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
 // Mark returns how far the entries are logged.
 func (a *Appender) Mark() candor.AuditMark {
 	a.mu.Lock()

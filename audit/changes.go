@@ -133,6 +133,16 @@ func (c *Changes) Erase(ctx context.Context, key *vault.SubjectKey, indexes []ca
 	})
 }
 
+// Keep adds new records to store in the same commit (see
+// candor.WriteBatch.Records): what an erasure keeps of the facts it
+// removes (candor.ErasedRecord), so that both happen or neither.
+func (c *Changes) Keep(ctx context.Context, recs ...*candor.Record) error {
+	return c.add(ctx, func(_ context.Context, c *Changes, _ bool) error {
+		c.batch.Records = append(c.batch.Records, recs...)
+		return nil
+	})
+}
+
 // Empty reports whether nothing is to be changed.
 func (c *Changes) Empty() bool {
 	b := &c.batch

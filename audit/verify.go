@@ -9,17 +9,15 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
-	f_log "github.com/transparency-dev/formats/log"
-	"github.com/transparency-dev/merkle/compact"
-	"github.com/transparency-dev/merkle/rfc6962"
-	"golang.org/x/mod/sumdb/note"
 )
 
 // VerifyConfig is what Verify checks.
 type VerifyConfig struct {
 	Store candor.Store
 	Vault *vault.Vault
-	Log   *tlog.Log
+	// Log is the log to check, read through its public files: an open
+	// *tlog.Log, or PublicLog (offline, or over HTTP).
+	Log LogFiles
 	// Cards are the keys of every scorecard version whose matches may be
 	// stored (every published version): matches are read per version.
 	Cards []candor.ScorecardKey
@@ -28,16 +26,32 @@ type VerifyConfig struct {
 	OldCheckpoint []byte
 	// MaxProblems caps the problems reported (default 100); counting goes on.
 	MaxProblems int
-	// CheckpointWait bounds the wait for a checkpoint covering the whole
-	// log (default 10 s).
-	CheckpointWait time.Duration
 }
+
+// LogFiles is a log's public files (tlog.Source) with its verifier key.
+// *tlog.Log is one.
+type LogFiles interface {
+	tlog.Source
+	VerifierKey() string
+}
+
+// PublicLog is a log known by its public files and its verifier key
+// alone, as outsiders know it.
+type PublicLog struct {
+	tlog.Source
+	Key string
+}
+
+// VerifierKey implements LogFiles.
+func (p PublicLog) VerifierKey() string { return p.Key }
 
 // Report is what Verify found.
 type Report struct {
 	Subjects, Events, Matches, AccessRecords int
+	AdminActs                                int    // administrative acts (candor.AdminAct)
 	Bundles, Commitments                     int    // in the log
 	Pending                                  int    // commitments recorded, not logged yet (logged at the next start)
+	Unpublished                              int    // commitments logged beyond the checkpoint (after a crash; published at the next start)
 	Size                                     uint64 // the checkpoint's tree size
 	Consistent                               bool   // the checkpoint is consistent with OldCheckpoint (if given)
 	ProblemCount                             int
@@ -57,13 +71,16 @@ func (r *Report) problem(max int, format string, args ...any) {
 // Verify checks the store against the log, offline (nothing else may use
 // either meanwhile):
 //
-//   - the log's entries hash to the root of its signed checkpoint, and the
-//     checkpoint is consistent with cfg.OldCheckpoint;
+//   - the log passes tlog.Check (every entry well formed, every hash tile
+//     recomputed from the entries, the signed checkpoint's root), is
+//     consistent with cfg.OldCheckpoint, and passes CheckStore (no
+//     smaller than, and consistent with, the checkpoint the store kept);
 //   - every entry the store says is logged is in the log, bundle for
 //     bundle, and every bundle in the log is one the store recorded;
 //   - every event (with the matches stored with it), every match stored on
 //     its own and every access record has its commitment, recomputed from
-//     the store with its subject's salt, among the recorded commitments;
+//     the store with its subject's salt, among the recorded commitments,
+//     as has every administrative act (unsalted);
 //   - every recorded commitment belongs to something in the store, unless
 //     a later commit retired it (a state changed, a fact past its
 //     retention deleted, a subject erased): then it must not.
@@ -76,66 +93,58 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 	if cfg.MaxProblems <= 0 {
 		cfg.MaxProblems = 100
 	}
-	if cfg.CheckpointWait <= 0 {
-		cfg.CheckpointWait = 10 * time.Second
-	}
 	r := &Report{}
 	pr := func(format string, args ...any) { r.problem(cfg.MaxProblems, format, args...) }
 
-	// The log, checked against its checkpoint: once a checkpoint covers
-	// every entry on disk (after a crash, the tree on disk can be ahead of
-	// the last checkpoint until the log publishes the next).
+	// The log, with nothing but its verifier key: every entry well formed,
+	// every tile recomputed, the checkpoint's root.
 	logged := map[candor.BundleRef]*tlog.Bundle{}
-	var leaves [][]byte
-	err := cfg.Log.Scan(ctx, 0, func(index uint64, b *tlog.Bundle) error {
-		data, err := b.MarshalBinary()
-		if err != nil {
-			return err
+	if w, ok := cfg.Log.(interface {
+		WaitPublished(context.Context) ([]byte, error)
+	}); ok {
+		// An open log publishes what it holds on disk within a second.
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err := w.WaitPublished(wctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			pr("no checkpoint covering every entry of the log was published within 10s")
 		}
-		leaves = append(leaves, rfc6962.DefaultHasher.HashLeaf(data))
+	}
+	vkey := cfg.Log.VerifierKey()
+	st, err := tlog.Check(ctx, cfg.Log, vkey, func(index uint64, b *tlog.Bundle) error {
 		ref := refOf(b)
 		if _, dup := logged[ref]; dup {
 			pr("log entry %d: bundle %v is logged twice", index, ref)
 		}
-		logged[ref] = b
-		r.Bundles++
-		r.Commitments += len(b.Commitments)
+		c := *b
+		c.Commitments = slices.Clone(b.Commitments)
+		logged[ref] = &c
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("audit: reading the log: %w", err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, cfg.CheckpointWait)
-	_, err = cfg.Log.WaitCheckpoint(wctx, uint64(len(leaves)))
-	cancel()
-	if err != nil && ctx.Err() == nil {
-		pr("no checkpoint covering the %d entries of the log was published within %s", len(leaves), cfg.CheckpointWait)
-	}
-	cpRaw, size, root, err := cfg.Log.Checkpoint(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.Size = size
-	rng := (&compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}).NewEmptyRange(0)
-	for _, l := range leaves[:min(uint64(len(leaves)), size)] {
-		if err := rng.Append(l, nil); err != nil {
+		if ctx.Err() != nil {
 			return nil, err
 		}
+		pr("%v", err)
+		st = &tlog.State{}
 	}
-	switch got, err := rng.GetRootHash(nil); {
-	case err != nil && size > 0:
-		return nil, err
-	case rng.End() != size:
-		pr("the log holds %d entries, its checkpoint says %d", rng.End(), size)
-	case size > 0 && !slices.Equal(got, root):
-		pr("the log's entries do not hash to its checkpoint's root: the log was altered")
+	for _, p := range st.Problems {
+		pr("log: %s", p)
 	}
+	r.Size, r.Bundles, r.Commitments = st.Size, st.Bundles, st.Commitments
 	if cfg.OldCheckpoint != nil {
-		if err := checkConsistency(ctx, cfg.Log, cfg.OldCheckpoint, cpRaw); err != nil {
+		if err := st.Consistent(cfg.OldCheckpoint, vkey); err != nil {
 			pr("%v", err)
 		} else {
 			r.Consistent = true
 		}
+	}
+	against, err := CheckStore(ctx, cfg.Store, st, vkey, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range against {
+		pr("%s", p)
 	}
 
 	// The recorded entries against the log; the recorded commitments are
@@ -143,6 +152,12 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 	mark, err := cfg.Store.AuditMark(ctx)
 	if err != nil {
 		return nil, err
+	}
+	// A bundle logged at an index beyond the checkpoint: the log was
+	// stopped before it published it (a crash); it does at its next start.
+	beyond := func(seq uint64, i int) bool {
+		idx, err := cfg.Store.LogIndexes(ctx, seq)
+		return err == nil && i < len(idx) && idx[i] >= st.Size
 	}
 	recorded := map[kc]int{}
 	var retired []retirement
@@ -159,8 +174,10 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 					pr("bundle %v: the store recorded other commitments than the log holds", ref)
 				}
 				delete(logged, ref)
-			case e.Seq <= mark.Seq:
+			case e.Seq <= mark.Seq && !beyond(e.Seq, i):
 				pr("bundle %v (%d of commit %d) is recorded as logged but is not in the log", ref, i, e.Seq)
+			case e.Seq <= mark.Seq:
+				r.Unpublished += len(b.Commitments)
 			default:
 				r.Pending += len(b.Commitments)
 			}
@@ -279,6 +296,17 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 			}
 		}
 	}
+	// Administrative acts are public: their commitments are unsalted.
+	for rec, err := range cfg.Store.AllRecords(ctx, candor.RecordAdminAct) {
+		if err != nil {
+			return nil, err
+		}
+		r.AdminActs++
+		enc, _, err := candor.SplitAdminActRecord(rec)
+		if err != nil || !use(candor.AdminActCommitment(enc)) {
+			pr("administrative act %s: no recorded commitment matches it: altered or added", rec.ID)
+		}
+	}
 	left := 0
 	for _, n := range recorded {
 		left += n
@@ -311,20 +339,6 @@ func take(recorded map[kc]int, k kc) bool {
 	return true
 }
 
-// checkpointSize opens a checkpoint with the log's verifier key and
-// returns its size.
-func checkpointSize(raw []byte, vkey string) (uint64, error) {
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		return 0, err
-	}
-	cp, _, _, err := f_log.ParseCheckpoint(raw, v.Name(), v)
-	if err != nil {
-		return 0, err
-	}
-	return cp.Size, nil
-}
-
 // subjectMatches returns a subject's stored matches with the given
 // scorecard versions, by event, each event's in scorecard order.
 func subjectMatches(ctx context.Context, st candor.EventStore, sub candor.SubjectID, cards []candor.ScorecardKey) (map[candor.EventID][]*candor.MatchRecord, error) {
@@ -343,27 +357,4 @@ func subjectMatches(ctx context.Context, st candor.EventStore, sub candor.Subjec
 		}
 	}
 	return out, nil
-}
-
-// checkConsistency checks that the checkpoint newer extends old.
-func checkConsistency(ctx context.Context, l *tlog.Log, old, newer []byte) error {
-	oldSize, err := checkpointSize(old, l.VerifierKey())
-	if err != nil {
-		return fmt.Errorf("the saved checkpoint: %w", err)
-	}
-	newSize, err := checkpointSize(newer, l.VerifierKey())
-	if err != nil {
-		return err
-	}
-	if oldSize > newSize {
-		return fmt.Errorf("the log shrank from %d entries (saved checkpoint) to %d", oldSize, newSize)
-	}
-	hashes, err := l.ConsistencyProof(ctx, oldSize, newSize)
-	if err != nil {
-		return err
-	}
-	if err := tlog.VerifyConsistency(l.VerifierKey(), old, newer, hashes); err != nil {
-		return fmt.Errorf("the log is not consistent with the saved checkpoint: its history was rewritten: %w", err)
-	}
-	return nil
 }

@@ -12,6 +12,7 @@ import (
 	cpebble "github.com/cockroachdb/pebble/v2"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
@@ -369,3 +370,33 @@ type quietPebble struct{}
 func (quietPebble) Infof(string, ...any)              {}
 func (quietPebble) Errorf(string, ...any)             {}
 func (quietPebble) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// TestVerifyAdminActs: administrative acts are accounted for by their
+// commitments, and an act removed or altered behind the log's back is
+// reported.
+func TestVerifyAdminActs(t *testing.T) {
+	in := emptyInstallation(t)
+	acts := admins.New(in.store, in.vault, nil)
+	for _, name := range []string{"alice", "bob"} {
+		if _, _, _, err := acts.Mint(ctx, nil, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := in.verify(t, nil); !r.OK() || r.AdminActs != 2 {
+		t.Fatalf("two acts: %+v", r)
+	}
+	rec, err := in.store.Record(ctx, candor.RecordAdminAct, candor.AdminActID(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	altered := *rec
+	altered.Data = bytes.Replace(rec.Data, []byte("bob"), []byte("eve"), 1)
+	if err := in.store.PutRecord(ctx, &altered); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, in.verify(t, nil), "administrative act "+candor.AdminActID(2)+": no recorded commitment")
+	if err := in.store.DeleteRecord(ctx, candor.RecordAdminAct, candor.AdminActID(2)); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, in.verify(t, nil), "1 recorded commitments belong to nothing")
+}

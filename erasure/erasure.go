@@ -8,7 +8,10 @@
 // longer be opened with the store's keys; a backup of the store holds the
 // wrapped key until it is destroyed), as are its blind indexes, events,
 // matches, records and access records. Every removal goes through
-// audit.Changes, so that the transparency log accounts for it.
+// audit.Changes, so that the transparency log accounts for it. What is
+// kept of each erased fact is its idempotency key (candor.ErasedRecord),
+// until its retention ends, in the same commit: the write path refuses
+// that fact if its source posts it again (EERASED).
 package erasure
 
 import (
@@ -34,6 +37,10 @@ type Config struct {
 	// blind indexes, so that in-memory caches drop it (the write path's
 	// cache of subjects and their keys: ingest.Pipeline.Forget).
 	Forget func(candor.SubjectID, []candor.BlindIndex)
+	// Erased, if set, is called after an erasure with the idempotency keys
+	// of the facts it removed, so that the write path refuses them from
+	// then on (ingest.Pipeline.Erased).
+	Erased func([]candor.DedupeKey)
 }
 
 // Service plans and carries out erasures. It is safe for concurrent use;
@@ -121,6 +128,8 @@ type planned struct {
 	sub     *candor.Subject
 	erase   []candor.EventRef
 	records []*candor.Record
+	erased  []*candor.Record // what is kept of the erased facts (candor.ErasedRecord)
+	keys    []candor.DedupeKey
 }
 
 func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *planned, error) {
@@ -162,6 +171,11 @@ func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *p
 		}
 		group(erase, t.Category)
 		pd.erase = append(pd.erase, candor.EventRef{Subject: e.Subject, OccurredAt: e.OccurredAt, ID: e.ID})
+		if until := e.ExpiresAt(t); until.After(now) {
+			k := s.cfg.Vault.DedupeKey(e.Source, e.SourceEventID)
+			pd.erased = append(pd.erased, candor.ErasedRecord(k, until))
+			pd.keys = append(pd.keys, k)
+		}
 	}
 	p.Erase, p.Keep = sorted(erase), sorted(keep)
 	p.Whole = len(p.Keep) == 0
@@ -302,12 +316,16 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 		if err := c.Erase(ctx, pd.key, indexes); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
 		}
+		if err := c.Keep(ctx, pd.erased...); err != nil {
+			return nil, fmt.Errorf("erasure: %w", err)
+		}
 		if _, err := c.Commit(ctx); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
 		}
 		if s.cfg.Forget != nil {
 			s.cfg.Forget(subject, indexes)
 		}
+		s.erased(pd)
 		p.Done = true
 		return p, nil
 	}
@@ -318,9 +336,13 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 				return nil, fmt.Errorf("erasure: event %d: %w", ref.ID, err)
 			}
 		}
+		if err := c.Keep(ctx, pd.erased...); err != nil {
+			return nil, fmt.Errorf("erasure: %w", err)
+		}
 		if _, err := c.Commit(ctx); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
 		}
+		s.erased(pd)
 	}
 	for _, r := range pd.records {
 		if err := st.DeleteRecord(ctx, r.Kind, r.ID); err != nil {
@@ -329,6 +351,13 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 	}
 	p.Done = true
 	return p, nil
+}
+
+// erased tells the write path which facts were erased.
+func (s *Service) erased(pd *planned) {
+	if s.cfg.Erased != nil && len(pd.keys) > 0 {
+		s.cfg.Erased(pd.keys)
+	}
 }
 
 // revokeKeys revokes the API keys of an erased subject, which name it.

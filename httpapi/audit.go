@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -36,10 +37,52 @@ type TransparencyLog interface {
 	ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error)
 }
 
-// PurposeHeader is the request header in which a reader states why it
-// reads; it is kept, sealed, in the access record (default "operator
-// read"). At most 256 bytes.
+// CheckpointHistory serves the checkpoints the log published, by size.
+// audit.Keeper is one.
+type CheckpointHistory interface {
+	// CheckpointAt returns the checkpoint of size size, or ENOTFOUND. It
+	// MUST have checked the checkpoint's signature and its root against
+	// the log.
+	CheckpointAt(ctx context.Context, size uint64) ([]byte, error)
+}
+
+// VerifierKeyPath is where the log's verifier key is published, as text.
+const VerifierKeyPath = "/.well-known/candor-log-key"
+
+// PurposeHeader is the request header in which an operator or a reviewer
+// states why it reads a subject's data: a candor.ReadPurpose's name, kept,
+// sealed, in the access record and shown to the person in words.
 const PurposeHeader = "Candor-Purpose"
+
+// ownRead is the purpose recorded for a subject's read of its own data.
+const ownRead = "the subject's own read"
+
+// requireRead is require for a read of a subject's data: an operator or a
+// reviewer must state a purpose its role may state (candor.ReadPurpose)
+// in the Candor-Purpose header, or is refused with EPURPOSE (400) before
+// anything is read.
+func (s *Server) requireRead(role candor.Role, h func(http.ResponseWriter, *http.Request, *Principal)) http.HandlerFunc {
+	return s.require(role, func(w http.ResponseWriter, r *http.Request, p *Principal) {
+		if _, err := readPurpose(r, p); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r, p)
+	})
+}
+
+// readPurpose returns the purpose to record for p's read: the subject's
+// own, or the one an operator or reviewer stated. Errors: EPURPOSE.
+func readPurpose(r *http.Request, p *Principal) (string, error) {
+	if p.Key.Role == candor.RoleSubject {
+		return ownRead, nil
+	}
+	rp, err := candor.ParseReadPurpose(p.Key.Role, r.Header.Get(PurposeHeader))
+	if err != nil {
+		return "", err
+	}
+	return rp.String(), nil
+}
 
 // routeAudit adds the transparency log's routes to m.
 func (s *Server) routeAudit(m *http.ServeMux) {
@@ -47,12 +90,21 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 		return
 	}
 	m.Handle(tlog.Prefix, s.tlog.Handler())
+	m.HandleFunc("GET "+VerifierKeyPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		io.WriteString(w, s.tlog.VerifierKey()+"\n")
+	})
+	s.openAPI = bytes.Replace(s.openAPI, []byte("x-log-verifier-key: none"), []byte("x-log-verifier-key: "+strconv.Quote(s.tlog.VerifierKey())), 1)
 	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
-	m.HandleFunc("GET /v1/subjects/{id}/access", s.require(candor.RoleOperator, s.getAccess))
-	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.require(candor.RoleOperator, s.getAccessProof))
+	m.HandleFunc("GET /v1/subjects/{id}/access", s.requireRead(candor.RoleOperator, s.getAccess))
+	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.requireRead(candor.RoleOperator, s.getAccessProof))
 	// A subject sees who looked at its data, with proofs.
 	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
 	m.HandleFunc("GET /v1/me/access/{n}/proof", s.require(candor.RoleSubject, s.getAccessProof))
+	// ... and that its facts were logged.
+	m.HandleFunc("GET /v1/me/events/proofs", s.require(candor.RoleSubject, s.getWriteProofs))
+	m.HandleFunc("GET /v1/me/events/{id}/proof", s.require(candor.RoleSubject, s.getWriteProofs))
 }
 
 // writeRead answers a read of data about subject with v, after recording
@@ -141,13 +193,11 @@ func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status in
 	w.Write(buf.Bytes())
 }
 
-// accessOf describes a read: the reader's key and role, the stated
-// purpose, the route and query read, and the response's hash.
+// accessOf describes a read: the reader's key and role, the purpose
+// (readPurpose, checked by requireRead), the route and query read, and
+// the response's hash.
 func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []byte, now time.Time) *candor.Access {
-	purpose := r.Header.Get(PurposeHeader)
-	if purpose == "" {
-		purpose = "operator read"
-	}
+	purpose, _ := readPurpose(r, p)
 	action := r.Pattern
 	if r.URL.RawQuery != "" {
 		action += "?" + r.URL.RawQuery
@@ -158,15 +208,16 @@ func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []by
 }
 
 type accessJSON struct {
-	N          uint64    `json:"n"`
-	At         time.Time `json:"at"`
-	Principal  string    `json:"principal"`
-	Role       string    `json:"role"`
-	Purpose    string    `json:"purpose"`
-	Action     string    `json:"action"`
-	Response   string    `json:"response_sha256"`
-	Commitment string    `json:"commitment"`
-	Commit     uint64    `json:"commit"`
+	N           uint64    `json:"n"`
+	At          time.Time `json:"at"`
+	Principal   string    `json:"principal"`
+	Role        string    `json:"role"`
+	Purpose     string    `json:"purpose"`
+	PurposeText string    `json:"purpose_text"` // the purpose in words, for the person
+	Action      string    `json:"action"`
+	Response    string    `json:"response_sha256"`
+	Commitment  string    `json:"commitment"`
+	Commit      uint64    `json:"commit"`
 }
 
 // getAccess is GET /v1/subjects/{id}/access: every access record about the
@@ -189,7 +240,7 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 			return
 		}
 		out = append(out, accessJSON{N: rec.N, At: a.At, Principal: a.Principal, Role: a.Role.String(), Purpose: a.Purpose,
-			Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
+			PurposeText: candor.PurposeWords(a.Purpose), Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
 			Commitment: candor.AccessCommitment(key.Salt(), plain).String()})
 	}
 	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "access": out})
@@ -199,32 +250,71 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 // needs to check that access record n is in the log: the record's
 // canonical encoding and the subject's salt (from which the commitment is
 // recomputed: SHA-256("candor/v1/commitment/access" 0x00 || salt ||
-// record)), and a C2SP tlog-proof of the log entry holding it.
+// record)), and a C2SP tlog-proof of the log entry holding it. The record
+// says who read the subject's data: serving it is a read, recorded too.
 func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, p *Principal) {
-	out, err := s.accessProof(r, p)
+	out, key, err := s.accessProof(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeRead(w, r, p, key, out)
 }
 
-func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, error) {
+func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, *vault.SubjectKey, error) {
 	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
 	if err != nil {
-		return nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
+		return nil, nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
 	}
 	_, key, err := s.openSubject(r, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
+	proof, err := audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
+	return proof, key, err
+}
+
+// getWriteProofs is GET /v1/me/events/proofs and GET
+// /v1/me/events/{id}/proof: for each of the subject's facts (or fact id),
+// the canonical record its write commitment is made of, the salt, and a
+// C2SP tlog-proof of the log entry holding it (audit.WriteProof); and how
+// many records are not logged yet. Reading them is recorded.
+func (s *Server) getWriteProofs(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var event candor.EventID
+	if v := r.PathValue("id"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			s.writeError(w, r, candor.Errorf(candor.EINVALID, "id: want a fact's event ID"))
+			return
+		}
+		event = candor.EventID(n)
+	}
+	sub, key, err := s.openSubject(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cards := make([]candor.ScorecardKey, 0, len(s.versions)+len(s.scorecards))
+	for _, sc := range append(s.versions, s.scorecards...) {
+		cards = append(cards, sc.Key())
+	}
+	proofs, pending, err := audit.ProveWrites(r.Context(), s.store, s.tlog, key, cards, event)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if proofs == nil {
+		proofs = []audit.WriteProof{}
+	}
+	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "proofs": proofs, "not_logged_yet": pending})
 }
 
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962
-// consistency proof between two tree sizes (to defaults to the latest
-// checkpoint's), with that checkpoint. Public: the log holds no personal
-// data.
+// consistency proof between two tree sizes, with the checkpoint of size
+// to (default: the latest checkpoint and its size), or 404 if no
+// checkpoint of that size was published and kept. The proof is checked
+// against both sizes' roots before it is served, and the checkpoint's
+// root against the log's tiles. Public: the log holds no personal data.
 func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	from, err := strconv.ParseUint(q.Get("from"), 10, 64)
@@ -244,6 +334,12 @@ func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if to != size {
+		if raw, err = s.checkpointAt(r.Context(), to, size); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	hashes, err := s.tlog.ConsistencyProof(r.Context(), from, to)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -254,4 +350,21 @@ func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 		proof[i] = base64.StdEncoding.EncodeToString(h)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "proof": proof, "checkpoint": string(raw)})
+}
+
+// checkpointAt returns the kept checkpoint of size to (the history checks
+// it), or ENOTFOUND saying why there is none; latest is the size of the
+// latest.
+func (s *Server) checkpointAt(ctx context.Context, to, latest uint64) ([]byte, error) {
+	if to > latest {
+		return nil, candor.Errorf(candor.ENOTFOUND, "to: the log's latest checkpoint has size %d", latest)
+	}
+	if s.history == nil {
+		return nil, candor.Errorf(candor.ENOTFOUND, "to: only the latest checkpoint (size %d) is served here", latest)
+	}
+	raw, err := s.history.CheckpointAt(ctx, to)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, candor.Errorf(candor.ENOTFOUND, "to: the log published no checkpoint of size %d that was kept; omit to for the latest (size %d)", to, latest)
+	}
+	return raw, err
 }

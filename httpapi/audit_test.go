@@ -13,9 +13,12 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,10 +28,12 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/sumdb/note"
 	"k8s.io/klog/v2"
 )
@@ -51,11 +56,16 @@ func (h *harness) startAudit(t *testing.T, v *vault.Vault) (*audit.AccessLog, fu
 	a.Start()
 	access := audit.NewAccessLog(h.store, v, func(int, error) { a.Kick() })
 	h.access = access
+	if h.keeper, err = audit.NewKeeper(context.Background(), h.store, l, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.keeper.Start(50 * time.Millisecond)
 	return access, func() {
 		access.Close()
 		if err := a.Close(); err != nil {
 			t.Error(err)
 		}
+		h.keeper.Close()
 		l.Close()
 	}
 }
@@ -105,7 +115,7 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	for _, path := range []string{"/v1/subjects/" + id, "/v1/subjects/" + id + "/events", "/v1/subjects/" + id + "/scores"} {
 		req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
 		req.Header.Set("Authorization", "Bearer "+h.operator)
-		req.Header.Set("Candor-Purpose", "complaint 42")
+		req.Header.Set("Candor-Purpose", "dispute")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -122,13 +132,18 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 		t.Fatalf("access: %d %s", list.status, list.raw)
 	}
 	recs := list.body["access"].([]any)
-	if len(recs) != 3 {
-		t.Fatalf("%d access records, want 3 (profile, events, scores): %s", len(recs), list.raw)
+	if len(recs) != 4 {
+		t.Fatalf("%d access records, want 4 (lookup, profile, events, scores): %s", len(recs), list.raw)
 	}
+	// The lookup that found the subject is recorded, without the identifier.
+	if lookup := recs[0].(map[string]any); lookup["action"] != "GET /v1/subjects:lookup?scheme=national_id" || lookup["n"] != 1.0 {
+		t.Errorf("the identifier lookup is not the first access record: %v", lookup)
+	}
+	recs = recs[1:]
 	for i, x := range recs {
 		rec := x.(map[string]any)
 		sum := sha256.Sum256([]byte(bodies[i]))
-		if rec["purpose"] != "complaint 42" || rec["role"] != "operator" || rec["response_sha256"] != hex.EncodeToString(sum[:]) {
+		if rec["purpose"] != "dispute" || rec["purpose_text"] != candor.ReadDispute.Words() || rec["role"] != "operator" || rec["response_sha256"] != hex.EncodeToString(sum[:]) {
 			t.Errorf("access record %d: %v; want the purpose, the role and the hash of the response served", i, rec)
 		}
 	}
@@ -151,7 +166,7 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	if hex.EncodeToString(c[:]) != second["commitment"] || pr.body["commitment"] != second["commitment"] {
 		t.Fatalf("commitment recomputed %x, listed %v", c, second["commitment"])
 	}
-	if !bytes.Contains(record, []byte("complaint 42")) || !bytes.Contains(record, []byte("/events")) {
+	if !bytes.Contains(record, []byte("dispute")) || !bytes.Contains(record, []byte("/events")) {
 		t.Errorf("the record does not say why and what: %q", record)
 	}
 	head, cpRaw, ok := strings.Cut(pr.body["proof"].(string), "\n\n")
@@ -199,6 +214,47 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	if r := h.do(t, "GET", "/log/tile/entries/000.p/"+strconv.FormatUint(size1, 10), "", "", nil); size1 < 256 && r.status != 200 {
 		t.Errorf("entry bundle: %d", r.status)
 	}
+
+	// ?to= answers with the checkpoint of that size, once kept, or says
+	// there is none.
+	var kept []byte
+	for deadline := time.Now().Add(5 * time.Second); kept == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		kept, _ = h.keeper.CheckpointAt(context.Background(), size1)
+	}
+	to := h.do(t, "GET", fmt.Sprintf("/v1/log/consistency?from=%d&to=%d", size0, size1), "", "", nil)
+	if to.status != 200 || to.body["checkpoint"] != string(kept) {
+		t.Fatalf("consistency to %d: %d %s; want the kept checkpoint %q", size1, to.status, to.raw, kept)
+	}
+	if r := h.do(t, "GET", fmt.Sprintf("/v1/log/consistency?from=0&to=%d", size1+1000), "", "", nil); r.status != 404 || !strings.Contains(r.raw, "latest checkpoint has size") {
+		t.Errorf("consistency to a size beyond the log: %d %s", r.status, r.raw)
+	}
+	for x := uint64(1); x < size1; x++ {
+		if _, err := h.keeper.CheckpointAt(context.Background(), x); candor.ErrorCode(err) == candor.ENOTFOUND {
+			if r := h.do(t, "GET", fmt.Sprintf("/v1/log/consistency?from=0&to=%d", x), "", "", nil); r.status != 404 || !strings.Contains(r.raw, "no checkpoint of size") {
+				t.Errorf("consistency to a size never kept: %d %s", r.status, r.raw)
+			}
+			break
+		}
+	}
+}
+
+// TestReadyWhileLogAndStoreAgree: /readyz is 503 while Health reports
+// that the transparency log and the store disagree.
+func TestReadyWhileLogAndStoreAgree(t *testing.T) {
+	var disagree error
+	api := httpapi.New(httpapi.Config{Health: func() error { return disagree }})
+	api.SetReady(true)
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{{nil, 200}, {errors.New("the log's checkpoint has 40 entries, fewer than the 280 of the one kept"), 503}, {nil, 200}} {
+		disagree = tc.err
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		if rec.Code != tc.want || tc.want == 503 && !strings.Contains(rec.Body.String(), "disagree") {
+			t.Errorf("readyz with %v: %d %s", tc.err, rec.Code, rec.Body)
+		}
+	}
 }
 
 // checkpoint returns the served checkpoint once the log has one.
@@ -239,4 +295,21 @@ func (h *harness) lateSubject(t *testing.T) string {
 		t.Fatalf("post: %d %s", r.status, r.raw)
 	}
 	return h.do(t, "GET", "/v1/subjects:lookup?scheme=national_id&value=AB1234567", h.operator, "", nil).body["id"].(string)
+}
+
+// TestVerifierKeyIsPublished: the log's verifier key is served at the
+// well-known path and in the OpenAPI document.
+func TestVerifierKeyIsPublished(t *testing.T) {
+	h := mustHarness(t)
+	vkey := h.log.VerifierKey()
+	if r := h.do(t, "GET", httpapi.VerifierKeyPath, "", "", nil); r.status != 200 || r.raw != vkey+"\n" {
+		t.Errorf("%s: %d %q, want %q", httpapi.VerifierKeyPath, r.status, r.raw, vkey)
+	}
+	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
+	var spec struct {
+		Info map[string]any `yaml:"info"`
+	}
+	if err := yaml.Unmarshal([]byte(doc.raw), &spec); err != nil || spec.Info["x-log-verifier-key"] != vkey {
+		t.Errorf("openapi.yaml info.x-log-verifier-key: %v %v, want %q", spec.Info["x-log-verifier-key"], err, vkey)
+	}
 }

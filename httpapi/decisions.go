@@ -340,7 +340,7 @@ func (s *Server) getReview(w http.ResponseWriter, r *http.Request, p *Principal)
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeDisclosure(w, r, p, d.Subject, "human review of decision "+d.ID, http.StatusOK,
+	s.writeDisclosure(w, r, p, d.Subject, candor.ReadHumanReview.String(), http.StatusOK,
 		map[string]any{"decision": decisionView(d, true), "score": scoreView(score, true)})
 }
 

@@ -159,11 +159,16 @@ func TestRoles(t *testing.T) {
 		"POST /v1/me/disputes": "subject", "GET /v1/me/disputes": "subject",
 		"GET /v1/sources/me/disputes": "source", "POST /v1/sources/me/disputes/{id}": "source", "GET /v1/notices": "relying_party",
 		"GET /v1/reviews": "reviewer", "GET /v1/reviews/{id}": "reviewer", "POST /v1/reviews/{id}/close": "reviewer",
-		"GET /v1/catalogue": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
+		"GET /v1/catalogue": "public", "GET /v1/admin-acts": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
 		"GET /v1/openapi.yaml": "public", "GET /v1/public/organisations/{company_reg_no}": "public", "GET /v1/public/organisations": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",
 		// the transparency log (audit_test.go)
 		"GET /v1/subjects/{id}/access": "operator", "GET /v1/subjects/{id}/access/{n}/proof": "operator",
-		"GET /v1/log/consistency": "public", "GET /log/checkpoint": "public",
+		"GET /v1/log/consistency": "public", "GET /log/checkpoint": "public", "GET /.well-known/candor-log-key": "public",
+		"GET /v1/me/events/proofs": "subject", "GET /v1/me/events/{id}/proof": "subject",
+		// credentials (credentials_test.go)
+		"GET /v1/statements": "public", "GET /.well-known/jwt-vc-issuer": "public", "GET /v1/credentials/status-list": "public",
+		"GET /v1/me/credentials": "subject", "POST /v1/me/credentials": "subject", "GET /v1/me/credentials/offer": "subject",
+		"DELETE /v1/me/credentials/{id}": "subject",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {

@@ -21,6 +21,8 @@ var statusOf = map[string]int{
 	candor.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	candor.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	candor.EINTERNAL:     http.StatusInternalServerError,
+	candor.EPURPOSE:      http.StatusBadRequest,
+	candor.EERASED:       http.StatusGone,
 }
 
 // ErrorStatus returns the HTTP status for err's code.

@@ -31,6 +31,9 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *Principal
 		return
 	}
 	res, err := s.ingest.Ingest(r.Context(), p.Source, inputs, problems)
+	if candor.ErrorCode(err) == candor.EERASED {
+		s.metrics.erasedReposts(p.Source.ID, len(candor.ErrorDetails(err)))
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -200,8 +203,10 @@ func identifierQuery(q url.Values) (candor.Identifier, error) {
 }
 
 // lookupSubject is GET /v1/subjects:lookup?scheme=&value=: find a subject by
-// an external identifier, through the blind index.
-func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, _ *Principal) {
+// an external identifier, through the blind index. The answer is recorded
+// as a read of the subject's data before it is sent: who resolved an
+// identifier to a person is something that person sees.
+func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, p *Principal) {
 	ident, err := identifierQuery(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
@@ -217,7 +222,12 @@ func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, _ *Princi
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": id.String(), "kind": rec.Kind.String()})
+	out := map[string]string{"id": id.String(), "kind": rec.Kind.String()}
+	s.writeRecorded(w, r, http.StatusOK, nil, nil, out, func(body []byte) []*candor.Access {
+		a := accessOf(r, p, id, body, s.now())
+		a.Action = r.Pattern + "?scheme=" + ident.Scheme.String() // not the identifier itself
+		return []*candor.Access{a}
+	})
 }
 
 type fieldJSON struct {

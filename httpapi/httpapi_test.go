@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
@@ -32,6 +33,7 @@ type harness struct {
 	srv       *httptest.Server
 	store     *pebble.Store
 	log       *tlog.Log        // the transparency log (audit_test.go)
+	keeper    *audit.Keeper    // keeps its checkpoints
 	access    *audit.AccessLog // records reads
 	decisions *decisions.Service
 	disputes  *disputes.Service
@@ -42,6 +44,7 @@ type harness struct {
 	landlord  string // token of a relying party registered for rental
 	reviewer  string
 	policy    string // a policy administrator's
+	admins    *admins.Service
 }
 
 // key stores a new API key and returns its token.
@@ -120,10 +123,13 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	}
 	access, closeAudit := h.startAudit(t, v)
 	h.disputes = disputes.New(st, v, cat, nil)
-	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics,
+	h.admins = admins.New(st, v, nil)
+	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics, Admin: h.admins,
 		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
+		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
-			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }})})
+			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }, Erased: p.Erased}),
+		Credentials: h.credentials(t, st, v, cat, active)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {
@@ -149,6 +155,14 @@ func (h *harness) do(t *testing.T, method, path, token, contentType string, body
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	// Operators and reviewers state a purpose (TestReadPurpose tests
+	// reads without one).
+	switch token {
+	case h.operator:
+		req.Header.Set(httpapi.PurposeHeader, "subject_request")
+	case h.reviewer:
+		req.Header.Set(httpapi.PurposeHeader, "human_review")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

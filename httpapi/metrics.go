@@ -19,6 +19,7 @@ type Metrics struct {
 	groupReqs    prometheus.Histogram
 	commitTime   prometheus.Histogram
 	commitErrors prometheus.Counter
+	erased       *prometheus.CounterVec
 }
 
 // NewMetrics registers Candor's metrics, plus Go and process collectors, on a
@@ -45,8 +46,11 @@ func NewMetrics(storeSize func() int64) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		commitErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "candor_ingest_commit_errors_total", Help: "Group commits that failed."}),
+		erased: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "candor_ingest_erased_reposts_total",
+			Help: "Events refused because they are facts erased at their subject's request, posted again (410 erased), by source."}, []string{"source"}),
 	}
-	reg.MustRegister(m.httpRequests, m.httpDuration, m.events, m.groupEvents, m.groupReqs, m.commitTime, m.commitErrors,
+	reg.MustRegister(m.httpRequests, m.httpDuration, m.events, m.groupEvents, m.groupReqs, m.commitTime, m.commitErrors, m.erased,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "candor_store_size_bytes", Help: "Approximate store size on disk."},
 			func() float64 { return float64(storeSize()) }))
@@ -64,6 +68,13 @@ func (m *Metrics) OnCommit(st ingest.CommitStats) {
 	m.groupEvents.Observe(float64(st.Events + st.Duplicates))
 	m.groupReqs.Observe(float64(st.Requests))
 	m.commitTime.Observe(st.Duration.Seconds())
+}
+
+// erasedReposts counts n events src posted again after their erasure.
+func (m *Metrics) erasedReposts(src string, n int) {
+	if m != nil {
+		m.erased.WithLabelValues(src).Add(float64(n))
+	}
 }
 
 func (m *Metrics) observeHTTP(route string, status int, d time.Duration) {

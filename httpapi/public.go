@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -129,4 +131,51 @@ func clip(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+// AdminActs lists the administrative acts (admins.Service is one).
+type AdminActs interface {
+	Acts(ctx context.Context) ([]*candor.AdminAct, error)
+}
+
+type adminActJSON struct {
+	N          uint64    `json:"n"`
+	Act        string    `json:"act"`
+	At         time.Time `json:"at"`
+	By         string    `json:"by,omitempty"`     // the administrator acting (none for a bootstrap)
+	ByKey      string    `json:"by_key,omitempty"` // with which key
+	Key        string    `json:"key,omitempty"`    // key acts: the key acted on
+	Principal  string    `json:"principal,omitempty"`
+	Scorecard  string    `json:"scorecard,omitempty"` // scorecard acts: the version
+	Version    int       `json:"version,omitempty"`
+	Source     string    `json:"source_sha256,omitempty"`
+	Record     []byte    `json:"record"`     // the act's canonical encoding
+	Commitment string    `json:"commitment"` // its commitment in the transparency log, recomputable from record
+}
+
+// getAdminActs is GET /v1/admin-acts: every administrative act — keys
+// minted, requested, approved and revoked, scorecard versions proposed
+// and approved — with who, which key and when, each with its canonical
+// record and its commitment in the log. Public.
+func (s *Server) getAdminActs(w http.ResponseWriter, r *http.Request) {
+	acts, err := s.admin.Acts(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []adminActJSON{}
+	for _, a := range acts {
+		enc, err := a.MarshalBinary()
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		j := adminActJSON{N: a.N, Act: a.Kind.String(), At: a.At, By: a.By, ByKey: a.ByKey, Key: a.Key, Principal: a.Principal,
+			Scorecard: a.Scorecard, Version: a.Version, Record: enc, Commitment: candor.AdminActCommitment(enc).String()}
+		if a.Scorecard != "" {
+			j.Source = hex.EncodeToString(a.Source[:])
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"acts": out})
 }

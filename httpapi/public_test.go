@@ -2,6 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -56,5 +59,53 @@ func TestPublicRegister(t *testing.T) {
 	}
 	if limited == 0 {
 		t.Error("30 requests at once from one address were all served; want the register rate-limited")
+	}
+}
+
+// TestAdminActsArePublic: anyone lists the administrative acts, with who,
+// which key and when, and can recompute each one's commitment from its
+// record; each is recorded for the transparency log.
+func TestAdminActsArePublic(t *testing.T) {
+	h := mustHarness(t)
+	ctx := context.Background()
+	_, alice, _, err := h.admins.Mint(ctx, nil, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := h.admins.Mint(ctx, nil, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	_, mallory, _, err := h.admins.Mint(ctx, alice, "mallory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.do(t, "GET", "/v1/admin-acts", "", "", nil)
+	acts, _ := r.body["acts"].([]any)
+	if r.status != 200 || len(acts) != 3 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	recorded := map[string]bool{}
+	for e, err := range h.store.AuditEntries(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range e.Write {
+			recorded[c.String()] = true
+		}
+	}
+	for _, x := range acts {
+		a := x.(map[string]any)
+		record, err := base64.StdEncoding.DecodeString(a["record"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := sha256.Sum256(append(append([]byte("candor/v1/commitment/write\x00"), make([]byte, 32)...), record...))
+		if hex.EncodeToString(c[:]) != a["commitment"] || !recorded[a["commitment"].(string)] {
+			t.Errorf("act %v: commitment recomputed %x, not the one listed or not recorded", a["n"], c)
+		}
+	}
+	last := acts[2].(map[string]any)
+	if last["act"] != "key_requested" || last["by"] != "alice" || last["by_key"] != alice.ID || last["key"] != mallory.ID || last["principal"] != "mallory" || last["at"] == "" {
+		t.Errorf("the request: %v", last)
 	}
 }

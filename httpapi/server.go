@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
@@ -54,8 +55,19 @@ type Config struct {
 	// (audit.go). candor serve sets both.
 	Access Accessor
 	Log    TransparencyLog
+	// Checkpoints, if set, serves earlier checkpoints of Log
+	// (/v1/log/consistency?to=); Health, if set, says why the log and the
+	// store disagree (then /readyz is 503).
+	Checkpoints CheckpointHistory
+	Health      func() error
 	// Erasure, if set, serves subjects' erasure requests.
 	Erasure *erasure.Service
+	// Admin, if set, lists the administrative acts, publicly, at
+	// /v1/admin-acts (public.go).
+	Admin AdminActs
+	// Credentials, if set, issues holders' credentials and serves the
+	// issuer's metadata and status list.
+	Credentials *credentials.Service
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -72,8 +84,13 @@ type Server struct {
 	decisions  *decisions.Service
 	disputes   *disputes.Service
 	erasure    *erasure.Service
+	admin      AdminActs
+	creds      *credentials.Service
 	access     Accessor
 	tlog       TransparencyLog
+	history    CheckpointHistory
+	health     func() error
+	openAPI    []byte
 	public     *ratelimit.PerAddress // for the public register
 	bufs       sync.Pool
 	mux        *http.ServeMux
@@ -88,8 +105,9 @@ func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
-		access: cfg.Access, tlog: cfg.Log}
-	s.erasure = cfg.Erasure
+		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
+	s.erasure, s.admin = cfg.Erasure, cfg.Admin
+	s.creds = cfg.Credentials
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,11 +117,11 @@ func New(cfg Config) *Server {
 	s.bufs.New = func() any { return new([]byte) }
 	m := http.NewServeMux()
 	m.HandleFunc("POST /v1/events", s.require(candor.RoleSource, s.postEvents))
-	m.HandleFunc("GET /v1/subjects:lookup", s.require(candor.RoleOperator, s.lookupSubject))
-	m.HandleFunc("GET /v1/subjects/{id}", s.require(candor.RoleOperator, s.getSubject))
-	m.HandleFunc("GET /v1/subjects/{id}/events", s.require(candor.RoleOperator, s.getEvents))
-	m.HandleFunc("GET /v1/subjects/{id}/scores", s.require(candor.RoleOperator, s.getScores))
-	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.require(candor.RoleOperator, s.getScores))
+	m.HandleFunc("GET /v1/subjects:lookup", s.requireRead(candor.RoleOperator, s.lookupSubject))
+	m.HandleFunc("GET /v1/subjects/{id}", s.requireRead(candor.RoleOperator, s.getSubject))
+	m.HandleFunc("GET /v1/subjects/{id}/events", s.requireRead(candor.RoleOperator, s.getEvents))
+	m.HandleFunc("GET /v1/subjects/{id}/scores", s.requireRead(candor.RoleOperator, s.getScores))
+	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.requireRead(candor.RoleOperator, s.getScores))
 	if s.decisions != nil {
 		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
 		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
@@ -115,7 +133,7 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/me/events", s.require(candor.RoleSubject, s.getEvents))
 		m.HandleFunc("POST /v1/me/decisions/{id}/review", s.require(candor.RoleSubject, s.postReview))
 		m.HandleFunc("GET /v1/reviews", s.require(candor.RoleReviewer, s.getReviews))
-		m.HandleFunc("GET /v1/reviews/{id}", s.require(candor.RoleReviewer, s.getReview))
+		m.HandleFunc("GET /v1/reviews/{id}", s.requireRead(candor.RoleReviewer, s.getReview))
 		m.HandleFunc("POST /v1/reviews/{id}/close", s.require(candor.RoleReviewer, s.closeReview))
 		m.HandleFunc("GET /v1/me/opt-outs", s.require(candor.RoleSubject, s.getOptOuts))
 		m.HandleFunc("POST /v1/me/opt-outs/{scorecard}", s.require(candor.RoleSubject, s.postOptOut))
@@ -125,14 +143,20 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/me/erasure", s.require(candor.RoleSubject, s.getErasure))
 		m.HandleFunc("POST /v1/me/erasure", s.require(candor.RoleSubject, s.postErasure))
 	}
+	if s.creds != nil {
+		s.routeCredentials(m)
+	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)
 	m.HandleFunc("GET /v1/scorecards", s.listScorecards)
 	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)
+	if s.admin != nil {
+		m.HandleFunc("GET /v1/admin-acts", s.getAdminActs)
+	}
 	m.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
-		w.Write(openAPI)
+		w.Write(s.openAPI)
 	})
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -164,6 +188,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !ready {
 		s.writeError(w, r, candor.Errorf(candor.EUNAVAILABLE, "not ready"))
 		return
+	}
+	if s.health != nil {
+		if err := s.health(); err != nil {
+			s.log.Error("not ready", "err", err)
+			s.writeError(w, r, candor.Errorf(candor.EUNAVAILABLE, "not ready: the transparency log and the store disagree"))
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

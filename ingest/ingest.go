@@ -93,6 +93,13 @@ type Pipeline struct {
 	scanDone                  chan struct{}
 
 	subjects subjectCache
+
+	// The idempotency keys of erased facts (candor.ErasedRecord), refused
+	// with EERASED; erasedErr, if they could not be read at start, fails
+	// every request instead.
+	erasedMu  sync.RWMutex
+	erased    map[candor.DedupeKey]struct{}
+	erasedErr error
 }
 
 // New starts a pipeline. Close it to finish in-flight work.
@@ -116,6 +123,7 @@ func New(opts Options) *Pipeline {
 		scanDone: make(chan struct{}),
 		subjects: subjectCache{c: newCache2[candor.BlindIndex, resolved](opts.CacheSubjects)},
 	}
+	p.loadErased()
 	ctx, cancel := context.WithCancel(context.Background())
 	p.stopScan = cancel
 	go p.fillFilters(ctx)
@@ -149,6 +157,69 @@ func (p *Pipeline) fillFilters(ctx context.Context) {
 	p.indexFilter.ready.Store(true)
 	p.opts.Logger.Info("ingest: key filters ready", "keys", n, "bytes", p.dedupeFilter.bytes()+p.indexFilter.bytes(),
 		"took", time.Since(start).Round(time.Millisecond))
+}
+
+// loadErased reads the idempotency keys of erased facts whose retention
+// has not ended, if the store keeps records.
+func (p *Pipeline) loadErased() {
+	p.erased = map[candor.DedupeKey]struct{}{}
+	rs, ok := p.store.(candor.RecordStore)
+	if !ok {
+		return
+	}
+	now := p.now()
+	for r, err := range rs.AllRecords(context.Background(), candor.RecordErased) {
+		if err != nil {
+			p.opts.Logger.Error("ingest: reading the erased facts failed; every request is refused", "err", err)
+			p.erasedErr = err
+			return
+		}
+		k, until, err := candor.ParseErasedRecord(r)
+		if err != nil {
+			p.erasedErr = err
+			return
+		}
+		if until.After(now) {
+			p.erased[k] = struct{}{}
+		}
+	}
+}
+
+// Erased makes the pipeline refuse the facts with these idempotency keys
+// from now on, with EERASED: those of an erasure just committed.
+func (p *Pipeline) Erased(keys []candor.DedupeKey) {
+	p.erasedMu.Lock()
+	for _, k := range keys {
+		p.erased[k] = struct{}{}
+	}
+	p.erasedMu.Unlock()
+}
+
+// refuseErased returns an EERASED error with a problem for each event of
+// req that is an erased fact, posted again. A request checked here just
+// before an erasure of one of its facts commits can still store it.
+func (p *Pipeline) refuseErased(req *request) error {
+	p.erasedMu.RLock()
+	defer p.erasedMu.RUnlock()
+	if p.erasedErr != nil {
+		return candor.Errorf(candor.EUNAVAILABLE, "ingestion cannot tell erased facts from new ones; nothing was stored")
+	}
+	if len(p.erased) == 0 {
+		return nil
+	}
+	var problems []candor.Problem
+	for i := range req.events {
+		pe := &req.events[i]
+		if _, ok := p.erased[pe.dedupe]; ok {
+			problems = append(problems, candor.Problem{Index: pe.index, Field: "id",
+				Reason: fmt.Sprintf("id %q is a fact of an erased subject, and stays erased", truncateID(pe.ev.SourceEventID))})
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &candor.Error{Code: candor.EERASED, Details: problems,
+		Message: fmt.Sprintf("%d of the events were erased at their subject's request and are not taken again; nothing was stored", len(problems))}
 }
 
 // Close stops accepting requests, waits until every accepted request is
@@ -198,8 +269,10 @@ type reply struct {
 //
 // Errors: EFORBIDDEN naming every event type src may not post; EINVALID with
 // a Problem for everything wrong, including an ID already stored (or given
-// twice in the request) with different content; EUNAVAILABLE once the
-// pipeline is closed or its store has failed. On any error nothing is stored.
+// twice in the request) with different content; EERASED with a Problem
+// for each event that is a fact erased at its subject's request (see
+// candor.ErasedRecord), posted again; EUNAVAILABLE once the pipeline is
+// closed or its store has failed. On any error nothing is stored.
 func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []candor.EventInput, decodeProblems []candor.Problem) (Result, error) {
 	if err := p.authorise(src, inputs); err != nil {
 		return Result{}, err
@@ -207,6 +280,9 @@ func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []cand
 	req, problems := p.prepare(src, inputs, decodeProblems)
 	if len(problems) > 0 {
 		return Result{}, invalid(problems)
+	}
+	if err := p.refuseErased(req); err != nil {
+		return Result{}, err
 	}
 	if err := p.resolveStored(ctx, req); err != nil {
 		return Result{}, err
@@ -220,10 +296,11 @@ func (p *Pipeline) Check(src *candor.Source, inputs []candor.EventInput, decodeP
 	if err := p.authorise(src, inputs); err != nil {
 		return err
 	}
-	if _, problems := p.prepare(src, inputs, decodeProblems); len(problems) > 0 {
+	req, problems := p.prepare(src, inputs, decodeProblems)
+	if len(problems) > 0 {
 		return invalid(problems)
 	}
-	return nil
+	return p.refuseErased(req)
 }
 
 // authorise refuses types src may not post. Court-only categories are

@@ -200,6 +200,31 @@ func (s *Store) MarkLogged(ctx context.Context, m candor.AuditMark, logged []can
 	return nil
 }
 
+// ResetAuditLog forgets where the recorded entries are logged — the mark
+// and every entry's log indexes — so that the Appender appends every
+// recorded entry again, to a new log (candor audit recover). The entries
+// themselves stay.
+func (s *Store) ResetAuditLog(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.markMu.Lock()
+	defer s.markMu.Unlock()
+	if !s.gate.enter() {
+		return errClosed()
+	}
+	defer s.gate.leave()
+	b := s.db.NewBatch()
+	defer b.Close()
+	lower, upper := tableBounds(tableAuditLogged)
+	b.DeleteRange(lower, upper, nil)
+	b.Delete(keyAuditMark, nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("pebble: reset audit log: %w", err)
+	}
+	return nil
+}
+
 // LogIndexes implements candor.AuditStore.
 func (s *Store) LogIndexes(ctx context.Context, seq uint64) ([]uint64, error) {
 	if !s.gate.enter() {
@@ -249,4 +274,24 @@ func (s *Store) AccessRecord(ctx context.Context, subject candor.SubjectID, n ui
 		return nil, notFound(err, "no access record %d about subject %s", n, subject)
 	}
 	return r, nil
+}
+
+// lastAccessN returns the number of sub's last access record, 0 if none.
+// Commit calls it under its lock, after every earlier batch is visible.
+func (s *Store) lastAccessN(sub candor.SubjectID) (uint64, error) {
+	lower := append([]byte{tableAccess}, sub[:]...)
+	upper := bytes.Clone(lower)
+	prefixEnd(upper)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return 0, it.Error()
+	}
+	if len(it.Key()) != accessKeyLen {
+		return 0, errCorrupt
+	}
+	return binary.BigEndian.Uint64(it.Key()[17:]), nil
 }

@@ -127,7 +127,7 @@ func decodeDedupe(v []byte) (candor.DedupeEntry, error) {
 type counters struct {
 	lastEvent  candor.EventID
 	lastCommit uint64
-	lastAccess uint64 // stored only once access records exist (audit.go)
+	lastAccess uint64 // access records ever committed; stored only once there are some (audit.go)
 }
 
 const countersLen = 16

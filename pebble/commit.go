@@ -118,9 +118,25 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	for _, m := range matches {
 		m.r.Event = first + candor.EventID(m.event)
 	}
+	// Access records are numbered per subject, so that a number says
+	// nothing about how many reads of others the store has served.
+	var lastN map[candor.SubjectID]uint64
 	for i, a := range wb.Access {
+		if lastN == nil {
+			lastN = make(map[candor.SubjectID]uint64, len(wb.Access))
+		}
+		n, ok := lastN[a.Subject]
+		if !ok {
+			if n, err = s.lastAccessN(a.Subject); err != nil {
+				s.mu.Unlock()
+				b.Close()
+				s.gate.leave()
+				return nil, fmt.Errorf("pebble: commit: %w", err)
+			}
+		}
+		lastN[a.Subject] = n + 1
 		c.lastAccess++
-		a.N, a.Commit, a.Pos = c.lastAccess, c.lastCommit, uint32(i)
+		a.N, a.Commit, a.Pos = n+1, c.lastCommit, uint32(i)
 	}
 	var write, access []candor.Commitment
 	if wb.Commitments != nil {

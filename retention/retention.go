@@ -43,13 +43,16 @@ type Progress struct {
 	Subjects    int // subjects read
 	Events      int // events read
 	Purged      int // events deleted
+	Forgotten   int // erased facts' idempotency keys deleted (candor.ErasedRecord)
 }
 
 // Run makes one pass over the population and deletes every event whose
 // type's retention has passed at the purger's clock, in commits of at
 // most DefaultBatch deletions. It reads the population in parts and calls
 // progress, if not nil, after each. Events of a type the catalogue no
-// longer has are left alone: their retention is unknown.
+// longer has are left alone: their retention is unknown. Then it deletes
+// what is kept of erased facts (candor.ErasedRecord) whose retention has
+// ended.
 //
 // A change of the same event committed between a deletion's read and its
 // commit (a dispute answered) makes the store refuse the batch; the
@@ -115,5 +118,31 @@ func (p *Purger) Run(ctx context.Context, progress func(Progress)) (Progress, er
 			progress(pr)
 		}
 	}
-	return pr, nil
+	n, err := p.forgetErased(ctx, now)
+	pr.Forgotten = n
+	return pr, err
+}
+
+// forgetErased deletes the erased facts' idempotency keys kept until
+// before now, and returns how many.
+func (p *Purger) forgetErased(ctx context.Context, now time.Time) (int, error) {
+	var ended []string
+	for r, err := range p.store.AllRecords(ctx, candor.RecordErased) {
+		if err != nil {
+			return 0, fmt.Errorf("retention: reading erased facts: %w", err)
+		}
+		_, until, err := candor.ParseErasedRecord(r)
+		if err != nil {
+			return 0, fmt.Errorf("retention: %w", err)
+		}
+		if !until.After(now) {
+			ended = append(ended, r.ID)
+		}
+	}
+	for i, id := range ended {
+		if err := p.store.DeleteRecord(ctx, candor.RecordErased, id); err != nil {
+			return i, fmt.Errorf("retention: forgetting an erased fact: %w", err)
+		}
+	}
+	return len(ended), nil
 }

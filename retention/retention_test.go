@@ -164,3 +164,37 @@ func TestPurge(t *testing.T) {
 	}
 	verify()
 }
+
+// TestPurgeForgetsErasedFacts: what is kept of an erased fact goes once
+// the fact's retention has ended, and not before.
+func TestPurgeForgetsErasedFacts(t *testing.T) {
+	st, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v, _ := vault.New(bytes.Repeat([]byte{9}, vault.KeySize))
+	now := day("2027-01-01")
+	for _, tc := range []struct {
+		id    string
+		until time.Time
+	}{{"ended", now.Add(-time.Second)}, {"ends now", now}, {"runs on", now.Add(time.Second)}} {
+		if err := st.PutRecord(ctx, candor.ErasedRecord(v.DedupeKey("bank7", tc.id), tc.until)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pr, err := retention.New(st, v, catalogue.Default(), func() time.Time { return now }).Run(ctx, nil)
+	if err != nil || pr.Forgotten != 2 {
+		t.Fatalf("Run: forgot %d, %v; want 2", pr.Forgotten, err)
+	}
+	var left []string
+	for r, err := range st.AllRecords(ctx, candor.RecordErased) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		left = append(left, r.ID)
+	}
+	if k := v.DedupeKey("bank7", "runs on"); len(left) != 1 || left[0] != candor.ErasedRecord(k, now).ID {
+		t.Errorf("left: %v; want the one whose retention runs on", left)
+	}
+}

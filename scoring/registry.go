@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -13,15 +14,48 @@ import (
 
 // Registry keeps the versions of scorecards beyond the shipped ones in the
 // store's meta table: proposals, approvals and so which version is active.
+// Every proposal and approval is also an administrative act, recorded
+// through Acts (WithActs), which checks that the key acting is an
+// administrator's the chain of acts minted: without Acts, nothing can be
+// proposed or approved.
 // A stored version is never rewritten, so an active version is immutable.
 // Proposing and approving take a policy administrator's API key
 // (candor.RolePolicyAdmin), authenticated by the caller, and activating a
 // version takes a second administrator (the two-person rule): whoever
-// proposed a version cannot approve it. Both are recorded with the key. Shipped scorecards count as
+// proposed a version cannot approve it, however their name is spelt
+// (principals are compared as candor.NormalisePrincipal makes them). Both
+// are recorded with the key. Shipped scorecards count as
 // approved version 1s.
 type Registry struct {
 	meta candor.Meta
 	cat  *candor.Catalogue
+	acts Acts
+}
+
+// Acts records administrative acts (admins.Service is one).
+type Acts interface {
+	// Acts returns every act, in order, once their chain verifies.
+	Acts(ctx context.Context) ([]*candor.AdminAct, error)
+	// Act records act, done with key, once it has checked that key is a
+	// standing administrator's, filling in who did it and when. Errors:
+	// EFORBIDDEN for a key that is not.
+	Act(ctx context.Context, key *candor.APIKey, act *candor.AdminAct) error
+}
+
+// WithActs returns r recording its proposals and approvals through a.
+func (r *Registry) WithActs(a Acts) *Registry {
+	out := *r
+	out.acts = a
+	return &out
+}
+
+// act records a proposal or an approval through r's Acts. Errors:
+// EFORBIDDEN without Acts, or those of Acts.Act.
+func (r *Registry) act(ctx context.Context, admin *candor.APIKey, kind candor.AdminActKind, sc *candor.Scorecard, source []byte) error {
+	if r.acts == nil {
+		return candor.Errorf(candor.EFORBIDDEN, "scorecard versions are proposed and approved only with a record of administrative acts")
+	}
+	return r.acts.Act(ctx, admin, &candor.AdminAct{Kind: kind, Scorecard: sc.ID, Version: sc.Version, Source: sha256.Sum256(source)})
 }
 
 // NewRegistry returns the registry kept in meta, compiling against cat.
@@ -49,7 +83,10 @@ func versionKey(id string, v int) string { return fmt.Sprintf("scorecards/%s/%d"
 
 // Published returns the active version of every scorecard (the highest
 // approved one) and every approved version, old ones included, so that
-// scores under them stay available.
+// scores under them stay available. With Acts, a stored version counts as
+// approved only if an administrative act approved that version with that
+// source: one marked approved in the store behind the acts' back is not
+// published.
 func (r *Registry) Published(ctx context.Context) (active, all []*Compiled, err error) {
 	all, err = Shipped(r.cat)
 	if err != nil {
@@ -59,8 +96,12 @@ func (r *Registry) Published(ctx context.Context) (active, all []*Compiled, err 
 	if err != nil {
 		return nil, nil, err
 	}
+	approved, err := r.approved(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, v := range versions {
-		if v.ApprovedBy == "" {
+		if !approved(v) {
 			continue
 		}
 		c, err := Load(v.File, v.Source, r.cat)
@@ -104,10 +145,11 @@ func (r *Registry) Versions(ctx context.Context) ([]*Version, error) {
 // Propose stores source, a scorecard file called name, as a new version
 // awaiting approval. It must compile and be numbered above every version of
 // its scorecard, shipped or stored. admin is the authenticated key of the
-// administrator proposing it. Errors: EFORBIDDEN for a key that is not a
-// policy administrator's, EINVALID.
+// administrator proposing it. Errors: EINVALID; EFORBIDDEN for a key that
+// is not a policy administrator's (standing, see Acts), or without Acts.
 func (r *Registry) Propose(ctx context.Context, name string, source []byte, admin *candor.APIKey, now time.Time) (*Compiled, error) {
-	if err := policyAdmin(admin, "propose scorecard versions"); err != nil {
+	who, err := policyAdmin(admin, "propose scorecard versions")
+	if err != nil {
 		return nil, err
 	}
 	c, err := Load(name, source, r.cat)
@@ -140,7 +182,10 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, admi
 	if sc.Version <= highest {
 		return nil, candor.Errorf(candor.EINVALID, "%s: version %d of %s exists or was proposed; number this one %d", name, sc.Version, sc.ID, highest+1)
 	}
-	v := &Version{ID: sc.ID, Version: sc.Version, File: name, Source: source, ProposedBy: admin.Principal, ProposedKey: admin.ID, ProposedAt: now.UTC()}
+	if err := r.act(ctx, admin, candor.ActScorecardProposed, sc, source); err != nil {
+		return nil, err
+	}
+	v := &Version{ID: sc.ID, Version: sc.Version, File: name, Source: source, ProposedBy: who, ProposedKey: admin.ID, ProposedAt: now.UTC()}
 	if err := r.put(ctx, v); err != nil {
 		return nil, err
 	}
@@ -154,28 +199,53 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, admi
 
 // Approve activates a proposed version; admin is the authenticated key of
 // the administrator approving it. Errors: ENOTFOUND for no such proposal,
-// EFORBIDDEN for a key that is not a policy administrator's or whose
-// holder proposed the version (the two-person rule), ECONFLICT when it was
-// approved already, EINVALID when it no longer compiles.
+// EFORBIDDEN for a key that is not a policy administrator's (standing,
+// see Acts), without Acts, or for a key whose holder proposed the version
+// (the two-person rule), ECONFLICT when it was approved already, EINVALID
+// when it no longer compiles.
 func (r *Registry) Approve(ctx context.Context, id string, version int, admin *candor.APIKey, now time.Time) (*Compiled, error) {
-	if err := policyAdmin(admin, "approve scorecard versions"); err != nil {
+	who, err := policyAdmin(admin, "approve scorecard versions")
+	if err != nil {
 		return nil, err
 	}
 	v, err := r.get(ctx, versionKey(id, version))
 	if err != nil {
 		return nil, err
 	}
+	if r.acts == nil {
+		return nil, candor.Errorf(candor.EFORBIDDEN, "scorecard versions are proposed and approved only with a record of administrative acts")
+	}
+	acts, err := r.acts.Acts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Who proposed it is what the acts say, not the stored version.
+	sum := sha256.Sum256(v.Source)
+	proposer := ""
+	for _, a := range acts {
+		if a.Scorecard == id && a.Version == version && a.Source == sum {
+			switch a.Kind {
+			case candor.ActScorecardProposed:
+				proposer = a.By
+			case candor.ActScorecardApproved:
+				return nil, candor.Errorf(candor.ECONFLICT, "%s version %d was approved by %s at %s", id, version, a.By, a.At.Format(time.RFC3339))
+			}
+		}
+	}
 	switch {
-	case admin.Principal == v.ProposedBy:
-		return nil, candor.Errorf(candor.EFORBIDDEN, "%s proposed %s version %d and cannot also approve it: a second administrator must", admin.Principal, id, version)
-	case v.ApprovedBy != "":
-		return nil, candor.Errorf(candor.ECONFLICT, "%s version %d was approved by %s at %s", id, version, v.ApprovedBy, v.ApprovedAt.Format(time.RFC3339))
+	case proposer == "":
+		return nil, candor.Errorf(candor.EFORBIDDEN, "no administrative act proposed %s version %d as stored: propose it again", id, version)
+	case who == proposer:
+		return nil, candor.Errorf(candor.EFORBIDDEN, "%s proposed %s version %d and cannot also approve it: a second administrator must", who, id, version)
 	}
 	c, err := Load(v.File, v.Source, r.cat)
 	if err != nil {
 		return nil, err
 	}
-	v.ApprovedBy, v.ApprovedKey, v.ApprovedAt = admin.Principal, admin.ID, now.UTC()
+	if err := r.act(ctx, admin, candor.ActScorecardApproved, c.Scorecard(), v.Source); err != nil {
+		return nil, err
+	}
+	v.ApprovedBy, v.ApprovedKey, v.ApprovedAt = who, admin.ID, now.UTC()
 	if err := r.put(ctx, v); err != nil {
 		return nil, err
 	}
@@ -194,11 +264,44 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 	return c, nil
 }
 
-func policyAdmin(k *candor.APIKey, what string) error {
-	if k == nil || k.Role != candor.RolePolicyAdmin || k.Revoked() || strings.TrimSpace(k.Principal) == "" {
-		return candor.Errorf(candor.EFORBIDDEN, "only a policy administrator's key may %s", what)
+// approved returns whether a stored version is approved: with Acts, when
+// an act approved its ID, version and source; without, when it says so.
+func (r *Registry) approved(ctx context.Context) (func(*Version) bool, error) {
+	if r.acts == nil {
+		return func(v *Version) bool { return v.ApprovedBy != "" }, nil
 	}
-	return nil
+	acts, err := r.acts.Acts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type approval struct {
+		id      string
+		version int
+		source  [32]byte
+	}
+	by := map[approval]bool{}
+	for _, a := range acts {
+		if a.Kind == candor.ActScorecardApproved {
+			by[approval{a.Scorecard, a.Version, a.Source}] = true
+		}
+	}
+	return func(v *Version) bool {
+		return v.ApprovedBy != "" && by[approval{v.ID, v.Version, sha256.Sum256(v.Source)}]
+	}, nil
+}
+
+// policyAdmin returns the normalised principal of k if it is a valid
+// policy administrator's key. Errors: EFORBIDDEN.
+func policyAdmin(k *candor.APIKey, what string) (string, error) {
+	forbidden := candor.Errorf(candor.EFORBIDDEN, "only a policy administrator's key may %s", what)
+	if k == nil || k.Role != candor.RolePolicyAdmin || k.Revoked() {
+		return "", forbidden
+	}
+	who, err := candor.NormalisePrincipal(k.Principal)
+	if err != nil {
+		return "", forbidden
+	}
+	return who, nil
 }
 
 func materialisedKey(c *Compiled) string {

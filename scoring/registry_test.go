@@ -1,7 +1,10 @@
 package scoring_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -10,8 +13,11 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/vault"
 )
 
 // memMeta is an in-memory candor.Meta for unit tests.
@@ -39,26 +45,56 @@ func (m *memMeta) PutMeta(_ context.Context, name string, value []byte) error {
 
 func TestRegistryTwoPersonRule(t *testing.T) {
 	ctx := context.Background()
-	reg := scoring.NewRegistry(&memMeta{m: map[string][]byte{}}, catalogue.Default())
+	st, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize))
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	acts := admins.New(st, v, func() time.Time { return now })
+	meta := &memMeta{m: map[string][]byte{}}
+	reg := scoring.NewRegistry(meta, catalogue.Default()).WithActs(acts)
 	shipped, err := os.ReadFile("scorecards/rental-deposit.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	v2 := []byte(strings.Replace(string(shipped), "version: 1", "version: 2", 1))
 
-	admin := func(name string) *candor.APIKey {
-		_, k := candor.NewAPIKey(candor.RolePolicyAdmin, name, now)
+	// mint makes a key for name: bootstrapped, or requested by by and
+	// approved by approver.
+	mint := func(by, approver *candor.APIKey, name string) *candor.APIKey {
+		t.Helper()
+		_, k, _, err := acts.Mint(ctx, by, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if by != nil {
+			if _, err := acts.ApproveKey(ctx, approver, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
 		return k
 	}
-	alice, alice2, bob, carol := admin("alice"), admin("alice"), admin("bob"), admin("carol")
+	alice := mint(nil, nil, "Alice")
+	bob := mint(nil, nil, "bob")
+	carol := mint(alice, bob, "carol")
+	alice2 := mint(bob, carol, "alice") // another key of hers
 	_, operator := candor.NewAPIKey(candor.RoleOperator, "dave", now)
-	revoked := admin("erin")
-	revoked.RevokedAt = now
+	revoked := mint(alice, bob, "erin")
+	if _, err := acts.RevokeKey(ctx, carol, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	if revoked, err = st.Key(ctx, revoked.ID); err != nil || !revoked.Revoked() {
+		t.Fatalf("the revoked key: %+v, %v", revoked, err)
+	}
 	for _, k := range []*candor.APIKey{nil, operator, revoked} {
 		if _, err := reg.Propose(ctx, "rd.yaml", v2, k, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
 			t.Fatalf("a proposal with key %+v: %v", k, err)
 		}
+	}
+	if _, err := scoring.NewRegistry(&memMeta{m: map[string][]byte{}}, catalogue.Default()).Propose(ctx, "rd.yaml", v2, alice, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Fatalf("a proposal without a record of acts: %v", err)
 	}
 	if _, err := reg.Propose(ctx, "rd.yaml", shipped, alice, now); candor.ErrorCode(err) != candor.EINVALID {
 		t.Fatalf("proposing the shipped version again: %v", err)
@@ -73,10 +109,22 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	if err != nil || len(all) != 3 || version(active, "rental-deposit") != 1 {
 		t.Fatalf("before approval: %d versions, active v%d, %v", len(all), version(active, "rental-deposit"), err)
 	}
-	for _, k := range []*candor.APIKey{alice, alice2, operator} { // alice2: another key of hers
-		if _, err := reg.Approve(ctx, "rental-deposit", 2, k, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
-			t.Fatalf("approval with %s's %s key: %v", k.Principal, k.Role, err)
+	// Her own keys, under any spelling of her name, and keys written
+	// into the store directly, which no act minted.
+	direct := func(name string) *candor.APIKey {
+		_, k := candor.NewAPIKey(candor.RolePolicyAdmin, name, now)
+		if err := st.PutKey(ctx, k); err != nil {
+			t.Fatal(err)
 		}
+		return k
+	}
+	for _, k := range []*candor.APIKey{alice, alice2, operator, mint(bob, carol, "ALICE"), mint(carol, bob, "ａｌｉｃｅ "),
+		direct("alice "), direct("ALICE"), direct("mallory"), direct("\u0430lice"), direct("ali\u200bce")} {
+		t.Run("approved by "+k.Principal, func(t *testing.T) {
+			if _, err := reg.Approve(ctx, "rental-deposit", 2, k, now); candor.ErrorCode(err) != candor.EFORBIDDEN {
+				t.Fatalf("approval with %q's %s key: %v", k.Principal, k.Role, err)
+			}
+		})
 	}
 	if _, err := reg.Approve(ctx, "rental-deposit", 3, bob, now); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Fatalf("approving a version nobody proposed: %v", err)
@@ -110,6 +158,46 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	if err != nil || len(vs) != 1 || vs[0].ProposedBy != "alice" || vs[0].ProposedKey != alice.ID || vs[0].ApprovedBy != "bob" ||
 		vs[0].ApprovedKey != bob.ID || !vs[0].ApprovedAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("the approval is not recorded: %+v %v", vs, err)
+	}
+	// Both are administrative acts, with who, which key, which source.
+	all2, err := acts.Acts(ctx)
+	var chain []*candor.AdminAct
+	for _, a := range all2 {
+		if a.Scorecard != "" {
+			chain = append(chain, a)
+		}
+	}
+	if err != nil || len(chain) != 2 {
+		t.Fatalf("scorecard acts: %d, %v", len(chain), err)
+	}
+	sum := sha256.Sum256(v2)
+	for i, want := range []candor.AdminAct{
+		{Kind: candor.ActScorecardProposed, By: "alice", ByKey: alice.ID},
+		{Kind: candor.ActScorecardApproved, By: "bob", ByKey: bob.ID},
+	} {
+		got := chain[len(chain)-2+i]
+		if got.Kind != want.Kind || got.By != want.By || got.ByKey != want.ByKey || got.Scorecard != "rental-deposit" || got.Version != 2 || got.Source != sum {
+			t.Errorf("act %d: %+v, want %+v", got.N, got, want)
+		}
+	}
+
+	// With the data dir alone: a version 3 written into the store as
+	// proposed by carol and approved by bob. It is not published, and
+	// alice cannot approve it as if carol had proposed it.
+	v3 := strings.Replace(string(v2), "version: 2", "version: 3", 1)
+	forged, _ := json.Marshal(&scoring.Version{ID: "rental-deposit", Version: 3, File: "rd.yaml", Source: []byte(v3),
+		ProposedBy: "carol", ProposedKey: carol.ID, ProposedAt: now, ApprovedBy: "bob", ApprovedKey: bob.ID, ApprovedAt: now})
+	index, _ := meta.GetMeta(ctx, "scorecards/index")
+	var keys []string
+	json.Unmarshal(index, &keys)
+	index, _ = json.Marshal(append(keys, "scorecards/rental-deposit/3"))
+	meta.PutMeta(ctx, "scorecards/rental-deposit/3", forged)
+	meta.PutMeta(ctx, "scorecards/index", index)
+	if active, _, err := reg.Published(ctx); err != nil || version(active, "rental-deposit") != 2 {
+		t.Fatalf("a version approved behind the acts' back is active: v%d, %v", version(active, "rental-deposit"), err)
+	}
+	if _, err := reg.Approve(ctx, "rental-deposit", 3, alice, now); candor.ErrorCode(err) != candor.EFORBIDDEN || !strings.Contains(err.Error(), "no administrative act proposed") {
+		t.Fatalf("approving a version proposed behind the acts' back: %v", err)
 	}
 }
 

@@ -118,9 +118,10 @@ func testAuditEntries(t *testing.T, h *harness) {
 	check(h.reopen())
 }
 
-// testAccessRecords checks that Commit numbers access records across
-// commits and that they read back per subject, all together and one by
-// one, also after a reopen.
+// testAccessRecords checks that Commit numbers access records per subject
+// (a number reveals nothing of others' reads) across commits and that
+// they read back per subject, all together and one by one, also after a
+// reopen.
 func testAccessRecords(t *testing.T, h *harness) {
 	a, b := candor.NewSubjectID(), candor.NewSubjectID()
 	r1 := &candor.AccessRecord{Subject: a, Sealed: randomBytes(30)}
@@ -128,8 +129,8 @@ func testAccessRecords(t *testing.T, h *harness) {
 	seq1 := MustCommit(t, h.s, &candor.WriteBatch{Access: []*candor.AccessRecord{r1, r2}})
 	r3 := &candor.AccessRecord{Subject: a, Sealed: randomBytes(32)}
 	seq2 := MustCommit(t, h.s, &candor.WriteBatch{Access: []*candor.AccessRecord{r3}})
-	if r1.N == 0 || r2.N <= r1.N || r3.N <= r2.N {
-		t.Fatalf("access numbers %d, %d, %d: want increasing from 1", r1.N, r2.N, r3.N)
+	if r1.N != 1 || r2.N != 1 || r3.N != 2 {
+		t.Fatalf("access numbers a:%d, b:%d, a:%d: want 1, 1, 2, numbered per subject", r1.N, r2.N, r3.N)
 	}
 	if r1.Commit != seq1 || r2.Commit != seq1 || r3.Commit != seq2 || r1.Pos != 0 || r2.Pos != 1 || r3.Pos != 0 {
 		t.Fatalf("commits/positions %d/%d %d/%d %d/%d, want %d/0 %d/1 %d/0", r1.Commit, r1.Pos, r2.Commit, r2.Pos, r3.Commit, r3.Pos, seq1, seq1, seq2)
@@ -149,16 +150,16 @@ func testAccessRecords(t *testing.T, h *harness) {
 		if err != nil || !same(got, r2) {
 			t.Errorf("AccessRecord(b, %d): %+v, %v; want r2", r2.N, got, err)
 		}
-		_, err = s.AccessRecord(ctx, a, r2.N)
-		wantCode(t, err, candor.ENOTFOUND, "AccessRecord of another subject's number")
+		_, err = s.AccessRecord(ctx, b, r3.N)
+		wantCode(t, err, candor.ENOTFOUND, "AccessRecord of a number only another subject has")
 	}
 	check(h.s)
 	s := h.reopen()
 	check(s)
 	r4 := &candor.AccessRecord{Subject: a, Sealed: randomBytes(5)}
 	MustCommit(t, s, &candor.WriteBatch{Access: []*candor.AccessRecord{r4}})
-	if r4.N <= r3.N {
-		t.Errorf("after a reopen, access number %d, want above %d", r4.N, r3.N)
+	if r4.N != 3 {
+		t.Errorf("after a reopen, access number %d, want 3", r4.N)
 	}
 	_, err := s.Commit(ctx, &candor.WriteBatch{Access: []*candor.AccessRecord{{Sealed: randomBytes(5)}}})
 	wantCode(t, err, candor.EINVALID, "an access record without a subject")

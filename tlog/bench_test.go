@@ -19,6 +19,7 @@ import (
 	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/storage/posix"
 	"golang.org/x/mod/sumdb/note"
+	sumdb "golang.org/x/mod/sumdb/tlog"
 )
 
 // BenchmarkAppend appends full bundles (tlog.MaxCommitments commitments)
@@ -249,4 +250,93 @@ func writeBytes() int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkVerifyLog checks a log of 20,000 entries holding 1.8 million
+// commitments (90 a bundle) from its files with tlog.Check, as candor
+// audit verify-log does: every entry bundle read and parsed, every hash
+// tile recomputed and compared, the root. The baseline, in the same run,
+// recomputes the same tree from the same entries already in memory with
+// x/mod/sumdb/tlog alone (RecordHash, StoredHashesForRecordHash,
+// TreeHash). One op is one check of the whole log; it reports the ratio
+// Check/baseline (target ≤ 2).
+//
+//	go test ./tlog/ -run '^$' -bench BenchmarkVerifyLog -benchtime 5x
+func BenchmarkVerifyLog(b *testing.B) {
+	const entries, perBundle = 20000, 90
+	dir := filepath.Join(b.TempDir(), "log")
+	l, err := tlog.Open(dir, tlog.Options{CheckpointInterval: 100 * time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool := make([]candor.Commitment, 1<<14)
+	for i := range pool {
+		rand.Read(pool[i][:])
+	}
+	var bs []tlog.Bundle
+	var datas [][]byte
+	for i := range entries {
+		off := (i * perBundle) % (len(pool) - perBundle)
+		bd := tlog.Bundle{Kind: candor.AuditWrite, Seq: uint64(i + 1), Commitments: pool[off : off+perBundle]}
+		bs = append(bs, bd)
+		data, err := bd.MarshalBinary()
+		if err != nil {
+			b.Fatal(err)
+		}
+		datas = append(datas, data)
+	}
+	ctx := context.Background()
+	for len(bs) > 0 {
+		n := min(len(bs), 4096)
+		if _, err := l.AppendAll(ctx, bs[:n]); err != nil {
+			b.Fatal(err)
+		}
+		bs = bs[n:]
+	}
+	vkey := l.VerifierKey()
+	if err := l.Close(); err != nil {
+		b.Fatal(err)
+	}
+	baseline := func() sumdb.Hash {
+		hashes := make([]sumdb.Hash, 0, sumdb.StoredHashCount(entries))
+		r := sumdb.HashReaderFunc(func(idx []int64) ([]sumdb.Hash, error) {
+			out := make([]sumdb.Hash, len(idx))
+			for i, x := range idx {
+				out[i] = hashes[x]
+			}
+			return out, nil
+		})
+		for i, d := range datas {
+			hs, err := sumdb.StoredHashesForRecordHash(int64(i), sumdb.RecordHash(d), r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			hashes = append(hashes, hs...)
+		}
+		h, err := sumdb.TreeHash(entries, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return h
+	}
+	var checkT, baseT time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		st, err := tlog.Check(ctx, tlog.DirSource(dir), vkey, nil)
+		checkT += time.Since(start)
+		if err != nil || !st.OK() || st.Size != entries || st.Commitments != entries*perBundle {
+			b.Fatalf("Check: %v %+v", err, st)
+		}
+		start = time.Now()
+		root := baseline()
+		baseT += time.Since(start)
+		if string(root[:]) != string(st.Root) {
+			b.Fatal("the baseline's root is not the checkpoint's")
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(checkT.Milliseconds())/float64(b.N), "check-ms/op")
+	b.ReportMetric(float64(baseT.Milliseconds())/float64(b.N), "treehash-ms/op")
+	b.ReportMetric(float64(checkT)/float64(baseT), "ratio")
 }

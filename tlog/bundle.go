@@ -102,15 +102,9 @@ func (b *Bundle) MarshalBinary() ([]byte, error) {
 // MaxCommitments and no byte more or less than the count implies. The
 // commitments are copied; b keeps no reference to data.
 func (b *Bundle) UnmarshalBinary(data []byte) error {
-	if len(data) < headerSize {
-		return fmt.Errorf("tlog: bundle: %d bytes, shorter than the %d-byte header", len(data), headerSize)
-	}
-	if data[0] != bundleVersion {
-		return fmt.Errorf("tlog: bundle: unknown version %d", data[0])
-	}
-	n := int(binary.BigEndian.Uint16(data[14:]))
-	if len(data) != headerSize+32*n {
-		return fmt.Errorf("tlog: bundle: %d bytes, want %d for %d commitments", len(data), headerSize+32*n, n)
+	n, err := checkEntry(data)
+	if err != nil {
+		return err
 	}
 	nb := Bundle{
 		Kind:        candor.AuditKind(data[1]),
@@ -121,9 +115,28 @@ func (b *Bundle) UnmarshalBinary(data []byte) error {
 	for i := range nb.Commitments {
 		copy(nb.Commitments[i][:], data[headerSize+32*i:])
 	}
-	if err := nb.check(); err != nil {
-		return fmt.Errorf("tlog: bundle: %w", err)
-	}
 	*b = nb
 	return nil
+}
+
+// checkEntry checks that data is an encoded bundle, as UnmarshalBinary
+// accepts it, and returns its count of commitments.
+func checkEntry(data []byte) (int, error) {
+	if len(data) < headerSize {
+		return 0, fmt.Errorf("tlog: bundle: %d bytes, shorter than the %d-byte header", len(data), headerSize)
+	}
+	if data[0] != bundleVersion {
+		return 0, fmt.Errorf("tlog: bundle: unknown version %d", data[0])
+	}
+	n := int(binary.BigEndian.Uint16(data[14:]))
+	if len(data) != headerSize+32*n {
+		return 0, fmt.Errorf("tlog: bundle: %d bytes, want %d for %d commitments", len(data), headerSize+32*n, n)
+	}
+	if k := candor.AuditKind(data[1]); !k.Valid() {
+		return 0, fmt.Errorf("tlog: bundle: unknown kind %d", k)
+	}
+	if n == 0 || n > MaxCommitments {
+		return 0, fmt.Errorf("tlog: bundle: %d commitments, want 1 to %d", n, MaxCommitments)
+	}
+	return n, nil
 }

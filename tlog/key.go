@@ -15,13 +15,17 @@ import (
 )
 
 // loadOrCreateKey reads the log's signer key from path, or creates the file
-// with a fresh Ed25519 key named origin and mode 0600 if it does not exist.
+// with a fresh Ed25519 key named origin and mode 0600 if it does not exist
+// and create is set.
 // The file holds one line, the signer key in the format of
 // golang.org/x/mod/sumdb/note ("PRIVATE+KEY+<origin>+<hash>+<key>"). It
 // refuses a key file that others may read, or whose key is named for
 // another origin: a log's identity is its origin and key together.
-func loadOrCreateKey(path, origin string) (note.Signer, string, error) {
+func loadOrCreateKey(path, origin string, create bool) (note.Signer, string, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !create {
+		return nil, "", fmt.Errorf("tlog: signer key %s is missing: this log has published checkpoints with its key, and a new key would sign a new history; restore the key file", path)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		data, err = createKey(path, origin)
 	} else if err == nil {
@@ -95,4 +99,18 @@ func verifierKey(skey string) (string, error) {
 	}
 	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
 	return note.NewEd25519VerifierKey(parts[2], pub)
+}
+
+// ReadVerifierKey returns the verifier key of the signer key file at path,
+// which it only reads: it never creates one.
+func ReadVerifierKey(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	vkey, err := verifierKey(strings.TrimSpace(string(data)))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return vkey, nil
 }

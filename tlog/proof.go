@@ -3,7 +3,9 @@ package tlog
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/candor-project/candor"
 	f_log "github.com/transparency-dev/formats/log"
@@ -14,6 +16,7 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
+	sumdb "golang.org/x/mod/sumdb/tlog"
 )
 
 // Proof returns a C2SP tlog-proof (https://c2sp.org/tlog-proof) that
@@ -70,12 +73,15 @@ func (l *Log) Proof(ctx context.Context, index uint64, c candor.Commitment) ([]b
 // ConsistencyProof returns the RFC 6962 consistency proof (RFC 6962 §2.1.2)
 // that the tree of size from is a prefix of the tree of size to, for
 // from <= to. It fails with ErrNotPublished if no published checkpoint
-// covers to yet, and with EINVALID if from > to.
+// covers to yet, and with EINVALID if from > to. Like Proof it never
+// returns a proof that does not verify: it checks it against the roots
+// of both sizes, recomputed from tiles that are themselves checked
+// against the latest checkpoint's root (RootAt).
 func (l *Log) ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error) {
 	if from > to {
 		return nil, candor.Errorf(candor.EINVALID, "tlog: consistency from size %d to smaller size %d", from, to)
 	}
-	_, size, _, err := l.Checkpoint(ctx)
+	_, size, root, err := l.Checkpoint(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +98,71 @@ func (l *Log) ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("tlog: consistency proof from %d to %d: %w", from, to, err)
 	}
+	if from > 0 {
+		r := l.hashReader(ctx, size, root)
+		a, errA := sumdb.TreeHash(int64(from), r)
+		b, errB := sumdb.TreeHash(int64(to), r)
+		if err := errors.Join(errA, errB); err != nil {
+			return nil, fmt.Errorf("tlog: consistency proof from %d to %d: the log's tiles do not match its checkpoint: %w", from, to, err)
+		}
+		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, from, to, hashes, a[:], b[:]); err != nil {
+			return nil, fmt.Errorf("tlog: consistency proof from %d to %d does not verify: %w", from, to, err)
+		}
+	}
 	return hashes, nil
+}
+
+// RootAt returns the root hash of the log's first size entries, from its
+// tiles checked against the latest checkpoint: a checkpoint of that size
+// MUST have it. It fails with ErrNotPublished for a size beyond the
+// latest checkpoint, and with an error if the tiles do not match it.
+func (l *Log) RootAt(ctx context.Context, size uint64) ([]byte, error) {
+	_, n, root, err := l.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if size > n {
+		return nil, ErrNotPublished
+	}
+	h, err := sumdb.TreeHash(int64(size), l.hashReader(ctx, n, root))
+	if err != nil {
+		return nil, fmt.Errorf("tlog: root of size %d: the log's tiles do not match its checkpoint: %w", size, err)
+	}
+	return h[:], nil
+}
+
+// hashReader reads the tree's hashes from the log's tiles, each checked
+// against the tree of size n with root (x/mod/sumdb/tlog.TileHashReader).
+func (l *Log) hashReader(ctx context.Context, n uint64, root []byte) sumdb.HashReader {
+	return sumdb.TileHashReader(sumdb.Tree{N: int64(n), Hash: sumdb.Hash(root)}, tileReader{ctx, l})
+}
+
+// tileReader reads hash tiles for x/mod/sumdb/tlog, which lays them out
+// as C2SP tlog-tiles does.
+type tileReader struct {
+	ctx context.Context
+	l   *Log
+}
+
+func (tileReader) Height() int                      { return 8 }
+func (tileReader) SaveTiles([]sumdb.Tile, [][]byte) {}
+
+func (t tileReader) ReadTiles(tiles []sumdb.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, tl := range tiles {
+		data, err := t.l.reader.ReadTile(t.ctx, uint64(tl.L), uint64(tl.N), partial(uint64(tl.W)))
+		if errors.Is(err, fs.ErrNotExist) && partial(uint64(tl.W)) != 0 {
+			data, err = t.l.reader.ReadTile(t.ctx, uint64(tl.L), uint64(tl.N), 0)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) < tl.W*sumdb.HashSize {
+			return nil, fmt.Errorf("tile %d/%d: %d bytes, want %d", tl.L, tl.N, len(data), tl.W*sumdb.HashSize)
+		}
+		out[i] = data[:tl.W*sumdb.HashSize]
+	}
+	return out, nil
 }
 
 // entryBundle reads and splits the entry bundle (tile) at bundle index n,

@@ -78,6 +78,9 @@ type Options struct {
 	// with mode 0600 if missing and refused if group or others may read it.
 	// It MUST NOT be inside the log directory, which is public.
 	KeyFile string
+	// KeyMustExist makes Open fail rather than create a missing key file:
+	// a log that has published checkpoints must keep its key.
+	KeyMustExist bool
 	// CheckpointInterval is how often a new checkpoint is signed while the
 	// log grows (default DefaultCheckpointInterval, at least 100ms).
 	CheckpointInterval time.Duration
@@ -151,7 +154,7 @@ func Open(dir string, opts Options) (*Log, error) {
 	if opts.BatchMaxSize == 0 {
 		opts.BatchMaxSize = DefaultBatchMaxSize
 	}
-	signer, vkey, err := loadOrCreateKey(opts.KeyFile, opts.Origin)
+	signer, vkey, err := loadOrCreateKey(opts.KeyFile, opts.Origin, !opts.KeyMustExist)
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +325,22 @@ func (l *Log) WaitCheckpoint(ctx context.Context, size uint64) ([]byte, error) {
 		}
 	}
 }
+
+// WaitPublished waits until a published checkpoint covers every entry
+// integrated on disk (after a crash, the tree on disk can be ahead of the
+// last checkpoint until the log publishes the next) and returns it, or
+// returns ctx's error.
+func (l *Log) WaitPublished(ctx context.Context) ([]byte, error) {
+	size, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tlog: %w", err)
+	}
+	return l.WaitCheckpoint(ctx, size)
+}
+
+// Dir returns the log's directory, which holds its public files
+// (DirSource reads them).
+func (l *Log) Dir() string { return l.dir }
 
 // Scan calls fn for every entry from index from to the end of the tree as
 // integrated on disk when Scan starts (which may be ahead of the published

@@ -56,7 +56,7 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		case candor.RoleRelyingParty:
 			who = cmp.Or(names[a.Principal], a.Principal)
 		}
-		v.Reads = append(v.Reads, accessView{N: rec.N, At: a.At, Who: who, Role: words(a.Role.String()), Purpose: a.Purpose, Route: a.Action})
+		v.Reads = append(v.Reads, accessView{N: rec.N, At: a.At, Who: who, Role: words(a.Role.String()), Purpose: candor.PurposeWords(a.Purpose), Route: a.Action})
 	}
 	slices.Reverse(v.Reads)
 	s.render(w, r, http.StatusOK, "access", "Who looked", "access", v)
@@ -87,5 +87,46 @@ func (s *Server) accessProof(w http.ResponseWriter, r *http.Request, sess *sessi
 		return
 	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="candor-access-proof-%d.json"`, n))
+	s.send(w, r, http.StatusOK, "application/json", body)
+}
+
+// writeProofs is GET /me/data/proofs.json and GET /me/data/{id}/proof:
+// the proofs that the person's facts (or fact id) were logged, as a JSON
+// download anyone can check with the log's verifier key (see
+// audit.WriteProof; docs/transparency-log.md).
+func (s *Server) writeProofs(w http.ResponseWriter, r *http.Request, sess *session) {
+	var event candor.EventID
+	name := "candor-fact-proofs.json"
+	if v := r.PathValue("id"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no such fact."))
+			return
+		}
+		event, name = candor.EventID(n), fmt.Sprintf("candor-fact-proof-%d.json", n)
+	}
+	_, key, err := s.openSubject(r.Context(), sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var cards []candor.ScorecardKey
+	for _, c := range s.cfg.Versions {
+		cards = append(cards, c.Key())
+	}
+	proofs, pending, err := audit.ProveWrites(r.Context(), s.cfg.Store, s.cfg.Log, key, cards, event)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if proofs == nil {
+		proofs = []audit.WriteProof{}
+	}
+	body, err := json.MarshalIndent(map[string]any{"proofs": proofs, "not_logged_yet": pending}, "", "  ")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, name))
 	s.send(w, r, http.StatusOK, "application/json", body)
 }

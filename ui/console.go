@@ -96,6 +96,19 @@ func (s *Server) keyStands(ctx context.Context, sess *session) bool {
 	return err == nil && !k.Revoked() && k.Role == sess.role
 }
 
+// adminStands reports whether a policy administrator's key is one the
+// administrative acts minted, approved and did not revoke.
+func (s *Server) adminStands(ctx context.Context, key *candor.APIKey) bool {
+	if s.cfg.Admin == nil {
+		return false
+	}
+	_, err := s.cfg.Admin.Stands(ctx, key)
+	if err != nil && candor.ErrorCode(err) != candor.EFORBIDDEN {
+		s.log.Error("ui: checking an administrator's key against the administrative acts", "err", err)
+	}
+	return err == nil
+}
+
 type consoleSignInView struct{ Pre string }
 
 func (s *Server) consoleSignInPage(w http.ResponseWriter, r *http.Request) {
@@ -117,6 +130,10 @@ func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if !slices.Contains(consoleRoles, key.Role) {
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "A %s key cannot sign in to the console: it takes an operator's, a policy administrator's or a reviewer's.", words(key.Role.String())))
+		return
+	}
+	if key.Role == candor.RolePolicyAdmin && !s.adminStands(r.Context(), key) {
+		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That policy administrator's key was not minted and approved by administrative acts, or was revoked: it cannot sign in."))
 		return
 	}
 	s.log.Info("console sign-in", "role", key.Role.String(), "key", key.ID)

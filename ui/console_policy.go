@@ -438,7 +438,7 @@ func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	v := reviewCaseView{D: d, Party: names[d.RelyingParty], Card: fmt.Sprintf("%s v%d", d.Scorecard, d.ScorecardVersion)}
 	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
-		Purpose: "human review of decision " + d.ID, Action: clip(r.Pattern, 200)}
+		Purpose: candor.ReadHumanReview.String(), Action: clip(r.Method+" "+r.URL.Path, 200)}
 	s.renderRecorded(w, r, "console_review", "Review of decision "+d.ID, "console-reviews", v, a)
 }
 

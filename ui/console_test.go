@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/ui"
 )
@@ -21,11 +23,39 @@ import (
 // consoleKey stores a new API key of role for name and returns its token.
 func (h *harness) consoleKey(t *testing.T, role candor.Role, name string) string {
 	t.Helper()
+	if role == candor.RolePolicyAdmin {
+		token, _ := h.adminKey(t, name)
+		return token
+	}
 	token, key := candor.NewAPIKey(role, name, time.Now())
 	if err := h.store.PutKey(context.Background(), key); err != nil {
 		t.Fatal(err)
 	}
 	return token
+}
+
+// adminKey mints a policy administrator's key for name through the
+// administrative acts: requested by one of two administrators the harness
+// bootstraps first, approved by the other.
+func (h *harness) adminKey(t *testing.T, name string) (string, *candor.APIKey) {
+	t.Helper()
+	ctx := context.Background()
+	acts := admins.New(h.store, h.cfg.Vault, nil)
+	for len(h.roots) < 2 {
+		_, k, _, err := acts.Mint(ctx, nil, fmt.Sprintf("root-%d", len(h.roots)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.roots = append(h.roots, k)
+	}
+	token, k, _, err := acts.Mint(ctx, h.roots[0], name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.ApproveKey(ctx, h.roots[1], k.ID); err != nil {
+		t.Fatal(err)
+	}
+	return token, k
 }
 
 // consoleSignIn signs the browser in to the console with an API key.
@@ -209,8 +239,9 @@ func (h *harness) proposeCreditV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2 := strings.Replace(strings.Replace(string(src), "version: 1", "version: 2", 1), "{grade: C, min: 660", "{grade: C, min: 610", 1)
-	_, alice := candor.NewAPIKey(candor.RolePolicyAdmin, "alice", time.Now())
-	if _, err := scoring.NewRegistry(h.store, h.cfg.Catalogue).Propose(context.Background(), "consumer-credit-v2.yaml", []byte(v2), alice, time.Now()); err != nil {
+	_, alice := h.adminKey(t, "alice")
+	acts := admins.New(h.store, h.cfg.Vault, nil)
+	if _, err := scoring.NewRegistry(h.store, h.cfg.Catalogue).WithActs(acts).Propose(context.Background(), "consumer-credit-v2.yaml", []byte(v2), alice, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -609,7 +640,7 @@ func TestConsoleReviewCaseIsRecorded(t *testing.T) {
 	if p := rev.get("/console/reviews/" + d.ID); p.status != http.StatusOK || !strings.Contains(p.body, "Wrong.") {
 		t.Fatalf("the case: %d\n%s", p.status, p.body)
 	}
-	if p := person.get("/me/access"); !strings.Contains(p.body, "human review of decision "+d.ID) {
+	if p := person.get("/me/access"); !strings.Contains(p.body, html.EscapeString(candor.ReadHumanReview.Words())) || !strings.Contains(p.body, "/console/reviews/"+d.ID) {
 		t.Errorf("the reviewer's read is not among the person's reads:\n%s", p.body)
 	}
 	// Fail closed.
@@ -684,7 +715,7 @@ func TestConsoleDisputes(t *testing.T) {
 	if p := op.get("/console/disputes/" + id); p.status != http.StatusOK || !strings.Contains(p.body, "I was never late.") {
 		t.Fatalf("the case: %d\n%s", p.status, p.body)
 	}
-	if p := person.get("/me/access"); !strings.Contains(p.body, "settling dispute "+id) {
+	if p := person.get("/me/access"); !strings.Contains(p.body, html.EscapeString(candor.ReadDispute.Words())) || !strings.Contains(p.body, "/console/disputes/"+id) {
 		t.Errorf("the operator's read is not among the person's reads:\n%s", p.body)
 	}
 	csrf := op.csrf("/console/")
@@ -700,5 +731,53 @@ func TestConsoleDisputes(t *testing.T) {
 	}
 	if p := person.get("/me/disputes"); !strings.Contains(p.body, "an operator, recording the answer of Bank Seven") || !strings.Contains(p.body, "letter of 2 December") {
 		t.Errorf("the person's disputes page:\n%s", p.body)
+	}
+}
+
+// TestAdminActsOnPublicPages: the scorecard pages list, without sign-in,
+// every administrative act with who, which key and when.
+func TestAdminActsOnPublicPages(t *testing.T) {
+	h := mustHarness(t)
+	h.proposeCreditV2(t) // alice, whose key two administrators minted, proposes
+	acts, err := admins.New(h.store, h.cfg.Vault, nil).Acts(context.Background())
+	if err != nil || len(acts) != 5 {
+		t.Fatalf("acts: %d, %v", len(acts), err)
+	}
+	alice := acts[2].Key
+	b := h.browser(t)
+	p := b.get("/scorecards")
+	for _, want := range []string{"Who approved what", "administrator&#39;s key minted (one of the first two)", "administrator&#39;s key requested",
+		"administrator&#39;s key approved", "key " + alice + " of alice", "root-1", "version proposed", "consumer-credit version 2", acts[4].ByKey} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("/scorecards does not show %q", want)
+		}
+	}
+	p = b.get("/scorecards/consumer-credit")
+	if !strings.Contains(p.body, "consumer-credit version 2") || strings.Contains(p.body, "key "+alice+" of alice") {
+		t.Errorf("/scorecards/consumer-credit does not list its own acts alone:\n%s", p.body)
+	}
+	if p := b.get("/scorecards/rental-deposit"); strings.Contains(p.body, "Who approved what") {
+		t.Errorf("rental-deposit lists acts about other scorecards")
+	}
+	// An act altered behind the chain's back is shown as such.
+	rec, err := h.store.Record(context.Background(), candor.RecordAdminAct, candor.AdminActID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Data = bytes.Replace(rec.Data, []byte("root-0"), []byte("root-9"), 1)
+	if err := h.store.PutRecord(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/scorecards"); p.status != 200 || !strings.Contains(p.body, "does not verify") || strings.Contains(p.body, "version proposed") {
+		t.Errorf("/scorecards with an altered act: %d", p.status)
+	}
+	// A policy administrator's key written into the store directly does
+	// not sign in to the console.
+	token, direct := candor.NewAPIKey(candor.RolePolicyAdmin, "mallory", time.Now())
+	if err := h.store.PutKey(context.Background(), direct); err != nil {
+		t.Fatal(err)
+	}
+	if p := h.browser(t).consoleSignIn(token); p.status != http.StatusForbidden || !strings.Contains(p.body, "not minted") {
+		t.Errorf("a key no act minted signs in: %d %s", p.status, p.location)
 	}
 }

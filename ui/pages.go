@@ -153,6 +153,7 @@ type dataView struct {
 	Count      int
 	Groups     []categoryView
 	CanDispute bool
+	Proofs     bool // each fact has a proof download
 }
 
 func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -161,7 +162,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil}
+	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Log != nil}
 	for _, c := range candor.Categories() {
 		p := c.Policy()
 		g := categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + "."}

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,17 +16,76 @@ import (
 // Public pages: the published scorecards and the company register. They
 // need no sign-in and show nothing about any person.
 
+type scorecardsView struct {
+	Cards   []*candor.Scorecard
+	Acts    []actView
+	ActsErr bool // the administrative acts do not verify
+}
+
 func (s *Server) scorecards(w http.ResponseWriter, r *http.Request) {
-	var cards []*candor.Scorecard
+	var v scorecardsView
 	for _, c := range s.cfg.Scorecards {
-		cards = append(cards, c.Scorecard())
+		v.Cards = append(v.Cards, c.Scorecard())
 	}
-	s.render(w, r, http.StatusOK, "scorecards", "Published scorecards", "scorecards", cards)
+	acts, err := s.adminActs(r.Context(), "")
+	if err != nil {
+		s.log.Error("ui: the administrative acts", "err", err)
+		v.ActsErr = true
+	}
+	v.Acts = acts
+	s.render(w, r, http.StatusOK, "scorecards", "Published scorecards", "scorecards", v)
+}
+
+// actView is an administrative act as the public pages list it.
+type actView struct {
+	N                 uint64
+	At                time.Time
+	What, By, Key, On string
+	Commitment        string
+}
+
+var actWords = map[candor.AdminActKind]string{
+	candor.ActKeyBootstrapped: "administrator's key minted (one of the first two)", candor.ActKeyRequested: "administrator's key requested",
+	candor.ActKeyApproved: "administrator's key approved", candor.ActKeyRevoked: "administrator's key revoked",
+	candor.ActScorecardProposed: "version proposed", candor.ActScorecardApproved: "version approved",
+}
+
+// adminActs returns the administrative acts, newest first: every one,
+// or with card set, those about that scorecard.
+func (s *Server) adminActs(ctx context.Context, card string) ([]actView, error) {
+	if s.cfg.Admin == nil {
+		return nil, nil
+	}
+	acts, err := s.cfg.Admin.Acts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []actView
+	for _, a := range slices.Backward(acts) {
+		if card != "" && a.Scorecard != card {
+			continue
+		}
+		enc, err := a.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		v := actView{N: a.N, At: a.At, What: actWords[a.Kind], By: cmp.Or(a.By, "(bootstrap)"), Key: a.ByKey,
+			Commitment: candor.AdminActCommitment(enc).String()}
+		if a.Scorecard != "" {
+			v.On = fmt.Sprintf("%s version %d", a.Scorecard, a.Version)
+		} else {
+			v.On = "key " + a.Key + " of " + a.Principal
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 type scorecardView struct {
-	Card   *candor.Scorecard
-	Others []*candor.Scorecard
+	Card    *candor.Scorecard
+	Others  []*candor.Scorecard
+	Acts    []actView // the proposals and approvals of the scorecard's versions
+	ActsErr bool      // the administrative acts do not verify
 }
 
 // Counting says how a rule counts, in words.
@@ -83,6 +145,12 @@ func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v.Others = others
+	acts, err := s.adminActs(r.Context(), id)
+	if err != nil {
+		s.log.Error("ui: the administrative acts", "err", err)
+		v.ActsErr = true
+	}
+	v.Acts = acts
 	s.render(w, r, http.StatusOK, "scorecard", v.Card.Title, "scorecards", v)
 }
 
@@ -99,6 +167,9 @@ type registerView struct {
 	Query  string
 	Result *registerResult
 	Error  string
+	// Badge is the check of a compliance badge whose QR code opened the
+	// page, if one did.
+	Badge *verifyView
 }
 
 // register is the company register: an organisation's current
@@ -126,6 +197,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 		return
+	}
+	if b := r.URL.Query().Get("badge"); b != "" && s.cfg.Credentials != nil && v.Result != nil {
+		v.Badge = s.checkBadge(r.Context(), b, v.Result.RegNo)
 	}
 	s.render(w, r, status, "register", "Company register", "register", v)
 }

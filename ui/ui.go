@@ -33,6 +33,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
@@ -95,6 +96,21 @@ type Config struct {
 	Now                     func() time.Time // the clock (nil: time.Now)
 	// Erasure, if set, lets a person erase their data (/me/erasure).
 	Erasure *erasure.Service
+	// Admin, if set, lists the administrative acts on the public
+	// scorecard pages and lets policy administrators whose keys they
+	// minted sign in to the console (admins.Service is one); without it,
+	// no policy administrator signs in.
+	Admin AdminActs
+	// Credentials, if set, lets a person show their status with a
+	// credential (/me/status) and anyone verify one (/verify).
+	Credentials *credentials.Service
+}
+
+// AdminActs lists the administrative acts, and says whether a policy
+// administrator's key is one they minted and did not revoke.
+type AdminActs interface {
+	Acts(ctx context.Context) ([]*candor.AdminAct, error)
+	Stands(ctx context.Context, key *candor.APIKey) (principal string, err error)
 }
 
 // Server serves the portal. It is safe for concurrent use.
@@ -104,6 +120,7 @@ type Server struct {
 	sessions *sessions
 	// registerLimits bounds company-register look-ups per address.
 	registerLimits *ratelimit.PerAddress
+	verifyLimits   *ratelimit.PerAddress // checks on the verifier page
 	handler        http.Handler
 	log            *slog.Logger
 	now            func() time.Time
@@ -143,6 +160,7 @@ func New(cfg Config) (*Server, error) {
 	s.pages = pages
 	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now, cfg.Store, cfg.Vault, s.personLabel, s.log)
 	s.registerLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
+	s.verifyLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 
 	m := http.NewServeMux()
 	assets, _ := fs.Sub(assetFS, "assets")
@@ -165,6 +183,8 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /me/access", s.signedIn(s.accessPage))
 	if cfg.Log != nil {
 		m.HandleFunc("GET /me/access/{n}/proof", s.signedIn(s.accessProof))
+		m.HandleFunc("GET /me/data/proofs.json", s.signedIn(s.writeProofs))
+		m.HandleFunc("GET /me/data/{id}/proof", s.signedIn(s.writeProofs))
 	}
 	if cfg.Disputes != nil {
 		m.HandleFunc("GET /me/disputes", s.signedIn(s.disputesPage))
@@ -177,6 +197,9 @@ func New(cfg Config) (*Server, error) {
 		m.HandleFunc("GET /me/erasure", s.signedIn(s.erasurePage))
 		m.HandleFunc("POST /me/erasure", s.signedIn(s.erase))
 		m.HandleFunc("GET /erased", s.erased)
+	}
+	if cfg.Credentials != nil {
+		s.routeCredentials(m)
 	}
 	m.HandleFunc("GET /scorecards", s.scorecards)
 	m.HandleFunc("GET /scorecards/{id}", s.scorecard)

@@ -14,11 +14,13 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
@@ -46,6 +48,7 @@ type harness struct {
 	portals   []*ui.Server // every portal made, for the erasure to end sessions in
 	ingest    *ingest.Pipeline
 	shipped   []*scoring.Compiled
+	roots     []*candor.APIKey // two bootstrapped administrators (adminKey)
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -111,6 +114,7 @@ func mustHarness(t *testing.T) *harness {
 	t.Cleanup(func() { access.Close() })
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
+		Admin: admins.New(st, v, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
 				p.Forget(bis)
@@ -651,7 +655,71 @@ func TestAccessProofs(t *testing.T) {
 	if _, err := tlog.VerifyProof([]byte(proof.Proof), proof.VerifierKey, c); err != nil {
 		t.Fatalf("the proof does not verify: %v", err)
 	}
-	if p := bob.get("/me/access/" + m[1] + "/proof"); p.status != http.StatusNotFound {
-		t.Errorf("bob downloads the proof of alice's record %s: %d", m[1], p.status)
+	// Records are numbered per person: bob's number m[1], if he has one,
+	// is his own record.
+	if p := bob.get("/me/access/" + m[1] + "/proof"); p.status == 200 {
+		var theirs audit.AccessProof
+		if err := json.Unmarshal([]byte(p.body), &theirs); err != nil || bytes.Equal(theirs.Record[1:17], proof.Record[1:17]) {
+			t.Errorf("bob downloads the proof of alice's record %s: %v", m[1], err)
+		}
+	} else if p.status != http.StatusNotFound {
+		t.Errorf("bob asks for record %s: %d", m[1], p.status)
+	}
+}
+
+func TestWriteProofs(t *testing.T) {
+	h := mustHarness(t)
+	l, err := tlog.Open(filepath.Join(t.TempDir(), "log"), tlog.Options{CheckpointInterval: 100 * time.Millisecond, BatchMaxAge: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := audit.NewAppender(h.store, l, nil, 10*time.Millisecond)
+	a.Start()
+	t.Cleanup(func() { a.Close(); l.Close() })
+	h.cfg.Log = l
+	h.srv.Config.Handler = h.portal(t, h.demo)
+	alice := h.browser(t)
+	alice.signIn("AB1234567")
+	data := alice.get("/me/data")
+	links := regexp.MustCompile(`href="/me/data/(\d+)/proof"`).FindAllStringSubmatch(data.body, -1)
+	if len(links) == 0 || !strings.Contains(data.body, `href="/me/data/proofs.json"`) {
+		t.Fatalf("no proof links on the data page:\n%s", data.body)
+	}
+	var all struct {
+		Proofs    []audit.WriteProof `json:"proofs"`
+		NotLogged int                `json:"not_logged_yet"`
+	}
+	for range 100 { // logged within about a second
+		p := alice.get("/me/data/proofs.json")
+		if err := json.Unmarshal([]byte(p.body), &all); p.status != 200 || err != nil {
+			t.Fatalf("proofs: %d %v\n%s", p.status, err, p.body)
+		}
+		if all.NotLogged == 0 && len(all.Proofs) > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	facts := map[string]bool{}
+	for _, pr := range all.Proofs {
+		var salt candor.Salt
+		copy(salt[:], pr.Salt)
+		c := candor.NewCommitment(candor.AuditWrite, &salt, pr.Record)
+		if c.String() != pr.Commitment {
+			t.Fatalf("fact %d: the commitment does not follow from the record and salt", pr.Event)
+		}
+		if _, err := tlog.VerifyProof([]byte(pr.Proof), pr.VerifierKey, c); err != nil {
+			t.Fatalf("fact %d: the proof does not verify: %v", pr.Event, err)
+		}
+		facts[strconv.FormatUint(pr.Event, 10)] = true
+	}
+	if len(facts) != len(links) || all.NotLogged != 0 {
+		t.Fatalf("proofs of %d facts (%d not logged), the page lists %d", len(facts), all.NotLogged, len(links))
+	}
+	one := alice.get("/me/data/" + links[0][1] + "/proof")
+	if one.status != 200 || !strings.Contains(one.body, `"event": `+links[0][1]+",") {
+		t.Errorf("one fact's proof: %d\n%s", one.status, one.body)
+	}
+	if p := alice.get("/me/data/999999/proof"); p.status != http.StatusNotFound {
+		t.Errorf("the proof of a fact alice does not have: %d", p.status)
 	}
 }

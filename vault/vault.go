@@ -90,6 +90,7 @@ type Vault struct {
 	dedupe macPool
 	digest macPool
 	ref    macPool
+	acts   macPool
 }
 
 // New derives the vault's keys from a 32-byte master key with HKDF-SHA-256,
@@ -110,6 +111,7 @@ func New(master []byte) (*Vault, error) {
 		dedupe: newMACPool(derive("dedupe")),
 		digest: newMACPool(derive("digest")),
 		ref:    newMACPool(derive("reference")),
+		acts:   newMACPool(derive("admin-acts")),
 	}
 	v.wrap = newGCM(derive("wrap"))
 	return v, nil
@@ -153,6 +155,15 @@ func (v *Vault) BlindIndex(id candor.Identifier) candor.BlindIndex {
 	buf = append(buf, id.Value...)
 	v.index.sum(bi[:], buf)
 	return bi
+}
+
+// ActMAC returns the MAC an administrative act's canonical encoding is
+// stored with (candor.AdminActRecord): keyed by the master key, so that an
+// act written into the store by anyone without it does not verify.
+func (v *Vault) ActMAC(encoded []byte) []byte {
+	mac := make([]byte, candor.AdminActMAC)
+	v.acts.sum(mac, encoded)
+	return mac
 }
 
 // DedupeKey returns the keyed hash of a source's event ID.

@@ -203,6 +203,9 @@ func revokeKey(ctx context.Context, inst *installation, id string, stdout io.Wri
 	if err != nil {
 		return fmt.Errorf("key %s: %s", id, candor.ErrorMessage(err))
 	}
+	if key.Role == candor.RolePolicyAdmin {
+		return fmt.Errorf("key %s is a policy administrator's: an administrator revokes it, as an administrative act, with candor policy revoke-key %s --key-file KEY", id, id)
+	}
 	if key.Revoked() {
 		fmt.Fprintf(stdout, "key %s was already revoked at %s\n", id, key.RevokedAt.Format(time.RFC3339))
 		return nil

@@ -53,7 +53,7 @@ type auditRun struct {
 func startBenchAudit(st *pebble.Store, dir string) (*benchAudit, error) {
 	var lf logFlags
 	lf.origin = tlog.DefaultOrigin
-	l, err := lf.open(dir, slog.New(slog.DiscardHandler))
+	l, err := lf.open(dir, slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +200,7 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 			do[logged] = func(path string) int {
 				req := httptest.NewRequestWithContext(ctx, "GET", path, nil)
 				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set(httpapi.PurposeHeader, candor.ReadDataQuality.String())
 				rec := httptest.NewRecorder()
 				srv.ServeHTTP(rec, req)
 				return rec.Code
@@ -211,6 +212,7 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 		do[logged] = func(path string) int {
 			req, _ := http.NewRequestWithContext(ctx, "GET", hs.URL+path, nil)
 			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set(httpapi.PurposeHeader, candor.ReadDataQuality.String())
 			resp, err := client.Do(req)
 			if err != nil {
 				return 0

@@ -284,18 +284,18 @@ func printTour(ctx context.Context, w io.Writer, srv *server, cfg synth.Config, 
 	fmt.Fprintf(w, "\nSample people (identifiers are only ever stored encrypted; lookups go through a keyed blind index):\n")
 	for i := 0; i < min(cfg.Persons, 3); i++ {
 		p := synth.Person(cfg.Seed, i)
-		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects:lookup?scheme=national_id&value=%s'\n", base, p.NationalID)
+		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" -H 'Candor-Purpose: subject_request' '%s/v1/subjects:lookup?scheme=national_id&value=%s'\n", base, p.NationalID)
 		if i == 0 {
 			id, err := srv.inst.store.SubjectByIndex(ctx, srv.inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: p.NationalID}))
 			if err == nil {
-				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects/%s/events?type=credit.instalment_late'\n", base, id)
-				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects/%s/events?since=%s'\n", base, id, cfg.Until.AddDate(0, -3, 0).Format(time.DateOnly))
-				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects/%s/scores/rental-deposit'   # points, grade, reasons, what would change it\n", base, id)
+				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" -H 'Candor-Purpose: subject_request' '%s/v1/subjects/%s/events?type=credit.instalment_late'\n", base, id)
+				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" -H 'Candor-Purpose: subject_request' '%s/v1/subjects/%s/events?since=%s'\n", base, id, cfg.Until.AddDate(0, -3, 0).Format(time.DateOnly))
+				fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" -H 'Candor-Purpose: subject_request' '%s/v1/subjects/%s/scores/rental-deposit'   # points, grade, reasons, what would change it\n", base, id)
 			}
 		}
 	}
 	if cfg.Orgs > 0 {
-		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" '%s/v1/subjects:lookup?scheme=company_reg_no&value=%s'\n", base, synth.Org(cfg.Seed, 0).CompanyRegNo)
+		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $OPERATOR\" -H 'Candor-Purpose: subject_request' '%s/v1/subjects:lookup?scheme=company_reg_no&value=%s'\n", base, synth.Org(cfg.Seed, 0).CompanyRegNo)
 	}
 	if cfg.Persons > 0 {
 		p := synth.Person(cfg.Seed, 0)

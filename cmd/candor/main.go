@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
@@ -36,13 +37,18 @@ Commands:
   operator key NAME    make an operator API key
   reviewer key NAME    make an API key for a person who reviews decisions
   subject key SUBJECT  make an API key for a subject, for the /v1/me API (the portal has its own sign-in)
-  policy key NAME      make a policy administrator's API key
+  policy key NAME      make a policy administrator's API key (after the first two: requested by one
+                       administrator, approved by a second with policy approve-key)
+  policy approve-key|revoke-key|acts
+                       approve or revoke an administrator's key; list every administrative act
   policy propose|approve|list
                        propose, approve (a second administrator) and list scorecard versions
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
   policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
   policy diff A B      what changes between two scorecards (published IDs or files)
+  fit FILE.csv         fit a scorecard to outcomes; write it with a validation report (--audit: fairness)
   audit verify         check the store against the transparency log, offline
+  verify CREDENTIAL    verify a credential (text, file or QR image) offline, in plain words
   purge                delete the facts past their retention, offline (candor serve does it daily)
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
@@ -93,12 +99,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runPolicy(ctx, rest, stdout, stderr)
 	case "score":
 		return runScore(ctx, rest, stdout, stderr)
+	case "fit":
+		return runFit(rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
 	case "purge":
 		return runPurge(ctx, rest, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -161,10 +171,16 @@ func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
 	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
 }
 
+// registry returns the scorecard registry, whose proposals and approvals
+// are administrative acts, checked against their chain (admins).
+func (inst *installation) registry() *scoring.Registry {
+	return scoring.NewRegistry(inst.store, inst.cat).WithActs(admins.New(inst.store, inst.vault, nil))
+}
+
 // published returns the active scorecards and every approved version,
 // old ones included (see scoring.Registry).
 func (inst *installation) published(ctx context.Context) (active, all []*scoring.Compiled, err error) {
-	return scoring.NewRegistry(inst.store, inst.cat).Published(ctx)
+	return inst.registry().Published(ctx)
 }
 
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {

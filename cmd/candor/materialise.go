@@ -84,7 +84,7 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 	if err != nil {
 		return nil, fmt.Errorf("materialising scores: %w", err)
 	}
-	reg := scoring.NewRegistry(inst.store, inst.cat)
+	reg := inst.registry()
 	for _, c := range cards {
 		if err := reg.MarkMaterialised(ctx, c, at); err != nil {
 			return nil, err
@@ -139,7 +139,7 @@ func materialiseActive(ctx context.Context, inst *installation, stderr io.Writer
 	if err != nil {
 		return nil, nil, fmt.Errorf("the published scorecards do not compile against this catalogue: %w", err)
 	}
-	reg := scoring.NewRegistry(inst.store, inst.cat)
+	reg := inst.registry()
 	var missing []*scoring.Compiled
 	for _, c := range active {
 		ok, err := reg.Materialised(ctx, c)

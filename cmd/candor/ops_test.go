@@ -124,13 +124,14 @@ func TestRequestLogHoldsNoIdentifier(t *testing.T) {
 		t.Fatalf("post: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	status, out := get(t, http.DefaultClient, base+"/v1/subjects:lookup?scheme=national_id&value=ZZ9876543", op)
+	purpose := []string{"Candor-Purpose", "subject_request"}
+	status, out := get(t, http.DefaultClient, base+"/v1/subjects:lookup?scheme=national_id&value=ZZ9876543", op, purpose...)
 	var sub struct{ ID string }
 	if json.Unmarshal([]byte(out), &sub); status != 200 || sub.ID == "" {
 		t.Fatalf("lookup: %d %s", status, out)
 	}
 	for _, path := range []string{"/v1/subjects/" + sub.ID, "/v1/subjects/" + sub.ID + "/events?since=2026-01-01"} {
-		if status, out := get(t, http.DefaultClient, base+path, op); status != 200 {
+		if status, out := get(t, http.DefaultClient, base+path, op, purpose...); status != 200 {
 			t.Fatalf("%s: %d %s", path, status, out)
 		}
 	}

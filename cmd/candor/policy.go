@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
@@ -26,8 +27,15 @@ const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n
 	"  and prints how many subjects would move from each grade to each other grade\n" +
 	"       candor policy diff A B\n" +
 	"  shows what changes from A to B, each a published scorecard ID or a scorecard file\n" +
-	"       candor policy key NAME\n" +
-	"  makes a policy administrator's API key for NAME (shown once)\n" +
+	"       candor policy key NAME [--key-file KEY]\n" +
+	"  makes a policy administrator's API key for NAME (shown once): alone for the first two administrators;\n" +
+	"  after them, KEY's administrator requests it and it works once a second administrator approves it\n" +
+	"       candor policy approve-key KEY_ID --key-file KEY\n" +
+	"  approves a requested key: KEY must be an administrator's who neither requested it nor is the one it is for\n" +
+	"       candor policy revoke-key KEY_ID --key-file KEY\n" +
+	"  revokes an administrator's key at once\n" +
+	"       candor policy acts\n" +
+	"  lists every administrative act: keys minted, requested, approved and revoked, proposals and approvals\n" +
 	"       candor policy propose FILE --key-file KEY\n" +
 	"  stores FILE as the next version of its scorecard, awaiting approval\n" +
 	"       candor policy approve ID VERSION --key-file KEY\n" +
@@ -41,8 +49,8 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return runPolicyDiff(args[1:], stdout, stderr)
 		case "propose", "approve", "list":
 			return runPolicyVersions(ctx, args[0], args[1:], stdout, stderr)
-		case "key":
-			return runRoleKey(ctx, candor.RolePolicyAdmin, "policy", args, stdout, stderr)
+		case "key", "approve-key", "revoke-key", "acts":
+			return runPolicyKeys(ctx, args[0], args[1:], stdout, stderr)
 		}
 	}
 	if len(args) == 0 || args[0] != "simulate" {
@@ -201,7 +209,7 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 		return err
 	}
 	defer inst.store.Close()
-	reg := scoring.NewRegistry(inst.store, inst.cat)
+	reg := inst.registry()
 	now := time.Now()
 	var admin *candor.APIKey
 	if cmd != "list" {
@@ -230,7 +238,7 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 			}
 		}
 		fmt.Fprintf(stdout, "\n%s version %d proposed by %s. Before approving, see: candor policy simulate %s\n"+
-			"A second administrator activates it with: candor policy approve %s %d --key-file KEY\n", sc.ID, sc.Version, admin.Principal, fs.Arg(0), sc.ID, sc.Version)
+			"A second administrator activates it with: candor policy approve %s %d --key-file KEY\n", sc.ID, sc.Version, principalOf(admin), fs.Arg(0), sc.ID, sc.Version)
 		return nil
 	case "approve":
 		version, err := strconv.Atoi(fs.Arg(1))
@@ -241,7 +249,7 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s version %d approved by %s and active; earlier versions stay available.\n", fs.Arg(0), version, admin.Principal)
+		fmt.Fprintf(stdout, "%s version %d approved by %s and active; earlier versions stay available.\n", fs.Arg(0), version, principalOf(admin))
 		grades, err := materialise(ctx, inst, []*scoring.Compiled{c}, stderr)
 		if err != nil {
 			return err
@@ -290,6 +298,100 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 		}
 	}
 	return tw.Flush()
+}
+
+// principalOf is a key's principal, normalised if it can be.
+func principalOf(k *candor.APIKey) string {
+	if who, err := candor.NormalisePrincipal(k.Principal); err == nil {
+		return who
+	}
+	return k.Principal
+}
+
+// runPolicyKeys mints, approves and revokes policy administrators' keys,
+// and lists the administrative acts.
+func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	keyFile := fs.String("key-file", env("CANDOR_POLICY_KEY_FILE", ""), "file holding the API key of the policy administrator acting (env CANDOR_POLICY_KEY_FILE)")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return err
+	}
+	want := map[string]int{"key": 1, "approve-key": 1, "revoke-key": 1, "acts": 0}[cmd]
+	if fs.NArg() != want || (cmd == "approve-key" || cmd == "revoke-key") && *keyFile == "" {
+		fmt.Fprint(stderr, policyUsage)
+		return flag.ErrHelp
+	}
+	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer inst.store.Close()
+	acts := admins.New(inst.store, inst.vault, nil)
+	var by *candor.APIKey
+	if *keyFile != "" {
+		if by, err = authenticateFile(ctx, inst, *keyFile); err != nil {
+			return err
+		}
+	}
+	switch cmd {
+	case "key":
+		token, key, act, err := acts.Mint(ctx, by, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, token)
+		if act.Kind == candor.ActKeyBootstrapped {
+			fmt.Fprintf(stderr, "(key %s of policy administrator %s, bootstrapped, is shown once: keep it in a file only its holder can read)\n", key.ID, key.Principal)
+		} else {
+			fmt.Fprintf(stderr, "(key %s of policy administrator %s is shown once: keep it in a file only its holder can read.\n"+
+				" It works once an administrator other than %s and %s approves it: candor policy approve-key %s --key-file KEY)\n",
+				key.ID, key.Principal, act.By, key.Principal, key.ID)
+		}
+		return nil
+	case "approve-key":
+		act, err := acts.ApproveKey(ctx, by, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "key %s of %s approved by %s: it works now\n", act.Key, act.Principal, act.By)
+		return nil
+	case "revoke-key":
+		act, err := acts.RevokeKey(ctx, by, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "key %s of %s revoked by %s\n", act.Key, act.Principal, act.By)
+		return nil
+	}
+	all, err := acts.Acts(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "N\tWHEN\tACT\tBY (KEY)\tON")
+	for _, a := range all {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.N, a.At.Format(time.RFC3339), a.Kind, actor(a), actedOn(a))
+	}
+	return tw.Flush()
+}
+
+// actor says who did an act, with which key.
+func actor(a *candor.AdminAct) string {
+	if a.By == "" {
+		return "(bootstrap)"
+	}
+	return a.By + " (" + a.ByKey + ")"
+}
+
+// actedOn says what an act was about.
+func actedOn(a *candor.AdminAct) string {
+	if a.Scorecard != "" {
+		return fmt.Sprintf("%s v%d (source sha256 %x)", a.Scorecard, a.Version, a.Source[:8])
+	}
+	return "key " + a.Key + " of " + a.Principal
 }
 
 // authenticateFile authenticates the API key held in file, which only its

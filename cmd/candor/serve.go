@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
@@ -43,8 +45,9 @@ type serverFlags struct {
 	purgeEvery time.Duration
 	// disputeCheck is how often disputes past their deadline are settled.
 	disputeCheck time.Duration
-	nats         natsFlags // JetStream ingestion (nats.go)
-	ops          opsFlags  // TLS, proxies, metrics address, draining (ops.go)
+	creds        credentialFlags // the credential issuer (credentials.go)
+	nats         natsFlags       // JetStream ingestion (nats.go)
+	ops          opsFlags        // TLS, proxies, metrics address, draining (ops.go)
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -55,6 +58,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.subjectCache, "subject-cache", n,
 		"subjects whose keys ingestion keeps in memory, ~175 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
 	f.log.register(fs)
+	f.creds.register(fs)
 	fs.BoolVar(&f.secureCookies, "secure-cookies", env("CANDOR_SECURE_COOKIES", "") == "true",
 		"mark the portal's cookies Secure on plain HTTP, behind a TLS-terminating proxy (env CANDOR_SECURE_COOKIES=true)")
 	fs.StringVar(&f.oidc.Issuer, "oidc-issuer", env("CANDOR_OIDC_ISSUER", ""), "if set, people sign in to the portal with this OpenID Connect provider (env CANDOR_OIDC_ISSUER)")
@@ -184,13 +188,22 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 			for _, f := range forgetters {
 				f(sub)
 			}
-		}})
+		},
+		Erased: pipeline.Erased})
 	forgetters = append(forgetters, dec.Forget)
+	acts := admins.New(inst.store, inst.vault, nil)
+	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active)
+	if err != nil {
+		ln.Close()
+		pipeline.Close()
+		aud.close()
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
-		Access: aud.access, Log: aud.log, Erasure: er})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log)
+		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Credentials: creds})
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log, creds)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -231,9 +244,9 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
-		SecureCookies: f.secureCookies, Logger: log, Erasure: er}
+		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: creds}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
@@ -271,7 +284,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", portal)
-	for _, path := range []string{"/v1/", tlog.Prefix, "/healthz", "/readyz", "/metrics"} {
+	for _, path := range []string{"/v1/", tlog.Prefix, httpapi.VerifierKeyPath, "/healthz", "/readyz", "/metrics", credentials.MetadataPath} {
 		if path == "/metrics" && f.ops.metricsAddr != "" {
 			continue // served on its own address (ops.go)
 		}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/scoring/fit"
+)
+
+const fitUsage = `Usage: candor fit [flags] FILE.csv
+
+Fits a scorecard to outcomes: monotone bins by weight of evidence, a
+logistic regression, points scaled so that --pdo points double the odds.
+FILE has a header, an outcome column (1 bad, 0 good) and a column per
+characteristic; --mapping reads any other layout (a public data set).
+Writes PREFIX.yaml (the scorecard, a new version of --like),
+PREFIX.report.html and PREFIX.report.json (validation on the held-out
+rows); writes nothing if anything is wrong. --audit FILE gives protected
+attributes (CSV with a header, one row per row of FILE, group labels),
+read for the fairness audit only and never stored; a protected attribute
+can never be a characteristic.
+
+Flags:
+`
+
+func runFit(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, fitUsage); fs.PrintDefaults() }
+	mappingFile := fs.String("mapping", "", "YAML mapping: separator, header, outcome column and values, protected columns, characteristics")
+	outcome := fs.String("outcome", "", "the outcome column, without a mapping (default outcome)")
+	auditFile := fs.String("audit", "", "CSV of protected attributes for the fairness audit (never stored)")
+	prefix := fs.String("out", "fitted", "output prefix: PREFIX.yaml, PREFIX.report.html, PREFIX.report.json")
+	like := fs.String("like", "consumer-credit", "published scorecard whose id, purpose, range, grades and benefits the fitted version takes")
+	benefit := fs.String("benefit", "pre_approval", "the benefit whose cut-off the audit examines")
+	benefitGrade := fs.String("benefit-grade", "C", "the lowest grade that unlocks --benefit, if --like has no such benefit")
+	share := fs.Float64("train-share", 0.7, "share of rows to fit on; the rest validates")
+	seed := fs.Uint64("seed", 1, "seed of the split")
+	o := fit.DefaultOptions()
+	fs.Float64Var(&o.Bin.MinShare, "min-bin-share", 0.05, "smallest share of rows in a bin")
+	fs.IntVar(&o.Bin.MaxBins, "max-bins", 8, "most bins per characteristic")
+	fs.Float64Var(&o.MinIV, "min-iv", o.MinIV, "leave out characteristics with less information value")
+	fs.Float64Var(&o.BasePoints, "base-points", 660, "points at --base-odds")
+	fs.Float64Var(&o.BaseOdds, "base-odds", 19, "odds good:bad at --base-points")
+	fs.Float64Var(&o.PDO, "pdo", 40, "points that double the odds")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	if *share <= 0 || *share >= 1 {
+		return fmt.Errorf("--train-share %g: must be between 0 and 1", *share)
+	}
+	card, err := fitCard(*like, *benefit, *benefitGrade)
+	if err != nil {
+		return err
+	}
+	cutoff, err := card.Cutoff(*benefit)
+	if err != nil {
+		return err
+	}
+	m := &fit.Mapping{}
+	if *mappingFile != "" {
+		data, err := os.ReadFile(*mappingFile)
+		if err != nil {
+			return err
+		}
+		if m, err = fit.ParseMapping(data); err != nil {
+			return fmt.Errorf("%s: %w", *mappingFile, err)
+		}
+	}
+	if *outcome != "" {
+		if *mappingFile != "" {
+			return errors.New("--outcome and --mapping: the mapping names the outcome column")
+		}
+		m.Outcome = *outcome
+	}
+	d, err := readFitData(fs.Arg(0), m)
+	if err != nil {
+		return err
+	}
+	var groups *fit.Groups
+	if *auditFile != "" {
+		f, err := os.Open(*auditFile)
+		if err != nil {
+			return err
+		}
+		groups, err = fit.ReadGroups(f, d.Rows())
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *auditFile, err)
+		}
+		for _, c := range d.Columns {
+			if slices.Contains(groups.Names, c.Name) {
+				return fmt.Errorf("column %q is a protected attribute (it is in the audit file): %s", c.Name, fit.CharterRefusal)
+			}
+		}
+	}
+
+	train, test, _, _ := fit.Split(d, *share, *seed)
+	model, err := fit.Fit(train, o)
+	if err != nil {
+		return err
+	}
+	score := func(d *fit.Dataset) ([]int, error) {
+		s, err := model.Scores(d)
+		fit.Clamp(s, card.Min, card.Max)
+		return s, err
+	}
+	trainScores, err := score(train)
+	if err != nil {
+		return err
+	}
+	testScores, err := score(test)
+	if err != nil {
+		return err
+	}
+	rep := fit.NewReport(model, trainScores, train, testScores, test)
+	rep.Source, rep.Seed = filepath.Base(fs.Arg(0)), *seed
+	rep.BasePoints, rep.BaseOdds, rep.PDO, rep.MinBinShare = o.BasePoints, o.BaseOdds, o.PDO, o.Bin.MinShare
+	if auc, err := fit.OneHotBaseline(train, test); err != nil {
+		rep.BaselineNote = err.Error()
+	} else {
+		rep.BaselineAUC = auc
+	}
+	rep.Benefit, rep.Cutoff = *benefit, cutoff
+	all, err := score(d)
+	if err != nil {
+		return err
+	}
+	var approved int
+	for _, s := range all {
+		if s >= cutoff {
+			approved++
+		}
+	}
+	rep.ApprovalRate = float64(approved) / float64(len(all))
+	if groups != nil {
+		rep.Audit = fit.Audit(groups, all, d.Outcome, cutoff)
+	}
+
+	scorecard, err := model.YAML(card, fmt.Sprintf("Fitted by candor fit from %s (%d rows, %d to fit, seed %d) on %s.\nHeld-out AUC %.3f, Gini %.3f, KS %.3f; report: %s.report.html.",
+		rep.Source, d.Rows(), train.Rows(), *seed, time.Now().UTC().Format(time.DateOnly), rep.AUC, rep.Gini, rep.KS, filepath.Base(*prefix)))
+	if err != nil {
+		return err
+	}
+	var js, html bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		return err
+	}
+	if err := rep.WriteHTML(&html); err != nil {
+		return err
+	}
+	if err := writeAll(map[string][]byte{*prefix + ".yaml": scorecard, *prefix + ".report.json": js.Bytes(), *prefix + ".report.html": html.Bytes()}); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stdout, "fitted %d characteristics on %d rows; held out %d: AUC %.3f, Gini %.3f, KS %.3f",
+		len(model.Characteristics), train.Rows(), test.Rows(), rep.AUC, rep.Gini, rep.KS)
+	if rep.BaselineAUC > 0 {
+		fmt.Fprintf(stdout, " (one-hot logistic baseline: AUC %.3f)", rep.BaselineAUC)
+	}
+	fmt.Fprintf(stdout, "\n%s at score %d approves %.1f %% of the rows\n", *benefit, cutoff, 100*rep.ApprovalRate)
+	for _, a := range rep.Audit {
+		verdict := "met"
+		if !a.FourFifths {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(stdout, "audit %s: four-fifths rule %s, equal-opportunity difference %.3f\n", a.Attribute, verdict, a.EqualOpportunityDifference)
+	}
+	fmt.Fprintf(stdout, "wrote %[1]s.yaml, %[1]s.report.html, %[1]s.report.json\n", *prefix)
+	return nil
+}
+
+func readFitData(path string, m *fit.Mapping) (*fit.Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := fit.ReadCSV(f, m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+// fitCard takes identity, purpose, range, grades and benefits from the
+// published scorecard id, as its next version, adding benefit (from the
+// benefit catalogue for its purpose) at grade if it lacks one of that name.
+func fitCard(id, benefit, grade string) (fit.Card, error) {
+	sc, err := loadScorecardArg(id, catalogue.Default())
+	if err != nil {
+		return fit.Card{}, err
+	}
+	card := fit.Card{ID: sc.ID, Title: sc.Title, Purpose: sc.Purpose.String(),
+		Description: fmt.Sprintf("%s, from %d to %d, by a scorecard fitted to outcomes: a base plus the points of the subject's bin in each characteristic.", sc.Title, sc.Min, sc.Max),
+		SubjectKind: sc.SubjectKind.String(), Version: sc.Version + 1, Min: sc.Min, Max: sc.Max,
+		EffectiveFrom: time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)}
+	for _, g := range sc.Grades {
+		card.Grades = append(card.Grades, fit.Grade{Grade: g.Grade, Min: g.Min, Description: g.Description})
+	}
+	for _, b := range sc.Benefits {
+		card.Benefits = append(card.Benefits, fit.Benefit{Name: b.Name, MinGrade: b.MinGrade, Description: b.Description})
+	}
+	if !slices.ContainsFunc(card.Benefits, func(b fit.Benefit) bool { return b.Name == benefit }) {
+		spec, ok := candor.LookupBenefit(sc.Purpose, benefit)
+		if !ok {
+			return fit.Card{}, fmt.Errorf("--benefit %q is not in the benefit catalogue for %s", benefit, sc.Purpose)
+		}
+		if !slices.ContainsFunc(card.Grades, func(g fit.Grade) bool { return g.Grade == grade }) {
+			return fit.Card{}, fmt.Errorf("--benefit-grade %q is not a grade of %s", grade, sc.ID)
+		}
+		card.Benefits = append(card.Benefits, fit.Benefit{Name: benefit, MinGrade: grade, Description: spec.Description})
+	}
+	return card, nil
+}
+
+// writeAll writes every file to a temporary name first and renames them
+// only when all are written, so that a failure leaves none behind.
+func writeAll(files map[string][]byte) error {
+	names := slices.Sorted(maps.Keys(files))
+	tmps := make([]string, 0, len(names))
+	clean := func() {
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+	}
+	for _, name := range names {
+		f, err := os.CreateTemp(filepath.Dir(name), ".fit-*")
+		if err != nil {
+			clean()
+			return err
+		}
+		tmps = append(tmps, f.Name())
+		_, err = f.Write(files[name])
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			clean()
+			return err
+		}
+	}
+	for i, name := range names {
+		if err := os.Rename(tmps[i], name); err != nil {
+			clean()
+			return err
+		}
+	}
+	return nil
+}

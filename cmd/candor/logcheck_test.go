@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/candor-project/candor/tlog"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// serveFor starts a server on data with the flags serve takes, or returns
+// why it refused to start.
+func serveFor(t *testing.T, data string) (*server, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	var vf serverFlags
+	vf.register(fs)
+	if err := fs.Parse([]string{"--data", data, "--addr", "127.0.0.1:0", "--purge-every", "0"}); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	inst, err := sf.open(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := startServer(inst, vf, log)
+	if err != nil {
+		inst.store.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+func stopServer(t *testing.T, srv *server) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := srv.wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// postEvents posts n events one request at a time: a commit, and so a log
+// entry, each.
+func postOneByOne(t *testing.T, addr, token string, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		body := fmt.Sprintf(`{"id":"lc-%d","subject":{"kind":"person","scheme":"national_id","value":"LC%07d"},"type":"credit.instalment_paid","occurred_at":"2026-03-01T00:00:00Z","fields":{"account":"A1","amount":"%d.00","currency":"EUR"}}`+"\n", i, i%40, i+1)
+		req, _ := http.NewRequest("POST", "http://"+addr+"/v1/events", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("posting event %d: %s", i, resp.Status)
+		}
+	}
+}
+
+// copyTree copies the files under from to to.
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o700)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), data, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func flip(t *testing.T, path string, at int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at < 0 {
+		at += len(data)
+	}
+	data[at] ^= 0x20
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDamagedLogIsRefused damages a served data dir's log in each way a
+// log can lose or alter history and checks that candor serve refuses to
+// start on it, and that candor audit verify-log (with the verifier key
+// alone) and candor audit verify report it, each naming the problem.
+func TestDamagedLogIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("serves and posts a few hundred events; skipped with -short")
+	}
+	base := t.TempDir()
+	data := filepath.Join(base, "data")
+	mustRun(t, "source", "add", "--data", data, "--id", "bank1", "--name", "Bank One", "--kind", "bank", "--types", "credit.*")
+	out, _ := mustRun(t, "source", "key", "--data", data, "bank1")
+	token := strings.Fields(out)[0]
+
+	srv, err := serveFor(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	postOneByOne(t, srv.addr, token, 0, 40)
+	stopServer(t, srv)
+	old := filepath.Join(t.TempDir(), "old-log")
+	copyTree(t, filepath.Join(data, "log"), old) // the log's files and Tessera's tree state
+
+	srv, err = serveFor(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	postOneByOne(t, srv.addr, token, 40, 240)
+	resp, err := http.Get("http://" + srv.addr + "/.well-known/candor-log-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key bytes.Buffer
+	key.ReadFrom(resp.Body)
+	resp.Body.Close()
+	vkey := strings.TrimSpace(key.String())
+	stopServer(t, srv)
+	saved := filepath.Join(t.TempDir(), "saved.checkpoint")
+	mustRun(t, "audit", "verify", "--data", data, "--save-checkpoint", saved)
+	mustRun(t, "audit", "verify-log", "--key", vkey, "--from-checkpoint", saved, filepath.Join(data, "log"))
+	cp, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, _ := strconv.Atoi(strings.Split(string(cp), "\n")[1]); size < 256 || size >= 512 {
+		t.Fatalf("the log has %d entries; the cases want one level-1 hash", size)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		damage func(log string)
+		start  string // in serve's refusal
+		verify string // in both verify commands' output
+	}{
+		{"DeletedLog", func(l string) { os.RemoveAll(l) }, "holds no log, but the log had published checkpoints", "the log has no checkpoint"},
+		{"RestoredOldLog", func(l string) { os.RemoveAll(l); copyTree(t, old, l) }, "the log was rolled back or deleted", "rolled back"},
+		{"FlippedLevel0Tile", func(l string) { flip(t, filepath.Join(l, "tile/0/000"), 32*9) }, "tile/0/000: hash 9 is not the leaf hash of entry 9", "tile/0/000: hash 9 is not the leaf hash of entry 9"},
+		{"FlippedLevel1Tile", func(l string) { flip(t, filepath.Join(l, "tile/1/000.p/1"), 4) }, "tile/1/000.p/1: hash 0 is not the root of tile/0/000", "tile/1/000.p/1: hash 0 is not the root of tile/0/000"},
+		{"FlippedEntryBundleByte", func(l string) { flip(t, filepath.Join(l, "tile/entries/000"), -1) }, "tile/0/000: hash 255 is not the leaf hash of entry 255", "tile/0/000: hash 255 is not the leaf hash of entry 255"},
+		{"TruncatedEntryBundle", func(l string) {
+			p := filepath.Join(l, "tile/entries/000")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, b[:len(b)-7], 0o600)
+		}, "tile/entries/000: not an entry bundle (truncated or altered)", "tile/entries/000: not an entry bundle (truncated or altered)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyTree(t, base, dir)
+			d := filepath.Join(dir, "data")
+			tc.damage(filepath.Join(d, "log"))
+
+			srv, err := serveFor(t, d)
+			if err == nil {
+				stopServer(t, srv)
+				t.Fatal("candor serve started on a damaged log")
+			}
+			t.Logf("refused: %v", err)
+			if !strings.Contains(err.Error(), tc.start) || !strings.Contains(err.Error(), "refusing to start") {
+				t.Errorf("serve refused with %q, want it to say %q", err, tc.start)
+			}
+			if _, err := os.Stat(filepath.Join(d, "log", "checkpoint")); tc.name == "DeletedLog" && err == nil {
+				t.Error("the refused start created a new log")
+			}
+
+			for _, args := range [][]string{
+				{"audit", "verify-log", "--key", vkey, "--from-checkpoint", saved, filepath.Join(d, "log")},
+				{"audit", "verify", "--data", d},
+			} {
+				var stdout, stderr bytes.Buffer
+				err := run(context.Background(), args, &stdout, &stderr)
+				if err == nil || !strings.Contains(stdout.String(), "PROBLEM: ") || !strings.Contains(stdout.String(), tc.verify) {
+					t.Errorf("candor %s: %v, want a problem saying %q:\n%s%s", args[:2], err, tc.verify, stdout.String(), stderr.String())
+				}
+			}
+		})
+	}
+	// An operator replaces a damaged log from the store, explicitly: the
+	// store holds every entry, so the new log is the same tree.
+	t.Run("Recover", func(t *testing.T) {
+		dir := t.TempDir()
+		copyTree(t, base, dir)
+		d := filepath.Join(dir, "data")
+		flip(t, filepath.Join(d, "log", "tile/0/000"), 32*9)
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{"audit", "recover", "--data", d}, &stdout, &stderr); err == nil || !strings.Contains(stdout.String(), "PROBLEM: tile/0/000") {
+			t.Fatalf("recover without --confirm: %v\n%s", err, stdout.String())
+		}
+		if _, err := serveFor(t, d); err == nil {
+			t.Fatal("recover without --confirm changed something")
+		}
+		out, _ := mustRun(t, "audit", "recover", "--data", d, "--reason", "tile/0/000 damaged on disk", "--confirm")
+		if !strings.Contains(out, "moved the old log to") {
+			t.Fatalf("recover: %s", out)
+		}
+		srv, err := serveFor(t, d)
+		if err != nil {
+			t.Fatalf("serve after recover: %v", err)
+		}
+		stopServer(t, srv)
+		mustRun(t, "audit", "verify", "--data", d)
+		mustRun(t, "audit", "verify-log", "--key", vkey, "--from-checkpoint", saved, d)
+		if out, _ := mustRun(t, "audit", "recover", "--data", d); !strings.Contains(out, "nothing to recover") {
+			t.Errorf("recover on a sound log: %s", out)
+		}
+	})
+	// A new key file in place of the log's: serve refuses to sign with it.
+	t.Run("ReplacedKey", func(t *testing.T) {
+		dir := t.TempDir()
+		copyTree(t, base, dir)
+		d := filepath.Join(dir, "data")
+		skey, _, err := note.GenerateKey(rand.Reader, tlog.DefaultOrigin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(d+".log.key", []byte(skey+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := serveFor(t, d); err == nil || !strings.Contains(err.Error(), "refusing to start") || !strings.Contains(err.Error(), "the key file was replaced") {
+			t.Fatalf("serve with a replaced key file: %v", err)
+		}
+	})
+	// audit verify made no key file where there was none.
+	t.Run("NoKeyFileCreated", func(t *testing.T) {
+		dir := t.TempDir()
+		copyTree(t, base, dir)
+		d := filepath.Join(dir, "data")
+		if err := os.Remove(d + ".log.key"); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, "audit", "verify", "--data", d)
+		if _, err := os.Stat(d + ".log.key"); err == nil {
+			t.Fatal("audit verify created a log key file")
+		}
+		if _, err := serveFor(t, d); err == nil || !strings.Contains(err.Error(), "signer key") || !strings.Contains(err.Error(), "is missing") {
+			t.Fatalf("serve without the log's key file: %v", err)
+		}
+		if _, err := os.Stat(d + ".log.key"); err == nil {
+			t.Fatal("serve created a new log key file for a log that has published checkpoints")
+		}
+	})
+}

@@ -1,0 +1,151 @@
+package credentials
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// IssuerKey is the key credentials and status lists are signed with
+// (ES256, P-256) and its key ID.
+type IssuerKey struct {
+	priv    *ecdsa.PrivateKey
+	kid     string
+	signers map[string]jose.Signer // by JOSE "typ"
+}
+
+// LoadOrCreateKey reads the issuer's signing key from path (a PEM
+// "PRIVATE KEY", PKCS #8, P-256), or creates the file with a fresh key and
+// mode 0600 if it does not exist. It refuses a key file that others may
+// read, and a key of another type or curve.
+func LoadOrCreateKey(path string) (*IssuerKey, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		data, err = createKey(path)
+	} else if err == nil {
+		err = checkKeyMode(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("credentials: issuer key: %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("credentials: issuer key %s: not a PEM private key", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: issuer key %s: %w", path, err)
+	}
+	ec, ok := k.(*ecdsa.PrivateKey)
+	if !ok || ec.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("credentials: issuer key %s: not a P-256 key (ES256)", path)
+	}
+	return NewIssuerKey(ec)
+}
+
+// NewIssuerKey wraps a P-256 private key.
+func NewIssuerKey(priv *ecdsa.PrivateKey) (*IssuerKey, error) {
+	if priv == nil || priv.Curve != elliptic.P256() {
+		return nil, errors.New("credentials: the issuer key must be P-256 (ES256)")
+	}
+	jwk := jose.JSONWebKey{Key: priv.Public()}
+	tp, err := jwk.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	// The key ID is the first 64 bits of the RFC 7638 thumbprint: short,
+	// since it travels in every QR code.
+	k := &IssuerKey{priv: priv, kid: base64.RawURLEncoding.EncodeToString(tp[:8]), signers: map[string]jose.Signer{}}
+	for _, typ := range []string{typCredential, typStatusList} {
+		if k.signers[typ], err = jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: priv, KeyID: k.kid}},
+			(&jose.SignerOptions{}).WithType(jose.ContentType(typ))); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// GenerateKey returns a fresh issuer key (for tests and benchmarks).
+func GenerateKey() (*IssuerKey, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return NewIssuerKey(priv)
+}
+
+// KeyID returns the key's ID, as published in the JWKS.
+func (k *IssuerKey) KeyID() string { return k.kid }
+
+// Public returns the public key as a JWK for publishing.
+func (k *IssuerKey) Public() jose.JSONWebKey {
+	return jose.JSONWebKey{Key: k.priv.Public(), KeyID: k.kid, Algorithm: string(jose.ES256), Use: "sig"}
+}
+
+// Metadata returns the SD-JWT VC issuer metadata of issuer with this key.
+func (k *IssuerKey) Metadata(issuer string) *Metadata {
+	return &Metadata{Issuer: issuer, JWKS: jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k.Public()}}}
+}
+
+// Private returns the private key, for a benchmark's bare baseline.
+func (k *IssuerKey) Private() *ecdsa.PrivateKey { return k.priv }
+
+func checkKeyMode(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s: mode %v lets others read it; chmod 600 it", path, fi.Mode().Perm())
+	}
+	return nil
+}
+
+func createKey(path string) ([]byte, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, err
+	}
+	return data, nil
+}
+
+// digest is the SD-JWT digest of a disclosure: base64url(SHA-256(ASCII)).
+func digest(disclosure string) string {
+	h := sha256.Sum256([]byte(disclosure))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
