@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/edge"
 )
 
 // Principal is who an API key authenticates.
@@ -51,9 +52,13 @@ func (s *Server) require(role candor.Role, h func(http.ResponseWriter, *http.Req
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r.Context(), r)
 		if err != nil {
+			if code := candor.ErrorCode(err); code == candor.EUNAUTHORIZED {
+				edge.AuthFailed(s.log, r, code)
+			}
 			s.writeError(w, r, err)
 			return
 		}
+		edge.SetPrincipal(r.Context(), p.Key.Role.String())
 		if p.Key.Role != role {
 			s.writeError(w, r, candor.Errorf(candor.EFORBIDDEN, "this needs the %s role; the key has the %s role", role, p.Key.Role))
 			return

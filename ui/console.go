@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/edge"
 )
 
 // The operator console, under /console/: the installation's sources and
@@ -123,6 +124,7 @@ func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	key, err := candor.Authenticate(r.Context(), s.cfg.Store, strings.TrimSpace(r.PostFormValue("key")))
 	if err != nil {
+		edge.AuthFailed(s.log, r, candor.ErrorCode(err))
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That is not a valid API key, or it has been revoked."))
 		return
 	}
@@ -134,6 +136,7 @@ func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That policy administrator's key was not minted and approved by administrative acts, or was revoked: it cannot sign in."))
 		return
 	}
+	s.log.Info("console sign-in", "role", key.Role.String(), "key", key.ID)
 	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, "Signed in to the console.", "/console/")
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/edge"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -272,6 +273,7 @@ func (ss *sessions) get(r *http.Request) *session {
 			ss.log.Error("ui: storing a session", "err", err)
 		}
 	}
+	edge.SetPrincipal(ctx, s.role.String())
 	return s
 }
 

@@ -74,7 +74,8 @@ func runSource(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s\n(shown once: store it now)\n", token)
+		fmt.Fprintln(stdout, token)
+		fmt.Fprintln(stderr, "(shown once: store it now)")
 		return nil
 	case "revoke":
 		if fs.NArg() != 1 {

@@ -77,10 +77,10 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startServe starts "candor serve" and waits until it is ready.
-func startServe(t *testing.T, bin, data, addr string) *exec.Cmd {
+// startServe starts "candor serve" with extra flags and waits until it is ready.
+func startServe(t *testing.T, bin, data, addr string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr)
+	cmd := exec.Command(bin, append([]string{"serve", "--data", data, "--addr", addr}, extra...)...)
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -52,6 +52,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	vf.demoSignIn = true
+	vf.ops.quietRequests = true // the load's thousands of posts would bury the tour
 	srv, err := startServer(inst, vf, log)
 	if err != nil {
 		inst.store.Close()

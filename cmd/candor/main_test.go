@@ -113,6 +113,9 @@ func TestSourceAdmin(t *testing.T) {
 	}
 	mustRun(t, "source", "add", "--data", data, "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "credit.*,rent.paid")
 	out, _ := mustRun(t, "source", "key", "--data", data, "bank1")
+	if !regexp.MustCompile(`^cndr_\S+\n$`).MatchString(out) {
+		t.Fatalf("source key prints more than the token, so TOKEN=$(candor source key ID) breaks: %q", out)
+	}
 	token := strings.Fields(out)[0]
 	keyID := strings.Split(token, "_")[1]
 	out, _ = mustRun(t, "source", "list", "--data", data)

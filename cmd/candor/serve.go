@@ -24,6 +24,7 @@ import (
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/natsingest"
 	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
@@ -45,6 +46,8 @@ type serverFlags struct {
 	// disputeCheck is how often disputes past their deadline are settled.
 	disputeCheck time.Duration
 	creds        credentialFlags // the credential issuer (credentials.go)
+	nats         natsFlags       // JetStream ingestion (nats.go)
+	ops          opsFlags        // TLS, proxies, metrics address, draining (ops.go)
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -74,6 +77,8 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 		d = time.Hour
 	}
 	fs.DurationVar(&f.disputeCheck, "dispute-check", d, "how often facts of disputes unverified past their 30-day deadline are removed (env CANDOR_DISPUTE_CHECK)")
+	f.nats.register(fs)
+	f.ops.register(fs)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -115,15 +120,27 @@ type server struct {
 	log      *slog.Logger
 	addr     string
 	errc     chan error
+
+	nats  *natsingest.Consumer // nil without --nats
+	edges *edges
 }
 
 // startServer listens on addr and serves the API over inst. The returned
 // server owns inst: wait closes it.
-func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, error) {
+func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server, err error) {
+	eg, err := f.ops.open()
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			eg.close()
+		}
+	}()
 	if f.debugAddr != "" {
 		dln, err := net.Listen("tcp", f.debugAddr)
 		if err != nil {
@@ -197,14 +214,22 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (*server, 
 	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: newJobs(log), demo: demo, log: log,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
-			Handler:           root,
+			Handler:           eg.handler(root, log),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
 			WriteTimeout:      60 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}}
-	go func() { s.errc <- s.http.Serve(ln) }()
+	if s.nats, err = f.nats.start(inst, pipeline, log); err != nil {
+		ln.Close()
+		s.portal.Close()
+		pipeline.Close()
+		aud.close()
+		return nil, err
+	}
+	s.edges = eg
+	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
 	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
 	purger := retention.New(inst.store, inst.vault, inst.cat, nil)
@@ -260,6 +285,9 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	mux := http.NewServeMux()
 	mux.Handle("/", portal)
 	for _, path := range []string{"/v1/", tlog.Prefix, httpapi.VerifierKeyPath, "/healthz", "/readyz", "/metrics", credentials.MetadataPath} {
+		if path == "/metrics" && f.ops.metricsAddr != "" {
+			continue // served on its own address (ops.go)
+		}
 		mux.Handle(path, api)
 	}
 	return mux, portal, demo, nil
@@ -275,12 +303,20 @@ func (s *server) wait(ctx context.Context) error {
 	case serveErr = <-s.errc:
 	}
 	s.api.SetReady(false)
+	if d := s.edges.f.drain; d > 0 && serveErr == nil {
+		s.log.Info("shutting down: draining, /readyz answers 503", "for", d)
+		time.Sleep(d)
+	}
 	s.log.Info("shutting down: finishing in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
+	if s.nats != nil {
+		s.nats.Close() // messages being ingested are committed and acked first
+	}
 	s.jobs.stop()
 	s.portal.Close() // a console pass still running over the store
+	s.edges.close()
 	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
