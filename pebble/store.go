@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,9 @@ type Options struct {
 	// CacheSize is the size of the block cache in bytes. Zero means
 	// DefaultCacheSize.
 	CacheSize int64
+	// MustExist refuses to create anything: Open fails, naming dir, if it
+	// holds no Candor store.
+	MustExist bool
 }
 
 // DefaultCacheSize is the block cache size used when Options.CacheSize is
@@ -71,13 +75,20 @@ type Store struct {
 var _ candor.Store = (*Store)(nil)
 
 // Open opens the store in dir, creating the directory and an empty store if
-// there is none. It fails if dir holds a store of another format version, or
-// a Pebble database that is not a Candor store.
+// there is none (unless opts.MustExist). It fails if dir holds a store of
+// another format version, or a Pebble database that is not a Candor store.
 func Open(dir string, opts Options) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	po := opts.pebbleOptions()
+	if opts.MustExist {
+		// Pebble's ErrorIfNotExists would still leave a LOCK file behind.
+		if manifests, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*")); len(manifests) == 0 {
+			return nil, fmt.Errorf("pebble: no store at %s", dir)
+		}
+		po.ErrorIfNotExists = true
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pebble: %w", err)
 	}
-	db, err := pebble.Open(dir, opts.pebbleOptions())
+	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
 	}

@@ -37,10 +37,18 @@ const KeySize = 32
 // fresh random key and mode 0600 if it does not exist. It refuses a key file
 // that others may read, or that does not hold exactly one base64 key.
 func LoadOrCreateKey(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return createKey(path)
 	}
+	return LoadKey(path)
+}
+
+// LoadKey reads the master key at path as LoadOrCreateKey does, but never
+// creates one: a missing file is an error naming it. Commands that check
+// an installation (candor audit verify) use it, so that a mistyped path
+// leaves no new key behind.
+func LoadKey(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}

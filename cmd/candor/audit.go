@@ -313,7 +313,7 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 	lg := newLogger(stderr, "text", slog.LevelWarn)
-	inst, err := sf.open(lg)
+	inst, err := sf.openExisting(lg)
 	if err != nil {
 		return err
 	}
@@ -368,7 +368,7 @@ func runAuditRecover(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	lg := newLogger(stderr, "text", slog.LevelInfo)
-	inst, err := sf.open(lg)
+	inst, err := sf.openExisting(lg)
 	if err != nil {
 		return err
 	}

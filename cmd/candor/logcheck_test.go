@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -270,4 +272,44 @@ func TestDamagedLogIsRefused(t *testing.T) {
 			t.Fatal("serve created a new log key file for a log that has published checkpoints")
 		}
 	})
+}
+
+// The commands that check or repair an installation create nothing: not a
+// master key beside a mistyped data dir, not an empty store in it.
+func TestAuditCommandsCreateNothing(t *testing.T) {
+	dir := t.TempDir()
+	list := func() []string {
+		var names []string
+		filepath.WalkDir(dir, func(path string, _ fs.DirEntry, _ error) error {
+			names = append(names, path)
+			return nil
+		})
+		return names
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	before := list()
+	for _, args := range [][]string{
+		{"audit", "verify", "--data", filepath.Join(dir, "mistyped"), "--log-public-key", "x"},
+		{"audit", "verify", "--data", empty, "--log-public-key", "x"},
+		{"audit", "recover", "--data", empty, "--reason", "test"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "master key") {
+			t.Errorf("candor %s: %v; want an error naming the missing master key", strings.Join(args, " "), err)
+		}
+	}
+	// With the key in place, a data dir without a store is named.
+	os.WriteFile(empty+".master.key", []byte(base64.StdEncoding.EncodeToString(make([]byte, 32))+"\n"), 0o600)
+	before = append(before, empty+".master.key")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"audit", "verify", "--data", empty, "--log-public-key", "x"}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "opening "+empty) {
+		t.Errorf("audit verify on a data dir without a store: %v", err)
+	}
+	if after := list(); !slices.Equal(before, after) {
+		t.Errorf("files before: %v\nafter: %v", before, after)
+	}
 }

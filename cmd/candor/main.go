@@ -145,12 +145,25 @@ type installation struct {
 	cat   *candor.Catalogue
 }
 
+// open opens the data dir, creating the store and the master key file if
+// there are none.
 func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
+	return f.openWith(log, vault.LoadOrCreateKey, pebble.Options{Logger: log})
+}
+
+// openExisting opens the data dir as open does, but creates nothing: a
+// missing master key file or store is an error naming it. Commands that
+// check or repair an installation use it.
+func (f *storeFlags) openExisting(log *slog.Logger) (*installation, error) {
+	return f.openWith(log, vault.LoadKey, pebble.Options{Logger: log, MustExist: true})
+}
+
+func (f *storeFlags) openWith(log *slog.Logger, loadKey func(string) ([]byte, error), opts pebble.Options) (*installation, error) {
 	keyFile := f.keyFile
 	if keyFile == "" {
 		keyFile = filepath.Clean(f.data) + ".master.key"
 	}
-	master, err := vault.LoadOrCreateKey(keyFile)
+	master, err := loadKey(keyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +177,11 @@ func (f *storeFlags) open(log *slog.Logger) (*installation, error) {
 			return nil, err
 		}
 	}
-	st, err := pebble.Open(f.data, pebble.Options{Logger: log})
+	st, err := pebble.Open(f.data, opts)
 	if err != nil {
+		if opts.MustExist {
+			return nil, fmt.Errorf("opening %s: %w", f.data, err)
+		}
 		return nil, fmt.Errorf("opening %s: %w (is another candor process using it?)", f.data, err)
 	}
 	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
