@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -301,18 +302,24 @@ func (s *Server) postReview(w http.ResponseWriter, r *http.Request, p *Principal
 
 // Reviewers: /v1/reviews...
 
-// getReviews is GET /v1/reviews: the open reviews, oldest first.
-func (s *Server) getReviews(w http.ResponseWriter, r *http.Request, _ *Principal) {
+// getReviews is GET /v1/reviews: the open reviews, oldest first. The
+// queue shows each person's decision and statement, so reading it is
+// recorded as a read of each of them, for human review.
+func (s *Server) getReviews(w http.ResponseWriter, r *http.Request, p *Principal) {
 	ds, err := s.decisions.OpenReviews(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out := []decisionJSON{}
+	var subjects []candor.SubjectID
 	for _, d := range ds {
 		out = append(out, decisionView(d, true))
+		if !slices.Contains(subjects, d.Subject) {
+			subjects = append(subjects, d.Subject)
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"reviews": out})
+	s.writeDisclosures(w, r, p, subjects, candor.ReadHumanReview.String(), http.StatusOK, map[string]any{"reviews": out})
 }
 
 // getReview is GET /v1/reviews/{id}: the decision under review, with the

@@ -97,6 +97,11 @@ func TestDecisionFlow(t *testing.T) {
 	if rs, _ := list.body["reviews"].([]any); list.status != 200 || len(rs) != 1 {
 		t.Fatalf("reviews: %d %s", list.status, list.raw)
 	}
+	// The queue shows alice's statement: she sees that a reviewer read it.
+	seen := h.do(t, "GET", "/v1/me/access", alice, "", nil).body["access"].([]any)
+	if last := seen[len(seen)-1].(map[string]any); last["role"] != "reviewer" || last["purpose"] != "human_review" || last["action"] != "GET /v1/reviews" {
+		t.Errorf("reading the review queue is not recorded for alice: %v", last)
+	}
 	if r := h.do(t, "GET", "/v1/reviews/"+id, h.reviewer, "", nil); r.status != 200 || !strings.Contains(r.raw, `"contributions":[{`) {
 		t.Errorf("examine: %d %s", r.status, r.raw)
 	}

@@ -50,6 +50,7 @@ func TestReadPurpose(t *testing.T) {
 		{"/v1/subjects/" + id + "/scores/consumer-credit", h.operator, "security_incident", 200},
 		{"/v1/subjects/" + id + "/access", h.operator, "subject_request", 200},
 		{"/v1/reviews/d_none", h.reviewer, "human_review", 404},
+		{"/v1/reviews", h.reviewer, "human_review", 200},
 		{"/v1/subjects/" + id + "/access/1/proof", h.operator, "subject_request", 0}, // 0: any but 400 (the proof may not be logged yet)
 	}
 	for _, rd := range reads {

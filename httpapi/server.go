@@ -132,7 +132,7 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/me/decisions", s.require(candor.RoleSubject, s.getMyDecisions))
 		m.HandleFunc("GET /v1/me/events", s.require(candor.RoleSubject, s.getEvents))
 		m.HandleFunc("POST /v1/me/decisions/{id}/review", s.require(candor.RoleSubject, s.postReview))
-		m.HandleFunc("GET /v1/reviews", s.require(candor.RoleReviewer, s.getReviews))
+		m.HandleFunc("GET /v1/reviews", s.requireRead(candor.RoleReviewer, s.getReviews))
 		m.HandleFunc("GET /v1/reviews/{id}", s.requireRead(candor.RoleReviewer, s.getReview))
 		m.HandleFunc("POST /v1/reviews/{id}/close", s.require(candor.RoleReviewer, s.closeReview))
 		m.HandleFunc("GET /v1/me/opt-outs", s.require(candor.RoleSubject, s.getOptOuts))
