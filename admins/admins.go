@@ -19,6 +19,7 @@ import (
 	"crypto/hmac"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -127,6 +128,19 @@ func keysOf(acts []*candor.AdminAct) map[string]*standing {
 		}
 	}
 	return keys
+}
+
+// administrators returns the principals that hold a standing key, the
+// key but left out, in order.
+func administrators(keys map[string]*standing, but string) []string {
+	var out []string
+	for id, k := range keys {
+		if id != but && k.approved && !k.revoked && !slices.Contains(out, k.principal) {
+			out = append(out, k.principal)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // stands returns key's normalised principal if the chain acts gives it an
@@ -272,9 +286,11 @@ func (s *Service) ApproveKey(ctx context.Context, by *candor.APIKey, keyID strin
 }
 
 // RevokeKey revokes an administrator's key at once (with its act), with
-// by, a standing administrator's key (which may be the key itself).
-// Errors: ENOTFOUND for a key no act minted; ECONFLICT if it was revoked
-// already; EFORBIDDEN for by; an error of Acts or of the store.
+// by, a standing administrator's key (which may be the key itself). It
+// refuses to leave fewer than two administrators standing, for then no
+// one could approve anything again. Errors: ENOTFOUND for a key no act
+// minted; ECONFLICT if it was revoked already or is one of the last two
+// administrators'; EFORBIDDEN for by; an error of Acts or of the store.
 func (s *Service) RevokeKey(ctx context.Context, by *candor.APIKey, keyID string) (*candor.AdminAct, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -286,12 +302,16 @@ func (s *Service) RevokeKey(ctx context.Context, by *candor.APIKey, keyID string
 	if err != nil {
 		return nil, err
 	}
-	k := keysOf(acts)[keyID]
+	keys := keysOf(acts)
+	k := keys[keyID]
 	switch {
 	case k == nil:
 		return nil, candor.Errorf(candor.ENOTFOUND, "no administrator's key %s was minted", keyID)
 	case k.revoked:
 		return nil, candor.Errorf(candor.ECONFLICT, "key %s was revoked already", keyID)
+	}
+	if left := administrators(keys, keyID); len(left) < 2 {
+		return nil, candor.Errorf(candor.ECONFLICT, "revoking key %s would leave %d administrators (%s), and no one could then approve a new one or a scorecard: have a new administrator approved first", keyID, len(left), strings.Join(left, ", "))
 	}
 	act := &candor.AdminAct{Kind: candor.ActKeyRevoked, By: who, ByKey: by.ID, Key: keyID, Principal: k.principal}
 	if err := s.append(ctx, act, uint64(len(acts))+1, prev); err != nil {

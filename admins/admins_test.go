@@ -136,6 +136,35 @@ func TestTwoPersonMint(t *testing.T) {
 	}
 }
 
+// TestLastTwoStand: no revocation leaves fewer than two administrators,
+// or no one could approve a key or a scorecard again.
+func TestLastTwoStand(t *testing.T) {
+	e := mustEnv(t)
+	alice := e.mint(t, nil, "alice")
+	bob := e.mint(t, nil, "bob")
+	_, err := e.acts.RevokeKey(ctx, alice, bob.ID)
+	wantCode(t, err, candor.ECONFLICT, "would leave 1 administrators (alice)")
+	_, err = e.acts.RevokeKey(ctx, alice, alice.ID)
+	wantCode(t, err, candor.ECONFLICT, "would leave 1 administrators (bob)")
+	// A second key of bob's does not make a third administrator.
+	bob2 := e.mint(t, alice, "bob")
+	carol := e.mint(t, alice, "carol")
+	if _, err := e.acts.ApproveKey(ctx, bob, carol.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.acts.ApproveKey(ctx, carol, bob2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.acts.RevokeKey(ctx, alice, bob.ID); err != nil {
+		t.Fatalf("bob's first key, with bob's second, alice and carol standing: %v", err)
+	}
+	if _, err := e.acts.RevokeKey(ctx, carol, alice.ID); err != nil {
+		t.Fatalf("alice, with bob and carol standing: %v", err)
+	}
+	_, err = e.acts.RevokeKey(ctx, carol, bob2.ID)
+	wantCode(t, err, candor.ECONFLICT, "would leave 1 administrators (carol)")
+}
+
 // TestMintedBehindTheChain is the attack: anyone with the data dir mints
 // mallory and approves alone, unseen. A key written into the store gives
 // no power; nor does an act written there without the master key, or an
