@@ -105,7 +105,7 @@ func TestCredentialBadRequests(t *testing.T) {
 		{"unknown statement", `{"statements":["political_loyalty"]}`, "not a statement in the catalogue"},
 		{"no statements", `{"kind":"shown","statements":[]}`, "at least one"},
 		{"unknown kind", `{"kind":"forever","statements":["tax_obligations_current"]}`, "not a kind"},
-		{"unknown field", `{"statements":["tax_obligations_current"],"subject":"someone"}`, "unknown field"},
+		{"unknown field", `{"statements":["tax_obligations_current"],"subject":"someone"}`, "unknown key"},
 		{"organisation statement", `{"statements":["registered_and_active"]}`, "cannot be made about a person"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
