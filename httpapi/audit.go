@@ -334,6 +334,10 @@ func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if from > to {
+		s.writeError(w, r, candor.Errorf(candor.EINVALID, "from: %d is larger than to (%d); a log only grows", from, to))
+		return
+	}
 	if to != size {
 		if raw, err = s.checkpointAt(r.Context(), to, size); err != nil {
 			s.writeError(w, r, err)

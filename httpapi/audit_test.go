@@ -225,6 +225,9 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 	if to.status != 200 || to.body["checkpoint"] != string(kept) {
 		t.Fatalf("consistency to %d: %d %s; want the kept checkpoint %q", size1, to.status, to.raw, kept)
 	}
+	if r := h.do(t, "GET", fmt.Sprintf("/v1/log/consistency?from=%d&to=%d", size1, size0), "", "", nil); r.status != 422 || !strings.Contains(r.raw, "a log only grows") {
+		t.Errorf("consistency from a larger size to a smaller: %d %s", r.status, r.raw)
+	}
 	if r := h.do(t, "GET", fmt.Sprintf("/v1/log/consistency?from=0&to=%d", size1+1000), "", "", nil); r.status != 404 || !strings.Contains(r.raw, "latest checkpoint has size") {
 		t.Errorf("consistency to a size beyond the log: %d %s", r.status, r.raw)
 	}
