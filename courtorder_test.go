@@ -16,18 +16,27 @@ func TestActiveCourtOrders(t *testing.T) {
 	days := func(s string) int64 { return day(s).Unix() / 86400 }
 	str := func(s string) candor.Value { return candor.Value{Type: candor.FieldText, Str: s} }
 	imposed := func(ref, at, expires string) *candor.Event {
-		return &candor.Event{Type: "court.restriction_imposed", OccurredAt: day(at), State: candor.StateActive, Fields: []candor.Field{
+		return &candor.Event{Type: "court.restriction_imposed", Source: "court1", OccurredAt: day(at), State: candor.StateActive, Fields: []candor.Field{
 			{Name: "order_ref", Value: str(ref)}, {Name: "court", Value: str("District Court")}, {Name: "legal_basis", Value: str("Insolvency Act s.11")},
 			{Name: "restriction", Value: candor.Value{Type: candor.FieldEnum, Str: "company_director"}},
 			{Name: "expires_on", Value: candor.Value{Type: candor.FieldDate, Int: days(expires)}}, {Name: "appeal_route", Value: str("Court of Appeal, 28 days")}}}
 	}
 	lifted := func(ref, at string) *candor.Event {
-		return &candor.Event{Type: "court.restriction_lifted", OccurredAt: day(at), State: candor.StateActive, Fields: []candor.Field{
+		return &candor.Event{Type: "court.restriction_lifted", Source: "court1", OccurredAt: day(at), State: candor.StateActive, Fields: []candor.Field{
 			{Name: "order_ref", Value: str(ref)}, {Name: "reason", Value: candor.Value{Type: candor.FieldEnum, Str: "appeal_allowed"}}}}
 	}
 	disputed := imposed("D-4", "2026-01-01", "2027-01-01")
 	disputed.State = candor.StateRemoved
+	// A bank's "order", stored before ingest refused it, and another
+	// court's lift of A-1: neither counts.
+	byBank := imposed("E-5", "2026-01-01", "2027-01-01")
+	byBank.Source = "bank1"
+	otherCourt := lifted("A-1", "2026-03-01")
+	otherCourt.Source = "court2"
+	isCourt := candor.Courts([]*candor.Source{{ID: "court1", Kind: candor.SourceCourt}, {ID: "court2", Kind: candor.SourceCourt}, {ID: "bank1", Kind: candor.SourceBank}})
 	events := []*candor.Event{
+		byBank,
+		otherCourt,
 		imposed("A-1", "2026-01-01", "2027-06-30"),
 		imposed("B-2", "2026-02-01", "2027-06-30"),
 		imposed("C-3", "2026-03-01", "2026-06-30"), // expires
@@ -51,12 +60,12 @@ func TestActiveCourtOrders(t *testing.T) {
 		{"2026-07-01", []string{"A-1"}},
 		{"2027-07-01", nil},
 	} {
-		got := candor.ActiveCourtOrders(cat, events, day(tc.at).Add(12*time.Hour))
+		got := candor.ActiveCourtOrders(cat, events, day(tc.at).Add(12*time.Hour), isCourt)
 		if len(got) != len(tc.want) || len(got) > 0 && !slices.Equal(ids(got), tc.want) {
 			t.Errorf("at %s: %v, want %v", tc.at, ids(got), tc.want)
 		}
 	}
-	o := candor.ActiveCourtOrders(cat, events, day("2026-04-15"))[0]
+	o := candor.ActiveCourtOrders(cat, events, day("2026-04-15"), isCourt)[0]
 	if o.Court != "District Court" || o.LegalBasis == "" || o.AppealRoute == "" || !o.ExpiresOn.Equal(day("2027-06-30")) || o.Restriction != "company_director" {
 		t.Errorf("order A-1: %+v", o)
 	}
@@ -107,7 +116,7 @@ func TestActiveCourtOrdersSkipsInvalid(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			events := []*candor.Event{order("GOOD-1", func(map[string]candor.Value) {}), order("BAD-1", tc.edit)}
-			got := candor.ActiveCourtOrders(cat, events, day("2026-06-01"))
+			got := candor.ActiveCourtOrders(cat, events, day("2026-06-01"), anyCourt)
 			if len(got) != 1 || got[0].OrderRef != "GOOD-1" {
 				t.Errorf("served %+v, want only GOOD-1", got)
 			}
@@ -145,8 +154,11 @@ func FuzzCourtOrder(f *testing.F) {
 			t.Fatalf("accepted expiry %s for an order of %s", expires, ev.OccurredAt)
 		}
 		stored := &candor.Event{Type: ev.Type.Name, OccurredAt: ev.OccurredAt, State: candor.StateActive, Fields: ev.Fields}
-		if got := candor.ActiveCourtOrders(cat, []*candor.Event{stored}, ev.OccurredAt); len(got) != 1 || got[0].OrderRef != ref {
+		if got := candor.ActiveCourtOrders(cat, []*candor.Event{stored}, ev.OccurredAt, anyCourt); len(got) != 1 || got[0].OrderRef != ref {
 			t.Fatalf("an accepted order is not served: %+v", got)
 		}
 	})
 }
+
+// anyCourt takes every source for a court, for tests of the orders' own rules.
+func anyCourt(string) bool { return true }

@@ -284,32 +284,47 @@ type CourtOrder struct {
 	Restriction string    `json:"restriction"`
 	ExpiresOn   time.Time `json:"expires_on"`
 	AppealRoute string    `json:"appeal_route"`
+	source      string    // the court source that posted it; only it lifts it
+}
+
+// Courts returns whether a source ID, among sources, is a court's: the
+// isCourt of ActiveCourtOrders.
+func Courts(sources []*Source) func(source string) bool {
+	courts := map[string]bool{}
+	for _, s := range sources {
+		if s.Kind == SourceCourt {
+			courts[s.ID] = true
+		}
+	}
+	return func(source string) bool { return courts[source] }
 }
 
 // ActiveCourtOrders returns the court-ordered restrictions in events (a
 // subject's, in order of occurrence) that stand at instant now: imposed,
-// not lifted by a later event of the same order reference, not past their
-// expiry date, and active themselves. An order that does not pass
-// EventType.CheckOrder (one stored before ingest checked it: a blank
+// not lifted by a later event of the same order reference from the same
+// source, not past their expiry date, and active themselves. Only events
+// whose source isCourt counts, and an order that does not pass
+// EventType.CheckOrder is never served: orders stored before ingest
+// checked them (posted by a source that is not a court; a blank
 // reference, court, legal basis or appeal route, an unlisted restriction,
-// an expiry beyond its retention) is never served. No score creates or
-// changes an order; this reads only what courts posted.
-func ActiveCourtOrders(cat *Catalogue, events []*Event, now time.Time) []CourtOrder {
+// an expiry beyond its retention) stay out. No score creates or changes an
+// order; this reads only what courts posted.
+func ActiveCourtOrders(cat *Catalogue, events []*Event, now time.Time, isCourt func(source string) bool) []CourtOrder {
 	var orders []CourtOrder
 	for _, e := range events {
 		t := cat.Type(e.Type)
 		if t == nil || t.Category != CategoryCourtOrder || e.EffectiveState(t, now) != StateActive || e.OccurredAt.After(now) ||
-			len(t.CheckOrder(e.OccurredAt, e.Fields)) > 0 {
+			!isCourt(e.Source) || len(t.CheckOrder(e.OccurredAt, e.Fields)) > 0 {
 			continue
 		}
 		ref := e.Field("order_ref").Str
-		orders = slices.DeleteFunc(orders, func(o CourtOrder) bool { return o.OrderRef == ref })
+		orders = slices.DeleteFunc(orders, func(o CourtOrder) bool { return o.OrderRef == ref && o.source == e.Source })
 		if t.LiftsOrder {
 			continue
 		}
 		o := CourtOrder{OrderRef: ref, Court: e.Field("court").Str, LegalBasis: e.Field("legal_basis").Str,
 			Restriction: e.Field("restriction").Str, AppealRoute: e.Field("appeal_route").Str,
-			ExpiresOn: time.Unix(e.Field("expires_on").Int*86400, 0).UTC()}
+			ExpiresOn: time.Unix(e.Field("expires_on").Int*86400, 0).UTC(), source: e.Source}
 		if now.Before(o.ExpiresOn.AddDate(0, 0, 1)) { // in force through its expiry date
 			orders = append(orders, o)
 		}

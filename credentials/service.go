@@ -162,7 +162,12 @@ func (s *Service) facts(ctx context.Context, subject candor.SubjectID) (*candor.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return sub, key, &facts{subject: subject, kind: sub.Kind, cat: s.cfg.Catalogue, cards: s.cfg.Scorecards, events: events, now: s.cfg.Now().UTC()}, nil
+	sources, err := s.cfg.Store.Sources(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sub, key, &facts{subject: subject, kind: sub.Kind, cat: s.cfg.Catalogue, cards: s.cfg.Scorecards, events: events,
+		isCourt: candor.Courts(sources), now: s.cfg.Now().UTC()}, nil
 }
 
 // Request asks for a credential.

@@ -42,6 +42,9 @@ func mustEnv(t *testing.T) *env {
 				src.AllowedTypes = append(src.AllowedTypes, et.Name)
 			}
 		}
+		if err := e.Store.PutSource(context.Background(), src); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return e
 }

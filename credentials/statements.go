@@ -29,6 +29,7 @@ type facts struct {
 	cat     *candor.Catalogue
 	cards   []*scoring.Compiled
 	events  []*candor.Event
+	isCourt func(source string) bool // candor.Courts
 	now     time.Time
 }
 
@@ -102,7 +103,7 @@ var evaluators = map[string]Statement{
 	},
 	"no_standing_court_restriction": {
 		eval: func(f *facts) (any, bool) {
-			none := len(candor.ActiveCourtOrders(f.cat, f.events, f.now)) == 0
+			none := len(candor.ActiveCourtOrders(f.cat, f.events, f.now, f.isCourt)) == 0
 			return true, none
 		},
 	},

@@ -60,7 +60,11 @@ func (s *Service) CourtOrders(ctx context.Context, rp *candor.RelyingParty, code
 	if err != nil {
 		return nil, candor.SubjectID{}, err
 	}
-	orders := candor.ActiveCourtOrders(s.cat, events, now)
+	sources, err := s.store.Sources(ctx)
+	if err != nil {
+		return nil, candor.SubjectID{}, err
+	}
+	orders := candor.ActiveCourtOrders(s.cat, events, now, candor.Courts(sources))
 	if orders == nil {
 		orders = []candor.CourtOrder{}
 	}

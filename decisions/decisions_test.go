@@ -185,6 +185,9 @@ func TestCourtOrders(t *testing.T) {
 	e := mustEnv(t)
 	court := &candor.Source{ID: "court1", Name: "District Court", Kind: candor.SourceCourt,
 		AllowedTypes: []string{"court.restriction_imposed", "court.restriction_lifted"}}
+	if err := e.Store.PutSource(ctx, court); err != nil {
+		t.Fatal(err)
+	}
 	post := func(body string) {
 		t.Helper()
 		inputs, problems, err := ingest.Decode([]byte(body), ingest.FormatNDJSON, ingest.MaxEvents)
