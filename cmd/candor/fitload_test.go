@@ -86,6 +86,15 @@ func TestFittedScorecardLoadsSimulatesAndIsProposed(t *testing.T) {
 			t.Errorf("characteristic %s lost its definition", ch.ID)
 		}
 	}
+	out, _ = mustRun(t, "policy", "diff", "consumer-credit", prefix+".yaml")
+	if !strings.Contains(out, "rule late_30: removed") || !strings.Contains(out, "characteristic late_instalments: added: late instalments, count of credit.instalment_late, bins below") {
+		t.Errorf("diff of the rules and the fitted characteristics:\n%s", out)
+	}
+	changed := filepath.Join(dir, "changed.yaml")
+	os.WriteFile(changed, bytes.Replace(yaml, []byte("window: 5y"), []byte("window: 4y"), 1), 0o600)
+	if out, _ = mustRun(t, "policy", "diff", prefix+".yaml", changed); !strings.Contains(out, `characteristic months_since_late: window "5y" -> "4y"`) {
+		t.Errorf("diff of two fitted versions:\n%s", out)
+	}
 
 	data := filepath.Join(dir, "data")
 	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "200", "--orgs", "20", "--load-only")
