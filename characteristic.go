@@ -93,7 +93,7 @@ func (b *Bin) Contains(v float64, ok bool) bool {
 }
 
 // String describes b for an explanation, e.g. "from 2 to below 5".
-func (b *Bin) String() string {
+func (b Bin) String() string {
 	f := func(p *float64) string { return strconv.FormatFloat(*p, 'g', -1, 64) }
 	switch {
 	case b.Missing:
