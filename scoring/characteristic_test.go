@@ -161,3 +161,13 @@ func TestCharacteristicCouldRaise(t *testing.T) {
 		t.Errorf("rule matches %+v: only the payment (positive points) could raise the score", ms)
 	}
 }
+
+// A characteristic's condition may not read a reference (an account
+// number): only scorable fields, as for rules.
+func TestCharacteristicRefusesReferenceField(t *testing.T) {
+	src := MustRead(t, "credit-characteristics.yaml")
+	_, err := loadString("credit-characteristics.yaml", replace(t, src, "condition: days_late >= 30", `condition: account == "ACC-1"`))
+	if got := problems(t, err); !strings.Contains(got, "characteristic late_instalments: condition: account is a reference field: conditions may read only") {
+		t.Errorf("problems:\n%s", got)
+	}
+}
