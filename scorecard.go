@@ -31,8 +31,10 @@ type Scorecard struct {
 	Base          int       // points of a subject no rule applies to
 	Min, Max      int       // the range Points is clamped to
 	Rules         []Rule
-	Grades        []GradeBand // highest first; the last starts at Min
-	Benefits      []Benefit
+	// Characteristics replace Rules in a fitted scorecard (Characteristic).
+	Characteristics []Characteristic
+	Grades          []GradeBand // highest first; the last starts at Min
+	Benefits        []Benefit
 }
 
 // Rule gives points for a subject's events of some types.
@@ -214,7 +216,8 @@ func (s *Scorecard) BenefitsAt(grade string) []string {
 }
 
 // ScorecardProblem is one thing wrong with a scorecard. Rule is the index of
-// the rule concerned, or -1 for the scorecard as a whole; Field names the
+// the rule (of the characteristic, in a scorecard of characteristics)
+// concerned, or -1 for the scorecard as a whole; Field names the
 // offending key as it is written in a scorecard file (e.g. "types",
 // "window", "grades").
 type ScorecardProblem struct {
@@ -277,8 +280,12 @@ func (s *Scorecard) Validate(cat *Catalogue) []ScorecardProblem {
 	}
 	s.validateGrades(rangeOK, add)
 	s.validateBenefits(add)
+	if len(s.Characteristics) > 0 {
+		s.validateCharacteristics(cat, rangeOK, add)
+		return ps
+	}
 	if len(s.Rules) == 0 {
-		add(-1, "rules", "at least one rule")
+		add(-1, "rules", "at least one rule or characteristic")
 	}
 	if len(s.Rules) > MaxRules {
 		add(-1, "rules", "at most %d rules, not %d", MaxRules, len(s.Rules))
@@ -519,10 +526,13 @@ type Score struct {
 	Grade    string
 	Benefits []string
 	// Contributions has one entry per rule that counted an event, in the
-	// scorecard's rule order.
+	// scorecard's rule order; in a scorecard of characteristics, one per
+	// characteristic: its bin's points and the events behind its value,
+	// which carry no points of their own.
 	Contributions []Contribution
 	// Reasons are the rules that lowered the score most: at most four, the
-	// largest negative contribution first.
+	// largest negative contribution first; or the characteristics that
+	// cost most against their best bin.
 	Reasons []Reason
 	// Hints say what would change the score materially or change the
 	// grade: computed by scoring again without some of the events behind

@@ -354,7 +354,7 @@ func decide(d *candor.Decision, card *scoring.Compiled, ms []candor.Match) {
 	// A disputed fact does not count. If one that could raise the score
 	// is disputed, a decline might be wrong: a person decides.
 	for _, m := range ms {
-		if d.Outcome == candor.OutcomeDecline && m.State == candor.StateDisputed && couldRaise(card, m) {
+		if d.Outcome == candor.OutcomeDecline && m.State == candor.StateDisputed && card.CouldRaise(m) {
 			d.Outcome = candor.OutcomeRefer
 			break
 		}
@@ -362,16 +362,6 @@ func decide(d *candor.Decision, card *scoring.Compiled, ms []candor.Match) {
 	if d.Reasons == nil {
 		d.Reasons = []candor.Reason{}
 	}
-}
-
-// couldRaise reports whether a rule the match meets adds points.
-func couldRaise(card *scoring.Compiled, m candor.Match) bool {
-	for i, r := range card.Scorecard().Rules {
-		if m.Rules&(1<<i) != 0 && r.Points > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // Reproduce takes decision d again: the subject's events known when it

@@ -45,6 +45,26 @@ type ruleJSON struct {
 	Group       string   `json:"group,omitempty"`
 }
 
+type characteristicJSON struct {
+	ID          string    `json:"id"`
+	Description string    `json:"description"`
+	EventTypes  []string  `json:"types"`
+	Condition   string    `json:"condition,omitempty"`
+	Aggregate   string    `json:"aggregate"`
+	Window      string    `json:"window,omitempty"`
+	Bins        []binJSON `json:"bins"`
+	Other       int       `json:"other"`
+	ReasonCode  string    `json:"reason_code"`
+	ReasonText  string    `json:"reason_text"`
+}
+
+type binJSON struct {
+	From    *float64 `json:"from,omitempty"`
+	Below   *float64 `json:"below,omitempty"`
+	Missing bool     `json:"missing,omitempty"`
+	Points  int      `json:"points"`
+}
+
 type gradeJSON struct {
 	Grade       string `json:"grade"`
 	Min         int    `json:"min"`
@@ -65,6 +85,8 @@ type scorecardJSON struct {
 	Grades   []gradeJSON   `json:"grades"`
 	Benefits []benefitJSON `json:"benefits"`
 	Rules    []ruleJSON    `json:"rules"`
+	// Characteristics are those of a fitted scorecard, which has no rules.
+	Characteristics []characteristicJSON `json:"characteristics,omitempty"`
 }
 
 func summary(sc *candor.Scorecard) scorecardSummaryJSON {
@@ -115,6 +137,15 @@ func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) {
 			Condition: rl.Condition, Points: rl.Points, Window: retention(rl.Window), Decay: rl.Decay.String(),
 			HalfLife: retention(rl.HalfLife), Counting: counting, Cap: rl.Cap, ReasonCode: rl.ReasonCode,
 			ReasonText: rl.ReasonText, Group: rl.Group})
+	}
+	for _, ch := range c.Characteristics {
+		cj := characteristicJSON{ID: ch.ID, Description: ch.Description, EventTypes: ch.EventTypes, Condition: ch.Condition,
+			Aggregate: ch.Aggregate.String(), Window: retention(ch.Window), Bins: []binJSON{}, Other: ch.Other,
+			ReasonCode: ch.ReasonCode, ReasonText: ch.ReasonText}
+		for _, b := range ch.Bins {
+			cj.Bins = append(cj.Bins, binJSON{From: b.From, Below: b.Below, Missing: b.Missing, Points: b.Points})
+		}
+		out.Characteristics = append(out.Characteristics, cj)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

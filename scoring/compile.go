@@ -23,6 +23,10 @@ type Compiled struct {
 	key    candor.ScorecardKey
 	rules  []rule
 	byType map[string]*typeRules
+	// chars and bitChar (the characteristic of each match bit) are set
+	// for a scorecard of characteristics, whose rules are match bits.
+	chars   []char
+	bitChar []int
 	// material is the smallest change in points a hint reports when the
 	// grade does not change: 2% of the range.
 	material int
@@ -48,6 +52,9 @@ func compile(sc *candor.Scorecard, cat *candor.Catalogue, p *parser) (*Compiled,
 		if i >= 0 && i < len(sc.Rules) {
 			return truncate(sc.Rules[i].ID)
 		}
+		if i >= 0 && i < len(sc.Characteristics) {
+			return truncate(sc.Characteristics[i].ID)
+		}
 		return ""
 	}
 	for _, pr := range sc.Validate(cat) {
@@ -55,6 +62,9 @@ func compile(sc *candor.Scorecard, cat *candor.Catalogue, p *parser) (*Compiled,
 	}
 	c := &Compiled{card: sc, key: candor.KeyOf(sc.ID, sc.Version), rules: make([]rule, len(sc.Rules)), byType: map[string]*typeRules{},
 		material: max(1, (sc.Max-sc.Min)/50)}
+	if len(sc.Characteristics) > 0 {
+		c.compileChars(sc, cat, p)
+	}
 	for i := range sc.Rules {
 		r := &sc.Rules[i]
 		c.rules[i] = rule{Rule: r, window: r.EffectiveWindow(cat)}

@@ -45,6 +45,9 @@ func FuzzLoad(f *testing.F) {
 		if s.Points < sc.Min || s.Points > sc.Max || s.Grade == "" {
 			t.Fatalf("score %d %q outside %d..%d", s.Points, s.Grade, sc.Min, sc.Max)
 		}
+		if m := c.ScoreFromMatches(subject, c.Matches(events), day("2026-06-01")); m.Points != s.Points || m.Grade != s.Grade {
+			t.Fatalf("from matches %d %s, from events %d %s", m.Points, m.Grade, s.Points, s.Grade)
+		}
 	})
 }
 

@@ -43,6 +43,9 @@ type parser struct {
 	lines     map[string]int   // top-level key -> line
 	ruleLines []map[string]int // per rule: key -> line ("" for the rule itself)
 	conds     []*yaml.Node     // per rule: the condition's node, or nil
+	// chars is set when the file has characteristics instead of rules:
+	// rule indexes in messages are then characteristics'.
+	chars bool
 }
 
 func (p *parser) err() error {
@@ -75,8 +78,12 @@ func (p *parser) addPos(line, col, rule int, ruleID, field, format string, args 
 		if ruleID == "" {
 			ruleID = "#" + strconv.Itoa(rule+1)
 		}
-		fmt.Fprintf(&b, "rule %s: ", ruleID)
-		path = "rules." + strconv.Itoa(rule)
+		unit, key := "rule", "rules."
+		if p.chars {
+			unit, key = "characteristic", "characteristics."
+		}
+		fmt.Fprintf(&b, "%s %s: ", unit, ruleID)
+		path = key + strconv.Itoa(rule)
 		if field != "" {
 			path += "." + field
 		}
@@ -127,7 +134,7 @@ func (p *parser) parse(data []byte) *candor.Scorecard {
 		p.at(root, -1, "", "", "want a mapping of id, title, purpose, ... at the top level")
 		return sc
 	}
-	const keys = "id, title, description, purpose, subject_kind, version, effective_from, base, min, max, grades, benefits, rules"
+	const keys = "id, title, description, purpose, subject_kind, version, effective_from, base, min, max, grades, benefits, rules, characteristics"
 	p.mapping(root, -1, "", keys, func(key string, v *yaml.Node) bool {
 		p.lines[key] = v.Line
 		switch key {
@@ -172,15 +179,25 @@ func (p *parser) parse(data []byte) *candor.Scorecard {
 			sc.Benefits = p.benefits(v)
 		case "rules":
 			sc.Rules = p.rules(v)
+		case "characteristics":
+			sc.Characteristics = p.characteristics(v)
 		default:
 			return false
 		}
 		return true
 	})
-	for _, k := range []string{"id", "title", "purpose", "subject_kind", "version", "effective_from", "base", "min", "max", "grades", "rules"} {
+	for _, k := range []string{"id", "title", "purpose", "subject_kind", "version", "effective_from", "base", "min", "max", "grades"} {
 		if _, ok := p.lines[k]; !ok {
 			p.add(root.Line, -1, "", k, "required")
 		}
+	}
+	_, rules := p.lines["rules"]
+	_, chars := p.lines["characteristics"]
+	switch {
+	case rules && chars:
+		p.add(p.lines["characteristics"], -1, "", "characteristics", "a scorecard has rules or characteristics, not both")
+	case !rules && !chars:
+		p.add(root.Line, -1, "", "rules", "required (or characteristics)")
 	}
 	return sc
 }

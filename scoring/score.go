@@ -38,6 +38,10 @@ func (c *Compiled) PointsFromMatches(ms []candor.Match, at time.Time) (int, stri
 }
 
 func (c *Compiled) points(hits []hit, at time.Time) int {
+	if c.chars != nil {
+		var vals [candor.MaxCharacteristics]charValue
+		return c.clamp(c.charEval(hits, at, &vals, nil))
+	}
 	var sums [candor.MaxRules]float64
 	return c.clamp(c.eval(hits, at, noSkip, &sums, nil))
 }
@@ -70,6 +74,10 @@ func (c *Compiled) VerdictFromMatches(subject candor.SubjectID, ms []candor.Matc
 	sc := c.card
 	s := candor.Score{Scorecard: sc.ID, Version: sc.Version, Subject: subject, At: at}
 	var buf [64]hit
+	if c.chars != nil {
+		c.charVerdict(&s, c.matchHits(ms, buf[:0]))
+		return s
+	}
 	var sums [candor.MaxRules]float64
 	s.Total = c.eval(c.matchHits(ms, buf[:0]), at, noSkip, &sums, nil)
 	s.Points = c.clamp(s.Total)
@@ -105,6 +113,10 @@ func (c *Compiled) reason(i int, points float64) candor.Reason {
 func (c *Compiled) score(subject candor.SubjectID, hits []hit, at time.Time) candor.Score {
 	sc := c.card
 	s := candor.Score{Scorecard: sc.ID, Version: sc.Version, Subject: subject, At: at}
+	if c.chars != nil {
+		c.charScore(&s, hits)
+		return s
+	}
 	var sums [candor.MaxRules]float64
 	rec := &recorder{counted: make([][]counted, len(c.rules))}
 	s.Total = c.eval(hits, at, noSkip, &sums, rec)

@@ -107,6 +107,11 @@ func explain(sc *candor.Scorecard, score candor.Score) gradeView {
 				b.Text = rl.ReasonText
 			}
 		}
+		for _, ch := range sc.Characteristics {
+			if ch.ID == c.Rule {
+				b.Text = ch.ReasonText
+			}
+		}
 		if largest > 0 {
 			b.Width = "w" + strconv.Itoa(int(math.Round(math.Abs(c.Points)/largest*20))*5)
 		}

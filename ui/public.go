@@ -114,6 +114,23 @@ func (scorecardView) Counting(rl candor.Rule) string {
 	return strings.Join(parts, "; ")
 }
 
+// Aggregate says how a characteristic's value is worked out, in words.
+func (scorecardView) Aggregate(c candor.Characteristic) string {
+	over := "until they drop off"
+	if c.Window > 0 {
+		over = "of the last " + period(c.Window)
+	}
+	switch c.Aggregate {
+	case candor.AggregateCount:
+		return "how many such facts " + over
+	case candor.AggregateMonthsSinceLast:
+		return "whole months since the latest such fact " + over + " (none: no value)"
+	case candor.AggregateShare:
+		return "the share, from 0 to 1, of the facts of these types " + over + " for which the condition holds (none: no value)"
+	}
+	return c.Aggregate.String()
+}
+
 // scorecard shows one published scorecard: the active version, or the
 // version asked for.
 func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {

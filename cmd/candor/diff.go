@@ -58,6 +58,28 @@ var ruleAttrs = []struct {
 	{"description", func(r *candor.Rule) string { return r.Description }},
 }
 
+// charAttrs are the attributes of a characteristic that a diff compares.
+var charAttrs = []struct {
+	name string
+	get  func(c *candor.Characteristic) string
+}{
+	{"types", func(c *candor.Characteristic) string { return strings.Join(c.EventTypes, ", ") }},
+	{"condition", func(c *candor.Characteristic) string { return c.Condition }},
+	{"aggregate", func(c *candor.Characteristic) string { return c.Aggregate.String() }},
+	{"window", func(c *candor.Characteristic) string { return durationText(c.Window) }},
+	{"bins", func(c *candor.Characteristic) string {
+		parts := make([]string, len(c.Bins))
+		for i := range c.Bins {
+			parts[i] = fmt.Sprintf("%s: %d", c.Bins[i].String(), c.Bins[i].Points)
+		}
+		return strings.Join(parts, "; ")
+	}},
+	{"other", func(c *candor.Characteristic) string { return strconv.Itoa(c.Other) }},
+	{"reason_code", func(c *candor.Characteristic) string { return c.ReasonCode }},
+	{"reason_text", func(c *candor.Characteristic) string { return c.ReasonText }},
+	{"description", func(c *candor.Characteristic) string { return c.Description }},
+}
+
 func durationText(d time.Duration) string {
 	if d == 0 {
 		return "-"
@@ -66,7 +88,8 @@ func durationText(d time.Duration) string {
 }
 
 // printDiff writes what changes from a to b: scorecard attributes, bands,
-// benefits and rules (added, removed, changed attribute by attribute).
+// benefits, rules and characteristics (added, removed, changed attribute
+// by attribute).
 func printDiff(w io.Writer, a, b *candor.Scorecard) {
 	changed := false
 	line := func(format string, args ...any) {
@@ -131,6 +154,32 @@ func printDiff(w io.Writer, a, b *candor.Scorecard) {
 	for i := range b.Rules {
 		if rb := &b.Rules[i]; find(a, rb.ID) == nil {
 			line("rule %s: added: %s, %s points, types %s", rb.ID, rb.ReasonText, ruleAttrs[2].get(rb), ruleAttrs[0].get(rb))
+		}
+	}
+	findChar := func(s *candor.Scorecard, id string) *candor.Characteristic {
+		for i := range s.Characteristics {
+			if s.Characteristics[i].ID == id {
+				return &s.Characteristics[i]
+			}
+		}
+		return nil
+	}
+	for i := range a.Characteristics {
+		ca := &a.Characteristics[i]
+		cb := findChar(b, ca.ID)
+		if cb == nil {
+			line("characteristic %s: removed (%s)", ca.ID, ca.ReasonText)
+			continue
+		}
+		for _, attr := range charAttrs {
+			if va, vb := attr.get(ca), attr.get(cb); va != vb {
+				line("characteristic %s: %s %q -> %q", ca.ID, attr.name, va, vb)
+			}
+		}
+	}
+	for i := range b.Characteristics {
+		if cb := &b.Characteristics[i]; findChar(a, cb.ID) == nil {
+			line("characteristic %s: added: %s, %s of %s, bins %s", cb.ID, cb.ReasonText, cb.Aggregate, charAttrs[0].get(cb), charAttrs[4].get(cb))
 		}
 	}
 	if !changed {

@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/scoring/fit"
 )
 
@@ -72,6 +74,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m := &fit.Mapping{}
+	card.Definitions = map[string]fit.Mapped{}
 	if *mappingFile != "" {
 		data, err := os.ReadFile(*mappingFile)
 		if err != nil {
@@ -79,6 +82,9 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		}
 		if m, err = fit.ParseMapping(data); err != nil {
 			return fmt.Errorf("%s: %w", *mappingFile, err)
+		}
+		for _, c := range m.Characteristics {
+			card.Definitions[c.Name] = c
 		}
 	}
 	if *outcome != "" {
@@ -156,6 +162,10 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	undefined, err := checkFitted(*prefix+".yaml", scorecard)
+	if err != nil {
+		return err
+	}
 	var js, html bytes.Buffer
 	if err := rep.WriteJSON(&js); err != nil {
 		return err
@@ -181,7 +191,31 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "audit %s: four-fifths rule %s, equal-opportunity difference %.3f\n", a.Attribute, verdict, a.EqualOpportunityDifference)
 	}
 	fmt.Fprintf(stdout, "wrote %[1]s.yaml, %[1]s.report.html, %[1]s.report.json\n", *prefix)
+	if undefined > 0 {
+		fmt.Fprintf(stdout, "%s.yaml does not load: %d characteristics are not defined as aggregates of catalogue facts (give types and aggregate in the mapping)\n", *prefix, undefined)
+	}
 	return nil
+}
+
+// checkFitted loads a fitted scorecard as the scoring engine will. A
+// characteristic the mapping left undefined is written so and counted;
+// any other problem (a definition the charter refuses) is an error.
+func checkFitted(name string, data []byte) (undefined int, err error) {
+	_, err = scoring.Load(filepath.Base(name), data, catalogue.Default())
+	if err == nil {
+		return 0, nil
+	}
+	ps := candor.ErrorDetails(err)
+	if len(ps) == 0 {
+		return 0, err
+	}
+	for _, p := range ps {
+		if !strings.HasSuffix(p.Field, ".undefined") {
+			return 0, fmt.Errorf("the fitted scorecard would be refused: %w", err)
+		}
+		undefined++
+	}
+	return undefined, nil
 }
 
 func readFitData(path string, m *fit.Mapping) (*fit.Dataset, error) {

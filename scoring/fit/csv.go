@@ -44,12 +44,24 @@ type Mapping struct {
 }
 
 // Mapped is one characteristic: its name in the scorecard, the file's
-// column it reads and its kind ("numeric", "categorical" or "" to infer).
+// column it reads and its kind ("numeric", "categorical" or "" to infer),
+// and its definition over catalogue facts, which the fitted scorecard
+// carries: the event types, an optional condition, the aggregate (count,
+// months_since_last, share) and the window. A column with no aggregate
+// is fitted, but the scorecard says it has no definition and the scoring
+// engine refuses to load it.
 type Mapped struct {
-	Name   string `yaml:"name"`
-	Column string `yaml:"column"`
-	Kind   string `yaml:"kind"`
+	Name      string   `yaml:"name"`
+	Column    string   `yaml:"column"`
+	Kind      string   `yaml:"kind"`
+	Types     []string `yaml:"types"`
+	Condition string   `yaml:"condition"`
+	Aggregate string   `yaml:"aggregate"`
+	Window    string   `yaml:"window"`
 }
+
+// Defined reports whether c is defined as an aggregate of catalogue facts.
+func (c *Mapped) Defined() bool { return c.Aggregate != "" }
 
 // ParseMapping reads a mapping from YAML, strictly: unknown keys, a bad
 // separator or kind, a protected column mapped as a characteristic and
@@ -113,6 +125,17 @@ func (m *Mapping) check() error {
 		names[c.Name] = true
 		if c.Kind != "" && c.Kind != "numeric" && c.Kind != "categorical" {
 			probs = append(probs, fmt.Sprintf("mapping: characteristic %q: kind %q must be numeric or categorical", c.Name, c.Kind))
+		}
+		switch {
+		case c.Defined() && c.Kind == "categorical":
+			probs = append(probs, fmt.Sprintf("mapping: characteristic %q: an aggregate (%s) is numeric, not categorical", c.Name, c.Aggregate))
+		case c.Defined():
+			m.Characteristics[i].Kind = "numeric"
+			if len(c.Types) == 0 {
+				probs = append(probs, fmt.Sprintf("mapping: characteristic %q: aggregate %s needs the event types it counts", c.Name, c.Aggregate))
+			}
+		case len(c.Types) > 0 || c.Condition != "" || c.Window != "":
+			probs = append(probs, fmt.Sprintf("mapping: characteristic %q: types, condition and window define an aggregate, which is missing", c.Name))
 		}
 		if slices.Contains(m.Protected, c.Column) {
 			probs = append(probs, fmt.Sprintf("mapping: characteristic %q reads column %q, a protected attribute: %s", c.Name, c.Column, CharterRefusal))

@@ -21,6 +21,10 @@ type Card struct {
 	Min, Max      int
 	Grades        []Grade
 	Benefits      []Benefit
+	// Definitions give, by characteristic name, what each is over
+	// catalogue facts (from the mapping); a characteristic with none is
+	// written as undefined.
+	Definitions map[string]Mapped
 }
 
 // Grade is a grade band: scores at or above Min.
@@ -73,6 +77,11 @@ type yamlCard struct {
 type yamlChar struct {
 	ID          string    `yaml:"id"`
 	Description string    `yaml:"description"`
+	Types       []string  `yaml:"types,omitempty,flow"`
+	Condition   string    `yaml:"condition,omitempty"`
+	Aggregate   string    `yaml:"aggregate,omitempty"`
+	Window      string    `yaml:"window,omitempty"`
+	Undefined   string    `yaml:"undefined,omitempty"`
 	ReasonCode  string    `yaml:"reason_code"`
 	ReasonText  string    `yaml:"reason_text"`
 	Bins        []yamlBin `yaml:"bins"`
@@ -90,6 +99,9 @@ type yamlBin struct {
 // YAML writes m as a version of card: a base, and per characteristic its
 // bins (numeric: from, below; categorical: values; missing) with points,
 // and "other", the points of a value in no bin (0, an average row's).
+// A characteristic carries its definition from card.Definitions (types,
+// condition, aggregate, window); one without is written with "undefined"
+// saying so, which the scoring engine refuses to load.
 // The score is clamped to [card.Min, card.Max].
 func (m *Model) YAML(card Card, provenance string) ([]byte, error) {
 	y := yamlCard{ID: card.ID, Title: card.Title, Description: card.Description, Purpose: card.Purpose,
@@ -98,6 +110,11 @@ func (m *Model) YAML(card Card, provenance string) ([]byte, error) {
 	for _, ch := range m.Characteristics {
 		yc := yamlChar{ID: ch.Name, ReasonCode: strings.ToUpper(ch.Name), ReasonText: strings.ReplaceAll(ch.Name, "_", " "),
 			Description: fmt.Sprintf("Fitted: %d bins, information value %.3f.", len(ch.Bins), ch.IV)}
+		if d, ok := card.Definitions[ch.Name]; ok && d.Defined() {
+			yc.Types, yc.Condition, yc.Aggregate, yc.Window = d.Types, d.Condition, d.Aggregate, d.Window
+		} else {
+			yc.Undefined = fmt.Sprintf("column %s is not defined as an aggregate of catalogue facts (the mapping gives it no types and aggregate)", ch.Name)
+		}
 		for k, bin := range ch.Bins {
 			yb := yamlBin{Missing: bin.Missing, Points: ch.Points[k]}
 			if ch.Numeric && !math.IsInf(bin.Lo, 1) {
