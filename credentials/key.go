@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/candor-project/candor/internal/keyfile"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -31,11 +32,9 @@ type IssuerKey struct {
 // mode 0600 if it does not exist. It refuses a key file that others may
 // read, and a key of another type or curve.
 func LoadOrCreateKey(path string) (*IssuerKey, error) {
-	data, err := os.ReadFile(path)
+	data, err := keyfile.Read(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		data, err = createKey(path)
-	} else if err == nil {
-		err = checkKeyMode(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("credentials: issuer key: %w", err)
@@ -101,17 +100,6 @@ func (k *IssuerKey) Metadata(issuer string) *Metadata {
 
 // Private returns the private key, for a benchmark's bare baseline.
 func (k *IssuerKey) Private() *ecdsa.PrivateKey { return k.priv }
-
-func checkKeyMode(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("%s: mode %v lets others read it; chmod 600 it", path, fi.Mode().Perm())
-	}
-	return nil
-}
 
 func createKey(path string) ([]byte, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/candor-project/candor/internal/keyfile"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -22,14 +23,12 @@ import (
 // refuses a key file that others may read, or whose key is named for
 // another origin: a log's identity is its origin and key together.
 func loadOrCreateKey(path, origin string, create bool) (note.Signer, string, error) {
-	data, err := os.ReadFile(path)
+	data, err := keyfile.Read(path)
 	if errors.Is(err, fs.ErrNotExist) && !create {
 		return nil, "", fmt.Errorf("tlog: signer key %s is missing: this log has published checkpoints with its key, and a new key would sign a new history; restore the key file", path)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		data, err = createKey(path, origin)
-	} else if err == nil {
-		err = checkKeyMode(path)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("tlog: signer key: %w", err)
@@ -47,17 +46,6 @@ func loadOrCreateKey(path, origin string, create bool) (note.Signer, string, err
 		return nil, "", fmt.Errorf("tlog: signer key %s: %w", path, err)
 	}
 	return signer, vkey, nil
-}
-
-func checkKeyMode(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("%s: mode %v lets others read it; chmod 600 it", path, fi.Mode().Perm())
-	}
-	return nil
 }
 
 func createKey(path, origin string) ([]byte, error) {

@@ -28,6 +28,7 @@ import (
 	"sync"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/keyfile"
 )
 
 // KeySize is the size of the master key and of every data key.
@@ -48,16 +49,9 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 // an installation (candor audit verify) use it, so that a mistyped path
 // leaves no new key behind.
 func LoadKey(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := keyfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("master key: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("master key %s: mode %v lets others read it; chmod 600 it", path, fi.Mode().Perm())
 	}
 	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
 	if err != nil || len(key) != KeySize {
