@@ -40,10 +40,7 @@ func loadScorecardArg(arg string, cat *candor.Catalogue) (*candor.Scorecard, err
 
 // ruleAttrs are the attributes of a rule that a diff compares, in the order
 // it prints them.
-var ruleAttrs = []struct {
-	name string
-	get  func(r *candor.Rule) string
-}{
+var ruleAttrs = []attr[candor.Rule]{
 	{"types", func(r *candor.Rule) string { return strings.Join(r.EventTypes, ", ") }},
 	{"condition", func(r *candor.Rule) string { return r.Condition }},
 	{"points", func(r *candor.Rule) string { return strconv.FormatFloat(r.Points, 'g', -1, 64) }},
@@ -59,10 +56,7 @@ var ruleAttrs = []struct {
 }
 
 // charAttrs are the attributes of a characteristic that a diff compares.
-var charAttrs = []struct {
-	name string
-	get  func(c *candor.Characteristic) string
-}{
+var charAttrs = []attr[candor.Characteristic]{
 	{"types", func(c *candor.Characteristic) string { return strings.Join(c.EventTypes, ", ") }},
 	{"condition", func(c *candor.Characteristic) string { return c.Condition }},
 	{"aggregate", func(c *candor.Characteristic) string { return c.Aggregate.String() }},
@@ -130,59 +124,54 @@ func printDiff(w io.Writer, a, b *candor.Scorecard) {
 	if benefits(a) != benefits(b) {
 		line("benefits: %s -> %s", benefits(a), benefits(b))
 	}
-	find := func(s *candor.Scorecard, id string) *candor.Rule {
-		for i := range s.Rules {
-			if s.Rules[i].ID == id {
-				return &s.Rules[i]
-			}
-		}
-		return nil
-	}
-	for i := range a.Rules {
-		ra := &a.Rules[i]
-		rb := find(b, ra.ID)
-		if rb == nil {
-			line("rule %s: removed (%s)", ra.ID, ra.ReasonText)
-			continue
-		}
-		for _, attr := range ruleAttrs {
-			if va, vb := attr.get(ra), attr.get(rb); va != vb {
-				line("rule %s: %s %q -> %q", ra.ID, attr.name, va, vb)
-			}
-		}
-	}
-	for i := range b.Rules {
-		if rb := &b.Rules[i]; find(a, rb.ID) == nil {
-			line("rule %s: added: %s, %s points, types %s", rb.ID, rb.ReasonText, ruleAttrs[2].get(rb), ruleAttrs[0].get(rb))
-		}
-	}
-	findChar := func(s *candor.Scorecard, id string) *candor.Characteristic {
-		for i := range s.Characteristics {
-			if s.Characteristics[i].ID == id {
-				return &s.Characteristics[i]
-			}
-		}
-		return nil
-	}
-	for i := range a.Characteristics {
-		ca := &a.Characteristics[i]
-		cb := findChar(b, ca.ID)
-		if cb == nil {
-			line("characteristic %s: removed (%s)", ca.ID, ca.ReasonText)
-			continue
-		}
-		for _, attr := range charAttrs {
-			if va, vb := attr.get(ca), attr.get(cb); va != vb {
-				line("characteristic %s: %s %q -> %q", ca.ID, attr.name, va, vb)
-			}
-		}
-	}
-	for i := range b.Characteristics {
-		if cb := &b.Characteristics[i]; findChar(a, cb.ID) == nil {
-			line("characteristic %s: added: %s, %s of %s, bins %s", cb.ID, cb.ReasonText, cb.Aggregate, charAttrs[0].get(cb), charAttrs[4].get(cb))
-		}
-	}
+	diffParts(line, "rule", a.Rules, b.Rules, func(r *candor.Rule) string { return r.ID },
+		func(r *candor.Rule) string { return r.ReasonText }, ruleAttrs,
+		func(r *candor.Rule) string {
+			return fmt.Sprintf("%s, %s points, types %s", r.ReasonText, ruleAttrs[2].get(r), ruleAttrs[0].get(r))
+		})
+	diffParts(line, "characteristic", a.Characteristics, b.Characteristics, func(c *candor.Characteristic) string { return c.ID },
+		func(c *candor.Characteristic) string { return c.ReasonText }, charAttrs,
+		func(c *candor.Characteristic) string {
+			return fmt.Sprintf("%s, %s of %s, bins %s", c.ReasonText, c.Aggregate, charAttrs[0].get(c), charAttrs[4].get(c))
+		})
 	if !changed {
 		fmt.Fprintln(w, "  no changes")
+	}
+}
+
+// attr is one attribute of a rule or characteristic that a diff compares.
+type attr[T any] struct {
+	name string
+	get  func(*T) string
+}
+
+// diffParts writes, through line, the parts (rules or characteristics, by
+// id) that b removed from a, changed in one of attrs, or added.
+func diffParts[T any](line func(string, ...any), kind string, a, b []T, id, reason func(*T) string, attrs []attr[T], added func(*T) string) {
+	find := func(s []T, want string) *T {
+		for i := range s {
+			if id(&s[i]) == want {
+				return &s[i]
+			}
+		}
+		return nil
+	}
+	for i := range a {
+		pa := &a[i]
+		pb := find(b, id(pa))
+		if pb == nil {
+			line("%s %s: removed (%s)", kind, id(pa), reason(pa))
+			continue
+		}
+		for _, at := range attrs {
+			if va, vb := at.get(pa), at.get(pb); va != vb {
+				line("%s %s: %s %q -> %q", kind, id(pa), at.name, va, vb)
+			}
+		}
+	}
+	for i := range b {
+		if pb := &b[i]; find(a, id(pb)) == nil {
+			line("%s %s: added: %s", kind, id(pb), added(pb))
+		}
 	}
 }
