@@ -45,7 +45,7 @@ type errorBody struct {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := candor.ErrorCode(err)
 	if code == candor.EINTERNAL {
-		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Any("err", err))
 	}
 	if code == candor.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="candor"`)
