@@ -38,9 +38,10 @@ type Config struct {
 	// cache of subjects and their keys: ingest.Pipeline.Forget).
 	Forget func(candor.SubjectID, []candor.BlindIndex)
 	// Erased, if set, is called after an erasure with the idempotency keys
-	// of the facts it removed, so that the write path refuses them from
-	// then on (ingest.Pipeline.Erased).
-	Erased func([]candor.DedupeKey)
+	// of the facts it removed, each with when its retention would have
+	// ended, so that the write path refuses them until then
+	// (ingest.Pipeline.Erased).
+	Erased func(map[candor.DedupeKey]time.Time)
 }
 
 // Service plans and carries out erasures. It is safe for concurrent use;
@@ -129,7 +130,7 @@ type planned struct {
 	erase   []candor.EventRef
 	records []*candor.Record
 	erased  []*candor.Record // what is kept of the erased facts (candor.ErasedRecord)
-	keys    []candor.DedupeKey
+	kept    map[candor.DedupeKey]time.Time // the erased facts' keys, until when each is kept
 }
 
 func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *planned, error) {
@@ -174,7 +175,10 @@ func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *p
 		if until := e.ExpiresAt(t); until.After(now) {
 			k := s.cfg.Vault.DedupeKey(e.Source, e.SourceEventID)
 			pd.erased = append(pd.erased, candor.ErasedRecord(k, until))
-			pd.keys = append(pd.keys, k)
+			if pd.kept == nil {
+				pd.kept = map[candor.DedupeKey]time.Time{}
+			}
+			pd.kept[k] = until
 		}
 	}
 	p.Erase, p.Keep = sorted(erase), sorted(keep)
@@ -355,8 +359,8 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 
 // erased tells the write path which facts were erased.
 func (s *Service) erased(pd *planned) {
-	if s.cfg.Erased != nil && len(pd.keys) > 0 {
-		s.cfg.Erased(pd.keys)
+	if s.cfg.Erased != nil && len(pd.kept) > 0 {
+		s.cfg.Erased(pd.kept)
 	}
 }
 

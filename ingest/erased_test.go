@@ -58,10 +58,15 @@ func TestErasedFactsStayRefused(t *testing.T) {
 			}
 		})
 	}
-	// Erased from now on, without a restart.
-	e.p.Erased([]candor.DedupeKey{e.vault.DedupeKey("bank7", "gone-3")})
+	// Erased from now on, without a restart, until its retention ends:
+	// then taken again, without a restart either.
+	e.p.Erased(map[candor.DedupeKey]time.Time{e.vault.DedupeKey("bank7", "gone-3"): testNow.Add(time.Hour),
+		e.vault.DedupeKey("bank7", "gone-4"): testNow})
 	if _, err := e.post(t, late("gone-3", "AB1234567", 30)); candor.ErrorCode(err) != candor.EERASED {
 		t.Fatalf("after Erased: %v", err)
+	}
+	if _, err := e.post(t, late("gone-4", "AB1234567", 30)); err != nil {
+		t.Fatalf("a fact whose retention ended when it was erased: %v", err)
 	}
 }
 
@@ -83,9 +88,9 @@ func BenchmarkCheckErased(b *testing.B) {
 		b.Fatal(err)
 	}
 	none, kept := mustEnv(b), mustEnv(b)
-	erased := make([]candor.DedupeKey, 100_000)
-	for i := range erased {
-		erased[i] = kept.vault.DedupeKey("bank7", fmt.Sprintf("gone-%d", i))
+	erased := make(map[candor.DedupeKey]time.Time, 100_000)
+	for i := range 100_000 {
+		erased[kept.vault.DedupeKey("bank7", fmt.Sprintf("gone-%d", i))] = testNow.Add(time.Hour)
 	}
 	kept.p.Erased(erased)
 	var base, with time.Duration

@@ -98,7 +98,7 @@ type Pipeline struct {
 	// with EERASED; erasedErr, if they could not be read at start, fails
 	// every request instead.
 	erasedMu  sync.RWMutex
-	erased    map[candor.DedupeKey]struct{}
+	erased    map[candor.DedupeKey]time.Time // until when each is kept
 	erasedErr error
 }
 
@@ -162,7 +162,7 @@ func (p *Pipeline) fillFilters(ctx context.Context) {
 // loadErased reads the idempotency keys of erased facts whose retention
 // has not ended, if the store keeps records.
 func (p *Pipeline) loadErased() {
-	p.erased = map[candor.DedupeKey]struct{}{}
+	p.erased = map[candor.DedupeKey]time.Time{}
 	rs, ok := p.store.(candor.RecordStore)
 	if !ok {
 		return
@@ -180,17 +180,18 @@ func (p *Pipeline) loadErased() {
 			return
 		}
 		if until.After(now) {
-			p.erased[k] = struct{}{}
+			p.erased[k] = until
 		}
 	}
 }
 
 // Erased makes the pipeline refuse the facts with these idempotency keys
-// from now on, with EERASED: those of an erasure just committed.
-func (p *Pipeline) Erased(keys []candor.DedupeKey) {
+// from now on, with EERASED, each until the time it maps to (when its
+// retention would have ended): those of an erasure just committed.
+func (p *Pipeline) Erased(kept map[candor.DedupeKey]time.Time) {
 	p.erasedMu.Lock()
-	for _, k := range keys {
-		p.erased[k] = struct{}{}
+	for k, until := range kept {
+		p.erased[k] = until
 	}
 	p.erasedMu.Unlock()
 }
@@ -208,11 +209,12 @@ func (p *Pipeline) refuseErased(req *request) error {
 		return nil
 	}
 	var problems []candor.Problem
+	now := p.now()
 	for i := range req.events {
 		pe := &req.events[i]
-		if _, ok := p.erased[pe.dedupe]; ok {
+		if until, ok := p.erased[pe.dedupe]; ok && until.After(now) {
 			problems = append(problems, candor.Problem{Index: pe.index, Field: "id",
-				Reason: fmt.Sprintf("id %q is a fact of an erased subject, and stays erased", truncateID(pe.ev.SourceEventID))})
+				Reason: fmt.Sprintf("id %q is a fact erased at its subject's request, and stays erased", truncateID(pe.ev.SourceEventID))})
 		}
 	}
 	if len(problems) == 0 {
