@@ -129,7 +129,7 @@ type planned struct {
 	sub     *candor.Subject
 	erase   []candor.EventRef
 	records []*candor.Record
-	erased  []*candor.Record // what is kept of the erased facts (candor.ErasedRecord)
+	erased  []*candor.Record               // what is kept of the erased facts (candor.ErasedRecord)
 	kept    map[candor.DedupeKey]time.Time // the erased facts' keys, until when each is kept
 }
 
