@@ -99,6 +99,10 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 
+	subs, unknown, err := resolveSubjects(ctx, inst, idents, sc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *subjectsFile, err)
+	}
 	aud, err := startAudit(inst, lf, inst.data, lg)
 	if err != nil {
 		return err
@@ -110,19 +114,13 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		header = append(header, ch.ID)
 	}
 	w.Write(header)
-	rows, unknown := 0, 0
-	for _, ident := range idents {
-		vals, found, err := featuresOf(ctx, inst, aud, card, ident, at)
+	for i, sub := range subs {
+		vals, err := featuresOf(ctx, inst, aud, card, sub, at)
 		if err != nil {
 			aud.close()
 			return err
 		}
-		if !found {
-			unknown++
-			continue
-		}
-		rows++
-		rec := []string{strconv.Itoa(rows)}
+		rec := []string{strconv.Itoa(i + 1)}
 		for _, v := range vals {
 			if v.Missing {
 				rec = append(rec, "NA")
@@ -143,58 +141,104 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := writeAll(files); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %d rows of %d characteristics of %s v%d at %s to %s\n", rows, len(sc.Characteristics), sc.ID, sc.Version, at.Format(time.RFC3339), *out)
+	fmt.Fprintf(stdout, "wrote %d rows of %d characteristics of %s v%d at %s to %s\n", len(subs), len(sc.Characteristics), sc.ID, sc.Version, at.Format(time.RFC3339), *out)
 	if unknown > 0 {
 		fmt.Fprintf(stderr, "%d identifiers matched no subject and were left out\n", unknown)
 	}
 	return nil
 }
 
-// featuresOf reads ident's subject, recording the read, and returns its
-// values; found is false if ident matches no subject.
-func featuresOf(ctx context.Context, inst *installation, aud *auditService, card *scoring.Compiled, ident candor.Identifier, at time.Time) (vals []scoring.Value, found bool, err error) {
-	id, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(ident))
-	if candor.ErrorCode(err) == candor.ENOTFOUND {
-		return nil, false, nil
+// listed is a subject resolved from the subjects file.
+type listed struct {
+	id  candor.SubjectID
+	rec *candor.SubjectRecord
+}
+
+// resolveSubjects resolves every identifier, reading no facts: unknown
+// counts those that match no subject. The list is checked whole before
+// any subject is read: an error names every identifier of a subject of
+// another kind than sc's and every subject listed twice.
+func resolveSubjects(ctx context.Context, inst *installation, idents []listedIdent, sc *candor.Scorecard) (subs []listed, unknown int, err error) {
+	var probs []string
+	line := map[candor.SubjectID]int{}
+	for _, li := range idents {
+		id, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(li.ident))
+		if candor.ErrorCode(err) == candor.ENOTFOUND {
+			unknown++
+			continue
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		rec, err := inst.store.Subject(ctx, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		switch {
+		case rec.Kind != sc.SubjectKind:
+			probs = append(probs, fmt.Sprintf("line %d: %s, but scorecard %s is for %s", li.line, rec.Kind.Noun(), sc.ID, sc.SubjectKind.Noun()))
+		case line[id] != 0:
+			probs = append(probs, fmt.Sprintf("line %d: the subject of line %d again", li.line, line[id]))
+		default:
+			line[id] = li.line
+			subs = append(subs, listed{id: id, rec: rec})
+		}
 	}
+	if err := joinProblems(probs); err != nil {
+		return nil, 0, err
+	}
+	return subs, unknown, nil
+}
+
+// featuresOf reads sub's facts, recording the read, and returns its values.
+func featuresOf(ctx context.Context, inst *installation, aud *auditService, card *scoring.Compiled, sub listed, at time.Time) ([]scoring.Value, error) {
+	key, err := inst.vault.OpenSubjectKey(sub.id, sub.rec.WrappedKey)
 	if err != nil {
-		return nil, false, err
-	}
-	rec, err := inst.store.Subject(ctx, id)
-	if err != nil {
-		return nil, false, err
-	}
-	key, err := inst.vault.OpenSubjectKey(id, rec.WrappedKey)
-	if err != nil {
-		return nil, false, err
-	}
-	sc := card.Scorecard()
-	if rec.Kind != sc.SubjectKind {
-		return nil, false, fmt.Errorf("%s is %s, but scorecard %s is for %s", ident.Scheme, rec.Kind.Noun(), sc.ID, sc.SubjectKind.Noun())
+		return nil, err
 	}
 	events, err := key.ReadEvents(ctx, inst.store)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if vals, err = card.Values(id, events, at); err != nil {
-		return nil, false, err
+	vals, err := card.Values(sub.id, events, at)
+	if err != nil {
+		return nil, err
 	}
-	a := &candor.Access{Subject: id, At: time.Now().UTC(), Principal: "candor features", Role: candor.RoleOperator,
+	sc := card.Scorecard()
+	a := &candor.Access{Subject: sub.id, At: time.Now().UTC(), Principal: "candor features", Role: candor.RoleOperator,
 		Purpose: candor.ReadModelDevelopment.String(), Action: fmt.Sprintf("features %s v%d", sc.ID, sc.Version)}
 	if err := aud.access.Record(ctx, key, a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return vals, true, nil
+	return vals, nil
+}
+
+// listedIdent is an identifier of the subjects file and its line.
+type listedIdent struct {
+	ident candor.Identifier
+	line  int
+}
+
+// joinProblems is nil for none, else one error naming up to 20.
+func joinProblems(probs []string) error {
+	if len(probs) > 20 {
+		probs = append(probs[:20], fmt.Sprintf("and %d more", len(probs)-20))
+	}
+	if len(probs) > 0 {
+		return errors.New(strings.Join(probs, "; "))
+	}
+	return nil
 }
 
 // parseSubjects reads identifiers, one scheme:value a line; blank lines
 // are skipped. The whole file is validated: the error names every bad
-// line (up to 20).
-func parseSubjects(r io.Reader) ([]candor.Identifier, error) {
+// line and every identifier listed twice (up to 20).
+func parseSubjects(r io.Reader) ([]listedIdent, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, maxSubjectsLine), maxSubjectsLine)
-	var out []candor.Identifier
+	var out []listedIdent
 	var probs []string
+	seen := map[candor.Identifier]int{}
 	line := 0
 	for sc.Scan() {
 		line++
@@ -217,7 +261,12 @@ func parseSubjects(r io.Reader) ([]candor.Identifier, error) {
 			probs = append(probs, fmt.Sprintf("line %d: %s", line, candor.ErrorMessage(err)))
 			continue
 		}
-		out = append(out, id)
+		if first, dup := seen[id]; dup {
+			probs = append(probs, fmt.Sprintf("line %d: the identifier of line %d again", line, first))
+			continue
+		}
+		seen[id] = line
+		out = append(out, listedIdent{id, line})
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
@@ -225,11 +274,8 @@ func parseSubjects(r io.Reader) ([]candor.Identifier, error) {
 		}
 		return nil, err
 	}
-	if len(probs) > 20 {
-		probs = append(probs[:20], fmt.Sprintf("and %d more", len(probs)-20))
-	}
-	if len(probs) > 0 {
-		return nil, errors.New(strings.Join(probs, "; "))
+	if err := joinProblems(probs); err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, errors.New("no identifiers")

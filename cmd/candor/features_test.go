@@ -38,6 +38,7 @@ func TestFeatures(t *testing.T) {
 	ctx := context.Background()
 	var subjects strings.Builder
 	var ids []candor.SubjectID
+	var stored []int
 	for i := range 600 {
 		nid := synth.Person(1, i).NationalID
 		fmt.Fprintf(&subjects, "national_id:%s\n", nid)
@@ -47,6 +48,7 @@ func TestFeatures(t *testing.T) {
 		id, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid}))
 		if err == nil {
 			ids = append(ids, id)
+			stored = append(stored, i)
 		}
 	}
 	unknown := 600 + 1 - len(ids)
@@ -56,6 +58,20 @@ func TestFeatures(t *testing.T) {
 	os.WriteFile(subjectsFile, []byte(subjects.String()), 0o600)
 	out, mapping := filepath.Join(dir, "features.csv"), filepath.Join(dir, "features.yaml")
 	at := time.Now().UTC().Truncate(24 * time.Hour)
+
+	// A list with a subject of another kind is refused whole, before any
+	// subject is read.
+	p0, org := synth.Person(1, stored[0]), synth.Org(1, 0)
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("national_id:"+p0.NationalID+"\n\ncompany_reg_no:"+org.CompanyRegNo+"\n"), 0o600)
+	var so, se bytes.Buffer
+	err = run(context.Background(), []string{"features", "--data", data, "--scorecard", charCard, "--subjects", bad, "--at", at.Format(time.DateOnly), "--out", out}, &so, &se)
+	if err == nil || !strings.Contains(err.Error(), "line 3: an organisation, but scorecard consumer-credit is for a person") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a refused list wrote a CSV")
+	}
 	stdout, stderr := mustRun(t, "features", "--data", data, "--scorecard", charCard, "--subjects", subjectsFile,
 		"--at", at.Format(time.DateOnly), "--out", out, "--mapping-out", mapping)
 	if !strings.Contains(stdout, fmt.Sprintf("wrote %d rows", n)) || !strings.Contains(stderr, fmt.Sprintf("%d identifiers matched no subject", unknown)) {
@@ -163,6 +179,14 @@ func TestFeatures(t *testing.T) {
 	if _, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: "ZZ0000000"})); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Errorf("the unknown identifier resolves: %v", err)
 	}
+	// The refused list read nobody: the organisation has no access record.
+	orgID, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.CompanyRegNo, Value: org.CompanyRegNo}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, err := range inst.store.AccessRecords(ctx, orgID) {
+		t.Errorf("access record %v, %v about the organisation of a refused list", r, err)
+	}
 	inst.store.Close()
 
 	// candor fit reads the CSV back with an outcome column appended.
@@ -215,6 +239,7 @@ func TestParseSubjects(t *testing.T) {
 		{"no colon", "AB1234567\n", "line 1: want scheme:value", 0},
 		{"unknown scheme", "national_id:AB1234567\nshoe_size:42\n", `line 2: unknown identifier scheme "shoe_size"`, 0},
 		{"empty", "\n\n", "no identifiers", 0},
+		{"twice", "national_id:AB1234567\nnational_id:ab 123 4567\n", "line 2: the identifier of line 1 again", 0},
 		{"long line", "national_id:" + strings.Repeat("A", 300), "line 1: longer than", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,7 +270,8 @@ func FuzzParseSubjects(f *testing.F) {
 			}
 			return
 		}
-		for _, id := range ids {
+		for _, li := range ids {
+			id := li.ident
 			again, err := candor.NormaliseIdentifier(id.Scheme, id.Value)
 			if err != nil || again != id {
 				t.Fatalf("%v does not normalise to itself: %v %v", id, again, err)
