@@ -52,6 +52,12 @@ func TestFeatures(t *testing.T) {
 		}
 	}
 	unknown := 600 + 1 - len(ids)
+	// The first stored person is also known by tax number.
+	p0 := synth.Person(1, stored[0])
+	tax := inst.vault.BlindIndex(candor.Identifier{Scheme: candor.TaxNumber, Value: p0.TaxNumber})
+	if _, err := inst.store.Commit(ctx, &candor.WriteBatch{Indexes: []candor.IndexEntry{{Index: tax, Subject: ids[0]}}}); err != nil {
+		t.Fatal(err)
+	}
 	inst.store.Close()
 	n := len(ids)
 	subjectsFile := filepath.Join(dir, "subjects.txt")
@@ -59,14 +65,14 @@ func TestFeatures(t *testing.T) {
 	out, mapping := filepath.Join(dir, "features.csv"), filepath.Join(dir, "features.yaml")
 	at := time.Now().UTC().Truncate(24 * time.Hour)
 
-	// A list with a subject of another kind is refused whole, before any
-	// subject is read.
-	p0, org := synth.Person(1, stored[0]), synth.Org(1, 0)
+	// A list with a subject twice or one of another kind is refused whole,
+	// before any subject is read.
+	org := synth.Org(1, 0)
 	bad := filepath.Join(dir, "bad.txt")
-	os.WriteFile(bad, []byte("national_id:"+p0.NationalID+"\n\ncompany_reg_no:"+org.CompanyRegNo+"\n"), 0o600)
+	os.WriteFile(bad, []byte("national_id:"+p0.NationalID+"\n\ntax_number:"+p0.TaxNumber+"\ncompany_reg_no:"+org.CompanyRegNo+"\n"), 0o600)
 	var so, se bytes.Buffer
 	err = run(context.Background(), []string{"features", "--data", data, "--scorecard", charCard, "--subjects", bad, "--at", at.Format(time.DateOnly), "--out", out}, &so, &se)
-	if err == nil || !strings.Contains(err.Error(), "line 3: an organisation, but scorecard consumer-credit is for a person") {
+	if err == nil || !strings.Contains(err.Error(), "line 3: the subject of line 1 again") || !strings.Contains(err.Error(), "line 4: an organisation, but scorecard consumer-credit is for a person") {
 		t.Fatalf("err = %v", err)
 	}
 	if _, err := os.Stat(out); err == nil {
