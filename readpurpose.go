@@ -12,12 +12,13 @@ import (
 type ReadPurpose uint8
 
 const (
-	ReadSubjectRequest  ReadPurpose = iota + 1 // answering the person's own request
-	ReadDispute                                // settling a dispute the person opened
-	ReadHumanReview                            // a human review the person asked for
-	ReadDataQuality                            // checking a fact a source sent, at its or the person's report
-	ReadLegalObligation                        // a court order or a supervisory authority's request
-	ReadSecurity                               // investigating a suspected breach or misuse of the data
+	ReadSubjectRequest   ReadPurpose = iota + 1 // answering the person's own request
+	ReadDispute                                 // settling a dispute the person opened
+	ReadHumanReview                             // a human review the person asked for
+	ReadDataQuality                             // checking a fact a source sent, at its or the person's report
+	ReadLegalObligation                         // a court order or a supervisory authority's request
+	ReadSecurity                                // investigating a suspected breach or misuse of the data
+	ReadModelDevelopment                        // computing characteristics to fit a new scorecard version (candor features)
 	numReadPurposes
 )
 
@@ -32,6 +33,8 @@ var readPurposes = [numReadPurposes]struct {
 	ReadLegalObligation: {"legal_obligation", "because a court order or the supervisory authority required it",
 		[]Role{RoleOperator}},
 	ReadSecurity: {"security_incident", "to investigate a suspected breach or misuse of your data", []Role{RoleOperator}},
+	ReadModelDevelopment: {"model_development", "to compute, from your facts, the characteristics used to fit a new version of a published scorecard; the result is a row without your name or identifier",
+		[]Role{RoleOperator}},
 }
 
 func (p ReadPurpose) String() string {

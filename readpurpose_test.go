@@ -17,6 +17,7 @@ func TestParseReadPurpose(t *testing.T) {
 	}{
 		{"operator, dispute", candor.RoleOperator, "dispute", candor.ReadDispute, ""},
 		{"operator, security", candor.RoleOperator, "security_incident", candor.ReadSecurity, ""},
+		{"operator, model development", candor.RoleOperator, "model_development", candor.ReadModelDevelopment, ""},
 		{"reviewer, human review", candor.RoleReviewer, "human_review", candor.ReadHumanReview, ""},
 		{"none", candor.RoleOperator, "", 0, "no purpose was stated"},
 		{"free text", candor.RoleOperator, "operator read", 0, `"operator read" is not one`},

@@ -47,6 +47,7 @@ Commands:
   policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
   policy diff A B      what changes between two scorecards (published IDs or files)
   fit FILE.csv         fit a scorecard to outcomes; write it with a validation report (--audit: fairness)
+  features             characteristic values of listed subjects, for candor fit (reads recorded: model_development)
   audit verify         check the store against the transparency log, offline
   verify CREDENTIAL    verify a credential (text, file or QR image) offline, in plain words
   purge                delete the facts past their retention, offline (candor serve does it daily)
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runScore(ctx, rest, stdout, stderr)
 	case "fit":
 		return runFit(rest, stdout, stderr)
+	case "features":
+		return runFeatures(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "audit":

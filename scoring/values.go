@@ -1,0 +1,37 @@
+package scoring
+
+import (
+	"time"
+
+	"github.com/candor-project/candor"
+)
+
+// Value is a characteristic's value for a subject at an instant: the
+// number its bins are looked up with, or Missing (months_since_last with
+// no event counted, share with no event of its types).
+type Value struct {
+	ID      string // the characteristic's ID
+	V       float64
+	Missing bool
+}
+
+// Values returns the value of each characteristic of a characteristic
+// scorecard for subject at instant at, in the scorecard's order, computed
+// as Score computes them. Errors: EINVALID for a rule scorecard (it has
+// no characteristics) or an event about another subject.
+func (c *Compiled) Values(subject candor.SubjectID, events []*candor.Event, at time.Time) ([]Value, error) {
+	if c.chars == nil {
+		return nil, candor.Errorf(candor.EINVALID, "scorecard %s is a rule scorecard: only a scorecard of characteristics has values to compute", c.card.ID)
+	}
+	events, err := c.own(subject, events)
+	if err != nil {
+		return nil, err
+	}
+	var vals [candor.MaxCharacteristics]charValue
+	c.charEval(c.eventHits(events, nil), at, &vals, nil)
+	out := make([]Value, len(c.chars))
+	for k := range c.chars {
+		out[k] = Value{ID: c.chars[k].ID, V: vals[k].v, Missing: !vals[k].ok}
+	}
+	return out, nil
+}
