@@ -339,11 +339,7 @@ func (p *parser) rules(v *yaml.Node) []candor.Rule {
 			continue
 		}
 		// The ID first, so that every message about the rule can name it.
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			if n.Content[j].Value == "id" && n.Content[j+1].Kind == yaml.ScalarNode {
-				r.ID = n.Content[j+1].Value
-			}
-		}
+		r.ID = idOf(n)
 		id := truncate(r.ID)
 		p.mapping(n, i, id, ruleKeys, func(key string, v *yaml.Node) bool {
 			lines[key] = v.Line
@@ -434,4 +430,17 @@ func truncate(s string) string {
 		i--
 	}
 	return s[:i] + "..."
+}
+
+// idOf returns the scalar under key "id" of the mapping n (the last, if
+// given twice), or "": read before the rest, so that every message about
+// a rule or characteristic can name it.
+func idOf(n *yaml.Node) string {
+	var id string
+	for j := 0; j+1 < len(n.Content); j += 2 {
+		if n.Content[j].Value == "id" && n.Content[j+1].Kind == yaml.ScalarNode {
+			id = n.Content[j+1].Value
+		}
+	}
+	return id
 }

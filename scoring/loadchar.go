@@ -26,11 +26,7 @@ func (p *parser) characteristics(v *yaml.Node) []candor.Characteristic {
 			p.at(n, i, "", "", "each characteristic is a mapping of %s", charKeys)
 			continue
 		}
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			if n.Content[j].Value == "id" && n.Content[j+1].Kind == yaml.ScalarNode {
-				c.ID = n.Content[j+1].Value
-			}
-		}
+		c.ID = idOf(n)
 		id := truncate(c.ID)
 		p.mapping(n, i, id, charKeys, func(key string, v *yaml.Node) bool {
 			lines[key] = v.Line
