@@ -88,15 +88,5 @@ func HandCharacteristics(events []*candor.Event, at time.Time) (int, string) {
 		}
 	}
 	p = min(max(p, 350), 950)
-	switch {
-	case p >= 760:
-		return p, "A"
-	case p >= 720:
-		return p, "B"
-	case p >= 660:
-		return p, "C"
-	case p >= 580:
-		return p, "D"
-	}
-	return p, "E"
+	return p, creditGrade(p)
 }

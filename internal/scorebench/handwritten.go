@@ -134,15 +134,20 @@ func HandCredit(events []*candor.Event, at time.Time) (int, string) {
 	total += repaid
 	total += capped(newCredit, 45)
 	p := int(min(max(math.Round(total), 350), 950))
+	return p, creditGrade(p)
+}
+
+// creditGrade is the consumer-credit scorecard's grade bands, written out.
+func creditGrade(p int) string {
 	switch {
 	case p >= 760:
-		return p, "A"
+		return "A"
 	case p >= 720:
-		return p, "B"
+		return "B"
 	case p >= 660:
-		return p, "C"
+		return "C"
 	case p >= 580:
-		return p, "D"
+		return "D"
 	}
-	return p, "E"
+	return "E"
 }
