@@ -267,15 +267,8 @@ func (s *Scanner) Object(member func(key []byte) error) error {
 		if err := member(key); err != nil {
 			return err
 		}
-		switch s.Peek() {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
-			s.depth--
-			return nil
-		default:
-			return s.Errorf("want ',' or '}' after an object member")
+		if more, err := s.afterValue(false); err != nil || !more {
+			return err
 		}
 	}
 }
@@ -297,17 +290,30 @@ func (s *Scanner) Array(elem func(i int) error) error {
 		if err := elem(i); err != nil {
 			return err
 		}
-		switch s.Peek() {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			s.depth--
-			return nil
-		default:
-			return s.Errorf("want ',' or ']' after an array element")
+		if more, err := s.afterValue(true); err != nil || !more {
+			return err
 		}
 	}
+}
+
+// afterValue reads what follows a member of the object or an element of
+// the array at the cursor's depth: a comma (more is true), or the closing
+// bracket, which ends it.
+func (s *Scanner) afterValue(array bool) (more bool, err error) {
+	closer, what := byte('}'), "'}' after an object member"
+	if array {
+		closer, what = ']', "']' after an array element"
+	}
+	switch s.Peek() {
+	case ',':
+		s.pos++
+		return true, nil
+	case closer:
+		s.pos++
+		s.depth--
+		return false, nil
+	}
+	return false, s.Errorf("want ',' or %s", what)
 }
 
 // Scalar reads the value at the cursor. A string (a Line string) comes
@@ -372,25 +378,19 @@ func (s *Scanner) Skip() error {
 				return nil
 			}
 			st := &s.path[s.depth-1]
-			c := s.Peek()
-			if c == ',' {
-				s.pos++
-				if st.array {
-					st.index++
-				} else if err := s.skipKey(); err != nil {
-					return err
-				}
-				break
+			more, err := s.afterValue(st.array)
+			if err != nil {
+				return err
 			}
-			if st.array && c == ']' || !st.array && c == '}' {
-				s.pos++
-				s.depth--
+			if !more {
 				continue
 			}
 			if st.array {
-				return s.Errorf("want ',' or ']' after an array element")
+				st.index++
+			} else if err := s.skipKey(); err != nil {
+				return err
 			}
-			return s.Errorf("want ',' or '}' after an object member")
+			break
 		}
 	}
 }
