@@ -124,7 +124,7 @@ type Offer struct {
 // Offer returns what subject may put in a credential now. Errors:
 // ENOTFOUND.
 func (s *Service) Offer(ctx context.Context, subject candor.SubjectID) (*Offer, error) {
-	sub, key, f, err := s.facts(ctx, subject)
+	sub, key, f, err := s.facts(ctx, subject, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,10 @@ func (s *Service) Offer(ctx context.Context, subject candor.SubjectID) (*Offer, 
 	return o, nil
 }
 
-func (s *Service) facts(ctx context.Context, subject candor.SubjectID) (*candor.SubjectRecord, *vault.SubjectKey, *facts, error) {
+// facts reads subject's record, key and facts. isCourt says which sources
+// are courts (candor.Courts); nil reads the sources now, which a caller
+// reading many subjects does once, not for each.
+func (s *Service) facts(ctx context.Context, subject candor.SubjectID, isCourt func(string) bool) (*candor.SubjectRecord, *vault.SubjectKey, *facts, error) {
 	sub, err := s.cfg.Store.Subject(ctx, subject)
 	if err != nil {
 		return nil, nil, nil, err
@@ -162,12 +165,22 @@ func (s *Service) facts(ctx context.Context, subject candor.SubjectID) (*candor.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sources, err := s.cfg.Store.Sources(ctx)
-	if err != nil {
-		return nil, nil, nil, err
+	if isCourt == nil {
+		if isCourt, err = s.courts(ctx); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	return sub, key, &facts{subject: subject, kind: sub.Kind, cat: s.cfg.Catalogue, cards: s.cfg.Scorecards, events: events,
-		isCourt: candor.Courts(sources), now: s.cfg.Now().UTC()}, nil
+		isCourt: isCourt, now: s.cfg.Now().UTC()}, nil
+}
+
+// courts says which registered sources are courts.
+func (s *Service) courts(ctx context.Context) (func(string) bool, error) {
+	sources, err := s.cfg.Store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return candor.Courts(sources), nil
 }
 
 // Request asks for a credential.
@@ -222,7 +235,7 @@ type Issued struct {
 // unknown, repeated or inapplicable statement, one not true now, a
 // document the subject has not); ENOTFOUND for an unknown subject.
 func (s *Service) Issue(ctx context.Context, subject candor.SubjectID, req Request) (*Issued, error) {
-	sub, key, f, err := s.facts(ctx, subject)
+	sub, key, f, err := s.facts(ctx, subject, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +393,7 @@ func newID() string {
 // Credentials returns the credentials issued to subject, newest first,
 // each with its status now.
 func (s *Service) Credentials(ctx context.Context, subject candor.SubjectID) ([]*Info, error) {
-	_, key, f, err := s.facts(ctx, subject)
+	_, key, f, err := s.facts(ctx, subject, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -528,8 +541,12 @@ func (s *Service) statuses(ctx context.Context, now time.Time) ([]Status, error)
 		c.Data = slices.Clone(r.Data)
 		bySubject[r.Subject] = append(bySubject[r.Subject], &c)
 	}
+	isCourt, err := s.courts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for subject, recs := range bySubject {
-		_, key, f, err := s.facts(ctx, subject)
+		_, key, f, err := s.facts(ctx, subject, isCourt)
 		if candor.ErrorCode(err) == candor.ENOTFOUND {
 			continue // erased: its entries stay revoked
 		}
