@@ -6,10 +6,12 @@ package candor
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
-// Error codes. Each maps to exactly one HTTP status in the API adapter.
+// Error codes. Each maps to exactly one HTTP status (HTTPStatus), in the
+// API and in the portal alike.
 const (
 	EMALFORMED    = "malformed"              // the body cannot be read: bad syntax, encoding or framing
 	EINVALID      = "invalid"                // the request is well-formed but fails validation
@@ -25,6 +27,33 @@ const (
 	EPURPOSE      = "purpose_required"       // a read of a subject's data states no purpose, or one not on the list
 	EERASED       = "erased"                 // the fact belonged to an erased subject and is not taken again
 )
+
+// httpStatus is the one table from error codes to HTTP statuses.
+var httpStatus = map[string]int{
+	EMALFORMED:    http.StatusBadRequest,
+	EINVALID:      http.StatusUnprocessableEntity,
+	EUNAUTHORIZED: http.StatusUnauthorized,
+	EFORBIDDEN:    http.StatusForbidden,
+	ENOTFOUND:     http.StatusNotFound,
+	ECONFLICT:     http.StatusConflict,
+	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	ETOOMANY:      http.StatusTooManyRequests,
+	EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	EUNAVAILABLE:  http.StatusServiceUnavailable,
+	EINTERNAL:     http.StatusInternalServerError,
+	EPURPOSE:      http.StatusBadRequest,
+	EERASED:       http.StatusGone,
+}
+
+// HTTPStatus returns the HTTP status of an error code: one per code, the
+// same wherever Candor answers over HTTP. An unknown code (and "") is
+// 500, as an unknown error is EINTERNAL.
+func HTTPStatus(code string) int {
+	if s, ok := httpStatus[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
 
 // Error is a domain error: a code, a message safe to show to the caller, and
 // optional per-item problems.

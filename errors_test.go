@@ -53,3 +53,27 @@ func TestErrorString(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", e.Error(), want)
 	}
 }
+
+func TestHTTPStatus(t *testing.T) {
+	for code, want := range map[string]int{
+		candor.EMALFORMED:    400,
+		candor.EINVALID:      422,
+		candor.EUNAUTHORIZED: 401,
+		candor.EFORBIDDEN:    403,
+		candor.ENOTFOUND:     404,
+		candor.ECONFLICT:     409,
+		candor.ETOOLARGE:     413,
+		candor.ETOOMANY:      429,
+		candor.EUNSUPPORTED:  415,
+		candor.EUNAVAILABLE:  503,
+		candor.EINTERNAL:     500,
+		candor.EPURPOSE:      400,
+		candor.EERASED:       410,
+		"":                   500,
+		"no_such_code":       500,
+	} {
+		if got := candor.HTTPStatus(code); got != want {
+			t.Errorf("HTTPStatus(%q) = %d, want %d", code, got, want)
+		}
+	}
+}

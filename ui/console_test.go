@@ -719,7 +719,7 @@ func TestConsoleDisputes(t *testing.T) {
 		t.Errorf("the operator's read is not among the person's reads:\n%s", p.body)
 	}
 	csrf := op.csrf("/console/")
-	if p := op.post("/console/disputes/"+id+"/resolve", url.Values{"csrf": {csrf}, "answer": {"correct"}, "note": {"x"}}); p.status != http.StatusBadRequest {
+	if p := op.post("/console/disputes/"+id+"/resolve", url.Values{"csrf": {csrf}, "answer": {"correct"}, "note": {"x"}}); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("a correction without the correcting event: %d", p.status)
 	}
 	p := op.post("/console/disputes/"+id+"/resolve", url.Values{"csrf": {csrf}, "answer": {"withdraw"}, "note": {"Bank Seven's letter of 2 December withdraws it."}})

@@ -82,7 +82,7 @@ func TestShowMyStatus(t *testing.T) {
 		t.Errorf("issuances not recorded:\n%s", a.body)
 	}
 	// A refused request names the problem and issues nothing.
-	if r := b.post("/me/status", url.Values{"csrf": {csrf}, "kind": {"shown"}, "statement": {"registered_and_active"}}); r.status != 400 || !strings.Contains(r.body, "cannot be made about a person") {
+	if r := b.post("/me/status", url.Values{"csrf": {csrf}, "kind": {"shown"}, "statement": {"registered_and_active"}}); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "cannot be made about a person") {
 		t.Errorf("an organisation's statement: %d", r.status)
 	}
 }

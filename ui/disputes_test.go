@@ -35,7 +35,7 @@ func TestDisputeAFact(t *testing.T) {
 		t.Errorf("bob disputes alice's fact: %d", p.status)
 	}
 	token := alice.csrf("/me/disputes")
-	if p := alice.post("/me/disputes", url.Values{"csrf": {token}, "fact": {fact}, "statement": {"   "}}); p.status != http.StatusBadRequest {
+	if p := alice.post("/me/disputes", url.Values{"csrf": {token}, "fact": {fact}, "statement": {"   "}}); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("a blank statement: %d", p.status)
 	}
 	p := alice.post("/me/disputes", url.Values{"csrf": {token}, "fact": {fact}, "statement": {"I paid on time."}})
@@ -99,9 +99,9 @@ func TestFormsAreReadStrictly(t *testing.T) {
 		{"fact twice", urlenc, form("mine") + "&fact=1", http.StatusBadRequest, "more than once"},
 		{"multipart", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"statement\"\r\n\r\nx\r\n--x--\r\n", http.StatusUnsupportedMediaType, "x-www-form-urlencoded"},
 		{"too large", urlenc, form(strings.Repeat("a", 70<<10)), http.StatusRequestEntityTooLarge, "larger than"},
-		{"NUL", urlenc, form("a\x00b"), http.StatusBadRequest, "0000 (NUL)"},
-		{"ANSI escape", urlenc, form("\x1b[2Jhi"), http.StatusBadRequest, "001B (a terminal escape"},
-		{"bidi override", urlenc, form("\u202edias I"), http.StatusBadRequest, "202E (a bidirectional"},
+		{"NUL", urlenc, form("a\x00b"), http.StatusUnprocessableEntity, "0000 (NUL)"},
+		{"ANSI escape", urlenc, form("\x1b[2Jhi"), http.StatusUnprocessableEntity, "001B (a terminal escape"},
+		{"bidi override", urlenc, form("\u202edias I"), http.StatusUnprocessableEntity, "202E (a bidirectional"},
 		{"control in a field name", urlenc, form("x") + "&a%07=1", http.StatusBadRequest, "field name"},
 	}
 	for _, tt := range tests {

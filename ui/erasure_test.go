@@ -25,7 +25,7 @@ func TestErasePage(t *testing.T) {
 		}
 	}
 	csrf := b.csrf("/me/erasure")
-	if p := b.post("/me/erasure", url.Values{"csrf": {csrf}}); p.status != http.StatusBadRequest || !strings.Contains(p.body, "Tick the box") {
+	if p := b.post("/me/erasure", url.Values{"csrf": {csrf}}); p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Tick the box") {
 		t.Fatalf("without the box ticked: %d", p.status)
 	}
 	if p := b.post("/me/erasure", url.Values{"confirm": {"yes"}}); p.status != http.StatusForbidden {
@@ -73,7 +73,7 @@ func TestOptOutToggle(t *testing.T) {
 	if p := b.post("/me/opt-outs", url.Values{"csrf": {csrf}, "scorecard": {"rental-deposit"}, "action": {"in"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("opt in: %d", p.status)
 	}
-	if p := b.post("/me/opt-outs", url.Values{"csrf": {csrf}, "scorecard": {"business-compliance"}, "action": {"out"}}); p.status != http.StatusBadRequest {
+	if p := b.post("/me/opt-outs", url.Values{"csrf": {csrf}, "scorecard": {"business-compliance"}, "action": {"out"}}); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("opting out of a statutory scorecard: %d", p.status)
 	}
 }

@@ -210,7 +210,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	case "":
 		v.Result = res
 	case candor.ENOTFOUND, candor.EUNAVAILABLE:
-		status, v.Error = http.StatusNotFound, candor.ErrorMessage(err)
+		status, v.Error = candor.HTTPStatus(candor.ErrorCode(err)), candor.ErrorMessage(err)
 	default:
 		s.fail(w, r, err)
 		return

@@ -1,20 +1,8 @@
-// Package ui is the person's portal: server-rendered pages (html/template,
-// assets embedded) where a signed-in person sees every fact held about
-// them, their grades with their explanations, the consents they gave and
-// the decisions taken about them, and asks for a human review (charter
-// points 4, 5 and 7). The published scorecards and the company register
-// are public pages. Under /console/ it is also the operator console
-// (console.go), for the holders of operators', policy administrators' and
-// reviewers' API keys.
-//
-// Pages work without JavaScript. Every state-changing request is a POST
-// form carrying the session's CSRF token, and is also refused when the
-// browser says it comes from another origin. The portal calls the domain
-// services directly, never the JSON API.
 package ui
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -380,30 +368,28 @@ func (s *Server) sendRecorded(w http.ResponseWriter, r *http.Request, status int
 
 type errorView struct{ Heading, Message string }
 
-// fail shows err as a page. Domain errors show their message; any other
-// is logged and shown as a generic one.
+// errorHeadings are the error pages' headings, by code; a code without
+// one gets "That did not work".
+var errorHeadings = map[string]string{
+	candor.ENOTFOUND:    "Not found",
+	candor.EFORBIDDEN:   "Not allowed",
+	candor.ECONFLICT:    "Already done",
+	candor.ETOOMANY:     "Too many requests",
+	candor.ETOOLARGE:    "Too large",
+	candor.EUNAVAILABLE: "Not available",
+}
+
+// fail shows err as a page, with the status candor.HTTPStatus gives its
+// code. Domain errors show their message; any other, and EINTERNAL, is
+// logged and shown as a generic one.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, heading := http.StatusInternalServerError, "Something went wrong"
-	msg := "Candor could not do this just now. Please try again later."
-	switch candor.ErrorCode(err) {
-	case candor.ENOTFOUND:
-		status, heading, msg = http.StatusNotFound, "Not found", candor.ErrorMessage(err)
-	case candor.EINVALID, candor.EMALFORMED:
-		status, heading, msg = http.StatusBadRequest, "That did not work", candor.ErrorMessage(err)
-	case candor.EFORBIDDEN:
-		status, heading, msg = http.StatusForbidden, "Not allowed", candor.ErrorMessage(err)
-	case candor.ECONFLICT:
-		status, heading, msg = http.StatusConflict, "Already done", candor.ErrorMessage(err)
-	case candor.ETOOMANY:
-		status, heading, msg = http.StatusTooManyRequests, "Too many requests", candor.ErrorMessage(err)
-	case candor.ETOOLARGE:
-		status, heading, msg = http.StatusRequestEntityTooLarge, "Too large", candor.ErrorMessage(err)
-	case candor.EUNSUPPORTED:
-		status, heading, msg = http.StatusUnsupportedMediaType, "That did not work", candor.ErrorMessage(err)
-	default:
+	code := candor.ErrorCode(err)
+	heading, msg := cmp.Or(errorHeadings[code], "That did not work"), candor.ErrorMessage(err)
+	if code == candor.EINTERNAL {
+		heading, msg = "Something went wrong", "Candor could not do this just now. Please try again later."
 		s.log.Error("ui: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	s.render(w, r, status, "error", heading, "", errorView{heading, msg})
+	s.render(w, r, candor.HTTPStatus(code), "error", heading, "", errorView{heading, msg})
 }
 
 // securityHeaders sets the headers every page gets: no inline script or

@@ -411,10 +411,10 @@ func TestConsentsAndDecisions(t *testing.T) {
 	if code == nil || !strings.Contains(page.body, `state active`) {
 		t.Fatalf("the consents page does not show the new code:\n%s", page.body)
 	}
-	if p := alice.post("/me/consents", url.Values{"csrf": {token}, "relying_party": {"landlord1"}, "purpose": {"credit"}, "days": {"7"}}); p.status != 400 || !strings.Contains(p.body, "not registered for the purpose") {
+	if p := alice.post("/me/consents", url.Values{"csrf": {token}, "relying_party": {"landlord1"}, "purpose": {"credit"}, "days": {"7"}}); p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "not registered for the purpose") {
 		t.Errorf("a consent for a purpose the party does not serve: %d", p.status)
 	}
-	if p := alice.post("/me/consents", url.Values{"csrf": {token}, "relying_party": {"landlord1"}, "purpose": {"rental"}, "days": {"400"}}); p.status != 400 {
+	if p := alice.post("/me/consents", url.Values{"csrf": {token}, "relying_party": {"landlord1"}, "purpose": {"rental"}, "days": {"400"}}); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("a consent of 400 days: %d", p.status)
 	}
 

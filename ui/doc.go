@@ -1,0 +1,17 @@
+// Package ui is the person's portal: server-rendered pages (html/template,
+// assets embedded) where a signed-in person sees every fact held about
+// them, their grades with their explanations, the consents they gave and
+// the decisions taken about them, and asks for a human review (charter
+// points 4, 5 and 7). The published scorecards and the company register
+// are public pages. Under /console/ it is also the operator console
+// (console.go), for the holders of operators', policy administrators' and
+// reviewers' API keys.
+//
+// Pages work without JavaScript. Every state-changing request is a POST
+// form carrying the session's CSRF token, and is also refused when the
+// browser says it comes from another origin. The portal calls the domain
+// services directly, never the JSON API.
+//
+// An error page's status is the one candor.HTTPStatus gives its code, as
+// the API's is.
+package ui
