@@ -331,3 +331,21 @@ func ActiveCourtOrders(cat *Catalogue, events []*Event, now time.Time, isCourt f
 	}
 	return orders
 }
+
+// Attempt is a refused request for a decision, kept for the subject to
+// see.
+type Attempt struct {
+	RelyingParty string         `json:"relying_party"`
+	Purpose      Purpose        `json:"purpose"`
+	Reason       ConsentRefusal `json:"reason"`
+	At           time.Time      `json:"at"`
+}
+
+// OptOut is a subject's opt-out of a scorecard whose purpose rests on
+// consent (Purpose.RestsOnConsent): while it stands, no decision for that
+// purpose is taken from that scorecard, whatever consent the subject gave.
+type OptOut struct {
+	Scorecard string    `json:"scorecard"`
+	Purpose   Purpose   `json:"purpose"`
+	Since     time.Time `json:"since"`
+}

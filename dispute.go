@@ -128,3 +128,13 @@ type Notice struct {
 // NoticeRecordID is the record ID of a notice: the relying party's ID
 // first, so that its notices are found together.
 func NoticeRecordID(rp, id string) string { return fmt.Sprintf("%s/%s", rp, id) }
+
+// DisputeReply is a source's (or an operator's) answer to a dispute.
+type DisputeReply struct {
+	Answer DisputeAnswer
+	// Correction is the source's ID of the event that corrects the fact,
+	// posted before (POST /v1/events) about the same subject; required
+	// with AnswerCorrect, refused otherwise.
+	Correction string
+	Note       string
+}

@@ -226,15 +226,6 @@ var refusalText = map[candor.ConsentRefusal]string{
 	candor.RefusalOptedOut:             "the person opted out of the scorecard for this purpose",
 }
 
-// Attempt is a refused request for a decision, kept for the subject to
-// see.
-type Attempt struct {
-	RelyingParty string                `json:"relying_party"`
-	Purpose      candor.Purpose        `json:"purpose"`
-	Reason       candor.ConsentRefusal `json:"reason"`
-	At           time.Time             `json:"at"`
-}
-
 // Decide answers relying party rp: may the holder of consent code have
 // benefit, for purpose? It takes the decision as Take does, stores it and
 // returns it. Errors: those of Take, and the store's.
@@ -333,7 +324,7 @@ func (s *Service) readConsent(ctx context.Context, id string) (*candor.Consent, 
 
 // recordAttempt keeps a refused request for the subject to see.
 func (s *Service) recordAttempt(ctx context.Context, key *vault.SubjectKey, rp *candor.RelyingParty, purpose candor.Purpose, reason candor.ConsentRefusal, now time.Time) error {
-	a := Attempt{RelyingParty: rp.ID, Purpose: purpose, Reason: reason, At: now}
+	a := candor.Attempt{RelyingParty: rp.ID, Purpose: purpose, Reason: reason, At: now}
 	return put(ctx, s.store, key, candor.RecordAttempt, newID("a"), a)
 }
 

@@ -10,16 +10,6 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// OptOut is a subject's opt-out of a scorecard whose purpose rests on
-// consent (candor.Purpose.RestsOnConsent): while it stands, no decision
-// for that purpose is taken from that scorecard, whatever consent the
-// subject gave.
-type OptOut struct {
-	Scorecard string         `json:"scorecard"`
-	Purpose   candor.Purpose `json:"purpose"`
-	Since     time.Time      `json:"since"`
-}
-
 // optOutID is the ID an opt-out is stored under: one per subject and
 // scorecard.
 func optOutID(subject candor.SubjectID, scorecard string) string {
@@ -31,7 +21,7 @@ func optOutID(subject candor.SubjectID, scorecard string) string {
 // ENOTFOUND for an unknown subject or scorecard; EINVALID for a scorecard
 // about the other kind of subject, or whose purpose does not rest on
 // consent (the law, not the person, decides whether it is used).
-func (s *Service) OptOut(ctx context.Context, subject candor.SubjectID, scorecard string) (*OptOut, error) {
+func (s *Service) OptOut(ctx context.Context, subject candor.SubjectID, scorecard string) (*candor.OptOut, error) {
 	rec, key, err := s.subjectKey(ctx, subject)
 	if err != nil {
 		return nil, err
@@ -41,7 +31,7 @@ func (s *Service) OptOut(ctx context.Context, subject candor.SubjectID, scorecar
 		return nil, err
 	}
 	id := optOutID(subject, sc.ID)
-	var o OptOut
+	var o candor.OptOut
 	r, err := s.store.Record(ctx, candor.RecordOptOut, id)
 	switch candor.ErrorCode(err) {
 	case "":
@@ -50,7 +40,7 @@ func (s *Service) OptOut(ctx context.Context, subject candor.SubjectID, scorecar
 	default:
 		return nil, err
 	}
-	o = OptOut{Scorecard: sc.ID, Purpose: sc.Purpose, Since: s.now().UTC()}
+	o = candor.OptOut{Scorecard: sc.ID, Purpose: sc.Purpose, Since: s.now().UTC()}
 	return &o, put(ctx, s.store, key, candor.RecordOptOut, id, &o)
 }
 
@@ -69,12 +59,12 @@ func (s *Service) OptIn(ctx context.Context, subject candor.SubjectID, scorecard
 }
 
 // OptOuts returns subject's opt-outs, by scorecard.
-func (s *Service) OptOuts(ctx context.Context, subject candor.SubjectID) ([]*OptOut, error) {
+func (s *Service) OptOuts(ctx context.Context, subject candor.SubjectID) ([]*candor.OptOut, error) {
 	_, key, err := s.subjectKey(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
-	return vault.ReadJSON[OptOut](ctx, s.store, key, candor.RecordOptOut)
+	return vault.ReadJSON[candor.OptOut](ctx, s.store, key, candor.RecordOptOut)
 }
 
 // Optable returns the active scorecards a subject of kind may opt out of.

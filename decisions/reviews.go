@@ -28,13 +28,13 @@ func (s *Service) Decisions(ctx context.Context, subject candor.SubjectID) ([]*c
 
 // Attempts returns the refused requests for decisions about subject,
 // newest first.
-func (s *Service) Attempts(ctx context.Context, subject candor.SubjectID) ([]*Attempt, error) {
+func (s *Service) Attempts(ctx context.Context, subject candor.SubjectID) ([]*candor.Attempt, error) {
 	_, key, err := s.subjectKey(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
-	as, err := vault.ReadJSON[Attempt](ctx, s.store, key, candor.RecordAttempt)
-	slices.SortFunc(as, func(a, b *Attempt) int { return b.At.Compare(a.At) })
+	as, err := vault.ReadJSON[candor.Attempt](ctx, s.store, key, candor.RecordAttempt)
+	slices.SortFunc(as, func(a, b *candor.Attempt) int { return b.At.Compare(a.At) })
 	return as, err
 }
 

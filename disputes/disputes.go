@@ -186,36 +186,26 @@ func (s *Service) get(ctx context.Context, subject candor.SubjectID, id string) 
 	return d, key, key.OpenJSON(r, d)
 }
 
-// Answer is a source's answer to a dispute.
-type Answer struct {
-	Answer candor.DisputeAnswer
-	// Correction is the source's ID of the event that corrects the fact,
-	// posted before (POST /v1/events) about the same subject; required
-	// with AnswerCorrect, refused otherwise.
-	Correction string
-	Note       string
-}
-
 // Answer records source's answer to dispute id and settles the fact.
 // Errors: ENOTFOUND if there is no open dispute id of a fact source
 // posted; EINVALID for an unknown answer, a missing or stray correction,
 // a correction that is not stored or is about another subject, or an
 // overlong note; ECONFLICT if the dispute is settled already.
-func (s *Service) Answer(ctx context.Context, source string, id string, a Answer) (*candor.Dispute, error) {
+func (s *Service) Answer(ctx context.Context, source string, id string, a candor.DisputeReply) (*candor.Dispute, error) {
 	return s.answer(ctx, id, a, source, source)
 }
 
 // Resolve records, for an operator, the answer the fact's source gave
 // another way (a letter, a call), as Answer does; the step names the
 // operator. Errors as Answer's, ENOTFOUND for any dispute not open.
-func (s *Service) Resolve(ctx context.Context, operator string, id string, a Answer) (*candor.Dispute, error) {
+func (s *Service) Resolve(ctx context.Context, operator string, id string, a candor.DisputeReply) (*candor.Dispute, error) {
 	return s.answer(ctx, id, a, "", "operator "+operator)
 }
 
 // answer settles dispute id with a, if source (when not empty) posted the
 // fact, and records the step as by by (and the source's ID, if it is not
 // the source).
-func (s *Service) answer(ctx context.Context, id string, a Answer, source, by string) (*candor.Dispute, error) {
+func (s *Service) answer(ctx context.Context, id string, a candor.DisputeReply, source, by string) (*candor.Dispute, error) {
 	status := a.Answer.Status()
 	if status == "" {
 		return nil, candor.Errorf(candor.EINVALID, "answer %q is not one of verify, correct, withdraw", a.Answer)

@@ -133,16 +133,16 @@ func TestDisputeVerified(t *testing.T) {
 	if q, err := e.disputes.Queue(ctx, "bank7"); err != nil || len(q) != 0 {
 		t.Fatalf("another source's queue: %+v, %v", q, err)
 	}
-	if _, err := e.disputes.Answer(ctx, "bank7", d.ID, disputes.Answer{Answer: candor.AnswerVerify}); candor.ErrorCode(err) != candor.ENOTFOUND {
+	if _, err := e.disputes.Answer(ctx, "bank7", d.ID, candor.DisputeReply{Answer: candor.AnswerVerify}); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Errorf("another source answering: %v", err)
 	}
-	if _, err := e.disputes.Answer(ctx, "rents", d.ID, disputes.Answer{Answer: "maybe"}); candor.ErrorCode(err) != candor.EINVALID {
+	if _, err := e.disputes.Answer(ctx, "rents", d.ID, candor.DisputeReply{Answer: "maybe"}); candor.ErrorCode(err) != candor.EINVALID {
 		t.Errorf("an unknown answer: %v", err)
 	}
-	if _, err := e.disputes.Answer(ctx, "rents", d.ID, disputes.Answer{Answer: candor.AnswerVerify, Correction: "x"}); candor.ErrorCode(err) != candor.EINVALID {
+	if _, err := e.disputes.Answer(ctx, "rents", d.ID, candor.DisputeReply{Answer: candor.AnswerVerify, Correction: "x"}); candor.ErrorCode(err) != candor.EINVALID {
 		t.Errorf("verify with a correction: %v", err)
 	}
-	got, err := e.disputes.Answer(ctx, "rents", d.ID, disputes.Answer{Answer: candor.AnswerVerify, Note: "Paid on the 28th; the ledger is attached to our reply by post."})
+	got, err := e.disputes.Answer(ctx, "rents", d.ID, candor.DisputeReply{Answer: candor.AnswerVerify, Note: "Paid on the 28th; the ledger is attached to our reply by post."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestDisputeVerified(t *testing.T) {
 	if dec := e.decide(t, sub); dec.Outcome != candor.OutcomeDecline {
 		t.Fatalf("after verification: %v, want decline again", dec.Outcome)
 	}
-	if _, err := e.disputes.Answer(ctx, "rents", d.ID, disputes.Answer{Answer: candor.AnswerWithdraw}); candor.ErrorCode(err) != candor.ECONFLICT {
+	if _, err := e.disputes.Answer(ctx, "rents", d.ID, candor.DisputeReply{Answer: candor.AnswerWithdraw}); candor.ErrorCode(err) != candor.ECONFLICT {
 		t.Errorf("answering a settled dispute: %v", err)
 	}
 	mine, err := e.disputes.Of(ctx, sub)
@@ -175,12 +175,12 @@ func TestDisputeCorrected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ans := disputes.Answer{Answer: candor.AnswerCorrect, Correction: "AB1234567-fix"}
+	ans := candor.DisputeReply{Answer: candor.AnswerCorrect, Correction: "AB1234567-fix"}
 	if _, err := e.disputes.Answer(ctx, "rents", d.ID, ans); candor.ErrorCode(err) != candor.EINVALID {
 		t.Errorf("a correction not posted yet: %v", err)
 	}
 	e.post(t, "CD-fix", "CD7654321", 1, 5)
-	if _, err := e.disputes.Answer(ctx, "rents", d.ID, disputes.Answer{Answer: candor.AnswerCorrect, Correction: "CD-fix"}); candor.ErrorCode(err) != candor.EINVALID {
+	if _, err := e.disputes.Answer(ctx, "rents", d.ID, candor.DisputeReply{Answer: candor.AnswerCorrect, Correction: "CD-fix"}); candor.ErrorCode(err) != candor.EINVALID {
 		t.Errorf("a correction about another subject: %v", err)
 	}
 	e.post(t, "AB1234567-fix", "AB1234567", 1, 5)
@@ -208,7 +208,7 @@ func TestDisputeWithdrawnAndExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.disputes.Answer(ctx, "rents", d1.ID, disputes.Answer{Answer: candor.AnswerWithdraw}); err != nil {
+	if _, err := e.disputes.Answer(ctx, "rents", d1.ID, candor.DisputeReply{Answer: candor.AnswerWithdraw}); err != nil {
 		t.Fatal(err)
 	}
 	if st := e.facts(t, sub)["AB1234567-late"].State; st != candor.StateRemoved {
@@ -221,11 +221,11 @@ func TestDisputeWithdrawnAndExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.disputes.Resolve(ctx, "olga", d3.ID, disputes.Answer{Answer: candor.AnswerVerify, Note: "Letter of 2 Dec: not paid."})
+	got, err := e.disputes.Resolve(ctx, "olga", d3.ID, candor.DisputeReply{Answer: candor.AnswerVerify, Note: "Letter of 2 Dec: not paid."})
 	if err != nil || got.Status != candor.DisputeVerified || got.Steps[1].By != "operator olga for rents" {
 		t.Fatalf("resolved by an operator: %+v, %v", got, err)
 	}
-	if _, err := e.disputes.Resolve(ctx, "olga", d3.ID, disputes.Answer{Answer: candor.AnswerVerify}); candor.ErrorCode(err) != candor.ECONFLICT {
+	if _, err := e.disputes.Resolve(ctx, "olga", d3.ID, candor.DisputeReply{Answer: candor.AnswerVerify}); candor.ErrorCode(err) != candor.ECONFLICT {
 		t.Errorf("resolving twice: %v", err)
 	}
 
@@ -247,7 +247,7 @@ func TestDisputeWithdrawnAndExpired(t *testing.T) {
 	if _, err := purge.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := e.disputes.Answer(ctx, "rents", d4.ID, disputes.Answer{Answer: candor.AnswerVerify}); err != nil || got.Status != candor.DisputeVerified {
+	if got, err := e.disputes.Answer(ctx, "rents", d4.ID, candor.DisputeReply{Answer: candor.AnswerVerify}); err != nil || got.Status != candor.DisputeVerified {
 		t.Fatalf("answering the dispute of a purged fact: %+v, %v", got, err)
 	}
 

@@ -382,7 +382,7 @@ func TestWithdrawnOrderIsNotKept(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := disp.Answer(ctx, "bank7", d.ID, disputes.Answer{Answer: candor.AnswerWithdraw}); err != nil {
+		if _, err := disp.Answer(ctx, "bank7", d.ID, candor.DisputeReply{Answer: candor.AnswerWithdraw}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -275,7 +275,7 @@ func (s *Server) getMyDecisions(w http.ResponseWriter, r *http.Request, p *Princ
 		out = append(out, decisionView(d, false))
 	}
 	if as == nil {
-		as = []*decisions.Attempt{}
+		as = []*candor.Attempt{}
 	}
 	s.writeDisclosure(w, r, p, p.Subject, "the subject's own read", http.StatusOK, map[string]any{"decisions": out, "refused_requests": as})
 }

@@ -119,7 +119,7 @@ func (s *Server) answerDispute(w http.ResponseWriter, r *http.Request, p *Princi
 		return
 	}
 	d, err := s.disputes.Answer(r.Context(), p.Source.ID, r.PathValue("id"),
-		disputes.Answer{Answer: req.Answer, Correction: req.Correction, Note: req.Note})
+		candor.DisputeReply{Answer: req.Answer, Correction: req.Correction, Note: req.Note})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/decisions"
 )
 
 // The subject's erasure and opt-outs: /v1/me/erasure, /v1/me/opt-outs.
@@ -69,7 +68,7 @@ type optOutJSON struct {
 	Since     time.Time `json:"since"`
 }
 
-func optOutView(o *decisions.OptOut) optOutJSON {
+func optOutView(o *candor.OptOut) optOutJSON {
 	return optOutJSON{Scorecard: o.Scorecard, Purpose: o.Purpose.String(), Since: o.Since}
 }
 

@@ -8,31 +8,6 @@ import (
 	"github.com/candor-project/candor"
 )
 
-// statusOf is the one table from error codes to HTTP statuses.
-var statusOf = map[string]int{
-	candor.EMALFORMED:    http.StatusBadRequest,
-	candor.EINVALID:      http.StatusUnprocessableEntity,
-	candor.EUNAUTHORIZED: http.StatusUnauthorized,
-	candor.EFORBIDDEN:    http.StatusForbidden,
-	candor.ENOTFOUND:     http.StatusNotFound,
-	candor.ECONFLICT:     http.StatusConflict,
-	candor.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	candor.ETOOMANY:      http.StatusTooManyRequests,
-	candor.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
-	candor.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	candor.EINTERNAL:     http.StatusInternalServerError,
-	candor.EPURPOSE:      http.StatusBadRequest,
-	candor.EERASED:       http.StatusGone,
-}
-
-// ErrorStatus returns the HTTP status for err's code.
-func ErrorStatus(err error) int {
-	if s, ok := statusOf[candor.ErrorCode(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
 // errorBody is the one error shape of the API.
 type errorBody struct {
 	Code    string           `json:"code"`
@@ -50,7 +25,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == candor.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="candor"`)
 	}
-	writeJSON(w, ErrorStatus(err), errorBody{Code: code, Message: candor.ErrorMessage(err), Details: candor.ErrorDetails(err)})
+	writeJSON(w, candor.HTTPStatus(code), errorBody{Code: code, Message: candor.ErrorMessage(err), Details: candor.ErrorDetails(err)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/disputes"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
@@ -187,7 +186,7 @@ func TestInBrowser(t *testing.T) {
 	if err != nil || len(queue) != 1 {
 		t.Fatalf("the bank's queue after the dispute: %v, %v", queue, err)
 	}
-	if _, err := h.disputes.Answer(context.Background(), "bank7", queue[0].ID, disputes.Answer{Answer: candor.AnswerWithdraw, Note: "Our error: the payment arrived on time."}); err != nil {
+	if _, err := h.disputes.Answer(context.Background(), "bank7", queue[0].ID, candor.DisputeReply{Answer: candor.AnswerWithdraw, Note: "Our error: the payment arrived on time."}); err != nil {
 		t.Fatal(err)
 	}
 	do("disputes", chromedp.Navigate(h.srv.URL+"/me/disputes"), chromedp.WaitVisible(chromedp.CSS("main h2")))

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/disputes"
 )
 
 // The dispute queue: operators see the open disputes by deadline and
@@ -64,7 +63,7 @@ func (s *Server) disputeCase(w http.ResponseWriter, r *http.Request, sess *sessi
 // resolveDispute records the answer the fact's source gave, in the
 // operator's name.
 func (s *Server) resolveDispute(w http.ResponseWriter, r *http.Request, sess *session) {
-	a := disputes.Answer{Answer: candor.DisputeAnswer(r.PostFormValue("answer")),
+	a := candor.DisputeReply{Answer: candor.DisputeAnswer(r.PostFormValue("answer")),
 		Correction: strings.TrimSpace(r.PostFormValue("correction")), Note: strings.TrimSpace(r.PostFormValue("note"))}
 	d, err := s.cfg.Disputes.Resolve(r.Context(), sess.label, r.PathValue("id"), a)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/disputes"
 )
 
 func TestDisputeAFact(t *testing.T) {
@@ -55,7 +54,7 @@ func TestDisputeAFact(t *testing.T) {
 	if err != nil || len(q) != 1 {
 		t.Fatalf("the bank's queue: %v, %v", q, err)
 	}
-	if _, err := h.disputes.Answer(context.Background(), "bank7", q[0].ID, disputes.Answer{Answer: candor.AnswerWithdraw, Note: "Our mistake."}); err != nil {
+	if _, err := h.disputes.Answer(context.Background(), "bank7", q[0].ID, candor.DisputeReply{Answer: candor.AnswerWithdraw, Note: "Our mistake."}); err != nil {
 		t.Fatal(err)
 	}
 	if page := alice.get("/me/disputes"); !strings.Contains(page.body, "state withdrawn") || !strings.Contains(page.body, "Our mistake.") {

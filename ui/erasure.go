@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/decisions"
 )
 
 // The person's erasure page and scorecard opt-outs.
@@ -76,7 +75,7 @@ func (s *Server) markOptOuts(r *http.Request, subject candor.SubjectID, v *grade
 	for i := range v.Grades {
 		g := &v.Grades[i]
 		g.Optable = g.Purpose.RestsOnConsent()
-		g.OptedOut = slices.ContainsFunc(outs, func(o *decisions.OptOut) bool { return o.Scorecard == g.ID })
+		g.OptedOut = slices.ContainsFunc(outs, func(o *candor.OptOut) bool { return o.Scorecard == g.ID })
 	}
 	return nil
 }
