@@ -1,0 +1,170 @@
+package postgres
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/jackc/pgx/v5"
+)
+
+// Sources and API keys are kept as JSON documents in the shapes the Pebble
+// store uses (versioned, so that a renamed Go field does not change the
+// format). They are not cached: several nodes write them, and a revoked
+// key must be refused by every node at once; a read is one primary-key
+// lookup.
+
+type sourceV1 struct {
+	V            int       `json:"v"`
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Kind         uint8     `json:"kind"`
+	AllowedTypes []string  `json:"allowed_types,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+type apiKeyV1 struct {
+	V         int       `json:"v"`
+	ID        string    `json:"id"`
+	Role      uint8     `json:"role"`
+	Principal string    `json:"principal"`
+	Hash      string    `json:"hash"` // hex
+	CreatedAt time.Time `json:"created_at"`
+	RevokedAt time.Time `json:"revoked_at"`
+}
+
+// PutSource creates or replaces a source. It returns EINVALID if the ID is
+// empty.
+func (s *Store) PutSource(ctx context.Context, src *candor.Source) error {
+	if src.ID == "" {
+		return candor.Errorf(candor.EINVALID, "source id is required")
+	}
+	doc, err := json.Marshal(sourceV1{V: 1, ID: src.ID, Name: src.Name, Kind: uint8(src.Kind), AllowedTypes: src.AllowedTypes, CreatedAt: src.CreatedAt})
+	if err != nil {
+		return fmt.Errorf("postgres: put source: %w", err)
+	}
+	return s.exec(ctx, "put source", `INSERT INTO candor_sources (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, src.ID, string(doc))
+}
+
+// Source returns a source, or ENOTFOUND.
+func (s *Store) Source(ctx context.Context, id string) (*candor.Source, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	var doc []byte
+	if err := s.pool.QueryRow(ctx, `SELECT doc FROM candor_sources WHERE id = $1`, id).Scan(&doc); err != nil {
+		return nil, s.notFound(err, "source %q not found", id)
+	}
+	return decodeSource(doc)
+}
+
+// Sources returns every source, ordered by ID.
+func (s *Store) Sources(ctx context.Context) ([]*candor.Source, error) {
+	return collect(s, ctx, "sources", `SELECT doc FROM candor_sources ORDER BY id`, decodeSource)
+}
+
+func decodeSource(v []byte) (*candor.Source, error) {
+	var r sourceV1
+	if err := json.Unmarshal(v, &r); err != nil || r.V != 1 {
+		return nil, fmt.Errorf("postgres: corrupt source record: %.40q", v)
+	}
+	return &candor.Source{ID: r.ID, Name: r.Name, Kind: candor.SourceKind(r.Kind), AllowedTypes: r.AllowedTypes, CreatedAt: r.CreatedAt}, nil
+}
+
+// PutKey creates or replaces an API key. It returns EINVALID if the ID is
+// empty.
+func (s *Store) PutKey(ctx context.Context, k *candor.APIKey) error {
+	if k.ID == "" {
+		return candor.Errorf(candor.EINVALID, "API key id is required")
+	}
+	doc, err := json.Marshal(apiKeyV1{V: 1, ID: k.ID, Role: uint8(k.Role), Principal: k.Principal,
+		Hash: hex.EncodeToString(k.Hash[:]), CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt})
+	if err != nil {
+		return fmt.Errorf("postgres: put key: %w", err)
+	}
+	return s.exec(ctx, "put key", `INSERT INTO candor_api_keys (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, k.ID, string(doc))
+}
+
+// Key returns an API key by its ID, or ENOTFOUND.
+func (s *Store) Key(ctx context.Context, id string) (*candor.APIKey, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	var doc []byte
+	if err := s.pool.QueryRow(ctx, `SELECT doc FROM candor_api_keys WHERE id = $1`, id).Scan(&doc); err != nil {
+		return nil, s.notFound(err, "API key %q not found", id)
+	}
+	return decodeAPIKey(doc)
+}
+
+// Keys returns every API key, ordered by ID.
+func (s *Store) Keys(ctx context.Context) ([]*candor.APIKey, error) {
+	return collect(s, ctx, "keys", `SELECT doc FROM candor_api_keys ORDER BY id`, decodeAPIKey)
+}
+
+func decodeAPIKey(v []byte) (*candor.APIKey, error) {
+	var r apiKeyV1
+	err := json.Unmarshal(v, &r)
+	k := &candor.APIKey{ID: r.ID, Role: candor.Role(r.Role), Principal: r.Principal, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
+	if err != nil || r.V != 1 || hex.DecodedLen(len(r.Hash)) != len(k.Hash) {
+		return nil, fmt.Errorf("postgres: corrupt API key record")
+	}
+	if _, err := hex.Decode(k.Hash[:], []byte(r.Hash)); err != nil {
+		return nil, fmt.Errorf("postgres: corrupt API key record")
+	}
+	return k, nil
+}
+
+// GetMeta returns the value under name, or ENOTFOUND.
+func (s *Store) GetMeta(ctx context.Context, name string) ([]byte, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	var v []byte
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM candor_meta WHERE name = $1`, name).Scan(&v); err != nil {
+		return nil, s.notFound(err, "meta value %q not found", name)
+	}
+	return v, nil
+}
+
+// PutMeta durably stores value under name. It returns EINVALID if name is
+// empty.
+func (s *Store) PutMeta(ctx context.Context, name string, value []byte) error {
+	if name == "" {
+		return candor.Errorf(candor.EINVALID, "meta name is required")
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	return s.exec(ctx, "put meta", `INSERT INTO candor_meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+}
+
+func (s *Store) exec(ctx context.Context, what, sql string, args ...any) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	_, err := s.pool.Exec(ctx, sql, args...)
+	return s.wrap(err, what)
+}
+
+// collect reads the documents a query returns and decodes each.
+func collect[T any](s *Store, ctx context.Context, what, sql string, decode func([]byte) (T, error)) ([]T, error) {
+	var out []T
+	for doc, err := range query(s, ctx, what, sql, nil, func(rows pgx.Rows) ([]byte, error) {
+		var doc []byte
+		return doc, rows.Scan(&doc)
+	}) {
+		if err != nil {
+			return nil, err
+		}
+		v, err := decode(doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
