@@ -18,28 +18,20 @@ type Materialised interface {
 	PointsFromMatches(ms []candor.Match, at time.Time) (int, string)
 }
 
-// Distribution is how many subjects have each grade under one scorecard
-// version at one instant.
-type Distribution struct {
-	Card   *candor.Scorecard
-	At     time.Time
-	Grades map[string]int
-	Total  int
-}
-
 // Grades counts the subjects of each card's kind by their grade at at,
 // computed from the matches stored for them, in one pass over the
 // population with workers goroutines. The distributions are in cards'
 // order.
-func Grades(ctx context.Context, st candor.EventStore, v *vault.Vault, workers int, cards []Materialised, at time.Time) ([]*Distribution, error) {
-	out := make([]*Distribution, len(cards))
+func Grades(ctx context.Context, st candor.EventStore, v *vault.Vault, workers int, cards []Materialised, at time.Time) ([]candor.GradeDistribution, error) {
+	out := make([]candor.GradeDistribution, len(cards))
 	for i, c := range cards {
-		out[i] = &Distribution{Card: c.Scorecard(), At: at, Grades: map[string]int{}}
+		sc := c.Scorecard()
+		out[i] = candor.GradeDistribution{ID: sc.ID, Version: sc.Version, Grades: map[string]int{}}
 	}
 	var mu sync.Mutex
 	_, err := Keys(ctx, st, v, workers, func(sub *candor.SubjectRecord, key *vault.SubjectKey) error {
 		for i, c := range cards {
-			if out[i].Card.SubjectKind != sub.Kind {
+			if c.Scorecard().SubjectKind != sub.Kind {
 				continue
 			}
 			ms, err := key.ReadMatches(ctx, st, c.Key())

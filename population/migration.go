@@ -17,33 +17,16 @@ type Pointer interface {
 	Points(subject candor.SubjectID, events []*candor.Event, at time.Time) (int, string, error)
 }
 
-// Migration is how many subjects of a scorecard's kind have each grade
-// under one version (From) and each grade under another (To), at one
-// instant.
-type Migration struct {
-	From, To *candor.Scorecard
-	At       time.Time
-	// Moves counts subjects by their grade under From and under To.
-	Moves map[[2]string]int
-	// Total is every subject counted; Up and Down those whose grade
-	// under To is better or worse by From's bands (a grade From does not
-	// have counts as neither).
-	Total, Up, Down int
-}
-
-// Count returns how many subjects move from grade from to grade to.
-func (m *Migration) Count(from, to string) int { return m.Moves[[2]string{from, to}] }
-
 // Migrate scores every subject of from's kind under from and under to at
 // at, in one pass over the population with workers goroutines. progress,
 // if set, is called after each subject with its number of events.
 // Errors: EINVALID if the versions are for different kinds of subject.
-func Migrate(ctx context.Context, st Store, v *vault.Vault, workers int, from, to Pointer, at time.Time, progress func(events int)) (*Migration, error) {
+func Migrate(ctx context.Context, st Store, v *vault.Vault, workers int, from, to Pointer, at time.Time, progress func(events int)) (*candor.GradeMigration, error) {
 	fs, ts := from.Scorecard(), to.Scorecard()
 	if fs.SubjectKind != ts.SubjectKind {
 		return nil, candor.Errorf(candor.EINVALID, "%s v%d is for %ss, %s v%d for %ss", fs.ID, fs.Version, fs.SubjectKind, ts.ID, ts.Version, ts.SubjectKind)
 	}
-	m := &Migration{From: fs, To: ts, At: at, Moves: map[[2]string]int{}}
+	m := &candor.GradeMigration{From: fs, To: ts, At: at, Moves: map[[2]string]int{}}
 	var mu sync.Mutex
 	_, _, err := Each(ctx, st, v, workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, events []*candor.Event) error {
 		if sub.Kind != fs.SubjectKind {

@@ -5,7 +5,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/candor-project/candor/population"
+	"github.com/candor-project/candor"
 )
 
 // Counts as the console shows them: a count under minCount is shown as
@@ -57,7 +57,7 @@ type matrixView struct {
 	Chart           bubbleChart
 }
 
-func migrationView(m *population.Migration) matrixView {
+func migrationView(m *candor.GradeMigration) matrixView {
 	v := matrixView{From: fmt.Sprintf("%s v%d", m.From.ID, m.From.Version), To: fmt.Sprintf("%s v%d", m.To.ID, m.To.Version)}
 	for _, g := range m.To.Grades {
 		v.Cols = append(v.Cols, g.Grade)

@@ -3,8 +3,8 @@ package ui
 import (
 	"testing"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
-	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 )
 
@@ -24,7 +24,7 @@ func TestMigrationTotalsDoNotGiveSuppressedCellsAway(t *testing.T) {
 	// Up: 31 from the second grade to the best, 3 from the third to the
 	// second. Down: 12 from the best to the second (and empty cells, which
 	// are suppressed too).
-	m := &population.Migration{From: sc, To: sc, Moves: map[[2]string]int{
+	m := &candor.GradeMigration{From: sc, To: sc, Moves: map[[2]string]int{
 		{g[1].Grade, g[0].Grade}: 31, {g[2].Grade, g[1].Grade}: 3, {g[0].Grade, g[1].Grade}: 12}}
 	m.Total, m.Up, m.Down = 46, 34, 12
 	v := migrationView(m)

@@ -2,17 +2,13 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/population"
-	"github.com/candor-project/candor/scoring"
 )
 
 // The console's scorecard and population pages. The passes over the
@@ -29,7 +25,7 @@ type versionView struct {
 	State                  string // active, superseded or proposed
 	ProposedBy, ApprovedBy string
 	ProposedAt, ApprovedAt time.Time
-	card                   *scoring.Compiled
+	card                   *candor.Scorecard
 }
 
 type scorecardsConsoleView struct {
@@ -65,49 +61,23 @@ func versionValue(id string, v int) string { return id + "/" + strconv.Itoa(v) }
 // versions returns every published version, with those this server
 // serves marked active, and every proposal awaiting approval.
 func (s *Server) versions(ctx context.Context) (published, proposed []versionView, err error) {
-	_, all, err := s.registry.Published(ctx)
+	vs, err := s.cfg.History.Versions(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	stored, err := s.registry.Versions(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	record := map[string]*scoring.Version{}
-	for _, v := range stored {
-		record[versionValue(v.ID, v.Version)] = v
-	}
-	active := map[string]bool{}
-	for _, c := range s.cfg.Scorecards {
-		active[versionValue(c.Scorecard().ID, c.Scorecard().Version)] = true
-	}
-	view := func(c *scoring.Compiled, state string) versionView {
-		sc := c.Scorecard()
-		v := versionView{Value: versionValue(sc.ID, sc.Version), ID: sc.ID, Title: sc.Title, Kind: sc.SubjectKind.String(),
-			Purpose: sc.Purpose, Version: sc.Version, State: state, ProposedBy: "shipped", ApprovedBy: "shipped", card: c}
-		if rec := record[v.Value]; rec != nil {
-			v.ProposedBy, v.ProposedAt, v.ApprovedBy, v.ApprovedAt = rec.ProposedBy, rec.ProposedAt, rec.ApprovedBy, rec.ApprovedAt
+	for _, v := range vs {
+		sc := v.Scorecard
+		x := versionView{Value: versionValue(sc.ID, sc.Version), ID: sc.ID, Title: sc.Title, Kind: sc.SubjectKind.String(),
+			Purpose: sc.Purpose, Version: sc.Version, State: string(v.State), card: sc,
+			ProposedBy: v.ProposedBy, ProposedAt: v.ProposedAt, ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt}
+		if v.Shipped {
+			x.ProposedBy, x.ApprovedBy = "shipped", "shipped"
 		}
-		return v
-	}
-	for _, c := range all {
-		state := "superseded"
-		if active[versionValue(c.Scorecard().ID, c.Scorecard().Version)] {
-			state = "active"
+		if v.State == candor.VersionProposed {
+			proposed = append(proposed, x)
+		} else {
+			published = append(published, x)
 		}
-		published = append(published, view(c, state))
-	}
-	for _, v := range stored {
-		if v.ApprovedBy != "" {
-			continue
-		}
-		c, err := scoring.Load(v.File, v.Source, s.cfg.Catalogue)
-		if err != nil {
-			return nil, nil, fmt.Errorf("proposed scorecard %s version %d: %w", v.ID, v.Version, err)
-		}
-		pv := view(c, "proposed")
-		pv.ApprovedBy = ""
-		proposed = append(proposed, pv)
 	}
 	return published, proposed, nil
 }
@@ -158,7 +128,7 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 		s.fail(w, r, err)
 		return
 	}
-	find := func(vs []versionView, value string) *scoring.Compiled {
+	find := func(vs []versionView, value string) *candor.Scorecard {
 		for _, x := range vs {
 			if x.Value == value {
 				return x.card
@@ -172,16 +142,16 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
 		return
 	}
-	if cand.Scorecard().SubjectKind != base.Scorecard().SubjectKind {
+	if cand.SubjectKind != base.SubjectKind {
 		s.fail(w, r, candor.Errorf(candor.EINVALID, "%s is for %ss and %s for %ss: compare versions for the same kind of subject.",
-			sim.Candidate, cand.Scorecard().SubjectKind, sim.Baseline, base.Scorecard().SubjectKind))
+			sim.Candidate, cand.SubjectKind, sim.Baseline, base.SubjectKind))
 		return
 	}
 	start := s.now()
 	what := fmt.Sprintf("simulating %s against %s", sim.Candidate, sim.Baseline)
 	started := s.passes.start(what, start, func(ctx context.Context) {
 		sim.At = start.UTC()
-		m, err := population.Migrate(ctx, s.cfg.Store, s.cfg.Vault, passWorkers(), base, cand, sim.At, nil)
+		m, err := s.cfg.Population.GradeMigration(ctx, base, cand, sim.At)
 		if err != nil {
 			s.log.Error("ui: console simulation", "err", err)
 			sim.Err = "The simulation failed: " + candor.ErrorMessage(err)
@@ -211,23 +181,6 @@ func took(d time.Duration) string {
 	return d.String()
 }
 
-// gradeCounts is a computed grade distribution as it is cached, in the
-// store's meta table under distributionKey, and in memory.
-type gradeCounts struct {
-	At    time.Time       `json:"at"`
-	Took  time.Duration   `json:"took"`
-	Cards []gradeCountsOf `json:"cards"`
-}
-
-type gradeCountsOf struct {
-	ID      string         `json:"id"`
-	Version int            `json:"version"`
-	Grades  map[string]int `json:"grades"`
-	Total   int            `json:"total"`
-}
-
-const distributionKey = "console/grade-distribution"
-
 type distView struct {
 	Title, ID string
 	Version   int
@@ -254,30 +207,20 @@ type populationView struct {
 
 func (v populationView) refreshAfter() int { return refreshWhile(v.Running) }
 
-// cachedGrades returns the last computed distribution, or nil.
-func (s *Server) cachedGrades(ctx context.Context) (*gradeCounts, error) {
+// census returns the last census counted, or nil.
+func (s *Server) census(ctx context.Context) (*candor.GradeCensus, error) {
 	s.resultsMu.Lock()
 	defer s.resultsMu.Unlock()
 	if s.distribution != nil {
 		return s.distribution, nil
 	}
-	data, err := s.cfg.Store.GetMeta(ctx, distributionKey)
-	if candor.ErrorCode(err) == candor.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var g gradeCounts
-	if err := json.Unmarshal(data, &g); err != nil {
-		return nil, fmt.Errorf("ui: %s: %w", distributionKey, err)
-	}
-	s.distribution = &g
-	return &g, nil
+	g, err := s.cfg.Population.Census(ctx)
+	s.distribution = g
+	return g, err
 }
 
 func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	g, err := s.cachedGrades(r.Context())
+	g, err := s.census(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -289,7 +232,7 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 	s.resultsMu.Unlock()
 	if g != nil {
 		v.At, v.Took = g.At, took(g.Took)
-		byKey := map[string]gradeCountsOf{}
+		byKey := map[string]candor.GradeDistribution{}
 		for _, c := range g.Cards {
 			byKey[versionValue(c.ID, c.Version)] = c
 		}
@@ -319,12 +262,8 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 // every active scorecard, from the matches stored, and caching the counts.
 func (s *Server) recompute(w http.ResponseWriter, r *http.Request, sess *session) {
 	start := s.now()
-	cards := make([]population.Materialised, len(s.cfg.Scorecards))
-	for i, c := range s.cfg.Scorecards {
-		cards[i] = c
-	}
 	started := s.passes.start("counting grades", start, func(ctx context.Context) {
-		err := s.recount(ctx, cards, start)
+		err := s.recount(ctx, start)
 		msg := ""
 		if err != nil {
 			s.log.Error("ui: console recount", "err", err)
@@ -343,21 +282,10 @@ func (s *Server) recompute(w http.ResponseWriter, r *http.Request, sess *session
 	http.Redirect(w, r, "/console/population", http.StatusSeeOther)
 }
 
-// recount counts the grades and caches the counts.
-func (s *Server) recount(ctx context.Context, cards []population.Materialised, start time.Time) error {
-	dists, err := population.Grades(ctx, s.cfg.Store, s.cfg.Vault, passWorkers(), cards, start.UTC())
+// recount counts the grades and caches the census.
+func (s *Server) recount(ctx context.Context, start time.Time) error {
+	g, err := s.cfg.Population.CountGrades(ctx, start.UTC())
 	if err != nil {
-		return err
-	}
-	g := &gradeCounts{At: start.UTC(), Took: s.now().Sub(start)}
-	for _, d := range dists {
-		g.Cards = append(g.Cards, gradeCountsOf{ID: d.Card.ID, Version: d.Card.Version, Grades: d.Grades, Total: d.Total})
-	}
-	data, err := json.Marshal(g)
-	if err != nil {
-		return err
-	}
-	if err := s.cfg.Store.PutMeta(ctx, distributionKey, data); err != nil {
 		return err
 	}
 	s.resultsMu.Lock()
@@ -457,7 +385,3 @@ func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, sess *sessi
 	s.sessions.setFlash(sess, "Review of decision "+d.ID+" closed: the decision is "+what+".")
 	http.Redirect(w, r, "/console/reviews", http.StatusSeeOther)
 }
-
-// passWorkers is how many goroutines a console pass over the population
-// runs: half the cores, so that the server keeps serving meanwhile.
-func passWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -26,7 +25,6 @@ import (
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/internal/ratelimit"
-	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -92,6 +90,29 @@ type Config struct {
 	// Credentials, if set, lets a person show their status with a
 	// credential (/me/status) and anyone verify one (/verify).
 	Credentials *credentials.Service
+	// History lists the scorecard versions, and Population counts the
+	// population's grades, for the console's pages.
+	History    candor.VersionHistory
+	Population candor.PopulationViews
+}
+
+// check returns an error naming every service cfg lacks that the portal
+// needs.
+func (cfg *Config) check() error {
+	var missing []string
+	for _, f := range []struct {
+		name string
+		ok   bool
+	}{{"Store", cfg.Store != nil}, {"Vault", cfg.Vault != nil}, {"Catalogue", cfg.Catalogue != nil}, {"Decisions", cfg.Decisions != nil},
+		{"History", cfg.History != nil}, {"Population", cfg.Population != nil}} {
+		if !f.ok {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("ui: Config lacks %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // AdminActs lists the administrative acts, and says whether a policy
@@ -115,10 +136,9 @@ type Server struct {
 
 	// The console's: the scorecard registry, its passes over the
 	// population, and their last results.
-	registry     *scoring.Registry
 	passes       *passes
 	resultsMu    sync.Mutex
-	distribution *gradeCounts
+	distribution *candor.GradeCensus
 	recountErr   string
 	simulation   *simulation
 }
@@ -127,14 +147,13 @@ type Server struct {
 // one does not parse, so that a broken page stops start-up rather than a
 // request.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Vault == nil || cfg.Catalogue == nil || cfg.Decisions == nil {
-		return nil, errors.New("ui: Store, Vault, Catalogue and Decisions are required")
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	if cfg.Versions == nil {
 		cfg.Versions = cfg.Scorecards
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, registry: scoring.NewRegistry(cfg.Store, cfg.Catalogue),
-		passes: newPasses()}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, passes: newPasses()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

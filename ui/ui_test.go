@@ -28,6 +28,7 @@ import (
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/ui"
 	"github.com/candor-project/candor/vault"
@@ -113,8 +114,9 @@ func mustHarness(t *testing.T) *harness {
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
 	h.disputes = disputes.New(st, v, cat, nil)
+	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, shipped)
 	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
-		Admin: admins.New(st, v, nil),
+		Admin: admins.New(st, v, nil), History: history, Population: population.NewViews(st, v, 1, shipped, history),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
 				p.Forget(bis)

@@ -133,7 +133,7 @@ func parseAt(s string) (time.Time, error) {
 
 // printMigration prints the grade migration matrix: rows are grades under
 // the published version, columns grades under the candidate.
-func printMigration(w io.Writer, m *population.Migration) {
+func printMigration(w io.Writer, m *candor.GradeMigration) {
 	cur, next := m.From, m.To
 	fmt.Fprintf(w, "Grade migration of %s, published v%d (rows) to candidate v%d (columns), %d %ss, at %s:\n\n",
 		cur.ID, cur.Version, next.Version, m.Total, cur.SubjectKind, m.At.Format(time.DateOnly))

@@ -1,0 +1,93 @@
+package candor
+
+import (
+	"context"
+	"time"
+)
+
+// The services the operator console is built on, besides those of
+// services.go: the history of scorecard versions and views of the whole
+// population in counts only. None of them discloses anything about one
+// subject.
+
+// VersionState is where a scorecard version stands.
+type VersionState string
+
+const (
+	VersionActive     VersionState = "active"     // published and served: scores and decisions use it
+	VersionSuperseded VersionState = "superseded" // published, but a later version is served
+	VersionProposed   VersionState = "proposed"   // awaiting a second policy administrator's approval
+)
+
+// ScorecardVersion is one version of a scorecard as the console lists it,
+// with who proposed and approved it. A version shipped with Candor has
+// neither: Shipped is set.
+type ScorecardVersion struct {
+	Scorecard              *Scorecard
+	State                  VersionState
+	Shipped                bool
+	ProposedBy, ApprovedBy string
+	ProposedAt, ApprovedAt time.Time
+}
+
+// VersionHistory lists the scorecard versions (scoring.History is one).
+type VersionHistory interface {
+	// Versions returns every published version, shipped ones first, then
+	// every proposal awaiting approval, in the order they were proposed.
+	// Errors: the store's, or EINTERNAL for a stored version that no
+	// longer compiles.
+	Versions(ctx context.Context) ([]*ScorecardVersion, error)
+}
+
+// GradeDistribution is how many subjects have each grade under one
+// scorecard version.
+type GradeDistribution struct {
+	ID      string         `json:"id"`
+	Version int            `json:"version"`
+	Grades  map[string]int `json:"grades"`
+	Total   int            `json:"total"`
+}
+
+// GradeCensus is the grade distributions under every active scorecard
+// version at one instant, and how long counting them took.
+type GradeCensus struct {
+	At    time.Time           `json:"at"`
+	Took  time.Duration       `json:"took"`
+	Cards []GradeDistribution `json:"cards"`
+}
+
+// GradeMigration is how many subjects of a scorecard's kind have each
+// grade under one version (From) and each grade under another (To), at
+// one instant.
+type GradeMigration struct {
+	From, To *Scorecard
+	At       time.Time
+	// Moves counts subjects by their grade under From and under To.
+	Moves map[[2]string]int
+	// Total is every subject counted; Up and Down those whose grade
+	// under To is better or worse by From's bands (a grade From does not
+	// have counts as neither).
+	Total, Up, Down int
+}
+
+// Count returns how many subjects move from grade from to grade to.
+func (m *GradeMigration) Count(from, to string) int { return m.Moves[[2]string{from, to}] }
+
+// PopulationViews are passes over the whole population that yield counts
+// only (population.Views is one). A pass reads every subject: it takes
+// long, and the caller runs one at a time.
+type PopulationViews interface {
+	// Census returns the census CountGrades stored last, or nil if there
+	// is none.
+	Census(ctx context.Context) (*GradeCensus, error)
+	// CountGrades counts the subjects of each active version's kind by
+	// their grade at at, from the matches stored, and stores the census
+	// for Census.
+	CountGrades(ctx context.Context, at time.Time) (*GradeCensus, error)
+	// GradeMigration scores every subject of from's kind under version
+	// from and under version to at at. Each is named by ID and version
+	// and may be any VersionHistory lists. Errors: ENOTFOUND for a
+	// version not listed, EINVALID for versions for different kinds of
+	// subject.
+	GradeMigration(ctx context.Context, from, to *Scorecard, at time.Time) (*GradeMigration, error)
+}
