@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/groupcommit"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -22,7 +23,7 @@ type AccessLog struct {
 	mu     sync.RWMutex // guards closed against sends on reqs
 	closed bool
 	reqs   chan *accessReq
-	done   chan struct{}
+	done   <-chan struct{}
 
 	onCommit func(records int, err error)
 }
@@ -42,8 +43,9 @@ const maxAccessGroup = 4096
 // size (for metrics, and to Kick the Appender). Close stops it.
 func NewAccessLog(store candor.Store, v *vault.Vault, onCommit func(records int, err error)) *AccessLog {
 	l := &AccessLog{store: store, vault: v, onCommit: onCommit,
-		reqs: make(chan *accessReq, maxAccessGroup), done: make(chan struct{})}
-	go l.run()
+		reqs: make(chan *accessReq, maxAccessGroup)}
+	l.done = groupcommit.Start(store, l.reqs, groupcommit.Handler[*accessReq, *accessGroup](groups{l}),
+		groupcommit.Options{InFlight: inFlight})
 	return l
 }
 
@@ -113,68 +115,25 @@ func (l *AccessLog) Close() error {
 	return nil
 }
 
-// inFlight bounds the group commits entered in the store's commit order
-// and not yet durable, with a store that commits in a pipeline. One is
+// inFlight bounds the group commits gathered and not yet durable. One is
 // best measured (bench ingest, reads): with more, the groups are smaller,
-// and every group costs a store batch and a log entry of its own.
+// and every group costs a store batch and a log entry of its own. Requests
+// arriving while a group syncs make up the next group.
 const inFlight = 1
 
-func (l *AccessLog) run() {
-	defer close(l.done)
-	// A group takes a slot before it gathers the requests waiting, and
-	// frees it once durable: requests arriving while the slots are taken
-	// (while earlier groups sync) make up the next group. With a store that
-	// commits in a pipeline, more than one group can be in flight; a
-	// waiter answers each, in order, once it is durable.
-	pc, _ := l.store.(candor.PipelinedCommitter)
-	slots := make(chan struct{}, inFlight)
-	type waiting struct {
-		group []*accessReq
-		wait  func() (uint64, error)
-	}
-	waits := make(chan waiting, inFlight)
-	waited := make(chan struct{})
-	go func() {
-		defer close(waited)
-		for w := range waits {
-			_, err := w.wait()
-			l.reply(w.group, err)
-			<-slots
-		}
-	}()
-	defer func() {
-		close(waits)
-		<-waited
-	}()
-	for req := range l.reqs {
-		slots <- struct{}{}
-		group := []*accessReq{req}
-	fill:
-		for len(group) < maxAccessGroup {
-			select {
-			case r, ok := <-l.reqs:
-				if !ok {
-					break fill
-				}
-				group = append(group, r)
-			default:
-				break fill
-			}
-		}
-		b := batchOf(group)
-		if pc == nil {
-			_, err := l.store.Commit(context.Background(), b)
-			l.reply(group, err)
-			<-slots
-			continue
-		}
-		wait, err := pc.CommitAsync(context.Background(), b)
-		if err != nil {
-			wait = func() (uint64, error) { return 0, err }
-		}
-		waits <- waiting{group, wait}
-	}
-}
+// accessGroup is one group commit of access records.
+type accessGroup struct{ reqs []*accessReq }
+
+// groups is the access log's group-commit handler (see
+// internal/groupcommit). Every group succeeds or fails on its own.
+type groups struct{ l *AccessLog }
+
+func (groups) NewGroup() *accessGroup                          { return &accessGroup{} }
+func (groups) Add(g *accessGroup, r *accessReq)                { g.reqs = append(g.reqs, r) }
+func (groups) Full(g *accessGroup) bool                        { return len(g.reqs) >= maxAccessGroup }
+func (groups) Batch(g *accessGroup) *candor.WriteBatch         { return batchOf(g.reqs) }
+func (h groups) Committed(g *accessGroup, _ uint64, err error) { h.l.reply(g.reqs, err) }
+func (groups) Settled(*accessGroup, error)                     {}
 
 // batchOf is the store batch of a group: its access records and their
 // commitments, and the records stored with them.

@@ -127,8 +127,7 @@ func New(opts Options) *Pipeline {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.stopScan = cancel
 	go p.fillFilters(ctx)
-	w := newWriter(p)
-	go w.run()
+	startWriter(p)
 	return p
 }
 

@@ -8,21 +8,21 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/groupcommit"
 )
 
-// The writer is the single goroutine that checks idempotency keys, creates
-// new subjects (stored ones were resolved before, in parallel) and seals
-// events, building group commits. While one
+// The writer is the group-commit handler of the pipeline (see
+// internal/groupcommit): on the engine's gathering goroutine it checks
+// idempotency keys, creates new subjects (stored ones were resolved
+// before, in parallel) and seals events, building group commits. While one
 // group is being committed the writer builds the next; what the committing
 // group adds is kept in pending overlays until it is durable, so the next
 // group sees it without a store read.
 type writer struct {
-	p         *Pipeline
-	pendingS  map[candor.BlindIndex]resolved
-	pendingD  map[candor.DedupeKey]candor.Digest
-	groups    chan *group
-	committed chan *group
-	failed    error // set once a commit failed: the pipeline refuses all work after it
+	p        *Pipeline
+	pendingS map[candor.BlindIndex]resolved
+	pendingD map[candor.DedupeKey]candor.Digest
+	failed   error // set once a commit failed: the pipeline refuses all work after it
 }
 
 type group struct {
@@ -37,84 +37,48 @@ type group struct {
 	err      error
 	commitNo uint64
 	start    time.Time
-	wait     func() (uint64, error)
 }
 
-func newWriter(p *Pipeline) *writer {
-	return &writer{
-		p:         p,
-		pendingS:  map[candor.BlindIndex]resolved{},
-		pendingD:  map[candor.DedupeKey]candor.Digest{},
-		groups:    make(chan *group, 1),
-		committed: make(chan *group, 4),
+// inFlight bounds the groups gathered and not yet durable: while they
+// sync, the requests arriving make up the next group.
+const inFlight = 4
+
+// startWriter starts the group-commit engine with a writer over p.reqs;
+// the engine closes p.done once p.reqs is closed and all is answered.
+func startWriter(p *Pipeline) {
+	w := &writer{
+		p:        p,
+		pendingS: map[candor.BlindIndex]resolved{},
+		pendingD: map[candor.DedupeKey]candor.Digest{},
 	}
+	done := groupcommit.Start(p.store, p.reqs, groupcommit.Handler[*request, *group](w),
+		groupcommit.Options{InFlight: inFlight, StopOnError: true})
+	go func() {
+		<-done
+		close(p.done)
+	}()
 }
 
-func (w *writer) run() {
-	commitDone := make(chan struct{})
-	go w.commitLoop(commitDone)
-	for {
-		var req *request
-		var ok bool
-		select {
-		case g := <-w.committed:
-			w.settle(g)
-			continue
-		case req, ok = <-w.p.reqs:
-		}
-		if !ok {
-			break
-		}
-		g := &group{}
-		w.add(g, req)
-	fill:
-		for g.events < w.p.opts.MaxGroupEvents {
-			select {
-			case g2 := <-w.committed:
-				w.settle(g2)
-			case req, ok = <-w.p.reqs:
-				if !ok {
-					break fill
-				}
-				w.add(g, req)
-			default:
-				break fill
-			}
-		}
-		w.send(g)
-		if !ok {
-			break
-		}
+func (w *writer) NewGroup() *group { return &group{} }
+
+func (w *writer) Full(g *group) bool { return g.events >= w.p.opts.MaxGroupEvents }
+
+// Batch is g's store batch, with its write commitments unless the
+// pipeline is unaudited.
+func (w *writer) Batch(g *group) *candor.WriteBatch {
+	g.start = time.Now()
+	if !w.p.opts.Unaudited {
+		g.batch.Commitments = g.commitments
 	}
-	close(w.groups)
-	for { // settle what is still in flight until the committer is done
-		select {
-		case g := <-w.committed:
-			w.settle(g)
-		case <-commitDone:
-			close(w.p.done)
-			return
-		}
-	}
+	return &g.batch
 }
 
-// send hands g to the committer, settling finished groups while it waits.
-func (w *writer) send(g *group) {
-	for {
-		select {
-		case w.groups <- g:
-			return
-		case g2 := <-w.committed:
-			w.settle(g2)
-		}
-	}
-}
-
-// settle drops a finished group's entries from the pending overlays. Entries
-// of a committed group move to the caches; a failed group poisons the writer.
-func (w *writer) settle(g *group) {
+// Settled drops a finished group's entries from the pending overlays.
+// Entries of a committed group move to the caches; a failed group poisons
+// the writer.
+func (w *writer) Settled(g *group, err error) {
 	for _, bi := range g.newS {
-		if g.err == nil {
+		if err == nil {
 			w.p.subjects.put(bi, w.pendingS[bi])
 		}
 		delete(w.pendingS, bi)
@@ -122,58 +86,9 @@ func (w *writer) settle(g *group) {
 	for _, k := range g.newD {
 		delete(w.pendingD, k)
 	}
-	if g.err != nil && w.failed == nil {
-		w.failed = g.err
+	if err != nil && w.failed == nil {
+		w.failed = err
 	}
-}
-
-// commitLoop enters groups into the store's commit order one after the
-// other. With a store that can commit in a pipeline, the next group is
-// applied while the previous one syncs; a separate goroutine waits for each
-// group to become durable, in order, and answers its requests.
-func (w *writer) commitLoop(done chan<- struct{}) {
-	defer close(done)
-	durable := make(chan *group, 2)
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		var failed error
-		for g := range durable {
-			if g.err == nil {
-				g.commitNo, g.err = g.wait()
-			}
-			if failed != nil {
-				g.err = failed // a later batch must not count as durable after an earlier one failed
-			}
-			if g.err != nil && failed == nil {
-				failed = g.err
-			}
-			w.finish(g)
-		}
-	}()
-	pipelined, _ := w.p.store.(candor.PipelinedCommitter)
-	var failed error
-	for g := range w.groups {
-		g.start = time.Now()
-		if !w.p.opts.Unaudited {
-			g.batch.Commitments = g.commitments
-		}
-		switch {
-		case failed != nil:
-			g.err = failed
-		case pipelined != nil:
-			g.wait, g.err = pipelined.CommitAsync(context.Background(), &g.batch)
-		default:
-			n, err := w.p.store.Commit(context.Background(), &g.batch)
-			g.wait = func() (uint64, error) { return n, err }
-		}
-		if g.err != nil && failed == nil {
-			failed = g.err
-		}
-		durable <- g
-	}
-	close(durable)
-	<-finished
 }
 
 // commitments returns the write commitments of the group's events, with
@@ -205,9 +120,9 @@ func (g *group) commitments(b *candor.WriteBatch, _ uint64) (write, _ []candor.C
 	return write, nil
 }
 
-// finish answers a group's requests, reports it and hands it back to the
-// writer to settle.
-func (w *writer) finish(g *group) {
+// Committed answers a group's requests and reports it.
+func (w *writer) Committed(g *group, commitNo uint64, err error) {
+	g.commitNo, g.err = commitNo, err
 	for i, r := range g.reqs {
 		if g.err != nil {
 			r.reply <- reply{err: candor.Errorf(candor.EUNAVAILABLE, "the store failed to commit; nothing from this request was stored")}
@@ -225,7 +140,6 @@ func (w *writer) finish(g *group) {
 		w.p.opts.OnCommit(CommitStats{Requests: len(g.reqs), Events: len(g.batch.Events), Duplicates: g.dups,
 			Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(g.start), Commit: g.commitNo, Err: g.err})
 	}
-	w.committed <- g
 }
 
 // staged is what one request adds, merged into its group only if the whole
@@ -240,9 +154,9 @@ type staged struct {
 	dups     int
 }
 
-// add resolves, dedupes and seals one request into g, or answers it with
+// Add resolves, dedupes and seals one request into g, or answers it with
 // the problems that stop it.
-func (w *writer) add(g *group, req *request) {
+func (w *writer) Add(g *group, req *request) {
 	if w.failed != nil {
 		req.reply <- reply{err: candor.Errorf(candor.EUNAVAILABLE, "the store failed earlier; restart Candor")}
 		return

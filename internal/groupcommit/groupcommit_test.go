@@ -1,0 +1,272 @@
+package groupcommit_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/groupcommit"
+)
+
+// store records the batches committed to it. Each commit waits for a
+// token on gate when gate is not nil, and fails if fail says so.
+type store struct {
+	mu      sync.Mutex
+	batches []int // the requests (Access records) of each stored batch
+	calls   int
+	gate    chan struct{}
+	fail    func(n int) error // n: the call's number, from 1
+}
+
+func (s *store) Commit(_ context.Context, b *candor.WriteBatch) (uint64, error) {
+	if s.gate != nil {
+		<-s.gate
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if s.fail != nil {
+		if err := s.fail(s.calls); err != nil {
+			return 0, err
+		}
+	}
+	s.batches = append(s.batches, len(b.Access))
+	return uint64(len(s.batches)), nil
+}
+
+func (s *store) committed() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.batches)
+}
+
+// pipelined is a store that commits in a pipeline: CommitAsync applies,
+// the wait it returns is the sync.
+type pipelined struct {
+	store
+	async int
+}
+
+func (p *pipelined) CommitAsync(ctx context.Context, b *candor.WriteBatch) (func() (uint64, error), error) {
+	p.async++
+	n, err := p.Commit(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return func() (uint64, error) { return n, nil }, nil
+}
+
+// req is one writer: it is answered on reply.
+type req struct {
+	id    int
+	reply chan answer
+}
+
+type answer struct {
+	commit uint64
+	err    error
+}
+
+type group struct{ reqs []*req }
+
+// handler checks the engine's contract as it goes: Settled on the
+// gathering goroutine only after Committed, Committed in gathering order.
+type handler struct {
+	max       int
+	mu        sync.Mutex
+	gathered  []*group
+	committed []*group
+	open      int // touched only on the gathering goroutine, with no lock
+	maxOpen   int
+	errs      []error
+}
+
+func (h *handler) NewGroup() *group {
+	g := &group{}
+	h.mu.Lock()
+	h.gathered = append(h.gathered, g)
+	h.mu.Unlock()
+	h.open++
+	h.maxOpen = max(h.maxOpen, h.open)
+	return g
+}
+
+func (h *handler) Add(g *group, r *req) { g.reqs = append(g.reqs, r) }
+func (h *handler) Full(g *group) bool   { return len(g.reqs) >= h.max }
+
+func (h *handler) Batch(g *group) *candor.WriteBatch {
+	return &candor.WriteBatch{Access: make([]*candor.AccessRecord, len(g.reqs))}
+}
+
+func (h *handler) Committed(g *group, commit uint64, err error) {
+	h.mu.Lock()
+	h.committed = append(h.committed, g)
+	h.mu.Unlock()
+	for _, r := range g.reqs {
+		r.reply <- answer{commit, err}
+	}
+}
+
+func (h *handler) Settled(g *group, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !slices.Contains(h.committed, g) {
+		h.errs = append(h.errs, errors.New("a group was settled before it was committed"))
+	}
+	h.open--
+}
+
+// send queues n requests on reqs and returns them.
+func send(reqs chan<- *req, from, n int) []*req {
+	var rs []*req
+	for i := range n {
+		r := &req{id: from + i, reply: make(chan answer, 1)}
+		reqs <- r
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+func answers(t *testing.T, rs []*req) []answer {
+	t.Helper()
+	var as []answer
+	for _, r := range rs {
+		select {
+		case a := <-r.reply:
+			as = append(as, a)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("request %d was not answered", r.id)
+		}
+	}
+	return as
+}
+
+func TestWaitingRequestsShareOneCommit(t *testing.T) {
+	for _, async := range []bool{false, true} {
+		t.Run(map[bool]string{false: "Commit", true: "CommitAsync"}[async], func(t *testing.T) {
+			p := &pipelined{}
+			rec := &p.store
+			var c groupcommit.Committer = rec
+			if async {
+				c = p
+			}
+			reqs := make(chan *req, 10)
+			rs := send(reqs, 0, 10) // all waiting before the engine starts
+			h := &handler{max: 4}
+			done := groupcommit.Start(c, reqs, groupcommit.Handler[*req, *group](h), groupcommit.Options{InFlight: 1})
+			as := answers(t, rs)
+			close(reqs)
+			<-done
+			// InFlight 1: the next group is gathered only once the previous
+			// one is settled, so the ten waiting requests fill groups of 4.
+			if got, want := rec.committed(), []int{4, 4, 2}; !slices.Equal(got, want) {
+				t.Errorf("batches %v, want %v", got, want)
+			}
+			for i, a := range as {
+				if want := uint64(i/4 + 1); a.commit != want || a.err != nil {
+					t.Errorf("request %d: commit %d, err %v; want commit %d", i, a.commit, a.err, want)
+				}
+			}
+			if wantAsync := map[bool]int{false: 0, true: 3}[async]; p.async != wantAsync {
+				t.Errorf("CommitAsync called %d times, want %d", p.async, wantAsync)
+			}
+			if len(h.errs) > 0 || h.open != 0 {
+				t.Errorf("contract: %v, %d groups left unsettled", h.errs, h.open)
+			}
+		})
+	}
+}
+
+func TestInFlightBound(t *testing.T) {
+	s := &store{gate: make(chan struct{})}
+	reqs := make(chan *req, 100)
+	h := &handler{max: 1}
+	done := groupcommit.Start(s, reqs, groupcommit.Handler[*req, *group](h), groupcommit.Options{InFlight: 3})
+	rs := send(reqs, 0, 8)
+	for range 8 {
+		s.gate <- struct{}{}
+	}
+	answers(t, rs)
+	close(reqs)
+	<-done
+	if h.maxOpen > 3 {
+		t.Errorf("%d groups were open at once, want at most 3", h.maxOpen)
+	}
+	if h.maxOpen < 2 {
+		t.Errorf("at most %d group open at once while commits were held up: no pipelining", h.maxOpen)
+	}
+	if got := len(s.committed()); got != 8 {
+		t.Errorf("%d commits, want 8", got)
+	}
+}
+
+func TestStopOnError(t *testing.T) {
+	broken := errors.New("disk full")
+	for _, stop := range []bool{true, false} {
+		t.Run(map[bool]string{true: "stop", false: "each on its own"}[stop], func(t *testing.T) {
+			s := &store{fail: func(n int) error {
+				if n == 1 {
+					return broken
+				}
+				return nil
+			}}
+			reqs := make(chan *req, 10)
+			h := &handler{max: 1}
+			done := groupcommit.Start(s, reqs, groupcommit.Handler[*req, *group](h), groupcommit.Options{InFlight: 1, StopOnError: stop})
+			first := answers(t, send(reqs, 0, 1))
+			later := answers(t, send(reqs, 1, 2))
+			close(reqs)
+			<-done
+			if first[0].err != broken {
+				t.Errorf("first group: err %v, want %v", first[0].err, broken)
+			}
+			for i, a := range later {
+				if stop && a.err != broken {
+					t.Errorf("later group %d: err %v, want the first failure", i, a.err)
+				}
+				if !stop && a.err != nil {
+					t.Errorf("later group %d: err %v, want success", i, a.err)
+				}
+			}
+			wantCommits := 2
+			if stop {
+				wantCommits = 0 // the later groups never reach the store
+			}
+			if got := len(s.committed()); got != wantCommits {
+				t.Errorf("%d batches stored, want %d", got, wantCommits)
+			}
+		})
+	}
+}
+
+func TestCloseAnswersWhatWasGathered(t *testing.T) {
+	s := &pipelined{}
+	reqs := make(chan *req, 50)
+	rs := send(reqs, 0, 50)
+	close(reqs)
+	h := &handler{max: 7}
+	done := groupcommit.Start(s, reqs, groupcommit.Handler[*req, *group](h), groupcommit.Options{InFlight: 2})
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine did not stop after its requests channel was closed")
+	}
+	answers(t, rs)
+	n := 0
+	for _, b := range s.committed() {
+		n += b
+	}
+	if n != 50 {
+		t.Errorf("%d requests committed, want 50", n)
+	}
+	if len(h.errs) > 0 || h.open != 0 {
+		t.Errorf("contract: %v, %d groups left unsettled", h.errs, h.open)
+	}
+	if !slices.Equal(h.gathered, h.committed) {
+		t.Error("groups were committed out of the order they were gathered")
+	}
+}
