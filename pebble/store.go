@@ -70,6 +70,9 @@ type Store struct {
 	versions subjectVersions           // cache.go
 	keys     readCache[*candor.APIKey] // by key in the store
 	parties  readCache[*candor.Record] // relying parties, by key in the store
+
+	leaseMu sync.Mutex
+	leases  leases // lease.go
 }
 
 var _ candor.Store = (*Store)(nil)

@@ -65,6 +65,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Size", testSize},
 		{"PipelinedCommit", testPipelinedCommit},
 		{"ListKeys", testListKeys},
+		{"Lease", testLease},
 		{"Population", testPopulation},
 		{"PopulationParts", testPopulationParts},
 		{"Matches", testMatches},
