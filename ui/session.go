@@ -19,7 +19,6 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/internal/edge"
-	"github.com/candor-project/candor/vault"
 )
 
 // Cookies. A session cookie holds only a random token; the server keeps
@@ -73,8 +72,8 @@ type storedSession struct {
 type sessions struct {
 	idle, max time.Duration
 	now       func() time.Time
-	store     candor.Store
-	vault     *vault.Vault
+	store     candor.RecordStore
+	sealer    candor.SessionSealer
 	// label names a person, for a session loaded from the store.
 	label func(ctx context.Context, subject candor.SubjectID) (string, error)
 	log   *slog.Logger
@@ -88,7 +87,7 @@ type sessions struct {
 // get: storing it on every request would cost a synced write per page.
 const touchEvery = time.Minute
 
-func newSessions(idle, max time.Duration, now func() time.Time, st candor.Store, v *vault.Vault,
+func newSessions(idle, max time.Duration, now func() time.Time, st candor.RecordStore, sealer candor.SessionSealer,
 	label func(context.Context, candor.SubjectID) (string, error), log *slog.Logger) *sessions {
 	if idle <= 0 {
 		idle = 30 * time.Minute
@@ -96,7 +95,7 @@ func newSessions(idle, max time.Duration, now func() time.Time, st candor.Store,
 	if max <= 0 {
 		max = 12 * time.Hour
 	}
-	return &sessions{idle: idle, max: max, now: now, store: st, vault: v, label: label, log: log, m: map[string]*session{}}
+	return &sessions{idle: idle, max: max, now: now, store: st, sealer: sealer, label: label, log: log, m: map[string]*session{}}
 }
 
 // randomToken returns 32 random bytes, base64url-encoded.
@@ -157,11 +156,9 @@ func (ss *sessions) put(ctx context.Context, s *session) error {
 	}
 	data := payload
 	if !s.console() {
-		key, err := ss.vault.StoredKey(ctx, ss.store, s.subject)
-		if err != nil {
+		if data, err = ss.sealer.SealSession(ctx, s.subject, id, payload); err != nil {
 			return err
 		}
-		data = key.SealRecord(candor.RecordSession, id, payload).Data
 	}
 	rec := &candor.Record{Kind: candor.RecordSession, ID: id, Subject: s.subject,
 		Data: append(binary.BigEndian.AppendUint64(nil, uint64(expires.Unix())), data...)}
@@ -190,13 +187,7 @@ func (ss *sessions) load(ctx context.Context, id string, now time.Time) (*sessio
 	payload := rec.Data[8:]
 	label := ""
 	if !rec.Subject.IsZero() {
-		key, err := ss.vault.StoredKey(ctx, ss.store, rec.Subject)
-		if err != nil {
-			return nil, err
-		}
-		sealed := *rec
-		sealed.Data = payload
-		if payload, err = key.OpenRecord(&sealed); err != nil {
+		if payload, err = ss.sealer.OpenSession(ctx, rec.Subject, id, payload); err != nil {
 			return nil, err
 		}
 		if label, err = ss.label(ctx, rec.Subject); err != nil {

@@ -94,6 +94,8 @@ type Config struct {
 	// population's grades, for the console's pages.
 	History    candor.VersionHistory
 	Population candor.PopulationViews
+	// Sessions seals a person's sessions with their key.
+	Sessions candor.SessionSealer
 }
 
 // check returns an error naming every service cfg lacks that the portal
@@ -104,7 +106,7 @@ func (cfg *Config) check() error {
 		name string
 		ok   bool
 	}{{"Store", cfg.Store != nil}, {"Vault", cfg.Vault != nil}, {"Catalogue", cfg.Catalogue != nil}, {"Decisions", cfg.Decisions != nil},
-		{"History", cfg.History != nil}, {"Population", cfg.Population != nil}} {
+		{"History", cfg.History != nil}, {"Population", cfg.Population != nil}, {"Sessions", cfg.Sessions != nil}} {
 		if !f.ok {
 			missing = append(missing, f.name)
 		}
@@ -165,7 +167,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
-	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now, cfg.Store, cfg.Vault, s.personLabel, s.log)
+	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now, cfg.Store, cfg.Sessions, s.personLabel, s.log)
 	s.registerLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 	s.verifyLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 

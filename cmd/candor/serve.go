@@ -31,6 +31,7 @@ import (
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/ui"
+	"github.com/candor-project/candor/vault"
 )
 
 // serverFlags are the flags of the commands that run the API server.
@@ -253,7 +254,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), active, history)
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: creds,
-		History: history, Population: views}
+		History: history, Population: views, Sessions: vault.NewSessions(inst.vault, inst.store)}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
