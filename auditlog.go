@@ -1,11 +1,9 @@
 package candor
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"iter"
 	"slices"
 	"time"
 )
@@ -229,75 +227,6 @@ func (a *Access) UnmarshalBinary(data []byte) error {
 // canonical encoding (Access.MarshalBinary) is record.
 func AccessCommitment(salt *Salt, record []byte) Commitment {
 	return NewCommitment(AuditAccess, salt, record)
-}
-
-// AccessRecord is an access record as the store holds it: the Access
-// sealed with the subject's data key, so that erasing the subject erases
-// who looked at it too.
-type AccessRecord struct {
-	Subject SubjectID
-	N       uint64 // assigned by Commit: numbers the subject's access records, from 1
-	Commit  uint64 // assigned by Commit: the sequence of the commit that recorded it
-	Pos     uint32 // assigned by Commit: the position of its commitment in that commit's AuditEntry.Access
-	Sealed  []byte
-}
-
-// AuditEntry is what one commit recorded for the log: the commitments of
-// its writes and of its access records, in the order the batch's
-// Commitments function returned them (then, if the commit retired
-// commitments, their RetireCommitment among the writes), and the retired
-// commitments themselves (kept in the store only; the log holds their
-// RetireCommitment). Its bundles in the log are
-// tlog.Split(AuditWrite, Seq, Write) followed by
-// tlog.Split(AuditAccess, Seq, Access).
-type AuditEntry struct {
-	Seq     uint64
-	Write   []Commitment
-	Access  []Commitment
-	Retired []Commitment
-}
-
-// AuditMark says how far the recorded entries are in the log: every entry
-// with a sequence up to Seq is logged, and the log had Size entries after
-// the last of them was appended.
-type AuditMark struct {
-	Seq  uint64
-	Size uint64
-}
-
-// LoggedEntry gives the log indexes of one entry's bundles, in the order
-// AuditEntry describes.
-type LoggedEntry struct {
-	Seq     uint64
-	Indexes []uint64
-}
-
-// AuditStore keeps the audit entries recorded by Commit, how far they are
-// logged, and the access records.
-type AuditStore interface {
-	// AuditEntries yields the recorded entries with a sequence above
-	// after, in sequence order, and only those already durable, so that
-	// nothing reaches the log that a crash could still undo. What it
-	// yields is only valid until the next iteration.
-	AuditEntries(ctx context.Context, after uint64) iter.Seq2[*AuditEntry, error]
-	// AuditMark returns how far the entries are logged (zero at first).
-	AuditMark(ctx context.Context) (AuditMark, error)
-	// MarkLogged records the indexes of logged entries' bundles and, with
-	// them, the new mark, atomically; it need not be durable at once (a
-	// lost mark is recovered from the log), but MUST be by the next
-	// Commit's return. The mark must not go back: EINVALID.
-	MarkLogged(ctx context.Context, m AuditMark, logged []LoggedEntry) error
-	// LogIndexes returns the log indexes of the bundles of the entry with
-	// sequence seq, or ENOTFOUND if it is not logged (yet).
-	LogIndexes(ctx context.Context, seq uint64) ([]uint64, error)
-	// AccessRecords yields a subject's access records in the order they
-	// were recorded (with the zero subject, every access record, in
-	// subject then N order). What it yields is only valid until the next
-	// iteration.
-	AccessRecords(ctx context.Context, subject SubjectID) iter.Seq2[*AccessRecord, error]
-	// AccessRecord returns a subject's access record number n, or
-	// ENOTFOUND.
-	AccessRecord(ctx context.Context, subject SubjectID, n uint64) (*AccessRecord, error)
 }
 
 // BundleRef names one bundle of an entry: its kind, the entry's sequence

@@ -1,10 +1,5 @@
 package candor
 
-import (
-	"context"
-	"iter"
-)
-
 // RecordKind is the kind of a Record.
 type RecordKind uint8
 
@@ -39,26 +34,4 @@ type Record struct {
 	ID      string
 	Subject SubjectID // zero for records about no subject
 	Data    []byte
-}
-
-// MaxRecordID is the longest record ID a store must accept.
-const MaxRecordID = 128
-
-// RecordStore keeps Records.
-type RecordStore interface {
-	// PutRecord creates or replaces the record of its kind and ID,
-	// durably. A replacement may not change the subject. Errors: EINVALID
-	// for an unknown kind, an empty or over-long ID, or a changed subject.
-	PutRecord(ctx context.Context, r *Record) error
-	// DeleteRecord removes a record, durably; removing none is no error.
-	DeleteRecord(ctx context.Context, kind RecordKind, id string) error
-	// Record returns a record by kind and ID, or ENOTFOUND.
-	Record(ctx context.Context, kind RecordKind, id string) (*Record, error)
-	// Records yields a subject's records of one kind (with the zero
-	// subject, the records about no subject), in ID order. What it yields
-	// is only valid until the next iteration.
-	Records(ctx context.Context, kind RecordKind, subject SubjectID) iter.Seq2[*Record, error]
-	// AllRecords yields every record of one kind, in ID order, with the
-	// same validity.
-	AllRecords(ctx context.Context, kind RecordKind) iter.Seq2[*Record, error]
 }

@@ -228,38 +228,142 @@ type Meta interface {
 	PutMeta(ctx context.Context, name string, value []byte) error
 }
 
-// Store is everything Candor keeps. Implementations pass storetest.
+// MaxRecordID is the longest record ID a store must accept.
+const MaxRecordID = 128
+
+// RecordStore keeps Records.
+type RecordStore interface {
+	// PutRecord creates or replaces the record of its kind and ID,
+	// durably. A replacement may not change the subject. Errors: EINVALID
+	// for an unknown kind, an empty or over-long ID, or a changed subject.
+	PutRecord(ctx context.Context, r *Record) error
+	// DeleteRecord removes a record, durably; removing none is no error.
+	DeleteRecord(ctx context.Context, kind RecordKind, id string) error
+	// Record returns a record by kind and ID, or ENOTFOUND.
+	Record(ctx context.Context, kind RecordKind, id string) (*Record, error)
+	// Records yields a subject's records of one kind (with the zero
+	// subject, the records about no subject), in ID order. What it yields
+	// is only valid until the next iteration.
+	Records(ctx context.Context, kind RecordKind, subject SubjectID) iter.Seq2[*Record, error]
+	// AllRecords yields every record of one kind, in ID order, with the
+	// same validity.
+	AllRecords(ctx context.Context, kind RecordKind) iter.Seq2[*Record, error]
+}
+
+// AccessRecord is an access record as the store holds it: the Access
+// sealed with the subject's data key, so that erasing the subject erases
+// who looked at it too.
+type AccessRecord struct {
+	Subject SubjectID
+	N       uint64 // assigned by Commit: numbers the subject's access records, from 1
+	Commit  uint64 // assigned by Commit: the sequence of the commit that recorded it
+	Pos     uint32 // assigned by Commit: the position of its commitment in that commit's AuditEntry.Access
+	Sealed  []byte
+}
+
+// AuditEntry is what one commit recorded for the log: the commitments of
+// its writes and of its access records, in the order the batch's
+// Commitments function returned them (then, if the commit retired
+// commitments, their RetireCommitment among the writes), and the retired
+// commitments themselves (kept in the store only; the log holds their
+// RetireCommitment). Its bundles in the log are
+// tlog.Split(AuditWrite, Seq, Write) followed by
+// tlog.Split(AuditAccess, Seq, Access).
+type AuditEntry struct {
+	Seq     uint64
+	Write   []Commitment
+	Access  []Commitment
+	Retired []Commitment
+}
+
+// AuditMark says how far the recorded entries are in the log: every entry
+// with a sequence up to Seq is logged, and the log had Size entries after
+// the last of them was appended.
+type AuditMark struct {
+	Seq  uint64
+	Size uint64
+}
+
+// LoggedEntry gives the log indexes of one entry's bundles, in the order
+// AuditEntry describes.
+type LoggedEntry struct {
+	Seq     uint64
+	Indexes []uint64
+}
+
+// AuditStore keeps the audit entries recorded by Commit, how far they are
+// logged, and the access records.
+type AuditStore interface {
+	// AuditEntries yields the recorded entries with a sequence above
+	// after, in sequence order, and only those already durable, so that
+	// nothing reaches the log that a crash could still undo. What it
+	// yields is only valid until the next iteration.
+	AuditEntries(ctx context.Context, after uint64) iter.Seq2[*AuditEntry, error]
+	// AuditMark returns how far the entries are logged (zero at first).
+	AuditMark(ctx context.Context) (AuditMark, error)
+	// MarkLogged records the indexes of logged entries' bundles and, with
+	// them, the new mark, atomically; it need not be durable at once (a
+	// lost mark is recovered from the log), but MUST be by the next
+	// Commit's return. The mark must not go back: EINVALID.
+	MarkLogged(ctx context.Context, m AuditMark, logged []LoggedEntry) error
+	// LogIndexes returns the log indexes of the bundles of the entry with
+	// sequence seq, or ENOTFOUND if it is not logged (yet).
+	LogIndexes(ctx context.Context, seq uint64) ([]uint64, error)
+	// AccessRecords yields a subject's access records in the order they
+	// were recorded (with the zero subject, every access record, in
+	// subject then N order). What it yields is only valid until the next
+	// iteration.
+	AccessRecords(ctx context.Context, subject SubjectID) iter.Seq2[*AccessRecord, error]
+	// AccessRecord returns a subject's access record number n, or
+	// ENOTFOUND.
+	AccessRecord(ctx context.Context, subject SubjectID, n uint64) (*AccessRecord, error)
+}
+
+// Versioned is the store's account of change, on which callers' caches
+// rest (the ingest pipeline's subjects and keys, the decisions service's
+// consents, opt-outs and matches, the portal's sessions). Every store has
+// it: a store without it would leave those caches serving what was
+// erased or revoked (CheckCapabilities).
+//
+// Contract: a version only grows, and every write that could make a
+// cached read of what it covers stale changes it after the write is
+// visible to reads and before the write returns to its writer. So a
+// caller that takes a version, then reads, and keeps both, may reuse what
+// it read for as long as the version is unchanged: it is then what a read
+// would return, or differs from it only by a write that has not yet
+// returned. Versions of different subjects, kinds or keys may change
+// together (a store may share counters); that costs a cache miss, never a
+// stale read. A store shared by several processes (several nodes on one
+// database) MUST see the others' writes in its versions too, so that an
+// erasure through one node reaches every node's caches.
+type Versioned interface {
+	// SubjectVersion covers subject id's subject record (and so its
+	// wrapped data key), blind indexes, events and matches: it changes
+	// with every Commit of subjects, events, matches, state changes,
+	// deletions or an erasure of id, and with PutMatches.
+	SubjectVersion(id SubjectID) uint64
+	// RecordsVersion covers subject id's records of kind: it changes with
+	// every PutRecord, DeleteRecord or Commit of one of them, and with the
+	// subject's erasure. With the zero subject it covers the records of
+	// kind about no subject.
+	RecordsVersion(kind RecordKind, id SubjectID) uint64
+}
+
+// Store is everything Candor keeps: the interfaces above, all required.
+// Optional capabilities are in storecaps.go. Implementations pass
+// storetest (storetest.RunWith), and docs/store-contract.md says what
+// that takes.
 type Store interface {
 	EventStore
 	Registry
 	RecordStore
 	Meta
 	AuditStore
+	Versioned
 	// Size returns the store's approximate size on disk in bytes.
 	Size() int64
 	// Close flushes and releases the store.
 	Close() error
-}
-
-// KeyLister is an optional store capability: listing every stored dedupe
-// key and blind index, so the write path can build in-memory filters that
-// answer "certainly new" without a store read. The write path checks for it
-// with a type assertion and works without it, only slower.
-type KeyLister interface {
-	// ListKeys calls dedupe for every stored dedupe key and index for every
-	// stored blind index, from one consistent snapshot.
-	ListKeys(ctx context.Context, dedupe func(DedupeKey), index func(BlindIndex)) error
-}
-
-// PipelinedCommitter is an optional EventStore capability that lets the
-// write path overlap one batch's sync with the next batch's work.
-// CommitAsync checks b, assigns its event IDs and enters it into the
-// store's commit order, then returns; wait blocks until b is durable and
-// returns what Commit would. Batches become durable in the order CommitAsync
-// was called, so a batch never outlives one it depends on. Calls to
-// CommitAsync must not overlap; waits may run concurrently with later calls.
-type PipelinedCommitter interface {
-	CommitAsync(ctx context.Context, b *WriteBatch) (wait func() (uint64, error), err error)
 }
 
 // A Part is one of Of equal slices of the subject ID space, for passes

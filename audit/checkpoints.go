@@ -344,12 +344,6 @@ func (k *Keeper) CheckpointAt(ctx context.Context, size uint64) ([]byte, error) 
 	return raw, nil
 }
 
-// LogResetter is a store that can forget where its entries are logged
-// (pebble.Store.ResetAuditLog).
-type LogResetter interface {
-	ResetAuditLog(ctx context.Context) error
-}
-
 // StartOver prepares the store for a new log, after the old one lost or
 // altered history (candor audit recover; the caller has moved the old log
 // aside). It records, for good, when and why (reason, the problems found,
@@ -360,7 +354,7 @@ type LogResetter interface {
 // the old log had, the new log is the same tree; if not, it is
 // inconsistent with the old log's checkpoints for anyone who holds one.
 func StartOver(ctx context.Context, st candor.Store, reason string, problems []string, now time.Time) error {
-	r, ok := st.(LogResetter)
+	r, ok := st.(candor.LogResetter)
 	if !ok {
 		return candor.Errorf(candor.EINVALID, "audit: this store cannot start a new log")
 	}

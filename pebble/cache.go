@@ -16,8 +16,9 @@ import (
 //
 // For what callers derive from a subject's data and cache themselves (a
 // subject's opened key, consents, decrypted matches), the store keeps
-// versions per subject, SubjectVersion and RecordsVersion, that change
-// with every write of the subject's data.
+// versions per subject (candor.Versioned) that every write of the
+// subject's data bumps after it is visible and before it returns. One
+// process owns the data dir, so the counters in memory see every write.
 
 // subjectStripes is the number of version counters subjects share. A
 // counter is bumped for every subject that hashes to it, which makes a
@@ -35,23 +36,12 @@ func (v *subjectVersions) of(id candor.SubjectID, kind candor.RecordKind) *atomi
 	return &v[h%subjectStripes]
 }
 
-// SubjectVersion returns the version of subject id's subject record (and
-// so its wrapped data key), events and matches. Contract: every write of
-// those by this store (Commit of subjects, events, matches, state
-// changes, deletions or an erasure; PutMatches) changes the version after
-// the write is visible to reads and before the write returns; versions
-// only grow. So a caller that takes the version, then reads, and keeps
-// both, may reuse what it read for as long as the version is the same: it
-// is then what a read would return, or differs from it only by a write
-// that has not yet returned to its writer. Versions of different subjects
-// may change together.
+// SubjectVersion implements candor.Versioned.
 func (s *Store) SubjectVersion(id candor.SubjectID) uint64 {
 	return s.versions.of(id, 0).Load()
 }
 
-// RecordsVersion is SubjectVersion for subject id's records of kind: it
-// changes with every PutRecord, DeleteRecord or Commit of one of them, and
-// with the subject's erasure.
+// RecordsVersion implements candor.Versioned.
 func (s *Store) RecordsVersion(kind candor.RecordKind, id candor.SubjectID) uint64 {
 	return s.versions.of(id, kind).Load()
 }

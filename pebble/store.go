@@ -75,7 +75,13 @@ type Store struct {
 	leases  leases // lease.go
 }
 
-var _ candor.Store = (*Store)(nil)
+var (
+	_ candor.Store              = (*Store)(nil)
+	_ candor.KeyLister          = (*Store)(nil)
+	_ candor.PipelinedCommitter = (*Store)(nil)
+	_ candor.LogResetter        = (*Store)(nil)
+	_ candor.Compacter          = (*Store)(nil)
+)
 
 // Open opens the store in dir, creating the directory and an empty store if
 // there is none (unless opts.MustExist). It fails if dir holds a store of

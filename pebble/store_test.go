@@ -22,7 +22,7 @@ func MustOpen(tb testing.TB, dir string) *pebble.Store {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, dir string) candor.Store { return MustOpen(t, dir) })
+	storetest.RunWith(t, func(t *testing.T, dir string) candor.Store { return MustOpen(t, dir) })
 }
 
 // writeRaw writes key/value pairs into a Pebble database in dir with the

@@ -17,7 +17,7 @@ import (
 // a reopen finds the same data.
 func TestStore(t *testing.T) {
 	db := pgtest.Database(t)
-	storetest.Run(t, func(t *testing.T, dir string) candor.Store {
+	storetest.RunWith(t, func(t *testing.T, dir string) candor.Store {
 		h := sha256.Sum256([]byte(dir))
 		s, err := postgres.Open(context.Background(), pgtest.Schema(t, db, "s_"+hex.EncodeToString(h[:8])), postgres.Options{})
 		if err != nil {

@@ -12,10 +12,7 @@ import (
 // with a higher token, and a holder that does not hold the lease cannot
 // release it.
 func testLease(t *testing.T, h *harness) {
-	l, ok := h.s.(candor.Leaser)
-	if !ok {
-		t.Skip("store is not a candor.Leaser")
-	}
+	l := h.s.(candor.Leaser)
 	acquire := func(name, holder string, ttl time.Duration, want bool) candor.Lease {
 		t.Helper()
 		got, held, err := l.AcquireLease(ctx, name, holder, ttl)

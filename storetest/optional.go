@@ -9,13 +9,11 @@ import (
 	"github.com/candor-project/candor"
 )
 
-// Optional capabilities: a store that has them must honour their contracts.
+// Optional capabilities (storecaps.go): a store that has them must honour
+// their contracts. RunWith skips them for a store that has not.
 
 func testPipelinedCommit(t *testing.T, h *harness) {
-	pc, ok := h.s.(candor.PipelinedCommitter)
-	if !ok {
-		t.Skip("store is not a candor.PipelinedCommitter")
-	}
+	pc := h.s.(candor.PipelinedCommitter)
 	sub := candor.NewSubjectID()
 	first := newEvent(sub, base)
 	seq0 := commitEvents(t, h.s, first)
@@ -64,10 +62,7 @@ func testPipelinedCommit(t *testing.T, h *harness) {
 }
 
 func testListKeys(t *testing.T, h *harness) {
-	kl, ok := h.s.(candor.KeyLister)
-	if !ok {
-		t.Skip("store is not a candor.KeyLister")
-	}
+	kl := h.s.(candor.KeyLister)
 	list := func() ([]candor.DedupeKey, []candor.BlindIndex) {
 		t.Helper()
 		var dks []candor.DedupeKey
@@ -111,4 +106,55 @@ func testListKeys(t *testing.T, h *harness) {
 	if !slices.Equal(bis, wantI) {
 		t.Errorf("ListKeys listed %d blind indexes, want the %d committed", len(bis), len(wantI))
 	}
+}
+
+// testResetAuditLog checks that a reset forgets the mark and the log
+// indexes, durably, and keeps the entries.
+func testResetAuditLog(t *testing.T, h *harness) {
+	r := h.s.(candor.LogResetter)
+	seq := MustCommit(t, h.s, &candor.WriteBatch{
+		Events: []*candor.EventRecord{newEvent(candor.NewSubjectID(), base)},
+		Commitments: func(b *candor.WriteBatch, seq uint64) (write, access []candor.Commitment) {
+			return []candor.Commitment{commitment(seq)}, nil
+		},
+	})
+	if err := h.s.MarkLogged(ctx, candor.AuditMark{Seq: seq, Size: 1}, []candor.LoggedEntry{{Seq: seq, Indexes: []uint64{0}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ResetAuditLog(ctx); err != nil {
+		t.Fatalf("ResetAuditLog: %v", err)
+	}
+	s := h.reopen()
+	if m, err := s.AuditMark(ctx); err != nil || m != (candor.AuditMark{}) {
+		t.Errorf("AuditMark after a reset: %+v, %v; want zero", m, err)
+	}
+	_, err := s.LogIndexes(ctx, seq)
+	wantCode(t, err, candor.ENOTFOUND, "LogIndexes after a reset")
+	entries := auditEntries(t, s, 0)
+	if len(entries) != 1 || entries[0].Seq != seq || len(entries[0].Write) != 1 || entries[0].Write[0] != commitment(seq) {
+		t.Errorf("entries after a reset: %+v; want the one recorded, at sequence %d", entries, seq)
+	}
+	// The mark may start again from zero.
+	if err := s.MarkLogged(ctx, candor.AuditMark{Seq: seq, Size: 1}, []candor.LoggedEntry{{Seq: seq, Indexes: []uint64{0}}}); err != nil {
+		t.Errorf("MarkLogged after a reset: %v", err)
+	}
+}
+
+// testCompact checks that Compact keeps what the store holds, and what an
+// erasure removed stays removed.
+func testCompact(t *testing.T, h *harness) {
+	c := h.s.(candor.Compacter)
+	kept, erased := newSubject(candor.Person), newSubject(candor.Person)
+	ke, ee := newEvent(kept.ID, base), newEvent(erased.ID, base)
+	MustCommit(t, h.s, &candor.WriteBatch{Subjects: []candor.SubjectRecord{kept, erased}, Events: []*candor.EventRecord{ke, ee}})
+	MustCommit(t, h.s, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: erased.ID, Events: 1}}})
+	if err := c.Compact(ctx); err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	wantEvents(t, events(t, h.s, kept.ID, candor.EventFilter{}), []*candor.EventRecord{ke})
+	wantEvents(t, events(t, h.s, erased.ID, candor.EventFilter{}), nil)
+	_, err := h.s.Subject(ctx, erased.ID)
+	wantCode(t, err, candor.ENOTFOUND, "Subject of an erased subject after Compact")
+	_, err = h.s.Dedupe(ctx, ee.Dedupe)
+	wantCode(t, err, candor.ENOTFOUND, "Dedupe of an erased event after Compact")
 }

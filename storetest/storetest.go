@@ -1,8 +1,8 @@
 // Package storetest is the conformance suite every candor.Store must pass.
-// A store's tests call Run with a function that opens the store:
+// A store's tests call RunWith with a function that opens the store:
 //
 //	func TestStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T, dir string) candor.Store {
+//		storetest.RunWith(t, func(t *testing.T, dir string) candor.Store {
 //			s, err := pebble.Open(dir, pebble.Options{})
 //			if err != nil {
 //				t.Fatal(err)
@@ -10,6 +10,14 @@
 //			return s
 //		})
 //	}
+//
+// The suite runs one subtest per capability, named after its interface
+// (EventStore, Registry, Meta, RecordStore, AuditStore, Versioned, Store,
+// then the optional KeyLister, PipelinedCommitter, LogResetter, Compacter,
+// Leaser),
+// each with one subtest per case: go test -run 'TestStore/Versioned/' runs
+// one capability's cases. An optional capability the store lacks is
+// skipped, saying so. docs/store-contract.md describes what each asks.
 //
 // The suite owns the stores it opens: it closes them, and checks that Close
 // succeeds (an iterator left open is a failure).
@@ -37,12 +45,25 @@ import (
 // same dir. It reports failures through t.
 type OpenFunc func(t *testing.T, dir string) candor.Store
 
-// Run runs the conformance suite against the stores open returns.
-func Run(t *testing.T, open OpenFunc) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, h *harness)
-	}{
+// A capability is one interface of the contract with its cases. has
+// reports whether a store has it (nil: required, checked by the compiler
+// through candor.Store).
+type capability struct {
+	name  string
+	has   func(candor.Store) bool
+	cases []testCase
+}
+
+type testCase struct {
+	name string
+	fn   func(t *testing.T, h *harness)
+}
+
+func optional[T any](s candor.Store) bool { _, ok := s.(T); return ok }
+
+// capabilities is the whole suite.
+var capabilities = []capability{
+	{"EventStore", nil, []testCase{
 		{"SubjectRoundTrip", testSubjectRoundTrip},
 		{"SubjectByIndex", testSubjectByIndex},
 		{"Dedupe", testDedupe},
@@ -58,29 +79,71 @@ func Run(t *testing.T, open OpenFunc) {
 		{"LargeBatch", testLargeBatch},
 		{"Unaliased", testUnaliased},
 		{"ConcurrentCommit", testConcurrentCommit},
-		{"Sources", testSources},
-		{"Keys", testKeys},
-		{"Meta", testMeta},
-		{"Reopen", testReopen},
-		{"Size", testSize},
-		{"PipelinedCommit", testPipelinedCommit},
-		{"ListKeys", testListKeys},
-		{"Lease", testLease},
 		{"Population", testPopulation},
 		{"PopulationParts", testPopulationParts},
 		{"Matches", testMatches},
+		{"StandaloneMatches", testStandaloneMatches},
+		{"Changes", testChanges},
+	}},
+	{"Registry", nil, []testCase{
+		{"Sources", testSources},
+		{"Keys", testKeys},
+	}},
+	{"Meta", nil, []testCase{
+		{"RoundTrip", testMeta},
+	}},
+	{"RecordStore", nil, []testCase{
 		{"Records", testRecords},
 		{"RecordsInBatch", testRecordsInBatch},
+	}},
+	{"AuditStore", nil, []testCase{
 		{"AuditEntries", testAuditEntries},
 		{"AccessRecords", testAccessRecords},
 		{"AuditMark", testAuditMark},
-		{"StandaloneMatches", testStandaloneMatches},
-		{"Changes", testChanges},
+	}},
+	{"Versioned", nil, []testCase{
+		{"SubjectWrites", testSubjectWrites},
+		{"RecordWrites", testRecordWrites},
+		{"Grows", testVersionsGrow},
+	}},
+	{"Store", nil, []testCase{
+		{"Capabilities", testCapabilities},
+		{"Reopen", testReopen},
+		{"Size", testSize},
 		{"Closed", testClosed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.fn(t, newHarness(t, open))
+	}},
+	{"KeyLister", optional[candor.KeyLister], []testCase{
+		{"ListKeys", testListKeys},
+	}},
+	{"PipelinedCommitter", optional[candor.PipelinedCommitter], []testCase{
+		{"CommitAsync", testPipelinedCommit},
+	}},
+	{"LogResetter", optional[candor.LogResetter], []testCase{
+		{"ResetAuditLog", testResetAuditLog},
+	}},
+	{"Compacter", optional[candor.Compacter], []testCase{
+		{"Compact", testCompact},
+	}},
+	{"Leaser", optional[candor.Leaser], []testCase{
+		{"Lease", testLease},
+	}},
+}
+
+// RunWith runs the conformance suite against the stores open returns:
+// every case of every required capability, and of every optional one the
+// store has.
+func RunWith(t *testing.T, open OpenFunc) {
+	for _, c := range capabilities {
+		t.Run(c.name, func(t *testing.T) {
+			for _, tc := range c.cases {
+				t.Run(tc.name, func(t *testing.T) {
+					h := newHarness(t, open)
+					if c.has != nil && !c.has(h.s) {
+						t.Skipf("store %T is not a candor.%s", h.s, c.name)
+					}
+					tc.fn(t, h)
+				})
+			}
 		})
 	}
 }

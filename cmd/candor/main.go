@@ -187,6 +187,10 @@ func (f *storeFlags) openWith(log *slog.Logger, loadKey func(string) ([]byte, er
 		}
 		return nil, fmt.Errorf("opening %s: %w (is another candor process using it?)", f.data, err)
 	}
+	if err := candor.CheckCapabilities(st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
 }
 
