@@ -10,7 +10,7 @@ import (
 	"github.com/candor-project/candor"
 )
 
-// The event commitment is over exactly the bytes auditlog.go documents,
+// The event commitment is over exactly the bytes canonical.go documents,
 // with matches in scorecard order whatever order they are given in.
 func TestEventCommitmentEncoding(t *testing.T) {
 	e := &candor.EventRecord{Subject: candor.SubjectID{1}, OccurredAt: time.Unix(0, 1234), ID: 9,

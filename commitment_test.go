@@ -7,7 +7,7 @@ import (
 	"github.com/candor-project/candor"
 )
 
-// The commitment is exactly what audit.go documents, so anyone can
+// The commitment is exactly what commitment.go documents, so anyone can
 // recompute it with any SHA-256.
 func TestCommitment(t *testing.T) {
 	salt := candor.Salt{1, 2, 3}

@@ -8,9 +8,11 @@ import (
 	"time"
 )
 
-// This file holds what the store and the write path need for the
-// transparency log (charter point 6): the canonical records that
-// commitments are made of, the access record, and the AuditStore.
+// This file holds the canonical encodings that the transparency log's
+// commitments are made of (charter point 6): of a stored event, a match,
+// a list of retired commitments, an access record (Access). The store
+// interfaces that keep them are in store.go; the commitment function in
+// commitment.go.
 //
 // A commitment records a write or an access in the same atomic store commit
 // as the write or the access record itself (fail closed); a background
