@@ -1,6 +1,9 @@
 package candor
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The services the person's portal is built on, besides those of
 // services.go.
@@ -17,4 +20,131 @@ type SessionSealer interface {
 	// Errors: ENOTFOUND for a subject not stored (or erased); an error
 	// if sealed was altered or sealed for another subject or id.
 	OpenSession(ctx context.Context, subject SubjectID, id string, sealed []byte) ([]byte, error)
+}
+
+// CredentialKind is what a credential is issued for.
+type CredentialKind string
+
+const (
+	// CredentialShown is a QR code shown on the holder's screen, valid for
+	// minutes, with no status entry.
+	CredentialShown CredentialKind = "shown"
+	// CredentialDownload is a credential the holder keeps, valid for days,
+	// with a status entry: it can be revoked.
+	CredentialDownload CredentialKind = "download"
+	// CredentialBadge is an organisation's compliance badge.
+	CredentialBadge CredentialKind = "badge"
+)
+
+// MaxQRImageBytes is the largest photo of a QR code a verifier reads.
+const MaxQRImageBytes = 8 << 20
+
+// CredentialStatement is a statement a credential may carry, with its
+// value and in plain words.
+type CredentialStatement struct {
+	Name  string
+	Says  string
+	Value any
+}
+
+// CredentialDocument is an identity document a holder may disclose to
+// bind a credential to themselves.
+type CredentialDocument struct {
+	Type, Number string
+}
+
+// CredentialOffer is what a subject may put in a credential now, and how
+// long each kind of credential is valid.
+type CredentialOffer struct {
+	Statements []CredentialStatement // true of the subject now, in catalogue order
+	Documents  []CredentialDocument
+	ShownFor   time.Duration // the validity of a CredentialShown
+	KeptFor    time.Duration // the validity of a CredentialDownload
+}
+
+// CredentialRequest asks for a credential: its kind, the names of the
+// statements it carries, and the type of the identity document it
+// discloses ("" for none).
+type CredentialRequest struct {
+	Kind       CredentialKind
+	Statements []string
+	Document   string
+}
+
+// CredentialInfo is what the holder sees of a credential issued to them.
+type CredentialInfo struct {
+	ID         string
+	Kind       CredentialKind
+	IssuedAt   time.Time
+	Expires    time.Time
+	Statements []CredentialStatement
+	Document   string // the type of the document disclosed, or ""
+	Revocable  bool   // it has a status entry
+	RevokedAt  time.Time
+	Status     string // valid, expired, revoked or suspended
+}
+
+// IssuedCredential is a credential issued: the SD-JWT, the text of its QR
+// code and what the holder sees of it.
+type IssuedCredential struct {
+	Credential string
+	QR         string
+	Info       *CredentialInfo
+}
+
+// CredentialExplanation is a verified credential in plain words, for a
+// person checking it: what it says, and what it does not.
+type CredentialExplanation struct {
+	Kind     string   // "status credential" or "compliance badge"
+	Issuer   string   // who signed it
+	Valid    string   // "valid until …"
+	Status   string   // the status list's word, or why there is none
+	Says     []string // one line per disclosed statement
+	Document string   // the identity document to compare, or ""
+	// NotReceived says what the verifier did not get.
+	NotReceived []string
+}
+
+// QRCode is a rendered QR code.
+type QRCode struct {
+	Text    string
+	Version int    // 1–40
+	SVG     string // an SVG image, one path of dark modules, scaling to its container
+}
+
+// CredentialDesk issues a person's credentials, and verifies anyone's
+// (charter point 5: the holder picks what a credential discloses;
+// credentials.Desk is one).
+type CredentialDesk interface {
+	// Offer returns what subject may put in a credential now. Errors:
+	// ENOTFOUND.
+	Offer(ctx context.Context, subject SubjectID) (*CredentialOffer, error)
+	// Credentials returns the credentials issued to subject, with their
+	// status now.
+	Credentials(ctx context.Context, subject SubjectID) ([]*CredentialInfo, error)
+	// Issue issues a credential to subject as req asks, then stores it
+	// with the access record disclose returns for handing it over, in one
+	// durable commit, before it returns: a credential not stored could
+	// not be listed or revoked. Errors: EINVALID naming every problem
+	// with req, ENOTFOUND, disclose's (and then nothing is stored).
+	Issue(ctx context.Context, subject SubjectID, req CredentialRequest, disclose Disclose[*IssuedCredential]) (*IssuedCredential, error)
+	// Revoke revokes subject's credential id. Errors: ENOTFOUND.
+	Revoke(ctx context.Context, subject SubjectID, id string) (*CredentialInfo, error)
+	// Verify verifies a credential, as an SD-JWT or a QR code's text,
+	// with this issuer's keys and status list. Errors: EINVALID saying
+	// why it does not verify.
+	Verify(ctx context.Context, text string) (*CredentialExplanation, error)
+	// VerifyBadge verifies a compliance badge, as a register entry's URL
+	// carries it, shown for the organisation with company registration
+	// number regNo. Errors: EINVALID saying why it does not verify, or
+	// that it is another organisation's or not a badge.
+	VerifyBadge(ctx context.Context, badge, regNo string) (*CredentialExplanation, error)
+	// ScanQR returns the text of the QR code in a PNG or JPEG photo.
+	// Errors: EINVALID for an image over MaxQRImageBytes, of another
+	// format or without a QR code; EUNAVAILABLE if no scanner is
+	// installed.
+	ScanQR(ctx context.Context, img []byte) (string, error)
+	// RenderQR renders text as a QR code. Errors: EINVALID for text no
+	// QR code can hold.
+	RenderQR(text string) (*QRCode, error)
 }

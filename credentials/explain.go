@@ -2,23 +2,12 @@ package credentials
 
 import (
 	"fmt"
-	"github.com/candor-project/candor/catalogue"
 	"slices"
 	"time"
-)
 
-// Explanation is a verified credential in plain words, for a person
-// checking it: what it says, and what it does not.
-type Explanation struct {
-	Kind     string   // "status credential" or "compliance badge"
-	Issuer   string   // who signed it
-	Valid    string   // "valid until …"
-	Status   string   // the status list's word, or why there is none
-	Says     []string // one line per disclosed statement
-	Document string   // the identity document to compare, or ""
-	// NotReceived says what the verifier did not get.
-	NotReceived []string
-}
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+)
 
 // labels say each statement in plain words; %v is its value.
 var labels = map[string]string{
@@ -31,8 +20,8 @@ var labels = map[string]string{
 }
 
 // Explain puts r in plain words.
-func Explain(r *Result) *Explanation {
-	e := &Explanation{Kind: "status credential", Issuer: r.Issuer,
+func Explain(r *Result) *candor.CredentialExplanation {
+	e := &candor.CredentialExplanation{Kind: "status credential", Issuer: r.Issuer,
 		Valid: fmt.Sprintf("issued %s, valid until %s", r.IssuedAt.Format(time.RFC1123), r.Expires.Format(time.RFC1123))}
 	if r.Type == TypeBadge {
 		e.Kind = "compliance badge"

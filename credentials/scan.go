@@ -18,7 +18,7 @@ import (
 
 // Limits on a photo of a QR code.
 const (
-	MaxImageBytes  = 8 << 20
+	MaxImageBytes  = candor.MaxQRImageBytes
 	maxImagePixels = 40e6
 )
 

@@ -1,8 +1,8 @@
 package ui
 
 import (
-	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -11,15 +11,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/credentials"
-	"github.com/candor-project/candor/vault"
 )
-
-// recorderWith is the optional capability of an Accessor to store
-// records in the commit of an access record (audit.AccessLog has it).
-type recorderWith interface {
-	RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error
-}
 
 // routeCredentials adds "Show my status" for a signed-in person and the
 // public verifier page.
@@ -31,26 +23,12 @@ func (s *Server) routeCredentials(m *http.ServeMux) {
 	m.HandleFunc("POST /verify", s.verifyPost)
 }
 
-type statementChoice struct {
-	Name, Says string
-	Value      any
-}
-
 type statusView struct {
-	Statements []statementChoice
-	Documents  []credentials.Document
-	Issued     []*credentials.Info
+	Statements []candor.CredentialStatement
+	Documents  []candor.CredentialDocument
+	Issued     []*candor.CredentialInfo
 	ShownFor   time.Duration
 	KeptFor    time.Duration
-}
-
-// says is a statement in plain words, with its value.
-func says(c credentials.Claim) string {
-	e := credentials.Explain(&credentials.Result{Claims: []credentials.Claim{c}})
-	if len(e.Says) == 1 {
-		return e.Says[0]
-	}
-	return words(c.Name)
 }
 
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -65,10 +43,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.fail(w, r, err)
 		return
 	}
-	v := statusView{Documents: o.Documents, Issued: issued, ShownFor: credentials.ShownValidity, KeptFor: credentials.DownloadValidity}
-	for _, c := range o.Statements {
-		v.Statements = append(v.Statements, statementChoice{Name: c.Name, Says: says(c), Value: c.Value})
-	}
+	v := statusView{Statements: o.Statements, Documents: o.Documents, Issued: issued, ShownFor: o.ShownFor, KeptFor: o.KeptFor}
 	s.render(w, r, http.StatusOK, "status", "Show my status", "status", v)
 }
 
@@ -76,22 +51,46 @@ type shownView struct {
 	QR       template.HTML
 	Version  int
 	Expires  time.Time
-	Scanner  *credentials.Explanation
+	Scanner  *candor.CredentialExplanation
 	Withheld []string
 }
 
 // issueStatus issues a credential with the statements picked: a QR code
 // to show (kind shown) or a file to keep (kind download). The credential
-// is stored and the issuance recorded like a read before it is sent.
+// is stored and the issuance recorded like a read before it is sent:
+// fail closed.
 func (s *Server) issueStatus(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, candor.Errorf(candor.EINVALID, "The form could not be read."))
 		return
 	}
-	kind := credentials.Kind(r.PostForm.Get("kind"))
-	is, err := s.cfg.Credentials.Issue(ctx, sess.subject, credentials.Request{Kind: kind, Statements: r.PostForm["statement"], Document: r.PostForm.Get("document")})
-	if err != nil {
+	kind := candor.CredentialKind(r.PostForm.Get("kind"))
+	var body []byte
+	contentType := "text/html; charset=utf-8"
+	recorded := false // the page is made: an error is the record's
+	_, err := s.cfg.Credentials.Issue(ctx, sess.subject, candor.CredentialRequest{Kind: kind, Statements: r.PostForm["statement"], Document: r.PostForm.Get("document")},
+		func(is *candor.IssuedCredential) (*candor.Access, error) {
+			if kind == candor.CredentialDownload {
+				contentType, body = "text/plain; charset=utf-8", []byte(is.Credential+"\n"+is.QR+"\n")
+				w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="candor-credential-%s.txt"`, is.Info.ID))
+			} else {
+				var err error
+				if body, err = s.shown(w, r, is); err != nil {
+					return nil, err
+				}
+			}
+			recorded = true
+			return &candor.Access{Subject: sess.subject, Principal: "portal", Role: candor.RoleSubject, Purpose: "credential issued to the holder, in the portal",
+				Action: clip(r.Pattern, 200), At: s.now().UTC(), Response: sha256.Sum256(body)}, nil
+		})
+	switch {
+	case errors.Is(err, errPageNotMade): // answered
+	case err != nil && recorded:
+		w.Header().Del("Content-Disposition")
+		s.log.Error("ui: recording an issuance", "err", err)
+		http.Error(w, "Candor could not record this credential, so it does not hand it over. Please try again later.", http.StatusServiceUnavailable)
+	case err != nil:
 		if e, ok := err.(*candor.Error); ok && len(e.Details) > 0 {
 			var reasons []string
 			for _, p := range e.Details {
@@ -100,58 +99,34 @@ func (s *Server) issueStatus(w http.ResponseWriter, r *http.Request, sess *sessi
 			err = candor.Errorf(candor.EINVALID, "%s: %s.", e.Message, strings.Join(reasons, "; "))
 		}
 		s.fail(w, r, err)
-		return
-	}
-	if kind == credentials.Download {
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="candor-credential-%s.txt"`, is.Info.ID))
-		body := []byte(is.Credential + "\n" + is.QR + "\n")
-		s.sendIssued(w, r, sess, "text/plain; charset=utf-8", body, is)
-		return
-	}
-	qr, err := credentials.RenderQR(is.QR, 0)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.cfg.Credentials.Verify(ctx, is.Credential) // exactly what a scanner reads
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v := shownView{QR: template.HTML(qr.SVG()), Version: qr.Version, Expires: is.Info.Expires, Scanner: credentials.Explain(res)}
-	body, ok := s.page(w, r, "status_shown", "Your status QR code", "status", v)
-	if ok {
-		s.sendIssued(w, r, sess, "text/html; charset=utf-8", body, is)
+	default:
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
 	}
 }
 
-// sendIssued stores an issued credential's records with the access
-// record of its issuance, then sends body: fail closed.
-func (s *Server) sendIssued(w http.ResponseWriter, r *http.Request, sess *session, contentType string, body []byte, is *credentials.Issued) {
-	ctx := r.Context()
-	a := &candor.Access{Subject: sess.subject, Principal: "portal", Role: candor.RoleSubject, Purpose: "credential issued to the holder, in the portal",
-		Action: clip(r.Pattern, 200), At: s.now().UTC(), Response: sha256.Sum256(body)}
-	var err error
-	if rw, ok := s.cfg.Access.(recorderWith); ok {
-		err = rw.RecordWith(ctx, is.Key, a, is.Records)
-	} else {
-		for _, rec := range is.Records {
-			if err = s.cfg.Store.PutRecord(ctx, rec); err != nil {
-				break
-			}
-		}
-		if err == nil && s.cfg.Access != nil {
-			err = s.cfg.Access.Record(ctx, is.Key, a)
-		}
-	}
+// errPageNotMade stands for a page that could not be made: page has
+// answered already.
+var errPageNotMade = candor.Errorf(candor.EINTERNAL, "the page could not be made")
+
+// shown makes the page showing a credential's QR code, with exactly what
+// a scanner reads from it.
+func (s *Server) shown(w http.ResponseWriter, r *http.Request, is *candor.IssuedCredential) ([]byte, error) {
+	qr, err := s.cfg.Credentials.RenderQR(is.QR)
 	if err != nil {
-		s.log.Error("ui: recording an issuance", "err", err)
-		http.Error(w, "Candor could not record this credential, so it does not hand it over. Please try again later.", http.StatusServiceUnavailable)
-		return
+		return nil, err
 	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	scanned, err := s.cfg.Credentials.Verify(r.Context(), is.Credential)
+	if err != nil {
+		return nil, err
+	}
+	v := shownView{QR: template.HTML(qr.SVG), Version: qr.Version, Expires: is.Info.Expires, Scanner: scanned}
+	body, ok := s.page(w, r, "status_shown", "Your status QR code", "status", v)
+	if !ok {
+		return nil, errPageNotMade
+	}
+	return body, nil
 }
 
 func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -167,7 +142,7 @@ func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, sess *
 type verifyView struct {
 	Checked bool
 	Refusal string
-	Result  *credentials.Explanation
+	Result  *candor.CredentialExplanation
 }
 
 // verifierCSP lets the verifier page run its one script, which scans
@@ -188,18 +163,18 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.ETOOMANY, "Too many checks from your address. Please wait a few seconds and try again."))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, credentials.MaxImageBytes+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, candor.MaxQRImageBytes+64<<10)
 	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "The form could not be read; a photo may be at most %d MiB.", credentials.MaxImageBytes>>20))
+		s.fail(w, r, candor.Errorf(candor.EINVALID, "The form could not be read; a photo may be at most %d MiB.", candor.MaxQRImageBytes>>20))
 		return
 	}
 	text := strings.TrimSpace(r.FormValue("text"))
 	if text == "" {
 		if f, _, err := r.FormFile("photo"); err == nil {
-			img, err := io.ReadAll(io.LimitReader(f, credentials.MaxImageBytes+1))
+			img, err := io.ReadAll(io.LimitReader(f, candor.MaxQRImageBytes+1))
 			f.Close()
 			if err == nil {
-				text, err = credentials.ScanQR(r.Context(), img)
+				text, err = s.cfg.Credentials.ScanQR(r.Context(), img)
 			}
 			if err != nil {
 				s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: candor.ErrorMessage(err)})
@@ -215,7 +190,7 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 	res, err := s.cfg.Credentials.Verify(r.Context(), text)
 	switch candor.ErrorCode(err) {
 	case "":
-		v.Result = credentials.Explain(res)
+		v.Result = res
 	case candor.EINVALID:
 		v.Refusal = candor.ErrorMessage(err)
 	default:
@@ -226,24 +201,12 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkBadge verifies a compliance badge shown for the organisation regNo.
-func (s *Server) checkBadge(ctx context.Context, badge, regNo string) *verifyView {
+func (s *Server) checkBadge(r *http.Request, badge, regNo string) *verifyView {
 	v := &verifyView{Checked: true}
-	text, err := credentials.DecompactURL(badge)
-	var res *credentials.Result
-	if err == nil {
-		res, err = s.cfg.Credentials.Verify(ctx, text)
-	}
-	if err == nil && res.Type != credentials.TypeBadge {
-		err = candor.Errorf(candor.EINVALID, "this is a status credential, not a compliance badge")
-	}
-	if err == nil {
-		v.Result = credentials.Explain(res)
-		if doc, _ := res.Claim(credentials.ClaimDocument); fmt.Sprint(doc) != fmt.Sprint(map[string]any{"type": candor.CompanyRegNo.String(), "number": regNo}) {
-			v.Result, err = nil, candor.Errorf(candor.EINVALID, "the badge is for another organisation than %s", regNo)
-		}
-	}
+	res, err := s.cfg.Credentials.VerifyBadge(r.Context(), badge, regNo)
 	if err != nil {
 		v.Refusal = candor.ErrorMessage(err)
 	}
+	v.Result = res
 	return v
 }

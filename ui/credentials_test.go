@@ -23,7 +23,7 @@ func (h *harness) withCredentials(t *testing.T) *credentials.Service {
 		t.Fatal(err)
 	}
 	svc := credentials.New(credentials.Config{Store: h.store, Vault: h.cfg.Vault, Catalogue: h.cfg.Catalogue, Scorecards: h.shipped, Key: k, Issuer: "https://candor.test"})
-	h.cfg.Credentials = svc
+	h.cfg.Credentials = credentials.NewDesk(svc, h.access)
 	h.srv.Config.Handler = h.portal(t, h.demo)
 	return svc
 }

@@ -216,7 +216,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if b := r.URL.Query().Get("badge"); b != "" && s.cfg.Credentials != nil && v.Result != nil {
-		v.Badge = s.checkBadge(r.Context(), b, v.Result.RegNo)
+		v.Badge = s.checkBadge(r, b, v.Result.RegNo)
 	}
 	s.render(w, r, status, "register", "Company register", "register", v)
 }

@@ -20,7 +20,6 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
-	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
@@ -89,7 +88,7 @@ type Config struct {
 	Admin AdminActs
 	// Credentials, if set, lets a person show their status with a
 	// credential (/me/status) and anyone verify one (/verify).
-	Credentials *credentials.Service
+	Credentials candor.CredentialDesk
 	// History lists the scorecard versions, and Population counts the
 	// population's grades, for the console's pages.
 	History    candor.VersionHistory

@@ -50,6 +50,7 @@ type harness struct {
 	ingest    *ingest.Pipeline
 	shipped   []*scoring.Compiled
 	roots     []*candor.APIKey // two bootstrapped administrators (adminKey)
+	access    *audit.AccessLog
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -113,6 +114,7 @@ func mustHarness(t *testing.T) *harness {
 	}
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
+	h.access = access
 	h.disputes = disputes.New(st, v, cat, nil)
 	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, shipped)
 	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,

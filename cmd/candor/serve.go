@@ -247,13 +247,13 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access ui.Accessor, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
 	history := scoring.NewHistory(scoring.NewRegistry(inst.store, inst.cat), inst.cat, active)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
 	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), active, history)
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
-		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: creds,
+		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds, access),
 		History: history, Population: views, Sessions: vault.NewSessions(inst.vault, inst.store)}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
