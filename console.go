@@ -91,3 +91,18 @@ type PopulationViews interface {
 	// subject.
 	GradeMigration(ctx context.Context, from, to *Scorecard, at time.Time) (*GradeMigration, error)
 }
+
+// DisputeDesk is the operators' side of disputes: the queue, one dispute
+// at a time, and an answer a source gave another way (a letter, a call),
+// recorded in the operator's name (disputes.Service is one).
+type DisputeDesk interface {
+	// Queue returns the open disputes of facts source posted ("" for
+	// every source), nearest deadline first.
+	Queue(ctx context.Context, source string) ([]*Dispute, error)
+	// Dispute returns dispute id. Errors: ENOTFOUND.
+	Dispute(ctx context.Context, id string) (*Dispute, error)
+	// Resolve records the reply of the fact's source to dispute id, in
+	// operator's name, and settles the fact. Errors: ENOTFOUND, EINVALID,
+	// ECONFLICT if it is settled already.
+	Resolve(ctx context.Context, operator, id string, reply DisputeReply) (*Dispute, error)
+}

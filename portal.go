@@ -148,3 +148,12 @@ type CredentialDesk interface {
 	// QR code can hold.
 	RenderQR(text string) (*QRCode, error)
 }
+
+// RelyingParties are the registered relying parties, as the portal names
+// them to a person and the console lists them (decisions.Service is one).
+type RelyingParties interface {
+	// RelyingParties returns every registered relying party.
+	RelyingParties(ctx context.Context) ([]*RelyingParty, error)
+	// RelyingParty returns a registered relying party. Errors: ENOTFOUND.
+	RelyingParty(ctx context.Context, id string) (*RelyingParty, error)
+}

@@ -52,7 +52,7 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	m.HandleFunc("GET /console/reviews", s.inConsole(reviewers, s.reviewQueue))
 	m.HandleFunc("GET /console/reviews/{id}", s.inConsole(reviewers, s.reviewCase))
 	m.HandleFunc("POST /console/reviews/{id}/close", s.inConsole(reviewers, s.closeReview))
-	if s.cfg.Disputes != nil {
+	if s.cfg.DisputeDesk != nil {
 		m.HandleFunc("GET /console/disputes", s.inConsole(operators, s.disputeQueue))
 		m.HandleFunc("GET /console/disputes/{id}", s.inConsole(operators, s.disputeCase))
 		m.HandleFunc("POST /console/disputes/{id}/resolve", s.inConsole(operators, s.resolveDispute))
@@ -157,12 +157,12 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request, sess *sessi
 		var srcs []*candor.Source
 		var rps []*candor.RelyingParty
 		if srcs, err = s.cfg.Store.Sources(ctx); err == nil {
-			rps, err = s.cfg.Decisions.RelyingParties(ctx)
+			rps, err = s.cfg.Parties.RelyingParties(ctx)
 		}
 		v.Sources, v.Parties = len(srcs), len(rps)
 		v.OpenDisputes = -1
-		if err == nil && s.cfg.Disputes != nil {
-			ds, e := s.cfg.Disputes.Queue(ctx, "")
+		if err == nil && s.cfg.DisputeDesk != nil {
+			ds, e := s.cfg.DisputeDesk.Queue(ctx, "")
 			v.OpenDisputes, err = len(ds), e
 		}
 	}
@@ -242,7 +242,7 @@ type partiesView struct{ Parties []partyView }
 
 func (s *Server) consoleParties(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
-	rps, err := s.cfg.Decisions.RelyingParties(ctx)
+	rps, err := s.cfg.Parties.RelyingParties(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -279,7 +279,7 @@ func (s *Server) issueKey(role candor.Role) func(http.ResponseWriter, *http.Requ
 			}
 			name, back = src.Name, "/console/sources"
 		case candor.RoleRelyingParty:
-			rp, err := s.cfg.Decisions.RelyingParty(ctx, id)
+			rp, err := s.cfg.Parties.RelyingParty(ctx, id)
 			if err != nil {
 				s.fail(w, r, err)
 				return

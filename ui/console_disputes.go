@@ -23,7 +23,7 @@ type disputeItem struct {
 
 func (s *Server) disputeQueue(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
-	ds, err := s.cfg.Disputes.Queue(ctx, "")
+	ds, err := s.cfg.DisputeDesk.Queue(ctx, "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -42,7 +42,7 @@ func (s *Server) disputeQueue(w http.ResponseWriter, r *http.Request, sess *sess
 // (fail closed).
 func (s *Server) disputeCase(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
-	d, err := s.cfg.Disputes.Dispute(ctx, r.PathValue("id"))
+	d, err := s.cfg.DisputeDesk.Dispute(ctx, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -65,7 +65,7 @@ func (s *Server) disputeCase(w http.ResponseWriter, r *http.Request, sess *sessi
 func (s *Server) resolveDispute(w http.ResponseWriter, r *http.Request, sess *session) {
 	a := candor.DisputeReply{Answer: candor.DisputeAnswer(r.PostFormValue("answer")),
 		Correction: strings.TrimSpace(r.PostFormValue("correction")), Note: strings.TrimSpace(r.PostFormValue("note"))}
-	d, err := s.cfg.Disputes.Resolve(r.Context(), sess.label, r.PathValue("id"), a)
+	d, err := s.cfg.DisputeDesk.Resolve(r.Context(), sess.label, r.PathValue("id"), a)
 	if err != nil {
 		s.fail(w, r, err)
 		return

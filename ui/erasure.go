@@ -68,7 +68,7 @@ func (ss *sessions) endSubject(subject candor.SubjectID) {
 // markOptOuts says, for each grade, whether the person may opt out of its
 // scorecard and whether they have.
 func (s *Server) markOptOuts(r *http.Request, subject candor.SubjectID, v *gradesView) error {
-	outs, err := s.cfg.Decisions.OptOuts(r.Context(), subject)
+	outs, err := s.cfg.OptOuts.OptOuts(r.Context(), subject)
 	if err != nil {
 		return err
 	}
@@ -93,10 +93,10 @@ func (s *Server) optOut(w http.ResponseWriter, r *http.Request, sess *session) {
 	var msg string
 	switch r.PostFormValue("action") {
 	case "out":
-		_, err = s.cfg.Decisions.OptOut(r.Context(), sess.subject, card)
+		_, err = s.cfg.OptOuts.OptOut(r.Context(), sess.subject, card)
 		msg = "You opted out of " + name + ": no relying party gets a decision from it, whatever consent you gave, until you opt back in."
 	case "in":
-		err = s.cfg.Decisions.OptIn(r.Context(), sess.subject, card)
+		err = s.cfg.OptOuts.OptIn(r.Context(), sess.subject, card)
 		msg = "You opted back in to " + name + ": relying parties you give a consent to can get decisions from it again."
 	default:
 		err = candor.Errorf(candor.EINVALID, "Choose to opt out or back in.")

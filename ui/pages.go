@@ -279,7 +279,7 @@ func (s *Server) consents(w http.ResponseWriter, r *http.Request, sess *session)
 // myConsents returns subject's consents, newest first, naming relying
 // parties by names.
 func (s *Server) myConsents(ctx context.Context, subject candor.SubjectID, names map[string]string) ([]consentView, error) {
-	cs, err := s.cfg.Decisions.Consents(ctx, subject)
+	cs, err := s.cfg.Consents.Consents(ctx, subject)
 	now := s.now()
 	out := []consentView{}
 	for _, c := range cs {
@@ -291,7 +291,7 @@ func (s *Server) myConsents(ctx context.Context, subject candor.SubjectID, names
 
 // parties returns the registered relying parties and their names by ID.
 func (s *Server) parties(ctx context.Context) ([]*candor.RelyingParty, map[string]string, error) {
-	rps, err := s.cfg.Decisions.RelyingParties(ctx)
+	rps, err := s.cfg.Parties.RelyingParties(ctx)
 	names := map[string]string{}
 	for _, rp := range rps {
 		names[rp.ID] = rp.Name
@@ -301,7 +301,7 @@ func (s *Server) parties(ctx context.Context) ([]*candor.RelyingParty, map[strin
 
 // partyName is a relying party's name, or its ID if it has none.
 func (s *Server) partyName(ctx context.Context, id string) string {
-	if rp, err := s.cfg.Decisions.RelyingParty(ctx, id); err == nil {
+	if rp, err := s.cfg.Parties.RelyingParty(ctx, id); err == nil {
 		return rp.Name
 	}
 	return id
@@ -318,7 +318,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, candor.Errorf(candor.EINVALID, "A consent lasts from 1 to %d days.", candor.MaxConsentPeriod/day))
 		return
 	}
-	c, err := s.cfg.Decisions.Grant(r.Context(), sess.subject, r.PostFormValue("relying_party"), purpose, time.Duration(days)*day)
+	c, err := s.cfg.Consents.Grant(r.Context(), sess.subject, r.PostFormValue("relying_party"), purpose, time.Duration(days)*day)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -328,7 +328,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, sess *session) {
 }
 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess *session) {
-	c, err := s.cfg.Decisions.Revoke(r.Context(), sess.subject, r.PostFormValue("code"))
+	c, err := s.cfg.Consents.Revoke(r.Context(), sess.subject, r.PostFormValue("code"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

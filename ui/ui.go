@@ -58,8 +58,16 @@ type Config struct {
 	// published one (for the scorecard pages; nil: Scorecards).
 	Scorecards, Versions []Scorer
 	Decisions            *decisions.Service
+	// Parties are the relying parties; Consents a person's grants to
+	// them; OptOuts a person's opt-outs of scorecards.
+	Parties  candor.RelyingParties
+	Consents candor.Consents
+	OptOuts  candor.OptOuts
 	// Disputes, if set, lets a person dispute facts and follow them.
 	Disputes *disputes.Service
+	// DisputeDesk, if set, lets operators follow the open disputes and
+	// record a source's answer given another way.
+	DisputeDesk candor.DisputeDesk
 	// Access, if set, records every page and download of a person's data
 	// before it is sent, as the API records its reads. candor serve sets
 	// it.
@@ -105,6 +113,7 @@ func (cfg *Config) check() error {
 		name string
 		ok   bool
 	}{{"Store", cfg.Store != nil}, {"Vault", cfg.Vault != nil}, {"Catalogue", cfg.Catalogue != nil}, {"Decisions", cfg.Decisions != nil},
+		{"Parties", cfg.Parties != nil}, {"Consents", cfg.Consents != nil}, {"OptOuts", cfg.OptOuts != nil},
 		{"History", cfg.History != nil}, {"Population", cfg.Population != nil}, {"Sessions", cfg.Sessions != nil}} {
 		if !f.ok {
 			missing = append(missing, f.name)

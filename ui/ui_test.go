@@ -118,7 +118,7 @@ func mustHarness(t *testing.T) *harness {
 	h.disputes = disputes.New(st, v, cat, nil)
 	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, shipped)
 	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
-		Admin: admins.New(st, v, nil), History: history, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, shipped, history),
+		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, shipped, history),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
 				p.Forget(bis)

@@ -254,7 +254,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), active, history)
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds, access),
-		History: history, Population: views, Sessions: vault.NewSessions(inst.vault, inst.store)}
+		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store)}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
