@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -76,8 +77,10 @@ func migrations() ([]migration, error) {
 
 // migrate brings the schema in the connection's search path to
 // SchemaVersion. It refuses a schema of a later version: an older build
-// must not write into a schema it does not know.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+// must not write into a schema it does not know. With mustExist, it
+// refuses a schema that holds no store (and so creates nothing: the
+// transaction is rolled back).
+func migrate(ctx context.Context, pool *pgxpool.Pool, mustExist bool) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -95,6 +98,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		var current int
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM candor_schema_migrations`).Scan(&current); err != nil {
 			return fmt.Errorf("postgres: schema version: %w", err)
+		}
+		if current == 0 && mustExist {
+			return errors.New("postgres: no Candor store in the database (schema of the search path)")
 		}
 		if current > len(ms) {
 			return fmt.Errorf("postgres: the schema is at version %d; this build supports up to %d", current, len(ms))

@@ -22,6 +22,9 @@ type Options struct {
 	// MaxConns bounds the connection pool; zero means pgxpool's default
 	// (the larger of 4 and the number of CPUs).
 	MaxConns int32
+	// MustExist refuses to create anything: Open fails if the schema holds
+	// no Candor store.
+	MustExist bool
 }
 
 // Store is a candor.Store on PostgreSQL. Its methods are safe for
@@ -62,7 +65,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := migrate(ctx, pool); err != nil {
+	if err := migrate(ctx, pool, opts.MustExist); err != nil {
 		pool.Close()
 		return nil, err
 	}

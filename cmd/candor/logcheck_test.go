@@ -21,16 +21,16 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-// serveFor starts a server on data with the flags serve takes, or returns
-// why it refused to start.
-func serveFor(t *testing.T, data string) (*server, error) {
+// serveFor starts a server on data with the flags serve takes (and extra
+// ones), or returns why it refused to start.
+func serveFor(t *testing.T, data string, extra ...string) (*server, error) {
 	t.Helper()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var sf storeFlags
 	sf.register(fs)
 	var vf serverFlags
 	vf.register(fs)
-	if err := fs.Parse([]string{"--data", data, "--addr", "127.0.0.1:0", "--purge-every", "0"}); err != nil {
+	if err := fs.Parse(append([]string{"--data", data, "--addr", "127.0.0.1:0", "--purge-every", "0"}, extra...)); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)

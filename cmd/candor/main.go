@@ -12,12 +12,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/postgres"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
@@ -130,11 +133,13 @@ func env(name, def string) string {
 
 // storeFlags are the flags every command that opens the data dir takes.
 type storeFlags struct {
-	data, keyFile, catalogue string
+	data, store, keyFile, catalogue string
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.data, "data", env("CANDOR_DATA", "./candor-data"), "data directory (env CANDOR_DATA)")
+	fs.StringVar(&f.store, "store", env("CANDOR_STORE", ""),
+		"a postgres:// URL to keep the data in PostgreSQL, shared by every node; empty: the embedded store in the data directory, which then holds only the log's tiles and default key files (env CANDOR_STORE)")
 	fs.StringVar(&f.keyFile, "master-key-file", env("CANDOR_MASTER_KEY_FILE", ""),
 		"master key file, created with mode 0600 if absent (env CANDOR_MASTER_KEY_FILE; default <data>.master.key, outside the data dir)")
 	fs.StringVar(&f.catalogue, "catalogue", env("CANDOR_CATALOGUE", ""), "event-type catalogue file replacing the shipped one (env CANDOR_CATALOGUE)")
@@ -143,7 +148,7 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 // installation is an opened data dir: store, vault and catalogue.
 type installation struct {
 	data  string // the data dir
-	store *pebble.Store
+	store candor.Store
 	vault *vault.Vault
 	cat   *candor.Catalogue
 }
@@ -180,6 +185,39 @@ func (f *storeFlags) openWith(log *slog.Logger, loadKey func(string) ([]byte, er
 			return nil, err
 		}
 	}
+	st, err := f.openStore(log, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := candor.CheckCapabilities(st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
+}
+
+// openStore opens the store --store names: PostgreSQL for a postgres://
+// URL, otherwise Pebble in the data dir (opts). Errors do not repeat the
+// URL, which may hold a password.
+func (f *storeFlags) openStore(log *slog.Logger, opts pebble.Options) (candor.Store, error) {
+	if f.store != "" {
+		if !isPostgresURL(f.store) {
+			return nil, errors.New("--store (CANDOR_STORE): want a postgres:// or postgresql:// URL, or nothing for the embedded store")
+		}
+		if !opts.MustExist {
+			// The data dir still holds the log's tiles and the key files.
+			if err := os.MkdirAll(f.data, 0o700); err != nil {
+				return nil, err
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		st, err := postgres.Open(ctx, f.store, postgres.Options{Logger: log, MustExist: opts.MustExist})
+		if err != nil {
+			return nil, fmt.Errorf("opening the PostgreSQL store: %w", err)
+		}
+		return st, nil
+	}
 	st, err := pebble.Open(f.data, opts)
 	if err != nil {
 		if opts.MustExist {
@@ -187,11 +225,11 @@ func (f *storeFlags) openWith(log *slog.Logger, loadKey func(string) ([]byte, er
 		}
 		return nil, fmt.Errorf("opening %s: %w (is another candor process using it?)", f.data, err)
 	}
-	if err := candor.CheckCapabilities(st); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return &installation{data: f.data, store: st, vault: v, cat: cat}, nil
+	return st, nil
+}
+
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
 // registry returns the scorecard registry, whose proposals and approvals

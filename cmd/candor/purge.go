@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,7 +46,11 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintln(stdout, "their removal is recorded for the transparency log, which candor serve logs when it next starts")
 	if *compact {
 		start := time.Now()
-		if err := inst.store.Compact(ctx); err != nil {
+		c, ok := inst.store.(interface{ Compact(context.Context) error })
+		if !ok {
+			return errors.New("--compact: this store has nothing to compact (PostgreSQL reclaims space with autovacuum)")
+		}
+		if err := c.Compact(ctx); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "compacted (took %s)\n", time.Since(start).Round(time.Millisecond))
