@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/retention"
 )
 
@@ -46,7 +47,7 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintln(stdout, "their removal is recorded for the transparency log, which candor serve logs when it next starts")
 	if *compact {
 		start := time.Now()
-		c, ok := inst.store.(interface{ Compact(context.Context) error })
+		c, ok := inst.store.(candor.Compacter)
 		if !ok {
 			return errors.New("--compact: this store has nothing to compact (PostgreSQL reclaims space with autovacuum)")
 		}
