@@ -50,7 +50,7 @@ type auditRun struct {
 	uncovered     int           // commits no checkpoint covered within a minute of the end
 }
 
-func startBenchAudit(st *pebble.Store, dir string) (*benchAudit, error) {
+func startBenchAudit(st candor.AuditStore, dir string) (*benchAudit, error) {
 	var lf logFlags
 	lf.origin = tlog.DefaultOrigin
 	l, err := lf.open(dir, slog.New(slog.DiscardHandler), false)
