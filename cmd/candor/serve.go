@@ -234,6 +234,10 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
+	if l, ok := inst.store.(candor.Leaser); ok {
+		// One node of those sharing the store settles deadlines and purges.
+		s.jobs.underLease(l, jobsLease, jobsLeaseTTL)
+	}
 	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
 	purger := retention.New(inst.store, inst.vault, inst.cat, nil)
 	s.jobs.every("retention purge", f.purgeEvery, func(ctx context.Context) (int, error) {

@@ -58,6 +58,16 @@ func Database(tb testing.TB) string {
 	return u.String()
 }
 
+// DatabaseIfSet is Database when EnvURL is set, and "" (without
+// skipping) when it is not: for tests that also run on another store.
+func DatabaseIfSet(tb testing.TB) string {
+	tb.Helper()
+	if os.Getenv(EnvURL) == "" {
+		return ""
+	}
+	return Database(tb)
+}
+
 // Schema creates schema name in the database at dbURL, if it is not there,
 // and returns a URL whose connections use it (search_path).
 func Schema(tb testing.TB, dbURL, name string) string {
