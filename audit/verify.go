@@ -93,13 +93,45 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 	if cfg.MaxProblems <= 0 {
 		cfg.MaxProblems = 100
 	}
-	r := &Report{}
-	pr := func(format string, args ...any) { r.problem(cfg.MaxProblems, format, args...) }
+	v := &verifier{cfg: cfg, r: &Report{}, logged: map[candor.BundleRef]*tlog.Bundle{}, recorded: map[kc]int{}}
+	steps := []func(context.Context) error{
+		v.checkLog,         // the log on its own, and against the checkpoint the store kept
+		v.readEntries,      // the store's audit entries against the log's bundles
+		v.applyRetirements, // what was retired on purpose accounts for nothing
+		v.checkSubjects,    // every subject's events, matches and access records
+		v.checkAdminActs,   // administrative acts, unsalted
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+	}
+	v.checkNothingLeft()
+	return v.r, nil
+}
 
-	// The log, with nothing but its verifier key: every entry well formed,
-	// every tile recomputed, the checkpoint's root.
-	logged := map[candor.BundleRef]*tlog.Bundle{}
-	if w, ok := cfg.Log.(interface {
+// verifier is the state of one Verify as its steps pass it on.
+type verifier struct {
+	cfg VerifyConfig
+	r   *Report
+	// st is the log's state as tlog.Check found it.
+	st *tlog.State
+	// logged holds the log's bundles not yet matched by a store entry.
+	logged map[candor.BundleRef]*tlog.Bundle
+	// recorded counts the recorded commitments not yet accounted for.
+	recorded map[kc]int
+	retired  []retirement
+}
+
+func (v *verifier) problem(format string, args ...any) {
+	v.r.problem(v.cfg.MaxProblems, format, args...)
+}
+
+// checkLog checks the log with nothing but its verifier key — every entry
+// well formed, every tile recomputed, the checkpoint's root — and keeps
+// its bundles; then its consistency with cfg.OldCheckpoint and CheckStore.
+func (v *verifier) checkLog(ctx context.Context) error {
+	if w, ok := v.cfg.Log.(interface {
 		WaitPublished(context.Context) ([]byte, error)
 	}); ok {
 		// An open log publishes what it holds on disk within a second.
@@ -107,214 +139,266 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 		_, err := w.WaitPublished(wctx)
 		cancel()
 		if err != nil && ctx.Err() == nil {
-			pr("no checkpoint covering every entry of the log was published within 10s")
+			v.problem("no checkpoint covering every entry of the log was published within 10s")
 		}
 	}
-	vkey := cfg.Log.VerifierKey()
-	st, err := tlog.Check(ctx, cfg.Log, vkey, func(index uint64, b *tlog.Bundle) error {
+	vkey := v.cfg.Log.VerifierKey()
+	st, err := tlog.Check(ctx, v.cfg.Log, vkey, func(index uint64, b *tlog.Bundle) error {
 		ref := refOf(b)
-		if _, dup := logged[ref]; dup {
-			pr("log entry %d: bundle %v is logged twice", index, ref)
+		if _, dup := v.logged[ref]; dup {
+			v.problem("log entry %d: bundle %v is logged twice", index, ref)
 		}
 		c := *b
 		c.Commitments = slices.Clone(b.Commitments)
-		logged[ref] = &c
+		v.logged[ref] = &c
 		return nil
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, err
+			return err
 		}
-		pr("%v", err)
+		v.problem("%v", err)
 		st = &tlog.State{}
 	}
+	v.st = st
 	for _, p := range st.Problems {
-		pr("log: %s", p)
+		v.problem("log: %s", p)
 	}
-	r.Size, r.Bundles, r.Commitments = st.Size, st.Bundles, st.Commitments
-	if cfg.OldCheckpoint != nil {
-		if err := st.Consistent(cfg.OldCheckpoint, vkey); err != nil {
-			pr("%v", err)
+	v.r.Size, v.r.Bundles, v.r.Commitments = st.Size, st.Bundles, st.Commitments
+	if v.cfg.OldCheckpoint != nil {
+		if err := st.Consistent(v.cfg.OldCheckpoint, vkey); err != nil {
+			v.problem("%v", err)
 		} else {
-			r.Consistent = true
+			v.r.Consistent = true
 		}
 	}
-	against, err := CheckStore(ctx, cfg.Store, st, vkey, false)
+	against, err := CheckStore(ctx, v.cfg.Store, st, vkey, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, p := range against {
-		pr("%s", p)
+		v.problem("%s", p)
 	}
+	return nil
+}
 
-	// The recorded entries against the log; the recorded commitments are
-	// what the store's records must account for.
-	mark, err := cfg.Store.AuditMark(ctx)
+// readEntries checks the store's audit entries against the log, bundle
+// for bundle, and counts their commitments as recorded: what the store's
+// records must account for. A bundle in the log that no entry has is a
+// dropped entry; its commitments must be accounted for all the same.
+func (v *verifier) readEntries(ctx context.Context) error {
+	mark, err := v.cfg.Store.AuditMark(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// A bundle logged at an index beyond the checkpoint: the log was
-	// stopped before it published it (a crash); it does at its next start.
-	beyond := func(seq uint64, i int) bool {
-		idx, err := cfg.Store.LogIndexes(ctx, seq)
-		return err == nil && i < len(idx) && idx[i] >= st.Size
-	}
-	recorded := map[kc]int{}
-	var retired []retirement
-	for e, err := range cfg.Store.AuditEntries(ctx, 0) {
+	for e, err := range v.cfg.Store.AuditEntries(ctx, 0) {
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for i, b := range Bundles(e) {
-			ref := refOf(&b)
-			lb, ok := logged[ref]
-			switch {
-			case ok:
-				if !slices.Equal(lb.Commitments, b.Commitments) {
-					pr("bundle %v: the store recorded other commitments than the log holds", ref)
-				}
-				delete(logged, ref)
-			case e.Seq <= mark.Seq && !beyond(e.Seq, i):
-				pr("bundle %v (%d of commit %d) is recorded as logged but is not in the log", ref, i, e.Seq)
-			case e.Seq <= mark.Seq:
-				r.Unpublished += len(b.Commitments)
-			default:
-				r.Pending += len(b.Commitments)
-			}
-		}
+		v.matchBundles(ctx, e, mark)
 		for _, c := range e.Write {
-			recorded[kc{candor.AuditWrite, c}]++
+			v.recorded[kc{candor.AuditWrite, c}]++
 		}
 		for _, c := range e.Access {
-			recorded[kc{candor.AuditAccess, c}]++
+			v.recorded[kc{candor.AuditAccess, c}]++
 		}
 		if len(e.Retired) > 0 {
 			rc := candor.RetireCommitment(e.Retired)
 			if !slices.Contains(e.Write, rc) {
-				pr("commit %d: its retired commitments are not the ones it logged: the entry was altered", e.Seq)
+				v.problem("commit %d: its retired commitments are not the ones it logged: the entry was altered", e.Seq)
 				continue
 			}
-			recorded[kc{candor.AuditWrite, rc}]-- // accounted for by the entry itself
-			retired = append(retired, retirement{e.Seq, slices.Clone(e.Retired)})
+			v.recorded[kc{candor.AuditWrite, rc}]-- // accounted for by the entry itself
+			v.retired = append(v.retired, retirement{e.Seq, slices.Clone(e.Retired)})
 		}
 	}
-	for ref := range logged {
-		pr("the log holds bundle %v, which the store has no record of: an audit entry was dropped", ref)
-		for _, c := range logged[ref].Commitments {
-			recorded[kc{ref.Kind, c}]++ // what it commits to must be accounted for all the same
+	for ref := range v.logged {
+		v.problem("the log holds bundle %v, which the store has no record of: an audit entry was dropped", ref)
+		for _, c := range v.logged[ref].Commitments {
+			v.recorded[kc{ref.Kind, c}]++
 		}
 	}
+	return nil
+}
 
-	// What was changed or removed on purpose no longer accounts for a
-	// record in the store.
-	for _, rt := range retired {
+// matchBundles finds each bundle of entry e in the log. Entries up to mark
+// must be logged; a bundle logged at an index beyond the checkpoint was
+// not published yet (a crash stopped the log; it publishes at its next
+// start); entries after mark are pending.
+func (v *verifier) matchBundles(ctx context.Context, e *candor.AuditEntry, mark candor.AuditMark) {
+	beyond := func(seq uint64, i int) bool {
+		idx, err := v.cfg.Store.LogIndexes(ctx, seq)
+		return err == nil && i < len(idx) && idx[i] >= v.st.Size
+	}
+	for i, b := range Bundles(e) {
+		ref := refOf(&b)
+		lb, ok := v.logged[ref]
+		switch {
+		case ok:
+			if !slices.Equal(lb.Commitments, b.Commitments) {
+				v.problem("bundle %v: the store recorded other commitments than the log holds", ref)
+			}
+			delete(v.logged, ref)
+		case e.Seq <= mark.Seq && !beyond(e.Seq, i):
+			v.problem("bundle %v (%d of commit %d) is recorded as logged but is not in the log", ref, i, e.Seq)
+		case e.Seq <= mark.Seq:
+			v.r.Unpublished += len(b.Commitments)
+		default:
+			v.r.Pending += len(b.Commitments)
+		}
+	}
+}
+
+// applyRetirements uses up the commitments retired on purpose (a state
+// changed, a fact past its retention deleted, a subject erased): they no
+// longer account for a record in the store.
+func (v *verifier) applyRetirements(context.Context) error {
+	for _, rt := range v.retired {
 		for _, c := range rt.commitments {
-			if !take(recorded, kc{candor.AuditWrite, c}) && !take(recorded, kc{candor.AuditAccess, c}) {
-				pr("commit %d retires commitment %v, which was never recorded (or is retired twice)", rt.seq, c)
+			if !take(v.recorded, kc{candor.AuditWrite, c}) && !take(v.recorded, kc{candor.AuditAccess, c}) {
+				v.problem("commit %d retires commitment %v, which was never recorded (or is retired twice)", rt.seq, c)
 			}
 		}
 	}
+	return nil
+}
 
-	// Every record in the store, recomputed, against the recorded commitments.
-	use := func(c candor.Commitment) bool { return take(recorded, kc{candor.AuditWrite, c}) }
-	useAll := func(cs []candor.Commitment) bool {
-		need := map[candor.Commitment]int{}
-		for _, c := range cs {
-			if need[c]++; recorded[kc{candor.AuditWrite, c}] < need[c] {
-				return false
-			}
+// use uses up a recorded write commitment.
+func (v *verifier) use(c candor.Commitment) bool {
+	return take(v.recorded, kc{candor.AuditWrite, c})
+}
+
+// useAll uses up the recorded write commitments cs, all or none.
+func (v *verifier) useAll(cs []candor.Commitment) bool {
+	need := map[candor.Commitment]int{}
+	for _, c := range cs {
+		if need[c]++; v.recorded[kc{candor.AuditWrite, c}] < need[c] {
+			return false
 		}
-		for _, c := range cs {
-			use(c)
-		}
-		return true
 	}
-	for se, err := range cfg.Store.Population(ctx, candor.Part{}) {
+	for _, c := range cs {
+		v.use(c)
+	}
+	return true
+}
+
+// checkSubjects recomputes the commitments of every subject's records
+// from the store and accounts for each with a recorded one.
+func (v *verifier) checkSubjects(ctx context.Context) error {
+	for se, err := range v.cfg.Store.Population(ctx, candor.Part{}) {
 		if err != nil {
-			return nil, err
+			return err
 		}
-		r.Subjects++
+		v.r.Subjects++
 		sub := se.Subject
-		key, err := cfg.Vault.OpenSubjectKey(sub.ID, sub.WrappedKey)
+		key, err := v.cfg.Vault.OpenSubjectKey(sub.ID, sub.WrappedKey)
 		if err != nil {
-			pr("subject %s: %v", sub.ID, err)
+			v.problem("subject %s: %v", sub.ID, err)
 			continue
 		}
-		salt := key.Salt()
-		byEvent, err := subjectMatches(ctx, cfg.Store, sub.ID, cfg.Cards)
+		byEvent, err := subjectMatches(ctx, v.cfg.Store, sub.ID, v.cfg.Cards)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, e := range se.Events {
-			r.Events++
-			ms := byEvent[e.ID]
-			delete(byEvent, e.ID)
-			r.Matches += len(ms)
-			if useAll(candor.StoredCommitments(salt, e, ms)) {
-				continue
-			}
-			// Stores written before matches were marked Alone: matches of
-			// versions activated after the event was stored were
-			// committed on their own.
-			var with []*candor.MatchRecord
-			var alone []candor.Commitment
-			for _, m := range ms {
-				if c := candor.MatchCommitment(salt, m); recorded[kc{candor.AuditWrite, c}] > 0 {
-					alone = append(alone, c)
-				} else {
-					with = append(with, m)
-				}
-			}
-			if len(alone) == 0 || !use(candor.EventCommitment(salt, e, with)) {
-				pr("event %d of subject %s (%s): no recorded commitment matches it: the event or its materialised matches were altered or added", e.ID, sub.ID, e.OccurredAt.Format("2006-01-02"))
-				continue
-			}
-			for _, c := range alone {
-				use(c)
-			}
+		v.checkEvents(sub.ID, key.Salt(), se.Events, byEvent)
+		if err := v.checkAccessRecords(ctx, sub.ID, key); err != nil {
+			return err
 		}
-		for id, ms := range byEvent {
-			for _, m := range ms {
-				r.Matches++
-				if !use(candor.MatchCommitment(salt, m)) {
-					pr("match of subject %s with event %d, which is not stored: no recorded commitment matches it", sub.ID, id)
-				}
-			}
+	}
+	return nil
+}
+
+// checkEvents accounts for a subject's events, each with the matches
+// stored with it (byEvent, which it empties of them), and then for the
+// matches left, stored on their own.
+func (v *verifier) checkEvents(sub candor.SubjectID, salt *candor.Salt, events []*candor.EventRecord, byEvent map[candor.EventID][]*candor.MatchRecord) {
+	for _, e := range events {
+		v.r.Events++
+		ms := byEvent[e.ID]
+		delete(byEvent, e.ID)
+		v.r.Matches += len(ms)
+		if !v.useAll(candor.StoredCommitments(salt, e, ms)) && !v.useSplit(salt, e, ms) {
+			v.problem("event %d of subject %s (%s): no recorded commitment matches it: the event or its materialised matches were altered or added", e.ID, sub, e.OccurredAt.Format("2006-01-02"))
 		}
-		for rec, err := range cfg.Store.AccessRecords(ctx, sub.ID) {
-			if err != nil {
-				return nil, err
-			}
-			r.AccessRecords++
-			_, plain, err := key.OpenAccess(rec)
-			if err != nil {
-				pr("%v", err)
-				continue
-			}
-			if !take(recorded, kc{candor.AuditAccess, candor.AccessCommitment(salt, plain)}) {
-				pr("access record %d of subject %s: no recorded commitment matches it: altered or added", rec.N, sub.ID)
+	}
+	for id, ms := range byEvent {
+		for _, m := range ms {
+			v.r.Matches++
+			if !v.use(candor.MatchCommitment(salt, m)) {
+				v.problem("match of subject %s with event %d, which is not stored: no recorded commitment matches it", sub, id)
 			}
 		}
 	}
-	// Administrative acts are public: their commitments are unsalted.
-	for rec, err := range cfg.Store.AllRecords(ctx, candor.RecordAdminAct) {
-		if err != nil {
-			return nil, err
+}
+
+// useSplit accounts for an event of a store written before matches were
+// marked Alone: matches of versions activated after the event was stored
+// were committed on their own, the others with the event.
+func (v *verifier) useSplit(salt *candor.Salt, e *candor.EventRecord, ms []*candor.MatchRecord) bool {
+	var with []*candor.MatchRecord
+	var alone []candor.Commitment
+	for _, m := range ms {
+		if c := candor.MatchCommitment(salt, m); v.recorded[kc{candor.AuditWrite, c}] > 0 {
+			alone = append(alone, c)
+		} else {
+			with = append(with, m)
 		}
-		r.AdminActs++
+	}
+	if len(alone) == 0 || !v.use(candor.EventCommitment(salt, e, with)) {
+		return false
+	}
+	for _, c := range alone {
+		v.use(c)
+	}
+	return true
+}
+
+// checkAccessRecords accounts for a subject's access records.
+func (v *verifier) checkAccessRecords(ctx context.Context, sub candor.SubjectID, key *vault.SubjectKey) error {
+	salt := key.Salt()
+	for rec, err := range v.cfg.Store.AccessRecords(ctx, sub) {
+		if err != nil {
+			return err
+		}
+		v.r.AccessRecords++
+		_, plain, err := key.OpenAccess(rec)
+		if err != nil {
+			v.problem("%v", err)
+			continue
+		}
+		if !take(v.recorded, kc{candor.AuditAccess, candor.AccessCommitment(salt, plain)}) {
+			v.problem("access record %d of subject %s: no recorded commitment matches it: altered or added", rec.N, sub)
+		}
+	}
+	return nil
+}
+
+// checkAdminActs accounts for the administrative acts, which are public:
+// their commitments are unsalted.
+func (v *verifier) checkAdminActs(ctx context.Context) error {
+	for rec, err := range v.cfg.Store.AllRecords(ctx, candor.RecordAdminAct) {
+		if err != nil {
+			return err
+		}
+		v.r.AdminActs++
 		enc, _, err := candor.SplitAdminActRecord(rec)
-		if err != nil || !use(candor.AdminActCommitment(enc)) {
-			pr("administrative act %s: no recorded commitment matches it: altered or added", rec.ID)
+		if err != nil || !v.use(candor.AdminActCommitment(enc)) {
+			v.problem("administrative act %s: no recorded commitment matches it: altered or added", rec.ID)
 		}
 	}
+	return nil
+}
+
+// checkNothingLeft reports the recorded commitments nothing in the store
+// accounted for: records deleted or replaced.
+func (v *verifier) checkNothingLeft() {
 	left := 0
-	for _, n := range recorded {
+	for _, n := range v.recorded {
 		left += n
 	}
 	if left > 0 {
-		pr("%d recorded commitments belong to nothing in the store: events, matches or access records were deleted (or replaced)", left)
+		v.problem("%d recorded commitments belong to nothing in the store: events, matches or access records were deleted (or replaced)", left)
 	}
-	return r, nil
 }
 
 // retirement is what one commit retired.
