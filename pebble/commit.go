@@ -57,7 +57,6 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	if !s.gate.enter() {
 		return nil, errClosed()
 	}
-
 	b := s.db.NewBatchWithSize(batchSize(wb))
 	for _, m := range wb.Matches {
 		m.Alone = true
@@ -68,10 +67,34 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	// depend on the event IDs, and neither does the order of the events
 	// (the IDs ascend with the index), so all of that is done before
 	// taking the lock.
+	putSubjects(b, wb)
+	w := ordered{wb: wb, nanos: nanos, matches: eventMatches(wb.Events, nanos)}
+	w.evOrder, w.ddOrder = keyOrder(wb.Events, nanos)
+	c, err := s.enter(b, &w)
+	if err != nil {
+		b.Close()
+		s.gate.leave()
+		return nil, err
+	}
+	return s.syncWait(b, c.lastCommit), nil
+}
+
+// ordered is a batch being committed, with its events' occurrence times
+// in Unix nanoseconds, the key order of its events and dedupe entries and
+// the matches stored with its events.
+type ordered struct {
+	wb               *candor.WriteBatch
+	nanos            []int64
+	evOrder, ddOrder []int32
+	matches          []eventMatch
+}
+
+// putSubjects writes the batch's subjects and indexes into b, in key
+// order. (Ties, which the caller should not send, keep their batch order,
+// so that the last one wins as it would in an unsorted batch.)
+func putSubjects(b *pebble.Batch, wb *candor.WriteBatch) {
 	order := make([]int32, len(wb.Subjects)+len(wb.Indexes))
 	subOrder, idxOrder := order[:len(wb.Subjects)], order[len(wb.Subjects):]
-	// (Ties, which the caller should not send, keep their batch order, so
-	// that the last one wins as it would in an unsorted batch.)
 	sortBy(subOrder, func(i int) uint64 { return binary.BigEndian.Uint64(wb.Subjects[i].ID[:8]) },
 		func(a, b int32) int {
 			return cmp.Or(bytes.Compare(wb.Subjects[a].ID[:], wb.Subjects[b].ID[:]), cmp.Compare(a, b))
@@ -94,32 +117,72 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		copy(op.Value, x.Subject[:])
 		op.Finish()
 	}
-	evOrder, ddOrder := keyOrder(wb.Events, nanos)
-	matches := eventMatches(wb.Events, nanos)
+}
 
+// enter does, under the store's lock, what depends on the batches
+// committed before: it applies the batch's changes, assigns IDs, access
+// numbers and the commit sequence, writes the rest of the batch with its
+// audit entry and counters, and enters b into Pebble's commit pipeline.
+// The lock is held until then, so that batches enter the pipeline (and
+// the WAL) in the order their IDs were assigned and the counters stored by
+// a later batch are never lower. The WAL sync is waited for outside it.
+func (s *Store) enter(b *pebble.Batch, w *ordered) (counters, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	// Changes and removals read what they change, under the lock, so that
 	// no other commit comes between their check and their application.
-	if err := s.applyChanges(b, wb); err != nil {
-		s.mu.Unlock()
-		b.Close()
-		s.gate.leave()
-		return nil, err
+	if err := s.applyChanges(b, w.wb); err != nil {
+		return counters{}, err
 	}
 	c := s.counters
+	if err := s.assign(&c, w); err != nil {
+		return counters{}, fmt.Errorf("pebble: commit: %w", err)
+	}
+	var write, access []candor.Commitment
+	if w.wb.Commitments != nil {
+		write, access = w.wb.Commitments(w.wb, c.lastCommit)
+	}
+	if len(w.wb.Retire) > 0 {
+		write = append(write, candor.RetireCommitment(w.wb.Retire))
+	}
+	putEvents(b, w)
+	if len(write) > 0 || len(access) > 0 {
+		putAuditEntry(b, c.lastCommit, write, access, w.wb.Retire)
+	}
+	op := b.SetDeferred(len(keyCounters), c.len())
+	copy(op.Key, keyCounters)
+	c.put(op.Value)
+	op.Finish()
+	if err := s.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+		unassign(w)
+		return counters{}, fmt.Errorf("pebble: commit: %w", err)
+	}
+	s.counters = c
+	s.touched(w.wb) // the batch is visible to reads
+	for _, r := range w.wb.Records {
+		if r.Kind == candor.RecordRelyingParty {
+			s.parties.invalidate(recordKey(r.Kind, r.ID))
+		}
+	}
+	return c, nil
+}
+
+// assign advances c past the batch and gives its events their IDs, the
+// matches stored with them their events' IDs and its access records their
+// numbers, before anything is written, so that the batch's commitments can
+// cover them. Access records are numbered per subject, so that a number
+// says nothing about how many reads of others the store has served.
+func (s *Store) assign(c *counters, w *ordered) error {
+	wb := w.wb
 	first := c.lastEvent + 1
 	c.lastEvent += candor.EventID(len(wb.Events))
 	c.lastCommit++
-	// IDs, access numbers and the sequence are assigned before anything
-	// is written, so that the batch's commitments can cover them.
 	for i, e := range wb.Events {
 		e.ID = first + candor.EventID(i)
 	}
-	for _, m := range matches {
+	for _, m := range w.matches {
 		m.r.Event = first + candor.EventID(m.event)
 	}
-	// Access records are numbered per subject, so that a number says
-	// nothing about how many reads of others the store has served.
 	var lastN map[candor.SubjectID]uint64
 	for i, a := range wb.Access {
 		if lastN == nil {
@@ -127,43 +190,55 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		}
 		n, ok := lastN[a.Subject]
 		if !ok {
+			var err error
 			if n, err = s.lastAccessN(a.Subject); err != nil {
-				s.mu.Unlock()
-				b.Close()
-				s.gate.leave()
-				return nil, fmt.Errorf("pebble: commit: %w", err)
+				return err
 			}
 		}
 		lastN[a.Subject] = n + 1
 		c.lastAccess++
 		a.N, a.Commit, a.Pos = n+1, c.lastCommit, uint32(i)
 	}
-	var write, access []candor.Commitment
-	if wb.Commitments != nil {
-		write, access = wb.Commitments(wb, c.lastCommit)
+	return nil
+}
+
+// unassign takes back what assign gave a batch that was not applied.
+func unassign(w *ordered) {
+	for _, m := range w.matches {
+		m.r.Event = 0
 	}
-	if len(wb.Retire) > 0 {
-		write = append(write, candor.RetireCommitment(wb.Retire))
+	for _, e := range w.wb.Events {
+		e.ID = 0
 	}
-	for _, i := range ddOrder {
+	for _, a := range w.wb.Access {
+		a.N, a.Commit, a.Pos = 0, 0, 0
+	}
+}
+
+// putEvents writes what depends on the assigned IDs into b: the dedupe
+// entries and events in key order, the matches, the access records and
+// the records.
+func putEvents(b *pebble.Batch, w *ordered) {
+	wb := w.wb
+	for _, i := range w.ddOrder {
 		e := wb.Events[i]
 		op := b.SetDeferred(dedupeKeyLen, dedupeValueLen)
 		dedupeKey(op.Key[:0], e.Dedupe)
 		putDedupe(op.Value, &candor.DedupeEntry{Digest: e.Digest, Subject: e.Subject, Event: e.ID})
 		op.Finish()
 	}
-	for _, i := range evOrder {
+	for _, i := range w.evOrder {
 		e := wb.Events[i]
 		op := b.SetDeferred(eventKeyLen, eventValueLen(e))
-		eventKey(op.Key[:0], e.Subject, nanos[i], e.ID)
+		eventKey(op.Key[:0], e.Subject, w.nanos[i], e.ID)
 		putEvent(op.Value, e)
 		op.Finish()
 	}
-	for _, m := range matches {
+	for _, m := range w.matches {
 		putMatch(b, m.r, m.nanos)
 	}
 	for i, m := range wb.Matches {
-		putMatch(b, m, nanos[len(wb.Events)+i])
+		putMatch(b, m, w.nanos[len(wb.Events)+i])
 	}
 	for _, a := range wb.Access {
 		putAccess(b, a)
@@ -172,42 +247,12 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		b.Set(recordKey(r.Kind, r.ID), append(r.Subject[:], r.Data...), nil)
 		b.Set(recordIndexKey(r.Kind, r.Subject, r.ID), nil, nil)
 	}
-	if len(write) > 0 || len(access) > 0 {
-		putAuditEntry(b, c.lastCommit, write, access, wb.Retire)
-	}
-	op := b.SetDeferred(len(keyCounters), c.len())
-	copy(op.Key, keyCounters)
-	c.put(op.Value)
-	op.Finish()
-	// The lock is held until the batch is in the commit pipeline, so that
-	// batches enter it (and the WAL) in the order their IDs were assigned
-	// and the counters stored by a later batch are never lower. The WAL
-	// sync is waited for outside the lock.
-	err = s.db.ApplyNoSyncWait(b, pebble.Sync)
-	if err == nil {
-		s.counters = c
-		s.touched(wb) // the batch is visible to reads
-		for _, r := range wb.Records {
-			if r.Kind == candor.RecordRelyingParty {
-				s.parties.invalidate(recordKey(r.Kind, r.ID))
-			}
-		}
-	}
-	s.mu.Unlock()
-	if err != nil {
-		for _, m := range matches {
-			m.r.Event = 0
-		}
-		for _, e := range wb.Events {
-			e.ID = 0
-		}
-		for _, a := range wb.Access {
-			a.N, a.Commit, a.Pos = 0, 0, 0
-		}
-		b.Close()
-		s.gate.leave()
-		return nil, fmt.Errorf("pebble: commit: %w", err)
-	}
+}
+
+// syncWait returns the wait of an applied batch: it waits for the WAL sync
+// once (later calls return the same result), marks every commit up to
+// commit durable, and lets the store close.
+func (s *Store) syncWait(b *pebble.Batch, commit uint64) func() (uint64, error) {
 	var (
 		once    sync.Once
 		syncErr error
@@ -219,7 +264,7 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 			} else {
 				// Batches are synced in commit order: every commit up to
 				// this one is durable.
-				for d := s.durable.Load(); d < c.lastCommit && !s.durable.CompareAndSwap(d, c.lastCommit); d = s.durable.Load() {
+				for d := s.durable.Load(); d < commit && !s.durable.CompareAndSwap(d, commit); d = s.durable.Load() {
 				}
 			}
 			b.Close()
@@ -228,8 +273,8 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 		if syncErr != nil {
 			return 0, syncErr
 		}
-		return c.lastCommit, nil
-	}, nil
+		return commit, nil
+	}
 }
 
 // checkBatch rejects what the store cannot encode and returns the events'
