@@ -36,89 +36,151 @@ Flags:
 `
 
 func runFit(args []string, stdout, stderr io.Writer) error {
+	a, err := parseFitArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	card, err := fitCard(a.like, a.benefit, a.benefitGrade)
+	if err != nil {
+		return err
+	}
+	cutoff, err := card.Cutoff(a.benefit)
+	if err != nil {
+		return err
+	}
+	m, err := fitMapping(a, &card)
+	if err != nil {
+		return err
+	}
+	d, err := readFitData(a.file, m)
+	if err != nil {
+		return err
+	}
+	groups, err := readFitGroups(a.audit, d)
+	if err != nil {
+		return err
+	}
+	f, err := fitAndReport(a, card, cutoff, d, groups)
+	if err != nil {
+		return err
+	}
+	undefined, err := f.write(a.prefix)
+	if err != nil {
+		return err
+	}
+	f.summary(stdout, a.prefix, undefined)
+	return nil
+}
+
+// fitArgs are candor fit's flags and its FILE.
+type fitArgs struct {
+	file, mapping, outcome, audit, prefix string
+	like, benefit, benefitGrade           string
+	share                                 float64
+	seed                                  uint64
+	o                                     fit.Options
+}
+
+func parseFitArgs(args []string, stderr io.Writer) (*fitArgs, error) {
+	a := &fitArgs{o: fit.DefaultOptions()}
 	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, fitUsage); fs.PrintDefaults() }
-	mappingFile := fs.String("mapping", "", "YAML mapping: separator, header, outcome column and values, protected columns, characteristics")
-	outcome := fs.String("outcome", "", "the outcome column, without a mapping (default outcome)")
-	auditFile := fs.String("audit", "", "CSV of protected attributes for the fairness audit (never stored)")
-	prefix := fs.String("out", "fitted", "output prefix: PREFIX.yaml, PREFIX.report.html, PREFIX.report.json")
-	like := fs.String("like", "consumer-credit", "published scorecard whose id, purpose, range, grades and benefits the fitted version takes")
-	benefit := fs.String("benefit", "pre_approval", "the benefit whose cut-off the audit examines")
-	benefitGrade := fs.String("benefit-grade", "C", "the lowest grade that unlocks --benefit, if --like has no such benefit")
-	share := fs.Float64("train-share", 0.7, "share of rows to fit on; the rest validates")
-	seed := fs.Uint64("seed", 1, "seed of the split")
-	o := fit.DefaultOptions()
-	fs.Float64Var(&o.Bin.MinShare, "min-bin-share", 0.05, "smallest share of rows in a bin")
-	fs.IntVar(&o.Bin.MaxBins, "max-bins", 8, "most bins per characteristic")
-	fs.Float64Var(&o.MinIV, "min-iv", o.MinIV, "leave out characteristics with less information value")
-	fs.Float64Var(&o.BasePoints, "base-points", 660, "points at --base-odds")
-	fs.Float64Var(&o.BaseOdds, "base-odds", 19, "odds good:bad at --base-points")
-	fs.Float64Var(&o.PDO, "pdo", 40, "points that double the odds")
+	fs.StringVar(&a.mapping, "mapping", "", "YAML mapping: separator, header, outcome column and values, protected columns, characteristics")
+	fs.StringVar(&a.outcome, "outcome", "", "the outcome column, without a mapping (default outcome)")
+	fs.StringVar(&a.audit, "audit", "", "CSV of protected attributes for the fairness audit (never stored)")
+	fs.StringVar(&a.prefix, "out", "fitted", "output prefix: PREFIX.yaml, PREFIX.report.html, PREFIX.report.json")
+	fs.StringVar(&a.like, "like", "consumer-credit", "published scorecard whose id, purpose, range, grades and benefits the fitted version takes")
+	fs.StringVar(&a.benefit, "benefit", "pre_approval", "the benefit whose cut-off the audit examines")
+	fs.StringVar(&a.benefitGrade, "benefit-grade", "C", "the lowest grade that unlocks --benefit, if --like has no such benefit")
+	fs.Float64Var(&a.share, "train-share", 0.7, "share of rows to fit on; the rest validates")
+	fs.Uint64Var(&a.seed, "seed", 1, "seed of the split")
+	fs.Float64Var(&a.o.Bin.MinShare, "min-bin-share", 0.05, "smallest share of rows in a bin")
+	fs.IntVar(&a.o.Bin.MaxBins, "max-bins", 8, "most bins per characteristic")
+	fs.Float64Var(&a.o.MinIV, "min-iv", a.o.MinIV, "leave out characteristics with less information value")
+	fs.Float64Var(&a.o.BasePoints, "base-points", 660, "points at --base-odds")
+	fs.Float64Var(&a.o.BaseOdds, "base-odds", 19, "odds good:bad at --base-points")
+	fs.Float64Var(&a.o.PDO, "pdo", 40, "points that double the odds")
 	if err := fs.Parse(reorder(args)); err != nil {
-		return err
+		return nil, err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return flag.ErrHelp
+		return nil, flag.ErrHelp
 	}
-	if *share <= 0 || *share >= 1 {
-		return fmt.Errorf("--train-share %g: must be between 0 and 1", *share)
+	a.file = fs.Arg(0)
+	if a.share <= 0 || a.share >= 1 {
+		return nil, fmt.Errorf("--train-share %g: must be between 0 and 1", a.share)
 	}
-	card, err := fitCard(*like, *benefit, *benefitGrade)
-	if err != nil {
-		return err
-	}
-	cutoff, err := card.Cutoff(*benefit)
-	if err != nil {
-		return err
-	}
+	return a, nil
+}
+
+// fitMapping reads the mapping of --mapping, if any, and puts its
+// characteristics' definitions into card; or names the --outcome column.
+func fitMapping(a *fitArgs, card *fit.Card) (*fit.Mapping, error) {
 	m := &fit.Mapping{}
 	card.Definitions = map[string]fit.Mapped{}
-	if *mappingFile != "" {
-		data, err := os.ReadFile(*mappingFile)
+	if a.mapping != "" {
+		data, err := os.ReadFile(a.mapping)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if m, err = fit.ParseMapping(data); err != nil {
-			return fmt.Errorf("%s: %w", *mappingFile, err)
+			return nil, fmt.Errorf("%s: %w", a.mapping, err)
 		}
 		for _, c := range m.Characteristics {
 			card.Definitions[c.Name] = c
 		}
 	}
-	if *outcome != "" {
-		if *mappingFile != "" {
-			return errors.New("--outcome and --mapping: the mapping names the outcome column")
+	if a.outcome != "" {
+		if a.mapping != "" {
+			return nil, errors.New("--outcome and --mapping: the mapping names the outcome column")
 		}
-		m.Outcome = *outcome
+		m.Outcome = a.outcome
 	}
-	d, err := readFitData(fs.Arg(0), m)
-	if err != nil {
-		return err
-	}
-	var groups *fit.Groups
-	if *auditFile != "" {
-		f, err := os.Open(*auditFile)
-		if err != nil {
-			return err
-		}
-		groups, err = fit.ReadGroups(f, d.Rows())
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *auditFile, err)
-		}
-		for _, c := range d.Columns {
-			if slices.Contains(groups.Names, c.Name) {
-				return fmt.Errorf("column %q is a protected attribute (it is in the audit file): %s", c.Name, fit.CharterRefusal)
-			}
-		}
-	}
+	return m, nil
+}
 
-	train, test, _, _ := fit.Split(d, *share, *seed)
-	model, err := fit.Fit(train, o)
+// readFitGroups reads the protected attributes of the --audit file, if
+// any, refusing data whose columns include one of them.
+func readFitGroups(path string, d *fit.Dataset) (*fit.Groups, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	groups, err := fit.ReadGroups(f, d.Rows())
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, c := range d.Columns {
+		if slices.Contains(groups.Names, c.Name) {
+			return nil, fmt.Errorf("column %q is a protected attribute (it is in the audit file): %s", c.Name, fit.CharterRefusal)
+		}
+	}
+	return groups, nil
+}
+
+// fitted is a fitted model with its report and the card it becomes.
+type fitted struct {
+	model               *fit.Model
+	rep                 *fit.Report
+	card                fit.Card
+	rows, trainN, testN int
+	seed                uint64
+}
+
+// fitAndReport fits a model on the training share of d and validates it
+// on the rest, with the approval rate at cutoff and, if groups are given,
+// the fairness audit over all rows.
+func fitAndReport(a *fitArgs, card fit.Card, cutoff int, d *fit.Dataset, groups *fit.Groups) (*fitted, error) {
+	train, test, _, _ := fit.Split(d, a.share, a.seed)
+	model, err := fit.Fit(train, a.o)
+	if err != nil {
+		return nil, err
 	}
 	score := func(d *fit.Dataset) ([]int, error) {
 		s, err := model.Scores(d)
@@ -127,24 +189,24 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	}
 	trainScores, err := score(train)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	testScores, err := score(test)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rep := fit.NewReport(model, trainScores, train, testScores, test)
-	rep.Source, rep.Seed = filepath.Base(fs.Arg(0)), *seed
-	rep.BasePoints, rep.BaseOdds, rep.PDO, rep.MinBinShare = o.BasePoints, o.BaseOdds, o.PDO, o.Bin.MinShare
+	rep.Source, rep.Seed = filepath.Base(a.file), a.seed
+	rep.BasePoints, rep.BaseOdds, rep.PDO, rep.MinBinShare = a.o.BasePoints, a.o.BaseOdds, a.o.PDO, a.o.Bin.MinShare
 	if auc, err := fit.OneHotBaseline(train, test); err != nil {
 		rep.BaselineNote = err.Error()
 	} else {
 		rep.BaselineAUC = auc
 	}
-	rep.Benefit, rep.Cutoff = *benefit, cutoff
+	rep.Benefit, rep.Cutoff = a.benefit, cutoff
 	all, err := score(d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var approved int
 	for _, s := range all {
@@ -156,33 +218,46 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	if groups != nil {
 		rep.Audit = fit.Audit(groups, all, d.Outcome, cutoff)
 	}
+	return &fitted{model: model, rep: rep, card: card, rows: d.Rows(), trainN: train.Rows(), testN: test.Rows(), seed: a.seed}, nil
+}
 
-	scorecard, err := model.YAML(card, fmt.Sprintf("Fitted by candor fit from %s (%d rows, %d to fit, seed %d) on %s.\nHeld-out AUC %.3f, Gini %.3f, KS %.3f; report: %s.report.html.",
-		rep.Source, d.Rows(), train.Rows(), *seed, time.Now().UTC().Format(time.DateOnly), rep.AUC, rep.Gini, rep.KS, filepath.Base(*prefix)))
+// write writes PREFIX.yaml, PREFIX.report.json and PREFIX.report.html,
+// all or none, after checking that the scorecard loads but for the
+// characteristics left undefined, which it counts.
+func (f *fitted) write(prefix string) (undefined int, err error) {
+	rep := f.rep
+	scorecard, err := f.model.YAML(f.card, fmt.Sprintf("Fitted by candor fit from %s (%d rows, %d to fit, seed %d) on %s.\nHeld-out AUC %.3f, Gini %.3f, KS %.3f; report: %s.report.html.",
+		rep.Source, f.rows, f.trainN, f.seed, time.Now().UTC().Format(time.DateOnly), rep.AUC, rep.Gini, rep.KS, filepath.Base(prefix)))
 	if err != nil {
-		return err
+		return 0, err
 	}
-	undefined, err := checkFitted(*prefix+".yaml", scorecard)
+	undefined, err = checkFitted(prefix+".yaml", scorecard)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var js, html bytes.Buffer
 	if err := rep.WriteJSON(&js); err != nil {
-		return err
+		return 0, err
 	}
 	if err := rep.WriteHTML(&html); err != nil {
-		return err
+		return 0, err
 	}
-	if err := writeAll(map[string][]byte{*prefix + ".yaml": scorecard, *prefix + ".report.json": js.Bytes(), *prefix + ".report.html": html.Bytes()}); err != nil {
-		return err
+	if err := writeAll(map[string][]byte{prefix + ".yaml": scorecard, prefix + ".report.json": js.Bytes(), prefix + ".report.html": html.Bytes()}); err != nil {
+		return 0, err
 	}
+	return undefined, nil
+}
 
+// summary prints the fit's figures, the audit's verdicts and what was
+// written.
+func (f *fitted) summary(stdout io.Writer, prefix string, undefined int) {
+	rep := f.rep
 	fmt.Fprintf(stdout, "fitted %d characteristics on %d rows; held out %d: AUC %.3f, Gini %.3f, KS %.3f",
-		len(model.Characteristics), train.Rows(), test.Rows(), rep.AUC, rep.Gini, rep.KS)
+		len(f.model.Characteristics), f.trainN, f.testN, rep.AUC, rep.Gini, rep.KS)
 	if rep.BaselineAUC > 0 {
 		fmt.Fprintf(stdout, " (one-hot logistic baseline: AUC %.3f)", rep.BaselineAUC)
 	}
-	fmt.Fprintf(stdout, "\n%s at score %d approves %.1f %% of the rows\n", *benefit, cutoff, 100*rep.ApprovalRate)
+	fmt.Fprintf(stdout, "\n%s at score %d approves %.1f %% of the rows\n", rep.Benefit, rep.Cutoff, 100*rep.ApprovalRate)
 	for _, a := range rep.Audit {
 		verdict := "met"
 		if !a.FourFifths {
@@ -190,11 +265,10 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "audit %s: four-fifths rule %s, equal-opportunity difference %.3f\n", a.Attribute, verdict, a.EqualOpportunityDifference)
 	}
-	fmt.Fprintf(stdout, "wrote %[1]s.yaml, %[1]s.report.html, %[1]s.report.json\n", *prefix)
+	fmt.Fprintf(stdout, "wrote %[1]s.yaml, %[1]s.report.html, %[1]s.report.json\n", prefix)
 	if undefined > 0 {
-		fmt.Fprintf(stdout, "%s.yaml does not load: %d characteristics are not defined as aggregates of catalogue facts (give types and aggregate in the mapping)\n", *prefix, undefined)
+		fmt.Fprintf(stdout, "%s.yaml does not load: %d characteristics are not defined as aggregates of catalogue facts (give types and aggregate in the mapping)\n", prefix, undefined)
 	}
-	return nil
 }
 
 // checkFitted loads a fitted scorecard as the scoring engine will. A
