@@ -42,36 +42,59 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N] [--log on|off|both] [--reads N] [--rounds N]\n       candor bench rescore [--data DIR] [--workers N]\n       candor bench decisions [--duration D] [--connections N] [--subjects N] [--data DIR]\n")
 		return flag.ErrHelp
 	}
+	return runBenchIngest(ctx, args[1:], stdout, stderr)
+}
+
+// benchIngestArgs are the flags of candor bench ingest.
+type benchIngestArgs struct {
+	events, batch, conc, reads, readConc, rounds int
+	matches, readsHTTP                           bool
+	dir, cpuProfile, logMode, storeURL           string
+}
+
+func parseBenchIngest(args []string, stderr io.Writer) (*benchIngestArgs, error) {
+	a := &benchIngestArgs{}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	events := fs.Int("events", 1_000_000, "events to ingest")
-	batch := fs.Int("batch", 1000, "events per request (and per baseline batch)")
-	conc := fs.Int("concurrency", 4, "concurrent requests")
-	matches := fs.Bool("matches", true, "store each event's matches with the shipped scorecards, as candor serve does (false: to see what that costs)")
-	dir := fs.String("dir", "", "directory for the two fresh stores (default: a temporary directory, removed afterwards)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file")
-	logMode := fs.String("log", "both", "the transparency log: on (commitments recorded and logged), off, or both, compared in the same run")
-	reads := fs.Int("reads", 10000, "with --log=both, then serve six rounds of this many score reads of the ingested subjects, with access logging and without (0: none)")
-	readConc := fs.Int("read-concurrency", 256, "concurrent score reads")
-	readsHTTP := fs.Bool("reads-http", true, "serve the reads over HTTP on loopback, as served reads are (false: straight into the handler)")
-	rounds := fs.Int("rounds", 1, "rounds of the pipeline runs, the log on and off in alternating order")
-	storeURL := fs.String("store", "", "a postgres:// URL: run the pipeline on PostgreSQL, each run in a fresh schema dropped afterwards, against raw COPY into the same schema (default: Pebble in --dir)")
-	if err := fs.Parse(args[1:]); err != nil {
+	fs.IntVar(&a.events, "events", 1_000_000, "events to ingest")
+	fs.IntVar(&a.batch, "batch", 1000, "events per request (and per baseline batch)")
+	fs.IntVar(&a.conc, "concurrency", 4, "concurrent requests")
+	fs.BoolVar(&a.matches, "matches", true, "store each event's matches with the shipped scorecards, as candor serve does (false: to see what that costs)")
+	fs.StringVar(&a.dir, "dir", "", "directory for the two fresh stores (default: a temporary directory, removed afterwards)")
+	fs.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the pipeline run to this file")
+	fs.StringVar(&a.logMode, "log", "both", "the transparency log: on (commitments recorded and logged), off, or both, compared in the same run")
+	fs.IntVar(&a.reads, "reads", 10000, "with --log=both, then serve six rounds of this many score reads of the ingested subjects, with access logging and without (0: none)")
+	fs.IntVar(&a.readConc, "read-concurrency", 256, "concurrent score reads")
+	fs.BoolVar(&a.readsHTTP, "reads-http", true, "serve the reads over HTTP on loopback, as served reads are (false: straight into the handler)")
+	fs.IntVar(&a.rounds, "rounds", 1, "rounds of the pipeline runs, the log on and off in alternating order")
+	fs.StringVar(&a.storeURL, "store", "", "a postgres:// URL: run the pipeline on PostgreSQL, each run in a fresh schema dropped afterwards, against raw COPY into the same schema (default: Pebble in --dir)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if a.logMode != "on" && a.logMode != "off" && a.logMode != "both" {
+		return nil, fmt.Errorf("--log: want on, off or both")
+	}
+	if a.rounds < 1 {
+		return nil, fmt.Errorf("--rounds must be at least 1")
+	}
+	if a.storeURL != "" && !isPostgresURL(a.storeURL) {
+		return nil, errors.New("--store: want a postgres:// or postgresql:// URL")
+	}
+	if a.events < 1 || a.batch < 1 || a.batch > ingest.MaxEvents || a.conc < 1 {
+		return nil, fmt.Errorf("--events and --concurrency must be positive, --batch from 1 to %d", ingest.MaxEvents)
+	}
+	return a, nil
+}
+
+// runBenchIngest runs the ingest pipeline with the log on, off or both,
+// then its store's raw baseline, and prints the rates and their ratios;
+// with the log both on and off, then the score reads of benchReads.
+func runBenchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := parseBenchIngest(args, stderr)
+	if err != nil {
 		return err
 	}
-	if *logMode != "on" && *logMode != "off" && *logMode != "both" {
-		return fmt.Errorf("--log: want on, off or both")
-	}
-	if *rounds < 1 {
-		return fmt.Errorf("--rounds must be at least 1")
-	}
-	if *storeURL != "" && !isPostgresURL(*storeURL) {
-		return errors.New("--store: want a postgres:// or postgresql:// URL")
-	}
-	if *events < 1 || *batch < 1 || *batch > ingest.MaxEvents || *conc < 1 {
-		return fmt.Errorf("--events and --concurrency must be positive, --batch from 1 to %d", ingest.MaxEvents)
-	}
-	root := *dir
+	root := a.dir
 	if root == "" {
 		tmp, err := os.MkdirTemp("", "candor-bench-")
 		if err != nil {
@@ -81,11 +104,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		root = tmp
 	}
 	cat := catalogue.Default()
-	bodies, err := benchBodies(ctx, cat, *events, *batch)
+	bodies, err := benchBodies(ctx, cat, a.events, a.batch)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "bench ingest: %d events in requests of %d, %d concurrent, GOMAXPROCS=%d\n", *events, *batch, *conc, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "bench ingest: %d events in requests of %d, %d concurrent, GOMAXPROCS=%d\n", a.events, a.batch, a.conc, runtime.GOMAXPROCS(0))
 
 	master := make([]byte, vault.KeySize)
 	rand.Read(master)
@@ -93,77 +116,28 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	stop, err := startCPUProfile(*cpuProfile)
-	if err != nil {
-		return err
-	}
-	// With the log on and off, in alternating order round by round (off,
-	// on, then on, off, ...), so that neither always runs on a warmer or a
-	// busier machine.
 	modes := []bool{false, true}
-	switch *logMode {
+	switch a.logMode {
 	case "on":
 		modes = []bool{true}
 	case "off":
 		modes = []bool{false}
 	}
-	name := map[bool]string{false: "off", true: "on"}
-	rates := map[bool][]float64{}
-	var bytes int64
-	lastOn := ""
-	for round := range *rounds {
-		order := slices.Clone(modes)
-		if round%2 == 1 {
-			slices.Reverse(order)
-		}
-		for _, logged := range order {
-			dir := fmt.Sprintf("%s/pipeline-%d-log-%s", root, round, name[logged])
-			pipe, err := benchPipeline(ctx, dir, *storeURL, cat, v, bodies, *conc, *matches, logged)
-			if err != nil {
-				stop()
-				return err
-			}
-			if logged {
-				lastOn = dir
-			}
-			bytes = pipe.bytes
-			rate := float64(*events) / pipe.elapsed.Seconds()
-			rates[logged] = append(rates[logged], rate)
-			fmt.Fprintf(stdout, "round %d: pipeline, log %-3s (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
-				round+1, name[logged], rate, pipe.elapsed.Round(time.Millisecond))
-			if pipe.audit != nil {
-				pipe.audit.print(stdout)
-			}
-		}
+	runs, err := benchPipelineRounds(ctx, a, root, cat, v, bodies, modes, stdout)
+	if err != nil {
+		return err
 	}
-	stop()
-	var baseRate float64
-	if *storeURL != "" {
-		sealed := int(bytes / int64(*events))
-		base, err := benchCopyBaseline(ctx, *storeURL, *events, *batch, sealed)
-		if err != nil {
-			return err
-		}
-		baseRate = float64(*events) / base.Seconds()
-		fmt.Fprintf(stdout, "baseline  (raw COPY of events with %d sealed bytes and their dedupe rows into the same indexed schema, a transaction per %d):  %10.0f events/s  (%s)\n",
-			sealed, *batch, baseRate, base.Round(time.Millisecond))
-		*reads = 0 // the score-read benchmark opens a Pebble data dir
-	} else {
-		keySize, valueSize := pebble.EventKVSize(int(bytes / int64(*events)))
-		base, err := benchBaseline(root+"/baseline", *events, *batch, keySize, valueSize)
-		if err != nil {
-			return err
-		}
-		baseRate = float64(*events) / base.Seconds()
-		fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", keySize, valueSize, baseRate, base.Round(time.Millisecond))
+	baseRate, err := benchIngestBaseline(ctx, a, root, runs.bytes, stdout)
+	if err != nil {
+		return err
 	}
 	for _, logged := range modes {
-		fmt.Fprintf(stdout, "ratio pipeline (log %s, median)/baseline: %.2f\n", name[logged], median(rates[logged])/baseRate)
+		fmt.Fprintf(stdout, "ratio pipeline (log %s, median)/baseline: %.2f\n", logName[logged], median(runs.rates[logged])/baseRate)
 	}
 	if len(modes) == 2 {
-		fmt.Fprintf(stdout, "ratio pipeline log on/log off (medians of %d rounds): %.2f\n", *rounds, median(rates[true])/median(rates[false]))
-		if *reads > 0 {
-			if err := benchReads(ctx, lastOn, cat, v, *reads, *readConc, *readsHTTP, stdout); err != nil {
+		fmt.Fprintf(stdout, "ratio pipeline log on/log off (medians of %d rounds): %.2f\n", a.rounds, median(runs.rates[true])/median(runs.rates[false]))
+		if a.reads > 0 {
+			if err := benchReads(ctx, runs.lastOn, cat, v, a.reads, a.readConc, a.readsHTTP, stdout); err != nil {
 				return err
 			}
 		}
@@ -172,6 +146,83 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "peak RSS: %s\n", rss)
 	}
 	return nil
+}
+
+var logName = map[bool]string{false: "off", true: "on"}
+
+// benchIngestBaseline runs the baseline of the store the pipeline ran on
+// with as many events of the size the pipeline sealed (bytes in all), and
+// prints and returns its rate: raw random key/values into Pebble, or raw
+// COPY into PostgreSQL (then there are no score reads: they open a Pebble
+// data dir).
+func benchIngestBaseline(ctx context.Context, a *benchIngestArgs, root string, bytes int64, stdout io.Writer) (float64, error) {
+	if a.storeURL != "" {
+		sealed := int(bytes / int64(a.events))
+		base, err := benchCopyBaseline(ctx, a.storeURL, a.events, a.batch, sealed)
+		if err != nil {
+			return 0, err
+		}
+		rate := float64(a.events) / base.Seconds()
+		fmt.Fprintf(stdout, "baseline  (raw COPY of events with %d sealed bytes and their dedupe rows into the same indexed schema, a transaction per %d):  %10.0f events/s  (%s)\n",
+			sealed, a.batch, rate, base.Round(time.Millisecond))
+		a.reads = 0
+		return rate, nil
+	}
+	keySize, valueSize := pebble.EventKVSize(int(bytes / int64(a.events)))
+	base, err := benchBaseline(root+"/baseline", a.events, a.batch, keySize, valueSize)
+	if err != nil {
+		return 0, err
+	}
+	rate := float64(a.events) / base.Seconds()
+	fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", keySize, valueSize, rate, base.Round(time.Millisecond))
+	return rate, nil
+}
+
+// pipelineRuns is what the rounds of pipeline runs measured: the rates
+// with the log on and off, the bytes sealed, and the store of the last
+// run with the log on.
+type pipelineRuns struct {
+	rates  map[bool][]float64
+	bytes  int64
+	lastOn string
+}
+
+// benchPipelineRounds runs the pipeline a.rounds times in each of modes
+// (with the log on, off), in alternating order round by round (off, on,
+// then on, off, ...), so that neither always runs on a warmer or a busier
+// machine; under a CPU profile if a.cpuProfile is set.
+func benchPipelineRounds(ctx context.Context, a *benchIngestArgs, root string, cat *candor.Catalogue, v *vault.Vault, bodies []benchBody, modes []bool, stdout io.Writer) (*pipelineRuns, error) {
+	stop, err := startCPUProfile(a.cpuProfile)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	runs := &pipelineRuns{rates: map[bool][]float64{}}
+	for round := range a.rounds {
+		order := slices.Clone(modes)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, logged := range order {
+			dir := fmt.Sprintf("%s/pipeline-%d-log-%s", root, round, logName[logged])
+			pipe, err := benchPipeline(ctx, dir, a.storeURL, cat, v, bodies, a.conc, a.matches, logged)
+			if err != nil {
+				return nil, err
+			}
+			if logged {
+				runs.lastOn = dir
+			}
+			runs.bytes = pipe.bytes
+			rate := float64(a.events) / pipe.elapsed.Seconds()
+			runs.rates[logged] = append(runs.rates[logged], rate)
+			fmt.Fprintf(stdout, "round %d: pipeline, log %-3s (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
+				round+1, logName[logged], rate, pipe.elapsed.Round(time.Millisecond))
+			if pipe.audit != nil {
+				pipe.audit.print(stdout)
+			}
+		}
+	}
+	return runs, nil
 }
 
 type benchBody struct {
