@@ -1,6 +1,3 @@
-// Package candor is the domain of Candor: subjects, the closed catalogue of what
-// may be recorded, sources, events, and the interfaces the adapters implement.
-// It imports no adapter.
 package candor
 
 import (

@@ -1,13 +1,3 @@
-// Package catalogue holds Candor's shipped event-type catalogue and the loader
-// for it and for an operator's replacement file.
-//
-// The file is YAML: a top-level "types" list whose entries have the keys name,
-// category, subject, retention, description, lifts_order and fields; each
-// field has name, type, required, description, min, max, max_length and
-// values. Decoding is strict: an unknown key, a key given twice, a value of
-// the wrong shape, or anything candor.NewCatalogue refuses is an error, and
-// the error lists every problem in the file, each with its file, line and
-// entry.
 package catalogue
 
 import (

@@ -1,5 +1,3 @@
-// Package httpapi serves Candor's JSON API: ingestion for sources, profile
-// reads for operators, the public catalogue, health and metrics.
 package httpapi
 
 import (

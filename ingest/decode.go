@@ -1,7 +1,3 @@
-// Package ingest is Candor's write path: it decodes what sources post,
-// validates it whole against the catalogue and the source's permissions,
-// resolves subjects through the blind index, drops duplicates, seals the
-// content with each subject's data key and commits durably in group commits.
 package ingest
 
 import (

@@ -1,7 +1,3 @@
-// Package testenv is a store filled through the real write path, for the
-// services' tests: a Pebble store in a temporary directory, a vault, the
-// shipped catalogue and scorecards, and an ingestion pipeline that stores
-// events with their matches, every part on one clock the test moves.
 package testenv
 
 import (

@@ -1,0 +1,14 @@
+// Package audit connects the store to the transparency log (charter point
+// 6): the Appender carries the commitments every commit records
+// (candor.AuditEntry) into the log, the AccessLog records reads before they
+// are served (its writers share group commits, internal/groupcommit),
+// Changes changes and removes stored facts with the commitments it retires,
+// and Verify checks a store against its log offline.
+//
+// The guarantee is fail closed: a write or a read is acknowledged only once
+// its commitment is durable in the store, in the same atomic commit as the
+// write or the access record. The log follows: every recorded commitment
+// reaches it, in order, within about a second, and after a crash the
+// Appender's recovery appends whatever was recorded but not yet logged,
+// without logging anything twice.
+package audit
