@@ -119,8 +119,8 @@ func (b *browser) afterPass(path string) page {
 			}
 			return p
 		}
-		if !strings.Contains(p.body, "http-equiv=\"refresh\"") {
-			b.t.Errorf("%s does not reload itself while a pass is under way", path)
+		if want := `http-equiv="refresh" content="3; url=` + path + `"`; !strings.Contains(p.body, want) {
+			b.t.Errorf("%s does not reload itself at its own URL while a pass is under way: no %s", path, want)
 		}
 	}
 	b.t.Fatalf("%s: a pass is still under way", path)

@@ -301,6 +301,7 @@ func purposeText(p candor.Purpose) string { return strings.ReplaceAll(p.String()
 type view struct {
 	Title   string
 	Refresh int    // reload the page after this many seconds (0: never)
+	Reload  string // the URL the refresh loads: the page's own, without its fragment
 	Nav     string // the navigation entry to mark as current
 	Viewer  *viewer
 	Console *consoleViewer // set on the console's pages
@@ -342,8 +343,12 @@ func (s *Server) renderRecorded(w http.ResponseWriter, r *http.Request, page, ti
 // false.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav string, data any) ([]byte, bool) {
 	v := view{Title: title, Nav: nav, Data: data}
-	if r, ok := data.(refresher); ok {
-		v.Refresh = r.refreshAfter()
+	if rf, ok := data.(refresher); ok && rf.refreshAfter() > 0 {
+		// A refresh that names no URL reloads the document's URL, and a
+		// browser that reached the page at a URL with a fragment (after
+		// a redirect to /console/scorecards#simulation) only scrolls to
+		// the fragment: the page would say "under way" for ever.
+		v.Refresh, v.Reload = rf.refreshAfter(), r.URL.RequestURI()
 	}
 	if sess := s.sessions.get(r); sess != nil {
 		v.Viewer = &viewer{Label: sess.label}
