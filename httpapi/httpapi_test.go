@@ -23,6 +23,7 @@ import (
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
@@ -114,8 +115,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	h.policy = h.key(t, candor.RolePolicyAdmin, "alice")
 	metrics := httpapi.NewMetrics(st.Size)
 	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(active), OnCommit: metrics.OnCommit})
-	scorers := func(cs []*scoring.Compiled) []httpapi.Scorer {
-		out := make([]httpapi.Scorer, len(cs))
+	scorers := func(cs []*scoring.Compiled) []candor.Scorer {
+		out := make([]candor.Scorer, len(cs))
 		for i, c := range cs {
 			out[i] = c
 		}
@@ -125,7 +126,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.admins = admins.New(st, v, nil)
 	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics, Admin: h.admins,
-		Scorecards: scorers(active), Versions: scorers(all), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
+		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, scorers(active), nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }, Erased: p.Erased}),

@@ -14,9 +14,6 @@ import (
 // The public company register: each organisation's current
 // business-compliance grade, for anyone, without a key; persons never.
 
-// publicCard is the scorecard the register shows.
-const publicCard = "business-compliance"
-
 type organisationJSON struct {
 	CompanyRegNo     string    `json:"company_reg_no"`
 	Grade            string    `json:"grade"`
@@ -27,45 +24,18 @@ type organisationJSON struct {
 }
 
 // organisation returns the register entry of the organisation with a
-// company registration number, or ENOTFOUND: for a number no organisation
-// has, and for a malformed one (the register never says which).
+// company registration number, or the register's error (ENOTFOUND alike
+// for a number no organisation has, a malformed one and a person's).
 func (s *Server) organisation(r *http.Request, regNo string) (*organisationJSON, error) {
-	notFound := candor.Errorf(candor.ENOTFOUND, "no organisation is registered under %q", clip(regNo, 40))
-	id, err := candor.NormaliseIdentifier(candor.CompanyRegNo, regNo)
-	if err != nil {
-		return nil, notFound
+	if s.register == nil {
+		return nil, candor.Errorf(candor.EUNAVAILABLE, "the company register is not served here")
 	}
-	card := s.scorecard(publicCard)
-	if card == nil {
-		return nil, candor.Errorf(candor.EUNAVAILABLE, "the %s scorecard is not published here", publicCard)
-	}
-	sub, err := s.store.SubjectByIndex(r.Context(), s.vault.BlindIndex(id))
-	if candor.ErrorCode(err) == candor.ENOTFOUND {
-		return nil, notFound
-	}
+	e, err := s.register.Organisation(r.Context(), regNo)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.store.Subject(r.Context(), sub)
-	if err != nil {
-		return nil, err
-	}
-	if rec.Kind != candor.Organisation {
-		return nil, notFound // never a person
-	}
-	key, err := s.vault.OpenSubjectKey(sub, rec.WrappedKey)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := key.ReadMatches(r.Context(), s.store, card.Key())
-	if err != nil {
-		return nil, err
-	}
-	at := s.now().UTC()
-	score := card.ScoreFromMatches(sub, ms, at)
-	sc := card.Scorecard()
-	return &organisationJSON{CompanyRegNo: id.Value, Grade: score.Grade, AsOf: at, ScorecardID: sc.ID, ScorecardVersion: sc.Version,
-		Scorecard: "/v1/scorecards/" + sc.ID + "/versions/" + strconv.Itoa(sc.Version)}, nil
+	return &organisationJSON{CompanyRegNo: e.CompanyRegNo, Grade: e.Grade, AsOf: e.AsOf, ScorecardID: e.Scorecard.ID, ScorecardVersion: e.Scorecard.Version,
+		Scorecard: "/v1/scorecards/" + e.Scorecard.ID + "/versions/" + strconv.Itoa(e.Scorecard.Version)}, nil
 }
 
 // getOrganisation is GET /v1/public/organisations/{company_reg_no}.

@@ -11,14 +11,6 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// Scorer is a compiled, published scorecard (scoring.Compiled).
-type Scorer interface {
-	Scorecard() *candor.Scorecard
-	Score(subject candor.SubjectID, events []*candor.Event, at time.Time) (candor.Score, error)
-	Key() candor.ScorecardKey
-	ScoreFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score
-}
-
 type scorecardSummaryJSON struct {
 	ID            string `json:"id"`
 	Title         string `json:"title"`
@@ -151,7 +143,7 @@ func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) {
 }
 
 // version returns version v of scorecard id, active or not.
-func (s *Server) version(id string, v int) Scorer {
+func (s *Server) version(id string, v int) candor.Scorer {
 	for _, sc := range append(s.versions, s.scorecards...) {
 		if c := sc.Scorecard(); c.ID == id && c.Version == v {
 			return sc
@@ -161,7 +153,7 @@ func (s *Server) version(id string, v int) Scorer {
 }
 
 // scorecard returns the active version of scorecard id.
-func (s *Server) scorecard(id string) Scorer {
+func (s *Server) scorecard(id string) candor.Scorer {
 	for _, sc := range s.scorecards {
 		if sc.Scorecard().ID == id {
 			return sc
@@ -248,7 +240,7 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, p *Principal)
 		}
 		at = t
 	}
-	var only Scorer
+	var only candor.Scorer
 	if id := r.PathValue("scorecard"); id != "" {
 		only = s.scorecard(id)
 		if v := r.URL.Query().Get("version"); v != "" {
@@ -277,7 +269,7 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, p *Principal)
 	scores := []scoreJSON{}
 	list := s.scorecards
 	if only != nil {
-		list = []Scorer{only}
+		list = []candor.Scorer{only}
 	}
 	var events []*candor.Event // read once, if a version is not active
 	for _, sc := range list {
@@ -301,7 +293,7 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, p *Principal)
 // score scores the subject under sc at instant at: from its stored matches
 // if sc is active (Config.Scorecards are materialised), otherwise from its
 // events, read into *events on first use.
-func (s *Server) score(ctx context.Context, sc Scorer, sub *candor.Subject, key *vault.SubjectKey, events *[]*candor.Event, at time.Time) (candor.Score, error) {
+func (s *Server) score(ctx context.Context, sc candor.Scorer, sub *candor.Subject, key *vault.SubjectKey, events *[]*candor.Event, at time.Time) (candor.Score, error) {
 	if slices.Contains(s.scorecards, sc) {
 		ms, err := key.ReadMatches(ctx, s.store, sc.Key())
 		if err != nil {

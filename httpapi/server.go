@@ -41,7 +41,7 @@ type Config struct {
 	Metrics   *Metrics // nil: no metrics endpoint
 	// Scorecards are the active version of each published scorecard;
 	// Versions every approved version, old ones included.
-	Scorecards, Versions []Scorer
+	Scorecards, Versions []candor.Scorer
 	// Decisions, if set, serves relying parties, subjects and reviewers.
 	Decisions *decisions.Service
 	// Disputes, if set, serves subjects' disputes, sources' answers and
@@ -60,6 +60,9 @@ type Config struct {
 	Health      func() error
 	// Erasure, if set, serves subjects' erasure requests.
 	Erasure *erasure.Service
+	// Register, if set, is the public company register
+	// (/v1/public/organisations; register.Service is one).
+	Register candor.Register
 	// Admin, if set, lists the administrative acts, publicly, at
 	// /v1/admin-acts (public.go).
 	Admin AdminActs
@@ -77,12 +80,13 @@ type Server struct {
 	log        *slog.Logger
 	metrics    *Metrics
 	now        func() time.Time
-	scorecards []Scorer
-	versions   []Scorer
+	scorecards []candor.Scorer
+	versions   []candor.Scorer
 	decisions  *decisions.Service
 	disputes   *disputes.Service
 	erasure    *erasure.Service
 	admin      AdminActs
+	register   candor.Register
 	creds      *credentials.Service
 	access     Accessor
 	tlog       TransparencyLog
@@ -104,7 +108,7 @@ func New(cfg Config) *Server {
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
-	s.erasure, s.admin = cfg.Erasure, cfg.Admin
+	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
 	s.creds = cfg.Credentials
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

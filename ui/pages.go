@@ -82,7 +82,7 @@ func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (grades
 
 // scoreWith scores a subject under an active scorecard from the matches
 // stored with its events.
-func scoreWith(ctx context.Context, st candor.EventStore, key *vault.SubjectKey, card Scorer, id candor.SubjectID, at time.Time) (candor.Score, error) {
+func scoreWith(ctx context.Context, st candor.EventStore, key *vault.SubjectKey, card candor.Scorer, id candor.SubjectID, at time.Time) (candor.Score, error) {
 	ms, err := key.ReadMatches(ctx, st, card.Key())
 	if err != nil {
 		return candor.Score{}, err

@@ -171,9 +171,6 @@ func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "scorecard", v.Card.Title, "scorecards", v)
 }
 
-// registerCard is the scorecard the company register shows.
-const registerCard = "business-compliance"
-
 type registerResult struct {
 	RegNo, Grade, GradeText string
 	At                      time.Time
@@ -222,41 +219,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) lookUpOrganisation(r *http.Request, q string) (*registerResult, error) {
-	var card Scorer
-	for _, c := range s.cfg.Scorecards {
-		if c.Scorecard().ID == registerCard {
-			card = c
-		}
-	}
-	if card == nil {
+	if s.cfg.Register == nil {
 		return nil, candor.Errorf(candor.EUNAVAILABLE, "The register is not published on this server.")
 	}
-	none := candor.Errorf(candor.ENOTFOUND, "No organisation is registered under %q.", clip(q, 40))
-	ident, err := candor.NormaliseIdentifier(candor.CompanyRegNo, q)
-	if err != nil {
-		return nil, none
-	}
-	id, err := s.cfg.Store.SubjectByIndex(r.Context(), s.cfg.Vault.BlindIndex(ident))
-	if candor.ErrorCode(err) == candor.ENOTFOUND {
-		return nil, none
-	}
+	e, err := s.cfg.Register.Organisation(r.Context(), q)
 	if err != nil {
 		return nil, err
 	}
-	sub, key, err := s.openSubject(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if sub.Kind != candor.Organisation {
-		return nil, none // never a person
-	}
-	at := s.now().UTC()
-	score, err := scoreWith(r.Context(), s.cfg.Store, key, card, id, at)
-	if err != nil {
-		return nil, err
-	}
-	sc := card.Scorecard()
-	return &registerResult{RegNo: ident.Value, Grade: score.Grade, GradeText: bandText(sc, score.Grade), At: at, Card: sc}, nil
+	return &registerResult{RegNo: e.CompanyRegNo, Grade: e.Grade, GradeText: bandText(e.Scorecard, e.Grade), At: e.AsOf, Card: e.Scorecard}, nil
 }
 
 // period writes a duration in whole years, months of 30 days or days.

@@ -33,15 +33,6 @@ var templateFS embed.FS
 //go:embed assets
 var assetFS embed.FS
 
-// Scorer is a compiled, published scorecard (scoring.Compiled) whose
-// matches are materialised on ingest.
-type Scorer interface {
-	Scorecard() *candor.Scorecard
-	Key() candor.ScorecardKey
-	ScoreFromMatches(subject candor.SubjectID, ms []candor.Match, at time.Time) candor.Score
-	PointsFromMatches(ms []candor.Match, at time.Time) (int, string)
-}
-
 // Accessor records who read what about a subject (charter point 6):
 // audit.AccessLog. Record returns once the record is durable; a page MUST
 // NOT be served unless it returned nil.
@@ -56,7 +47,7 @@ type Config struct {
 	Catalogue *candor.Catalogue
 	// Scorecards are the active versions, materialised; Versions every
 	// published one (for the scorecard pages; nil: Scorecards).
-	Scorecards, Versions []Scorer
+	Scorecards, Versions []candor.Scorer
 	Decisions            *decisions.Service
 	// Parties are the relying parties; Consents a person's grants to
 	// them; OptOuts a person's opt-outs of scorecards.
@@ -94,6 +85,9 @@ type Config struct {
 	// minted sign in to the console (admins.Service is one); without it,
 	// no policy administrator signs in.
 	Admin AdminActs
+	// Register, if set, is the public company register (/register;
+	// register.Service is one).
+	Register candor.Register
 	// Credentials, if set, lets a person show their status with a
 	// credential (/me/status) and anyone verify one (/verify).
 	Credentials candor.CredentialDesk

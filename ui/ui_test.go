@@ -29,6 +29,7 @@ import (
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/population"
+	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/ui"
 	"github.com/candor-project/candor/vault"
@@ -108,7 +109,7 @@ func mustHarness(t *testing.T) *harness {
 	if err := h.decisions.PutRelyingParty(ctx, h.landlord); err != nil {
 		t.Fatal(err)
 	}
-	scorers := make([]ui.Scorer, len(shipped))
+	scorers := make([]candor.Scorer, len(shipped))
 	for i, c := range shipped {
 		scorers[i] = c
 	}
@@ -119,6 +120,7 @@ func mustHarness(t *testing.T) *harness {
 	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, shipped)
 	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, shipped, history),
+		Register: register.New(st, v, scorers, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
 				p.Forget(bis)

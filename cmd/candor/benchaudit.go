@@ -171,7 +171,7 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 	if err != nil {
 		return err
 	}
-	scorers := make([]httpapi.Scorer, len(cards))
+	scorers := make([]candor.Scorer, len(cards))
 	for i, c := range cards {
 		scorers[i] = c
 	}

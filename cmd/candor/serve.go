@@ -27,6 +27,7 @@ import (
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/natsingest"
 	"github.com/candor-project/candor/population"
+	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
@@ -173,8 +174,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		return nil, err
 	}
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
-	scorers := func(cs []*scoring.Compiled) []httpapi.Scorer {
-		out := make([]httpapi.Scorer, len(cs))
+	scorers := func(cs []*scoring.Compiled) []candor.Scorer {
+		out := make([]candor.Scorer, len(cs))
 		for i, c := range cs {
 			out[i] = c
 		}
@@ -202,11 +203,12 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		aud.close()
 		return nil, err
 	}
+	reg := register.New(inst.store, inst.vault, scorers(active), nil)
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
-		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Credentials: creds})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log, creds)
+		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds})
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log, creds, reg)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -251,14 +253,14 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service, reg candor.Register) (http.Handler, *ui.Server, *ui.Demo, error) {
 	history := scoring.NewHistory(scoring.NewRegistry(inst.store, inst.cat), inst.cat, active)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
 	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), active, history)
 	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds, access),
-		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store)}
+		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store), Register: reg}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}

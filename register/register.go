@@ -1,0 +1,82 @@
+package register
+
+import (
+	"context"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+// Service looks organisations up in the register. Safe for concurrent
+// use.
+type Service struct {
+	store candor.EventStore
+	vault *vault.Vault
+	card  candor.Scorer // the RegisterScorecard's active version; nil if not published
+	now   func() time.Time
+}
+
+// New returns the register over st, grading under the active version of
+// the candor.RegisterScorecard among active (if none is, every look-up
+// is EUNAVAILABLE) at the time now returns (nil: time.Now).
+func New(st candor.EventStore, v *vault.Vault, active []candor.Scorer, now func() time.Time) *Service {
+	s := &Service{store: st, vault: v, now: now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for _, c := range active {
+		if c.Scorecard().ID == candor.RegisterScorecard {
+			s.card = c
+		}
+	}
+	return s
+}
+
+// Organisation implements candor.Register.
+func (s *Service) Organisation(ctx context.Context, regNo string) (*candor.RegisterEntry, error) {
+	if s.card == nil {
+		return nil, candor.Errorf(candor.EUNAVAILABLE, "The register is not published on this server: the %s scorecard is not active.", candor.RegisterScorecard)
+	}
+	none := candor.Errorf(candor.ENOTFOUND, "No organisation is registered under %q.", clip(regNo, 40))
+	id, err := candor.NormaliseIdentifier(candor.CompanyRegNo, regNo)
+	if err != nil {
+		return nil, none
+	}
+	sub, err := s.store.SubjectByIndex(ctx, s.vault.BlindIndex(id))
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, none
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.store.Subject(ctx, sub)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, none // erased since its index was read
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rec.Kind != candor.Organisation {
+		return nil, none // never a person
+	}
+	key, err := s.vault.OpenSubjectKey(sub, rec.WrappedKey)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := key.ReadMatches(ctx, s.store, s.card.Key())
+	if err != nil {
+		return nil, err
+	}
+	at := s.now().UTC()
+	_, grade := s.card.PointsFromMatches(ms, at)
+	return &candor.RegisterEntry{CompanyRegNo: id.Value, Grade: grade, AsOf: at, Scorecard: s.card.Scorecard()}, nil
+}
+
+// clip shortens what a caller sent before an error echoes it.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
