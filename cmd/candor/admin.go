@@ -37,7 +37,7 @@ func runSource(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.StringVar(&kind, "kind", "", "kind: "+strings.Join(sourceKindNames(), ", "))
 		fs.StringVar(&types, "types", "", "comma-separated event types the source may post")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	inst, err := sf.open(slog.New(slog.DiscardHandler))
@@ -105,7 +105,7 @@ func runRoleKey(ctx context.Context, role candor.Role, command string, args []st
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
-	if err := fs.Parse(reorder(args[1:])); err != nil {
+	if err := parseFlags(fs, reorder(args[1:])); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {

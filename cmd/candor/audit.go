@@ -302,7 +302,7 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	var cf checkpointFlags
 	cf.register(fs, false)
 	pub := fs.String("log-public-key", "", "the log's verifier key (default: the one the store kept at the log's first start, else derived from --log-key-file, which is only read)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	var old []byte
@@ -364,7 +364,7 @@ func runAuditRecover(ctx context.Context, args []string, stdout, stderr io.Write
 	lf.register(fs)
 	reason := fs.String("reason", "", "why the log is being replaced (kept in the store for good)")
 	confirm := fs.Bool("confirm", false, "do it (without it, only say what would be done)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	lg := newLogger(stderr, "text", slog.LevelInfo)
@@ -455,7 +455,7 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	keyFile := fs.String("key-file", "", "a file holding the log's verifier key")
 	var cf checkpointFlags
 	cf.register(fs, true)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -68,7 +68,7 @@ func parseBenchIngest(args []string, stderr io.Writer) (*benchIngestArgs, error)
 	fs.BoolVar(&a.readsHTTP, "reads-http", true, "serve the reads over HTTP on loopback, as served reads are (false: straight into the handler)")
 	fs.IntVar(&a.rounds, "rounds", 1, "rounds of the pipeline runs, the log on and off in alternating order")
 	fs.StringVar(&a.storeURL, "store", "", "a postgres:// URL: run the pipeline on PostgreSQL, each run in a fresh schema dropped afterwards, against raw COPY into the same schema (default: Pebble in --dir)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if a.logMode != "on" && a.logMode != "off" && a.logMode != "both" {
@@ -438,7 +438,7 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
 	rounds := fs.Int("rounds", 3, "rounds of raw scans and rescore, alternating")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the rescores to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *workers < 1 || *rounds < 1 {

@@ -67,7 +67,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
 	issuer := fs.String("issuer", "", "the issuer's URL, to fetch its keys and status list from")
 	trustDir := fs.String("trust", "", "a directory of an issuer's keys and status list, saved by an earlier --issuer run")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {

@@ -33,7 +33,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Uint64("seed", 1, "seed of the synthetic population")
 	loadOnly := fs.Bool("load-only", false, "load the population, print the summary and exit instead of serving")
 	logFormat := fs.String("log-format", env("CANDOR_LOG_FORMAT", "text"), "log format: json or text (env CANDOR_LOG_FORMAT)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *persons < 1 || *orgs < 1 {

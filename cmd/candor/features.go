@@ -54,7 +54,7 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	atFlag := fs.String("at", "", "the instant: a date or an RFC 3339 timestamp")
 	out := fs.String("out", "features.csv", "the CSV to write")
 	mappingOut := fs.String("mapping-out", "", "also write the mapping candor fit --mapping reads the CSV with")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || *cardFile == "" || *subjectsFile == "" || *atFlag == "" {

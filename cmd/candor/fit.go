@@ -101,7 +101,7 @@ func parseFitArgs(args []string, stderr io.Writer) (*fitArgs, error) {
 	fs.Float64Var(&a.o.BasePoints, "base-points", 660, "points at --base-odds")
 	fs.Float64Var(&a.o.BaseOdds, "base-odds", 19, "odds good:bad at --base-points")
 	fs.Float64Var(&a.o.PDO, "pdo", 40, "points that double the odds")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseFlags(fs, reorder(args)); err != nil {
 		return nil, err
 	}
 	if fs.NArg() != 1 {

@@ -26,7 +26,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sf.register(fs)
 	sourceID := fs.String("source", "", "the source the events come from (required)")
 	format := fs.String("format", "", "ndjson or csv (default: from the file name; .csv is CSV, anything else NDJSON)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *sourceID == "" || fs.NArg() == 0 {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -119,6 +120,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// envInUsage finds the variable a flag's usage names: "(env CANDOR_X".
+var envInUsage = regexp.MustCompile(`\(env (CANDOR_[A-Z0-9_]+)`)
+
+// parseFlags sets each flag of fs whose usage names a CANDOR_* variable
+// from that variable, if it is set and not empty, then parses args over
+// them, so that the command line wins. A variable's value goes through its
+// flag's own parser: a bad one is an error naming the variable, never a
+// silent default.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var bad error
+	fs.VisitAll(func(f *flag.Flag) {
+		m := envInUsage.FindStringSubmatch(f.Usage)
+		if m == nil || bad != nil {
+			return
+		}
+		if v := os.Getenv(m[1]); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				bad = fmt.Errorf("%s=%q: %v (for --%s)", m[1], v, err, f.Name)
+			}
+		}
+	})
+	if bad != nil {
+		return bad
+	}
+	return fs.Parse(args)
 }
 
 // env returns the value of the environment variable name, or def.

@@ -25,11 +25,7 @@ func (f *natsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.deadLetter, "nats-dead-letter", env("CANDOR_NATS_DEAD_LETTER", "CANDOR_DEAD_LETTER"), "the stream of refused messages, kept 30 days (env CANDOR_NATS_DEAD_LETTER)")
 	fs.StringVar(&f.deadSubjects, "nats-dead-letter-subjects", env("CANDOR_NATS_DEAD_LETTER_SUBJECTS", "candor.dead"),
 		"refused messages are published on PREFIX.<source ID> (env CANDOR_NATS_DEAD_LETTER_SUBJECTS)")
-	aw, err := time.ParseDuration(env("CANDOR_NATS_ACK_WAIT", "30s"))
-	if err != nil {
-		aw = 30 * time.Second
-	}
-	fs.DurationVar(&f.ackWait, "nats-ack-wait", aw, "a message a crashed node had taken is redelivered after this (env CANDOR_NATS_ACK_WAIT)")
+	fs.DurationVar(&f.ackWait, "nats-ack-wait", 30*time.Second, "a message a crashed node had taken is redelivered after this (env CANDOR_NATS_ACK_WAIT)")
 }
 
 // start starts consuming, or returns nil without --nats.

@@ -32,11 +32,7 @@ func (f *opsFlags) register(fs *flag.FlagSet) {
 		"CIDR prefixes or addresses of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8,192.0.2.7 (env CANDOR_TRUSTED_PROXIES)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", env("CANDOR_METRICS_ADDR", ""),
 		"if set, serve /metrics on this address only, not on --addr (env CANDOR_METRICS_ADDR)")
-	d, err := time.ParseDuration(env("CANDOR_DRAIN_DELAY", "0s"))
-	if err != nil {
-		d = 0
-	}
-	fs.DurationVar(&f.drain, "drain-delay", d,
+	fs.DurationVar(&f.drain, "drain-delay", 0,
 		"on shutdown, answer /readyz with 503 for this long before refusing connections, so a load balancer stops sending (env CANDOR_DRAIN_DELAY)")
 }
 

@@ -63,7 +63,7 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sf.register(fs)
 	atFlag := fs.String("at", "", "the instant to score at: a date or an RFC 3339 timestamp (default now)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
-	if err := fs.Parse(reorder(args[1:])); err != nil {
+	if err := parseFlags(fs, reorder(args[1:])); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || *workers < 1 {
@@ -163,7 +163,7 @@ func runPolicyDiff(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("policy diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	catFile := fs.String("catalogue", env("CANDOR_CATALOGUE", ""), "event-type catalogue file replacing the shipped one (env CANDOR_CATALOGUE)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -196,7 +196,7 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 	var sf storeFlags
 	sf.register(fs)
 	keyFile := fs.String("key-file", env("CANDOR_POLICY_KEY_FILE", ""), "file holding the API key of the policy administrator proposing or approving (env CANDOR_POLICY_KEY_FILE)")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseFlags(fs, reorder(args)); err != nil {
 		return err
 	}
 	want := map[string]int{"propose": 1, "approve": 2, "list": 0}[cmd]
@@ -316,7 +316,7 @@ func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stder
 	var sf storeFlags
 	sf.register(fs)
 	keyFile := fs.String("key-file", env("CANDOR_POLICY_KEY_FILE", ""), "file holding the API key of the policy administrator acting (env CANDOR_POLICY_KEY_FILE)")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseFlags(fs, reorder(args)); err != nil {
 		return err
 	}
 	want := map[string]int{"key": 1, "approve-key": 1, "revoke-key": 1, "acts": 0}[cmd]

@@ -21,7 +21,7 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var sf storeFlags
 	sf.register(fs)
 	compact := fs.Bool("compact", false, "compact the store afterwards, so that what was deleted leaves its files (slow on a large store)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	inst, err := sf.open(newLogger(stderr, "text", slog.LevelWarn))

@@ -58,7 +58,7 @@ func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Write
 		fs.StringVar(&purposes, "purposes", "", "comma-separated purposes it may ask for decisions for: "+purposeNames())
 		fs.StringVar(&statutory, "statutory", "", "purposes the law lets it pursue without consent, looking subjects up by identifier (only court_enforcement)")
 	}
-	if err := fs.Parse(reorder(args[1:])); err != nil {
+	if err := parseFlags(fs, reorder(args[1:])); err != nil {
 		return err
 	}
 	inst, err := sf.open(slog.New(slog.DiscardHandler))

@@ -19,7 +19,7 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sf.register(fs)
 	only := fs.String("scorecard", "", "only this scorecard (default: every scorecard for the subject's kind)")
 	atFlag := fs.String("at", "", "the instant to score at: a date or an RFC 3339 timestamp (default now)")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseFlags(fs, reorder(args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -58,29 +58,20 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", env("CANDOR_ADDR", "127.0.0.1:8080"), "listen address (env CANDOR_ADDR)")
 	fs.StringVar(&f.debugAddr, "debug-addr", env("CANDOR_DEBUG_ADDR", ""),
 		"if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env CANDOR_DEBUG_ADDR; never expose it)")
-	n, _ := strconv.Atoi(env("CANDOR_SUBJECT_CACHE", ""))
-	fs.IntVar(&f.subjectCache, "subject-cache", n,
+	fs.IntVar(&f.subjectCache, "subject-cache", 0,
 		"subjects whose keys ingestion keeps in memory, ~175 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: "+strconv.Itoa(ingest.DefaultCacheSubjects)+")")
 	f.log.register(fs)
 	f.creds.register(fs)
-	fs.BoolVar(&f.secureCookies, "secure-cookies", env("CANDOR_SECURE_COOKIES", "") == "true",
+	fs.BoolVar(&f.secureCookies, "secure-cookies", false,
 		"mark the portal's cookies Secure on plain HTTP, behind a TLS-terminating proxy (env CANDOR_SECURE_COOKIES=true)")
 	fs.StringVar(&f.oidc.Issuer, "oidc-issuer", env("CANDOR_OIDC_ISSUER", ""), "if set, people sign in to the portal with this OpenID Connect provider (env CANDOR_OIDC_ISSUER)")
 	fs.StringVar(&f.oidc.ClientID, "oidc-client-id", env("CANDOR_OIDC_CLIENT_ID", ""), "the portal's client ID at the provider (env CANDOR_OIDC_CLIENT_ID)")
 	fs.StringVar(&f.oidcSecretFile, "oidc-client-secret-file", env("CANDOR_OIDC_CLIENT_SECRET_FILE", ""), "file holding the client secret (env CANDOR_OIDC_CLIENT_SECRET_FILE)")
 	fs.StringVar(&f.oidc.RedirectURL, "oidc-redirect-url", env("CANDOR_OIDC_REDIRECT_URL", ""), "the portal's https://HOST/signin/oidc/callback, as registered (env CANDOR_OIDC_REDIRECT_URL)")
-	purge, err := time.ParseDuration(env("CANDOR_PURGE_EVERY", "24h"))
-	if err != nil {
-		purge = 24 * time.Hour
-	}
-	fs.DurationVar(&f.purgeEvery, "purge-every", purge,
+	fs.DurationVar(&f.purgeEvery, "purge-every", 24*time.Hour,
 		"delete the facts past their retention at start and then at this interval; 0 turns it off (env CANDOR_PURGE_EVERY)")
 	fs.StringVar(&f.oidc.Claim, "oidc-claim", env("CANDOR_OIDC_CLAIM", "national_id"), "the ID-token claim holding the person's national ID (env CANDOR_OIDC_CLAIM)")
-	d, err := time.ParseDuration(env("CANDOR_DISPUTE_CHECK", "1h"))
-	if err != nil {
-		d = time.Hour
-	}
-	fs.DurationVar(&f.disputeCheck, "dispute-check", d, "how often facts of disputes unverified past their 30-day deadline are removed (env CANDOR_DISPUTE_CHECK)")
+	fs.DurationVar(&f.disputeCheck, "dispute-check", time.Hour, "how often facts of disputes unverified past their 30-day deadline are removed (env CANDOR_DISPUTE_CHECK)")
 	f.nats.register(fs)
 	f.ops.register(fs)
 }
@@ -93,7 +84,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var vf serverFlags
 	vf.register(fs)
 	logFormat := fs.String("log-format", env("CANDOR_LOG_FORMAT", "json"), "log format: json or text (env CANDOR_LOG_FORMAT)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, *logFormat, slog.LevelInfo)
