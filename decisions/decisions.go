@@ -347,20 +347,7 @@ func decide(d *candor.Decision, card *scoring.Compiled, ms []candor.Match) {
 // was taken, at its instant, under its scorecard version. The outcome,
 // grade and reasons must equal d's.
 func (s *Service) Reproduce(ctx context.Context, d *candor.Decision) (*candor.Decision, error) {
-	var card *scoring.Compiled
-	for _, c := range s.versions {
-		if c.Scorecard().ID == d.Scorecard && c.Scorecard().Version == d.ScorecardVersion {
-			card = c
-		}
-	}
-	if card == nil {
-		return nil, candor.Errorf(candor.ENOTFOUND, "scorecard %s version %d is not published", d.Scorecard, d.ScorecardVersion)
-	}
-	_, key, err := s.subjectKey(ctx, d.Subject)
-	if err != nil {
-		return nil, err
-	}
-	events, err := key.ReadEvents(ctx, s.store)
+	card, events, err := s.basis(ctx, d)
 	if err != nil {
 		return nil, err
 	}
@@ -368,6 +355,28 @@ func (s *Service) Reproduce(ctx context.Context, d *candor.Decision) (*candor.De
 	again.Review = nil
 	decide(&again, card, card.Matches(events))
 	return &again, nil
+}
+
+// basis returns what decision d rests on: its scorecard version and the
+// subject's events now stored (the caller keeps those known through
+// d.KnownThrough). Errors: ENOTFOUND for a version not published or a
+// subject erased.
+func (s *Service) basis(ctx context.Context, d *candor.Decision) (*scoring.Compiled, []*candor.Event, error) {
+	var card *scoring.Compiled
+	for _, c := range s.versions {
+		if c.Scorecard().ID == d.Scorecard && c.Scorecard().Version == d.ScorecardVersion {
+			card = c
+		}
+	}
+	if card == nil {
+		return nil, nil, candor.Errorf(candor.ENOTFOUND, "scorecard %s version %d is not published", d.Scorecard, d.ScorecardVersion)
+	}
+	_, key, err := s.subjectKey(ctx, d.Subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	events, err := key.ReadEvents(ctx, s.store)
+	return card, events, err
 }
 
 func (s *Service) activeFor(p candor.Purpose, kind candor.SubjectKind) *scoring.Compiled {

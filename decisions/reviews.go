@@ -38,6 +38,29 @@ func (s *Service) Attempts(ctx context.Context, subject candor.SubjectID) ([]*ca
 	return as, err
 }
 
+// Review returns decision id with the score it rests on, reproduced and
+// explained: the subject's facts known when it was taken (through
+// KnownThrough), at its instant, under its scorecard version, for a
+// reviewer to examine (candor.Reviews). Errors: ENOTFOUND.
+func (s *Service) Review(ctx context.Context, id string) (*candor.Decision, candor.Score, error) {
+	d, err := s.Decision(ctx, candor.SubjectID{}, id)
+	if err != nil {
+		return nil, candor.Score{}, err
+	}
+	card, events, err := s.basis(ctx, d)
+	if err != nil {
+		return nil, candor.Score{}, err
+	}
+	known := events[:0:0]
+	for _, e := range events {
+		if e.ID <= d.KnownThrough {
+			known = append(known, e)
+		}
+	}
+	score, err := card.Score(d.Subject, known, d.At)
+	return d, score, err
+}
+
 // Decision returns one decision. With a non-zero subject, only that
 // subject's. Errors: ENOTFOUND.
 func (s *Service) Decision(ctx context.Context, subject candor.SubjectID, id string) (*candor.Decision, error) {
@@ -129,3 +152,5 @@ func (s *Service) CloseReview(ctx context.Context, reviewer, id string, outcome 
 	}
 	return d, s.store.DeleteRecord(ctx, candor.RecordReview, d.ID)
 }
+
+var _ candor.Reviews = (*Service)(nil)

@@ -326,33 +326,7 @@ func (s *Server) getReviews(w http.ResponseWriter, r *http.Request, p *Principal
 // subject's score under the decision's scorecard at the decision's
 // instant, explained, for the reviewer to examine.
 func (s *Server) getReview(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.decisions.Decision(r.Context(), candor.SubjectID{}, r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	sc := s.version(d.Scorecard, d.ScorecardVersion)
-	if sc == nil {
-		s.writeError(w, r, candor.Errorf(candor.ENOTFOUND, "scorecard %s version %d is not published", d.Scorecard, d.ScorecardVersion))
-		return
-	}
-	key, err := s.vault.StoredKey(r.Context(), s.store, d.Subject)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	events, err := key.ReadEvents(r.Context(), s.store)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	known := events[:0:0]
-	for _, e := range events {
-		if e.ID <= d.KnownThrough {
-			known = append(known, e)
-		}
-	}
-	score, err := sc.Score(d.Subject, known, d.At)
+	d, score, err := s.decisions.Review(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -80,3 +80,5 @@ func clip(s string, n int) string {
 	}
 	return s
 }
+
+var _ candor.Register = (*Service)(nil)
