@@ -9,28 +9,20 @@ import (
 )
 
 // A decision reads a consent, its subject's record and key, whether the
-// subject opted out of the scorecard, and the subject's matches with it: a point read, a read and unwrap, a
-// scan and an AES-GCM open per match. With a store that versions each
-// subject's data, the service keeps what it read of a subject and reuses
-// it while the versions it rests on have not changed: a grant or
-// revocation changes the subject's consents' version, opting out or in
-// its opt-outs' version; a new event, a
+// subject opted out of the scorecard, and the subject's matches with it:
+// a point read, a read and unwrap, a scan and an AES-GCM open per match.
+// The service keeps what it read of a subject and reuses it while the
+// store's versions it rests on (candor.Versioned, which every store has)
+// have not changed: a grant or revocation changes the subject's consents'
+// version, opting out or in its opt-outs' version; a new event, a
 // dispute, a deletion or an erasure the subject's version; so the next
 // decision reads afresh (a revoked consent stops at once; a new late
 // payment counts at once). Storing a decision changes neither.
 
-// versioned is the store capability the caches rest on (*pebble.Store
-// has it; see its SubjectVersion for the contract). Without it, nothing
-// is cached.
-type versioned interface {
-	SubjectVersion(id candor.SubjectID) uint64
-	RecordsVersion(kind candor.RecordKind, id candor.SubjectID) uint64
-}
-
 // consentsVersion is the version a cached consent, with its subject's
 // record and key, rests on. Versions only grow, so the sum changes
 // whenever either does.
-func consentsVersion(st versioned, id candor.SubjectID) uint64 {
+func consentsVersion(st candor.Versioned, id candor.SubjectID) uint64 {
 	return st.SubjectVersion(id) + st.RecordsVersion(candor.RecordConsent, id)
 }
 
@@ -118,10 +110,7 @@ type matchesKey struct {
 // under id, its subject and key, or nils. Callers MUST NOT modify what it
 // returns.
 func (s *Service) cachedConsent(ctx context.Context, id string) (*candor.Consent, *candor.SubjectRecord, *vault.SubjectKey, error) {
-	if s.versioned == nil {
-		return s.readConsent(ctx, id)
-	}
-	version := func(id candor.SubjectID) uint64 { return consentsVersion(s.versioned, id) }
+	version := func(id candor.SubjectID) uint64 { return consentsVersion(s.store, id) }
 	if c, ok := s.consents.get(id, version); ok {
 		return c.consent, c.sub, c.key, nil
 	}
@@ -148,10 +137,7 @@ func (s *Service) cachedConsent(ctx context.Context, id string) (*candor.Consent
 // optedOut reports whether subject opted out: whether the opt-out record
 // id, about subject, is stored.
 func (s *Service) optedOut(ctx context.Context, subject candor.SubjectID, id string) (bool, error) {
-	if s.versioned == nil {
-		return s.readOptedOut(ctx, id)
-	}
-	version := func(id candor.SubjectID) uint64 { return s.versioned.RecordsVersion(candor.RecordOptOut, id) }
+	version := func(id candor.SubjectID) uint64 { return s.store.RecordsVersion(candor.RecordOptOut, id) }
 	if out, ok := s.optOuts.get(id, version); ok {
 		return out, nil
 	}
@@ -177,14 +163,11 @@ func (s *Service) readOptedOut(ctx context.Context, id string) (bool, error) {
 // matches returns the subject's matches with card (of key's subject).
 // Callers MUST NOT modify them.
 func (s *Service) matches(ctx context.Context, key *vault.SubjectKey, card candor.ScorecardKey) ([]candor.Match, error) {
-	if s.versioned == nil {
-		return key.ReadMatches(ctx, s.store, card)
-	}
 	k := matchesKey{key.Subject(), card}
-	if ms, ok := s.matchSets.get(k, s.versioned.SubjectVersion); ok {
+	if ms, ok := s.matchSets.get(k, s.store.SubjectVersion); ok {
 		return ms, nil
 	}
-	version := s.versioned.SubjectVersion(k.subject)
+	version := s.store.SubjectVersion(k.subject)
 	ms, err := key.ReadMatches(ctx, s.store, card)
 	if err != nil {
 		return nil, err

@@ -29,7 +29,6 @@ type Service struct {
 	active, versions []*scoring.Compiled
 	now              func() time.Time
 
-	versioned versioned // the store, if it versions subjects' data (cache.go)
 	consents  subjectCache[string, consentRead]
 	optOuts   subjectCache[string, bool] // by opt-out record ID
 	matchSets subjectCache[matchesKey, []candor.Match]
@@ -43,9 +42,7 @@ func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, active, vers
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{store: store, vault: v, cat: cat, active: active, versions: versions, now: now}
-	s.versioned, _ = store.(versioned)
-	return s
+	return &Service{store: store, vault: v, cat: cat, active: active, versions: versions, now: now}
 }
 
 // PutRelyingParty registers or updates a relying party. Errors: EINVALID.
