@@ -58,6 +58,7 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	maxRequests := fs.Int("max-requests", 2_000_000, "most requests of one phase")
 	dir := fs.String("data", "", "data dir of the bench's own (default: a temporary directory, removed afterwards); a kept one is not loaded twice, but each run revokes the demo keys and adds consents and decisions")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first round of saturated decisions to this file")
+	storeURL := fs.String("store", "", "a postgres:// URL of an empty database (or of an empty schema, with search_path) of the bench's own: keep the data in PostgreSQL, the log's tiles in --data (default: Pebble in --data)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	fmt.Fprintf(stdout, "bench decisions: %d persons, %d consents, %d connections, %s per phase (saturated: %d rounds), GOMAXPROCS=%d, load average %s\n",
 		*persons, *subjects, *conns, *duration, *rounds, runtime.GOMAXPROCS(0), loadAverage())
 
-	fx, err := newDecisionsFixture(ctx, data, *persons, *subjects, stdout, stderr)
+	fx, err := newDecisionsFixture(ctx, storeFlags{data: data, store: *storeURL}, *persons, *subjects, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -161,12 +162,12 @@ type decisionsFixture struct {
 	bodies [][]byte // decision requests, one per consent
 }
 
-// newDecisionsFixture opens (or creates) the data dir, ingests the
+// newDecisionsFixture opens (or creates) the store sf names, ingests the
 // population through POST /v1/events as the demo does, so that matches
 // are materialised as in production, and grants the consents.
-func newDecisionsFixture(ctx context.Context, data string, persons, subjects int, stdout, stderr io.Writer) (*decisionsFixture, error) {
+func newDecisionsFixture(ctx context.Context, sf storeFlags, persons, subjects int, stdout, stderr io.Writer) (*decisionsFixture, error) {
 	quiet := slog.New(slog.DiscardHandler)
-	inst, err := (&storeFlags{data: data}).open(quiet)
+	inst, err := sf.open(quiet)
 	if err != nil {
 		return nil, err
 	}

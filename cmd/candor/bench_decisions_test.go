@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"regexp"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/candor-project/candor/postgres/pgtest"
 )
 
 func TestBenchDecisions(t *testing.T) {
@@ -32,5 +37,33 @@ func TestBenchDecisions(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("the bench left %s behind in its temporary directory", left[0].Name())
+	}
+}
+
+// TestBenchDecisionsOnPostgres: with --store, the population, consents
+// and decisions go to PostgreSQL, and every decision is answered.
+func TestBenchDecisionsOnPostgres(t *testing.T) {
+	db := pgtest.Database(t)
+	t.Setenv("TMPDIR", t.TempDir())
+	out, _ := mustRun(t, "bench", "decisions", "--store", db, "--duration", "300ms", "--connections", "4", "--subjects", "50", "--persons", "100")
+	for _, want := range []string{
+		`(?m)^Posted \d+ events in .*: \d+ stored, 0 duplicates of earlier runs\.$`,
+		`(?m)^decisions POST /v1/decisions, closed loop: +\d+ req/s .*\([1-9]\d* requests, 0 errors(, \d+ (approve|decline|refer))+\)$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("the output lacks %s:\n%s", want, out)
+		}
+	}
+	conn, err := pgx.Connect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM candor_records").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n < 50 { // 50 consents, and the decisions
+		t.Errorf("PostgreSQL holds %d records: the consents and decisions went elsewhere", n)
 	}
 }
