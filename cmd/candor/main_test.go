@@ -14,9 +14,12 @@ import (
 	"github.com/candor-project/candor/synth"
 )
 
+// mustRun runs candor with args and returns what it wrote. The buffers
+// are locked: a command's output and its server's log lines (the jobs
+// lease's, say) are written from several goroutines.
 func mustRun(t *testing.T, args ...string) (string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr syncBuffer
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("candor %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
 	}
