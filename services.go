@@ -35,6 +35,23 @@ type Scorer interface {
 	PointsFromMatches(ms []Match, at time.Time) (int, string)
 }
 
+// IngestResult is the answer to a source's accepted post.
+type IngestResult struct {
+	Accepted   int    `json:"accepted"`   // new events stored
+	Duplicates int    `json:"duplicates"` // events already stored with identical content
+	Commit     uint64 `json:"commit"`     // the store commit that made the post durable
+}
+
+// Ingester takes what sources post (ingest.Pipeline is one).
+type Ingester interface {
+	// Post decodes body, one post of media type contentType, and stores
+	// its events whole or not at all, before it returns. Errors:
+	// EUNSUPPORTED for a media type it does not read, ETOOLARGE, EINVALID
+	// naming every problem, EERASED naming the facts erased at their
+	// subject's request, EUNAVAILABLE when shutting down, the store's.
+	Post(ctx context.Context, src *Source, contentType string, body []byte) (IngestResult, error)
+}
+
 // Scorecards are the published scorecards.
 type Scorecards interface {
 	// Active returns the active version of each published scorecard.

@@ -29,8 +29,8 @@ type AccessLog struct {
 }
 
 type accessReq struct {
-	rec   *candor.AccessRecord
-	c     candor.Commitment
+	recs  []*candor.AccessRecord
+	cs    []candor.Commitment
 	with  []*candor.Record // stored in the same commit
 	reply chan error
 }
@@ -49,38 +49,53 @@ func NewAccessLog(store candor.Store, v *vault.Vault, onCommit func(records int,
 	return l
 }
 
-// Record seals a, stores it and its commitment durably, and returns then.
-// key, if not nil, is the subject's data key, which the caller reading the
-// subject has at hand (it saves a store read and an unwrap). Errors:
-// ENOTFOUND if the subject does not exist, EINVALID for a record that
-// cannot be encoded, EUNAVAILABLE after Close, or the store's error.
-func (l *AccessLog) Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error {
-	return l.RecordWith(ctx, key, a, nil)
-}
+var _ candor.AccessRecorder = (*AccessLog)(nil)
 
-// RecordWith is Record that also stores with, new records (see
-// candor.WriteBatch.Records), in the same atomic commit as the access
-// record: for a read that discloses something it creates, such as a
-// decision, which is then durable and access-recorded together, with one
-// wait for the group's sync instead of two. with MUST be valid records
-// (see candor.WriteBatch.Records): an invalid one fails the whole group
-// commit it joins. Errors: those of Record, and EUNAVAILABLE if with
-// could not be stored (then neither was a).
-func (l *AccessLog) RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error {
-	if key == nil {
-		sub, err := l.store.Subject(ctx, a.Subject)
-		if err != nil {
-			return err
+// Record seals each access record with its subject's data key and stores
+// them and their commitments durably, in one atomic commit, and returns
+// then (candor.AccessRecorder). Errors: ENOTFOUND if a subject does not
+// exist, EINVALID for a record that cannot be encoded, EUNAVAILABLE after
+// Close, or the store's error.
+func (l *AccessLog) Record(ctx context.Context, as ...*candor.Access) error {
+	req := &accessReq{recs: make([]*candor.AccessRecord, len(as)), cs: make([]candor.Commitment, len(as))}
+	keys := map[candor.SubjectID]*vault.SubjectKey{}
+	for i, a := range as {
+		key, ok := keys[a.Subject]
+		if !ok {
+			var err error
+			if key, err = l.vault.StoredKey(ctx, l.store, a.Subject); err != nil {
+				return err
+			}
+			keys[a.Subject] = key
 		}
-		if key, err = l.vault.OpenSubjectKey(sub.ID, sub.WrappedKey); err != nil {
+		var err error
+		if req.recs[i], req.cs[i], err = key.SealAccess(a); err != nil {
 			return err
 		}
 	}
+	return l.commit(ctx, req)
+}
+
+// RecordWith is Record of one access record about the subject whose data
+// key is key, which a service disclosing something it creates has at
+// hand, that also stores with, new records (see candor.WriteBatch.Records),
+// in the same atomic commit: a decision, say, is then durable and
+// access-recorded together, with one wait for the group's sync instead of
+// two. with MUST be valid records (see candor.WriteBatch.Records): an
+// invalid one fails the whole group commit it joins. Errors: those of
+// Record, and EUNAVAILABLE if with could not be stored (then neither was
+// a).
+func (l *AccessLog) RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error {
 	rec, c, err := key.SealAccess(a)
 	if err != nil {
 		return err
 	}
-	req := &accessReq{rec: rec, c: c, with: with, reply: make(chan error, 1)}
+	return l.commit(ctx, &accessReq{recs: []*candor.AccessRecord{rec}, cs: []candor.Commitment{c}, with: with})
+}
+
+// commit queues req for the next group commit and waits for its outcome.
+func (l *AccessLog) commit(ctx context.Context, req *accessReq) error {
+	req.reply = make(chan error, 1)
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
@@ -93,7 +108,7 @@ func (l *AccessLog) RecordWith(ctx context.Context, key *vault.SubjectKey, a *ca
 		return ctx.Err()
 	}
 	l.mu.RUnlock()
-	// Once queued, the record is committed whatever happens to ctx: the
+	// Once queued, the records are committed whatever happens to ctx: the
 	// caller learns the outcome or gives up on the read.
 	select {
 	case err := <-req.reply:
@@ -138,11 +153,11 @@ func (groups) Settled(*accessGroup, error)                     {}
 // batchOf is the store batch of a group: its access records and their
 // commitments, and the records stored with them.
 func batchOf(group []*accessReq) *candor.WriteBatch {
-	recs := make([]*candor.AccessRecord, len(group))
-	cs := make([]candor.Commitment, len(group))
+	var recs []*candor.AccessRecord
+	var cs []candor.Commitment
 	var with []*candor.Record
-	for i, r := range group {
-		recs[i], cs[i] = r.rec, r.c
+	for _, r := range group {
+		recs, cs = append(recs, r.recs...), append(cs, r.cs...)
 		with = append(with, r.with...)
 	}
 	return &candor.WriteBatch{Access: recs, Records: with,
@@ -154,10 +169,12 @@ func (l *AccessLog) reply(group []*accessReq, err error) {
 	if err != nil {
 		err = candor.Errorf(candor.EUNAVAILABLE, "the access record could not be stored; nothing was served")
 	}
+	records := 0
 	for _, r := range group {
 		r.reply <- err
+		records += len(r.recs)
 	}
 	if l.onCommit != nil {
-		l.onCommit(len(group), err)
+		l.onCommit(records, err)
 	}
 }

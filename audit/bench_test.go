@@ -25,7 +25,7 @@ func BenchmarkAccessLogRecord(b *testing.B) {
 		for pb.Next() {
 			a := &candor.Access{Subject: id, At: time.Now(), Principal: "key_0123456789", Role: candor.RoleOperator,
 				Purpose: "operator read", Action: "GET /v1/subjects/{id}/scores", Response: candor.Digest{1}}
-			if err := al.Record(ctx, key, a); err != nil {
+			if err := al.RecordWith(ctx, key, a, nil); err != nil {
 				b.Error(err)
 				return
 			}

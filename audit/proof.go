@@ -15,6 +15,18 @@ type Prover interface {
 	VerifierKey() string
 }
 
+// SubjectProofs proves that a subject's facts and access records are in
+// the transparency log (profile.Service is one).
+type SubjectProofs interface {
+	// AccessProof proves the subject's access record n is in the log.
+	// Errors: ENOTFOUND, EUNAVAILABLE without a log.
+	AccessProof(ctx context.Context, subject candor.SubjectID, n uint64) (*AccessProof, error)
+	// WriteProofs proves the subject's facts (or only fact event, if not
+	// 0) are in the log, and says how many of its records are not logged
+	// yet. Errors: ENOTFOUND, EUNAVAILABLE without a log.
+	WriteProofs(ctx context.Context, subject candor.SubjectID, event candor.EventID) ([]WriteProof, int, error)
+}
+
 // AccessProof is what anyone needs to check that an access record is in
 // the log: the record's canonical encoding and the subject's salt, from
 // which the commitment is recomputed (SHA-256("candor/v1/commitment/access"

@@ -152,8 +152,8 @@ func mustInstallation(tb testing.TB) *installation {
 				tb.Fatal(err)
 			}
 		}
-		if err := al.Record(ctx, key, &candor.Access{Subject: se.Subject.ID, At: time.Now(), Principal: "op1",
-			Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}); err != nil {
+		if err := al.RecordWith(ctx, key, &candor.Access{Subject: se.Subject.ID, At: time.Now(), Principal: "op1",
+			Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}, nil); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -12,10 +12,7 @@ import (
 // Service's issuance, listing, revocation and verification in the
 // domain's types, storing what it issues with the access record of its
 // handing over.
-type Desk struct {
-	svc *Service
-	log IssuanceLog
-}
+type Desk struct{ svc *Service }
 
 // IssuanceLog stores an access record and new records about its subject
 // in one durable commit (audit.AccessLog is one).
@@ -23,9 +20,8 @@ type IssuanceLog interface {
 	RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error
 }
 
-// NewDesk returns the desk of svc, which stores issued credentials with
-// their access records through log.
-func NewDesk(svc *Service, log IssuanceLog) *Desk { return &Desk{svc: svc, log: log} }
+// NewDesk returns the desk of svc.
+func NewDesk(svc *Service) *Desk { return &Desk{svc: svc} }
 
 // Offer returns what subject may put in a credential now.
 func (d *Desk) Offer(ctx context.Context, subject candor.SubjectID) (*candor.CredentialOffer, error) {
@@ -76,19 +72,16 @@ func (d *Desk) Credentials(ctx context.Context, subject candor.SubjectID) ([]*ca
 }
 
 // Issue issues a credential and stores it with the access record
-// disclose returns, in one commit.
+// disclose returns, in one commit (Service.Deliver).
 func (d *Desk) Issue(ctx context.Context, subject candor.SubjectID, req candor.CredentialRequest, disclose candor.Disclose[*candor.IssuedCredential]) (*candor.IssuedCredential, error) {
-	is, err := d.svc.Issue(ctx, subject, Request{Kind: Kind(req.Kind), Statements: req.Statements, Document: req.Document})
+	var out *candor.IssuedCredential
+	_, err := d.svc.Deliver(ctx, subject, Request{Kind: Kind(req.Kind), Statements: req.Statements, Document: req.Document},
+		func(is *Issued) (*candor.Access, error) {
+			out = &candor.IssuedCredential{Credential: is.Credential, QR: is.QR, Info: info(is.Info)}
+			return disclose(out)
+		})
 	if err != nil {
 		return nil, err
-	}
-	out := &candor.IssuedCredential{Credential: is.Credential, QR: is.QR, Info: info(is.Info)}
-	a, err := disclose(out)
-	if err != nil {
-		return nil, err
-	}
-	if err := d.log.RecordWith(ctx, is.Key, a, is.Records); err != nil {
-		return nil, fmt.Errorf("credentials: storing credential %s: %w", is.Info.ID, err)
 	}
 	return out, nil
 }

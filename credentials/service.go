@@ -62,6 +62,10 @@ type Config struct {
 	// its metadata and status list under (no trailing slash).
 	Issuer string
 	Now    func() time.Time // nil: time.Now
+	// Access, if set, is where Deliver stores a credential with the
+	// access record of its handing over (candor serve sets it); without
+	// it, Deliver stores the credential on its own.
+	Access IssuanceLog
 }
 
 // Service issues, lists and revokes credentials and keeps the status
@@ -213,11 +217,35 @@ type Issued struct {
 	Key     *vault.SubjectKey
 }
 
+// Deliver issues a credential as Issue does and stores it, before it
+// returns, with the access record disclose returns for handing it over,
+// in one commit (through Config.Access; without it, on its own): a
+// credential not stored could not be listed or revoked. Errors: those of
+// Issue, disclose's (then nothing is stored), the store's.
+func (s *Service) Deliver(ctx context.Context, subject candor.SubjectID, req Request, disclose candor.Disclose[*Issued]) (*Issued, error) {
+	is, err := s.Issue(ctx, subject, req)
+	if err != nil {
+		return nil, err
+	}
+	a, err := disclose(is)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Access != nil {
+		err = s.cfg.Access.RecordWith(ctx, is.Key, a, is.Records)
+	} else {
+		_, err = s.cfg.Store.Commit(ctx, &candor.WriteBatch{Records: is.Records})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("credentials: storing credential %s: %w", is.Info.ID, err)
+	}
+	return is, nil
+}
+
 // Issue issues a credential to subject with the statements and document
-// req names, each true now, freshly signed with new salts. The caller
-// MUST store the Records durably before handing the credential over
-// (httpapi stores them in the commit of the issuance's access record): a
-// credential not stored could not be listed or revoked. Errors: EINVALID
+// req names, each true now, freshly signed with new salts, without
+// storing it: the caller MUST store the Records durably before handing
+// the credential over (Deliver does). Errors: EINVALID
 // naming every problem with req (an unknown kind, no statements, an
 // unknown, repeated or inapplicable statement, one not true now, a
 // document the subject has not); ENOTFOUND for an unknown subject.

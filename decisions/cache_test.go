@@ -46,7 +46,7 @@ func TestCacheCoherence(t *testing.T) {
 	e.svc = decisions.New(counting, e.Vault, catalogue.Default(), cards, cards, func() time.Time { return e.Now })
 	decide := func() *candor.Decision {
 		t.Helper()
-		d, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived")
+		d, err := e.svc.Decide(ctx, landlord, candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestCacheCoherence(t *testing.T) {
 	if _, err := other.OptOut(ctx, id, "rental-deposit"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalOptedOut {
+	if _, err := e.svc.Decide(ctx, landlord, candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil); decisions.RefusalReason(err) != candor.RefusalOptedOut {
 		t.Fatalf("a decision after the subject opted out elsewhere: %v; want opted_out", err)
 	}
 	if err := other.OptIn(ctx, id, "rental-deposit"); err != nil {
@@ -96,7 +96,7 @@ func TestCacheCoherence(t *testing.T) {
 	if _, err := other.Revoke(ctx, id, c.Code); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
+	if _, err := e.svc.Decide(ctx, landlord, candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
 		t.Fatalf("a decision after the consent was revoked elsewhere: %v; want consent_revoked", err)
 	}
 
@@ -115,7 +115,7 @@ func TestCacheCoherence(t *testing.T) {
 	if _, err := e.Store.Commit(ctx, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: id, Events: events}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Decide(ctx, landlord, c.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalNoConsent {
+	if _, err := e.svc.Decide(ctx, landlord, candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil); decisions.RefusalReason(err) != candor.RefusalNoConsent {
 		t.Fatalf("a decision about an erased subject: %v; want no_consent", err)
 	}
 }

@@ -28,6 +28,7 @@ type Service struct {
 	// decisions use, one per purpose and subject kind.
 	active, versions []*scoring.Compiled
 	now              func() time.Time
+	access           AccessLog // nil: decisions are stored on their own
 
 	consents  subjectCache[string, consentRead]
 	optOuts   subjectCache[string, bool] // by opt-out record ID
@@ -211,19 +212,52 @@ var refusalText = map[candor.ConsentRefusal]string{
 	candor.RefusalOptedOut:             "the person opted out of the scorecard for this purpose",
 }
 
-// Decide answers relying party rp: may the holder of consent code have
-// benefit, for purpose? It takes the decision as Take does, stores it and
-// returns it. Errors: those of Take, and the store's.
-func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, code string, purpose candor.Purpose, benefit string) (*candor.Decision, error) {
-	t, err := s.Take(ctx, rp, code, purpose, benefit)
+// AccessLog stores the access record of a disclosure with what it
+// discloses, in one atomic commit. audit.AccessLog is one.
+type AccessLog interface {
+	RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error
+}
+
+// RecordDisclosures makes Decide store each decision in the commit of
+// its disclosure's access record, in l (candor serve does). Call it
+// before the service is used.
+func (s *Service) RecordDisclosures(l AccessLog) { s.access = l }
+
+var _ candor.Decisions = (*Service)(nil)
+
+// Decide implements candor.Decisions: may the holder of req.Consent have
+// req.Benefit, for req.Purpose? It scores the subject under the active
+// scorecard for the purpose and the subject's kind, and stores the
+// decision before it returns: with the access record disclose returns for
+// it, in one commit, when the service records disclosures
+// (RecordDisclosures); on its own otherwise, or when disclose is nil (the
+// decision is then disclosed to no one but the caller). Errors: a Refusal
+// (EFORBIDDEN) when the consent does not allow it, recorded for the
+// subject when the code names one; EINVALID for a benefit the scorecard
+// does not grant or a purpose no active scorecard serves; disclose's; the
+// store's.
+func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, req candor.DecisionRequest, disclose candor.Disclose[*candor.Decision]) (*candor.Decision, error) {
+	t, err := s.take(ctx, rp, req.Consent, req.Purpose, req.Benefit)
 	if err != nil {
 		return nil, err
 	}
-	return t.Decision, s.store.PutRecord(ctx, t.Record)
+	if disclose == nil || s.access == nil {
+		if disclose != nil {
+			if _, err := disclose(t.Decision); err != nil {
+				return nil, err
+			}
+		}
+		return t.Decision, s.store.PutRecord(ctx, t.Record)
+	}
+	a, err := disclose(t.Decision)
+	if err != nil {
+		return nil, err
+	}
+	return t.Decision, s.access.RecordWith(ctx, t.Key, a, []*candor.Record{t.Record})
 }
 
-// Taken is a decision taken and not yet stored.
-type Taken struct {
+// taken is a decision taken and not yet stored.
+type taken struct {
 	Decision *candor.Decision
 	// Record is the decision sealed with its subject's key, Key, for
 	// storing: it is new (its ID is random), so it can be stored with a
@@ -232,15 +266,11 @@ type Taken struct {
 	Key    *vault.SubjectKey
 }
 
-// Take takes the decision Decide takes, without storing it: it scores the
-// subject under the active scorecard for the purpose and the subject's
-// kind. The caller MUST store t.Record durably before disclosing the
-// decision to anyone (httpapi stores it in the commit of the disclosure's
-// access record); a decision that is not stored was never taken. Errors:
-// a Refusal (EFORBIDDEN) when the consent does not allow it, recorded for
-// the subject when the code names one; EINVALID for a benefit the
-// scorecard does not grant or a purpose no active scorecard serves.
-func (s *Service) Take(ctx context.Context, rp *candor.RelyingParty, code string, purpose candor.Purpose, benefit string) (*Taken, error) {
+// take takes the decision Decide takes, without storing it. The caller
+// MUST store t.Record durably before disclosing the decision to anyone;
+// a decision that is not stored was never taken. Errors: those of
+// Decide.
+func (s *Service) take(ctx context.Context, rp *candor.RelyingParty, code string, purpose candor.Purpose, benefit string) (*taken, error) {
 	now := s.now().UTC()
 	consent, sub, key, err := s.consent(ctx, code)
 	if err != nil {
@@ -278,7 +308,7 @@ func (s *Service) Take(ctx context.Context, rp *candor.RelyingParty, code string
 	if err != nil {
 		return nil, err
 	}
-	return &Taken{Decision: d, Record: key.SealRecord(candor.RecordDecision, d.ID, data), Key: key}, nil
+	return &taken{Decision: d, Record: key.SealRecord(candor.RecordDecision, d.ID, data), Key: key}, nil
 }
 
 // consent returns the consent with code, its subject and the subject's

@@ -77,7 +77,7 @@ func TestDecisions(t *testing.T) {
 	if !cGood.ExpiresAt.Equal(e.Now.Add(candor.DefaultConsentPeriod)) {
 		t.Errorf("consent expires %s, want 30 days on", cGood.ExpiresAt)
 	}
-	d, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), strings.ToLower(cGood.Code), candor.PurposeRental, "deposit_waived")
+	d, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), candor.DecisionRequest{Consent: strings.ToLower(cGood.Code), Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dBad, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), cBad.Code, candor.PurposeRental, "deposit_waived")
+	dBad, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), candor.DecisionRequest{Consent: cBad.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestDecisions(t *testing.T) {
 		{"landlord2", cCredit.Code, candor.PurposeRental, candor.RefusalWrongPurpose},
 	}
 	for _, r := range refusals {
-		_, err := e.svc.Decide(ctx, e.rp(t, r.rp), r.code, r.purpose, "deposit_waived")
+		_, err := e.svc.Decide(ctx, e.rp(t, r.rp), candor.DecisionRequest{Consent: r.code, Purpose: r.purpose, Benefit: "deposit_waived"}, nil)
 		if candor.ErrorCode(err) != candor.EFORBIDDEN || decisions.RefusalReason(err) != r.want {
 			t.Errorf("%s with %s for %s: %v (reason %q), want %s", r.rp, r.code, r.purpose, err, decisions.RefusalReason(err), r.want)
 		}
@@ -127,11 +127,11 @@ func TestDecisions(t *testing.T) {
 	if _, err := e.svc.Revoke(ctx, bad, cBad.Code); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), cBad.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
+	if _, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), candor.DecisionRequest{Consent: cBad.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
 		t.Errorf("a revoked consent: %v", err)
 	}
 	e.Now = e.Now.Add(31 * 24 * time.Hour)
-	if _, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), cGood.Code, candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalConsentExpired {
+	if _, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), candor.DecisionRequest{Consent: cGood.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil); decisions.RefusalReason(err) != candor.RefusalConsentExpired {
 		t.Errorf("an expired consent: %v", err)
 	}
 	attempts, err := e.svc.Attempts(ctx, bad)
@@ -146,7 +146,7 @@ func TestDecisions(t *testing.T) {
 		t.Fatalf("re-run after a late payment arrived: %+v, %v; stored %+v", again, err, d)
 	}
 	cNew, _ := e.svc.Grant(ctx, good, "landlord1", candor.PurposeRental, 0)
-	fresh, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), cNew.Code, candor.PurposeRental, "deposit_waived")
+	fresh, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), candor.DecisionRequest{Consent: cNew.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 	if err != nil || fresh.Outcome != candor.OutcomeDecline {
 		t.Fatalf("a fresh decision after the late payment: %+v, %v; want decline (else the re-run test proves nothing)", fresh, err)
 	}

@@ -25,7 +25,7 @@ func TestOptOut(t *testing.T) {
 	}
 	rp := e.rp(t, "landlord2")
 	decide := func(c *candor.Consent, benefit string) error {
-		_, err := e.svc.Decide(ctx, rp, c.Code, c.Purpose, benefit)
+		_, err := e.svc.Decide(ctx, rp, candor.DecisionRequest{Consent: c.Code, Purpose: c.Purpose, Benefit: benefit}, nil)
 		return err
 	}
 

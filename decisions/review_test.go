@@ -17,13 +17,13 @@ func TestReviewScoresWhatWasKnown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), c.Code, candor.PurposeRental, "deposit_waived")
+	d, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Now = e.Now.Add(time.Second) // the late rents below get IDs of their own
 	e.post(t, "AB1234567", 60, 90, 45)
-	later, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), c.Code, candor.PurposeRental, "deposit_waived")
+	later, err := e.svc.Decide(ctx, e.rp(t, "landlord1"), candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func (e *env) decide(t *testing.T, sub candor.SubjectID) *candor.Decision {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := e.decisions.Decide(ctx, e.landlord, c.Code, candor.PurposeRental, "deposit_waived")
+	d, err := e.decisions.Decide(ctx, e.landlord, candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,7 +168,7 @@ func TestEraseWhole(t *testing.T) {
 	}
 	// A read of hers, so that there is one to erase.
 	al := audit.NewAccessLog(e.store, e.vault, nil)
-	if err := al.Record(ctx, nil, &candor.Access{Subject: alice, At: time.Now(), Principal: "op1", Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}); err != nil {
+	if err := al.Record(ctx, &candor.Access{Subject: alice, At: time.Now(), Principal: "op1", Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}); err != nil {
 		t.Fatal(err)
 	}
 	al.Close()
@@ -298,7 +298,7 @@ func TestErasePartly(t *testing.T) {
 	// it, that of the court order stays open.
 	key, evs := e.facts(t, bob)
 	al := audit.NewAccessLog(e.store, e.vault, nil)
-	if err := al.Record(ctx, nil, &candor.Access{Subject: bob, At: time.Now(), Principal: "op1", Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}); err != nil {
+	if err := al.Record(ctx, &candor.Access{Subject: bob, At: time.Now(), Principal: "op1", Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}); err != nil {
 		t.Fatal(err)
 	}
 	al.Close()

@@ -13,20 +13,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/audit"
-	"github.com/candor-project/candor/tlog"
-	"github.com/candor-project/candor/vault"
 )
-
-// Accessor records who read what about a subject (charter point 6).
-// Contract: RecordWith returns once the access record, and the new
-// records with, are durable, in one atomic commit, and a read MUST NOT be
-// served unless it returned nil. key, if not nil, is the subject's data
-// key, which a reader usually holds (it saves a store read).
-// audit.AccessLog is one.
-type Accessor interface {
-	RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error
-}
 
 // TransparencyLog is the log as the API serves it. *tlog.Log is one.
 type TransparencyLog interface {
@@ -45,6 +32,10 @@ type CheckpointHistory interface {
 	// the log.
 	CheckpointAt(ctx context.Context, size uint64) ([]byte, error)
 }
+
+// logPrefix is the URL path under which the log's Handler serves it:
+// tlog.Prefix (a test checks).
+const logPrefix = "/log/"
 
 // VerifierKeyPath is where the log's verifier key is published, as text.
 const VerifierKeyPath = "/.well-known/candor-log-key"
@@ -89,7 +80,7 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 	if s.tlog == nil {
 		return
 	}
-	m.Handle(tlog.Prefix, s.tlog.Handler())
+	m.Handle(logPrefix, s.tlog.Handler())
 	m.HandleFunc("GET "+VerifierKeyPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=86400")
@@ -98,9 +89,12 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 	s.openAPI = bytes.Replace(s.openAPI, []byte("x-log-verifier-key: none"), []byte("x-log-verifier-key: "+strconv.Quote(s.tlog.VerifierKey())), 1)
 	m.HandleFunc("GET /v1/log/consistency", s.getConsistency)
 	m.HandleFunc("GET /v1/subjects/{id}/access", s.requireRead(candor.RoleOperator, s.getAccess))
-	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.requireRead(candor.RoleOperator, s.getAccessProof))
 	// A subject sees who looked at its data, with proofs.
 	m.HandleFunc("GET /v1/me/access", s.require(candor.RoleSubject, s.getAccess))
+	if s.proofs == nil {
+		return
+	}
+	m.HandleFunc("GET /v1/subjects/{id}/access/{n}/proof", s.requireRead(candor.RoleOperator, s.getAccessProof))
 	m.HandleFunc("GET /v1/me/access/{n}/proof", s.require(candor.RoleSubject, s.getAccessProof))
 	// ... and that its facts were logged.
 	m.HandleFunc("GET /v1/me/events/proofs", s.require(candor.RoleSubject, s.getWriteProofs))
@@ -110,87 +104,120 @@ func (s *Server) routeAudit(m *http.ServeMux) {
 // writeRead answers a read of data about subject with v, after recording
 // who read it, when, why and a hash of exactly the bytes sent (fail
 // closed: if the record cannot be stored, nothing is served).
-func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, key *vault.SubjectKey, v any) {
-	s.writeRecorded(w, r, http.StatusOK, key, nil, v, func(body []byte) []*candor.Access {
-		return []*candor.Access{accessOf(r, p, key.Subject(), body, s.now())}
+func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, v any) {
+	s.writeRecorded(w, r, http.StatusOK, v, func(body []byte) []*candor.Access {
+		return []*candor.Access{accessOf(r, p, subject, body, s.now())}
 	})
 }
 
 // writeDisclosure answers with v, what a relying party or reviewer is told
-// about subject for purpose (a decision, court orders, a case under
-// review), after recording it as writeRead does.
+// about subject for purpose (court orders, a case under review), after
+// recording it as writeRead does.
 func (s *Server) writeDisclosure(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, purpose string, status int, v any) {
 	s.writeDisclosures(w, r, p, []candor.SubjectID{subject}, purpose, status, v)
 }
 
 // writeDisclosures is writeDisclosure for an answer about several
-// subjects (a source's dispute queue): one access record for each.
+// subjects (a source's dispute queue): one access record for each, all in
+// one commit.
 func (s *Server) writeDisclosures(w http.ResponseWriter, r *http.Request, p *Principal, subjects []candor.SubjectID, purpose string, status int, v any) {
-	s.writeRecorded(w, r, status, nil, nil, v, s.disclosures(r, p, subjects, purpose))
-}
-
-// writeDisclosed is writeDisclosure of something the request created:
-// with, new records about subject (whose key is key, if not nil), are
-// stored in the same commit as the access record, before anything is
-// sent; without an Accessor, on their own.
-func (s *Server) writeDisclosed(w http.ResponseWriter, r *http.Request, p *Principal, subject candor.SubjectID, key *vault.SubjectKey, with []*candor.Record, purpose string, status int, v any) {
-	s.writeRecorded(w, r, status, key, with, v, s.disclosures(r, p, []candor.SubjectID{subject}, purpose))
-}
-
-// disclosures makes the access records of an answer about subjects for
-// purpose.
-func (s *Server) disclosures(r *http.Request, p *Principal, subjects []candor.SubjectID, purpose string) func(body []byte) []*candor.Access {
-	return func(body []byte) []*candor.Access {
+	s.writeRecorded(w, r, status, v, func(body []byte) []*candor.Access {
 		as := make([]*candor.Access, len(subjects))
 		for i, sub := range subjects {
-			as[i] = accessOf(r, p, sub, body, s.now())
-			as[i].Purpose = clip(purpose, 256)
+			as[i] = disclosureOf(r, p, sub, purpose, body, s.now())
 		}
 		return as
-	}
+	})
 }
 
-// writeRecorded encodes v, records the access records made of the bytes
-// (the last with the records with) and then, only if that succeeded,
-// sends them with status. key, if set, is the data key of the records'
-// subject.
-func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, key *vault.SubjectKey, with []*candor.Record, v any, access func(body []byte) []*candor.Access) {
+// disclosureOf is accessOf for a disclosure for purpose.
+func disclosureOf(r *http.Request, p *Principal, subject candor.SubjectID, purpose string, body []byte, now time.Time) *candor.Access {
+	a := accessOf(r, p, subject, body, now)
+	a.Purpose = clip(purpose, 256)
+	return a
+}
+
+// encoded is a JSON answer encoded into a pooled buffer; release returns
+// the buffer.
+type encoded struct {
+	s   *Server
+	bp  *[]byte
+	buf *bytes.Buffer
+}
+
+// encode encodes v as the JSON answer to send. Errors: the encoder's.
+func (s *Server) encode(v any) (*encoded, error) {
 	bp := s.bufs.Get().(*[]byte)
-	buf := bytes.NewBuffer((*bp)[:0])
-	defer func() {
-		*bp = buf.Bytes()[:0]
-		s.bufs.Put(bp)
-	}()
-	enc := json.NewEncoder(buf)
+	e := &encoded{s: s, bp: bp, buf: bytes.NewBuffer((*bp)[:0])}
+	enc := json.NewEncoder(e.buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		s.writeError(w, r, err)
-		return
+		e.release()
+		return nil, err
 	}
-	if s.access != nil {
-		as := access(buf.Bytes())
-		for i, a := range as {
-			var stored []*candor.Record
-			if i == len(as)-1 { // so they are stored only if every access record is
-				stored = with
-			}
-			if err := s.access.RecordWith(r.Context(), key, a, stored); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-		}
-	} else {
-		for _, rec := range with {
-			if err := s.store.PutRecord(r.Context(), rec); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-		}
-	}
+	return e, nil
+}
+
+func (e *encoded) release() {
+	*e.bp = e.buf.Bytes()[:0]
+	e.s.bufs.Put(e.bp)
+}
+
+// send writes the encoded answer with status.
+func (e *encoded) send(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(e.buf.Bytes())
+}
+
+// writeRecorded encodes v, records the access records made of the bytes,
+// in one commit, and then, only if that succeeded, sends them with
+// status.
+func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status int, v any, access func(body []byte) []*candor.Access) {
+	e, err := s.encode(v)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer e.release()
+	if s.access != nil {
+		if err := s.access.Record(r.Context(), access(e.buf.Bytes())...); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	e.send(w, status)
+}
+
+// writeCreated answers with v, something a service creates and stores
+// with the access record of its disclosure (candor.Disclose): create
+// calls the disclose it is given, which encodes v as it was created and
+// describes the disclosure for purpose; the answer is sent only if create
+// returned nil. An error of answer is create's, and nothing is stored.
+func writeCreated[T any](s *Server, w http.ResponseWriter, r *http.Request, p *Principal, purpose string, status int,
+	create func(candor.Disclose[T]) error, answer func(T) (candor.SubjectID, any, error)) {
+	var e *encoded
+	defer func() {
+		if e != nil {
+			e.release()
+		}
+	}()
+	err := create(func(created T) (*candor.Access, error) {
+		subject, v, err := answer(created)
+		if err != nil {
+			return nil, err
+		}
+		if e, err = s.encode(v); err != nil {
+			return nil, err
+		}
+		return disclosureOf(r, p, subject, purpose, e.buf.Bytes(), s.now()), nil
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e.send(w, status)
 }
 
 // accessOf describes a read: the reader's key and role, the purpose
@@ -202,9 +229,8 @@ func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []by
 	if r.URL.RawQuery != "" {
 		action += "?" + r.URL.RawQuery
 	}
-	a := &candor.Access{Subject: subject, At: now.UTC(), Principal: p.Key.ID, Role: p.Key.Role,
+	return &candor.Access{Subject: subject, At: now.UTC(), Principal: p.Key.ID, Role: p.Key.Role,
 		Purpose: clip(purpose, 256), Action: clip(action, 256), Response: sha256.Sum256(body)}
-	return a
 }
 
 type accessJSON struct {
@@ -223,27 +249,23 @@ type accessJSON struct {
 // getAccess is GET /v1/subjects/{id}/access: every access record about the
 // subject, oldest first. Listing them is a read too, and is recorded.
 func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sub, key, err := s.openSubject(r, p)
+	id, err := subjectOf(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := []accessJSON{}
-	for rec, err := range s.store.AccessRecords(r.Context(), sub.ID) {
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		a, plain, err := key.OpenAccess(rec)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		out = append(out, accessJSON{N: rec.N, At: a.At, Principal: a.Principal, Role: a.Role.String(), Purpose: a.Purpose,
-			PurposeText: candor.PurposeWords(a.Purpose), Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: rec.Commit,
-			Commitment: candor.AccessCommitment(key.Salt(), plain).String()})
+	entries, err := s.profiles.Access(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "access": out})
+	out := make([]accessJSON, len(entries))
+	for i, a := range entries {
+		out[i] = accessJSON{N: a.N, At: a.At, Principal: a.Principal, Role: a.Role.String(), Purpose: a.Purpose,
+			PurposeText: candor.PurposeWords(a.Purpose), Action: a.Action, Response: hex.EncodeToString(a.Response[:]), Commit: a.Commit,
+			Commitment: a.Commitment.String()}
+	}
+	s.writeRead(w, r, p, id, map[string]any{"subject": id.String(), "access": out})
 }
 
 // getAccessProof is GET /v1/subjects/{id}/access/{n}/proof: what anyone
@@ -253,25 +275,22 @@ func (s *Server) getAccess(w http.ResponseWriter, r *http.Request, p *Principal)
 // record)), and a C2SP tlog-proof of the log entry holding it. The record
 // says who read the subject's data: serving it is a read, recorded too.
 func (s *Server) getAccessProof(w http.ResponseWriter, r *http.Request, p *Principal) {
-	out, key, err := s.accessProof(r, p)
+	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
+	if err != nil {
+		s.writeError(w, r, candor.Errorf(candor.EINVALID, "n: want an access record number"))
+		return
+	}
+	id, err := subjectOf(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeRead(w, r, p, key, out)
-}
-
-func (s *Server) accessProof(r *http.Request, p *Principal) (*audit.AccessProof, *vault.SubjectKey, error) {
-	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
+	proof, err := s.proofs.AccessProof(r.Context(), id, n)
 	if err != nil {
-		return nil, nil, candor.Errorf(candor.EINVALID, "n: want an access record number")
+		s.writeError(w, r, err)
+		return
 	}
-	_, key, err := s.openSubject(r, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	proof, err := audit.ProveAccess(r.Context(), s.store, s.tlog, key, n)
-	return proof, key, err
+	s.writeRead(w, r, p, id, proof)
 }
 
 // getWriteProofs is GET /v1/me/events/proofs and GET
@@ -289,24 +308,12 @@ func (s *Server) getWriteProofs(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 		event = candor.EventID(n)
 	}
-	sub, key, err := s.openSubject(r, p)
+	proofs, pending, err := s.proofs.WriteProofs(r.Context(), p.Subject, event)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	cards := make([]candor.ScorecardKey, 0, len(s.versions)+len(s.scorecards))
-	for _, sc := range append(s.versions, s.scorecards...) {
-		cards = append(cards, sc.Key())
-	}
-	proofs, pending, err := audit.ProveWrites(r.Context(), s.store, s.tlog, key, cards, event)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if proofs == nil {
-		proofs = []audit.WriteProof{}
-	}
-	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "proofs": proofs, "not_logged_yet": pending})
+	s.writeRead(w, r, p, p.Subject, map[string]any{"subject": p.Subject.String(), "proofs": proofs, "not_logged_yet": pending})
 }
 
 // getConsistency is GET /v1/log/consistency?from=N[&to=M]: the RFC 6962

@@ -92,19 +92,20 @@ func (s *Server) postCredential(w http.ResponseWriter, r *http.Request, p *Princ
 	if req.Kind == "" {
 		req.Kind = credentials.Download
 	}
-	is, err := s.creds.Issue(r.Context(), p.Subject, credentials.Request{Kind: req.Kind, Statements: req.Statements, Document: req.Document})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	qr, err := credentials.RenderQR(is.QR, 512)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := map[string]any{"id": is.Info.ID, "kind": is.Info.Kind, "issued_at": is.Info.IssuedAt, "expires": is.Info.Expires,
-		"statements": is.Info.Statements, "credential": is.Credential, "qr": is.QR, "qr_png": qr.PNG}
-	s.writeDisclosed(w, r, p, p.Subject, is.Key, is.Records, "credential issued to the holder", http.StatusCreated, out)
+	creq := credentials.Request{Kind: req.Kind, Statements: req.Statements, Document: req.Document}
+	writeCreated(s, w, r, p, "credential issued to the holder", http.StatusCreated,
+		func(disclose candor.Disclose[*credentials.Issued]) error {
+			_, err := s.creds.Deliver(r.Context(), p.Subject, creq, disclose)
+			return err
+		},
+		func(is *credentials.Issued) (candor.SubjectID, any, error) {
+			qr, err := credentials.RenderQR(is.QR, 512)
+			if err != nil {
+				return candor.SubjectID{}, nil, err
+			}
+			return p.Subject, map[string]any{"id": is.Info.ID, "kind": is.Info.Kind, "issued_at": is.Info.IssuedAt, "expires": is.Info.Expires,
+				"statements": is.Info.Statements, "credential": is.Credential, "qr": is.QR, "qr_png": qr.PNG}, nil
+		})
 }
 
 // getMyCredentials is GET /v1/me/credentials: every credential issued to

@@ -16,13 +16,13 @@ import (
 
 const testIssuer = "https://candor.test"
 
-func (h *harness) credentials(t *testing.T, st *pebble.Store, v *vault.Vault, cat *candor.Catalogue, active []*scoring.Compiled) *credentials.Service {
+func (h *harness) credentials(t *testing.T, st *pebble.Store, v *vault.Vault, cat *candor.Catalogue, active []*scoring.Compiled, access credentials.IssuanceLog) *credentials.Service {
 	t.Helper()
 	k, err := credentials.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return credentials.New(credentials.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: active, Key: k, Issuer: testIssuer})
+	return credentials.New(credentials.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: active, Key: k, Issuer: testIssuer, Access: access})
 }
 
 // trust fetches what a verifier needs, as a verifier would.

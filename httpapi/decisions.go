@@ -76,20 +76,25 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Princip
 		s.writeError(w, r, candor.Errorf(candor.EINVALID, "consent, purpose and benefit are required"))
 		return
 	}
-	t, err := s.decisions.Take(r.Context(), p.RelyingParty, req.Consent, req.Purpose, req.Benefit)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	d := t.Decision
+	dreq := candor.DecisionRequest{Consent: req.Consent, Purpose: req.Purpose, Benefit: req.Benefit}
+	// The decision is stored in the commit of its access record: durable
+	// and recorded together, before it is answered.
+	writeCreated(s, w, r, p, "decision for "+req.Purpose.String()+" by "+p.RelyingParty.ID, http.StatusOK,
+		func(disclose candor.Disclose[*candor.Decision]) error {
+			_, err := s.decisions.Decide(r.Context(), p.RelyingParty, dreq, disclose)
+			return err
+		},
+		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil })
+}
+
+// decisionForParty is what a relying party is told of decision d.
+func decisionForParty(d *candor.Decision) decisionForPartyJSON {
 	out := decisionForPartyJSON{DecisionID: d.ID, Outcome: d.Outcome.String(), Grade: d.Grade, ScorecardID: d.Scorecard,
 		ScorecardVersion: d.ScorecardVersion, Reasons: []reasonForPartyJSON{}, ValidUntil: d.ValidUntil, HowToContest: decisions.HowToContest}
 	for _, rs := range d.Reasons {
 		out.Reasons = append(out.Reasons, reasonForPartyJSON{Code: rs.Code, Text: rs.Text})
 	}
-	// The decision is stored in the commit of its access record: durable
-	// and recorded together, before it is answered.
-	s.writeDisclosed(w, r, p, d.Subject, t.Key, []*candor.Record{t.Record}, "decision for "+d.Purpose.String()+" by "+d.RelyingParty, http.StatusOK, out)
+	return out
 }
 
 // getConsentForParty is GET /v1/consents/{code}, for the relying party

@@ -7,30 +7,18 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/ingest"
-	"github.com/candor-project/candor/vault"
 )
 
 // postEvents is POST /v1/events: a source posts a batch, stored whole or not
 // at all.
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *Principal) {
-	format, err := ingest.FormatForContentType(r.Header.Get("Content-Type"))
+	bp, err := s.readBody(w, r, maxPostBytes)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	bp, err := s.readBody(w, r, ingest.MaxBodyBytes)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	inputs, problems, err := ingest.Decode(*bp, format, ingest.MaxEvents)
-	s.bufs.Put(bp) // inputs hold copies of every string they need
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	res, err := s.ingest.Ingest(r.Context(), p.Source, inputs, problems)
+	res, err := s.ingest.Post(r.Context(), p.Source, r.Header.Get("Content-Type"), *bp)
+	s.bufs.Put(bp) // the events hold copies of every string they need
 	if candor.ErrorCode(err) == candor.EERASED {
 		s.metrics.erasedReposts(p.Source.ID, len(candor.ErrorDetails(err)))
 	}
@@ -40,6 +28,9 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *Principal
 	}
 	writeJSON(w, http.StatusOK, res)
 }
+
+// maxPostBytes bounds a source's post: ingest.MaxBodyBytes (a test checks).
+const maxPostBytes = 8 << 20
 
 type identifierJSON struct {
 	Scheme string `json:"scheme"`
@@ -53,30 +44,23 @@ type subjectJSON struct {
 	Identifiers []identifierJSON `json:"identifiers,omitempty"`
 }
 
-// openSubject reads and decrypts a subject, returning its data key too.
-func (s *Server) openSubject(r *http.Request, p *Principal) (*candor.Subject, *vault.SubjectKey, error) {
-	id := p.Subject // a subject reads its own (/v1/me/...)
-	if p.Key.Role != candor.RoleSubject {
-		var err error
-		if id, err = candor.ParseSubjectID(r.PathValue("id")); err != nil {
-			return nil, nil, err
-		}
+// subjectOf returns the subject a request reads: the caller itself
+// (/v1/me/...), or the one its path names.
+func subjectOf(r *http.Request, p *Principal) (candor.SubjectID, error) {
+	if p.Key.Role == candor.RoleSubject {
+		return p.Subject, nil
 	}
-	rec, err := s.store.Subject(r.Context(), id)
-	if err != nil {
-		return nil, nil, err
-	}
-	key, err := s.vault.OpenSubjectKey(id, rec.WrappedKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	sub, err := key.OpenSubject(rec)
-	return sub, key, err
+	return candor.ParseSubjectID(r.PathValue("id"))
 }
 
 // getSubject is GET /v1/subjects/{id}.
 func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sub, key, err := s.openSubject(r, p)
+	id, err := subjectOf(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sub, err := s.profiles.Subject(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -85,7 +69,7 @@ func (s *Server) getSubject(w http.ResponseWriter, r *http.Request, p *Principal
 	for _, id := range sub.Identifiers {
 		out.Identifiers = append(out.Identifiers, identifierJSON{Scheme: id.Scheme.String(), Value: id.Value})
 	}
-	s.writeRead(w, r, p, key, out)
+	s.writeRead(w, r, p, sub.ID, out)
 }
 
 type eventJSON struct {
@@ -108,57 +92,39 @@ const maxEventsPerRead = 10_000
 // subject's facts in time order, with their state at the read instant.
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, p *Principal) {
 	q := r.URL.Query()
-	var f candor.EventFilter
+	eq := candor.EventQuery{Type: q.Get("type"), Limit: 1000}
 	if v := q.Get("since"); v != "" {
 		t, err := parseInstant(v)
 		if err != nil {
 			s.writeError(w, r, candor.Errorf(candor.EINVALID, "since: want a date (2026-03-14) or an RFC 3339 timestamp"))
 			return
 		}
-		f.Since = t
+		eq.Since = t
 	}
-	typ := q.Get("type")
-	if typ != "" && s.cat.Type(typ) == nil {
-		s.writeError(w, r, candor.Errorf(candor.EINVALID, "type: unknown event type %q", typ))
-		return
-	}
-	limit := 1000
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxEventsPerRead {
 			s.writeError(w, r, candor.Errorf(candor.EINVALID, "limit: want a number from 1 to %d", maxEventsPerRead))
 			return
 		}
-		limit = n
+		eq.Limit = n
 	}
-	sub, key, err := s.openSubject(r, p)
+	id, err := subjectOf(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	evs, truncated, err := s.profiles.Events(r.Context(), id, eq)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	now := s.now()
-	events := []eventJSON{}
-	truncated := false
-	for rec, err := range s.store.Events(r.Context(), sub.ID, f) {
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		ev, err := key.OpenEvent(rec)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if typ != "" && ev.Type != typ {
-			continue
-		}
-		if len(events) == limit {
-			truncated = true
-			break
-		}
-		events = append(events, s.eventJSON(ev, now, p.Key.Role != candor.RoleSubject))
+	events := make([]eventJSON, len(evs))
+	for i, ev := range evs {
+		events[i] = s.eventJSON(ev, now, p.Key.Role != candor.RoleSubject)
 	}
-	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "events": events, "truncated": truncated})
+	s.writeRead(w, r, p, id, map[string]any{"subject": id.String(), "events": events, "truncated": truncated})
 }
 
 // withheldText stands in for a court order's text (its court, legal basis,
@@ -212,18 +178,13 @@ func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, p *Princi
 		s.writeError(w, r, err)
 		return
 	}
-	id, err := s.store.SubjectByIndex(r.Context(), s.vault.BlindIndex(ident))
+	id, kind, err := s.profiles.Lookup(r.Context(), ident)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.store.Subject(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := map[string]string{"id": id.String(), "kind": rec.Kind.String()}
-	s.writeRecorded(w, r, http.StatusOK, nil, nil, out, func(body []byte) []*candor.Access {
+	out := map[string]string{"id": id.String(), "kind": kind.String()}
+	s.writeRecorded(w, r, http.StatusOK, out, func(body []byte) []*candor.Access {
 		a := accessOf(r, p, id, body, s.now())
 		a.Action = r.Pattern + "?scheme=" + ident.Scheme.String() // not the identifier itself
 		return []*candor.Access{a}

@@ -23,6 +23,7 @@ import (
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
@@ -114,7 +115,9 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	h.reviewer = h.key(t, candor.RoleReviewer, "rita")
 	h.policy = h.key(t, candor.RolePolicyAdmin, "alice")
 	metrics := httpapi.NewMetrics(st.Size)
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(active), OnCommit: metrics.OnCommit})
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(active), OnCommit: func(cs ingest.CommitStats) {
+		metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
+	}})
 	scorers := func(cs []*scoring.Compiled) []candor.Scorer {
 		out := make([]candor.Scorer, len(cs))
 		for i, c := range cs {
@@ -123,14 +126,17 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		return out
 	}
 	access, closeAudit := h.startAudit(t, v)
+	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.admins = admins.New(st, v, nil)
-	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Vault: v, Ingester: p, Metrics: metrics, Admin: h.admins,
+	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers(active), Versions: scorers(all), Log: h.log})
+	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
+		Profiles: profiles, Proofs: profiles,
 		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, scorers(active), nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }, Erased: p.Erased}),
-		Credentials: h.credentials(t, st, v, cat, active)})
+		Credentials: h.credentials(t, st, v, cat, active, access)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

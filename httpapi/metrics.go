@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/candor-project/candor/ingest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -57,17 +56,19 @@ func NewMetrics(storeSize func() int64) *Metrics {
 	return m
 }
 
-// OnCommit records one group commit; pass it as ingest.Options.OnCommit.
-func (m *Metrics) OnCommit(st ingest.CommitStats) {
-	if st.Err != nil {
+// IngestCommitted records one group commit of ingestion: of requests
+// posts, with accepted new events and duplicates, durable after took, or
+// failed with err.
+func (m *Metrics) IngestCommitted(requests, accepted, duplicates int, took time.Duration, err error) {
+	if err != nil {
 		m.commitErrors.Inc()
 		return
 	}
-	m.events.WithLabelValues("accepted").Add(float64(st.Events))
-	m.events.WithLabelValues("duplicate").Add(float64(st.Duplicates))
-	m.groupEvents.Observe(float64(st.Events + st.Duplicates))
-	m.groupReqs.Observe(float64(st.Requests))
-	m.commitTime.Observe(st.Duration.Seconds())
+	m.events.WithLabelValues("accepted").Add(float64(accepted))
+	m.events.WithLabelValues("duplicate").Add(float64(duplicates))
+	m.groupEvents.Observe(float64(accepted + duplicates))
+	m.groupReqs.Observe(float64(requests))
+	m.commitTime.Observe(took.Seconds())
 }
 
 // erasedReposts counts n events src posted again after their erasure.

@@ -1,14 +1,11 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/vault"
 )
 
 type scorecardSummaryJSON struct {
@@ -240,73 +237,36 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request, p *Principal)
 		}
 		at = t
 	}
-	var only candor.Scorer
-	if id := r.PathValue("scorecard"); id != "" {
-		only = s.scorecard(id)
-		if v := r.URL.Query().Get("version"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				s.writeError(w, r, candor.Errorf(candor.EINVALID, "version: want a number"))
-				return
-			}
-			only = s.version(id, n)
-		}
-		if only == nil {
-			s.writeError(w, r, candor.Errorf(candor.ENOTFOUND, "no scorecard %s of that version", id))
+	card, version := r.PathValue("scorecard"), 0
+	if v := r.URL.Query().Get("version"); v != "" && card != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.writeError(w, r, candor.Errorf(candor.EINVALID, "version: want a number"))
 			return
 		}
+		if n < 1 {
+			s.writeError(w, r, candor.Errorf(candor.ENOTFOUND, "no scorecard %s of that version", card))
+			return
+		}
+		version = n
 	}
-	sub, key, err := s.openSubject(r, p)
+	id, err := subjectOf(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if only != nil && only.Scorecard().SubjectKind != sub.Kind {
-		s.writeError(w, r, candor.Errorf(candor.EINVALID, "scorecard %s is for %s, not %s", only.Scorecard().ID,
-			only.Scorecard().SubjectKind.Noun(), sub.Kind.Noun()))
+	scores, err := s.profiles.Scores(r.Context(), id, card, version, at)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	scores := []scoreJSON{}
-	list := s.scorecards
-	if only != nil {
-		list = []candor.Scorer{only}
-	}
-	var events []*candor.Event // read once, if a version is not active
-	for _, sc := range list {
-		if sc.Scorecard().SubjectKind != sub.Kind {
-			continue
-		}
-		score, err := s.score(r.Context(), sc, sub, key, &events, at)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		scores = append(scores, scoreView(score, only != nil))
-	}
-	if only != nil {
-		s.writeRead(w, r, p, key, scores[0])
+	if card != "" {
+		s.writeRead(w, r, p, id, scoreView(scores[0], true))
 		return
 	}
-	s.writeRead(w, r, p, key, map[string]any{"subject": sub.ID.String(), "scores": scores})
-}
-
-// score scores the subject under sc at instant at: from its stored matches
-// if sc is active (Config.Scorecards are materialised), otherwise from its
-// events, read into *events on first use.
-func (s *Server) score(ctx context.Context, sc candor.Scorer, sub *candor.Subject, key *vault.SubjectKey, events *[]*candor.Event, at time.Time) (candor.Score, error) {
-	if slices.Contains(s.scorecards, sc) {
-		ms, err := key.ReadMatches(ctx, s.store, sc.Key())
-		if err != nil {
-			return candor.Score{}, err
-		}
-		return sc.ScoreFromMatches(sub.ID, ms, at), nil
+	out := make([]scoreJSON, len(scores))
+	for i, sc := range scores {
+		out[i] = scoreView(sc, false)
 	}
-	if *events == nil {
-		evs, err := key.ReadEvents(ctx, s.store)
-		if err != nil {
-			return candor.Score{}, err
-		}
-		*events = evs
-	}
-	return sc.Score(sub.ID, *events, at)
+	s.writeRead(w, r, p, id, map[string]any{"subject": id.String(), "scores": out})
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	_ "embed"
 	"errors"
 	"io"
@@ -11,13 +10,12 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
-	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/ratelimit"
-	"github.com/candor-project/candor/vault"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -26,19 +24,16 @@ import (
 //go:embed openapi.yaml
 var openAPI []byte
 
-// Ingester is the write path the API hands events to.
-type Ingester interface {
-	Ingest(ctx context.Context, src *candor.Source, inputs []candor.EventInput, decodeProblems []candor.Problem) (ingest.Result, error)
-}
-
 // Config wires a Server.
 type Config struct {
 	Store     candor.Store
 	Catalogue *candor.Catalogue
-	Vault     *vault.Vault
-	Ingester  Ingester
-	Logger    *slog.Logger
-	Metrics   *Metrics // nil: no metrics endpoint
+	Ingester  candor.Ingester
+	// Profiles reads the subjects' profiles the API serves
+	// (profile.Service is one).
+	Profiles candor.Profiles
+	Logger   *slog.Logger
+	Metrics  *Metrics // nil: no metrics endpoint
 	// Scorecards are the active version of each published scorecard;
 	// Versions every approved version, old ones included.
 	Scorecards, Versions []candor.Scorer
@@ -51,8 +46,11 @@ type Config struct {
 	// Access, if set, records every read of a subject's data before it is
 	// served (fail closed); Log, if set, is served at /log/ with proofs
 	// (audit.go). candor serve sets both.
-	Access Accessor
+	Access candor.AccessRecorder
 	Log    TransparencyLog
+	// Proofs, with Log, proves subjects' facts and access records are in
+	// the log (profile.Service is one).
+	Proofs audit.SubjectProofs
 	// Checkpoints, if set, serves earlier checkpoints of Log
 	// (/v1/log/consistency?to=); Health, if set, says why the log and the
 	// store disagree (then /readyz is 503).
@@ -75,8 +73,9 @@ type Config struct {
 type Server struct {
 	store      candor.Store
 	cat        *candor.Catalogue
-	vault      *vault.Vault
-	ingest     Ingester
+	ingest     candor.Ingester
+	profiles   candor.Profiles
+	proofs     audit.SubjectProofs
 	log        *slog.Logger
 	metrics    *Metrics
 	now        func() time.Time
@@ -88,7 +87,7 @@ type Server struct {
 	admin      AdminActs
 	register   candor.Register
 	creds      *credentials.Service
-	access     Accessor
+	access     candor.AccessRecorder
 	tlog       TransparencyLog
 	history    CheckpointHistory
 	health     func() error
@@ -104,7 +103,7 @@ type Server struct {
 // New returns a server for cfg. It is not ready (/readyz answers 503) until
 // SetReady(true).
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, cat: cfg.Catalogue, vault: cfg.Vault, ingest: cfg.Ingester,
+	s := &Server{store: cfg.Store, cat: cfg.Catalogue, ingest: cfg.Ingester, profiles: cfg.Profiles, proofs: cfg.Proofs,
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}

@@ -64,13 +64,6 @@ type CommitStats struct {
 	Err        error
 }
 
-// Result is the answer to an accepted request.
-type Result struct {
-	Accepted   int    `json:"accepted"`   // new events stored
-	Duplicates int    `json:"duplicates"` // events already stored with identical content
-	Commit     uint64 `json:"commit"`     // the store commit that made the request durable
-}
-
 // Pipeline validates, seals and commits events. Requests from many
 // goroutines are gathered into group commits: one store batch and one sync
 // for many requests, each request still applied whole or not at all.
@@ -261,7 +254,7 @@ type request struct {
 }
 
 type reply struct {
-	res Result
+	res candor.IngestResult
 	err error
 }
 
@@ -274,21 +267,41 @@ type reply struct {
 // for each event that is a fact erased at its subject's request (see
 // candor.ErasedRecord), posted again; EUNAVAILABLE once the pipeline is
 // closed or its store has failed. On any error nothing is stored.
-func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []candor.EventInput, decodeProblems []candor.Problem) (Result, error) {
+func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []candor.EventInput, decodeProblems []candor.Problem) (candor.IngestResult, error) {
 	if err := p.authorise(src, inputs); err != nil {
-		return Result{}, err
+		return candor.IngestResult{}, err
 	}
 	req, problems := p.prepare(src, inputs, decodeProblems)
 	if len(problems) > 0 {
-		return Result{}, invalid(problems)
+		return candor.IngestResult{}, invalid(problems)
 	}
 	if err := p.refuseErased(req); err != nil {
-		return Result{}, err
+		return candor.IngestResult{}, err
 	}
 	if err := p.resolveStored(ctx, req); err != nil {
-		return Result{}, err
+		return candor.IngestResult{}, err
 	}
 	return p.submit(ctx, req)
+}
+
+var _ candor.Ingester = (*Pipeline)(nil)
+
+// Post implements candor.Ingester: it decodes body, one request of media
+// type contentType (FormatForContentType) of at most MaxBodyBytes and
+// MaxEvents events, and ingests its events as Ingest does.
+func (p *Pipeline) Post(ctx context.Context, src *candor.Source, contentType string, body []byte) (candor.IngestResult, error) {
+	format, err := FormatForContentType(contentType)
+	if err != nil {
+		return candor.IngestResult{}, err
+	}
+	if len(body) > MaxBodyBytes {
+		return candor.IngestResult{}, candor.Errorf(candor.ETOOLARGE, "the body exceeds %d bytes", MaxBodyBytes)
+	}
+	inputs, problems, err := Decode(body, format, MaxEvents)
+	if err != nil {
+		return candor.IngestResult{}, err
+	}
+	return p.Ingest(ctx, src, inputs, problems)
 }
 
 // Check validates like Ingest but stores nothing: for whole-file checks
@@ -370,18 +383,18 @@ func (p *Pipeline) prepare(src *candor.Source, inputs []candor.EventInput, probl
 	return req, problems
 }
 
-func (p *Pipeline) submit(ctx context.Context, req *request) (Result, error) {
+func (p *Pipeline) submit(ctx context.Context, req *request) (candor.IngestResult, error) {
 	req.reply = make(chan reply, 1)
 	p.mu.RLock()
 	if p.closed {
 		p.mu.RUnlock()
-		return Result{}, candor.Errorf(candor.EUNAVAILABLE, "ingestion is shutting down; retry against another instance or later")
+		return candor.IngestResult{}, candor.Errorf(candor.EUNAVAILABLE, "ingestion is shutting down; retry against another instance or later")
 	}
 	select {
 	case p.reqs <- req:
 	case <-ctx.Done():
 		p.mu.RUnlock()
-		return Result{}, ctx.Err()
+		return candor.IngestResult{}, ctx.Err()
 	}
 	p.mu.RUnlock()
 	// Once submitted, a request is committed or failed promptly; wait for it

@@ -75,11 +75,11 @@ func (e *env) close(tb testing.TB) {
 	e.p = nil
 }
 
-func (e *env) post(tb testing.TB, body string) (ingest.Result, error) {
+func (e *env) post(tb testing.TB, body string) (candor.IngestResult, error) {
 	tb.Helper()
 	inputs, problems, err := ingest.Decode([]byte(body), ingest.FormatNDJSON, ingest.MaxEvents)
 	if err != nil {
-		return ingest.Result{}, err
+		return candor.IngestResult{}, err
 	}
 	return e.p.Ingest(context.Background(), e.src, inputs, problems)
 }

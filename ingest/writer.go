@@ -29,7 +29,7 @@ type group struct {
 	batch    candor.WriteBatch
 	salts    []*candor.Salt // the commitment salt of each event's subject
 	reqs     []*request
-	results  []Result
+	results  []candor.IngestResult
 	newS     []candor.BlindIndex
 	newD     []candor.DedupeKey
 	events   int
@@ -185,7 +185,7 @@ func (w *writer) Add(g *group, req *request) {
 	g.batch.Events = append(g.batch.Events, st.events...)
 	g.salts = append(g.salts, st.salts...)
 	g.reqs = append(g.reqs, req)
-	g.results = append(g.results, Result{Accepted: len(st.events), Duplicates: st.dups})
+	g.results = append(g.results, candor.IngestResult{Accepted: len(st.events), Duplicates: st.dups})
 	g.events += len(req.events)
 	g.dups += st.dups
 }

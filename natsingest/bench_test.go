@@ -52,7 +52,7 @@ func benchEnv(b *testing.B) (*testenv.Env, *candor.Source, string) {
 // fresh store and returns events/s.
 func httpRound(b *testing.B, batches [][]byte) float64 {
 	env, _, token := benchEnv(b)
-	api := httpapi.New(httpapi.Config{Store: env.Store, Catalogue: env.Cat, Vault: env.Vault, Ingester: env.Pipeline})
+	api := httpapi.New(httpapi.Config{Store: env.Store, Catalogue: env.Cat, Ingester: env.Pipeline})
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	start := time.Now()

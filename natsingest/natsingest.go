@@ -14,13 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/ingest"
 )
-
-// Ingester stores a source's batch whole or not at all (*ingest.Pipeline).
-type Ingester interface {
-	Ingest(ctx context.Context, src *candor.Source, inputs []candor.EventInput, decodeProblems []candor.Problem) (ingest.Result, error)
-}
 
 // Config configures a Consumer. URL, Registry and Ingester are required.
 type Config struct {
@@ -53,7 +47,7 @@ type Config struct {
 	// stored once.
 	AckWait  time.Duration
 	Registry candor.Registry
-	Ingester Ingester
+	Ingester candor.Ingester
 	Logger   *slog.Logger
 }
 
@@ -282,18 +276,7 @@ func (c *Consumer) ingest(ctx context.Context, msg jetstream.Msg) (string, error
 	if err != nil {
 		return source, err
 	}
-	format, err := ingest.FormatForContentType(contentType(msg.Headers()))
-	if err != nil {
-		return source, err
-	}
-	if len(msg.Data()) > ingest.MaxBodyBytes {
-		return source, candor.Errorf(candor.ETOOLARGE, "message exceeds %d bytes", ingest.MaxBodyBytes)
-	}
-	inputs, problems, err := ingest.Decode(msg.Data(), format, ingest.MaxEvents)
-	if err != nil {
-		return source, err
-	}
-	_, err = c.cfg.Ingester.Ingest(ctx, src, inputs, problems)
+	_, err = c.cfg.Ingester.Post(ctx, src, contentType(msg.Headers()), msg.Data())
 	return source, err
 }
 

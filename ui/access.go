@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/audit"
 )
 
 // Who looked: every recorded read of the person's data, newest first.
@@ -28,7 +27,7 @@ type accessesView struct {
 
 func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
-	_, key, err := s.openSubject(ctx, sess.subject)
+	entries, err := s.cfg.Profiles.Access(ctx, sess.subject)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -38,17 +37,8 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.fail(w, r, err)
 		return
 	}
-	v := accessesView{Proofs: s.cfg.Log != nil}
-	for rec, err := range s.cfg.Store.AccessRecords(ctx, sess.subject) {
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		a, _, err := key.OpenAccess(rec)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	v := accessesView{Proofs: s.cfg.Proofs != nil}
+	for _, a := range entries {
 		who := a.Principal
 		switch a.Role {
 		case candor.RoleSubject:
@@ -56,7 +46,7 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		case candor.RoleRelyingParty:
 			who = cmp.Or(names[a.Principal], a.Principal)
 		}
-		v.Reads = append(v.Reads, accessView{N: rec.N, At: a.At, Who: who, Role: words(a.Role.String()), Purpose: candor.PurposeWords(a.Purpose), Route: a.Action})
+		v.Reads = append(v.Reads, accessView{N: a.N, At: a.At, Who: who, Role: words(a.Role.String()), Purpose: candor.PurposeWords(a.Purpose), Route: a.Action})
 	}
 	slices.Reverse(v.Reads)
 	s.render(w, r, http.StatusOK, "access", "Who looked", "access", v)
@@ -71,12 +61,7 @@ func (s *Server) accessProof(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no such record."))
 		return
 	}
-	_, key, err := s.openSubject(r.Context(), sess.subject)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	proof, err := audit.ProveAccess(r.Context(), s.cfg.Store, s.cfg.Log, key, n)
+	proof, err := s.cfg.Proofs.AccessProof(r.Context(), sess.subject, n)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -105,22 +90,10 @@ func (s *Server) writeProofs(w http.ResponseWriter, r *http.Request, sess *sessi
 		}
 		event, name = candor.EventID(n), fmt.Sprintf("candor-fact-proof-%d.json", n)
 	}
-	_, key, err := s.openSubject(r.Context(), sess.subject)
+	proofs, pending, err := s.cfg.Proofs.WriteProofs(r.Context(), sess.subject, event)
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	var cards []candor.ScorecardKey
-	for _, c := range s.cfg.Versions {
-		cards = append(cards, c.Key())
-	}
-	proofs, pending, err := audit.ProveWrites(r.Context(), s.cfg.Store, s.cfg.Log, key, cards, event)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if proofs == nil {
-		proofs = []audit.WriteProof{}
 	}
 	body, err := json.MarshalIndent(map[string]any{"proofs": proofs, "not_logged_yet": pending}, "", "  ")
 	if err != nil {

@@ -40,7 +40,7 @@ func (h *harness) consoleKey(t *testing.T, role candor.Role, name string) string
 func (h *harness) adminKey(t *testing.T, name string) (string, *candor.APIKey) {
 	t.Helper()
 	ctx := context.Background()
-	acts := admins.New(h.store, h.cfg.Vault, nil)
+	acts := admins.New(h.store, h.vault, nil)
 	for len(h.roots) < 2 {
 		_, k, _, err := acts.Mint(ctx, nil, fmt.Sprintf("root-%d", len(h.roots)))
 		if err != nil {
@@ -240,7 +240,7 @@ func (h *harness) proposeCreditV2(t *testing.T) {
 	}
 	v2 := strings.Replace(strings.Replace(string(src), "version: 1", "version: 2", 1), "{grade: C, min: 660", "{grade: C, min: 610", 1)
 	_, alice := h.adminKey(t, "alice")
-	acts := admins.New(h.store, h.cfg.Vault, nil)
+	acts := admins.New(h.store, h.vault, nil)
 	if _, err := scoring.NewRegistry(h.store, h.cfg.Catalogue).WithActs(acts).Propose(context.Background(), "consumer-credit-v2.yaml", []byte(v2), alice, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func (h *harness) grades(t *testing.T, nids []string, at time.Time, cards ...*sc
 		id := h.ids[nid]
 		if id.IsZero() {
 			var err error
-			if id, err = h.store.SubjectByIndex(ctx, h.cfg.Vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid})); err != nil {
+			if id, err = h.store.SubjectByIndex(ctx, h.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid})); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -419,7 +419,7 @@ func (h *harness) grades(t *testing.T, nids []string, at time.Time, cards ...*sc
 		if err != nil {
 			t.Fatal(err)
 		}
-		key, err := h.cfg.Vault.OpenSubjectKey(id, rec.WrappedKey)
+		key, err := h.vault.OpenSubjectKey(id, rec.WrappedKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -682,7 +682,7 @@ func TestErasureEndsStoredSessions(t *testing.T) {
 // and returns the dispute's ID.
 func (h *harness) openDispute(t *testing.T, nid string) string {
 	t.Helper()
-	key, err := h.cfg.Vault.StoredKey(context.Background(), h.store, h.ids[nid])
+	key, err := h.vault.StoredKey(context.Background(), h.store, h.ids[nid])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -739,7 +739,7 @@ func TestConsoleDisputes(t *testing.T) {
 func TestAdminActsOnPublicPages(t *testing.T) {
 	h := mustHarness(t)
 	h.proposeCreditV2(t) // alice, whose key two administrators minted, proposes
-	acts, err := admins.New(h.store, h.cfg.Vault, nil).Acts(context.Background())
+	acts, err := admins.New(h.store, h.vault, nil).Acts(context.Background())
 	if err != nil || len(acts) != 5 {
 		t.Fatalf("acts: %d, %v", len(acts), err)
 	}

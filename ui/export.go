@@ -59,7 +59,7 @@ type export struct {
 
 // collect gathers everything about subject.
 func (s *Server) collect(ctx context.Context, subject candor.SubjectID) (*export, error) {
-	sub, _, err := s.openSubject(ctx, subject)
+	sub, err := s.cfg.Profiles.Subject(ctx, subject)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/vault"
 )
 
 // The signed-in person's pages. Every one reads only the session's
@@ -62,32 +61,28 @@ func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
 // myGrades scores subject now under every active scorecard for its kind.
 func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (gradesView, error) {
 	v := gradesView{At: s.now().UTC()}
-	sub, key, err := s.openSubject(ctx, subject)
+	scores, err := s.cfg.Profiles.Scores(ctx, subject, "", 0, v.At)
 	if err != nil {
 		return v, err
 	}
-	for _, card := range s.cfg.Scorecards {
-		sc := card.Scorecard()
-		if sc.SubjectKind != sub.Kind {
-			continue
-		}
-		score, err := scoreWith(ctx, s.cfg.Store, key, card, sub.ID, v.At)
-		if err != nil {
-			return v, err
+	for _, score := range scores {
+		sc := s.activeCard(score.Scorecard)
+		if sc == nil || sc.Version != score.Version {
+			return v, fmt.Errorf("ui: scored under %s v%d, which is not an active scorecard here", score.Scorecard, score.Version)
 		}
 		v.Grades = append(v.Grades, explain(sc, score))
 	}
 	return v, nil
 }
 
-// scoreWith scores a subject under an active scorecard from the matches
-// stored with its events.
-func scoreWith(ctx context.Context, st candor.EventStore, key *vault.SubjectKey, card candor.Scorer, id candor.SubjectID, at time.Time) (candor.Score, error) {
-	ms, err := key.ReadMatches(ctx, st, card.Key())
-	if err != nil {
-		return candor.Score{}, err
+// activeCard returns the active version of scorecard id, or nil.
+func (s *Server) activeCard(id string) *candor.Scorecard {
+	for _, card := range s.cfg.Scorecards {
+		if sc := card.Scorecard(); sc.ID == id {
+			return sc
+		}
 	}
-	return card.ScoreFromMatches(id, ms, at), nil
+	return nil
 }
 
 // explain turns a score into what the grades page shows.
@@ -167,7 +162,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Log != nil}
+	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Proofs != nil}
 	for _, c := range candor.Categories() {
 		p := c.Policy()
 		g := categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + "."}
@@ -186,11 +181,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 // myFacts returns every fact held about subject, newest first, with its
 // state now and the date it drops off.
 func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factView, error) {
-	_, key, err := s.openSubject(ctx, subject)
-	if err != nil {
-		return nil, err
-	}
-	events, err := key.ReadEvents(ctx, s.cfg.Store)
+	events, _, err := s.cfg.Profiles.Events(ctx, subject, candor.EventQuery{})
 	if err != nil {
 		return nil, err
 	}

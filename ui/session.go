@@ -342,7 +342,7 @@ func (s *Server) cookie(r *http.Request, name, value string, maxAge int) *http.C
 
 // personLabel is how pages name a person: by their first identifier.
 func (s *Server) personLabel(ctx context.Context, subject candor.SubjectID) (string, error) {
-	sub, _, err := s.openSubject(ctx, subject)
+	sub, err := s.cfg.Profiles.Subject(ctx, subject)
 	if err != nil {
 		return "", err
 	}

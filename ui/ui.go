@@ -24,7 +24,6 @@ import (
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/internal/ratelimit"
-	"github.com/candor-project/candor/vault"
 )
 
 //go:embed templates/*.html
@@ -33,18 +32,12 @@ var templateFS embed.FS
 //go:embed assets
 var assetFS embed.FS
 
-// Accessor records who read what about a subject (charter point 6):
-// audit.AccessLog. Record returns once the record is durable; a page MUST
-// NOT be served unless it returned nil.
-type Accessor interface {
-	Record(ctx context.Context, key *vault.SubjectKey, a *candor.Access) error
-}
-
 // Config is what the portal serves from.
 type Config struct {
 	Store     candor.Store
-	Vault     *vault.Vault
 	Catalogue *candor.Catalogue
+	// Profiles reads a person's profile (profile.Service is one).
+	Profiles candor.Profiles
 	// Scorecards are the active versions, materialised; Versions every
 	// published one (for the scorecard pages; nil: Scorecards).
 	Scorecards, Versions []candor.Scorer
@@ -62,10 +55,11 @@ type Config struct {
 	// Access, if set, records every page and download of a person's data
 	// before it is sent, as the API records its reads. candor serve sets
 	// it.
-	Access Accessor
-	// Log, if set, is the transparency log: "Who looked" then offers a
-	// proof of each access record.
-	Log audit.Prover
+	Access candor.AccessRecorder
+	// Proofs, if set, proves a person's facts and access records are in
+	// the transparency log: "My data" and "Who looked" then offer them
+	// (profile.Service is one).
+	Proofs audit.SubjectProofs
 	// SignIn are the ways a person may sign in; none leaves only the public
 	// pages.
 	SignIn []Method
@@ -106,7 +100,7 @@ func (cfg *Config) check() error {
 	for _, f := range []struct {
 		name string
 		ok   bool
-	}{{"Store", cfg.Store != nil}, {"Vault", cfg.Vault != nil}, {"Catalogue", cfg.Catalogue != nil}, {"Decisions", cfg.Decisions != nil},
+	}{{"Store", cfg.Store != nil}, {"Profiles", cfg.Profiles != nil}, {"Catalogue", cfg.Catalogue != nil}, {"Decisions", cfg.Decisions != nil},
 		{"Parties", cfg.Parties != nil}, {"Consents", cfg.Consents != nil}, {"OptOuts", cfg.OptOuts != nil},
 		{"History", cfg.History != nil}, {"Population", cfg.Population != nil}, {"Sessions", cfg.Sessions != nil}} {
 		if !f.ok {
@@ -192,7 +186,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /me/consents/revoke", s.signedIn(s.revoke))
 	m.HandleFunc("GET /me/decisions", s.signedIn(s.decisionsPage))
 	m.HandleFunc("GET /me/access", s.signedIn(s.accessPage))
-	if cfg.Log != nil {
+	if cfg.Proofs != nil {
 		m.HandleFunc("GET /me/access/{n}/proof", s.signedIn(s.accessProof))
 		m.HandleFunc("GET /me/data/proofs.json", s.signedIn(s.writeProofs))
 		m.HandleFunc("GET /me/data/{id}/proof", s.signedIn(s.writeProofs))
@@ -383,7 +377,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, status int, conten
 func (s *Server) sendRecorded(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte, a *candor.Access) {
 	if a != nil && s.cfg.Access != nil {
 		a.At, a.Response = s.now().UTC(), sha256.Sum256(body)
-		if err := s.cfg.Access.Record(r.Context(), nil, a); err != nil {
+		if err := s.cfg.Access.Record(r.Context(), a); err != nil {
 			s.log.Error("ui: recording a read", "path", r.URL.Path, "err", err)
 			http.Error(w, "Candor could not record this read, so it does not show it. Please try again later.", http.StatusServiceUnavailable)
 			return
@@ -446,20 +440,6 @@ func cacheFor(d time.Duration, h http.Handler) http.Handler {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "home", "Candor", "", nil)
-}
-
-// openSubject opens a stored subject and its data key.
-func (s *Server) openSubject(ctx context.Context, id candor.SubjectID) (*candor.Subject, *vault.SubjectKey, error) {
-	rec, err := s.cfg.Store.Subject(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	key, err := s.cfg.Vault.OpenSubjectKey(id, rec.WrappedKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	sub, err := key.OpenSubject(rec)
-	return sub, key, err
 }
 
 func clip(s string, n int) string {

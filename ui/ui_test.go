@@ -29,6 +29,7 @@ import (
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/population"
+	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/ui"
@@ -52,6 +53,13 @@ type harness struct {
 	shipped   []*scoring.Compiled
 	roots     []*candor.APIKey // two bootstrapped administrators (adminKey)
 	access    *audit.AccessLog
+	vault     *vault.Vault
+	scorers   []candor.Scorer
+}
+
+// profiles reads h's profiles, proving them with log if it is not nil.
+func (h *harness) profiles(log audit.Prover) *profile.Service {
+	return profile.New(profile.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Active: h.scorers, Versions: h.scorers, Log: log})
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -97,7 +105,7 @@ func mustHarness(t *testing.T) *harness {
 			{Name: "severity", Value: raw(candor.RawString, "major")}}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{store: st, ids: map[string]candor.SubjectID{}, demo: ui.NewDemo(0, nil), ingest: p, shipped: shipped}
+	h := &harness{store: st, ids: map[string]candor.SubjectID{}, demo: ui.NewDemo(0, nil), ingest: p, shipped: shipped, vault: v}
 	for _, id := range []candor.Identifier{{Scheme: candor.NationalID, Value: "AB1234567"}, {Scheme: candor.NationalID, Value: "CD7654321"},
 		{Scheme: candor.CompanyRegNo, Value: "C12345678"}} {
 		if h.ids[id.Value], err = st.SubjectByIndex(ctx, v.BlindIndex(id)); err != nil {
@@ -113,12 +121,13 @@ func mustHarness(t *testing.T) *harness {
 	for i, c := range shipped {
 		scorers[i] = c
 	}
+	h.scorers = scorers
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
 	h.access = access
 	h.disputes = disputes.New(st, v, cat, nil)
 	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, shipped)
-	h.cfg = ui.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
+	h.cfg = ui.Config{Store: st, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, shipped, history),
 		Register: register.New(st, v, scorers, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
@@ -128,6 +137,7 @@ func mustHarness(t *testing.T) *harness {
 					portal.Forget(sub)
 				}
 			}})}
+	h.cfg.Profiles = h.profiles(nil)
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h
@@ -425,7 +435,7 @@ func TestConsentsAndDecisions(t *testing.T) {
 	}
 
 	// The landlord asks for a decision; Alice sees it, Bob does not.
-	d, err := h.decisions.Decide(ctx, h.landlord, code[1], candor.PurposeRental, "deposit_waived")
+	d, err := h.decisions.Decide(ctx, h.landlord, candor.DecisionRequest{Consent: code[1], Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +482,7 @@ func TestConsentsAndDecisions(t *testing.T) {
 	if p := alice.get("/me/consents"); !strings.Contains(p.body, "state revoked") || !strings.Contains(p.body, "is revoked") {
 		t.Errorf("the revocation is not shown:\n%s", p.body)
 	}
-	if _, err := h.decisions.Decide(ctx, h.landlord, code[1], candor.PurposeRental, "deposit_waived"); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
+	if _, err := h.decisions.Decide(ctx, h.landlord, candor.DecisionRequest{Consent: code[1], Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil); decisions.RefusalReason(err) != candor.RefusalConsentRevoked {
 		t.Errorf("a decision on the revoked consent: %v", err)
 	}
 	if p := alice.get("/me/decisions"); !strings.Contains(p.body, "Refused requests") || !strings.Contains(p.body, "you had revoked your consent") {
@@ -501,7 +511,7 @@ func (h *harness) grantConsent(t *testing.T, nid string) string {
 
 // decide has the landlord ask for a decision with consent code.
 func (h *harness) decide(code string) (*candor.Decision, error) {
-	return h.decisions.Decide(context.Background(), h.landlord, code, candor.PurposeRental, "deposit_waived")
+	return h.decisions.Decide(context.Background(), h.landlord, candor.DecisionRequest{Consent: code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
 }
 
 func TestRegisterIsRateLimited(t *testing.T) {
@@ -617,7 +627,7 @@ func TestReadsAreRecorded(t *testing.T) {
 
 type failing struct{}
 
-func (failing) Record(context.Context, *vault.SubjectKey, *candor.Access) error {
+func (failing) Record(context.Context, ...*candor.Access) error {
 	return errors.New("disk full")
 }
 
@@ -630,7 +640,7 @@ func TestAccessProofs(t *testing.T) {
 	a := audit.NewAppender(h.store, l, nil, 10*time.Millisecond)
 	a.Start()
 	t.Cleanup(func() { a.Close(); l.Close() })
-	h.cfg.Log = l
+	h.cfg.Proofs = h.profiles(l)
 	h.srv.Config.Handler = h.portal(t, h.demo)
 	alice, bob := h.browser(t), h.browser(t)
 	alice.signIn("AB1234567")
@@ -682,7 +692,7 @@ func TestWriteProofs(t *testing.T) {
 	a := audit.NewAppender(h.store, l, nil, 10*time.Millisecond)
 	a.Start()
 	t.Cleanup(func() { a.Close(); l.Close() })
-	h.cfg.Log = l
+	h.cfg.Proofs = h.profiles(l)
 	h.srv.Config.Handler = h.portal(t, h.demo)
 	alice := h.browser(t)
 	alice.signIn("AB1234567")

@@ -30,7 +30,7 @@ func (f *credentialFlags) register(fs *flag.FlagSet) {
 }
 
 // newCredentials returns the credential service of a server on addr.
-func newCredentials(inst *installation, f credentialFlags, addr string, active []*scoring.Compiled) (*credentials.Service, error) {
+func newCredentials(inst *installation, f credentialFlags, addr string, active []*scoring.Compiled, access credentials.IssuanceLog) (*credentials.Service, error) {
 	keyFile := f.keyFile
 	if keyFile == "" {
 		keyFile = filepath.Clean(inst.data) + ".issuer.key"
@@ -44,7 +44,7 @@ func newCredentials(inst *installation, f credentialFlags, addr string, active [
 		issuer = "http://" + addr
 	}
 	return credentials.New(credentials.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Scorecards: active,
-		Key: key, Issuer: issuer}), nil
+		Key: key, Issuer: issuer, Access: access}), nil
 }
 
 const verifyUsage = `Usage: candor verify [--issuer URL] [--trust DIR] [CREDENTIAL | FILE | QR-IMAGE | -]

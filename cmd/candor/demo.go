@@ -17,7 +17,6 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/decisions"
-	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/synth"
 )
 
@@ -244,8 +243,8 @@ func loadDemo(ctx context.Context, srv *server, cfg synth.Config, tokens map[str
 	return srv.inst.store.PutMeta(ctx, "demo/population", []byte(marker))
 }
 
-func postEvents(ctx context.Context, client *http.Client, url, token string, body []byte) (ingest.Result, error) {
-	var res ingest.Result
+func postEvents(ctx context.Context, client *http.Client, url, token string, body []byte) (candor.IngestResult, error) {
+	var res candor.IngestResult
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return res, err

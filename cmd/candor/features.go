@@ -207,7 +207,7 @@ func featuresOf(ctx context.Context, inst *installation, aud *auditService, card
 	sc := card.Scorecard()
 	a := &candor.Access{Subject: sub.id, At: time.Now().UTC(), Principal: "candor features", Role: candor.RoleOperator,
 		Purpose: candor.ReadModelDevelopment.String(), Action: fmt.Sprintf("features %s v%d", sc.ID, sc.Version)}
-	if err := aud.access.Record(ctx, key, a); err != nil {
+	if err := aud.access.RecordWith(ctx, key, a, nil); err != nil {
 		return nil, err
 	}
 	return vals, nil

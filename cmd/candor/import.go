@@ -91,7 +91,7 @@ func importFile(ctx context.Context, p *ingest.Pipeline, src *candor.Source, nam
 		return fmt.Errorf("%s: %d problem(s); nothing was imported", name, len(all))
 	}
 	bar := newProgress(stderr, "importing "+name, int64(len(data)))
-	var total ingest.Result
+	var total candor.IngestResult
 	for i, inputs := range decoded {
 		res, err := p.Ingest(ctx, src, inputs, nil)
 		if err != nil {

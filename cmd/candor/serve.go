@@ -27,6 +27,7 @@ import (
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/natsingest"
 	"github.com/candor-project/candor/population"
+	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
@@ -120,6 +121,22 @@ type server struct {
 	edges *edges
 }
 
+// serveProfiles serves pprof's profiles on addr, for as long as the
+// process lives.
+func serveProfiles(addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("debug listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go http.Serve(ln, mux)
+	log.Info("pprof profiles", "addr", ln.Addr().String())
+	return nil
+}
+
 // startServer listens on addr and serves the API over inst. The returned
 // server owns inst: wait closes it.
 func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server, err error) {
@@ -137,17 +154,10 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		}
 	}()
 	if f.debugAddr != "" {
-		dln, err := net.Listen("tcp", f.debugAddr)
-		if err != nil {
+		if err := serveProfiles(f.debugAddr, log); err != nil {
 			ln.Close()
-			return nil, fmt.Errorf("debug listener: %w", err)
+			return nil, err
 		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		go http.Serve(dln, mux) // lives as long as the process
-		log.Info("pprof profiles", "addr", dln.Addr().String())
 	}
 	// Before anything is served: log what a crash left recorded but unlogged.
 	aud, err := startAudit(inst, f.log, inst.data, log)
@@ -158,7 +168,9 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	start := time.Now()
 	metrics := httpapi.NewMetrics(inst.store.Size)
 	pipeline, active, all, err := newPipeline(context.Background(), inst, ingest.Options{
-		CacheSubjects: f.subjectCache, OnCommit: metrics.OnCommit, Logger: log}, io.Discard)
+		CacheSubjects: f.subjectCache, Logger: log, OnCommit: func(cs ingest.CommitStats) {
+			metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
+		}}, io.Discard)
 	if err != nil {
 		ln.Close()
 		aud.close()
@@ -173,6 +185,9 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		return out
 	}
 	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
+	dec.RecordDisclosures(aud.access)
+	profiles := profile.New(profile.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
+		Active: scorers(active), Versions: scorers(all), Log: aud.log})
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
 	// An erased subject is forgotten by every cache that holds its key or
 	// data, and its portal sessions end, however the erasure was asked for.
@@ -187,7 +202,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		Erased: pipeline.Erased})
 	forgetters = append(forgetters, dec.Forget)
 	acts := admins.New(inst.store, inst.vault, nil)
-	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active)
+	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active, aud.access)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -195,11 +210,11 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		return nil, err
 	}
 	reg := register.New(inst.store, inst.vault, scorers(active), nil)
-	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Vault: inst.vault, Ingester: pipeline,
+	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, aud.log, active, all, log, creds, reg)
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, active, all, log, creds, reg)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -244,13 +259,13 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, proofs audit.Prover, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service, reg candor.Register) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service, reg candor.Register) (http.Handler, *ui.Server, *ui.Demo, error) {
 	history := scoring.NewHistory(scoring.NewRegistry(inst.store, inst.cat), inst.cat, active)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
 	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), active, history)
-	cfg := ui.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Decisions: dec, Disputes: disp, Access: access, Log: proofs,
-		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds, access),
+	cfg := ui.Config{Store: inst.store, Catalogue: inst.cat, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
+		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds),
 		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store), Register: reg}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)

@@ -1,0 +1,233 @@
+package profile
+
+import (
+	"context"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/vault"
+)
+
+// Config is what a Service reads from.
+type Config struct {
+	Store     candor.Store
+	Vault     *vault.Vault
+	Catalogue *candor.Catalogue
+	// Active are the active version of each published scorecard
+	// (materialised: scored from the matches stored with the events);
+	// Versions every published version, active or not (the others are
+	// scored from the events).
+	Active, Versions []candor.Scorer
+	// Log, if set, is the transparency log that proves facts and access
+	// records (AccessProof, WriteProofs); without it they are
+	// EUNAVAILABLE.
+	Log audit.Prover
+}
+
+// Service reads profiles. Its methods are safe for concurrent use.
+type Service struct{ cfg Config }
+
+var (
+	_ candor.Profiles     = (*Service)(nil)
+	_ audit.SubjectProofs = (*Service)(nil)
+)
+
+// New returns a Service over cfg.
+func New(cfg Config) *Service { return &Service{cfg: cfg} }
+
+// Lookup implements candor.Profiles.
+func (s *Service) Lookup(ctx context.Context, id candor.Identifier) (candor.SubjectID, candor.SubjectKind, error) {
+	sub, err := s.cfg.Store.SubjectByIndex(ctx, s.cfg.Vault.BlindIndex(id))
+	if err != nil {
+		return candor.SubjectID{}, 0, err
+	}
+	rec, err := s.cfg.Store.Subject(ctx, sub)
+	if err != nil {
+		return candor.SubjectID{}, 0, err
+	}
+	return sub, rec.Kind, nil
+}
+
+// open reads and opens a subject and its data key.
+func (s *Service) open(ctx context.Context, id candor.SubjectID) (*candor.Subject, *vault.SubjectKey, error) {
+	rec, err := s.cfg.Store.Subject(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := s.cfg.Vault.OpenSubjectKey(id, rec.WrappedKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := key.OpenSubject(rec)
+	return sub, key, err
+}
+
+// Subject implements candor.Profiles.
+func (s *Service) Subject(ctx context.Context, id candor.SubjectID) (*candor.Subject, error) {
+	sub, _, err := s.open(ctx, id)
+	return sub, err
+}
+
+// Events implements candor.Profiles.
+func (s *Service) Events(ctx context.Context, id candor.SubjectID, q candor.EventQuery) ([]*candor.Event, bool, error) {
+	if q.Type != "" && s.cfg.Catalogue.Type(q.Type) == nil {
+		return nil, false, candor.Errorf(candor.EINVALID, "type: unknown event type %q", q.Type)
+	}
+	_, key, err := s.open(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	events := []*candor.Event{}
+	for rec, err := range s.cfg.Store.Events(ctx, id, candor.EventFilter{Since: q.Since}) {
+		if err != nil {
+			return nil, false, err
+		}
+		ev, err := key.OpenEvent(rec)
+		if err != nil {
+			return nil, false, err
+		}
+		if q.Type != "" && ev.Type != q.Type {
+			continue
+		}
+		if q.Limit > 0 && len(events) == q.Limit {
+			return events, true, nil
+		}
+		events = append(events, ev)
+	}
+	return events, false, nil
+}
+
+// Scores implements candor.Profiles: an active version is scored from the
+// matches stored with the subject's events, any other from its events,
+// read once.
+func (s *Service) Scores(ctx context.Context, id candor.SubjectID, card string, version int, at time.Time) ([]candor.Score, error) {
+	list := s.cfg.Active
+	if card != "" {
+		sc := s.scorer(card, version)
+		if sc == nil {
+			return nil, candor.Errorf(candor.ENOTFOUND, "no scorecard %s of that version", card)
+		}
+		list = []candor.Scorer{sc}
+	}
+	sub, key, err := s.open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c := list; card != "" && c[0].Scorecard().SubjectKind != sub.Kind {
+		return nil, candor.Errorf(candor.EINVALID, "scorecard %s is for %s, not %s", card,
+			c[0].Scorecard().SubjectKind.Noun(), sub.Kind.Noun())
+	}
+	scores := []candor.Score{}
+	var events []*candor.Event // read on first use
+	for _, sc := range list {
+		if sc.Scorecard().SubjectKind != sub.Kind {
+			continue
+		}
+		score, err := s.score(ctx, sc, key, &events, at)
+		if err != nil {
+			return nil, err
+		}
+		scores = append(scores, score)
+	}
+	return scores, nil
+}
+
+// scorer returns version v of scorecard id (0: the active one), or nil.
+func (s *Service) scorer(id string, v int) candor.Scorer {
+	for _, sc := range s.cfg.Active {
+		if c := sc.Scorecard(); c.ID == id && (v == 0 || c.Version == v) {
+			return sc
+		}
+	}
+	if v == 0 {
+		return nil
+	}
+	for _, sc := range s.cfg.Versions {
+		if c := sc.Scorecard(); c.ID == id && c.Version == v {
+			return sc
+		}
+	}
+	return nil
+}
+
+// score scores the subject under sc at instant at.
+func (s *Service) score(ctx context.Context, sc candor.Scorer, key *vault.SubjectKey, events *[]*candor.Event, at time.Time) (candor.Score, error) {
+	for _, active := range s.cfg.Active {
+		if active == sc {
+			ms, err := key.ReadMatches(ctx, s.cfg.Store, sc.Key())
+			if err != nil {
+				return candor.Score{}, err
+			}
+			return sc.ScoreFromMatches(key.Subject(), ms, at), nil
+		}
+	}
+	if *events == nil {
+		evs, err := key.ReadEvents(ctx, s.cfg.Store)
+		if err != nil {
+			return candor.Score{}, err
+		}
+		*events = evs
+	}
+	return sc.Score(key.Subject(), *events, at)
+}
+
+// Access implements candor.Profiles.
+func (s *Service) Access(ctx context.Context, id candor.SubjectID) ([]candor.AccessEntry, error) {
+	_, key, err := s.open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := []candor.AccessEntry{}
+	for rec, err := range s.cfg.Store.AccessRecords(ctx, id) {
+		if err != nil {
+			return nil, err
+		}
+		a, plain, err := key.OpenAccess(rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, candor.AccessEntry{Access: *a, N: rec.N, Commit: rec.Commit,
+			Commitment: candor.AccessCommitment(key.Salt(), plain)})
+	}
+	return out, nil
+}
+
+// AccessProof returns what anyone needs to check that the subject's
+// access record n is in the transparency log (audit.AccessProof).
+// Errors: ENOTFOUND, EUNAVAILABLE without a log, those of
+// audit.ProveAccess.
+func (s *Service) AccessProof(ctx context.Context, id candor.SubjectID, n uint64) (*audit.AccessProof, error) {
+	if s.cfg.Log == nil {
+		return nil, candor.Errorf(candor.EUNAVAILABLE, "no transparency log is kept here")
+	}
+	_, key, err := s.open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return audit.ProveAccess(ctx, s.cfg.Store, s.cfg.Log, key, n)
+}
+
+// WriteProofs returns, for each of the subject's facts (or only fact
+// event, if not 0), the proofs that its write commitments are in the
+// transparency log (audit.WriteProof), and how many of its records are
+// not logged yet. Errors: ENOTFOUND, EUNAVAILABLE without a log, those
+// of audit.ProveWrites.
+func (s *Service) WriteProofs(ctx context.Context, id candor.SubjectID, event candor.EventID) ([]audit.WriteProof, int, error) {
+	if s.cfg.Log == nil {
+		return nil, 0, candor.Errorf(candor.EUNAVAILABLE, "no transparency log is kept here")
+	}
+	_, key, err := s.open(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	cards := make([]candor.ScorecardKey, 0, len(s.cfg.Active)+len(s.cfg.Versions))
+	for _, sc := range append(s.cfg.Versions, s.cfg.Active...) {
+		cards = append(cards, sc.Key())
+	}
+	proofs, pending, err := audit.ProveWrites(ctx, s.cfg.Store, s.cfg.Log, key, cards, event)
+	if proofs == nil && err == nil {
+		proofs = []audit.WriteProof{}
+	}
+	return proofs, pending, err
+}
