@@ -113,6 +113,10 @@ type RegisterEntry struct {
 	Scorecard    *Scorecard // the version graded under
 }
 
+// ErrNoRegister is the answer to a register look-up where no Register is
+// served.
+var ErrNoRegister = Errorf(EUNAVAILABLE, "The company register is not published on this server.")
+
 // Register is the public company register (charter point 5: organisations'
 // compliance grades may be published; persons never are).
 type Register interface {

@@ -80,3 +80,17 @@ func CheckText(field, s string, multiline bool) error {
 	return Errorf(EINVALID, "%s holds %s at character %d: submitted text may not hold control characters, escape sequences or bidirectional overrides",
 		field, DescribeRune(r), utf8.RuneCountInString(s[:at])+1)
 }
+
+// Clip shortens s to at most n bytes, cut at a character boundary, with
+// "…" appended when it cut: for echoing what a caller sent in an error or
+// a record, where a long value must not grow either and a character cut
+// in half would leave invalid UTF-8.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

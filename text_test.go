@@ -3,6 +3,7 @@ package candor_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/candor-project/candor"
 )
@@ -51,6 +52,25 @@ func TestCheckStatement(t *testing.T) {
 	for _, s := range []string{"a\tb", "a\nb", "a\r\nb"} {
 		if err := candor.CheckText("reference", s, false); candor.ErrorCode(err) != candor.EINVALID {
 			t.Errorf("CheckText(%q, one line) = %v", s, err)
+		}
+	}
+}
+
+func TestClip(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"a longer value", 8, "a longer…"},
+		{"naïve", 3, "na…"}, // ï is two bytes: not cut in half
+		{"ĳĳ", 1, "…"},
+	} {
+		got := candor.Clip(c.s, c.n)
+		if got != c.want || !utf8.ValidString(got) {
+			t.Errorf("Clip(%q, %d) = %q, want %q", c.s, c.n, got, c.want)
 		}
 	}
 }

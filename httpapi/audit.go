@@ -133,7 +133,7 @@ func (s *Server) writeDisclosures(w http.ResponseWriter, r *http.Request, p *Pri
 // disclosureOf is accessOf for a disclosure for purpose.
 func disclosureOf(r *http.Request, p *Principal, subject candor.SubjectID, purpose string, body []byte, now time.Time) *candor.Access {
 	a := accessOf(r, p, subject, body, now)
-	a.Purpose = clip(purpose, 256)
+	a.Purpose = candor.Clip(purpose, 256)
 	return a
 }
 
@@ -230,7 +230,7 @@ func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []by
 		action += "?" + r.URL.RawQuery
 	}
 	return &candor.Access{Subject: subject, At: now.UTC(), Principal: p.Key.ID, Role: p.Key.Role,
-		Purpose: clip(purpose, 256), Action: clip(action, 256), Response: sha256.Sum256(body)}
+		Purpose: candor.Clip(purpose, 256), Action: candor.Clip(action, 256), Response: sha256.Sum256(body)}
 }
 
 type accessJSON struct {

@@ -28,7 +28,7 @@ type organisationJSON struct {
 // for a number no organisation has, a malformed one and a person's).
 func (s *Server) organisation(r *http.Request, regNo string) (*organisationJSON, error) {
 	if s.register == nil {
-		return nil, candor.Errorf(candor.EUNAVAILABLE, "the company register is not served here")
+		return nil, candor.ErrNoRegister
 	}
 	e, err := s.register.Organisation(r.Context(), regNo)
 	if err != nil {
@@ -74,7 +74,7 @@ func (s *Server) searchOrganisations(w http.ResponseWriter, r *http.Request) {
 		case "":
 			found = append(found, o)
 		case candor.ENOTFOUND:
-			missing = append(missing, clip(n, 40))
+			missing = append(missing, candor.Clip(n, 40))
 		default:
 			s.writeError(w, r, err)
 			return
@@ -93,14 +93,6 @@ func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
-}
-
-// clip shortens what a caller sent before it is echoed back.
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }
 
 // AdminActs lists the administrative acts (admins.Service is one).

@@ -38,7 +38,7 @@ func (s *Service) Organisation(ctx context.Context, regNo string) (*candor.Regis
 	if s.card == nil {
 		return nil, candor.Errorf(candor.EUNAVAILABLE, "The register is not published on this server: the %s scorecard is not active.", candor.RegisterScorecard)
 	}
-	none := candor.Errorf(candor.ENOTFOUND, "No organisation is registered under %q.", clip(regNo, 40))
+	none := candor.Errorf(candor.ENOTFOUND, "No organisation is registered under %q.", candor.Clip(regNo, 40))
 	id, err := candor.NormaliseIdentifier(candor.CompanyRegNo, regNo)
 	if err != nil {
 		return nil, none
@@ -71,14 +71,6 @@ func (s *Service) Organisation(ctx context.Context, regNo string) (*candor.Regis
 	at := s.now().UTC()
 	_, grade := s.card.PointsFromMatches(ms, at)
 	return &candor.RegisterEntry{CompanyRegNo: id.Value, Grade: grade, AsOf: at, Scorecard: s.card.Scorecard()}, nil
-}
-
-// clip shortens what a caller sent before an error echoes it.
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }
 
 var _ candor.Register = (*Service)(nil)

@@ -56,7 +56,7 @@ func (s *Server) disputeCase(w http.ResponseWriter, r *http.Request, sess *sessi
 		Open    bool
 	}{d, typeTitle(d.Type), src, meaning(d, src, false), d.Status == candor.DisputeOpen}
 	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
-		Purpose: candor.ReadDispute.String(), Action: clip(r.Method+" "+r.URL.Path, 200)}
+		Purpose: candor.ReadDispute.String(), Action: candor.Clip(r.Method+" "+r.URL.Path, 200)}
 	s.renderRecorded(w, r, "console_dispute", "Dispute "+d.ID, "console-disputes", v, a)
 }
 

@@ -356,7 +356,7 @@ func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	if d.Review == nil || !d.Review.ClosedAt.IsZero() {
-		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "No review of decision %s is open.", clip(d.ID, 40)))
+		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "No review of decision %s is open.", candor.Clip(d.ID, 40)))
 		return
 	}
 	_, names, err := s.parties(ctx)
@@ -366,7 +366,7 @@ func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	v := reviewCaseView{D: d, Party: names[d.RelyingParty], Card: fmt.Sprintf("%s v%d", d.Scorecard, d.ScorecardVersion)}
 	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
-		Purpose: candor.ReadHumanReview.String(), Action: clip(r.Method+" "+r.URL.Path, 200)}
+		Purpose: candor.ReadHumanReview.String(), Action: candor.Clip(r.Method+" "+r.URL.Path, 200)}
 	s.renderRecorded(w, r, "console_review", "Review of decision "+d.ID, "console-reviews", v, a)
 }
 

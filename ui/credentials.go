@@ -82,7 +82,7 @@ func (s *Server) issueStatus(w http.ResponseWriter, r *http.Request, sess *sessi
 			}
 			recorded = true
 			return &candor.Access{Subject: sess.subject, Principal: "portal", Role: candor.RoleSubject, Purpose: "credential issued to the holder, in the portal",
-				Action: clip(r.Pattern, 200), At: s.now().UTC(), Response: sha256.Sum256(body)}, nil
+				Action: candor.Clip(r.Pattern, 200), At: s.now().UTC(), Response: sha256.Sum256(body)}, nil
 		})
 	switch {
 	case errors.Is(err, errPageNotMade): // answered

@@ -53,9 +53,9 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 			return candor.Errorf(candor.EMALFORMED, "a field name of the form holds a control character or a bidirectional override")
 		}
 		if len(vs) > 1 {
-			return candor.Errorf(candor.EMALFORMED, "the form gives the field %q more than once", clip(k, 40))
+			return candor.Errorf(candor.EMALFORMED, "the form gives the field %q more than once", candor.Clip(k, 40))
 		}
-		if err := candor.CheckText(clip(k, 40), vs[0], true); err != nil {
+		if err := candor.CheckText(candor.Clip(k, 40), vs[0], true); err != nil {
 			return err
 		}
 	}

@@ -122,7 +122,7 @@ func (o *OIDC) finish(r *http.Request) (candor.SubjectID, error) {
 		return none, retry
 	}
 	if e := q.Get("error"); e != "" {
-		return none, candor.Errorf(candor.EFORBIDDEN, "The identity provider did not sign you in (%s).", clip(e, 60))
+		return none, candor.Errorf(candor.EFORBIDDEN, "The identity provider did not sign you in (%s).", candor.Clip(e, 60))
 	}
 	ctx := r.Context()
 	if o.cfg.Client != nil {

@@ -152,7 +152,7 @@ func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
 		v.Others = append(v.Others, sc)
 	}
 	if v.Card == nil {
-		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no published scorecard %q of that version.", clip(id, 60)))
+		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no published scorecard %q of that version.", candor.Clip(id, 60)))
 		return
 	}
 	others := v.Others[:0]
@@ -192,7 +192,7 @@ type registerView struct {
 // answer.
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("reg_no"))
-	v := registerView{Query: clip(q, 40)}
+	v := registerView{Query: candor.Clip(q, 40)}
 	if q == "" {
 		s.render(w, r, http.StatusOK, "register", "Company register", "register", v)
 		return
@@ -220,7 +220,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) lookUpOrganisation(r *http.Request, q string) (*registerResult, error) {
 	if s.cfg.Register == nil {
-		return nil, candor.Errorf(candor.EUNAVAILABLE, "The register is not published on this server.")
+		return nil, candor.ErrNoRegister
 	}
 	e, err := s.cfg.Register.Organisation(r.Context(), q)
 	if err != nil {

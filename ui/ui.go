@@ -212,7 +212,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /register", s.register)
 	s.registerConsole(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no page at %s.", clip(r.URL.Path, 80)))
+		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no page at %s.", candor.Clip(r.URL.Path, 80)))
 	})
 	s.handler = securityHeaders(http.NewCrossOriginProtection().Handler(s.strictForms(m)))
 	return s, nil
@@ -366,7 +366,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, status int, conten
 	var a *candor.Access
 	if sess := s.sessions.get(r); sess != nil && !sess.console() && strings.HasPrefix(r.URL.Path, "/me/") {
 		a = &candor.Access{Subject: sess.subject, Principal: "portal", Role: candor.RoleSubject,
-			Purpose: "the person's own data, in the portal", Action: clip(r.Pattern, 200)}
+			Purpose: "the person's own data, in the portal", Action: candor.Clip(r.Pattern, 200)}
 	}
 	s.sendRecorded(w, r, status, contentType, body, a)
 }
@@ -440,11 +440,4 @@ func cacheFor(d time.Duration, h http.Handler) http.Handler {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "home", "Candor", "", nil)
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
