@@ -36,6 +36,7 @@ type Appender struct {
 	log   *tlog.Log
 	lg    *slog.Logger
 	poll  time.Duration
+	held  func() bool // nil: always
 
 	kick   chan struct{}
 	stop   chan struct{}
@@ -79,6 +80,15 @@ func (a *Appender) Recover(ctx context.Context) (candor.AuditMark, error) {
 		}
 	}
 }
+
+// OnlyWhile makes the Appender append only while held returns true: of
+// several nodes that share a store and a log directory, the one holding
+// the store's lease appends (one writer, so no bundle is logged twice);
+// the others follow the mark it records in the store, so that their
+// WaitLogged returns too. A node that takes the lease over scans the log
+// first for what the last holder appended but did not mark. Call it
+// before Start.
+func (a *Appender) OnlyWhile(held func() bool) { a.held = held }
 
 // Start runs the Appender until Close: a round whenever Kick is called,
 // and every poll interval.
@@ -173,7 +183,13 @@ func (a *Appender) run() {
 // bundles) and records the new mark. It returns how many bundles it
 // appended or found logged.
 func (a *Appender) round(ctx context.Context) (int, error) {
-	n, err := a.append(ctx)
+	var n int
+	var err error
+	if a.held != nil && !a.held() {
+		err = a.follow(ctx)
+	} else {
+		n, err = a.append(ctx)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.err = err
@@ -181,6 +197,17 @@ func (a *Appender) round(ctx context.Context) (int, error) {
 		a.recover = true // some bundles may be logged: look before appending again
 	}
 	return n, err
+}
+
+// follow takes the mark from the store, where the lease's holder records
+// it, and makes the next round this node appends in scan the log first.
+func (a *Appender) follow(ctx context.Context) error {
+	mark, err := a.store.AuditMark(ctx)
+	if err != nil {
+		return err
+	}
+	a.setMark(mark, true)
+	return nil
 }
 
 func (a *Appender) append(ctx context.Context) (int, error) {
@@ -244,6 +271,9 @@ func (a *Appender) append(ctx context.Context) (int, error) {
 		todoAt = append(todoAt, i)
 	}
 	if len(todo) > 0 {
+		if a.held != nil && !a.held() { // lost the lease while reading
+			return 0, a.follow(ctx)
+		}
 		got, err := a.log.AppendAll(ctx, todo)
 		if err != nil {
 			return 0, fmt.Errorf("audit: append %d bundles: %w", len(todo), err)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,5 +169,78 @@ func TestLogIndexNotLogged(t *testing.T) {
 	seq, _ := commitWith(t, s, 1)
 	if _, err := audit.LogIndex(ctx, s, seq, candor.AuditWrite, 0); err != audit.ErrNotLogged {
 		t.Fatalf("LogIndex of an unlogged entry: %v, want ErrNotLogged", err)
+	}
+}
+
+// TestAppendersTakeTurnsUnderALease: two nodes share a store and a log
+// directory, each with its own Appender; only the one holding the lease
+// appends. The other follows the mark (its WaitLogged returns), and when
+// the lease moves, the new holder first finds what the last one appended
+// without marking it: every commitment is logged exactly once.
+func TestAppendersTakeTurnsUnderALease(t *testing.T) {
+	dir := t.TempDir()
+	s := mustStore(t, filepath.Join(dir, "data"))
+	defer s.Close()
+	logA, logB := mustLog(t, filepath.Join(dir, "log")), mustLog(t, filepath.Join(dir, "log"))
+	var holder atomic.Value
+	holder.Store("a")
+	a, b := audit.NewAppender(s, logA, nil, 5*time.Millisecond), audit.NewAppender(s, logB, nil, 5*time.Millisecond)
+	a.OnlyWhile(func() bool { return holder.Load() == "a" })
+	b.OnlyWhile(func() bool { return holder.Load() == "b" })
+	a.Start()
+	b.Start()
+	wait := func(ap *audit.Appender, seq uint64) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := ap.WaitLogged(wctx, seq); err != nil {
+			t.Fatalf("waiting for commit %d: %v", seq, err)
+		}
+	}
+	var all []candor.Commitment
+	seq, cs := commitWith(t, s, 200)
+	all = append(all, cs...)
+	wait(a, seq)
+	wait(b, seq) // b follows the mark a records
+
+	// a appends a commit's bundles and "dies" before marking them; the
+	// lease moves to b.
+	holder.Store("")
+	seq, cs = commitWith(t, s, 300)
+	all = append(all, cs...)
+	for e, err := range s.AuditEntries(ctx, seq-1) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := logA.AppendAll(ctx, audit.Bundles(e)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holder.Store("b")
+	seq, cs = commitWith(t, s, 5)
+	all = append(all, cs...)
+	wait(b, seq)
+	wait(a, seq)
+	for _, ap := range []*audit.Appender{a, b} {
+		if err := ap.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := logB.WaitCheckpoint(ctx, b.Mark().Size); err != nil {
+		t.Fatal(err)
+	}
+	got, bundles := logged(t, logB)
+	for i, c := range all {
+		if got[c] != 1 {
+			t.Fatalf("commitment %d logged %d times, want once", i, got[c])
+		}
+	}
+	if m := b.Mark(); m.Size != uint64(bundles) {
+		t.Errorf("mark at size %d, log of %d bundles", m.Size, bundles)
+	}
+	for _, l := range []*tlog.Log{logA, logB} {
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
