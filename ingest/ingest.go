@@ -251,7 +251,20 @@ type request struct {
 	source string
 	events []prepared
 	reply  chan reply
+	// lookUp sends every lookup to the store, past the key filters,
+	// whose misses another node sharing the store can have made wrong:
+	// for a request retried after errRaced.
+	lookUp bool
 }
+
+// errRaced is a group commit's error when the store refused it because
+// another writer sharing the store (another node) stored one of its new
+// subjects or events first: nothing was stored, and the request is worth
+// retrying with its lookups sent to the store.
+var errRaced = candor.Errorf(candor.ECONFLICT, "another node stored some of these events or subjects at the same moment; nothing from this request was stored")
+
+// maxRetries bounds the retries of a request after errRaced.
+const maxRetries = 3
 
 type reply struct {
 	res candor.IngestResult
@@ -278,10 +291,16 @@ func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []cand
 	if err := p.refuseErased(req); err != nil {
 		return candor.IngestResult{}, err
 	}
-	if err := p.resolveStored(ctx, req); err != nil {
-		return candor.IngestResult{}, err
+	for retry := 0; ; retry++ {
+		if err := p.resolveStored(ctx, req); err != nil {
+			return candor.IngestResult{}, err
+		}
+		res, err := p.submit(ctx, req)
+		if err != errRaced || retry == maxRetries {
+			return res, err
+		}
+		req.lookUp = true
 	}
-	return p.submit(ctx, req)
 }
 
 var _ candor.Ingester = (*Pipeline)(nil)

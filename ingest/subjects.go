@@ -83,7 +83,7 @@ func (p *Pipeline) Forget(bis []candor.BlindIndex) {
 func (p *Pipeline) resolveStored(ctx context.Context, req *request) error {
 	for i := range req.events {
 		pe := &req.events[i]
-		r, found, err := p.storedSubject(ctx, pe.bi)
+		r, found, err := p.storedSubject(ctx, pe.bi, req.lookUp)
 		if err != nil {
 			return err
 		}
@@ -98,13 +98,14 @@ func (p *Pipeline) resolveStored(ctx context.Context, req *request) error {
 }
 
 // storedSubject returns the stored subject bi maps to, from the cache or
-// the store; found is false if the store has none.
-func (p *Pipeline) storedSubject(ctx context.Context, bi candor.BlindIndex) (r resolved, found bool, err error) {
+// the store; found is false if the store has none. lookUp asks the store
+// whatever the index filter says, and adds what it finds to the filter.
+func (p *Pipeline) storedSubject(ctx context.Context, bi candor.BlindIndex, lookUp bool) (r resolved, found bool, err error) {
 	r, ok, gen := p.subjects.get(bi)
 	if ok {
 		return r, true, nil
 	}
-	if p.indexFilter.certainlyAbsent(bi[:]) {
+	if !lookUp && p.indexFilter.certainlyAbsent(bi[:]) {
 		return r, false, nil
 	}
 	id, err := p.store.SubjectByIndex(ctx, bi)
@@ -125,5 +126,8 @@ func (p *Pipeline) storedSubject(ctx context.Context, bi candor.BlindIndex) (r r
 	}
 	r = resolved{subjectRef{id: id, kind: rec.Kind}, key}
 	p.subjects.putIf(bi, r, gen)
+	if lookUp {
+		p.indexFilter.add(bi[:])
+	}
 	return r, true, nil
 }

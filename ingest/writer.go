@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -20,12 +21,26 @@ import (
 // group sees it without a store read.
 type writer struct {
 	p        *Pipeline
-	pendingS map[candor.BlindIndex]resolved
-	pendingD map[candor.DedupeKey]candor.Digest
+	pendingS map[candor.BlindIndex]pendingSubject
+	pendingD map[candor.DedupeKey]pendingEvent
 	failed   error // set once a commit failed: the pipeline refuses all work after it
 }
 
+// pendingSubject and pendingEvent are a subject and an event staged in
+// group g, not yet settled. Once g's commit failed (g.failed), they exist
+// nowhere: a request retried before g is settled must not find them.
+type pendingSubject struct {
+	r resolved
+	g *group
+}
+
+type pendingEvent struct {
+	d candor.Digest
+	g *group
+}
+
 type group struct {
+	failed   atomic.Bool // set by Committed, before it answers, if the commit failed
 	batch    candor.WriteBatch
 	salts    []*candor.Salt // the commitment salt of each event's subject
 	reqs     []*request
@@ -48,8 +63,8 @@ const inFlight = 4
 func startWriter(p *Pipeline) {
 	w := &writer{
 		p:        p,
-		pendingS: map[candor.BlindIndex]resolved{},
-		pendingD: map[candor.DedupeKey]candor.Digest{},
+		pendingS: map[candor.BlindIndex]pendingSubject{},
+		pendingD: map[candor.DedupeKey]pendingEvent{},
 	}
 	done := groupcommit.Start(p.store, p.reqs, groupcommit.Handler[*request, *group](w),
 		groupcommit.Options{InFlight: inFlight, StopOnError: true})
@@ -78,15 +93,21 @@ func (w *writer) Batch(g *group) *candor.WriteBatch {
 // the writer.
 func (w *writer) Settled(g *group, err error) {
 	for _, bi := range g.newS {
-		if err == nil {
-			w.p.subjects.put(bi, w.pendingS[bi])
+		if ps := w.pendingS[bi]; ps.g == g { // not restaged by a retry since
+			if err == nil {
+				w.p.subjects.put(bi, ps.r)
+			}
+			delete(w.pendingS, bi)
 		}
-		delete(w.pendingS, bi)
 	}
 	for _, k := range g.newD {
-		delete(w.pendingD, k)
+		if w.pendingD[k].g == g {
+			delete(w.pendingD, k)
+		}
 	}
-	if err != nil && w.failed == nil {
+	// A conflict with another node's commit left nothing half done: it is
+	// retried. Any other failure poisons the pipeline.
+	if err != nil && candor.ErrorCode(err) != candor.ECONFLICT && w.failed == nil {
 		w.failed = err
 	}
 }
@@ -120,11 +141,22 @@ func (g *group) commitments(b *candor.WriteBatch, _ uint64) (write, _ []candor.C
 	return write, nil
 }
 
+// Refused marks g failed at once: what it staged exists nowhere.
+func (w *writer) Refused(g *group) { g.failed.Store(true) }
+
 // Committed answers a group's requests and reports it.
 func (w *writer) Committed(g *group, commitNo uint64, err error) {
 	g.commitNo, g.err = commitNo, err
+	g.failed.Store(err != nil)
+	if err != nil {
+		w.p.opts.Logger.Error("ingest: a group commit failed; its requests are refused", "requests", len(g.reqs), "err", err)
+	}
 	for i, r := range g.reqs {
-		if g.err != nil {
+		switch {
+		case candor.ErrorCode(err) == candor.ECONFLICT:
+			r.reply <- reply{err: errRaced}
+			continue
+		case err != nil:
 			r.reply <- reply{err: candor.Errorf(candor.EUNAVAILABLE, "the store failed to commit; nothing from this request was stored")}
 			continue
 		}
@@ -171,12 +203,12 @@ func (w *writer) Add(g *group, req *request) {
 		return
 	}
 	for bi, ref := range st.newS {
-		w.pendingS[bi] = ref
+		w.pendingS[bi] = pendingSubject{ref, g}
 		g.newS = append(g.newS, bi)
 		w.p.indexFilter.add(bi[:])
 	}
 	for i, k := range st.newD {
-		w.pendingD[k] = st.events[i].Digest
+		w.pendingD[k] = pendingEvent{st.events[i].Digest, g}
 		w.p.dedupeFilter.add(k[:])
 	}
 	g.newD = append(g.newD, st.newD...)
@@ -200,7 +232,7 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 			st.dups++
 			continue
 		}
-		stored, found, err := w.lookupDedupe(ctx, pe.dedupe)
+		stored, found, err := w.lookupDedupe(ctx, pe.dedupe, req.lookUp)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -213,7 +245,7 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 			}
 			continue
 		}
-		r, err := w.resolve(ctx, st, pe)
+		r, err := w.resolve(ctx, st, pe, req.lookUp)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -244,17 +276,23 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 	return st, problems, nil
 }
 
-func (w *writer) lookupDedupe(ctx context.Context, k candor.DedupeKey) (candor.Digest, bool, error) {
+// lookupDedupe returns the digest of the event stored or pending under
+// dedupe key k. lookUp asks the store whatever the filter says, and adds
+// what it finds to the filter.
+func (w *writer) lookupDedupe(ctx context.Context, k candor.DedupeKey, lookUp bool) (candor.Digest, bool, error) {
 	// The filter holds pending keys too, so a miss rules out both.
-	if w.p.dedupeFilter.certainlyAbsent(k[:]) {
+	if !lookUp && w.p.dedupeFilter.certainlyAbsent(k[:]) {
 		return candor.Digest{}, false, nil
 	}
-	if d, ok := w.pendingD[k]; ok {
-		return d, true, nil
+	if pe, ok := w.pendingD[k]; ok && !pe.g.failed.Load() {
+		return pe.d, true, nil
 	}
 	e, err := w.p.store.Dedupe(ctx, k)
 	switch candor.ErrorCode(err) {
 	case "":
+		if lookUp {
+			w.p.dedupeFilter.add(k[:])
+		}
 		return e.Digest, true, nil
 	case candor.ENOTFOUND:
 		return candor.Digest{}, false, nil
@@ -266,17 +304,17 @@ func (w *writer) lookupDedupe(ctx context.Context, k candor.DedupeKey) (candor.D
 // request) if the identifier is new, and returns it with its data key.
 // Subjects created by this request or by groups still committing are
 // checked before the store, which does not have them yet.
-func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared) (resolved, error) {
+func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared, lookUp bool) (resolved, error) {
 	if pe.stored != nil {
 		return *pe.stored, nil
 	}
 	if r, ok := st.newS[pe.bi]; ok {
 		return r, nil
 	}
-	if r, ok := w.pendingS[pe.bi]; ok {
-		return r, nil
+	if ps, ok := w.pendingS[pe.bi]; ok && !ps.g.failed.Load() {
+		return ps.r, nil
 	}
-	r, found, err := w.p.storedSubject(ctx, pe.bi)
+	r, found, err := w.p.storedSubject(ctx, pe.bi, lookUp)
 	if err != nil || found {
 		return r, err
 	}

@@ -3,6 +3,7 @@ package groupcommit
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/candor-project/candor"
 )
@@ -31,6 +32,10 @@ type Handler[R, G any] interface {
 	// g enters the store's commit order, also for a group that will not
 	// reach the store because an earlier one failed (see Options).
 	Batch(g G) *candor.WriteBatch
+	// Refused says, on the committer, that the store refused g whole with
+	// a conflict (see Options.StopOnError) or that g is failed with it:
+	// groups gathered from now on must not build on what g staged.
+	Refused(g G)
 	// Committed answers g's writers once g is durable (err nil, commit
 	// the store's commit number) or failed.
 	Committed(g G, commit uint64, err error)
@@ -49,6 +54,13 @@ type Options struct {
 	// same error, without handing it to the store: a later batch must not
 	// count as durable after an earlier one failed. Without it each group
 	// succeeds or fails on its own.
+	//
+	// A conflict (ECONFLICT) the store returns as it takes a batch in,
+	// before anything of it is applied (another writer sharing the store
+	// stored a key first), stops nothing for good: the engine fails that
+	// group and every group gathered before the failure was known, which
+	// may build on it (ErrRefusedBefore), calling Refused for each; groups
+	// gathered later are committed as usual.
 	StopOnError bool
 }
 
@@ -66,7 +78,7 @@ func Start[R, G any](store Committer, reqs <-chan R, h Handler[R, G], opts Optio
 		h:           h,
 		stopOnError: opts.StopOnError,
 		inFlight:    inFlight,
-		commits:     make(chan G, inFlight),
+		commits:     make(chan gathered[G], inFlight),
 		durable:     make(chan pending[G], inFlight),
 		settled:     make(chan settled[G], inFlight),
 	}
@@ -92,10 +104,23 @@ type engine[R, G any] struct {
 	stopOnError bool
 	inFlight    int
 	open        int // groups gathered and not yet settled; the gatherer's own
-	commits     chan G
+	commits     chan gathered[G]
 	durable     chan pending[G]
 	settled     chan settled[G]
+	// refusals counts the groups failed with a conflict: a group gathered
+	// at a lower count may build on one of them.
+	refusals atomic.Uint64
 }
+
+// gathered is a group with the refusal count when it was begun.
+type gathered[G any] struct {
+	g        G
+	refusals uint64
+}
+
+// ErrRefusedBefore fails a group gathered before the failure of an
+// earlier group it may build on, which the store refused with a conflict.
+var ErrRefusedBefore = candor.Errorf(candor.ECONFLICT, "an earlier batch this one may build on was refused")
 
 // pending is a group entered into the store's commit order: wait tells
 // when it is durable, unless err says it never will be.
@@ -127,9 +152,9 @@ func (e *engine[R, G]) gather(reqs <-chan R) {
 				reqs = nil
 				continue
 			}
-			g := e.h.NewGroup()
-			e.h.Add(g, r)
-			if !e.fill(g, reqs) {
+			g := gathered[G]{refusals: e.refusals.Load(), g: e.h.NewGroup()}
+			e.h.Add(g.g, r)
+			if !e.fill(g.g, reqs) {
 				reqs = nil
 			}
 			e.commits <- g
@@ -170,12 +195,15 @@ func (e *engine[R, G]) commit() {
 	defer close(e.durable)
 	pipelined, _ := e.store.(candor.PipelinedCommitter)
 	var failed error
-	for g := range e.commits {
+	for it := range e.commits {
+		g := it.g
 		b := e.h.Batch(g)
 		p := pending[G]{g: g}
 		switch {
 		case failed != nil:
 			p.err = failed
+		case e.stopOnError && it.refusals < e.refusals.Load():
+			p.err = ErrRefusedBefore
 		case pipelined != nil:
 			p.wait, p.err = pipelined.CommitAsync(context.Background(), b)
 		default:
@@ -183,7 +211,12 @@ func (e *engine[R, G]) commit() {
 			n, p.err = e.store.Commit(context.Background(), b)
 			p.wait = func() (uint64, error) { return n, nil }
 		}
-		if p.err != nil && e.stopOnError && failed == nil {
+		switch {
+		case p.err == nil || !e.stopOnError || failed != nil:
+		case candor.ErrorCode(p.err) == candor.ECONFLICT:
+			e.h.Refused(g)
+			e.refusals.Add(1)
+		default:
 			failed = p.err
 		}
 		e.durable <- p
@@ -197,6 +230,7 @@ func (e *engine[R, G]) wait() {
 	for p := range e.durable {
 		var commit uint64
 		err := p.err
+		refused := err != nil && candor.ErrorCode(err) == candor.ECONFLICT // by the committer, nothing applied
 		if err == nil {
 			commit, err = p.wait()
 		}
@@ -204,7 +238,7 @@ func (e *engine[R, G]) wait() {
 			if failed != nil {
 				err = failed // a later batch must not count as durable after an earlier one failed
 			}
-			if err != nil && failed == nil {
+			if err != nil && failed == nil && !refused {
 				failed = err
 			}
 		}

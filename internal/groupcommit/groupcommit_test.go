@@ -80,6 +80,7 @@ type handler struct {
 	mu        sync.Mutex
 	gathered  []*group
 	committed []*group
+	refused   []*group
 	open      int // touched only on the gathering goroutine, with no lock
 	maxOpen   int
 	errs      []error
@@ -100,6 +101,12 @@ func (h *handler) Full(g *group) bool   { return len(g.reqs) >= h.max }
 
 func (h *handler) Batch(g *group) *candor.WriteBatch {
 	return &candor.WriteBatch{Access: make([]*candor.AccessRecord, len(g.reqs))}
+}
+
+func (h *handler) Refused(g *group) {
+	h.mu.Lock()
+	h.refused = append(h.refused, g)
+	h.mu.Unlock()
 }
 
 func (h *handler) Committed(g *group, commit uint64, err error) {
@@ -240,6 +247,66 @@ func TestStopOnError(t *testing.T) {
 				t.Errorf("%d batches stored, want %d", got, wantCommits)
 			}
 		})
+	}
+}
+
+// TestConflictStopsNothingForGood: a batch the store refuses with a
+// conflict fails, with every group gathered before the refusal was known
+// (they may build on it), without reaching the store; groups gathered
+// afterwards are committed, although the engine stops on errors.
+func TestConflictStopsNothingForGood(t *testing.T) {
+	raced := candor.Errorf(candor.ECONFLICT, "already stored")
+	s := &store{gate: make(chan struct{}), fail: func(n int) error {
+		if n == 1 {
+			return raced
+		}
+		return nil
+	}}
+	reqs := make(chan *req, 10)
+	h := &handler{max: 1}
+	done := groupcommit.Start(s, reqs, groupcommit.Handler[*req, *group](h), groupcommit.Options{InFlight: 3, StopOnError: true})
+	early := send(reqs, 0, 3)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		h.mu.Lock()
+		n := len(h.gathered)
+		h.mu.Unlock()
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d groups gathered, want 3 in flight", n)
+		}
+	}
+	s.gate <- struct{}{} // the first commit, refused
+	as := answers(t, early)
+	if as[0].err != raced {
+		t.Errorf("the refused group: %v, want the store's conflict", as[0].err)
+	}
+	for i, a := range as[1:] {
+		if a.err != groupcommit.ErrRefusedBefore {
+			t.Errorf("group %d, gathered before the refusal: %v, want ErrRefusedBefore", i+2, a.err)
+		}
+	}
+	late := send(reqs, 3, 2)
+	s.gate <- struct{}{}
+	s.gate <- struct{}{}
+	for i, a := range answers(t, late) {
+		if a.err != nil {
+			t.Errorf("group gathered after the refusal %d: %v, want it committed", i, a.err)
+		}
+	}
+	close(reqs)
+	<-done
+	if got := s.committed(); len(got) != 2 {
+		t.Errorf("%d batches stored, want the 2 gathered after the refusal", len(got))
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.refused) != 3 || !slices.Equal(h.refused, h.gathered[:3]) {
+		t.Errorf("Refused called for %d groups, want the 3 failed ones in order", len(h.refused))
+	}
+	if len(h.errs) > 0 || h.open != 0 {
+		t.Errorf("contract: %v, %d groups left unsettled", h.errs, h.open)
 	}
 }
 

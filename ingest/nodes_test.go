@@ -1,0 +1,101 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/postgres"
+	"github.com/candor-project/candor/postgres/pgtest"
+	"github.com/candor-project/candor/vault"
+)
+
+// TestNodesRaceForOneSubject runs two pipelines, as two nodes, on one
+// PostgreSQL database. Each node's key filters say, rightly for itself,
+// that a subject and an event it never saw are not stored; another node
+// stores them meanwhile. The commit that loses the race is refused by the
+// store (ECONFLICT) and retried with its lookups sent to the store: no
+// request fails, no subject is created twice, no event is stored twice,
+// and the node goes on ingesting (a conflict does not poison it).
+func TestNodesRaceForOneSubject(t *testing.T) {
+	url := pgtest.Database(t)
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalogue.Default()
+	src := &candor.Source{ID: "bank1", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_paid"}}
+	ctx := context.Background()
+	nodes := make([]*Pipeline, 2)
+	for i := range nodes {
+		st, err := postgres.Open(ctx, url, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[i] = New(Options{Catalogue: cat, Vault: v, Store: st, Logger: slog.New(slog.DiscardHandler)})
+		t.Cleanup(func() { nodes[i].Close(); st.Close() })
+		<-nodes[i].scanDone
+		if !nodes[i].indexFilter.ready.Load() {
+			t.Fatal("the key filters are not in use: the test would show nothing")
+		}
+	}
+	event := func(id, person string) candor.EventInput {
+		raw := func(s string) candor.RawValue { return candor.RawValue{Kind: candor.RawString, Text: s} }
+		return candor.EventInput{ID: id, Subject: candor.SubjectRef{Kind: "person", Scheme: "national_id", Value: person},
+			Type: "credit.instalment_paid", OccurredAt: time.Now().UTC().AddDate(0, 0, -1).Format(time.RFC3339),
+			Fields: []candor.RawField{{Name: "account", Value: raw("A1")}, {Name: "amount", Value: raw("10.00")}, {Name: "currency", Value: raw("EUR")}}}
+	}
+
+	// One after the other: node 1 does not know node 0 created the subject.
+	if _, err := nodes[0].Ingest(ctx, src, []candor.EventInput{event("e1", "AB1000001")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := nodes[1].Ingest(ctx, src, []candor.EventInput{event("e2", "AB1000001"), event("e1", "AB1000001")}, nil)
+	if err != nil || res.Accepted != 1 || res.Duplicates != 1 {
+		t.Fatalf("node 1 posting a known subject and a stored event: %+v, %v; want 1 accepted, 1 duplicate", res, err)
+	}
+
+	// At once, on both nodes, for new subjects and the same events.
+	for round := range 20 {
+		var wg sync.WaitGroup
+		results := make([]candor.IngestResult, 2)
+		errs := make([]error, 2)
+		for i, n := range nodes {
+			ins := []candor.EventInput{event(fmt.Sprintf("r%d", round), fmt.Sprintf("CD%07d", round)),
+				event(fmt.Sprintf("r%d-node%d", round, i), fmt.Sprintf("CD%07d", round))}
+			wg.Go(func() { results[i], errs[i] = n.Ingest(ctx, src, ins, nil) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, node %d: %v", round, i, err)
+			}
+		}
+		if a, d := results[0].Accepted+results[1].Accepted, results[0].Duplicates+results[1].Duplicates; a != 3 || d != 1 {
+			t.Fatalf("round %d: %+v: want the shared event stored once and each node's own", round, results)
+		}
+	}
+	st := nodes[0].store
+	for round := range 20 {
+		id, err := st.SubjectByIndex(ctx, v.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: fmt.Sprintf("CD%07d", round)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, err := range st.Events(ctx, id, candor.EventFilter{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 3 {
+			t.Errorf("subject of round %d has %d events, want 3", round, n)
+		}
+	}
+}
