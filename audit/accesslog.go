@@ -147,6 +147,7 @@ func (groups) NewGroup() *accessGroup                          { return &accessG
 func (groups) Add(g *accessGroup, r *accessReq)                { g.reqs = append(g.reqs, r) }
 func (groups) Full(g *accessGroup) bool                        { return len(g.reqs) >= maxAccessGroup }
 func (groups) Batch(g *accessGroup) *candor.WriteBatch         { return batchOf(g.reqs) }
+func (groups) Refused(*accessGroup)                            {}
 func (h groups) Committed(g *accessGroup, _ uint64, err error) { h.l.reply(g.reqs, err) }
 func (groups) Settled(*accessGroup, error)                     {}
 

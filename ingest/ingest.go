@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -264,7 +265,7 @@ type request struct {
 var errRaced = candor.Errorf(candor.ECONFLICT, "another node stored some of these events or subjects at the same moment; nothing from this request was stored")
 
 // maxRetries bounds the retries of a request after errRaced.
-const maxRetries = 3
+const maxRetries = 8
 
 type reply struct {
 	res candor.IngestResult
@@ -300,6 +301,13 @@ func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []cand
 			return res, err
 		}
 		req.lookUp = true
+		// Groups in flight with the refused one fail with it: a short,
+		// growing, jittered pause lets the contention pass.
+		select {
+		case <-time.After(time.Duration(retry+1) * time.Duration(1+rand.IntN(10)) * time.Millisecond):
+		case <-ctx.Done():
+			return candor.IngestResult{}, ctx.Err()
+		}
 	}
 }
 

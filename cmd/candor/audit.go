@@ -97,7 +97,7 @@ const errLogRefused = "transparency log: refusing to start"
 // start on a log that lost or rewrote history: nothing is appended to
 // it), appends every commitment recorded but not logged before a crash,
 // and starts the background appender and checkpoint keeper.
-func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*auditService, error) {
+func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger, held func() bool) (*auditService, error) {
 	ctx := context.Background()
 	kept, err := audit.KeptCheckpoint(ctx, inst.store)
 	if err != nil {
@@ -138,6 +138,7 @@ func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*
 		return nil, err
 	}
 	a := audit.NewAppender(inst.store, l, lg, 0)
+	a.OnlyWhile(held) // of nodes sharing the store and the log, one appends
 	mark, err := a.Recover(ctx)
 	if err != nil {
 		l.Close()
@@ -153,8 +154,25 @@ func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger) (*
 
 // checkLogAtStart checks the log, once it has published what it holds,
 // from its files (tlog.Check) and against the store (audit.CheckStore),
-// and returns an error naming every problem.
-func checkLogAtStart(ctx context.Context, inst *installation, l *tlog.Log) error {
+// and returns an error naming every problem. A node starting beside
+// others that append to the shared log can read the log before the store
+// records what they appended since, so a disagreement counts only if it
+// is still there on the third reading, a second apart.
+func checkLogAtStart(ctx context.Context, inst *installation, l *tlog.Log) (err error) {
+	for range 3 {
+		if err = checkLogOnce(ctx, inst, l); err == nil || !errors.Is(err, errDisagree) {
+			return err
+		}
+		time.Sleep(time.Second)
+	}
+	return err
+}
+
+// errDisagree marks checkLogOnce's error when the log and the store
+// disagree.
+var errDisagree = errors.New(errLogRefused)
+
+func checkLogOnce(ctx context.Context, inst *installation, l *tlog.Log) error {
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	_, err := l.WaitPublished(wctx)
 	cancel()
@@ -163,7 +181,7 @@ func checkLogAtStart(ctx context.Context, inst *installation, l *tlog.Log) error
 	}
 	st, err := tlog.Check(ctx, l, l.VerifierKey(), nil)
 	if err != nil {
-		return fmt.Errorf("%s: %w", errLogRefused, err)
+		return fmt.Errorf("%w: %w", errDisagree, err)
 	}
 	problems := slices.Clone(st.Problems)
 	against, err := audit.CheckStore(ctx, inst.store, st, l.VerifierKey(), true)
@@ -174,8 +192,8 @@ func checkLogAtStart(ctx context.Context, inst *installation, l *tlog.Log) error
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: the log in %s lost or altered history:\n  - %s\n(restore the log directory from a copy that passes candor audit verify-log, or replace the log with candor audit recover)",
-		errLogRefused, l.Dir(), strings.Join(problems, "\n  - "))
+	return fmt.Errorf("%w: the log in %s lost or altered history:\n  - %s\n(restore the log directory from a copy that passes candor audit verify-log, or replace the log with candor audit recover)",
+		errDisagree, l.Dir(), strings.Join(problems, "\n  - "))
 }
 
 // health returns why the log and the store disagree, or nil.

@@ -80,8 +80,14 @@ func freeAddr(t *testing.T) string {
 // startServe starts "candor serve" with extra flags and waits until it is ready.
 func startServe(t *testing.T, bin, data, addr string, extra ...string) *exec.Cmd {
 	t.Helper()
+	return startServeLogging(t, bin, data, addr, io.Discard, extra...)
+}
+
+// startServeLogging is startServe with the server's log written to log.
+func startServeLogging(t *testing.T, bin, data, addr string, log io.Writer, extra ...string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--data", data, "--addr", addr}, extra...)...)
-	cmd.Stderr = io.Discard
+	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -103,7 +103,9 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", *subjectsFile, err)
 	}
-	aud, err := startAudit(inst, lf, inst.data, lg)
+	lease := singletonLease(inst, lg, jobsLeaseTTL) // a server sharing the store may hold it: it logs these reads then
+	defer lease.release()
+	aud, err := startAudit(inst, lf, inst.data, lg, lease.held)
 	if err != nil {
 		return err
 	}

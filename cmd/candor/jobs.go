@@ -23,7 +23,10 @@ type jobs struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	lease  *jobLease // nil: run without one
+
+	lease       *jobLease // nil: run without one
+	leaseCancel context.CancelFunc
+	leaseWG     sync.WaitGroup
 }
 
 func newJobs(log *slog.Logger) *jobs {
@@ -34,18 +37,37 @@ func newJobs(log *slog.Logger) *jobs {
 // jobsLease names the lease of the singleton jobs in the store.
 const jobsLease = "candor/jobs"
 
-// jobsLeaseTTL is how long the lease outlives its holder's last renewal:
-// how long a dead node's jobs wait for another to take them over.
+// jobsLeaseTTL is by default how long the lease outlives its holder's last
+// renewal: how long a dead node's jobs wait for another to take them over
+// (candor serve --lease-ttl).
 const jobsLeaseTTL = 30 * time.Second
 
 // underLease makes the jobs run only while this process holds the named
-// lease in l, which it renews every third of ttl. Call it before every.
+// lease in l, which it renews every third of ttl until release. It tries
+// to take the lease once before it returns. Call it before every.
 func (j *jobs) underLease(l candor.Leaser, name string, ttl time.Duration) {
 	host, _ := os.Hostname()
 	var nonce [4]byte
 	rand.Read(nonce[:])
 	j.lease = &jobLease{l: l, name: name, ttl: ttl, holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(nonce[:]))}
-	j.wg.Go(func() { j.lease.keep(j.ctx, j.log) })
+	ctx, cancel := context.WithCancel(context.Background())
+	j.leaseCancel = cancel
+	was := j.lease.renew(ctx, j.log, false)
+	j.leaseWG.Go(func() { j.lease.keep(ctx, j.log, was) })
+}
+
+// held reports whether this process may run the singleton work now: it
+// holds the lease, or runs without one.
+func (j *jobs) held() bool { return j.lease == nil || j.lease.held() }
+
+// singletonLease returns jobs under the lease of the singleton work of
+// nodes sharing inst's store, if the store has leases.
+func singletonLease(inst *installation, log *slog.Logger, ttl time.Duration) *jobs {
+	j := newJobs(log)
+	if l, ok := inst.store.(candor.Leaser); ok {
+		j.underLease(l, jobsLease, ttl)
+	}
+	return j
 }
 
 // every runs fn now and then every interval until stop, logging what it
@@ -60,7 +82,7 @@ func (j *jobs) every(name string, interval time.Duration, fn func(ctx context.Co
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			if j.lease == nil || j.lease.held() {
+			if j.held() {
 				switch n, err := fn(j.ctx); {
 				case err != nil && j.ctx.Err() == nil:
 					j.log.Error(name, "err", err)
@@ -77,12 +99,31 @@ func (j *jobs) every(name string, interval time.Duration, fn func(ctx context.Co
 	})
 }
 
-// stop cancels the jobs, waits for them to return and releases the lease,
-// so that another node need not wait for it to expire.
+// stop cancels the jobs and waits for them to return. The lease stays
+// held until release, for other singleton work (the log's appender) to
+// finish under it.
 func (j *jobs) stop() {
 	j.cancel()
 	j.wg.Wait()
+}
+
+// holdNow renews or tries to take the lease at once, so that a node
+// stopping after the last holder released it does the singleton work's
+// last round (the log's appender) itself.
+func (j *jobs) holdNow() {
 	if j.lease != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		j.lease.renew(ctx, j.log, j.lease.held())
+	}
+}
+
+// release stops renewing the lease and releases it, so that another node
+// need not wait for it to expire.
+func (j *jobs) release() {
+	if j.lease != nil {
+		j.leaseCancel()
+		j.leaseWG.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := j.lease.l.ReleaseLease(ctx, j.lease.name, j.lease.holder); err != nil {
@@ -107,34 +148,40 @@ func (jl *jobLease) held() bool {
 }
 
 // keep renews or tries to take the lease every third of its TTL until ctx
-// ends.
-func (jl *jobLease) keep(ctx context.Context, log *slog.Logger) {
+// ends; was says whether it was held before.
+func (jl *jobLease) keep(ctx context.Context, log *slog.Logger, was bool) {
 	t := time.NewTicker(jl.ttl / 3)
 	defer t.Stop()
-	was := false
 	for {
-		asked := time.Now()
-		_, ok, err := jl.l.AcquireLease(ctx, jl.name, jl.holder, jl.ttl)
-		switch {
-		case err != nil:
-			jl.until.Store(0) // cannot tell: stop running the jobs until renewed
-			if ctx.Err() == nil {
-				log.Warn("renewing the jobs' lease", "err", err)
-			}
-		case ok:
-			jl.until.Store(asked.Add(jl.ttl * 2 / 3).UnixNano())
-		default:
-			jl.until.Store(0)
-		}
-		if now := jl.held(); now != was {
-			log.Info("jobs' lease", "held", now, "holder", jl.holder)
-			was = now
-		}
 		select {
 		case <-ctx.Done():
 			jl.until.Store(0)
 			return
 		case <-t.C:
 		}
+		was = jl.renew(ctx, log, was)
 	}
+}
+
+// renew renews or tries to take the lease once, logs a change from was,
+// and returns whether it is held now.
+func (jl *jobLease) renew(ctx context.Context, log *slog.Logger, was bool) bool {
+	asked := time.Now()
+	_, ok, err := jl.l.AcquireLease(ctx, jl.name, jl.holder, jl.ttl)
+	switch {
+	case err != nil:
+		jl.until.Store(0) // cannot tell: stop running the jobs until renewed
+		if ctx.Err() == nil {
+			log.Warn("renewing the jobs' lease", "err", err)
+		}
+	case ok:
+		jl.until.Store(asked.Add(jl.ttl * 2 / 3).UnixNano())
+	default:
+		jl.until.Store(0)
+	}
+	now := jl.held()
+	if now != was {
+		log.Info("jobs' lease", "held", now, "holder", jl.holder)
+	}
+	return now
 }

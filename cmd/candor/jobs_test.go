@@ -68,11 +68,14 @@ func TestJobsUnderLease(t *testing.T) {
 
 	// The holder dies: its goroutines stop, the lease is not released.
 	runners[holder].cancel()
+	runners[holder].leaseCancel()
 	runners[holder].wg.Wait()
+	runners[holder].leaseWG.Wait()
 	died := time.Now()
 	waitFor("the other runner took over", func() bool { return runs[other].Load() > 0 })
 	if waited := time.Since(died); waited < ttl/3 {
 		t.Errorf("the other runner took over %s after the holder died, before its lease of %s could expire", waited, ttl)
 	}
 	runners[other].stop()
+	runners[other].release()
 }

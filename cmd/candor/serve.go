@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -50,9 +51,12 @@ type serverFlags struct {
 	purgeEvery time.Duration
 	// disputeCheck is how often disputes past their deadline are settled.
 	disputeCheck time.Duration
-	creds        credentialFlags // the credential issuer (credentials.go)
-	nats         natsFlags       // JetStream ingestion (nats.go)
-	ops          opsFlags        // TLS, proxies, metrics address, draining (ops.go)
+	// leaseTTL is how long a dead node's singleton work waits for another
+	// node to take it over.
+	leaseTTL time.Duration
+	creds    credentialFlags // the credential issuer (credentials.go)
+	nats     natsFlags       // JetStream ingestion (nats.go)
+	ops      opsFlags        // TLS, proxies, metrics address, draining (ops.go)
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -72,6 +76,8 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.purgeEvery, "purge-every", 24*time.Hour,
 		"delete the facts past their retention at start and then at this interval; 0 turns it off (env CANDOR_PURGE_EVERY)")
 	fs.StringVar(&f.oidc.Claim, "oidc-claim", env("CANDOR_OIDC_CLAIM", "national_id"), "the ID-token claim holding the person's national ID (env CANDOR_OIDC_CLAIM)")
+	fs.DurationVar(&f.leaseTTL, "lease-ttl", jobsLeaseTTL,
+		"of nodes sharing a store, one runs the log's appender and the periodic jobs under a lease it renews every third of this; when it dies, another takes them over after at most this long (env CANDOR_LEASE_TTL; 0: the default)")
 	fs.DurationVar(&f.disputeCheck, "dispute-check", time.Hour, "how often facts of disputes unverified past their 30-day deadline are removed (env CANDOR_DISPUTE_CHECK)")
 	f.nats.register(fs)
 	f.ops.register(fs)
@@ -137,6 +143,24 @@ func serveProfiles(addr string, log *slog.Logger) error {
 	return nil
 }
 
+// startSingletons takes, if it can, the lease under which one of several
+// nodes sharing the store runs the singleton work (the log's appender,
+// dispute deadlines, purges), then opens the transparency log and, before
+// anything is served, logs what a crash left recorded but unlogged.
+func startSingletons(inst *installation, f serverFlags, log *slog.Logger) (*jobs, *auditService, error) {
+	ttl := cmp.Or(f.leaseTTL, jobsLeaseTTL)
+	if ttl < 300*time.Millisecond {
+		return nil, nil, fmt.Errorf("--lease-ttl %s: want at least 300ms", f.leaseTTL)
+	}
+	jobs := singletonLease(inst, log, ttl)
+	aud, err := startAudit(inst, f.log, inst.data, log, jobs.held)
+	if err != nil {
+		jobs.release()
+		return nil, nil, err
+	}
+	return jobs, aud, nil
+}
+
 // startServer listens on addr and serves the API over inst. The returned
 // server owns inst: wait closes it.
 func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server, err error) {
@@ -159,12 +183,16 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 			return nil, err
 		}
 	}
-	// Before anything is served: log what a crash left recorded but unlogged.
-	aud, err := startAudit(inst, f.log, inst.data, log)
+	jobs, aud, err := startSingletons(inst, f, log)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			jobs.release()
+		}
+	}()
 	start := time.Now()
 	metrics := httpapi.NewMetrics(inst.store.Size)
 	pipeline, active, all, err := newPipeline(context.Background(), inst, ingest.Options{
@@ -222,7 +250,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		return nil, err
 	}
 	forgetters = append(forgetters, portal.Forget)
-	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: newJobs(log), demo: demo, log: log,
+	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: jobs, demo: demo, log: log,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           eg.handler(root, log),
@@ -242,10 +270,6 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
-	if l, ok := inst.store.(candor.Leaser); ok {
-		// One node of those sharing the store settles deadlines and purges.
-		s.jobs.underLease(l, jobsLease, jobsLeaseTTL)
-	}
 	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
 	purger := retention.New(inst.store, inst.vault, inst.cat, nil)
 	s.jobs.every("retention purge", f.purgeEvery, func(ctx context.Context) (int, error) {
@@ -337,7 +361,11 @@ func (s *server) wait(ctx context.Context) error {
 	s.jobs.stop()
 	s.portal.Close() // a console pass still running over the store
 	s.edges.close()
-	err = errors.Join(err, s.pipeline.Close(), s.audit.close(), s.inst.store.Close())
+	err = errors.Join(err, s.pipeline.Close())
+	s.jobs.holdNow() // the log's last round is this node's if no other node holds the lease
+	err = errors.Join(err, s.audit.close())
+	s.jobs.release() // after the appender's last round, which it holds the lease for
+	err = errors.Join(err, s.inst.store.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
 	}
