@@ -345,7 +345,11 @@ type Versioned interface {
 	// RecordsVersion covers subject id's records of kind: it changes with
 	// every PutRecord, DeleteRecord or Commit of one of them, and with the
 	// subject's erasure. With the zero subject it covers the records of
-	// kind about no subject.
+	// kind about no subject, and writes of subjects' data do not change
+	// it; RecordsVersion(RecordErased, SubjectID{}) also changes with
+	// every erasure of a subject (a Commit with WriteBatch.Erase), so that
+	// what is cached by identifier can be dropped after an erasure on any
+	// node.
 	RecordsVersion(kind RecordKind, id SubjectID) uint64
 }
 

@@ -19,15 +19,12 @@ type Config struct {
 	Vault     *vault.Vault
 	Catalogue *candor.Catalogue
 	Now       func() time.Time // the clock (nil: time.Now)
-	// Forget, if set, is called after a subject was erased whole with its
-	// blind indexes, so that in-memory caches drop it (the write path's
-	// cache of subjects and their keys: ingest.Pipeline.Forget).
-	Forget func(candor.SubjectID, []candor.BlindIndex)
-	// Erased, if set, is called after an erasure with the idempotency keys
-	// of the facts it removed, each with when its retention would have
-	// ended, so that the write path refuses them until then
-	// (ingest.Pipeline.Erased).
-	Erased func(map[candor.DedupeKey]time.Time)
+	// Forget, if set, is called after a subject was erased whole, so that
+	// this process drops at once what it holds of the subject in memory
+	// (decisions' caches, portal sessions). Other processes sharing the
+	// store, and the write path here too, learn of an erasure from the
+	// store's versions (candor.Versioned) instead.
+	Forget func(candor.SubjectID)
 }
 
 // Service plans and carries out erasures. It is safe for concurrent use;
@@ -115,8 +112,7 @@ type planned struct {
 	sub     *candor.Subject
 	erase   []candor.EventRef
 	records []*candor.Record
-	erased  []*candor.Record               // what is kept of the erased facts (candor.ErasedRecord)
-	kept    map[candor.DedupeKey]time.Time // the erased facts' keys, until when each is kept
+	erased  []*candor.Record // what is kept of the erased facts (candor.ErasedRecord)
 }
 
 func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *planned, error) {
@@ -161,10 +157,6 @@ func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *p
 		if until := e.ExpiresAt(t); until.After(now) {
 			k := s.cfg.Vault.DedupeKey(e.Source, e.SourceEventID)
 			pd.erased = append(pd.erased, candor.ErasedRecord(k, until))
-			if pd.kept == nil {
-				pd.kept = map[candor.DedupeKey]time.Time{}
-			}
-			pd.kept[k] = until
 		}
 	}
 	p.Erase, p.Keep = sorted(erase), sorted(keep)
@@ -313,9 +305,8 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 			return nil, fmt.Errorf("erasure: %w", err)
 		}
 		if s.cfg.Forget != nil {
-			s.cfg.Forget(subject, indexes)
+			s.cfg.Forget(subject)
 		}
-		s.erased(pd)
 		p.Done = true
 		return p, nil
 	}
@@ -332,7 +323,6 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 		if _, err := c.Commit(ctx); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
 		}
-		s.erased(pd)
 	}
 	for _, r := range pd.records {
 		if err := st.DeleteRecord(ctx, r.Kind, r.ID); err != nil {
@@ -341,13 +331,6 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 	}
 	p.Done = true
 	return p, nil
-}
-
-// erased tells the write path which facts were erased.
-func (s *Service) erased(pd *planned) {
-	if s.cfg.Erased != nil && len(pd.kept) > 0 {
-		s.cfg.Erased(pd.kept)
-	}
 }
 
 // revokeKeys revokes the API keys of an erased subject, which name it.

@@ -63,8 +63,7 @@ func mustEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.p = ingest.New(ingest.Options{Catalogue: e.cat, Vault: e.vault, Store: e.store, Matcher: scoring.NewMatcher(e.cards)})
-	e.svc = erasure.New(erasure.Config{Store: e.store, Vault: e.vault, Catalogue: e.cat,
-		Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { e.p.Forget(bis) }})
+	e.svc = erasure.New(erasure.Config{Store: e.store, Vault: e.vault, Catalogue: e.cat})
 	t.Cleanup(func() {
 		e.p.Close()
 		e.log.Close()

@@ -134,8 +134,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		Profiles: profiles, Proofs: profiles,
 		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, scorers(active), nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
-		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
-			Forget: func(_ candor.SubjectID, bis []candor.BlindIndex) { p.Forget(bis) }, Erased: p.Erased}),
+		Erasure:     erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat}),
 		Credentials: h.credentials(t, st, v, cat, active, access)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)

@@ -58,12 +58,16 @@ func TestErasedFactsStayRefused(t *testing.T) {
 			}
 		})
 	}
-	// Erased from now on, without a restart, until its retention ends:
-	// then taken again, without a restart either.
-	e.p.Erased(map[candor.DedupeKey]time.Time{e.vault.DedupeKey("bank7", "gone-3"): testNow.Add(time.Hour),
-		e.vault.DedupeKey("bank7", "gone-4"): testNow})
+	// Erased from now on, as soon as the erasure's records are stored (on
+	// this node or another sharing the store), without a restart, until
+	// its retention ends: then taken again, without a restart either.
+	if _, err := e.store.Commit(ctx, &candor.WriteBatch{Records: []*candor.Record{
+		candor.ErasedRecord(e.vault.DedupeKey("bank7", "gone-3"), testNow.Add(time.Hour)),
+		candor.ErasedRecord(e.vault.DedupeKey("bank7", "gone-4"), testNow)}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.post(t, late("gone-3", "AB1234567", 30)); candor.ErrorCode(err) != candor.EERASED {
-		t.Fatalf("after Erased: %v", err)
+		t.Fatalf("after the erasure: %v", err)
 	}
 	if _, err := e.post(t, late("gone-4", "AB1234567", 30)); err != nil {
 		t.Fatalf("a fact whose retention ended when it was erased: %v", err)
@@ -88,11 +92,13 @@ func BenchmarkCheckErased(b *testing.B) {
 		b.Fatal(err)
 	}
 	none, kept := mustEnv(b), mustEnv(b)
-	erased := make(map[candor.DedupeKey]time.Time, 100_000)
+	erased := &candor.WriteBatch{}
 	for i := range 100_000 {
-		erased[kept.vault.DedupeKey("bank7", fmt.Sprintf("gone-%d", i))] = testNow.Add(time.Hour)
+		erased.Records = append(erased.Records, candor.ErasedRecord(kept.vault.DedupeKey("bank7", fmt.Sprintf("gone-%d", i)), testNow.Add(time.Hour)))
 	}
-	kept.p.Erased(erased)
+	if _, err := kept.store.Commit(context.Background(), erased); err != nil {
+		b.Fatal(err)
+	}
 	var base, with time.Duration
 	b.ResetTimer()
 	order := []*env{none, kept}

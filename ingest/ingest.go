@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -89,11 +90,14 @@ type Pipeline struct {
 	subjects subjectCache
 
 	// The idempotency keys of erased facts (candor.ErasedRecord), refused
-	// with EERASED; erasedErr, if they could not be read at start, fails
-	// every request instead.
+	// with EERASED; erasedErr, if they could not be read, fails every
+	// request instead. erasures is the store's erasures version
+	// (candor.Versioned) they and the subject cache are current with.
 	erasedMu  sync.RWMutex
 	erased    map[candor.DedupeKey]time.Time // until when each is kept
 	erasedErr error
+	versions  candor.Versioned // nil: the store keeps none
+	erasures  atomic.Uint64
 }
 
 // New starts a pipeline. Close it to finish in-flight work.
@@ -117,7 +121,8 @@ func New(opts Options) *Pipeline {
 		scanDone: make(chan struct{}),
 		subjects: subjectCache{c: newCache2[candor.BlindIndex, resolved](opts.CacheSubjects)},
 	}
-	p.loadErased()
+	p.versions, _ = opts.Store.(candor.Versioned)
+	p.catchUpErasures()
 	ctx, cancel := context.WithCancel(context.Background())
 	p.stopScan = cancel
 	go p.fillFilters(ctx)
@@ -152,10 +157,39 @@ func (p *Pipeline) fillFilters(ctx context.Context) {
 		"took", time.Since(start).Round(time.Millisecond))
 }
 
+// catchUpErasures makes the pipeline current with the erasures committed
+// by any node sharing the store, when the store's erasures version
+// (candor.Versioned) moved since it last looked: it forgets every cached
+// subject (an erased subject's key must not outlive it in memory, and its
+// identifiers must resolve to new subjects from now on) and rereads the
+// erased facts it refuses. A request checked just before an erasure
+// commits can still store under the erased subject or store an erased
+// fact: sealed with a destroyed key, such events can never be read (audit
+// verify reports them). When nothing changed it costs one atomic load.
+func (p *Pipeline) catchUpErasures() {
+	var v uint64
+	if p.versions != nil {
+		v = p.versions.RecordsVersion(candor.RecordErased, candor.SubjectID{})
+	}
+	if p.erasures.Load() == v+1 {
+		return
+	}
+	p.erasedMu.Lock()
+	defer p.erasedMu.Unlock()
+	if p.erasures.Load() == v+1 {
+		return
+	}
+	p.subjects.clear()
+	p.loadErased()
+	if p.erasedErr == nil { // else the next request tries again
+		p.erasures.Store(v + 1)
+	}
+}
+
 // loadErased reads the idempotency keys of erased facts whose retention
 // has not ended, if the store keeps records.
 func (p *Pipeline) loadErased() {
-	p.erased = map[candor.DedupeKey]time.Time{}
+	p.erased, p.erasedErr = map[candor.DedupeKey]time.Time{}, nil
 	rs, ok := p.store.(candor.RecordStore)
 	if !ok {
 		return
@@ -178,21 +212,11 @@ func (p *Pipeline) loadErased() {
 	}
 }
 
-// Erased makes the pipeline refuse the facts with these idempotency keys
-// from now on, with EERASED, each until the time it maps to (when its
-// retention would have ended): those of an erasure just committed.
-func (p *Pipeline) Erased(kept map[candor.DedupeKey]time.Time) {
-	p.erasedMu.Lock()
-	for k, until := range kept {
-		p.erased[k] = until
-	}
-	p.erasedMu.Unlock()
-}
-
 // refuseErased returns an EERASED error with a problem for each event of
 // req that is an erased fact, posted again. A request checked here just
 // before an erasure of one of its facts commits can still store it.
 func (p *Pipeline) refuseErased(req *request) error {
+	p.catchUpErasures()
 	p.erasedMu.RLock()
 	defer p.erasedMu.RUnlock()
 	if p.erasedErr != nil {

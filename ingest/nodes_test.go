@@ -11,10 +11,46 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/postgres"
 	"github.com/candor-project/candor/postgres/pgtest"
 	"github.com/candor-project/candor/vault"
 )
+
+var src = &candor.Source{ID: "bank1", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_paid"}}
+
+// twoNodes returns two pipelines, as two nodes, on one fresh PostgreSQL
+// database, with their key filters in use, and their vault.
+func twoNodes(t *testing.T) ([]*Pipeline, *vault.Vault) {
+	t.Helper()
+	url := pgtest.Database(t)
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := make([]*Pipeline, 2)
+	for i := range nodes {
+		st, err := postgres.Open(context.Background(), url, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[i] = New(Options{Catalogue: catalogue.Default(), Vault: v, Store: st, Logger: slog.New(slog.DiscardHandler)})
+		t.Cleanup(func() { nodes[i].Close(); st.Close() })
+		<-nodes[i].scanDone
+		if !nodes[i].indexFilter.ready.Load() {
+			t.Fatal("the key filters are not in use: the test would show nothing")
+		}
+	}
+	return nodes, v
+}
+
+// event is a paid instalment of person's, posted with ID id.
+func event(id, person string) candor.EventInput {
+	raw := func(s string) candor.RawValue { return candor.RawValue{Kind: candor.RawString, Text: s} }
+	return candor.EventInput{ID: id, Subject: candor.SubjectRef{Kind: "person", Scheme: "national_id", Value: person},
+		Type: "credit.instalment_paid", OccurredAt: time.Now().UTC().AddDate(0, 0, -1).Format(time.RFC3339),
+		Fields: []candor.RawField{{Name: "account", Value: raw("A1")}, {Name: "amount", Value: raw("10.00")}, {Name: "currency", Value: raw("EUR")}}}
+}
 
 // TestNodesRaceForOneSubject runs two pipelines, as two nodes, on one
 // PostgreSQL database. Each node's key filters say, rightly for itself,
@@ -24,33 +60,8 @@ import (
 // request fails, no subject is created twice, no event is stored twice,
 // and the node goes on ingesting (a conflict does not poison it).
 func TestNodesRaceForOneSubject(t *testing.T) {
-	url := pgtest.Database(t)
-	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat := catalogue.Default()
-	src := &candor.Source{ID: "bank1", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_paid"}}
+	nodes, v := twoNodes(t)
 	ctx := context.Background()
-	nodes := make([]*Pipeline, 2)
-	for i := range nodes {
-		st, err := postgres.Open(ctx, url, postgres.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes[i] = New(Options{Catalogue: cat, Vault: v, Store: st, Logger: slog.New(slog.DiscardHandler)})
-		t.Cleanup(func() { nodes[i].Close(); st.Close() })
-		<-nodes[i].scanDone
-		if !nodes[i].indexFilter.ready.Load() {
-			t.Fatal("the key filters are not in use: the test would show nothing")
-		}
-	}
-	event := func(id, person string) candor.EventInput {
-		raw := func(s string) candor.RawValue { return candor.RawValue{Kind: candor.RawString, Text: s} }
-		return candor.EventInput{ID: id, Subject: candor.SubjectRef{Kind: "person", Scheme: "national_id", Value: person},
-			Type: "credit.instalment_paid", OccurredAt: time.Now().UTC().AddDate(0, 0, -1).Format(time.RFC3339),
-			Fields: []candor.RawField{{Name: "account", Value: raw("A1")}, {Name: "amount", Value: raw("10.00")}, {Name: "currency", Value: raw("EUR")}}}
-	}
 
 	// One after the other: node 1 does not know node 0 created the subject.
 	if _, err := nodes[0].Ingest(ctx, src, []candor.EventInput{event("e1", "AB1000001")}, nil); err != nil {
@@ -97,5 +108,48 @@ func TestNodesRaceForOneSubject(t *testing.T) {
 		if n != 3 {
 			t.Errorf("subject of round %d has %d events, want 3", round, n)
 		}
+	}
+}
+
+// TestNodesSeeEachOthersErasures: a person erased through one node is
+// erased for the other too, with no call between them: the other node's
+// cache no longer resolves the person's identifier to the erased subject
+// (a new post makes a new subject) and it refuses the erased fact, posted
+// again, with EERASED.
+func TestNodesSeeEachOthersErasures(t *testing.T) {
+	nodes, v := twoNodes(t)
+	ctx := context.Background()
+	if _, err := nodes[0].Ingest(ctx, src, []candor.EventInput{event("x1", "AB2000001")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nodes[1].Ingest(ctx, src, []candor.EventInput{event("x2", "AB2000001")}, nil); err != nil {
+		t.Fatal(err) // node 1 now holds the subject in its cache
+	}
+	bi := v.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: "AB2000001"})
+	erased, err := nodes[0].store.SubjectByIndex(ctx, bi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := nodes[1].store.(candor.Versioned)
+	before := other.RecordsVersion(candor.RecordErased, candor.SubjectID{})
+	st := nodes[0].store.(candor.Store)
+	plan, err := erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: catalogue.Default()}).Erase(ctx, erased)
+	if err != nil || !plan.Whole {
+		t.Fatalf("erasure: %+v, %v; want the person erased whole", plan, err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); other.RecordsVersion(candor.RecordErased, candor.SubjectID{}) == before; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("node 1's store never saw the erasure's notification")
+		}
+	}
+	if _, err := nodes[1].Ingest(ctx, src, []candor.EventInput{event("x1", "AB2000001")}, nil); candor.ErrorCode(err) != candor.EERASED {
+		t.Errorf("node 1 taking the erased fact again: %v, want EERASED", err)
+	}
+	if _, err := nodes[1].Ingest(ctx, src, []candor.EventInput{event("x3", "AB2000001")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	now, err := nodes[1].store.SubjectByIndex(ctx, bi)
+	if err != nil || now == erased {
+		t.Fatalf("after the erasure, node 1 stored a new fact under %v (%v); want a new subject, not the erased %v", now, err, erased)
 	}
 }

@@ -23,12 +23,12 @@ type resolved struct {
 // subjectCache holds recently used subjects, by blind index, with their
 // opened data keys. A subject's ID, kind and key never change once it is
 // stored, so entries go stale only when the subject is erased, and
-// Pipeline.Forget drops them then. Safe for concurrent use.
+// Pipeline.catchUpErasures clears the cache then. Safe for concurrent use.
 type subjectCache struct {
 	mu sync.Mutex
 	c  *cache2[candor.BlindIndex, resolved]
-	// gen counts Forget calls, so that a subject read from the store
-	// before an erasure is not cached after it.
+	// gen counts clears, so that a subject read from the store before an
+	// erasure is not cached after it.
 	gen uint64
 }
 
@@ -47,8 +47,8 @@ func (s *subjectCache) put(bi candor.BlindIndex, r resolved) {
 	s.mu.Unlock()
 }
 
-// putIf caches r unless Forget ran since gen was read: the subject may
-// be one it forgot.
+// putIf caches r unless the cache was cleared since gen was read: the
+// subject may be one an erasure removed.
 func (s *subjectCache) putIf(bi candor.BlindIndex, r resolved, gen uint64) {
 	s.mu.Lock()
 	if s.gen == gen {
@@ -57,21 +57,12 @@ func (s *subjectCache) putIf(bi candor.BlindIndex, r resolved, gen uint64) {
 	s.mu.Unlock()
 }
 
-// Forget drops subjects erased whole from the cache, by their blind
-// indexes: their data keys must not outlive them in memory, and their
-// identifiers must resolve to new subjects from now on. A subject read
-// from the store before the erasure is not cached after it. A request
-// whose events were resolved before the erasure still stores them under
-// the erased subject: sealed with a destroyed key, they can never be read,
-// but they are stored (and audit verify reports them). The window is one
-// request.
-func (p *Pipeline) Forget(bis []candor.BlindIndex) {
-	p.subjects.mu.Lock()
-	defer p.subjects.mu.Unlock()
-	p.subjects.gen++
-	for _, bi := range bis {
-		p.subjects.c.delete(bi)
-	}
+// clear forgets every subject.
+func (s *subjectCache) clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	s.c = newCache2[candor.BlindIndex, resolved](s.c.max)
 }
 
 // resolveStored finds, in parallel with other requests and before the

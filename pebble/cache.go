@@ -26,14 +26,25 @@ import (
 // take 128 KB.
 const subjectStripes = 1 << 14
 
-type subjectVersions [subjectStripes]atomic.Uint64
+// kindCounters are the counters of records about no subject, one per
+// kind, apart from the subjects' (so that writes of subjects' data never
+// bump them).
+const kindCounters = 64
+
+type subjectVersions struct {
+	subjects [subjectStripes]atomic.Uint64
+	kinds    [kindCounters]atomic.Uint64
+}
 
 // of returns the counter of subject id's records of kind, or with kind 0
 // of its subject record, events and matches.
 func (v *subjectVersions) of(id candor.SubjectID, kind candor.RecordKind) *atomic.Uint64 {
+	if id == (candor.SubjectID{}) && kind < kindCounters {
+		return &v.kinds[kind]
+	}
 	// Subject IDs are random: their first bytes hash well enough.
 	h := binary.BigEndian.Uint64(id[:8]) + uint64(kind)*0x9e3779b97f4a7c15
-	return &v[h%subjectStripes]
+	return &v.subjects[h%subjectStripes]
 }
 
 // SubjectVersion implements candor.Versioned.
@@ -71,6 +82,7 @@ func (s *Store) touched(wb *candor.WriteBatch) {
 		for kind := candor.RecordKind(1); kind.Valid(); kind++ {
 			s.versions.of(e.Subject, kind).Add(1)
 		}
+		s.versions.of(candor.SubjectID{}, candor.RecordErased).Add(1) // candor.Versioned: every erasure
 	}
 }
 

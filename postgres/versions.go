@@ -33,9 +33,16 @@ import (
 
 const subjectStripes = 1 << 14
 
-type subjectVersions [subjectStripes]atomic.Uint64
+// kindStripes are the counters of records about no subject, one per kind
+// after the subjects' (so that writes of subjects' data never bump them).
+const kindStripes = 64
+
+type subjectVersions [subjectStripes + kindStripes]atomic.Uint64
 
 func stripe(id candor.SubjectID, kind candor.RecordKind) uint16 {
+	if id == (candor.SubjectID{}) && kind < kindStripes {
+		return subjectStripes + uint16(kind)
+	}
 	h := binary.BigEndian.Uint64(id[:8]) + uint64(kind)*0x9e3779b97f4a7c15
 	return uint16(h % subjectStripes)
 }
@@ -94,6 +101,7 @@ func touched(wb *candor.WriteBatch) []uint16 {
 		for kind := candor.RecordKind(0); kind == 0 || kind.Valid(); kind++ {
 			t.add(e.Subject, kind)
 		}
+		t.add(candor.SubjectID{}, candor.RecordErased) // candor.Versioned: every erasure
 	}
 	return t.list
 }
@@ -246,6 +254,6 @@ func (s *Store) apply(payload string) {
 		return
 	}
 	for ; len(b) > 0; b = b[2:] {
-		s.versions[binary.BigEndian.Uint16(b)%subjectStripes].Add(1)
+		s.versions[int(binary.BigEndian.Uint16(b))%len(s.versions)].Add(1)
 	}
 }

@@ -82,6 +82,7 @@ var capabilities = []capability{
 		{"SubjectWrites", testSubjectWrites},
 		{"RecordWrites", testRecordWrites},
 		{"Grows", testVersionsGrow},
+		{"Erasures", testErasuresVersion},
 	}},
 	{"Store", nil, []testCase{
 		{"Capabilities", testCapabilities},

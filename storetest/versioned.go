@@ -182,3 +182,27 @@ func testCapabilities(t *testing.T, h *harness) {
 		t.Fatal(err)
 	}
 }
+
+// testErasuresVersion checks that RecordsVersion(RecordErased, zero)
+// changes with every erasure of a subject, and not with writes of
+// subjects' data, however many subjects they touch.
+func testErasuresVersion(t *testing.T, h *harness) {
+	var none candor.SubjectID
+	erasures := func() uint64 { return h.s.RecordsVersion(candor.RecordErased, none) }
+	before := erasures()
+	b := &candor.WriteBatch{}
+	for range 300 {
+		sub := newSubject(candor.Person)
+		b.Subjects = append(b.Subjects, sub)
+		b.Events = append(b.Events, newEvent(sub.ID, base))
+		b.Records = append(b.Records, &candor.Record{Kind: candor.RecordConsent, ID: sub.ID.String(), Subject: sub.ID, Data: []byte("c")})
+	}
+	MustCommit(t, h.s, b)
+	if after := erasures(); after != before {
+		t.Errorf("writes of 300 subjects' data changed the erasures' version from %d to %d", before, after)
+	}
+	MustCommit(t, h.s, &candor.WriteBatch{Erase: []candor.Erasure{{Subject: b.Subjects[0].ID, Events: 1}}})
+	if after := erasures(); after <= before {
+		t.Errorf("an erasure left the erasures' version at %d", after)
+	}
+}

@@ -131,8 +131,7 @@ func mustHarness(t *testing.T) *harness {
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, shipped, history),
 		Register: register.New(st, v, scorers, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
-			Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
-				p.Forget(bis)
+			Forget: func(sub candor.SubjectID) {
 				for _, portal := range h.portals {
 					portal.Forget(sub)
 				}

@@ -217,18 +217,16 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	profiles := profile.New(profile.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
 		Active: scorers(active), Versions: scorers(all), Log: aud.log})
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
-	// An erased subject is forgotten by every cache that holds its key or
-	// data, and its portal sessions end, however the erasure was asked for.
-	var forgetters []func(candor.SubjectID)
+	// An erased subject is dropped at once from this node's decision caches,
+	// and its portal sessions end, however the erasure was asked for (the
+	// write path, and other nodes, learn of it from the store's versions).
+	forgetters := []func(candor.SubjectID){dec.Forget}
 	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
-		Forget: func(sub candor.SubjectID, bis []candor.BlindIndex) {
-			pipeline.Forget(bis)
+		Forget: func(sub candor.SubjectID) {
 			for _, f := range forgetters {
 				f(sub)
 			}
-		},
-		Erased: pipeline.Erased})
-	forgetters = append(forgetters, dec.Forget)
+		}})
 	acts := admins.New(inst.store, inst.vault, nil)
 	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active, aud.access)
 	if err != nil {
