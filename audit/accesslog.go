@@ -84,7 +84,8 @@ func (l *AccessLog) Record(ctx context.Context, as ...*candor.Access) error {
 // two. with MUST be valid records (see candor.WriteBatch.Records): an
 // invalid one fails the whole group commit it joins. Errors: those of
 // Record, and EUNAVAILABLE if with could not be stored (then neither was
-// a).
+// a); ECONFLICT if another node sharing the store stored one of with's
+// records first (then neither was stored, and new records may be tried).
 func (l *AccessLog) RecordWith(ctx context.Context, key *vault.SubjectKey, a *candor.Access, with []*candor.Record) error {
 	rec, c, err := key.SealAccess(a)
 	if err != nil {
@@ -165,14 +166,23 @@ func batchOf(group []*accessReq) *candor.WriteBatch {
 		Commitments: func(*candor.WriteBatch, uint64) (write, access []candor.Commitment) { return nil, cs }}
 }
 
-// reply answers a group's requests with the outcome of its commit.
+// reply answers a group's requests with the outcome of its commit. When
+// the store refused the group with a conflict (a record stored with an
+// access record was stored first by another node sharing the store), the
+// requests that stored records get the conflict, which their caller may
+// retry with new records; the others the refusal.
 func (l *AccessLog) reply(group []*accessReq, err error) {
+	refused := err
 	if err != nil {
-		err = candor.Errorf(candor.EUNAVAILABLE, "the access record could not be stored; nothing was served")
+		refused = candor.Errorf(candor.EUNAVAILABLE, "the access record could not be stored; nothing was served")
 	}
 	records := 0
 	for _, r := range group {
-		r.reply <- err
+		if len(r.with) > 0 && candor.ErrorCode(err) == candor.ECONFLICT {
+			r.reply <- candor.Errorf(candor.ECONFLICT, "what this access record was stored with was stored first by another node; nothing was stored")
+		} else {
+			r.reply <- refused
+		}
 		records += len(r.recs)
 	}
 	if l.onCommit != nil {

@@ -223,23 +223,33 @@ type Issued struct {
 // credential not stored could not be listed or revoked. Errors: those of
 // Issue, disclose's (then nothing is stored), the store's.
 func (s *Service) Deliver(ctx context.Context, subject candor.SubjectID, req Request, disclose candor.Disclose[*Issued]) (*Issued, error) {
-	is, err := s.Issue(ctx, subject, req)
-	if err != nil {
-		return nil, err
+	for try := 1; ; try++ {
+		is, err := s.Issue(ctx, subject, req)
+		if err != nil {
+			return nil, err
+		}
+		a, err := disclose(is)
+		if err != nil {
+			return nil, err
+		}
+		if s.cfg.Access != nil {
+			err = s.cfg.Access.RecordWith(ctx, is.Key, a, is.Records)
+		} else {
+			_, err = s.cfg.Store.Commit(ctx, &candor.WriteBatch{Records: is.Records})
+		}
+		switch {
+		case err == nil:
+			return is, nil
+		case candor.ErrorCode(err) == candor.ECONFLICT && try < 3:
+			// Another node sharing the store took the status list entry
+			// first: reread the entries in use and issue afresh.
+			s.mu.Lock()
+			s.slots = nil
+			s.mu.Unlock()
+		default:
+			return nil, fmt.Errorf("credentials: storing credential %s: %w", is.Info.ID, err)
+		}
 	}
-	a, err := disclose(is)
-	if err != nil {
-		return nil, err
-	}
-	if s.cfg.Access != nil {
-		err = s.cfg.Access.RecordWith(ctx, is.Key, a, is.Records)
-	} else {
-		_, err = s.cfg.Store.Commit(ctx, &candor.WriteBatch{Records: is.Records})
-	}
-	if err != nil {
-		return nil, fmt.Errorf("credentials: storing credential %s: %w", is.Info.ID, err)
-	}
-	return is, nil
 }
 
 // Issue issues a credential to subject with the statements and document

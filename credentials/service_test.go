@@ -10,6 +10,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/internal/testenv"
+	"github.com/candor-project/candor/vault"
 )
 
 var ctx = context.Background()
@@ -238,4 +239,48 @@ func errorAs(err error, target **candor.Error) bool {
 	e, ok := err.(*candor.Error)
 	*target = e
 	return ok
+}
+
+// conflictOnce is an issuance log whose first store is refused as when
+// another node sharing the store took the status list entry first.
+type conflictOnce struct {
+	st    candor.Store
+	calls int
+}
+
+func (c *conflictOnce) RecordWith(_ context.Context, _ *vault.SubjectKey, _ *candor.Access, with []*candor.Record) error {
+	c.calls++
+	if c.calls == 1 {
+		return candor.Errorf(candor.ECONFLICT, "commit: already stored (candor_records_pkey)")
+	}
+	_, err := c.st.Commit(ctx, &candor.WriteBatch{Records: with})
+	return err
+}
+
+// TestDeliverRetriesAConflict: a credential whose status list entry
+// another node took first is issued afresh, and the holder gets the one
+// stored.
+func TestDeliverRetriesAConflict(t *testing.T) {
+	e := mustEnv(t)
+	log := &conflictOnce{st: e.Store}
+	svc := credentials.New(credentials.Config{Store: e.Store, Vault: e.Vault, Catalogue: e.Cat, Scorecards: e.Cards,
+		Key: e.key, Issuer: issuer, Now: e.Clock, Access: log})
+	e.post(t, "rent", "AB1234567", "rent.paid", 30, `{"amount":"650","currency":"EUR"}`)
+	sub := e.Person(t, "AB1234567")
+	var disclosed []string
+	is, err := svc.Deliver(ctx, sub, credentials.Request{Kind: credentials.Download, Statements: []string{"tax_obligations_current"}},
+		func(is *credentials.Issued) (*candor.Access, error) {
+			disclosed = append(disclosed, is.Info.ID)
+			return &candor.Access{Subject: sub}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log.calls != 2 || len(disclosed) != 2 || disclosed[1] != is.Info.ID || disclosed[0] == disclosed[1] {
+		t.Fatalf("%d stores, disclosed %v, returned %s: want a second credential issued and returned after the conflict", log.calls, disclosed, is.Info.ID)
+	}
+	infos, err := svc.Credentials(ctx, sub)
+	if err != nil || len(infos) != 1 || infos[0].ID != is.Info.ID {
+		t.Fatalf("stored credentials %v (%v), want only %s", infos, err, is.Info.ID)
+	}
 }
