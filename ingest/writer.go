@@ -148,7 +148,10 @@ func (w *writer) Refused(g *group) { g.failed.Store(true) }
 func (w *writer) Committed(g *group, commitNo uint64, err error) {
 	g.commitNo, g.err = commitNo, err
 	g.failed.Store(err != nil)
-	if err != nil {
+	switch {
+	case candor.ErrorCode(err) == candor.ECONFLICT:
+		w.p.opts.Logger.Info("ingest: another node stored some of a group's subjects or events first; its requests are retried", "requests", len(g.reqs), "err", err)
+	case err != nil:
 		w.p.opts.Logger.Error("ingest: a group commit failed; its requests are refused", "requests", len(g.reqs), "err", err)
 	}
 	for i, r := range g.reqs {

@@ -1,7 +1,9 @@
 package main_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -62,6 +64,11 @@ func TestNodesOnOneDatabase(t *testing.T) {
 		}
 	}()
 
+	// A relying party, registered while the nodes run, asks the third
+	// node for decisions about a person throughout.
+	client := &http.Client{Timeout: 10 * time.Second}
+	decide := decisionsOn(t, bin, data, db, token, client, addrs)
+	decisions := 0
 	const batchSize = 100
 	var (
 		mu    sync.Mutex
@@ -70,7 +77,18 @@ func TestNodesOnOneDatabase(t *testing.T) {
 		wg    sync.WaitGroup
 		stop  = make(chan struct{})
 	)
-	client := &http.Client{Timeout: 10 * time.Second}
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			decide()
+			decisions++
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 	for w := range 4 {
 		wg.Go(func() {
 			for i := w; ; i += 4 {
@@ -118,14 +136,30 @@ func TestNodesOnOneDatabase(t *testing.T) {
 	nodes[0].Wait()
 	running[0] = false
 	atKill := logSize(addrs[1])
-	// The lease expires, another node takes the appender over, and what the
-	// clients post meanwhile reaches the log.
-	deadline := time.Now().Add(20 * time.Second)
-	for logSize(addrs[2]) <= atKill {
-		if time.Now().After(deadline) {
-			t.Fatalf("the log stayed at size %d for 20 s after its appender's node died: the lease did not move", atKill)
+	// The lease expires and another node takes it, with the appender; what
+	// the clients posted since the kill then reaches the log.
+	tookOver := func() bool {
+		for i := 1; i < len(addrs); i++ {
+			l, _ := os.ReadFile(filepath.Join(logDir, fmt.Sprintf("node%d.log", i)))
+			if strings.Contains(string(l), `"msg":"jobs' lease","held":true`) {
+				return true
+			}
 		}
-		time.Sleep(200 * time.Millisecond)
+		return false
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !tookOver() {
+		if time.Now().After(deadline) {
+			t.Fatal("no node took the lease over in 20 s after its holder died")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	atTakeOver := logSize(addrs[2])
+	for logSize(addrs[2]) <= atTakeOver {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log stayed at size %d after the lease moved", atTakeOver)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	close(stop)
 	wg.Wait()
@@ -162,11 +196,61 @@ func TestNodesOnOneDatabase(t *testing.T) {
 	if !strings.Contains(report, " 0 commitments recorded but not logged") {
 		t.Fatalf("after a clean stop, commitments are still unlogged:\n%s", report)
 	}
-	if want := fmt.Sprintf(" %d events,", len(sent)*batchSize); !strings.Contains(report, want) {
+	if want := fmt.Sprintf(" %d events,", len(sent)*batchSize+1); !strings.Contains(report, want) { // and the tenant's
 		t.Errorf("audit verify saw other than%s:\n%s", want, report)
 	}
 	if m := regexp.MustCompile(`(?m)^.*logged.*$`).FindString(report); m != "" {
 		t.Logf("%s", m)
 	}
-	t.Logf("%d batches sent to three nodes, %d acknowledged, %d half stored; log at size %d when its appender's node was killed", len(sent), len(acked), half, atKill)
+	t.Logf("%d batches sent to three nodes, %d acknowledged, %d half stored, %d decisions answered; log at size %d when its appender's node was killed, %d when another took over",
+		len(sent), len(acked), half, decisions, atKill, atTakeOver)
+}
+
+// decisionsOn registers a relying party and a person who consents to its
+// decisions, through the CLI and the first two nodes while they run, and
+// returns a func that asks the third node for one decision and fails the
+// test unless it is answered. The person's fact is one event.
+func decisionsOn(t *testing.T, bin, data, db, source string, client *http.Client, addrs []string) (decide func()) {
+	t.Helper()
+	candor(t, bin, "rp", "add", "--data", data, "--store", db, "--id", "landlord1", "--name", "Landlord One", "--purposes", "rental")
+	rp := strings.Fields(candor(t, bin, "rp", "key", "--data", data, "--store", db, "landlord1"))[0]
+	fact := fmt.Sprintf(`{"id":"tenant","subject":{"kind":"person","scheme":"national_id","value":"TE0000001"},"type":"credit.instalment_paid","occurred_at":%q,"fields":{"account":"A1","amount":"1.00","currency":"EUR"}}`,
+		time.Now().UTC().AddDate(0, 0, -3).Format(time.RFC3339))
+	if _, status, err := post(client, addrs[0], source, []byte(fact)); err != nil || status != 200 {
+		t.Fatalf("posting the person's fact: %d %v", status, err)
+	}
+	person := strings.Fields(candor(t, bin, "subject", "key", "--data", data, "--store", db, "national_id:TE0000001"))[0]
+	var consent struct{ Code string }
+	call(t, client, "POST", "http://"+addrs[1]+"/v1/me/consents", person, `{"relying_party":"landlord1","purpose":"rental"}`, http.StatusCreated, &consent)
+	body := fmt.Sprintf(`{"consent":%q,"purpose":"rental","benefit":"deposit_waived"}`, consent.Code)
+	return func() {
+		var d struct{ Outcome string }
+		call(t, client, "POST", "http://"+addrs[2]+"/v1/decisions", rp, body, http.StatusOK, &d)
+		if d.Outcome == "" {
+			t.Error("a decision without an outcome")
+		}
+	}
+}
+
+// call sends body with token and decodes the answer into out, failing the
+// test unless the status is want.
+func call(t *testing.T, client *http.Client, method, url, token, body string, want int, out any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Errorf("%s %s: %v", method, url, err)
+		return
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Errorf("%s %s: %s %s", method, url, resp.Status, data)
+		return
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Errorf("%s %s: %v", method, url, err)
+	}
 }
