@@ -47,7 +47,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // benchIngestArgs are the flags of candor bench ingest.
 type benchIngestArgs struct {
-	events, batch, conc, reads, readConc, rounds int
+	events, batch, conc, reads, readConc, rounds, nodes int
 	matches, readsHTTP                           bool
 	dir, cpuProfile, logMode, storeURL           string
 }
@@ -67,6 +67,7 @@ func parseBenchIngest(args []string, stderr io.Writer) (*benchIngestArgs, error)
 	fs.IntVar(&a.readConc, "read-concurrency", 256, "concurrent score reads")
 	fs.BoolVar(&a.readsHTTP, "reads-http", true, "serve the reads over HTTP on loopback, as served reads are (false: straight into the handler)")
 	fs.IntVar(&a.rounds, "rounds", 1, "rounds of the pipeline runs, the log on and off in alternating order")
+	fs.IntVar(&a.nodes, "nodes", 1, "with --store and the log on: also run this many pipelines, each with its own connection pool, as nodes sharing the database, each taking every nodes-th request, and compare them with one, round by round")
 	fs.StringVar(&a.storeURL, "store", "", "a postgres:// URL: run the pipeline on PostgreSQL, each run in a fresh schema dropped afterwards, against raw COPY into the same schema (default: Pebble in --dir)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -79,6 +80,9 @@ func parseBenchIngest(args []string, stderr io.Writer) (*benchIngestArgs, error)
 	}
 	if a.storeURL != "" && !isPostgresURL(a.storeURL) {
 		return nil, errors.New("--store: want a postgres:// or postgresql:// URL")
+	}
+	if a.nodes < 1 || a.nodes > 1 && (a.storeURL == "" || a.logMode != "on") {
+		return nil, errors.New("--nodes: want 1, or more with --store and --log on (one process opens a Pebble data dir)")
 	}
 	if a.events < 1 || a.batch < 1 || a.batch > ingest.MaxEvents || a.conc < 1 {
 		return nil, fmt.Errorf("--events and --concurrency must be positive, --batch from 1 to %d", ingest.MaxEvents)
@@ -134,6 +138,10 @@ func runBenchIngest(ctx context.Context, args []string, stdout, stderr io.Writer
 	for _, logged := range modes {
 		fmt.Fprintf(stdout, "ratio pipeline (log %s, median)/baseline: %.2f\n", logName[logged], median(runs.rates[logged])/baseRate)
 	}
+	if a.nodes > 1 {
+		fmt.Fprintf(stdout, "ratio pipeline %d nodes/1 node (medians of %d rounds): %.2f; %d nodes/baseline: %.2f\n", a.nodes, a.rounds,
+			median(runs.nodes[a.nodes])/median(runs.nodes[1]), a.nodes, median(runs.nodes[a.nodes])/baseRate)
+	}
 	if len(modes) == 2 {
 		fmt.Fprintf(stdout, "ratio pipeline log on/log off (medians of %d rounds): %.2f\n", a.rounds, median(runs.rates[true])/median(runs.rates[false]))
 		if a.reads > 0 {
@@ -182,7 +190,8 @@ func benchIngestBaseline(ctx context.Context, a *benchIngestArgs, root string, b
 // with the log on and off, the bytes sealed, and the store of the last
 // run with the log on.
 type pipelineRuns struct {
-	rates  map[bool][]float64
+	rates  map[bool][]float64 // by the log on or off, of one node
+	nodes  map[int][]float64  // by the number of nodes, with --nodes
 	bytes  int64
 	lastOn string
 }
@@ -197,26 +206,40 @@ func benchPipelineRounds(ctx context.Context, a *benchIngestArgs, root string, c
 		return nil, err
 	}
 	defer stop()
-	runs := &pipelineRuns{rates: map[bool][]float64{}}
+	runs := &pipelineRuns{rates: map[bool][]float64{}, nodes: map[int][]float64{}}
+	type run struct {
+		logged bool
+		nodes  int
+	}
+	var plan []run
+	for _, logged := range modes {
+		plan = append(plan, run{logged, 1})
+		if a.nodes > 1 {
+			plan = append(plan, run{logged, a.nodes})
+		}
+	}
 	for round := range a.rounds {
-		order := slices.Clone(modes)
+		order := slices.Clone(plan)
 		if round%2 == 1 {
 			slices.Reverse(order)
 		}
-		for _, logged := range order {
-			dir := fmt.Sprintf("%s/pipeline-%d-log-%s", root, round, logName[logged])
-			pipe, err := benchPipeline(ctx, dir, a.storeURL, cat, v, bodies, a.conc, a.matches, logged)
+		for _, r := range order {
+			dir := fmt.Sprintf("%s/pipeline-%d-log-%s-nodes-%d", root, round, logName[r.logged], r.nodes)
+			pipe, err := benchPipeline(ctx, dir, a.storeURL, r.nodes, cat, v, bodies, a.conc, a.matches, r.logged)
 			if err != nil {
 				return nil, err
 			}
-			if logged {
+			if r.logged {
 				runs.lastOn = dir
 			}
 			runs.bytes = pipe.bytes
 			rate := float64(a.events) / pipe.elapsed.Seconds()
-			runs.rates[logged] = append(runs.rates[logged], rate)
-			fmt.Fprintf(stdout, "round %d: pipeline, log %-3s (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
-				round+1, logName[logged], rate, pipe.elapsed.Round(time.Millisecond))
+			if r.nodes == 1 {
+				runs.rates[r.logged] = append(runs.rates[r.logged], rate)
+			}
+			runs.nodes[r.nodes] = append(runs.nodes[r.nodes], rate)
+			fmt.Fprintf(stdout, "round %d: pipeline, log %-3s, %d node(s) (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
+				round+1, logName[r.logged], r.nodes, rate, pipe.elapsed.Round(time.Millisecond))
 			if pipe.audit != nil {
 				pipe.audit.print(stdout)
 			}
@@ -275,31 +298,36 @@ type pipelineRun struct {
 // event's matches if matches, with the transparency log (recording
 // commitments and appending them in the background) if logged, without it
 // (ingest.Options.Unaudited) if not.
-func benchPipeline(ctx context.Context, dir, storeURL string, cat *candor.Catalogue, v *vault.Vault, bodies []benchBody, conc int, matches, logged bool) (pipelineRun, error) {
+func benchPipeline(ctx context.Context, dir, storeURL string, nodes int, cat *candor.Catalogue, v *vault.Vault, bodies []benchBody, conc int, matches, logged bool) (pipelineRun, error) {
 	var run pipelineRun
-	var st candor.Store
+	var stores []candor.Store
 	if storeURL == "" {
 		ps, err := pebble.Open(dir, pebble.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			return run, err
 		}
-		st = ps
+		stores = []candor.Store{ps}
 	} else {
-		ps, drop, err := benchSchemaStore(ctx, storeURL)
+		ps, drop, err := benchSchemaStores(ctx, storeURL, nodes)
 		if err != nil {
 			return run, err
 		}
 		defer drop()
-		st = ps
+		for _, s := range ps {
+			stores = append(stores, s)
+		}
 	}
-	defer st.Close()
+	for _, s := range stores {
+		defer s.Close()
+	}
+	st := stores[0] // the appender's
 	sources := map[string]*candor.Source{}
 	for _, s := range synth.Sources() {
 		s := s
 		sources[s.ID] = &s
 	}
 	var written atomic.Int64
-	opts := ingest.Options{Catalogue: cat, Vault: v, Store: st}
+	opts := ingest.Options{Catalogue: cat, Vault: v}
 	if matches {
 		cards, err := scoring.Shipped(cat)
 		if err != nil {
@@ -320,8 +348,17 @@ func benchPipeline(ctx context.Context, dir, storeURL string, cat *candor.Catalo
 		written.Add(int64(cs.Bytes))
 		ba.committed(cs.Commit)
 	}
-	p := ingest.New(opts)
-	work := make(chan benchBody)
+	pipes := make([]*ingest.Pipeline, len(stores))
+	for i, s := range stores {
+		o := opts
+		o.Store = s
+		pipes[i] = ingest.New(o)
+	}
+	type job struct {
+		n int
+		b benchBody
+	}
+	work := make(chan job)
 	errc := make(chan error, conc)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -329,10 +366,10 @@ func benchPipeline(ctx context.Context, dir, storeURL string, cat *candor.Catalo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range work {
-				inputs, problems, err := ingest.Decode(b.body, ingest.FormatNDJSON, ingest.MaxEvents)
+			for j := range work {
+				inputs, problems, err := ingest.Decode(j.b.body, ingest.FormatNDJSON, ingest.MaxEvents)
 				if err == nil {
-					_, err = p.Ingest(ctx, sources[b.source], inputs, problems)
+					_, err = pipes[j.n%len(pipes)].Ingest(ctx, sources[j.b.source], inputs, problems)
 				}
 				if err != nil {
 					errc <- err
@@ -342,9 +379,9 @@ func benchPipeline(ctx context.Context, dir, storeURL string, cat *candor.Catalo
 		}()
 	}
 	var sendErr error
-	for _, b := range bodies {
+	for n, b := range bodies {
 		select {
-		case work <- b:
+		case work <- job{n, b}:
 			continue
 		case sendErr = <-errc:
 		}
@@ -352,7 +389,9 @@ func benchPipeline(ctx context.Context, dir, storeURL string, cat *candor.Catalo
 	}
 	close(work)
 	wg.Wait()
-	p.Close()
+	for _, p := range pipes {
+		p.Close()
+	}
 	run.elapsed = time.Since(start)
 	run.bytes = written.Load()
 	if ba != nil {

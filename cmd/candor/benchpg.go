@@ -46,18 +46,23 @@ func benchSchema(ctx context.Context, dbURL string) (schemaURL string, drop func
 	return u.String(), drop, nil
 }
 
-// benchSchemaStore opens a store in a fresh schema.
-func benchSchemaStore(ctx context.Context, dbURL string) (*postgres.Store, func(), error) {
+// benchSchemaStores opens n stores, as n nodes would, on one fresh schema.
+func benchSchemaStores(ctx context.Context, dbURL string, n int) ([]*postgres.Store, func(), error) {
 	su, drop, err := benchSchema(ctx, dbURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := postgres.Open(ctx, su, postgres.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		drop()
-		return nil, nil, err
+	stores := make([]*postgres.Store, n)
+	for i := range stores {
+		if stores[i], err = postgres.Open(ctx, su, postgres.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			for _, st := range stores[:i] {
+				st.Close()
+			}
+			drop()
+			return nil, nil, err
+		}
 	}
-	return st, drop, nil
+	return stores, drop, nil
 }
 
 // benchCopyBaseline is the naive way to store as many facts in the same
