@@ -40,7 +40,8 @@ type pendingEvent struct {
 }
 
 type group struct {
-	failed   atomic.Bool // set by Committed, before it answers, if the commit failed
+	failed   atomic.Bool // set by Refused or Committed, before it answers, if the commit failed
+	deps     []*group    // groups in flight whose staged subjects or events it uses
 	batch    candor.WriteBatch
 	salts    []*candor.Salt // the commitment salt of each event's subject
 	reqs     []*request
@@ -79,8 +80,14 @@ func (w *writer) NewGroup() *group { return &group{} }
 func (w *writer) Full(g *group) bool { return g.events >= w.p.opts.MaxGroupEvents }
 
 // Batch is g's store batch, with its write commitments unless the
-// pipeline is unaudited.
+// pipeline is unaudited; nil if g builds on a group the store refused.
 func (w *writer) Batch(g *group) *candor.WriteBatch {
+	for _, d := range g.deps {
+		if d.failed.Load() {
+			return nil
+		}
+	}
+	g.deps = nil // settled or not, they need not be kept alive by g
 	g.start = time.Now()
 	if !w.p.opts.Unaudited {
 		g.batch.Commitments = g.commitments
@@ -187,6 +194,14 @@ type staged struct {
 	salts    []*candor.Salt
 	newD     []candor.DedupeKey
 	dups     int
+	deps     []*group // groups in flight whose staged subjects or events it used
+}
+
+// dependOn notes that the request uses what g staged.
+func (st *staged) dependOn(g *group) {
+	if n := len(st.deps); n == 0 || st.deps[n-1] != g {
+		st.deps = append(st.deps, g)
+	}
 }
 
 // Add resolves, dedupes and seals one request into g, or answers it with
@@ -215,6 +230,7 @@ func (w *writer) Add(g *group, req *request) {
 		w.p.dedupeFilter.add(k[:])
 	}
 	g.newD = append(g.newD, st.newD...)
+	g.deps = append(g.deps, st.deps...)
 	g.batch.Subjects = append(g.batch.Subjects, st.subjects...)
 	g.batch.Indexes = append(g.batch.Indexes, st.indexes...)
 	g.batch.Events = append(g.batch.Events, st.events...)
@@ -235,7 +251,7 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 			st.dups++
 			continue
 		}
-		stored, found, err := w.lookupDedupe(ctx, pe.dedupe, req.lookUp)
+		stored, found, err := w.lookupDedupe(ctx, st, pe.dedupe, req.lookUp)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -282,12 +298,13 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 // lookupDedupe returns the digest of the event stored or pending under
 // dedupe key k. lookUp asks the store whatever the filter says, and adds
 // what it finds to the filter.
-func (w *writer) lookupDedupe(ctx context.Context, k candor.DedupeKey, lookUp bool) (candor.Digest, bool, error) {
+func (w *writer) lookupDedupe(ctx context.Context, st *staged, k candor.DedupeKey, lookUp bool) (candor.Digest, bool, error) {
 	// The filter holds pending keys too, so a miss rules out both.
 	if !lookUp && w.p.dedupeFilter.certainlyAbsent(k[:]) {
 		return candor.Digest{}, false, nil
 	}
 	if pe, ok := w.pendingD[k]; ok && !pe.g.failed.Load() {
+		st.dependOn(pe.g)
 		return pe.d, true, nil
 	}
 	e, err := w.p.store.Dedupe(ctx, k)
@@ -315,6 +332,7 @@ func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared, lookUp b
 		return r, nil
 	}
 	if ps, ok := w.pendingS[pe.bi]; ok && !ps.g.failed.Load() {
+		st.dependOn(ps.g)
 		return ps.r, nil
 	}
 	r, found, err := w.p.storedSubject(ctx, pe.bi, lookUp)

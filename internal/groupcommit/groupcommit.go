@@ -3,7 +3,6 @@ package groupcommit
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 
 	"github.com/candor-project/candor"
 )
@@ -30,11 +29,14 @@ type Handler[R, G any] interface {
 	Full(g G) bool
 	// Batch returns the store batch of g. It is called once, just before
 	// g enters the store's commit order, also for a group that will not
-	// reach the store because an earlier one failed (see Options).
+	// reach the store because an earlier one failed (see Options). It
+	// returns nil for a group that builds on one refused (see Refused):
+	// the engine then fails it with ErrRefusedBefore.
 	Batch(g G) *candor.WriteBatch
-	// Refused says, on the committer, that the store refused g whole with
-	// a conflict (see Options.StopOnError) or that g is failed with it:
-	// groups gathered from now on must not build on what g staged.
+	// Refused says, on the committer and before the next group's Batch,
+	// that the store refused g whole with a conflict (see
+	// Options.StopOnError), or that g was failed because it builds on such
+	// a group: groups must not build on what g staged.
 	Refused(g G)
 	// Committed answers g's writers once g is durable (err nil, commit
 	// the store's commit number) or failed.
@@ -58,9 +60,9 @@ type Options struct {
 	// A conflict (ECONFLICT) the store returns as it takes a batch in,
 	// before anything of it is applied (another writer sharing the store
 	// stored a key first), stops nothing for good: the engine fails that
-	// group and every group gathered before the failure was known, which
-	// may build on it (ErrRefusedBefore), calling Refused for each; groups
-	// gathered later are committed as usual.
+	// group, calls Refused, and fails with ErrRefusedBefore the groups
+	// whose Batch says they build on it; the others are committed as
+	// usual.
 	StopOnError bool
 }
 
@@ -78,7 +80,7 @@ func Start[R, G any](store Committer, reqs <-chan R, h Handler[R, G], opts Optio
 		h:           h,
 		stopOnError: opts.StopOnError,
 		inFlight:    inFlight,
-		commits:     make(chan gathered[G], inFlight),
+		commits:     make(chan G, inFlight),
 		durable:     make(chan pending[G], inFlight),
 		settled:     make(chan settled[G], inFlight),
 	}
@@ -104,23 +106,14 @@ type engine[R, G any] struct {
 	stopOnError bool
 	inFlight    int
 	open        int // groups gathered and not yet settled; the gatherer's own
-	commits     chan gathered[G]
+	commits     chan G
 	durable     chan pending[G]
 	settled     chan settled[G]
-	// refusals counts the groups failed with a conflict: a group gathered
-	// at a lower count may build on one of them.
-	refusals atomic.Uint64
 }
 
-// gathered is a group with the refusal count when it was begun.
-type gathered[G any] struct {
-	g        G
-	refusals uint64
-}
-
-// ErrRefusedBefore fails a group gathered before the failure of an
-// earlier group it may build on, which the store refused with a conflict.
-var ErrRefusedBefore = candor.Errorf(candor.ECONFLICT, "an earlier batch this one may build on was refused")
+// ErrRefusedBefore fails a group that builds on an earlier one the store
+// refused with a conflict.
+var ErrRefusedBefore = candor.Errorf(candor.ECONFLICT, "an earlier batch this one builds on was refused")
 
 // pending is a group entered into the store's commit order: wait tells
 // when it is durable, unless err says it never will be.
@@ -152,9 +145,9 @@ func (e *engine[R, G]) gather(reqs <-chan R) {
 				reqs = nil
 				continue
 			}
-			g := gathered[G]{refusals: e.refusals.Load(), g: e.h.NewGroup()}
-			e.h.Add(g.g, r)
-			if !e.fill(g.g, reqs) {
+			g := e.h.NewGroup()
+			e.h.Add(g, r)
+			if !e.fill(g, reqs) {
 				reqs = nil
 			}
 			e.commits <- g
@@ -195,14 +188,13 @@ func (e *engine[R, G]) commit() {
 	defer close(e.durable)
 	pipelined, _ := e.store.(candor.PipelinedCommitter)
 	var failed error
-	for it := range e.commits {
-		g := it.g
+	for g := range e.commits {
 		b := e.h.Batch(g)
 		p := pending[G]{g: g}
 		switch {
 		case failed != nil:
 			p.err = failed
-		case e.stopOnError && it.refusals < e.refusals.Load():
+		case b == nil:
 			p.err = ErrRefusedBefore
 		case pipelined != nil:
 			p.wait, p.err = pipelined.CommitAsync(context.Background(), b)
@@ -215,7 +207,6 @@ func (e *engine[R, G]) commit() {
 		case p.err == nil || !e.stopOnError || failed != nil:
 		case candor.ErrorCode(p.err) == candor.ECONFLICT:
 			e.h.Refused(g)
-			e.refusals.Add(1)
 		default:
 			failed = p.err
 		}

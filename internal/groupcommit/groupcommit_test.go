@@ -71,12 +71,19 @@ type answer struct {
 	err    error
 }
 
-type group struct{ reqs []*req }
+type group struct {
+	reqs []*req
+	base *group // the group this one builds on, or nil
+}
 
 // handler checks the engine's contract as it goes: Settled on the
 // gathering goroutine only after Committed, Committed in gathering order.
 type handler struct {
-	max       int
+	max int
+	// buildOn, if set, says which request's group builds on the group
+	// of which earlier request (by ID).
+	buildOn   map[int]int
+	byReq     map[int]*group
 	mu        sync.Mutex
 	gathered  []*group
 	committed []*group
@@ -96,10 +103,26 @@ func (h *handler) NewGroup() *group {
 	return g
 }
 
-func (h *handler) Add(g *group, r *req) { g.reqs = append(g.reqs, r) }
-func (h *handler) Full(g *group) bool   { return len(g.reqs) >= h.max }
+func (h *handler) Add(g *group, r *req) {
+	g.reqs = append(g.reqs, r)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.byReq == nil {
+		h.byReq = map[int]*group{}
+	}
+	h.byReq[r.id] = g
+	if base, ok := h.buildOn[r.id]; ok {
+		g.base = h.byReq[base]
+	}
+}
+func (h *handler) Full(g *group) bool { return len(g.reqs) >= h.max }
 
 func (h *handler) Batch(g *group) *candor.WriteBatch {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if g.base != nil && slices.Contains(h.refused, g.base) {
+		return nil
+	}
 	return &candor.WriteBatch{Access: make([]*candor.AccessRecord, len(g.reqs))}
 }
 
@@ -251,9 +274,10 @@ func TestStopOnError(t *testing.T) {
 }
 
 // TestConflictStopsNothingForGood: a batch the store refuses with a
-// conflict fails, with every group gathered before the refusal was known
-// (they may build on it), without reaching the store; groups gathered
-// afterwards are committed, although the engine stops on errors.
+// conflict fails, with the group in flight that builds on it, without
+// reaching the store; a group in flight that does not build on it, and
+// groups gathered afterwards, are committed, although the engine stops
+// on errors.
 func TestConflictStopsNothingForGood(t *testing.T) {
 	raced := candor.Errorf(candor.ECONFLICT, "already stored")
 	s := &store{gate: make(chan struct{}), fail: func(n int) error {
@@ -263,7 +287,7 @@ func TestConflictStopsNothingForGood(t *testing.T) {
 		return nil
 	}}
 	reqs := make(chan *req, 10)
-	h := &handler{max: 1}
+	h := &handler{max: 1, buildOn: map[int]int{1: 0}} // request 1's group builds on request 0's
 	done := groupcommit.Start(s, reqs, groupcommit.Handler[*req, *group](h), groupcommit.Options{InFlight: 3, StopOnError: true})
 	early := send(reqs, 0, 3)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
@@ -278,14 +302,16 @@ func TestConflictStopsNothingForGood(t *testing.T) {
 		}
 	}
 	s.gate <- struct{}{} // the first commit, refused
+	s.gate <- struct{}{} // the third's
 	as := answers(t, early)
 	if as[0].err != raced {
 		t.Errorf("the refused group: %v, want the store's conflict", as[0].err)
 	}
-	for i, a := range as[1:] {
-		if a.err != groupcommit.ErrRefusedBefore {
-			t.Errorf("group %d, gathered before the refusal: %v, want ErrRefusedBefore", i+2, a.err)
-		}
+	if as[1].err != groupcommit.ErrRefusedBefore {
+		t.Errorf("the group building on it: %v, want ErrRefusedBefore", as[1].err)
+	}
+	if as[2].err != nil {
+		t.Errorf("a group in flight that does not build on it: %v, want it committed", as[2].err)
 	}
 	late := send(reqs, 3, 2)
 	s.gate <- struct{}{}
@@ -297,13 +323,13 @@ func TestConflictStopsNothingForGood(t *testing.T) {
 	}
 	close(reqs)
 	<-done
-	if got := s.committed(); len(got) != 2 {
-		t.Errorf("%d batches stored, want the 2 gathered after the refusal", len(got))
+	if got := s.committed(); len(got) != 3 {
+		t.Errorf("%d batches stored, want the 3 that do not build on the refused one", len(got))
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.refused) != 3 || !slices.Equal(h.refused, h.gathered[:3]) {
-		t.Errorf("Refused called for %d groups, want the 3 failed ones in order", len(h.refused))
+	if len(h.refused) != 2 || !slices.Equal(h.refused, h.gathered[:2]) {
+		t.Errorf("Refused called for %d groups, want the 2 failed ones in order", len(h.refused))
 	}
 	if len(h.errs) > 0 || h.open != 0 {
 		t.Errorf("contract: %v, %d groups left unsettled", h.errs, h.open)
