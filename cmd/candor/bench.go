@@ -48,8 +48,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // benchIngestArgs are the flags of candor bench ingest.
 type benchIngestArgs struct {
 	events, batch, conc, reads, readConc, rounds, nodes int
-	matches, readsHTTP                           bool
-	dir, cpuProfile, logMode, storeURL           string
+	matches, readsHTTP                                  bool
+	dir, cpuProfile, logMode, storeURL                  string
 }
 
 func parseBenchIngest(args []string, stderr io.Writer) (*benchIngestArgs, error) {
