@@ -19,6 +19,9 @@ var bodies = []func() any{
 	func() any { return new(disputeRequest) },
 	func() any { return new(answerRequest) },
 	func() any { return new(erasureRequest) },
+	func() any { return new(SourceRequest) },
+	func() any { return new(RelyingPartyRequest) },
+	func() any { return new(KeyRequest) },
 }
 
 // FuzzDecodeJSON feeds every control body decoder arbitrary bytes: it must
@@ -33,6 +36,8 @@ func FuzzDecodeJSON(f *testing.F) {
 		"\xff", `{"purpose":200}`, `{"relying_party":"landlord1","purpose":"rental","days":7}`,
 		`{"statement":"line\nline\ttab"}`, `{"outcome":"approve","rationale":"ok"}`, `{"event":12,"statement":"no"}`,
 		`{"answer":"correct","correction":"c1","note":"n"}`, `{"confirm":true}`,
+		`{"name":"Bank","kind":"bank","types":["credit.*"]}`, `{"name":"L","purposes":["rental"],"statutory":[]}`,
+		`{"role":"source","principal":"bank7"}`, `{"types":["a",["b"]]}`, `{"purposes":["\u202e"]}`,
 		// The attacks of issue 11.
 		`{"consent":"a","consent":"b"}`, `{"consent":"a","Consent":"b"}`, `{"consent":"a","\u0063onsent":"b"}`,
 		`{"statement":` + strings.Repeat("[", 100), `{"statement":"\u0000"}`, `{"statement":"\u202e"}`,
@@ -108,6 +113,39 @@ func FuzzErasureRequest(f *testing.F) {
 		case candor.EMALFORMED, candor.EINVALID:
 		default:
 			t.Fatalf("%q: %v", body, err)
+		}
+	})
+}
+
+// FuzzDecodeAnswer feeds the administration client arbitrary answers: it
+// must never panic, and must return either the object asked for, for a
+// 2xx status, or an error with a code: the API's own for an error in the
+// API's shape whose code matches the status, EUNAVAILABLE for anything
+// else.
+func FuzzDecodeAnswer(f *testing.F) {
+	for _, seed := range []struct {
+		status int
+		body   string
+	}{
+		{200, `{"keys":[{"id":"k1","role":"source","principal":"bank7","created_at":"2026-12-01T00:00:00Z"}]}`},
+		{201, `{"key":{"id":"k1"},"token":"cndr_x"}`}, {403, `{"code":"forbidden","message":"no"}`},
+		{500, `{"code":"forbidden","message":"no"}`}, {404, `not json`}, {200, `[`}, {409, `{"code":"","message":""}`},
+	} {
+		f.Add(seed.status, []byte(seed.body))
+	}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		var out IssuedKeyJSON
+		err := decodeAnswer(status, body, &out)
+		switch {
+		case err == nil && (status < 200 || status > 299):
+			t.Fatalf("decodeAnswer(%d, %q) succeeded", status, body)
+		case err == nil:
+		case candor.ErrorCode(err) == "":
+			t.Fatalf("decodeAnswer(%d, %q): %v has no code", status, body, err)
+		case status >= 200 && status < 300 && candor.ErrorCode(err) != candor.EUNAVAILABLE:
+			t.Fatalf("decodeAnswer(%d, %q): %v, want EUNAVAILABLE", status, body, err)
+		case candor.ErrorCode(err) != candor.EUNAVAILABLE && candor.HTTPStatus(candor.ErrorCode(err)) != status:
+			t.Fatalf("decodeAnswer(%d, %q): %v, a code that does not match the status", status, body, err)
 		}
 	})
 }

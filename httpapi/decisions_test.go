@@ -174,6 +174,10 @@ func TestRoles(t *testing.T) {
 		"GET /v1/statements": "public", "GET /.well-known/jwt-vc-issuer": "public", "GET /v1/credentials/status-list": "public",
 		"GET /v1/me/credentials": "subject", "POST /v1/me/credentials": "subject", "GET /v1/me/credentials/offer": "subject",
 		"DELETE /v1/me/credentials/{id}": "subject",
+		// administration (admin_test.go)
+		"GET /v1/admin/sources": "operator", "PUT /v1/admin/sources/{id}": "operator", "GET /v1/admin/relying-parties": "operator",
+		"PUT /v1/admin/relying-parties/{id}": "operator", "GET /v1/admin/keys": "operator", "POST /v1/admin/keys": "operator",
+		"DELETE /v1/admin/keys/{id}": "operator",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {

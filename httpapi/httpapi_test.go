@@ -25,6 +25,7 @@ import (
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
+	"github.com/candor-project/candor/registrar"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
@@ -135,7 +136,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, scorers(active), nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure:     erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat}),
-		Credentials: h.credentials(t, st, v, cat, active, access)})
+		Credentials: h.credentials(t, st, v, cat, active, access),
+		Registrar:   registrar.New(st, cat, h.decisions, nil)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

@@ -16,6 +16,7 @@ import (
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/internal/ratelimit"
+	"github.com/candor-project/candor/registrar"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -67,6 +68,9 @@ type Config struct {
 	// Credentials, if set, issues holders' credentials and serves the
 	// issuer's metadata and status list.
 	Credentials *credentials.Service
+	// Registrar, if set, serves the operator's administration under
+	// /v1/admin/ (admin.go).
+	Registrar *registrar.Service
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -87,6 +91,7 @@ type Server struct {
 	admin      AdminActs
 	register   candor.Register
 	creds      *credentials.Service
+	registrar  *registrar.Service
 	access     candor.AccessRecorder
 	tlog       TransparencyLog
 	history    CheckpointHistory
@@ -108,7 +113,7 @@ func New(cfg Config) *Server {
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
-	s.creds = cfg.Credentials
+	s.creds, s.registrar = cfg.Credentials, cfg.Registrar
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -146,6 +151,9 @@ func New(cfg Config) *Server {
 	}
 	if s.creds != nil {
 		s.routeCredentials(m)
+	}
+	if s.registrar != nil {
+		s.routeAdmin(m)
 	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))

@@ -198,7 +198,7 @@ type sourcesView struct{ Sources []sourceView }
 
 // keysOf returns the keys of role, by principal, oldest first.
 func (s *Server) keysOf(ctx context.Context, role candor.Role) (map[string][]keyView, error) {
-	keys, err := s.cfg.Store.Keys(ctx)
+	keys, err := s.cfg.Registrar.Keys(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (s *Server) keysOf(ctx context.Context, role candor.Role) (map[string][]key
 
 func (s *Server) consoleSources(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
-	srcs, err := s.cfg.Store.Sources(ctx)
+	srcs, err := s.cfg.Registrar.Sources(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -286,8 +286,8 @@ func (s *Server) issueKey(role candor.Role) func(http.ResponseWriter, *http.Requ
 			}
 			name, back = rp.Name, "/console/relying-parties"
 		}
-		token, key := candor.NewAPIKey(role, id, s.now())
-		if err := s.cfg.Store.PutKey(ctx, key); err != nil {
+		token, key, err := s.cfg.Registrar.IssueKey(ctx, role, id)
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -300,7 +300,7 @@ func (s *Server) issueKey(role candor.Role) func(http.ResponseWriter, *http.Requ
 // revokeKey revokes a source's or relying party's key at once.
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
-	key, err := s.cfg.Store.Key(ctx, r.PathValue("id"))
+	key, err := s.cfg.Registrar.Key(ctx, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -310,12 +310,12 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, sess *session
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "The console revokes sources' and relying parties' keys only; use candor source revoke for others."))
 		return
 	}
-	if !key.Revoked() {
-		key.RevokedAt = s.now().UTC()
-		if err := s.cfg.Store.PutKey(ctx, key); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	key, revoked, err := s.cfg.Registrar.RevokeKey(ctx, key.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if revoked {
 		s.log.Info("ui: console revoked a key", "by", sess.label, "key", key.ID, "principal", key.Principal)
 	}
 	s.sessions.setFlash(sess, "Key "+key.ID+" of "+key.Principal+" is revoked.")

@@ -24,6 +24,7 @@ import (
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/internal/ratelimit"
+	"github.com/candor-project/candor/registrar"
 )
 
 //go:embed templates/*.html
@@ -91,6 +92,9 @@ type Config struct {
 	Population candor.PopulationViews
 	// Sessions seals a person's sessions with their key.
 	Sessions candor.SessionSealer
+	// Registrar lists sources and API keys, and issues and revokes keys,
+	// for the console.
+	Registrar *registrar.Service
 }
 
 // check returns an error naming every service cfg lacks that the portal
@@ -102,7 +106,8 @@ func (cfg *Config) check() error {
 		ok   bool
 	}{{"Store", cfg.Store != nil}, {"Profiles", cfg.Profiles != nil}, {"Catalogue", cfg.Catalogue != nil}, {"Decisions", cfg.Decisions != nil},
 		{"Parties", cfg.Parties != nil}, {"Consents", cfg.Consents != nil}, {"OptOuts", cfg.OptOuts != nil},
-		{"History", cfg.History != nil}, {"Population", cfg.Population != nil}, {"Sessions", cfg.Sessions != nil}} {
+		{"History", cfg.History != nil}, {"Population", cfg.Population != nil}, {"Sessions", cfg.Sessions != nil},
+		{"Registrar", cfg.Registrar != nil}} {
 		if !f.ok {
 			missing = append(missing, f.name)
 		}

@@ -31,6 +31,7 @@ import (
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
+	"github.com/candor-project/candor/registrar"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/ui"
 	"github.com/candor-project/candor/vault"
@@ -129,7 +130,7 @@ func mustHarness(t *testing.T) *harness {
 	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, shipped)
 	h.cfg = ui.Config{Store: st, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, shipped, history),
-		Register: register.New(st, v, scorers, nil),
+		Register: register.New(st, v, scorers, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
 			Forget: func(sub candor.SubjectID) {
 				for _, portal := range h.portals {

@@ -98,7 +98,7 @@ func demoKeys(ctx context.Context, inst *installation) (map[string]string, strin
 	tokens := map[string]string{}
 	for _, s := range synth.Sources() {
 		s := s
-		if err := addSource(ctx, inst, &s); err != nil {
+		if err := inst.registrar().PutSource(ctx, &s); err != nil {
 			return nil, "", fmt.Errorf("demo source %s: %w", s.ID, err)
 		}
 		demo[s.ID] = true

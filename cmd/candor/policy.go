@@ -397,18 +397,11 @@ func actedOn(a *candor.AdminAct) string {
 // authenticateFile authenticates the API key held in file, which only its
 // owner may read.
 func authenticateFile(ctx context.Context, inst *installation, file string) (*candor.APIKey, error) {
-	fi, err := os.Stat(file)
+	token, err := readKeyFile(file)
 	if err != nil {
 		return nil, err
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%s can be read by others (mode %v): an API key file must be private; chmod 600 %s", file, fi.Mode().Perm(), file)
-	}
-	token, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	key, err := candor.Authenticate(ctx, inst.store, string(token))
+	key, err := candor.Authenticate(ctx, inst.store, token)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

@@ -5,12 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/decisions"
 )
 
 const rpUsage = `Usage:
@@ -18,7 +16,7 @@ const rpUsage = `Usage:
   candor rp list
   candor rp key RP_ID          make a new API key for a relying party (the token is shown once)
   candor rp revoke KEY_ID      revoke an API key at once
-`
+` + adminWhere
 
 func purposeNames() string {
 	var names []string
@@ -49,8 +47,8 @@ func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	fs := flag.NewFlagSet("rp "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
+	var af adminFlags
+	af.register(fs)
 	var id, name, purposes, statutory string
 	if args[0] == "add" {
 		fs.StringVar(&id, "id", "", "relying party id: lower-case letters, digits and _")
@@ -61,12 +59,11 @@ func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := parseFlags(fs, reorder(args[1:])); err != nil {
 		return err
 	}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	adm, _, closeAdm, err := af.open()
 	if err != nil {
 		return err
 	}
-	defer inst.store.Close()
-	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil)
+	defer closeAdm()
 	switch args[0] {
 	case "add":
 		rp := &candor.RelyingParty{ID: id, Name: name}
@@ -78,59 +75,46 @@ func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Write
 				return err
 			}
 		}
-		if err := svc.PutRelyingParty(ctx, rp); err != nil {
+		if err := adm.PutRelyingParty(ctx, rp); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "relying party %s added for %s; make a key with: candor rp key %s\n", id, purposes, id)
 		return nil
 	case "list":
-		rps, err := svc.RelyingParties(ctx)
-		if err != nil {
-			return err
-		}
-		keys, err := inst.store.Keys(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "RELYING PARTY\tPURPOSES\tKEYS (active/all)\tNAME")
-		for _, rp := range rps {
-			active, all := 0, 0
-			for _, k := range keys {
-				if k.Role == candor.RoleRelyingParty && k.Principal == rp.ID {
-					all++
-					if !k.Revoked() {
-						active++
-					}
-				}
-			}
-			var ps []string
-			for _, p := range rp.Purposes {
-				ps = append(ps, p.String())
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", rp.ID, strings.Join(ps, ","), active, all, rp.Name)
-		}
-		return tw.Flush()
+		return listRelyingParties(ctx, adm, stdout)
 	case "key":
 		if fs.NArg() != 1 {
 			return fmt.Errorf("usage: candor rp key RP_ID")
 		}
-		if _, err := svc.RelyingParty(ctx, fs.Arg(0)); err != nil {
-			return err
-		}
-		token, err := newKey(ctx, inst, candor.RoleRelyingParty, fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, token)
-		fmt.Fprintln(stderr, "(the key is shown once: store it now)")
-		return nil
+		return issueKey(ctx, adm, candor.RoleRelyingParty, fs.Arg(0), stdout, stderr)
 	case "revoke":
 		if fs.NArg() != 1 {
 			return fmt.Errorf("usage: candor rp revoke KEY_ID")
 		}
-		return revokeKey(ctx, inst, fs.Arg(0), stdout)
+		return revokeKey(ctx, adm, fs.Arg(0), stdout)
 	}
 	fmt.Fprintf(stderr, rpUsage, purposeNames())
 	return fmt.Errorf("unknown rp command %q", args[0])
+}
+
+func listRelyingParties(ctx context.Context, adm administration, stdout io.Writer) error {
+	rps, err := adm.RelyingParties(ctx)
+	if err != nil {
+		return err
+	}
+	keys, err := adm.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RELYING PARTY\tPURPOSES\tKEYS (active/all)\tNAME")
+	for _, rp := range rps {
+		active, all := activeKeys(keys, candor.RoleRelyingParty, rp.ID)
+		var ps []string
+		for _, p := range rp.Purposes {
+			ps = append(ps, p.String())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", rp.ID, strings.Join(ps, ","), active, all, rp.Name)
+	}
+	return tw.Flush()
 }

@@ -239,7 +239,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
-		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds})
+		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
+		Registrar: inst.registrar()})
 	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, active, all, log, creds, reg)
 	if err != nil {
 		ln.Close()
@@ -288,7 +289,8 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), active, history)
 	cfg := ui.Config{Store: inst.store, Catalogue: inst.cat, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds),
-		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store), Register: reg}
+		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store), Register: reg,
+		Registrar: inst.registrar()}
 	for _, c := range active {
 		cfg.Scorecards = append(cfg.Scorecards, c)
 	}
