@@ -86,6 +86,12 @@ type Pipeline struct {
 	dedupeFilter, indexFilter keyFilter
 	stopScan                  context.CancelFunc
 	scanDone                  chan struct{}
+	// shared is set once the store refused a commit because another
+	// writer (another node) stored a key first: from then on a miss of
+	// the index filter, which only knows this node's subjects, is not
+	// trusted, and resolveStored asks the store for every subject it
+	// has not cached.
+	shared atomic.Bool
 
 	subjects subjectCache
 
@@ -267,6 +273,7 @@ type prepared struct {
 	matches   []candor.Match
 	dup       bool      // repeats an earlier event of the same request
 	stored    *resolved // the stored subject it is about, if resolveStored found one
+	absent    bool      // resolveStored asked the store, which had no subject for it
 	// The sealed event and its matches, if resolveStored sealed them.
 	sealed        []byte
 	sealedMatches []*candor.MatchRecord

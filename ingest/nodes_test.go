@@ -20,8 +20,9 @@ import (
 var src = &candor.Source{ID: "bank1", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_paid"}}
 
 // twoNodes returns two pipelines, as two nodes, on one fresh PostgreSQL
-// database, with their key filters in use, and their vault.
-func twoNodes(t *testing.T) ([]*Pipeline, *vault.Vault) {
+// database, with their key filters in use, and their vault. onCommit, if
+// given, sees every group commit of each node.
+func twoNodes(t *testing.T, onCommit ...func(node int, cs CommitStats)) ([]*Pipeline, *vault.Vault) {
 	t.Helper()
 	url := pgtest.Database(t)
 	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
@@ -34,7 +35,11 @@ func twoNodes(t *testing.T) ([]*Pipeline, *vault.Vault) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nodes[i] = New(Options{Catalogue: catalogue.Default(), Vault: v, Store: st, Logger: slog.New(slog.DiscardHandler)})
+		opts := Options{Catalogue: catalogue.Default(), Vault: v, Store: st, Logger: slog.New(slog.DiscardHandler)}
+		for _, f := range onCommit {
+			opts.OnCommit = func(cs CommitStats) { f(i, cs) }
+		}
+		nodes[i] = New(opts)
 		t.Cleanup(func() { nodes[i].Close(); st.Close() })
 		<-nodes[i].scanDone
 		if !nodes[i].indexFilter.ready.Load() {
@@ -108,6 +113,45 @@ func TestNodesRaceForOneSubject(t *testing.T) {
 		if n != 3 {
 			t.Errorf("subject of round %d has %d events, want 3", round, n)
 		}
+	}
+}
+
+// TestNodesLearnTheyShareTheStore: a node's index filter knows only the
+// subjects it stored, so its first post about a subject another node
+// created is refused (ECONFLICT) and retried. From then on the node asks
+// the store about every subject it has not cached, before its writer
+// runs: posts about the other node's subjects commit at the first try.
+func TestNodesLearnTheyShareTheStore(t *testing.T) {
+	var mu sync.Mutex
+	conflicts := [2]int{}
+	nodes, _ := twoNodes(t, func(node int, cs CommitStats) {
+		if candor.ErrorCode(cs.Err) == candor.ECONFLICT {
+			mu.Lock()
+			conflicts[node]++
+			mu.Unlock()
+		}
+	})
+	ctx := context.Background()
+	var ins []candor.EventInput
+	for i := range 10 {
+		ins = append(ins, event(fmt.Sprintf("a%d", i), fmt.Sprintf("EF%07d", i)))
+	}
+	if _, err := nodes[0].Ingest(ctx, src, ins, nil); err != nil {
+		t.Fatal(err)
+	}
+	if nodes[1].shared.Load() {
+		t.Fatal("node 1 thinks the store shared before any conflict")
+	}
+	for i := range 10 {
+		res, err := nodes[1].Ingest(ctx, src, []candor.EventInput{event(fmt.Sprintf("b%d", i), fmt.Sprintf("EF%07d", i))}, nil)
+		if err != nil || res.Accepted != 1 {
+			t.Fatalf("node 1's post %d: %+v %v", i, res, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conflicts != [2]int{0, 1} || !nodes[1].shared.Load() {
+		t.Errorf("conflicts by node: %v, shared %v; want node 1's first post alone refused, and node 1 to know", conflicts, nodes[1].shared.Load())
 	}
 }
 

@@ -70,14 +70,18 @@ func (s *subjectCache) clear() {
 // those events: reading the store, unwrapping data keys and sealing are the
 // costly part of the write, and they need no serialisation because stored
 // subjects never change. Events about subjects not yet stored are left for
-// the writer.
+// the writer. On a store shared with other nodes (Pipeline.shared) it
+// asks the store about every subject not cached, whatever the index
+// filter says, so that the writer need not.
 func (p *Pipeline) resolveStored(ctx context.Context, req *request) error {
 	for i := range req.events {
 		pe := &req.events[i]
-		r, found, err := p.storedSubject(ctx, pe.bi, req.lookUp)
+		lookUp := req.lookUp || p.shared.Load()
+		r, found, err := p.storedSubject(ctx, pe.bi, lookUp)
 		if err != nil {
 			return err
 		}
+		pe.absent = !found && lookUp
 		if found {
 			pe.stored = &r
 			if !pe.dup { // seal here too, in parallel, rather than in the writer

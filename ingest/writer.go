@@ -164,6 +164,7 @@ func (w *writer) Committed(g *group, commitNo uint64, err error) {
 	for i, r := range g.reqs {
 		switch {
 		case candor.ErrorCode(err) == candor.ECONFLICT:
+			w.p.shared.Store(true)
 			r.reply <- reply{err: errRaced}
 			continue
 		case err != nil:
@@ -334,6 +335,11 @@ func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared, lookUp b
 	if ps, ok := w.pendingS[pe.bi]; ok && !ps.g.failed.Load() {
 		st.dependOn(ps.g)
 		return ps.r, nil
+	}
+	if pe.absent && !lookUp {
+		// resolveStored just asked the store; a subject another node
+		// stores since makes the commit conflict, and the request retry.
+		return w.create(st, pe), nil
 	}
 	r, found, err := w.p.storedSubject(ctx, pe.bi, lookUp)
 	if err != nil || found {
