@@ -9,14 +9,13 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/credentials"
-	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
 const testIssuer = "https://candor.test"
 
-func (h *harness) credentials(t *testing.T, st *pebble.Store, v *vault.Vault, cat *candor.Catalogue, active []*scoring.Compiled, access credentials.IssuanceLog) *credentials.Service {
+func (h *harness) credentials(t *testing.T, st candor.Store, v *vault.Vault, cat *candor.Catalogue, active []*scoring.Compiled, access credentials.IssuanceLog) *credentials.Service {
 	t.Helper()
 	k, err := credentials.GenerateKey()
 	if err != nil {

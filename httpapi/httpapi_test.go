@@ -22,7 +22,7 @@ import (
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
-	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/registrar"
@@ -34,7 +34,7 @@ import (
 
 type harness struct {
 	srv       *httptest.Server
-	store     *pebble.Store
+	store     candor.Store
 	log       *tlog.Log        // the transparency log (audit_test.go)
 	keeper    *audit.Keeper    // keeps its checkpoints
 	access    *audit.AccessLog // records reads
@@ -74,10 +74,7 @@ func mustHarness(t *testing.T) *harness {
 // with the active ones.
 func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	t.Helper()
-	st, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.Store(t)
 	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
 	cat := catalogue.Default()
 	ctx := context.Background()

@@ -27,7 +27,7 @@ import (
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
-	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
@@ -42,7 +42,7 @@ import (
 // rental and demo sign-in.
 type harness struct {
 	srv       *httptest.Server
-	store     *pebble.Store
+	store     candor.Store
 	decisions *decisions.Service
 	disputes  *disputes.Service
 	demo      *ui.Demo
@@ -71,10 +71,7 @@ func mustHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.Store(t)
 	v, _ := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
 	bank := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_late"}}
 	insp := &candor.Source{ID: "insp1", Name: "Food Inspectorate", Kind: candor.SourceInspectorate, AllowedTypes: []string{"inspection.failed"}}

@@ -1,0 +1,44 @@
+package testenv
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/postgres"
+	"github.com/candor-project/candor/postgres/pgtest"
+)
+
+// EnvStore names the store the delivery suites (httpapi, ui) run on:
+// "postgres" for a fresh PostgreSQL database per test (on the server
+// pgtest.EnvURL names), anything else or nothing for Pebble in a
+// temporary directory. .ci/run runs them on both.
+const EnvStore = "CANDOR_TEST_STORE"
+
+// Store opens an empty store of the kind EnvStore names. It is not closed
+// for the caller, which may need to close it after what uses it.
+func Store(tb testing.TB) candor.Store {
+	tb.Helper()
+	switch os.Getenv(EnvStore) {
+	case "postgres":
+		if os.Getenv(pgtest.EnvURL) == "" {
+			tb.Fatalf("%s=postgres needs %s, a PostgreSQL server's URL", EnvStore, pgtest.EnvURL)
+		}
+		st, err := postgres.Open(context.Background(), pgtest.Database(tb), postgres.Options{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return st
+	case "", "pebble":
+		st, err := pebble.Open(tb.TempDir(), pebble.Options{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return st
+	default:
+		tb.Fatalf("%s=%q: want postgres or pebble", EnvStore, os.Getenv(EnvStore))
+		return nil
+	}
+}
