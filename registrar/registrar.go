@@ -140,6 +140,7 @@ func (s *Service) IssueKey(ctx context.Context, role candor.Role, principal stri
 	case candor.RoleSubject:
 		var id candor.SubjectID
 		if id, err = candor.ParseSubjectID(principal); err == nil {
+			principal = id.String() // one spelling, as the other keys of the subject have
 			_, err = s.store.Subject(ctx, id)
 		}
 	case candor.RolePolicyAdmin:

@@ -110,7 +110,7 @@ func TestKeysNameWhoTheyAreFor(t *testing.T) {
 
 	e.Post(t, &candor.Source{ID: "water1", Name: "Water", Kind: candor.SourceUtility, AllowedTypes: []string{"utility.bill_paid"}}, waterBill)
 	person := e.Person(t, "AB1234567")
-	if _, k, err := reg.IssueKey(ctx, candor.RoleSubject, person.String()); err != nil || k.Principal != person.String() {
+	if _, k, err := reg.IssueKey(ctx, candor.RoleSubject, strings.ToUpper(person.String())); err != nil || k.Principal != person.String() {
 		t.Errorf("a stored subject's key: %v %v", k, err)
 	}
 	rp := &candor.RelyingParty{ID: "landlord1", Name: "Landlord", Purposes: []candor.Purpose{candor.PurposeRental}}
