@@ -65,15 +65,11 @@ func (c *subjectCache[K, V]) get(k K, version func(candor.SubjectID) uint64) (V,
 	return e.v, true
 }
 
-// forget drops every entry about subject.
-func (c *subjectCache[K, V]) forget(subject candor.SubjectID) {
+// clear drops every entry.
+func (c *subjectCache[K, V]) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, e := range c.entries {
-		if e.subject == subject {
-			delete(c.entries, k)
-		}
-	}
+	clear(c.entries)
 }
 
 // put keeps v under k, read at version of subject. The version MUST have
@@ -110,6 +106,7 @@ type matchesKey struct {
 // under id, its subject and key, or nils. Callers MUST NOT modify what it
 // returns.
 func (s *Service) cachedConsent(ctx context.Context, id string) (*candor.Consent, *candor.SubjectRecord, *vault.SubjectKey, error) {
+	s.catchUpErasures()
 	version := func(id candor.SubjectID) uint64 { return consentsVersion(s.store, id) }
 	if c, ok := s.consents.get(id, version); ok {
 		return c.consent, c.sub, c.key, nil
@@ -137,6 +134,7 @@ func (s *Service) cachedConsent(ctx context.Context, id string) (*candor.Consent
 // optedOut reports whether subject opted out: whether the opt-out record
 // id, about subject, is stored.
 func (s *Service) optedOut(ctx context.Context, subject candor.SubjectID, id string) (bool, error) {
+	s.catchUpErasures()
 	version := func(id candor.SubjectID) uint64 { return s.store.RecordsVersion(candor.RecordOptOut, id) }
 	if out, ok := s.optOuts.get(id, version); ok {
 		return out, nil
@@ -163,6 +161,7 @@ func (s *Service) readOptedOut(ctx context.Context, id string) (bool, error) {
 // matches returns the subject's matches with card (of key's subject).
 // Callers MUST NOT modify them.
 func (s *Service) matches(ctx context.Context, key *vault.SubjectKey, card candor.ScorecardKey) ([]candor.Match, error) {
+	s.catchUpErasures()
 	k := matchesKey{key.Subject(), card}
 	if ms, ok := s.matchSets.get(k, s.store.SubjectVersion); ok {
 		return ms, nil
@@ -176,11 +175,19 @@ func (s *Service) matches(ctx context.Context, key *vault.SubjectKey, card cando
 	return ms, nil
 }
 
-// Forget drops what the service caches about subject (its opened key,
-// consents, opt-outs, decrypted matches): for an erasure, so that none of
-// it outlives the subject in memory.
-func (s *Service) Forget(subject candor.SubjectID) {
-	s.consents.forget(subject)
-	s.optOuts.forget(subject)
-	s.matchSets.forget(subject)
+// catchUpErasures empties the caches when the store's erasures version
+// (candor.Versioned: every erasure, by any node sharing the store, changes
+// it) moved since they were last emptied, so that nothing read of an
+// erased subject — its opened key, consents, opt-outs, decrypted matches
+// — outlives it in this process's memory until the next decision.
+// Erasures are rare; when nothing changed it costs one atomic load.
+func (s *Service) catchUpErasures() {
+	v := s.store.RecordsVersion(candor.RecordErased, candor.SubjectID{}) + 1
+	if s.erasures.Load() == v {
+		return
+	}
+	s.consents.clear()
+	s.optOuts.clear()
+	s.matchSets.clear()
+	s.erasures.Store(v)
 }

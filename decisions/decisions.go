@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -33,6 +34,9 @@ type Service struct {
 	consents  subjectCache[string, consentRead]
 	optOuts   subjectCache[string, bool] // by opt-out record ID
 	matchSets subjectCache[matchesKey, []candor.Match]
+	// erasures is one more than the store's erasures version the caches
+	// were last emptied at (see catchUpErasures).
+	erasures atomic.Uint64
 }
 
 // New returns a service over store, whose events follow catalogue cat.

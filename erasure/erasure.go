@@ -18,13 +18,11 @@ type Config struct {
 	Store     candor.Store
 	Vault     *vault.Vault
 	Catalogue *candor.Catalogue
-	Now       func() time.Time // the clock (nil: time.Now)
-	// Forget, if set, is called after a subject was erased whole, so that
-	// this process drops at once what it holds of the subject in memory
-	// (decisions' caches, portal sessions). Other processes sharing the
-	// store, and the write path here too, learn of an erasure from the
-	// store's versions (candor.Versioned) instead.
-	Forget func(candor.SubjectID)
+	// Now is the clock (nil: time.Now). What other services hold of an
+	// erased subject in memory (ingest's and decisions' caches, portal
+	// sessions) they drop when the store's erasures version
+	// (candor.Versioned) moves, on whichever node they run.
+	Now func() time.Time
 }
 
 // Service plans and carries out erasures. It is safe for concurrent use;
@@ -303,9 +301,6 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 		}
 		if _, err := c.Commit(ctx); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
-		}
-		if s.cfg.Forget != nil {
-			s.cfg.Forget(subject)
 		}
 		p.Done = true
 		return p, nil

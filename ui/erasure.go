@@ -31,7 +31,7 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	if plan.Whole { // its sessions ended with it (Forget)
+	if plan.Whole { // its sessions ended with it (sessions.catchUpErasures)
 		http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
 		http.Redirect(w, r, "/erased", http.StatusSeeOther)
 		return
@@ -48,21 +48,6 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request, sess *session) {
 // longer exist to be signed in.
 func (s *Server) erased(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "erased", "Your data is erased", "", nil)
-}
-
-// Forget ends every session of an erased subject: erasure.Config.Forget
-// calls it, whichever way the erasure was asked for.
-func (s *Server) Forget(subject candor.SubjectID) { s.sessions.endSubject(subject) }
-
-// endSubject ends every session of subject.
-func (ss *sessions) endSubject(subject candor.SubjectID) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	for id, o := range ss.m {
-		if o.subject == subject {
-			delete(ss.m, id)
-		}
-	}
 }
 
 // markOptOuts says, for each grade, whether the person may opt out of its

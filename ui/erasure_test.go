@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -18,6 +19,16 @@ func TestErasePage(t *testing.T) {
 	b, other := h.browser(t), h.browser(t)
 	b.signIn("AB1234567")
 	other.signIn("AB1234567")
+	// A second portal on the same store, as another node would run: its
+	// session, in its memory, ends with the erasure asked for on the first.
+	second := httptest.NewServer(h.portal(t, h.demo))
+	t.Cleanup(second.Close)
+	elsewhere := h.browser(t)
+	elsewhere.base = second.URL
+	elsewhere.signIn("AB1234567")
+	if p := elsewhere.get("/me/grades"); p.status != 200 {
+		t.Fatalf("signed in on the second portal: %d", p.status)
+	}
 	p := b.get("/me/erasure")
 	for _, want := range []string{"What would be erased", "2 facts: credit", "Nothing: your data would be erased whole.", "Erase all my data", `name="confirm" value="yes" required`} {
 		if !strings.Contains(p.body, want) {
@@ -43,7 +54,7 @@ func TestErasePage(t *testing.T) {
 	if p := b.get("/erased"); p.status != 200 || !strings.Contains(p.body, "Your data is erased") || strings.Contains(p.body, "Sign out") {
 		t.Errorf("erased page: %d", p.status)
 	}
-	for name, br := range map[string]*browser{"the erasing browser": b, "another browser": other} {
+	for name, br := range map[string]*browser{"the erasing browser": b, "another browser": other, "a browser on another node": elsewhere} {
 		if p := br.get("/me/grades"); p.status != http.StatusSeeOther || p.location != "/signin" {
 			t.Errorf("%s after erasure: %d %q, want a redirect to sign in", name, p.status, p.location)
 		}

@@ -47,6 +47,7 @@ type session struct {
 	seen    time.Time
 	stored  time.Time // the last seen time stored
 	flash   string    // a message for the next page shown (not stored)
+	recheck bool      // to be looked up in the store before its next use (an erasure happened)
 }
 
 // console reports whether s is a console session.
@@ -72,7 +73,7 @@ type storedSession struct {
 type sessions struct {
 	idle, max time.Duration
 	now       func() time.Time
-	store     candor.RecordStore
+	store     sessionStore
 	sealer    candor.SessionSealer
 	// label names a person, for a session loaded from the store.
 	label func(ctx context.Context, subject candor.SubjectID) (string, error)
@@ -81,13 +82,60 @@ type sessions struct {
 	mu    sync.Mutex
 	m     map[string]*session // by token hash
 	swept time.Time
+	// erasures is one more than the store's erasures version the
+	// person's sessions in m were last dropped at (see catchUpErasures).
+	erasures uint64
+}
+
+// sessionStore keeps the sessions and says when a subject was erased.
+type sessionStore interface {
+	candor.RecordStore
+	candor.Versioned
+}
+
+// catchUpErasures marks every person's session in memory to be checked
+// against the store at its next use, when the store's erasures version
+// moved since it last looked: a subject erased, by any node sharing the
+// store, takes its stored sessions with it, and so ends them here too.
+// Erasures are rare; when nothing changed it costs one version read.
+// ss.mu is held.
+func (ss *sessions) catchUpErasures() {
+	if ss.store == nil {
+		return
+	}
+	v := ss.store.RecordsVersion(candor.RecordErased, candor.SubjectID{}) + 1
+	if v == ss.erasures {
+		return
+	}
+	for _, s := range ss.m {
+		s.recheck = !s.console()
+	}
+	ss.erasures = v
+}
+
+// stillStored reports whether the session s, marked by catchUpErasures,
+// is still in the store, and forgets it if not.
+func (ss *sessions) stillStored(ctx context.Context, id string, s *session) bool {
+	_, err := ss.store.Record(ctx, candor.RecordSession, id)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	switch {
+	case err == nil:
+		s.recheck = false
+		return true
+	case candor.ErrorCode(err) == candor.ENOTFOUND:
+		delete(ss.m, id)
+	default:
+		ss.log.Error("ui: reading a session", "err", err)
+	}
+	return false
 }
 
 // touchEvery is how stale the stored seen time of a session in use may
 // get: storing it on every request would cost a synced write per page.
 const touchEvery = time.Minute
 
-func newSessions(idle, max time.Duration, now func() time.Time, st candor.RecordStore, sealer candor.SessionSealer,
+func newSessions(idle, max time.Duration, now func() time.Time, st sessionStore, sealer candor.SessionSealer,
 	label func(context.Context, candor.SubjectID) (string, error), log *slog.Logger) *sessions {
 	if idle <= 0 {
 		idle = 30 * time.Minute
@@ -223,8 +271,13 @@ func (ss *sessions) get(r *http.Request) *session {
 	}
 	id, now, ctx := tokenHash(c.Value), ss.now(), r.Context()
 	ss.mu.Lock()
+	ss.catchUpErasures()
 	s := ss.m[id]
+	recheck := s != nil && s.recheck
 	ss.mu.Unlock()
+	if recheck && !ss.stillStored(ctx, id, s) {
+		return nil
+	}
 	if s == nil {
 		if s, err = ss.load(ctx, id, now); err != nil {
 			ss.log.Error("ui: reading a session", "err", err)

@@ -48,8 +48,7 @@ type harness struct {
 	demo      *ui.Demo
 	ids       map[string]candor.SubjectID // by identifier value
 	landlord  *candor.RelyingParty
-	cfg       ui.Config    // the portal's, without sign-in methods
-	portals   []*ui.Server // every portal made, for the erasure to end sessions in
+	cfg       ui.Config // the portal's, without sign-in methods
 	ingest    *ingest.Pipeline
 	shipped   []*scoring.Compiled
 	roots     []*candor.APIKey // two bootstrapped administrators (adminKey)
@@ -128,12 +127,7 @@ func mustHarness(t *testing.T) *harness {
 	h.cfg = ui.Config{Store: st, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, shipped, history),
 		Register: register.New(st, v, scorers, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
-		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat,
-			Forget: func(sub candor.SubjectID) {
-				for _, portal := range h.portals {
-					portal.Forget(sub)
-				}
-			}})}
+		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}
 	h.cfg.Profiles = h.profiles(nil)
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
@@ -150,7 +144,6 @@ func (h *harness) portal(t *testing.T, ms ...ui.Method) *ui.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	h.portals = append(h.portals, p)
 	return p
 }
 

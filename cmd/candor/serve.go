@@ -217,16 +217,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	profiles := profile.New(profile.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
 		Active: scorers(active), Versions: scorers(all), Log: aud.log})
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
-	// An erased subject is dropped at once from this node's decision caches,
-	// and its portal sessions end, however the erasure was asked for (the
-	// write path, and other nodes, learn of it from the store's versions).
-	forgetters := []func(candor.SubjectID){dec.Forget}
-	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
-		Forget: func(sub candor.SubjectID) {
-			for _, f := range forgetters {
-				f(sub)
-			}
-		}})
+	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat})
 	acts := admins.New(inst.store, inst.vault, nil)
 	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active, aud.access)
 	if err != nil {
@@ -248,7 +239,6 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		aud.close()
 		return nil, err
 	}
-	forgetters = append(forgetters, portal.Forget)
 	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: jobs, demo: demo, log: log,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
