@@ -78,6 +78,16 @@ func (s *Service) Optable(kind candor.SubjectKind) []*candor.Scorecard {
 	return out
 }
 
+// OptableFor is Optable for the kind of the stored subject id. Errors:
+// ENOTFOUND.
+func (s *Service) OptableFor(ctx context.Context, id candor.SubjectID) ([]*candor.Scorecard, error) {
+	rec, err := s.store.Subject(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.Optable(rec.Kind), nil
+}
+
 // optable returns the active scorecard id if a subject of kind may opt
 // out of it.
 func (s *Service) optable(id string, kind candor.SubjectKind) (*candor.Scorecard, error) {

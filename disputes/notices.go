@@ -43,3 +43,9 @@ func Notices(ctx context.Context, st candor.RecordStore, rp string) ([]*candor.N
 	}
 	return out, nil
 }
+
+// Notices returns the notices of relying party rp (see the function
+// Notices).
+func (s *Service) Notices(ctx context.Context, rp string) ([]*candor.Notice, error) {
+	return Notices(ctx, s.store, rp)
+}

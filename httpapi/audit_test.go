@@ -29,6 +29,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/registrar"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
 	"github.com/transparency-dev/merkle/proof"
@@ -245,7 +246,7 @@ func TestReadsAreLoggedAndProven(t *testing.T) {
 // that the transparency log and the store disagree.
 func TestReadyWhileLogAndStoreAgree(t *testing.T) {
 	var disagree error
-	api := httpapi.New(httpapi.Config{Health: func() error { return disagree }})
+	api := httpapi.New(httpapi.Config{Health: func() error { return disagree }, Registrar: &registrar.Service{}})
 	api.SetReady(true)
 	for _, tc := range []struct {
 		err  error

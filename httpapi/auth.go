@@ -25,14 +25,14 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*Principal,
 	if !ok || token == "" {
 		return nil, candor.Errorf(candor.EUNAUTHORIZED, "send an API key as 'Authorization: Bearer <key>'")
 	}
-	key, err := candor.Authenticate(ctx, s.store, token)
+	key, err := s.registrar.Authenticate(ctx, token)
 	if err != nil {
 		return nil, err
 	}
 	p := &Principal{Key: key}
 	switch key.Role {
 	case candor.RoleSource:
-		p.Source, err = s.store.Source(ctx, key.Principal)
+		p.Source, err = s.registrar.Source(ctx, key.Principal)
 	case candor.RoleRelyingParty:
 		if s.decisions == nil {
 			return nil, candor.Errorf(candor.EUNAUTHORIZED, "relying parties are not served here")

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/disputes"
 )
 
 // routeDisputes adds the dispute routes: the subject's, the source's and
@@ -130,7 +129,7 @@ func (s *Server) answerDispute(w http.ResponseWriter, r *http.Request, p *Princi
 // getNotices is GET /v1/notices: the relying party's notices of facts
 // corrected or removed after a decision it received.
 func (s *Server) getNotices(w http.ResponseWriter, r *http.Request, p *Principal) {
-	ns, err := disputes.Notices(r.Context(), s.store, p.RelyingParty.ID)
+	ns, err := s.disputes.Notices(r.Context(), p.RelyingParty.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

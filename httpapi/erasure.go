@@ -80,7 +80,7 @@ func (s *Server) getOptOuts(w http.ResponseWriter, r *http.Request, p *Principal
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.store.Subject(r.Context(), p.Subject)
+	scorecards, err := s.decisions.OptableFor(r.Context(), p.Subject)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -90,7 +90,7 @@ func (s *Server) getOptOuts(w http.ResponseWriter, r *http.Request, p *Principal
 		out = append(out, optOutView(o))
 	}
 	optable := []string{}
-	for _, sc := range s.decisions.Optable(rec.Kind) {
+	for _, sc := range scorecards {
 		optable = append(optable, sc.ID)
 	}
 	s.writeDisclosure(w, r, p, p.Subject, "the subject's own read", http.StatusOK, map[string]any{"opt_outs": out, "optable": optable})

@@ -128,7 +128,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.admins = admins.New(st, v, nil)
 	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers(active), Versions: scorers(all), Log: h.log})
-	api := httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
+	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
 		Profiles: profiles, Proofs: profiles,
 		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, scorers(active), nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,

@@ -27,7 +27,6 @@ var openAPI []byte
 
 // Config wires a Server.
 type Config struct {
-	Store     candor.Store
 	Catalogue *candor.Catalogue
 	Ingester  candor.Ingester
 	// Profiles reads the subjects' profiles the API serves
@@ -68,14 +67,13 @@ type Config struct {
 	// Credentials, if set, issues holders' credentials and serves the
 	// issuer's metadata and status list.
 	Credentials *credentials.Service
-	// Registrar, if set, serves the operator's administration under
-	// /v1/admin/ (admin.go).
+	// Registrar authenticates every API key and serves the operator's
+	// administration under /v1/admin/ (admin.go). Required.
 	Registrar *registrar.Service
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
 type Server struct {
-	store      candor.Store
 	cat        *candor.Catalogue
 	ingest     candor.Ingester
 	profiles   candor.Profiles
@@ -108,12 +106,15 @@ type Server struct {
 // New returns a server for cfg. It is not ready (/readyz answers 503) until
 // SetReady(true).
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, cat: cfg.Catalogue, ingest: cfg.Ingester, profiles: cfg.Profiles, proofs: cfg.Proofs,
+	s := &Server{cat: cfg.Catalogue, ingest: cfg.Ingester, profiles: cfg.Profiles, proofs: cfg.Proofs,
 		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
 	s.creds, s.registrar = cfg.Credentials, cfg.Registrar
+	if s.registrar == nil {
+		panic("httpapi: Config.Registrar is required: it authenticates every key")
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -152,9 +153,7 @@ func New(cfg Config) *Server {
 	if s.creds != nil {
 		s.routeCredentials(m)
 	}
-	if s.registrar != nil {
-		s.routeAdmin(m)
-	}
+	s.routeAdmin(m)
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)

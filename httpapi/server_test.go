@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"reflect"
 	"testing"
+
+	"github.com/candor-project/candor"
 
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/tlog"
@@ -15,5 +18,21 @@ func TestMirroredConstants(t *testing.T) {
 	}
 	if maxPostBytes != ingest.MaxBodyBytes {
 		t.Errorf("maxPostBytes %d, want ingest.MaxBodyBytes %d", maxPostBytes, ingest.MaxBodyBytes)
+	}
+}
+
+// TestAPIHoldsNoStore: neither the API's configuration nor its server
+// holds a store, or anything a store is: delivery calls services.
+func TestAPIHoldsNoStore(t *testing.T) {
+	stores := []reflect.Type{reflect.TypeFor[candor.Store](), reflect.TypeFor[candor.EventStore](),
+		reflect.TypeFor[candor.RecordStore](), reflect.TypeFor[candor.Registry]()}
+	for _, typ := range []reflect.Type{reflect.TypeFor[Config](), reflect.TypeFor[Server]()} {
+		for f := range typ.Fields() {
+			for _, st := range stores {
+				if f.Type == st {
+					t.Errorf("%s.%s is a %s", typ.Name(), f.Name, st)
+				}
+			}
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/natsingest"
+	"github.com/candor-project/candor/registrar"
 )
 
 // benchBatches are the benchmark's messages and request bodies: batches
@@ -52,7 +53,7 @@ func benchEnv(b *testing.B) (*testenv.Env, *candor.Source, string) {
 // fresh store and returns events/s.
 func httpRound(b *testing.B, batches [][]byte) float64 {
 	env, _, token := benchEnv(b)
-	api := httpapi.New(httpapi.Config{Store: env.Store, Catalogue: env.Cat, Ingester: env.Pipeline})
+	api := httpapi.New(httpapi.Config{Catalogue: env.Cat, Ingester: env.Pipeline, Registrar: registrar.New(env.Store, env.Cat, nil, nil)})
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	start := time.Now()

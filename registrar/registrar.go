@@ -15,6 +15,8 @@ type RelyingParties interface {
 	RelyingParties(ctx context.Context) ([]*candor.RelyingParty, error)
 }
 
+var errNoParties = candor.Errorf(candor.EUNAVAILABLE, "relying parties are not served here")
+
 // Service registers sources and relying parties and issues API keys.
 type Service struct {
 	store   candor.Store
@@ -23,8 +25,9 @@ type Service struct {
 	now     func() time.Time
 }
 
-// New returns a registrar over st, validating sources against cat. now
-// nil means time.Now.
+// New returns a registrar over st, validating sources against cat. parties
+// nil serves no relying parties: their methods then fail with
+// EUNAVAILABLE. now nil means time.Now.
 func New(st candor.Store, cat *candor.Catalogue, parties RelyingParties, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
@@ -98,17 +101,34 @@ func (s *Service) Sources(ctx context.Context) ([]*candor.Source, error) {
 
 // PutRelyingParty registers or updates rp. Errors: EINVALID.
 func (s *Service) PutRelyingParty(ctx context.Context, rp *candor.RelyingParty) error {
+	if s.parties == nil {
+		return errNoParties
+	}
 	return s.parties.PutRelyingParty(ctx, rp)
 }
 
 // RelyingParties lists the registered relying parties.
 func (s *Service) RelyingParties(ctx context.Context) ([]*candor.RelyingParty, error) {
+	if s.parties == nil {
+		return nil, errNoParties
+	}
 	return s.parties.RelyingParties(ctx)
 }
 
 // Keys lists every API key, revoked ones too.
 func (s *Service) Keys(ctx context.Context) ([]*candor.APIKey, error) {
 	return s.store.Keys(ctx)
+}
+
+// Authenticate returns the valid API key token is. Errors: EUNAUTHORIZED
+// for a malformed, unknown or revoked one (see candor.Authenticate).
+func (s *Service) Authenticate(ctx context.Context, token string) (*candor.APIKey, error) {
+	return candor.Authenticate(ctx, s.store, token)
+}
+
+// Source returns the registered source id. Errors: ENOTFOUND.
+func (s *Service) Source(ctx context.Context, id string) (*candor.Source, error) {
+	return s.store.Source(ctx, id)
 }
 
 // Key returns the API key with ID id. Errors: ENOTFOUND.
@@ -136,7 +156,9 @@ func (s *Service) IssueKey(ctx context.Context, role candor.Role, principal stri
 	case candor.RoleSource:
 		_, err = s.store.Source(ctx, principal)
 	case candor.RoleRelyingParty:
-		_, err = s.parties.RelyingParty(ctx, principal)
+		if err = errNoParties; s.parties != nil {
+			_, err = s.parties.RelyingParty(ctx, principal)
+		}
 	case candor.RoleSubject:
 		var id candor.SubjectID
 		if id, err = candor.ParseSubjectID(principal); err == nil {

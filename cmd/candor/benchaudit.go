@@ -14,9 +14,11 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/profile"
+	"github.com/candor-project/candor/registrar"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
@@ -188,9 +190,10 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 	access := audit.NewAccessLog(st, v, func(int, error) { ba.appender.Kick() })
 	defer access.Close()
 	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers, Versions: scorers})
+	reg := registrar.New(st, cat, decisions.New(st, v, cat, nil, nil, nil), nil)
 	servers := map[bool]*httpapi.Server{
-		false: httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Profiles: profiles, Scorecards: scorers, Versions: scorers}),
-		true:  httpapi.New(httpapi.Config{Store: st, Catalogue: cat, Profiles: profiles, Scorecards: scorers, Versions: scorers, Access: access}),
+		false: httpapi.New(httpapi.Config{Registrar: reg, Catalogue: cat, Profiles: profiles, Scorecards: scorers, Versions: scorers}),
+		true:  httpapi.New(httpapi.Config{Registrar: reg, Catalogue: cat, Profiles: profiles, Scorecards: scorers, Versions: scorers, Access: access}),
 	}
 	// Over HTTP, a loopback server per configuration and a client keeping
 	// a connection per reader; in process, straight into the handler.

@@ -227,7 +227,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		return nil, err
 	}
 	reg := register.New(inst.store, inst.vault, scorers(active), nil)
-	api := httpapi.New(httpapi.Config{Store: inst.store, Catalogue: inst.cat, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
+	api := httpapi.New(httpapi.Config{Catalogue: inst.cat, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
