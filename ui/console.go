@@ -89,7 +89,7 @@ func (s *Server) inConsole(roles []candor.Role, h func(http.ResponseWriter, *htt
 // keyStands reports whether the key a console session was started with is
 // still stored, unrevoked and of the session's role.
 func (s *Server) keyStands(ctx context.Context, sess *session) bool {
-	k, err := s.cfg.Store.Key(ctx, sess.keyID)
+	k, err := s.cfg.Registrar.Key(ctx, sess.keyID)
 	if err != nil && candor.ErrorCode(err) != candor.ENOTFOUND {
 		s.log.Error("ui: reading a console session's key", "err", err)
 	}
@@ -122,7 +122,7 @@ func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "This form did not come from this site, or your browser refused its cookie. Open the sign-in page again."))
 		return
 	}
-	key, err := candor.Authenticate(r.Context(), s.cfg.Store, strings.TrimSpace(r.PostFormValue("key")))
+	key, err := s.cfg.Registrar.Authenticate(r.Context(), strings.TrimSpace(r.PostFormValue("key")))
 	if err != nil {
 		edge.AuthFailed(s.log, r, candor.ErrorCode(err))
 		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That is not a valid API key, or it has been revoked."))
@@ -156,7 +156,7 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request, sess *sessi
 	if v.Operator {
 		var srcs []*candor.Source
 		var rps []*candor.RelyingParty
-		if srcs, err = s.cfg.Store.Sources(ctx); err == nil {
+		if srcs, err = s.cfg.Registrar.Sources(ctx); err == nil {
 			rps, err = s.cfg.Parties.RelyingParties(ctx)
 		}
 		v.Sources, v.Parties = len(srcs), len(rps)
@@ -272,7 +272,7 @@ func (s *Server) issueKey(role candor.Role) func(http.ResponseWriter, *http.Requ
 		var name, back string
 		switch role {
 		case candor.RoleSource:
-			src, err := s.cfg.Store.Source(ctx, id)
+			src, err := s.cfg.Registrar.Source(ctx, id)
 			if err != nil {
 				s.fail(w, r, err)
 				return

@@ -76,7 +76,7 @@ func (s *Server) resolveDispute(w http.ResponseWriter, r *http.Request, sess *se
 
 // sourceName is a source's name, or its ID if it has none.
 func (s *Server) sourceName(ctx context.Context, id string) string {
-	if src, err := s.cfg.Store.Source(ctx, id); err == nil {
+	if src, err := s.cfg.Registrar.Source(ctx, id); err == nil {
 		return src.Name
 	}
 	return id

@@ -196,7 +196,7 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 		name, ok := sources[e.Source]
 		if !ok {
 			name = e.Source
-			if src, err := s.cfg.Store.Source(ctx, e.Source); err == nil {
+			if src, err := s.cfg.Registrar.Source(ctx, e.Source); err == nil {
 				name = src.Name
 			}
 			sources[e.Source] = name

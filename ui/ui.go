@@ -35,6 +35,8 @@ var assetFS embed.FS
 
 // Config is what the portal serves from.
 type Config struct {
+	// Store keeps the portal's sessions and tells of erasures (its
+	// versions); the portal reads nothing else from it.
 	Store     candor.Store
 	Catalogue *candor.Catalogue
 	// Profiles reads a person's profile (profile.Service is one).
