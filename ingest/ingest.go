@@ -33,7 +33,8 @@ type Options struct {
 	// Matcher, if set, gives every event its matches with the active
 	// scorecards, stored with it, so that scores can be read from them.
 	Matcher Matcher
-	// OnCommit, if set, is called after every group commit (for metrics).
+	// OnCommit, if set, is called after every group commit, before its
+	// requests are answered (for metrics: an answered client sees them).
 	OnCommit func(CommitStats)
 	// Logger receives start-up and failure messages; nil discards them.
 	Logger *slog.Logger

@@ -151,7 +151,7 @@ func (g *group) commitments(b *candor.WriteBatch, _ uint64) (write, _ []candor.C
 // Refused marks g failed at once: what it staged exists nowhere.
 func (w *writer) Refused(g *group) { g.failed.Store(true) }
 
-// Committed answers a group's requests and reports it.
+// Committed reports a group (OnCommit) and answers its requests.
 func (w *writer) Committed(g *group, commitNo uint64, err error) {
 	g.commitNo, g.err = commitNo, err
 	g.failed.Store(err != nil)
@@ -160,6 +160,14 @@ func (w *writer) Committed(g *group, commitNo uint64, err error) {
 		w.p.opts.Logger.Info("ingest: another node stored some of a group's subjects or events first; its requests are retried", "requests", len(g.reqs), "err", err)
 	case err != nil:
 		w.p.opts.Logger.Error("ingest: a group commit failed; its requests are refused", "requests", len(g.reqs), "err", err)
+	}
+	if w.p.opts.OnCommit != nil {
+		bytes := 0
+		for _, e := range g.batch.Events {
+			bytes += len(e.Sealed)
+		}
+		w.p.opts.OnCommit(CommitStats{Requests: len(g.reqs), Events: len(g.batch.Events), Duplicates: g.dups,
+			Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(g.start), Commit: g.commitNo, Err: g.err})
 	}
 	for i, r := range g.reqs {
 		switch {
@@ -174,14 +182,6 @@ func (w *writer) Committed(g *group, commitNo uint64, err error) {
 		res := g.results[i]
 		res.Commit = g.commitNo
 		r.reply <- reply{res: res}
-	}
-	if w.p.opts.OnCommit != nil {
-		bytes := 0
-		for _, e := range g.batch.Events {
-			bytes += len(e.Sealed)
-		}
-		w.p.opts.OnCommit(CommitStats{Requests: len(g.reqs), Events: len(g.batch.Events), Duplicates: g.dups,
-			Subjects: len(g.batch.Subjects), Bytes: bytes, Duration: time.Since(g.start), Commit: g.commitNo, Err: g.err})
 	}
 }
 
