@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/candor-project/candor"
@@ -82,7 +83,20 @@ func decodeAnswer(status int, raw []byte, out any) error {
 	if err := json.Unmarshal(raw, &e); err != nil || e.Code == "" || candor.HTTPStatus(e.Code) != status {
 		return candor.Errorf(candor.EUNAVAILABLE, "the server answered %d without an error of this API: %q", status, candor.Clip(string(raw), 200))
 	}
-	return &candor.Error{Code: e.Code, Message: e.Message, Details: e.Details}
+	for i := range e.Details {
+		e.Details[i].Field, e.Details[i].Reason = printable(e.Details[i].Field), printable(e.Details[i].Reason)
+	}
+	return &candor.Error{Code: e.Code, Message: printable(e.Message), Details: e.Details}
+}
+
+// printable is s, from a server, fit for an operator's terminal: clipped,
+// and quoted if it holds a control character or a bidirectional override.
+func printable(s string) string {
+	s = candor.Clip(s, 1000)
+	if _, at := candor.ForbiddenRune(s, false); at >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // PutSource registers or updates src on the server and fills it in as

@@ -130,6 +130,7 @@ func FuzzDecodeAnswer(f *testing.F) {
 		{200, `{"keys":[{"id":"k1","role":"source","principal":"bank7","created_at":"2026-12-01T00:00:00Z"}]}`},
 		{201, `{"key":{"id":"k1"},"token":"cndr_x"}`}, {403, `{"code":"forbidden","message":"no"}`},
 		{500, `{"code":"forbidden","message":"no"}`}, {404, `not json`}, {200, `[`}, {409, `{"code":"","message":""}`},
+		{403, "{\"code\":\"forbidden\",\"message\":\"\u001b[2Jgone\",\"details\":[{\"reason\":\"\u202e\"}]}"},
 	} {
 		f.Add(seed.status, []byte(seed.body))
 	}
@@ -146,6 +147,11 @@ func FuzzDecodeAnswer(f *testing.F) {
 			t.Fatalf("decodeAnswer(%d, %q): %v, want EUNAVAILABLE", status, body, err)
 		case candor.ErrorCode(err) != candor.EUNAVAILABLE && candor.HTTPStatus(candor.ErrorCode(err)) != status:
 			t.Fatalf("decodeAnswer(%d, %q): %v, a code that does not match the status", status, body, err)
+		}
+		if err != nil {
+			if _, at := candor.ForbiddenRune(err.Error(), false); at >= 0 {
+				t.Fatalf("decodeAnswer(%d, %q): %q would reach a terminal", status, body, err.Error())
+			}
 		}
 	})
 }

@@ -83,7 +83,7 @@ type sessions struct {
 	m     map[string]*session // by token hash
 	swept time.Time
 	// erasures is one more than the store's erasures version the
-	// person's sessions in m were last dropped at (see catchUpErasures).
+	// person's sessions in m were last marked at (see catchUpErasures).
 	erasures uint64
 }
 
