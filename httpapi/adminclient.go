@@ -89,7 +89,8 @@ func decodeAnswer(status int, raw []byte, out any) error {
 	return &candor.Error{Code: e.Code, Message: printable(e.Message), Details: e.Details}
 }
 
-// printable is s, from a server, fit for an operator's terminal: clipped,
+// printable is s, from a server, fit for an operator's terminal (the CLI
+// prints what the client returns): clipped,
 // and quoted if it holds a control character or a bidirectional override.
 func printable(s string) string {
 	s = candor.Clip(s, 1000)
@@ -123,7 +124,11 @@ func (v SourceJSON) source() (*candor.Source, error) {
 	if !ok {
 		return nil, candor.Errorf(candor.EUNAVAILABLE, "the server names an unknown kind of source %q", candor.Clip(v.Kind, 40))
 	}
-	return &candor.Source{ID: v.ID, Name: v.Name, Kind: kind, AllowedTypes: v.Types, CreatedAt: v.CreatedAt}, nil
+	types := make([]string, len(v.Types))
+	for i, t := range v.Types {
+		types[i] = printable(t)
+	}
+	return &candor.Source{ID: printable(v.ID), Name: printable(v.Name), Kind: kind, AllowedTypes: types, CreatedAt: v.CreatedAt}, nil
 }
 
 // Sources lists the sources registered on the server.
@@ -154,6 +159,7 @@ func (c *AdminClient) PutRelyingParty(ctx context.Context, rp *candor.RelyingPar
 		RelyingPartyRequest{Name: rp.Name, Purposes: purposeNames(rp.Purposes), Statutory: purposeNames(rp.Statutory)}, &out)
 	if err == nil && out.RelyingParty != nil {
 		*rp = *out.RelyingParty
+		rp.ID, rp.Name = printable(rp.ID), printable(rp.Name)
 	}
 	return err
 }
@@ -163,8 +169,16 @@ func (c *AdminClient) RelyingParties(ctx context.Context) ([]*candor.RelyingPart
 	var out struct {
 		RelyingParties []*candor.RelyingParty `json:"relying_parties"`
 	}
-	err := c.do(ctx, "GET", "/v1/admin/relying-parties", nil, &out)
-	return out.RelyingParties, err
+	if err := c.do(ctx, "GET", "/v1/admin/relying-parties", nil, &out); err != nil {
+		return nil, err
+	}
+	for _, rp := range out.RelyingParties {
+		if rp == nil {
+			return nil, candor.Errorf(candor.EUNAVAILABLE, "the server listed a relying party as null")
+		}
+		rp.ID, rp.Name = printable(rp.ID), printable(rp.Name)
+	}
+	return out.RelyingParties, nil
 }
 
 func (v KeyJSON) key() (*candor.APIKey, error) {
@@ -172,7 +186,7 @@ func (v KeyJSON) key() (*candor.APIKey, error) {
 	if !ok {
 		return nil, candor.Errorf(candor.EUNAVAILABLE, "the server names an unknown role %q", candor.Clip(v.Role, 40))
 	}
-	k := &candor.APIKey{ID: v.ID, Role: role, Principal: v.Principal, CreatedAt: v.CreatedAt}
+	k := &candor.APIKey{ID: printable(v.ID), Role: role, Principal: printable(v.Principal), CreatedAt: v.CreatedAt}
 	if v.RevokedAt != nil {
 		k.RevokedAt = *v.RevokedAt
 	}
