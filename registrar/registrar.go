@@ -107,6 +107,15 @@ func (s *Service) PutRelyingParty(ctx context.Context, rp *candor.RelyingParty) 
 	return s.parties.PutRelyingParty(ctx, rp)
 }
 
+// RelyingParty returns the registered relying party id. Errors:
+// ENOTFOUND.
+func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingParty, error) {
+	if s.parties == nil {
+		return nil, errNoParties
+	}
+	return s.parties.RelyingParty(ctx, id)
+}
+
 // RelyingParties lists the registered relying parties.
 func (s *Service) RelyingParties(ctx context.Context) ([]*candor.RelyingParty, error) {
 	if s.parties == nil {

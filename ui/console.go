@@ -3,6 +3,7 @@ package ui
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -41,8 +42,10 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	m.HandleFunc("POST /console/signout", s.inConsole(consoleRoles, s.signOut))
 	m.HandleFunc("GET /console/{$}", s.inConsole(consoleRoles, s.consoleHome))
 	m.HandleFunc("GET /console/sources", s.inConsole(operators, s.consoleSources))
+	m.HandleFunc("POST /console/sources", s.inConsole(operators, s.addSource))
 	m.HandleFunc("POST /console/sources/{id}/keys", s.inConsole(operators, s.issueKey(candor.RoleSource)))
 	m.HandleFunc("GET /console/relying-parties", s.inConsole(operators, s.consoleParties))
+	m.HandleFunc("POST /console/relying-parties", s.inConsole(operators, s.addParty))
 	m.HandleFunc("POST /console/relying-parties/{id}/keys", s.inConsole(operators, s.issueKey(candor.RoleRelyingParty)))
 	m.HandleFunc("POST /console/keys/{id}/revoke", s.inConsole(operators, s.revokeKey))
 	m.HandleFunc("GET /console/scorecards", s.inConsole(policyRoles, s.consoleScorecards))
@@ -194,7 +197,10 @@ type sourceView struct {
 	Keys   []keyView
 }
 
-type sourcesView struct{ Sources []sourceView }
+type sourcesView struct {
+	Sources []sourceView
+	Kinds   []candor.SourceKind // for the form that registers one
+}
 
 // keysOf returns the keys of role, by principal, oldest first.
 func (s *Server) keysOf(ctx context.Context, role candor.Role) (map[string][]keyView, error) {
@@ -226,7 +232,7 @@ func (s *Server) consoleSources(w http.ResponseWriter, r *http.Request, sess *se
 		s.fail(w, r, err)
 		return
 	}
-	v := sourcesView{}
+	v := sourcesView{Kinds: candor.SourceKinds()}
 	for _, src := range srcs {
 		v.Sources = append(v.Sources, sourceView{Source: src, Keys: keys[src.ID]})
 	}
@@ -238,7 +244,10 @@ type partyView struct {
 	Keys  []keyView
 }
 
-type partiesView struct{ Parties []partyView }
+type partiesView struct {
+	Parties  []partyView
+	Purposes []candor.Purpose // for the form that registers one
+}
 
 func (s *Server) consoleParties(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
@@ -252,11 +261,52 @@ func (s *Server) consoleParties(w http.ResponseWriter, r *http.Request, sess *se
 		s.fail(w, r, err)
 		return
 	}
-	v := partiesView{}
+	v := partiesView{Purposes: candor.Purposes()}
 	for _, rp := range rps {
 		v.Parties = append(v.Parties, partyView{Party: rp, Keys: keys[rp.ID]})
 	}
 	s.render(w, r, http.StatusOK, "console_parties", "Relying parties", "console-parties", v)
+}
+
+// addSource registers a source, or updates one, from the sources page's
+// form, as candor source add does.
+func (s *Server) addSource(w http.ResponseWriter, r *http.Request, sess *session) {
+	kind, ok := candor.ParseSourceKind(r.PostFormValue("kind"))
+	if !ok {
+		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose the kind of source."))
+		return
+	}
+	src := &candor.Source{ID: strings.TrimSpace(r.PostFormValue("id")), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Kind: kind, AllowedTypes: strings.Split(r.PostFormValue("types"), ",")}
+	if err := s.cfg.Registrar.PutSource(r.Context(), src); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("ui: console registered a source", "by", sess.label, "source", src.ID, "types", len(src.AllowedTypes))
+	s.sessions.setFlash(sess, fmt.Sprintf("Source %s is registered with %d event types; issue it a key below.", src.ID, len(src.AllowedTypes)))
+	http.Redirect(w, r, "/console/sources", http.StatusSeeOther)
+}
+
+// addParty registers a relying party, or updates one, from the relying
+// parties page's form, as candor rp add does (statutory purposes only
+// through the CLI or the API).
+func (s *Server) addParty(w http.ResponseWriter, r *http.Request, sess *session) {
+	rp := &candor.RelyingParty{ID: strings.TrimSpace(r.PostFormValue("id")), Name: strings.TrimSpace(r.PostFormValue("name"))}
+	for _, p := range candor.Purposes() {
+		if r.PostFormValue("purpose_"+p.String()) == "yes" {
+			rp.Purposes = append(rp.Purposes, p)
+		}
+	}
+	if old, err := s.cfg.Registrar.RelyingParty(r.Context(), rp.ID); err == nil {
+		rp.Statutory, rp.CreatedAt = old.Statutory, old.CreatedAt // kept: the form does not show them
+	}
+	if err := s.cfg.Registrar.PutRelyingParty(r.Context(), rp); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("ui: console registered a relying party", "by", sess.label, "relying_party", rp.ID)
+	s.sessions.setFlash(sess, "Relying party "+rp.ID+" is registered; issue it a key below.")
+	http.Redirect(w, r, "/console/relying-parties", http.StatusSeeOther)
 }
 
 type newKeyView struct {

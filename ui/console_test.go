@@ -166,6 +166,8 @@ func TestConsoleRoleGating(t *testing.T) {
 		{"GET", "/console/reviews/" + d.ID, nil, []candor.Role{rev}, http.StatusOK},
 		{"POST", "/console/sources/bank7/keys", url.Values{}, []candor.Role{op}, http.StatusOK},
 		{"POST", "/console/relying-parties/landlord1/keys", url.Values{}, []candor.Role{op}, http.StatusOK},
+		{"POST", "/console/sources", url.Values{"id": {"water1"}, "name": {"Water"}, "kind": {"utility"}, "types": {"utility.*"}}, []candor.Role{op}, http.StatusSeeOther},
+		{"POST", "/console/relying-parties", url.Values{"id": {"bank9"}, "name": {"Bank Nine"}, "purpose_credit": {"yes"}}, []candor.Role{op}, http.StatusSeeOther},
 		{"POST", "/console/keys/" + srcKey.ID + "/revoke", url.Values{}, []candor.Role{op}, http.StatusSeeOther},
 		{"POST", "/console/scorecards/simulate", url.Values{"candidate": {"consumer-credit/2"}, "baseline": {"consumer-credit/1"}}, []candor.Role{op, pol}, http.StatusSeeOther},
 		{"POST", "/console/population/recompute", url.Values{}, []candor.Role{op}, http.StatusSeeOther},
@@ -312,6 +314,7 @@ func TestConsoleFormsRefuseMissingOrWrongCSRF(t *testing.T) {
 	for _, role := range []candor.Role{candor.RoleOperator, candor.RoleReviewer, candor.RolePolicyAdmin} {
 		b := h.mustConsole(t, role)
 		for _, path := range []string{"/console/sources/bank7/keys", "/console/relying-parties/landlord1/keys", "/console/keys/x/revoke",
+			"/console/sources", "/console/relying-parties",
 			"/console/scorecards/simulate", "/console/population/recompute", "/console/reviews/x/close", "/console/signout"} {
 			for _, csrf := range []string{"", "wrong"} {
 				f := url.Values{}
@@ -365,6 +368,68 @@ func TestConsoleKeys(t *testing.T) {
 	h.store.PutKey(context.Background(), opKey)
 	if p := b.post("/console/keys/"+opKey.ID+"/revoke", url.Values{"csrf": {b.csrf("/console/sources")}}); p.status != http.StatusForbidden {
 		t.Errorf("revoking an operator's key: %d, want 403", p.status)
+	}
+}
+
+// TestConsoleRegisters: an operator registers a source and a relying
+// party in the console, as the CLI and the API do: the source's key,
+// issued there too, posts at once; a bad form is refused naming the
+// problem and registers nothing; updating a relying party keeps what the
+// form does not show.
+func TestConsoleRegisters(t *testing.T) {
+	h := mustHarness(t)
+	ctx := context.Background()
+	b := h.mustConsole(t, candor.RoleOperator)
+	form := func(v url.Values) url.Values { v.Set("csrf", b.csrf("/console/sources")); return v }
+	p := b.post("/console/sources", form(url.Values{"id": {"water1"}, "name": {"City Water"}, "kind": {"utility"}, "types": {"utility.bill_*"}}))
+	if p.status != http.StatusSeeOther || p.location != "/console/sources" {
+		t.Fatalf("registering a source: %d %s", p.status, p.body)
+	}
+	if page := b.get("/console/sources"); !strings.Contains(page.body, "Source water1 is registered with 2 event types") || !strings.Contains(page.body, "City Water") {
+		t.Errorf("the sources page after registering:\n%s", page.body)
+	}
+	src, err := h.store.Source(ctx, "water1")
+	if err != nil || src.Kind != candor.SourceUtility || len(src.AllowedTypes) != 2 {
+		t.Fatalf("stored: %+v %v", src, err)
+	}
+	for _, bad := range []url.Values{
+		{"id": {"Water 2"}, "name": {"x"}, "kind": {"utility"}, "types": {"utility.*"}},
+		{"id": {"water2"}, "name": {"x"}, "kind": {"utility"}, "types": {"astrology.*"}},
+		{"id": {"water2"}, "name": {"x"}, "kind": {"pirate"}, "types": {"utility.*"}},
+		{"id": {"water1"}, "name": {"x"}, "kind": {"bank"}, "types": {"credit.*"}},
+	} {
+		if p := b.post("/console/sources", form(bad)); p.status < 400 || p.status > 499 {
+			t.Errorf("a bad form %v: %d, want it refused", bad, p.status)
+		}
+	}
+	if srcs, _ := h.store.Sources(ctx); len(srcs) != 3 {
+		t.Errorf("%d sources after the refused forms, want bank7, insp1 and water1", len(srcs))
+	}
+
+	p = b.post("/console/relying-parties", form(url.Values{"id": {"lender1"}, "name": {"Lender One"}, "purpose_credit": {"yes"}, "purpose_rental": {"yes"}}))
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("registering a relying party: %d %s", p.status, p.body)
+	}
+	rp, err := h.decisions.RelyingParty(ctx, "lender1")
+	if err != nil || len(rp.Purposes) != 2 {
+		t.Fatalf("stored: %+v %v", rp, err)
+	}
+	h.landlord.Statutory = []candor.Purpose{candor.PurposeCourtEnforcement}
+	h.landlord.Purposes = append(h.landlord.Purposes, candor.PurposeCourtEnforcement)
+	if err := h.decisions.PutRelyingParty(ctx, h.landlord); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.post("/console/relying-parties", form(url.Values{"id": {"landlord1"}, "name": {"Landlord One"}, "purpose_rental": {"yes"}, "purpose_court_enforcement": {"yes"}})); p.status != http.StatusSeeOther {
+		t.Fatalf("updating a relying party: %d %s", p.status, p.body)
+	}
+	if rp, _ := h.decisions.RelyingParty(ctx, "landlord1"); len(rp.Statutory) != 1 {
+		t.Errorf("updating in the console dropped the statutory purposes: %+v", rp)
+	}
+	if p := b.post("/console/relying-parties", form(url.Values{"id": {"x1"}, "name": {"X"}})); p.status < 400 || p.status > 499 {
+		t.Errorf("a relying party with no purpose: %d, want it refused", p.status)
+	}
+	if _, err := h.decisions.RelyingParty(ctx, "x1"); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("the refused relying party: %v, want ENOTFOUND", err)
 	}
 }
 
