@@ -10,9 +10,9 @@ import (
 
 // RelyingParties keeps the relying parties (decisions.Service does).
 type RelyingParties interface {
+	candor.RelyingParties
+	// PutRelyingParty registers or updates rp. Errors: EINVALID.
 	PutRelyingParty(ctx context.Context, rp *candor.RelyingParty) error
-	RelyingParty(ctx context.Context, id string) (*candor.RelyingParty, error)
-	RelyingParties(ctx context.Context) ([]*candor.RelyingParty, error)
 }
 
 var errNoParties = candor.Errorf(candor.EUNAVAILABLE, "relying parties are not served here")
