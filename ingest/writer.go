@@ -157,6 +157,7 @@ func (w *writer) Committed(g *group, commitNo uint64, err error) {
 	g.failed.Store(err != nil)
 	switch {
 	case candor.ErrorCode(err) == candor.ECONFLICT:
+		w.p.shared.Store(true)
 		w.p.opts.Logger.Info("ingest: another node stored some of a group's subjects or events first; its requests are retried", "requests", len(g.reqs), "err", err)
 	case err != nil:
 		w.p.opts.Logger.Error("ingest: a group commit failed; its requests are refused", "requests", len(g.reqs), "err", err)
@@ -172,7 +173,6 @@ func (w *writer) Committed(g *group, commitNo uint64, err error) {
 	for i, r := range g.reqs {
 		switch {
 		case candor.ErrorCode(err) == candor.ECONFLICT:
-			w.p.shared.Store(true)
 			r.reply <- reply{err: errRaced}
 			continue
 		case err != nil:
@@ -337,8 +337,13 @@ func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared, lookUp b
 		return ps.r, nil
 	}
 	if pe.absent && !lookUp {
-		// resolveStored just asked the store; a subject another node
-		// stores since makes the commit conflict, and the request retry.
+		// resolveStored just asked the store: only a group of this node
+		// settled since (its subjects now cached) can have stored it. One
+		// another node stores since makes the commit conflict, and the
+		// request retry.
+		if r, ok, _ := w.p.subjects.get(pe.bi); ok {
+			return r, nil
+		}
 		return w.create(st, pe), nil
 	}
 	r, found, err := w.p.storedSubject(ctx, pe.bi, lookUp)
