@@ -50,13 +50,21 @@ func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, active, vers
 	return &Service{store: store, vault: v, cat: cat, active: active, versions: versions, now: now}
 }
 
-// PutRelyingParty registers or updates a relying party. Errors: EINVALID.
+// PutRelyingParty registers or updates a relying party; an update keeps
+// the registration time unless rp gives one. Errors: EINVALID.
 func (s *Service) PutRelyingParty(ctx context.Context, rp *candor.RelyingParty) error {
 	if err := rp.Validate(); err != nil {
 		return err
 	}
 	if rp.CreatedAt.IsZero() {
-		rp.CreatedAt = s.now().UTC()
+		switch old, err := s.RelyingParty(ctx, rp.ID); candor.ErrorCode(err) {
+		case "":
+			rp.CreatedAt = old.CreatedAt
+		case candor.ENOTFOUND:
+			rp.CreatedAt = s.now().UTC()
+		default:
+			return err
+		}
 	}
 	data, err := json.Marshal(rp)
 	if err != nil {

@@ -117,6 +117,12 @@ func TestKeysNameWhoTheyAreFor(t *testing.T) {
 	if err := reg.PutRelyingParty(ctx, rp); err != nil {
 		t.Fatal(err)
 	}
+	registered := rp.CreatedAt
+	e.Now = e.Now.Add(time.Hour)
+	renamed := &candor.RelyingParty{ID: "landlord1", Name: "Landlord & Co", Purposes: []candor.Purpose{candor.PurposeRental}}
+	if err := reg.PutRelyingParty(ctx, renamed); err != nil || !renamed.CreatedAt.Equal(registered) {
+		t.Errorf("update: %v, registered %v, want it kept at %v", err, renamed.CreatedAt, registered)
+	}
 	if _, _, err := reg.IssueKey(ctx, candor.RoleRelyingParty, "landlord1"); err != nil {
 		t.Errorf("a registered relying party's key: %v", err)
 	}

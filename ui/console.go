@@ -298,7 +298,7 @@ func (s *Server) addParty(w http.ResponseWriter, r *http.Request, sess *session)
 		}
 	}
 	if old, err := s.cfg.Registrar.RelyingParty(r.Context(), rp.ID); err == nil {
-		rp.Statutory, rp.CreatedAt = old.Statutory, old.CreatedAt // kept: the form does not show them
+		rp.Statutory = old.Statutory // kept: the form does not show them
 	}
 	if err := s.cfg.Registrar.PutRelyingParty(r.Context(), rp); err != nil {
 		s.fail(w, r, err)

@@ -422,8 +422,8 @@ func TestConsoleRegisters(t *testing.T) {
 	if p := b.post("/console/relying-parties", form(url.Values{"id": {"landlord1"}, "name": {"Landlord One"}, "purpose_rental": {"yes"}, "purpose_court_enforcement": {"yes"}})); p.status != http.StatusSeeOther {
 		t.Fatalf("updating a relying party: %d %s", p.status, p.body)
 	}
-	if rp, _ := h.decisions.RelyingParty(ctx, "landlord1"); len(rp.Statutory) != 1 {
-		t.Errorf("updating in the console dropped the statutory purposes: %+v", rp)
+	if rp, _ := h.decisions.RelyingParty(ctx, "landlord1"); len(rp.Statutory) != 1 || !rp.CreatedAt.Equal(h.landlord.CreatedAt) {
+		t.Errorf("updating in the console dropped the statutory purposes or the registration time: %+v, registered %v", rp, h.landlord.CreatedAt)
 	}
 	if p := b.post("/console/relying-parties", form(url.Values{"id": {"x1"}, "name": {"X"}})); p.status < 400 || p.status > 499 {
 		t.Errorf("a relying party with no purpose: %d, want it refused", p.status)
