@@ -95,9 +95,3 @@ func readKeyFile(file string) (string, error) {
 	}
 	return strings.TrimSpace(string(token)), nil
 }
-
-// newKey issues an API key on the store and returns its token.
-func newKey(ctx context.Context, inst *installation, role candor.Role, principal string) (string, error) {
-	token, _, err := inst.registrar().IssueKey(ctx, role, principal)
-	return token, err
-}

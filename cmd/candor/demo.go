@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/registrar"
 	"github.com/candor-project/candor/synth"
 )
 
@@ -90,63 +90,70 @@ func joinWait(err error, srv *server) error {
 // demoKeys registers the demo sources and makes fresh keys for them and for
 // a demo operator, revoking the keys an earlier demo run printed.
 func demoKeys(ctx context.Context, inst *installation) (map[string]string, string, error) {
-	keys, err := inst.store.Keys(ctx)
-	if err != nil {
-		return nil, "", err
-	}
+	reg := inst.registrar()
 	demo := map[string]bool{"demo-operator": true, "demo_landlord": true, "demo-reviewer": true}
-	tokens := map[string]string{}
 	for _, s := range synth.Sources() {
 		s := s
-		if err := inst.registrar().PutSource(ctx, &s); err != nil {
+		if err := reg.PutSource(ctx, &s); err != nil {
 			return nil, "", fmt.Errorf("demo source %s: %w", s.ID, err)
 		}
 		demo[s.ID] = true
 	}
-	for _, k := range keys {
-		if demo[k.Principal] && !k.Revoked() {
-			k.RevokedAt = time.Now().UTC()
-			if err := inst.store.PutKey(ctx, k); err != nil {
-				return nil, "", err
-			}
-		}
+	if err := revokeEarlierKeys(ctx, reg, func(k *candor.APIKey) bool { return demo[k.Principal] }); err != nil {
+		return nil, "", err
 	}
-	for _, s := range synth.Sources() {
-		if tokens[s.ID], err = newKey(ctx, inst, candor.RoleSource, s.ID); err != nil {
-			return nil, "", err
-		}
-	}
-	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil)
-	if err := svc.PutRelyingParty(ctx, &candor.RelyingParty{ID: "demo_landlord", Name: "Demo Lettings",
+	if err := reg.PutRelyingParty(ctx, &candor.RelyingParty{ID: "demo_landlord", Name: "Demo Lettings",
 		Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
 		return nil, "", err
 	}
-	if tokens["demo_landlord"], err = newKey(ctx, inst, candor.RoleRelyingParty, "demo_landlord"); err != nil {
-		return nil, "", err
+	tokens := map[string]string{}
+	issue := func(name string, role candor.Role) (err error) {
+		tokens[name], _, err = reg.IssueKey(ctx, role, name)
+		return err
 	}
-	if tokens["demo-reviewer"], err = newKey(ctx, inst, candor.RoleReviewer, "demo-reviewer"); err != nil {
-		return nil, "", err
+	for _, s := range synth.Sources() {
+		if err := issue(s.ID, candor.RoleSource); err != nil {
+			return nil, "", err
+		}
 	}
-	operator, err := newKey(ctx, inst, candor.RoleOperator, "demo-operator")
-	return tokens, operator, err
+	for name, role := range map[string]candor.Role{"demo_landlord": candor.RoleRelyingParty, "demo-reviewer": candor.RoleReviewer, "demo-operator": candor.RoleOperator} {
+		if err := issue(name, role); err != nil {
+			return nil, "", err
+		}
+	}
+	operator := tokens["demo-operator"]
+	delete(tokens, "demo-operator")
+	return tokens, operator, nil
+}
+
+// revokeEarlierKeys revokes the live keys earlier demo runs printed, those
+// of which earlier says so; never a policy administrator's, which only an
+// administrative act revokes.
+func revokeEarlierKeys(ctx context.Context, reg *registrar.Service, earlier func(*candor.APIKey) bool) error {
+	keys, err := reg.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if !k.Revoked() && k.Role != candor.RolePolicyAdmin && earlier(k) {
+			if _, _, err := reg.RevokeKey(ctx, k.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // personKey makes a fresh subject key for a demo person, revoking the ones
 // earlier demo runs printed.
 func personKey(ctx context.Context, inst *installation, id candor.SubjectID) (string, error) {
-	keys, err := inst.store.Keys(ctx)
+	reg := inst.registrar()
+	err := revokeEarlierKeys(ctx, reg, func(k *candor.APIKey) bool { return k.Role == candor.RoleSubject && k.Principal == id.String() })
 	if err != nil {
 		return "", err
 	}
-	for _, k := range keys {
-		if k.Role == candor.RoleSubject && k.Principal == id.String() && !k.Revoked() {
-			k.RevokedAt = time.Now().UTC()
-			if err := inst.store.PutKey(ctx, k); err != nil {
-				return "", err
-			}
-		}
-	}
-	return newKey(ctx, inst, candor.RoleSubject, id.String())
+	token, _, err := reg.IssueKey(ctx, candor.RoleSubject, id.String())
+	return token, err
 }
 
 // latestSource returns the ID of the source of a subject's latest fact.

@@ -267,3 +267,9 @@ func TestRelyingPartyAdmin(t *testing.T) {
 		t.Errorf("reviewer key: %q", out)
 	}
 }
+
+// newKey issues an API key on the store and returns its token.
+func newKey(ctx context.Context, inst *installation, role candor.Role, principal string) (string, error) {
+	token, _, err := inst.registrar().IssueKey(ctx, role, principal)
+	return token, err
+}
