@@ -40,6 +40,16 @@ func (k AdminActKind) String() string {
 	return adminActNames[k]
 }
 
+// ParseAdminActKind returns the kind String names; ok is false for none.
+func ParseAdminActKind(s string) (k AdminActKind, ok bool) {
+	for k := ActKeyBootstrapped; k < numAdminActKinds; k++ {
+		if adminActNames[k] == s {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
 // AdminAct is one administrative act.
 type AdminAct struct {
 	N     uint64 // its place in the chain, from 1

@@ -39,6 +39,38 @@ type VersionHistory interface {
 	Versions(ctx context.Context) ([]*ScorecardVersion, error)
 }
 
+// Policy is the policy administrators' administration: scorecard
+// versions and the administrators' own keys (policy.Service is one). Each
+// act takes the acting administrator's authenticated key and is recorded
+// in the chain of administrative acts; the two-person rule holds for
+// every approval. It works with the server running, from any node.
+type Policy interface {
+	VersionHistory
+	// Propose stores source, a scorecard file called file, as the next
+	// version of its scorecard, awaiting a second administrator's
+	// approval. Errors: EINVALID for a file that does not compile or is
+	// not numbered above every version; EFORBIDDEN for a key that does
+	// not stand.
+	Propose(ctx context.Context, by *APIKey, file string, source []byte) (*ScorecardVersion, error)
+	// Approve approves a proposed version, which is then activated: its
+	// matches are stored and it is served, on every node, without a
+	// restart. Errors: ENOTFOUND for no such proposal; ECONFLICT if it
+	// was approved already; EFORBIDDEN for a key that does not stand or
+	// whose holder proposed it.
+	Approve(ctx context.Context, by *APIKey, id string, version int) (*ScorecardVersion, error)
+	// MintKey makes a policy administrator's key for name and returns its
+	// token, shown once. With by nil it bootstraps one of the first two
+	// administrators (the key works at once); otherwise by requests it,
+	// and it works once a second administrator approves it.
+	MintKey(ctx context.Context, by *APIKey, name string) (token string, key *APIKey, act *AdminAct, err error)
+	// ApproveKey approves a requested key; by may be neither who
+	// requested it nor the one it is for.
+	ApproveKey(ctx context.Context, by *APIKey, keyID string) (*AdminAct, error)
+	// RevokeKey revokes an administrator's key at once, never leaving
+	// fewer than two administrators.
+	RevokeKey(ctx context.Context, by *APIKey, keyID string) (*AdminAct, error)
+}
+
 // GradeDistribution is how many subjects have each grade under one
 // scorecard version.
 type GradeDistribution struct {

@@ -15,7 +15,10 @@ import (
 
 // AdminClient is the operator's administration over the API of a running
 // server: the same methods as registrar.Service, for the CLI's --server.
-type AdminClient struct {
+type AdminClient struct{ client }
+
+// client sends an administrator's requests to a running server.
+type client struct {
 	base  string
 	token string
 	http  *http.Client
@@ -28,19 +31,27 @@ const maxAnswer = 8 << 20
 // port) acting with the operator's API key token. c nil means
 // http.DefaultClient.
 func NewAdminClient(base, token string, c *http.Client) (*AdminClient, error) {
+	cl, err := newClient(base, token, c)
+	if err != nil {
+		return nil, err
+	}
+	return &AdminClient{cl}, nil
+}
+
+func newClient(base, token string, c *http.Client) (client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, candor.Errorf(candor.EINVALID, "server %q: want a URL such as https://candor.example:8080", candor.Clip(base, 80))
+		return client{}, candor.Errorf(candor.EINVALID, "server %q: want a URL such as https://candor.example:8080", candor.Clip(base, 80))
 	}
 	if c == nil {
 		c = http.DefaultClient
 	}
-	return &AdminClient{base: strings.TrimRight(base, "/"), token: strings.TrimSpace(token), http: c}, nil
+	return client{base: strings.TrimRight(base, "/"), token: strings.TrimSpace(token), http: c}, nil
 }
 
 // do sends body (nil for none) as JSON and reads a 2xx answer into out;
 // any other answer is returned as the *candor.Error it carries.
-func (c *AdminClient) do(ctx context.Context, method, path string, body, out any) error {
+func (c *client) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)

@@ -49,6 +49,11 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*Principal,
 
 // require wraps a handler that needs a principal in role.
 func (s *Server) require(role candor.Role, h func(http.ResponseWriter, *http.Request, *Principal)) http.HandlerFunc {
+	return s.requireEither(role, role, h)
+}
+
+// requireEither wraps a handler that needs a principal in role or in or.
+func (s *Server) requireEither(role, or candor.Role, h func(http.ResponseWriter, *http.Request, *Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r.Context(), r)
 		if err != nil {
@@ -59,8 +64,12 @@ func (s *Server) require(role candor.Role, h func(http.ResponseWriter, *http.Req
 			return
 		}
 		edge.SetPrincipal(r.Context(), p.Key.Role.String())
-		if p.Key.Role != role {
+		switch {
+		case p.Key.Role != role && role == or:
 			s.writeError(w, r, candor.Errorf(candor.EFORBIDDEN, "this needs the %s role; the key has the %s role", role, p.Key.Role))
+			return
+		case p.Key.Role != role && p.Key.Role != or:
+			s.writeError(w, r, candor.Errorf(candor.EFORBIDDEN, "this needs the %s or the %s role; the key has the %s role", role, or, p.Key.Role))
 			return
 		}
 		h(w, r, p)

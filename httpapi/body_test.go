@@ -155,3 +155,63 @@ func FuzzDecodeAnswer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPolicyAnswers feeds the policy client's readings of a server's
+// answers (a version, a minted key, the list of acts) anything: they
+// either fail with EUNAVAILABLE or return only printable strings.
+func FuzzPolicyAnswers(f *testing.F) {
+	for _, seed := range []string{
+		`{"version":{"id":"rental-deposit","version":2,"title":"Rental","state":"proposed","shipped":false,"proposed_by":"alice","proposed_at":"2026-12-01T00:00:00Z"}}`,
+		`{"key":{"id":"k1","role":"policy_admin","principal":"carol"},"token":"cndr_x","act":{"n":3,"act":"key_requested","at":"2026-12-01T00:00:00Z","by":"alice"}}`,
+		`{"acts":[{"n":1,"act":"scorecard_approved","at":"2026-12-01T00:00:00Z","scorecard":"x","version":2,"source_sha256":"00ff"}]}`,
+		`{"version":{"state":"retired"}}`, "{\"version\":{\"id\":\"\u202e\",\"state\":\"active\"}}",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		check := func(what string, err error, strs ...string) {
+			if err != nil {
+				if candor.ErrorCode(err) != candor.EUNAVAILABLE {
+					t.Fatalf("%s of %q: %v, want EUNAVAILABLE", what, body, err)
+				}
+				return
+			}
+			for _, s := range strs {
+				if _, at := candor.ForbiddenRune(s, false); at >= 0 {
+					t.Fatalf("%s of %q: %q would reach a terminal", what, body, s)
+				}
+			}
+		}
+		var v struct {
+			Version VersionJSON `json:"version"`
+		}
+		if decodeAnswer(200, body, &v) == nil {
+			got, err := v.Version.version()
+			if err == nil {
+				check("a version", nil, got.Scorecard.ID, got.Scorecard.Title, got.ProposedBy, got.ApprovedBy)
+			} else {
+				check("a version", err)
+			}
+		}
+		var m MintedKeyJSON
+		if decodeAnswer(201, body, &m) == nil {
+			if a, err := m.Act.act(); err == nil {
+				check("an act", nil, a.By, a.Key, a.Principal)
+			} else {
+				check("an act", err)
+			}
+		}
+		var l struct {
+			Acts []adminActJSON `json:"acts"`
+		}
+		if decodeAnswer(200, body, &l) == nil {
+			for _, x := range l.Acts {
+				a, err := AdminActJSON{N: x.N, Act: x.Act, At: x.At, By: x.By, Key: x.Key, Principal: x.Principal}.act()
+				check("a listed act", err)
+				if err == nil {
+					check("a listed act", nil, a.By, a.Key, a.Principal)
+				}
+			}
+		}
+	})
+}

@@ -46,7 +46,8 @@ type harness struct {
 	revoked   string
 	landlord  string // token of a relying party registered for rental
 	reviewer  string
-	policy    string // a policy administrator's
+	policy    string // a policy administrator's, alice's, bootstrapped
+	policyKey *candor.APIKey
 	admins    *admins.Service
 }
 
@@ -111,7 +112,6 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	}
 	h.landlord = h.key(t, candor.RoleRelyingParty, "landlord1")
 	h.reviewer = h.key(t, candor.RoleReviewer, "rita")
-	h.policy = h.key(t, candor.RolePolicyAdmin, "alice")
 	metrics := httpapi.NewMetrics(st.Size)
 	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(active), OnCommit: func(cs ingest.CommitStats) {
 		metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
@@ -127,6 +127,10 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.admins = admins.New(st, v, nil)
+	var err error
+	if h.policy, h.policyKey, _, err = h.admins.Mint(ctx, nil, "alice"); err != nil {
+		t.Fatal(err)
+	}
 	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers(active), Versions: scorers(all), Log: h.log})
 	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
 		Profiles: profiles, Proofs: profiles,
@@ -134,7 +138,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure:     erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat}),
 		Credentials: h.credentials(t, st, v, cat, active, access),
-		Registrar:   registrar.New(st, cat, h.decisions, nil)})
+		Registrar:   registrar.New(st, cat, h.decisions, nil),
+		Policy:      h.policyService(st, cat, active)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

@@ -70,6 +70,9 @@ type Config struct {
 	// Registrar authenticates every API key and serves the operator's
 	// administration under /v1/admin/ (admin.go). Required.
 	Registrar *registrar.Service
+	// Policy, if set, serves the policy administrators' administration
+	// under /v1/policy/ (policy.go).
+	Policy candor.Policy
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -90,6 +93,7 @@ type Server struct {
 	register   candor.Register
 	creds      *credentials.Service
 	registrar  *registrar.Service
+	policy     candor.Policy
 	access     candor.AccessRecorder
 	tlog       TransparencyLog
 	history    CheckpointHistory
@@ -111,7 +115,7 @@ func New(cfg Config) *Server {
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
-	s.creds, s.registrar = cfg.Credentials, cfg.Registrar
+	s.creds, s.registrar, s.policy = cfg.Credentials, cfg.Registrar, cfg.Policy
 	if s.registrar == nil {
 		panic("httpapi: Config.Registrar is required: it authenticates every key")
 	}
@@ -154,6 +158,9 @@ func New(cfg Config) *Server {
 		s.routeCredentials(m)
 	}
 	s.routeAdmin(m)
+	if s.policy != nil {
+		s.routePolicy(m)
+	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))
 	m.HandleFunc("GET /v1/catalogue", s.getCatalogue)

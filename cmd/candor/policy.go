@@ -9,14 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
@@ -40,7 +37,9 @@ const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n
 	"  stores FILE as the next version of its scorecard, awaiting approval\n" +
 	"       candor policy approve ID VERSION --key-file KEY\n" +
 	"  activates a proposed version: KEY must be a policy administrator's who did not propose it (two-person rule)\n" +
-	"       candor policy list\n"
+	"       candor policy list\n" +
+	"  key, approve-key, revoke-key, acts, propose, approve and list act through a running server with\n" +
+	"  --server URL --key-file KEY (an operator's key there bootstraps the first two administrators)\n"
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
@@ -189,193 +188,12 @@ func runPolicyDiff(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// runPolicyVersions proposes, approves or lists scorecard versions.
-func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
-	keyFile := fs.String("key-file", env("CANDOR_POLICY_KEY_FILE", ""), "file holding the API key of the policy administrator proposing or approving (env CANDOR_POLICY_KEY_FILE)")
-	if err := parseFlags(fs, reorder(args)); err != nil {
-		return err
-	}
-	want := map[string]int{"propose": 1, "approve": 2, "list": 0}[cmd]
-	if fs.NArg() != want || cmd != "list" && *keyFile == "" {
-		fmt.Fprint(stderr, policyUsage)
-		return flag.ErrHelp
-	}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
-	if err != nil {
-		return err
-	}
-	defer inst.store.Close()
-	reg := inst.registry()
-	now := time.Now()
-	var admin *candor.APIKey
-	if cmd != "list" {
-		if admin, err = authenticateFile(ctx, inst, *keyFile); err != nil {
-			return err
-		}
-	}
-	switch cmd {
-	case "propose":
-		data, err := os.ReadFile(fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		active, _, err := reg.Published(ctx)
-		if err != nil {
-			return err
-		}
-		c, err := reg.Propose(ctx, filepath.Base(fs.Arg(0)), data, admin, now)
-		if err != nil {
-			return err
-		}
-		sc := c.Scorecard()
-		for _, a := range active {
-			if a.Scorecard().ID == sc.ID {
-				printDiff(stdout, a.Scorecard(), sc)
-			}
-		}
-		fmt.Fprintf(stdout, "\n%s version %d proposed by %s. Before approving, see: candor policy simulate %s\n"+
-			"A second administrator activates it with: candor policy approve %s %d --key-file KEY\n", sc.ID, sc.Version, principalOf(admin), fs.Arg(0), sc.ID, sc.Version)
-		return nil
-	case "approve":
-		version, err := strconv.Atoi(fs.Arg(1))
-		if err != nil {
-			return fmt.Errorf("version %q: want a number", fs.Arg(1))
-		}
-		c, err := reg.Approve(ctx, fs.Arg(0), version, admin, now)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s version %d approved by %s and active; earlier versions stay available.\n", fs.Arg(0), version, principalOf(admin))
-		grades, err := materialise(ctx, inst, []*scoring.Compiled{c}, stderr)
-		if err != nil {
-			return err
-		}
-		sc := c.Scorecard()
-		fmt.Fprintf(stdout, "Grades under %s v%d now:", sc.ID, sc.Version)
-		for _, g := range sc.Grades {
-			fmt.Fprintf(stdout, "  %s %d", g.Grade, grades[c.Key()][g.Grade])
-		}
-		fmt.Fprintln(stdout)
-		return nil
-	}
-	active, all, err := reg.Published(ctx)
-	if err != nil {
-		return err
-	}
-	versions, err := reg.Versions(ctx)
-	if err != nil {
-		return err
-	}
-	stored := func(id string, n int) *scoring.Version {
-		for _, v := range versions {
-			if v.ID == id && v.Version == n {
-				return v
-			}
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCORECARD\tVERSION\tSTATE\tPROPOSED BY\tAPPROVED BY")
-	for _, c := range all {
-		sc := c.Scorecard()
-		state, proposed, approved := "superseded", "(shipped)", "(shipped)"
-		if slices.Contains(active, c) {
-			state = "active"
-		}
-		if v := stored(sc.ID, sc.Version); v != nil {
-			proposed = fmt.Sprintf("%s (key %s) %s", v.ProposedBy, v.ProposedKey, v.ProposedAt.Format(time.DateOnly))
-			approved = fmt.Sprintf("%s (key %s) %s", v.ApprovedBy, v.ApprovedKey, v.ApprovedAt.Format(time.DateOnly))
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", sc.ID, sc.Version, state, proposed, approved)
-	}
-	for _, v := range versions {
-		if v.ApprovedBy == "" {
-			fmt.Fprintf(tw, "%s\t%d\tproposed\t%s (key %s) %s\t-\n", v.ID, v.Version, v.ProposedBy, v.ProposedKey, v.ProposedAt.Format(time.DateOnly))
-		}
-	}
-	return tw.Flush()
-}
-
 // principalOf is a key's principal, normalised if it can be.
 func principalOf(k *candor.APIKey) string {
 	if who, err := candor.NormalisePrincipal(k.Principal); err == nil {
 		return who
 	}
 	return k.Principal
-}
-
-// runPolicyKeys mints, approves and revokes policy administrators' keys,
-// and lists the administrative acts.
-func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
-	keyFile := fs.String("key-file", env("CANDOR_POLICY_KEY_FILE", ""), "file holding the API key of the policy administrator acting (env CANDOR_POLICY_KEY_FILE)")
-	if err := parseFlags(fs, reorder(args)); err != nil {
-		return err
-	}
-	want := map[string]int{"key": 1, "approve-key": 1, "revoke-key": 1, "acts": 0}[cmd]
-	if fs.NArg() != want || (cmd == "approve-key" || cmd == "revoke-key") && *keyFile == "" {
-		fmt.Fprint(stderr, policyUsage)
-		return flag.ErrHelp
-	}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
-	if err != nil {
-		return err
-	}
-	defer inst.store.Close()
-	acts := admins.New(inst.store, inst.vault, nil)
-	var by *candor.APIKey
-	if *keyFile != "" {
-		if by, err = authenticateFile(ctx, inst, *keyFile); err != nil {
-			return err
-		}
-	}
-	switch cmd {
-	case "key":
-		token, key, act, err := acts.Mint(ctx, by, fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, token)
-		if act.Kind == candor.ActKeyBootstrapped {
-			fmt.Fprintf(stderr, "(key %s of policy administrator %s, bootstrapped, is shown once: keep it in a file only its holder can read)\n", key.ID, key.Principal)
-		} else {
-			fmt.Fprintf(stderr, "(key %s of policy administrator %s is shown once: keep it in a file only its holder can read.\n"+
-				" It works once an administrator other than %s and %s approves it: candor policy approve-key %s --key-file KEY)\n",
-				key.ID, key.Principal, act.By, key.Principal, key.ID)
-		}
-		return nil
-	case "approve-key":
-		act, err := acts.ApproveKey(ctx, by, fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "key %s of %s approved by %s: it works now\n", act.Key, act.Principal, act.By)
-		return nil
-	case "revoke-key":
-		act, err := acts.RevokeKey(ctx, by, fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "key %s of %s revoked by %s\n", act.Key, act.Principal, act.By)
-		return nil
-	}
-	all, err := acts.Acts(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "N\tWHEN\tACT\tBY (KEY)\tON")
-	for _, a := range all {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.N, a.At.Format(time.RFC3339), a.Kind, actor(a), actedOn(a))
-	}
-	return tw.Flush()
 }
 
 // actor says who did an act, with which key.

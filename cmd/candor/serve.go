@@ -27,6 +27,7 @@ import (
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/natsingest"
+	"github.com/candor-project/candor/policy"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
@@ -219,6 +220,8 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
 	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat})
 	acts := admins.New(inst.store, inst.vault, nil)
+	versions := scoring.NewRegistry(inst.store, inst.cat).WithActs(acts)
+	pol := policy.New(acts, versions, scoring.NewHistory(versions, inst.cat, active), nil)
 	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active, aud.access)
 	if err != nil {
 		ln.Close()
@@ -231,7 +234,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
-		Registrar: inst.registrar()})
+		Registrar: inst.registrar(), Policy: pol})
 	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, active, all, log, creds, reg)
 	if err != nil {
 		ln.Close()

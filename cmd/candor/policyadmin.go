@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
+	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/policy"
+	"github.com/candor-project/candor/scoring"
+)
+
+// policyFlags choose where a policy administrator acts: on the store (the
+// store flags; the key file's key is authenticated against it), or
+// through a running server's API with the key file's key (--server).
+type policyFlags struct {
+	storeFlags
+	server, keyFile string
+}
+
+func (f *policyFlags) register(fs *flag.FlagSet) {
+	f.storeFlags.register(fs)
+	fs.StringVar(&f.server, "server", env("CANDOR_SERVER", ""),
+		"act through the API of the running server at this URL (https://candor.example:8080) rather than on the store (env CANDOR_SERVER)")
+	fs.StringVar(&f.keyFile, "key-file", env("CANDOR_POLICY_KEY_FILE", ""),
+		"the file holding the acting policy administrator's API key, readable by its owner only; with --server, an operator's key bootstraps the first two administrators (env CANDOR_POLICY_KEY_FILE)")
+}
+
+// policyAdmin is where a policy command acts: pol, with by the acting
+// administrator's key (nil: none given, or acting through a server, whose
+// client acts with its own); on the store, inst and reg are set.
+type policyAdmin struct {
+	pol  candor.Policy
+	acts interface {
+		Acts(context.Context) ([]*candor.AdminAct, error)
+	}
+	by    *candor.APIKey
+	inst  *installation
+	reg   *scoring.Registry
+	hist  *scoring.History
+	close func()
+}
+
+func (f *policyFlags) open(ctx context.Context) (*policyAdmin, error) {
+	if f.server != "" {
+		if f.keyFile == "" {
+			return nil, fmt.Errorf("--server needs --key-file, the acting administrator's API key file")
+		}
+		token, err := readKeyFile(f.keyFile)
+		if err != nil {
+			return nil, err
+		}
+		c, err := httpapi.NewPolicyClient(f.server, token, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &policyAdmin{pol: c, acts: c, close: func() {}}, nil
+	}
+	inst, err := f.storeFlags.open(slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	pa := &policyAdmin{inst: inst, close: func() { inst.store.Close() }}
+	if f.keyFile != "" {
+		if pa.by, err = authenticateFile(ctx, inst, f.keyFile); err != nil {
+			pa.close()
+			return nil, err
+		}
+	}
+	acts := admins.New(inst.store, inst.vault, nil)
+	pa.reg = scoring.NewRegistry(inst.store, inst.cat).WithActs(acts)
+	active, _, err := pa.reg.Published(ctx)
+	if err != nil {
+		pa.close()
+		return nil, err
+	}
+	pa.hist = scoring.NewHistory(pa.reg, inst.cat, active)
+	pa.pol, pa.acts = policy.New(acts, pa.reg, pa.hist, nil), acts
+	return pa, nil
+}
+
+// runPolicyVersions proposes, approves or lists scorecard versions.
+func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f policyFlags
+	f.register(fs)
+	if err := parseFlags(fs, reorder(args)); err != nil {
+		return err
+	}
+	want := map[string]int{"propose": 1, "approve": 2, "list": 0}[cmd]
+	if fs.NArg() != want || cmd != "list" && f.keyFile == "" {
+		fmt.Fprint(stderr, policyUsage)
+		return flag.ErrHelp
+	}
+	pa, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer pa.close()
+	switch cmd {
+	case "propose":
+		return proposeVersion(ctx, pa, fs.Arg(0), stdout)
+	case "approve":
+		version, err := strconv.Atoi(fs.Arg(1))
+		if err != nil {
+			return fmt.Errorf("version %q: want a number", fs.Arg(1))
+		}
+		return approveVersion(ctx, pa, fs.Arg(0), version, stdout, stderr)
+	}
+	vs, err := pa.pol.Versions(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCORECARD\tVERSION\tSTATE\tPROPOSED BY\tAPPROVED BY")
+	for _, v := range vs {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", v.Scorecard.ID, v.Scorecard.Version, v.State, whoWhen(v.Shipped, v.ProposedBy, v.ProposedAt), whoWhen(v.Shipped, v.ApprovedBy, v.ApprovedAt))
+	}
+	return tw.Flush()
+}
+
+// whoWhen says who acted on a version, and when.
+func whoWhen(shipped bool, who string, at time.Time) string {
+	switch {
+	case shipped:
+		return "(shipped)"
+	case who == "":
+		return "-"
+	}
+	return who + " " + at.Format(time.DateOnly)
+}
+
+func proposeVersion(ctx context.Context, pa *policyAdmin, file string, stdout io.Writer) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	v, err := pa.pol.Propose(ctx, pa.by, filepath.Base(file), data)
+	if err != nil {
+		return err
+	}
+	sc := v.Scorecard
+	if pa.reg != nil {
+		// On the store, the change is shown against the active version.
+		active, _, err := pa.reg.Published(ctx)
+		if err != nil {
+			return err
+		}
+		next, err := scoring.Load(filepath.Base(file), data, pa.inst.cat)
+		if err != nil {
+			return err
+		}
+		for _, a := range active {
+			if a.Scorecard().ID == sc.ID {
+				printDiff(stdout, a.Scorecard(), next.Scorecard())
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "\n%s version %d proposed by %s. Before approving, see: candor policy diff and candor policy simulate %s\n"+
+		"A second administrator activates it with: candor policy approve %s %d --key-file KEY\n", sc.ID, sc.Version, v.ProposedBy, file, sc.ID, sc.Version)
+	return nil
+}
+
+func approveVersion(ctx context.Context, pa *policyAdmin, id string, version int, stdout, stderr io.Writer) error {
+	v, err := pa.pol.Approve(ctx, pa.by, id, version)
+	if err != nil {
+		return err
+	}
+	if pa.inst == nil {
+		fmt.Fprintf(stdout, "%s version %d approved by %s; the servers activate it now, and earlier versions stay available.\n", id, version, v.ApprovedBy)
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s version %d approved by %s and active; earlier versions stay available.\n", id, version, v.ApprovedBy)
+	c, err := pa.hist.Compiled(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	grades, err := materialise(ctx, pa.inst, []*scoring.Compiled{c}, stderr)
+	if err != nil {
+		return err
+	}
+	sc := c.Scorecard()
+	fmt.Fprintf(stdout, "Grades under %s v%d now:", sc.ID, sc.Version)
+	for _, g := range sc.Grades {
+		fmt.Fprintf(stdout, "  %s %d", g.Grade, grades[c.Key()][g.Grade])
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+// runPolicyKeys mints, approves and revokes policy administrators' keys,
+// and lists the administrative acts.
+func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f policyFlags
+	f.register(fs)
+	if err := parseFlags(fs, reorder(args)); err != nil {
+		return err
+	}
+	want := map[string]int{"key": 1, "approve-key": 1, "revoke-key": 1, "acts": 0}[cmd]
+	if fs.NArg() != want || (cmd == "approve-key" || cmd == "revoke-key") && f.keyFile == "" {
+		fmt.Fprint(stderr, policyUsage)
+		return flag.ErrHelp
+	}
+	pa, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer pa.close()
+	switch cmd {
+	case "key":
+		token, key, act, err := pa.pol.MintKey(ctx, pa.by, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, token)
+		if act.Kind == candor.ActKeyBootstrapped {
+			fmt.Fprintf(stderr, "(key %s of policy administrator %s, bootstrapped, is shown once: keep it in a file only its holder can read)\n", key.ID, key.Principal)
+		} else {
+			fmt.Fprintf(stderr, "(key %s of policy administrator %s is shown once: keep it in a file only its holder can read.\n"+
+				" It works once an administrator other than %s and %s approves it: candor policy approve-key %s --key-file KEY)\n",
+				key.ID, key.Principal, act.By, key.Principal, key.ID)
+		}
+		return nil
+	case "approve-key":
+		act, err := pa.pol.ApproveKey(ctx, pa.by, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "key %s of %s approved by %s: it works now\n", act.Key, act.Principal, act.By)
+		return nil
+	case "revoke-key":
+		act, err := pa.pol.RevokeKey(ctx, pa.by, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "key %s of %s revoked by %s\n", act.Key, act.Principal, act.By)
+		return nil
+	}
+	all, err := pa.acts.Acts(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "N\tWHEN\tACT\tBY (KEY)\tON")
+	for _, a := range all {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.N, a.At.Format(time.RFC3339), a.Kind, actor(a), actedOn(a))
+	}
+	return tw.Flush()
+}

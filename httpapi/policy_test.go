@@ -1,0 +1,138 @@
+package httpapi_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/policy"
+	"github.com/candor-project/candor/scoring"
+)
+
+// policyService is the policy administration on the harness's store, its
+// acts in the harness's chain.
+func (h *harness) policyService(st candor.Store, cat *candor.Catalogue, active []*scoring.Compiled) *policy.Service {
+	reg := scoring.NewRegistry(st, cat).WithActs(h.admins)
+	return policy.New(h.admins, reg, scoring.NewHistory(reg, cat, active), nil)
+}
+
+// TestPolicyOnline: with the server running, an operator's key
+// bootstraps the second administrator (the harness bootstrapped alice)
+// and no more; one proposes a
+// scorecard version and cannot approve it; the other approves it; a key
+// one requests works only once the other approves it, and is revoked at
+// once. Every act is in the public chain, and no other role may act.
+func TestPolicyOnline(t *testing.T) {
+	h := mustHarness(t)
+	ctx := context.Background()
+	client := func(token string) *httpapi.PolicyClient {
+		c, err := httpapi.NewPolicyClient(h.srv.URL, token, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	op := client(h.operator)
+	if _, _, _, err := op.MintKey(ctx, nil, "Alice"); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Errorf("bootstrapping alice, bootstrapped by the harness, again: %v, want EFORBIDDEN", err)
+	}
+	bobToken, _, act, err := op.MintKey(ctx, nil, "bob")
+	if err != nil || act.Kind != candor.ActKeyBootstrapped {
+		t.Fatalf("bootstrapping bob: %v %v", act, err)
+	}
+	if _, _, _, err := op.MintKey(ctx, nil, "mallory"); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Errorf("a third bootstrap: %v, want EFORBIDDEN", err)
+	}
+	alice, bob := client(h.policy), client(bobToken)
+
+	shipped, err := os.ReadFile(filepath.Join("..", "scoring", "scorecards", "rental-deposit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.Replace(string(shipped), "version: 1", "version: 2", 1)
+	if _, err := client(h.bank).Propose(ctx, nil, "rental-deposit-2.yaml", []byte(v2)); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Errorf("a source proposing: %v, want EFORBIDDEN", err)
+	}
+	if _, err := op.Propose(ctx, nil, "rental-deposit-2.yaml", []byte(v2)); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Errorf("an operator proposing: %v, want EFORBIDDEN", err)
+	}
+	if _, err := alice.Propose(ctx, nil, "bad.yaml", []byte("id: [")); candor.ErrorCode(err) != candor.EINVALID {
+		t.Errorf("proposing a broken file: %v, want EINVALID", err)
+	}
+	v, err := alice.Propose(ctx, nil, "rental-deposit-2.yaml", []byte(v2))
+	if err != nil || v.State != candor.VersionProposed || v.ProposedBy != "alice" || v.Scorecard.Version != 2 {
+		t.Fatalf("alice's proposal: %+v %v", v, err)
+	}
+	if _, err := alice.Approve(ctx, nil, "rental-deposit", 2); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Errorf("alice approving her own proposal: %v, want EFORBIDDEN", err)
+	}
+	if v, err = bob.Approve(ctx, nil, "rental-deposit", 2); err != nil || v.ApprovedBy != "bob" {
+		t.Fatalf("bob's approval: %+v %v", v, err)
+	}
+	if _, err := bob.Approve(ctx, nil, "rental-deposit", 2); candor.ErrorCode(err) != candor.ECONFLICT {
+		t.Errorf("approving twice: %v, want ECONFLICT", err)
+	}
+	if _, err := bob.Approve(ctx, nil, "rental-deposit", 9); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("approving what no one proposed: %v, want ENOTFOUND", err)
+	}
+	vs, err := bob.Versions(ctx)
+	if err != nil || !listed(vs, "rental-deposit", 2, "alice", "bob") {
+		t.Errorf("versions: %v, want rental-deposit 2 proposed by alice and approved by bob", err)
+	}
+
+	carolToken, carolKey, _, err := alice.MintKey(ctx, nil, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol := client(carolToken)
+	if _, err := carol.Versions(ctx); err != nil {
+		t.Fatalf("carol's key authenticates before approval (only acting needs standing): %v", err)
+	}
+	v3 := strings.Replace(string(shipped), "version: 1", "version: 3", 1)
+	if _, err := carol.Propose(ctx, nil, "rental-deposit-3.yaml", []byte(v3)); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Errorf("carol acting before her key is approved: %v, want EFORBIDDEN", err)
+	}
+	if _, err := alice.ApproveKey(ctx, nil, carolKey.ID); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Errorf("alice approving the key she requested: %v, want EFORBIDDEN", err)
+	}
+	if _, err := bob.ApproveKey(ctx, nil, carolKey.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.Propose(ctx, nil, "rental-deposit-3.yaml", []byte(v3)); err != nil {
+		t.Errorf("carol, approved, proposing: %v", err)
+	}
+	if act, err := alice.RevokeKey(ctx, nil, carolKey.ID); err != nil || act.Kind != candor.ActKeyRevoked {
+		t.Fatalf("revoking carol's key: %v %v", act, err)
+	}
+	if _, err := carol.Versions(ctx); candor.ErrorCode(err) != candor.EUNAUTHORIZED {
+		t.Errorf("carol's revoked key: %v, want EUNAUTHORIZED", err)
+	}
+	acts, err := alice.Acts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, a := range acts {
+		kinds = append(kinds, a.Kind.String())
+	}
+	want := "key_bootstrapped key_bootstrapped scorecard_proposed scorecard_approved key_requested key_approved scorecard_proposed key_revoked"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Errorf("the chain of acts: %s, want %s", got, want)
+	}
+	if acts[3].Scorecard != "rental-deposit" || acts[3].Version != 2 || acts[3].By != "bob" || acts[3].Source == [32]byte{} {
+		t.Errorf("the approval act as listed: %+v", acts[3])
+	}
+}
+
+func listed(vs []*candor.ScorecardVersion, id string, version int, proposer, approver string) bool {
+	for _, v := range vs {
+		if v.Scorecard.ID == id && v.Scorecard.Version == version {
+			return v.ProposedBy == proposer && v.ApprovedBy == approver
+		}
+	}
+	return false
+}
