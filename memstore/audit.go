@@ -5,6 +5,7 @@ import (
 	"context"
 	"iter"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -20,15 +21,7 @@ func (s *Store) AuditEntries(ctx context.Context, after uint64) iter.Seq2[*cando
 			return
 		}
 		s.d.mu.RLock()
-		i, _ := slices.BinarySearchFunc(s.d.audit, after+1, func(e *candor.AuditEntry, seq uint64) int {
-			switch {
-			case e.Seq < seq:
-				return -1
-			case e.Seq > seq:
-				return 1
-			}
-			return 0
-		})
+		i := sort.Search(len(s.d.audit), func(i int) bool { return s.d.audit[i].Seq > after })
 		entries := slices.Clone(s.d.audit[i:])
 		s.d.mu.RUnlock()
 		yieldCopies(ctx, entries, copyEntry, yield)

@@ -262,6 +262,9 @@ func (d *data) applyChanges(b *candor.WriteBatch) {
 	}
 	for _, del := range b.Deletes {
 		h, i, e := d.event(del.Event)
+		if e == nil {
+			continue // deleted twice in b
+		}
 		delete(d.dedupe, e.Dedupe)
 		h.deleteEvent(i)
 		d.forgetIfEmpty(e.Subject)

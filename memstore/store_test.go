@@ -98,3 +98,29 @@ func TestCommitConflicts(t *testing.T) {
 		})
 	}
 }
+
+// TestEdges: what the suite does not reach. A batch deleting one event
+// twice deletes it once, and AuditEntries after the last possible
+// sequence yields nothing.
+func TestEdges(t *testing.T) {
+	ctx := t.Context()
+	s := memstore.New()
+	sub := candor.NewSubjectID()
+	e := &candor.EventRecord{Subject: sub, OccurredAt: time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC), Dedupe: candor.DedupeKey{1}}
+	if _, err := s.Commit(ctx, &candor.WriteBatch{Events: []*candor.EventRecord{e},
+		Commitments: func(*candor.WriteBatch, uint64) ([]candor.Commitment, []candor.Commitment) {
+			return []candor.Commitment{{1}}, nil
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	del := candor.Deletion{Event: e.Ref(), Seen: candor.Seen{State: e.State}}
+	if _, err := s.Commit(ctx, &candor.WriteBatch{Deletes: []candor.Deletion{del, del}}); err != nil {
+		t.Fatalf("deleting an event twice in one batch: %v", err)
+	}
+	if _, _, err := s.Event(ctx, e.Ref()); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("Event after its deletion: %v, want ENOTFOUND", err)
+	}
+	for range s.AuditEntries(ctx, ^uint64(0)) {
+		t.Error("AuditEntries after the last sequence yielded an entry")
+	}
+}
