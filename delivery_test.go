@@ -11,7 +11,7 @@ import (
 
 // sealedDataPackages open sealed data, hold keys or write the store's
 // bytes: delivery reaches them only through the services.
-var sealedDataPackages = []string{"vault", "tlog", "pebble", "postgres", "ingest"}
+var sealedDataPackages = []string{"vault", "tlog", "pebble", "postgres", "memstore", "ingest"}
 
 // TestDeliveryImportsNoSealedDataPackage fails when the JSON API or the
 // portal imports, in code other than tests, a package that opens sealed

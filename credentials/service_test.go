@@ -25,7 +25,7 @@ type env struct {
 
 func mustEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{Env: testenv.New(t), key: mustKey(t)}
+	e := &env{Env: testenv.NewInMemory(t), key: mustKey(t)}
 	e.svc = credentials.New(credentials.Config{Store: e.Store, Vault: e.Vault, Catalogue: e.Cat, Scorecards: e.Cards,
 		Key: e.key, Issuer: issuer, Now: e.Clock})
 	e.srcs = map[string]*candor.Source{

@@ -9,14 +9,13 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
-	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
 )
 
 // countingStore counts the scans of matches, to tell a cached read from
 // a store read.
 type countingStore struct {
-	*pebble.Store
+	candor.Store
 	scans int
 }
 

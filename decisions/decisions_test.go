@@ -23,7 +23,7 @@ type env struct {
 
 func mustEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{Env: testenv.New(t)}
+	e := &env{Env: testenv.NewInMemory(t)}
 	e.svc = decisions.New(e.Store, e.Vault, e.Cat, e.Cards, e.Cards, e.Clock)
 	e.src = &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid", "rent.late"}}
 	for _, rp := range []*candor.RelyingParty{

@@ -14,7 +14,7 @@ import (
 // caches at the service's next read, so nothing read of the erased
 // subject — its opened key, consents, decrypted matches — stays in memory.
 func TestAnErasureEmptiesTheCaches(t *testing.T) {
-	e := testenv.New(t)
+	e := testenv.NewInMemory(t)
 	ctx := context.Background()
 	src := &candor.Source{ID: "water1", Name: "Water", Kind: candor.SourceUtility, AllowedTypes: []string{"utility.bill_paid"}}
 	e.Post(t, src, `{"id":"w1","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"utility.bill_paid","occurred_at":"2026-11-01T00:00:00Z","fields":{"service":"water","amount":"30","currency":"EUR"}}`)

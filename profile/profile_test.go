@@ -28,7 +28,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{Env: testenv.New(t)}
+	f := &fixture{Env: testenv.NewInMemory(t)}
 	src := &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid", "rent.late"}}
 	var lines []string
 	for i, late := range []int{0, 45, 0} {

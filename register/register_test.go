@@ -16,7 +16,7 @@ import (
 // number, a malformed one and one nobody has get one answer; without the
 // register's scorecard every look-up is EUNAVAILABLE.
 func TestOrganisation(t *testing.T) {
-	e := testenv.New(t)
+	e := testenv.NewInMemory(t)
 	inspect := &candor.Source{ID: "inspect", Name: "Inspectorate", Kind: candor.SourceInspectorate,
 		AllowedTypes: []string{"inspection.failed", "inspection.passed"}}
 	rents := &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid"}}

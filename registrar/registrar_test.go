@@ -25,7 +25,7 @@ func wantCode(t *testing.T, err error, code, text string) {
 const waterBill = `{"id":"w1","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"utility.bill_paid","occurred_at":"2026-11-01T00:00:00Z","fields":{"service":"water","amount":"30","currency":"EUR"}}`
 
 func newRegistrar(t *testing.T) (*testenv.Env, *registrar.Service) {
-	e := testenv.New(t)
+	e := testenv.NewInMemory(t)
 	parties := decisions.New(e.Store, e.Vault, e.Cat, e.Cards, e.Cards, e.Clock)
 	return e, registrar.New(e.Store, e.Cat, parties, e.Clock)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/postgres"
 	"github.com/candor-project/candor/postgres/pgtest"
@@ -13,8 +14,9 @@ import (
 
 // EnvStore names the store the delivery suites (httpapi, ui) run on:
 // "postgres" for a fresh PostgreSQL database per test (on the server
-// pgtest.EnvURL names), anything else or nothing for Pebble in a
-// temporary directory. .ci/run runs them on both.
+// pgtest.EnvURL names), "memory" for a fresh in-memory store (memstore),
+// "pebble" or nothing for Pebble in a temporary directory; any other value
+// fails the test. .ci/run runs them on Pebble and PostgreSQL.
 const EnvStore = "CANDOR_TEST_STORE"
 
 // Store opens an empty store of the kind EnvStore names. It is not closed
@@ -31,6 +33,8 @@ func Store(tb testing.TB) candor.Store {
 			tb.Fatal(err)
 		}
 		return st
+	case "memory":
+		return memstore.New()
 	case "", "pebble":
 		st, err := pebble.Open(tb.TempDir(), pebble.Options{})
 		if err != nil {
@@ -38,7 +42,7 @@ func Store(tb testing.TB) candor.Store {
 		}
 		return st
 	default:
-		tb.Fatalf("%s=%q: want postgres or pebble", EnvStore, os.Getenv(EnvStore))
+		tb.Fatalf("%s=%q: want postgres, memory or pebble", EnvStore, os.Getenv(EnvStore))
 		return nil
 	}
 }

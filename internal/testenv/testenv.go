@@ -10,6 +10,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
@@ -18,7 +19,7 @@ import (
 // Env is the store and what fills it. Now is the clock: Clock reads it.
 type Env struct {
 	Now      time.Time
-	Store    *pebble.Store
+	Store    candor.Store
 	Vault    *vault.Vault
 	Cat      *candor.Catalogue
 	Cards    []*scoring.Compiled
@@ -28,15 +29,29 @@ type Env struct {
 // Start is where the clock starts.
 var Start = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
-// New opens an empty store; the test's cleanup closes it.
+// New opens an empty Pebble store in a temporary directory; the test's
+// cleanup closes it.
 func New(tb testing.TB) *Env {
 	tb.Helper()
-	e := &Env{Now: Start, Cat: catalogue.Default()}
 	st, err := pebble.Open(tb.TempDir(), pebble.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.Store = st
+	return newEnv(tb, st)
+}
+
+// NewInMemory is New on an empty in-memory store (memstore), for tests
+// that need a store but no disk.
+func NewInMemory(tb testing.TB) *Env {
+	tb.Helper()
+	return newEnv(tb, memstore.New())
+}
+
+// newEnv fills an Env around st, which its cleanup closes.
+func newEnv(tb testing.TB, st candor.Store) *Env {
+	tb.Helper()
+	e := &Env{Now: Start, Cat: catalogue.Default(), Store: st}
+	var err error
 	if e.Vault, err = vault.New(bytes.Repeat([]byte{5}, vault.KeySize)); err != nil {
 		tb.Fatal(err)
 	}
