@@ -149,6 +149,11 @@ type WriteBatch struct {
 	// records are given, access[i] MUST be the commitment of Access[i]
 	// (Commit records its position for proofs).
 	Commitments func(b *WriteBatch, seq uint64) (write, access []Commitment)
+	// Generation, with Events, is the match generation (MatchFence) the
+	// events' matches were computed at: Commit refuses the batch whole
+	// with ErrStaleMatches if the store's is another. Batches without
+	// events are not checked.
+	Generation uint64
 }
 
 // SubjectEvents is one subject with all its stored events, in time order.
@@ -353,6 +358,35 @@ type Versioned interface {
 	RecordsVersion(kind RecordKind, id SubjectID) uint64
 }
 
+// ErrStaleMatches is Commit's error for events matched at a match
+// generation that is no longer the store's: nothing of the batch is
+// stored; the writer matches the events again with the scorecards of the
+// current generation and retries.
+var ErrStaleMatches = Errorf(ECONFLICT, "the events were matched with scorecards that are no longer the approved ones; match them again")
+
+// MatchFence orders the approval of scorecard versions with the writes of
+// events. An event is stored with its matches with the scorecard versions
+// its writer knew of; a version approved while writers run is matched with
+// the events stored before it by a pass over them (backfill), and with the
+// events stored after it by the writers. The fence says which is which:
+// every writer names the generation its matcher was built at
+// (WriteBatch.Generation), and advancing the generation returns a bound
+// between the events the backfill must cover and those the writers do.
+type MatchFence interface {
+	// MatchGeneration returns the store's match generation: 0 at first,
+	// and only growing.
+	MatchGeneration(ctx context.Context) (uint64, error)
+	// AdvanceMatchGeneration increments the match generation, durably,
+	// and returns it with bound, an event ID at or above that of every
+	// event stored at an earlier generation. Once it returns, Commit
+	// refuses events matched at an earlier generation, so every event
+	// stored afterwards has a higher ID than bound and was matched at the
+	// new generation or a later one. A writer that reads the generation
+	// and then what is approved builds a matcher at least as new as that
+	// generation.
+	AdvanceMatchGeneration(ctx context.Context) (gen uint64, bound EventID, err error)
+}
+
 // Store is everything Candor keeps: the interfaces above, all required.
 // Optional capabilities are in storecaps.go. Implementations pass
 // storetest (storetest.RunWith), and docs/store-contract.md says what
@@ -364,6 +398,7 @@ type Store interface {
 	Meta
 	AuditStore
 	Versioned
+	MatchFence
 	// Size returns the store's approximate size on disk in bytes.
 	Size() int64
 	// Close flushes and releases the store.

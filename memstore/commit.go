@@ -52,6 +52,9 @@ func (s *Store) CommitAsync(ctx context.Context, b *candor.WriteBatch) (wait fun
 	d := s.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if len(b.Events) > 0 && b.Generation != d.fence {
+		return nil, candor.ErrStaleMatches
+	}
 	if err := d.checkNew(b); err != nil {
 		return nil, err
 	}
@@ -354,4 +357,27 @@ func (d *data) applyAdditions(b *candor.WriteBatch, seq uint64, entry *candor.Au
 	}
 	d.lastEvent += candor.EventID(len(b.Events))
 	d.lastCommit = seq
+}
+
+// MatchGeneration implements candor.MatchFence.
+func (s *Store) MatchGeneration(ctx context.Context) (uint64, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	return s.d.fence, nil
+}
+
+// AdvanceMatchGeneration implements candor.MatchFence, under the lock
+// commits take.
+func (s *Store) AdvanceMatchGeneration(ctx context.Context) (uint64, candor.EventID, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, 0, err
+	}
+	d := s.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.fence++
+	return d.fence, d.lastEvent, nil
 }

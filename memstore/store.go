@@ -33,6 +33,7 @@ type data struct {
 
 	lastEvent  candor.EventID
 	lastCommit uint64
+	fence      uint64 // the match generation (candor.MatchFence)
 
 	subjects map[candor.SubjectID]*candor.SubjectRecord
 	indexes  map[candor.BlindIndex]candor.SubjectID

@@ -129,6 +129,9 @@ func putSubjects(b *pebble.Batch, wb *candor.WriteBatch) {
 func (s *Store) enter(b *pebble.Batch, w *ordered) (counters, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(w.wb.Events) > 0 && w.wb.Generation != s.fence {
+		return counters{}, candor.ErrStaleMatches
+	}
 	// Changes and removals read what they change, under the lock, so that
 	// no other commit comes between their check and their application.
 	if err := s.applyChanges(b, w.wb); err != nil {

@@ -44,6 +44,7 @@ const (
 var (
 	keyFormat   = []byte("\x00format")
 	keyCounters = []byte("\x00counters")
+	keyFence    = []byte("\x00fence") // the match generation (fence.go)
 )
 
 const (

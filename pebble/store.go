@@ -55,6 +55,7 @@ type Store struct {
 
 	mu       sync.Mutex // serialises ID assignment and entry into Pebble's commit pipeline
 	counters counters   // guarded by mu
+	fence    uint64     // the match generation, guarded by mu (fence.go)
 
 	durable atomic.Uint64 // every commit up to this sequence is synced (audit.go)
 	markMu  sync.Mutex    // serialises MarkLogged
@@ -145,7 +146,7 @@ func (s *Store) init() error {
 		return fmt.Errorf("pebble: read counters: %w", err)
 	}
 	s.durable.Store(s.counters.lastCommit) // what a reopened store reads is on disk
-	return nil
+	return s.loadFence()
 }
 
 func (s *Store) isEmpty() (bool, error) {

@@ -148,9 +148,12 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, wb *candor.WriteBatch, nan
 		return 0, err
 	}
 
-	var seq uint64
-	if err := tx.QueryRow(ctx, `UPDATE candor_counters SET last_commit = last_commit + 1 RETURNING last_commit`).Scan(&seq); err != nil {
+	var seq, fence uint64
+	if err := tx.QueryRow(ctx, `UPDATE candor_counters SET last_commit = last_commit + 1 RETURNING last_commit, match_gen`).Scan(&seq, &fence); err != nil {
 		return 0, err
+	}
+	if len(wb.Events) > 0 && wb.Generation != fence {
+		return 0, candor.ErrStaleMatches
 	}
 	if err := applyChanges(ctx, tx, wb); err != nil {
 		return 0, err

@@ -84,6 +84,10 @@ var capabilities = []capability{
 		{"Grows", testVersionsGrow},
 		{"Erasures", testErasuresVersion},
 	}},
+	{"MatchFence", nil, []testCase{
+		{"Fence", testFence},
+		{"Concurrent", testFenceConcurrent},
+	}},
 	{"Store", nil, []testCase{
 		{"Capabilities", testCapabilities},
 		{"Reopen", testReopen},
