@@ -32,7 +32,14 @@ type Options struct {
 	CacheSubjects int
 	// Matcher, if set, gives every event its matches with the active
 	// scorecards, stored with it, so that scores can be read from them.
-	Matcher Matcher
+	// Generation is the store's match generation (candor.MatchFence) it
+	// was built at. When the store refuses a group as matched at an older
+	// generation, Matchers, if set, gives the matcher of the current one
+	// and its generation, and the group's requests are matched again and
+	// retried; without it they fail with EUNAVAILABLE.
+	Matcher    Matcher
+	Generation uint64
+	Matchers   func(ctx context.Context) (Matcher, uint64, error)
 	// OnCommit, if set, is called after every group commit, before its
 	// requests are answered (for metrics: an answered client sees them).
 	OnCommit func(CommitStats)
@@ -95,6 +102,7 @@ type Pipeline struct {
 	shared atomic.Bool
 
 	subjects subjectCache
+	matchers *matcherState
 
 	// The idempotency keys of erased facts (candor.ErasedRecord), refused
 	// with EERASED; erasedErr, if they could not be read, fails every
@@ -127,6 +135,7 @@ func New(opts Options) *Pipeline {
 		done:     make(chan struct{}),
 		scanDone: make(chan struct{}),
 		subjects: subjectCache{c: newCache2[candor.BlindIndex, resolved](opts.CacheSubjects)},
+		matchers: newMatcherState(opts),
 	}
 	p.versions, _ = opts.Store.(candor.Versioned)
 	p.catchUpErasures()
@@ -288,6 +297,8 @@ type request struct {
 	// whose misses another node sharing the store can have made wrong:
 	// for a request retried after errRaced.
 	lookUp bool
+	// matching is what the events were matched with.
+	matching *matching
 }
 
 // errRaced is a group commit's error when the store refused it because
@@ -329,6 +340,15 @@ func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []cand
 			return candor.IngestResult{}, err
 		}
 		res, err := p.submit(ctx, req)
+		switch {
+		case err == errGroupStale && retry < maxRetries:
+			continue
+		case err == errStale && retry < maxRetries:
+			if err := p.rematch(ctx, req); err != nil {
+				return candor.IngestResult{}, err
+			}
+			continue
+		}
 		if err != errRaced || retry == maxRetries {
 			return res, err
 		}
@@ -406,7 +426,7 @@ func (p *Pipeline) authorise(src *candor.Source, inputs []candor.EventInput) err
 
 func (p *Pipeline) prepare(src *candor.Source, inputs []candor.EventInput, problems []candor.Problem) (*request, []candor.Problem) {
 	now := p.now()
-	req := &request{source: src.ID, events: make([]prepared, 0, len(inputs))}
+	req := &request{source: src.ID, events: make([]prepared, 0, len(inputs)), matching: p.matchers.load()}
 	seen := make(map[candor.DedupeKey]int, len(inputs))
 	for i := range inputs {
 		if inputs[i].Unreadable { // the decoder's problems say why
@@ -424,8 +444,8 @@ func (p *Pipeline) prepare(src *candor.Source, inputs []candor.EventInput, probl
 		var content int
 		pe.plaintext, content = vault.EncodeEvent(nil, src.ID, now, &ev)
 		pe.digest = p.vault.Digest(ev.Identifier, pe.plaintext[content:])
-		if p.opts.Matcher != nil {
-			pe.matches = p.opts.Matcher.Match(&ev, nil)
+		if req.matching.m != nil {
+			pe.matches = req.matching.m.Match(&ev, nil)
 		}
 		if j, ok := seen[pe.dedupe]; ok {
 			if req.events[j].digest != pe.digest {

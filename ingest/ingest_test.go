@@ -53,15 +53,20 @@ func mustEnvWith(tb testing.TB, e *env) *env {
 	return e
 }
 
-func (e *env) open(tb testing.TB) {
+func (e *env) open(tb testing.TB) { e.openWith(tb, func(*ingest.Options) {}) }
+
+// openWith opens e with its options as set changes them.
+func (e *env) openWith(tb testing.TB, set func(*ingest.Options)) {
 	tb.Helper()
 	st, err := pebble.Open(e.dir, pebble.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e.store = st
-	e.p = ingest.New(ingest.Options{Catalogue: catalogue.Default(), Vault: e.vault, Store: st, CacheSubjects: e.cache,
-		Matcher: e.matcher, Now: func() time.Time { return testNow }})
+	o := ingest.Options{Catalogue: catalogue.Default(), Vault: e.vault, Store: st, CacheSubjects: e.cache,
+		Matcher: e.matcher, Now: func() time.Time { return testNow }}
+	set(&o)
+	e.p = ingest.New(o)
 }
 
 func (e *env) close(tb testing.TB) {

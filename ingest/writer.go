@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -156,6 +157,10 @@ func (w *writer) Committed(g *group, commitNo uint64, err error) {
 	g.commitNo, g.err = commitNo, err
 	g.failed.Store(err != nil)
 	switch {
+	case errors.Is(err, candor.ErrStaleMatches):
+		w.p.opts.Logger.Info("ingest: a scorecard version was approved; a group's requests are matched again and retried", "requests", len(g.reqs))
+	case errors.Is(err, groupcommit.ErrRefusedBefore):
+		w.p.opts.Logger.Info("ingest: a group built on one the store refused; its requests are retried", "requests", len(g.reqs))
 	case candor.ErrorCode(err) == candor.ECONFLICT:
 		w.p.shared.Store(true)
 		w.p.opts.Logger.Info("ingest: another node stored some of a group's subjects or events first; its requests are retried", "requests", len(g.reqs), "err", err)
@@ -172,6 +177,12 @@ func (w *writer) Committed(g *group, commitNo uint64, err error) {
 	}
 	for i, r := range g.reqs {
 		switch {
+		case errors.Is(err, candor.ErrStaleMatches) && r.matching.gen > g.batch.Generation:
+			r.reply <- reply{err: errGroupStale} // matched at a newer generation than others of the group
+			continue
+		case errors.Is(err, candor.ErrStaleMatches):
+			r.reply <- reply{err: errStale}
+			continue
 		case candor.ErrorCode(err) == candor.ECONFLICT:
 			r.reply <- reply{err: errRaced}
 			continue
@@ -236,6 +247,11 @@ func (w *writer) Add(g *group, req *request) {
 	g.batch.Indexes = append(g.batch.Indexes, st.indexes...)
 	g.batch.Events = append(g.batch.Events, st.events...)
 	g.salts = append(g.salts, st.salts...)
+	// A group is committed at the oldest generation its requests were
+	// matched at: if that is stale, all of them are matched again.
+	if len(g.reqs) == 0 || req.matching.gen < g.batch.Generation {
+		g.batch.Generation = req.matching.gen
+	}
 	g.reqs = append(g.reqs, req)
 	g.results = append(g.results, candor.IngestResult{Accepted: len(st.events), Duplicates: st.dups})
 	g.events += len(req.events)
