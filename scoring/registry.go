@@ -3,6 +3,7 @@ package scoring
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -249,18 +250,6 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 	if err := r.put(ctx, v); err != nil {
 		return nil, err
 	}
-	// New events are matched with the new version only from now on.
-	_, all, err := r.Published(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, old := range all {
-		if old.Scorecard().ID == id && old.Scorecard().Version < version {
-			if err := r.meta.PutMeta(ctx, materialisedKey(old), nil); err != nil {
-				return nil, err
-			}
-		}
-	}
 	return c, nil
 }
 
@@ -311,8 +300,8 @@ func materialisedKey(c *Compiled) string {
 // Materialised reports whether the store holds the matches of every stored
 // event with c, so that c's scores can be read from them: true from
 // MarkMaterialised, after a pass over the population stored them, until a
-// later version of the scorecard is approved (new events are then matched
-// with that version only).
+// later version of the scorecard is marked so (the writers may then match
+// new events with that version only).
 func (r *Registry) Materialised(ctx context.Context, c *Compiled) (bool, error) {
 	v, err := r.meta.GetMeta(ctx, materialisedKey(c))
 	if candor.ErrorCode(err) == candor.ENOTFOUND {
@@ -322,9 +311,39 @@ func (r *Registry) Materialised(ctx context.Context, c *Compiled) (bool, error) 
 }
 
 // MarkMaterialised records that the store holds the matches of every
-// stored event with c; see Materialised.
+// stored event with c, and that the earlier versions of its scorecard are
+// no longer kept complete; see Materialised.
 func (r *Registry) MarkMaterialised(ctx context.Context, c *Compiled, now time.Time) error {
-	return r.meta.PutMeta(ctx, materialisedKey(c), []byte(now.UTC().Format(time.RFC3339)))
+	if err := r.meta.PutMeta(ctx, materialisedKey(c), []byte(now.UTC().Format(time.RFC3339))); err != nil {
+		return err
+	}
+	for v := 1; v < c.card.Version; v++ {
+		if err := r.meta.PutMeta(ctx, versionKey(c.card.ID, v)+"/materialised", nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Fence returns the bound recorded for c by SetFence: the event ID at or
+// below which the events were stored before the writers matched them with
+// c (candor.MatchFence). ok is false if none is recorded.
+func (r *Registry) Fence(ctx context.Context, c *Compiled) (bound candor.EventID, ok bool, err error) {
+	v, err := r.meta.GetMeta(ctx, versionKey(c.card.ID, c.card.Version)+"/fence")
+	switch {
+	case candor.ErrorCode(err) == candor.ENOTFOUND:
+		return 0, false, nil
+	case err != nil:
+		return 0, false, err
+	case len(v) != 8:
+		return 0, false, fmt.Errorf("scoring: the match fence of %s v%d is malformed", c.card.ID, c.card.Version)
+	}
+	return candor.EventID(binary.BigEndian.Uint64(v)), true, nil
+}
+
+// SetFence records bound for c; see Fence.
+func (r *Registry) SetFence(ctx context.Context, c *Compiled, bound candor.EventID) error {
+	return r.meta.PutMeta(ctx, versionKey(c.card.ID, c.card.Version)+"/fence", binary.BigEndian.AppendUint64(nil, uint64(bound)))
 }
 
 func (r *Registry) index(ctx context.Context) ([]string, error) {

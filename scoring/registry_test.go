@@ -140,12 +140,30 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// New events are matched with v2 only now: v1's matches are incomplete,
-	// and v2's are not stored until a pass over the population stores them.
-	for _, c := range []*scoring.Compiled{v1, c2} {
-		if ok, err := reg.Materialised(ctx, c); ok || err != nil {
-			t.Errorf("after approval, v%d: Materialised = %v, %v", c.Scorecard().Version, ok, err)
+	// v1 is served until v2's matches are stored: then v2 is, and the
+	// writers may stop matching with v1.
+	if ok, err := reg.Materialised(ctx, v1); !ok || err != nil {
+		t.Errorf("after approval, v1: Materialised = %v, %v; want true until v2 is", ok, err)
+	}
+	if ok, err := reg.Materialised(ctx, c2); ok || err != nil {
+		t.Errorf("after approval, v2: Materialised = %v, %v; want false until a pass stores its matches", ok, err)
+	}
+	if err := reg.MarkMaterialised(ctx, c2, now); err != nil {
+		t.Fatal(err)
+	}
+	for c, want := range map[*scoring.Compiled]bool{v1: false, c2: true} {
+		if ok, err := reg.Materialised(ctx, c); ok != want || err != nil {
+			t.Errorf("v2 marked materialised, v%d: Materialised = %v, %v; want %v", c.Scorecard().Version, ok, err, want)
 		}
+	}
+	if _, ok, err := reg.Fence(ctx, c2); ok || err != nil {
+		t.Errorf("a fence before any is set: %v %v", ok, err)
+	}
+	if err := reg.SetFence(ctx, c2, 42); err != nil {
+		t.Fatal(err)
+	}
+	if bound, ok, err := reg.Fence(ctx, c2); bound != 42 || !ok || err != nil {
+		t.Errorf("the fence set: %d %v %v, want 42", bound, ok, err)
 	}
 	if _, err := reg.Approve(ctx, "rental-deposit", 2, carol, now); candor.ErrorCode(err) != candor.ECONFLICT {
 		t.Fatalf("approving twice: %v", err)

@@ -41,7 +41,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("source %s: %s", *sourceID, candor.ErrorMessage(err))
 	}
-	p, _, _, err := newPipeline(ctx, inst, ingest.Options{}, stderr)
+	p, _, err := newPipeline(ctx, inst, ingest.Options{}, true, stderr)
 	if err != nil {
 		return err
 	}

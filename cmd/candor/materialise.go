@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -16,15 +15,16 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// materialise stores the matches of every stored event with cards, in one
+// materialise stores the matches of the stored events with cards, in one
 // parallel pass over the population with a progress bar, marks each card
 // materialised, and returns each card's grade distribution now, computed
-// from the matches just stored. A pass cut short leaves the cards
-// unmarked; running it again skips the subjects whose matches it stored
-// (each subject's are committed together), so that no match is stored
-// twice and the log's account stays exact. Matches are committed with
-// their write commitments, for the transparency log.
-func materialise(ctx context.Context, inst *installation, cards []*scoring.Compiled, stderr io.Writer) (map[candor.ScorecardKey]map[string]int, error) {
+// from every event's matches. With a bound for a card (bounds), only the
+// events at or below it get the card's matches (the writers match the
+// later ones: candor.MatchFence). An event that has its matches with a
+// card already is skipped, so that a pass cut short can run again and no
+// match is stored twice: the log's account stays exact. Matches are
+// committed with their write commitments, for the transparency log.
+func materialise(ctx context.Context, inst *installation, cards []*scoring.Compiled, bounds map[candor.ScorecardKey]candor.EventID, stderr io.Writer) (map[candor.ScorecardKey]map[string]int, error) {
 	const flushAt = 8192
 	at := time.Now()
 	var (
@@ -52,13 +52,11 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 				continue
 			}
 			ms := c.Matches(events)
-			stored, err := hasMatches(ctx, inst.store, sub.ID, c.Key())
+			missing, err := unstored(ctx, inst.store, sub.ID, c.Key(), ms, bounds)
 			if err != nil {
 				return err
 			}
-			if !stored {
-				recs = append(recs, key.SealMatches(ms)...)
-			}
+			recs = append(recs, key.SealMatches(missing)...)
 			_, grade := c.PointsFromMatches(ms, at)
 			mu.Lock()
 			grades[c.Key()][grade]++
@@ -93,12 +91,24 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 	return grades, nil
 }
 
-// hasMatches reports whether any match of subject with card is stored.
-func hasMatches(ctx context.Context, st candor.EventStore, subject candor.SubjectID, card candor.ScorecardKey) (bool, error) {
-	for _, err := range st.Matches(ctx, subject, card) {
-		return err == nil, err
+// unstored returns those of ms, a subject's matches with card, that are
+// of events at or below card's bound (none: every event) and not stored.
+func unstored(ctx context.Context, st candor.EventStore, subject candor.SubjectID, card candor.ScorecardKey, ms []candor.Match, bounds map[candor.ScorecardKey]candor.EventID) ([]candor.Match, error) {
+	bound, bounded := bounds[card]
+	stored := map[candor.EventID]bool{}
+	for m, err := range st.Matches(ctx, subject, card) {
+		if err != nil {
+			return nil, err
+		}
+		stored[m.Event] = true
 	}
-	return false, nil
+	out := ms[:0:0]
+	for _, m := range ms {
+		if (!bounded || m.Event <= bound) && !stored[m.Event] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // matchBatch is matches to store on their own, each with its subject's
@@ -119,41 +129,142 @@ func (mb matchBatch) commitments(b *candor.WriteBatch, _ uint64) (write, _ []can
 }
 
 // newPipeline returns the ingestion pipeline over inst, with opts'
-// catalogue, vault, store and matcher set: every write goes through one,
-// so that the matches of the active scorecards stay complete. Before, it
-// materialises the active scorecards the store does not hold every match
-// of (a data dir from before they were activated, or before matches were
-// stored), reporting progress to progressTo. It returns the active
-// scorecards and every published version.
-func newPipeline(ctx context.Context, inst *installation, opts ingest.Options, progressTo io.Writer) (p *ingest.Pipeline, active, all []*scoring.Compiled, err error) {
-	active, all, err = materialiseActive(ctx, inst, progressTo)
-	if err != nil {
-		return nil, nil, nil, err
+// catalogue, vault, store and matchers set: every write goes through one,
+// so that the matches of the served scorecards stay complete. With
+// activateNow it first activates the approved versions whose matches are
+// not complete (activate), reporting progress to progressTo. It returns
+// the scorecard sets it was built with.
+func newPipeline(ctx context.Context, inst *installation, opts ingest.Options, activateNow bool, progressTo io.Writer) (*ingest.Pipeline, *scorecardSets, error) {
+	if activateNow {
+		if _, _, err := activate(ctx, inst, progressTo); err != nil {
+			return nil, nil, err
+		}
 	}
-	opts.Catalogue, opts.Vault, opts.Store, opts.Matcher = inst.cat, inst.vault, inst.store, scoring.NewMatcher(active)
-	return ingest.New(opts), active, all, nil
+	sets, err := inst.scorecardSets(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Catalogue, opts.Vault, opts.Store = inst.cat, inst.vault, inst.store
+	opts.Matcher, opts.Generation = scoring.NewMatcher(sets.match), sets.gen
+	opts.Matchers = func(ctx context.Context) (ingest.Matcher, uint64, error) {
+		sets, err := inst.scorecardSets(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		return scoring.NewMatcher(sets.match), sets.gen, nil
+	}
+	return ingest.New(opts), sets, nil
 }
 
-func materialiseActive(ctx context.Context, inst *installation, stderr io.Writer) (active, all []*scoring.Compiled, err error) {
-	active, all, err = inst.published(ctx)
+// scorecardSets are the scorecards a node serves and matches events with,
+// as the registry has them at one match generation.
+type scorecardSets struct {
+	gen uint64
+	// serve is, for each scorecard, the latest approved version whose
+	// matches are complete; match what the writers match events with:
+	// those and the latest approved versions (pending until activated).
+	serve, match, pending []*scoring.Compiled
+	all                   []*scoring.Compiled // every approved version
+}
+
+// scorecardSets reads the match generation, then the registry: a matcher
+// built from what it returns is at least as new as the generation
+// (candor.MatchFence).
+func (inst *installation) scorecardSets(ctx context.Context) (*scorecardSets, error) {
+	gen, err := inst.store.MatchGeneration(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the published scorecards do not compile against this catalogue: %w", err)
+		return nil, err
 	}
 	reg := inst.registry()
-	var missing []*scoring.Compiled
-	for _, c := range active {
-		ok, err := reg.Materialised(ctx, c)
+	latest, all, err := reg.Published(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the published scorecards do not compile against this catalogue: %w", err)
+	}
+	sets := &scorecardSets{gen: gen, all: all}
+	for _, c := range latest {
+		sets.match = append(sets.match, c)
+		done, err := reg.Materialised(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			sets.serve = append(sets.serve, c)
+			continue
+		}
+		sets.pending = append(sets.pending, c)
+		older, err := servedBefore(ctx, reg, c, all)
+		if err != nil {
+			return nil, err
+		}
+		if older != nil {
+			sets.serve, sets.match = append(sets.serve, older), append(sets.match, older)
+		}
+	}
+	return sets, nil
+}
+
+// servedBefore returns the latest version of c's scorecard before c whose
+// matches are complete, or nil.
+func servedBefore(ctx context.Context, reg *scoring.Registry, c *scoring.Compiled, all []*scoring.Compiled) (*scoring.Compiled, error) {
+	var best *scoring.Compiled
+	for _, o := range all {
+		sc := o.Scorecard()
+		if sc.ID != c.Scorecard().ID || sc.Version >= c.Scorecard().Version || best != nil && sc.Version < best.Scorecard().Version {
+			continue
+		}
+		done, err := reg.Materialised(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			best = o
+		}
+	}
+	return best, nil
+}
+
+// activate activates every approved version whose matches are not
+// complete: it advances the store's match generation once for those that
+// have no bound yet and records the bound with each (so the writers match
+// every later event with them), stores their matches with the events at
+// or below their bounds (materialise), and marks them materialised, after
+// which every node serves them. It is safe while writers run and if cut
+// short; of nodes sharing a store, the one holding the jobs' lease runs
+// it. It returns the versions activated and their grade distributions.
+func activate(ctx context.Context, inst *installation, progressTo io.Writer) ([]*scoring.Compiled, map[candor.ScorecardKey]map[string]int, error) {
+	sets, err := inst.scorecardSets(ctx)
+	if err != nil || len(sets.pending) == 0 {
+		return nil, nil, err
+	}
+	reg := inst.registry()
+	bounds := map[candor.ScorecardKey]candor.EventID{}
+	var unfenced []*scoring.Compiled
+	for _, c := range sets.pending {
+		bound, ok, err := reg.Fence(ctx, c)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case ok:
+			bounds[c.Key()] = bound
+		default:
+			unfenced = append(unfenced, c)
+		}
+	}
+	if len(unfenced) > 0 {
+		_, bound, err := inst.store.AdvanceMatchGeneration(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
-		if !ok {
-			missing = append(missing, c)
+		for _, c := range unfenced {
+			if err := reg.SetFence(ctx, c, bound); err != nil {
+				return nil, nil, err
+			}
+			bounds[c.Key()] = bound
 		}
 	}
-	if len(missing) > 0 {
-		if _, err := materialise(ctx, inst, slices.Clip(missing), stderr); err != nil {
-			return nil, nil, err
-		}
+	grades, err := materialise(ctx, inst, sets.pending, bounds, progressTo)
+	if err != nil {
+		return nil, nil, err
 	}
-	return active, all, nil
+	return sets.pending, grades, nil
 }

@@ -59,7 +59,7 @@ func rerunMaterialise(t *testing.T, data string) {
 	t.Helper()
 	inst, active := openActive(t, data)
 	defer inst.store.Close()
-	if _, err := materialise(context.Background(), inst, active, io.Discard); err != nil {
+	if _, err := materialise(context.Background(), inst, active, nil, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 }

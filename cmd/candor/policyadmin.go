@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/policy"
+	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 )
 
@@ -185,14 +187,17 @@ func approveVersion(ctx context.Context, pa *policyAdmin, id string, version int
 	if err != nil {
 		return err
 	}
-	grades, err := materialise(ctx, pa.inst, []*scoring.Compiled{c}, stderr)
+	if _, _, err := activate(ctx, pa.inst, stderr); err != nil {
+		return err
+	}
+	grades, err := gradesNow(ctx, pa.inst, c)
 	if err != nil {
 		return err
 	}
 	sc := c.Scorecard()
 	fmt.Fprintf(stdout, "Grades under %s v%d now:", sc.ID, sc.Version)
 	for _, g := range sc.Grades {
-		fmt.Fprintf(stdout, "  %s %d", g.Grade, grades[c.Key()][g.Grade])
+		fmt.Fprintf(stdout, "  %s %d", g.Grade, grades[g.Grade])
 	}
 	fmt.Fprintln(stdout)
 	return nil
@@ -258,4 +263,14 @@ func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stder
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.N, a.At.Format(time.RFC3339), a.Kind, actor(a), actedOn(a))
 	}
 	return tw.Flush()
+}
+
+// gradesNow counts the subjects of c's kind by their grade under c now,
+// from the matches stored.
+func gradesNow(ctx context.Context, inst *installation, c *scoring.Compiled) (map[string]int, error) {
+	dists, err := population.Grades(ctx, inst.store, inst.vault, runtime.GOMAXPROCS(0), []population.Materialised{c}, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return dists[0].Grades, nil
 }

@@ -196,15 +196,18 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	}()
 	start := time.Now()
 	metrics := httpapi.NewMetrics(inst.store.Size)
-	pipeline, active, all, err := newPipeline(context.Background(), inst, ingest.Options{
+	// The node holding the lease activates approved versions before it
+	// serves; the others serve what is activated (activate).
+	pipeline, sets, err := newPipeline(context.Background(), inst, ingest.Options{
 		CacheSubjects: f.subjectCache, Logger: log, OnCommit: func(cs ingest.CommitStats) {
 			metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
-		}}, io.Discard)
+		}}, jobs.held(), io.Discard)
 	if err != nil {
 		ln.Close()
 		aud.close()
 		return nil, err
 	}
+	active, all := sets.serve, sets.all
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
 	scorers := func(cs []*scoring.Compiled) []candor.Scorer {
 		out := make([]candor.Scorer, len(cs))
