@@ -3,6 +3,7 @@ package candor
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -65,6 +66,25 @@ func ParsePurpose(s string) (Purpose, bool) {
 		}
 	}
 	return 0, false
+}
+
+// ParsePurposes parses purpose names given as field (a flag or a JSON
+// field, for the error). Errors: EINVALID naming field, the first name
+// that is no purpose, and the purposes there are.
+func ParsePurposes(field string, names []string) ([]Purpose, error) {
+	out := make([]Purpose, len(names))
+	for i, n := range names {
+		p, ok := ParsePurpose(n)
+		if !ok {
+			valid := make([]string, 0, numPurposes-1)
+			for _, p := range Purposes() {
+				valid = append(valid, p.String())
+			}
+			return nil, Errorf(EINVALID, "%s: %q is not a purpose; the purposes are %s", field, Clip(n, 40), strings.Join(valid, ", "))
+		}
+		out[i] = p
+	}
+	return out, nil
 }
 
 // Purposes returns every purpose in declaration order.

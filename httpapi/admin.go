@@ -44,20 +44,6 @@ type RelyingPartyRequest struct {
 	Statutory []string `json:"statutory"`
 }
 
-// purposes parses purpose names. Errors: EINVALID naming the field and
-// the name.
-func purposes(field string, names []string) ([]candor.Purpose, error) {
-	out := make([]candor.Purpose, len(names))
-	for i, n := range names {
-		p, ok := candor.ParsePurpose(n)
-		if !ok {
-			return nil, candor.Errorf(candor.EINVALID, "%s: %q is not a purpose", field, candor.Clip(n, 40))
-		}
-		out[i] = p
-	}
-	return out, nil
-}
-
 func purposeNames(ps []candor.Purpose) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
@@ -157,8 +143,8 @@ func (s *Server) putRelyingParty(w http.ResponseWriter, r *http.Request, p *Prin
 	}
 	rp := &candor.RelyingParty{ID: r.PathValue("id"), Name: req.Name}
 	var err error
-	if rp.Purposes, err = purposes("purposes", req.Purposes); err == nil {
-		rp.Statutory, err = purposes("statutory", req.Statutory)
+	if rp.Purposes, err = candor.ParsePurposes("purposes", req.Purposes); err == nil {
+		rp.Statutory, err = candor.ParsePurposes("statutory", req.Statutory)
 	}
 	if err == nil {
 		err = s.registrar.PutRelyingParty(r.Context(), rp)

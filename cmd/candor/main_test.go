@@ -245,7 +245,7 @@ func TestRelyingPartyAdmin(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"rp", "add", "--data", data, "--id", "bank1", "--name", "Bank", "--purposes", "credit,astrology"}, &stdout, &stderr)
-	if err == nil || !strings.Contains(err.Error(), `"astrology" is not one of`) {
+	if err == nil || !strings.Contains(err.Error(), `"astrology" is not a purpose; the purposes are credit`) {
 		t.Fatalf("an unknown purpose: %v", err)
 	}
 	mustRun(t, "rp", "add", "--data", data, "--id", "bank1", "--name", "Bank One", "--purposes", "credit,rental")

@@ -27,15 +27,11 @@ func purposeNames() string {
 }
 
 func parsePurposes(flagName, list string) ([]candor.Purpose, error) {
-	var out []candor.Purpose
-	for _, s := range strings.Split(list, ",") {
-		p, ok := candor.ParsePurpose(strings.TrimSpace(s))
-		if !ok {
-			return nil, fmt.Errorf("%s: %q is not one of %s", flagName, s, purposeNames())
-		}
-		out = append(out, p)
+	names := strings.Split(list, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
 	}
-	return out, nil
+	return candor.ParsePurposes(flagName, names)
 }
 
 // runRelyingParty manages relying parties: who may ask for decisions, for
