@@ -288,6 +288,11 @@ func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
 			return nil, candor.Errorf(candor.EINVALID, "subject %d: zero ID", i)
 		}
 	}
+	for i := range wb.Erase {
+		if wb.Erase[i].Subject.IsZero() {
+			return nil, candor.Errorf(candor.EINVALID, "erasure %d: zero subject ID", i)
+		}
+	}
 	for i := range wb.Indexes {
 		if wb.Indexes[i].Subject.IsZero() {
 			return nil, candor.Errorf(candor.EINVALID, "index %d: zero subject ID", i)

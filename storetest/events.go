@@ -157,6 +157,17 @@ func testInvalidBatch(t *testing.T, h *harness) {
 	if good.ID != 0 {
 		t.Errorf("a rejected batch assigned event ID %d", good.ID)
 	}
+	// The zero subject is no subject: erasing it would take the records
+	// about no subject (relying parties, administrative acts) with it.
+	party := &candor.Record{Kind: candor.RecordRelyingParty, ID: "rp1", Data: []byte("{}")}
+	if err := h.s.PutRecord(ctx, party); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.s.Commit(ctx, &candor.WriteBatch{Erase: []candor.Erasure{{}}})
+	wantCode(t, err, candor.EINVALID, "Commit erasing the zero subject")
+	if _, err := h.s.Record(ctx, candor.RecordRelyingParty, "rp1"); err != nil {
+		t.Errorf("a refused erasure of the zero subject: the record about no subject is gone (%v)", err)
+	}
 }
 
 func testCancelledContext(t *testing.T, h *harness) {
