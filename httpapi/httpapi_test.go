@@ -105,7 +105,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	rk.RevokedAt = time.Now()
 	st.PutKey(ctx, rk)
 
-	h.decisions = decisions.New(st, v, cat, active, all, nil)
+	h.decisions = decisions.New(st, v, cat, scoring.NewPublished(active, all), nil)
 	if err := h.decisions.PutRelyingParty(ctx, &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,7 @@ func mustHarness(t *testing.T) *harness {
 			t.Fatal(err)
 		}
 	}
-	h.decisions = decisions.New(st, v, cat, shipped, shipped, nil)
+	h.decisions = decisions.New(st, v, cat, scoring.NewPublished(shipped, shipped), nil)
 	h.landlord = &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}
 	if err := h.decisions.PutRelyingParty(ctx, h.landlord); err != nil {
 		t.Fatal(err)

@@ -212,7 +212,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		}
 		return out
 	}
-	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
+	dec := decisions.New(inst.store, inst.vault, inst.cat, scoring.NewPublished(active, all), nil)
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
 		Active: scorers(active), Versions: scorers(all), Log: aud.log})
