@@ -212,7 +212,10 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		}
 		return out
 	}
-	dec := decisions.New(inst.store, inst.vault, inst.cat, scoring.NewPublished(active, all), nil)
+	// The served scorecards: every service reads them per request, so
+	// that a version activated with Set is served without a restart.
+	published := scoring.NewPublished(active, all)
+	dec := decisions.New(inst.store, inst.vault, inst.cat, published, nil)
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
 		Active: scorers(active), Versions: scorers(all), Log: aud.log})
@@ -232,7 +235,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
 		Registrar: inst.registrar()})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, active, all, log, creds, reg)
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -272,21 +275,16 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service, reg candor.Register) (http.Handler, *ui.Server, *ui.Demo, error) {
-	history := scoring.NewHistory(scoring.NewRegistry(inst.store, inst.cat), inst.cat, active)
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register) (http.Handler, *ui.Server, *ui.Demo, error) {
+	history := scoring.NewHistory(scoring.NewRegistry(inst.store, inst.cat), inst.cat, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
-	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), active, history)
+	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), published, history)
 	cfg := ui.Config{Store: inst.store, Catalogue: inst.cat, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds),
 		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store), Register: reg,
 		Registrar: inst.registrar()}
-	for _, c := range active {
-		cfg.Scorecards = append(cfg.Scorecards, c)
-	}
-	for _, c := range all {
-		cfg.Versions = append(cfg.Versions, c)
-	}
+	cfg.Scorecards, cfg.Versions = published.Scorers()
 	var demo *ui.Demo
 	if f.demoSignIn {
 		demo = ui.NewDemo(0, nil)
