@@ -40,8 +40,9 @@ type harness struct {
 	access    *audit.AccessLog // records reads
 	decisions *decisions.Service
 	disputes  *disputes.Service
-	bank      string // token of a bank source
-	court     string // token of a court source
+	published *scoring.Published // the served scorecards
+	bank      string             // token of a bank source
+	court     string             // token of a court source
 	operator  string
 	revoked   string
 	landlord  string // token of a relying party registered for rental
@@ -105,7 +106,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	rk.RevokedAt = time.Now()
 	st.PutKey(ctx, rk)
 
-	h.decisions = decisions.New(st, v, cat, scoring.NewPublished(active, all), nil)
+	h.published = scoring.NewPublished(active, all)
+	h.decisions = decisions.New(st, v, cat, h.published, nil)
 	if err := h.decisions.PutRelyingParty(ctx, &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers(active), Versions: scorers(all), Log: h.log})
 	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
 		Profiles: profiles, Proofs: profiles,
-		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, scorers(active), nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
+		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, h.published, nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure:     erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat}),
 		Credentials: h.credentials(t, st, v, cat, active, access),

@@ -127,7 +127,7 @@ func mustHarness(t *testing.T) *harness {
 	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, served)
 	h.cfg = ui.Config{Store: st, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, served, history),
-		Register: register.New(st, v, scorers, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
+		Register: register.New(st, v, served, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}
 	h.cfg.Profiles = h.profiles(nil)
 	h.srv = httptest.NewServer(h.portal(t, h.demo))

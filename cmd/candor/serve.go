@@ -229,7 +229,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		aud.close()
 		return nil, err
 	}
-	reg := register.New(inst.store, inst.vault, scorers(active), nil)
+	reg := register.New(inst.store, inst.vault, published, nil)
 	api := httpapi.New(httpapi.Config{Catalogue: inst.cat, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
 		Decisions: dec, Disputes: disp,
