@@ -129,7 +129,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
 	h.admins = admins.New(st, v, nil)
-	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers(active), Versions: scorers(all), Log: h.log})
+	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Log: h.log})
 	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
 		Profiles: profiles, Proofs: profiles,
 		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, h.published, nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,

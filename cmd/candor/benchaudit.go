@@ -189,7 +189,7 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 	defer ba.stop()
 	access := audit.NewAccessLog(st, v, func(int, error) { ba.appender.Kick() })
 	defer access.Close()
-	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers, Versions: scorers})
+	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: scoring.NewPublished(cards, cards)})
 	reg := registrar.New(st, cat, decisions.New(st, v, cat, nil, nil), nil)
 	servers := map[bool]*httpapi.Server{
 		false: httpapi.New(httpapi.Config{Registrar: reg, Catalogue: cat, Profiles: profiles, Scorecards: scorers, Versions: scorers}),

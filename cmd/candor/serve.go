@@ -218,7 +218,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	dec := decisions.New(inst.store, inst.vault, inst.cat, published, nil)
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
-		Active: scorers(active), Versions: scorers(all), Log: aud.log})
+		Scorecards: published, Log: aud.log})
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
 	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat})
 	acts := admins.New(inst.store, inst.vault, nil)
@@ -283,8 +283,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	cfg := ui.Config{Store: inst.store, Catalogue: inst.cat, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds),
 		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store), Register: reg,
-		Registrar: inst.registrar()}
-	cfg.Scorecards, cfg.Versions = published.Scorers()
+		Registrar: inst.registrar(), Scorecards: published}
 	var demo *ui.Demo
 	if f.demoSignIn {
 		demo = ui.NewDemo(0, nil)
