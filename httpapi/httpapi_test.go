@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,8 +73,9 @@ func mustHarness(t *testing.T) *harness {
 
 // mustHarnessWith serves the active scorecard versions and every version
 // published, as candor serve does: events are stored with their matches
-// with the active ones.
-func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
+// with the active ones, and with matchAlso (versions materialised before
+// a test activates them).
+func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ...*scoring.Compiled) *harness {
 	t.Helper()
 	st := testenv.Store(t)
 	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
@@ -115,16 +117,9 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	h.reviewer = h.key(t, candor.RoleReviewer, "rita")
 	h.policy = h.key(t, candor.RolePolicyAdmin, "alice")
 	metrics := httpapi.NewMetrics(st.Size)
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(active), OnCommit: func(cs ingest.CommitStats) {
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(append(slices.Clone(active), matchAlso...)), OnCommit: func(cs ingest.CommitStats) {
 		metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
 	}})
-	scorers := func(cs []*scoring.Compiled) []candor.Scorer {
-		out := make([]candor.Scorer, len(cs))
-		for i, c := range cs {
-			out[i] = c
-		}
-		return out
-	}
 	access, closeAudit := h.startAudit(t, v)
 	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
@@ -132,7 +127,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Log: h.log})
 	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
 		Profiles: profiles, Proofs: profiles,
-		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, h.published, nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
+		Scorecards: h.published, Register: register.New(st, v, h.published, nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure:     erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat}),
 		Credentials: h.credentials(t, st, v, cat, active, access),

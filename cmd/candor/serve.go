@@ -205,13 +205,6 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		return nil, err
 	}
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
-	scorers := func(cs []*scoring.Compiled) []candor.Scorer {
-		out := make([]candor.Scorer, len(cs))
-		for i, c := range cs {
-			out[i] = c
-		}
-		return out
-	}
 	// The served scorecards: every service reads them per request, so
 	// that a version activated with Set is served without a restart.
 	published := scoring.NewPublished(active, all)
@@ -231,7 +224,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	}
 	reg := register.New(inst.store, inst.vault, published, nil)
 	api := httpapi.New(httpapi.Config{Catalogue: inst.cat, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
-		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
+		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
 		Registrar: inst.registrar()})
