@@ -130,7 +130,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 		Scorecards: h.published, Register: register.New(st, v, h.published, nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure:     erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat}),
-		Credentials: h.credentials(t, st, v, cat, active, access),
+		Credentials: h.credentials(t, st, v, cat, access),
 		Registrar:   registrar.New(st, cat, h.decisions, nil)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)

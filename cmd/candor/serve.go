@@ -215,7 +215,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
 	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat})
 	acts := admins.New(inst.store, inst.vault, nil)
-	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active, aud.access)
+	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), published, aud.access)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
