@@ -117,11 +117,15 @@ type server struct {
 	pipeline *ingest.Pipeline
 	audit    *auditService
 	disputes *disputes.Service
-	jobs     *jobs    // periodic work, stopped before the store closes
-	demo     *ui.Demo // the portal's demo sign-in, if on
-	log      *slog.Logger
-	addr     string
-	errc     chan error
+	// scorecards are the scorecard versions served: every service reads
+	// them per request, so Set on them serves a newly activated version
+	// without a restart (its matches must be stored first).
+	scorecards *scoring.Published
+	jobs       *jobs    // periodic work, stopped before the store closes
+	demo       *ui.Demo // the portal's demo sign-in, if on
+	log        *slog.Logger
+	addr       string
+	errc       chan error
 
 	nats  *natsingest.Consumer // nil without --nats
 	edges *edges
@@ -205,9 +209,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		return nil, err
 	}
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
-	// The served scorecards: every service reads them per request, so
-	// that a version activated with Set is served without a restart.
-	published := scoring.NewPublished(active, all)
+	published := scoring.NewPublished(active, all) // server.scorecards
 	dec := decisions.New(inst.store, inst.vault, inst.cat, published, nil)
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
@@ -235,7 +237,7 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		aud.close()
 		return nil, err
 	}
-	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: jobs, demo: demo, log: log,
+	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           eg.handler(root, log),
