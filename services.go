@@ -35,6 +35,18 @@ type Scorer interface {
 	PointsFromMatches(ms []Match, at time.Time) (int, string)
 }
 
+// ServedScorers is the set of scorecard versions a server serves, which
+// may change while it runs, as a new version is approved
+// (scoring.Published is one).
+type ServedScorers interface {
+	// Scorers returns, from one consistent set, the active version of
+	// each served scorecard and every published version, the active ones
+	// included. A caller takes them once per request or operation, MUST
+	// NOT keep them across requests (the next request takes the set
+	// served then) and MUST NOT modify them.
+	Scorers() (active, all []Scorer)
+}
+
 // IngestResult is the answer to a source's accepted post.
 type IngestResult struct {
 	Accepted   int    `json:"accepted"`   // new events stored

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -53,10 +54,13 @@ func (k Kind) validity() time.Duration {
 
 // Config wires a Service.
 type Config struct {
-	Store      candor.Store
-	Vault      *vault.Vault
-	Catalogue  *candor.Catalogue
-	Scorecards []*scoring.Compiled // the active versions
+	Store     candor.Store
+	Vault     *vault.Vault
+	Catalogue *candor.Catalogue
+	// Scorecards are the served scorecard versions; statements of grades
+	// are made under the active ones served when they are made (read
+	// once per call). nil serves none.
+	Scorecards *scoring.Published
 	Key        *IssuerKey
 	// Issuer is the issuer's identifier, the https URL verifiers fetch
 	// its metadata and status list under (no trailing slash).
@@ -72,8 +76,8 @@ type Config struct {
 // list. It is safe for concurrent use; one process at a time uses a
 // store.
 type Service struct {
-	cfg        Config
-	statements []*Statement
+	cfg    Config
+	served atomic.Pointer[servedStatements] // derived from the last snapshot read
 
 	build  sync.Mutex // one status list build at a time
 	mu     sync.Mutex
@@ -89,11 +93,33 @@ func New(cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
-	return &Service{cfg: cfg, statements: Statements(cfg.Scorecards)}
+	return &Service{cfg: cfg}
 }
 
-// Statements returns the published catalogue of statements.
-func (s *Service) Statements() []*Statement { return s.statements }
+// servedStatements are the statements made under one snapshot of the
+// served scorecards.
+type servedStatements struct {
+	from       *scoring.Snapshot
+	statements []*Statement
+}
+
+// current returns the statements made under the scorecards served now,
+// derived again only when the served set has changed (scoring.Published
+// makes a new snapshot on each Set). A call, or a pass over many
+// subjects, uses one result throughout.
+func (s *Service) current() *servedStatements {
+	snap := s.cfg.Scorecards.Snapshot()
+	if cur := s.served.Load(); cur != nil && cur.from == snap {
+		return cur
+	}
+	cur := &servedStatements{from: snap, statements: Statements(snap.Active())}
+	s.served.Store(cur)
+	return cur
+}
+
+// Statements returns the published catalogue of statements, made under
+// the scorecards served now.
+func (s *Service) Statements() []*Statement { return s.current().statements }
 
 // Metadata returns the issuer metadata verifiers fetch.
 func (s *Service) Metadata() *Metadata { return s.cfg.Key.Metadata(s.cfg.Issuer) }
@@ -115,13 +141,13 @@ type Offer struct {
 // Offer returns what subject may put in a credential now. Errors:
 // ENOTFOUND.
 func (s *Service) Offer(ctx context.Context, subject candor.SubjectID) (*Offer, error) {
-	sub, key, f, err := s.facts(ctx, subject, nil)
+	sub, key, f, err := s.facts(ctx, subject, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	vals := evaluate(s.statements, f)
+	vals := evaluate(f.statements, f)
 	o := &Offer{Kind: sub.Kind}
-	for _, st := range s.statements {
+	for _, st := range f.statements {
 		if v, ok := vals[st.Name]; ok {
 			o.Statements = append(o.Statements, Claim{Name: st.Name, Value: v})
 		}
@@ -142,8 +168,10 @@ func (s *Service) Offer(ctx context.Context, subject candor.SubjectID) (*Offer, 
 
 // facts reads subject's record, key and facts. isCourt says which sources
 // are courts (candor.Courts); nil reads the sources now, which a caller
-// reading many subjects does once, not for each.
-func (s *Service) facts(ctx context.Context, subject candor.SubjectID, isCourt func(string) bool) (*candor.SubjectRecord, *vault.SubjectKey, *facts, error) {
+// reading many subjects does once, not for each. Likewise served are the
+// statements to make and the scorecards they are made under; nil takes
+// those served now.
+func (s *Service) facts(ctx context.Context, subject candor.SubjectID, isCourt func(string) bool, served *servedStatements) (*candor.SubjectRecord, *vault.SubjectKey, *facts, error) {
 	sub, err := s.cfg.Store.Subject(ctx, subject)
 	if err != nil {
 		return nil, nil, nil, err
@@ -161,8 +189,11 @@ func (s *Service) facts(ctx context.Context, subject candor.SubjectID, isCourt f
 			return nil, nil, nil, err
 		}
 	}
-	return sub, key, &facts{subject: subject, kind: sub.Kind, cat: s.cfg.Catalogue, cards: s.cfg.Scorecards, events: events,
-		isCourt: isCourt, now: s.cfg.Now().UTC()}, nil
+	if served == nil {
+		served = s.current()
+	}
+	return sub, key, &facts{subject: subject, kind: sub.Kind, cat: s.cfg.Catalogue, cards: served.from.Active(), statements: served.statements,
+		events: events, isCourt: isCourt, now: s.cfg.Now().UTC()}, nil
 }
 
 // courts says which registered sources are courts.
@@ -260,11 +291,11 @@ func (s *Service) Deliver(ctx context.Context, subject candor.SubjectID, req Req
 // unknown, repeated or inapplicable statement, one not true now, a
 // document the subject has not); ENOTFOUND for an unknown subject.
 func (s *Service) Issue(ctx context.Context, subject candor.SubjectID, req Request) (*Issued, error) {
-	sub, key, f, err := s.facts(ctx, subject, nil)
+	sub, key, f, err := s.facts(ctx, subject, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	vals := evaluate(s.statements, f)
+	vals := evaluate(f.statements, f)
 	var problems []candor.Problem
 	bad := func(field, format string, args ...any) {
 		problems = append(problems, candor.Problem{Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -296,13 +327,13 @@ func (s *Service) Issue(ctx context.Context, subject candor.SubjectID, req Reque
 	info := &Info{ID: newID(), Kind: req.Kind, IssuedAt: f.now, Expires: f.now.Add(req.Kind.validity()), StatusIdx: -1}
 	var claims []Claim
 	for _, name := range req.Statements {
-		i := slices.IndexFunc(s.statements, func(st *Statement) bool { return st.Name == name })
+		i := slices.IndexFunc(f.statements, func(st *Statement) bool { return st.Name == name })
 		switch {
 		case i < 0:
 			bad("statements", "%q is not a statement in the catalogue", name)
 		case slices.ContainsFunc(claims, func(c Claim) bool { return c.Name == name }):
 			bad("statements", "%q is asked for twice", name)
-		case !s.statements[i].Applies(sub.Kind):
+		case !f.statements[i].Applies(sub.Kind):
 			bad("statements", "%q cannot be made about %s", name, sub.Kind.Noun())
 		default:
 			v, ok := vals[name]
@@ -418,7 +449,7 @@ func newID() string {
 // Credentials returns the credentials issued to subject, newest first,
 // each with its status now.
 func (s *Service) Credentials(ctx context.Context, subject candor.SubjectID) ([]*Info, error) {
-	_, key, f, err := s.facts(ctx, subject, nil)
+	_, key, f, err := s.facts(ctx, subject, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -426,16 +457,17 @@ func (s *Service) Credentials(ctx context.Context, subject candor.SubjectID) ([]
 	if err != nil {
 		return nil, err
 	}
-	current := evaluate(s.statements, f)
+	current := evaluate(f.statements, f)
 	for _, in := range infos {
-		in.Status = s.status(in, current, f.now)
+		in.Status = status(in, f.statements, current, f.now)
 	}
 	slices.SortFunc(infos, func(a, b *Info) int { return b.IssuedAt.Compare(a.IssuedAt) })
 	return infos, nil
 }
 
-// status is in's status at now, given the statements true now.
-func (s *Service) status(in *Info, current map[string]any, now time.Time) string {
+// status is in's status at now, given the statements sts made now and
+// those of them true now.
+func status(in *Info, sts []*Statement, current map[string]any, now time.Time) string {
 	switch {
 	case !in.RevokedAt.IsZero():
 		return StatusRevoked.String()
@@ -443,8 +475,8 @@ func (s *Service) status(in *Info, current map[string]any, now time.Time) string
 		return "expired"
 	}
 	for _, c := range in.Statements {
-		i := slices.IndexFunc(s.statements, func(st *Statement) bool { return st.Name == c.Name })
-		if i < 0 || !stillTrue(s.statements[i], c.Value, current) {
+		i := slices.IndexFunc(sts, func(st *Statement) bool { return st.Name == c.Name })
+		if i < 0 || !stillTrue(sts[i], c.Value, current) {
 			return StatusSuspended.String()
 		}
 	}
@@ -570,8 +602,9 @@ func (s *Service) statuses(ctx context.Context, now time.Time) ([]Status, error)
 	if err != nil {
 		return nil, err
 	}
+	served := s.current() // one set for the whole pass
 	for subject, recs := range bySubject {
-		_, key, f, err := s.facts(ctx, subject, isCourt)
+		_, key, f, err := s.facts(ctx, subject, isCourt, served)
 		if candor.ErrorCode(err) == candor.ENOTFOUND {
 			continue // erased: its entries stay revoked
 		}
@@ -588,9 +621,9 @@ func (s *Service) statuses(ctx context.Context, now time.Time) ([]Status, error)
 				continue
 			}
 			if current == nil {
-				current = evaluate(s.statements, f)
+				current = evaluate(f.statements, f)
 			}
-			switch s.status(&in, current, now) {
+			switch status(&in, f.statements, current, now) {
 			case StatusValid.String():
 				statuses[in.StatusIdx] = StatusValid
 			case StatusSuspended.String():

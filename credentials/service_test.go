@@ -10,6 +10,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/credentials"
 	"github.com/candor-project/candor/internal/testenv"
+	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -26,7 +27,7 @@ type env struct {
 func mustEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{Env: testenv.NewInMemory(t), key: mustKey(t)}
-	e.svc = credentials.New(credentials.Config{Store: e.Store, Vault: e.Vault, Catalogue: e.Cat, Scorecards: e.Cards,
+	e.svc = credentials.New(credentials.Config{Store: e.Store, Vault: e.Vault, Catalogue: e.Cat, Scorecards: scoring.NewPublished(e.Cards, e.Cards),
 		Key: e.key, Issuer: issuer, Now: e.Clock})
 	e.srcs = map[string]*candor.Source{
 		"tax":     {ID: "tax", Name: "Tax office", Kind: candor.SourceTaxAuthority, AllowedTypes: []string{"tax.*"}},
@@ -263,7 +264,7 @@ func (c *conflictOnce) RecordWith(_ context.Context, _ *vault.SubjectKey, _ *can
 func TestDeliverRetriesAConflict(t *testing.T) {
 	e := mustEnv(t)
 	log := &conflictOnce{st: e.Store}
-	svc := credentials.New(credentials.Config{Store: e.Store, Vault: e.Vault, Catalogue: e.Cat, Scorecards: e.Cards,
+	svc := credentials.New(credentials.Config{Store: e.Store, Vault: e.Vault, Catalogue: e.Cat, Scorecards: scoring.NewPublished(e.Cards, e.Cards),
 		Key: e.key, Issuer: issuer, Now: e.Clock, Access: log})
 	e.post(t, "rent", "AB1234567", "rent.paid", 30, `{"amount":"650","currency":"EUR"}`)
 	sub := e.Person(t, "AB1234567")

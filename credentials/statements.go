@@ -27,10 +27,12 @@ type facts struct {
 	subject candor.SubjectID
 	kind    candor.SubjectKind
 	cat     *candor.Catalogue
-	cards   []*scoring.Compiled
-	events  []*candor.Event
-	isCourt func(source string) bool // candor.Courts
-	now     time.Time
+	cards   []*scoring.Compiled // the active versions
+	// statements are those made under cards.
+	statements []*Statement
+	events     []*candor.Event
+	isCourt    func(source string) bool // candor.Courts
+	now        time.Time
 }
 
 // active returns the subject's active facts of the given types that

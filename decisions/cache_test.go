@@ -42,7 +42,7 @@ func TestCacheCoherence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc = decisions.New(counting, e.Vault, catalogue.Default(), cards, cards, func() time.Time { return e.Now })
+	e.svc = decisions.New(counting, e.Vault, catalogue.Default(), scoring.NewPublished(cards, cards), func() time.Time { return e.Now })
 	decide := func() *candor.Decision {
 		t.Helper()
 		d, err := e.svc.Decide(ctx, landlord, candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
@@ -80,7 +80,7 @@ func TestCacheCoherence(t *testing.T) {
 		t.Fatalf("a decision while the late payment is disputed: %s; want approve (a disputed fact does not count)", disputed.Outcome)
 	}
 
-	other := decisions.New(e.Store, e.Vault, catalogue.Default(), cards, cards, func() time.Time { return e.Now })
+	other := decisions.New(e.Store, e.Vault, catalogue.Default(), scoring.NewPublished(cards, cards), func() time.Time { return e.Now })
 	if _, err := other.OptOut(ctx, id, "rental-deposit"); err != nil {
 		t.Fatal(err)
 	}

@@ -25,11 +25,13 @@ type Service struct {
 	store candor.Store
 	vault *vault.Vault
 	cat   *candor.Catalogue
-	// versions are every published scorecard version; active are the ones
-	// decisions use, one per purpose and subject kind.
-	active, versions []*scoring.Compiled
-	now              func() time.Time
-	access           AccessLog // nil: decisions are stored on their own
+	// published are the served scorecard versions: the active ones, which
+	// decisions use, one per purpose and subject kind, and every
+	// published one, for reproducing old decisions. Read once per
+	// operation: the set may change while the service runs.
+	published *scoring.Published
+	now       func() time.Time
+	access    AccessLog // nil: decisions are stored on their own
 
 	consents  subjectCache[string, consentRead]
 	optOuts   subjectCache[string, bool] // by opt-out record ID
@@ -40,14 +42,16 @@ type Service struct {
 }
 
 // New returns a service over store, whose events follow catalogue cat.
-// active are the active scorecard versions (materialised), versions every
-// published one, for reproducing old decisions. now is the clock (nil:
-// time.Now).
-func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, active, versions []*scoring.Compiled, now func() time.Time) *Service {
+// published are the served scorecard versions: each decision is taken
+// under the active version served when it is taken (materialised: its
+// matches stored), and a decision taken under an older version is
+// reproduced under that version while it is published. nil serves none.
+// now is the clock (nil: time.Now).
+func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, published *scoring.Published, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, vault: v, cat: cat, active: active, versions: versions, now: now}
+	return &Service{store: store, vault: v, cat: cat, published: published, now: now}
 }
 
 // PutRelyingParty registers or updates a relying party; an update keeps
@@ -296,7 +300,7 @@ func (s *Service) take(ctx context.Context, rp *candor.RelyingParty, code string
 		}
 		return nil, Refusal(reason)
 	}
-	card := s.activeFor(purpose, sub.Kind)
+	card := s.published.Snapshot().ActiveFor(purpose, sub.Kind)
 	if card == nil {
 		return nil, candor.Errorf(candor.EINVALID, "no published scorecard serves %s for %s", purpose, sub.Kind.Noun())
 	}
@@ -401,12 +405,7 @@ func (s *Service) Reproduce(ctx context.Context, d *candor.Decision) (*candor.De
 // d.KnownThrough). Errors: ENOTFOUND for a version not published or a
 // subject erased.
 func (s *Service) basis(ctx context.Context, d *candor.Decision) (*scoring.Compiled, []*candor.Event, error) {
-	var card *scoring.Compiled
-	for _, c := range s.versions {
-		if c.Scorecard().ID == d.Scorecard && c.Scorecard().Version == d.ScorecardVersion {
-			card = c
-		}
-	}
+	card := s.published.Snapshot().Version(candor.KeyOf(d.Scorecard, d.ScorecardVersion))
 	if card == nil {
 		return nil, nil, candor.Errorf(candor.ENOTFOUND, "scorecard %s version %d is not published", d.Scorecard, d.ScorecardVersion)
 	}
@@ -416,15 +415,6 @@ func (s *Service) basis(ctx context.Context, d *candor.Decision) (*scoring.Compi
 	}
 	events, err := key.ReadEvents(ctx, s.store)
 	return card, events, err
-}
-
-func (s *Service) activeFor(p candor.Purpose, kind candor.SubjectKind) *scoring.Compiled {
-	for _, c := range s.active {
-		if sc := c.Scorecard(); sc.Purpose == p && sc.SubjectKind == kind {
-			return c
-		}
-	}
-	return nil
 }
 
 func grants(sc *candor.Scorecard, benefit string) bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/testenv"
+	"github.com/candor-project/candor/scoring"
 )
 
 var ctx = context.Background()
@@ -24,7 +25,7 @@ type env struct {
 func mustEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{Env: testenv.NewInMemory(t)}
-	e.svc = decisions.New(e.Store, e.Vault, e.Cat, e.Cards, e.Cards, e.Clock)
+	e.svc = decisions.New(e.Store, e.Vault, e.Cat, scoring.NewPublished(e.Cards, e.Cards), e.Clock)
 	e.src = &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid", "rent.late"}}
 	for _, rp := range []*candor.RelyingParty{
 		{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}},

@@ -7,6 +7,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/internal/testenv"
+	"github.com/candor-project/candor/scoring"
 )
 
 // TestAnErasureEmptiesTheCaches: an erasure committed by anyone sharing
@@ -19,7 +20,7 @@ func TestAnErasureEmptiesTheCaches(t *testing.T) {
 	src := &candor.Source{ID: "water1", Name: "Water", Kind: candor.SourceUtility, AllowedTypes: []string{"utility.bill_paid"}}
 	e.Post(t, src, `{"id":"w1","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"utility.bill_paid","occurred_at":"2026-11-01T00:00:00Z","fields":{"service":"water","amount":"30","currency":"EUR"}}`)
 	person := e.Person(t, "AB1234567")
-	s := New(e.Store, e.Vault, e.Cat, e.Cards, e.Cards, e.Clock)
+	s := New(e.Store, e.Vault, e.Cat, scoring.NewPublished(e.Cards, e.Cards), e.Clock)
 	if _, err := s.optedOut(ctx, person, "some-opt-out"); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package decisions
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -70,7 +69,7 @@ func (s *Service) OptOuts(ctx context.Context, subject candor.SubjectID) ([]*can
 // Optable returns the active scorecards a subject of kind may opt out of.
 func (s *Service) Optable(kind candor.SubjectKind) []*candor.Scorecard {
 	var out []*candor.Scorecard
-	for _, c := range s.active {
+	for _, c := range s.published.Snapshot().Active() {
 		if sc := c.Scorecard(); sc.SubjectKind == kind && sc.Purpose.RestsOnConsent() {
 			out = append(out, sc)
 		}
@@ -91,11 +90,11 @@ func (s *Service) OptableFor(ctx context.Context, id candor.SubjectID) ([]*cando
 // optable returns the active scorecard id if a subject of kind may opt
 // out of it.
 func (s *Service) optable(id string, kind candor.SubjectKind) (*candor.Scorecard, error) {
-	i := slices.IndexFunc(s.active, func(c *scoring.Compiled) bool { return c.Scorecard().ID == id })
-	if i < 0 {
+	c := s.published.Snapshot().ActiveByID(id)
+	if c == nil {
 		return nil, candor.Errorf(candor.ENOTFOUND, "no published scorecard %q", id)
 	}
-	sc := s.active[i].Scorecard()
+	sc := c.Scorecard()
 	switch {
 	case sc.SubjectKind != kind:
 		return nil, candor.Errorf(candor.EINVALID, "scorecard %s rates %s, not you", sc.ID, sc.SubjectKind.Noun())

@@ -12,6 +12,7 @@ import (
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/internal/testenv"
+	"github.com/candor-project/candor/scoring"
 )
 
 var ctx = context.Background()
@@ -27,7 +28,7 @@ type env struct {
 func mustEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{Env: testenv.NewInMemory(t)}
-	e.decisions = decisions.New(e.Store, e.Vault, e.Cat, e.Cards, e.Cards, e.Clock)
+	e.decisions = decisions.New(e.Store, e.Vault, e.Cat, scoring.NewPublished(e.Cards, e.Cards), e.Clock)
 	e.disputes = disputes.New(e.Store, e.Vault, e.Cat, e.Clock)
 	e.src = &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid", "rent.late"}}
 	e.landlord = &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}

@@ -9,19 +9,18 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/credentials"
-	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
 const testIssuer = "https://candor.test"
 
-func (h *harness) credentials(t *testing.T, st candor.Store, v *vault.Vault, cat *candor.Catalogue, active []*scoring.Compiled, access credentials.IssuanceLog) *credentials.Service {
+func (h *harness) credentials(t *testing.T, st candor.Store, v *vault.Vault, cat *candor.Catalogue, access credentials.IssuanceLog) *credentials.Service {
 	t.Helper()
 	k, err := credentials.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return credentials.New(credentials.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: active, Key: k, Issuer: testIssuer, Access: access})
+	return credentials.New(credentials.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Key: k, Issuer: testIssuer, Access: access})
 }
 
 // trust fetches what a verifier needs, as a verifier would.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,8 +41,9 @@ type harness struct {
 	access    *audit.AccessLog // records reads
 	decisions *decisions.Service
 	disputes  *disputes.Service
-	bank      string // token of a bank source
-	court     string // token of a court source
+	published *scoring.Published // the served scorecards
+	bank      string             // token of a bank source
+	court     string             // token of a court source
 	operator  string
 	revoked   string
 	landlord  string // token of a relying party registered for rental
@@ -72,8 +74,9 @@ func mustHarness(t *testing.T) *harness {
 
 // mustHarnessWith serves the active scorecard versions and every version
 // published, as candor serve does: events are stored with their matches
-// with the active ones.
-func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
+// with the active ones, and with matchAlso (versions materialised before
+// a test activates them).
+func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ...*scoring.Compiled) *harness {
 	t.Helper()
 	st := testenv.Store(t)
 	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
@@ -106,23 +109,17 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	rk.RevokedAt = time.Now()
 	st.PutKey(ctx, rk)
 
-	h.decisions = decisions.New(st, v, cat, active, all, nil)
+	h.published = scoring.NewPublished(active, all)
+	h.decisions = decisions.New(st, v, cat, h.published, nil)
 	if err := h.decisions.PutRelyingParty(ctx, &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
 		t.Fatal(err)
 	}
 	h.landlord = h.key(t, candor.RoleRelyingParty, "landlord1")
 	h.reviewer = h.key(t, candor.RoleReviewer, "rita")
 	metrics := httpapi.NewMetrics(st.Size)
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(active), OnCommit: func(cs ingest.CommitStats) {
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(append(slices.Clone(active), matchAlso...)), OnCommit: func(cs ingest.CommitStats) {
 		metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
 	}})
-	scorers := func(cs []*scoring.Compiled) []candor.Scorer {
-		out := make([]candor.Scorer, len(cs))
-		for i, c := range cs {
-			out[i] = c
-		}
-		return out
-	}
 	access, closeAudit := h.startAudit(t, v)
 	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
@@ -131,15 +128,15 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled) *harness {
 	if h.policy, h.policyKey, _, err = h.admins.Mint(ctx, nil, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers(active), Versions: scorers(all), Log: h.log})
+	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Log: h.log})
 	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
 		Profiles: profiles, Proofs: profiles,
-		Scorecards: scorers(active), Versions: scorers(all), Register: register.New(st, v, scorers(active), nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
+		Scorecards: h.published, Register: register.New(st, v, h.published, nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,
 		Erasure:     erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat}),
-		Credentials: h.credentials(t, st, v, cat, active, access),
+		Credentials: h.credentials(t, st, v, cat, access),
 		Registrar:   registrar.New(st, cat, h.decisions, nil),
-		Policy:      h.policyService(st, cat, active)})
+		Policy:      h.policyService(st, cat)})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

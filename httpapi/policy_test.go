@@ -15,9 +15,9 @@ import (
 
 // policyService is the policy administration on the harness's store, its
 // acts in the harness's chain.
-func (h *harness) policyService(st candor.Store, cat *candor.Catalogue, active []*scoring.Compiled) *policy.Service {
+func (h *harness) policyService(st candor.Store, cat *candor.Catalogue) *policy.Service {
 	reg := scoring.NewRegistry(st, cat).WithActs(h.admins)
-	return policy.New(h.admins, reg, scoring.NewHistory(reg, cat, active), nil)
+	return policy.New(h.admins, reg, scoring.NewHistory(reg, cat, h.published), nil)
 }
 
 // TestPolicyOnline: with the server running, an operator's key

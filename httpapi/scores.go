@@ -93,7 +93,8 @@ func retention(d time.Duration) string {
 // listScorecards is GET /v1/scorecards: every published scorecard. Public.
 func (s *Server) listScorecards(w http.ResponseWriter, r *http.Request) {
 	out := []scorecardSummaryJSON{}
-	for _, sc := range s.scorecards {
+	active, _ := s.scorers()
+	for _, sc := range active {
 		out = append(out, summary(sc.Scorecard()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"scorecards": out})
@@ -139,20 +140,21 @@ func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// version returns version v of scorecard id, active or not.
-func (s *Server) version(id string, v int) candor.Scorer {
-	for _, sc := range append(s.versions, s.scorecards...) {
-		if c := sc.Scorecard(); c.ID == id && c.Version == v {
-			return sc
-		}
+// scorers returns the scorecard versions served now: take them once per
+// request.
+func (s *Server) scorers() (active, all []candor.Scorer) {
+	if s.scorecards == nil {
+		return nil, nil
 	}
-	return nil
+	return s.scorecards.Scorers()
 }
 
-// scorecard returns the active version of scorecard id.
-func (s *Server) scorecard(id string) candor.Scorer {
-	for _, sc := range s.scorecards {
-		if sc.Scorecard().ID == id {
+// version returns version v of scorecard id, active or not, among those
+// served now.
+func (s *Server) version(id string, v int) candor.Scorer {
+	_, all := s.scorers()
+	for _, sc := range all {
+		if c := sc.Scorecard(); c.ID == id && c.Version == v {
 			return sc
 		}
 	}

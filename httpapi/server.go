@@ -34,9 +34,11 @@ type Config struct {
 	Profiles candor.Profiles
 	Logger   *slog.Logger
 	Metrics  *Metrics // nil: no metrics endpoint
-	// Scorecards are the active version of each published scorecard;
-	// Versions every approved version, old ones included.
-	Scorecards, Versions []candor.Scorer
+	// Scorecards are the served scorecard versions, read once per
+	// request (they may change while the server runs): the active
+	// version of each published scorecard and every approved version,
+	// old ones included. nil serves none.
+	Scorecards candor.ServedScorers
 	// Decisions, if set, serves relying parties, subjects and reviewers.
 	Decisions *decisions.Service
 	// Disputes, if set, serves subjects' disputes, sources' answers and
@@ -84,8 +86,7 @@ type Server struct {
 	log        *slog.Logger
 	metrics    *Metrics
 	now        func() time.Time
-	scorecards []candor.Scorer
-	versions   []candor.Scorer
+	scorecards candor.ServedScorers
 	decisions  *decisions.Service
 	disputes   *disputes.Service
 	erasure    *erasure.Service
@@ -111,7 +112,7 @@ type Server struct {
 // SetReady(true).
 func New(cfg Config) *Server {
 	s := &Server{cat: cfg.Catalogue, ingest: cfg.Ingester, profiles: cfg.Profiles, proofs: cfg.Proofs,
-		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards, versions: cfg.Versions,
+		log: cfg.Logger, metrics: cfg.Metrics, now: cfg.Now, scorecards: cfg.Scorecards,
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register

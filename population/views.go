@@ -19,7 +19,7 @@ type Views struct {
 	store   ViewStore
 	vault   *vault.Vault
 	workers int
-	active  []Materialised
+	served  *scoring.Published
 	history *scoring.History
 }
 
@@ -33,14 +33,11 @@ type ViewStore interface {
 const censusKey = "console/grade-distribution"
 
 // NewViews returns the views over st's population, each pass with
-// workers goroutines: censuses under the active versions, migrations
+// workers goroutines: censuses under the versions served active when the
+// census is counted (served's set then: it follows Set), migrations
 // between the versions history lists.
-func NewViews(st ViewStore, v *vault.Vault, workers int, active []*scoring.Compiled, history *scoring.History) *Views {
-	ms := make([]Materialised, len(active))
-	for i, c := range active {
-		ms[i] = c
-	}
-	return &Views{store: st, vault: v, workers: workers, active: ms, history: history}
+func NewViews(st ViewStore, v *vault.Vault, workers int, served *scoring.Published, history *scoring.History) *Views {
+	return &Views{store: st, vault: v, workers: workers, served: served, history: history}
 }
 
 // Census returns the census CountGrades stored last, or nil.
@@ -59,11 +56,16 @@ func (vs *Views) Census(ctx context.Context) (*candor.GradeCensus, error) {
 	return &c, nil
 }
 
-// CountGrades counts the grades under every active version at at and
-// stores the census.
+// CountGrades counts the grades under every version served active when
+// it starts, at at, and stores the census.
 func (vs *Views) CountGrades(ctx context.Context, at time.Time) (*candor.GradeCensus, error) {
 	start := time.Now()
-	dists, err := Grades(ctx, vs.store, vs.vault, vs.workers, vs.active, at)
+	active := vs.served.Snapshot().Active()
+	ms := make([]Materialised, len(active))
+	for i, c := range active {
+		ms[i] = c
+	}
+	dists, err := Grades(ctx, vs.store, vs.vault, vs.workers, ms, at)
 	if err != nil {
 		return nil, err
 	}

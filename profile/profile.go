@@ -2,6 +2,7 @@ package profile
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -14,11 +15,12 @@ type Config struct {
 	Store     candor.Store
 	Vault     *vault.Vault
 	Catalogue *candor.Catalogue
-	// Active are the active version of each published scorecard
-	// (materialised: scored from the matches stored with the events);
-	// Versions every published version, active or not (the others are
-	// scored from the events).
-	Active, Versions []candor.Scorer
+	// Scorecards are the served scorecard versions, read once per call
+	// (they may change while the service runs): the active version of
+	// each scorecard (materialised: scored from the matches stored with
+	// the events) and every published version, active or not (the
+	// others are scored from the events). nil serves none.
+	Scorecards candor.ServedScorers
 	// Log, if set, is the transparency log that proves facts and access
 	// records (AccessProof, WriteProofs); without it they are
 	// EUNAVAILABLE.
@@ -35,6 +37,14 @@ var (
 
 // New returns a Service over cfg.
 func New(cfg Config) *Service { return &Service{cfg: cfg} }
+
+// scorers returns the scorecard versions served now.
+func (s *Service) scorers() (active, all []candor.Scorer) {
+	if s.cfg.Scorecards == nil {
+		return nil, nil
+	}
+	return s.cfg.Scorecards.Scorers()
+}
 
 // Lookup implements candor.Profiles.
 func (s *Service) Lookup(ctx context.Context, id candor.Identifier) (candor.SubjectID, candor.SubjectKind, error) {
@@ -102,9 +112,10 @@ func (s *Service) Events(ctx context.Context, id candor.SubjectID, q candor.Even
 // matches stored with the subject's events, any other from its events,
 // read once.
 func (s *Service) Scores(ctx context.Context, id candor.SubjectID, card string, version int, at time.Time) ([]candor.Score, error) {
-	list := s.cfg.Active
+	active, all := s.scorers()
+	list := active
 	if card != "" {
-		sc := s.scorer(card, version)
+		sc := scorer(active, all, card, version)
 		if sc == nil {
 			return nil, candor.Errorf(candor.ENOTFOUND, "no scorecard %s of that version", card)
 		}
@@ -124,7 +135,7 @@ func (s *Service) Scores(ctx context.Context, id candor.SubjectID, card string, 
 		if sc.Scorecard().SubjectKind != sub.Kind {
 			continue
 		}
-		score, err := s.score(ctx, sc, key, &events, at)
+		score, err := s.score(ctx, sc, slices.Contains(active, sc), key, &events, at)
 		if err != nil {
 			return nil, err
 		}
@@ -133,9 +144,10 @@ func (s *Service) Scores(ctx context.Context, id candor.SubjectID, card string, 
 	return scores, nil
 }
 
-// scorer returns version v of scorecard id (0: the active one), or nil.
-func (s *Service) scorer(id string, v int) candor.Scorer {
-	for _, sc := range s.cfg.Active {
+// scorer returns version v of scorecard id (0: the active one) among
+// active and all, or nil.
+func scorer(active, all []candor.Scorer, id string, v int) candor.Scorer {
+	for _, sc := range active {
 		if c := sc.Scorecard(); c.ID == id && (v == 0 || c.Version == v) {
 			return sc
 		}
@@ -143,7 +155,7 @@ func (s *Service) scorer(id string, v int) candor.Scorer {
 	if v == 0 {
 		return nil
 	}
-	for _, sc := range s.cfg.Versions {
+	for _, sc := range all {
 		if c := sc.Scorecard(); c.ID == id && c.Version == v {
 			return sc
 		}
@@ -151,16 +163,16 @@ func (s *Service) scorer(id string, v int) candor.Scorer {
 	return nil
 }
 
-// score scores the subject under sc at instant at.
-func (s *Service) score(ctx context.Context, sc candor.Scorer, key *vault.SubjectKey, events *[]*candor.Event, at time.Time) (candor.Score, error) {
-	for _, active := range s.cfg.Active {
-		if active == sc {
-			ms, err := key.ReadMatches(ctx, s.cfg.Store, sc.Key())
-			if err != nil {
-				return candor.Score{}, err
-			}
-			return sc.ScoreFromMatches(key.Subject(), ms, at), nil
+// score scores the subject under sc at instant at: from the stored
+// matches if sc is active (materialised), else from the events, read
+// into *events on first use.
+func (s *Service) score(ctx context.Context, sc candor.Scorer, active bool, key *vault.SubjectKey, events *[]*candor.Event, at time.Time) (candor.Score, error) {
+	if active {
+		ms, err := key.ReadMatches(ctx, s.cfg.Store, sc.Key())
+		if err != nil {
+			return candor.Score{}, err
 		}
+		return sc.ScoreFromMatches(key.Subject(), ms, at), nil
 	}
 	if *events == nil {
 		evs, err := key.ReadEvents(ctx, s.cfg.Store)
@@ -221,8 +233,9 @@ func (s *Service) WriteProofs(ctx context.Context, id candor.SubjectID, event ca
 	if err != nil {
 		return nil, 0, err
 	}
-	cards := make([]candor.ScorecardKey, 0, len(s.cfg.Active)+len(s.cfg.Versions))
-	for _, sc := range append(s.cfg.Versions, s.cfg.Active...) {
+	_, all := s.scorers() // the active ones included
+	cards := make([]candor.ScorecardKey, 0, len(all))
+	for _, sc := range all {
 		cards = append(cards, sc.Key())
 	}
 	proofs, pending, err := audit.ProveWrites(ctx, s.cfg.Store, s.cfg.Log, key, cards, event)

@@ -3,7 +3,6 @@ package profile_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,13 +21,17 @@ var ctx = context.Background()
 // version (base 900 instead of 1000).
 type fixture struct {
 	*testenv.Env
-	svc    *profile.Service
-	person candor.SubjectID
+	svc       *profile.Service
+	published *scoring.Published
+	next      *scoring.Compiled // rental-deposit version 2
+	person    candor.SubjectID
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{Env: testenv.NewInMemory(t)}
+	f.next = testenv.NextVersion(t, f.Cat, "rental-deposit")
+	f.MatchAlso(t, f.next) // materialised, should a test activate it
 	src := &candor.Source{ID: "rents", Name: "Rent registry", Kind: candor.SourceLandlord, AllowedTypes: []string{"rent.paid", "rent.late"}}
 	var lines []string
 	for i, late := range []int{0, 45, 0} {
@@ -42,20 +45,8 @@ func newFixture(t *testing.T) *fixture {
 	f.Post(t, src, lines...)
 	f.person = f.Person(t, "AB1234567")
 
-	yaml, err := os.ReadFile("../scoring/scorecards/rental-deposit.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2 := strings.Replace(strings.Replace(string(yaml), "\nversion: 1\n", "\nversion: 2\n", 1), "\nbase: 1000\n", "\nbase: 900\n", 1)
-	next, err := scoring.Load("rental-deposit-v2.yaml", []byte(v2), f.Cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var active []candor.Scorer
-	for _, c := range f.Cards {
-		active = append(active, c)
-	}
-	f.svc = profile.New(profile.Config{Store: f.Store, Vault: f.Vault, Catalogue: f.Cat, Active: active, Versions: append([]candor.Scorer{next}, active...)})
+	f.published = scoring.NewPublished(f.Cards, append([]*scoring.Compiled{f.next}, f.Cards...))
+	f.svc = profile.New(profile.Config{Store: f.Store, Vault: f.Vault, Catalogue: f.Cat, Scorecards: f.published})
 	return f
 }
 
@@ -129,6 +120,27 @@ func TestScores(t *testing.T) {
 		if _, err := f.svc.Scores(ctx, f.person, c.card, c.version, f.Now); candor.ErrorCode(err) != c.want {
 			t.Errorf("Scores under %s v%d: %v, want %s", c.card, c.version, err, c.want)
 		}
+	}
+}
+
+// TestScoresAfterSet: a version activated with Set scores the next
+// request, from its stored matches, and the version it replaced is still
+// scored when asked for.
+func TestScoresAfterSet(t *testing.T) {
+	f := newFixture(t)
+	before, err := f.svc.Scores(ctx, f.person, "rental-deposit", 0, f.Now)
+	if err != nil || before[0].Version != 1 {
+		t.Fatalf("active rental-deposit: %+v %v", before, err)
+	}
+	active := []*scoring.Compiled{f.Cards[0], f.Cards[1], f.next}
+	f.published.Set(active, append(f.Cards, f.next))
+	after, err := f.svc.Scores(ctx, f.person, "rental-deposit", 0, f.Now)
+	if err != nil || after[0].Version != 2 || after[0].Points != before[0].Points-100 {
+		t.Fatalf("active rental-deposit after Set: %+v %v; want version 2, 100 points fewer", after, err)
+	}
+	old, err := f.svc.Scores(ctx, f.person, "rental-deposit", 1, f.Now)
+	if err != nil || old[0].Version != 1 || old[0].Points != before[0].Points {
+		t.Errorf("rental-deposit v1 after Set: %+v %v; want what it scored before", old, err)
 	}
 }
 

@@ -11,31 +11,43 @@ import (
 // Service looks organisations up in the register. Safe for concurrent
 // use.
 type Service struct {
-	store candor.EventStore
-	vault *vault.Vault
-	card  candor.Scorer // the RegisterScorecard's active version; nil if not published
-	now   func() time.Time
+	store  candor.EventStore
+	vault  *vault.Vault
+	served candor.ServedScorers
+	now    func() time.Time
 }
 
-// New returns the register over st, grading under the active version of
-// the candor.RegisterScorecard among active (if none is, every look-up
-// is EUNAVAILABLE) at the time now returns (nil: time.Now).
-func New(st candor.EventStore, v *vault.Vault, active []candor.Scorer, now func() time.Time) *Service {
-	s := &Service{store: st, vault: v, now: now}
+// New returns the register over st, grading each look-up under the
+// active version of the candor.RegisterScorecard served when it is made
+// (while none is, look-ups are EUNAVAILABLE) at the time now returns
+// (nil: time.Now). served may be nil: the register is then never
+// published.
+func New(st candor.EventStore, v *vault.Vault, served candor.ServedScorers, now func() time.Time) *Service {
+	s := &Service{store: st, vault: v, served: served, now: now}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	for _, c := range active {
-		if c.Scorecard().ID == candor.RegisterScorecard {
-			s.card = c
-		}
 	}
 	return s
 }
 
+// card returns the RegisterScorecard's active version served now, or nil.
+func (s *Service) card() candor.Scorer {
+	if s.served == nil {
+		return nil
+	}
+	active, _ := s.served.Scorers()
+	for _, c := range active {
+		if c.Scorecard().ID == candor.RegisterScorecard {
+			return c
+		}
+	}
+	return nil
+}
+
 // Organisation implements candor.Register.
 func (s *Service) Organisation(ctx context.Context, regNo string) (*candor.RegisterEntry, error) {
-	if s.card == nil {
+	card := s.card()
+	if card == nil {
 		return nil, candor.Errorf(candor.EUNAVAILABLE, "The register is not published on this server: the %s scorecard is not active.", candor.RegisterScorecard)
 	}
 	none := candor.Errorf(candor.ENOTFOUND, "No organisation is registered under %q.", candor.Clip(regNo, 40))
@@ -64,13 +76,13 @@ func (s *Service) Organisation(ctx context.Context, regNo string) (*candor.Regis
 	if err != nil {
 		return nil, err
 	}
-	ms, err := key.ReadMatches(ctx, s.store, s.card.Key())
+	ms, err := key.ReadMatches(ctx, s.store, card.Key())
 	if err != nil {
 		return nil, err
 	}
 	at := s.now().UTC()
-	_, grade := s.card.PointsFromMatches(ms, at)
-	return &candor.RegisterEntry{CompanyRegNo: id.Value, Grade: grade, AsOf: at, Scorecard: s.card.Scorecard()}, nil
+	_, grade := card.PointsFromMatches(ms, at)
+	return &candor.RegisterEntry{CompanyRegNo: id.Value, Grade: grade, AsOf: at, Scorecard: card.Scorecard()}, nil
 }
 
 var _ candor.Register = (*Service)(nil)

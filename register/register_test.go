@@ -10,6 +10,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/register"
+	"github.com/candor-project/candor/scoring"
 )
 
 // TestOrganisation: an organisation's grade follows its facts; a person's
@@ -35,11 +36,8 @@ func TestOrganisation(t *testing.T) {
 		org("i2", "C87654321", "inspection.passed", `{"inspection_type":"food_hygiene"}`))
 	e.Post(t, rents, fmt.Sprintf(`{"id":"r1","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"rent.paid","occurred_at":%q,"fields":{"amount":"650","currency":"EUR"}}`, when))
 
-	cards := make([]candor.Scorer, len(e.Cards))
-	for i, c := range e.Cards {
-		cards[i] = c
-	}
-	reg := register.New(e.Store, e.Vault, cards, e.Clock)
+	published := scoring.NewPublished(e.Cards, e.Cards)
+	reg := register.New(e.Store, e.Vault, published, e.Clock)
 	ctx := context.Background()
 
 	failed, err := reg.Organisation(ctx, "c-1234-5678")
@@ -64,13 +62,24 @@ func TestOrganisation(t *testing.T) {
 		}
 	}
 
-	var others []candor.Scorer
-	for _, c := range cards {
+	// The register follows the served set: unpublished while its
+	// scorecard is not served, published again under the version served.
+	var others []*scoring.Compiled
+	for _, c := range e.Cards {
 		if c.Scorecard().ID != candor.RegisterScorecard {
 			others = append(others, c)
 		}
 	}
-	if _, err := register.New(e.Store, e.Vault, others, e.Clock).Organisation(ctx, "C12345678"); candor.ErrorCode(err) != candor.EUNAVAILABLE {
+	published.Set(others, others)
+	if _, err := reg.Organisation(ctx, "C12345678"); candor.ErrorCode(err) != candor.EUNAVAILABLE {
 		t.Errorf("without %s: %v, want EUNAVAILABLE", candor.RegisterScorecard, err)
+	}
+	if _, err := register.New(e.Store, e.Vault, nil, e.Clock).Organisation(ctx, "C12345678"); candor.ErrorCode(err) != candor.EUNAVAILABLE {
+		t.Errorf("with no served set: %v, want EUNAVAILABLE", err)
+	}
+	v2 := testenv.NextVersion(t, e.Cat, candor.RegisterScorecard)
+	published.Set(append(others, v2), append(e.Cards, v2))
+	if got, err := reg.Organisation(ctx, "C12345678"); err != nil || got.Scorecard.Version != 2 {
+		t.Errorf("after Set with version 2: %+v, %v; want an entry under version 2", got, err)
 	}
 }

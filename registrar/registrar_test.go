@@ -11,6 +11,7 @@ import (
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/registrar"
+	"github.com/candor-project/candor/scoring"
 )
 
 var ctx = context.Background()
@@ -26,7 +27,7 @@ const waterBill = `{"id":"w1","subject":{"kind":"person","scheme":"national_id",
 
 func newRegistrar(t *testing.T) (*testenv.Env, *registrar.Service) {
 	e := testenv.NewInMemory(t)
-	parties := decisions.New(e.Store, e.Vault, e.Cat, e.Cards, e.Cards, e.Clock)
+	parties := decisions.New(e.Store, e.Vault, e.Cat, scoring.NewPublished(e.Cards, e.Cards), e.Clock)
 	return e, registrar.New(e.Store, e.Cat, parties, e.Clock)
 }
 

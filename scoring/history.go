@@ -13,17 +13,14 @@ import (
 type History struct {
 	registry *Registry
 	cat      *candor.Catalogue
-	active   map[candor.ScorecardKey]bool
+	served   *Published
 }
 
 // NewHistory returns the history of the versions in registry, with the
-// versions in active (those the server serves) marked active.
-func NewHistory(registry *Registry, cat *candor.Catalogue, active []*Compiled) *History {
-	h := &History{registry: registry, cat: cat, active: map[candor.ScorecardKey]bool{}}
-	for _, c := range active {
-		h.active[c.Key()] = true
-	}
-	return h
+// versions served active (served's active set when the history is read,
+// which follows its Set) marked active.
+func NewHistory(registry *Registry, cat *candor.Catalogue, served *Published) *History {
+	return &History{registry: registry, cat: cat, served: served}
 }
 
 // Versions returns every published version, then every proposal awaiting
@@ -85,9 +82,10 @@ func (h *History) compiled(ctx context.Context) (published, proposed []historic,
 		}
 		return historic{v, c}
 	}
+	served := h.served.Snapshot()
 	for _, c := range all {
 		state := candor.VersionSuperseded
-		if h.active[c.Key()] {
+		if served.IsActive(c.Key()) {
 			state = candor.VersionActive
 		}
 		published = append(published, listed(c, state))

@@ -45,7 +45,10 @@ func TestHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := scoring.NewHistory(reg, cat, shipped[:1])
+	served := scoring.NewPublished(shipped[1:2], nil)
+	h := scoring.NewHistory(reg, cat, served)
+	// The history marks what is served when it is read, not when it was made.
+	served.Set(shipped[:1], shipped)
 	vs, err := h.Versions(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func TestScorecardPageShowsCharacteristics(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := h.cfg
-	cfg.Versions = append(slices.Clone(cfg.Scorecards), card)
+	cfg.Scorecards = scoring.NewPublished(h.shipped, append(slices.Clone(h.shipped), card))
 	p, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)

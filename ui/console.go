@@ -170,7 +170,8 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request, sess *sessi
 		}
 	}
 	if err == nil && v.Policy {
-		v.Active = len(s.cfg.Scorecards)
+		active, _ := s.scorers()
+		v.Active = len(active)
 		var vs []versionView
 		vs, err = s.proposals(ctx)
 		v.Proposed = len(vs)

@@ -236,7 +236,8 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 		for _, c := range g.Cards {
 			byKey[versionValue(c.ID, c.Version)] = c
 		}
-		for _, c := range s.cfg.Scorecards {
+		active, _ := s.scorers()
+		for _, c := range active {
 			sc := c.Scorecard()
 			counts, ok := byKey[versionValue(sc.ID, sc.Version)]
 			if !ok {

@@ -22,7 +22,7 @@ func (h *harness) withCredentials(t *testing.T) *credentials.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := credentials.New(credentials.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Scorecards: h.shipped, Key: k, Issuer: "https://candor.test", Access: h.access})
+	svc := credentials.New(credentials.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Scorecards: h.served, Key: k, Issuer: "https://candor.test", Access: h.access})
 	h.cfg.Credentials = credentials.NewDesk(svc)
 	h.srv.Config.Handler = h.portal(t, h.demo)
 	return svc

@@ -69,7 +69,8 @@ func (s *Server) markOptOuts(r *http.Request, subject candor.SubjectID, v *grade
 func (s *Server) optOut(w http.ResponseWriter, r *http.Request, sess *session) {
 	card := r.PostFormValue("scorecard")
 	name := card
-	for _, c := range s.cfg.Scorecards {
+	active, _ := s.scorers()
+	for _, c := range active {
 		if sc := c.Scorecard(); sc.ID == card {
 			name = sc.Title
 		}

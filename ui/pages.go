@@ -65,20 +65,24 @@ func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (grades
 	if err != nil {
 		return v, err
 	}
+	_, all := s.scorers()
 	for _, score := range scores {
-		sc := s.activeCard(score.Scorecard)
-		if sc == nil || sc.Version != score.Version {
-			return v, fmt.Errorf("ui: scored under %s v%d, which is not an active scorecard here", score.Scorecard, score.Version)
+		sc := publishedCard(all, score.Scorecard, score.Version)
+		if sc == nil {
+			return v, fmt.Errorf("ui: scored under %s v%d, which is not a scorecard published here", score.Scorecard, score.Version)
 		}
 		v.Grades = append(v.Grades, explain(sc, score))
 	}
 	return v, nil
 }
 
-// activeCard returns the active version of scorecard id, or nil.
-func (s *Server) activeCard(id string) *candor.Scorecard {
-	for _, card := range s.cfg.Scorecards {
-		if sc := card.Scorecard(); sc.ID == id {
+// publishedCard returns version v of scorecard id among all, or nil. (The
+// profile scored under the versions active when it read them; a Set since
+// may have made another active, and the one scored under is still
+// published.)
+func publishedCard(all []candor.Scorer, id string, v int) *candor.Scorecard {
+	for _, card := range all {
+		if sc := card.Scorecard(); sc.ID == id && sc.Version == v {
 			return sc
 		}
 	}

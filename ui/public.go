@@ -24,7 +24,8 @@ type scorecardsView struct {
 
 func (s *Server) scorecards(w http.ResponseWriter, r *http.Request) {
 	var v scorecardsView
-	for _, c := range s.cfg.Scorecards {
+	active, _ := s.scorers()
+	for _, c := range active {
 		v.Cards = append(v.Cards, c.Scorecard())
 	}
 	acts, err := s.adminActs(r.Context(), "")
@@ -136,12 +137,13 @@ func (scorecardView) Aggregate(c candor.Characteristic) string {
 func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
 	id, vs := r.PathValue("id"), r.PathValue("v")
 	var v scorecardView
-	for _, c := range s.cfg.Scorecards {
+	active, all := s.scorers()
+	for _, c := range active {
 		if sc := c.Scorecard(); sc.ID == id && vs == "" {
 			v.Card = sc
 		}
 	}
-	for _, c := range s.cfg.Versions {
+	for _, c := range all {
 		sc := c.Scorecard()
 		if sc.ID != id {
 			continue

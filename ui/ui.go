@@ -41,10 +41,12 @@ type Config struct {
 	Catalogue *candor.Catalogue
 	// Profiles reads a person's profile (profile.Service is one).
 	Profiles candor.Profiles
-	// Scorecards are the active versions, materialised; Versions every
-	// published one (for the scorecard pages; nil: Scorecards).
-	Scorecards, Versions []candor.Scorer
-	Decisions            *decisions.Service
+	// Scorecards are the served scorecard versions, read once per
+	// request (they may change while the portal runs): the active ones,
+	// materialised, and every published one (for the scorecard pages).
+	// nil serves none.
+	Scorecards candor.ServedScorers
+	Decisions  *decisions.Service
 	// Parties are the relying parties; Consents a person's grants to
 	// them; OptOuts a person's opt-outs of scorecards.
 	Parties  candor.RelyingParties
@@ -120,6 +122,15 @@ func (cfg *Config) check() error {
 	return nil
 }
 
+// scorers returns the scorecard versions served now: take them once per
+// request.
+func (s *Server) scorers() (active, all []candor.Scorer) {
+	if s.cfg.Scorecards == nil {
+		return nil, nil
+	}
+	return s.cfg.Scorecards.Scorers()
+}
+
 // AdminActs lists the administrative acts, and says whether a policy
 // administrator's key is one they minted and did not revoke.
 type AdminActs interface {
@@ -154,9 +165,6 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
-	}
-	if cfg.Versions == nil {
-		cfg.Versions = cfg.Scorecards
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, passes: newPasses()}
 	if s.log == nil {

@@ -54,12 +54,12 @@ type harness struct {
 	roots     []*candor.APIKey // two bootstrapped administrators (adminKey)
 	access    *audit.AccessLog
 	vault     *vault.Vault
-	scorers   []candor.Scorer
+	served    *scoring.Published // the served scorecards
 }
 
 // profiles reads h's profiles, proving them with log if it is not nil.
 func (h *harness) profiles(log audit.Prover) *profile.Service {
-	return profile.New(profile.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Active: h.scorers, Versions: h.scorers, Log: log})
+	return profile.New(profile.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Scorecards: h.served, Log: log})
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -109,24 +109,20 @@ func mustHarness(t *testing.T) *harness {
 			t.Fatal(err)
 		}
 	}
-	h.decisions = decisions.New(st, v, cat, shipped, shipped, nil)
+	h.served = scoring.NewPublished(shipped, shipped)
+	h.decisions = decisions.New(st, v, cat, h.served, nil)
 	h.landlord = &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}
 	if err := h.decisions.PutRelyingParty(ctx, h.landlord); err != nil {
 		t.Fatal(err)
 	}
-	scorers := make([]candor.Scorer, len(shipped))
-	for i, c := range shipped {
-		scorers[i] = c
-	}
-	h.scorers = scorers
 	access := audit.NewAccessLog(st, v, nil)
 	t.Cleanup(func() { access.Close() })
 	h.access = access
 	h.disputes = disputes.New(st, v, cat, nil)
-	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, shipped)
-	h.cfg = ui.Config{Store: st, Catalogue: cat, Scorecards: scorers, Decisions: h.decisions, Disputes: h.disputes, Access: access,
-		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, shipped, history),
-		Register: register.New(st, v, scorers, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
+	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, h.served)
+	h.cfg = ui.Config{Store: st, Catalogue: cat, Scorecards: h.served, Decisions: h.decisions, Disputes: h.disputes, Access: access,
+		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, h.served, history),
+		Register: register.New(st, v, h.served, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}
 	h.cfg.Profiles = h.profiles(nil)
 	h.srv = httptest.NewServer(h.portal(t, h.demo))

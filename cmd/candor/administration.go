@@ -76,7 +76,7 @@ func (f *adminFlags) open() (adm administration, inst *installation, closeIt fun
 
 // registrar returns the operator's administration on the store.
 func (inst *installation) registrar() *registrar.Service {
-	return registrar.New(inst.store, inst.cat, decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil), nil)
+	return registrar.New(inst.store, inst.cat, decisions.New(inst.store, inst.vault, inst.cat, nil, nil), nil)
 }
 
 // readKeyFile returns the API key held in file, which only its owner may

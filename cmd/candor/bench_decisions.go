@@ -221,7 +221,7 @@ func (fx *decisionsFixture) close() {
 // grantConsents has the first n persons of cfg's population consent to the
 // bench's relying party, and returns the codes.
 func grantConsents(ctx context.Context, inst *installation, cfg synth.Config, n int) ([]string, error) {
-	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil, nil)
+	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil)
 	var codes []string
 	for i := 0; len(codes) < n; i++ {
 		if i >= cfg.Persons {

@@ -174,10 +174,7 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 	if err != nil {
 		return err
 	}
-	scorers := make([]candor.Scorer, len(cards))
-	for i, c := range cards {
-		scorers[i] = c
-	}
+	published := scoring.NewPublished(cards, cards)
 	token, key := candor.NewAPIKey(candor.RoleOperator, "bench", time.Now())
 	if err := st.PutKey(ctx, key); err != nil {
 		return err
@@ -189,11 +186,11 @@ func benchReads(ctx context.Context, dir string, cat *candor.Catalogue, v *vault
 	defer ba.stop()
 	access := audit.NewAccessLog(st, v, func(int, error) { ba.appender.Kick() })
 	defer access.Close()
-	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Active: scorers, Versions: scorers})
-	reg := registrar.New(st, cat, decisions.New(st, v, cat, nil, nil, nil), nil)
+	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: published})
+	reg := registrar.New(st, cat, decisions.New(st, v, cat, nil, nil), nil)
 	servers := map[bool]*httpapi.Server{
-		false: httpapi.New(httpapi.Config{Registrar: reg, Catalogue: cat, Profiles: profiles, Scorecards: scorers, Versions: scorers}),
-		true:  httpapi.New(httpapi.Config{Registrar: reg, Catalogue: cat, Profiles: profiles, Scorecards: scorers, Versions: scorers, Access: access}),
+		false: httpapi.New(httpapi.Config{Registrar: reg, Catalogue: cat, Profiles: profiles, Scorecards: published}),
+		true:  httpapi.New(httpapi.Config{Registrar: reg, Catalogue: cat, Profiles: profiles, Scorecards: published, Access: access}),
 	}
 	// Over HTTP, a loopback server per configuration and a client keeping
 	// a connection per reader; in process, straight into the handler.

@@ -29,8 +29,9 @@ func (f *credentialFlags) register(fs *flag.FlagSet) {
 		"the credential issuer's identifier, the public https URL verifiers fetch its keys and status list from (env CANDOR_ISSUER_URL; default http://<addr>)")
 }
 
-// newCredentials returns the credential service of a server on addr.
-func newCredentials(inst *installation, f credentialFlags, addr string, active []*scoring.Compiled, access credentials.IssuanceLog) (*credentials.Service, error) {
+// newCredentials returns the credential service of a server on addr,
+// making its statements under the scorecards published serves.
+func newCredentials(inst *installation, f credentialFlags, addr string, published *scoring.Published, access credentials.IssuanceLog) (*credentials.Service, error) {
 	keyFile := f.keyFile
 	if keyFile == "" {
 		keyFile = filepath.Clean(inst.data) + ".issuer.key"
@@ -43,7 +44,7 @@ func newCredentials(inst *installation, f credentialFlags, addr string, active [
 	if issuer == "" {
 		issuer = "http://" + addr
 	}
-	return credentials.New(credentials.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Scorecards: active,
+	return credentials.New(credentials.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Scorecards: published,
 		Key: key, Issuer: issuer, Access: access}), nil
 }
 

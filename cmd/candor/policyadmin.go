@@ -80,12 +80,12 @@ func (f *policyFlags) open(ctx context.Context) (*policyAdmin, error) {
 	}
 	acts := admins.New(inst.store, inst.vault, nil)
 	pa.reg = scoring.NewRegistry(inst.store, inst.cat).WithActs(acts)
-	active, _, err := pa.reg.Published(ctx)
+	sets, err := inst.scorecardSets(ctx)
 	if err != nil {
 		pa.close()
 		return nil, err
 	}
-	pa.hist = scoring.NewHistory(pa.reg, inst.cat, active)
+	pa.hist = scoring.NewHistory(pa.reg, inst.cat, scoring.NewPublished(sets.serve, sets.all))
 	pa.pol, pa.acts = policy.New(acts, pa.reg, pa.hist, nil), acts
 	return pa, nil
 }

@@ -118,11 +118,15 @@ type server struct {
 	pipeline *ingest.Pipeline
 	audit    *auditService
 	disputes *disputes.Service
-	jobs     *jobs    // periodic work, stopped before the store closes
-	demo     *ui.Demo // the portal's demo sign-in, if on
-	log      *slog.Logger
-	addr     string
-	errc     chan error
+	// scorecards are the scorecard versions served: every service reads
+	// them per request, so Set on them serves a newly activated version
+	// without a restart (its matches must be stored first).
+	scorecards *scoring.Published
+	jobs       *jobs    // periodic work, stopped before the store closes
+	demo       *ui.Demo // the portal's demo sign-in, if on
+	log        *slog.Logger
+	addr       string
+	errc       chan error
 
 	nats  *natsingest.Consumer // nil without --nats
 	edges *edges
@@ -209,43 +213,37 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	}
 	active, all := sets.serve, sets.all
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
-	scorers := func(cs []*scoring.Compiled) []candor.Scorer {
-		out := make([]candor.Scorer, len(cs))
-		for i, c := range cs {
-			out[i] = c
-		}
-		return out
-	}
-	dec := decisions.New(inst.store, inst.vault, inst.cat, active, all, nil)
+	published := scoring.NewPublished(active, all) // server.scorecards
+	dec := decisions.New(inst.store, inst.vault, inst.cat, published, nil)
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat,
-		Active: scorers(active), Versions: scorers(all), Log: aud.log})
+		Scorecards: published, Log: aud.log})
 	disp := disputes.New(inst.store, inst.vault, inst.cat, nil)
 	er := erasure.New(erasure.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat})
 	acts := admins.New(inst.store, inst.vault, nil)
 	versions := scoring.NewRegistry(inst.store, inst.cat).WithActs(acts)
-	pol := policy.New(acts, versions, scoring.NewHistory(versions, inst.cat, active), nil)
-	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), active, aud.access)
+	pol := policy.New(acts, versions, scoring.NewHistory(versions, inst.cat, published), nil)
+	creds, err := newCredentials(inst, f.creds, ln.Addr().String(), published, aud.access)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
 		aud.close()
 		return nil, err
 	}
-	reg := register.New(inst.store, inst.vault, scorers(active), nil)
+	reg := register.New(inst.store, inst.vault, published, nil)
 	api := httpapi.New(httpapi.Config{Catalogue: inst.cat, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
-		Logger: log, Metrics: metrics, Scorecards: scorers(active), Versions: scorers(all),
+		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
 		Registrar: inst.registrar(), Policy: pol})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, active, all, log, creds, reg)
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
 		aud.close()
 		return nil, err
 	}
-	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, jobs: jobs, demo: demo, log: log,
+	s := &server{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           eg.handler(root, log),
@@ -278,21 +276,15 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, active, all []*scoring.Compiled, log *slog.Logger, creds *credentials.Service, reg candor.Register) (http.Handler, *ui.Server, *ui.Demo, error) {
-	history := scoring.NewHistory(scoring.NewRegistry(inst.store, inst.cat), inst.cat, active)
+func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register) (http.Handler, *ui.Server, *ui.Demo, error) {
+	history := scoring.NewHistory(scoring.NewRegistry(inst.store, inst.cat), inst.cat, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
-	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), active, history)
+	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), published, history)
 	cfg := ui.Config{Store: inst.store, Catalogue: inst.cat, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds),
 		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store), Register: reg,
-		Registrar: inst.registrar()}
-	for _, c := range active {
-		cfg.Scorecards = append(cfg.Scorecards, c)
-	}
-	for _, c := range all {
-		cfg.Versions = append(cfg.Versions, c)
-	}
+		Registrar: inst.registrar(), Scorecards: published}
 	var demo *ui.Demo
 	if f.demoSignIn {
 		demo = ui.NewDemo(0, nil)

@@ -3,6 +3,12 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,4 +93,37 @@ func (e *Env) Person(tb testing.TB, nid string) candor.SubjectID {
 		tb.Fatal(err)
 	}
 	return id
+}
+
+// NextVersion compiles version 2 of the shipped scorecard id, the same
+// but for a base 100 points lower: every subject scores 100 points fewer
+// under it than under version 1.
+func NextVersion(tb testing.TB, cat *candor.Catalogue, id string) *scoring.Compiled {
+	tb.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	src, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "scoring", "scorecards", id+".yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	base := regexp.MustCompile(`\nbase: (-?\d+)\n`).FindSubmatch(src)
+	if base == nil || !bytes.Contains(src, []byte("\nversion: 1\n")) {
+		tb.Fatalf("%s: no version 1 with a base", id)
+	}
+	b, _ := strconv.Atoi(string(base[1]))
+	src = bytes.Replace(src, []byte("\nversion: 1\n"), []byte("\nversion: 2\n"), 1)
+	src = bytes.Replace(src, base[0], []byte("\nbase: "+strconv.Itoa(b-100)+"\n"), 1)
+	c, err := scoring.Load(id+"-v2.yaml", src, cat)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// MatchAlso makes the events posted from now on matched with cards too,
+// besides Cards, as a version is materialised before it is activated.
+func (e *Env) MatchAlso(tb testing.TB, cards ...*scoring.Compiled) {
+	tb.Helper()
+	e.Pipeline.Close()
+	e.Pipeline = ingest.New(ingest.Options{Catalogue: e.Cat, Vault: e.Vault, Store: e.Store,
+		Matcher: scoring.NewMatcher(append(slices.Clone(e.Cards), cards...)), Now: e.Clock})
 }
