@@ -45,8 +45,9 @@ func (s *Service) Propose(ctx context.Context, by *candor.APIKey, file string, s
 	return s.version(ctx, c.Scorecard())
 }
 
-// Approve implements candor.Policy. The version is published at once;
-// the nodes serving it activate it (scoring.Activation).
+// Approve implements candor.Policy. The version is approved at once; the
+// node holding the jobs' lease activates it (stores its matches behind
+// the store's match fence) and every node then serves it.
 func (s *Service) Approve(ctx context.Context, by *candor.APIKey, id string, version int) (*candor.ScorecardVersion, error) {
 	c, err := s.registry.Approve(ctx, id, version, by, s.now())
 	if err != nil {

@@ -75,6 +75,18 @@ func singletonLease(inst *installation, log *slog.Logger, ttl time.Duration) *jo
 // Under a lease, a round this process does not hold the lease for is
 // skipped.
 func (j *jobs) every(name string, interval time.Duration, fn func(ctx context.Context) (n int, err error)) {
+	j.run(name, interval, j.held, fn)
+}
+
+// onEachNode runs fn as every does, on this node whether or not it holds
+// the lease: for what each node keeps for itself.
+func (j *jobs) onEachNode(name string, interval time.Duration, fn func(ctx context.Context) (n int, err error)) {
+	j.run(name, interval, func() bool { return true }, fn)
+}
+
+// run runs fn now and then every interval until stop, in the rounds
+// when may says so.
+func (j *jobs) run(name string, interval time.Duration, may func() bool, fn func(ctx context.Context) (n int, err error)) {
 	if interval <= 0 {
 		return
 	}
@@ -82,7 +94,7 @@ func (j *jobs) every(name string, interval time.Duration, fn func(ctx context.Co
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			if j.held() {
+			if may() {
 				switch n, err := fn(j.ctx); {
 				case err != nil && j.ctx.Err() == nil:
 					j.log.Error(name, "err", err)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +88,7 @@ func TestAdministrationWhileServing(t *testing.T) {
 	if _, status, _ := post(http.DefaultClient, addr, waterToken, []byte(bill)); status != 401 {
 		t.Errorf("a key revoked over the API posts: %d, want 401", status)
 	}
+	approveWhileServing(t, bin, dir, server, online)
 	close(stop)
 	wg.Wait()
 	if posted.Load() == 0 || refused.Load() > 0 {
@@ -106,4 +109,69 @@ func TestAdministrationWhileServing(t *testing.T) {
 	os.Chmod(keyFile, 0o600)
 	fail("name the subject by its ID", "subject", "key", "national_id:AB1234567", "--server", server, "--key-file", keyFile)
 	fail("not found", "source", "revoke", "nokey", "--server", server, "--key-file", keyFile)
+	srv.Process.Kill()
+	srv.Wait()
+	// The matches stored by the activation are in the log's account.
+	candor(t, bin, "audit", "verify", "--data", data)
+}
+
+// approveWhileServing administers policy through the running server: the
+// operator's key (online) bootstraps two administrators, one proposes a
+// rental-deposit version 2 and the other approves it; the server then
+// serves it within seconds, with no restart.
+func approveWhileServing(t *testing.T, bin, dir, server string, online func(args ...string) string) {
+	t.Helper()
+	keyOf := func(name string) string {
+		file := filepath.Join(dir, name+".key")
+		token := strings.Fields(online("policy", "key", name))[0]
+		if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	alice, bob := keyOf("alice"), keyOf("bob")
+	as := func(file string, args ...string) string {
+		t.Helper()
+		return candor(t, bin, append(args, "--server", server, "--key-file", file)...)
+	}
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "scoring", "scorecards", "rental-deposit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := filepath.Join(dir, "rental-deposit-2.yaml")
+	if err := os.WriteFile(v2, []byte(strings.Replace(string(shipped), "version: 1", "version: 2", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := as(alice, "policy", "propose", v2); !strings.Contains(out, "rental-deposit version 2 proposed by alice") {
+		t.Errorf("propose over the API:\n%s", out)
+	}
+	as(bob, "policy", "approve", "rental-deposit", "2")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var list struct {
+			Scorecards []struct {
+				ID      string `json:"id"`
+				Version int    `json:"version"`
+			} `json:"scorecards"`
+		}
+		call(t, http.DefaultClient, "GET", server+"/v1/scorecards", "", "", 200, &list)
+		if slices.ContainsFunc(list.Scorecards, func(s struct {
+			ID      string `json:"id"`
+			Version int    `json:"version"`
+		}) bool {
+			return s.ID == "rental-deposit" && s.Version == 2
+		}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rental-deposit version 2 is not served 30 s after its approval: %+v", list.Scorecards)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if out := as(alice, "policy", "list"); !regexp.MustCompile(`rental-deposit\s+2\s+active\s+alice .*bob`).MatchString(out) {
+		t.Errorf("policy list over the API after activation:\n%s", out)
+	}
+	if out := as(bob, "policy", "acts"); !strings.Contains(out, "scorecard_approved") {
+		t.Errorf("policy acts over the API:\n%s", out)
+	}
 }

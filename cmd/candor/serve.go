@@ -263,6 +263,11 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
+	s.jobs.every("scorecard activation", scorecardCheck, func(ctx context.Context) (int, error) {
+		cs, _, err := activate(ctx, inst, io.Discard)
+		return len(cs), err
+	})
+	s.jobs.onEachNode("served scorecards", scorecardCheck, s.refreshScorecards)
 	s.jobs.every("dispute deadlines", f.disputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
 	purger := retention.New(inst.store, inst.vault, inst.cat, nil)
 	s.jobs.every("retention purge", f.purgeEvery, func(ctx context.Context) (int, error) {
@@ -270,6 +275,49 @@ func startServer(inst *installation, f serverFlags, log *slog.Logger) (_ *server
 		return pr.Purged, err
 	})
 	return s, nil
+}
+
+// scorecardCheck is how often a node looks for scorecard versions to
+// activate (under the jobs' lease) and to serve (each node).
+const scorecardCheck = 2 * time.Second
+
+// refreshScorecards serves, on this node, the versions the registry says
+// are to be served now (scorecardSets): a version approved and activated
+// on any node is served here within scorecardCheck, with no restart. It
+// returns 1 if the set changed.
+func (s *server) refreshScorecards(ctx context.Context) (int, error) {
+	sets, err := s.inst.scorecardSets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cur := s.scorecards.Snapshot()
+	if sameVersions(cur.Active(), sets.serve) && sameVersions(cur.All(), sets.all) {
+		return 0, nil
+	}
+	s.scorecards.Set(sets.serve, sets.all)
+	var served []string
+	for _, c := range sets.serve {
+		served = append(served, fmt.Sprintf("%s v%d", c.Scorecard().ID, c.Scorecard().Version))
+	}
+	s.log.Info("serving scorecards", "versions", strings.Join(served, ", "))
+	return 1, nil
+}
+
+// sameVersions reports whether a and b hold the same versions.
+func sameVersions(a, b []*scoring.Compiled) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	keys := make(map[candor.ScorecardKey]bool, len(a))
+	for _, c := range a {
+		keys[c.Key()] = true
+	}
+	for _, c := range b {
+		if !keys[c.Key()] {
+			return false
+		}
+	}
+	return true
 }
 
 // withPortal returns the root handler: the JSON API under /v1/, the
