@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -21,11 +22,24 @@ type VerifyConfig struct {
 	// Cards are the keys of every scorecard version whose matches may be
 	// stored (every published version): matches are read per version.
 	Cards []candor.ScorecardKey
+	// Complete are the scorecard versions whose matches the store says
+	// are complete (those served): each subject's stored matches with
+	// each must be exactly those its events give, none missing and none
+	// twice. This opens every event.
+	Complete []CompleteCard
 	// OldCheckpoint, if set, is a checkpoint of this log saved earlier:
 	// the current one must be consistent with it.
 	OldCheckpoint []byte
 	// MaxProblems caps the problems reported (default 100); counting goes on.
 	MaxProblems int
+}
+
+// CompleteCard is a scorecard version whose matches must be complete
+// (scoring.Compiled is one).
+type CompleteCard interface {
+	Key() candor.ScorecardKey
+	Scorecard() *candor.Scorecard
+	Matches(events []*candor.Event) []candor.Match
 }
 
 // LogFiles is a log's public files (tlog.Source) with its verifier key.
@@ -300,9 +314,39 @@ func (v *verifier) checkSubjects(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := v.checkComplete(ctx, sub, key, se.Events); err != nil {
+			return err
+		}
 		v.checkEvents(sub.ID, key.Salt(), se.Events, byEvent)
 		if err := v.checkAccessRecords(ctx, sub.ID, key); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkComplete checks that the subject's stored matches with every
+// complete scorecard version of its kind are those its events give.
+func (v *verifier) checkComplete(ctx context.Context, sub *candor.SubjectRecord, key *vault.SubjectKey, recs []*candor.EventRecord) error {
+	if len(v.cfg.Complete) == 0 {
+		return nil
+	}
+	events, err := key.OpenEvents(recs)
+	if err != nil {
+		v.problem("subject %s: its events do not open: %v", sub.ID, err)
+		return nil
+	}
+	for _, c := range v.cfg.Complete {
+		sc := c.Scorecard()
+		if sc.SubjectKind != sub.Kind {
+			continue
+		}
+		stored, err := key.ReadMatches(ctx, v.cfg.Store, c.Key())
+		if err != nil {
+			return err
+		}
+		if want := c.Matches(events); !reflect.DeepEqual(stored, want) && (len(stored) > 0 || len(want) > 0) {
+			v.problem("subject %s: %d matches with %s v%d stored, %d from its events: the version's matches are not complete, or not only its events'", sub.ID, len(stored), sc.ID, sc.Version, len(want))
 		}
 	}
 	return nil

@@ -400,3 +400,41 @@ func TestVerifyAdminActs(t *testing.T) {
 	}
 	wantProblem(t, in.verify(t, nil), "1 recorded commitments belong to nothing")
 }
+
+// TestVerifyIncompleteMatches: with the versions whose matches must be
+// complete given, verify finds a subject whose events were stored
+// without their matches with one of them (a version served before all
+// its matches were stored), and nothing in a store where they are whole.
+func TestVerifyIncompleteMatches(t *testing.T) {
+	in := mustInstallation(t)
+	defer in.close(t)
+	complete := make([]audit.CompleteCard, len(in.cards))
+	for i, c := range in.cards {
+		complete[i] = c
+	}
+	check := func() *audit.Report {
+		r, err := audit.Verify(ctx, audit.VerifyConfig{Store: in.store, Vault: in.vault, Log: in.log, Cards: in.keys(), Complete: complete})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := check(); !r.OK() {
+		t.Fatalf("a store with every match: %q", r.Problems)
+	}
+	// More events, matched without the last version.
+	p := ingest.New(ingest.Options{Catalogue: catalogue.Default(), Vault: in.vault, Store: in.store, Matcher: scoring.NewMatcher(in.cards[:len(in.cards)-1])})
+	src := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_late"}}
+	inputs, problems, err := ingest.Decode([]byte(lateEvent("later", "AB0000001", 10)), ingest.FormatNDJSON, ingest.MaxEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Ingest(ctx, src, inputs, problems); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if _, err := audit.NewAppender(in.store, in.log, nil, 0).Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, check(), "matches are not complete")
+}

@@ -340,17 +340,21 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	_, all, err := inst.published(ctx)
+	sets, err := inst.scorecardSets(ctx)
 	if err != nil {
 		return err
 	}
 	var cards []candor.ScorecardKey
-	for _, c := range all {
+	for _, c := range sets.all {
 		cards = append(cards, c.Key())
+	}
+	complete := make([]audit.CompleteCard, len(sets.serve))
+	for i, c := range sets.serve {
+		complete[i] = c
 	}
 	start := time.Now()
 	pl := audit.PublicLog{Source: tlog.DirSource(logDir(inst.data)), Key: vkey}
-	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: inst.store, Vault: inst.vault, Log: pl, Cards: cards, OldCheckpoint: old})
+	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: inst.store, Vault: inst.vault, Log: pl, Cards: cards, Complete: complete, OldCheckpoint: old})
 	if err != nil {
 		return err
 	}
