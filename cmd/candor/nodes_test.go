@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -116,6 +117,7 @@ func TestNodesOnOneDatabase(t *testing.T) {
 		})
 	}
 	time.Sleep(1500 * time.Millisecond)
+	approveOnNodes(t, bin, data, db, addrs)
 	logSize := func(addr string) int {
 		t.Helper()
 		resp, err := http.Get("http://" + addr + "/log/checkpoint")
@@ -204,6 +206,56 @@ func TestNodesOnOneDatabase(t *testing.T) {
 	}
 	t.Logf("%d batches sent to three nodes, %d acknowledged, %d half stored, %d decisions answered; log at size %d when its appender's node was killed, %d when another took over",
 		len(sent), len(acked), half, decisions, atKill, atTakeOver)
+}
+
+// approveOnNodes bootstraps two policy administrators on the database
+// while the nodes run; one proposes a rental-deposit version 2 through
+// the first node, the other approves it through the second, and every
+// node serves it within seconds, while the sources post on.
+func approveOnNodes(t *testing.T, bin, data, db string, addrs []string) {
+	t.Helper()
+	dir := t.TempDir()
+	keyOf := func(name string) string {
+		file := filepath.Join(dir, name+".key")
+		token := strings.Fields(candor(t, bin, "policy", "key", name, "--data", data, "--store", db))[0]
+		if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	alice, bob := keyOf("alice"), keyOf("bob")
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "scoring", "scorecards", "rental-deposit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := filepath.Join(dir, "rental-deposit-2.yaml")
+	if err := os.WriteFile(v2, []byte(strings.Replace(string(shipped), "version: 1", "version: 2", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	candor(t, bin, "policy", "propose", v2, "--server", "http://"+addrs[0], "--key-file", alice)
+	candor(t, bin, "policy", "approve", "rental-deposit", "2", "--server", "http://"+addrs[1], "--key-file", bob)
+	deadline := time.Now().Add(30 * time.Second)
+	for _, addr := range addrs {
+		for {
+			var list struct {
+				Scorecards []struct {
+					ID      string
+					Version int
+				}
+			}
+			call(t, http.DefaultClient, "GET", "http://"+addr+"/v1/scorecards", "", "", http.StatusOK, &list)
+			if slices.Contains(list.Scorecards, struct {
+				ID      string
+				Version int
+			}{"rental-deposit", 2}) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s does not serve rental-deposit version 2 30 s after its approval: %+v", addr, list.Scorecards)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }
 
 // decisionsOn registers a relying party and a person who consents to its
