@@ -132,18 +132,10 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, wb *candor.WriteBatch, nan
 	}); err != nil {
 		return 0, err
 	}
-	if err := copyRows(ctx, tx, "candor_events", []string{"subject", "occurred", "id", "state", "dedupe", "digest", "sealed"}, len(wb.Events), func(i int) []any {
+	// Each event's matches go in its own row (embedded.go).
+	if err := copyRows(ctx, tx, "candor_events", []string{"subject", "occurred", "id", "state", "dedupe", "digest", "sealed", "matches"}, len(wb.Events), func(i int) []any {
 		e := wb.Events[i]
-		return []any{e.Subject[:], nanos[i], int64(e.ID), int16(e.State), e.Dedupe[:], e.Digest[:], e.Sealed}
-	}); err != nil {
-		return 0, err
-	}
-	var withEvents []*candor.MatchRecord
-	for _, e := range wb.Events {
-		withEvents = append(withEvents, e.Matches...)
-	}
-	if err := copyRows(ctx, tx, "candor_matches", matchColumns, len(withEvents), func(i int) []any {
-		return matchRow(withEvents[i])
+		return []any{e.Subject[:], nanos[i], int64(e.ID), int16(e.State), e.Dedupe[:], e.Digest[:], e.Sealed, encodeMatches(e.Matches)}
 	}); err != nil {
 		return 0, err
 	}
@@ -258,8 +250,6 @@ func numberAccess(ctx context.Context, tx pgx.Tx, access []*candor.AccessRecord,
 	return nil
 }
 
-var matchColumns = []string{"subject", "scorecard", "occurred", "event", "state", "alone", "sealed"}
-
 const upsertMatch = `INSERT INTO candor_matches (subject, scorecard, occurred, event, state, alone, sealed)
 	VALUES ($1, $2, $3, $4, $5, $6, $7)
 	ON CONFLICT (subject, scorecard, occurred, event) DO UPDATE
@@ -356,17 +346,31 @@ func seen(ctx context.Context, tx pgx.Tx, ref candor.EventRef, want candor.Seen)
 		return candor.Errorf(candor.ECONFLICT, "event %d is no longer stored", ref.ID)
 	}
 	var (
-		state   int16
-		matches int
+		state  int16
+		column []byte
+		alone  []int64
 	)
-	err := tx.QueryRow(ctx, `SELECT e.state, (SELECT count(*) FROM candor_matches m WHERE m.subject = e.subject AND m.occurred = e.occurred AND m.event = e.id)
+	err := tx.QueryRow(ctx, `SELECT e.state, e.matches, ARRAY(SELECT m.scorecard FROM candor_matches m WHERE m.subject = e.subject AND m.occurred = e.occurred AND m.event = e.id)
 		FROM candor_events e WHERE e.subject = $1 AND e.occurred = $2 AND e.id = $3 FOR UPDATE`,
-		ref.Subject[:], nanos, int64(ref.ID)).Scan(&state, &matches)
+		ref.Subject[:], nanos, int64(ref.ID)).Scan(&state, &column, &alone)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	var matches int
+	if err == nil {
+		recs := make([]*candor.MatchRecord, len(alone))
+		for i, card := range alone {
+			recs[i] = &candor.MatchRecord{Scorecard: candor.ScorecardKey(card)}
+		}
+		ms, merr := mergeMatches(ref, candor.EventState(state), column, recs)
+		if merr != nil {
+			return fmt.Errorf("event %d: %w", ref.ID, merr)
+		}
+		matches = len(ms)
+	}
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return candor.Errorf(candor.ECONFLICT, "event %d is no longer stored", ref.ID)
-	case err != nil:
-		return err
 	case candor.EventState(state) != want.State || matches != want.Matches:
 		return candor.Errorf(candor.ECONFLICT, "event %d changed since it was read (%v with %d matches, not %v with %d)",
 			ref.ID, candor.EventState(state), matches, want.State, want.Matches)

@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -132,13 +132,14 @@ func (s *Store) Events(ctx context.Context, id candor.SubjectID, f candor.EventF
 // scanner is a row or rows to scan.
 type scanner interface{ Scan(dest ...any) error }
 
-func scanEvent(rows scanner, r *candor.EventRecord) error {
+// scanEvent scans an event's columns into r, then any extra ones.
+func scanEvent(rows scanner, r *candor.EventRecord, extra ...any) error {
 	var (
 		occurred, id   int64
 		state          int16
 		dedupe, digest []byte
 	)
-	if err := rows.Scan(&occurred, &id, &state, &dedupe, &digest, &r.Sealed); err != nil {
+	if err := rows.Scan(append([]any{&occurred, &id, &state, &dedupe, &digest, &r.Sealed}, extra...)...); err != nil {
 		return err
 	}
 	r.OccurredAt, r.ID, r.State = timeOfNanos(occurred), candor.EventID(id), candor.EventState(state)
@@ -157,8 +158,9 @@ func (s *Store) Event(ctx context.Context, ref candor.EventRef) (*candor.EventRe
 		return nil, nil, candor.Errorf(candor.ENOTFOUND, "event %d not found", ref.ID)
 	}
 	e := &candor.EventRecord{Subject: ref.Subject}
-	err := scanEvent(s.pool.QueryRow(ctx, `SELECT occurred, id, state, dedupe, digest, sealed FROM candor_events WHERE subject = $1 AND occurred = $2 AND id = $3`,
-		ref.Subject[:], nanos, int64(ref.ID)), e)
+	var column []byte
+	err := scanEvent(s.pool.QueryRow(ctx, `SELECT occurred, id, state, dedupe, digest, sealed, matches FROM candor_events WHERE subject = $1 AND occurred = $2 AND id = $3`,
+		ref.Subject[:], nanos, int64(ref.ID)), e, &column)
 	if err != nil {
 		return nil, nil, s.notFound(err, "event %d not found", ref.ID)
 	}
@@ -174,15 +176,9 @@ func (s *Store) Event(ctx context.Context, ref candor.EventRef) (*candor.EventRe
 		}
 		ms = append(ms, m)
 	}
-	slices.SortFunc(ms, func(a, b *candor.MatchRecord) int {
-		switch {
-		case a.Scorecard < b.Scorecard:
-			return -1
-		case a.Scorecard > b.Scorecard:
-			return 1
-		}
-		return 0
-	})
+	if ms, err = mergeMatches(e.Ref(), e.State, column, ms); err != nil {
+		return nil, nil, fmt.Errorf("postgres: event %d: %w", ref.ID, err)
+	}
 	return e, ms, nil
 }
 
@@ -196,17 +192,62 @@ func scanMatch(rows scanner, m *candor.MatchRecord) error {
 	return nil
 }
 
+// matchesOf reads a subject's matches with one scorecard ($2): those
+// stored on their own (src 1) and the rows of its events that keep
+// matches (src 0), in order of occurrence and event, a match stored on its
+// own before the event's row.
+const matchesOf = `SELECT 1, occurred, event, state, alone, sealed FROM candor_matches WHERE subject = $1 AND scorecard = $2
+	UNION ALL
+	SELECT 0, occurred, id, state, false, matches FROM candor_events WHERE subject = $1 AND matches IS NOT NULL
+	ORDER BY 2, 3, 1 DESC`
+
 // Matches yields a subject's matches with one scorecard version in order
-// of occurrence, ties in event ID order: one range of the primary key. The
-// yielded record is reused between iterations.
+// of occurrence, ties in event ID order: a range of the matches' primary
+// key and one of the events' (embedded.go). The yielded record is reused
+// between iterations.
 func (s *Store) Matches(ctx context.Context, id candor.SubjectID, card candor.ScorecardKey) iter.Seq2[*candor.MatchRecord, error] {
-	var m candor.MatchRecord
-	return query(s, ctx, "matches of "+id.String(),
-		`SELECT scorecard, occurred, event, state, alone, sealed FROM candor_matches WHERE subject = $1 AND scorecard = $2 ORDER BY occurred, event`,
-		[]any{id[:], int64(card)}, func(rows pgx.Rows) (*candor.MatchRecord, error) {
-			m.Subject = id
-			return &m, scanMatch(rows, &m)
-		})
+	type row struct {
+		own, alone      bool // own: a row of candor_matches
+		occurred, event int64
+		state           int16
+		blob            []byte
+	}
+	rows := query(s, ctx, "matches of "+id.String(), matchesOf, []any{id[:], int64(card)}, func(rows pgx.Rows) (row, error) {
+		var r row
+		var src int32
+		err := rows.Scan(&src, &r.occurred, &r.event, &r.state, &r.alone, &r.blob)
+		r.own = src == 1
+		return r, err
+	})
+	return func(yield func(*candor.MatchRecord, error) bool) {
+		var m candor.MatchRecord
+		var lastAlone struct{ occurred, event int64 } // of the last row of candor_matches
+		for r, err := range rows {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			sealed := r.blob
+			if r.own {
+				lastAlone.occurred, lastAlone.event = r.occurred, r.event
+			} else {
+				found, ok, err := findMatch(r.blob, card)
+				if err != nil {
+					yield(nil, fmt.Errorf("postgres: event %d of %s: %w", r.event, id, err))
+					return
+				}
+				if !ok || lastAlone.occurred == r.occurred && lastAlone.event == r.event {
+					continue // none with card, or replaced by a row of its own
+				}
+				sealed = found
+			}
+			m = candor.MatchRecord{Subject: id, Scorecard: card, OccurredAt: timeOfNanos(r.occurred), Event: candor.EventID(r.event),
+				State: candor.EventState(r.state), Alone: r.alone, Sealed: sealed}
+			if !yield(&m, nil) {
+				return
+			}
+		}
+	}
 }
 
 // PutMatches stores recs in one transaction, as matches stored on their
