@@ -29,7 +29,9 @@ var consoleRoles = []candor.Role{candor.RoleOperator, candor.RolePolicyAdmin, ca
 var (
 	operators   = []candor.Role{candor.RoleOperator}
 	policyRoles = []candor.Role{candor.RoleOperator, candor.RolePolicyAdmin}
-	reviewers   = []candor.Role{candor.RoleReviewer}
+	// policyAdmins act on scorecard versions, each with their own key.
+	policyAdmins = []candor.Role{candor.RolePolicyAdmin}
+	reviewers    = []candor.Role{candor.RoleReviewer}
 )
 
 // registerConsole adds the console's routes to m.
@@ -50,6 +52,10 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	m.HandleFunc("POST /console/keys/{id}/revoke", s.inConsole(operators, s.revokeKey))
 	m.HandleFunc("GET /console/scorecards", s.inConsole(policyRoles, s.consoleScorecards))
 	m.HandleFunc("POST /console/scorecards/simulate", s.inConsole(policyRoles, s.simulate))
+	if s.cfg.Policy != nil {
+		m.HandleFunc("POST /console/scorecards/propose", s.inConsole(policyAdmins, s.propose))
+		m.HandleFunc("POST /console/scorecards/approve", s.inConsole(policyAdmins, s.approve))
+	}
 	m.HandleFunc("GET /console/population", s.inConsole(operators, s.populationPage))
 	m.HandleFunc("POST /console/population/recompute", s.inConsole(operators, s.recompute))
 	m.HandleFunc("GET /console/reviews", s.inConsole(reviewers, s.reviewQueue))

@@ -29,6 +29,10 @@ type versionView struct {
 }
 
 type scorecardsConsoleView struct {
+	// Admin is set for a policy administrator who may propose and
+	// approve here; Me is their name, to tell their own proposals.
+	Admin               bool
+	Me                  string
 	Published, Proposed []versionView
 	Candidates, Active  []versionView
 	Running             string // the pass under way, if any
@@ -117,7 +121,67 @@ func (s *Server) consoleScorecards(w http.ResponseWriter, r *http.Request, sess 
 	s.resultsMu.Lock()
 	v.Last = s.simulation
 	s.resultsMu.Unlock()
+	if s.cfg.Policy != nil && sess.role == candor.RolePolicyAdmin {
+		v.Admin = true
+		v.Me, _ = candor.NormalisePrincipal(sess.label)
+	}
 	s.render(w, r, http.StatusOK, "console_scorecards", "Scorecards", "console-scorecards", v)
+}
+
+// actingKey returns the API key the session signed in with, to act with.
+func (s *Server) actingKey(ctx context.Context, sess *session) (*candor.APIKey, error) {
+	key, err := s.cfg.Registrar.Key(ctx, sess.keyID)
+	if err != nil || key.Revoked() {
+		return nil, candor.Errorf(candor.EFORBIDDEN, "The key you signed in with is no longer valid: sign in again.")
+	}
+	return key, nil
+}
+
+// propose stores the scorecard file pasted in the form as a proposal,
+// with the signed-in administrator's key, as candor policy propose does.
+func (s *Server) propose(w http.ResponseWriter, r *http.Request, sess *session) {
+	key, err := s.actingKey(r.Context(), sess)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	file := strings.TrimSpace(r.PostFormValue("file"))
+	if file == "" {
+		file = "scorecard.yaml"
+	}
+	v, err := s.cfg.Policy.Propose(r.Context(), key, file, []byte(r.PostFormValue("source")))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("ui: console proposed a scorecard version", "by", sess.label, "scorecard", v.Scorecard.ID, "version", v.Scorecard.Version)
+	s.sessions.setFlash(sess, fmt.Sprintf("%s version %d is proposed: a second policy administrator approves it here.", v.Scorecard.ID, v.Scorecard.Version))
+	http.Redirect(w, r, "/console/scorecards", http.StatusSeeOther)
+}
+
+// approve approves a proposed version with the signed-in administrator's
+// key (not the one who proposed it), as candor policy approve does; the
+// server then activates and serves it.
+func (s *Server) approve(w http.ResponseWriter, r *http.Request, sess *session) {
+	key, err := s.actingKey(r.Context(), sess)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, n, ok := strings.Cut(r.PostFormValue("version"), "/")
+	version, err := strconv.Atoi(n)
+	if !ok || err != nil {
+		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to approve."))
+		return
+	}
+	v, err := s.cfg.Policy.Approve(r.Context(), key, id, version)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("ui: console approved a scorecard version", "by", sess.label, "scorecard", id, "version", version)
+	s.sessions.setFlash(sess, fmt.Sprintf("%s version %d is approved: it is served once its matches with the facts stored before are stored, in moments.", v.Scorecard.ID, v.Scorecard.Version))
+	http.Redirect(w, r, "/console/scorecards", http.StatusSeeOther)
 }
 
 // simulate starts scoring the population under an active version and a

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -844,5 +845,65 @@ func TestAdminActsOnPublicPages(t *testing.T) {
 	}
 	if p := h.browser(t).consoleSignIn(token); p.status != http.StatusForbidden || !strings.Contains(p.body, "not minted") {
 		t.Errorf("a key no act minted signs in: %d %s", p.status, p.location)
+	}
+}
+
+// TestConsolePolicy: a policy administrator proposes a scorecard version
+// in the console and cannot approve it; a second one sees it with an
+// approve button and approves it, as the API and the CLI would; an
+// operator may do neither.
+func TestConsolePolicy(t *testing.T) {
+	h := mustHarness(t)
+	signIn := func(name string) *browser {
+		b := h.browser(t)
+		if p := b.consoleSignIn(h.consoleKey(t, candor.RolePolicyAdmin, name)); p.status != http.StatusSeeOther {
+			t.Fatalf("%s's sign-in: %d %s", name, p.status, p.body)
+		}
+		return b
+	}
+	alice, bob := signIn("alice"), signIn("bob")
+	shipped, err := os.ReadFile(filepath.Join("..", "scoring", "scorecards", "rental-deposit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.Replace(string(shipped), "version: 1", "version: 2", 1)
+	form := func(b *browser, v url.Values) url.Values { v.Set("csrf", b.csrf("/console/scorecards")); return v }
+	if p := alice.post("/console/scorecards/propose", form(alice, url.Values{"file": {"rd2.yaml"}, "source": {"id: ["}})); p.status < 400 || p.status > 499 {
+		t.Errorf("proposing a broken file: %d, want it refused", p.status)
+	}
+	p := alice.post("/console/scorecards/propose", form(alice, url.Values{"file": {"rd2.yaml"}, "source": {v2}}))
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("proposing: %d %s", p.status, p.body)
+	}
+	page := alice.get("/console/scorecards").body
+	if !strings.Contains(page, "rental-deposit version 2 is proposed") || !strings.Contains(page, "Yours: a second administrator approves it.") || strings.Contains(page, "Approve rental-deposit v2") {
+		t.Errorf("the proposer's page after proposing:\n%s", page)
+	}
+	if p := alice.post("/console/scorecards/approve", form(alice, url.Values{"version": {"rental-deposit/2"}})); p.status != http.StatusForbidden {
+		t.Errorf("the proposer approving: %d, want 403", p.status)
+	}
+	if !strings.Contains(bob.get("/console/scorecards").body, "Approve rental-deposit v2") {
+		t.Error("the second administrator's page has no approve button")
+	}
+	op := h.mustConsole(t, candor.RoleOperator)
+	if p := op.post("/console/scorecards/approve", form(op, url.Values{"version": {"rental-deposit/2"}})); p.status != http.StatusForbidden {
+		t.Errorf("an operator approving: %d, want 403", p.status)
+	}
+	if p := bob.post("/console/scorecards/approve", form(bob, url.Values{"version": {"rental-deposit/2"}})); p.status != http.StatusSeeOther {
+		t.Fatalf("the second administrator approving: %d %s", p.status, p.body)
+	}
+	if page := bob.get("/console/scorecards").body; !strings.Contains(page, "rental-deposit version 2 is approved") {
+		t.Errorf("the approver's page after approving:\n%s", page)
+	}
+	vs, err := h.cfg.History.Versions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved := false
+	for _, v := range vs {
+		approved = approved || v.Scorecard.ID == "rental-deposit" && v.Scorecard.Version == 2 && v.ProposedBy == "alice" && v.ApprovedBy == "bob"
+	}
+	if !approved {
+		t.Error("rental-deposit version 2 is not listed as proposed by alice and approved by bob")
 	}
 }

@@ -99,6 +99,9 @@ type Config struct {
 	// Registrar lists sources and API keys, and issues and revokes keys,
 	// for the console.
 	Registrar *registrar.Service
+	// Policy, if set, lets a policy administrator signed in to the
+	// console propose and approve scorecard versions.
+	Policy candor.Policy
 }
 
 // check returns an error naming every service cfg lacks that the portal

@@ -28,6 +28,7 @@ import (
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/testenv"
+	"github.com/candor-project/candor/policy"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
@@ -124,6 +125,8 @@ func mustHarness(t *testing.T) *harness {
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, h.served, history),
 		Register: register.New(st, v, h.served, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}
+	acts := admins.New(st, v, nil)
+	h.cfg.Policy = policy.New(acts, scoring.NewRegistry(st, cat).WithActs(acts), history, nil)
 	h.cfg.Profiles = h.profiles(nil)
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
