@@ -8,18 +8,30 @@ import (
 // The services the person's portal is built on, besides those of
 // services.go.
 
-// SessionSealer seals the portal sessions of a person with the person's
-// data key, so that a stored session says nothing without the key and an
-// erased person's sessions can no longer be opened (vault.Sessions is
-// one).
-type SessionSealer interface {
-	// SealSession seals payload, the session stored under id, for
-	// subject. Errors: ENOTFOUND for a subject not stored (or erased).
-	SealSession(ctx context.Context, subject SubjectID, id string, payload []byte) ([]byte, error)
-	// OpenSession opens what SealSession sealed for subject under id.
-	// Errors: ENOTFOUND for a subject not stored (or erased); an error
-	// if sealed was altered or sealed for another subject or id.
-	OpenSession(ctx context.Context, subject SubjectID, id string, sealed []byte) ([]byte, error)
+// Sessions keeps the sessions of the portal and the console in the store,
+// so that they survive a restart and every node sharing the store knows
+// them (vault.Sessions is one). A person's session is sealed with the
+// person's data key: a stored session says nothing without the key, and an
+// erased person's sessions can no longer be opened.
+type Sessions interface {
+	// PutSession stores payload, the session under id, until expires:
+	// sealed for subject if subject is set (a person's), as it is
+	// otherwise (the console's). Errors: ENOTFOUND for a subject not
+	// stored (or erased).
+	PutSession(ctx context.Context, id string, subject SubjectID, expires time.Time, payload []byte) error
+	// Session returns the subject and payload of the session stored
+	// under id. Errors: ENOTFOUND if there is none, or it ended by now
+	// (it is then removed), or its subject was erased; EINTERNAL for a
+	// stored session that is malformed or does not open.
+	Session(ctx context.Context, id string, now time.Time) (SubjectID, []byte, error)
+	// DeleteSession removes the session under id; none is no error.
+	DeleteSession(ctx context.Context, id string) error
+	// SweepSessions removes every session that ended by now and returns
+	// how many.
+	SweepSessions(ctx context.Context, now time.Time) (int, error)
+	// ErasuresVersion changes after every erasure of a subject, on any
+	// node: the erased person's sessions are gone from the store then.
+	ErasuresVersion() uint64
 }
 
 // CredentialKind is what a credential is issued for.

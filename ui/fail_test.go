@@ -21,7 +21,7 @@ func TestErrorPagesUseTheOneTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Server{pages: pages, log: slog.New(slog.DiscardHandler), now: time.Now}
-	s.sessions = newSessions(0, 0, s.now, nil, nil, nil, s.log)
+	s.sessions = newSessions(0, 0, s.now, nil, nil, s.log)
 	get := func(err error) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
 		s.fail(w, httptest.NewRequest(http.MethodGet, "/somewhere", nil), err)

@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -73,8 +71,7 @@ type storedSession struct {
 type sessions struct {
 	idle, max time.Duration
 	now       func() time.Time
-	store     sessionStore
-	sealer    candor.SessionSealer
+	store     candor.Sessions
 	// label names a person, for a session loaded from the store.
 	label func(ctx context.Context, subject candor.SubjectID) (string, error)
 	log   *slog.Logger
@@ -87,12 +84,6 @@ type sessions struct {
 	erasures uint64
 }
 
-// sessionStore keeps the sessions and says when a subject was erased.
-type sessionStore interface {
-	candor.RecordStore
-	candor.Versioned
-}
-
 // catchUpErasures marks every person's session in memory to be checked
 // against the store at its next use, when the store's erasures version
 // moved since it last looked: a subject erased, by any node sharing the
@@ -103,7 +94,7 @@ func (ss *sessions) catchUpErasures() {
 	if ss.store == nil {
 		return
 	}
-	v := ss.store.RecordsVersion(candor.RecordErased, candor.SubjectID{}) + 1
+	v := ss.store.ErasuresVersion() + 1
 	if v == ss.erasures {
 		return
 	}
@@ -116,7 +107,7 @@ func (ss *sessions) catchUpErasures() {
 // stillStored reports whether the session s, marked by catchUpErasures,
 // is still in the store, and forgets it if not.
 func (ss *sessions) stillStored(ctx context.Context, id string, s *session) bool {
-	_, err := ss.store.Record(ctx, candor.RecordSession, id)
+	_, _, err := ss.store.Session(ctx, id, ss.now())
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	switch {
@@ -135,7 +126,7 @@ func (ss *sessions) stillStored(ctx context.Context, id string, s *session) bool
 // get: storing it on every request would cost a synced write per page.
 const touchEvery = time.Minute
 
-func newSessions(idle, max time.Duration, now func() time.Time, st sessionStore, sealer candor.SessionSealer,
+func newSessions(idle, max time.Duration, now func() time.Time, st candor.Sessions,
 	label func(context.Context, candor.SubjectID) (string, error), log *slog.Logger) *sessions {
 	if idle <= 0 {
 		idle = 30 * time.Minute
@@ -143,7 +134,7 @@ func newSessions(idle, max time.Duration, now func() time.Time, st sessionStore,
 	if max <= 0 {
 		max = 12 * time.Hour
 	}
-	return &sessions{idle: idle, max: max, now: now, store: st, sealer: sealer, label: label, log: log, m: map[string]*session{}}
+	return &sessions{idle: idle, max: max, now: now, store: st, label: label, log: log, m: map[string]*session{}}
 }
 
 // randomToken returns 32 random bytes, base64url-encoded.
@@ -202,15 +193,7 @@ func (ss *sessions) put(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
-	data := payload
-	if !s.console() {
-		if data, err = ss.sealer.SealSession(ctx, s.subject, id, payload); err != nil {
-			return err
-		}
-	}
-	rec := &candor.Record{Kind: candor.RecordSession, ID: id, Subject: s.subject,
-		Data: append(binary.BigEndian.AppendUint64(nil, uint64(expires.Unix())), data...)}
-	if err := ss.store.PutRecord(ctx, rec); err != nil {
+	if err := ss.store.PutSession(ctx, id, s.subject, expires, payload); err != nil {
 		return fmt.Errorf("ui: storing a session: %w", err)
 	}
 	return nil
@@ -219,26 +202,16 @@ func (ss *sessions) put(ctx context.Context, s *session) error {
 // load reads the session stored under id, or returns nil if there is
 // none or it has ended (and removes it).
 func (ss *sessions) load(ctx context.Context, id string, now time.Time) (*session, error) {
-	rec, err := ss.store.Record(ctx, candor.RecordSession, id)
+	subject, payload, err := ss.store.Session(ctx, id, now)
 	if candor.ErrorCode(err) == candor.ENOTFOUND {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(rec.Data) < 8 {
-		return nil, fmt.Errorf("ui: session record %s is truncated", id)
-	}
-	if !now.Before(time.Unix(int64(binary.BigEndian.Uint64(rec.Data)), 0)) {
-		return nil, ss.store.DeleteRecord(ctx, candor.RecordSession, id)
-	}
-	payload := rec.Data[8:]
 	label := ""
-	if !rec.Subject.IsZero() {
-		if payload, err = ss.sealer.OpenSession(ctx, rec.Subject, id, payload); err != nil {
-			return nil, err
-		}
-		if label, err = ss.label(ctx, rec.Subject); err != nil {
+	if !subject.IsZero() {
+		if label, err = ss.label(ctx, subject); err != nil {
 			return nil, err
 		}
 	}
@@ -246,13 +219,13 @@ func (ss *sessions) load(ctx context.Context, id string, now time.Time) (*sessio
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return nil, fmt.Errorf("ui: session record %s: %w", id, err)
 	}
-	if rec.Subject.IsZero() {
+	if subject.IsZero() {
 		label = st.Label
 	}
-	if rec.Subject.IsZero() == (st.Role == candor.RoleSubject) {
-		return nil, fmt.Errorf("ui: session record %s: role %s with subject %q", id, st.Role, rec.Subject)
+	if subject.IsZero() == (st.Role == candor.RoleSubject) {
+		return nil, fmt.Errorf("ui: session record %s: role %s with subject %q", id, st.Role, subject)
 	}
-	return &session{role: st.Role, subject: rec.Subject, keyID: st.Key, label: label, csrf: st.CSRF,
+	return &session{role: st.Role, subject: subject, keyID: st.Key, label: label, csrf: st.CSRF,
 		created: st.Created, seen: st.Seen, stored: st.Seen}, nil
 }
 
@@ -330,7 +303,7 @@ func (ss *sessions) end(ctx context.Context, s *session) {
 	ss.mu.Lock()
 	delete(ss.m, id)
 	ss.mu.Unlock()
-	if err := ss.store.DeleteRecord(ctx, candor.RecordSession, id); err != nil {
+	if err := ss.store.DeleteSession(ctx, id); err != nil {
 		ss.log.Error("ui: removing a session", "err", err)
 	}
 }
@@ -345,21 +318,7 @@ func (ss *sessions) sweep(ctx context.Context, now time.Time) {
 		}
 	}
 	ss.mu.Unlock()
-	var ended []string
-	for rec, err := range ss.store.AllRecords(ctx, candor.RecordSession) {
-		if err != nil {
-			ss.log.Error("ui: listing sessions", "err", err)
-			return
-		}
-		if len(rec.Data) < 8 || !now.Before(time.Unix(int64(binary.BigEndian.Uint64(rec.Data)), 0)) {
-			ended = append(ended, rec.ID)
-		}
-	}
-	var errs []error
-	for _, id := range ended {
-		errs = append(errs, ss.store.DeleteRecord(ctx, candor.RecordSession, id))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if _, err := ss.store.SweepSessions(ctx, now); err != nil {
 		ss.log.Error("ui: removing ended sessions", "err", err)
 	}
 }

@@ -35,9 +35,6 @@ var assetFS embed.FS
 
 // Config is what the portal serves from.
 type Config struct {
-	// Store keeps the portal's sessions and tells of erasures (its
-	// versions); the portal reads nothing else from it.
-	Store     candor.Store
 	Catalogue *candor.Catalogue
 	// Profiles reads a person's profile (profile.Service is one).
 	Profiles candor.Profiles
@@ -94,8 +91,9 @@ type Config struct {
 	// population's grades, for the console's pages.
 	History    candor.VersionHistory
 	Population candor.PopulationViews
-	// Sessions seals a person's sessions with their key.
-	Sessions candor.SessionSealer
+	// Sessions keeps the portal's and the console's sessions, a person's
+	// sealed with their key (vault.Sessions is one).
+	Sessions candor.Sessions
 	// Registrar lists sources and API keys, and issues and revokes keys,
 	// for the console.
 	Registrar *registrar.Service
@@ -111,7 +109,7 @@ func (cfg *Config) check() error {
 	for _, f := range []struct {
 		name string
 		ok   bool
-	}{{"Store", cfg.Store != nil}, {"Profiles", cfg.Profiles != nil}, {"Catalogue", cfg.Catalogue != nil}, {"Decisions", cfg.Decisions != nil},
+	}{{"Profiles", cfg.Profiles != nil}, {"Catalogue", cfg.Catalogue != nil}, {"Decisions", cfg.Decisions != nil},
 		{"Parties", cfg.Parties != nil}, {"Consents", cfg.Consents != nil}, {"OptOuts", cfg.OptOuts != nil},
 		{"History", cfg.History != nil}, {"Population", cfg.Population != nil}, {"Sessions", cfg.Sessions != nil},
 		{"Registrar", cfg.Registrar != nil}} {
@@ -181,7 +179,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
-	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now, cfg.Store, cfg.Sessions, s.personLabel, s.log)
+	s.sessions = newSessions(cfg.SessionIdle, cfg.SessionMax, s.now, cfg.Sessions, s.personLabel, s.log)
 	s.registerLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 	s.verifyLimits = ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst)
 

@@ -121,7 +121,7 @@ func mustHarness(t *testing.T) *harness {
 	h.access = access
 	h.disputes = disputes.New(st, v, cat, nil)
 	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, h.served)
-	h.cfg = ui.Config{Store: st, Catalogue: cat, Scorecards: h.served, Decisions: h.decisions, Disputes: h.disputes, Access: access,
+	h.cfg = ui.Config{Catalogue: cat, Scorecards: h.served, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, h.served, history),
 		Register: register.New(st, v, h.served, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}

@@ -329,7 +329,7 @@ func withPortal(api http.Handler, inst *installation, f serverFlags, dec *decisi
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
 	views := population.NewViews(inst.store, inst.vault, max(1, runtime.GOMAXPROCS(0)/2), published, history)
-	cfg := ui.Config{Store: inst.store, Catalogue: inst.cat, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
+	cfg := ui.Config{Catalogue: inst.cat, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.secureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.store, inst.vault, nil), Credentials: credentials.NewDesk(creds),
 		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.vault, inst.store), Register: reg,
 		Registrar: inst.registrar(), Scorecards: published}
