@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -216,45 +215,14 @@ func approveOnNodes(t *testing.T, bin, data, db string, addrs []string) {
 	t.Helper()
 	dir := t.TempDir()
 	keyOf := func(name string) string {
-		file := filepath.Join(dir, name+".key")
-		token := strings.Fields(candor(t, bin, "policy", "key", name, "--data", data, "--store", db))[0]
-		if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return file
+		return writeKeyFile(t, dir, name, strings.Fields(candor(t, bin, "policy", "key", name, "--data", data, "--store", db))[0])
 	}
 	alice, bob := keyOf("alice"), keyOf("bob")
-	shipped, err := os.ReadFile(filepath.Join("..", "..", "scoring", "scorecards", "rental-deposit.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2 := filepath.Join(dir, "rental-deposit-2.yaml")
-	if err := os.WriteFile(v2, []byte(strings.Replace(string(shipped), "version: 1", "version: 2", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	candor(t, bin, "policy", "propose", v2, "--server", "http://"+addrs[0], "--key-file", alice)
+	candor(t, bin, "policy", "propose", nextRentalVersion(t, dir), "--server", "http://"+addrs[0], "--key-file", alice)
 	candor(t, bin, "policy", "approve", "rental-deposit", "2", "--server", "http://"+addrs[1], "--key-file", bob)
 	deadline := time.Now().Add(30 * time.Second)
 	for _, addr := range addrs {
-		for {
-			var list struct {
-				Scorecards []struct {
-					ID      string
-					Version int
-				}
-			}
-			call(t, http.DefaultClient, "GET", "http://"+addr+"/v1/scorecards", "", "", http.StatusOK, &list)
-			if slices.Contains(list.Scorecards, struct {
-				ID      string
-				Version int
-			}{"rental-deposit", 2}) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s does not serve rental-deposit version 2 30 s after its approval: %+v", addr, list.Scorecards)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		waitServed(t, "http://"+addr, "rental-deposit", 2, deadline)
 	}
 }
 

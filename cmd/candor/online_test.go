@@ -121,57 +121,68 @@ func TestAdministrationWhileServing(t *testing.T) {
 // serves it within seconds, with no restart.
 func approveWhileServing(t *testing.T, bin, dir, server string, online func(args ...string) string) {
 	t.Helper()
-	keyOf := func(name string) string {
-		file := filepath.Join(dir, name+".key")
-		token := strings.Fields(online("policy", "key", name))[0]
-		if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return file
-	}
-	alice, bob := keyOf("alice"), keyOf("bob")
+	alice := writeKeyFile(t, dir, "alice", strings.Fields(online("policy", "key", "alice"))[0])
+	bob := writeKeyFile(t, dir, "bob", strings.Fields(online("policy", "key", "bob"))[0])
 	as := func(file string, args ...string) string {
 		t.Helper()
 		return candor(t, bin, append(args, "--server", server, "--key-file", file)...)
 	}
-	shipped, err := os.ReadFile(filepath.Join("..", "..", "scoring", "scorecards", "rental-deposit.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2 := filepath.Join(dir, "rental-deposit-2.yaml")
-	if err := os.WriteFile(v2, []byte(strings.Replace(string(shipped), "version: 1", "version: 2", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out := as(alice, "policy", "propose", v2); !strings.Contains(out, "rental-deposit version 2 proposed by alice") {
+	if out := as(alice, "policy", "propose", nextRentalVersion(t, dir)); !strings.Contains(out, "rental-deposit version 2 proposed by alice") {
 		t.Errorf("propose over the API:\n%s", out)
 	}
 	as(bob, "policy", "approve", "rental-deposit", "2")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var list struct {
-			Scorecards []struct {
-				ID      string `json:"id"`
-				Version int    `json:"version"`
-			} `json:"scorecards"`
-		}
-		call(t, http.DefaultClient, "GET", server+"/v1/scorecards", "", "", 200, &list)
-		if slices.ContainsFunc(list.Scorecards, func(s struct {
-			ID      string `json:"id"`
-			Version int    `json:"version"`
-		}) bool {
-			return s.ID == "rental-deposit" && s.Version == 2
-		}) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rental-deposit version 2 is not served 30 s after its approval: %+v", list.Scorecards)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitServed(t, server, "rental-deposit", 2, time.Now().Add(30*time.Second))
 	if out := as(alice, "policy", "list"); !regexp.MustCompile(`rental-deposit\s+2\s+active\s+alice .*bob`).MatchString(out) {
 		t.Errorf("policy list over the API after activation:\n%s", out)
 	}
 	if out := as(bob, "policy", "acts"); !strings.Contains(out, "scorecard_approved") {
 		t.Errorf("policy acts over the API:\n%s", out)
+	}
+}
+
+// writeKeyFile writes token to dir/name.key, readable by its owner only,
+// and returns the file's name.
+func writeKeyFile(t *testing.T, dir, name, token string) string {
+	t.Helper()
+	file := filepath.Join(dir, name+".key")
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// nextRentalVersion writes the shipped rental-deposit scorecard as
+// version 2 into dir and returns the file's name.
+func nextRentalVersion(t *testing.T, dir string) string {
+	t.Helper()
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "scoring", "scorecards", "rental-deposit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "rental-deposit-2.yaml")
+	if err := os.WriteFile(file, []byte(strings.Replace(string(shipped), "version: 1", "version: 2", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// waitServed waits until the server at base lists version v of
+// scorecard id among those it serves, failing the test at deadline.
+func waitServed(t *testing.T, base, id string, v int, deadline time.Time) {
+	t.Helper()
+	type card struct {
+		ID      string
+		Version int
+	}
+	for {
+		var list struct{ Scorecards []card }
+		call(t, http.DefaultClient, "GET", base+"/v1/scorecards", "", "", http.StatusOK, &list)
+		if slices.Contains(list.Scorecards, card{id, v}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not serve %s version %d in time: %+v", base, id, v, list.Scorecards)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
