@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 )
 
 const adminWhere = `
@@ -32,8 +33,8 @@ func runSource(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fs := flag.NewFlagSet("source "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var af adminFlags
-	af.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.AdminSettings)
 	var id, name, kind, types string
 	if args[0] == "add" {
 		fs.StringVar(&id, "id", "", "source id: lower-case letters, digits and _")
@@ -41,10 +42,10 @@ func runSource(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.StringVar(&kind, "kind", "", "kind: "+strings.Join(sourceKindNames(), ", "))
 		fs.StringVar(&types, "types", "", "comma-separated event types the source may post")
 	}
-	if err := parseFlags(fs, reorder(args[1:])); err != nil {
+	if err := app.ParseFlags(fs, reorder(args[1:])); err != nil {
 		return err
 	}
-	adm, _, closeAdm, err := af.open()
+	adm, _, closeAdm, err := openAdmin(cfg)
 	if err != nil {
 		return err
 	}
@@ -94,16 +95,16 @@ func runRoleKey(ctx context.Context, role candor.Role, command string, args []st
 	}
 	fs := flag.NewFlagSet(command+" key", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var af adminFlags
-	af.register(fs)
-	if err := parseFlags(fs, reorder(args[1:])); err != nil {
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.AdminSettings)
+	if err := app.ParseFlags(fs, reorder(args[1:])); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
 	}
-	adm, inst, closeAdm, err := af.open()
+	adm, inst, closeAdm, err := openAdmin(cfg)
 	if err != nil {
 		return err
 	}

@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/registrar"
 )
@@ -31,52 +30,33 @@ var (
 	_ administration = (*httpapi.AdminClient)(nil)
 )
 
-// adminFlags choose where an administrative command acts: on the store
-// (the store flags), or through a running server's API with an
-// operator's key (--server, --key-file).
-type adminFlags struct {
-	storeFlags
-	server, keyFile string
-}
-
-func (f *adminFlags) register(fs *flag.FlagSet) {
-	f.storeFlags.register(fs)
-	fs.StringVar(&f.server, "server", env("CANDOR_SERVER", ""),
-		"act through the API of the running server at this URL (https://candor.example:8080) rather than on the store (env CANDOR_SERVER)")
-	fs.StringVar(&f.keyFile, "key-file", env("CANDOR_OPERATOR_KEY_FILE", ""),
-		"with --server: the file holding the operator's API key, readable by its owner only (env CANDOR_OPERATOR_KEY_FILE)")
-}
-
-// open returns the administration the flags choose and what closes it;
-// inst is nil with --server.
-func (f *adminFlags) open() (adm administration, inst *installation, closeIt func(), err error) {
-	if f.server == "" {
-		if f.keyFile != "" {
+// openAdmin returns the administration cfg chooses and what closes it:
+// on the store (the store settings), or through a running server's API
+// with an operator's key (--server, --key-file); inst is nil with
+// --server.
+func openAdmin(cfg app.Config) (adm administration, inst *app.Installation, closeIt func(), err error) {
+	if cfg.Admin.Server == "" {
+		if cfg.Admin.OperatorKeyFile != "" {
 			return nil, nil, nil, fmt.Errorf("--key-file is for --server: on the store, the data directory's master key is what authorises")
 		}
-		inst, err := f.storeFlags.open(slog.New(slog.DiscardHandler))
+		inst, err := app.Open(cfg.Store, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return inst.registrar(), inst, func() { inst.store.Close() }, nil
+		return inst.Registrar(), inst, func() { inst.Close() }, nil
 	}
-	if f.keyFile == "" {
+	if cfg.Admin.OperatorKeyFile == "" {
 		return nil, nil, nil, fmt.Errorf("--server needs --key-file, the operator's API key file")
 	}
-	token, err := readKeyFile(f.keyFile)
+	token, err := readKeyFile(cfg.Admin.OperatorKeyFile)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := httpapi.NewAdminClient(f.server, token, nil)
+	c, err := httpapi.NewAdminClient(cfg.Admin.Server, token, nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return c, nil, func() {}, nil
-}
-
-// registrar returns the operator's administration on the store.
-func (inst *installation) registrar() *registrar.Service {
-	return registrar.New(inst.store, inst.cat, decisions.New(inst.store, inst.vault, inst.cat, nil, nil), nil)
 }
 
 // readKeyFile returns the API key held in file, which only its owner may

@@ -6,239 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/tlog"
-	"k8s.io/klog/v2"
 )
-
-// logFlags are the transparency log's flags, taken by every command that
-// opens the log.
-type logFlags struct {
-	origin, keyFile, witnessPolicy string
-}
-
-func (f *logFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.origin, "log-origin", env("CANDOR_LOG_ORIGIN", tlog.DefaultOrigin),
-		"the transparency log's origin, its checkpoints' first line; it cannot change for a log (env CANDOR_LOG_ORIGIN)")
-	fs.StringVar(&f.keyFile, "log-key-file", env("CANDOR_LOG_KEY_FILE", ""),
-		"the log's checkpoint signing key, created with mode 0600 if absent (env CANDOR_LOG_KEY_FILE; default <data>.log.key, outside the data dir)")
-	fs.StringVar(&f.witnessPolicy, "log-witness-policy", env("CANDOR_LOG_WITNESS_POLICY_FILE", ""),
-		"file with a witness policy (tlog.Options.WitnessPolicy) to have checkpoints cosigned (env CANDOR_LOG_WITNESS_POLICY_FILE)")
-}
-
-// logDir is where the log of the data dir data lives: inside it, beside
-// Pebble's files.
-func logDir(data string) string { return filepath.Join(data, "log") }
-
-var routeKlog sync.Once
-
-// keyFile is the log's signer key file for the data dir data.
-func (f *logFlags) keyPath(data string) string {
-	if f.keyFile != "" {
-		return f.keyFile
-	}
-	return filepath.Clean(data) + ".log.key"
-}
-
-// open opens the transparency log of the data dir data; if mustExist,
-// its key file must exist (the log has published checkpoints). Tessera's
-// own messages (klog) go to lg, as warnings and errors only.
-func (f *logFlags) open(data string, lg *slog.Logger, mustExist bool) (*tlog.Log, error) {
-	routeKlog.Do(func() {
-		klog.SetSlogLogger(slog.New(levelFloor{lg.Handler(), slog.LevelWarn}).With("component", "tessera"))
-	})
-	opts := tlog.Options{Origin: f.origin, KeyFile: f.keyPath(data), KeyMustExist: mustExist}
-	if f.witnessPolicy != "" {
-		p, err := os.ReadFile(f.witnessPolicy)
-		if err != nil {
-			return nil, fmt.Errorf("witness policy: %w", err)
-		}
-		opts.WitnessPolicy = p
-	}
-	return tlog.Open(logDir(data), opts)
-}
-
-// levelFloor drops records below a level, whatever the handler's own.
-type levelFloor struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-
-// auditService is the transparency log of a running server, its
-// appender and the keeper of its checkpoints in the store.
-type auditService struct {
-	log      *tlog.Log
-	appender *audit.Appender
-	keeper   *audit.Keeper
-	access   *audit.AccessLog
-}
-
-// errLogRefused prefixes the error of a start refused because the log
-// lost or rewrote history.
-const errLogRefused = "transparency log: refusing to start"
-
-// startAudit opens inst's log, checks it against the store (refusing to
-// start on a log that lost or rewrote history: nothing is appended to
-// it), appends every commitment recorded but not logged before a crash,
-// and starts the background appender and checkpoint keeper.
-func startAudit(inst *installation, f logFlags, data string, lg *slog.Logger, held func() bool) (*auditService, error) {
-	ctx := context.Background()
-	kept, err := audit.KeptCheckpoint(ctx, inst.store)
-	if err != nil {
-		return nil, err
-	}
-	if kept != nil {
-		// Tessera would start a new, empty log in its place.
-		if _, err := os.Stat(filepath.Join(logDir(data), "checkpoint")); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %s holds no log, but the log had published checkpoints (the store keeps the last): the log was deleted; restore it from a copy, or replace it with candor audit recover", errLogRefused, logDir(data))
-		}
-	}
-	l, err := f.open(data, lg, kept != nil)
-	if err != nil {
-		return nil, err
-	}
-	if vkey, err := audit.KeptVerifierKey(ctx, inst.store); err != nil || vkey != "" && vkey != l.VerifierKey() {
-		l.Close()
-		if err == nil {
-			err = fmt.Errorf("%s: the key in %s is not the log's key %s, which the store kept at its first start: the key file was replaced; restore it", errLogRefused, f.keyPath(data), vkey)
-		}
-		return nil, err
-	}
-	start := time.Now()
-	if err := checkLogAtStart(ctx, inst, l); err != nil {
-		l.Close()
-		return nil, err
-	}
-	keeper, err := audit.NewKeeper(ctx, inst.store, l, lg)
-	if err == nil {
-		err = keeper.Keep(ctx)
-	}
-	if err != nil {
-		l.Close()
-		return nil, fmt.Errorf("transparency log: %w", err)
-	}
-	if err := backfill(inst, lg); err != nil {
-		l.Close()
-		return nil, err
-	}
-	a := audit.NewAppender(inst.store, l, lg, 0)
-	a.OnlyWhile(held) // of nodes sharing the store and the log, one appends
-	mark, err := a.Recover(ctx)
-	if err != nil {
-		l.Close()
-		return nil, fmt.Errorf("transparency log: recovering recorded commitments: %w", err)
-	}
-	a.Start()
-	keeper.Start(time.Second)
-	access := audit.NewAccessLog(inst.store, inst.vault, func(int, error) { a.Kick() })
-	lg.Info("transparency log open", "origin", l.Origin(), "verifier_key", l.VerifierKey(),
-		"logged_through_commit", mark.Seq, "size", mark.Size, "took", time.Since(start).Round(time.Millisecond))
-	return &auditService{log: l, appender: a, keeper: keeper, access: access}, nil
-}
-
-// checkLogAtStart checks the log, once it has published what it holds,
-// from its files (tlog.Check) and against the store (audit.CheckStore),
-// and returns an error naming every problem. A node starting beside
-// others that append to the shared log can read the log before the store
-// records what they appended since, so a disagreement counts only if it
-// is still there on the third reading, a second apart.
-func checkLogAtStart(ctx context.Context, inst *installation, l *tlog.Log) (err error) {
-	for range 3 {
-		if err = checkLogOnce(ctx, inst, l); err == nil || !errors.Is(err, errDisagree) {
-			return err
-		}
-		time.Sleep(time.Second)
-	}
-	return err
-}
-
-// errDisagree marks checkLogOnce's error when the log and the store
-// disagree.
-var errDisagree = errors.New(errLogRefused)
-
-func checkLogOnce(ctx context.Context, inst *installation, l *tlog.Log) error {
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	_, err := l.WaitPublished(wctx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("transparency log: waiting for its checkpoint: %w", err)
-	}
-	st, err := tlog.Check(ctx, l, l.VerifierKey(), nil)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errDisagree, err)
-	}
-	problems := slices.Clone(st.Problems)
-	against, err := audit.CheckStore(ctx, inst.store, st, l.VerifierKey(), true)
-	if err != nil {
-		return err
-	}
-	problems = append(problems, against...)
-	if len(problems) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%w: the log in %s lost or altered history:\n  - %s\n(restore the log directory from a copy that passes candor audit verify-log, or replace the log with candor audit recover)",
-		errDisagree, l.Dir(), strings.Join(problems, "\n  - "))
-}
-
-// health returns why the log and the store disagree, or nil.
-func (s *auditService) health() error {
-	return errors.Join(s.appender.Err(), s.keeper.Err())
-}
-
-// backfill records, once, the commitments of events stored before the data
-// dir had a transparency log.
-func backfill(inst *installation, lg *slog.Logger) error {
-	ctx := context.Background()
-	_, all, err := inst.published(ctx)
-	if err != nil {
-		return err
-	}
-	cards := make([]candor.ScorecardKey, len(all))
-	for i, c := range all {
-		cards[i] = c.Key()
-	}
-	start := time.Now()
-	var n atomic.Int64
-	did, err := audit.Backfill(ctx, inst.store, inst.vault, cards, func(events int) { n.Add(int64(events)) })
-	if err != nil {
-		return err
-	}
-	if did {
-		lg.Info("transparency log: recorded the commitments of the events stored before it", "events", n.Load(), "took", time.Since(start).Round(time.Millisecond))
-	}
-	return nil
-}
-
-// close stops recording reads, logs what is recorded, keeps the
-// checkpoint covering it and closes the log.
-func (s *auditService) close() error {
-	if s == nil {
-		return nil
-	}
-	err := errors.Join(s.access.Close(), s.appender.Close())
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, werr := s.log.WaitCheckpoint(ctx, s.appender.Mark().Size); werr != nil {
-		err = errors.Join(err, werr)
-	}
-	return errors.Join(err, s.keeper.Close(), s.log.Close())
-}
 
 const auditUsage = `Usage: candor audit verify [flags]
        candor audit verify-log --key KEY [flags] URL|PATH
@@ -313,14 +92,12 @@ func (f *checkpointFlags) register(fs *flag.FlagSet, many bool) {
 func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
-	var lf logFlags
-	lf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.TLogSettings)
 	var cf checkpointFlags
 	cf.register(fs, false)
 	pub := fs.String("log-public-key", "", "the log's verifier key (default: the one the store kept at the log's first start, else derived from --log-key-file, which is only read)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	var old []byte
@@ -330,31 +107,31 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 	}
-	lg := newLogger(stderr, "text", slog.LevelWarn)
-	inst, err := sf.openExisting(lg)
+	lg := app.NewLogger(stderr, "text", slog.LevelWarn)
+	inst, err := app.OpenExisting(cfg.Store, lg)
 	if err != nil {
 		return err
 	}
-	defer inst.store.Close()
-	vkey, err := verifierKey(ctx, inst, lf, *pub)
+	defer inst.Close()
+	vkey, err := inst.VerifierKey(ctx, cfg.TLog, *pub)
 	if err != nil {
 		return err
 	}
-	sets, err := inst.scorecardSets(ctx)
+	sets, err := inst.ScorecardSets(ctx)
 	if err != nil {
 		return err
 	}
 	var cards []candor.ScorecardKey
-	for _, c := range sets.all {
+	for _, c := range sets.All {
 		cards = append(cards, c.Key())
 	}
-	complete := make([]audit.CompleteCard, len(sets.serve))
-	for i, c := range sets.serve {
+	complete := make([]audit.CompleteCard, len(sets.Serve))
+	for i, c := range sets.Serve {
 		complete[i] = c
 	}
 	start := time.Now()
-	pl := audit.PublicLog{Source: tlog.DirSource(logDir(inst.data)), Key: vkey}
-	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: inst.store, Vault: inst.vault, Log: pl, Cards: cards, Complete: complete, OldCheckpoint: old})
+	pl := audit.PublicLog{Source: tlog.DirSource(app.LogDir(inst.Data)), Key: vkey}
+	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: inst.Store, Vault: inst.Vault, Log: pl, Cards: cards, Complete: complete, OldCheckpoint: old})
 	if err != nil {
 		return err
 	}
@@ -367,7 +144,7 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	for _, p := range r.Problems {
 		fmt.Fprintln(stdout, "PROBLEM:", p)
 	}
-	if _, err := inst.store.GetMeta(ctx, audit.MetaBackfilled); candor.ErrorCode(err) == candor.ENOTFOUND && r.Events > 0 {
+	if _, err := inst.Store.GetMeta(ctx, audit.MetaBackfilled); candor.ErrorCode(err) == candor.ENOTFOUND && r.Events > 0 {
 		fmt.Fprintln(stdout, "note: this data dir has not been served with a transparency log yet, so events stored before it have no commitments; run candor serve once to record them")
 	}
 	if !r.OK() {
@@ -380,26 +157,24 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 func runAuditRecover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit recover", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
-	var lf logFlags
-	lf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.TLogSettings)
 	reason := fs.String("reason", "", "why the log is being replaced (kept in the store for good)")
 	confirm := fs.Bool("confirm", false, "do it (without it, only say what would be done)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	lg := newLogger(stderr, "text", slog.LevelInfo)
-	inst, err := sf.openExisting(lg)
+	lg := app.NewLogger(stderr, "text", slog.LevelInfo)
+	inst, err := app.OpenExisting(cfg.Store, lg)
 	if err != nil {
 		return err
 	}
-	defer inst.store.Close()
-	vkey, err := verifierKey(ctx, inst, lf, "")
+	defer inst.Close()
+	vkey, err := inst.VerifierKey(ctx, cfg.TLog, "")
 	if err != nil {
 		return err
 	}
-	dir := logDir(inst.data)
+	dir := app.LogDir(inst.Data)
 	var problems []string
 	st, err := tlog.Check(ctx, tlog.DirSource(dir), vkey, nil)
 	if err != nil {
@@ -407,7 +182,7 @@ func runAuditRecover(ctx context.Context, args []string, stdout, stderr io.Write
 		st = &tlog.State{}
 	}
 	problems = append(problems, st.Problems...)
-	against, err := audit.CheckStore(ctx, inst.store, st, vkey, false)
+	against, err := audit.CheckStore(ctx, inst.Store, st, vkey, false)
 	if err != nil {
 		return err
 	}
@@ -433,30 +208,12 @@ func runAuditRecover(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		fmt.Fprintf(stdout, "moved the old log to %s\n", aside)
 	}
-	if err := audit.StartOver(ctx, inst.store, *reason, problems, time.Now()); err != nil {
+	if err := audit.StartOver(ctx, inst.Store, *reason, problems, time.Now()); err != nil {
 		return err
 	}
 	lg.Warn("transparency log recovery: the next start appends every recorded commitment to a new log", "reason", *reason, "problems", len(problems), "old_log", aside)
 	fmt.Fprintln(stdout, "recorded; the next candor serve starts a new log from the store")
 	return nil
-}
-
-// verifierKey is the log's verifier key for an operator's check: given,
-// kept in the store, or derived from the signer key file (read only; a
-// missing file is an error, never created).
-func verifierKey(ctx context.Context, inst *installation, lf logFlags, given string) (string, error) {
-	if given != "" {
-		return given, nil
-	}
-	kept, err := audit.KeptVerifierKey(ctx, inst.store)
-	if err != nil || kept != "" {
-		return kept, err
-	}
-	vkey, err := tlog.ReadVerifierKey(lf.keyPath(inst.data))
-	if err != nil {
-		return "", fmt.Errorf("the log's verifier key: the store kept none and %w; give --log-public-key", err)
-	}
-	return vkey, nil
 }
 
 func saveCheckpoint(ctx context.Context, path string, src tlog.Source) error {
@@ -477,7 +234,7 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	keyFile := fs.String("key-file", "", "a file holding the log's verifier key")
 	var cf checkpointFlags
 	cf.register(fs, true)
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -538,8 +295,8 @@ func logSource(arg string) tlog.Source {
 		return tlog.HTTPSource{Prefix: arg, Client: &http.Client{Timeout: time.Minute}}
 	}
 	if _, err := os.Stat(filepath.Join(arg, "checkpoint")); err != nil {
-		if _, err := os.Stat(filepath.Join(logDir(arg), "checkpoint")); err == nil {
-			return tlog.DirSource(logDir(arg))
+		if _, err := os.Stat(filepath.Join(app.LogDir(arg), "checkpoint")); err == nil {
+			return tlog.DirSource(app.LogDir(arg))
 		}
 	}
 	return tlog.DirSource(arg)

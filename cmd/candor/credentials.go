@@ -6,47 +6,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/candor-project/candor/app"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/candor-project/candor/credentials"
-	"github.com/candor-project/candor/scoring"
 )
-
-// credentialFlags configure the credential issuer of candor serve.
-type credentialFlags struct {
-	keyFile, issuer string
-}
-
-func (f *credentialFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.keyFile, "issuer-key-file", env("CANDOR_ISSUER_KEY_FILE", ""),
-		"the ES256 key credentials and the status list are signed with, created with mode 0600 if absent (env CANDOR_ISSUER_KEY_FILE; default <data>.issuer.key, outside the data dir)")
-	fs.StringVar(&f.issuer, "issuer-url", env("CANDOR_ISSUER_URL", ""),
-		"the credential issuer's identifier, the public https URL verifiers fetch its keys and status list from (env CANDOR_ISSUER_URL; default http://<addr>)")
-}
-
-// newCredentials returns the credential service of a server on addr,
-// making its statements under the scorecards published serves.
-func newCredentials(inst *installation, f credentialFlags, addr string, published *scoring.Published, access credentials.IssuanceLog) (*credentials.Service, error) {
-	keyFile := f.keyFile
-	if keyFile == "" {
-		keyFile = filepath.Clean(inst.data) + ".issuer.key"
-	}
-	key, err := credentials.LoadOrCreateKey(keyFile)
-	if err != nil {
-		return nil, err
-	}
-	issuer := f.issuer
-	if issuer == "" {
-		issuer = "http://" + addr
-	}
-	return credentials.New(credentials.Config{Store: inst.store, Vault: inst.vault, Catalogue: inst.cat, Scorecards: published,
-		Key: key, Issuer: issuer, Access: access}), nil
-}
 
 const verifyUsage = `Usage: candor verify [--issuer URL] [--trust DIR] [CREDENTIAL | FILE | QR-IMAGE | -]
 
@@ -68,7 +36,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
 	issuer := fs.String("issuer", "", "the issuer's URL, to fetch its keys and status list from")
 	trustDir := fs.String("trust", "", "a directory of an issuer's keys and status list, saved by an earlier --issuer run")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {

@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/scoring/fit"
 )
@@ -45,16 +46,14 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := flag.NewFlagSet("features", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, featuresUsage); fs.PrintDefaults() }
-	var sf storeFlags
-	sf.register(fs)
-	var lf logFlags
-	lf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.TLogSettings)
 	cardFile := fs.String("scorecard", "", "a scorecard of characteristics (YAML) whose values to compute")
 	subjectsFile := fs.String("subjects", "", "file of identifiers, one scheme:value a line")
 	atFlag := fs.String("at", "", "the instant: a date or an RFC 3339 timestamp")
 	out := fs.String("out", "features.csv", "the CSV to write")
 	mappingOut := fs.String("mapping-out", "", "also write the mapping candor fit --mapping reads the CSV with")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || *cardFile == "" || *subjectsFile == "" || *atFlag == "" {
@@ -75,16 +74,16 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%s: %w", *subjectsFile, err)
 	}
 	lg := slog.New(slog.DiscardHandler)
-	inst, err := sf.open(lg)
+	inst, err := app.Open(cfg.Store, lg)
 	if err != nil {
 		return err
 	}
-	defer inst.store.Close()
+	defer inst.Close()
 	data, err := os.ReadFile(*cardFile)
 	if err != nil {
 		return err
 	}
-	card, err := scoring.Load(filepath.Base(*cardFile), data, inst.cat)
+	card, err := scoring.Load(filepath.Base(*cardFile), data, inst.Catalogue)
 	if err != nil {
 		return err
 	}
@@ -103,9 +102,7 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", *subjectsFile, err)
 	}
-	lease := singletonLease(inst, lg, jobsLeaseTTL) // a server sharing the store may hold it: it logs these reads then
-	defer lease.release()
-	aud, err := startAudit(inst, lf, inst.data, lg, lease.held)
+	aud, err := app.OpenAudit(inst, cfg.TLog, lg) // a server sharing the store may hold the lease: it logs these reads then
 	if err != nil {
 		return err
 	}
@@ -119,7 +116,7 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for i, sub := range subs {
 		vals, err := featuresOf(ctx, inst, aud, card, sub, at)
 		if err != nil {
-			aud.close()
+			aud.Close()
 			return err
 		}
 		rec := []string{strconv.Itoa(i + 1)}
@@ -133,7 +130,7 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		w.Write(rec)
 	}
 	w.Flush()
-	if err := errors.Join(w.Error(), aud.close()); err != nil {
+	if err := errors.Join(w.Error(), aud.Close()); err != nil {
 		return err
 	}
 	files := map[string][]byte{*out: buf.Bytes()}
@@ -160,11 +157,11 @@ type listed struct {
 // counts those that match no subject. The list is checked whole before
 // any subject is read: an error names every identifier of a subject of
 // another kind than sc's and every subject listed twice.
-func resolveSubjects(ctx context.Context, inst *installation, idents []listedIdent, sc *candor.Scorecard) (subs []listed, unknown int, err error) {
+func resolveSubjects(ctx context.Context, inst *app.Installation, idents []listedIdent, sc *candor.Scorecard) (subs []listed, unknown int, err error) {
 	var probs []string
 	line := map[candor.SubjectID]int{}
 	for _, li := range idents {
-		id, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(li.ident))
+		id, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(li.ident))
 		if candor.ErrorCode(err) == candor.ENOTFOUND {
 			unknown++
 			continue
@@ -172,7 +169,7 @@ func resolveSubjects(ctx context.Context, inst *installation, idents []listedIde
 		if err != nil {
 			return nil, 0, err
 		}
-		rec, err := inst.store.Subject(ctx, id)
+		rec, err := inst.Store.Subject(ctx, id)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -193,12 +190,12 @@ func resolveSubjects(ctx context.Context, inst *installation, idents []listedIde
 }
 
 // featuresOf reads sub's facts, recording the read, and returns its values.
-func featuresOf(ctx context.Context, inst *installation, aud *auditService, card *scoring.Compiled, sub listed, at time.Time) ([]scoring.Value, error) {
-	key, err := inst.vault.OpenSubjectKey(sub.id, sub.rec.WrappedKey)
+func featuresOf(ctx context.Context, inst *app.Installation, aud *app.Audit, card *scoring.Compiled, sub listed, at time.Time) ([]scoring.Value, error) {
+	key, err := inst.Vault.OpenSubjectKey(sub.id, sub.rec.WrappedKey)
 	if err != nil {
 		return nil, err
 	}
-	events, err := key.ReadEvents(ctx, inst.store)
+	events, err := key.ReadEvents(ctx, inst.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +206,7 @@ func featuresOf(ctx context.Context, inst *installation, aud *auditService, card
 	sc := card.Scorecard()
 	a := &candor.Access{Subject: sub.id, At: time.Now().UTC(), Principal: "candor features", Role: candor.RoleOperator,
 		Purpose: candor.ReadModelDevelopment.String(), Action: fmt.Sprintf("features %s v%d", sc.ID, sc.Version)}
-	if err := aud.access.RecordWith(ctx, key, a, nil); err != nil {
+	if err := aud.Access().RecordWith(ctx, key, a, nil); err != nil {
 		return nil, err
 	}
 	return vals, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/synth"
 )
@@ -30,8 +31,8 @@ func TestFeatures(t *testing.T) {
 	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "600", "--orgs", "5", "--load-only")
 	// The demo stores most of the synthetic population: the rows are
 	// those of the persons it stored, in order.
-	sf := storeFlags{data: data}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	sf := app.StoreConfig{Data: data}
+	inst, err := app.Open(sf, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestFeatures(t *testing.T) {
 		if i == 3 {
 			subjects.WriteString("\nnational_id:ZZ0000000\n")
 		}
-		id, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid}))
+		id, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: nid}))
 		if err == nil {
 			ids = append(ids, id)
 			stored = append(stored, i)
@@ -54,11 +55,11 @@ func TestFeatures(t *testing.T) {
 	unknown := 600 + 1 - len(ids)
 	// The first stored person is also known by tax number.
 	p0 := synth.Person(1, stored[0])
-	tax := inst.vault.BlindIndex(candor.Identifier{Scheme: candor.TaxNumber, Value: p0.TaxNumber})
-	if _, err := inst.store.Commit(ctx, &candor.WriteBatch{Indexes: []candor.IndexEntry{{Index: tax, Subject: ids[0]}}}); err != nil {
+	tax := inst.Vault.BlindIndex(candor.Identifier{Scheme: candor.TaxNumber, Value: p0.TaxNumber})
+	if _, err := inst.Store.Commit(ctx, &candor.WriteBatch{Indexes: []candor.IndexEntry{{Index: tax, Subject: ids[0]}}}); err != nil {
 		t.Fatal(err)
 	}
-	inst.store.Close()
+	inst.Close()
 	n := len(ids)
 	subjectsFile := filepath.Join(dir, "subjects.txt")
 	os.WriteFile(subjectsFile, []byte(subjects.String()), 0o600)
@@ -93,12 +94,12 @@ func TestFeatures(t *testing.T) {
 	}
 
 	raw, _ := os.ReadFile(charCard)
-	inst, err = sf.open(slog.New(slog.DiscardHandler))
+	inst, err = app.Open(sf, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer inst.store.Close()
-	card, err := scoring.Load("c.yaml", raw, inst.cat)
+	defer inst.Close()
+	card, err := scoring.Load("c.yaml", raw, inst.Catalogue)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,12 +108,12 @@ func TestFeatures(t *testing.T) {
 	for i := range n {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			id := ids[i]
-			rec, _ := inst.store.Subject(ctx, id)
-			key, err := inst.vault.OpenSubjectKey(id, rec.WrappedKey)
+			rec, _ := inst.Store.Subject(ctx, id)
+			key, err := inst.Vault.OpenSubjectKey(id, rec.WrappedKey)
 			if err != nil {
 				t.Fatal(err)
 			}
-			events, err := key.ReadEvents(ctx, inst.store)
+			events, err := key.ReadEvents(ctx, inst.Store)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +162,7 @@ func TestFeatures(t *testing.T) {
 				}
 			}
 			var purposes []string
-			for r, err := range inst.store.AccessRecords(ctx, id) {
+			for r, err := range inst.Store.AccessRecords(ctx, id) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -182,18 +183,18 @@ func TestFeatures(t *testing.T) {
 	if nonzero == 0 {
 		t.Error("every value is zero or missing: the test proves nothing")
 	}
-	if _, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: "ZZ0000000"})); candor.ErrorCode(err) != candor.ENOTFOUND {
+	if _, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: "ZZ0000000"})); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Errorf("the unknown identifier resolves: %v", err)
 	}
 	// The refused list read nobody: the organisation has no access record.
-	orgID, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.CompanyRegNo, Value: org.CompanyRegNo}))
+	orgID, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(candor.Identifier{Scheme: candor.CompanyRegNo, Value: org.CompanyRegNo}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for r, err := range inst.store.AccessRecords(ctx, orgID) {
+	for r, err := range inst.Store.AccessRecords(ctx, orgID) {
 		t.Errorf("access record %v, %v about the organisation of a refused list", r, err)
 	}
-	inst.store.Close()
+	inst.Close()
 
 	// candor fit reads the CSV back with an outcome column appended.
 	var b strings.Builder

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/scoring/fit"
@@ -101,7 +102,7 @@ func parseFitArgs(args []string, stderr io.Writer) (*fitArgs, error) {
 	fs.Float64Var(&a.o.BasePoints, "base-points", 660, "points at --base-odds")
 	fs.Float64Var(&a.o.BaseOdds, "base-odds", 19, "odds good:bad at --base-points")
 	fs.Float64Var(&a.o.PDO, "pdo", 40, "points that double the odds")
-	if err := parseFlags(fs, reorder(args)); err != nil {
+	if err := app.ParseFlags(fs, reorder(args)); err != nil {
 		return nil, err
 	}
 	if fs.NArg() != 1 {

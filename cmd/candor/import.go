@@ -13,7 +13,9 @@ import (
 	"strings"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/internal/progress"
 )
 
 // importChunk is how many events one import request carries.
@@ -22,26 +24,26 @@ const importChunk = 1000
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings)
 	sourceID := fs.String("source", "", "the source the events come from (required)")
 	format := fs.String("format", "", "ndjson or csv (default: from the file name; .csv is CSV, anything else NDJSON)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *sourceID == "" || fs.NArg() == 0 {
 		return errors.New("usage: candor import --source ID FILE...")
 	}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	inst, err := app.Open(cfg.Store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	defer inst.store.Close()
-	src, err := inst.store.Source(ctx, *sourceID)
+	defer inst.Close()
+	src, err := inst.Store.Source(ctx, *sourceID)
 	if err != nil {
 		return fmt.Errorf("source %s: %s", *sourceID, candor.ErrorMessage(err))
 	}
-	p, _, err := newPipeline(ctx, inst, ingest.Options{}, true, stderr)
+	p, _, err := inst.NewPipeline(ctx, ingest.Options{}, true, stderr)
 	if err != nil {
 		return err
 	}
@@ -90,12 +92,12 @@ func importFile(ctx context.Context, p *ingest.Pipeline, src *candor.Source, nam
 		}
 		return fmt.Errorf("%s: %d problem(s); nothing was imported", name, len(all))
 	}
-	bar := newProgress(stderr, "importing "+name, int64(len(data)))
+	bar := progress.New(stderr, "importing "+name, int64(len(data)))
 	var total candor.IngestResult
 	for i, inputs := range decoded {
 		res, err := p.Ingest(ctx, src, inputs, nil)
 		if err != nil {
-			bar.finish()
+			bar.Finish()
 			for _, line := range describe(name, chunks[i].firstLine, err) {
 				fmt.Fprintln(stderr, line)
 			}
@@ -103,9 +105,9 @@ func importFile(ctx context.Context, p *ingest.Pipeline, src *candor.Source, nam
 		}
 		total.Accepted += res.Accepted
 		total.Duplicates += res.Duplicates
-		bar.add(int64(len(chunks[i].body)), int64(len(inputs)))
+		bar.Add(int64(len(chunks[i].body)), int64(len(inputs)))
 	}
-	bar.finish()
+	bar.Finish()
 	fmt.Fprintf(stdout, "%s: %d events stored, %d duplicates skipped\n", name, total.Accepted, total.Duplicates)
 	return nil
 }

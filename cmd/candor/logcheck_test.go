@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
+	"github.com/candor-project/candor/app"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -23,34 +24,32 @@ import (
 
 // serveFor starts a server on data with the flags serve takes (and extra
 // ones), or returns why it refused to start.
-func serveFor(t *testing.T, data string, extra ...string) (*server, error) {
+func serveFor(t *testing.T, data string, extra ...string) (*app.Node, error) {
 	t.Helper()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	var vf serverFlags
-	vf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
 	if err := fs.Parse(append([]string{"--data", data, "--addr", "127.0.0.1:0", "--purge-every", "0"}, extra...)); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	inst, err := sf.open(log)
+	inst, err := app.Open(cfg.Store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := startServer(inst, vf, log)
+	srv, err := app.Start(inst, cfg, log)
 	if err != nil {
-		inst.store.Close()
+		inst.Close()
 		return nil, err
 	}
 	return srv, nil
 }
 
-func stopServer(t *testing.T, srv *server) {
+func stopServer(t *testing.T, srv *app.Node) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := srv.wait(ctx); err != nil {
+	if err := srv.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -130,7 +129,7 @@ func TestDamagedLogIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	postOneByOne(t, srv.addr, token, 0, 40)
+	postOneByOne(t, srv.Addr(), token, 0, 40)
 	stopServer(t, srv)
 	old := filepath.Join(t.TempDir(), "old-log")
 	copyTree(t, filepath.Join(data, "log"), old) // the log's files and Tessera's tree state
@@ -139,8 +138,8 @@ func TestDamagedLogIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	postOneByOne(t, srv.addr, token, 40, 240)
-	resp, err := http.Get("http://" + srv.addr + "/.well-known/candor-log-key")
+	postOneByOne(t, srv.Addr(), token, 40, 240)
+	resp, err := http.Get("http://" + srv.Addr() + "/.well-known/candor-log-key")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/synth"
 )
 
@@ -58,13 +59,13 @@ func TestDemoRerunStoresNothingTwice(t *testing.T) {
 // removeMarker forgets that the demo was loaded, through the store itself.
 func removeMarker(t *testing.T, data string) {
 	t.Helper()
-	sf := storeFlags{data: data}
-	inst, err := sf.open(nil)
+	sf := app.StoreConfig{Data: data}
+	inst, err := app.Open(sf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer inst.store.Close()
-	if err := inst.store.PutMeta(context.Background(), "demo/population", []byte("forgotten")); err != nil {
+	defer inst.Close()
+	if err := inst.Store.PutMeta(context.Background(), "demo/population", []byte("forgotten")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -269,7 +270,7 @@ func TestRelyingPartyAdmin(t *testing.T) {
 }
 
 // newKey issues an API key on the store and returns its token.
-func newKey(ctx context.Context, inst *installation, role candor.Role, principal string) (string, error) {
-	token, _, err := inst.registrar().IssueKey(ctx, role, principal)
+func newKey(ctx context.Context, inst *app.Installation, role candor.Role, principal string) (string, error) {
+	token, _, err := inst.Registrar().IssueKey(ctx, role, principal)
 	return token, err
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
@@ -21,20 +22,20 @@ func wantMaterialised(t *testing.T, data string) {
 	t.Helper()
 	ctx := context.Background()
 	inst, active := openActive(t, data)
-	defer inst.store.Close()
-	reg := scoring.NewRegistry(inst.store, inst.cat)
+	defer inst.Close()
+	reg := scoring.NewRegistry(inst.Store, inst.Catalogue)
 	for _, c := range active {
 		if ok, err := reg.Materialised(ctx, c); !ok || err != nil {
 			t.Fatalf("%s v%d is not marked materialised (%v)", c.Scorecard().ID, c.Scorecard().Version, err)
 		}
 	}
 	var matches atomic.Int64
-	_, _, err := population.Each(ctx, inst.store, inst.vault, 2, func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+	_, _, err := population.Each(ctx, inst.Store, inst.Vault, 2, func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
 		for _, c := range active {
 			if c.Scorecard().SubjectKind != sub.Kind {
 				continue
 			}
-			got, err := key.ReadMatches(ctx, inst.store, c.Key())
+			got, err := key.ReadMatches(ctx, inst.Store, c.Key())
 			if err != nil {
 				return err
 			}
@@ -58,23 +59,23 @@ func wantMaterialised(t *testing.T, data string) {
 func rerunMaterialise(t *testing.T, data string) {
 	t.Helper()
 	inst, active := openActive(t, data)
-	defer inst.store.Close()
-	if _, err := materialise(context.Background(), inst, active, nil, io.Discard); err != nil {
+	defer inst.Close()
+	if _, err := inst.Materialise(context.Background(), active, nil, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // openActive opens the data dir and returns its active scorecards.
-func openActive(t *testing.T, data string) (*installation, []*scoring.Compiled) {
+func openActive(t *testing.T, data string) (*app.Installation, []*scoring.Compiled) {
 	t.Helper()
-	sf := storeFlags{data: data}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	sf := app.StoreConfig{Data: data}
+	inst, err := app.Open(sf, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	active, _, err := inst.published(context.Background())
+	active, _, err := inst.Published(context.Background())
 	if err != nil {
-		inst.store.Close()
+		inst.Close()
 		t.Fatal(err)
 	}
 	return inst, active

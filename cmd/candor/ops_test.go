@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 )
 
 // syncBuffer is a log sink the server writes from many goroutines.
@@ -50,25 +51,23 @@ func (s *syncBuffer) String() string {
 // opsServer starts a server in this process with extra serve flags,
 // logging JSON to the returned buffer. stop stops it; a test may call it
 // itself.
-func opsServer(t *testing.T, extra ...string) (srv *server, inst *installation, logs *syncBuffer, stop func() error) {
+func opsServer(t *testing.T, extra ...string) (srv *app.Node, inst *app.Installation, logs *syncBuffer, stop func() error) {
 	t.Helper()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	var vf serverFlags
-	vf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
 	if err := fs.Parse(append([]string{"--data", filepath.Join(t.TempDir(), "data"), "--addr", "127.0.0.1:0"}, extra...)); err != nil {
 		t.Fatal(err)
 	}
 	logs = &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	inst, err := sf.open(log)
+	inst, err := app.Open(cfg.Store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err = startServer(inst, vf, log)
+	srv, err = app.Start(inst, cfg, log)
 	if err != nil {
-		inst.store.Close()
+		inst.Close()
 		t.Fatal(err)
 	}
 	var once sync.Once
@@ -77,7 +76,7 @@ func opsServer(t *testing.T, extra ...string) (srv *server, inst *installation, 
 		once.Do(func() {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			err = srv.wait(ctx)
+			err = srv.Wait(ctx)
 		})
 		return err
 	}
@@ -109,12 +108,12 @@ func get(t *testing.T, c *http.Client, url, token string, header ...string) (int
 func TestRequestLogHoldsNoIdentifier(t *testing.T) {
 	srv, inst, logs, stop := opsServer(t)
 	ctx := context.Background()
-	if err := inst.store.PutSource(ctx, &candor.Source{ID: "bank1", Name: "Bank One", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_paid"}}); err != nil {
+	if err := inst.Store.PutSource(ctx, &candor.Source{ID: "bank1", Name: "Bank One", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_paid"}}); err != nil {
 		t.Fatal(err)
 	}
 	src, _ := newKey(ctx, inst, candor.RoleSource, "bank1")
 	op, _ := newKey(ctx, inst, candor.RoleOperator, "olga")
-	base := "http://" + srv.addr
+	base := "http://" + srv.Addr()
 	body := `{"id":"e1","subject":{"kind":"person","scheme":"national_id","value":"ZZ9876543"},"type":"credit.instalment_paid","occurred_at":"2026-10-01T00:00:00Z","fields":{"account":"A1","amount":"10.00","currency":"EUR"}}`
 	req, _ := http.NewRequest("POST", base+"/v1/events", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+src)
@@ -178,7 +177,7 @@ func TestTrustedProxies(t *testing.T) {
 			srv, _, _, _ := opsServer(t, "--trusted-proxies", tc.proxies)
 			limited := 0
 			for i := range 60 {
-				status, _ := get(t, http.DefaultClient, "http://"+srv.addr+"/v1/public/organisations/C12345678", "",
+				status, _ := get(t, http.DefaultClient, "http://"+srv.Addr()+"/v1/public/organisations/C12345678", "",
 					"X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
 				if status == http.StatusTooManyRequests {
 					limited++
@@ -218,7 +217,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	dir := t.TempDir()
 	cf, kf, first := writeCert(t, dir, "first")
 	srv, _, _, _ := opsServer(t, "--tls-cert-file", cf, "--tls-key-file", kf)
-	port := srv.addr[strings.LastIndex(srv.addr, ":"):]
+	port := srv.Addr()[strings.LastIndex(srv.Addr(), ":"):]
 	client := func(c *x509.Certificate) *http.Client {
 		pool := x509.NewCertPool()
 		pool.AddCert(c)
@@ -239,7 +238,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	if _, err := old.Get("https://localhost" + port + "/healthz"); err == nil {
 		t.Error("TLS 1.1 accepted")
 	}
-	if resp, err := http.Get("http://" + srv.addr + "/healthz"); err == nil {
+	if resp, err := http.Get("http://" + srv.Addr() + "/healthz"); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("plain HTTP beside TLS: %d, want 400", resp.StatusCode)
@@ -267,7 +266,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 func TestMetricsAddrAndDraining(t *testing.T) {
 	maddr := freeAddr(t)
 	srv, _, logs, stop := opsServer(t, "--metrics-addr", maddr, "--drain-delay", "1500ms")
-	base := "http://" + srv.addr
+	base := "http://" + srv.Addr()
 	if status, body := get(t, http.DefaultClient, "http://"+maddr+"/metrics", ""); status != 200 || !strings.Contains(body, "candor_") {
 		t.Errorf("metrics address: %d %.100s", status, body)
 	}

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/internal/progress"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 )
@@ -58,11 +60,11 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fs := flag.NewFlagSet("policy simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings)
 	atFlag := fs.String("at", "", "the instant to score at: a date or an RFC 3339 timestamp (default now)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
-	if err := parseFlags(fs, reorder(args[1:])); err != nil {
+	if err := app.ParseFlags(fs, reorder(args[1:])); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || *workers < 1 {
@@ -73,20 +75,20 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	inst, err := app.Open(cfg.Store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	defer inst.store.Close()
+	defer inst.Close()
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	next, err := scoring.Load(filepath.Base(fs.Arg(0)), data, inst.cat)
+	next, err := scoring.Load(filepath.Base(fs.Arg(0)), data, inst.Catalogue)
 	if err != nil {
 		return err
 	}
-	active, _, err := inst.published(ctx)
+	active, _, err := inst.Published(ctx)
 	if err != nil {
 		return err
 	}
@@ -105,10 +107,10 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%s is for %s, the published %s for %s", fs.Arg(0), ns.SubjectKind.Noun(), cs.ID, cs.SubjectKind.Noun())
 	}
 
-	bar := newProgress(stderr, "simulating", 0)
+	bar := progress.New(stderr, "simulating", 0)
 	defer population.RelaxGC()()
-	m, err := population.Migrate(ctx, inst.store, inst.vault, *workers, cur, next, at, func(events int) { bar.add(0, int64(events)) })
-	bar.finish()
+	m, err := population.Migrate(ctx, inst.Store, inst.Vault, *workers, cur, next, at, func(events int) { bar.Add(0, int64(events)) })
+	bar.Finish()
 	if err != nil {
 		return err
 	}
@@ -161,8 +163,10 @@ func printMigration(w io.Writer, m *candor.GradeMigration) {
 func runPolicyDiff(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("policy diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	catFile := fs.String("catalogue", env("CANDOR_CATALOGUE", ""), "event-type catalogue file replacing the shipped one (env CANDOR_CATALOGUE)")
-	if err := parseFlags(fs, args); err != nil {
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.CatalogueSettings)
+	catFile := &cfg.Store.Catalogue
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -214,12 +218,12 @@ func actedOn(a *candor.AdminAct) string {
 
 // authenticateFile authenticates the API key held in file, which only its
 // owner may read.
-func authenticateFile(ctx context.Context, inst *installation, file string) (*candor.APIKey, error) {
+func authenticateFile(ctx context.Context, inst *app.Installation, file string) (*candor.APIKey, error) {
 	token, err := readKeyFile(file)
 	if err != nil {
 		return nil, err
 	}
-	key, err := candor.Authenticate(ctx, inst.store, token)
+	key, err := candor.Authenticate(ctx, inst.Store, token)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

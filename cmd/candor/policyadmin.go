@@ -15,27 +15,12 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/admins"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/policy"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 )
-
-// policyFlags choose where a policy administrator acts: on the store (the
-// store flags; the key file's key is authenticated against it), or
-// through a running server's API with the key file's key (--server).
-type policyFlags struct {
-	storeFlags
-	server, keyFile string
-}
-
-func (f *policyFlags) register(fs *flag.FlagSet) {
-	f.storeFlags.register(fs)
-	fs.StringVar(&f.server, "server", env("CANDOR_SERVER", ""),
-		"act through the API of the running server at this URL (https://candor.example:8080) rather than on the store (env CANDOR_SERVER)")
-	fs.StringVar(&f.keyFile, "key-file", env("CANDOR_POLICY_KEY_FILE", ""),
-		"the file holding the acting policy administrator's API key, readable by its owner only; with --server, an operator's key bootstraps the first two administrators (env CANDOR_POLICY_KEY_FILE)")
-}
 
 // policyAdmin is where a policy command acts: pol, with by the acting
 // administrator's key (nil: none given, or acting through a server, whose
@@ -46,46 +31,50 @@ type policyAdmin struct {
 		Acts(context.Context) ([]*candor.AdminAct, error)
 	}
 	by    *candor.APIKey
-	inst  *installation
+	inst  *app.Installation
 	reg   *scoring.Registry
 	hist  *scoring.History
 	close func()
 }
 
-func (f *policyFlags) open(ctx context.Context) (*policyAdmin, error) {
-	if f.server != "" {
-		if f.keyFile == "" {
+// openPolicy returns where cfg has a policy administrator act: on the
+// store (the store settings; the key file's key is authenticated against
+// it), or through a running server's API with the key file's key
+// (--server).
+func openPolicy(ctx context.Context, cfg app.Config) (*policyAdmin, error) {
+	if cfg.Admin.Server != "" {
+		if cfg.Admin.PolicyKeyFile == "" {
 			return nil, fmt.Errorf("--server needs --key-file, the acting administrator's API key file")
 		}
-		token, err := readKeyFile(f.keyFile)
+		token, err := readKeyFile(cfg.Admin.PolicyKeyFile)
 		if err != nil {
 			return nil, err
 		}
-		c, err := httpapi.NewPolicyClient(f.server, token, nil)
+		c, err := httpapi.NewPolicyClient(cfg.Admin.Server, token, nil)
 		if err != nil {
 			return nil, err
 		}
 		return &policyAdmin{pol: c, acts: c, close: func() {}}, nil
 	}
-	inst, err := f.storeFlags.open(slog.New(slog.DiscardHandler))
+	inst, err := app.Open(cfg.Store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}
-	pa := &policyAdmin{inst: inst, close: func() { inst.store.Close() }}
-	if f.keyFile != "" {
-		if pa.by, err = authenticateFile(ctx, inst, f.keyFile); err != nil {
+	pa := &policyAdmin{inst: inst, close: func() { inst.Close() }}
+	if cfg.Admin.PolicyKeyFile != "" {
+		if pa.by, err = authenticateFile(ctx, inst, cfg.Admin.PolicyKeyFile); err != nil {
 			pa.close()
 			return nil, err
 		}
 	}
-	acts := admins.New(inst.store, inst.vault, nil)
-	pa.reg = scoring.NewRegistry(inst.store, inst.cat).WithActs(acts)
-	sets, err := inst.scorecardSets(ctx)
+	acts := admins.New(inst.Store, inst.Vault, nil)
+	pa.reg = scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(acts)
+	sets, err := inst.ScorecardSets(ctx)
 	if err != nil {
 		pa.close()
 		return nil, err
 	}
-	pa.hist = scoring.NewHistory(pa.reg, inst.cat, scoring.NewPublished(sets.serve, sets.all))
+	pa.hist = scoring.NewHistory(pa.reg, inst.Catalogue, scoring.NewPublished(sets.Serve, sets.All))
 	pa.pol, pa.acts = policy.New(acts, pa.reg, pa.hist, nil), acts
 	return pa, nil
 }
@@ -94,17 +83,17 @@ func (f *policyFlags) open(ctx context.Context) (*policyAdmin, error) {
 func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var f policyFlags
-	f.register(fs)
-	if err := parseFlags(fs, reorder(args)); err != nil {
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.PolicySettings)
+	if err := app.ParseFlags(fs, reorder(args)); err != nil {
 		return err
 	}
 	want := map[string]int{"propose": 1, "approve": 2, "list": 0}[cmd]
-	if fs.NArg() != want || cmd != "list" && f.keyFile == "" {
+	if fs.NArg() != want || cmd != "list" && cfg.Admin.PolicyKeyFile == "" {
 		fmt.Fprint(stderr, policyUsage)
 		return flag.ErrHelp
 	}
-	pa, err := f.open(ctx)
+	pa, err := openPolicy(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -158,7 +147,7 @@ func proposeVersion(ctx context.Context, pa *policyAdmin, file string, stdout io
 		if err != nil {
 			return err
 		}
-		next, err := scoring.Load(filepath.Base(file), data, pa.inst.cat)
+		next, err := scoring.Load(filepath.Base(file), data, pa.inst.Catalogue)
 		if err != nil {
 			return err
 		}
@@ -187,7 +176,7 @@ func approveVersion(ctx context.Context, pa *policyAdmin, id string, version int
 	if err != nil {
 		return err
 	}
-	if _, _, err := activate(ctx, pa.inst, stderr); err != nil {
+	if _, _, err := pa.inst.Activate(ctx, stderr); err != nil {
 		return err
 	}
 	grades, err := gradesNow(ctx, pa.inst, c)
@@ -208,17 +197,17 @@ func approveVersion(ctx context.Context, pa *policyAdmin, id string, version int
 func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var f policyFlags
-	f.register(fs)
-	if err := parseFlags(fs, reorder(args)); err != nil {
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.PolicySettings)
+	if err := app.ParseFlags(fs, reorder(args)); err != nil {
 		return err
 	}
 	want := map[string]int{"key": 1, "approve-key": 1, "revoke-key": 1, "acts": 0}[cmd]
-	if fs.NArg() != want || (cmd == "approve-key" || cmd == "revoke-key") && f.keyFile == "" {
+	if fs.NArg() != want || (cmd == "approve-key" || cmd == "revoke-key") && cfg.Admin.PolicyKeyFile == "" {
 		fmt.Fprint(stderr, policyUsage)
 		return flag.ErrHelp
 	}
-	pa, err := f.open(ctx)
+	pa, err := openPolicy(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -267,8 +256,8 @@ func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stder
 
 // gradesNow counts the subjects of c's kind by their grade under c now,
 // from the matches stored.
-func gradesNow(ctx context.Context, inst *installation, c *scoring.Compiled) (map[string]int, error) {
-	dists, err := population.Grades(ctx, inst.store, inst.vault, runtime.GOMAXPROCS(0), []population.Materialised{c}, time.Now())
+func gradesNow(ctx context.Context, inst *app.Installation, c *scoring.Compiled) (map[string]int, error) {
+	dists, err := population.Grades(ctx, inst.Store, inst.Vault, runtime.GOMAXPROCS(0), []population.Materialised{c}, time.Now())
 	if err != nil {
 		return nil, err
 	}

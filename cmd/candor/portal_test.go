@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/tlog"
 )
 
@@ -22,16 +23,14 @@ import (
 // to the portal; and that an operator's key signs in to the console.
 func TestServerRoutes(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	var vf serverFlags
-	vf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
 	if err := fs.Parse([]string{"--data", filepath.Join(t.TempDir(), "data"), "--addr", "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}
-	vf.demoSignIn = true
+	cfg.Server.DemoSignIn = true
 	log := slog.New(slog.DiscardHandler)
-	inst, err := sf.open(log)
+	inst, err := app.Open(cfg.Store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,15 +38,15 @@ func TestServerRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := startServer(inst, vf, log)
+	srv, err := app.Start(inst, cfg, log)
 	if err != nil {
-		inst.store.Close()
+		inst.Close()
 		t.Fatal(err)
 	}
 	defer func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if err := srv.wait(ctx); err != nil {
+		if err := srv.Wait(ctx); err != nil {
 			t.Error(err)
 		}
 	}()
@@ -61,7 +60,7 @@ func TestServerRoutes(t *testing.T) {
 		{"/healthz", "application/json", "ok"},
 		{"/console/signin", "text/html", "API key"},
 	} {
-		resp, err := http.Get("http://" + srv.addr + tc.path)
+		resp, err := http.Get("http://" + srv.Addr() + tc.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +74,7 @@ func TestServerRoutes(t *testing.T) {
 	// The console, with an operator's key.
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
-	resp, err := c.Get("http://" + srv.addr + "/console/signin")
+	resp, err := c.Get("http://" + srv.Addr() + "/console/signin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +84,7 @@ func TestServerRoutes(t *testing.T) {
 	if m == nil {
 		t.Fatalf("console sign-in form:\n%s", body)
 	}
-	resp, err = c.PostForm("http://"+srv.addr+"/console/signin", url.Values{"csrf": {string(m[1])}, "key": {operator}})
+	resp, err = c.PostForm("http://"+srv.Addr()+"/console/signin", url.Values{"csrf": {string(m[1])}, "key": {operator}})
 	if err != nil {
 		t.Fatal(err)
 	}

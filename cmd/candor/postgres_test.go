@@ -38,7 +38,7 @@ func TestDemoOnPostgres(t *testing.T) {
 	defer stopServer(t, srv)
 	get := func(path string) []byte {
 		t.Helper()
-		req, _ := http.NewRequest("GET", "http://"+srv.addr+path, nil)
+		req, _ := http.NewRequest("GET", "http://"+srv.Addr()+path, nil)
 		req.Header.Set("Authorization", "Bearer "+operator[1])
 		req.Header.Set("Candor-Purpose", "subject_request")
 		resp, err := http.DefaultClient.Do(req)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/admins"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/httpapi"
 )
 
@@ -29,21 +30,19 @@ import (
 // are exactly those of its events: none missed, none twice.
 func TestApprovalServedWithoutRestart(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	var vf serverFlags
-	vf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
 	data := filepath.Join(t.TempDir(), "data")
 	if err := fs.Parse([]string{"--data", data, "--addr", "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	inst, err := sf.open(log)
+	inst, err := app.Open(cfg.Store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	adm := inst.registrar()
+	adm := inst.Registrar()
 	if err := adm.PutSource(ctx, &candor.Source{ID: "bank1", Name: "Bank", Kind: candor.SourceBank, AllowedTypes: []string{"credit.*"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +50,7 @@ func TestApprovalServedWithoutRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := admins.New(inst.store, inst.vault, nil)
+	acts := admins.New(inst.Store, inst.Vault, nil)
 	alice, _, _, err := acts.Mint(ctx, nil, "alice")
 	if err != nil {
 		t.Fatal(err)
@@ -60,19 +59,19 @@ func TestApprovalServedWithoutRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := startServer(inst, vf, log)
+	srv, err := app.Start(inst, cfg, log)
 	if err != nil {
-		inst.store.Close()
+		inst.Close()
 		t.Fatal(err)
 	}
-	base := "http://" + srv.addr
+	base := "http://" + srv.Addr()
 	stopped := false
 	stop := func() {
 		if !stopped {
 			stopped = true
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			if err := srv.wait(ctx); err != nil {
+			if err := srv.Wait(ctx); err != nil {
 				t.Error(err)
 			}
 		}

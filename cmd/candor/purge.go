@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/internal/progress"
 	"github.com/candor-project/candor/retention"
 )
 
@@ -18,27 +20,27 @@ import (
 func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings)
 	compact := fs.Bool("compact", false, "compact the store afterwards, so that what was deleted leaves its files (slow on a large store)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	inst, err := sf.open(newLogger(stderr, "text", slog.LevelWarn))
+	inst, err := app.Open(cfg.Store, app.NewLogger(stderr, "text", slog.LevelWarn))
 	if err != nil {
 		return err
 	}
-	defer inst.store.Close()
+	defer inst.Close()
 	start := time.Now()
-	p := retention.New(inst.store, inst.vault, inst.cat, nil)
-	bar := newProgress(stderr, "purge", 1)
+	p := retention.New(inst.Store, inst.Vault, inst.Catalogue, nil)
+	bar := progress.New(stderr, "purge", 1)
 	var seen int
 	pr, err := p.Run(ctx, func(pr retention.Progress) {
-		bar.total = int64(pr.Parts)
-		bar.add(1, int64(pr.Events-seen))
+		bar.SetTotal(int64(pr.Parts))
+		bar.Add(1, int64(pr.Events-seen))
 		seen = pr.Events
 	})
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintln(stdout, "their removal is recorded for the transparency log, which candor serve logs when it next starts")
 	if *compact {
 		start := time.Now()
-		c, ok := inst.store.(candor.Compacter)
+		c, ok := inst.Store.(candor.Compacter)
 		if !ok {
 			return errors.New("--compact: this store has nothing to compact (PostgreSQL reclaims space with autovacuum)")
 		}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 )
 
 const rpUsage = `Usage:
@@ -43,8 +44,8 @@ func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	fs := flag.NewFlagSet("rp "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var af adminFlags
-	af.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.AdminSettings)
 	var id, name, purposes, statutory string
 	if args[0] == "add" {
 		fs.StringVar(&id, "id", "", "relying party id: lower-case letters, digits and _")
@@ -52,10 +53,10 @@ func runRelyingParty(ctx context.Context, args []string, stdout, stderr io.Write
 		fs.StringVar(&purposes, "purposes", "", "comma-separated purposes it may ask for decisions for: "+purposeNames())
 		fs.StringVar(&statutory, "statutory", "", "purposes the law lets it pursue without consent, looking subjects up by identifier (only court_enforcement)")
 	}
-	if err := parseFlags(fs, reorder(args[1:])); err != nil {
+	if err := app.ParseFlags(fs, reorder(args[1:])); err != nil {
 		return err
 	}
-	adm, _, closeAdm, err := af.open()
+	adm, _, closeAdm, err := openAdmin(cfg)
 	if err != nil {
 		return err
 	}

@@ -10,16 +10,17 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 )
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings)
 	only := fs.String("scorecard", "", "only this scorecard (default: every scorecard for the subject's kind)")
 	atFlag := fs.String("at", "", "the instant to score at: a date or an RFC 3339 timestamp (default now)")
-	if err := parseFlags(fs, reorder(args)); err != nil {
+	if err := app.ParseFlags(fs, reorder(args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -29,12 +30,12 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
+	inst, err := app.Open(cfg.Store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	defer inst.store.Close()
-	cards, _, err := inst.published(ctx)
+	defer inst.Close()
+	cards, _, err := inst.Published(ctx)
 	if err != nil {
 		return err
 	}
@@ -42,15 +43,15 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rec, err := inst.store.Subject(ctx, id)
+	rec, err := inst.Store.Subject(ctx, id)
 	if err != nil {
 		return fmt.Errorf("subject %s: %s", id, candor.ErrorMessage(err))
 	}
-	key, err := inst.vault.OpenSubjectKey(id, rec.WrappedKey)
+	key, err := inst.Vault.OpenSubjectKey(id, rec.WrappedKey)
 	if err != nil {
 		return err
 	}
-	events, err := key.ReadEvents(ctx, inst.store)
+	events, err := key.ReadEvents(ctx, inst.Store)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func reorder(args []string) []string {
 }
 
 // resolveSubjectArg accepts a subject ID or scheme:value.
-func resolveSubjectArg(ctx context.Context, inst *installation, arg string) (candor.SubjectID, error) {
+func resolveSubjectArg(ctx context.Context, inst *app.Installation, arg string) (candor.SubjectID, error) {
 	if scheme, value, ok := strings.Cut(arg, ":"); ok {
 		s, ok := candor.ParseScheme(scheme)
 		if !ok {
@@ -103,7 +104,7 @@ func resolveSubjectArg(ctx context.Context, inst *installation, arg string) (can
 		if err != nil {
 			return candor.SubjectID{}, err
 		}
-		id, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(ident))
+		id, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(ident))
 		if err != nil {
 			return id, fmt.Errorf("%s: %s", arg, candor.ErrorMessage(err))
 		}

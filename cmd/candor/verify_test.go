@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/credentials"
 )
 
@@ -26,40 +27,38 @@ import (
 // QR image with nothing but what was fetched.
 func TestVerifyOffline(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	var vf serverFlags
-	vf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
 	dir := t.TempDir()
 	if err := fs.Parse([]string{"--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	inst, err := sf.open(log)
+	inst, err := app.Open(cfg.Store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := inst.store.PutSource(ctx, &candor.Source{ID: "taxoffice", Name: "Tax office", Kind: candor.SourceTaxAuthority, AllowedTypes: []string{"tax.return_filed"}}); err != nil {
+	if err := inst.Store.PutSource(ctx, &candor.Source{ID: "taxoffice", Name: "Tax office", Kind: candor.SourceTaxAuthority, AllowedTypes: []string{"tax.return_filed"}}); err != nil {
 		t.Fatal(err)
 	}
 	source, err := newKey(ctx, inst, candor.RoleSource, "taxoffice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := startServer(inst, vf, log)
+	srv, err := app.Start(inst, cfg, log)
 	if err != nil {
-		inst.store.Close()
+		inst.Close()
 		t.Fatal(err)
 	}
-	base := "http://" + srv.addr
+	base := "http://" + srv.Addr()
 	stopped := false
 	stop := func() {
 		if !stopped {
 			stopped = true
 			cctx, cancel := context.WithCancel(ctx)
 			cancel()
-			if err := srv.wait(cctx); err != nil {
+			if err := srv.Wait(cctx); err != nil {
 				t.Error(err)
 			}
 		}
@@ -82,7 +81,7 @@ func TestVerifyOffline(t *testing.T) {
 	}
 	do("POST", "/v1/events", source, fmt.Sprintf(`{"id":"r1","subject":{"kind":"person","scheme":"national_id","value":"AB1234567"},"type":"tax.return_filed","occurred_at":%q,"fields":{"tax_year":2025}}`,
 		time.Now().Add(-48*time.Hour).UTC().Format(time.RFC3339)))
-	sub, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: "AB1234567"}))
+	sub, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: "AB1234567"}))
 	if err != nil {
 		t.Fatal(err)
 	}

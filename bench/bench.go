@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -21,8 +21,10 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/internal/progress"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
@@ -31,7 +33,9 @@ import (
 	rawpebble "github.com/cockroachdb/pebble/v2"
 )
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Run is candor bench: args are the bench's name (ingest, rescore or
+// decisions) and its flags; the results and their ratios go to stdout.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "decisions" {
 		return runBenchDecisions(ctx, args[1:], stdout, stderr)
 	}
@@ -69,7 +73,7 @@ func parseBenchIngest(args []string, stderr io.Writer) (*benchIngestArgs, error)
 	fs.IntVar(&a.rounds, "rounds", 1, "rounds of the pipeline runs, the log on and off in alternating order")
 	fs.IntVar(&a.nodes, "nodes", 1, "with --store and the log on: also run this many pipelines, each with its own connection pool, as nodes sharing the database, each taking every nodes-th request, and compare them with one, round by round")
 	fs.StringVar(&a.storeURL, "store", "", "a postgres:// URL: run the pipeline on PostgreSQL, each run in a fresh schema dropped afterwards, against raw COPY into the same schema (default: Pebble in --dir)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if a.logMode != "on" && a.logMode != "off" && a.logMode != "both" {
@@ -78,7 +82,7 @@ func parseBenchIngest(args []string, stderr io.Writer) (*benchIngestArgs, error)
 	if a.rounds < 1 {
 		return nil, fmt.Errorf("--rounds must be at least 1")
 	}
-	if a.storeURL != "" && !isPostgresURL(a.storeURL) {
+	if a.storeURL != "" && !app.IsPostgresURL(a.storeURL) {
 		return nil, errors.New("--store: want a postgres:// or postgresql:// URL")
 	}
 	if a.nodes < 1 || a.nodes > 1 && (a.storeURL == "" || a.logMode != "on") {
@@ -458,7 +462,7 @@ func peakRSS() string {
 			f := strings.Fields(v)
 			if len(f) == 2 {
 				kb, _ := strconv.ParseInt(f[0], 10, 64)
-				return humanBytes(kb << 10)
+				return progress.HumanBytes(kb << 10)
 			}
 		}
 	}
@@ -472,12 +476,12 @@ func peakRSS() string {
 func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench rescore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings)
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
 	rounds := fs.Int("rounds", 3, "rounds of raw scans and rescore, alternating")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the rescores to this file")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *workers < 1 || *rounds < 1 {
@@ -488,15 +492,15 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintln(stdout, "raw scan: read-only Pebble iterating the event table's keys and values, 1 goroutine, and as many as the rescore's workers")
 	var ratios, rates, rawRates []float64
 	for round := range *rounds {
-		rawEvents, rawTime, err := rawEventScan(sf.data, 1)
+		rawEvents, rawTime, err := rawEventScan(cfg.Store.Data, 1)
 		if err != nil {
 			return err
 		}
-		_, parTime, err := rawEventScan(sf.data, *workers)
+		_, parTime, err := rawEventScan(cfg.Store.Data, *workers)
 		if err != nil {
 			return err
 		}
-		subjects, events, took, err := benchRescoreOnce(ctx, sf, *workers, *cpuProfile, round)
+		subjects, events, took, err := benchRescoreOnce(ctx, cfg.Store, *workers, *cpuProfile, round)
 		if err != nil {
 			return err
 		}
@@ -509,13 +513,13 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 	return nil
 }
 
-func benchRescoreOnce(ctx context.Context, sf storeFlags, workers int, cpuProfile string, round int) (subjects, events int64, took time.Duration, err error) {
-	inst, err := sf.open(slog.New(slog.DiscardHandler))
+func benchRescoreOnce(ctx context.Context, sf app.StoreConfig, workers int, cpuProfile string, round int) (subjects, events int64, took time.Duration, err error) {
+	inst, err := app.Open(sf, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	defer inst.store.Close()
-	cards, _, err := inst.published(ctx)
+	defer inst.Close()
+	cards, _, err := inst.Published(ctx)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -529,7 +533,7 @@ func benchRescoreOnce(ctx context.Context, sf storeFlags, workers int, cpuProfil
 	defer stop()
 	start := time.Now()
 	defer population.RelaxGC()()
-	subjects, events, err = population.Each(ctx, inst.store, inst.vault, workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
+	subjects, events, err = population.Each(ctx, inst.Store, inst.Vault, workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
 		for _, c := range cards {
 			if c.Scorecard().SubjectKind == sub.Kind {
 				if _, _, err := c.Points(sub.ID, evs, start); err != nil {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/internal/progress"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
 )
 
-// materialise stores the matches of the stored events with cards, in one
+// Materialise stores the matches of the stored events with cards, in one
 // parallel pass over the population with a progress bar, marks each card
 // materialised, and returns each card's grade distribution now, computed
 // from every event's matches. With a bound for a card (bounds), only the
@@ -24,7 +25,7 @@ import (
 // card already is skipped, so that a pass cut short can run again and no
 // match is stored twice: the log's account stays exact. Matches are
 // committed with their write commitments, for the transparency log.
-func materialise(ctx context.Context, inst *installation, cards []*scoring.Compiled, bounds map[candor.ScorecardKey]candor.EventID, stderr io.Writer) (map[candor.ScorecardKey]map[string]int, error) {
+func (inst *Installation) Materialise(ctx context.Context, cards []*scoring.Compiled, bounds map[candor.ScorecardKey]candor.EventID, progressTo io.Writer) (map[candor.ScorecardKey]map[string]int, error) {
 	const flushAt = 8192
 	at := time.Now()
 	var (
@@ -39,12 +40,12 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 		if len(mb.recs) == 0 {
 			return nil
 		}
-		_, err := inst.store.Commit(ctx, &candor.WriteBatch{Matches: mb.recs, Commitments: mb.commitments})
+		_, err := inst.Store.Commit(ctx, &candor.WriteBatch{Matches: mb.recs, Commitments: mb.commitments})
 		return err
 	}
-	bar := newProgress(stderr, "materialising scores", 0)
+	bar := progress.New(progressTo, "materialising scores", 0)
 	defer population.RelaxGC()()
-	_, _, err := population.Each(ctx, inst.store, inst.vault, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+	_, _, err := population.Each(ctx, inst.Store, inst.Vault, runtime.GOMAXPROCS(0), func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
 		var recs []*candor.MatchRecord
 		salt := key.Salt()
 		for _, c := range cards {
@@ -52,7 +53,7 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 				continue
 			}
 			ms := c.Matches(events)
-			missing, err := unstored(ctx, inst.store, sub.ID, c.Key(), ms, bounds)
+			missing, err := unstored(ctx, inst.Store, sub.ID, c.Key(), ms, bounds)
 			if err != nil {
 				return err
 			}
@@ -62,7 +63,7 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 			grades[c.Key()][grade]++
 			mu.Unlock()
 		}
-		bar.add(0, int64(len(events)))
+		bar.Add(0, int64(len(events)))
 		mu.Lock()
 		pending.recs = append(pending.recs, recs...)
 		for range recs {
@@ -78,11 +79,11 @@ func materialise(ctx context.Context, inst *installation, cards []*scoring.Compi
 	if err == nil {
 		err = flush(pending)
 	}
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		return nil, fmt.Errorf("materialising scores: %w", err)
 	}
-	reg := inst.registry()
+	reg := inst.Registry()
 	for _, c := range cards {
 		if err := reg.MarkMaterialised(ctx, c, at); err != nil {
 			return nil, err
@@ -128,76 +129,76 @@ func (mb matchBatch) commitments(b *candor.WriteBatch, _ uint64) (write, _ []can
 	return write, nil
 }
 
-// newPipeline returns the ingestion pipeline over inst, with opts'
+// NewPipeline returns the ingestion pipeline over inst, with opts'
 // catalogue, vault, store and matchers set: every write goes through one,
 // so that the matches of the served scorecards stay complete. With
 // activateNow it first activates the approved versions whose matches are
-// not complete (activate), reporting progress to progressTo. It returns
+// not complete (Activate), reporting progress to progressTo. It returns
 // the scorecard sets it was built with.
-func newPipeline(ctx context.Context, inst *installation, opts ingest.Options, activateNow bool, progressTo io.Writer) (*ingest.Pipeline, *scorecardSets, error) {
+func (inst *Installation) NewPipeline(ctx context.Context, opts ingest.Options, activateNow bool, progressTo io.Writer) (*ingest.Pipeline, *ScorecardSets, error) {
 	if activateNow {
-		if _, _, err := activate(ctx, inst, progressTo); err != nil {
+		if _, _, err := inst.Activate(ctx, progressTo); err != nil {
 			return nil, nil, err
 		}
 	}
-	sets, err := inst.scorecardSets(ctx)
+	sets, err := inst.ScorecardSets(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	opts.Catalogue, opts.Vault, opts.Store = inst.cat, inst.vault, inst.store
-	opts.Matcher, opts.Generation = scoring.NewMatcher(sets.match), sets.gen
+	opts.Catalogue, opts.Vault, opts.Store = inst.Catalogue, inst.Vault, inst.Store
+	opts.Matcher, opts.Generation = scoring.NewMatcher(sets.Match), sets.Gen
 	opts.Matchers = func(ctx context.Context) (ingest.Matcher, uint64, error) {
-		sets, err := inst.scorecardSets(ctx)
+		sets, err := inst.ScorecardSets(ctx)
 		if err != nil {
 			return nil, 0, err
 		}
-		return scoring.NewMatcher(sets.match), sets.gen, nil
+		return scoring.NewMatcher(sets.Match), sets.Gen, nil
 	}
 	return ingest.New(opts), sets, nil
 }
 
-// scorecardSets are the scorecards a node serves and matches events with,
+// ScorecardSets are the scorecards a node serves and matches events with,
 // as the registry has them at one match generation.
-type scorecardSets struct {
-	gen uint64
-	// serve is, for each scorecard, the latest approved version whose
-	// matches are complete; match what the writers match events with:
-	// those and the latest approved versions (pending until activated).
-	serve, match, pending []*scoring.Compiled
-	all                   []*scoring.Compiled // every approved version
+type ScorecardSets struct {
+	Gen uint64 // the store's match generation
+	// Serve is, for each scorecard, the latest approved version whose
+	// matches are complete; Match what the writers match events with:
+	// those and the latest approved versions (Pending until activated).
+	Serve, Match, Pending []*scoring.Compiled
+	All                   []*scoring.Compiled // every approved version
 }
 
-// scorecardSets reads the match generation, then the registry: a matcher
+// ScorecardSets reads the match generation, then the registry: a matcher
 // built from what it returns is at least as new as the generation
 // (candor.MatchFence).
-func (inst *installation) scorecardSets(ctx context.Context) (*scorecardSets, error) {
-	gen, err := inst.store.MatchGeneration(ctx)
+func (inst *Installation) ScorecardSets(ctx context.Context) (*ScorecardSets, error) {
+	gen, err := inst.Store.MatchGeneration(ctx)
 	if err != nil {
 		return nil, err
 	}
-	reg := inst.registry()
+	reg := inst.Registry()
 	latest, all, err := reg.Published(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("the published scorecards do not compile against this catalogue: %w", err)
 	}
-	sets := &scorecardSets{gen: gen, all: all}
+	sets := &ScorecardSets{Gen: gen, All: all}
 	for _, c := range latest {
-		sets.match = append(sets.match, c)
+		sets.Match = append(sets.Match, c)
 		done, err := reg.Materialised(ctx, c)
 		if err != nil {
 			return nil, err
 		}
 		if done {
-			sets.serve = append(sets.serve, c)
+			sets.Serve = append(sets.Serve, c)
 			continue
 		}
-		sets.pending = append(sets.pending, c)
+		sets.Pending = append(sets.Pending, c)
 		older, err := servedBefore(ctx, reg, c, all)
 		if err != nil {
 			return nil, err
 		}
 		if older != nil {
-			sets.serve, sets.match = append(sets.serve, older), append(sets.match, older)
+			sets.Serve, sets.Match = append(sets.Serve, older), append(sets.Match, older)
 		}
 	}
 	return sets, nil
@@ -223,23 +224,23 @@ func servedBefore(ctx context.Context, reg *scoring.Registry, c *scoring.Compile
 	return best, nil
 }
 
-// activate activates every approved version whose matches are not
+// Activate activates every approved version whose matches are not
 // complete: it advances the store's match generation once for those that
 // have no bound yet and records the bound with each (so the writers match
 // every later event with them), stores their matches with the events at
-// or below their bounds (materialise), and marks them materialised, after
+// or below their bounds (Materialise), and marks them materialised, after
 // which every node serves them. It is safe while writers run and if cut
 // short; of nodes sharing a store, the one holding the jobs' lease runs
 // it. It returns the versions activated and their grade distributions.
-func activate(ctx context.Context, inst *installation, progressTo io.Writer) ([]*scoring.Compiled, map[candor.ScorecardKey]map[string]int, error) {
-	sets, err := inst.scorecardSets(ctx)
-	if err != nil || len(sets.pending) == 0 {
+func (inst *Installation) Activate(ctx context.Context, progressTo io.Writer) ([]*scoring.Compiled, map[candor.ScorecardKey]map[string]int, error) {
+	sets, err := inst.ScorecardSets(ctx)
+	if err != nil || len(sets.Pending) == 0 {
 		return nil, nil, err
 	}
-	reg := inst.registry()
+	reg := inst.Registry()
 	bounds := map[candor.ScorecardKey]candor.EventID{}
 	var unfenced []*scoring.Compiled
-	for _, c := range sets.pending {
+	for _, c := range sets.Pending {
 		bound, ok, err := reg.Fence(ctx, c)
 		switch {
 		case err != nil:
@@ -251,7 +252,7 @@ func activate(ctx context.Context, inst *installation, progressTo io.Writer) ([]
 		}
 	}
 	if len(unfenced) > 0 {
-		_, bound, err := inst.store.AdvanceMatchGeneration(ctx)
+		_, bound, err := inst.Store.AdvanceMatchGeneration(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -262,9 +263,9 @@ func activate(ctx context.Context, inst *installation, progressTo io.Writer) ([]
 			bounds[c.Key()] = bound
 		}
 	}
-	grades, err := materialise(ctx, inst, sets.pending, bounds, progressTo)
+	grades, err := inst.Materialise(ctx, sets.Pending, bounds, progressTo)
 	if err != nil {
 		return nil, nil, err
 	}
-	return sets.pending, grades, nil
+	return sets.Pending, grades, nil
 }

@@ -1,13 +1,16 @@
-package main
+package bench_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/candor-project/candor/bench"
 	"github.com/candor-project/candor/postgres/pgtest"
 )
 
@@ -17,7 +20,7 @@ func TestBenchDecisions(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // where the bench's own data dir goes
-	out, _ := mustRun(t, "bench", "decisions", "--duration", "300ms", "--connections", "4", "--subjects", "200", "--persons", "300")
+	out := mustRun(t, "decisions", "--duration", "300ms", "--connections", "4", "--subjects", "200", "--persons", "300")
 	for _, want := range []string{
 		`(?m)^Granted 200 consents to demo_landlord for rental in `,
 		`(?m)^sync floor \(a decision waits for one\): .*: p50 +\d+\.\d\d ms  p99 +\d+\.\d\d ms  \(200 commits\)$`,
@@ -45,7 +48,7 @@ func TestBenchDecisions(t *testing.T) {
 func TestBenchDecisionsOnPostgres(t *testing.T) {
 	db := pgtest.Database(t)
 	t.Setenv("TMPDIR", t.TempDir())
-	out, _ := mustRun(t, "bench", "decisions", "--store", db, "--duration", "300ms", "--connections", "4", "--subjects", "50", "--persons", "100")
+	out := mustRun(t, "decisions", "--store", db, "--duration", "300ms", "--connections", "4", "--subjects", "50", "--persons", "100")
 	for _, want := range []string{
 		`(?m)^Posted \d+ events in .*: \d+ stored, 0 duplicates of earlier runs\.$`,
 		`(?m)^decisions POST /v1/decisions, closed loop: +\d+ req/s .*\([1-9]\d* requests, 0 errors(, \d+ (approve|decline|refer))+\)$`,
@@ -66,4 +69,14 @@ func TestBenchDecisionsOnPostgres(t *testing.T) {
 	if n < 50 { // 50 consents, and the decisions
 		t.Errorf("PostgreSQL holds %d records: the consents and decisions went elsewhere", n)
 	}
+}
+
+// mustRun runs candor bench with args and returns its output.
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := bench.Run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("candor bench %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String()
 }

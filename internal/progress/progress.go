@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"fmt"
@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// progress reports long work: a bar redrawn in place on a terminal, plain
-// periodic lines otherwise.
-type progress struct {
+// Bar reports long work: a bar redrawn in place on a terminal, plain
+// periodic lines otherwise. Its methods are safe for concurrent use.
+type Bar struct {
 	w      io.Writer
 	label  string
 	total  int64 // units of work (bytes or events); 0 if unknown
@@ -22,7 +22,9 @@ type progress struct {
 	last   time.Time
 }
 
-func newProgress(w io.Writer, label string, total int64) *progress {
+// New returns a bar labelled label that writes to w; total is the units of
+// work (bytes or events) to do, 0 if unknown.
+func New(w io.Writer, label string, total int64) *Bar {
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
@@ -30,12 +32,12 @@ func newProgress(w io.Writer, label string, total int64) *progress {
 		}
 	}
 	now := time.Now()
-	return &progress{w: w, label: label, total: total, tty: tty, start: now, last: now}
+	return &Bar{w: w, label: label, total: total, tty: tty, start: now, last: now}
 }
 
-// add records work done and events handled, redrawing at most every 200 ms
+// Add records work done and events handled, redrawing at most every 200 ms
 // on a terminal and every 5 s otherwise.
-func (p *progress) add(work, events int64) {
+func (p *Bar) Add(work, events int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done += work
@@ -50,14 +52,14 @@ func (p *progress) add(work, events int64) {
 	}
 }
 
-// finish draws the final state.
-func (p *progress) finish() {
+// Finish draws the final state.
+func (p *Bar) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.draw(true)
 }
 
-func (p *progress) draw(final bool) {
+func (p *Bar) draw(final bool) {
 	elapsed := time.Since(p.start)
 	rate := float64(p.events) / max(elapsed.Seconds(), 1e-9)
 	line := fmt.Sprintf("%s: %d events, %.0f events/s, %s", p.label, p.events, rate, elapsed.Round(time.Second))
@@ -87,4 +89,24 @@ func (p *progress) draw(final bool) {
 	default:
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// SetTotal sets the units of work to do, once they are known.
+func (p *Bar) SetTotal(total int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total = total
+}
+
+// HumanBytes returns n bytes in B, KiB, MiB or GiB.
+func HumanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }

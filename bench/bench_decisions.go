@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/synth"
 )
@@ -37,7 +38,7 @@ const (
 )
 
 const (
-	benchRelyingParty  = "demo_landlord" // registered for rental by demoKeys
+	benchRelyingParty  = "demo_landlord" // registered for rental by app.DemoKeys
 	benchTrivialPath   = "/bench/trivial"
 	benchTrivialAnswer = `{"status":"ok"}` + "\n"
 	// benchMaxErrorRate is the share of failed requests that fails the bench.
@@ -59,7 +60,7 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	dir := fs.String("data", "", "data dir of the bench's own (default: a temporary directory, removed afterwards); a kept one is not loaded twice, but each run revokes the demo keys and adds consents and decisions")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first round of saturated decisions to this file")
 	storeURL := fs.String("store", "", "a postgres:// URL of an empty database (or of an empty schema, with search_path) of the bench's own: keep the data in PostgreSQL, the log's tiles in --data (default: Pebble in --data)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *duration <= 0 || *conns < 1 || *rounds < 1 || *subjects < 1 || *persons < *subjects || *maxRequests < 1 {
@@ -77,13 +78,13 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	fmt.Fprintf(stdout, "bench decisions: %d persons, %d consents, %d connections, %s per phase (saturated: %d rounds), GOMAXPROCS=%d, load average %s\n",
 		*persons, *subjects, *conns, *duration, *rounds, runtime.GOMAXPROCS(0), loadAverage())
 
-	fx, err := newDecisionsFixture(ctx, storeFlags{data: data, store: *storeURL}, *persons, *subjects, stdout, stderr)
+	fx, err := newDecisionsFixture(ctx, app.StoreConfig{Data: data, Store: *storeURL}, *persons, *subjects, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	defer fx.close()
 
-	floor, err := syncFloor(ctx, fx.srv.inst, 200)
+	floor, err := syncFloor(ctx, fx.srv.Installation(), 200)
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,7 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 // population, a relying party for rental and consents to it, and, on a
 // second listener, the same API behind a mux that adds the baseline.
 type decisionsFixture struct {
-	srv    *server
+	srv    *app.Node
 	bench  *http.Server
 	addr   string   // of bench
 	token  string   // the relying party's key
@@ -165,33 +166,33 @@ type decisionsFixture struct {
 // newDecisionsFixture opens (or creates) the store sf names, ingests the
 // population through POST /v1/events as the demo does, so that matches
 // are materialised as in production, and grants the consents.
-func newDecisionsFixture(ctx context.Context, sf storeFlags, persons, subjects int, stdout, stderr io.Writer) (*decisionsFixture, error) {
+func newDecisionsFixture(ctx context.Context, sf app.StoreConfig, persons, subjects int, stdout, stderr io.Writer) (*decisionsFixture, error) {
 	quiet := slog.New(slog.DiscardHandler)
-	inst, err := sf.open(quiet)
+	inst, err := app.Open(sf, quiet)
 	if err != nil {
 		return nil, err
 	}
-	tokens, _, err := demoKeys(ctx, inst) // sources, and the relying party demo_landlord for rental
+	tokens, _, err := app.DemoKeys(ctx, inst) // sources, and the relying party demo_landlord for rental
 	if err != nil {
-		inst.store.Close()
+		inst.Close()
 		return nil, err
 	}
-	srv, err := startServer(inst, serverFlags{addr: "127.0.0.1:0"}, newLogger(stderr, "text", slog.LevelWarn))
+	srv, err := app.Start(inst, app.Config{Server: app.ServerConfig{Addr: "127.0.0.1:0"}}, app.NewLogger(stderr, "text", slog.LevelWarn))
 	if err != nil {
-		inst.store.Close()
+		inst.Close()
 		return nil, err
 	}
 	fx := &decisionsFixture{srv: srv, token: tokens[benchRelyingParty]}
 	now := time.Now().UTC()
 	cfg := synth.Config{Seed: 1, Persons: persons, Orgs: persons/10 + 1,
 		Until: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC), Now: now}
-	if err := loadDemo(ctx, srv, cfg, tokens, stdout, io.Discard); err != nil {
-		return nil, joinWait(err, srv)
+	if err := app.LoadDemo(ctx, srv, cfg, tokens, stdout, io.Discard); err != nil {
+		return nil, closeAfter(err, srv)
 	}
 	start := time.Now()
 	codes, err := grantConsents(ctx, inst, cfg, subjects)
 	if err != nil {
-		return nil, joinWait(err, srv)
+		return nil, closeAfter(err, srv)
 	}
 	fmt.Fprintf(stdout, "Granted %d consents to %s for %s in %s.\n", len(codes), benchRelyingParty, candor.PurposeRental, time.Since(start).Round(time.Millisecond))
 	for _, c := range codes {
@@ -201,12 +202,12 @@ func newDecisionsFixture(ctx context.Context, sf storeFlags, persons, subjects i
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, joinWait(err, srv)
+		return nil, closeAfter(err, srv)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+benchTrivialPath, trivialJSON)
-	mux.Handle("/", srv.api)
-	fx.bench, fx.addr = configuredLike(srv.http, mux), ln.Addr().String()
+	mux.Handle("/", srv.API())
+	fx.bench, fx.addr = srv.ServerLike(mux), ln.Addr().String()
 	go fx.bench.Serve(ln)
 	return fx, nil
 }
@@ -215,19 +216,19 @@ func (fx *decisionsFixture) close() {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	fx.bench.Shutdown(sctx)
-	joinWait(nil, fx.srv)
+	fx.srv.Close()
 }
 
 // grantConsents has the first n persons of cfg's population consent to the
 // bench's relying party, and returns the codes.
-func grantConsents(ctx context.Context, inst *installation, cfg synth.Config, n int) ([]string, error) {
-	svc := decisions.New(inst.store, inst.vault, inst.cat, nil, nil)
+func grantConsents(ctx context.Context, inst *app.Installation, cfg synth.Config, n int) ([]string, error) {
+	svc := decisions.New(inst.Store, inst.Vault, inst.Catalogue, nil, nil)
 	var codes []string
 	for i := 0; len(codes) < n; i++ {
 		if i >= cfg.Persons {
 			return nil, fmt.Errorf("only %d of %d persons are stored; ask for fewer --subjects or more --persons", len(codes), cfg.Persons)
 		}
-		id, err := inst.store.SubjectByIndex(ctx, inst.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: synth.Person(cfg.Seed, i).NationalID}))
+		id, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: synth.Person(cfg.Seed, i).NationalID}))
 		if candor.ErrorCode(err) == candor.ENOTFOUND {
 			continue
 		}
@@ -245,11 +246,11 @@ func grantConsents(ctx context.Context, inst *installation, cfg synth.Config, n 
 
 // syncFloor times n synced one-key commits to inst's store, one after the
 // other: the least a decision, which stores itself durably, can take.
-func syncFloor(ctx context.Context, inst *installation, n int) (*loadResult, error) {
+func syncFloor(ctx context.Context, inst *app.Installation, n int) (*loadResult, error) {
 	r := &loadResult{}
 	for range n {
 		start := time.Now()
-		if err := inst.store.PutMeta(ctx, "bench/sync-floor", []byte(start.String())); err != nil {
+		if err := inst.Store.PutMeta(ctx, "bench/sync-floor", []byte(start.String())); err != nil {
 			return nil, err
 		}
 		r.latencies = append(r.latencies, time.Since(start))
@@ -259,26 +260,10 @@ func syncFloor(ctx context.Context, inst *installation, n int) (*loadResult, err
 	return r, nil
 }
 
-// configuredLike returns a server with model's settings that serves h.
-// It copies the settings one by one: Serve writes some of a server's
-// other exported fields (TLSNextProto), so model's cannot be read whole
-// while it runs.
-func configuredLike(model *http.Server, h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:                      h,
-		DisableGeneralOptionsHandler: model.DisableGeneralOptionsHandler,
-		ReadTimeout:                  model.ReadTimeout,
-		ReadHeaderTimeout:            model.ReadHeaderTimeout,
-		WriteTimeout:                 model.WriteTimeout,
-		IdleTimeout:                  model.IdleTimeout,
-		MaxHeaderBytes:               model.MaxHeaderBytes,
-		ConnState:                    model.ConnState,
-		ErrorLog:                     model.ErrorLog,
-		BaseContext:                  model.BaseContext,
-		ConnContext:                  model.ConnContext,
-		HTTP2:                        model.HTTP2,
-		Protocols:                    model.Protocols,
-	}
+// closeAfter shuts srv down after err and returns err.
+func closeAfter(err error, srv *app.Node) error {
+	srv.Close()
+	return err
 }
 
 // trivialJSON is the baseline: it reads the request and answers a small
@@ -500,4 +485,13 @@ func loadAverage() string {
 		return strings.Join(f[:3], " ")
 	}
 	return "unknown"
+}
+
+// truncateBody returns a response body to quote in an error, cut short.
+func truncateBody(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 600 {
+		s = s[:600] + "..."
+	}
+	return s
 }

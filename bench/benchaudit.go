@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/httpapi"
@@ -54,9 +55,7 @@ type auditRun struct {
 }
 
 func startBenchAudit(st candor.AuditStore, dir string) (*benchAudit, error) {
-	var lf logFlags
-	lf.origin = tlog.DefaultOrigin
-	l, err := lf.open(dir, slog.New(slog.DiscardHandler), false)
+	l, err := app.TLogConfig{Origin: tlog.DefaultOrigin}.Open(dir, slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -37,11 +37,6 @@ func newJobs(log *slog.Logger) *jobs {
 // jobsLease names the lease of the singleton jobs in the store.
 const jobsLease = "candor/jobs"
 
-// jobsLeaseTTL is by default how long the lease outlives its holder's last
-// renewal: how long a dead node's jobs wait for another to take them over
-// (candor serve --lease-ttl).
-const jobsLeaseTTL = 30 * time.Second
-
 // underLease makes the jobs run only while this process holds the named
 // lease in l, which it renews every third of ttl until release. It tries
 // to take the lease once before it returns. Call it before every.
@@ -62,9 +57,9 @@ func (j *jobs) held() bool { return j.lease == nil || j.lease.held() }
 
 // singletonLease returns jobs under the lease of the singleton work of
 // nodes sharing inst's store, if the store has leases.
-func singletonLease(inst *installation, log *slog.Logger, ttl time.Duration) *jobs {
+func singletonLease(inst *Installation, log *slog.Logger, ttl time.Duration) *jobs {
 	j := newJobs(log)
-	if l, ok := inst.store.(candor.Leaser); ok {
+	if l, ok := inst.Store.(candor.Leaser); ok {
 		j.underLease(l, jobsLease, ttl)
 	}
 	return j

@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/admins"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/postgres"
+	"github.com/candor-project/candor/registrar"
+	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/vault"
+)
+
+// Installation is an opened data dir: its store, vault and catalogue.
+type Installation struct {
+	Data      string // the data dir
+	Store     candor.Store
+	Vault     *vault.Vault
+	Catalogue *candor.Catalogue
+}
+
+// Open opens the installation cfg names, creating the store and the
+// master key file if there are none. A bad setting is an error naming it.
+func Open(cfg StoreConfig, log *slog.Logger) (*Installation, error) {
+	return openWith(cfg, log, vault.LoadOrCreateKey, pebble.Options{Logger: log})
+}
+
+// OpenExisting opens the installation as Open does, but creates nothing:
+// a missing master key file or store is an error naming it. Commands that
+// check or repair an installation use it.
+func OpenExisting(cfg StoreConfig, log *slog.Logger) (*Installation, error) {
+	return openWith(cfg, log, vault.LoadKey, pebble.Options{Logger: log, MustExist: true})
+}
+
+// Close closes the store.
+func (inst *Installation) Close() error { return inst.Store.Close() }
+
+func openWith(cfg StoreConfig, log *slog.Logger, loadKey func(string) ([]byte, error), opts pebble.Options) (*Installation, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	keyFile := cfg.MasterKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Clean(cfg.Data) + ".master.key"
+	}
+	master, err := loadKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.New(master)
+	if err != nil {
+		return nil, err
+	}
+	cat := catalogue.Default()
+	if cfg.Catalogue != "" {
+		if cat, err = catalogue.LoadFile(cfg.Catalogue); err != nil {
+			return nil, err
+		}
+	}
+	st, err := openStore(cfg, log, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := candor.CheckCapabilities(st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &Installation{Data: cfg.Data, Store: st, Vault: v, Catalogue: cat}, nil
+}
+
+// openStore opens the store cfg.Store names: PostgreSQL for a postgres://
+// URL, otherwise Pebble in the data dir (opts). Errors do not repeat the
+// URL, which may hold a password.
+func openStore(cfg StoreConfig, log *slog.Logger, opts pebble.Options) (candor.Store, error) {
+	if cfg.Store != "" {
+		if !opts.MustExist {
+			// The data dir still holds the log's tiles and the key files.
+			if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+				return nil, err
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		st, err := postgres.Open(ctx, cfg.Store, postgres.Options{Logger: log, MustExist: opts.MustExist})
+		if err != nil {
+			return nil, fmt.Errorf("opening the PostgreSQL store: %w", err)
+		}
+		return st, nil
+	}
+	st, err := pebble.Open(cfg.Data, opts)
+	if err != nil {
+		if opts.MustExist {
+			return nil, fmt.Errorf("opening %s: %w", cfg.Data, err)
+		}
+		return nil, fmt.Errorf("opening %s: %w (is another candor process using it?)", cfg.Data, err)
+	}
+	return st, nil
+}
+
+// IsPostgresURL reports whether s is a PostgreSQL URL (a --store for
+// PostgreSQL).
+func IsPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Registry returns the scorecard registry, whose proposals and approvals
+// are administrative acts, checked against their chain (admins).
+func (inst *Installation) Registry() *scoring.Registry {
+	return scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(admins.New(inst.Store, inst.Vault, nil))
+}
+
+// Published returns the active scorecards and every approved version,
+// old ones included (see scoring.Registry).
+func (inst *Installation) Published(ctx context.Context) (active, all []*scoring.Compiled, err error) {
+	return inst.Registry().Published(ctx)
+}
+
+// Registrar returns the operator's administration on the store.
+func (inst *Installation) Registrar() *registrar.Service {
+	return registrar.New(inst.Store, inst.Catalogue, decisions.New(inst.Store, inst.Vault, inst.Catalogue, nil, nil), nil)
+}
+
+// NewLogger returns a logger writing to w in format (json, else text)
+// from level up.
+func NewLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
