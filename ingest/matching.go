@@ -28,10 +28,9 @@ var errGroupStale = candor.Errorf(candor.ECONFLICT, "this request was committed 
 
 // matcherState holds the current matching and fetches a newer one.
 type matcherState struct {
-	cur    atomic.Pointer[matching]
-	mu     sync.Mutex // serialises fetches
-	newer  func(ctx context.Context) (Matcher, uint64, error)
-	source string // for errors
+	cur   atomic.Pointer[matching]
+	mu    sync.Mutex // serialises fetches
+	newer func(ctx context.Context) (Matcher, uint64, error)
 }
 
 func newMatcherState(opts Options) *matcherState {
