@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/candor-project/candor"
@@ -62,14 +63,47 @@ func FormatForContentType(contentType string) (Format, error) {
 // than strictjson.MaxDepth, a key given twice, control characters or
 // bidirectional overrides in a string), ETOOLARGE for more than maxEvents
 // events. Reading a body takes memory proportional to its size.
+//
+// A UTF-8 byte order mark at the start of the body (as Excel writes) is
+// skipped. CSV is comma-separated; DecodeCSV takes another delimiter.
 func Decode(body []byte, f Format, maxEvents int) ([]candor.EventInput, []candor.Problem, error) {
+	return decode(body, f, ',', maxEvents)
+}
+
+// DecodeCSV parses a CSV body as Decode does, with comma as the field
+// delimiter (a semicolon, say, as spreadsheets write in locales whose
+// decimal separator is a comma). Errors: Decode's; EINVALID for a
+// delimiter that cannot separate CSV fields (a quote, a line break, a
+// letter or digit, or not a valid character).
+func DecodeCSV(body []byte, comma rune, maxEvents int) ([]candor.EventInput, []candor.Problem, error) {
+	if err := CheckDelimiter(comma); err != nil {
+		return nil, nil, err
+	}
+	return decode(body, FormatCSV, comma, maxEvents)
+}
+
+// CheckDelimiter returns EINVALID for a rune that cannot be a CSV field
+// delimiter.
+func CheckDelimiter(comma rune) error {
+	if comma == '"' || comma == '\r' || comma == '\n' || comma == utf8.RuneError || !utf8.ValidRune(comma) ||
+		unicode.IsLetter(comma) || unicode.IsDigit(comma) || unicode.IsControl(comma) && comma != '\t' {
+		return candor.Errorf(candor.EINVALID, "%q cannot separate CSV fields: use a comma, a semicolon, a tab or another punctuation mark", comma)
+	}
+	return nil
+}
+
+// utf8BOM is the byte order mark some tools write at the start of UTF-8.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+func decode(body []byte, f Format, comma rune, maxEvents int) ([]candor.EventInput, []candor.Problem, error) {
+	body = bytes.TrimPrefix(body, utf8BOM)
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil, candor.Errorf(candor.EMALFORMED, "empty body: no events")
 	}
 	if f != FormatCSV && !utf8.Valid(body) {
 		return nil, nil, candor.Errorf(candor.EMALFORMED, "body is not valid UTF-8")
 	}
-	d := &decoder{max: maxEvents}
+	d := &decoder{max: maxEvents, comma: comma}
 	var err error
 	switch f {
 	case FormatJSON:
@@ -117,6 +151,7 @@ var errTooMany = errors.New("too many events")
 
 type decoder struct {
 	max      int
+	comma    rune // CSV's field delimiter
 	s        strictjson.Scanner
 	events   []candor.EventInput
 	problems []candor.Problem
@@ -196,6 +231,9 @@ func (d *decoder) jsonBody(body []byte, cloud bool) error {
 }
 
 func (d *decoder) ndjson(body []byte) error {
+	if first, _, _ := bytes.Cut(bytes.TrimLeft(body, " \t\r\n"), []byte{'\n'}); isOpening(first) {
+		return candor.Errorf(candor.EMALFORMED, "line 1 opens a JSON value spread over several lines: NDJSON takes one whole event object on each line (or send the body as application/json)")
+	}
 	line := 0
 	for len(body) > 0 {
 		line++
@@ -226,6 +264,13 @@ func (d *decoder) ndjson(body []byte) error {
 		}
 	}
 	return nil
+}
+
+// isOpening reports whether a line is only the opening of a JSON object
+// or array.
+func isOpening(line []byte) bool {
+	t := bytes.TrimSpace(line)
+	return len(t) == 1 && (t[0] == '{' || t[0] == '[')
 }
 
 // event reads one event object in Candor's shape.
@@ -438,6 +483,7 @@ var csvColumns = []string{"id", "subject_kind", "subject_scheme", "subject_value
 
 func (d *decoder) csv(body []byte) error {
 	r := csv.NewReader(bytes.NewReader(body))
+	r.Comma = d.comma
 	r.FieldsPerRecord = 0
 	r.ReuseRecord = true
 	header, err := r.Read()

@@ -1,7 +1,9 @@
 package ingest_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -193,9 +195,19 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(strings.Replace(example, `"EUR"`, `"\u001b[31mEUR\u0000"`, 1)), uint8(ingest.FormatJSON))
 	f.Add([]byte(strings.Replace(example, `"AB1234567"`, "\"AB\u202e765\"", 1)), uint8(ingest.FormatNDJSON))
 	f.Add([]byte(strings.Replace(cloudExample, `"ignored"`, `[[[{"a":1,"a":2}]]]`, 1)), uint8(ingest.FormatCloudEventBatch))
+	f.Add([]byte("\xef\xbb\xbfid;subject_kind;subject_scheme;subject_value;type;occurred_at\n1;2;3;4;5;\"6;7\"\n"), uint8(ingest.FormatCSV))
+	f.Add([]byte("{\n"+example+"\n}\n"), uint8(ingest.FormatNDJSON))
 	f.Fuzz(func(t *testing.T, body []byte, format uint8) {
 		f := ingest.Format(format%5 + 1)
+		if f == ingest.FormatCSV {
+			if _, _, err := ingest.DecodeCSV(body, ';', 100); err != nil {
+				if c := candor.ErrorCode(err); c != candor.EMALFORMED && c != candor.ETOOLARGE {
+					t.Fatalf("DecodeCSV: unexpected error code %s: %v", c, err)
+				}
+			}
+		}
 		inputs, problems, err := ingest.Decode(body, f, 100)
+		body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // Decode skips a byte order mark
 		if err != nil {
 			if c := candor.ErrorCode(err); c != candor.EMALFORMED && c != candor.ETOOLARGE {
 				t.Fatalf("unexpected error code %s: %v", c, err)
@@ -288,4 +300,44 @@ func firstNonSpace(b []byte) int {
 		}
 	}
 	return 0
+}
+
+// TestSpreadsheetCSV: a CSV file as a spreadsheet saves it, with a byte
+// order mark, reads as it would without; with semicolons it reads through
+// DecodeCSV, a quoted cell keeping its semicolon; a delimiter that cannot
+// separate fields is refused.
+func TestSpreadsheetCSV(t *testing.T) {
+	const header = "id,subject_kind,subject_scheme,subject_value,type,occurred_at,note\n"
+	const row = "e1,person,national_id,AB1234567,credit.instalment_paid,2026-03-14T00:00:00Z,\"a; b\"\n"
+	const semi = "id;subject_kind;subject_scheme;subject_value;type;occurred_at;note\n" +
+		"e1;person;national_id;AB1234567;credit.instalment_paid;2026-03-14T00:00:00Z;\"a; b\"\n"
+	plain, _, err := ingest.Decode([]byte(header+row), ingest.FormatCSV, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom, _, err := ingest.Decode([]byte("\xef\xbb\xbf"+header+row), ingest.FormatCSV, 10)
+	if err != nil || !reflect.DeepEqual(bom, plain) {
+		t.Fatalf("with a byte order mark: %+v, %v; want %+v", bom, err, plain)
+	}
+	got, _, err := ingest.DecodeCSV([]byte("\xef\xbb\xbf"+semi), ';', 10)
+	if err != nil || !reflect.DeepEqual(got, plain) {
+		t.Fatalf("semicolon-separated: %+v, %v; want %+v", got, err, plain)
+	}
+	if _, _, err := ingest.Decode([]byte(semi), ingest.FormatCSV, 10); candor.ErrorCode(err) != candor.EMALFORMED || !strings.Contains(err.Error(), "missing column") {
+		t.Errorf("semicolons read as commas: %v, want the missing columns named", err)
+	}
+	for _, bad := range []rune{'"', '\n', 'x', '7', 0} {
+		if _, _, err := ingest.DecodeCSV([]byte(semi), bad, 10); candor.ErrorCode(err) != candor.EINVALID {
+			t.Errorf("delimiter %q: %v, want EINVALID", bad, err)
+		}
+	}
+}
+
+// TestNDJSONSpreadOverLines: an event object pretty-printed over several
+// lines is one error saying so, not one per line.
+func TestNDJSONSpreadOverLines(t *testing.T) {
+	_, problems, err := ingest.Decode([]byte("{\n  \"id\": \"e1\",\n  \"type\": \"credit.instalment_paid\"\n}\n"), ingest.FormatNDJSON, 10)
+	if candor.ErrorCode(err) != candor.EMALFORMED || len(problems) != 0 || !strings.Contains(err.Error(), "one whole event object on each line") {
+		t.Errorf("%v, %v; want one EMALFORMED error saying NDJSON takes one object a line", problems, err)
+	}
 }

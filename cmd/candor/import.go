@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/app"
@@ -28,7 +29,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	app.Register(fs, &cfg, app.StoreSettings)
 	sourceID := fs.String("source", "", "the source the events come from (required)")
 	format := fs.String("format", "", "ndjson or csv (default: from the file name; .csv is CSV, anything else NDJSON)")
+	delimiter := fs.String("delimiter", ",", "CSV's field delimiter: one character, such as ';' (as spreadsheets save CSV where the decimal separator is a comma), or tab")
 	if err := app.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	comma, err := parseDelimiter(*delimiter)
+	if err != nil {
 		return err
 	}
 	if *sourceID == "" || fs.NArg() == 0 {
@@ -53,7 +59,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *format == "csv" || *format == "" && strings.HasSuffix(strings.ToLower(name), ".csv") {
 			f = ingest.FormatCSV
 		}
-		if err := importFile(ctx, p, src, name, f, stdout, stderr); err != nil {
+		if err := importFile(ctx, p, src, name, f, comma, stdout, stderr); err != nil {
 			return err
 		}
 	}
@@ -64,19 +70,25 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // invalid; then it ingests it in chunks of importChunk events. A failure in
 // the second pass (a conflict with stored data, a full disk) leaves the
 // chunks before it stored; running the import again skips them as duplicates.
-func importFile(ctx context.Context, p *ingest.Pipeline, src *candor.Source, name string, f ingest.Format, stdout, stderr io.Writer) error {
+func importFile(ctx context.Context, p *ingest.Pipeline, src *candor.Source, name string, f ingest.Format, comma rune, stdout, stderr io.Writer) error {
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return err
 	}
-	chunks, err := splitChunks(data, f, importChunk)
+	chunks, err := splitChunks(data, f, comma, importChunk)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	decoded := make([][]candor.EventInput, len(chunks))
 	var all []string
 	for i, c := range chunks {
-		inputs, problems, err := ingest.Decode(c.body, f, importChunk)
+		decode := func() ([]candor.EventInput, []candor.Problem, error) {
+			if f == ingest.FormatCSV {
+				return ingest.DecodeCSV(c.body, comma, importChunk)
+			}
+			return ingest.Decode(c.body, f, importChunk)
+		}
+		inputs, problems, err := decode()
 		if err == nil {
 			err = p.Check(src, inputs, problems)
 		}
@@ -117,12 +129,12 @@ type chunk struct {
 	firstLine int // line of the chunk's first event in the file
 }
 
-// splitChunks cuts a file into bodies of at most n events. CSV is cut at
-// record boundaries (a quoted cell may hold a newline) and every chunk gets
-// the header line.
-func splitChunks(data []byte, f ingest.Format, n int) ([]chunk, error) {
+// splitChunks cuts a file into bodies of at most n events. CSV (its
+// fields separated by comma) is cut at record boundaries (a quoted cell
+// may hold a newline) and every chunk gets the header line.
+func splitChunks(data []byte, f ingest.Format, comma rune, n int) ([]chunk, error) {
 	if f == ingest.FormatCSV {
-		return splitCSV(data, n)
+		return splitCSV(data, comma, n)
 	}
 	var chunks []chunk
 	line := 1
@@ -145,8 +157,9 @@ func splitChunks(data []byte, f ingest.Format, n int) ([]chunk, error) {
 	return chunks, nil
 }
 
-func splitCSV(data []byte, n int) ([]chunk, error) {
+func splitCSV(data []byte, comma rune, n int) ([]chunk, error) {
 	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = comma
 	r.FieldsPerRecord = -1 // the decoder checks the shape of each chunk
 	if _, err := r.Read(); err != nil {
 		return nil, fmt.Errorf("csv header: %w", err)
@@ -193,4 +206,19 @@ func describe(name string, firstLine int, err error) []string {
 		lines = append(lines, fmt.Sprintf("%s:%d: %s%s", name, firstLine+p.Index, where, p.Reason))
 	}
 	return lines
+}
+
+// parseDelimiter reads --delimiter: one character, or "tab".
+func parseDelimiter(s string) (rune, error) {
+	if s == "tab" || s == `\t` {
+		return '\t', nil
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 || size != len(s) {
+		return 0, fmt.Errorf("--delimiter %q: want one character, such as ';', or tab", s)
+	}
+	if err := ingest.CheckDelimiter(r); err != nil {
+		return 0, fmt.Errorf("--delimiter: %s", candor.ErrorMessage(err))
+	}
+	return r, nil
 }

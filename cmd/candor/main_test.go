@@ -106,6 +106,19 @@ func TestImport(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "1 problem(s); nothing was imported") || !strings.Contains(stderr.String(), "bad.ndjson:3: subject.value") {
 		t.Fatalf("bad file: %v\n%s", err, stderr.String())
 	}
+	// As a spreadsheet saves it in a locale with decimal commas: a byte
+	// order mark, semicolons, a decimal comma in a quoted cell.
+	sheet := filepath.Join(dir, "sheet.csv")
+	os.WriteFile(sheet, []byte("\xef\xbb\xbfid;subject_kind;subject_scheme;subject_value;type;occurred_at;amount;currency\n"+
+		"s1;person;national_id;RR0000004;rent.paid;2026-03-05T00:00:00Z;\"650.00\";EUR\n"), 0o644)
+	if out, _ := mustRun(t, "import", "--data", data, "--source", "rent1", "--delimiter", ";", sheet); !strings.Contains(out, "sheet.csv: 1 events stored") {
+		t.Errorf("a semicolon-separated sheet with a byte order mark: %s", out)
+	}
+	for _, d := range []string{"ab", "\"", ""} {
+		if err := run(context.Background(), []string{"import", "--data", data, "--source", "rent1", "--delimiter", d, sheet}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "--delimiter") {
+			t.Errorf("--delimiter %q: %v, want it refused", d, err)
+		}
+	}
 }
 
 func TestSourceAdmin(t *testing.T) {
