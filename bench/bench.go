@@ -42,8 +42,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "rescore" {
 		return runBenchRescore(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "soak" {
+		return runBenchSoak(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "ingest" {
-		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N] [--log on|off|both] [--reads N] [--rounds N]\n       candor bench rescore [--data DIR] [--workers N]\n       candor bench decisions [--duration D] [--connections N] [--subjects N] [--data DIR]\n")
+		fmt.Fprint(stderr, "Usage: candor bench ingest [--events N] [--batch N] [--concurrency N] [--log on|off|both] [--reads N] [--rounds N]\n       candor bench rescore [--data DIR] [--workers N]\n       candor bench decisions [--duration D] [--connections N] [--subjects N] [--data DIR]\n       candor bench soak [--duration D] [--sample D] [--svg FILE]\n")
 		return flag.ErrHelp
 	}
 	return runBenchIngest(ctx, args[1:], stdout, stderr)

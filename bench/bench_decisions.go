@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -161,6 +162,11 @@ type decisionsFixture struct {
 	addr   string   // of bench
 	token  string   // the relying party's key
 	bodies [][]byte // decision requests, one per consent
+	// tokens are the demo's keys by principal (sources, demo_landlord),
+	// operator the demo operator's, subjects the persons who consented.
+	tokens   map[string]string
+	operator string
+	subjects []candor.SubjectID
 }
 
 // newDecisionsFixture opens (or creates) the store sf names, ingests the
@@ -172,7 +178,7 @@ func newDecisionsFixture(ctx context.Context, sf app.StoreConfig, persons, subje
 	if err != nil {
 		return nil, err
 	}
-	tokens, _, err := app.DemoKeys(ctx, inst) // sources, and the relying party demo_landlord for rental
+	tokens, operator, err := app.DemoKeys(ctx, inst) // sources, and the relying party demo_landlord for rental
 	if err != nil {
 		inst.Close()
 		return nil, err
@@ -182,7 +188,7 @@ func newDecisionsFixture(ctx context.Context, sf app.StoreConfig, persons, subje
 		inst.Close()
 		return nil, err
 	}
-	fx := &decisionsFixture{srv: srv, token: tokens[benchRelyingParty]}
+	fx := &decisionsFixture{srv: srv, token: tokens[benchRelyingParty], tokens: tokens, operator: operator}
 	now := time.Now().UTC()
 	cfg := synth.Config{Seed: 1, Persons: persons, Orgs: persons/10 + 1,
 		Until: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC), Now: now}
@@ -190,7 +196,8 @@ func newDecisionsFixture(ctx context.Context, sf app.StoreConfig, persons, subje
 		return nil, closeAfter(err, srv)
 	}
 	start := time.Now()
-	codes, err := grantConsents(ctx, inst, cfg, subjects)
+	codes, ids, err := grantConsents(ctx, inst, cfg, subjects)
+	fx.subjects = ids
 	if err != nil {
 		return nil, closeAfter(err, srv)
 	}
@@ -220,28 +227,29 @@ func (fx *decisionsFixture) close() {
 }
 
 // grantConsents has the first n persons of cfg's population consent to the
-// bench's relying party, and returns the codes.
-func grantConsents(ctx context.Context, inst *app.Installation, cfg synth.Config, n int) ([]string, error) {
+// bench's relying party, and returns the codes and the persons.
+func grantConsents(ctx context.Context, inst *app.Installation, cfg synth.Config, n int) ([]string, []candor.SubjectID, error) {
 	svc := decisions.New(inst.Store, inst.Vault, inst.Catalogue, nil, nil)
 	var codes []string
+	var ids []candor.SubjectID
 	for i := 0; len(codes) < n; i++ {
 		if i >= cfg.Persons {
-			return nil, fmt.Errorf("only %d of %d persons are stored; ask for fewer --subjects or more --persons", len(codes), cfg.Persons)
+			return nil, nil, fmt.Errorf("only %d of %d persons are stored; ask for fewer --subjects or more --persons", len(codes), cfg.Persons)
 		}
 		id, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: synth.Person(cfg.Seed, i).NationalID}))
 		if candor.ErrorCode(err) == candor.ENOTFOUND {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		c, err := svc.Grant(ctx, id, benchRelyingParty, candor.PurposeRental, 7*24*time.Hour)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		codes = append(codes, c.Code)
+		codes, ids = append(codes, c.Code), append(ids, id)
 	}
-	return codes, nil
+	return codes, ids, nil
 }
 
 // syncFloor times n synced one-key commits to inst's store, one after the
@@ -283,6 +291,13 @@ func trivialJSON(w http.ResponseWriter, r *http.Request) {
 type loadTarget struct {
 	url, token string
 	bodies     [][]byte
+	// body, if set, makes request i's body instead of bodies; method
+	// (default POST) and header, if set, are the request's.
+	body   func(i int) []byte
+	method string
+	header http.Header
+	// urls, if set, are where requests go in turn instead of url.
+	urls []string
 	// check reports whether an answer is right, and under which outcome
 	// to count it.
 	check func(status int, body []byte) (outcome string, ok bool)
@@ -384,7 +399,7 @@ func runLoad(ctx context.Context, client *http.Client, t loadTarget, conns int, 
 				} else if !sent.Before(deadline) {
 					return
 				}
-				status, err := post(ctx, client, t, t.bodies[i%len(t.bodies)], &buf)
+				status, err := post(ctx, client, t.at(i), t.bodyOf(i), &buf)
 				res.latencies = append(res.latencies, time.Since(sent))
 				res.requests++
 				outcome, ok := t.check(status, buf.Bytes())
@@ -434,14 +449,43 @@ func (r *loadResult) fail(msg string) {
 	}
 }
 
+// at returns t with request i's URL.
+func (t loadTarget) at(i int) loadTarget {
+	if len(t.urls) > 0 {
+		t.url = t.urls[i%len(t.urls)]
+	}
+	return t
+}
+
+// bodyOf returns request i's body.
+func (t loadTarget) bodyOf(i int) []byte {
+	if t.body != nil {
+		return t.body(i)
+	}
+	if len(t.bodies) == 0 {
+		return nil
+	}
+	return t.bodies[i%len(t.bodies)]
+}
+
 // post sends body to t and reads the answer into buf.
 func post(ctx context.Context, client *http.Client, t loadTarget, body []byte, buf *bytes.Buffer) (int, error) {
 	buf.Reset()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	method := cmp.Or(t.method, http.MethodPost)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.url, rd)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	for k, v := range t.header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Authorization", "Bearer "+t.token)
 	resp, err := client.Do(req)
 	if err != nil {

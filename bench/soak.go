@@ -1,0 +1,320 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/httpapi"
+)
+
+// The soak's targets (issue 16): over the run, RSS and each load's p99 in
+// the last minute within this much of the second minute's, and no more
+// goroutines at the end than this many above the second minute's.
+const (
+	soakDrift      = 0.10
+	soakGoroutines = 16
+)
+
+// soakArgs are the flags of candor bench soak.
+type soakArgs struct {
+	duration, sample, calibrate time.Duration
+	persons, subjects, conns    int
+	svg, data                   string
+}
+
+func parseSoak(args []string, stderr io.Writer) (*soakArgs, error) {
+	fs := flag.NewFlagSet("bench soak", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	a := &soakArgs{}
+	fs.DurationVar(&a.duration, "duration", 10*time.Minute, "how long the mixed load runs (at least 3 minutes: the second and the last minute are compared)")
+	fs.DurationVar(&a.sample, "sample", 10*time.Second, "how often RSS, heap, goroutines and each load's p50 and p99 are sampled")
+	fs.DurationVar(&a.calibrate, "calibrate", 5*time.Second, "how long each load runs saturated first, to find the rate half of which the soak runs at")
+	fs.IntVar(&a.persons, "persons", 2000, "persons in the synthetic population ingested first")
+	fs.IntVar(&a.subjects, "subjects", 300, "persons who consent to the relying party; decisions and score reads rotate through them")
+	fs.IntVar(&a.conns, "connections", 16, "connections of each load")
+	fs.StringVar(&a.svg, "svg", "", "write the samples as an SVG chart to this file")
+	fs.StringVar(&a.data, "data", "", "data dir of the bench's own (default: a temporary directory, removed afterwards)")
+	if err := app.ParseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if a.duration < 3*time.Minute || a.sample <= 0 || a.sample > time.Minute || a.calibrate <= 0 || a.conns < 1 || a.subjects < 1 || a.persons < a.subjects {
+		return nil, errors.New("--duration at least 3m, --sample positive and at most 1m, --calibrate and --connections positive, --persons at least --subjects")
+	}
+	return a, nil
+}
+
+// runBenchSoak runs ingest, score reads and decisions together at half
+// the rate each sustains alone, for --duration, sampling the process and
+// each load's latencies, and says whether memory and latency held.
+func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := parseSoak(args, stderr)
+	if err != nil {
+		return err
+	}
+	data := a.data
+	if data == "" {
+		tmp, err := os.MkdirTemp("", "candor-bench-soak-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		data = filepath.Join(tmp, "data")
+	}
+	fmt.Fprintf(stdout, "bench soak: %d persons, %s of mixed load sampled every %s, GOMAXPROCS=%d, load average %s\n",
+		a.persons, a.duration, a.sample, runtime.GOMAXPROCS(0), loadAverage())
+	fx, err := newDecisionsFixture(ctx, app.StoreConfig{Data: data}, a.persons, a.subjects, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer fx.close()
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxConnsPerHost: 3 * a.conns, MaxIdleConnsPerHost: 3 * a.conns, MaxIdleConns: 3 * a.conns, DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	loads := soakTargets(fx, "http://"+fx.addr)
+	for i := range loads {
+		r := runLoad(ctx, client, loads[i].t, a.conns, a.calibrate, 1<<30, 0)
+		if r.errors > 0 {
+			return fmt.Errorf("%s, saturated: %d of %d requests failed; the first: %s", loads[i].name, r.errors, r.requests, r.firstError)
+		}
+		loads[i].rate = r.rate() / 2
+		fmt.Fprintf(stdout, "%-9s saturated %7.0f req/s, p99 %s: soaked at %.0f req/s\n", loads[i].name, r.rate(), ms(r.percentile(99)), loads[i].rate)
+	}
+	samples, err := soak(ctx, client, loads, a, stdout)
+	if err != nil {
+		return err
+	}
+	if a.svg != "" {
+		if err := os.WriteFile(a.svg, soakSVG(samples, loads), 0o644); err != nil {
+			return err
+		}
+	}
+	return soakVerdict(samples, loads, a, stdout)
+}
+
+// soakLoad is one kind of load of the soak.
+type soakLoad struct {
+	name string
+	t    loadTarget
+	rate float64 // req/s, half the saturated rate
+}
+
+// soakTargets are the soak's loads: a bank posting batches of new facts,
+// an operator reading scores, the relying party asking for decisions.
+func soakTargets(fx *decisionsFixture, base string) []soakLoad {
+	const batch = 20
+	day := time.Now().UTC().AddDate(0, 0, -3).Format(time.DateOnly)
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	ingest := loadTarget{url: base + "/v1/events", token: fx.tokens["bank_north"], check: checkAccepted(batch),
+		body: func(i int) []byte {
+			var b bytes.Buffer
+			b.WriteByte('[')
+			for j := range batch {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `{"id":"soak-%s-%d-%d","subject":{"kind":"person","scheme":"national_id","value":"SK%07d"},"type":"credit.instalment_paid","occurred_at":"%sT00:00:00Z","fields":{"account":"A%d","amount":"%d.25","currency":"EUR"}}`,
+					run, i, j, (i*batch+j)%5000, day, i%97, j+1)
+			}
+			b.WriteByte(']')
+			return b.Bytes()
+		}}
+	read := loadTarget{method: http.MethodGet, token: fx.operator, check: checkOK,
+		header: http.Header{httpapi.PurposeHeader: {candor.ReadSubjectRequest.String()}},
+		body:   func(int) []byte { return nil }}
+	reads := make([]string, len(fx.subjects))
+	for i, id := range fx.subjects {
+		reads[i] = base + "/v1/subjects/" + id.String() + "/scores/rental-deposit"
+	}
+	decide := loadTarget{url: base + "/v1/decisions", token: fx.token, bodies: fx.bodies, check: checkDecision}
+	return []soakLoad{{name: "ingest", t: ingest}, {name: "reads", t: withURLs(read, reads)}, {name: "decisions", t: decide}}
+}
+
+// withURLs makes t's request i go to urls[i mod len].
+func withURLs(t loadTarget, urls []string) loadTarget {
+	t.url = ""
+	t.urls = urls
+	return t
+}
+
+func checkOK(status int, _ []byte) (string, bool) { return "", status == http.StatusOK }
+
+// checkAccepted checks an ingest answer that accepted n events.
+func checkAccepted(n int) func(int, []byte) (string, bool) {
+	want := []byte(`"accepted":` + strconv.Itoa(n))
+	return func(status int, body []byte) (string, bool) {
+		return "", status == http.StatusOK && bytes.Contains(body, want)
+	}
+}
+
+// soakSample is one sample: the process, and each load's latencies since
+// the one before.
+type soakSample struct {
+	at         time.Duration
+	rss, heap  uint64
+	goroutines int
+	latencies  [][]time.Duration // by load
+	errors     []int
+}
+
+// soak runs the loads at their rates until a.duration, printing a row per
+// sample.
+func soak(ctx context.Context, client *http.Client, loads []soakLoad, a *soakArgs, stdout io.Writer) ([]soakSample, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.duration)
+	defer cancel()
+	windows := make([]*soakWindow, len(loads))
+	var wg sync.WaitGroup
+	for i, l := range loads {
+		windows[i] = &soakWindow{}
+		wg.Go(func() { paced(ctx, client, l.t, a.conns, l.rate, windows[i]) })
+	}
+	fmt.Fprintf(stdout, "%8s %9s %9s %6s", "t", "RSS MiB", "heap MiB", "gor.")
+	for _, l := range loads {
+		fmt.Fprintf(stdout, " | %-9s %8s %8s %5s", l.name, "p50 ms", "p99 ms", "err")
+	}
+	fmt.Fprintln(stdout)
+	var samples []soakSample
+	start := time.Now()
+	tick := time.NewTicker(a.sample)
+	defer tick.Stop()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+			wg.Wait()
+		case <-tick.C:
+		}
+		s := sampleProcess(time.Since(start))
+		for _, w := range windows {
+			lat, errs := w.take()
+			s.latencies, s.errors = append(s.latencies, lat), append(s.errors, errs)
+		}
+		samples = append(samples, s)
+		printSample(stdout, s)
+	}
+	for i, w := range windows {
+		if w.firstError != "" {
+			return samples, fmt.Errorf("%s: requests failed; the first: %s", loads[i].name, w.firstError)
+		}
+	}
+	return samples, nil
+}
+
+// soakWindow collects one load's latencies between samples.
+type soakWindow struct {
+	mu         sync.Mutex
+	lat        []time.Duration
+	errors     int
+	firstError string
+}
+
+func (w *soakWindow) add(d time.Duration, failure string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lat = append(w.lat, d)
+	if failure != "" {
+		if w.errors++; w.firstError == "" {
+			w.firstError = failure
+		}
+	}
+}
+
+// take returns the latencies, sorted, and errors since the last take.
+func (w *soakWindow) take() ([]time.Duration, int) {
+	w.mu.Lock()
+	lat, errs := w.lat, w.errors
+	w.lat, w.errors = nil, 0
+	w.mu.Unlock()
+	slices.Sort(lat)
+	return lat, errs
+}
+
+// paced sends t's requests from conns goroutines, request i due at
+// start + i/rate, until ctx ends, and records each latency from when it
+// was due (a stall is charged to every request it delays).
+func paced(ctx context.Context, client *http.Client, t loadTarget, conns int, rate float64, w *soakWindow) {
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			for {
+				i := int(next.Add(1) - 1)
+				due := start.Add(time.Duration(i) * interval)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Until(due)):
+				}
+				status, err := post(context.WithoutCancel(ctx), client, t.at(i), t.bodyOf(i), &buf)
+				failure := ""
+				if err != nil {
+					failure = err.Error()
+				} else if _, ok := t.check(status, buf.Bytes()); !ok {
+					failure = fmt.Sprintf("%d %s", status, truncateBody(buf.Bytes()))
+				}
+				w.add(time.Since(due), failure)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sampleProcess reads the process's RSS, heap and goroutines.
+func sampleProcess(at time.Duration) soakSample {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return soakSample{at: at, rss: currentRSS(), heap: m.HeapAlloc, goroutines: runtime.NumGoroutine()}
+}
+
+// currentRSS returns the process's resident set size (VmRSS), or 0.
+func currentRSS() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func printSample(w io.Writer, s soakSample) {
+	fmt.Fprintf(w, "%8s %9.1f %9.1f %6d", s.at.Round(time.Second), mib(s.rss), mib(s.heap), s.goroutines)
+	for i, lat := range s.latencies {
+		fmt.Fprintf(w, " | %-9d %8.2f %8.2f %5d", len(lat), msf(nearestRank(lat, 50)), msf(nearestRank(lat, 99)), s.errors[i])
+	}
+	fmt.Fprintln(w)
+}
+
+func mib(b uint64) float64        { return float64(b) / (1 << 20) }
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// nearestRank is the nearest-rank percentile p of sorted latencies.
+func nearestRank(sorted []time.Duration, p float64) time.Duration {
+	r := &loadResult{latencies: sorted}
+	return r.percentile(p)
+}
