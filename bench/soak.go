@@ -60,8 +60,9 @@ func parseSoak(args []string, stderr io.Writer) (*soakArgs, error) {
 	return a, nil
 }
 
-// runBenchSoak runs ingest, score reads and decisions together at half
-// the rate each sustains alone, for --duration, sampling the process and
+// runBenchSoak runs ingest, score reads and decisions together, each at
+// 1/(2×3) of the rate it sustains alone (half the server's capacity in
+// all), for --duration, sampling the process and
 // each load's latencies, and says whether memory and latency held.
 func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a, err := parseSoak(args, stderr)
@@ -93,8 +94,10 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if r.errors > 0 {
 			return fmt.Errorf("%s, saturated: %d of %d requests failed; the first: %s", loads[i].name, r.errors, r.requests, r.firstError)
 		}
-		loads[i].rate = r.rate() / 2
-		fmt.Fprintf(stdout, "%-9s saturated %7.0f req/s, p99 %s: soaked at %.0f req/s\n", loads[i].name, r.rate(), ms(r.percentile(99)), loads[i].rate)
+		// Together the loads take half the server: each half its
+		// saturated rate, divided among them.
+		loads[i].rate = r.rate() / float64(2*len(loads))
+		fmt.Fprintf(stdout, "%-9s saturated %7.0f req/s, p99 %s: soaked at %.0f req/s (1/%d of it)\n", loads[i].name, r.rate(), ms(r.percentile(99)), loads[i].rate, 2*len(loads))
 	}
 	samples, err := soak(ctx, client, loads, a, stdout)
 	if err != nil {
@@ -121,8 +124,10 @@ func soakTargets(fx *decisionsFixture, base string) []soakLoad {
 	const batch = 20
 	day := time.Now().UTC().AddDate(0, 0, -3).Format(time.DateOnly)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	var seq atomic.Int64 // every batch new, whichever phase sends it
 	ingest := loadTarget{url: base + "/v1/events", token: fx.tokens["bank_north"], check: checkAccepted(batch),
-		body: func(i int) []byte {
+		body: func(int) []byte {
+			i := int(seq.Add(1))
 			var b bytes.Buffer
 			b.WriteByte('[')
 			for j := range batch {
