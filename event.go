@@ -215,6 +215,20 @@ type ValidEvent struct {
 	Fields        []Field // in the order the type declares them; absent optional fields omitted
 }
 
+// CheckSourceEventID returns why id cannot be a source's event ID, or ""
+// if it can: it is required, at most MaxSourceEventIDLen bytes, printable.
+func CheckSourceEventID(id string) string {
+	switch {
+	case id == "":
+		return "required"
+	case len(id) > MaxSourceEventIDLen:
+		return fmt.Sprintf("longer than %d bytes", MaxSourceEventIDLen)
+	case !printable(id):
+		return "must be printable text"
+	}
+	return ""
+}
+
 // Validate checks in against the catalogue at instant now. It appends a
 // Problem for everything wrong with it (index is the event's position in its
 // request) and returns the validated event when there was none.
@@ -224,13 +238,8 @@ func (c *Catalogue) Validate(in *EventInput, index int, now time.Time, problems 
 	add := func(field, format string, args ...any) {
 		problems = append(problems, Problem{Index: index, Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
-	switch {
-	case in.ID == "":
-		add("id", "required")
-	case len(in.ID) > MaxSourceEventIDLen:
-		add("id", "longer than %d bytes", MaxSourceEventIDLen)
-	case !printable(in.ID):
-		add("id", "must be printable text")
+	if reason := CheckSourceEventID(in.ID); reason != "" {
+		add("id", "%s", reason)
 	}
 	ev.SourceEventID = in.ID
 

@@ -62,6 +62,25 @@ type Ingester interface {
 	// naming every problem, EERASED naming the facts erased at their
 	// subject's request, EUNAVAILABLE when shutting down, the store's.
 	Post(ctx context.Context, src *Source, contentType string, body []byte) (IngestResult, error)
+	// Posted says, for each of src's event IDs, whether an event of src's
+	// is stored under it and whether it is a fact erased at its subject's
+	// request (which is never taken again), so that a source can
+	// reconcile what it sent with what Candor holds. It tells nothing
+	// of other sources' events. Errors: EINVALID naming an ID no event
+	// could have; ETOOLARGE for more than MaxReconcileIDs IDs.
+	Posted(ctx context.Context, src *Source, ids []string) ([]PostedEvent, error)
+}
+
+// MaxReconcileIDs bounds the event IDs one Posted call asks about.
+const MaxReconcileIDs = 1000
+
+// PostedEvent is what Ingester.Posted says of one of a source's event IDs.
+type PostedEvent struct {
+	ID     string `json:"id"`
+	Stored bool   `json:"stored"`
+	// Erased: the fact was erased at its subject's request and is
+	// refused if posted again.
+	Erased bool `json:"erased"`
 }
 
 // Scorecards are the published scorecards.

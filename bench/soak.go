@@ -37,6 +37,7 @@ type soakArgs struct {
 	duration, sample, calibrate time.Duration
 	persons, subjects, conns    int
 	svg, data                   string
+	loads                       []string
 }
 
 func parseSoak(args []string, stderr io.Writer) (*soakArgs, error) {
@@ -51,8 +52,15 @@ func parseSoak(args []string, stderr io.Writer) (*soakArgs, error) {
 	fs.IntVar(&a.conns, "connections", 16, "connections of each load")
 	fs.StringVar(&a.svg, "svg", "", "write the samples as an SVG chart to this file")
 	fs.StringVar(&a.data, "data", "", "data dir of the bench's own (default: a temporary directory, removed afterwards)")
+	loads := fs.String("loads", "ingest,reads,decisions", "the loads to run together, of ingest, reads and decisions (without ingest the store grows only by decisions and access records)")
 	if err := app.ParseFlags(fs, args); err != nil {
 		return nil, err
+	}
+	for _, l := range strings.Split(*loads, ",") {
+		if l = strings.TrimSpace(l); !slices.Contains([]string{"ingest", "reads", "decisions"}, l) || slices.Contains(a.loads, l) {
+			return nil, fmt.Errorf("--loads: %q is not one of ingest, reads and decisions, or is given twice", l)
+		}
+		a.loads = append(a.loads, strings.TrimSpace(l))
 	}
 	if a.duration < 3*time.Minute || a.sample <= 0 || a.sample > time.Minute || a.calibrate <= 0 || a.conns < 1 || a.subjects < 1 || a.persons < a.subjects {
 		return nil, errors.New("--duration at least 3m, --sample positive and at most 1m, --calibrate and --connections positive, --persons at least --subjects")
@@ -88,7 +96,7 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxConnsPerHost: 3 * a.conns, MaxIdleConnsPerHost: 3 * a.conns, MaxIdleConns: 3 * a.conns, DisableCompression: true}}
 	defer client.CloseIdleConnections()
-	loads := soakTargets(fx, "http://"+fx.addr)
+	loads := slices.DeleteFunc(soakTargets(fx, "http://"+fx.addr), func(l soakLoad) bool { return !slices.Contains(a.loads, l.name) })
 	for i := range loads {
 		r := runLoad(ctx, client, loads[i].t, a.conns, a.calibrate, 1<<30, 0)
 		if r.errors > 0 {

@@ -4,10 +4,33 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/candor-project/candor"
 )
+
+// getPosted is GET /v1/sources/me/events?ids=a,b (or id=a&id=b, for IDs
+// holding a comma): for reconciliation, whether each of the source's
+// event IDs is stored, and whether it is a fact erased at its subject's
+// request.
+func (s *Server) getPosted(w http.ResponseWriter, r *http.Request, p *Principal) {
+	q := r.URL.Query()
+	ids := q["id"]
+	for _, list := range q["ids"] {
+		ids = append(ids, strings.Split(list, ",")...)
+	}
+	if len(ids) == 0 {
+		s.writeError(w, r, candor.Errorf(candor.EINVALID, "name the event IDs to look up: ?ids=a,b or ?id=a&id=b"))
+		return
+	}
+	posted, err := s.ingest.Posted(r.Context(), p.Source, ids)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": posted})
+}
 
 // postEvents is POST /v1/events: a source posts a batch, stored whole or not
 // at all.

@@ -129,6 +129,7 @@ func New(cfg Config) *Server {
 	s.bufs.New = func() any { return new([]byte) }
 	m := http.NewServeMux()
 	m.HandleFunc("POST /v1/events", s.require(candor.RoleSource, s.postEvents))
+	m.HandleFunc("GET /v1/sources/me/events", s.require(candor.RoleSource, s.getPosted))
 	m.HandleFunc("GET /v1/subjects:lookup", s.requireRead(candor.RoleOperator, s.lookupSubject))
 	m.HandleFunc("GET /v1/subjects/{id}", s.requireRead(candor.RoleOperator, s.getSubject))
 	m.HandleFunc("GET /v1/subjects/{id}/events", s.requireRead(candor.RoleOperator, s.getEvents))

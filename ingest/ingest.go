@@ -257,6 +257,41 @@ func (p *Pipeline) refuseErased(req *request) error {
 		Message: fmt.Sprintf("%d of the events were erased at their subject's request and are not taken again; nothing was stored", len(problems))}
 }
 
+// Posted implements candor.Ingester: one dedupe lookup for each ID.
+func (p *Pipeline) Posted(ctx context.Context, src *candor.Source, ids []string) ([]candor.PostedEvent, error) {
+	if len(ids) > candor.MaxReconcileIDs {
+		return nil, candor.Errorf(candor.ETOOLARGE, "%d event IDs: ask about at most %d at a time", len(ids), candor.MaxReconcileIDs)
+	}
+	var problems []candor.Problem
+	for i, id := range ids {
+		if reason := candor.CheckSourceEventID(id); reason != "" {
+			problems = append(problems, candor.Problem{Index: i, Field: "id", Reason: reason})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &candor.Error{Code: candor.EINVALID, Message: "some IDs are no event's", Details: problems}
+	}
+	p.catchUpErasures()
+	out := make([]candor.PostedEvent, len(ids))
+	now := p.now()
+	for i, id := range ids {
+		k := p.vault.DedupeKey(src.ID, id)
+		_, err := p.store.Dedupe(ctx, k)
+		switch candor.ErrorCode(err) {
+		case "":
+			out[i].Stored = true
+		case candor.ENOTFOUND:
+		default:
+			return nil, err
+		}
+		p.erasedMu.RLock()
+		until, erased := p.erased[k]
+		p.erasedMu.RUnlock()
+		out[i].ID, out[i].Erased = id, erased && until.After(now)
+	}
+	return out, nil
+}
+
 // Close stops accepting requests, waits until every accepted request is
 // committed (or failed) and answered, and returns.
 func (p *Pipeline) Close() error {
