@@ -2,10 +2,12 @@ package pebble
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/candor-project/candor"
 	"github.com/cockroachdb/pebble/v2"
@@ -25,20 +27,37 @@ func (s *Store) Event(ctx context.Context, ref candor.EventRef) (*candor.EventRe
 	if err != nil {
 		return nil, nil, err
 	}
-	var ms []*candor.MatchRecord
+	var own []*candor.MatchRecord
 	err = s.eventMatches(ref, func(k, v []byte) error {
 		m := new(candor.MatchRecord)
 		_, err := decodeMatch(m, k, v, nil) // a buffer of its own
-		ms = append(ms, m)
+		own = append(own, m)
 		return err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("pebble: matches of event %d: %w", ref.ID, err)
 	}
+	ms := mergeEventMatches(own, e.Matches)
+	e.Matches = nil
 	return e, ms, nil
 }
 
-// event reads one event, or returns ENOTFOUND.
+// mergeEventMatches returns an event's matches in scorecard key order:
+// those of the match table (own) and those kept in its value, one of the
+// table replacing one kept for the same scorecard.
+func mergeEventMatches(own, kept []*candor.MatchRecord) []*candor.MatchRecord {
+	out := slices.Clone(own)
+	for _, k := range kept {
+		if !slices.ContainsFunc(own, func(m *candor.MatchRecord) bool { return m.Scorecard == k.Scorecard }) {
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b *candor.MatchRecord) int { return cmp.Compare(a.Scorecard, b.Scorecard) })
+	return out
+}
+
+// event reads one event, with the matches kept in its value (Matches),
+// or returns ENOTFOUND.
 func (s *Store) event(ref candor.EventRef) (*candor.EventRecord, error) {
 	nanos, ok := unixNanos(ref.OccurredAt)
 	if !ok {
@@ -47,7 +66,12 @@ func (s *Store) event(ref candor.EventRef) (*candor.EventRecord, error) {
 	k := eventKey(nil, ref.Subject, nanos, ref.ID)
 	e := new(candor.EventRecord)
 	err := s.view(k, func(v []byte) error {
-		_, err := decodeEvent(e, k, v, nil)
+		if _, err := decodeEvent(e, k, v, nil); err != nil {
+			return err
+		}
+		_, list, _ := eventParts(v)
+		var err error
+		e.Matches, err = keptOf(e, list)
 		return err
 	})
 	switch {
@@ -165,9 +189,13 @@ func (s *Store) seen(ref candor.EventRef, want candor.Seen) (*candor.EventRecord
 	if err != nil {
 		return nil, nil, fmt.Errorf("pebble: matches of event %d: %w", ref.ID, err)
 	}
-	if e.State != want.State || len(ms) != want.Matches {
+	own := make([]*candor.MatchRecord, len(ms))
+	for i, kv := range ms {
+		own[i] = &candor.MatchRecord{Scorecard: candor.ScorecardKey(binary.BigEndian.Uint64(kv.k[17:]))}
+	}
+	if n := len(mergeEventMatches(own, e.Matches)); e.State != want.State || n != want.Matches {
 		return nil, nil, candor.Errorf(candor.ECONFLICT, "event %d changed since it was read (%v with %d matches, not %v with %d)",
-			ref.ID, e.State, len(ms), want.State, want.Matches)
+			ref.ID, e.State, n, want.State, want.Matches)
 	}
 	return e, ms, nil
 }

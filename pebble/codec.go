@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/matchlist"
 )
 
 // Hot-path records are encoded by hand: a version byte, then fixed-width
@@ -14,8 +15,17 @@ import (
 //
 //	subject: 0x01 kind(1) created-sec(8) created-nsec(4) uvarint(len wrapped) wrapped sealed
 //	event:   0x01 state(1) dedupe(16) digest(32) sealed
+//	   or:   0x02 state(1) dedupe(16) digest(32) uvarint(len sealed) sealed matches
 //	dedupe:  0x01 digest(32) subject(16) event(8)
-const recordV1 = 1
+//
+// where matches are those the event was stored with, in the event's own
+// value (internal/matchlist) rather than a key each: their subject, time,
+// event and state are the event's. An event stored with none is written
+// 0x01.
+const (
+	recordV1          = 1
+	eventWithMatches2 = 2
+)
 
 var errCorrupt = errors.New("pebble: corrupt record")
 
@@ -71,7 +81,12 @@ func getTime(buf []byte) time.Time {
 	return time.Unix(int64(binary.BigEndian.Uint64(buf)), int64(binary.BigEndian.Uint32(buf[8:]))).UTC()
 }
 
-func eventValueLen(e *candor.EventRecord) int { return eventFixedLen + len(e.Sealed) }
+func eventValueLen(e *candor.EventRecord) int {
+	if len(e.Matches) == 0 {
+		return eventFixedLen + len(e.Sealed)
+	}
+	return eventFixedLen + uvarintLen(uint64(len(e.Sealed))) + len(e.Sealed) + matchlist.Len(e.Matches)
+}
 
 // EventKVSize returns the size of the key and the value under which the
 // store keeps an event whose sealed content is sealed bytes long; for
@@ -84,7 +99,34 @@ func putEvent(buf []byte, e *candor.EventRecord) {
 	buf[1] = byte(e.State)
 	copy(buf[2:18], e.Dedupe[:])
 	copy(buf[18:50], e.Digest[:])
-	copy(buf[eventFixedLen:], e.Sealed)
+	if len(e.Matches) == 0 {
+		copy(buf[eventFixedLen:], e.Sealed)
+		return
+	}
+	buf[0] = eventWithMatches2
+	n := eventFixedLen + binary.PutUvarint(buf[eventFixedLen:], uint64(len(e.Sealed)))
+	n += copy(buf[n:], e.Sealed)
+	matchlist.Append(buf[n:n], e.Matches)
+}
+
+// eventParts splits an event's value after its fixed part into its sealed
+// content and the list of the matches stored with it (nil for a 0x01
+// value).
+func eventParts(v []byte) (sealed, matches []byte, ok bool) {
+	switch {
+	case len(v) < eventFixedLen:
+		return nil, nil, false
+	case v[0] == recordV1:
+		return v[eventFixedLen:], nil, true
+	case v[0] != eventWithMatches2:
+		return nil, nil, false
+	}
+	n, w := binary.Uvarint(v[eventFixedLen:])
+	rest := v[eventFixedLen+max(w, 0):]
+	if w <= 0 || n > uint64(len(rest)) {
+		return nil, nil, false
+	}
+	return rest[:n], rest[n:], true
 }
 
 // decodeEvent decodes an event key and value into r. The sealed bytes are
@@ -92,14 +134,15 @@ func putEvent(buf []byte, e *candor.EventRecord) {
 // one buffer across records (whatever it does to r.Sealed).
 func decodeEvent(r *candor.EventRecord, k, v, buf []byte) ([]byte, error) {
 	sub, occurred, id, ok := decodeEventKey(k)
-	if !ok || len(v) < eventFixedLen || v[0] != recordV1 {
+	sealed, _, partsOK := eventParts(v)
+	if !ok || !partsOK {
 		return buf, errCorrupt
 	}
 	r.Subject, r.OccurredAt, r.ID = sub, occurred, id
 	r.State = candor.EventState(v[1])
 	copy(r.Dedupe[:], v[2:18])
 	copy(r.Digest[:], v[18:50])
-	buf = append(buf[:0], v[eventFixedLen:]...)
+	buf = append(buf[:0], sealed...)
 	r.Sealed = buf
 	return buf, nil
 }

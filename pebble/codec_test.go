@@ -19,6 +19,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{}, []byte(`{"v":1,"id":"bank7","name":"Bank","kind":2}`))
 	f.Add([]byte{}, []byte(`{"v":1,"id":"abc","role":1,"hash":"00"}`))
 	f.Add(sub[:], []byte{1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	eventKey := []byte("\x04\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01")
+	f.Add(eventKey, pebble.EncodeEvent(&candor.EventRecord{Sealed: []byte("sealed"),
+		Matches: []*candor.MatchRecord{{Scorecard: 7, Sealed: []byte("m7")}, {Scorecard: 9}}}))
 	f.Fuzz(func(t *testing.T, k, v []byte) {
 		pebble.DecodeAll(k, v)
 	})

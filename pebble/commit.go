@@ -68,7 +68,7 @@ func (s *Store) CommitAsync(ctx context.Context, wb *candor.WriteBatch) (wait fu
 	// (the IDs ascend with the index), so all of that is done before
 	// taking the lock.
 	putSubjects(b, wb)
-	w := ordered{wb: wb, nanos: nanos, matches: eventMatches(wb.Events, nanos)}
+	w := ordered{wb: wb, nanos: nanos, matches: eventMatches(wb.Events)}
 	w.evOrder, w.ddOrder = keyOrder(wb.Events, nanos)
 	c, err := s.enter(b, &w)
 	if err != nil {
@@ -236,9 +236,6 @@ func putEvents(b *pebble.Batch, w *ordered) {
 		eventKey(op.Key[:0], e.Subject, w.nanos[i], e.ID)
 		putEvent(op.Value, e)
 		op.Finish()
-	}
-	for _, m := range w.matches {
-		putMatch(b, m.r, m.nanos)
 	}
 	for i, m := range wb.Matches {
 		putMatch(b, m, w.nanos[len(wb.Events)+i])

@@ -24,6 +24,11 @@ func DecodeAll(k, v []byte) int {
 	var r candor.EventRecord
 	if _, err := decodeEvent(&r, k, v, nil); err == nil {
 		n++
+		if _, list, ok := eventParts(v); ok {
+			if _, err := keptOf(&r, list); err == nil {
+				n++
+			}
+		}
 	}
 	if _, err := decodeDedupe(v); err == nil {
 		n++
@@ -49,4 +54,11 @@ func EncodeSubject(r *candor.SubjectRecord) []byte {
 
 func DecodeSubject(id candor.SubjectID, v []byte) (*candor.SubjectRecord, error) {
 	return decodeSubject(id, v)
+}
+
+// EncodeEvent exposes the event codec: e's value.
+func EncodeEvent(e *candor.EventRecord) []byte {
+	v := make([]byte, eventValueLen(e))
+	putEvent(v, e)
+	return v
 }

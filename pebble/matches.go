@@ -7,14 +7,15 @@ import (
 	"encoding/binary"
 	"fmt"
 	"iter"
-	"slices"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/matchlist"
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// Matches live in their own table, keyed so that one subject's matches with
-// one scorecard version are one scan in time order:
+// Matches stored on their own (and, before format 3, those stored with
+// their events) live in their own table, keyed so that one subject's
+// matches with one scorecard version are one scan in time order:
 //
 //	0x08 SubjectID(16) ScorecardKey(8) occurred(8) EventID(8) → version(1) state(1) sealed
 //
@@ -69,24 +70,19 @@ func decodeMatch(r *candor.MatchRecord, k, v, buf []byte) ([]byte, error) {
 type eventMatch struct {
 	r     *candor.MatchRecord
 	event int // index in the batch
-	nanos int64
 }
 
 // eventMatches returns the matches stored with the batch's events, each
-// given its event's subject, time and state, in key order (the event IDs,
-// assigned later, ascend with the batch index).
-func eventMatches(events []*candor.EventRecord, nanos []int64) []eventMatch {
+// given its event's subject, time and state (assign gives them its ID).
+// They are kept in their events' values.
+func eventMatches(events []*candor.EventRecord) []eventMatch {
 	var ms []eventMatch
 	for i, e := range events {
 		for _, m := range e.Matches {
-			m.Subject, m.OccurredAt, m.State = e.Subject, e.OccurredAt, e.State
-			ms = append(ms, eventMatch{m, i, nanos[i]})
+			m.Subject, m.OccurredAt, m.State, m.Alone = e.Subject, e.OccurredAt, e.State, false
+			ms = append(ms, eventMatch{m, i})
 		}
 	}
-	slices.SortFunc(ms, func(a, b eventMatch) int {
-		return cmp.Or(bytes.Compare(a.r.Subject[:], b.r.Subject[:]), cmp.Compare(a.r.Scorecard, b.r.Scorecard),
-			cmp.Compare(a.nanos, b.nanos), cmp.Compare(a.event, b.event))
-	})
 	return ms
 }
 
@@ -128,22 +124,113 @@ func (s *Store) PutMatches(ctx context.Context, recs []*candor.MatchRecord) erro
 }
 
 // Matches yields a subject's matches with one scorecard version in order of
-// occurrence, ties in event ID order, from one bounded iterator. The record
-// and its Sealed bytes are reused, as with Events.
+// occurrence, ties in event ID order: those in the match table (stored on
+// their own, or with their events before format 3), one range, merged
+// with those kept in the events' values, one range of the subject's
+// events; a match of the table replaces one kept with its event for the
+// same event. The records are the caller's.
 func (s *Store) Matches(ctx context.Context, id candor.SubjectID, card candor.ScorecardKey) iter.Seq2[*candor.MatchRecord, error] {
+	return func(yield func(*candor.MatchRecord, error) bool) {
+		own, err := s.tableMatches(ctx, id, card)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		kept, err := s.keptMatches(ctx, id, card)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for len(own) > 0 || len(kept) > 0 {
+			var m *candor.MatchRecord
+			switch c := compareMatch(own, kept); {
+			case c < 0:
+				m, own = own[0], own[1:]
+			case c > 0:
+				m, kept = kept[0], kept[1:]
+			default: // the table's replaces the one kept with the event
+				m, own, kept = own[0], own[1:], kept[1:]
+			}
+			if !yield(m, nil) {
+				return
+			}
+		}
+	}
+}
+
+// compareMatch orders the heads of two lists of one subject's matches by
+// occurrence and event; an empty list comes last.
+func compareMatch(a, b []*candor.MatchRecord) int {
+	switch {
+	case len(b) == 0:
+		return -1
+	case len(a) == 0:
+		return 1
+	}
+	return cmp.Or(a[0].OccurredAt.Compare(b[0].OccurredAt), cmp.Compare(a[0].Event, b[0].Event))
+}
+
+// tableMatches reads a subject's matches with card in the match table.
+func (s *Store) tableMatches(ctx context.Context, id candor.SubjectID, card candor.ScorecardKey) ([]*candor.MatchRecord, error) {
 	lower := make([]byte, 0, matchPrefixLen)
 	lower = append(lower, tableMatch)
 	lower = append(lower, id[:]...)
 	lower = binary.BigEndian.AppendUint64(lower, uint64(card))
 	upper := bytes.Clone(lower)
 	prefixEnd(upper)
-	var (
-		r      candor.MatchRecord
-		sealed []byte
-	)
-	return scanRange(s, ctx, "matches of "+id.String(), lower, upper, func(k, v []byte) (*candor.MatchRecord, error) {
-		var err error
-		sealed, err = decodeMatch(&r, k, v, sealed)
-		return &r, err
-	})
+	var out []*candor.MatchRecord
+	for m, err := range scanRange(s, ctx, "matches of "+id.String(), lower, upper, func(k, v []byte) (*candor.MatchRecord, error) {
+		m := new(candor.MatchRecord)
+		_, err := decodeMatch(m, k, v, nil)
+		return m, err
+	}) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// keptMatches reads a subject's matches with card kept in its events'
+// values.
+func (s *Store) keptMatches(ctx context.Context, id candor.SubjectID, card candor.ScorecardKey) ([]*candor.MatchRecord, error) {
+	lower, upper := subjectRange(tableEvent, id)
+	var out []*candor.MatchRecord
+	for m, err := range scanRange(s, ctx, "matches of "+id.String(), lower, upper, func(k, v []byte) (*candor.MatchRecord, error) {
+		_, list, ok := eventParts(v)
+		sub, at, event, keyOK := decodeEventKey(k)
+		if !ok || !keyOK {
+			return nil, errCorrupt
+		}
+		sealed, found, err := matchlist.Find(list, card)
+		if err != nil || !found {
+			return nil, err
+		}
+		return &candor.MatchRecord{Subject: sub, Scorecard: card, OccurredAt: at, Event: event,
+			State: candor.EventState(v[1]), Sealed: bytes.Clone(sealed)}, nil
+	}) {
+		if err != nil {
+			return nil, fmt.Errorf("pebble: %w", err)
+		}
+		if m != nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// keptOf returns the matches kept in an event's value, as records of
+// the event's.
+func keptOf(e *candor.EventRecord, list []byte) ([]*candor.MatchRecord, error) {
+	items, err := matchlist.Decode(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*candor.MatchRecord, len(items))
+	for i, it := range items {
+		out[i] = &candor.MatchRecord{Subject: e.Subject, Scorecard: it.Card, OccurredAt: e.OccurredAt, Event: e.ID,
+			State: e.State, Sealed: bytes.Clone(it.Sealed)}
+	}
+	return out, nil
 }

@@ -21,10 +21,13 @@ import (
 //
 // Version 2 added access records, matches marked as stored on their own
 // and audit entries with retired commitments (state changes, deletions,
-// erasure). Version 1 holds none of them and is read as is: opening a
-// version-1 store marks it version 2, so that older builds refuse it from
-// then on rather than misread what this one writes.
-const FormatVersion = 2
+// erasure). Version 3 keeps the matches an event is stored with in the
+// event's value (codec.go) rather than a key each. Older versions are read
+// as they are (version 2's matches stored with their events are in the
+// match table, which is still read): opening one marks it version 3, so
+// that older builds refuse it from then on rather than misread what this
+// one writes.
+const FormatVersion = 3
 
 // formatUpgradable is the oldest format Open upgrades in place.
 const formatUpgradable = 1

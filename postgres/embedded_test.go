@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -9,28 +8,6 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/postgres/pgtest"
 )
-
-// FuzzDecodeMatches: a matches column read from the database (which an
-// operator could have written) never panics the decoder, and what the
-// encoder writes decodes to what it was given.
-func FuzzDecodeMatches(f *testing.F) {
-	f.Add(encodeMatches([]*candor.MatchRecord{{Scorecard: 7, Sealed: []byte("sealed")}, {Scorecard: 1 << 63, Sealed: nil}}))
-	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
-	f.Add([]byte{1, 2, 3})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		ms, err := decodeMatches(b)
-		if err != nil {
-			return
-		}
-		recs := make([]*candor.MatchRecord, len(ms))
-		for i, m := range ms {
-			recs[i] = &candor.MatchRecord{Scorecard: m.card, Sealed: m.sealed}
-		}
-		if again := encodeMatches(recs); !bytes.Equal(again, b) && len(b) > 0 {
-			t.Fatalf("decoded %x, encoded again %x", b, again)
-		}
-	})
-}
 
 // TestMatchesKeptBothWays: matches kept in their event's row, rows of
 // candor_matches stored with their event before migration 5, and matches

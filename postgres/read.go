@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/matchlist"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -231,7 +232,7 @@ func (s *Store) Matches(ctx context.Context, id candor.SubjectID, card candor.Sc
 			if r.own {
 				lastAlone.occurred, lastAlone.event = r.occurred, r.event
 			} else {
-				found, ok, err := findMatch(r.blob, card)
+				found, ok, err := matchlist.Find(r.blob, card)
 				if err != nil {
 					yield(nil, fmt.Errorf("postgres: event %d of %s: %w", r.event, id, err))
 					return
