@@ -67,15 +67,11 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	if *duration <= 0 || *conns < 1 || *rounds < 1 || *subjects < 1 || *persons < *subjects || *maxRequests < 1 {
 		return errors.New("--duration, --connections, --rounds, --subjects and --max-requests must be positive, --persons at least --subjects")
 	}
-	data := *dir
-	if data == "" {
-		tmp, err := os.MkdirTemp("", "candor-bench-decisions-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		data = filepath.Join(tmp, "data")
+	data, cleanup, err := dataDir(*dir, "candor-bench-decisions-")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	fmt.Fprintf(stdout, "bench decisions: %d persons, %d consents, %d connections, %s per phase (saturated: %d rounds), GOMAXPROCS=%d, load average %s\n",
 		*persons, *subjects, *conns, *duration, *rounds, runtime.GOMAXPROCS(0), loadAverage())
 
@@ -538,4 +534,17 @@ func truncateBody(b []byte) string {
 		s = s[:600] + "..."
 	}
 	return s
+}
+
+// dataDir returns dir, or with dir empty a data dir in a new temporary
+// directory named after prefix, and what removes that directory.
+func dataDir(dir, prefix string) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	return filepath.Join(tmp, "data"), func() { os.RemoveAll(tmp) }, nil
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -77,15 +76,11 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	data := a.data
-	if data == "" {
-		tmp, err := os.MkdirTemp("", "candor-bench-soak-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		data = filepath.Join(tmp, "data")
+	data, cleanup, err := dataDir(a.data, "candor-bench-soak-")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	fmt.Fprintf(stdout, "bench soak: %d persons, %s of mixed load sampled every %s, GOMAXPROCS=%d, load average %s\n",
 		a.persons, a.duration, a.sample, runtime.GOMAXPROCS(0), loadAverage())
 	fx, err := newDecisionsFixture(ctx, app.StoreConfig{Data: data}, a.persons, a.subjects, stdout, stderr)
