@@ -26,6 +26,8 @@ const backfillChunk = 16384
 // that point on, as it does for every later write. Each event's commitment
 // covers the matches stored with it then, with the scorecard versions
 // cards (every published version). It reports whether it did anything.
+// progress, if set, is told of the events of each subject done, from one
+// goroutine at a time.
 //
 // A store whose audit entries already exist (written with the log from its
 // first commit) or which holds no subject is only marked.
@@ -99,10 +101,10 @@ func Backfill(ctx context.Context, st candor.Store, v *vault.Vault, cards []cand
 				if len(pending) >= backfillChunk {
 					full, pending = pending, nil
 				}
-				mu.Unlock()
 				if progress != nil {
 					progress(len(se.Events))
 				}
+				mu.Unlock()
 				if err := flush(full); err != nil {
 					errs[w] = err
 					return
