@@ -79,21 +79,28 @@ func openPolicy(ctx context.Context, cfg app.Config) (*policyAdmin, error) {
 	return pa, nil
 }
 
-// runPolicyVersions proposes, approves or lists scorecard versions.
-func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+// policyCommand parses the flags of candor policy cmd, which takes want
+// arguments and, if needsKey, a key file, and opens where it acts. Errors:
+// flag.ErrHelp (with the usage printed) for arguments it does not take.
+func policyCommand(ctx context.Context, cmd string, args []string, want int, needsKey bool, stderr io.Writer) (*policyAdmin, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := app.Defaults()
 	app.Register(fs, &cfg, app.StoreSettings|app.PolicySettings)
 	if err := app.ParseFlags(fs, reorder(args)); err != nil {
-		return err
+		return nil, nil, err
 	}
-	want := map[string]int{"propose": 1, "approve": 2, "list": 0}[cmd]
-	if fs.NArg() != want || cmd != "list" && cfg.Admin.PolicyKeyFile == "" {
+	if fs.NArg() != want || needsKey && cfg.Admin.PolicyKeyFile == "" {
 		fmt.Fprint(stderr, policyUsage)
-		return flag.ErrHelp
+		return nil, nil, flag.ErrHelp
 	}
 	pa, err := openPolicy(ctx, cfg)
+	return pa, fs, err
+}
+
+// runPolicyVersions proposes, approves or lists scorecard versions.
+func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	pa, fs, err := policyCommand(ctx, cmd, args, map[string]int{"propose": 1, "approve": 2, "list": 0}[cmd], cmd != "list", stderr)
 	if err != nil {
 		return err
 	}
@@ -195,19 +202,8 @@ func approveVersion(ctx context.Context, pa *policyAdmin, id string, version int
 // runPolicyKeys mints, approves and revokes policy administrators' keys,
 // and lists the administrative acts.
 func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg := app.Defaults()
-	app.Register(fs, &cfg, app.StoreSettings|app.PolicySettings)
-	if err := app.ParseFlags(fs, reorder(args)); err != nil {
-		return err
-	}
-	want := map[string]int{"key": 1, "approve-key": 1, "revoke-key": 1, "acts": 0}[cmd]
-	if fs.NArg() != want || (cmd == "approve-key" || cmd == "revoke-key") && cfg.Admin.PolicyKeyFile == "" {
-		fmt.Fprint(stderr, policyUsage)
-		return flag.ErrHelp
-	}
-	pa, err := openPolicy(ctx, cfg)
+	pa, fs, err := policyCommand(ctx, cmd, args, map[string]int{"key": 1, "approve-key": 1, "revoke-key": 1, "acts": 0}[cmd],
+		cmd == "approve-key" || cmd == "revoke-key", stderr)
 	if err != nil {
 		return err
 	}
