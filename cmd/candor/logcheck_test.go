@@ -22,16 +22,24 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-// serveFor starts a server on data with the flags serve takes (and extra
-// ones), or returns why it refused to start.
-func serveFor(t *testing.T, data string, extra ...string) (*app.Node, error) {
+// serveConfig is the configuration candor serve would read from its flags
+// on data, listening on a free loopback port, with extra flags.
+func serveConfig(t *testing.T, data string, extra ...string) app.Config {
 	t.Helper()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg := app.Defaults()
 	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
-	if err := fs.Parse(append([]string{"--data", data, "--addr", "127.0.0.1:0", "--purge-every", "0"}, extra...)); err != nil {
+	if err := fs.Parse(append([]string{"--data", data, "--addr", "127.0.0.1:0"}, extra...)); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// serveFor starts a server on data with the flags serve takes (and extra
+// ones), or returns why it refused to start.
+func serveFor(t *testing.T, data string, extra ...string) (*app.Node, error) {
+	t.Helper()
+	cfg := serveConfig(t, data, append([]string{"--purge-every", "0"}, extra...)...)
 	log := slog.New(slog.DiscardHandler)
 	inst, err := app.Open(cfg.Store, log)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,12 +52,7 @@ func (s *syncBuffer) String() string {
 // itself.
 func opsServer(t *testing.T, extra ...string) (srv *app.Node, inst *app.Installation, logs *syncBuffer, stop func() error) {
 	t.Helper()
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg := app.Defaults()
-	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
-	if err := fs.Parse(append([]string{"--data", filepath.Join(t.TempDir(), "data"), "--addr", "127.0.0.1:0"}, extra...)); err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, filepath.Join(t.TempDir(), "data"), extra...)
 	logs = &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	inst, err := app.Open(cfg.Store, log)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,12 +21,7 @@ import (
 // transparency log and the health endpoints to the API, everything else
 // to the portal; and that an operator's key signs in to the console.
 func TestServerRoutes(t *testing.T) {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg := app.Defaults()
-	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
-	if err := fs.Parse([]string{"--data", filepath.Join(t.TempDir(), "data"), "--addr", "127.0.0.1:0"}); err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, filepath.Join(t.TempDir(), "data"))
 	cfg.Server.DemoSignIn = true
 	log := slog.New(slog.DiscardHandler)
 	inst, err := app.Open(cfg.Store, log)

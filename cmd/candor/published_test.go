@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,13 +28,8 @@ import (
 // no request refused. Afterwards every subject's matches with version 2
 // are exactly those of its events: none missed, none twice.
 func TestApprovalServedWithoutRestart(t *testing.T) {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg := app.Defaults()
-	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
 	data := filepath.Join(t.TempDir(), "data")
-	if err := fs.Parse([]string{"--data", data, "--addr", "127.0.0.1:0"}); err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, data)
 	log := slog.New(slog.DiscardHandler)
 	inst, err := app.Open(cfg.Store, log)
 	if err != nil {

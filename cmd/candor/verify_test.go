@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,13 +25,8 @@ import (
 // server, and verifies the credential, its QR text and (with zbarimg) its
 // QR image with nothing but what was fetched.
 func TestVerifyOffline(t *testing.T) {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg := app.Defaults()
-	app.Register(fs, &cfg, app.StoreSettings|app.ServerSettings)
 	dir := t.TempDir()
-	if err := fs.Parse([]string{"--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0"}); err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, filepath.Join(dir, "data"))
 	log := slog.New(slog.DiscardHandler)
 	inst, err := app.Open(cfg.Store, log)
 	if err != nil {
