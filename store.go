@@ -236,6 +236,19 @@ type Meta interface {
 // MaxRecordID is the longest record ID a store must accept.
 const MaxRecordID = 128
 
+// CheckRecordID returns EINVALID for a record kind that is not one of the
+// closed set, or an ID that is empty or longer than MaxRecordID: what every
+// store refuses before it stores or reads a record.
+func CheckRecordID(kind RecordKind, id string) error {
+	if !kind.Valid() {
+		return Errorf(EINVALID, "unknown record kind %d", kind)
+	}
+	if id == "" || len(id) > MaxRecordID {
+		return Errorf(EINVALID, "a record ID must have 1 to %d bytes", MaxRecordID)
+	}
+	return nil
+}
+
 // RecordStore keeps Records.
 type RecordStore interface {
 	// PutRecord creates or replaces the record of its kind and ID,

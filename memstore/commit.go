@@ -109,7 +109,7 @@ func checkBatch(b *candor.WriteBatch) error {
 		if r == nil {
 			return candor.Errorf(candor.EINVALID, "record %d: nil", i)
 		}
-		if err := checkRecordID(r.Kind, r.ID); err != nil {
+		if err := candor.CheckRecordID(r.Kind, r.ID); err != nil {
 			return fmt.Errorf("record %d: %w", i, err)
 		}
 	}

@@ -11,16 +11,6 @@ import (
 	"github.com/candor-project/candor"
 )
 
-func checkRecordID(kind candor.RecordKind, id string) error {
-	if !kind.Valid() {
-		return candor.Errorf(candor.EINVALID, "unknown record kind %d", kind)
-	}
-	if id == "" || len(id) > candor.MaxRecordID {
-		return candor.Errorf(candor.EINVALID, "a record ID must have 1 to %d bytes", candor.MaxRecordID)
-	}
-	return nil
-}
-
 // putRecord stores a copy of r, replacing the record of its kind and ID,
 // and bumps the version of its subject's records of its kind.
 func (d *data) putRecord(r *candor.Record) {
@@ -47,7 +37,7 @@ func (s *Store) PutRecord(ctx context.Context, r *candor.Record) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	if err := checkRecordID(r.Kind, r.ID); err != nil {
+	if err := candor.CheckRecordID(r.Kind, r.ID); err != nil {
 		return err
 	}
 	d := s.d
@@ -66,7 +56,7 @@ func (s *Store) DeleteRecord(ctx context.Context, kind candor.RecordKind, id str
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	if err := checkRecordID(kind, id); err != nil {
+	if err := candor.CheckRecordID(kind, id); err != nil {
 		return err
 	}
 	d := s.d
@@ -92,7 +82,7 @@ func (s *Store) Record(ctx context.Context, kind candor.RecordKind, id string) (
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	if err := checkRecordID(kind, id); err != nil {
+	if err := candor.CheckRecordID(kind, id); err != nil {
 		return nil, err
 	}
 	d := s.d

@@ -331,7 +331,7 @@ func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
 		if r == nil {
 			return nil, candor.Errorf(candor.EINVALID, "record %d: nil", i)
 		}
-		if err := checkRecordID(r.Kind, r.ID); err != nil {
+		if err := candor.CheckRecordID(r.Kind, r.ID); err != nil {
 			return nil, fmt.Errorf("record %d: %w", i, err)
 		}
 	}

@@ -26,22 +26,12 @@ func recordIndexKey(kind candor.RecordKind, sub candor.SubjectID, id string) []b
 	return append(k, id...)
 }
 
-func checkRecordID(kind candor.RecordKind, id string) error {
-	if !kind.Valid() {
-		return candor.Errorf(candor.EINVALID, "unknown record kind %d", kind)
-	}
-	if id == "" || len(id) > candor.MaxRecordID {
-		return candor.Errorf(candor.EINVALID, "a record ID must have 1 to %d bytes", candor.MaxRecordID)
-	}
-	return nil
-}
-
 // PutRecord implements candor.RecordStore.
 func (s *Store) PutRecord(ctx context.Context, r *candor.Record) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkRecordID(r.Kind, r.ID); err != nil {
+	if err := candor.CheckRecordID(r.Kind, r.ID); err != nil {
 		return err
 	}
 	if !s.gate.enter() {
@@ -89,7 +79,7 @@ func (s *Store) DeleteRecord(ctx context.Context, kind candor.RecordKind, id str
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkRecordID(kind, id); err != nil {
+	if err := candor.CheckRecordID(kind, id); err != nil {
 		return err
 	}
 	if !s.gate.enter() {
@@ -134,7 +124,7 @@ func (s *Store) Record(ctx context.Context, kind candor.RecordKind, id string) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkRecordID(kind, id); err != nil {
+	if err := candor.CheckRecordID(kind, id); err != nil {
 		return nil, err
 	}
 	k := recordKey(kind, id)

@@ -10,23 +10,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-func checkRecordID(kind candor.RecordKind, id string) error {
-	if !kind.Valid() {
-		return candor.Errorf(candor.EINVALID, "unknown record kind %d", kind)
-	}
-	if id == "" || len(id) > candor.MaxRecordID {
-		return candor.Errorf(candor.EINVALID, "a record ID must have 1 to %d bytes", candor.MaxRecordID)
-	}
-	return nil
-}
-
 // PutRecord implements candor.RecordStore with one statement: an insert
 // that replaces a stored record only if it is about the same subject.
 func (s *Store) PutRecord(ctx context.Context, r *candor.Record) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkRecordID(r.Kind, r.ID); err != nil {
+	if err := candor.CheckRecordID(r.Kind, r.ID); err != nil {
 		return err
 	}
 	if err := s.enter(); err != nil {
@@ -55,7 +45,7 @@ func (s *Store) DeleteRecord(ctx context.Context, kind candor.RecordKind, id str
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkRecordID(kind, id); err != nil {
+	if err := candor.CheckRecordID(kind, id); err != nil {
 		return err
 	}
 	if err := s.enter(); err != nil {
@@ -88,7 +78,7 @@ func (s *Store) Record(ctx context.Context, kind candor.RecordKind, id string) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkRecordID(kind, id); err != nil {
+	if err := candor.CheckRecordID(kind, id); err != nil {
 		return nil, err
 	}
 	if err := s.enter(); err != nil {
