@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/candor-project/candor/internal/edge"
@@ -25,7 +26,12 @@ type StoreConfig struct {
 	Data          string // the data directory
 	Store         string // a postgres:// URL; empty: Pebble in Data
 	MasterKeyFile string // empty: <Data>.master.key
-	Catalogue     string // a catalogue file replacing the shipped one; empty: the shipped one
+	// Keyring is where the subjects' wrapped data keys are kept, apart
+	// from the data: a directory (empty: <Data>.keyring) with the
+	// embedded store; a postgres:// URL with PostgreSQL (empty: the
+	// store's database, schema candor_keyring).
+	Keyring   string
+	Catalogue string // a catalogue file replacing the shipped one; empty: the shipped one
 }
 
 // TLogConfig configures the transparency log.
@@ -147,6 +153,19 @@ func (c *Config) validate(groups Group) error {
 func checkStoreURL(c *Config) error {
 	if c.Store.Store != "" && !IsPostgresURL(c.Store.Store) {
 		return errors.New("want a postgres:// or postgresql:// URL, or nothing for the embedded store")
+	}
+	return nil
+}
+
+func checkKeyring(c *Config) error {
+	switch k := c.Store.Keyring; {
+	case k == "":
+	case c.Store.Store == "" && IsPostgresURL(k):
+		return errors.New("the embedded store keeps its keyring in a directory: want a path")
+	case c.Store.Store != "" && !IsPostgresURL(k):
+		return errors.New("the PostgreSQL store keeps its keyring in PostgreSQL: want a postgres:// URL, or nothing for the store's database")
+	case c.Store.Store == "" && filepath.Clean(k) == filepath.Clean(c.Store.Data):
+		return errors.New("the keyring must not be the data dir: a backup of the data would hold the keys")
 	}
 	return nil
 }

@@ -332,7 +332,7 @@ func (s *Node) Wait(ctx context.Context) error {
 	s.jobs.holdNow() // the log's last round is this node's if no other node holds the lease
 	err = errors.Join(err, s.audit.close())
 	s.jobs.release() // after the appender's last round, which it holds the lease for
-	err = errors.Join(err, s.inst.Store.Close())
+	err = errors.Join(err, s.inst.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
 	}

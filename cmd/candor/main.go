@@ -43,12 +43,14 @@ Commands:
   audit verify         check the store against the transparency log, offline
   verify CREDENTIAL    verify a credential (text, file or QR image) offline, in plain words
   purge                delete the facts past their retention, offline (candor serve does it daily)
+  keys upgrade         move the data keys of a store of an earlier build into the keyring
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
   bench decisions      load POST /v1/decisions against a trivial JSON handler on the same server
 
-Every command takes --data (env CANDOR_DATA, default ./candor-data) and
---master-key-file (env CANDOR_MASTER_KEY_FILE, default <data>.master.key).
+Every command takes --data (env CANDOR_DATA, default ./candor-data),
+--master-key-file (env CANDOR_MASTER_KEY_FILE, default <data>.master.key) and
+--keyring (env CANDOR_KEYRING, default <data>.keyring).
 Run "candor <command> -h" for a command's flags.
 `
 
@@ -102,6 +104,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runAudit(ctx, rest, stdout, stderr)
 	case "purge":
 		return runPurge(ctx, rest, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, rest, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
