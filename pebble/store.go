@@ -86,6 +86,7 @@ var (
 	_ candor.PipelinedCommitter = (*Store)(nil)
 	_ candor.LogResetter        = (*Store)(nil)
 	_ candor.Compacter          = (*Store)(nil)
+	_ candor.Checkpointer       = (*Store)(nil)
 )
 
 // Open opens the store in dir, creating the directory and an empty store if

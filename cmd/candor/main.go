@@ -44,6 +44,8 @@ Commands:
   verify CREDENTIAL    verify a credential (text, file or QR image) offline, in plain words
   purge                delete the facts past their retention, offline (candor serve does it daily)
   keys upgrade         move the data keys of a store of an earlier build into the keyring
+  backup DIR           an online backup of a running server's store and log (--server, --key-file)
+  restore DIR          a backup into an empty data dir, offline, with today's keyring
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
   bench decisions      load POST /v1/decisions against a trivial JSON handler on the same server
@@ -106,6 +108,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runPurge(ctx, rest, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, rest, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
