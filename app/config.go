@@ -30,8 +30,11 @@ type StoreConfig struct {
 	// from the data: a directory (empty: <Data>.keyring) with the
 	// embedded store; a postgres:// URL with PostgreSQL (empty: the
 	// store's database, schema candor_keyring).
-	Keyring   string
-	Catalogue string // a catalogue file replacing the shipped one; empty: the shipped one
+	Keyring string
+	// KeyringRetention is how long keyring backups are kept (0:
+	// DefaultKeyringRetention).
+	KeyringRetention time.Duration
+	Catalogue        string // a catalogue file replacing the shipped one; empty: the shipped one
 }
 
 // TLogConfig configures the transparency log.
@@ -61,8 +64,13 @@ type ServerConfig struct {
 	// node to take it over (0: 30s).
 	LeaseTTL    time.Duration
 	Credentials CredentialsConfig
-	NATS        NATSConfig
-	Ops         OpsConfig
+	// KeyringBackupDir, if set, is where the node copies the keyring
+	// every KeyringBackupEvery, deleting copies older than the
+	// retention (BackupKeyring).
+	KeyringBackupDir   string
+	KeyringBackupEvery time.Duration
+	NATS               NATSConfig
+	Ops                OpsConfig
 }
 
 // OIDCConfig signs people in to the portal with an OpenID Connect provider.
@@ -108,14 +116,15 @@ const DefaultLeaseTTL = 30 * time.Second
 // (the CANDOR_* variables are not read: ParseFlags does that).
 func Defaults() Config {
 	return Config{
-		Store: StoreConfig{Data: "./candor-data"},
+		Store: StoreConfig{Data: "./candor-data", KeyringRetention: DefaultKeyringRetention},
 		TLog:  TLogConfig{Origin: tlog.DefaultOrigin},
 		Server: ServerConfig{
-			Addr:         "127.0.0.1:8080",
-			OIDC:         OIDCConfig{Claim: "national_id"},
-			PurgeEvery:   24 * time.Hour,
-			DisputeCheck: time.Hour,
-			LeaseTTL:     DefaultLeaseTTL,
+			Addr:               "127.0.0.1:8080",
+			OIDC:               OIDCConfig{Claim: "national_id"},
+			PurgeEvery:         24 * time.Hour,
+			DisputeCheck:       time.Hour,
+			LeaseTTL:           DefaultLeaseTTL,
+			KeyringBackupEvery: 24 * time.Hour,
 			NATS: NATSConfig{Stream: "CANDOR_EVENTS", Subjects: "candor.events", DeadLetter: "CANDOR_DEAD_LETTER",
 				DeadLetterSubjects: "candor.dead", AckWait: 30 * time.Second},
 		},
@@ -166,6 +175,24 @@ func checkKeyring(c *Config) error {
 		return errors.New("the PostgreSQL store keeps its keyring in PostgreSQL: want a postgres:// URL, or nothing for the store's database")
 	case c.Store.Store == "" && filepath.Clean(k) == filepath.Clean(c.Store.Data):
 		return errors.New("the keyring must not be the data dir: a backup of the data would hold the keys")
+	}
+	return nil
+}
+
+func checkKeyringRetention(c *Config) error {
+	if c.Store.KeyringRetention < 0 {
+		return fmt.Errorf("%s: want a positive duration, such as 840h (35 days)", c.Store.KeyringRetention)
+	}
+	return nil
+}
+
+func checkKeyringBackup(c *Config) error {
+	switch {
+	case c.Server.KeyringBackupDir == "":
+	case c.Store.Store != "":
+		return errors.New("the PostgreSQL keyring is backed up with PostgreSQL's tools (docs/operations.md)")
+	case c.Server.KeyringBackupEvery <= 0:
+		return errors.New("--keyring-backup-every must be positive")
 	}
 	return nil
 }

@@ -200,6 +200,12 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	})
 	s.jobs.onEachNode("served scorecards", scorecardCheck, s.refreshScorecards)
 	s.jobs.every("dispute deadlines", f.DisputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
+	if dir := f.KeyringBackupDir; dir != "" {
+		s.jobs.every("keyring backup", f.KeyringBackupEvery, func(ctx context.Context) (int, error) {
+			_, n, err := BackupKeyring(ctx, inst.Keyring, dir, cmp.Or(cfg.Store.KeyringRetention, DefaultKeyringRetention), time.Now())
+			return n, err
+		})
+	}
 	purger := retention.New(inst.Store, inst.Vault, inst.Catalogue, nil)
 	s.jobs.every("retention purge", f.PurgeEvery, func(ctx context.Context) (int, error) {
 		pr, err := purger.Run(ctx, nil)

@@ -29,7 +29,10 @@ type Keyring struct {
 	mu   sync.Mutex // serialises DeleteSubjectKey's flush and compaction
 }
 
-var _ candor.Keyring = (*Keyring)(nil)
+var (
+	_ candor.Keyring      = (*Keyring)(nil)
+	_ candor.Checkpointer = (*Keyring)(nil)
+)
 
 // KeyringFormatVersion is the keyring format this package reads and writes.
 const KeyringFormatVersion = 1
@@ -254,6 +257,24 @@ func (k *Keyring) Close() error {
 	}
 	if err := k.db.Close(); err != nil {
 		return fmt.Errorf("pebble: close keyring: %w", err)
+	}
+	return nil
+}
+
+// Checkpoint writes a consistent copy of the keyring into dir, which must
+// not exist, for the keyring's own backups (app.BackupKeyring).
+func (k *Keyring) Checkpoint(ctx context.Context, dir string) error {
+	if !k.gate.enter() {
+		return errClosed()
+	}
+	defer k.gate.leave()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	k.mu.Lock() // not while a deletion is reaching the files
+	defer k.mu.Unlock()
+	if err := k.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
+		return fmt.Errorf("pebble: keyring checkpoint: %w", err)
 	}
 	return nil
 }
