@@ -88,6 +88,9 @@ func openWith(cfg StoreConfig, log *slog.Logger, loadKey func(string) ([]byte, e
 		return nil, err
 	}
 	v, err := vault.New(master, kr)
+	if err == nil {
+		err = useWrapKeys(v, keyFile, master)
+	}
 	if err != nil {
 		st.Close()
 		kr.Close()

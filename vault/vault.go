@@ -80,7 +80,8 @@ func createKey(path string) ([]byte, error) {
 // safe for concurrent use.
 type Vault struct {
 	keyring candor.Keyring
-	wrap    cipher.AEAD
+	wrap    cipher.AEAD   // wraps new data keys
+	opens   []cipher.AEAD // unwrap: wrap first, then any other accepted (a rotation in progress)
 	index   macPool
 	dedupe  macPool
 	digest  macPool
@@ -114,6 +115,7 @@ func New(master []byte, kr candor.Keyring) (*Vault, error) {
 		acts:    newMACPool(derive("admin-acts")),
 	}
 	v.wrap = newGCM(derive("wrap"))
+	v.opens = []cipher.AEAD{v.wrap}
 	return v, nil
 }
 
@@ -257,10 +259,40 @@ func (v *Vault) KeepKeys(ctx context.Context, keys []candor.WrappedKey) error {
 	return nil
 }
 
+// UseWrapKeys replaces the keys data keys are wrapped with (by default
+// derived from the master key): new data keys are wrapped with wrap, and a
+// wrapped key opens under wrap or any of also (a rotation in progress).
+// The master key's own wrapping key is then no longer accepted unless it
+// is among them. Keys come from DeriveWrapKey. Call it before the vault
+// is used.
+func (v *Vault) UseWrapKeys(wrap []byte, also ...[]byte) {
+	v.wrap = newGCM(wrap)
+	v.opens = []cipher.AEAD{v.wrap}
+	for _, k := range also {
+		v.opens = append(v.opens, newGCM(k))
+	}
+}
+
+// DeriveWrapKey returns the wrapping key (key-encryption key) a 32-byte
+// secret derives, as New derives the master key's own: the default until
+// a rotation, then that of a wrapping key file (candor keys rotate).
+func DeriveWrapKey(secret []byte) ([]byte, error) {
+	if len(secret) != KeySize {
+		return nil, fmt.Errorf("vault: a key must be %d bytes", KeySize)
+	}
+	return hkdf.Key(sha256.New, secret, nil, "candor/v1/wrap", KeySize)
+}
+
 // OpenSubjectKey unwraps a wrapped data key. It fails if the wrapped key was
 // altered or belongs to another subject.
 func (v *Vault) OpenSubjectKey(subject candor.SubjectID, wrapped []byte) (*SubjectKey, error) {
-	key, err := open(v.wrap, wrapped, wrapAAD(subject))
+	var key []byte
+	err := errors.New("no wrapping key")
+	for _, aead := range v.opens {
+		if key, err = open(aead, wrapped, wrapAAD(subject)); err == nil {
+			break
+		}
+	}
 	if err != nil || len(key) != KeySize {
 		return nil, fmt.Errorf("vault: data key of subject %s does not open: wrong master key or altered record", subject)
 	}

@@ -191,3 +191,32 @@ func filesWith(t *testing.T, dir string, b []byte) []string {
 	}
 	return found
 }
+
+// TestKeysRotate: after candor keys rotate, with the server stopped, the
+// data scores as before, under the new wrapping key (app.TestRotateResumes
+// checks the old one is retired and an interrupted rotation resumes).
+func TestKeysRotate(t *testing.T) {
+	bin := mustBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	candor(t, bin, "source", "add", "--data", data, "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "credit.*")
+	events := filepath.Join(dir, "events.ndjson")
+	var b bytes.Buffer
+	for i := range 40 {
+		fmt.Fprintf(&b, `{"id":"r-%d","subject":{"kind":"person","scheme":"national_id","value":"RT%07d"},"type":"credit.instalment_paid","occurred_at":"2026-03-01T00:00:00Z","fields":{"account":"A1","amount":"10.00","currency":"EUR"}}`+"\n", i, i)
+	}
+	if err := os.WriteFile(events, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	candor(t, bin, "import", "--data", data, "--source", "bank1", events)
+	before := candor(t, bin, "score", "national_id:RT0000007", "--data", data)
+	if out := candor(t, bin, "keys", "rotate", "--data", data); !strings.Contains(out, "rewrapped 40 data keys") {
+		t.Errorf("keys rotate: %s", out)
+	}
+	if _, err := os.Stat(data + ".master.key.wrap"); err != nil {
+		t.Errorf("no wrapping key file: %v", err)
+	}
+	if after := candor(t, bin, "score", "national_id:RT0000007", "--data", data); after != before {
+		t.Errorf("scores changed with the rotation:\n%s\nthen\n%s", before, after)
+	}
+}

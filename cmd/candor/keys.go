@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/internal/progress"
 )
 
 const keysUsage = `Usage: candor keys <command> [flags]
@@ -19,6 +20,8 @@ Commands:
   upgrade   move the subjects' wrapped data keys of a store written by an earlier
             build out of the store into the keyring (back the store up first; the
             server must be stopped)
+  rotate    rewrap every subject's data key under a new wrapping key and retire the
+            old one, with the server stopped; cut short, run it again to finish
   backup DIR
             copy the keyring into a new directory under DIR and delete the copies
             there older than --keyring-retention (the server must be stopped;
@@ -36,6 +39,8 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return runKeysUpgrade(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return runKeysBackup(ctx, args[1:], stdout, stderr)
+	case "rotate":
+		return runKeysRotate(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, keysUsage)
 	return fmt.Errorf("keys: unknown command %q", args[0])
@@ -82,5 +87,34 @@ func runKeysBackup(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	fmt.Fprintf(stdout, "keyring copied into %s; %d copies older than %s deleted\n", to, pruned, cmp.Or(cfg.Store.KeyringRetention, app.DefaultKeyringRetention))
+	return nil
+}
+
+func runKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings)
+	if err := app.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	var bar *progress.Bar
+	last := 0
+	n, err := app.RotateKeys(ctx, cfg.Store, app.RotateOptions{Progress: func(done, total int) {
+		if bar == nil {
+			bar = progress.New(stderr, "rotate", int64(total))
+			last = 0
+		}
+		bar.Add(int64(done-last), int64(done-last))
+		last = done
+	}})
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return fmt.Errorf("keys rotate: %w (run it again to finish: it goes on from where it stopped)", err)
+	}
+	fmt.Fprintf(stdout, "rewrapped %d data keys under the new wrapping key; the old one is retired\n", n)
+	fmt.Fprintln(stdout, "back up the new wrapping key file (<master key file>.wrap) with the master key; destroy copies of the old")
 	return nil
 }
