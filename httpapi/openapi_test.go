@@ -17,6 +17,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -142,6 +143,18 @@ func TestOpenAPIDocument(t *testing.T) {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			checkOperation(t, method+" "+path, op)
+		}
+	}
+	// oapi-codegen names a Go type after each schema and parameter
+	// component: two of one name break the generated client.
+	names := map[string]string{}
+	for kind, comps := range map[string][]string{"schema": slices.Collect(maps.Keys(doc.Components.Schemas)), "parameter": slices.Collect(maps.Keys(doc.Components.Parameters))} {
+		for _, name := range comps {
+			key := strings.ToLower(strings.NewReplacer("_", "", "-", "", ".", "").Replace(name))
+			if other, ok := names[key]; ok {
+				t.Errorf("%s %q and %s share a Go type name in a generated client; rename one", kind, name, other)
+			}
+			names[key] = kind + " " + strconv.Quote(name)
 		}
 	}
 }
