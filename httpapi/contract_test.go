@@ -204,7 +204,7 @@ func (c *contractRun) policy(t *testing.T) {
 // public reads what anyone may.
 func (c *contractRun) public(t *testing.T) {
 	for _, path := range []string{"/v1/catalogue", "/v1/scorecards", "/v1/scorecards/rental-deposit/versions/1", "/v1/admin-acts",
-		"/v1/public/organisations/C12345678", "/v1/public/organisations?reg_no=C12345678,C00000000",
+		"/v1/public/organisations/C12345678", "/v1/public/organisations?reg_no=C12345678,C00000000&reg_no=C87654321",
 		"/v1/openapi.yaml", "/healthz", "/readyz", "/metrics"} {
 		c.call(t, "GET", path, "", "", "", 200)
 	}
