@@ -64,6 +64,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.administration(t)
 	c.policy(t)
 	c.public(t)
+	c.refusals(t, alice)
 	c.call(t, "GET", "/v1/me/erasure", alice, "", "", 200)
 	c.call(t, "POST", "/v1/me/erasure", alice, "application/json", `{"confirm":true}`, 200)
 
@@ -208,6 +209,18 @@ func (c *contractRun) public(t *testing.T) {
 		"/v1/openapi.yaml", "/healthz", "/readyz", "/metrics"} {
 		c.call(t, "GET", path, "", "", "", 200)
 	}
+}
+
+// refusals sends valid requests the server refuses: each status must be
+// listed for its operation, with the Error shape.
+func (c *contractRun) refusals(t *testing.T, alice string) {
+	when := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	c.call(t, "POST", "/v1/events", c.h.bank, "application/x-ndjson", event("r1", "AB1234567", when, `{"days_late":4500,"amount":"1","currency":"EUR"}`), 422)
+	c.call(t, "POST", "/v1/events", c.h.court, "application/x-ndjson", event("r2", "AB1234567", when, okFields), 403)
+	c.call(t, "GET", "/v1/subjects/"+strings.Repeat("0", 31)+"1", c.h.operator, "", "", 404)
+	c.call(t, "POST", "/v1/decisions", c.h.landlord, "application/json", `{"consent":"AAA-AAA-AAA-AAA","purpose":"rental","benefit":"deposit_waived"}`, 403)
+	c.call(t, "POST", "/v1/me/consents", alice, "application/json", `{"relying_party":"nobody","purpose":"rental"}`, 404)
+	c.call(t, "GET", "/v1/scorecards/rental-deposit/versions/9", "", "", "", 404)
 }
 
 // jsonString quotes s as a JSON string.
