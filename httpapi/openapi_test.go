@@ -33,6 +33,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/candor-project/candor/credentials"
+	"go.yaml.in/yaml/v3"
 )
 
 // contract is httpapi/openapi.yaml, loaded and validated once.
@@ -157,6 +158,39 @@ func TestOpenAPIDocument(t *testing.T) {
 			names[key] = kind + " " + strconv.Quote(name)
 		}
 	}
+}
+
+// TestOpenAPIProseIsNotKeys reads the document as YAML and refuses a
+// mapping key holding a space: that is prose an unquoted ": " or "," in a
+// flow mapping turned into a key, which a validator may not notice.
+func TestOpenAPIProseIsNotKeys(t *testing.T) {
+	raw, err := os.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(raw, &root); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key := n.Content[i]
+				if strings.ContainsAny(key.Value, " \t") {
+					t.Errorf("openapi.yaml:%d: key %q: quote the string it came from", key.Line, key.Value)
+				}
+				if key.Value != "example" && key.Value != "examples" {
+					walk(n.Content[i+1])
+				}
+			}
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&root)
 }
 
 func checkOperation(t *testing.T, name string, op *openapi3.Operation) {
