@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/postgres"
 )
@@ -37,4 +38,31 @@ func UpgradeKeys(ctx context.Context, cfg StoreConfig, log *slog.Logger) (int, e
 		return n, fmt.Errorf("closing the keyring: %w", err)
 	}
 	return n, nil
+}
+
+// SweepKeys deletes from the keyring every key whose subject the store
+// does not hold: orphans of commits that failed after their keys were
+// kept (harmless, as nothing they open exists). Every node must be
+// stopped: a running one may have kept a key for a commit still under
+// way. It returns how many keys it deleted.
+func SweepKeys(ctx context.Context, inst *Installation) (int, error) {
+	var orphans []candor.SubjectID
+	for w, err := range inst.Keyring.SubjectKeys(ctx, candor.SubjectID{}) {
+		if err != nil {
+			return 0, err
+		}
+		_, err := inst.Store.Subject(ctx, w.Subject)
+		switch {
+		case candor.ErrorCode(err) == candor.ENOTFOUND:
+			orphans = append(orphans, w.Subject)
+		case err != nil:
+			return 0, err
+		}
+	}
+	for i, id := range orphans {
+		if err := inst.Keyring.DeleteSubjectKey(ctx, id); err != nil {
+			return i, err
+		}
+	}
+	return len(orphans), nil
 }

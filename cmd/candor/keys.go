@@ -22,6 +22,8 @@ Commands:
             server must be stopped)
   rotate    rewrap every subject's data key under a new wrapping key and retire the
             old one, with the server stopped; cut short, run it again to finish
+  sweep     delete the keys of subjects the store does not hold (left by commits that
+            failed after their keys were kept), with every server stopped
   backup DIR
             copy the keyring into a new directory under DIR and delete the copies
             there older than --keyring-retention (the server must be stopped;
@@ -41,6 +43,8 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return runKeysBackup(ctx, args[1:], stdout, stderr)
 	case "rotate":
 		return runKeysRotate(ctx, args[1:], stdout, stderr)
+	case "sweep":
+		return runKeysSweep(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, keysUsage)
 	return fmt.Errorf("keys: unknown command %q", args[0])
@@ -116,5 +120,26 @@ func runKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "rewrapped %d data keys under the new wrapping key; the old one is retired\n", n)
 	fmt.Fprintln(stdout, "back up the new wrapping key file (<master key file>.wrap) with the master key; destroy copies of the old")
+	return nil
+}
+
+func runKeysSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keys sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := app.Defaults()
+	app.Register(fs, &cfg, app.StoreSettings)
+	if err := app.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	inst, err := app.OpenExisting(cfg.Store, app.NewLogger(stderr, "text", slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+	n, err := app.SweepKeys(ctx, inst)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "deleted %d keys of subjects the store does not hold\n", n)
 	return nil
 }

@@ -45,6 +45,7 @@ Commands:
   purge                delete the facts past their retention, offline (candor serve does it daily)
   keys upgrade         move the data keys of a store of an earlier build into the keyring
   keys rotate          rewrap every data key under a new wrapping key, retire the old (resumable)
+  keys sweep           delete keys of subjects the store does not hold (servers stopped)
   keys backup DIR      copy the keyring, deleting copies older than --keyring-retention (35 days)
   backup DIR           an online backup of a running server's store and log (--server, --key-file)
   restore DIR          a backup into an empty data dir, offline, with today's keyring
