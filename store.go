@@ -22,13 +22,13 @@ type Digest [32]byte
 
 // SubjectRecord is a subject as the store holds it. Only the kind and the
 // creation time are in the clear; the identifiers are sealed with the
-// subject's data key, and the data key is wrapped by the master key.
+// subject's data key, which the store does not hold: it is wrapped by the
+// master key and kept in the Keyring, apart from the data.
 type SubjectRecord struct {
-	ID         SubjectID
-	Kind       SubjectKind
-	CreatedAt  time.Time
-	WrappedKey []byte
-	Sealed     []byte
+	ID        SubjectID
+	Kind      SubjectKind
+	CreatedAt time.Time
+	Sealed    []byte
 }
 
 // IndexEntry maps a blind index to its subject.
@@ -127,9 +127,10 @@ type WriteBatch struct {
 	// ECONFLICT if the event is gone or is not as Seen.
 	Changes []StateChange
 	Deletes []Deletion
-	// Erase removes subjects whole: the subject record with its wrapped
-	// data key, the subject's events, matches, dedupe entries, records and
-	// access records (ECONFLICT if the counts seen are not those stored).
+	// Erase removes subjects whole: the subject record, the subject's
+	// events, matches, dedupe entries, records and access records
+	// (ECONFLICT if the counts seen are not those stored); the caller
+	// deletes the subject's data key from the Keyring first.
 	// Unindex removes blind indexes (an erased subject's).
 	Erase   []Erasure
 	Unindex []BlindIndex
@@ -355,8 +356,8 @@ type AuditStore interface {
 // database) MUST see the others' writes in its versions too, so that an
 // erasure through one node reaches every node's caches.
 type Versioned interface {
-	// SubjectVersion covers subject id's subject record (and so its
-	// wrapped data key), blind indexes, events and matches: it changes
+	// SubjectVersion covers subject id's subject record, blind
+	// indexes, events and matches: it changes
 	// with every Commit of subjects, events, matches, state changes,
 	// deletions or an erasure of id, and with PutMatches.
 	SubjectVersion(id SubjectID) uint64

@@ -52,6 +52,16 @@ type Compacter interface {
 	Compact(ctx context.Context) error
 }
 
+// Checkpointer is an optional store capability: a consistent copy of the
+// store, online, for backups (candor backup). A store backed up by its
+// own tools (PostgreSQL: pg_basebackup) has none.
+type Checkpointer interface {
+	// Checkpoint writes a consistent copy of the store, as of one
+	// moment during the call, into dir, which must not exist. The copy
+	// opens as a store of its own.
+	Checkpoint(ctx context.Context, dir string) error
+}
+
 // CheckCapabilities reports, as one EINTERNAL error naming each, the
 // required store interfaces s lacks. A store reached through a narrower
 // type (an adapter, a wrapper) could lose one, Versioned above all, whose

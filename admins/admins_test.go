@@ -10,6 +10,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/admins"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/vault"
 )
@@ -29,7 +30,7 @@ func mustEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	v, _ := vault.New(bytes.Repeat([]byte{4}, vault.KeySize))
+	v, _ := vault.New(bytes.Repeat([]byte{4}, vault.KeySize), memstore.NewKeyring())
 	return &env{store: st, vault: v, acts: admins.New(st, v, nil)}
 }
 
@@ -213,7 +214,7 @@ func TestMintedBehindTheChain(t *testing.T) {
 		}
 		return mallory, nil
 	}
-	other, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize))
+	other, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize), memstore.NewKeyring())
 	for _, tc := range []struct {
 		name string
 		v    *vault.Vault

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/candor-project/candor/internal/edge"
@@ -25,7 +26,15 @@ type StoreConfig struct {
 	Data          string // the data directory
 	Store         string // a postgres:// URL; empty: Pebble in Data
 	MasterKeyFile string // empty: <Data>.master.key
-	Catalogue     string // a catalogue file replacing the shipped one; empty: the shipped one
+	// Keyring is where the subjects' wrapped data keys are kept, apart
+	// from the data: a directory (empty: <Data>.keyring) with the
+	// embedded store; a postgres:// URL with PostgreSQL (empty: the
+	// store's database, schema candor_keyring).
+	Keyring string
+	// KeyringRetention is how long keyring backups are kept (0:
+	// DefaultKeyringRetention).
+	KeyringRetention time.Duration
+	Catalogue        string // a catalogue file replacing the shipped one; empty: the shipped one
 }
 
 // TLogConfig configures the transparency log.
@@ -55,8 +64,13 @@ type ServerConfig struct {
 	// node to take it over (0: 30s).
 	LeaseTTL    time.Duration
 	Credentials CredentialsConfig
-	NATS        NATSConfig
-	Ops         OpsConfig
+	// KeyringBackupDir, if set, is where the node copies the keyring
+	// every KeyringBackupEvery, deleting copies older than the
+	// retention (BackupKeyring).
+	KeyringBackupDir   string
+	KeyringBackupEvery time.Duration
+	NATS               NATSConfig
+	Ops                OpsConfig
 }
 
 // OIDCConfig signs people in to the portal with an OpenID Connect provider.
@@ -102,14 +116,15 @@ const DefaultLeaseTTL = 30 * time.Second
 // (the CANDOR_* variables are not read: ParseFlags does that).
 func Defaults() Config {
 	return Config{
-		Store: StoreConfig{Data: "./candor-data"},
+		Store: StoreConfig{Data: "./candor-data", KeyringRetention: DefaultKeyringRetention},
 		TLog:  TLogConfig{Origin: tlog.DefaultOrigin},
 		Server: ServerConfig{
-			Addr:         "127.0.0.1:8080",
-			OIDC:         OIDCConfig{Claim: "national_id"},
-			PurgeEvery:   24 * time.Hour,
-			DisputeCheck: time.Hour,
-			LeaseTTL:     DefaultLeaseTTL,
+			Addr:               "127.0.0.1:8080",
+			OIDC:               OIDCConfig{Claim: "national_id"},
+			PurgeEvery:         24 * time.Hour,
+			DisputeCheck:       time.Hour,
+			LeaseTTL:           DefaultLeaseTTL,
+			KeyringBackupEvery: 24 * time.Hour,
 			NATS: NATSConfig{Stream: "CANDOR_EVENTS", Subjects: "candor.events", DeadLetter: "CANDOR_DEAD_LETTER",
 				DeadLetterSubjects: "candor.dead", AckWait: 30 * time.Second},
 		},
@@ -147,6 +162,37 @@ func (c *Config) validate(groups Group) error {
 func checkStoreURL(c *Config) error {
 	if c.Store.Store != "" && !IsPostgresURL(c.Store.Store) {
 		return errors.New("want a postgres:// or postgresql:// URL, or nothing for the embedded store")
+	}
+	return nil
+}
+
+func checkKeyring(c *Config) error {
+	switch k := c.Store.Keyring; {
+	case k == "":
+	case c.Store.Store == "" && IsPostgresURL(k):
+		return errors.New("the embedded store keeps its keyring in a directory: want a path")
+	case c.Store.Store != "" && !IsPostgresURL(k):
+		return errors.New("the PostgreSQL store keeps its keyring in PostgreSQL: want a postgres:// URL, or nothing for the store's database")
+	case c.Store.Store == "" && filepath.Clean(k) == filepath.Clean(c.Store.Data):
+		return errors.New("the keyring must not be the data dir: a backup of the data would hold the keys")
+	}
+	return nil
+}
+
+func checkKeyringRetention(c *Config) error {
+	if c.Store.KeyringRetention < 0 {
+		return fmt.Errorf("%s: want a positive duration, such as 840h (35 days)", c.Store.KeyringRetention)
+	}
+	return nil
+}
+
+func checkKeyringBackup(c *Config) error {
+	switch {
+	case c.Server.KeyringBackupDir == "":
+	case c.Store.Store != "":
+		return errors.New("the PostgreSQL keyring is backed up with PostgreSQL's tools (docs/operations.md)")
+	case c.Server.KeyringBackupEvery <= 0:
+		return errors.New("--keyring-backup-every must be positive")
 	}
 	return nil
 }

@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,10 +22,12 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// Installation is an opened data dir: its store, vault and catalogue.
+// Installation is an opened data dir: its store, keyring, vault and
+// catalogue.
 type Installation struct {
 	Data      string // the data dir
 	Store     candor.Store
+	Keyring   candor.Keyring
 	Vault     *vault.Vault
 	Catalogue *candor.Catalogue
 }
@@ -43,8 +45,10 @@ func OpenExisting(cfg StoreConfig, log *slog.Logger) (*Installation, error) {
 	return openWith(cfg, log, vault.LoadKey, pebble.Options{Logger: log, MustExist: true})
 }
 
-// Close closes the store.
-func (inst *Installation) Close() error { return inst.Store.Close() }
+// Close closes the store and the keyring.
+func (inst *Installation) Close() error {
+	return errors.Join(inst.Store.Close(), inst.Keyring.Close())
+}
 
 func openWith(cfg StoreConfig, log *slog.Logger, loadKey func(string) ([]byte, error), opts pebble.Options) (*Installation, error) {
 	if err := cfg.Validate(); err != nil {
@@ -55,10 +59,6 @@ func openWith(cfg StoreConfig, log *slog.Logger, loadKey func(string) ([]byte, e
 		keyFile = filepath.Clean(cfg.Data) + ".master.key"
 	}
 	master, err := loadKey(keyFile)
-	if err != nil {
-		return nil, err
-	}
-	v, err := vault.New(master)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,97 @@ func openWith(cfg StoreConfig, log *slog.Logger, loadKey func(string) ([]byte, e
 		st.Close()
 		return nil, err
 	}
-	return &Installation{Data: cfg.Data, Store: st, Vault: v, Catalogue: cat}, nil
+	kr, err := openKeyring(cfg, log, opts)
+	if err == nil {
+		err = checkKeyringFits(st, kr, KeyringLocation(cfg))
+		if err != nil {
+			kr.Close()
+		}
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	v, err := vault.New(master, kr)
+	if err == nil {
+		err = useWrapKeys(v, keyFile, master)
+	}
+	if err != nil {
+		st.Close()
+		kr.Close()
+		return nil, err
+	}
+	return &Installation{Data: cfg.Data, Store: st, Keyring: kr, Vault: v, Catalogue: cat}, nil
+}
+
+// KeyringLocation names where cfg's keyring is, for messages: its
+// directory, or "schema candor_keyring of the store's database" (never a
+// URL, which may hold a password).
+func KeyringLocation(cfg StoreConfig) string {
+	switch {
+	case cfg.Store == "":
+		return keyringDir(cfg)
+	case cfg.Keyring == "":
+		return "schema " + postgres.DefaultKeyringSchema + " of the store's database"
+	}
+	return "schema " + postgres.DefaultKeyringSchema + " of the --keyring database"
+}
+
+func keyringDir(cfg StoreConfig) string {
+	if cfg.Keyring != "" {
+		return cfg.Keyring
+	}
+	return filepath.Clean(cfg.Data) + ".keyring"
+}
+
+// OpenKeyring opens the keyring cfg names (see StoreConfig.Keyring),
+// creating it if there is none (unless mustExist).
+func OpenKeyring(cfg StoreConfig, log *slog.Logger, mustExist bool) (candor.Keyring, error) {
+	return openKeyring(cfg, log, pebble.Options{Logger: log, MustExist: mustExist})
+}
+
+func openKeyring(cfg StoreConfig, log *slog.Logger, opts pebble.Options) (candor.Keyring, error) {
+	if cfg.Store == "" {
+		kr, err := pebble.OpenKeyring(keyringDir(cfg), opts)
+		if err != nil {
+			return nil, fmt.Errorf("opening the keyring: %w", err)
+		}
+		return kr, nil
+	}
+	url := cfg.Keyring
+	if url == "" {
+		url = cfg.Store
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	kr, err := postgres.OpenKeyring(ctx, url, "")
+	if err != nil {
+		return nil, fmt.Errorf("opening the PostgreSQL keyring: %w", err)
+	}
+	return kr, nil
+}
+
+// checkKeyringFits refuses an empty keyring beside a store that holds
+// subjects: a mistyped or lost --keyring would otherwise start a fresh
+// one and leave every subject unreadable.
+func checkKeyringFits(st candor.Store, kr candor.Keyring, where string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, err := range kr.SubjectKeys(ctx, candor.SubjectID{}) {
+		if err != nil {
+			return err
+		}
+		return nil // it holds keys
+	}
+	for p, err := range st.Population(ctx, candor.Part{}) {
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			return fmt.Errorf("the keyring (%s) holds no key, but the store holds subjects: is --keyring (CANDOR_KEYRING) right? Without its keyring nothing sealed in the store can be read", where)
+		}
+	}
+	return nil
 }
 
 // openStore opens the store cfg.Store names: PostgreSQL for a postgres://

@@ -166,7 +166,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
-		Registrar: inst.Registrar(), Policy: pol})
+		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}})
 	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol)
 	if err != nil {
 		ln.Close()
@@ -200,6 +200,12 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	})
 	s.jobs.onEachNode("served scorecards", scorecardCheck, s.refreshScorecards)
 	s.jobs.every("dispute deadlines", f.DisputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
+	if dir := f.KeyringBackupDir; dir != "" {
+		s.jobs.every("keyring backup", f.KeyringBackupEvery, func(ctx context.Context) (int, error) {
+			_, n, err := BackupKeyring(ctx, inst.Keyring, dir, cmp.Or(cfg.Store.KeyringRetention, DefaultKeyringRetention), time.Now())
+			return n, err
+		})
+	}
 	purger := retention.New(inst.Store, inst.Vault, inst.Catalogue, nil)
 	s.jobs.every("retention purge", f.PurgeEvery, func(ctx context.Context) (int, error) {
 		pr, err := purger.Run(ctx, nil)
@@ -332,7 +338,7 @@ func (s *Node) Wait(ctx context.Context) error {
 	s.jobs.holdNow() // the log's last round is this node's if no other node holds the lease
 	err = errors.Join(err, s.audit.close())
 	s.jobs.release() // after the appender's last round, which it holds the lease for
-	err = errors.Join(err, s.inst.Store.Close())
+	err = errors.Join(err, s.inst.Close())
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(fmt.Errorf("serve: %w", serveErr), err)
 	}

@@ -133,7 +133,10 @@ func mustSubject(tb testing.TB, st candor.Store, v *vault.Vault) (candor.Subject
 	tb.Helper()
 	id := candor.NewSubjectID()
 	key, wrapped := v.NewSubjectKey(id)
-	rec := candor.SubjectRecord{ID: id, Kind: candor.Person, CreatedAt: time.Now(), WrappedKey: wrapped, Sealed: key.SealIdentifiers(nil)}
+	if err := v.KeepKeys(ctx, []candor.WrappedKey{wrapped}); err != nil {
+		tb.Fatal(err)
+	}
+	rec := candor.SubjectRecord{ID: id, Kind: candor.Person, CreatedAt: time.Now(), Sealed: key.SealIdentifiers(nil)}
 	if _, err := st.Commit(ctx, &candor.WriteBatch{Subjects: []candor.SubjectRecord{rec}}); err != nil {
 		tb.Fatal(err)
 	}

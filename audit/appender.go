@@ -38,6 +38,8 @@ type Appender struct {
 	poll  time.Duration
 	held  func() bool // nil: always
 
+	rounds sync.Mutex // held by each round and by Pause
+
 	kick   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
@@ -123,6 +125,18 @@ func (a *Appender) Err() error {
 	return a.err
 }
 
+// Pause waits for the round in progress, if any, and holds off the next
+// ones until resume is called: meanwhile nothing is appended to the log
+// and the store's mark does not move, so a copy of the store and then of
+// the log agree (the log holds nothing the store does not; the store
+// marks nothing logged the log does not hold). Commits go on; their
+// entries are appended after resume.
+func (a *Appender) Pause() (resume func()) {
+	a.rounds.Lock()
+	var once sync.Once
+	return func() { once.Do(a.rounds.Unlock) }
+}
+
 // Mark returns how far the entries are logged.
 func (a *Appender) Mark() candor.AuditMark {
 	a.mu.Lock()
@@ -183,6 +197,8 @@ func (a *Appender) run() {
 // bundles) and records the new mark. It returns how many bundles it
 // appended or found logged.
 func (a *Appender) round(ctx context.Context) (int, error) {
+	a.rounds.Lock()
+	defer a.rounds.Unlock()
 	var n int
 	var err error
 	if a.held != nil && !a.held() {

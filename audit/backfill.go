@@ -74,7 +74,7 @@ func Backfill(ctx context.Context, st candor.Store, v *vault.Vault, cards []cand
 					errs[w] = err
 					return
 				}
-				key, err := v.OpenSubjectKey(se.Subject.ID, se.Subject.WrappedKey)
+				key, err := v.SubjectKey(ctx, se.Subject.ID)
 				if err != nil {
 					errs[w] = err
 					return

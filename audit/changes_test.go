@@ -22,7 +22,7 @@ func (in *installation) firstSubject(tb testing.TB) (*vault.SubjectKey, []candor
 		if len(se.Events) < 2 {
 			continue
 		}
-		key, err := in.vault.OpenSubjectKey(se.Subject.ID, se.Subject.WrappedKey)
+		key, err := in.vault.SubjectKey(ctx, se.Subject.ID)
 		if err != nil {
 			tb.Fatal(err)
 		}

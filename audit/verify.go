@@ -305,7 +305,7 @@ func (v *verifier) checkSubjects(ctx context.Context) error {
 		}
 		v.r.Subjects++
 		sub := se.Subject
-		key, err := v.cfg.Vault.OpenSubjectKey(sub.ID, sub.WrappedKey)
+		key, err := v.cfg.Vault.SubjectKey(ctx, sub.ID)
 		if err != nil {
 			v.problem("subject %s: %v", sub.ID, err)
 			continue

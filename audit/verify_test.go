@@ -16,6 +16,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
@@ -78,7 +79,7 @@ func emptyInstallation(tb testing.TB) *installation {
 
 func testVault(tb testing.TB) *vault.Vault {
 	tb.Helper()
-	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), memstore.NewKeyring())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func mustInstallation(tb testing.TB) *installation {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		key, err := v.OpenSubjectKey(se.Subject.ID, se.Subject.WrappedKey)
+		key, err := v.SubjectKey(ctx, se.Subject.ID)
 		if err != nil {
 			tb.Fatal(err)
 		}

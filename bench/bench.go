@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -123,7 +124,12 @@ func runBenchIngest(ctx context.Context, args []string, stdout, stderr io.Writer
 
 	master := make([]byte, vault.KeySize)
 	rand.Read(master)
-	v, err := vault.New(master)
+	kr, err := pebble.OpenKeyring(filepath.Join(root, "bench.keyring"), pebble.Options{})
+	if err != nil {
+		return err
+	}
+	defer kr.Close()
+	v, err := vault.New(master, kr)
 	if err != nil {
 		return err
 	}

@@ -176,7 +176,7 @@ func (s *Service) facts(ctx context.Context, subject candor.SubjectID, isCourt f
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	key, err := s.cfg.Vault.OpenSubjectKey(subject, sub.WrappedKey)
+	key, err := s.cfg.Vault.SubjectKey(ctx, subject)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -487,11 +487,10 @@ func status(in *Info, sts []*Statement, current map[string]any, now time.Time) s
 // served next says so. Revoking a revoked credential is no error.
 // Errors: ENOTFOUND if subject has no credential id.
 func (s *Service) Revoke(ctx context.Context, subject candor.SubjectID, id string) (*Info, error) {
-	sub, err := s.cfg.Store.Subject(ctx, subject)
-	if err != nil {
+	if _, err := s.cfg.Store.Subject(ctx, subject); err != nil {
 		return nil, err
 	}
-	key, err := s.cfg.Vault.OpenSubjectKey(subject, sub.WrappedKey)
+	key, err := s.cfg.Vault.SubjectKey(ctx, subject)
 	if err != nil {
 		return nil, err
 	}

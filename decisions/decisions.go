@@ -119,7 +119,7 @@ func (s *Service) subjectKey(ctx context.Context, id candor.SubjectID) (*candor.
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := s.vault.OpenSubjectKey(id, rec.WrappedKey)
+	key, err := s.vault.SubjectKey(ctx, id)
 	return rec, key, err
 }
 

@@ -119,7 +119,10 @@ func (s *Service) plan(ctx context.Context, subject candor.SubjectID) (*Plan, *p
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := s.cfg.Vault.OpenSubjectKey(subject, rec.WrappedKey)
+	key, err := s.cfg.Vault.SubjectKey(ctx, subject)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, nil, candor.Errorf(candor.EINTERNAL, "subject %s is stored without a data key: an erasure cut short after shredding it left its records, unreadable (audit verify lists them)", subject)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -265,8 +268,10 @@ func later(a, b time.Time) time.Time {
 }
 
 // Erase carries out the plan for subject and returns it, Done. A whole
-// erasure revokes the subject's API keys, then erases it in one atomic
-// commit (audit.Changes.Erase); a partial one deletes the events in one atomic
+// erasure revokes the subject's API keys, shreds its data key (deleted
+// from the keyring and its files: vault.ShredKey), then erases it in one
+// atomic commit (audit.Changes.Erase); cut short between the two, it
+// leaves the subject's records in the store, unreadable. A partial one deletes the events in one atomic
 // commit, then the records one by one: if it fails half way, erasing
 // again finishes it. A fact stored or changed while the erasure was being
 // prepared makes the store refuse the commit, which is then prepared again
@@ -299,8 +304,14 @@ func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, e
 		if err := c.Keep(ctx, pd.erased...); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
 		}
-		if _, err := c.Commit(ctx); err != nil {
+		// The key goes first, from the keyring and its files: whatever
+		// happens next, every copy of the subject's data is shredded. The
+		// commit (retried on conflicts) uses the key opened above.
+		if err := s.cfg.Vault.ShredKey(ctx, subject); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
+		}
+		if _, err := c.Commit(ctx); err != nil {
+			return nil, fmt.Errorf("erasure: the data key is shredded, but removing the subject's records failed: %w", err)
 		}
 		p.Done = true
 		return p, nil

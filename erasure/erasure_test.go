@@ -37,6 +37,7 @@ const (
 type env struct {
 	dir   string
 	store *pebble.Store
+	kr    *pebble.Keyring
 	log   *tlog.Log
 	vault *vault.Vault
 	cat   *candor.Catalogue
@@ -45,8 +46,9 @@ type env struct {
 	svc   *erasure.Service
 }
 
-func (e *env) dataDir() string { return filepath.Join(e.dir, "data") }
-func (e *env) logDir() string  { return filepath.Join(e.dataDir(), "log") } // where candor serve keeps it
+func (e *env) dataDir() string    { return filepath.Join(e.dir, "data") }
+func (e *env) keyringDir() string { return filepath.Join(e.dir, "data.keyring") }
+func (e *env) logDir() string     { return filepath.Join(e.dataDir(), "log") } // where candor serve keeps it
 
 func mustEnv(t *testing.T) *env {
 	t.Helper()
@@ -58,7 +60,10 @@ func mustEnv(t *testing.T) *env {
 	if e.log, err = tlog.Open(e.logDir(), tlog.Options{CheckpointInterval: 100 * time.Millisecond, BatchMaxAge: 5 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
-	e.vault, _ = vault.New(bytes.Repeat([]byte{5}, vault.KeySize))
+	if e.kr, err = pebble.OpenKeyring(e.keyringDir(), pebble.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e.vault, _ = vault.New(bytes.Repeat([]byte{5}, vault.KeySize), e.kr)
 	if e.cards, err = scoring.Shipped(e.cat); err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +73,7 @@ func mustEnv(t *testing.T) *env {
 		e.p.Close()
 		e.log.Close()
 		e.store.Close() // a second Close (after the test's) only returns an error
+		e.kr.Close()
 	})
 
 	// Alice and Bob with late instalments, Bob with a court order too,
@@ -146,13 +152,14 @@ func (e *env) verify(t *testing.T) {
 // looks for her in every file of the data dir (the transparency log's
 // included) and finds nothing: not her identifier or a field value (never
 // stored in the clear), and, what makes the test mean something, not the
-// bytes that were there before — her wrapped data key, her blind index, a
-// sealed event. The log's directory holds only salted commitments: her
+// bytes that were there before — her blind index, a sealed event — and no
+// file of the keyring holds her wrapped data key, which the data dir never
+// held. The log's directory holds only salted commitments: her
 // subject ID is not in it.
 func TestEraseWhole(t *testing.T) {
 	e := mustEnv(t)
 	alice := e.subject(t, aliceID)
-	rec, err := e.store.Subject(ctx, alice)
+	wrapped, err := e.kr.SubjectKey(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +182,7 @@ func TestEraseWhole(t *testing.T) {
 
 	// Keys sit in sstables as a shared prefix and a suffix: look for the
 	// blind index's last 24 bytes, which no other key shares.
-	secrets := map[string][]byte{"wrapped data key": rec.WrappedKey, "blind index": bi[8:], "sealed event": sealed}
+	secrets := map[string][]byte{"blind index": bi[8:], "sealed event": sealed}
 	clear := map[string][]byte{"identifier": []byte(aliceID), "field value": []byte(aliceAccount)}
 	if err := e.store.Compact(ctx); err != nil { // in sstables, so that no value is split across WAL blocks
 		t.Fatal(err)
@@ -189,6 +196,13 @@ func TestEraseWhole(t *testing.T) {
 		if found := filesHolding(t, e.dataDir(), b); len(found) > 0 {
 			t.Fatalf("the %s is stored in the clear, in %v", what, found)
 		}
+	}
+	// Her wrapped data key is in the keyring, never in the data dir.
+	if found := filesHolding(t, e.dataDir(), wrapped); len(found) > 0 {
+		t.Fatalf("the data dir holds her wrapped data key, in %v", found)
+	}
+	if found := filesHolding(t, e.keyringDir(), wrapped); len(found) == 0 {
+		t.Fatal("before erasure, her wrapped data key is in no file of the keyring: this test would prove nothing")
 	}
 
 	plan, err := e.svc.Plan(ctx, alice)
@@ -213,6 +227,13 @@ func TestEraseWhole(t *testing.T) {
 	}
 	if _, err := e.svc.Plan(ctx, alice); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Fatalf("plan after erasure: %v, want ENOTFOUND", err)
+	}
+	// The keyring's files no longer hold her key as soon as Erase returns.
+	if found := filesHolding(t, e.keyringDir(), wrapped); len(found) > 0 {
+		t.Errorf("after erasure, her wrapped data key is still in the keyring's %v", found)
+	}
+	if _, err := e.kr.SubjectKey(ctx, alice); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("her key after erasure: %v, want ENOTFOUND", err)
 	}
 	e.verify(t)
 

@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -17,6 +20,53 @@ func (s *Server) routeAdmin(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/admin/keys", s.require(candor.RoleOperator, s.getKeys))
 	m.HandleFunc("POST /v1/admin/keys", s.require(candor.RoleOperator, s.postKey))
 	m.HandleFunc("DELETE /v1/admin/keys/{id}", s.require(candor.RoleOperator, s.deleteKey))
+	m.HandleFunc("POST /v1/admin/backup", s.require(candor.RoleOperator, s.postBackup))
+}
+
+// Backuper writes an online backup of the store and the transparency log
+// as a tar archive (app.Node.Backup).
+type Backuper interface {
+	Backup(ctx context.Context, w io.Writer) error
+}
+
+// postBackup streams a backup: application/x-tar, whose last entry,
+// backup.json, says it is whole. An error once streaming has begun cuts
+// the archive short (the client then finds no manifest) and is logged.
+func (s *Server) postBackup(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if s.backup == nil {
+		s.writeError(w, r, candor.Errorf(candor.EINVALID, "this server makes no backups"))
+		return
+	}
+	// A large store takes longer than the server's write timeout.
+	rc := http.NewResponseController(w)
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+		s.log.WarnContext(r.Context(), "backup: cannot lift the write deadline", slog.Any("err", err))
+	}
+	bw := &startWriter{w: w}
+	err := s.backup.Backup(r.Context(), bw)
+	switch {
+	case err != nil && !bw.started:
+		s.writeError(w, r, err)
+	case err != nil:
+		s.log.ErrorContext(r.Context(), "backup cut short", slog.Any("err", err))
+		panic(http.ErrAbortHandler) // the client sees the archive end early
+	}
+}
+
+// startWriter sets the archive's headers on its first write.
+type startWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (b *startWriter) Write(p []byte) (int, error) {
+	if !b.started {
+		b.started = true
+		b.w.Header().Set("Content-Type", "application/x-tar")
+		b.w.Header().Set("Content-Disposition", `attachment; filename="candor-backup.tar"`)
+		b.w.WriteHeader(http.StatusOK)
+	}
+	return b.w.Write(p)
 }
 
 // SourceJSON is a source as the administration API shows it.

@@ -250,3 +250,25 @@ func (c *AdminClient) RevokeKey(ctx context.Context, id string) (*candor.APIKey,
 	k, err := out.Key.key()
 	return k, out.Revoked, err
 }
+
+// Backup asks the server for an online backup (POST /v1/admin/backup)
+// and returns the archive as it streams in; the caller closes it. An
+// archive without its manifest at the end was cut short
+// (app.ExtractBackup says so).
+func (c *AdminClient) Backup(ctx context.Context) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/v1/admin/backup", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, candor.Errorf(candor.EUNAVAILABLE, "POST /v1/admin/backup: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+		return nil, decodeAnswer(resp.StatusCode, raw, nil)
+	}
+	return resp.Body, nil
+}

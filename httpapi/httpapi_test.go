@@ -79,7 +79,7 @@ func mustHarness(t *testing.T) *harness {
 func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ...*scoring.Compiled) *harness {
 	t.Helper()
 	st := testenv.Store(t)
-	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
+	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize), testenv.Keyring(t))
 	cat := catalogue.Default()
 	ctx := context.Background()
 	h := &harness{store: st}

@@ -72,6 +72,9 @@ type Config struct {
 	// Registrar authenticates every API key and serves the operator's
 	// administration under /v1/admin/ (admin.go). Required.
 	Registrar *registrar.Service
+	// Backup, if set, serves operators' online backups
+	// (POST /v1/admin/backup, admin.go).
+	Backup Backuper
 	// Policy, if set, serves the policy administrators' administration
 	// under /v1/policy/ (policy.go).
 	Policy candor.Policy
@@ -94,6 +97,7 @@ type Server struct {
 	register   candor.Register
 	creds      *credentials.Service
 	registrar  *registrar.Service
+	backup     Backuper
 	policy     candor.Policy
 	access     candor.AccessRecorder
 	tlog       TransparencyLog
@@ -117,6 +121,7 @@ func New(cfg Config) *Server {
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
 	s.creds, s.registrar, s.policy = cfg.Credentials, cfg.Registrar, cfg.Policy
+	s.backup = cfg.Backup
 	if s.registrar == nil {
 		panic("httpapi: Config.Registrar is required: it authenticates every key")
 	}

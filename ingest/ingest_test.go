@@ -15,6 +15,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/vault"
 )
@@ -41,7 +42,7 @@ func mustEnv(tb testing.TB) *env {
 func mustEnvWith(tb testing.TB, e *env) *env {
 	tb.Helper()
 	e.dir = tb.TempDir()
-	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), memstore.NewKeyring())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -119,11 +120,7 @@ func (e *env) key(tb testing.TB, nid string) *vault.SubjectKey {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rec, err := e.store.Subject(ctx, id)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	key, err := e.vault.OpenSubjectKey(id, rec.WrappedKey)
+	key, err := e.vault.SubjectKey(ctx, id)
 	if err != nil {
 		tb.Fatal(err)
 	}

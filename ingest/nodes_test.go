@@ -12,6 +12,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/erasure"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/postgres"
 	"github.com/candor-project/candor/postgres/pgtest"
 	"github.com/candor-project/candor/vault"
@@ -25,7 +26,7 @@ var src = &candor.Source{ID: "bank1", Kind: candor.SourceBank, AllowedTypes: []s
 func twoNodes(t *testing.T, onCommit ...func(node int, cs CommitStats)) ([]*Pipeline, *vault.Vault) {
 	t.Helper()
 	url := pgtest.Database(t)
-	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), memstore.NewKeyring())
 	if err != nil {
 		t.Fatal(err)
 	}

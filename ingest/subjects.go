@@ -115,7 +115,7 @@ func (p *Pipeline) storedSubject(ctx context.Context, bi candor.BlindIndex, look
 	if err != nil {
 		return r, false, fmt.Errorf("ingest: subject %s: %w", id, err)
 	}
-	key, err := p.vault.OpenSubjectKey(id, rec.WrappedKey)
+	key, err := p.vault.SubjectKey(ctx, id)
 	if err != nil {
 		return r, false, err
 	}

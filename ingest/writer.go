@@ -49,6 +49,7 @@ type group struct {
 	results  []candor.IngestResult
 	newS     []candor.BlindIndex
 	newD     []candor.DedupeKey
+	keys     []candor.WrappedKey // the new subjects' keys, for the keyring
 	events   int
 	dups     int
 	err      error
@@ -94,6 +95,17 @@ func (w *writer) Batch(g *group) *candor.WriteBatch {
 		g.batch.Commitments = g.commitments
 	}
 	return &g.batch
+}
+
+// Prepare keeps the group's new subjects' keys in the keyring, durably,
+// before the group's batch enters the store: no committed subject is ever
+// without its key. A key of a group the store then refuses is an orphan,
+// harmless (its subject is never stored).
+func (w *writer) Prepare(g *group) error {
+	if len(g.keys) == 0 {
+		return nil
+	}
+	return w.p.vault.KeepKeys(context.Background(), g.keys)
 }
 
 // Settled drops a finished group's entries from the pending overlays.
@@ -200,6 +212,7 @@ func (w *writer) Committed(g *group, commitNo uint64, err error) {
 // request passes.
 type staged struct {
 	subjects []candor.SubjectRecord
+	keys     []candor.WrappedKey
 	indexes  []candor.IndexEntry
 	newS     map[candor.BlindIndex]resolved
 	events   []*candor.EventRecord
@@ -244,6 +257,7 @@ func (w *writer) Add(g *group, req *request) {
 	g.newD = append(g.newD, st.newD...)
 	g.deps = append(g.deps, st.deps...)
 	g.batch.Subjects = append(g.batch.Subjects, st.subjects...)
+	g.keys = append(g.keys, st.keys...)
 	g.batch.Indexes = append(g.batch.Indexes, st.indexes...)
 	g.batch.Events = append(g.batch.Events, st.events...)
 	g.salts = append(g.salts, st.salts...)
@@ -377,9 +391,10 @@ func (w *writer) create(st *staged, pe *prepared) resolved {
 		st.newS = map[candor.BlindIndex]resolved{}
 	}
 	st.newS[pe.bi] = r
+	st.keys = append(st.keys, wrapped)
 	st.subjects = append(st.subjects, candor.SubjectRecord{
 		ID: id, Kind: pe.ev.Kind, CreatedAt: w.p.now().UTC(),
-		WrappedKey: wrapped, Sealed: key.SealIdentifiers([]candor.Identifier{pe.ev.Identifier}),
+		Sealed: key.SealIdentifiers([]candor.Identifier{pe.ev.Identifier}),
 	})
 	st.indexes = append(st.indexes, candor.IndexEntry{Index: pe.bi, Subject: id})
 	return r

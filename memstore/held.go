@@ -167,7 +167,6 @@ func copyMatch(m *candor.MatchRecord) *candor.MatchRecord {
 func copySubject(r *candor.SubjectRecord) *candor.SubjectRecord {
 	c := *r
 	c.CreatedAt = storedTime(r.CreatedAt)
-	c.WrappedKey = bytes.Clone(r.WrappedKey)
 	c.Sealed = bytes.Clone(r.Sealed)
 	return &c
 }

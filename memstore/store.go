@@ -133,7 +133,7 @@ func (s *Store) Size() int64 {
 	const subjectFixed, indexLen, dedupeLen, eventFixed, matchFixed, accessFixed = 16 + 14, 32 + 16, 16 + 57, 32 + 50, 40 + 2, 24 + 13
 	n := int64(len(d.indexes)*indexLen + len(d.dedupe)*dedupeLen)
 	for _, r := range d.subjects {
-		n += int64(subjectFixed + len(r.WrappedKey) + len(r.Sealed))
+		n += int64(subjectFixed + len(r.Sealed))
 	}
 	for _, h := range d.held {
 		for _, e := range h.events {

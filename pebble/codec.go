@@ -13,7 +13,8 @@ import (
 // fields, then the variable-length ones. Whatever is in the key (a subject's
 // ID, an event's subject, time and ID) is not repeated in the value.
 //
-//	subject: 0x01 kind(1) created-sec(8) created-nsec(4) uvarint(len wrapped) wrapped sealed
+//	subject: 0x02 kind(1) created-sec(8) created-nsec(4) sealed
+//	   (up to format 3: 0x01 kind(1) created-sec(8) created-nsec(4) uvarint(len wrapped) wrapped sealed)
 //	event:   0x01 state(1) dedupe(16) digest(32) sealed
 //	   or:   0x02 state(1) dedupe(16) digest(32) uvarint(len sealed) sealed matches
 //	dedupe:  0x01 digest(32) subject(16) event(8)
@@ -25,6 +26,7 @@ import (
 const (
 	recordV1          = 1
 	eventWithMatches2 = 2
+	subjectV2         = 2 // a subject without its wrapped key (format 4)
 )
 
 var errCorrupt = errors.New("pebble: corrupt record")
@@ -36,40 +38,48 @@ const (
 )
 
 func subjectValueLen(r *candor.SubjectRecord) int {
-	return subjectFixedLen + uvarintLen(uint64(len(r.WrappedKey))) + len(r.WrappedKey) + len(r.Sealed)
+	return subjectFixedLen + len(r.Sealed)
 }
 
 // putSubject encodes r into buf, which must be subjectValueLen(r) long.
 func putSubject(buf []byte, r *candor.SubjectRecord) {
-	buf[0] = recordV1
+	buf[0] = subjectV2
 	buf[1] = byte(r.Kind)
 	putTime(buf[2:], r.CreatedAt)
-	n := subjectFixedLen
-	n += binary.PutUvarint(buf[n:], uint64(len(r.WrappedKey)))
-	n += copy(buf[n:], r.WrappedKey)
-	copy(buf[n:], r.Sealed)
+	copy(buf[subjectFixedLen:], r.Sealed)
 }
 
 // decodeSubject decodes a subject value into a new record that shares no
-// memory with v.
+// memory with v. A value of format version 3 or older (0x01, with its
+// wrapped key) is refused: Open refuses such stores until UpgradeKeys.
 func decodeSubject(id candor.SubjectID, v []byte) (*candor.SubjectRecord, error) {
-	if len(v) < subjectFixedLen+1 || v[0] != recordV1 {
+	if len(v) < subjectFixedLen || v[0] != subjectV2 {
 		return nil, errCorrupt
+	}
+	r := &candor.SubjectRecord{ID: id, Kind: candor.SubjectKind(v[1]), CreatedAt: getTime(v[2:])}
+	if len(v) > subjectFixedLen {
+		r.Sealed = append([]byte(nil), v[subjectFixedLen:]...)
+	}
+	return r, nil
+}
+
+// decodeSubjectV1 decodes a subject value of format version 3 or older,
+// whose wrapped data key the store still held, for UpgradeKeys.
+func decodeSubjectV1(id candor.SubjectID, v []byte) (*candor.SubjectRecord, []byte, error) {
+	if len(v) < subjectFixedLen+1 || v[0] != recordV1 {
+		return nil, nil, errCorrupt
 	}
 	r := &candor.SubjectRecord{ID: id, Kind: candor.SubjectKind(v[1]), CreatedAt: getTime(v[2:])}
 	klen, n := binary.Uvarint(v[subjectFixedLen:])
 	if n <= 0 || klen > uint64(len(v)-subjectFixedLen-n) {
-		return nil, errCorrupt
+		return nil, nil, errCorrupt
 	}
 	rest := v[subjectFixedLen+n:]
-	if len(rest) > 0 {
-		// One allocation for both; the three-index slices keep an append to
-		// one from overwriting the other.
-		b := append([]byte(nil), rest...)
-		r.WrappedKey = b[:klen:klen]
-		r.Sealed = b[klen:]
+	wrapped := append([]byte(nil), rest[:klen]...)
+	if len(rest) > int(klen) {
+		r.Sealed = append([]byte(nil), rest[klen:]...)
 	}
-	return r, nil
+	return r, wrapped, nil
 }
 
 func putTime(buf []byte, t time.Time) {

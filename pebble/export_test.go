@@ -1,6 +1,7 @@
 package pebble
 
 import (
+	"encoding/binary"
 	"github.com/candor-project/candor"
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -19,6 +20,9 @@ func DecodeAll(k, v []byte) int {
 	var id [16]byte
 	copy(id[:], k)
 	if _, err := decodeSubject(id, v); err == nil {
+		n++
+	}
+	if _, _, err := decodeSubjectV1(id, v); err == nil {
 		n++
 	}
 	var r candor.EventRecord
@@ -61,4 +65,16 @@ func EncodeEvent(e *candor.EventRecord) []byte {
 	v := make([]byte, eventValueLen(e))
 	putEvent(v, e)
 	return v
+}
+
+// EncodeSubjectV1 encodes a subject record as format 3 and older did, with
+// its wrapped key, for the upgrade's tests.
+func EncodeSubjectV1(r *candor.SubjectRecord, wrapped []byte) []byte {
+	buf := make([]byte, subjectFixedLen, subjectFixedLen+10+len(wrapped)+len(r.Sealed))
+	buf[0] = recordV1
+	buf[1] = byte(r.Kind)
+	putTime(buf[2:], r.CreatedAt)
+	buf = binary.AppendUvarint(buf, uint64(len(wrapped)))
+	buf = append(buf, wrapped...)
+	return append(buf, r.Sealed...)
 }

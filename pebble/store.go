@@ -27,10 +27,19 @@ import (
 // match table, which is still read): opening one marks it version 3, so
 // that older builds refuse it from then on rather than misread what this
 // one writes.
-const FormatVersion = 3
+//
+// Version 4 keeps no wrapped data key: they are in the keyring, apart from
+// the data (Keyring). A store of an older version holds its subjects'
+// wrapped keys; Open refuses it until UpgradeKeys has moved them into a
+// keyring.
+const FormatVersion = 4
 
-// formatUpgradable is the oldest format Open upgrades in place.
+// formatUpgradable is the oldest format UpgradeKeys upgrades.
 const formatUpgradable = 1
+
+// ErrNeedsKeyUpgrade is the error Open returns for a store whose subject
+// records still hold their wrapped data keys (format 3 or older).
+var ErrNeedsKeyUpgrade = errors.New("its subjects' wrapped data keys are still in the store: back up the data dir and the key files first, then run `candor keys upgrade` to move the keys into the keyring")
 
 // Options configures a Store. The zero value is ready to use.
 type Options struct {
@@ -77,6 +86,7 @@ var (
 	_ candor.PipelinedCommitter = (*Store)(nil)
 	_ candor.LogResetter        = (*Store)(nil)
 	_ candor.Compacter          = (*Store)(nil)
+	_ candor.Checkpointer       = (*Store)(nil)
 )
 
 // Open opens the store in dir, creating the directory and an empty store if
@@ -134,9 +144,7 @@ func (s *Store) init() error {
 	default:
 		switch found := binary.BigEndian.Uint32(v); {
 		case found >= formatUpgradable && found < FormatVersion:
-			if err := s.db.Set(keyFormat, binary.BigEndian.AppendUint32(nil, FormatVersion), pebble.Sync); err != nil {
-				return fmt.Errorf("pebble: upgrade %s from format version %d: %w", s.dir, found, err)
-			}
+			return fmt.Errorf("pebble: %s holds store format version %d: %w", s.dir, found, ErrNeedsKeyUpgrade)
 		case found != FormatVersion:
 			return fmt.Errorf("pebble: %s holds store format version %d; this build supports versions %d to %d", s.dir, found, formatUpgradable, FormatVersion)
 		}

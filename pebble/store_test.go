@@ -1,11 +1,15 @@
 package pebble_test
 
 import (
+	"bytes"
+	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/storetest"
 	cpebble "github.com/cockroachdb/pebble/v2"
@@ -60,12 +64,12 @@ func TestOpenRefuses(t *testing.T) {
 		{
 			name:  "unknown format version",
 			kvs:   [][]byte{[]byte("\x00format"), binary.BigEndian.AppendUint32(nil, 99)},
-			wants: []string{"format version 99", "supports versions 1 to 3"},
+			wants: []string{"format version 99", "supports versions 1 to 4"},
 		},
 		{
 			name:  "malformed format version",
 			kvs:   [][]byte{[]byte("\x00format"), []byte("v1")},
-			wants: []string{"malformed store format version", "supports versions 1 to 3"},
+			wants: []string{"malformed store format version", "supports versions 1 to 4"},
 		},
 		{
 			name:  "not a Candor store",
@@ -109,38 +113,63 @@ func TestOpenWritesFormatVersion(t *testing.T) {
 	}
 }
 
-// TestOpenUpgradesVersion1: a version-1 store opens and is marked with
-// the current version, so that older builds refuse it afterwards.
-func TestOpenUpgradesVersion1(t *testing.T) {
+// TestUpgradeKeys: a store of format 3 (or older), whose subject records
+// hold their wrapped keys, is refused by Open with a message that says to
+// back up and upgrade; UpgradeKeys moves every key into the keyring, and
+// afterwards the store opens, its subjects read as before, and no file of
+// the data dir holds a wrapped key.
+func TestUpgradeKeys(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
-	MustOpen(t, dir).Close()
-	setFormat := func(v uint32) {
-		db, err := cpebble.Open(dir, &cpebble.Options{Logger: quietLogger{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Set([]byte("\x00format"), binary.BigEndian.AppendUint32(nil, v), cpebble.Sync); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
+	s := MustOpen(t, dir)
+	var subjects []candor.SubjectRecord
+	wrapped := map[candor.SubjectID][]byte{}
+	for i := range 25 {
+		r := candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, Sealed: []byte(fmt.Sprint("sealed identifiers ", i))}
+		w := make([]byte, 60)
+		rand.Read(w)
+		subjects, wrapped[r.ID] = append(subjects, r), w
 	}
-	setFormat(1)
-	MustOpen(t, dir).Close()
-	db, err := cpebble.Open(dir, &cpebble.Options{Logger: quietLogger{}})
-	if err != nil {
+	if _, err := s.Commit(ctx, &candor.WriteBatch{Subjects: subjects}); err != nil {
 		t.Fatal(err)
 	}
-	v, closer, err := db.Get([]byte("\x00format"))
-	if err != nil {
-		t.Fatal(err)
+	s.Close()
+	// What an older build wrote: format 3, keys in the subject records.
+	var kvs [][]byte
+	for _, r := range subjects {
+		kvs = append(kvs, append([]byte{0x01}, r.ID[:]...), pebble.EncodeSubjectV1(&r, wrapped[r.ID]))
 	}
-	got := binary.BigEndian.Uint32(v)
-	closer.Close()
-	db.Close()
-	if got != pebble.FormatVersion {
-		t.Errorf("after opening a version-1 store its version is %d, want %d", got, pebble.FormatVersion)
+	kvs = append(kvs, []byte("\x00format"), binary.BigEndian.AppendUint32(nil, 3))
+	writeRaw(t, dir, kvs...)
+
+	_, err := pebble.Open(dir, pebble.Options{})
+	if err == nil || !strings.Contains(err.Error(), "back up the data dir") || !strings.Contains(err.Error(), "candor keys upgrade") {
+		t.Fatalf("Open of a format-3 store: %v; want a refusal that says to back up and upgrade", err)
+	}
+	kr := memstore.NewKeyring()
+	n, err := pebble.UpgradeKeys(ctx, dir, pebble.Options{}, kr)
+	if err != nil || n != len(subjects) {
+		t.Fatalf("UpgradeKeys = %d, %v; want %d keys moved", n, err, len(subjects))
+	}
+	if n, err := pebble.UpgradeKeys(ctx, dir, pebble.Options{}, kr); err != nil || n != 0 {
+		t.Fatalf("UpgradeKeys again = %d, %v; want nothing to do", n, err)
+	}
+	for _, r := range subjects {
+		got, err := kr.SubjectKey(ctx, r.ID)
+		if err != nil || !bytes.Equal(got, wrapped[r.ID]) {
+			t.Fatalf("keyring: subject %s: %x, %v", r.ID, got, err)
+		}
+		if found := filesHolding(t, dir, wrapped[r.ID]); len(found) > 0 {
+			t.Fatalf("after the upgrade, %v still hold a wrapped key", found)
+		}
+	}
+	s = MustOpen(t, dir)
+	defer s.Close()
+	for _, r := range subjects {
+		got, err := s.Subject(ctx, r.ID)
+		if err != nil || !bytes.Equal(got.Sealed, r.Sealed) || got.Kind != r.Kind {
+			t.Fatalf("subject %s after the upgrade: %+v, %v", r.ID, got, err)
+		}
 	}
 }
 

@@ -63,7 +63,7 @@ func pass(ctx context.Context, st Store, v *vault.Vault, workers int, decrypt bo
 			for part := range parts {
 				for p, err := range st.Population(ctx, part) {
 					if err == nil {
-						err = each(v, &opener, p, decrypt, fn)
+						err = each(ctx, v, &opener, p, decrypt, fn)
 					}
 					if err != nil {
 						fail(err)
@@ -79,8 +79,8 @@ func pass(ctx context.Context, st Store, v *vault.Vault, workers int, decrypt bo
 	return nsub.Load(), nev.Load(), failure
 }
 
-func each(v *vault.Vault, opener *vault.EventOpener, p *candor.SubjectEvents, decrypt bool, fn func(*candor.SubjectRecord, *vault.SubjectKey, []*candor.Event) error) error {
-	key, err := v.OpenSubjectKey(p.Subject.ID, p.Subject.WrappedKey)
+func each(ctx context.Context, v *vault.Vault, opener *vault.EventOpener, p *candor.SubjectEvents, decrypt bool, fn func(*candor.SubjectRecord, *vault.SubjectKey, []*candor.Event) error) error {
+	key, err := v.SubjectKey(ctx, p.Subject.ID)
 	if err != nil {
 		return err
 	}

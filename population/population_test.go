@@ -10,6 +10,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
@@ -31,7 +32,7 @@ func TestMigrateAndGrades(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
+	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize), memstore.NewKeyring())
 	bank := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_late"}}
 	if err := st.PutSource(ctx, bank); err != nil {
 		t.Fatal(err)

@@ -114,9 +114,9 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, wb *candor.WriteBatch, nan
 	for _, m := range wb.Matches {
 		m.Alone = true
 	}
-	if err := copyRows(ctx, tx, "candor_subjects", []string{"id", "kind", "created_s", "created_ns", "wrapped_key", "sealed"}, len(wb.Subjects), func(i int) []any {
+	if err := copyRows(ctx, tx, "candor_subjects", []string{"id", "kind", "created_s", "created_ns", "sealed"}, len(wb.Subjects), func(i int) []any {
 		r := &wb.Subjects[i]
-		return []any{r.ID[:], int16(r.Kind), r.CreatedAt.Unix(), int32(r.CreatedAt.Nanosecond()), r.WrappedKey, r.Sealed}
+		return []any{r.ID[:], int16(r.Kind), r.CreatedAt.Unix(), int32(r.CreatedAt.Nanosecond()), r.Sealed}
 	}); err != nil {
 		return 0, err
 	}

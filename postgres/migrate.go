@@ -75,12 +75,20 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
+// keyringVersion is the migration that drops the wrapped keys from the
+// store (0006_keys_in_keyring.sql).
+const keyringVersion = 6
+
+// ErrNeedsKeyUpgrade is the error Open returns for a schema whose
+// subjects still hold their wrapped data keys (version 5 or older).
+var ErrNeedsKeyUpgrade = errors.New("its subjects' wrapped data keys are still in the store: back up the database and the key files first, then run `candor keys upgrade` to move the keys into the keyring")
+
 // migrate brings the schema in the connection's search path to
 // SchemaVersion. It refuses a schema of a later version: an older build
 // must not write into a schema it does not know. With mustExist, it
 // refuses a schema that holds no store (and so creates nothing: the
 // transaction is rolled back).
-func migrate(ctx context.Context, pool *pgxpool.Pool, mustExist bool) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, mustExist, keysMoved bool) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -104,6 +112,15 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, mustExist bool) error {
 		}
 		if current > len(ms) {
 			return fmt.Errorf("postgres: the schema is at version %d; this build supports up to %d", current, len(ms))
+		}
+		if current > 0 && current < keyringVersion && !keysMoved {
+			var held bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM candor_subjects WHERE wrapped_key IS NOT NULL)`).Scan(&held); err != nil {
+				return fmt.Errorf("postgres: schema version %d: %w", current, err)
+			}
+			if held {
+				return fmt.Errorf("postgres: the schema is at version %d: %w", current, ErrNeedsKeyUpgrade)
+			}
 		}
 		for _, m := range ms[current:] {
 			if _, err := tx.Exec(ctx, m.sql); err != nil {

@@ -36,8 +36,8 @@ func (s *Store) Subject(ctx context.Context, id candor.SubjectID) (*candor.Subje
 		sec  int64
 		ns   int32
 	)
-	err := s.pool.QueryRow(ctx, `SELECT kind, created_s, created_ns, wrapped_key, sealed FROM candor_subjects WHERE id = $1`, id[:]).
-		Scan(&kind, &sec, &ns, &r.WrappedKey, &r.Sealed)
+	err := s.pool.QueryRow(ctx, `SELECT kind, created_s, created_ns, sealed FROM candor_subjects WHERE id = $1`, id[:]).
+		Scan(&kind, &sec, &ns, &r.Sealed)
 	if err != nil {
 		return nil, s.notFound(err, "subject %s not found", id)
 	}
@@ -309,7 +309,7 @@ func (s *Store) Population(ctx context.Context, part candor.Part) iter.Seq2[*can
 		}
 		var ev candor.EventRecord
 		rows := query(s, ctx, "population",
-			`SELECT s.id, s.kind, s.created_s, s.created_ns, s.wrapped_key, s.sealed,
+			`SELECT s.id, s.kind, s.created_s, s.created_ns, s.sealed,
 				e.occurred, e.id, e.state, e.dedupe, e.digest, e.sealed
 			FROM candor_subjects s LEFT JOIN candor_events e ON e.subject = s.id
 			WHERE s.id >= $1 AND s.id < $2
@@ -324,7 +324,7 @@ func (s *Store) Population(ctx context.Context, part candor.Part) iter.Seq2[*can
 					state                      *int16
 					r                          row
 				)
-				if err := rows.Scan(&id, &kind, &sec, &ns, &r.sub.WrappedKey, &r.sub.Sealed, &occurred, &eid, &state, &dedupe, &digest, &sealed); err != nil {
+				if err := rows.Scan(&id, &kind, &sec, &ns, &r.sub.Sealed, &occurred, &eid, &state, &dedupe, &digest, &sealed); err != nil {
 					return nil, err
 				}
 				r.sub.ID, r.sub.Kind, r.sub.CreatedAt = candor.SubjectID(id), candor.SubjectKind(kind), time.Unix(sec, int64(ns)).UTC()

@@ -65,7 +65,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := migrate(ctx, pool, opts.MustExist); err != nil {
+	if err := migrate(ctx, pool, opts.MustExist, false); err != nil {
 		pool.Close()
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func (s *Service) open(ctx context.Context, id candor.SubjectID) (*candor.Subjec
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := s.cfg.Vault.OpenSubjectKey(id, rec.WrappedKey)
+	key, err := s.cfg.Vault.SubjectKey(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}

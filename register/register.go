@@ -72,7 +72,7 @@ func (s *Service) Organisation(ctx context.Context, regNo string) (*candor.Regis
 	if rec.Kind != candor.Organisation {
 		return nil, none // never a person
 	}
-	key, err := s.vault.OpenSubjectKey(sub, rec.WrappedKey)
+	key, err := s.vault.SubjectKey(ctx, sub)
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func (p *Purger) Run(ctx context.Context, progress func(Progress)) (Progress, er
 			}
 			pr.Subjects++
 			pr.Events += len(se.Events)
-			key, err := p.vault.OpenSubjectKey(se.Subject.ID, se.Subject.WrappedKey)
+			key, err := p.vault.SubjectKey(ctx, se.Subject.ID)
 			if err != nil {
 				return pr, err
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
@@ -46,7 +47,7 @@ func TestPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lg.Close()
-	v, _ := vault.New(bytes.Repeat([]byte{9}, vault.KeySize))
+	v, _ := vault.New(bytes.Repeat([]byte{9}, vault.KeySize), memstore.NewKeyring())
 	cat := catalogue.Default()
 	cards, err := scoring.Shipped(cat)
 	if err != nil {
@@ -81,7 +82,7 @@ func TestPurge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			key, err := v.OpenSubjectKey(se.Subject.ID, se.Subject.WrappedKey)
+			key, err := v.SubjectKey(ctx, se.Subject.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +174,7 @@ func TestPurgeForgetsErasedFacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	v, _ := vault.New(bytes.Repeat([]byte{9}, vault.KeySize))
+	v, _ := vault.New(bytes.Repeat([]byte{9}, vault.KeySize), memstore.NewKeyring())
 	now := day("2027-01-01")
 	for _, tc := range []struct {
 		id    string

@@ -15,6 +15,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/vault"
@@ -50,7 +51,7 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	v, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize))
+	v, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize), memstore.NewKeyring())
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	acts := admins.New(st, v, func() time.Time { return now })
 	meta := &memMeta{m: map[string][]byte{}}

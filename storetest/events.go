@@ -16,11 +16,11 @@ func testSubjectRoundTrip(t *testing.T, h *harness) {
 	}{
 		{"person", newSubject(candor.Person)},
 		{"organisation", newSubject(candor.Organisation)},
-		{"no wrapped key", candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, CreatedAt: base, Sealed: randomBytes(10)}},
-		{"nothing sealed", candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, CreatedAt: base, WrappedKey: randomBytes(40)}},
+		{"short", candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, CreatedAt: base, Sealed: randomBytes(10)}},
+		{"nothing sealed", candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, CreatedAt: base}},
 		{"zero time", candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Organisation}},
 		{"before 1970", candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, CreatedAt: time.Date(1931, 5, 2, 1, 2, 3, 4, time.UTC)}},
-		{"large", candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, CreatedAt: base, WrappedKey: randomBytes(300), Sealed: randomBytes(64 << 10)}},
+		{"large", candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, CreatedAt: base, Sealed: randomBytes(64 << 10)}},
 	}
 	var b candor.WriteBatch
 	for _, tt := range tests {
@@ -35,10 +35,10 @@ func testSubjectRoundTrip(t *testing.T, h *harness) {
 			}
 			want := &tt.rec
 			if got.ID != want.ID || got.Kind != want.Kind || !got.CreatedAt.Equal(want.CreatedAt) ||
-				!bytes.Equal(got.WrappedKey, want.WrappedKey) || !bytes.Equal(got.Sealed, want.Sealed) {
-				t.Errorf("Subject = {%s %s %s %d wrapped %d sealed}, want {%s %s %s %d wrapped %d sealed}",
-					got.ID, got.Kind, got.CreatedAt, len(got.WrappedKey), len(got.Sealed),
-					want.ID, want.Kind, want.CreatedAt, len(want.WrappedKey), len(want.Sealed))
+				!bytes.Equal(got.Sealed, want.Sealed) {
+				t.Errorf("Subject = {%s %s %s %d sealed}, want {%s %s %s %d sealed}",
+					got.ID, got.Kind, got.CreatedAt, len(got.Sealed),
+					want.ID, want.Kind, want.CreatedAt, len(want.Sealed))
 			}
 			if want.CreatedAt.IsZero() && !got.CreatedAt.IsZero() {
 				t.Errorf("CreatedAt = %s, want the zero time", got.CreatedAt)

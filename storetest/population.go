@@ -45,7 +45,7 @@ func testPopulation(t *testing.T, h *harness) {
 				orig = &subjects[i]
 			}
 		}
-		if orig == nil || p.Subject.Kind != orig.Kind || !bytes.Equal(p.Subject.WrappedKey, orig.WrappedKey) {
+		if orig == nil || p.Subject.Kind != orig.Kind || !bytes.Equal(p.Subject.Sealed, orig.Sealed) {
 			t.Fatalf("subject %s does not match what was stored", p.Subject.ID)
 		}
 	}

@@ -183,11 +183,10 @@ func randomBytes(n int) []byte {
 
 func newSubject(kind candor.SubjectKind) candor.SubjectRecord {
 	return candor.SubjectRecord{
-		ID:         candor.NewSubjectID(),
-		Kind:       kind,
-		CreatedAt:  base,
-		WrappedKey: randomBytes(60),
-		Sealed:     randomBytes(90),
+		ID:        candor.NewSubjectID(),
+		Kind:      kind,
+		CreatedAt: base,
+		Sealed:    randomBytes(90),
 	}
 }
 

@@ -481,11 +481,7 @@ func (h *harness) grades(t *testing.T, nids []string, at time.Time, cards ...*sc
 				t.Fatal(err)
 			}
 		}
-		rec, err := h.store.Subject(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key, err := h.vault.OpenSubjectKey(id, rec.WrappedKey)
+		key, err := h.vault.SubjectKey(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}

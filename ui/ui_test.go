@@ -72,7 +72,7 @@ func mustHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	st := testenv.Store(t)
-	v, _ := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
+	v, _ := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), testenv.Keyring(t))
 	bank := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank, AllowedTypes: []string{"credit.instalment_late"}}
 	insp := &candor.Source{ID: "insp1", Name: "Food Inspectorate", Kind: candor.SourceInspectorate, AllowedTypes: []string{"inspection.failed"}}
 	for _, s := range []*candor.Source{bank, insp} {

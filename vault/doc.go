@@ -3,8 +3,10 @@
 // for external identifiers, keyed digests, and the binary encoding of the
 // sealed parts of subjects and events.
 //
-// Erasing a subject's wrapped data key makes everything sealed with it
-// unreadable wherever copies live (crypto-shredding), once every copy of
-// the wrapped key is gone: the wrapped keys are stored with the data, so a
-// backup of the store keeps them until the backup itself is destroyed.
+// The wrapped data keys are kept in a candor.Keyring, apart from the data
+// (a directory, schema or database of their own), so a backup of the
+// store holds none. Erasing a subject's wrapped data key from the keyring
+// (ShredKey) makes everything sealed with it unreadable wherever copies
+// live, backups of the store included (crypto-shredding), once the
+// keyring's own backups older than the erasure have expired.
 package vault

@@ -21,7 +21,10 @@ func TestSessions(t *testing.T) {
 	defer st.Close()
 	alice := candor.NewSubjectID()
 	_, wrapped := v.NewSubjectKey(alice)
-	if _, err := st.Commit(ctx, &candor.WriteBatch{Subjects: []candor.SubjectRecord{{ID: alice, Kind: candor.Person, WrappedKey: wrapped}}}); err != nil {
+	if err := v.KeepKeys(ctx, []candor.WrappedKey{wrapped}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, &candor.WriteBatch{Subjects: []candor.SubjectRecord{{ID: alice, Kind: candor.Person}}}); err != nil {
 		t.Fatal(err)
 	}
 	ss := vault.NewSessions(v, st)

@@ -75,22 +75,29 @@ func createKey(path string) ([]byte, error) {
 	return key, nil
 }
 
-// Vault derives Candor's working keys from the master key. It is safe for
-// concurrent use.
+// Vault derives Candor's working keys from the master key and keeps the
+// subjects' data keys, wrapped, in a keyring apart from the data. It is
+// safe for concurrent use.
 type Vault struct {
-	wrap   cipher.AEAD
-	index  macPool
-	dedupe macPool
-	digest macPool
-	ref    macPool
-	acts   macPool
+	keyring candor.Keyring
+	wrap    cipher.AEAD   // wraps new data keys
+	opens   []cipher.AEAD // unwrap: wrap first, then any other accepted (a rotation in progress)
+	index   macPool
+	dedupe  macPool
+	digest  macPool
+	ref     macPool
+	acts    macPool
 }
 
 // New derives the vault's keys from a 32-byte master key with HKDF-SHA-256,
-// one label per use, so no key ever serves two purposes.
-func New(master []byte) (*Vault, error) {
+// one label per use, so no key ever serves two purposes, and keeps the
+// subjects' wrapped data keys in kr.
+func New(master []byte, kr candor.Keyring) (*Vault, error) {
 	if len(master) != KeySize {
 		return nil, fmt.Errorf("vault: master key must be %d bytes", KeySize)
+	}
+	if kr == nil {
+		return nil, errors.New("vault: no keyring")
 	}
 	derive := func(label string) []byte {
 		k, err := hkdf.Key(sha256.New, master, nil, "candor/v1/"+label, KeySize)
@@ -100,13 +107,15 @@ func New(master []byte) (*Vault, error) {
 		return k
 	}
 	v := &Vault{
-		index:  newMACPool(derive("blind-index")),
-		dedupe: newMACPool(derive("dedupe")),
-		digest: newMACPool(derive("digest")),
-		ref:    newMACPool(derive("reference")),
-		acts:   newMACPool(derive("admin-acts")),
+		keyring: kr,
+		index:   newMACPool(derive("blind-index")),
+		dedupe:  newMACPool(derive("dedupe")),
+		digest:  newMACPool(derive("digest")),
+		ref:     newMACPool(derive("reference")),
+		acts:    newMACPool(derive("admin-acts")),
 	}
 	v.wrap = newGCM(derive("wrap"))
+	v.opens = []cipher.AEAD{v.wrap}
 	return v, nil
 }
 
@@ -226,19 +235,64 @@ func (k *SubjectKey) deriveSalt() {
 func (k *SubjectKey) aead() cipher.AEAD { return newGCM(k.key[:]) }
 
 // NewSubjectKey makes a fresh data key for subject and returns it with its
-// wrapped form for storage.
-func (v *Vault) NewSubjectKey(subject candor.SubjectID) (*SubjectKey, []byte) {
+// wrapped form, which the caller MUST keep (KeepKeys) before it commits
+// anything sealed with the key.
+func (v *Vault) NewSubjectKey(subject candor.SubjectID) (*SubjectKey, candor.WrappedKey) {
 	k := &SubjectKey{subject: subject}
 	rand.Read(k.key[:])
 	k.deriveSalt()
-	wrapped := seal(v.wrap, nil, k.key[:], wrapAAD(subject))
-	return k, wrapped
+	return k, candor.WrappedKey{Subject: subject, Wrapped: v.WrapKey(k)}
 }
 
-// OpenSubjectKey unwraps a stored data key. It fails if the wrapped key was
+// WrapKey returns k wrapped by the master key (for the keyring).
+func (v *Vault) WrapKey(k *SubjectKey) []byte {
+	return seal(v.wrap, nil, k.key[:], wrapAAD(k.subject))
+}
+
+// KeepKeys stores wrapped keys in the keyring, durably, all or none: a
+// writer calls it before the commit that adds their subjects, so that no
+// committed subject is ever without its key.
+func (v *Vault) KeepKeys(ctx context.Context, keys []candor.WrappedKey) error {
+	if err := v.keyring.PutSubjectKeys(ctx, keys); err != nil {
+		return fmt.Errorf("vault: keeping data keys: %w", err)
+	}
+	return nil
+}
+
+// UseWrapKeys replaces the keys data keys are wrapped with (by default
+// derived from the master key): new data keys are wrapped with wrap, and a
+// wrapped key opens under wrap or any of also (a rotation in progress).
+// The master key's own wrapping key is then no longer accepted unless it
+// is among them. Keys come from DeriveWrapKey. Call it before the vault
+// is used.
+func (v *Vault) UseWrapKeys(wrap []byte, also ...[]byte) {
+	v.wrap = newGCM(wrap)
+	v.opens = []cipher.AEAD{v.wrap}
+	for _, k := range also {
+		v.opens = append(v.opens, newGCM(k))
+	}
+}
+
+// DeriveWrapKey returns the wrapping key (key-encryption key) a 32-byte
+// secret derives, as New derives the master key's own: the default until
+// a rotation, then that of a wrapping key file (candor keys rotate).
+func DeriveWrapKey(secret []byte) ([]byte, error) {
+	if len(secret) != KeySize {
+		return nil, fmt.Errorf("vault: a key must be %d bytes", KeySize)
+	}
+	return hkdf.Key(sha256.New, secret, nil, "candor/v1/wrap", KeySize)
+}
+
+// OpenSubjectKey unwraps a wrapped data key. It fails if the wrapped key was
 // altered or belongs to another subject.
 func (v *Vault) OpenSubjectKey(subject candor.SubjectID, wrapped []byte) (*SubjectKey, error) {
-	key, err := open(v.wrap, wrapped, wrapAAD(subject))
+	var key []byte
+	err := errors.New("no wrapping key")
+	for _, aead := range v.opens {
+		if key, err = open(aead, wrapped, wrapAAD(subject)); err == nil {
+			break
+		}
+	}
 	if err != nil || len(key) != KeySize {
 		return nil, fmt.Errorf("vault: data key of subject %s does not open: wrong master key or altered record", subject)
 	}
@@ -248,14 +302,38 @@ func (v *Vault) OpenSubjectKey(subject candor.SubjectID, wrapped []byte) (*Subje
 	return k, nil
 }
 
-// StoredKey reads a stored subject and opens its data key. Errors:
-// ENOTFOUND for a subject not stored (or erased).
-func (v *Vault) StoredKey(ctx context.Context, st candor.EventStore, subject candor.SubjectID) (*SubjectKey, error) {
-	rec, err := st.Subject(ctx, subject)
+// SubjectKey reads a subject's wrapped key from the keyring and opens it.
+// Errors: ENOTFOUND for a subject with no key (never stored, or erased).
+func (v *Vault) SubjectKey(ctx context.Context, subject candor.SubjectID) (*SubjectKey, error) {
+	wrapped, err := v.keyring.SubjectKey(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
-	return v.OpenSubjectKey(subject, rec.WrappedKey)
+	return v.OpenSubjectKey(subject, wrapped)
+}
+
+// ShredKey deletes a subject's data key from the keyring, durably and from
+// the keyring's files (candor.Keyring.DeleteSubjectKey): everything sealed
+// with it, wherever copies live, can no longer be opened once the
+// keyring's backups older than now are gone. Shredding a key not stored
+// is no error.
+func (v *Vault) ShredKey(ctx context.Context, subject candor.SubjectID) error {
+	if err := v.keyring.DeleteSubjectKey(ctx, subject); err != nil {
+		return fmt.Errorf("vault: shredding the data key of %s: %w", subject, err)
+	}
+	return nil
+}
+
+// Keyring returns the keyring the vault keeps wrapped keys in.
+func (v *Vault) Keyring() candor.Keyring { return v.keyring }
+
+// StoredKey checks that a subject is stored and opens its data key.
+// Errors: ENOTFOUND for a subject not stored (or erased), or without a key.
+func (v *Vault) StoredKey(ctx context.Context, st candor.EventStore, subject candor.SubjectID) (*SubjectKey, error) {
+	if _, err := st.Subject(ctx, subject); err != nil {
+		return nil, err
+	}
+	return v.SubjectKey(ctx, subject)
 }
 
 func wrapAAD(subject candor.SubjectID) []byte {

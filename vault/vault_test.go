@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,12 +11,13 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/vault"
 )
 
 func mustVault(tb testing.TB, seed byte) *vault.Vault {
 	tb.Helper()
-	v, err := vault.New(bytes.Repeat([]byte{seed}, vault.KeySize))
+	v, err := vault.New(bytes.Repeat([]byte{seed}, vault.KeySize), memstore.NewKeyring())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func sealed(t *testing.T, v *vault.Vault) (*vault.SubjectKey, []byte, *candor.Ev
 	plain, _ := vault.EncodeEvent(nil, "bank7", time.Date(2026, 3, 15, 1, 2, 3, 0, time.UTC), ev)
 	rec := &candor.EventRecord{Subject: id, OccurredAt: ev.OccurredAt, ID: 9, State: candor.StateActive,
 		Sealed: sealEvent(key, plain, ev.OccurredAt)}
-	return key, wrapped, rec
+	return key, wrapped.Wrapped, rec
 }
 
 func TestEventRoundTrip(t *testing.T) {
@@ -149,9 +151,9 @@ func TestTamperingIsDetected(t *testing.T) {
 func TestSubjectRoundTrip(t *testing.T) {
 	v := mustVault(t, 1)
 	id := candor.NewSubjectID()
-	key, wrapped := v.NewSubjectKey(id)
+	key, _ := v.NewSubjectKey(id)
 	ids := []candor.Identifier{{Scheme: candor.NationalID, Value: "AB1234567"}, {Scheme: candor.TaxNumber, Value: "1234567897"}}
-	rec := &candor.SubjectRecord{ID: id, Kind: candor.Person, WrappedKey: wrapped, Sealed: key.SealIdentifiers(ids)}
+	rec := &candor.SubjectRecord{ID: id, Kind: candor.Person, Sealed: key.SealIdentifiers(ids)}
 	if bytes.Contains(rec.Sealed, []byte("AB1234567")) {
 		t.Fatal("sealed identifiers contain plaintext")
 	}
@@ -250,5 +252,45 @@ func TestRecordSealing(t *testing.T) {
 	other, _ := v.NewSubjectKey(candor.NewSubjectID())
 	if _, err := other.OpenRecord(r); err == nil {
 		t.Error("a record opened under another subject's key")
+	}
+}
+
+// TestKeyringRoundTrip: a key kept in the keyring opens through the vault;
+// a shredded one is ENOTFOUND, and StoredKey wants the subject stored too.
+func TestKeyringRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	kr := memstore.NewKeyring()
+	v, err := vault.New(bytes.Repeat([]byte{1}, vault.KeySize), kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vault.New(bytes.Repeat([]byte{1}, vault.KeySize), nil); err == nil {
+		t.Error("a vault without a keyring")
+	}
+	id := candor.NewSubjectID()
+	key, wrapped := v.NewSubjectKey(id)
+	if wrapped.Subject != id {
+		t.Fatalf("wrapped key of %s, want %s", wrapped.Subject, id)
+	}
+	if _, err := v.SubjectKey(ctx, id); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Fatalf("a key not kept: %v, want ENOTFOUND", err)
+	}
+	if err := v.KeepKeys(ctx, []candor.WrappedKey{wrapped}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := v.SubjectKey(ctx, id)
+	if err != nil || *got.Salt() != *key.Salt() {
+		t.Fatalf("SubjectKey: %v (salt equal: %v)", err, err == nil && *got.Salt() == *key.Salt())
+	}
+	st := memstore.New()
+	defer st.Close()
+	if _, err := v.StoredKey(ctx, st, id); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("StoredKey of a subject not stored: %v, want ENOTFOUND", err)
+	}
+	if err := v.ShredKey(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.SubjectKey(ctx, id); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("a shredded key: %v, want ENOTFOUND", err)
 	}
 }

@@ -191,7 +191,7 @@ func resolveSubjects(ctx context.Context, inst *app.Installation, idents []liste
 
 // featuresOf reads sub's facts, recording the read, and returns its values.
 func featuresOf(ctx context.Context, inst *app.Installation, aud *app.Audit, card *scoring.Compiled, sub listed, at time.Time) ([]scoring.Value, error) {
-	key, err := inst.Vault.OpenSubjectKey(sub.id, sub.rec.WrappedKey)
+	key, err := inst.Vault.SubjectKey(ctx, sub.id)
 	if err != nil {
 		return nil, err
 	}

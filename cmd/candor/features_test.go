@@ -108,8 +108,7 @@ func TestFeatures(t *testing.T) {
 	for i := range n {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			id := ids[i]
-			rec, _ := inst.Store.Subject(ctx, id)
-			key, err := inst.Vault.OpenSubjectKey(id, rec.WrappedKey)
+			key, err := inst.Vault.SubjectKey(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -43,12 +43,19 @@ Commands:
   audit verify         check the store against the transparency log, offline
   verify CREDENTIAL    verify a credential (text, file or QR image) offline, in plain words
   purge                delete the facts past their retention, offline (candor serve does it daily)
+  keys upgrade         move the data keys of a store of an earlier build into the keyring
+  keys rotate          rewrap every data key under a new wrapping key, retire the old (resumable)
+  keys sweep           delete keys of subjects the store does not hold (servers stopped)
+  keys backup DIR      copy the keyring, deleting copies older than --keyring-retention (35 days)
+  backup DIR           an online backup of a running server's store and log (--server, --key-file)
+  restore DIR          a backup into an empty data dir, offline, with today's keyring
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
   bench decisions      load POST /v1/decisions against a trivial JSON handler on the same server
 
-Every command takes --data (env CANDOR_DATA, default ./candor-data) and
---master-key-file (env CANDOR_MASTER_KEY_FILE, default <data>.master.key).
+Every command takes --data (env CANDOR_DATA, default ./candor-data),
+--master-key-file (env CANDOR_MASTER_KEY_FILE, default <data>.master.key) and
+--keyring (env CANDOR_KEYRING, default <data>.keyring).
 Run "candor <command> -h" for a command's flags.
 `
 
@@ -102,6 +109,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runAudit(ctx, rest, stdout, stderr)
 	case "purge":
 		return runPurge(ctx, rest, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, rest, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -47,7 +47,7 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("subject %s: %s", id, candor.ErrorMessage(err))
 	}
-	key, err := inst.Vault.OpenSubjectKey(id, rec.WrappedKey)
+	key, err := inst.Vault.SubjectKey(ctx, id)
 	if err != nil {
 		return err
 	}

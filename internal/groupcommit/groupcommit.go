@@ -46,6 +46,15 @@ type Handler[R, G any] interface {
 	Settled(g G, err error)
 }
 
+// Preparer is an optional Handler capability: Prepare runs on the
+// committer just before g's batch enters the store's commit order, for
+// what must be durable before the batch is (the ingest pipeline keeps its
+// new subjects' keys in the keyring). An error fails g as a store error
+// would, without handing the batch to the store.
+type Preparer[G any] interface {
+	Prepare(g G) error
+}
+
 // Options tune an engine.
 type Options struct {
 	// InFlight bounds the groups gathered and not yet settled (at least 1).
@@ -187,15 +196,22 @@ func (e *engine[R, G]) settle(s settled[G]) {
 func (e *engine[R, G]) commit() {
 	defer close(e.durable)
 	pipelined, _ := e.store.(candor.PipelinedCommitter)
+	preparer, _ := e.h.(Preparer[G])
 	var failed error
 	for g := range e.commits {
 		b := e.h.Batch(g)
 		p := pending[G]{g: g}
+		var prepErr error
+		if failed == nil && b != nil && preparer != nil {
+			prepErr = preparer.Prepare(g)
+		}
 		switch {
 		case failed != nil:
 			p.err = failed
 		case b == nil:
 			p.err = ErrRefusedBefore
+		case prepErr != nil:
+			p.err = prepErr
 		case pipelined != nil:
 			p.wait, p.err = pipelined.CommitAsync(context.Background(), b)
 		default:

@@ -46,3 +46,29 @@ func Store(tb testing.TB) candor.Store {
 		return nil
 	}
 }
+
+// Keyring opens an empty keyring of the kind EnvStore names: on
+// PostgreSQL in a fresh database of its own, in memory, or on Pebble in a
+// temporary directory apart from the store's. The test's cleanup closes it.
+func Keyring(tb testing.TB) candor.Keyring {
+	tb.Helper()
+	var kr candor.Keyring
+	switch os.Getenv(EnvStore) {
+	case "postgres":
+		k, err := postgres.OpenKeyring(context.Background(), pgtest.Database(tb), "")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		kr = k
+	case "memory":
+		kr = memstore.NewKeyring()
+	default:
+		k, err := pebble.OpenKeyring(tb.TempDir(), pebble.Options{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		kr = k
+	}
+	tb.Cleanup(func() { kr.Close() })
+	return kr
+}

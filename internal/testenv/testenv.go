@@ -26,6 +26,7 @@ import (
 type Env struct {
 	Now      time.Time
 	Store    candor.Store
+	Keyring  candor.Keyring
 	Vault    *vault.Vault
 	Cat      *candor.Catalogue
 	Cards    []*scoring.Compiled
@@ -43,29 +44,33 @@ func New(tb testing.TB) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return newEnv(tb, st)
+	kr, err := pebble.OpenKeyring(tb.TempDir(), pebble.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return newEnv(tb, st, kr)
 }
 
 // NewInMemory is New on an empty in-memory store (memstore), for tests
 // that need a store but no disk.
 func NewInMemory(tb testing.TB) *Env {
 	tb.Helper()
-	return newEnv(tb, memstore.New())
+	return newEnv(tb, memstore.New(), memstore.NewKeyring())
 }
 
-// newEnv fills an Env around st, which its cleanup closes.
-func newEnv(tb testing.TB, st candor.Store) *Env {
+// newEnv fills an Env around st and kr, which its cleanup closes.
+func newEnv(tb testing.TB, st candor.Store, kr candor.Keyring) *Env {
 	tb.Helper()
-	e := &Env{Now: Start, Cat: catalogue.Default(), Store: st}
+	e := &Env{Now: Start, Cat: catalogue.Default(), Store: st, Keyring: kr}
 	var err error
-	if e.Vault, err = vault.New(bytes.Repeat([]byte{5}, vault.KeySize)); err != nil {
+	if e.Vault, err = vault.New(bytes.Repeat([]byte{5}, vault.KeySize), kr); err != nil {
 		tb.Fatal(err)
 	}
 	if e.Cards, err = scoring.Shipped(e.Cat); err != nil {
 		tb.Fatal(err)
 	}
 	e.Pipeline = ingest.New(ingest.Options{Catalogue: e.Cat, Vault: e.Vault, Store: st, Matcher: scoring.NewMatcher(e.Cards), Now: e.Clock})
-	tb.Cleanup(func() { e.Pipeline.Close(); st.Close() })
+	tb.Cleanup(func() { e.Pipeline.Close(); st.Close(); kr.Close() })
 	return e
 }
 

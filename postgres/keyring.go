@@ -1,0 +1,193 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"sync/atomic"
+
+	"github.com/candor-project/candor"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultKeyringSchema is the schema a keyring is kept in unless another
+// is named: apart from the store's, so that a logical backup of the
+// store's schema (pg_dump -n) holds no key. A physical backup
+// (pg_basebackup, PITR) copies every schema of the cluster: for those,
+// keep the keyring in a database of another cluster (docs/operations.md).
+const DefaultKeyringSchema = "candor_keyring"
+
+// Keyring is a candor.Keyring in a table of its own schema,
+// <schema>.subject_keys, in the database its URL names. Several nodes
+// may share one.
+type Keyring struct {
+	pool   *pgxpool.Pool
+	table  string // the quoted, schema-qualified table
+	closed atomic.Bool
+	mu     sync.Mutex // serialises DeleteSubjectKey's rewrite of the table
+}
+
+var _ candor.Keyring = (*Keyring)(nil)
+
+// OpenKeyring connects to the database url names and creates, if they
+// are not there, schema (empty: DefaultKeyringSchema) and its table.
+func OpenKeyring(ctx context.Context, url, schema string) (*Keyring, error) {
+	if schema == "" {
+		schema = DefaultKeyringSchema
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: keyring: %w", err)
+	}
+	k := &Keyring{pool: pool, table: pgx.Identifier{schema, "subject_keys"}.Sanitize()}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('candor keyring ' || $1, 0))`, schema); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{schema}.Sanitize()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+k.table+` (
+			subject bytea PRIMARY KEY CHECK (length(subject) = 16),
+			wrapped bytea NOT NULL CHECK (length(wrapped) > 0))`)
+		return err
+	})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: keyring schema %s: %w", schema, err)
+	}
+	return k, nil
+}
+
+func (k *Keyring) enter(ctx context.Context) error {
+	if k.closed.Load() {
+		return errClosed()
+	}
+	return ctx.Err()
+}
+
+func (k *Keyring) wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if k.closed.Load() {
+		return errClosed()
+	}
+	return fmt.Errorf("postgres: keyring: %s: %w", what, err)
+}
+
+// PutSubjectKeys stores keys in one transaction (committed, so durable
+// with PostgreSQL's synchronous_commit on, its default).
+func (k *Keyring) PutSubjectKeys(ctx context.Context, keys []candor.WrappedKey) error {
+	if err := k.enter(ctx); err != nil {
+		return err
+	}
+	if err := candor.CheckWrappedKeys(keys); err != nil || len(keys) == 0 {
+		return err
+	}
+	ids := make([][]byte, len(keys))
+	wrapped := make([][]byte, len(keys))
+	for i, w := range keys {
+		ids[i], wrapped[i] = w.Subject[:], w.Wrapped
+	}
+	_, err := k.pool.Exec(ctx, `INSERT INTO `+k.table+` (subject, wrapped)
+		SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (subject) DO UPDATE SET wrapped = excluded.wrapped`, ids, wrapped)
+	return k.wrap(err, "put keys")
+}
+
+// SubjectKey returns a subject's wrapped key, or ENOTFOUND.
+func (k *Keyring) SubjectKey(ctx context.Context, id candor.SubjectID) ([]byte, error) {
+	if err := k.enter(ctx); err != nil {
+		return nil, err
+	}
+	var w []byte
+	err := k.pool.QueryRow(ctx, `SELECT wrapped FROM `+k.table+` WHERE subject = $1`, id[:]).Scan(&w)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, candor.Errorf(candor.ENOTFOUND, "no data key for subject %s", id)
+	}
+	return w, k.wrap(err, "read key")
+}
+
+// DeleteSubjectKey deletes the row, then rewrites the table (VACUUM
+// FULL), so that the deleted row's bytes leave its files: PostgreSQL
+// keeps a deleted row in its page until then. The rewrite locks the
+// table for as long as it takes to copy it (keys are small: about a
+// second per million). The WAL keeps the row until its segments are
+// recycled, and so does a WAL archive: docs/operations.md says how long.
+func (k *Keyring) DeleteSubjectKey(ctx context.Context, id candor.SubjectID) error {
+	if err := k.enter(ctx); err != nil {
+		return err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	tag, err := k.pool.Exec(ctx, `DELETE FROM `+k.table+` WHERE subject = $1`, id[:])
+	if err != nil {
+		return k.wrap(err, "delete key")
+	}
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	_, err = k.pool.Exec(ctx, `VACUUM FULL `+k.table)
+	return k.wrap(err, "rewrite the keyring table")
+}
+
+// SubjectKeys yields the keys above after in subject ID order, in pages of
+// 1,000 rows, each page read on its own.
+func (k *Keyring) SubjectKeys(ctx context.Context, after candor.SubjectID) iter.Seq2[candor.WrappedKey, error] {
+	return func(yield func(candor.WrappedKey, error) bool) {
+		last := bytes.Clone(after[:])
+		for {
+			if err := k.enter(ctx); err != nil {
+				yield(candor.WrappedKey{}, err)
+				return
+			}
+			rows, err := k.pool.Query(ctx, `SELECT subject, wrapped FROM `+k.table+` WHERE subject > $1 ORDER BY subject LIMIT 1000`, last)
+			if err != nil {
+				yield(candor.WrappedKey{}, k.wrap(err, "list keys"))
+				return
+			}
+			var page []candor.WrappedKey
+			for rows.Next() {
+				var id, w []byte
+				if err := rows.Scan(&id, &w); err != nil {
+					rows.Close()
+					yield(candor.WrappedKey{}, k.wrap(err, "list keys"))
+					return
+				}
+				var wk candor.WrappedKey
+				copy(wk.Subject[:], id)
+				wk.Wrapped = w
+				page = append(page, wk)
+			}
+			if err := rows.Err(); err != nil {
+				yield(candor.WrappedKey{}, k.wrap(err, "list keys"))
+				return
+			}
+			for _, w := range page {
+				if !yield(w, nil) {
+					return
+				}
+			}
+			if len(page) < 1000 {
+				return
+			}
+			last = page[len(page)-1].Subject[:]
+		}
+	}
+}
+
+// Close closes the pool; calls after it return EUNAVAILABLE.
+func (k *Keyring) Close() error {
+	if k.closed.Swap(true) {
+		return errClosed()
+	}
+	k.pool.Close()
+	return nil
+}
