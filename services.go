@@ -183,6 +183,10 @@ type DecisionRequest struct {
 	Consent string
 	Purpose Purpose
 	Benefit string
+	// IdempotencyKey, if set, makes a retry of the same request (the same
+	// consent, purpose and benefit) with the same key, by the same
+	// relying party, return the decision first taken, not take another.
+	IdempotencyKey string
 }
 
 // Decisions answers relying parties (decisions.Service is one).
@@ -194,7 +198,8 @@ type Decisions interface {
 	// a decision not stored was never taken. Errors: EFORBIDDEN when the
 	// consent does not allow it (the refusal is kept for the subject);
 	// EINVALID for a benefit the scorecard does not grant or a purpose
-	// no active scorecard serves; disclose's.
+	// no active scorecard serves; ECONFLICT for an idempotency key
+	// already used by rp for another request; disclose's.
 	Decide(ctx context.Context, rp *RelyingParty, req DecisionRequest, disclose Disclose[*Decision]) (*Decision, error)
 	// CourtOrders returns the court-ordered restrictions standing now on
 	// the subject of a consent code, or, for a relying party the law lets

@@ -205,6 +205,9 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		pr, err := purger.Run(ctx, nil)
 		return pr.Purged, err
 	})
+	s.jobs.every("idempotency keys", time.Hour, func(ctx context.Context) (int, error) {
+		return dec.PurgeIdempotencyKeys(ctx, time.Now())
+	})
 	return s, nil
 }
 

@@ -76,12 +76,33 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Princip
 		s.writeError(w, r, candor.Errorf(candor.EINVALID, "consent, purpose and benefit are required"))
 		return
 	}
-	dreq := candor.DecisionRequest{Consent: req.Consent, Purpose: req.Purpose, Benefit: req.Benefit}
+	dreq := candor.DecisionRequest{Consent: req.Consent, Purpose: req.Purpose, Benefit: req.Benefit,
+		IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	if _, ok := r.Header["Idempotency-Key"]; ok && dreq.IdempotencyKey == "" {
+		s.writeError(w, r, decisions.CheckIdempotencyKey(""))
+		return
+	}
 	// The decision is stored in the commit of its access record: durable
-	// and recorded together, before it is answered.
+	// and recorded together, before it is answered. A replay (the same
+	// Idempotency-Key and request) is recorded as a disclosure again.
 	writeCreated(s, w, r, p, "decision for "+req.Purpose.String()+" by "+p.RelyingParty.ID, http.StatusOK,
 		func(disclose candor.Disclose[*candor.Decision]) error {
-			_, err := s.decisions.Decide(r.Context(), p.RelyingParty, dreq, disclose)
+			_, replayed, err := s.decisions.DecideOnce(r.Context(), p.RelyingParty, dreq, disclose)
+			if replayed {
+				w.Header().Set("Idempotent-Replayed", "true")
+			}
+			return err
+		},
+		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil })
+}
+
+// getDecisionForParty is GET /v1/decisions/{id}, for the relying party
+// that asked for it (404 for any other, as for no decision): what it was
+// told, again, recorded as a disclosure.
+func (s *Server) getDecisionForParty(w http.ResponseWriter, r *http.Request, p *Principal) {
+	writeCreated(s, w, r, p, "decision shown again to "+p.RelyingParty.ID, http.StatusOK,
+		func(disclose candor.Disclose[*candor.Decision]) error {
+			_, err := s.decisions.ShowDecision(r.Context(), p.RelyingParty, r.PathValue("id"), disclose)
 			return err
 		},
 		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil })

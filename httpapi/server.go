@@ -137,6 +137,7 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.requireRead(candor.RoleOperator, s.getScores))
 	if s.decisions != nil {
 		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
+		m.HandleFunc("GET /v1/decisions/{id}", s.require(candor.RoleRelyingParty, s.getDecisionForParty))
 		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
 		m.HandleFunc("GET /v1/court-orders", s.require(candor.RoleRelyingParty, s.getCourtOrders))
 		m.HandleFunc("POST /v1/me/consents", s.require(candor.RoleSubject, s.postConsent))
