@@ -55,8 +55,11 @@ type ServerConfig struct {
 	// node to take it over (0: 30s).
 	LeaseTTL    time.Duration
 	Credentials CredentialsConfig
-	NATS        NATSConfig
-	Ops         OpsConfig
+	// DecisionKeyFile is the Ed25519 key decision answers are signed
+	// with (empty: <data>.decision.key).
+	DecisionKeyFile string
+	NATS            NATSConfig
+	Ops             OpsConfig
 }
 
 // OIDCConfig signs people in to the portal with an OpenID Connect provider.

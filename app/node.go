@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -155,6 +156,10 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	versions := scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(acts)
 	pol := policy.New(acts, versions, scoring.NewHistory(versions, inst.Catalogue, published), nil)
 	creds, err := newCredentials(inst, f.Credentials, ln.Addr().String(), published, aud.access)
+	var signer *decisions.Signer
+	if err == nil {
+		signer, err = decisions.LoadOrCreateSigner(cmp.Or(f.DecisionKeyFile, filepath.Clean(inst.Data)+".decision.key"))
+	}
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -162,7 +167,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
-	api := httpapi.New(httpapi.Config{Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
+	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,

@@ -129,7 +129,11 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 		t.Fatal(err)
 	}
 	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Log: h.log})
-	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
+	signer, serr := decisions.GenerateSigner()
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins, DecisionSigner: signer,
 		Profiles: profiles, Proofs: profiles,
 		Scorecards: h.published, Register: register.New(st, v, h.published, nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,

@@ -41,6 +41,9 @@ type Config struct {
 	Scorecards candor.ServedScorers
 	// Decisions, if set, serves relying parties, subjects and reviewers.
 	Decisions *decisions.Service
+	// DecisionSigner, if set, signs decision answers (SignatureHeader)
+	// and is published at DecisionKeysPath.
+	DecisionSigner *decisions.Signer
 	// Disputes, if set, serves subjects' disputes, sources' answers and
 	// relying parties' notices.
 	Disputes *disputes.Service
@@ -88,6 +91,7 @@ type Server struct {
 	now        func() time.Time
 	scorecards candor.ServedScorers
 	decisions  *decisions.Service
+	signer     *decisions.Signer
 	disputes   *disputes.Service
 	erasure    *erasure.Service
 	admin      AdminActs
@@ -116,7 +120,7 @@ func New(cfg Config) *Server {
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
-	s.creds, s.registrar, s.policy = cfg.Credentials, cfg.Registrar, cfg.Policy
+	s.creds, s.registrar, s.policy, s.signer = cfg.Credentials, cfg.Registrar, cfg.Policy, cfg.DecisionSigner
 	if s.registrar == nil {
 		panic("httpapi: Config.Registrar is required: it authenticates every key")
 	}
@@ -138,6 +142,9 @@ func New(cfg Config) *Server {
 	if s.decisions != nil {
 		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
 		m.HandleFunc("GET /v1/decisions/{id}", s.require(candor.RoleRelyingParty, s.getDecisionForParty))
+		if s.signer != nil {
+			m.HandleFunc("GET "+DecisionKeysPath, s.getDecisionKeys)
+		}
 		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
 		m.HandleFunc("GET /v1/court-orders", s.require(candor.RoleRelyingParty, s.getCourtOrders))
 		m.HandleFunc("POST /v1/me/consents", s.require(candor.RoleSubject, s.postConsent))
