@@ -56,12 +56,14 @@ type IngestResult struct {
 
 // Ingester takes what sources post (ingest.Pipeline is one).
 type Ingester interface {
-	// Post decodes body, one post of media type contentType, and stores
-	// its events whole or not at all, before it returns. Errors:
-	// EUNSUPPORTED for a media type it does not read, ETOOLARGE, EINVALID
-	// naming every problem, EERASED naming the facts erased at their
-	// subject's request, EUNAVAILABLE when shutting down, the store's.
-	Post(ctx context.Context, src *Source, contentType string, body []byte) (IngestResult, error)
+	// Post decodes body, one post in env (its media type; a CloudEvent's
+	// attributes in binary mode), and stores its events whole or not at
+	// all, before it returns. A CloudEvent's source attribute must name
+	// src (NamesSource). Errors: EUNSUPPORTED for a media type it does
+	// not read, ETOOLARGE, EMALFORMED, EINVALID naming every problem,
+	// EERASED naming the facts erased at their subject's request,
+	// EUNAVAILABLE when shutting down, the store's.
+	Post(ctx context.Context, src *Source, env Envelope, body []byte) (IngestResult, error)
 	// Posted says, for each of src's event IDs, whether an event of src's
 	// is stored under it and whether it is a fact erased at its subject's
 	// request (which is never taken again), so that a source can
