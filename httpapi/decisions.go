@@ -87,9 +87,14 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Princip
 	// Idempotency-Key and request) is recorded as a disclosure again.
 	writeCreatedSigned(s, w, r, p, "decision for "+req.Purpose.String()+" by "+p.RelyingParty.ID, http.StatusOK,
 		func(disclose candor.Disclose[*candor.Decision]) error {
-			_, replayed, err := s.decisions.DecideOnce(r.Context(), p.RelyingParty, dreq, disclose)
-			if replayed {
+			d, replayed, err := s.decisions.DecideOnce(r.Context(), p.RelyingParty, dreq, disclose)
+			switch {
+			case err != nil:
+				s.metrics.refused(decisions.RefusalReason(err))
+			case replayed:
 				w.Header().Set("Idempotent-Replayed", "true")
+			default:
+				s.metrics.decided(d)
 			}
 			return err
 		},

@@ -47,6 +47,7 @@ type harness struct {
 	operator  string
 	revoked   string
 	landlord  string // token of a relying party registered for rental
+	metrics   *httpapi.Metrics
 	reviewer  string
 	policy    string // a policy administrator's, alice's, bootstrapped
 	policyKey *candor.APIKey
@@ -123,6 +124,10 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 	access, closeAudit := h.startAudit(t, v)
 	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
+	h.disputes.OnStatus(metrics.DisputeEntered)
+	metrics.WatchDisputesOpen(h.disputes.OpenCount)
+	metrics.WatchLogLag(func(ctx context.Context) (int, int, error) { return audit.Lag(ctx, st) })
+	h.metrics = metrics
 	h.admins = admins.New(st, v, nil)
 	var err error
 	if h.policy, h.policyKey, _, err = h.admins.Mint(ctx, nil, "alice"); err != nil {
