@@ -114,6 +114,9 @@ func (s *Service) remembered(ctx context.Context, rp *candor.RelyingParty, req c
 			Details: []candor.Problem{{Field: "Idempotency-Key", Reason: "reused_for_another_request"}}}
 	}
 	d, err := s.Decision(ctx, candor.SubjectID{}, idem.Decision)
+	if candor.ErrorCode(err) == candor.ENOTFOUND { // erased since
+		return nil, nil, s.store.DeleteRecord(ctx, candor.RecordIdempotency, id)
+	}
 	return d, key, err
 }
 

@@ -105,8 +105,16 @@ func TestIdempotencyKey(t *testing.T) {
 	if n, err := e.svc.PurgeIdempotencyKeys(ctx, e.Now); err != nil || n != 2 {
 		t.Errorf("purge after the retention: %d %v, want 2 keys", n, err)
 	}
-	if d, replayed, err := e.svc.DecideOnce(ctx, rp, other, nil); err != nil || replayed || d.ID == ids[0] {
-		t.Errorf("a forgotten key for another request: %v %v %v, want a new decision", d, replayed, err)
+	d, replayed, err := e.svc.DecideOnce(ctx, rp, other, nil)
+	if err != nil || replayed || d.ID == ids[0] {
+		t.Fatalf("a forgotten key for another request: %v %v %v, want a new decision", d, replayed, err)
+	}
+	// A key whose decision is gone (erased) is forgotten too.
+	if err := e.Store.DeleteRecord(ctx, candor.RecordDecision, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if again, replayed, err := e.svc.DecideOnce(ctx, rp, other, nil); err != nil || replayed || again.ID == d.ID {
+		t.Errorf("a key whose decision was erased: %v %v %v, want a new decision", again, replayed, err)
 	}
 }
 
