@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -144,6 +146,9 @@ func New(cfg Config) *Server {
 		m.HandleFunc("GET /v1/decisions/{id}", s.require(candor.RoleRelyingParty, s.getDecisionForParty))
 		if s.signer != nil {
 			m.HandleFunc("GET "+DecisionKeysPath, s.getDecisionKeys)
+			if keys, err := json.Marshal(s.signer.JWKS()); err == nil { // JSON is YAML
+				s.openAPI = bytes.Replace(s.openAPI, []byte("x-decision-keys: none"), append([]byte("x-decision-keys: "), keys...), 1)
+			}
 		}
 		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
 		m.HandleFunc("GET /v1/court-orders", s.require(candor.RoleRelyingParty, s.getCourtOrders))

@@ -12,6 +12,7 @@ import (
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/go-jose/go-jose/v4"
+	"go.yaml.in/yaml/v3"
 )
 
 // verifyDetached checks a detached JWS over body as a third party would,
@@ -70,6 +71,20 @@ func TestSignedDecisions(t *testing.T) {
 			t.Fatalf("key %+v is not an Ed25519 JWK", k)
 		}
 		jwks[k.Kid] = x
+	}
+
+	// The same keys are in the OpenAPI document.
+	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
+	var spec struct {
+		Info struct {
+			Keys struct {
+				Keys []struct{ Kid, X string }
+			} `yaml:"x-decision-keys"`
+		} `yaml:"info"`
+	}
+	if err := yaml.Unmarshal([]byte(doc.raw), &spec); err != nil || len(spec.Info.Keys.Keys) != 1 ||
+		spec.Info.Keys.Keys[0].Kid != set.Keys[0].Kid || spec.Info.Keys.Keys[0].X != set.Keys[0].X {
+		t.Errorf("openapi.yaml info.x-decision-keys: %+v %v, want %+v", spec.Info.Keys, err, set.Keys)
 	}
 
 	alice := h.subject(t, "AB1234567", 3)
