@@ -199,6 +199,10 @@ type EventInput struct {
 	Type       string
 	OccurredAt string // RFC 3339
 	Fields     []RawField
+	// Source is a CloudEvent's source attribute ("" for other formats):
+	// ingestion refuses an event whose source does not name the posting
+	// source (NamesSource).
+	Source string
 	// Unreadable is set by a decoder that could not read the event (a
 	// malformed NDJSON line): its problems are the decoder's, and what
 	// was read of it is not validated.

@@ -56,12 +56,14 @@ type IngestResult struct {
 
 // Ingester takes what sources post (ingest.Pipeline is one).
 type Ingester interface {
-	// Post decodes body, one post of media type contentType, and stores
-	// its events whole or not at all, before it returns. Errors:
-	// EUNSUPPORTED for a media type it does not read, ETOOLARGE, EINVALID
-	// naming every problem, EERASED naming the facts erased at their
-	// subject's request, EUNAVAILABLE when shutting down, the store's.
-	Post(ctx context.Context, src *Source, contentType string, body []byte) (IngestResult, error)
+	// Post decodes body, one post in env (its media type; a CloudEvent's
+	// attributes in binary mode), and stores its events whole or not at
+	// all, before it returns. A CloudEvent's source attribute must name
+	// src (NamesSource). Errors: EUNSUPPORTED for a media type it does
+	// not read, ETOOLARGE, EMALFORMED, EINVALID naming every problem,
+	// EERASED naming the facts erased at their subject's request,
+	// EUNAVAILABLE when shutting down, the store's.
+	Post(ctx context.Context, src *Source, env Envelope, body []byte) (IngestResult, error)
 	// Posted says, for each of src's event IDs, whether an event of src's
 	// is stored under it and whether it is a fact erased at its subject's
 	// request (which is never taken again), so that a source can
@@ -183,6 +185,10 @@ type DecisionRequest struct {
 	Consent string
 	Purpose Purpose
 	Benefit string
+	// IdempotencyKey, if set, makes a retry of the same request (the same
+	// consent, purpose and benefit) with the same key, by the same
+	// relying party, return the decision first taken, not take another.
+	IdempotencyKey string
 }
 
 // Decisions answers relying parties (decisions.Service is one).
@@ -194,7 +200,8 @@ type Decisions interface {
 	// a decision not stored was never taken. Errors: EFORBIDDEN when the
 	// consent does not allow it (the refusal is kept for the subject);
 	// EINVALID for a benefit the scorecard does not grant or a purpose
-	// no active scorecard serves; disclose's.
+	// no active scorecard serves; ECONFLICT for an idempotency key
+	// already used by rp for another request; disclose's.
 	Decide(ctx context.Context, rp *RelyingParty, req DecisionRequest, disclose Disclose[*Decision]) (*Decision, error)
 	// CourtOrders returns the court-ordered restrictions standing now on
 	// the subject of a consent code, or, for a relying party the law lets

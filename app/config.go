@@ -69,8 +69,11 @@ type ServerConfig struct {
 	// retention (BackupKeyring).
 	KeyringBackupDir   string
 	KeyringBackupEvery time.Duration
-	NATS               NATSConfig
-	Ops                OpsConfig
+	// DecisionKeyFile is the Ed25519 key decision answers are signed
+	// with (empty: <data>.decision.key).
+	DecisionKeyFile string
+	NATS            NATSConfig
+	Ops             OpsConfig
 }
 
 // OIDCConfig signs people in to the portal with an OpenID Connect provider.

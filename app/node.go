@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -149,12 +150,16 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
 		Scorecards: published, Log: aud.log})
-	disp := disputes.New(inst.Store, inst.Vault, inst.Catalogue, nil)
+	disp := watchedDisputes(inst, metrics)
 	er := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue})
 	acts := admins.New(inst.Store, inst.Vault, nil)
 	versions := scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(acts)
 	pol := policy.New(acts, versions, scoring.NewHistory(versions, inst.Catalogue, published), nil)
 	creds, err := newCredentials(inst, f.Credentials, ln.Addr().String(), published, aud.access)
+	var signer *decisions.Signer
+	if err == nil {
+		signer, err = decisions.LoadOrCreateSigner(cmp.Or(f.DecisionKeyFile, filepath.Clean(inst.Data)+".decision.key"))
+	}
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -162,12 +167,12 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
-	api := httpapi.New(httpapi.Config{Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
+	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
 		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol)
+	root, portal, demo, err := withPortal(api, metrics, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -211,7 +216,20 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		pr, err := purger.Run(ctx, nil)
 		return pr.Purged, err
 	})
+	s.jobs.every("idempotency keys", time.Hour, func(ctx context.Context) (int, error) {
+		return dec.PurgeIdempotencyKeys(ctx, time.Now())
+	})
 	return s, nil
+}
+
+// watchedDisputes returns the disputes service, with the metrics of
+// disputes and of the log's lag watching the store.
+func watchedDisputes(inst *Installation, metrics *httpapi.Metrics) *disputes.Service {
+	disp := disputes.New(inst.Store, inst.Vault, inst.Catalogue, nil)
+	disp.OnStatus(metrics.DisputeEntered)
+	metrics.WatchDisputesOpen(disp.OpenCount)
+	metrics.WatchLogLag(func(ctx context.Context) (int, int, error) { return audit.Lag(ctx, inst.Store) })
+	return disp
 }
 
 // scorecardCheck is how often a node looks for scorecard versions to
@@ -261,7 +279,7 @@ func sameVersions(a, b []*scoring.Compiled) bool {
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy) (http.Handler, *ui.Server, *ui.Demo, error) {
 	history := scoring.NewHistory(scoring.NewRegistry(inst.Store, inst.Catalogue), inst.Catalogue, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
@@ -300,8 +318,8 @@ func withPortal(api http.Handler, inst *Installation, f ServerConfig, dec *decis
 		return nil, nil, nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", portal)
-	for _, path := range []string{"/v1/", tlog.Prefix, httpapi.VerifierKeyPath, "/healthz", "/readyz", "/metrics", credentials.MetadataPath} {
+	mux.Handle("/", metrics.Portal(portal))
+	for _, path := range []string{"/v1/", tlog.Prefix, httpapi.VerifierKeyPath, httpapi.DecisionKeysPath, "/healthz", "/readyz", "/metrics", credentials.MetadataPath} {
 		if path == "/metrics" && f.Ops.MetricsAddr != "" {
 			continue // served on its own address (ops.go)
 		}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 )
 
@@ -93,6 +94,9 @@ var settings = []Setting{
 	{Flag: "issuer-key-file", Env: "CANDOR_ISSUER_KEY_FILE", Groups: ServerSettings,
 		Usage: "the ES256 key credentials and the status list are signed with, created with mode 0600 if absent (env CANDOR_ISSUER_KEY_FILE; default <data>.issuer.key, outside the data dir)",
 		field: func(c *Config) any { return &c.Server.Credentials.KeyFile }},
+	{Flag: "decision-key-file", Env: "CANDOR_DECISION_KEY_FILE", Groups: ServerSettings,
+		Usage: "the Ed25519 key decision answers are signed with (published at " + httpapi.DecisionKeysPath + "), created with mode 0600 if absent (env CANDOR_DECISION_KEY_FILE; default <data>.decision.key, outside the data dir)",
+		field: func(c *Config) any { return &c.Server.DecisionKeyFile }},
 	{Flag: "issuer-url", Env: "CANDOR_ISSUER_URL", Groups: ServerSettings,
 		Usage: "the credential issuer's identifier, the public https URL verifiers fetch its keys and status list from (env CANDOR_ISSUER_URL; default http://<addr>)",
 		field: func(c *Config) any { return &c.Server.Credentials.IssuerURL }},

@@ -356,3 +356,29 @@ func LogIndex(ctx context.Context, store candor.AuditStore, seq uint64, kind can
 	}
 	return 0, errors.New("audit: no logged bundle holds that position")
 }
+
+// MaxLagCount bounds what Lag counts: a backlog larger than this is
+// reported as this many commits.
+const MaxLagCount = 100_000
+
+// Lag returns how far the log is behind store: the commits recorded in
+// the store whose entries are not logged yet, and their commitments (the
+// log's future leaves), counted up to MaxLagCount commits. It reads the
+// store's mark, so any node may ask, not only the one appending.
+func Lag(ctx context.Context, store candor.AuditStore) (commits, commitments int, err error) {
+	mark, err := store.AuditMark(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for e, err := range store.AuditEntries(ctx, mark.Seq) {
+		if err != nil {
+			return commits, commitments, err
+		}
+		commits++
+		commitments += len(e.Write) + len(e.Access)
+		if commits >= MaxLagCount {
+			break
+		}
+	}
+	return commits, commitments, nil
+}

@@ -137,6 +137,9 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 		float64(baseline.cpuPerRequest())/float64(saturated.cpuPerRequest()))
 	fmt.Fprintf(stdout, "p99 decisions/baseline at %d connections: %.2f (target <= %.1f: %s)\n", *conns, p99, targetP99Ratio, met(p99 <= targetP99Ratio))
 	fmt.Fprintf(stdout, "p99 at half the baseline's rate: %s (target <= %s: %s)\n", ms(paced.percentile(99)), ms(targetHalfRateP99), met(paced.percentile(99) <= targetHalfRateP99))
+	if err := signingCost(ctx, client, decide, saturated.cpuPerRequest(), stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "load average after: %s\n", loadAverage())
 	if rss := peakRSS(); rss != "" {
 		fmt.Fprintf(stdout, "peak RSS: %s\n", rss)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -39,6 +40,7 @@ type Service struct {
 	// erasures is one more than the store's erasures version the caches
 	// were last emptied at (see catchUpErasures).
 	erasures atomic.Uint64
+	locks    keyLocks // of idempotency keys
 }
 
 // New returns a service over store, whose events follow catalogue cat.
@@ -51,7 +53,9 @@ func New(store candor.Store, v *vault.Vault, cat *candor.Catalogue, published *s
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, vault: v, cat: cat, published: published, now: now}
+	s := &Service{store: store, vault: v, cat: cat, published: published, now: now}
+	s.locks.seed = maphash.MakeSeed()
+	return s
 }
 
 // PutRelyingParty registers or updates a relying party; an update keeps
@@ -247,15 +251,88 @@ var _ candor.Decisions = (*Service)(nil)
 // decision before it returns: with the access record disclose returns for
 // it, in one commit, when the service records disclosures
 // (RecordDisclosures); on its own otherwise, or when disclose is nil (the
-// decision is then disclosed to no one but the caller). Errors: a Refusal
-// (EFORBIDDEN) when the consent does not allow it, recorded for the
-// subject when the code names one; EINVALID for a benefit the scorecard
-// does not grant or a purpose no active scorecard serves; disclose's; the
+// decision is then disclosed to no one but the caller). With
+// req.IdempotencyKey, see DecideOnce. Errors: a Refusal (EFORBIDDEN) when
+// the consent does not allow it, recorded for the subject when the code
+// names one; EINVALID for a benefit the scorecard does not grant, a
+// purpose no active scorecard serves or a malformed idempotency key;
+// ECONFLICT for a key rp used for another request; disclose's; the
 // store's.
 func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, req candor.DecisionRequest, disclose candor.Disclose[*candor.Decision]) (*candor.Decision, error) {
+	d, _, err := s.DecideOnce(ctx, rp, req, disclose)
+	return d, err
+}
+
+// DecideOnce is Decide, and reports whether the decision is a replay:
+// one rp's req.IdempotencyKey took for the same request (consent, purpose
+// and benefit) within IdempotencyRetention. A replay takes no new
+// decision; it is disclosed again (disclose's access record is stored, as
+// for any read of the decision), whatever became of the consent since. A
+// key is remembered only with a decision taken, in the decision's commit:
+// a refused request may be retried with the same key. Requests with one
+// key are taken one at a time on a node; across nodes, the store keeps
+// one record per key.
+func (s *Service) DecideOnce(ctx context.Context, rp *candor.RelyingParty, req candor.DecisionRequest, disclose candor.Disclose[*candor.Decision]) (*candor.Decision, bool, error) {
+	if req.IdempotencyKey == "" {
+		d, err := s.decide(ctx, rp, req, disclose)
+		return d, false, err
+	}
+	if err := CheckIdempotencyKey(req.IdempotencyKey); err != nil {
+		return nil, false, err
+	}
+	defer s.locks.lock(rp.ID, req.IdempotencyKey)()
+	d, key, err := s.remembered(ctx, rp, req, s.now().UTC())
+	if err != nil {
+		return nil, false, err
+	}
+	if d == nil {
+		d, err = s.decide(ctx, rp, req, disclose)
+		return d, false, err
+	}
+	if disclose == nil {
+		return d, true, nil
+	}
+	return d, true, s.disclose(ctx, key, d, func(d *candor.Decision) (*candor.Access, error) {
+		a, err := disclose(d)
+		if a != nil {
+			a.Purpose = candor.Clip(a.Purpose+" ("+ReplayNote+")", 256)
+		}
+		return a, err
+	})
+}
+
+// ReplayNote marks the purpose of a replay's access record: the decision
+// disclosed again, none taken.
+const ReplayNote = "replayed for its Idempotency-Key"
+
+// disclose stores the access record disclose returns for showing d,
+// stored already, again (nothing when the service records no
+// disclosures).
+func (s *Service) disclose(ctx context.Context, key *vault.SubjectKey, d *candor.Decision, disclose candor.Disclose[*candor.Decision]) error {
+	if disclose == nil {
+		return nil
+	}
+	a, err := disclose(d)
+	if err != nil || s.access == nil {
+		return err
+	}
+	return s.access.RecordWith(ctx, key, a, nil)
+}
+
+// decide takes and stores a new decision, with the record of
+// req.IdempotencyKey if it is set.
+func (s *Service) decide(ctx context.Context, rp *candor.RelyingParty, req candor.DecisionRequest, disclose candor.Disclose[*candor.Decision]) (*candor.Decision, error) {
 	t, err := s.take(ctx, rp, req.Consent, req.Purpose, req.Benefit)
 	if err != nil {
 		return nil, err
+	}
+	recs := []*candor.Record{t.Record}
+	if req.IdempotencyKey != "" {
+		r, err := idempotencyRecord(t.Key, rp, req, t.Decision)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
 	}
 	if disclose == nil || s.access == nil {
 		if disclose != nil {
@@ -263,13 +340,55 @@ func (s *Service) Decide(ctx context.Context, rp *candor.RelyingParty, req cando
 				return nil, err
 			}
 		}
-		return t.Decision, s.store.PutRecord(ctx, t.Record)
+		for _, r := range recs {
+			if err := s.store.PutRecord(ctx, r); err != nil {
+				return nil, err
+			}
+		}
+		return t.Decision, nil
 	}
 	a, err := disclose(t.Decision)
 	if err != nil {
 		return nil, err
 	}
-	return t.Decision, s.access.RecordWith(ctx, t.Key, a, []*candor.Record{t.Record})
+	return t.Decision, s.access.RecordWith(ctx, t.Key, a, recs)
+}
+
+// DecisionFor returns decision id if rp asked for it. Errors: ENOTFOUND,
+// the same for a decision another relying party asked for as for none,
+// so that decision IDs tell nothing.
+func (s *Service) DecisionFor(ctx context.Context, rp *candor.RelyingParty, id string) (*candor.Decision, *vault.SubjectKey, error) {
+	r, err := s.store.Record(ctx, candor.RecordDecision, id)
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return nil, nil, candor.Errorf(candor.ENOTFOUND, "you were given no decision %s", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	_, key, err := s.subjectKey(ctx, r.Subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	var d candor.Decision
+	if err := key.OpenJSON(r, &d); err != nil {
+		return nil, nil, err
+	}
+	if d.RelyingParty != rp.ID {
+		return nil, nil, candor.Errorf(candor.ENOTFOUND, "you were given no decision %s", id)
+	}
+	return &d, key, nil
+}
+
+// ShowDecision returns decision id to rp, which asked for it, after
+// storing the access record disclose returns for it (a read of the
+// subject's data, as any disclosure is). Errors: DecisionFor's;
+// disclose's; the store's.
+func (s *Service) ShowDecision(ctx context.Context, rp *candor.RelyingParty, id string, disclose candor.Disclose[*candor.Decision]) (*candor.Decision, error) {
+	d, key, err := s.DecisionFor(ctx, rp, id)
+	if err != nil {
+		return nil, err
+	}
+	return d, s.disclose(ctx, key, d, disclose)
 }
 
 // taken is a decision taken and not yet stored.

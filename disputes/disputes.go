@@ -22,6 +22,32 @@ type Service struct {
 	cat   *candor.Catalogue
 	now   func() time.Time
 	mu    sync.Mutex
+	// onStatus, if set, is told of each dispute that enters a status.
+	onStatus func(candor.DisputeStatus)
+}
+
+// OnStatus makes the service call f with the status each dispute enters
+// (opened, then settled), once it is stored: for metrics. Call it before
+// the service is used.
+func (s *Service) OnStatus(f func(candor.DisputeStatus)) { s.onStatus = f }
+
+// entered tells onStatus of st.
+func (s *Service) entered(st candor.DisputeStatus) {
+	if s.onStatus != nil {
+		s.onStatus(st)
+	}
+}
+
+// OpenCount returns how many disputes are open, in the store.
+func (s *Service) OpenCount(ctx context.Context) (int, error) {
+	n := 0
+	for _, err := range s.store.AllRecords(ctx, candor.RecordDisputeOpen) {
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // New returns the service; now is its clock (nil: time.Now).
@@ -72,6 +98,7 @@ func (s *Service) Open(ctx context.Context, subject candor.SubjectID, id candor.
 	if err := s.setState(ctx, key, d.Ref(), candor.StateDisputed); err != nil {
 		return nil, err
 	}
+	s.entered(candor.DisputeOpen)
 	return d, nil
 }
 
@@ -264,9 +291,14 @@ func (s *Service) settle(ctx context.Context, key *vault.SubjectKey, d *candor.D
 		return err
 	}
 	if step.Status == candor.DisputeVerified {
+		s.entered(step.Status)
 		return nil
 	}
-	return s.notify(ctx, key, d, step)
+	if err := s.notify(ctx, key, d, step); err != nil {
+		return err
+	}
+	s.entered(step.Status)
+	return nil
 }
 
 // Expire removes the facts of open disputes past their deadline and

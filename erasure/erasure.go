@@ -90,6 +90,7 @@ var recordKinds = []struct {
 	{candor.RecordDecision, "decisions", false, ""},
 	{candor.RecordReview, "reviews of decisions", false, ""},
 	{candor.RecordAttempt, "refused requests for a decision", false, ""},
+	{candor.RecordIdempotency, "relying parties' retry keys of decisions", false, ""},
 	{candor.RecordOptOut, "opt-outs", true, "kept so that your opt-outs stay in force for the data that remains"},
 }
 

@@ -197,6 +197,13 @@ func (s *Server) writeRecorded(w http.ResponseWriter, r *http.Request, status in
 // returned nil. An error of answer is create's, and nothing is stored.
 func writeCreated[T any](s *Server, w http.ResponseWriter, r *http.Request, p *Principal, purpose string, status int,
 	create func(candor.Disclose[T]) error, answer func(T) (candor.SubjectID, any, error)) {
+	writeCreatedSigned(s, w, r, p, purpose, status, create, answer, nil)
+}
+
+// writeCreatedSigned is writeCreated, and, with sign, sends in the
+// header SignatureHeader what sign returns for the answer's bytes.
+func writeCreatedSigned[T any](s *Server, w http.ResponseWriter, r *http.Request, p *Principal, purpose string, status int,
+	create func(candor.Disclose[T]) error, answer func(T) (candor.SubjectID, any, error), sign func([]byte) string) {
 	var e *encoded
 	defer func() {
 		if e != nil {
@@ -216,6 +223,9 @@ func writeCreated[T any](s *Server, w http.ResponseWriter, r *http.Request, p *P
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if sign != nil {
+		w.Header().Set(SignatureHeader, sign(e.buf.Bytes()))
 	}
 	e.send(w, status)
 }

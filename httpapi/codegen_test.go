@@ -20,8 +20,10 @@ const oapiCodegen = "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@v2
 // oapi-codegen in a module of its own, builds it with
 // testdata/genclient/main.go and runs it against a live server: a
 // subject grants a consent (a typed request body), a relying party takes
-// a decision with it and is refused one without, and the subject lists
-// its decisions, every answer read as a typed response. It fetches
+// a decision with it (with an Idempotency-Key: retried, it is the same
+// decision, replayed; fetched by its ID; signed) and is refused one
+// without, and the subject lists its decisions, every answer read as a
+// typed response. It fetches
 // oapi-codegen and its runtime through the module proxy, so it runs only
 // with CANDOR_TEST_CODEGEN=1 (.ci/run sets it).
 func TestGeneratedClient(t *testing.T) {
@@ -59,6 +61,10 @@ func TestGeneratedClient(t *testing.T) {
 		ConsentState   string    `json:"consent_state"`
 		ConsentExpires time.Time `json:"consent_expires"`
 		DecisionID     string    `json:"decision_id"`
+		RetryID        string    `json:"retry_id"`
+		RetryReplayed  string    `json:"retry_replayed"`
+		FetchedID      string    `json:"fetched_id"`
+		Signature      string    `json:"signature"`
 		Outcome        string    `json:"outcome"`
 		Grade          string    `json:"grade"`
 		ScorecardID    string    `json:"scorecard_id"`
@@ -78,6 +84,9 @@ func TestGeneratedClient(t *testing.T) {
 	}
 	if got.RefusedStatus != 403 || got.RefusedCode != "forbidden" {
 		t.Errorf("a decision without consent, as the client read it: %d %q, want 403 forbidden", got.RefusedStatus, got.RefusedCode)
+	}
+	if got.RetryID != got.DecisionID || got.RetryReplayed != "true" || got.FetchedID != got.DecisionID || strings.Count(got.Signature, ".") != 2 {
+		t.Errorf("the retry with the Idempotency-Key, the fetch and the signature as the client read them: %+v", got)
 	}
 	if !slices.Contains(got.MyDecisions, got.DecisionID) {
 		t.Errorf("the subject's decisions %v lack %s", got.MyDecisions, got.DecisionID)

@@ -102,6 +102,7 @@ func (c *contractRun) consentAndDecide(t *testing.T, alice string) string {
 	d := c.call(t, "POST", "/v1/decisions", c.h.landlord, "application/json",
 		fmt.Sprintf(`{"consent":%q,"purpose":"rental","benefit":"deposit_waived"}`, code), 200)
 	c.call(t, "GET", "/v1/me/decisions", alice, "", "", 200)
+	c.call(t, "GET", "/v1/decisions/"+d.body["decision_id"].(string), c.h.landlord, "", "", 200)
 	other := c.call(t, "POST", "/v1/me/consents", alice, "application/json", `{"relying_party":"landlord1","purpose":"rental"}`, 201).body["code"].(string)
 	c.call(t, "DELETE", "/v1/me/consents/"+other, alice, "", "", 200)
 	return d.body["decision_id"].(string)
@@ -207,7 +208,7 @@ func (c *contractRun) policy(t *testing.T) {
 func (c *contractRun) public(t *testing.T) {
 	for _, path := range []string{"/v1/catalogue", "/v1/scorecards", "/v1/scorecards/rental-deposit/versions/1", "/v1/admin-acts",
 		"/v1/public/organisations/C12345678", "/v1/public/organisations?reg_no=C12345678,C00000000&reg_no=C87654321",
-		"/v1/openapi.yaml", "/healthz", "/readyz", "/metrics"} {
+		"/v1/openapi.yaml", "/healthz", "/readyz", "/metrics", httpapi.DecisionKeysPath} {
 		c.call(t, "GET", path, "", "", "", 200)
 	}
 }
@@ -221,6 +222,9 @@ func (c *contractRun) refusals(t *testing.T, alice string) {
 	c.call(t, "GET", "/v1/subjects/"+strings.Repeat("0", 31)+"1", c.h.operator, "", "", 404)
 	c.call(t, "POST", "/v1/decisions", c.h.landlord, "application/json", `{"consent":"AAA-AAA-AAA-AAA","purpose":"rental","benefit":"deposit_waived"}`, 403)
 	c.call(t, "POST", "/v1/me/consents", alice, "application/json", `{"relying_party":"nobody","purpose":"rental"}`, 404)
+	c.call(t, "GET", "/v1/decisions/d_nosuchdecision", c.h.landlord, "", "", 404)
+	c.call(t, "POST", "/v1/events", c.h.bank, `text/csv; delimiter=";"`, "id;subject_kind;subject_scheme;subject_value;type;occurred_at;days_late;amount;currency\n"+
+		"r3;person;national_id;AB1234567;credit.instalment_late;"+when+";4500;1;EUR\n", 422)
 	c.call(t, "GET", "/v1/scorecards/rental-deposit/versions/9", "", "", "", 404)
 }
 

@@ -76,15 +76,64 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Princip
 		s.writeError(w, r, candor.Errorf(candor.EINVALID, "consent, purpose and benefit are required"))
 		return
 	}
-	dreq := candor.DecisionRequest{Consent: req.Consent, Purpose: req.Purpose, Benefit: req.Benefit}
+	dreq := candor.DecisionRequest{Consent: req.Consent, Purpose: req.Purpose, Benefit: req.Benefit,
+		IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	if _, ok := r.Header["Idempotency-Key"]; ok && dreq.IdempotencyKey == "" {
+		s.writeError(w, r, decisions.CheckIdempotencyKey(""))
+		return
+	}
 	// The decision is stored in the commit of its access record: durable
-	// and recorded together, before it is answered.
-	writeCreated(s, w, r, p, "decision for "+req.Purpose.String()+" by "+p.RelyingParty.ID, http.StatusOK,
+	// and recorded together, before it is answered. A replay (the same
+	// Idempotency-Key and request) is recorded as a disclosure again.
+	writeCreatedSigned(s, w, r, p, "decision for "+req.Purpose.String()+" by "+p.RelyingParty.ID, http.StatusOK,
 		func(disclose candor.Disclose[*candor.Decision]) error {
-			_, err := s.decisions.Decide(r.Context(), p.RelyingParty, dreq, disclose)
+			d, replayed, err := s.decisions.DecideOnce(r.Context(), p.RelyingParty, dreq, disclose)
+			switch {
+			case err != nil:
+				s.metrics.refused(decisions.RefusalReason(err))
+			case replayed:
+				w.Header().Set("Idempotent-Replayed", "true")
+			default:
+				s.metrics.decided(d)
+			}
 			return err
 		},
-		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil })
+		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil }, s.signDecision())
+}
+
+// SignatureHeader carries a decision answer's detached JWS
+// (decisions.Signer.SignDetached), made with the key published at
+// DecisionKeysPath.
+const SignatureHeader = "Candor-Signature"
+
+// DecisionKeysPath serves the decision signing key as a JWKS.
+const DecisionKeysPath = "/.well-known/candor-decision-keys"
+
+// signDecision returns what signs decision answers, or nil.
+func (s *Server) signDecision() func([]byte) string {
+	if s.signer == nil {
+		return nil
+	}
+	return s.signer.SignDetached
+}
+
+// getDecisionKeys is GET /.well-known/candor-decision-keys: the JWKS
+// decision answers' signatures are checked with.
+func (s *Server) getDecisionKeys(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	writeJSON(w, http.StatusOK, s.signer.JWKS())
+}
+
+// getDecisionForParty is GET /v1/decisions/{id}, for the relying party
+// that asked for it (404 for any other, as for no decision): what it was
+// told, again, recorded as a disclosure.
+func (s *Server) getDecisionForParty(w http.ResponseWriter, r *http.Request, p *Principal) {
+	writeCreatedSigned(s, w, r, p, "decision shown again to "+p.RelyingParty.ID, http.StatusOK,
+		func(disclose candor.Disclose[*candor.Decision]) error {
+			_, err := s.decisions.ShowDecision(r.Context(), p.RelyingParty, r.PathValue("id"), disclose)
+			return err
+		},
+		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil }, s.signDecision())
 }
 
 // decisionForParty is what a relying party is told of decision d.

@@ -40,7 +40,9 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *Principal
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.ingest.Post(r.Context(), p.Source, r.Header.Get("Content-Type"), *bp)
+	env := candor.Envelope{ContentType: r.Header.Get("Content-Type"), CloudEvent: candor.CloudEventHeaders(r.Header),
+		Delimiter: r.URL.Query().Get("delimiter")}
+	res, err := s.ingest.Post(r.Context(), p.Source, env, *bp)
 	s.bufs.Put(bp) // the events hold copies of every string they need
 	if candor.ErrorCode(err) == candor.EERASED {
 		s.metrics.erasedReposts(p.Source.ID, len(candor.ErrorDetails(err)))

@@ -47,6 +47,7 @@ type harness struct {
 	operator  string
 	revoked   string
 	landlord  string // token of a relying party registered for rental
+	metrics   *httpapi.Metrics
 	reviewer  string
 	policy    string // a policy administrator's, alice's, bootstrapped
 	policyKey *candor.APIKey
@@ -123,13 +124,21 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 	access, closeAudit := h.startAudit(t, v)
 	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
+	h.disputes.OnStatus(metrics.DisputeEntered)
+	metrics.WatchDisputesOpen(h.disputes.OpenCount)
+	metrics.WatchLogLag(func(ctx context.Context) (int, int, error) { return audit.Lag(ctx, st) })
+	h.metrics = metrics
 	h.admins = admins.New(st, v, nil)
 	var err error
 	if h.policy, h.policyKey, _, err = h.admins.Mint(ctx, nil, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Log: h.log})
-	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins,
+	signer, serr := decisions.GenerateSigner()
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	api := httpapi.New(httpapi.Config{Catalogue: cat, Ingester: p, Metrics: metrics, Admin: h.admins, DecisionSigner: signer,
 		Profiles: profiles, Proofs: profiles,
 		Scorecards: h.published, Register: register.New(st, v, h.published, nil), Decisions: h.decisions, Disputes: h.disputes, Access: access, Log: h.log,
 		Checkpoints: h.keeper, Health: h.keeper.Err,

@@ -11,6 +11,8 @@ import (
 // Metrics are the Prometheus metrics of a Candor server.
 type Metrics struct {
 	gatherer     prometheus.Gatherer
+	reg          *prometheus.Registry
+	ops          *opsMetrics
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
 	events       *prometheus.CounterVec
@@ -27,6 +29,8 @@ func NewMetrics(storeSize func() int64) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		gatherer: reg,
+		reg:      reg,
+		ops:      newOpsMetrics(reg),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -41,6 +43,9 @@ type Config struct {
 	Scorecards candor.ServedScorers
 	// Decisions, if set, serves relying parties, subjects and reviewers.
 	Decisions *decisions.Service
+	// DecisionSigner, if set, signs decision answers (SignatureHeader)
+	// and is published at DecisionKeysPath.
+	DecisionSigner *decisions.Signer
 	// Disputes, if set, serves subjects' disputes, sources' answers and
 	// relying parties' notices.
 	Disputes *disputes.Service
@@ -91,6 +96,7 @@ type Server struct {
 	now        func() time.Time
 	scorecards candor.ServedScorers
 	decisions  *decisions.Service
+	signer     *decisions.Signer
 	disputes   *disputes.Service
 	erasure    *erasure.Service
 	admin      AdminActs
@@ -120,7 +126,7 @@ func New(cfg Config) *Server {
 		decisions: cfg.Decisions, disputes: cfg.Disputes, public: ratelimit.New(ratelimit.PublicRate, ratelimit.PublicBurst),
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
-	s.creds, s.registrar, s.policy = cfg.Credentials, cfg.Registrar, cfg.Policy
+	s.creds, s.registrar, s.policy, s.signer = cfg.Credentials, cfg.Registrar, cfg.Policy, cfg.DecisionSigner
 	s.backup = cfg.Backup
 	if s.registrar == nil {
 		panic("httpapi: Config.Registrar is required: it authenticates every key")
@@ -142,6 +148,13 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.requireRead(candor.RoleOperator, s.getScores))
 	if s.decisions != nil {
 		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
+		m.HandleFunc("GET /v1/decisions/{id}", s.require(candor.RoleRelyingParty, s.getDecisionForParty))
+		if s.signer != nil {
+			m.HandleFunc("GET "+DecisionKeysPath, s.getDecisionKeys)
+			if keys, err := json.Marshal(s.signer.JWKS()); err == nil { // JSON is YAML
+				s.openAPI = bytes.Replace(s.openAPI, []byte("x-decision-keys: none"), append([]byte("x-decision-keys: "), keys...), 1)
+			}
+		}
 		m.HandleFunc("GET /v1/consents/{code}", s.require(candor.RoleRelyingParty, s.getConsentForParty))
 		m.HandleFunc("GET /v1/court-orders", s.require(candor.RoleRelyingParty, s.getCourtOrders))
 		m.HandleFunc("POST /v1/me/consents", s.require(candor.RoleSubject, s.postConsent))

@@ -23,7 +23,7 @@ const (
 	FormatNDJSON                            // one event object per line
 	FormatCloudEvent                        // one CloudEvents 1.0 event, structured JSON mode
 	FormatCloudEventBatch                   // a CloudEvents 1.0 JSON batch
-	FormatCSV                               // a header line, then one event per row (import only)
+	FormatCSV                               // a header line, then one event per row
 )
 
 // Limits of one request.
@@ -49,10 +49,12 @@ func FormatForContentType(contentType string) (Format, error) {
 			return FormatCloudEvent, nil
 		case "application/cloudevents-batch+json":
 			return FormatCloudEventBatch, nil
+		case "text/csv":
+			return FormatCSV, nil
 		}
 	}
 	return 0, candor.Errorf(candor.EUNSUPPORTED,
-		"content type %q: use application/json, application/x-ndjson, application/cloudevents+json or application/cloudevents-batch+json", contentType)
+		"content type %q: use application/json, application/x-ndjson, application/cloudevents+json, application/cloudevents-batch+json or text/csv (or a CloudEvent in binary mode: ce-* headers and application/json)", contentType)
 }
 
 // Decode parses a request body into event inputs. Problems with the shape of
@@ -396,7 +398,7 @@ func (d *decoder) cloudEvent(in *candor.EventInput, i int) error {
 	if s.Peek() != '{' {
 		return d.skip(i, "", "must be a CloudEvent object")
 	}
-	var specversion, source string
+	var specversion string
 	var hasSpec, hasSource, hasData bool
 	err := s.Object(func(key []byte) error {
 		switch string(key) {
@@ -411,7 +413,7 @@ func (d *decoder) cloudEvent(in *candor.EventInput, i int) error {
 			return d.str(i, "time", &in.OccurredAt)
 		case "source":
 			hasSource = true
-			return d.str(i, "source", &source)
+			return d.str(i, "source", &in.Source)
 		case "datacontenttype":
 			var ct string
 			if err := d.str(i, "datacontenttype", &ct); err != nil {
@@ -442,7 +444,7 @@ func (d *decoder) cloudEvent(in *candor.EventInput, i int) error {
 	if !hasSpec || specversion != "1.0" {
 		d.problem(i, "specversion", `must be "1.0"`)
 	}
-	if !hasSource || source == "" {
+	if !hasSource || in.Source == "" {
 		d.problem(i, "source", "required by CloudEvents 1.0")
 	}
 	if !hasData {

@@ -400,18 +400,14 @@ func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []cand
 
 var _ candor.Ingester = (*Pipeline)(nil)
 
-// Post implements candor.Ingester: it decodes body, one request of media
-// type contentType (FormatForContentType) of at most MaxBodyBytes and
-// MaxEvents events, and ingests its events as Ingest does.
-func (p *Pipeline) Post(ctx context.Context, src *candor.Source, contentType string, body []byte) (candor.IngestResult, error) {
-	format, err := FormatForContentType(contentType)
-	if err != nil {
-		return candor.IngestResult{}, err
-	}
+// Post implements candor.Ingester: it decodes body, one request in env
+// (DecodeEnvelope) of at most MaxBodyBytes and MaxEvents events, and
+// ingests its events as Ingest does.
+func (p *Pipeline) Post(ctx context.Context, src *candor.Source, env candor.Envelope, body []byte) (candor.IngestResult, error) {
 	if len(body) > MaxBodyBytes {
 		return candor.IngestResult{}, candor.Errorf(candor.ETOOLARGE, "the body exceeds %d bytes", MaxBodyBytes)
 	}
-	inputs, problems, err := Decode(body, format, MaxEvents)
+	inputs, problems, err := DecodeEnvelope(env, body, MaxEvents)
 	if err != nil {
 		return candor.IngestResult{}, err
 	}
@@ -465,6 +461,12 @@ func (p *Pipeline) prepare(src *candor.Source, inputs []candor.EventInput, probl
 	seen := make(map[candor.DedupeKey]int, len(inputs))
 	for i := range inputs {
 		if inputs[i].Unreadable { // the decoder's problems say why
+			continue
+		}
+		if cs := inputs[i].Source; cs != "" && !candor.NamesSource(cs, src.ID) {
+			problems = append(problems, candor.Problem{Index: i, Field: "source", Reason: fmt.Sprintf(
+				"the CloudEvents source %q does not name source %s, whose key posted it: use %q, or a URI ending in \"/%s\" or \":%s\"",
+				truncateID(cs), src.ID, src.ID, src.ID, src.ID)})
 			continue
 		}
 		ev, ps := p.cat.Validate(&inputs[i], i, now, problems)

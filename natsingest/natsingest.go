@@ -276,7 +276,11 @@ func (c *Consumer) ingest(ctx context.Context, msg jetstream.Msg) (string, error
 	if err != nil {
 		return source, err
 	}
-	_, err = c.cfg.Ingester.Post(ctx, src, contentType(msg.Headers()), msg.Data())
+	env := candor.Envelope{ContentType: contentType(msg.Headers()), CloudEvent: candor.CloudEventHeaders(msg.Headers())}
+	if env.CloudEvent != nil { // binary mode: the data's own media type, if given
+		env.ContentType = msg.Headers().Get("Content-Type")
+	}
+	_, err = c.cfg.Ingester.Post(ctx, src, env, msg.Data())
 	return source, err
 }
 

@@ -33,12 +33,22 @@ func main() {
 	if consent.JSON201 == nil {
 		fail("consent: %d %s", consent.StatusCode(), consent.Body)
 	}
-	decision, err := c.CreateDecisionWithResponse(ctx, CreateDecisionJSONRequestBody{Consent: consent.JSON201.Code, Purpose: "rental", Benefit: "deposit_waived"}, bearer(party))
+	key := "genclient-1"
+	ask := CreateDecisionJSONRequestBody{Consent: consent.JSON201.Code, Purpose: "rental", Benefit: "deposit_waived"}
+	decision, err := c.CreateDecisionWithResponse(ctx, &CreateDecisionParams{IdempotencyKey: &key}, ask, bearer(party))
 	check("decision", err)
 	if decision.JSON200 == nil {
 		fail("decision: %d %s", decision.StatusCode(), decision.Body)
 	}
-	refused, err := c.CreateDecisionWithResponse(ctx, CreateDecisionJSONRequestBody{Consent: "AAA-AAA-AAA-AAA", Purpose: "rental", Benefit: "deposit_waived"}, bearer(party))
+	// A retry with the key: the same decision, fetched again by its ID too.
+	retry, err := c.CreateDecisionWithResponse(ctx, &CreateDecisionParams{IdempotencyKey: &key}, ask, bearer(party))
+	check("retry", err)
+	fetched, err := c.GetDecisionWithResponse(ctx, decision.JSON200.DecisionId, bearer(party))
+	check("fetch", err)
+	if retry.JSON200 == nil || fetched.JSON200 == nil {
+		fail("retry, fetch: %d %s, %d %s", retry.StatusCode(), retry.Body, fetched.StatusCode(), fetched.Body)
+	}
+	refused, err := c.CreateDecisionWithResponse(ctx, nil, CreateDecisionJSONRequestBody{Consent: "AAA-AAA-AAA-AAA", Purpose: "rental", Benefit: "deposit_waived"}, bearer(party))
 	check("a decision without consent", err)
 	if refused.JSON403 == nil {
 		fail("a decision without consent: %d %s", refused.StatusCode(), refused.Body)
@@ -57,6 +67,10 @@ func main() {
 		"consent_state":   string(consent.JSON201.State),
 		"consent_expires": consent.JSON201.ExpiresAt,
 		"decision_id":     decision.JSON200.DecisionId,
+		"retry_id":        retry.JSON200.DecisionId,
+		"retry_replayed":  retry.HTTPResponse.Header.Get("Idempotent-Replayed"),
+		"fetched_id":      fetched.JSON200.DecisionId,
+		"signature":       decision.HTTPResponse.Header.Get("Candor-Signature"),
 		"outcome":         string(decision.JSON200.Outcome),
 		"grade":           decision.JSON200.Grade,
 		"scorecard_id":    decision.JSON200.ScorecardId,

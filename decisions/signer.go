@@ -1,0 +1,134 @@
+package decisions
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/candor-project/candor/internal/keyfile"
+	"github.com/go-jose/go-jose/v4"
+)
+
+// SignatureType is the "typ" of a decision's JWS.
+const SignatureType = "candor-decision+json"
+
+// Signer signs decision answers with an Ed25519 key (JWS alg EdDSA),
+// so that anyone holding an answer and the published key (JWKS) can
+// check that Candor gave it, byte for byte. It is safe for concurrent use.
+type Signer struct {
+	priv   ed25519.PrivateKey
+	kid    string
+	header string // the protected header, base64url, with the "." after it
+}
+
+// NewSigner wraps an Ed25519 private key.
+func NewSigner(priv ed25519.PrivateKey) (*Signer, error) {
+	if len(priv) != ed25519.PrivateKeySize {
+		return nil, errors.New("decisions: the decision key must be Ed25519")
+	}
+	tp, err := (&jose.JSONWebKey{Key: priv.Public()}).Thumbprint(crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	kid := base64.RawURLEncoding.EncodeToString(tp[:8])
+	h := `{"alg":"EdDSA","kid":"` + kid + `","typ":"` + SignatureType + `"}`
+	return &Signer{priv: priv, kid: kid, header: base64.RawURLEncoding.EncodeToString([]byte(h)) + "."}, nil
+}
+
+// GenerateSigner returns a signer with a fresh key (for tests and
+// benchmarks).
+func GenerateSigner() (*Signer, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return NewSigner(priv)
+}
+
+// LoadOrCreateSigner reads the decision signing key from path (a PEM
+// "PRIVATE KEY", PKCS #8, Ed25519), or creates the file with a fresh key
+// and mode 0600 if it does not exist. It refuses a key file others may
+// read and a key of another type.
+func LoadOrCreateSigner(path string) (*Signer, error) {
+	data, err := keyfile.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		data, err = createKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decisions: decision key: %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("decisions: decision key %s: not a PEM private key", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("decisions: decision key %s: %w", path, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("decisions: decision key %s: not an Ed25519 key", path)
+	}
+	return NewSigner(priv)
+}
+
+func createKey(path string) ([]byte, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, err
+	}
+	return data, nil
+}
+
+// KeyID returns the key's ID: the first 64 bits of its RFC 7638
+// thumbprint, base64url.
+func (s *Signer) KeyID() string { return s.kid }
+
+// JWKS returns the public key as a JSON Web Key Set, for publishing.
+func (s *Signer) JWKS() jose.JSONWebKeySet {
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: s.priv.Public(), KeyID: s.kid, Algorithm: string(jose.EdDSA), Use: "sig"}}}
+}
+
+// SignDetached returns a JWS (RFC 7515) in compact form with a detached
+// payload (Appendix F), "header..signature", over body: to verify,
+// put base64url(body) between the dots and check it with the key
+// KeyID names.
+func (s *Signer) SignDetached(body []byte) string {
+	enc := base64.RawURLEncoding
+	in := make([]byte, len(s.header), len(s.header)+enc.EncodedLen(len(body)))
+	copy(in, s.header)
+	in = enc.AppendEncode(in, body)
+	sig := ed25519.Sign(s.priv, in)
+	return s.header + "." + enc.EncodeToString(sig)
+}
