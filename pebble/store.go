@@ -44,6 +44,9 @@ type Options struct {
 	// MustExist refuses to create anything: Open fails, naming dir, if it
 	// holds no Candor store.
 	MustExist bool
+	// WriteEvents, if set, counts Pebble's write stalls, flushes and
+	// compactions (for benchmarks).
+	WriteEvents *WriteEvents
 }
 
 // DefaultCacheSize is the block cache size used when Options.CacheSize is
