@@ -84,7 +84,10 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Princip
 			_, err := s.decisions.Decide(r.Context(), p.RelyingParty, dreq, disclose)
 			return err
 		},
-		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil })
+		func(d *candor.Decision) (candor.SubjectID, any, error) {
+			out := decisionForParty(d)
+			return d.Subject, &out, nil
+		})
 }
 
 // decisionForParty is what a relying party is told of decision d.
