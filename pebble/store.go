@@ -62,6 +62,10 @@ type Store struct {
 	mu       sync.Mutex // serialises ID assignment and entry into Pebble's commit pipeline
 	counters counters   // guarded by mu
 	fence    uint64     // the match generation, guarded by mu (fence.go)
+	// accessN caches the number of each subject's last access record,
+	// guarded by mu: assign reads it instead of seeking the subject's
+	// last one, enter keeps it once a batch is applied (commit.go).
+	accessN map[candor.SubjectID]uint64
 
 	durable atomic.Uint64 // every commit up to this sequence is synced (audit.go)
 	markMu  sync.Mutex    // serialises MarkLogged
