@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -452,5 +453,59 @@ func TestAuditCommandsCreateNothing(t *testing.T) {
 	}
 	if after := list(); !slices.Equal(before, after) {
 		t.Errorf("files before: %v\nafter: %v", before, after)
+	}
+}
+
+// TestLogCheckedInBackground checks that a start with the store's verified
+// mark does not check the log whole (the first start, with none, does),
+// and that the node then checks it whole in the background, as its
+// metrics report.
+func TestLogCheckedInBackground(t *testing.T) {
+	if testing.Short() {
+		t.Skip("serves twice")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	mustRun(t, "source", "add", "--data", data, "--id", "bank1", "--name", "Bank One", "--kind", "bank", "--types", "credit.*")
+	out, _ := mustRun(t, "source", "key", "--data", data, "bank1")
+	token := strings.Fields(out)[0]
+	srv, logs, err := serveLogged(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	postOneByOne(t, srv.Addr(), token, 0, 5)
+	stopServer(t, srv)
+	if !strings.Contains(logs.String(), "checked_whole=true") {
+		t.Errorf("the first start did not check the log whole:\n%s", logs.String())
+	}
+
+	srv, logs, err = serveLogged(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopServer(t, srv)
+	if !strings.Contains(logs.String(), "checked_whole=false") {
+		t.Errorf("a start with a verified mark checked the log whole:\n%s", logs.String())
+	}
+	whole := regexp.MustCompile(`(?m)^candor_log_whole_check_seconds ([0-9.e-]+)$`)
+	verified := regexp.MustCompile(`(?m)^candor_log_verified_entries ([0-9]+)$`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m, v := whole.FindSubmatch(b), verified.FindSubmatch(b)
+		if m != nil && string(m[1]) != "0" && v != nil && string(v[1]) != "0" && strings.Contains(string(b), "\ncandor_log_check_failed 0\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no whole check reported in 30 s:\n%s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "transparency log checked whole") {
+		t.Errorf("the background check is not logged:\n%s", logs.String())
 	}
 }
