@@ -25,8 +25,9 @@ const DefaultLogCheckInterval = 30 * time.Second
 // log), then what was appended since, every interval, keeping each mark.
 // If a check finds the log damaged, it says so for good (Err): the node
 // then answers /readyz with 503, refuses every request but /healthz,
-// /readyz and /metrics (guard), and appends nothing more to the log,
-// as a start on that log would have refused to start.
+// /readyz and /metrics (guard), stops taking messages from NATS
+// (whenDamaged: they wait in the stream), and appends nothing more to the
+// log, as a start on that log would have refused to start.
 type logChecker struct {
 	inst     *Installation
 	log      *tlog.Log
@@ -37,6 +38,7 @@ type logChecker struct {
 	done   chan struct{}
 
 	mu       sync.Mutex
+	hooks    []func() // run once the log is found damaged
 	err      error
 	verified uint64        // entries checked whole
 	whole    time.Duration // the last whole check took
@@ -121,10 +123,15 @@ func (c *logChecker) check(ctx context.Context, whole bool) bool {
 		return ctx.Err() == nil
 	}
 	c.mu.Lock()
+	hooks := c.hooks
 	c.err = fmt.Errorf("%s: a background check found that the log in %s lost or altered history:\n  - %s\n(the node refuses requests; restore the log directory from a copy that passes candor audit verify-log, or replace the log with candor audit recover)",
 		errLogRefused, c.log.Dir(), strings.Join(problems, "\n  - "))
+	err = c.err
 	c.mu.Unlock()
-	c.lg.Error("transparency log damaged: refusing requests", "err", c.err)
+	c.lg.Error("transparency log damaged: refusing requests", "err", err)
+	for _, f := range hooks {
+		go f()
+	}
 	return false
 }
 
@@ -166,6 +173,18 @@ func (c *logChecker) once(ctx context.Context, whole bool) ([]string, audit.Veri
 		}
 	}
 	return audit.CheckWhole(ctx, c.inst.Store, c.log, false, true)
+}
+
+// whenDamaged runs f (in its own goroutine) once the log is found
+// damaged: at once if it was.
+func (c *logChecker) whenDamaged(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		go f()
+		return
+	}
+	c.hooks = append(c.hooks, f)
 }
 
 // Err returns why the log is refused, or nil.

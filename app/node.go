@@ -192,6 +192,9 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		aud.close()
 		return nil, err
 	}
+	if s.nats != nil {
+		aud.checker.whenDamaged(func() { s.nats.Close() }) // messages wait in the stream
+	}
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)

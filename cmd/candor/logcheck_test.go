@@ -310,9 +310,9 @@ func TestDamagedLogIsRefused(t *testing.T) {
 }
 
 // serveLogged is serveFor with the node's log kept.
-func serveLogged(t *testing.T, data string) (*app.Node, *syncBuffer, error) {
+func serveLogged(t *testing.T, data string, extra ...string) (*app.Node, *syncBuffer, error) {
 	t.Helper()
-	cfg := serveConfig(t, data, "--purge-every", "0")
+	cfg := serveConfig(t, data, append([]string{"--purge-every", "0"}, extra...)...)
 	logs := new(syncBuffer)
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	inst, err := app.Open(cfg.Store, log)
