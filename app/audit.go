@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,6 +69,7 @@ type auditService struct {
 	appender *audit.Appender
 	keeper   *audit.Keeper
 	access   *audit.AccessLog
+	checker  *logChecker
 }
 
 // errLogRefused prefixes the error of a start refused because the log
@@ -104,9 +104,14 @@ func startAudit(inst *Installation, f TLogConfig, data string, lg *slog.Logger, 
 		return nil, err
 	}
 	start := time.Now()
-	if err := checkLogAtStart(ctx, inst, l); err != nil {
+	checker := newLogChecker(inst, l, lg, 0)
+	whole, err := checkLogAtStart(ctx, inst, l, lg)
+	if err != nil {
 		l.Close()
 		return nil, err
+	}
+	if v, _ := audit.KeptVerified(ctx, inst.Store, l); v != nil {
+		checker.verified = v.Size
 	}
 	keeper, err := audit.NewKeeper(ctx, inst.Store, l, lg)
 	if err == nil {
@@ -121,7 +126,9 @@ func startAudit(inst *Installation, f TLogConfig, data string, lg *slog.Logger, 
 		return nil, err
 	}
 	a := audit.NewAppender(inst.Store, l, lg, 0)
-	a.OnlyWhile(held) // of nodes sharing the store and the log, one appends
+	// Of nodes sharing the store and the log, one appends; and none to a
+	// log the background check found damaged.
+	a.OnlyWhile(func() bool { return held() && checker.Err() == nil })
 	mark, err := a.Recover(ctx)
 	if err != nil {
 		l.Close()
@@ -129,51 +136,71 @@ func startAudit(inst *Installation, f TLogConfig, data string, lg *slog.Logger, 
 	}
 	a.Start()
 	keeper.Start(time.Second)
+	checker.start(!whole)
 	access := audit.NewAccessLog(inst.Store, inst.Vault, func(int, error) { a.Kick() })
 	lg.Info("transparency log open", "origin", l.Origin(), "verifier_key", l.VerifierKey(),
-		"logged_through_commit", mark.Seq, "size", mark.Size, "took", time.Since(start).Round(time.Millisecond))
-	return &auditService{log: l, appender: a, keeper: keeper, access: access}, nil
+		"logged_through_commit", mark.Seq, "size", mark.Size, "checked_whole", whole, "took", time.Since(start).Round(time.Millisecond))
+	return &auditService{log: l, appender: a, keeper: keeper, access: access, checker: checker}, nil
 }
 
 // checkLogAtStart checks the log, once it has published what it holds,
-// from its files (tlog.Check) and against the store (audit.CheckStore),
-// and returns an error naming every problem. A node starting beside
-// others that append to the shared log can read the log before the store
-// records what they appended since, so a disagreement counts only if it
-// is still there on the third reading, a second apart.
-func checkLogAtStart(ctx context.Context, inst *Installation, l *tlog.Log) (err error) {
+// and returns an error naming every problem, and whether it checked the
+// log whole. If the store keeps a Verified mark signed with the log's
+// key, it checks only what the log appended since (audit.CheckSince:
+// O(log n) tiles and the entries since), so that a start does not grow
+// with the log, and leaves the whole check to the background
+// (logChecker); without one, or if that check fails, it checks the log
+// whole from its files (tlog.Check) and against the store
+// (audit.CheckStore). Either way it keeps the mark the check earned.
+//
+// A node starting beside others that append to the shared log can read
+// the log before the store records what they appended since, so a
+// disagreement found by the whole check counts only if it is still there
+// on the third reading, a second apart.
+func checkLogAtStart(ctx context.Context, inst *Installation, l *tlog.Log, lg *slog.Logger) (whole bool, err error) {
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	_, err = l.WaitPublished(wctx)
+	cancel()
+	if err != nil {
+		return false, fmt.Errorf("transparency log: waiting for its checkpoint: %w", err)
+	}
+	v, err := audit.KeptVerified(ctx, inst.Store, l)
+	switch {
+	case errors.Is(err, audit.ErrBadMark):
+		lg.Warn("transparency log: ignoring the store's verified mark; checking the log whole", "err", err)
+	case err != nil:
+		return false, err
+	case v != nil:
+		problems, next, err := audit.CheckSince(ctx, inst.Store, l, *v, true, false)
+		if err != nil {
+			return false, err
+		}
+		if len(problems) == 0 {
+			return false, audit.KeepVerified(ctx, inst.Store, l, next)
+		}
+		lg.Warn("transparency log: what it appended since it was last checked does not check; checking it whole", "problems", problems)
+	}
 	for range 3 {
 		if err = checkLogOnce(ctx, inst, l); err == nil || !errors.Is(err, errDisagree) {
-			return err
+			return true, err
 		}
 		time.Sleep(time.Second)
 	}
-	return err
+	return true, err
 }
 
 // errDisagree marks checkLogOnce's error when the log and the store
 // disagree.
 var errDisagree = errors.New(errLogRefused)
 
+// checkLogOnce checks the log whole and keeps the mark it earns.
 func checkLogOnce(ctx context.Context, inst *Installation, l *tlog.Log) error {
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	_, err := l.WaitPublished(wctx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("transparency log: waiting for its checkpoint: %w", err)
-	}
-	st, err := tlog.Check(ctx, l, l.VerifierKey(), nil)
+	problems, next, err := audit.CheckWhole(ctx, inst.Store, l, true, false)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errDisagree, err)
 	}
-	problems := slices.Clone(st.Problems)
-	against, err := audit.CheckStore(ctx, inst.Store, st, l.VerifierKey(), true)
-	if err != nil {
-		return err
-	}
-	problems = append(problems, against...)
 	if len(problems) == 0 {
-		return nil
+		return audit.KeepVerified(ctx, inst.Store, l, next)
 	}
 	return fmt.Errorf("%w: the log in %s lost or altered history:\n  - %s\n(restore the log directory from a copy that passes candor audit verify-log, or replace the log with candor audit recover)",
 		errDisagree, l.Dir(), strings.Join(problems, "\n  - "))
@@ -181,7 +208,7 @@ func checkLogOnce(ctx context.Context, inst *Installation, l *tlog.Log) error {
 
 // health returns why the log and the store disagree, or nil.
 func (s *auditService) health() error {
-	return errors.Join(s.appender.Err(), s.keeper.Err())
+	return errors.Join(s.appender.Err(), s.keeper.Err(), s.checker.Err())
 }
 
 // backfill records, once, the commitments of events stored before the data
@@ -214,11 +241,14 @@ func (s *auditService) close() error {
 	if s == nil {
 		return nil
 	}
+	s.checker.stop()
 	err := errors.Join(s.access.Close(), s.appender.Close())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if _, werr := s.log.WaitCheckpoint(ctx, s.appender.Mark().Size); werr != nil {
 		err = errors.Join(err, werr)
+	} else {
+		s.checker.final(ctx)
 	}
 	return errors.Join(err, s.keeper.Close(), s.log.Close())
 }

@@ -132,6 +132,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	}()
 	start := time.Now()
 	metrics := httpapi.NewMetrics(inst.Store.Size)
+	aud.checker.register(metrics)
 	// The node holding the lease activates approved versions before it
 	// serves; the others serve what is activated (Activate).
 	pipeline, sets, err := inst.NewPipeline(context.Background(), ingest.Options{
@@ -182,7 +183,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	s := &Node{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
-			Handler:           eg.handler(root, log),
+			Handler:           eg.handler(aud.checker.guard(root), log),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
 			WriteTimeout:      60 * time.Second,
@@ -195,6 +196,9 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		pipeline.Close()
 		aud.close()
 		return nil, err
+	}
+	if s.nats != nil {
+		aud.checker.whenDamaged(func() { s.nats.Close() }) // messages wait in the stream
 	}
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()

@@ -105,27 +105,58 @@ func openCheckpoint(raw []byte, vkey string) (*f_log.Checkpoint, error) {
 // crash) rather than missing. It returns an error only when it cannot
 // read the store.
 func CheckStore(ctx context.Context, st candor.Store, s *tlog.State, vkey string, published bool) ([]string, error) {
-	var problems []string
+	problems, _, err := checkStore(ctx, st, s, vkey, storeCheck{published: published})
+	return problems, err
+}
+
+// checkedLog is a log as tlog.Check (all of it) or tlog.Log.CheckTail
+// (what it appended since a size checked before) found it.
+type checkedLog interface {
+	Complete() bool
+	TreeSize() uint64
+	LeafHash(index uint64) ([]byte, bool)
+	RootAt(size uint64) ([]byte, error)
+}
+
+// storeCheck says how checkStore reads the log and the store.
+type storeCheck struct {
+	// published: the log published everything it holds (see CheckStore).
+	published bool
+	// live: the log grows while it is checked, so a checkpoint the store
+	// kept may be larger than the one checked (the Keeper checks its
+	// consistency), and bundles logged beyond it are not yet published.
+	live bool
+	// after: only the entries with a sequence above it are checked (those
+	// up to it were checked against the log before).
+	after uint64
+}
+
+// checkStore is CheckStore for any checked log. It also returns the
+// sequence through which every recorded entry was found in the log (at
+// least how.after).
+func checkStore(ctx context.Context, st candor.Store, s checkedLog, vkey string, how storeCheck) (problems []string, through uint64, err error) {
 	pr := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if !s.Complete() {
-		return []string{"the log's entries could not all be read, so it cannot be checked against the store"}, nil
+		return []string{"the log's entries could not all be read, so it cannot be checked against the store"}, how.after, nil
 	}
 	if kept, err := KeptVerifierKey(ctx, st); err != nil {
-		return nil, err
+		return nil, 0, err
 	} else if kept != "" && kept != vkey {
 		pr("the log's key %q is not the key %q it was started with: the key file was replaced", vkey, kept)
 	}
 	raw, err := KeptCheckpoint(ctx, st)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	size := s.TreeSize()
 	if raw != nil {
 		cp, err := openCheckpoint(raw, vkey)
 		switch {
 		case err != nil:
 			pr("the store's last checkpoint of the log is not signed by the log's key: %v", err)
-		case cp.Size > s.Size:
-			pr("the log holds %d entries, but it had published a checkpoint of %d (kept in the store): the log was rolled back or deleted", s.Size, cp.Size)
+		case cp.Size > size && how.live:
+		case cp.Size > size:
+			pr("the log holds %d entries, but it had published a checkpoint of %d (kept in the store): the log was rolled back or deleted", size, cp.Size)
 		default:
 			if root, err := s.RootAt(cp.Size); err != nil || !bytes.Equal(root, cp.Hash) {
 				pr("the log is not consistent with its checkpoint of size %d kept in the store: its history was rewritten", cp.Size)
@@ -134,45 +165,54 @@ func CheckStore(ctx context.Context, st candor.Store, s *tlog.State, vkey string
 	}
 	mark, err := st.AuditMark(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if published && mark.Size > s.Size {
-		pr("the store recorded bundles as logged up to log size %d, but the log's checkpoint has %d entries: logged commitments are missing", mark.Size, s.Size)
+	if how.published && !how.live && mark.Size > size {
+		pr("the store recorded bundles as logged up to log size %d, but the log's checkpoint has %d entries: logged commitments are missing", mark.Size, size)
 	}
-	missing := 0
-	for e, err := range st.AuditEntries(ctx, 0) {
+	unpublished := !how.published || how.live
+	missing, through, whole := 0, how.after, true
+	for e, err := range st.AuditEntries(ctx, how.after) {
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if e.Seq > mark.Seq {
 			break
 		}
 		idx, err := st.LogIndexes(ctx, e.Seq)
 		if candor.ErrorCode(err) == candor.ENOTFOUND {
+			if whole {
+				through = e.Seq
+			}
 			continue // logged, but its indexes were lost in a crash: Verify matches it by content
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for i, b := range Bundles(e) {
-			if i >= len(idx) || !published && idx[i] >= s.Size {
+			if i >= len(idx) || unpublished && idx[i] >= size {
+				whole = false
 				break
 			}
 			data, err := b.MarshalBinary()
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if leaf, ok := s.LeafHash(idx[i]); !ok || !bytes.Equal(leaf, tlog.LeafHash(data)) {
+				whole = false
 				if missing++; missing <= 10 {
 					pr("bundle %v of commit %d is recorded as logged at index %d, but the log does not hold it there", refOf(&b), e.Seq, idx[i])
 				}
 			}
 		}
+		if whole {
+			through = e.Seq
+		}
 	}
 	if missing > 10 {
 		pr("... and %d more bundles recorded as logged are not in the log", missing-10)
 	}
-	return problems, nil
+	return problems, through, nil
 }
 
 // Keeper keeps every checkpoint the log publishes in the store, after
@@ -381,6 +421,9 @@ func StartOver(ctx context.Context, st candor.Store, reason string, problems []s
 		return err
 	}
 	if err := st.PutMeta(ctx, MetaCheckpoint, nil); err != nil {
+		return err
+	}
+	if err := st.PutMeta(ctx, MetaVerified, nil); err != nil {
 		return err
 	}
 	return r.ResetAuditLog(ctx)

@@ -3,7 +3,10 @@
 // (candor.AuditEntry) into the log, the AccessLog records reads before they
 // are served (its writers share group commits, internal/groupcommit),
 // Changes changes and removes stored facts with the commitments it retires,
-// and Verify checks a store against its log offline.
+// and Verify checks a store against its log offline. CheckWhole checks a
+// served log and the store whole, CheckSince only what the log appended
+// since the Verified mark the store keeps, signed with the log's key, so
+// that a node's start does not grow with its log.
 //
 // The guarantee is fail closed: a write or a read is acknowledged only once
 // its commitment is durable in the store, in the same atomic commit as the

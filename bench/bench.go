@@ -190,12 +190,14 @@ func benchIngestBaseline(ctx context.Context, a *benchIngestArgs, root string, b
 		return rate, nil
 	}
 	keySize, valueSize := pebble.EventKVSize(int(bytes / int64(a.events)))
-	base, err := benchBaseline(root+"/baseline", a.events, a.batch, keySize, valueSize)
+	var ev pebble.WriteEvents
+	base, err := benchBaseline(root+"/baseline", a.events, a.batch, keySize, valueSize, &ev)
 	if err != nil {
 		return 0, err
 	}
 	rate := float64(a.events) / base.Seconds()
 	fmt.Fprintf(stdout, "baseline  (raw random %d+%d-byte key/values, default Pebble, fsync per batch):  %10.0f events/s  (%s)\n", keySize, valueSize, rate, base.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "         pebble during the run: %s\n", ev.Counts())
 	return rate, nil
 }
 
@@ -253,6 +255,9 @@ func benchPipelineRounds(ctx context.Context, a *benchIngestArgs, root string, c
 			runs.nodes[r.nodes] = append(runs.nodes[r.nodes], rate)
 			fmt.Fprintf(stdout, "round %d: pipeline, log %-3s, %d node(s) (decode, validate, resolve, dedupe, encrypt, group commit with fsync): %10.0f events/s  (%s)\n",
 				round+1, logName[r.logged], r.nodes, rate, pipe.elapsed.Round(time.Millisecond))
+			if a.storeURL == "" {
+				fmt.Fprintf(stdout, "         pebble during the run: %s\n", pipe.counts)
+			}
 			if pipe.audit != nil {
 				pipe.audit.print(stdout)
 			}
@@ -304,6 +309,7 @@ type pipelineRun struct {
 	elapsed time.Duration
 	bytes   int64 // sealed event bytes written
 	audit   *auditRun
+	counts  pebble.WriteCounts // Pebble's stalls and compactions during the run (not on PostgreSQL)
 }
 
 // benchPipeline ingests bodies into a fresh store in dir (or, with a
@@ -313,9 +319,10 @@ type pipelineRun struct {
 // (ingest.Options.Unaudited) if not.
 func benchPipeline(ctx context.Context, dir, storeURL string, nodes int, cat *candor.Catalogue, v *vault.Vault, bodies []benchBody, conc int, matches, logged bool) (pipelineRun, error) {
 	var run pipelineRun
+	var writes pebble.WriteEvents
 	var stores []candor.Store
 	if storeURL == "" {
-		ps, err := pebble.Open(dir, pebble.Options{Logger: slog.New(slog.DiscardHandler)})
+		ps, err := pebble.Open(dir, pebble.Options{Logger: slog.New(slog.DiscardHandler), WriteEvents: &writes})
 		if err != nil {
 			return run, err
 		}
@@ -407,6 +414,7 @@ func benchPipeline(ctx context.Context, dir, storeURL string, nodes int, cat *ca
 	}
 	run.elapsed = time.Since(start)
 	run.bytes = written.Load()
+	run.counts = writes.Counts() // during the run, not the compactions it left
 	if ba != nil {
 		run.audit = ba.stop()
 	}
@@ -420,9 +428,11 @@ func benchPipeline(ctx context.Context, dir, storeURL string, nodes int, cat *ca
 
 // benchBaseline writes n random key/values of the size the store gives an
 // event with a default-options Pebble, a synced batch every batch entries:
-// the naive way to store as many facts.
-func benchBaseline(dir string, n, batch, keySize, valueSize int) (time.Duration, error) {
-	db, err := rawpebble.Open(dir, &rawpebble.Options{Logger: quietPebble{}})
+// the naive way to store as many facts. ev counts its stalls and
+// compactions.
+func benchBaseline(dir string, n, batch, keySize, valueSize int, ev *pebble.WriteEvents) (time.Duration, error) {
+	l := ev.Listener()
+	db, err := rawpebble.Open(dir, &rawpebble.Options{Logger: quietPebble{}, EventListener: &l})
 	if err != nil {
 		return 0, err
 	}

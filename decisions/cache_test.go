@@ -9,6 +9,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/decisions"
+	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/scoring"
 )
 
@@ -116,5 +117,48 @@ func TestCacheCoherence(t *testing.T) {
 	}
 	if _, err := e.svc.Decide(ctx, landlord, candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil); decisions.RefusalReason(err) != candor.RefusalNoConsent {
 		t.Fatalf("a decision about an erased subject: %v; want no_consent", err)
+	}
+}
+
+// TestRelyingPartyCache checks that a relying party decoded once is read
+// afresh after an update, by this service or another over the same
+// store, and that a caller's change to what it was given does not reach
+// the next caller.
+func TestRelyingPartyCache(t *testing.T) {
+	e := mustEnv(t)
+	ctx := context.Background()
+	rp := e.rp(t, "landlord1")
+	got, err := e.svc.RelyingParty(ctx, rp.ID)
+	if err != nil || got.Name != rp.Name {
+		t.Fatalf("RelyingParty: %+v, %v", got, err)
+	}
+	got.Name = "changed by a caller"
+	if again, _ := e.svc.RelyingParty(ctx, rp.ID); again.Name != rp.Name {
+		t.Fatalf("a caller's change reached the cache: %q", again.Name)
+	}
+	other := decisions.New(e.Store, e.Vault, catalogue.Default(), nil, nil)
+	renamed := *rp
+	renamed.Name = "Renamed Ltd"
+	if err := other.PutRelyingParty(ctx, &renamed); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := e.svc.RelyingParty(ctx, rp.ID); err != nil || again.Name != "Renamed Ltd" {
+		t.Fatalf("after an update by another service: %+v, %v", again, err)
+	}
+}
+
+// BenchmarkRelyingParty reads a relying party as authentication does for
+// every relying party's request: the store's record, decoded once.
+func BenchmarkRelyingParty(b *testing.B) {
+	e := &env{Env: testenv.NewInMemory(b)}
+	svc := decisions.New(e.Store, e.Vault, e.Cat, nil, nil)
+	if err := svc.PutRelyingParty(ctx, &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := svc.RelyingParty(ctx, "landlord1"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

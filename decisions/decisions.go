@@ -1,6 +1,7 @@
 package decisions
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +39,7 @@ type Service struct {
 	consents  subjectCache[string, consentRead]
 	optOuts   subjectCache[string, bool] // by opt-out record ID
 	matchSets subjectCache[matchesKey, []candor.Match]
+	parties   sync.Map // relying party ID → *partyEntry
 	// erasures is one more than the store's erasures version the caches
 	// were last emptied at (see catchUpErasures).
 	erasures atomic.Uint64
@@ -81,7 +84,9 @@ func (s *Service) PutRelyingParty(ctx context.Context, rp *candor.RelyingParty) 
 	return s.store.PutRecord(ctx, &candor.Record{Kind: candor.RecordRelyingParty, ID: rp.ID, Data: data})
 }
 
-// RelyingParty returns a registered relying party. Errors: ENOTFOUND.
+// RelyingParty returns a registered relying party, decoded once for each
+// version of its record (callers MUST NOT modify its slices, which are
+// shared). Errors: ENOTFOUND.
 func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingParty, error) {
 	r, err := s.store.Record(ctx, candor.RecordRelyingParty, id)
 	if candor.ErrorCode(err) == candor.ENOTFOUND {
@@ -90,7 +95,25 @@ func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingP
 	if err != nil {
 		return nil, err
 	}
-	return decodeRelyingParty(r)
+	if e, ok := s.parties.Load(id); ok && bytes.Equal(e.(*partyEntry).raw, r.Data) {
+		c := *e.(*partyEntry).rp
+		return &c, nil
+	}
+	rp, err := decodeRelyingParty(r)
+	if err != nil {
+		return nil, err
+	}
+	s.parties.Store(id, &partyEntry{raw: r.Data, rp: rp})
+	c := *rp
+	return &c, nil
+}
+
+// partyEntry is a relying party as decoded from its record's bytes, raw:
+// RelyingParty decodes the record again only when the store's bytes are
+// not raw (it was updated), so it is as fresh as the store's own read.
+type partyEntry struct {
+	raw []byte
+	rp  *candor.RelyingParty
 }
 
 // RelyingParties returns every registered relying party, by ID.
@@ -439,7 +462,10 @@ func (s *Service) take(ctx context.Context, rp *candor.RelyingParty, code string
 		d.KnownThrough = max(d.KnownThrough, m.Event)
 	}
 	decide(d, card, ms)
-	data, err := json.Marshal(d)
+	bp := plainBufs.Get().(*[]byte)
+	defer plainBufs.Put(bp)
+	data, err := appendDecision((*bp)[:0], d) // as json.Marshal would, without reflection
+	*bp = data[:0]
 	if err != nil {
 		return nil, err
 	}

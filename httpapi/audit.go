@@ -148,6 +148,15 @@ type encoded struct {
 // encode encodes v as the JSON answer to send. Errors: the encoder's.
 func (s *Server) encode(v any) (*encoded, error) {
 	bp := s.bufs.Get().(*[]byte)
+	if a, ok := v.(jsonAppender); ok {
+		b, err := a.appendJSON((*bp)[:0])
+		if err != nil {
+			*bp = b[:0]
+			s.bufs.Put(bp)
+			return nil, err
+		}
+		return &encoded{s: s, bp: bp, buf: bytes.NewBuffer(append(b, '\n'))}, nil
+	}
 	e := &encoded{s: s, bp: bp, buf: bytes.NewBuffer((*bp)[:0])}
 	enc := json.NewEncoder(e.buf)
 	enc.SetEscapeHTML(false)

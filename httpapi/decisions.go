@@ -98,7 +98,7 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, p *Princip
 			}
 			return err
 		},
-		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil }, s.signDecision())
+		partyAnswer, s.signDecision())
 }
 
 // SignatureHeader carries a decision answer's detached JWS
@@ -133,7 +133,14 @@ func (s *Server) getDecisionForParty(w http.ResponseWriter, r *http.Request, p *
 			_, err := s.decisions.ShowDecision(r.Context(), p.RelyingParty, r.PathValue("id"), disclose)
 			return err
 		},
-		func(d *candor.Decision) (candor.SubjectID, any, error) { return d.Subject, decisionForParty(d), nil }, s.signDecision())
+		partyAnswer, s.signDecision())
+}
+
+// partyAnswer is what a relying party is told of decision d, ready to
+// encode.
+func partyAnswer(d *candor.Decision) (candor.SubjectID, any, error) {
+	out := decisionForParty(d)
+	return d.Subject, &out, nil
 }
 
 // decisionForParty is what a relying party is told of decision d.

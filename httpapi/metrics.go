@@ -11,7 +11,7 @@ import (
 // Metrics are the Prometheus metrics of a Candor server.
 type Metrics struct {
 	gatherer     prometheus.Gatherer
-	reg          *prometheus.Registry
+	registerer   prometheus.Registerer
 	ops          *opsMetrics
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
@@ -28,9 +28,7 @@ type Metrics struct {
 func NewMetrics(storeSize func() int64) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
-		gatherer: reg,
-		reg:      reg,
-		ops:      newOpsMetrics(reg),
+		gatherer: reg, registerer: reg, ops: newOpsMetrics(reg),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -58,6 +56,13 @@ func NewMetrics(storeSize func() int64) *Metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "candor_store_size_bytes", Help: "Approximate store size on disk."},
 			func() float64 { return float64(storeSize()) }))
 	return m
+}
+
+// Gauge registers a gauge named name that reads f when scraped (for what
+// the node's parts outside the API report, such as the transparency log's
+// background check). It panics if the name is taken.
+func (m *Metrics) Gauge(name, help string, f func() float64) {
+	m.registerer.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
 }
 
 // IngestCommitted records one group commit of ingestion: of requests

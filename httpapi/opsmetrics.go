@@ -68,7 +68,7 @@ func (m *Metrics) DisputeEntered(st candor.DisputeStatus) {
 // WatchDisputesOpen exports candor_disputes_open, the disputes open now,
 // as open counts them in the store at each scrape (all nodes agree).
 func (m *Metrics) WatchDisputesOpen(open func(ctx context.Context) (int, error)) {
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "candor_disputes_open",
+	m.registerer.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "candor_disputes_open",
 		Help: "Disputes open now (awaiting their source's answer or their deadline)."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -86,7 +86,7 @@ func (m *Metrics) WatchDisputesOpen(open func(ctx context.Context) (int, error))
 // candor_tlog_lag_commitments, their commitments (the log's leaves to
 // come). -1 if the store cannot be read.
 func (m *Metrics) WatchLogLag(lag func(ctx context.Context) (commits, commitments int, err error)) {
-	m.reg.MustRegister(&lagCollector{lag: lag,
+	m.registerer.MustRegister(&lagCollector{lag: lag,
 		commits: prometheus.NewDesc("candor_tlog_lag_commits", "Commits recorded in the store whose entries are not in the transparency log yet.", nil, nil),
 		leaves:  prometheus.NewDesc("candor_tlog_lag_commitments", "Commitments recorded in the store and not in the transparency log yet.", nil, nil)})
 }

@@ -161,6 +161,7 @@ func (s *Store) enter(b *pebble.Batch, w *ordered) (counters, error) {
 		return counters{}, fmt.Errorf("pebble: commit: %w", err)
 	}
 	s.counters = c
+	s.keepAccessN(w.wb)
 	s.touched(w.wb) // the batch is visible to reads
 	for _, r := range w.wb.Records {
 		if r.Kind == candor.RecordRelyingParty {
@@ -193,9 +194,11 @@ func (s *Store) assign(c *counters, w *ordered) error {
 		}
 		n, ok := lastN[a.Subject]
 		if !ok {
-			var err error
-			if n, err = s.lastAccessN(a.Subject); err != nil {
-				return err
+			if n, ok = s.accessN[a.Subject]; !ok {
+				var err error
+				if n, err = s.lastAccessN(a.Subject); err != nil {
+					return err
+				}
 			}
 		}
 		lastN[a.Subject] = n + 1
@@ -203,6 +206,24 @@ func (s *Store) assign(c *counters, w *ordered) error {
 		a.N, a.Commit, a.Pos = n+1, c.lastCommit, uint32(i)
 	}
 	return nil
+}
+
+// maxAccessN bounds Store.accessN; past it, the cache starts afresh.
+const maxAccessN = 1 << 16
+
+// keepAccessN keeps the access numbers of applied batch wb, under s.mu:
+// the last of each subject's access records, and none of an erased
+// subject's (its records are gone; the store is read again).
+func (s *Store) keepAccessN(wb *candor.WriteBatch) {
+	if len(wb.Erase) > 0 || s.accessN == nil || len(s.accessN) >= maxAccessN {
+		s.accessN = make(map[candor.SubjectID]uint64)
+		if len(wb.Erase) > 0 {
+			return
+		}
+	}
+	for _, a := range wb.Access {
+		s.accessN[a.Subject] = max(s.accessN[a.Subject], a.N)
+	}
 }
 
 // unassign takes back what assign gave a batch that was not applied.

@@ -87,5 +87,12 @@ func (o Options) pebbleOptions() *pebble.Options {
 	default:
 		po.Logger = pebbleLogger{l: slog.Default()}
 	}
+	if o.WriteEvents != nil {
+		l := o.WriteEvents.Listener()
+		if po.EventListener != nil {
+			l = pebble.TeeEventListener(*po.EventListener, l)
+		}
+		po.EventListener = &l
+	}
 	return po
 }

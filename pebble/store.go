@@ -53,6 +53,9 @@ type Options struct {
 	// MustExist refuses to create anything: Open fails, naming dir, if it
 	// holds no Candor store.
 	MustExist bool
+	// WriteEvents, if set, counts Pebble's write stalls, flushes and
+	// compactions (for benchmarks).
+	WriteEvents *WriteEvents
 }
 
 // DefaultCacheSize is the block cache size used when Options.CacheSize is
@@ -68,6 +71,10 @@ type Store struct {
 	mu       sync.Mutex // serialises ID assignment and entry into Pebble's commit pipeline
 	counters counters   // guarded by mu
 	fence    uint64     // the match generation, guarded by mu (fence.go)
+	// accessN caches the number of each subject's last access record,
+	// guarded by mu: assign reads it instead of seeking the subject's
+	// last one, enter keeps it once a batch is applied (commit.go).
+	accessN map[candor.SubjectID]uint64
 
 	durable atomic.Uint64 // every commit up to this sequence is synced (audit.go)
 	markMu  sync.Mutex    // serialises MarkLogged

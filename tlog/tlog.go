@@ -82,6 +82,7 @@ type Log struct {
 	origin   string
 	vkey     string
 	verifier note.Verifier
+	signer   note.Signer
 	reader   tessera.LogReader
 
 	cancel   context.CancelFunc
@@ -156,6 +157,7 @@ func Open(dir string, opts Options) (*Log, error) {
 		origin:   opts.Origin,
 		vkey:     vkey,
 		verifier: verifier,
+		signer:   signer,
 		reader:   reader,
 		cancel:   cancel,
 		shutdown: shutdown,

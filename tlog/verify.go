@@ -111,6 +111,9 @@ func (s *State) problem(format string, args ...any) {
 	}
 }
 
+// TreeSize is the size of the checked tree.
+func (s *State) TreeSize() uint64 { return s.Size }
+
 // OK reports whether Check found nothing wrong.
 func (s *State) OK() bool { return s.ProblemCount == 0 }
 

@@ -7,17 +7,21 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
-	"github.com/candor-project/candor/app"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/tlog"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -120,9 +124,18 @@ func flip(t *testing.T, path string, at int) {
 }
 
 // TestDamagedLogIsRefused damages a served data dir's log in each way a
-// log can lose or alter history and checks that candor serve refuses to
-// start on it, and that candor audit verify-log (with the verifier key
-// alone) and candor audit verify report it, each naming the problem.
+// log can lose or alter history and checks that candor serve refuses it,
+// and that candor audit verify-log (with the verifier key alone) and
+// candor audit verify report it, each naming the problem. A start checks
+// what the log appended since the store's verified mark and the log's
+// tiles on the proofs' path (not what lies inside the part checked
+// before, so that a start does not grow with the log): serve refuses to
+// start on a log that lost history, was rolled back or whose tiles no
+// longer prove its checkpoint; damage inside entries checked before is
+// found by the whole check run after start, and the node then refuses
+// every request but /healthz, /readyz and /metrics. A mark that is
+// missing, edited or signed with another key is ignored: the start then
+// checks the log whole and refuses it.
 func TestDamagedLogIsRefused(t *testing.T) {
 	if testing.Short() {
 		t.Skip("serves and posts a few hundred events; skipped with -short")
@@ -167,22 +180,30 @@ func TestDamagedLogIsRefused(t *testing.T) {
 		t.Fatalf("the log has %d entries; the cases want one level-1 hash", size)
 	}
 
+	flipped0 := func(l string) { flip(t, filepath.Join(l, "tile/0/000"), 32*9) }
 	for _, tc := range []struct {
 		name   string
 		damage func(log string)
 		start  string // in serve's refusal
 		verify string // in both verify commands' output
+		later  bool   // found after start, by the whole check
 	}{
-		{"DeletedLog", func(l string) { os.RemoveAll(l) }, "holds no log, but the log had published checkpoints", "the log has no checkpoint"},
-		{"RestoredOldLog", func(l string) { os.RemoveAll(l); copyTree(t, old, l) }, "the log was rolled back or deleted", "rolled back"},
-		{"FlippedLevel0Tile", func(l string) { flip(t, filepath.Join(l, "tile/0/000"), 32*9) }, "tile/0/000: hash 9 is not the leaf hash of entry 9", "tile/0/000: hash 9 is not the leaf hash of entry 9"},
-		{"FlippedLevel1Tile", func(l string) { flip(t, filepath.Join(l, "tile/1/000.p/1"), 4) }, "tile/1/000.p/1: hash 0 is not the root of tile/0/000", "tile/1/000.p/1: hash 0 is not the root of tile/0/000"},
-		{"FlippedEntryBundleByte", func(l string) { flip(t, filepath.Join(l, "tile/entries/000"), -1) }, "tile/0/000: hash 255 is not the leaf hash of entry 255", "tile/0/000: hash 255 is not the leaf hash of entry 255"},
+		{"DeletedLog", func(l string) { os.RemoveAll(l) }, "holds no log, but the log had published checkpoints", "the log has no checkpoint", false},
+		{"RestoredOldLog", func(l string) { os.RemoveAll(l); copyTree(t, old, l) }, "the log was rolled back or deleted", "rolled back", false},
+		{"FlippedLevel0Tile", flipped0, "tile/0/000: hash 9 is not the leaf hash of entry 9", "tile/0/000: hash 9 is not the leaf hash of entry 9", true},
+		{"FlippedLevel1Tile", func(l string) { flip(t, filepath.Join(l, "tile/1/000.p/1"), 4) }, "tile/1/000.p/1: hash 0 is not the root of tile/0/000", "tile/1/000.p/1: hash 0 is not the root of tile/0/000", false},
+		{"FlippedEntryBundleByte", func(l string) { flip(t, filepath.Join(l, "tile/entries/000"), -1) }, "tile/0/000: hash 255 is not the leaf hash of entry 255", "tile/0/000: hash 255 is not the leaf hash of entry 255", true},
 		{"TruncatedEntryBundle", func(l string) {
 			p := filepath.Join(l, "tile/entries/000")
 			b, _ := os.ReadFile(p)
 			os.WriteFile(p, b[:len(b)-7], 0o600)
-		}, "tile/entries/000: not an entry bundle (truncated or altered)", "tile/entries/000: not an entry bundle (truncated or altered)"},
+		}, "tile/entries/000: not an entry bundle (truncated or altered)", "tile/entries/000: not an entry bundle (truncated or altered)", true},
+		{"FlippedLevel0TileMarkDeleted", func(l string) { flipped0(l); putMark(t, filepath.Dir(l), nil) },
+			"tile/0/000: hash 9 is not the leaf hash of entry 9", "tile/0/000: hash 9 is not the leaf hash of entry 9", false},
+		{"FlippedLevel0TileMarkEdited", func(l string) { flipped0(l); editMark(t, filepath.Dir(l), false) },
+			"tile/0/000: hash 9 is not the leaf hash of entry 9", "tile/0/000: hash 9 is not the leaf hash of entry 9", false},
+		{"FlippedLevel0TileMarkForged", func(l string) { flipped0(l); editMark(t, filepath.Dir(l), true) },
+			"tile/0/000: hash 9 is not the leaf hash of entry 9", "tile/0/000: hash 9 is not the leaf hash of entry 9", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -190,14 +211,20 @@ func TestDamagedLogIsRefused(t *testing.T) {
 			d := filepath.Join(dir, "data")
 			tc.damage(filepath.Join(d, "log"))
 
-			srv, err := serveFor(t, d)
-			if err == nil {
+			srv, logs, err := serveLogged(t, d)
+			switch {
+			case tc.later && err != nil:
+				t.Fatalf("serve refused to start: %v; want it to start and find the damage after", err)
+			case tc.later:
+				refusedLater(t, srv, logs, tc.start)
+			case err == nil:
 				stopServer(t, srv)
 				t.Fatal("candor serve started on a damaged log")
-			}
-			t.Logf("refused: %v", err)
-			if !strings.Contains(err.Error(), tc.start) || !strings.Contains(err.Error(), "refusing to start") {
-				t.Errorf("serve refused with %q, want it to say %q", err, tc.start)
+			default:
+				t.Logf("refused: %v", err)
+				if !strings.Contains(err.Error(), tc.start) || !strings.Contains(err.Error(), "refusing to start") {
+					t.Errorf("serve refused with %q, want it to say %q", err, tc.start)
+				}
 			}
 			if _, err := os.Stat(filepath.Join(d, "log", "checkpoint")); tc.name == "DeletedLog" && err == nil {
 				t.Error("the refused start created a new log")
@@ -226,8 +253,9 @@ func TestDamagedLogIsRefused(t *testing.T) {
 		if err := run(context.Background(), []string{"audit", "recover", "--data", d}, &stdout, &stderr); err == nil || !strings.Contains(stdout.String(), "PROBLEM: tile/0/000") {
 			t.Fatalf("recover without --confirm: %v\n%s", err, stdout.String())
 		}
-		if _, err := serveFor(t, d); err == nil {
-			t.Fatal("recover without --confirm changed something")
+		stdout.Reset()
+		if err := run(context.Background(), []string{"audit", "verify", "--data", d}, &stdout, &stderr); err == nil || !strings.Contains(stdout.String(), "PROBLEM: log: tile/0/000") {
+			t.Fatalf("recover without --confirm changed something: audit verify: %v\n%s", err, stdout.String())
 		}
 		out, _ := mustRun(t, "audit", "recover", "--data", d, "--reason", "tile/0/000 damaged on disk", "--confirm")
 		if !strings.Contains(out, "moved the old log to") {
@@ -281,6 +309,113 @@ func TestDamagedLogIsRefused(t *testing.T) {
 	})
 }
 
+// serveLogged is serveFor with the node's log kept.
+func serveLogged(t *testing.T, data string, extra ...string) (*app.Node, *syncBuffer, error) {
+	t.Helper()
+	cfg := serveConfig(t, data, append([]string{"--purge-every", "0"}, extra...)...)
+	logs := new(syncBuffer)
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	inst, err := app.Open(cfg.Store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := app.Start(inst, cfg, log)
+	if err != nil {
+		inst.Close()
+		return nil, logs, err
+	}
+	return srv, logs, nil
+}
+
+// refusedLater waits until srv's background check finds its log damaged,
+// saying want, and checks that it then refuses requests (503) but
+// /healthz and /metrics, which reports it, and then stops it.
+func refusedLater(t *testing.T, srv *app.Node, logs *syncBuffer, want string) {
+	t.Helper()
+	defer stopServer(t, srv)
+	base := "http://" + srv.Addr()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(logs.String(), "transparency log damaged") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no background check found the damage in 30 s:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("the background check's error does not say %q:\n%s", want, logs.String())
+	}
+	if code, _ := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz: %d, want 503", code)
+	}
+	if code, body := get("/v1/catalogue"); code != http.StatusServiceUnavailable || !strings.Contains(body, "EUNAVAILABLE") {
+		t.Errorf("/v1/catalogue: %d %s, want 503 EUNAVAILABLE", code, body)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d, want 200", code)
+	}
+	if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, "candor_log_check_failed 1") {
+		t.Errorf("/metrics: %d, want candor_log_check_failed 1", code)
+	}
+}
+
+// putMark replaces the store's verified mark of the data dir data (nil:
+// deletes it).
+func putMark(t *testing.T, data string, raw []byte) {
+	t.Helper()
+	inst, err := app.OpenExisting(app.StoreConfig{Data: data}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	if err := inst.Store.PutMeta(context.Background(), audit.MetaVerified, raw); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// editMark edits the store's verified mark of data: its size, keeping
+// the signature, or (forge) its text as it is, signed with a new key for
+// the log's origin.
+func editMark(t *testing.T, data string, forge bool) {
+	t.Helper()
+	inst, err := app.OpenExisting(app.StoreConfig{Data: data}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := inst.Store.GetMeta(context.Background(), audit.MetaVerified)
+	inst.Close()
+	if err != nil || len(raw) == 0 {
+		t.Fatalf("no verified mark after a clean stop: %v", err)
+	}
+	text, _, _ := strings.Cut(string(raw), "\n\n")
+	text += "\n"
+	if !forge {
+		putMark(t, data, []byte(strings.Replace(string(raw), "\nsize ", "\nsize 1", 1)))
+		return
+	}
+	skey, _, err := note.GenerateKey(rand.Reader, tlog.DefaultOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := note.Sign(&note.Note{Text: text}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	putMark(t, data, forged)
+}
+
 // The commands that check or repair an installation create nothing: not a
 // master key beside a mistyped data dir, not an empty store in it.
 func TestAuditCommandsCreateNothing(t *testing.T) {
@@ -318,5 +453,59 @@ func TestAuditCommandsCreateNothing(t *testing.T) {
 	}
 	if after := list(); !slices.Equal(before, after) {
 		t.Errorf("files before: %v\nafter: %v", before, after)
+	}
+}
+
+// TestLogCheckedInBackground checks that a start with the store's verified
+// mark does not check the log whole (the first start, with none, does),
+// and that the node then checks it whole in the background, as its
+// metrics report.
+func TestLogCheckedInBackground(t *testing.T) {
+	if testing.Short() {
+		t.Skip("serves twice")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	mustRun(t, "source", "add", "--data", data, "--id", "bank1", "--name", "Bank One", "--kind", "bank", "--types", "credit.*")
+	out, _ := mustRun(t, "source", "key", "--data", data, "bank1")
+	token := strings.Fields(out)[0]
+	srv, logs, err := serveLogged(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	postOneByOne(t, srv.Addr(), token, 0, 5)
+	stopServer(t, srv)
+	if !strings.Contains(logs.String(), "checked_whole=true") {
+		t.Errorf("the first start did not check the log whole:\n%s", logs.String())
+	}
+
+	srv, logs, err = serveLogged(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopServer(t, srv)
+	if !strings.Contains(logs.String(), "checked_whole=false") {
+		t.Errorf("a start with a verified mark checked the log whole:\n%s", logs.String())
+	}
+	whole := regexp.MustCompile(`(?m)^candor_log_whole_check_seconds ([0-9.e-]+)$`)
+	verified := regexp.MustCompile(`(?m)^candor_log_verified_entries ([0-9]+)$`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m, v := whole.FindSubmatch(b), verified.FindSubmatch(b)
+		if m != nil && string(m[1]) != "0" && v != nil && string(v[1]) != "0" && strings.Contains(string(b), "\ncandor_log_check_failed 0\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no whole check reported in 30 s:\n%s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "transparency log checked whole") {
+		t.Errorf("the background check is not logged:\n%s", logs.String())
 	}
 }

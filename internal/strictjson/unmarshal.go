@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -23,16 +24,13 @@ func Unmarshal(data []byte, v any) error {
 		return fmt.Errorf("strictjson: Unmarshal needs a pointer to a struct, not %T", v)
 	}
 	sv := rv.Elem()
-	st := sv.Type()
-	var fields []string
-	for i := range st.NumField() {
-		name, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ",")
-		if name == "-" || !st.Field(i).IsExported() {
-			name = ""
-		}
-		fields = append(fields, name)
-	}
-	s := NewScanner(data)
+	fields := fieldsOf(sv.Type())
+	s := scanners.Get().(*Scanner)
+	defer func() {
+		s.Reset(nil)
+		scanners.Put(s)
+	}()
+	s.Reset(data)
 	if s.Peek() != '{' {
 		if s.pos == len(s.data) {
 			return s.Errorf("empty body: want a JSON object")
@@ -41,15 +39,15 @@ func Unmarshal(data []byte, v any) error {
 	}
 	err := s.Object(func(key []byte) error {
 		i := -1
-		for j, name := range fields {
-			if name != "" && name == string(key) {
+		for j := range fields {
+			if fields[j].name != "" && fields[j].name == string(key) {
 				i = j
 			}
 		}
 		if i < 0 {
 			return s.Errorf("unknown key %s", strconv.QuoteToASCII(string(key)))
 		}
-		return s.field(sv.Field(i), st.Field(i))
+		return s.field(sv.Field(i), &fields[i])
 	})
 	if err != nil {
 		return err
@@ -57,13 +55,45 @@ func Unmarshal(data []byte, v any) error {
 	return s.End()
 }
 
-// field reads the value at the cursor into f.
-func (s *Scanner) field(f reflect.Value, sf reflect.StructField) error {
-	t := Line
-	if sf.Tag.Get("text") == "multiline" {
-		t = Multiline
+// scanners are Unmarshal's, reused: a Scanner is over a kilobyte.
+var scanners = sync.Pool{New: func() any { return new(Scanner) }}
+
+// fieldInfo is what Unmarshal reads of a struct field, once per type.
+type fieldInfo struct {
+	sf        reflect.StructField
+	name      string // its JSON key; "" for none
+	text      Text
+	unmarshal bool // an encoding.TextUnmarshaler, read from a string
+}
+
+var typeFields sync.Map // reflect.Type → []fieldInfo
+
+// fieldsOf returns the fields of struct type st, from the cache.
+func fieldsOf(st reflect.Type) []fieldInfo {
+	if f, ok := typeFields.Load(st); ok {
+		return f.([]fieldInfo)
 	}
-	if reflect.PointerTo(sf.Type).Implements(textUnmarshaler) {
+	fields := make([]fieldInfo, st.NumField())
+	for i := range fields {
+		sf := st.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" || !sf.IsExported() {
+			name = ""
+		}
+		t := Line
+		if sf.Tag.Get("text") == "multiline" {
+			t = Multiline
+		}
+		fields[i] = fieldInfo{sf: sf, name: name, text: t, unmarshal: reflect.PointerTo(sf.Type).Implements(textUnmarshaler)}
+	}
+	typeFields.Store(st, fields)
+	return fields
+}
+
+// field reads the value at the cursor into f.
+func (s *Scanner) field(f reflect.Value, fi *fieldInfo) error {
+	sf, t := fi.sf, fi.text
+	if fi.unmarshal {
 		if s.Peek() != '"' {
 			return s.Errorf("must be a string")
 		}
