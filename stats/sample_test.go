@@ -12,10 +12,12 @@ import (
 
 // seeded returns a sampler over a ChaCha8 stream with a fixed seed, so
 // that every run draws the same samples.
-func seeded(seed byte) *stats.Sampler {
+func seeded(seed byte) *stats.Sampler { return stats.NewSampler(seededReader(seed)) }
+
+func seededReader(seed byte) *rand.ChaCha8 {
 	var s [32]byte
 	s[0] = seed
-	return stats.NewSampler(rand.NewChaCha8(s))
+	return rand.NewChaCha8(s)
 }
 
 // moments draws n samples and returns their mean, variance and the share
