@@ -75,6 +75,9 @@ type Config struct {
 	// Policy, if set, serves the policy administrators' administration
 	// under /v1/policy/ (policy.go).
 	Policy candor.Policy
+	// Statistics, if set, serves analysts' queries and the public monthly
+	// releases under /v1/stats/ (stats.go).
+	Statistics candor.Statistics
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -95,6 +98,7 @@ type Server struct {
 	creds      *credentials.Service
 	registrar  *registrar.Service
 	policy     candor.Policy
+	stats      candor.Statistics
 	access     candor.AccessRecorder
 	tlog       TransparencyLog
 	history    CheckpointHistory
@@ -117,6 +121,7 @@ func New(cfg Config) *Server {
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
 	s.creds, s.registrar, s.policy = cfg.Credentials, cfg.Registrar, cfg.Policy
+	s.stats = cfg.Statistics
 	if s.registrar == nil {
 		panic("httpapi: Config.Registrar is required: it authenticates every key")
 	}
@@ -162,6 +167,9 @@ func New(cfg Config) *Server {
 	s.routeAdmin(m)
 	if s.policy != nil {
 		s.routePolicy(m)
+	}
+	if s.stats != nil {
+		s.routeStats(m)
 	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))
