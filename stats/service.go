@@ -29,7 +29,7 @@ type Store interface {
 const (
 	DefaultAnalystEpsilon = 10 * candor.MicroEpsilon // an analyst key's, over its life
 	DefaultReleaseEpsilon = 1 * candor.MicroEpsilon  // one monthly release's, all its tables together
-	DefaultConsoleEpsilon = 20 * candor.MicroEpsilon // the console's, over the installation's life
+	DefaultConsoleEpsilon = 50 * candor.MicroEpsilon // the console's, over the installation's life: 50 censuses or migrations
 	// DefaultDelta is every account's δ (10⁻¹⁵): the discrete Laplace
 	// mechanism is pure ε-differential privacy and spends none.
 	DefaultDelta = 1_000_000_000 // 10⁻⁶
