@@ -257,10 +257,10 @@ func sameVersions(a, b []*scoring.Compiled) bool {
 
 // activeVersions returns the active versions published serves when
 // called, as the statistics count their grades.
-func activeVersions(published *scoring.Published) func() []population.Materialised {
-	return func() []population.Materialised {
+func activeVersions(published *scoring.Published) func() []stats.Card {
+	return func() []stats.Card {
 		active := published.Snapshot().Active()
-		out := make([]population.Materialised, len(active))
+		out := make([]stats.Card, len(active))
 		for i, c := range active {
 			out[i] = c
 		}

@@ -24,7 +24,6 @@ import (
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/testenv"
-	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/profile"
 	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/registrar"
@@ -142,7 +141,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 		Registrar:   registrar.New(st, cat, h.decisions, nil),
 		Policy:      h.policyService(st, cat),
 		Statistics: stats.New(stats.Options{Store: st, Vault: v, Catalogue: cat, AnalystEpsilon: candor.MicroEpsilon / 2,
-			Scorecards: func() []population.Materialised { return materialised(h.published) }})})
+			Scorecards: func() []stats.Card { return materialised(h.published) }})})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {
@@ -156,8 +155,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 
 // materialised returns the active versions p serves, as the statistics
 // count their grades.
-func materialised(p *scoring.Published) []population.Materialised {
-	var out []population.Materialised
+func materialised(p *scoring.Published) []stats.Card {
+	var out []stats.Card
 	for _, c := range p.Snapshot().Active() {
 		out = append(out, c)
 	}

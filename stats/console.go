@@ -70,7 +70,7 @@ func (v *ConsoleViews) CountGrades(ctx context.Context, at time.Time) (*candor.G
 	plans := make([]*plan, len(cards))
 	for i, c := range cards {
 		sc := c.Scorecard()
-		plans[i] = v.s.newPlan(candor.StatQuery{Table: candor.StatGrades, Kind: sc.SubjectKind, Scorecard: sc.ID, Epsilon: eps}, c)
+		plans[i] = v.s.newPlan(candor.StatQuery{Table: candor.StatGrades, Kind: sc.SubjectKind, Scorecard: sc.ID, Epsilon: eps}, c, nil)
 	}
 	if err := v.spend(ctx, plans); err != nil {
 		return nil, err

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -42,7 +41,7 @@ type Options struct {
 	Catalogue *candor.Catalogue
 	// Scorecards returns the active scorecard versions, whose grades the
 	// grades table counts (from the matches stored with the events).
-	Scorecards func() []population.Materialised
+	Scorecards func() []Card
 	Workers    int       // goroutines per pass (0: 1)
 	Rand       io.Reader // the noise's randomness; nil is crypto/rand
 	Now        func() time.Time
@@ -56,7 +55,7 @@ type Service struct {
 	store   Store
 	vault   *vault.Vault
 	cat     *candor.Catalogue
-	cards   func() []population.Materialised
+	cards   func() []Card
 	workers int
 	now     func() time.Time
 	ledger  *Ledger
@@ -75,7 +74,7 @@ func New(o Options) *Service {
 		o.Now = time.Now
 	}
 	if o.Scorecards == nil {
-		o.Scorecards = func() []population.Materialised { return nil }
+		o.Scorecards = func() []Card { return nil }
 	}
 	def := func(v, d int64) int64 {
 		if v <= 0 {
@@ -118,7 +117,11 @@ func (s *Service) Query(ctx context.Context, key *candor.APIKey, q candor.StatQu
 	if key == nil || key.Role != candor.RoleAnalyst {
 		return nil, candor.Errorf(candor.EFORBIDDEN, "statistics are for analysts' keys")
 	}
-	p, err := s.planFor(q)
+	sources, err := s.sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.planFor(q, sources)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +136,7 @@ func (s *Service) Query(ctx context.Context, key *candor.APIKey, q candor.StatQu
 }
 
 // planFor checks q against what is served and lays out its cells.
-func (s *Service) planFor(q candor.StatQuery) (*plan, error) {
+func (s *Service) planFor(q candor.StatQuery, sources map[string]candor.SourceKind) (*plan, error) {
 	if !slices.Contains(candor.StatTables, q.Table) || q.Epsilon < candor.MinQueryEpsilon || q.Epsilon > candor.MaxQueryEpsilon {
 		return nil, candor.Errorf(candor.EINVALID, "statistics: query %s is not one of the list", q)
 	}
@@ -141,15 +144,28 @@ func (s *Service) planFor(q candor.StatQuery) (*plan, error) {
 		if q.Kind != candor.Person && q.Kind != candor.Organisation {
 			return nil, candor.Errorf(candor.EINVALID, "statistics: no subject kind")
 		}
-		return s.newPlan(q, nil), nil
+		return s.newPlan(q, nil, sources), nil
 	}
 	for _, c := range s.cards() {
 		if c.Scorecard().ID == q.Scorecard {
 			q.Kind = c.Scorecard().SubjectKind
-			return s.newPlan(q, c), nil
+			return s.newPlan(q, c, nil), nil
 		}
 	}
 	return nil, candor.Errorf(candor.EINVALID, "statistics: no active scorecard %q", q.Scorecard)
+}
+
+// sources maps every source's ID to its kind.
+func (s *Service) sources(ctx context.Context) (map[string]candor.SourceKind, error) {
+	srcs, err := s.store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]candor.SourceKind, len(srcs))
+	for _, src := range srcs {
+		out[src.ID] = src.Kind
+	}
+	return out, nil
 }
 
 // release adds noise to exact counts and lays out the result.
@@ -252,9 +268,13 @@ func (s *Service) Publish(ctx context.Context, month candor.Month) (*candor.Stat
 		return nil, candor.Errorf(candor.ECONFLICT, "release %s: published already; a release is published once", month.Format("2006-01"))
 	}
 	qs := s.ReleaseQueries(month, s.limits["release"])
+	sources, err := s.sources(ctx)
+	if err != nil {
+		return nil, err
+	}
 	plans := make([]*plan, 0, len(qs))
 	for _, q := range qs {
-		p, err := s.planFor(q)
+		p, err := s.planFor(q, sources)
 		if err != nil {
 			return nil, err
 		}

@@ -71,8 +71,8 @@ func (h *harness) profiles(log audit.Prover) *profile.Service {
 func statistics(st candor.Store, v *vault.Vault, cat *candor.Catalogue, served *scoring.Published) *stats.Service {
 	var seed [32]byte
 	svc := stats.New(stats.Options{Store: st, Vault: v, Catalogue: cat, Rand: rand.NewChaCha8(seed), ConsoleEpsilon: 1000 * candor.MicroEpsilon,
-		Scorecards: func() []population.Materialised {
-			var out []population.Materialised
+		Scorecards: func() []stats.Card {
+			var out []stats.Card
 			for _, c := range served.Snapshot().Active() {
 				out = append(out, c)
 			}
