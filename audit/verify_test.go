@@ -13,12 +13,12 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/admins"
-	"github.com/candor-project/candor/stats"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/stats"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
 )
