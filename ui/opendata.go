@@ -136,6 +136,7 @@ type lineChart struct {
 
 type series struct {
 	Name, Class, Points string
+	Dots                []axisLabel // a dot per month, so that one month shows too
 }
 
 func trend(rels []*candor.StatRelease) lineChart {
@@ -176,11 +177,15 @@ func trend(rels []*candor.StatRelease) lineChart {
 	}
 	c.Drawn, c.Top = true, strconv.FormatFloat(100*peak, 'f', 1, 64)+" %"
 	for _, t := range []candor.StatTable{candor.StatArrears, candor.StatDisputes} {
+		se := series{Name: string(t), Class: "line-" + string(t)}
 		var pts []string
 		for i, r := range rates[t] {
-			pts = append(pts, fmt.Sprintf("%d,%d", c.Months[i].X, top+h-int(math.Round(float64(h)*r/peak))))
+			y := top + h - int(math.Round(float64(h)*r/peak))
+			pts = append(pts, fmt.Sprintf("%d,%d", c.Months[i].X, y))
+			se.Dots = append(se.Dots, axisLabel{X: c.Months[i].X, Y: y, Text: fmt.Sprintf("%s %s: %.1f %%", c.Months[i].Text, t, 100*r)})
 		}
-		c.Series = append(c.Series, series{Name: string(t), Class: "line-" + string(t), Points: strings.Join(pts, " ")})
+		se.Points = strings.Join(pts, " ")
+		c.Series = append(c.Series, se)
 	}
 	return c
 }
