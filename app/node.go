@@ -164,8 +164,10 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
 	// A pass for statistics takes half the cores, as the console's do.
+	analystEps, releaseEps, consoleEps, _ := f.Stats.epsilons() // checked with the config
 	statistics := stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
-		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published)})
+		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published),
+		AnalystEpsilon: analystEps, ReleaseEpsilon: releaseEps, ConsoleEpsilon: consoleEps})
 	api := httpapi.New(httpapi.Config{Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
