@@ -102,7 +102,7 @@ func (l *Ledger) Spend(ctx context.Context, account, query string, epsilon, delt
 		return b, err
 	}
 	if b.SpentEpsilon+epsilon > b.Epsilon || b.SpentDelta+delta > b.Delta {
-		return b, candor.Errorf(candor.EFORBIDDEN, "privacy budget spent: %s has ε %s left of %s (δ %s of %s) and this needs ε %s (δ %s); no query is answered from it any more",
+		return b, candor.Errorf(candor.EFORBIDDEN, "privacy budget spent: %s has ε %s left of %s (δ %s of %s) and this needs ε %s (δ %s): refused, nothing counted",
 			account, candor.FormatEpsilon(b.LeftEpsilon()), candor.FormatEpsilon(b.Epsilon), formatDelta(b.LeftDelta()), formatDelta(b.Delta),
 			candor.FormatEpsilon(epsilon), formatDelta(delta))
 	}
