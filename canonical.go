@@ -22,11 +22,12 @@ import (
 // Record types inside the write commitments' canonical encodings; the first
 // byte of every write record, so an event can never pass for a match.
 const (
-	auditRecordEvent    byte = 1
-	auditRecordMatch    byte = 2
-	auditRecordRetire   byte = 3
-	auditRecordAdminAct byte = 4 // AdminAct.MarshalBinary
-	auditRecordV1       byte = 1
+	auditRecordEvent        byte = 1
+	auditRecordMatch        byte = 2
+	auditRecordRetire       byte = 3
+	auditRecordAdminAct     byte = 4 // AdminAct.MarshalBinary
+	auditRecordPrivacySpend byte = 5 // PrivacySpend.MarshalBinary
+	auditRecordV1           byte = 1
 )
 
 // AppendEventAudit appends the canonical encoding of a stored event with the

@@ -86,6 +86,11 @@ type GradeCensus struct {
 	At    time.Time           `json:"at"`
 	Took  time.Duration       `json:"took"`
 	Cards []GradeDistribution `json:"cards"`
+	// Epsilon is the privacy loss the census spent (its counts carry
+	// discrete Laplace noise, stats.ConsoleViews), Margin the half-width
+	// within which one count's noise falls 95 % of the time.
+	Epsilon float64 `json:"epsilon,omitempty"`
+	Margin  int64   `json:"margin95,omitempty"`
 }
 
 // GradeMigration is how many subjects of a scorecard's kind have each
@@ -100,6 +105,9 @@ type GradeMigration struct {
 	// under To is better or worse by From's bands (a grade From does not
 	// have counts as neither).
 	Total, Up, Down int
+	// Epsilon and Margin are as GradeCensus's.
+	Epsilon float64
+	Margin  int64
 }
 
 // Count returns how many subjects move from grade from to grade to.

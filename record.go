@@ -19,6 +19,7 @@ const (
 	RecordCredential                         // a credential issued to a subject, by its ID
 	RecordStatusSlot                         // a status list entry in use, by its index (no subject; JSON in the clear)
 	RecordIdempotency                        // a relying party's Idempotency-Key and the decision it took, by a hash of both
+	RecordPrivacySpend                       // a privacy-budget ledger entry (no subject; see PrivacySpend), by PrivacySpendID
 	numRecordKinds
 )
 

@@ -120,11 +120,12 @@ const (
 	RoleRelyingParty                 // asks for decisions, with a subject's consent, for its purposes
 	RoleSubject                      // a person or organisation seeing and managing what is about it
 	RoleReviewer                     // examines and closes human reviews of decisions
+	RoleAnalyst                      // asks aggregate questions, answered with differential privacy from a budget
 	numRoles
 )
 
 var roleNames = [numRoles]string{RoleOperator: "operator", RoleSource: "source", RolePolicyAdmin: "policy_admin",
-	RoleRelyingParty: "relying_party", RoleSubject: "subject", RoleReviewer: "reviewer"}
+	RoleRelyingParty: "relying_party", RoleSubject: "subject", RoleReviewer: "reviewer", RoleAnalyst: "analyst"}
 
 func (r Role) String() string {
 	if r == 0 || r >= numRoles {

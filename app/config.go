@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/internal/edge"
 	"github.com/candor-project/candor/tlog"
 )
@@ -74,6 +75,45 @@ type ServerConfig struct {
 	DecisionKeyFile string
 	NATS            NATSConfig
 	Ops             OpsConfig
+	Stats           StatsConfig
+}
+
+// StatsConfig sets the statistics' privacy budgets: ε as decimals ("":
+// stats' defaults, 10, 1 and 50).
+type StatsConfig struct {
+	AnalystEpsilon, ReleaseEpsilon, ConsoleEpsilon string
+}
+
+// epsilons returns the budgets in millionths (0 for the defaults).
+func (s StatsConfig) epsilons() (analyst, release, console int64, err error) {
+	if analyst, err = epsilon(s.AnalystEpsilon); err != nil {
+		return
+	}
+	if release, err = epsilon(s.ReleaseEpsilon); err != nil {
+		return
+	}
+	console, err = epsilon(s.ConsoleEpsilon)
+	return
+}
+
+// epsilon reads a budget ("": 0, the default).
+func epsilon(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	e, err := candor.ParseEpsilon(v)
+	if err == nil && e <= 0 {
+		err = fmt.Errorf("epsilon %s: want more than 0", v)
+	}
+	return e, err
+}
+
+// checkEpsilon checks the budget field returns.
+func checkEpsilon(field func(*Config) string) func(*Config) error {
+	return func(c *Config) error {
+		_, err := epsilon(field(c))
+		return err
+	}
 }
 
 // OIDCConfig signs people in to the portal with an OpenID Connect provider.

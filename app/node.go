@@ -32,6 +32,7 @@ import (
 	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/retention"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/stats"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/ui"
 	"github.com/candor-project/candor/vault"
@@ -168,12 +169,17 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
+	// A pass for statistics takes half the cores, as the console's do.
+	analystEps, releaseEps, consoleEps, _ := f.Stats.epsilons() // checked with the config
+	statistics := stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
+		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published),
+		AnalystEpsilon: analystEps, ReleaseEpsilon: releaseEps, ConsoleEpsilon: consoleEps})
 	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
-		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}})
-	root, portal, demo, err := withPortal(api, metrics, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol)
+		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}, Statistics: statistics})
+	root, portal, demo, err := withPortal(api, metrics, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol, statistics)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -279,18 +285,31 @@ func sameVersions(a, b []*scoring.Compiled) bool {
 	return true
 }
 
+// activeVersions returns the active versions published serves when
+// called, as the statistics count their grades.
+func activeVersions(published *scoring.Published) func() []stats.Card {
+	return func() []stats.Card {
+		active := published.Snapshot().Active()
+		out := make([]stats.Card, len(active))
+		for i, c := range active {
+			out[i] = c
+		}
+		return out
+	}
+}
+
 // withPortal returns the root handler: the JSON API under /v1/, the
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy, statistics *stats.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
 	history := scoring.NewHistory(scoring.NewRegistry(inst.Store, inst.Catalogue), inst.Catalogue, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
 	views := population.NewViews(inst.Store, inst.Vault, max(1, runtime.GOMAXPROCS(0)/2), published, history)
 	cfg := ui.Config{Catalogue: inst.Catalogue, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.SecureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.Store, inst.Vault, nil), Credentials: credentials.NewDesk(creds),
-		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.Vault, inst.Store), Register: reg,
+		History: history, Population: statistics.ConsoleViews(views), Statistics: statistics, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.Vault, inst.Store), Register: reg,
 		Registrar: inst.Registrar(), Scorecards: published, Policy: pol}
 	var demo *ui.Demo
 	if f.DemoSignIn {

@@ -63,6 +63,7 @@ func (p PublicLog) VerifierKey() string { return p.Key }
 type Report struct {
 	Subjects, Events, Matches, AccessRecords int
 	AdminActs                                int    // administrative acts (candor.AdminAct)
+	PrivacySpends                            int    // privacy-budget ledger entries (candor.PrivacySpend)
 	Bundles, Commitments                     int    // in the log
 	Pending                                  int    // commitments recorded, not logged yet (logged at the next start)
 	Unpublished                              int    // commitments logged beyond the checkpoint (after a crash; published at the next start)
@@ -109,11 +110,12 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*Report, error) {
 	}
 	v := &verifier{cfg: cfg, r: &Report{}, logged: map[candor.BundleRef]*tlog.Bundle{}, recorded: map[kc]int{}}
 	steps := []func(context.Context) error{
-		v.checkLog,         // the log on its own, and against the checkpoint the store kept
-		v.readEntries,      // the store's audit entries against the log's bundles
-		v.applyRetirements, // what was retired on purpose accounts for nothing
-		v.checkSubjects,    // every subject's events, matches and access records
-		v.checkAdminActs,   // administrative acts, unsalted
+		v.checkLog,           // the log on its own, and against the checkpoint the store kept
+		v.readEntries,        // the store's audit entries against the log's bundles
+		v.applyRetirements,   // what was retired on purpose accounts for nothing
+		v.checkSubjects,      // every subject's events, matches and access records
+		v.checkAdminActs,     // administrative acts, unsalted
+		v.checkPrivacySpends, // the privacy-budget ledger, unsalted
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -428,6 +430,22 @@ func (v *verifier) checkAdminActs(ctx context.Context) error {
 		enc, _, err := candor.SplitAdminActRecord(rec)
 		if err != nil || !v.use(candor.AdminActCommitment(enc)) {
 			v.problem("administrative act %s: no recorded commitment matches it: altered or added", rec.ID)
+		}
+	}
+	return nil
+}
+
+// checkPrivacySpends accounts for the privacy-budget ledger's entries,
+// which are public: their commitments are unsalted.
+func (v *verifier) checkPrivacySpends(ctx context.Context) error {
+	for rec, err := range v.cfg.Store.AllRecords(ctx, candor.RecordPrivacySpend) {
+		if err != nil {
+			return err
+		}
+		v.r.PrivacySpends++
+		var p candor.PrivacySpend
+		if p.UnmarshalBinary(rec.Data) != nil || rec.ID != candor.PrivacySpendID(p.Account, p.N) || !v.use(candor.PrivacySpendCommitment(rec.Data)) {
+			v.problem("privacy ledger entry %s: no recorded commitment matches it: altered or added", rec.ID)
 		}
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/stats"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
 )
@@ -364,6 +365,41 @@ func r0Subject(tb testing.TB, in *installation) candor.SubjectID {
 	}
 	tb.Fatal("no subject")
 	return candor.SubjectID{}
+}
+
+// TestVerifyPrivacySpends: the privacy-budget ledger's entries are
+// accounted for by their commitments, and one altered behind the log's
+// back (ε made smaller, to hide a spend) is reported.
+func TestVerifyPrivacySpends(t *testing.T) {
+	in := emptyInstallation(t)
+	l := stats.NewLedger(in.store, nil)
+	limit := candor.PrivacyBudget{Epsilon: candor.MicroEpsilon}
+	for range 2 {
+		if _, err := l.Spend(ctx, "analyst/k1", "arrears?kind=person", candor.MicroEpsilon/4, 0, limit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := in.verify(t, nil); !r.OK() || r.PrivacySpends != 2 {
+		t.Fatalf("two spends: %+v", r)
+	}
+	id := candor.PrivacySpendID("analyst/k1", 2)
+	rec, err := in.store.Record(ctx, candor.RecordPrivacySpend, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p candor.PrivacySpend
+	if err := p.UnmarshalBinary(rec.Data); err != nil {
+		t.Fatal(err)
+	}
+	p.Epsilon = 1
+	altered := *rec
+	if altered.Data, err = p.MarshalBinary(); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.store.PutRecord(ctx, &altered); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, in.verify(t, nil), "privacy ledger entry "+id+": no recorded commitment")
 }
 
 type quietPebble struct{}

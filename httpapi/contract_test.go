@@ -64,6 +64,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.administration(t)
 	c.policy(t)
 	c.public(t)
+	c.statistics(t)
 	c.refusals(t, alice)
 	c.call(t, "GET", "/v1/me/erasure", alice, "", "", 200)
 	c.call(t, "POST", "/v1/me/erasure", alice, "application/json", `{"confirm":true}`, 200)
@@ -211,6 +212,25 @@ func (c *contractRun) public(t *testing.T) {
 		"/v1/openapi.yaml", "/healthz", "/readyz", "/metrics", httpapi.DecisionKeysPath} {
 		c.call(t, "GET", path, "", "", "", 200)
 	}
+}
+
+// statistics drives the analysts' queries and budget and the monthly
+// releases, answered and refused.
+func (c *contractRun) statistics(t *testing.T) {
+	month := time.Now().UTC().AddDate(0, 0, -20).Format("2006-01")
+	last := time.Now().UTC().AddDate(0, -1, 0).Format("2006-01")
+	c.call(t, "GET", "/v1/stats/tables/arrears?from="+month+"&to="+month+"&epsilon=0.2", c.h.analyst, "", "", 200)
+	c.call(t, "GET", "/v1/stats/tables/grades?scorecard=consumer-credit&epsilon=0.2", c.h.analyst, "", "", 200)
+	c.call(t, "GET", "/v1/stats/tables/grades?scorecard=consumer-credit&epsilon=0.2", c.h.analyst, "", "", 403)
+	c.call(t, "GET", "/v1/stats/tables/grades?scorecard=no-such-card", c.h.analyst, "", "", 422)
+	c.call(t, "GET", "/v1/stats/tables/grades?scorecard=consumer-credit", "", "", "", 401)
+	c.call(t, "GET", "/v1/stats/budget", c.h.analyst, "", "", 200)
+	c.call(t, "GET", "/v1/stats/budget", c.h.operator, "", "", 403)
+	c.call(t, "POST", "/v1/stats/releases/"+last, c.h.operator, "", "", 201)
+	c.call(t, "POST", "/v1/stats/releases/"+last, c.h.operator, "", "", 409)
+	c.call(t, "GET", "/v1/stats/releases", "", "", "", 200)
+	c.call(t, "GET", "/v1/stats/releases/"+last, "", "", "", 200)
+	c.call(t, "GET", "/v1/stats/releases/1999-01", "", "", "", 404)
 }
 
 // refusals sends valid requests the server refuses: each status must be

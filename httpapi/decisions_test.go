@@ -151,7 +151,7 @@ func TestRoles(t *testing.T) {
 	h := mustHarness(t)
 	subject := h.subject(t, "AB1234567", 3)
 	tokens := map[string]string{"source": h.bank, "relying_party": h.landlord, "subject": subject, "reviewer": h.reviewer,
-		"operator": h.operator, "policy_admin": h.policy, "anonymous": "", "revoked": h.revoked}
+		"operator": h.operator, "policy_admin": h.policy, "analyst": h.analyst, "anonymous": "", "revoked": h.revoked}
 	roleOf := map[string]string{
 		"POST /v1/events":         "source",
 		"GET /v1/subjects:lookup": "operator", "GET /v1/subjects/{id}": "operator", "GET /v1/subjects/{id}/events": "operator",
@@ -185,6 +185,9 @@ func TestRoles(t *testing.T) {
 		"POST /v1/policy/scorecards/{id}/versions/{v}/approval": "policy_admin",
 		"POST /v1/policy/keys": "policy_admin|operator", "POST /v1/policy/keys/{id}/approval": "policy_admin",
 		"DELETE /v1/policy/keys/{id}": "policy_admin",
+		// statistics (stats_test.go)
+		"GET /v1/stats/tables/{table}": "analyst", "GET /v1/stats/budget": "analyst",
+		"GET /v1/stats/releases": "public", "GET /v1/stats/releases/{month}": "public", "POST /v1/stats/releases/{month}": "operator",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)
 	var spec struct {

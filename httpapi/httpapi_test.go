@@ -28,6 +28,7 @@ import (
 	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/registrar"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/stats"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
 	"go.yaml.in/yaml/v3"
@@ -52,6 +53,7 @@ type harness struct {
 	policy    string // a policy administrator's, alice's, bootstrapped
 	policyKey *candor.APIKey
 	admins    *admins.Service
+	analyst   string
 }
 
 // key stores a new API key and returns its token.
@@ -117,6 +119,7 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 	}
 	h.landlord = h.key(t, candor.RoleRelyingParty, "landlord1")
 	h.reviewer = h.key(t, candor.RoleReviewer, "rita")
+	h.analyst = h.key(t, candor.RoleAnalyst, "ada")
 	metrics := httpapi.NewMetrics(st.Size)
 	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(append(slices.Clone(active), matchAlso...)), OnCommit: func(cs ingest.CommitStats) {
 		metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
@@ -145,7 +148,9 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 		Erasure:     erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat}),
 		Credentials: h.credentials(t, st, v, cat, access),
 		Registrar:   registrar.New(st, cat, h.decisions, nil),
-		Policy:      h.policyService(st, cat)})
+		Policy:      h.policyService(st, cat),
+		Statistics: stats.New(stats.Options{Store: st, Vault: v, Catalogue: cat, AnalystEpsilon: candor.MicroEpsilon / 2,
+			Scorecards: func() []stats.Card { return materialised(h.published) }})})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {
@@ -155,6 +160,16 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 		st.Close()
 	})
 	return h
+}
+
+// materialised returns the active versions p serves, as the statistics
+// count their grades.
+func materialised(p *scoring.Published) []stats.Card {
+	var out []stats.Card
+	for _, c := range p.Snapshot().Active() {
+		out = append(out, c)
+	}
+	return out
 }
 
 type response struct {

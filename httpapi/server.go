@@ -83,6 +83,9 @@ type Config struct {
 	// Policy, if set, serves the policy administrators' administration
 	// under /v1/policy/ (policy.go).
 	Policy candor.Policy
+	// Statistics, if set, serves analysts' queries and the public monthly
+	// releases under /v1/stats/ (stats.go).
+	Statistics candor.Statistics
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -105,6 +108,7 @@ type Server struct {
 	registrar  *registrar.Service
 	backup     Backuper
 	policy     candor.Policy
+	stats      candor.Statistics
 	access     candor.AccessRecorder
 	tlog       TransparencyLog
 	history    CheckpointHistory
@@ -128,6 +132,7 @@ func New(cfg Config) *Server {
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
 	s.creds, s.registrar, s.policy, s.signer = cfg.Credentials, cfg.Registrar, cfg.Policy, cfg.DecisionSigner
 	s.backup = cfg.Backup
+	s.stats = cfg.Statistics
 	if s.registrar == nil {
 		panic("httpapi: Config.Registrar is required: it authenticates every key")
 	}
@@ -180,6 +185,9 @@ func New(cfg Config) *Server {
 	s.routeAdmin(m)
 	if s.policy != nil {
 		s.routePolicy(m)
+	}
+	if s.stats != nil {
+		s.routeStats(m)
 	}
 	m.HandleFunc("GET /v1/public/organisations/{company_reg_no}", s.limited(s.getOrganisation))
 	m.HandleFunc("GET /v1/public/organisations", s.limited(s.searchOrganisations))

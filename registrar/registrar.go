@@ -148,7 +148,7 @@ func (s *Service) Key(ctx context.Context, id string) (*candor.APIKey, error) {
 // IssueKey makes an API key for principal in role and returns its token,
 // which is shown once and never stored. A source's or relying party's key
 // names a registered one; a subject's, a stored subject's ID; an
-// operator's or reviewer's, a person's name.
+// operator's, reviewer's or analyst's, a person's name.
 //
 // Errors: EINVALID for an empty principal or a malformed subject ID,
 // ENOTFOUND for a principal not registered, EFORBIDDEN for a policy
@@ -176,7 +176,7 @@ func (s *Service) IssueKey(ctx context.Context, role candor.Role, principal stri
 		}
 	case candor.RolePolicyAdmin:
 		err = candor.Errorf(candor.EFORBIDDEN, "a policy administrator's key is minted as an administrative act, under the two-person rule: candor policy key")
-	case candor.RoleOperator, candor.RoleReviewer:
+	case candor.RoleOperator, candor.RoleReviewer, candor.RoleAnalyst:
 	default:
 		err = candor.Errorf(candor.EINVALID, "role: no role %q", role)
 	}

@@ -279,6 +279,18 @@ func TestInBrowser(t *testing.T) {
 	if w, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollWidth")); err != nil || w > 390 {
 		t.Errorf("the simulation is %v px wide on a 390 px screen (%v)", w, err)
 	}
+	// The open-data page, with last month's release, on a phone and a
+	// desktop screen.
+	if _, err := h.stats.Publish(context.Background(), time.Now().UTC().AddDate(0, -1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	do("open data on a phone", chromedp.Navigate(h.srv.URL+"/open-data"), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	shot("40-open-data-phone")
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollWidth")); err != nil || w > 390 {
+		t.Errorf("the open-data page is %v px wide on a 390 px screen (%v)", w, err)
+	}
+	do("open data", chromedp.EmulateViewport(1100, 900), chromedp.Navigate(h.srv.URL+"/open-data"), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	shot("41-open-data")
 
 	// The operator records the answer a source gave by letter to a dispute
 	// (the company's: the second person was erased above).

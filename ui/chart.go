@@ -55,10 +55,13 @@ type matrixView struct {
 	Rows            []matrixRow
 	Total, Up, Down countView
 	Chart           bubbleChart
+	Epsilon         float64 // the noise the counts carry
+	Margin          int64
 }
 
 func migrationView(m *candor.GradeMigration) matrixView {
-	v := matrixView{From: fmt.Sprintf("%s v%d", m.From.ID, m.From.Version), To: fmt.Sprintf("%s v%d", m.To.ID, m.To.Version)}
+	v := matrixView{From: fmt.Sprintf("%s v%d", m.From.ID, m.From.Version), To: fmt.Sprintf("%s v%d", m.To.ID, m.To.Version),
+		Epsilon: m.Epsilon, Margin: m.Margin}
 	for _, g := range m.To.Grades {
 		v.Cols = append(v.Cols, g.Grade)
 	}

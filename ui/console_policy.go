@@ -267,6 +267,9 @@ type populationView struct {
 	Running string // the pass under way, if any
 	Since   time.Time
 	Err     string // why the last recount failed
+	// Epsilon and Margin: the noise the counts carry.
+	Epsilon float64
+	Margin  int64
 }
 
 func (v populationView) refreshAfter() int { return refreshWhile(v.Running) }
@@ -295,7 +298,7 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 	v.Err = s.recountErr
 	s.resultsMu.Unlock()
 	if g != nil {
-		v.At, v.Took = g.At, took(g.Took)
+		v.At, v.Took, v.Epsilon, v.Margin = g.At, took(g.Took), g.Epsilon, g.Margin
 		byKey := map[string]candor.GradeDistribution{}
 		for _, c := range g.Cards {
 			byKey[versionValue(c.ID, c.Version)] = c

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/admins"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/stats"
 	"github.com/candor-project/candor/ui"
 )
 
@@ -459,12 +461,16 @@ func table(t *testing.T, body, marker string) map[string][]string {
 	return out
 }
 
-// shown is how the console shows a count.
-func shown(n int) string {
-	if n < 10 {
-		return "<10"
+// near reports whether text is how the console may show exact n under
+// noise of 95 % margin m: within 3m of it (a discrete Laplace count
+// strays further with probability below 10⁻³), or "<10" for a noisy
+// count under 10.
+func near(text string, n int, m int) bool {
+	if text == "<10" {
+		return n < 10+3*m
 	}
-	return fmt.Sprint(n)
+	got, err := strconv.Atoi(text)
+	return err == nil && got >= 10 && got >= n-3*m && got <= n+3*m
 }
 
 // grades returns the grade of each person in nids under each of cards,
@@ -542,13 +548,17 @@ func TestConsoleSimulationMatchesScoring(t *testing.T) {
 			t.Fatalf("row %s: %q\n%s", from, got[from], p.body)
 		}
 		for j, to := range grades {
-			if want := shown(moves[[2]string{from, to}]); got[from][j] != want {
-				t.Errorf("%s→%s: shown %q, want %q", from, to, got[from][j], want)
+			// ε 1 per migration, a person in one cell: scale 1, margin 3.
+			if want := moves[[2]string{from, to}]; !near(got[from][j], want, int(stats.Margin95(1))) {
+				t.Errorf("%s→%s: shown %q, want %d give or take the noise", from, to, got[from][j], want)
 			}
 		}
 	}
 	if !strings.Contains(p.body, "<svg") || !strings.Contains(p.body, `class="suppressed"`) {
 		t.Errorf("no chart with a suppressed cell")
+	}
+	if !strings.Contains(p.body, "differential privacy") {
+		t.Errorf("the migration does not say its counts carry noise")
 	}
 }
 
@@ -570,23 +580,24 @@ func TestConsolePopulationSuppressesSmallCounts(t *testing.T) {
 	if counts["D"] < 10 || counts["E"] < 10 || counts["A"] != 0 {
 		t.Fatalf("the population does not test what it should: %v", counts)
 	}
+	// ε 1 shared by the three active scorecards: scale 3 per count.
+	margin := int(stats.Margin95(3))
 	got := table(t, p.body, `id="dist-consumer-credit"`)
 	for _, g := range []string{"A", "B", "C", "D", "E"} {
-		if len(got[g]) != 1 || got[g][0] != shown(counts[g]) {
-			t.Errorf("grade %s: shown %q, want %q", g, got[g], shown(counts[g]))
+		if len(got[g]) != 1 || !near(got[g][0], counts[g], margin) {
+			t.Errorf("grade %s: shown %q, want %d give or take the noise", g, got[g], counts[g])
 		}
 	}
-	// One organisation: its only count is suppressed, and no column is
-	// drawn for it.
+	if !strings.Contains(p.body, "differential privacy") || !strings.Contains(p.body, fmt.Sprintf("±%d", margin)) {
+		t.Errorf("the page does not say its counts carry noise of ±%d", margin)
+	}
+	// One organisation: its counts are noise around 0 and 1; a noisy
+	// count under 10 is still not shown, and no column is drawn for it.
 	org := table(t, p.body, `id="dist-business-compliance"`)
 	for g, cells := range org {
-		if cells[0] != "<10" {
+		if !near(cells[0], 0, margin) && !near(cells[0], 1, margin) {
 			t.Errorf("business compliance grade %s: %q", g, cells[0])
 		}
-	}
-	section := p.body[strings.Index(p.body, `id="dist-business-compliance"`):]
-	if section = section[:strings.Index(section, "</section>")]; strings.Contains(section, `class="bar-fill"`) || !strings.Contains(section, "nothing to draw") {
-		t.Errorf("a chart is drawn for suppressed counts:\n%s", section)
 	}
 	// The counts are kept, with their time, for a new server too.
 	srv := httptest.NewServer(h.portal(t))

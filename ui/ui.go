@@ -91,6 +91,9 @@ type Config struct {
 	// population's grades, for the console's pages.
 	History    candor.VersionHistory
 	Population candor.PopulationViews
+	// Statistics, if set, serves the public open-data page of monthly
+	// releases (/open-data; stats.Service is one).
+	Statistics candor.Statistics
 	// Sessions keeps the portal's and the console's sessions, a person's
 	// sealed with their key (vault.Sessions is one).
 	Sessions candor.Sessions
@@ -226,6 +229,9 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /scorecards/{id}", s.scorecard)
 	m.HandleFunc("GET /scorecards/{id}/versions/{v}", s.scorecard)
 	m.HandleFunc("GET /register", s.register)
+	if s.cfg.Statistics != nil {
+		m.HandleFunc("GET /open-data", s.openData)
+	}
 	s.registerConsole(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no page at %s.", candor.Clip(r.URL.Path, 80)))

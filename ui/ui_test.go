@@ -8,6 +8,7 @@ import (
 	"errors"
 	"github.com/candor-project/candor/tlog"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -34,6 +35,7 @@ import (
 	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/registrar"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/stats"
 	"github.com/candor-project/candor/ui"
 	"github.com/candor-project/candor/vault"
 )
@@ -44,6 +46,7 @@ import (
 type harness struct {
 	srv       *httptest.Server
 	store     candor.Store
+	stats     *stats.Service
 	decisions *decisions.Service
 	disputes  *disputes.Service
 	demo      *ui.Demo
@@ -61,6 +64,21 @@ type harness struct {
 // profiles reads h's profiles, proving them with log if it is not nil.
 func (h *harness) profiles(log audit.Prover) *profile.Service {
 	return profile.New(profile.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Scorecards: h.served, Log: log})
+}
+
+// statistics is the statistics service, with a fixed seed and a console
+// budget that outlasts any test.
+func statistics(st candor.Store, v *vault.Vault, cat *candor.Catalogue, served *scoring.Published) *stats.Service {
+	var seed [32]byte
+	svc := stats.New(stats.Options{Store: st, Vault: v, Catalogue: cat, Rand: rand.NewChaCha8(seed), ConsoleEpsilon: 1000 * candor.MicroEpsilon,
+		Scorecards: func() []stats.Card {
+			var out []stats.Card
+			for _, c := range served.Snapshot().Active() {
+				out = append(out, c)
+			}
+			return out
+		}})
+	return svc
 }
 
 func mustHarness(t *testing.T) *harness {
@@ -121,8 +139,9 @@ func mustHarness(t *testing.T) *harness {
 	h.access = access
 	h.disputes = disputes.New(st, v, cat, nil)
 	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, h.served)
+	h.stats = statistics(st, v, cat, h.served)
 	h.cfg = ui.Config{Catalogue: cat, Scorecards: h.served, Decisions: h.decisions, Disputes: h.disputes, Access: access,
-		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: population.NewViews(st, v, 1, h.served, history),
+		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: h.stats.ConsoleViews(population.NewViews(st, v, 1, h.served, history)), Statistics: h.stats,
 		Register: register.New(st, v, h.served, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}
 	acts := admins.New(st, v, nil)

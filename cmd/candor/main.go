@@ -28,6 +28,7 @@ Commands:
                        manage relying parties (who may ask for decisions) and their API keys
   operator key NAME    make an operator API key
   reviewer key NAME    make an API key for a person who reviews decisions
+  analyst key NAME     make an API key for a person who asks for statistics (differentially private, from a budget)
   subject key SUBJECT  make an API key for a subject, for the /v1/me API (the portal has its own sign-in)
   policy key NAME      make a policy administrator's API key (after the first two: requested by one
                        administrator, approved by a second with policy approve-key)
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRelyingParty(ctx, rest, stdout, stderr)
 	case "reviewer":
 		return runRoleKey(ctx, candor.RoleReviewer, "reviewer", rest, stdout, stderr)
+	case "analyst":
+		return runRoleKey(ctx, candor.RoleAnalyst, "analyst", rest, stdout, stderr)
 	case "subject":
 		return runRoleKey(ctx, candor.RoleSubject, "subject", rest, stdout, stderr)
 	case "operator":
