@@ -169,11 +169,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
-	// A pass for statistics takes half the cores, as the console's do.
-	analystEps, releaseEps, consoleEps, _ := f.Stats.epsilons() // checked with the config
-	statistics := stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
-		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published),
-		AnalystEpsilon: analystEps, ReleaseEpsilon: releaseEps, ConsoleEpsilon: consoleEps})
+	statistics := newStatistics(inst, f.Stats, published)
 	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
@@ -209,27 +205,34 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
+	s.scheduleJobs(inst, cfg, disp, dec)
+	return s, nil
+}
+
+// scheduleJobs starts the node's periodic work: activation and refresh of
+// scorecards, dispute deadlines, keyring backups, retention and expired
+// idempotency keys.
+func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Service, dec *decisions.Service) {
 	s.jobs.every("scorecard activation", scorecardCheck, func(ctx context.Context) (int, error) {
 		cs, _, err := inst.Activate(ctx, io.Discard)
 		return len(cs), err
 	})
 	s.jobs.onEachNode("served scorecards", scorecardCheck, s.refreshScorecards)
-	s.jobs.every("dispute deadlines", f.DisputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
-	if dir := f.KeyringBackupDir; dir != "" {
-		s.jobs.every("keyring backup", f.KeyringBackupEvery, func(ctx context.Context) (int, error) {
+	s.jobs.every("dispute deadlines", cfg.Server.DisputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
+	if dir := cfg.Server.KeyringBackupDir; dir != "" {
+		s.jobs.every("keyring backup", cfg.Server.KeyringBackupEvery, func(ctx context.Context) (int, error) {
 			_, n, err := BackupKeyring(ctx, inst.Keyring, dir, cmp.Or(cfg.Store.KeyringRetention, DefaultKeyringRetention), time.Now())
 			return n, err
 		})
 	}
 	purger := retention.New(inst.Store, inst.Vault, inst.Catalogue, nil)
-	s.jobs.every("retention purge", f.PurgeEvery, func(ctx context.Context) (int, error) {
+	s.jobs.every("retention purge", cfg.Server.PurgeEvery, func(ctx context.Context) (int, error) {
 		pr, err := purger.Run(ctx, nil)
 		return pr.Purged, err
 	})
 	s.jobs.every("idempotency keys", time.Hour, func(ctx context.Context) (int, error) {
 		return dec.PurgeIdempotencyKeys(ctx, time.Now())
 	})
-	return s, nil
 }
 
 // watchedDisputes returns the disputes service, with the metrics of
@@ -429,4 +432,13 @@ func (s *Node) ServerLike(h http.Handler) *http.Server {
 		HTTP2:                        model.HTTP2,
 		Protocols:                    model.Protocols,
 	}
+}
+
+// newStatistics returns the statistics service with the configured
+// budgets. A pass for statistics takes half the cores, as the console's do.
+func newStatistics(inst *Installation, c StatsConfig, published *scoring.Published) *stats.Service {
+	analystEps, releaseEps, consoleEps, _ := c.epsilons() // checked with the config
+	return stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
+		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published),
+		AnalystEpsilon: analystEps, ReleaseEpsilon: releaseEps, ConsoleEpsilon: consoleEps})
 }

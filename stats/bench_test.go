@@ -48,7 +48,12 @@ func benchStore(b *testing.B) (*pebble.Store, *vault.Vault, []stats.Card, int) {
 	for i, c := range shipped {
 		cards[i] = c
 	}
-	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
+	keys, err := pebble.OpenKeyring(dir+".keyring", pebble.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { keys.Close() })
+	v, _ := vault.New(bytes.Repeat([]byte{3}, vault.KeySize), keys)
 	st, err := pebble.Open(dir, pebble.Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -41,7 +41,7 @@ func newWorld(t testing.TB, persons int) *world {
 	}
 	w := &world{st: memstore.New(), now: time.Now().UTC()}
 	w.month = candor.MonthOf(w.now).AddDate(0, -1, 0)
-	w.vault, _ = vault.New(bytes.Repeat([]byte{3}, vault.KeySize))
+	w.vault, _ = vault.New(bytes.Repeat([]byte{3}, vault.KeySize), memstore.NewKeyring())
 	bank := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceBank,
 		AllowedTypes: []string{"credit.instalment_late", "credit.instalment_paid"}}
 	power := &candor.Source{ID: "power", Name: "Power Co", Kind: candor.SourceUtility, AllowedTypes: []string{"utility.bill_paid"}}
