@@ -111,8 +111,9 @@ type adminActJSON struct {
 	Scorecard  string    `json:"scorecard,omitempty"` // scorecard acts: the version
 	Version    int       `json:"version,omitempty"`
 	Source     string    `json:"source_sha256,omitempty"`
-	Record     []byte    `json:"record"`     // the act's canonical encoding
-	Commitment string    `json:"commitment"` // its commitment in the transparency log, recomputable from record
+	Audit      string    `json:"audit_sha256,omitempty"` // audit acts: the summary's hash
+	Record     []byte    `json:"record"`                 // the act's canonical encoding
+	Commitment string    `json:"commitment"`             // its commitment in the transparency log, recomputable from record
 }
 
 // getAdminActs is GET /v1/admin-acts: every administrative act — keys
@@ -136,6 +137,9 @@ func (s *Server) getAdminActs(w http.ResponseWriter, r *http.Request) {
 			Scorecard: a.Scorecard, Version: a.Version, Record: enc, Commitment: candor.AdminActCommitment(enc).String()}
 		if a.Scorecard != "" {
 			j.Source = hex.EncodeToString(a.Source[:])
+		}
+		if a.Kind == candor.ActScorecardAudited {
+			j.Audit = hex.EncodeToString(a.Audit[:])
 		}
 		out = append(out, j)
 	}
