@@ -256,7 +256,7 @@ func sameVersions(a, b []*scoring.Compiled) bool {
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
 func withPortal(api http.Handler, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy) (http.Handler, *ui.Server, *ui.Demo, error) {
-	history := scoring.NewHistory(scoring.NewRegistry(inst.Store, inst.Catalogue), inst.Catalogue, published)
+	history := scoring.NewHistory(inst.Registry(), inst.Catalogue, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
 	views := population.NewViews(inst.Store, inst.Vault, max(1, runtime.GOMAXPROCS(0)/2), published, history)

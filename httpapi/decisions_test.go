@@ -182,7 +182,8 @@ func TestRoles(t *testing.T) {
 		// policy administration (policy_test.go)
 		"GET /v1/policy/scorecards": "policy_admin", "POST /v1/policy/scorecards": "policy_admin",
 		"POST /v1/policy/scorecards/{id}/versions/{v}/approval": "policy_admin",
-		"POST /v1/policy/keys": "policy_admin|operator", "POST /v1/policy/keys/{id}/approval": "policy_admin",
+		"POST /v1/policy/scorecards/{id}/versions/{v}/audits":   "policy_admin",
+		"POST /v1/policy/keys":                                  "policy_admin|operator", "POST /v1/policy/keys/{id}/approval": "policy_admin",
 		"DELETE /v1/policy/keys/{id}": "policy_admin",
 	}
 	doc := h.do(t, "GET", "/v1/openapi.yaml", "", "", nil)

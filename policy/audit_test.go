@@ -260,3 +260,43 @@ func TestAuditFixtures(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAuditSample: whatever the sample and the attributes, an audit is
+// refused with EINVALID or counts every row once in every attribute.
+func FuzzAuditSample(f *testing.F) {
+	src, err := os.ReadFile("testdata/consumer-credit-2.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := scoring.Load("consumer-credit-2.yaml", src, catalogue.Default())
+	if err != nil {
+		f.Fatal(err)
+	}
+	rows, groups := sample()
+	f.Add(rows, groups)
+	f.Add(rows[:200], groups[:40])
+	f.Add([]byte("late_instalments,months_since_late,late_share,outcome\n1,2,3,1\n"), []byte("x\ny\n"))
+	f.Fuzz(func(t *testing.T, rows, groups []byte) {
+		a, err := policy.AuditSample(c, rows, groups)
+		if err != nil {
+			if candor.ErrorCode(err) != candor.EINVALID {
+				t.Fatalf("refused with %v, want EINVALID", err)
+			}
+			return
+		}
+		for _, cut := range a.Cutoffs {
+			for _, at := range cut.Attributes {
+				n := 0
+				for _, g := range at.Groups {
+					if g.N < candor.MinAuditGroup || g.Approved > g.N {
+						t.Fatalf("group %+v", g)
+					}
+					n += g.N
+				}
+				if n != a.Rows {
+					t.Fatalf("attribute %s counts %d rows of %d", at.Attribute, n, a.Rows)
+				}
+			}
+		}
+	})
+}
