@@ -352,6 +352,9 @@ func (s *Node) Close() error {
 // Addr is the address the node listens on.
 func (s *Node) Addr() string { return s.addr }
 
+// Access is where the node records reads of subjects' data.
+func (s *Node) Access() *audit.AccessLog { return s.audit.access }
+
 // Installation is the installation the node serves.
 func (s *Node) Installation() *Installation { return s.inst }
 
