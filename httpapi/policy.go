@@ -182,7 +182,11 @@ func (s *Server) postAudit(w http.ResponseWriter, r *http.Request, p *Principal)
 		s.writeError(w, r, err)
 		return
 	}
-	defer s.bufs.Put(bp)
+	defer func() {
+		if cap(*bp) <= maxScorecardBody { // a sample's buffer is not kept for the next request
+			s.bufs.Put(bp)
+		}
+	}()
 	var req AuditRequest
 	if err := decodeJSON(*bp, &req); err != nil {
 		s.writeError(w, r, err)

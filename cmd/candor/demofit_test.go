@@ -89,4 +89,6 @@ func TestDemoFitsAndProposes(t *testing.T) {
 	if !regexp.MustCompile(`consumer-credit version 2 approved by bob and active`).MatchString(out3) || !strings.Contains(out3, "Fairness audit of consumer-credit version 2") {
 		t.Errorf("bob's approval:\n%s", out3)
 	}
+	// The audit's act, like every administrative act, is in the log's account.
+	mustRun(t, "audit", "verify", "--data", data)
 }
