@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +207,13 @@ func TestPolicyAuditOnline(t *testing.T) {
 	body := h.do(t, "GET", "/v1/admin-acts", "", "", nil).raw
 	if !strings.Contains(body, `"audit_sha256"`) || strings.Contains(body, "late_share") {
 		t.Errorf("the public acts show no summary hash, or a row: %s", body)
+	}
+	// The summary is public too, and hashes to the act's audit_sha256.
+	summary := h.do(t, "GET", fmt.Sprintf("/v1/admin-acts/%d/audit", a.N), "", "", nil)
+	if sum := sha256.Sum256([]byte(summary.raw)); summary.status != 200 || sum != audited.Audit || !strings.Contains(summary.raw, `"adverse_impact_ratio":0.625`) {
+		t.Errorf("the public summary: %d %s", summary.status, summary.raw)
+	}
+	if r := h.do(t, "GET", fmt.Sprintf("/v1/admin-acts/%d/audit", a.N-1), "", "", nil); r.status != 404 {
+		t.Errorf("the summary of an act that is no audit: %d", r.status)
 	}
 }

@@ -121,3 +121,9 @@ func smallGroups(g *fit.Groups) error {
 	}
 	return nil
 }
+
+// AuditSummary returns the summary audit act n recorded, as stored
+// (scoring.Registry.AuditSummary): public, like the act.
+func (s *Service) AuditSummary(ctx context.Context, n uint64) ([]byte, error) {
+	return s.registry.AuditSummary(ctx, n)
+}

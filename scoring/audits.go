@@ -131,3 +131,30 @@ func (r *Registry) LatestAudit(ctx context.Context, id string, v int) (*candor.F
 func NeedsAudit(sc *candor.Scorecard) bool {
 	return len(sc.Characteristics) > 0 && sc.Purpose.RestsOnConsent()
 }
+
+// AuditSummary returns the summary of the audit act n recorded, exactly as
+// stored, so that anyone can check it against the act's hash: it holds
+// group-level counts and rates only. Errors: ENOTFOUND when act n is not
+// an audit; EINTERNAL for a summary whose bytes no longer hash to its
+// act's; those of Acts and meta.
+func (r *Registry) AuditSummary(ctx context.Context, n uint64) ([]byte, error) {
+	if r.acts == nil {
+		return nil, candor.Errorf(candor.ENOTFOUND, "no audit act %d", n)
+	}
+	acts, err := r.acts.Acts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n < 1 || n > uint64(len(acts)) || acts[n-1].Kind != candor.ActScorecardAudited {
+		return nil, candor.Errorf(candor.ENOTFOUND, "administrative act %d is not a fairness audit", n)
+	}
+	act := acts[n-1]
+	data, err := r.meta.GetMeta(ctx, auditKey(act.Audit))
+	if err != nil {
+		return nil, err
+	}
+	if sha256.Sum256(data) != act.Audit {
+		return nil, candor.Errorf(candor.EINTERNAL, "the stored summary of audit act %d does not match the act: it was altered", n)
+	}
+	return data, nil
+}
