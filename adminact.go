@@ -25,12 +25,14 @@ const (
 	ActKeyRevoked                                // an administrator revoked a key
 	ActScorecardProposed                         // a scorecard version proposed
 	ActScorecardApproved                         // a scorecard version approved, and active
+	ActScorecardAudited                          // a fairness audit of a scorecard version recorded (its summary's hash in Audit)
 	numAdminActKinds
 )
 
 var adminActNames = [numAdminActKinds]string{
 	ActKeyBootstrapped: "key_bootstrapped", ActKeyRequested: "key_requested", ActKeyApproved: "key_approved",
 	ActKeyRevoked: "key_revoked", ActScorecardProposed: "scorecard_proposed", ActScorecardApproved: "scorecard_approved",
+	ActScorecardAudited: "scorecard_audited",
 }
 
 func (k AdminActKind) String() string {
@@ -67,7 +69,10 @@ type AdminAct struct {
 	Scorecard string
 	Version   int
 	Source    [32]byte
-	Prev      [32]byte // the hash of the act before (AdminActHash; zero for the first)
+	// Audit acts: the SHA-256 of the audit's summary as stored
+	// (FairnessAudit, group-level rates only), which binds it to the act.
+	Audit [32]byte
+	Prev  [32]byte // the hash of the act before (AdminActHash; zero for the first)
 }
 
 // Limits of an act's strings.
@@ -79,9 +84,9 @@ const maxActString = 256
 //	4 (admin act) | 1 (version) | n(8) | kind(1) | at Unix ns(8) | prev(32) |
 //	uvarint len | by | uvarint len | by key |
 //	uvarint len | key | uvarint len | principal | key hash(32) |
-//	uvarint len | scorecard | version(8) | source(32)
+//	uvarint len | scorecard | version(8) | source(32) [| audit(32)]
 //
-// integers big-endian. It fails on an unknown kind, a string longer than
+// integers big-endian; the audit hash only for ActScorecardAudited. It fails on an unknown kind, a string longer than
 // 256 bytes or a time outside 1678–2262.
 func (a *AdminAct) MarshalBinary() ([]byte, error) {
 	if a.Kind == 0 || a.Kind >= numAdminActKinds {
@@ -109,7 +114,11 @@ func (a *AdminAct) MarshalBinary() ([]byte, error) {
 	dst = binary.AppendUvarint(dst, uint64(len(a.Scorecard)))
 	dst = append(dst, a.Scorecard...)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(a.Version))
-	return append(dst, a.Source[:]...), nil
+	dst = append(dst, a.Source[:]...)
+	if a.Kind == ActScorecardAudited {
+		dst = append(dst, a.Audit[:]...)
+	}
+	return dst, nil
 }
 
 // UnmarshalBinary decodes exactly what MarshalBinary produces. Errors:
@@ -144,7 +153,11 @@ func (a *AdminAct) UnmarshalBinary(data []byte) error {
 	}
 	copy(out.KeyHash[:], rest)
 	rest = rest[32:]
-	if !str(&out.Scorecard) || len(rest) != 8+32 {
+	tail := 8 + 32
+	if out.Kind == ActScorecardAudited {
+		tail += 32
+	}
+	if !str(&out.Scorecard) || len(rest) != tail {
 		return bad
 	}
 	v := binary.BigEndian.Uint64(rest)
@@ -153,6 +166,9 @@ func (a *AdminAct) UnmarshalBinary(data []byte) error {
 	}
 	out.Version = int(v)
 	copy(out.Source[:], rest[8:])
+	if out.Kind == ActScorecardAudited {
+		copy(out.Audit[:], rest[8+32:])
+	}
 	*a = out
 	return nil
 }

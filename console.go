@@ -28,6 +28,9 @@ type ScorecardVersion struct {
 	Shipped                bool
 	ProposedBy, ApprovedBy string
 	ProposedAt, ApprovedAt time.Time
+	// Audit is the latest fairness audit recorded of this version's
+	// source, if any.
+	Audit *FairnessAudit
 }
 
 // VersionHistory lists the scorecard versions (scoring.History is one).
@@ -54,10 +57,24 @@ type Policy interface {
 	Propose(ctx context.Context, by *APIKey, file string, source []byte) (*ScorecardVersion, error)
 	// Approve approves a proposed version, which is then activated: its
 	// matches are stored and it is served, on every node, without a
-	// restart. Errors: ENOTFOUND for no such proposal; ECONFLICT if it
+	// restart. The version returned carries the audit it was approved
+	// with. Errors: ENOTFOUND for no such proposal; ECONFLICT if it
 	// was approved already; EFORBIDDEN for a key that does not stand or
-	// whose holder proposed it.
+	// whose holder proposed it, or for a version of characteristics for
+	// a purpose resting on consent that no fairness audit of its source
+	// was recorded for.
 	Approve(ctx context.Context, by *APIKey, id string, version int) (*ScorecardVersion, error)
+	// Audit audits proposed version of scorecard id on sample, a CSV of
+	// the values of its characteristics (as candor features writes them)
+	// with an outcome column (1 bad, 0 good), against groups, a CSV of
+	// protected attributes with one row per row of sample, at each of its
+	// benefits' cut-offs, and records the summary (group-level rates
+	// only; neither sample nor groups is stored). Errors: ENOTFOUND for
+	// no such stored version; EINVALID for a rule scorecard, a scorecard
+	// without benefits, a sample or groups file that does not read, or a
+	// group of fewer than MinAuditGroup rows; EFORBIDDEN for a key that
+	// does not stand.
+	Audit(ctx context.Context, by *APIKey, id string, version int, sample, groups []byte) (*FairnessAudit, error)
 	// MintKey makes a policy administrator's key for name and returns its
 	// token, shown once. With by nil it bootstraps one of the first two
 	// administrators (the key works at once); otherwise by requests it,

@@ -165,10 +165,10 @@ func (s *Service) Stands(ctx context.Context, key *candor.APIKey) (string, error
 // Act records act, done with key, once key stands: it fills in who did it
 // (By, ByKey), when, and its place in the chain. For the acts of other
 // services (scoring.Registry's proposals and approvals), which check
-// their own rules before. Errors: those of Stands; EINVALID for a key
+// their own rules before, and audits. Errors: those of Stands; EINVALID for a key
 // act (which Mint, ApproveKey and RevokeKey record).
 func (s *Service) Act(ctx context.Context, key *candor.APIKey, act *candor.AdminAct) error {
-	if act.Kind != candor.ActScorecardProposed && act.Kind != candor.ActScorecardApproved {
+	if act.Kind != candor.ActScorecardProposed && act.Kind != candor.ActScorecardApproved && act.Kind != candor.ActScorecardAudited {
 		return candor.Errorf(candor.EINVALID, "admins: a %s act is recorded by the key operations only", act.Kind)
 	}
 	s.mu.Lock()

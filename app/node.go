@@ -306,7 +306,7 @@ func activeVersions(published *scoring.Published) func() []stats.Card {
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
 func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy, statistics *stats.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
-	history := scoring.NewHistory(scoring.NewRegistry(inst.Store, inst.Catalogue), inst.Catalogue, published)
+	history := scoring.NewHistory(inst.Registry(), inst.Catalogue, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
 	views := population.NewViews(inst.Store, inst.Vault, max(1, runtime.GOMAXPROCS(0)/2), published, history)
@@ -401,6 +401,9 @@ func (s *Node) Close() error {
 
 // Addr is the address the node listens on.
 func (s *Node) Addr() string { return s.addr }
+
+// Access is where the node records reads of subjects' data.
+func (s *Node) Access() *audit.AccessLog { return s.audit.access }
 
 // Installation is the installation the node serves.
 func (s *Node) Installation() *Installation { return s.inst }

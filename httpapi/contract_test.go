@@ -200,9 +200,31 @@ func (c *contractRun) policy(t *testing.T) {
 	c.call(t, "POST", "/v1/policy/scorecards", alice, "application/json", fmt.Sprintf(`{"file":"rental-deposit-2.yaml","source":%s}`, jsonString(v2)), 201)
 	c.call(t, "GET", "/v1/policy/scorecards", alice, "", "", 200)
 	c.call(t, "POST", "/v1/policy/scorecards/rental-deposit/versions/2/approval", bob, "", "", 200)
+	c.auditAndApprove(t, alice, bob)
 	carol := c.call(t, "POST", "/v1/policy/keys", alice, "application/json", `{"name":"carol"}`, 201).body["key"].(map[string]any)["id"].(string)
 	c.call(t, "POST", "/v1/policy/keys/"+carol+"/approval", bob, "", "", 200)
 	c.call(t, "DELETE", "/v1/policy/keys/"+carol, alice, "", "", 200)
+}
+
+// auditAndApprove proposes a fitted consumer-credit version, which bob
+// may not approve until alice audits it, and reads the audit's public
+// summary.
+func (c *contractRun) auditAndApprove(t *testing.T, alice, bob string) {
+	read := func(name string) string {
+		data, err := os.ReadFile(filepath.Join("..", "policy", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jsonString(string(data))
+	}
+	c.call(t, "POST", "/v1/policy/scorecards", alice, "application/json", fmt.Sprintf(`{"file":"cc-2.yaml","source":%s}`, read("consumer-credit-2.yaml")), 201)
+	c.call(t, "POST", "/v1/policy/scorecards/consumer-credit/versions/2/approval", bob, "", "", 403)
+	audit := c.call(t, "POST", "/v1/policy/scorecards/consumer-credit/versions/2/audits", alice, "application/json",
+		fmt.Sprintf(`{"sample":%s,"protected":%s}`, read("audit-sample.csv"), read("audit-protected.csv")), 201)
+	n, _ := audit.body["audit"].(map[string]any)["act"].(float64)
+	c.call(t, "GET", fmt.Sprintf("/v1/admin-acts/%d/audit", int(n)), "", "", "", 200)
+	c.call(t, "GET", "/v1/policy/scorecards", alice, "", "", 200)
+	c.call(t, "POST", "/v1/policy/scorecards/consumer-credit/versions/2/approval", bob, "", "", 200)
 }
 
 // public reads what anyone may.

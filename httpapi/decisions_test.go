@@ -166,7 +166,7 @@ func TestRoles(t *testing.T) {
 		"POST /v1/me/disputes": "subject", "GET /v1/me/disputes": "subject",
 		"GET /v1/sources/me/events": "source", "GET /v1/sources/me/disputes": "source", "POST /v1/sources/me/disputes/{id}": "source", "GET /v1/notices": "relying_party",
 		"GET /v1/reviews": "reviewer", "GET /v1/reviews/{id}": "reviewer", "POST /v1/reviews/{id}/close": "reviewer",
-		"GET /v1/catalogue": "public", "GET /v1/admin-acts": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
+		"GET /v1/catalogue": "public", "GET /v1/admin-acts": "public", "GET /v1/admin-acts/{n}/audit": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
 		"GET /v1/openapi.yaml": "public", "GET /v1/public/organisations/{company_reg_no}": "public", "GET /v1/public/organisations": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",
 		// the transparency log (audit_test.go)
 		"GET /v1/subjects/{id}/access": "operator", "GET /v1/subjects/{id}/access/{n}/proof": "operator",
@@ -183,7 +183,8 @@ func TestRoles(t *testing.T) {
 		// policy administration (policy_test.go)
 		"GET /v1/policy/scorecards": "policy_admin", "POST /v1/policy/scorecards": "policy_admin",
 		"POST /v1/policy/scorecards/{id}/versions/{v}/approval": "policy_admin",
-		"POST /v1/policy/keys": "policy_admin|operator", "POST /v1/policy/keys/{id}/approval": "policy_admin",
+		"POST /v1/policy/scorecards/{id}/versions/{v}/audits":   "policy_admin",
+		"POST /v1/policy/keys":                                  "policy_admin|operator", "POST /v1/policy/keys/{id}/approval": "policy_admin",
 		"DELETE /v1/policy/keys/{id}": "policy_admin",
 		// statistics (stats_test.go)
 		"GET /v1/stats/tables/{table}": "analyst", "GET /v1/stats/budget": "analyst",

@@ -19,6 +19,7 @@ func (s *Server) routePolicy(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/policy/scorecards", s.require(candor.RolePolicyAdmin, s.getVersions))
 	m.HandleFunc("POST /v1/policy/scorecards", s.require(candor.RolePolicyAdmin, s.postProposal))
 	m.HandleFunc("POST /v1/policy/scorecards/{id}/versions/{v}/approval", s.require(candor.RolePolicyAdmin, s.postApproval))
+	m.HandleFunc("POST /v1/policy/scorecards/{id}/versions/{v}/audits", s.require(candor.RolePolicyAdmin, s.postAudit))
 	m.HandleFunc("POST /v1/policy/keys", s.requireEither(candor.RolePolicyAdmin, candor.RoleOperator, s.postPolicyKey))
 	m.HandleFunc("POST /v1/policy/keys/{id}/approval", s.require(candor.RolePolicyAdmin, s.postPolicyKeyApproval))
 	m.HandleFunc("DELETE /v1/policy/keys/{id}", s.require(candor.RolePolicyAdmin, s.deletePolicyKey))
@@ -35,6 +36,35 @@ type VersionJSON struct {
 	ProposedAt *time.Time `json:"proposed_at,omitempty"`
 	ApprovedBy string     `json:"approved_by,omitempty"`
 	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+	// Audit is the latest fairness audit recorded of the version's source.
+	Audit *AuditJSON `json:"audit,omitempty"`
+}
+
+// AuditJSON is a recorded fairness audit: its summary (group-level
+// counts and rates only) and the administrative act that recorded it.
+type AuditJSON struct {
+	candor.FairnessAudit
+	Act uint64    `json:"act"`
+	By  string    `json:"by"`
+	At  time.Time `json:"at"`
+}
+
+// AuditRequest is the body of POST /v1/policy/scorecards/{id}/versions/{v}/audits:
+// the sample (CSV: a column per characteristic, an outcome column) and the
+// protected attributes (CSV, one row per row of the sample), neither kept.
+type AuditRequest struct {
+	Sample    string `json:"sample" text:"multiline"`
+	Protected string `json:"protected" text:"multiline"`
+}
+
+// maxAuditBody bounds an audit's body: a sample and its attributes.
+const maxAuditBody = 32 << 20
+
+func auditView(a *candor.FairnessAudit) *AuditJSON {
+	if a == nil {
+		return nil
+	}
+	return &AuditJSON{FairnessAudit: *a, Act: a.N, By: a.By, At: a.At}
 }
 
 // ProposalRequest is the body of POST /v1/policy/scorecards: a scorecard
@@ -69,7 +99,7 @@ type MintedKeyJSON struct {
 
 func versionView(v *candor.ScorecardVersion) VersionJSON {
 	out := VersionJSON{ID: v.Scorecard.ID, Version: v.Scorecard.Version, Title: v.Scorecard.Title, State: string(v.State),
-		Shipped: v.Shipped, ProposedBy: v.ProposedBy, ApprovedBy: v.ApprovedBy}
+		Shipped: v.Shipped, ProposedBy: v.ProposedBy, ApprovedBy: v.ApprovedBy, Audit: auditView(v.Audit)}
 	if !v.ProposedAt.IsZero() {
 		out.ProposedAt = &v.ProposedAt
 	}
@@ -117,9 +147,9 @@ func (s *Server) postProposal(w http.ResponseWriter, r *http.Request, p *Princip
 }
 
 func (s *Server) postApproval(w http.ResponseWriter, r *http.Request, p *Principal) {
-	n, err := strconv.Atoi(r.PathValue("v"))
-	if err != nil || n < 1 {
-		s.writeError(w, r, candor.Errorf(candor.EINVALID, "version %q: want a number from 1", candor.Clip(r.PathValue("v"), 20)))
+	n, err := versionPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	v, err := s.policy.Approve(r.Context(), p.Key, r.PathValue("id"), n)
@@ -128,6 +158,46 @@ func (s *Server) postApproval(w http.ResponseWriter, r *http.Request, p *Princip
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"version": versionView(v)})
+}
+
+// versionPath reads the version of a path's {v}. Errors: EINVALID.
+func versionPath(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("v"))
+	if err != nil || n < 1 {
+		return 0, candor.Errorf(candor.EINVALID, "version %q: want a number from 1", candor.Clip(r.PathValue("v"), 20))
+	}
+	return n, nil
+}
+
+// postAudit audits a stored version on the sample and records the
+// summary; the sample and the attributes are dropped with the request.
+func (s *Server) postAudit(w http.ResponseWriter, r *http.Request, p *Principal) {
+	n, err := versionPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	bp, err := s.readBody(w, r, maxAuditBody)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer func() {
+		if cap(*bp) <= maxScorecardBody { // a sample's buffer is not kept for the next request
+			s.bufs.Put(bp)
+		}
+	}()
+	var req AuditRequest
+	if err := decodeJSON(*bp, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.policy.Audit(r.Context(), p.Key, r.PathValue("id"), n, []byte(req.Sample), []byte(req.Protected))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"audit": auditView(a)})
 }
 
 // postPolicyKey mints an administrator's key: requested by an

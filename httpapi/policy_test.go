@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,4 +138,82 @@ func listed(vs []*candor.ScorecardVersion, id string, version int, proposer, app
 		}
 	}
 	return false
+}
+
+// TestPolicyAuditOnline: over the API, a fitted consumer-credit version is
+// refused approval until audited; the audit, posted with the sample and
+// the protected attributes, answers the summary, which the version then
+// carries, and its act is public with the summary's hash, not the rows.
+func TestPolicyAuditOnline(t *testing.T) {
+	h := mustHarness(t)
+	ctx := context.Background()
+	client := func(token string) *httpapi.PolicyClient {
+		c, err := httpapi.NewPolicyClient(h.srv.URL, token, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	bobToken, _, _, err := client(h.operator).MintKey(ctx, nil, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, bob := client(h.policy), client(bobToken)
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("..", "policy", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	if _, err := alice.Propose(ctx, nil, "consumer-credit-2.yaml", read("consumer-credit-2.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Approve(ctx, nil, "consumer-credit", 2); candor.ErrorCode(err) != candor.EFORBIDDEN || !strings.Contains(err.Error(), "fairness audit") {
+		t.Fatalf("approving unaudited: %v, want EFORBIDDEN", err)
+	}
+	sample, protected := read("audit-sample.csv"), read("audit-protected.csv")
+	if _, err := client(h.operator).Audit(ctx, nil, "consumer-credit", 2, sample, protected); candor.ErrorCode(err) != candor.EFORBIDDEN {
+		t.Errorf("an operator auditing: %v, want EFORBIDDEN", err)
+	}
+	crlf := bytes.ReplaceAll(sample, []byte("\n"), []byte("\r\n"))
+	a, err := bob.Audit(ctx, nil, "consumer-credit", 2, crlf, protected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.By != "bob" || a.Rows != 40 || a.FourFifths() || a.Cutoffs[0].Cutoff != 660 || a.Cutoffs[0].Attributes[0].Groups[1].ApprovalRate != 0.5 {
+		t.Errorf("the audit answered: %+v", a)
+	}
+	v, err := bob.Approve(ctx, nil, "consumer-credit", 2)
+	if err != nil {
+		t.Fatalf("approving once audited: %v", err)
+	}
+	if v.Audit == nil || v.Audit.N != a.N || v.Audit.Source != a.Source || len(v.Audit.Cutoffs) != 1 {
+		t.Errorf("the approved version's audit: %+v", v.Audit)
+	}
+	acts, err := alice.Acts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audited *candor.AdminAct
+	for _, act := range acts {
+		if act.Kind == candor.ActScorecardAudited {
+			audited = act
+		}
+	}
+	if audited == nil || audited.N != a.N || audited.Audit == ([32]byte{}) || audited.By != "bob" {
+		t.Fatalf("the public audit act: %+v", audited)
+	}
+	body := h.do(t, "GET", "/v1/admin-acts", "", "", nil).raw
+	if !strings.Contains(body, `"audit_sha256"`) || strings.Contains(body, "late_share") {
+		t.Errorf("the public acts show no summary hash, or a row: %s", body)
+	}
+	// The summary is public too, and hashes to the act's audit_sha256.
+	summary := h.do(t, "GET", fmt.Sprintf("/v1/admin-acts/%d/audit", a.N), "", "", nil)
+	if sum := sha256.Sum256([]byte(summary.raw)); summary.status != 200 || sum != audited.Audit || !strings.Contains(summary.raw, `"adverse_impact_ratio":0.625`) {
+		t.Errorf("the public summary: %d %s", summary.status, summary.raw)
+	}
+	if r := h.do(t, "GET", fmt.Sprintf("/v1/admin-acts/%d/audit", a.N-1), "", "", nil); r.status != 404 {
+		t.Errorf("the summary of an act that is no audit: %d", r.status)
+	}
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/candor-project/candor"
 )
@@ -45,7 +47,50 @@ func (v VersionJSON) version() (*candor.ScorecardVersion, error) {
 	if v.ApprovedAt != nil {
 		out.ApprovedAt = *v.ApprovedAt
 	}
+	out.Audit = v.Audit.audit()
 	return out, nil
+}
+
+// audit is the recorded audit a answers, with its strings made printable.
+func (a *AuditJSON) audit() *candor.FairnessAudit {
+	if a == nil {
+		return nil
+	}
+	out := a.FairnessAudit
+	out.Scorecard, out.Source = printable(out.Scorecard), printable(out.Source)
+	out.N, out.By, out.At = a.Act, printable(a.By), a.At
+	out.Cutoffs = slices.Clone(out.Cutoffs)
+	for i := range out.Cutoffs {
+		c := &out.Cutoffs[i]
+		c.Benefit, c.Grade = printable(c.Benefit), printable(c.Grade)
+		c.Attributes = slices.Clone(c.Attributes)
+		for j := range c.Attributes {
+			at := &c.Attributes[j]
+			at.Attribute = printable(at.Attribute)
+			at.Groups = slices.Clone(at.Groups)
+			for k := range at.Groups {
+				at.Groups[k].Group = printable(at.Groups[k].Group)
+			}
+		}
+	}
+	return &out
+}
+
+// Audit implements candor.Policy; by is ignored. Line ends are sent as
+// newlines.
+func (c *PolicyClient) Audit(ctx context.Context, _ *candor.APIKey, id string, version int, sample, protected []byte) (*candor.FairnessAudit, error) {
+	var out struct {
+		Audit *AuditJSON `json:"audit"`
+	}
+	crlf := strings.NewReplacer("\r\n", "\n")
+	req := AuditRequest{Sample: crlf.Replace(string(sample)), Protected: crlf.Replace(string(protected))}
+	if err := c.do(ctx, "POST", "/v1/policy/scorecards/"+url.PathEscape(id)+"/versions/"+strconv.Itoa(version)+"/audits", req, &out); err != nil {
+		return nil, err
+	}
+	if out.Audit == nil {
+		return nil, candor.Errorf(candor.EUNAVAILABLE, "the server answered no audit")
+	}
+	return out.Audit.audit(), nil
 }
 
 func (a AdminActJSON) act() (*candor.AdminAct, error) {
@@ -156,6 +201,13 @@ func (c *PolicyClient) Acts(ctx context.Context) ([]*candor.AdminAct, error) {
 				return nil, candor.Errorf(candor.EUNAVAILABLE, "act %d: source_sha256 %q is not a SHA-256 in hex", a.N, candor.Clip(a.Source, 80))
 			}
 			copy(act.Source[:], sum)
+		}
+		if a.Audit != "" {
+			sum, err := hex.DecodeString(a.Audit)
+			if err != nil || len(sum) != len(act.Audit) {
+				return nil, candor.Errorf(candor.EUNAVAILABLE, "act %d: audit_sha256 %q is not a SHA-256 in hex", a.N, candor.Clip(a.Audit, 80))
+			}
+			copy(act.Audit[:], sum)
 		}
 		acts[i] = act
 	}

@@ -111,8 +111,9 @@ type adminActJSON struct {
 	Scorecard  string    `json:"scorecard,omitempty"` // scorecard acts: the version
 	Version    int       `json:"version,omitempty"`
 	Source     string    `json:"source_sha256,omitempty"`
-	Record     []byte    `json:"record"`     // the act's canonical encoding
-	Commitment string    `json:"commitment"` // its commitment in the transparency log, recomputable from record
+	Audit      string    `json:"audit_sha256,omitempty"` // audit acts: the summary's hash
+	Record     []byte    `json:"record"`                 // the act's canonical encoding
+	Commitment string    `json:"commitment"`             // its commitment in the transparency log, recomputable from record
 }
 
 // getAdminActs is GET /v1/admin-acts: every administrative act — keys
@@ -137,7 +138,41 @@ func (s *Server) getAdminActs(w http.ResponseWriter, r *http.Request) {
 		if a.Scorecard != "" {
 			j.Source = hex.EncodeToString(a.Source[:])
 		}
+		if a.Kind == candor.ActScorecardAudited {
+			j.Audit = hex.EncodeToString(a.Audit[:])
+		}
 		out = append(out, j)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"acts": out})
+}
+
+// auditSummaries is the policy service's optional capability of serving
+// the stored summary of an audit act (policy.Service has it).
+type auditSummaries interface {
+	AuditSummary(ctx context.Context, n uint64) ([]byte, error)
+}
+
+// getAuditSummary is GET /v1/admin-acts/{n}/audit: the summary of audit
+// act n (group-level counts and rates), byte for byte as stored, whose
+// SHA-256 is the act's audit_sha256. Public, as the acts are.
+func (s *Server) getAuditSummary(w http.ResponseWriter, r *http.Request) {
+	as, ok := s.policy.(auditSummaries)
+	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
+	switch {
+	case !ok:
+		err = candor.Errorf(candor.ENOTFOUND, "this server keeps no fairness audits")
+	case err != nil:
+		err = candor.Errorf(candor.EINVALID, "act %q: want a number from 1", candor.Clip(r.PathValue("n"), 20))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data, err := as.AuditSummary(r.Context(), n)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(data)
 }

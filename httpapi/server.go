@@ -196,6 +196,7 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/scorecards/{id}/versions/{v}", s.getScorecard)
 	if s.admin != nil {
 		m.HandleFunc("GET /v1/admin-acts", s.getAdminActs)
+		m.HandleFunc("GET /v1/admin-acts/{n}/audit", s.getAuditSummary)
 	}
 	m.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")

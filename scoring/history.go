@@ -24,7 +24,8 @@ func NewHistory(registry *Registry, cat *candor.Catalogue, served *Published) *H
 }
 
 // Versions returns every published version, then every proposal awaiting
-// approval, with who proposed and approved each stored one.
+// approval, with who proposed and approved each stored one and the latest
+// fairness audit recorded of it.
 func (h *History) Versions(ctx context.Context) ([]*candor.ScorecardVersion, error) {
 	published, proposed, err := h.compiled(ctx)
 	if err != nil {
@@ -70,17 +71,25 @@ func (h *History) compiled(ctx context.Context) (published, proposed []historic,
 	if err != nil {
 		return nil, nil, err
 	}
+	audit, err := h.registry.audits(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	record := map[candor.ScorecardKey]*Version{}
 	for _, v := range stored {
 		record[candor.KeyOf(v.ID, v.Version)] = v
 	}
-	listed := func(c *Compiled, state candor.VersionState) historic {
+	listed := func(c *Compiled, state candor.VersionState) (historic, error) {
 		v := &candor.ScorecardVersion{Scorecard: c.Scorecard(), State: state, Shipped: true}
 		if rec := record[c.Key()]; rec != nil {
 			v.Shipped = false
 			v.ProposedBy, v.ProposedAt, v.ApprovedBy, v.ApprovedAt = rec.ProposedBy, rec.ProposedAt, rec.ApprovedBy, rec.ApprovedAt
+			var err error
+			if v.Audit, err = audit(rec.ID, rec.Version, rec.Source); err != nil {
+				return historic{}, err
+			}
 		}
-		return historic{v, c}
+		return historic{v, c}, nil
 	}
 	served := h.served.Snapshot()
 	for _, c := range all {
@@ -88,7 +97,11 @@ func (h *History) compiled(ctx context.Context) (published, proposed []historic,
 		if served.IsActive(c.Key()) {
 			state = candor.VersionActive
 		}
-		published = append(published, listed(c, state))
+		x, err := listed(c, state)
+		if err != nil {
+			return nil, nil, err
+		}
+		published = append(published, x)
 	}
 	for _, v := range stored {
 		if v.ApprovedBy != "" {
@@ -98,7 +111,11 @@ func (h *History) compiled(ctx context.Context) (published, proposed []historic,
 		if err != nil {
 			return nil, nil, fmt.Errorf("proposed scorecard %s version %d: %w", v.ID, v.Version, err)
 		}
-		proposed = append(proposed, listed(c, candor.VersionProposed))
+		x, err := listed(c, candor.VersionProposed)
+		if err != nil {
+			return nil, nil, err
+		}
+		proposed = append(proposed, x)
 	}
 	return published, proposed, nil
 }

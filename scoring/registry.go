@@ -202,8 +202,9 @@ func (r *Registry) Propose(ctx context.Context, name string, source []byte, admi
 // the administrator approving it. Errors: ENOTFOUND for no such proposal,
 // EFORBIDDEN for a key that is not a policy administrator's (standing,
 // see Acts), without Acts, or for a key whose holder proposed the version
-// (the two-person rule), ECONFLICT when it was approved already, EINVALID
-// when it no longer compiles.
+// (the two-person rule) or for a version NeedsAudit says needs a fairness
+// audit that none of its source was recorded for, ECONFLICT when it was
+// approved already, EINVALID when it no longer compiles.
 func (r *Registry) Approve(ctx context.Context, id string, version int, admin *candor.APIKey, now time.Time) (*Compiled, error) {
 	who, err := policyAdmin(admin, "approve scorecard versions")
 	if err != nil {
@@ -242,6 +243,20 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 	c, err := Load(v.File, v.Source, r.cat)
 	if err != nil {
 		return nil, err
+	}
+	if NeedsAudit(c.Scorecard()) {
+		find, err := r.audits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		audit, err := find(id, version, v.Source)
+		if err != nil {
+			return nil, err
+		}
+		if audit == nil {
+			return nil, candor.Errorf(candor.EFORBIDDEN, "%s version %d is fitted for %s, a purpose resting on consent, and no fairness audit of it was recorded: "+
+				"audit it first (candor policy audit %s %d --sample FILE --protected FILE)", id, version, c.Scorecard().Purpose, id, version)
+		}
 	}
 	if err := r.act(ctx, admin, candor.ActScorecardApproved, c.Scorecard(), v.Source); err != nil {
 		return nil, err

@@ -35,3 +35,33 @@ func (c *Compiled) Values(subject candor.SubjectID, events []*candor.Event, at t
 	}
 	return out, nil
 }
+
+// PointsOf returns the points c, a characteristic scorecard, gives to
+// vals, one value per characteristic in c's order (as Values returns
+// them): Base plus the points of each value's bin (Other for a value in
+// no bin), clamped to the range. Errors: EINVALID for a rule scorecard or
+// values that are not c's characteristics in order.
+func (c *Compiled) PointsOf(vals []Value) (int, error) {
+	if c.chars == nil {
+		return 0, candor.Errorf(candor.EINVALID, "scorecard %s is a rule scorecard: it scores facts, not characteristics' values", c.card.ID)
+	}
+	if len(vals) != len(c.chars) {
+		return 0, candor.Errorf(candor.EINVALID, "%d values for the %d characteristics of %s", len(vals), len(c.chars), c.card.ID)
+	}
+	total := float64(c.card.Base)
+	for k := range c.chars {
+		ch := &c.chars[k]
+		if vals[k].ID != ch.ID {
+			return 0, candor.Errorf(candor.EINVALID, "value %d is of %q, not of characteristic %q", k+1, candor.Clip(vals[k].ID, 40), ch.ID)
+		}
+		p := ch.Other
+		for b := range ch.Bins {
+			if ch.Bins[b].Contains(vals[k].V, !vals[k].Missing) {
+				p = ch.Bins[b].Points
+				break
+			}
+		}
+		total += float64(p)
+	}
+	return c.clamp(total), nil
+}

@@ -22,7 +22,9 @@
 // restrictions and work permits are rare. Organisations (compliant, lax,
 // delinquent) file accounts and tax returns, are inspected, hold licences,
 // and now and then owe wages, lose a judgment or are dissolved. The rates
-// are in one table, in rates.go. Newcomers and new organisations arrive in
+// are in one table, in rates.go. Default12 draws each person's outcome, a
+// default within 12 months, from their profile and their spells of stress:
+// a lender's own outcome for fitting a scorecard, never posted to Candor. Newcomers and new organisations arrive in
 // the three years either side of January 2025, a fixed anchor; everyone else
 // was registered before.
 //

@@ -41,6 +41,10 @@ type Identity struct {
 	TaxNumber    string // ten digits, the last a mod-11 check digit; persons and organisations never share one
 	CompanyRegNo string // organisations only: C and eight digits
 	Profile      Profile
+	// BirthYear is a person's year of birth. Candor records no age (there
+	// is no category for it): it is here for an auditor's protected
+	// attributes in a fairness audit, which are never stored.
+	BirthYear int
 }
 
 // Identifiers returns the subject's identifiers, normalised; the national ID
@@ -57,7 +61,7 @@ func (id Identity) Identifiers() []candor.Identifier {
 func Person(seed uint64, i int) Identity {
 	var p person
 	p.load(seed, i)
-	return Identity{Kind: candor.Person, Index: i, NationalID: string(p.nationalID()), TaxNumber: string(p.taxNumber()), Profile: p.profile}
+	return Identity{Kind: candor.Person, Index: i, NationalID: string(p.nationalID()), TaxNumber: string(p.taxNumber()), Profile: p.profile, BirthYear: p.birthYear}
 }
 
 // Org returns the identity of the i-th organisation (from 0) of the

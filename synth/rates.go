@@ -37,6 +37,9 @@ var rates = struct {
 	restriction float64    // per unpaid judgment: the court also restricts the debtor
 	lifted      float64    // per restriction: lifted before it expires
 
+	// Outcomes, which Candor never records: a relying party's own (Default12).
+	default12, default12InSpell [3]float64 // per person and year: defaults on a credit in the 12 months, without and with a spell of stress in them
+
 	permitNewcomer float64 // share of newcomers who hold work permits
 	permitResident float64 // share of long-standing residents who do
 	permitRenewed  float64 // per permit: renewed at expiry (else it expires and the chain ends)
@@ -89,6 +92,9 @@ var rates = struct {
 	satisfied:   [3]float64{0.70, 0.55, 0.35},
 	restriction: 0.25,
 	lifted:      0.35,
+
+	default12:        [3]float64{0.01, 0.06, 0.22},
+	default12InSpell: [3]float64{0.12, 0.30, 0.50},
 
 	permitNewcomer: 0.50,
 	permitResident: 0.015,

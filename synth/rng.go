@@ -58,6 +58,7 @@ const (
 	topicInspect    topic = 10 // n = year
 	topicWage       topic = 11 // n = year
 	topicLicence    topic = 12 // n = link in the chain of business licences
+	topicOutcome    topic = 13 // n = month: a default in the 12 months from it (Default12)
 	topicLoanSlot   topic = 20 // +slot, n = 0: the slot's product and phase
 	topicLoan       topic = 30 // +slot, n = generation: one loan
 	topicInstalment topic = 40 // +slot, n = month

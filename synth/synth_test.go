@@ -594,3 +594,44 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
+
+// Default12 is deterministic by seed and person, depends on the month it
+// starts from, and follows the latent profile: the struggling default far
+// more often than the reliable.
+func TestDefault12(t *testing.T) {
+	from := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	var n, bad [4]int
+	moved := 0
+	for i := range 20_000 {
+		d := synth.Default12(7, i, from)
+		if d != synth.Default12(7, i, from.AddDate(0, 0, 20)) {
+			t.Fatalf("person %d: another day of the same month, another outcome", i)
+		}
+		if d != synth.Default12(7, i, from.AddDate(1, 0, 0)) {
+			moved++
+		}
+		p := synth.Person(7, i).Profile
+		n[p]++
+		if d {
+			bad[p]++
+		}
+	}
+	rate := func(p synth.Profile) float64 { return float64(bad[p]) / float64(n[p]) }
+	r, o, s := rate(synth.Reliable), rate(synth.Occasional), rate(synth.Struggling)
+	t.Logf("default rates: reliable %.3f, occasional %.3f, struggling %.3f", r, o, s)
+	if !(r < 0.05 && o > 2*r && s > 2*o && s < 0.6) {
+		t.Errorf("default rates by profile: %.3f %.3f %.3f; want rising steeply, reliable below 5 %%", r, o, s)
+	}
+	if moved == 0 {
+		t.Error("the outcome does not depend on the year it starts from")
+	}
+	other := 0
+	for i := range 2000 {
+		if synth.Default12(7, i, from) != synth.Default12(8, i, from) {
+			other++
+		}
+	}
+	if other == 0 {
+		t.Error("another seed, the same outcomes")
+	}
+}

@@ -25,7 +25,12 @@ type versionView struct {
 	State                  string // active, superseded or proposed
 	ProposedBy, ApprovedBy string
 	ProposedAt, ApprovedAt time.Time
-	card                   *candor.Scorecard
+	// Audit is the latest fairness audit of its source; NeedsAudit says
+	// it cannot be approved without one (fitted, for a purpose resting
+	// on consent).
+	Audit      *candor.FairnessAudit
+	NeedsAudit bool
+	card       *candor.Scorecard
 }
 
 type scorecardsConsoleView struct {
@@ -73,7 +78,8 @@ func (s *Server) versions(ctx context.Context) (published, proposed []versionVie
 		sc := v.Scorecard
 		x := versionView{Value: versionValue(sc.ID, sc.Version), ID: sc.ID, Title: sc.Title, Kind: sc.SubjectKind.String(),
 			Purpose: sc.Purpose, Version: sc.Version, State: string(v.State), card: sc,
-			ProposedBy: v.ProposedBy, ProposedAt: v.ProposedAt, ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt}
+			ProposedBy: v.ProposedBy, ProposedAt: v.ProposedAt, ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt,
+			Audit: v.Audit, NeedsAudit: len(sc.Characteristics) > 0 && sc.Purpose.RestsOnConsent()}
 		if v.Shipped {
 			x.ProposedBy, x.ApprovedBy = "shipped", "shipped"
 		}

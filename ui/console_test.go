@@ -914,3 +914,56 @@ func TestConsolePolicy(t *testing.T) {
 		t.Error("rental-deposit version 2 is not listed as proposed by alice and approved by bob")
 	}
 }
+
+// TestConsoleApproveShowsAudit: a fitted consumer-credit version awaits
+// an audit, with no approve button and the command to audit it; once
+// audited, the second administrator's page shows the audit's verdict and
+// its groups' rates beside the approve button.
+func TestConsoleApproveShowsAudit(t *testing.T) {
+	h := mustHarness(t)
+	signIn := func(name string) (*browser, *candor.APIKey) {
+		b := h.browser(t)
+		token := h.consoleKey(t, candor.RolePolicyAdmin, name)
+		if p := b.consoleSignIn(token); p.status != http.StatusSeeOther {
+			t.Fatalf("%s's sign-in: %d %s", name, p.status, p.body)
+		}
+		key, err := candor.Authenticate(context.Background(), h.store, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, key
+	}
+	alice, aliceKey := signIn("alice")
+	bob, _ := signIn("bob")
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("..", "policy", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	form := func(b *browser, v url.Values) url.Values { v.Set("csrf", b.csrf("/console/scorecards")); return v }
+	if p := alice.post("/console/scorecards/propose", form(alice, url.Values{"file": {"cc2.yaml"}, "source": {string(read("consumer-credit-2.yaml"))}})); p.status != http.StatusSeeOther {
+		t.Fatalf("proposing: %d %s", p.status, p.body)
+	}
+	page := bob.get("/console/scorecards").body
+	if strings.Contains(page, "Approve consumer-credit v2") || !strings.Contains(page, "candor policy audit consumer-credit 2") || !strings.Contains(page, "Not until it is audited.") {
+		t.Errorf("the page of an unaudited fitted version:\n%s", page)
+	}
+	if p := bob.post("/console/scorecards/approve", form(bob, url.Values{"version": {"consumer-credit/2"}})); p.status != http.StatusForbidden || !strings.Contains(p.body, "fairness audit") {
+		t.Errorf("approving it anyway: %d, want 403 naming the audit", p.status)
+	}
+	if _, err := h.cfg.Policy.Audit(context.Background(), aliceKey, "consumer-credit", 2, read("audit-sample.csv"), read("audit-protected.csv")); err != nil {
+		t.Fatal(err)
+	}
+	page = bob.get("/console/scorecards").body
+	for _, want := range []string{"Approve consumer-credit v2", "four-fifths rule <strong>not</strong> met</a>, by alice", "Fairness audit of consumer-credit v2",
+		"pre_approval: grade C, score 660 or more (65.0 % approved)", "<td>b</td><td class=\"num\">20</td><td class=\"num\">50.0 %</td><td class=\"num\">0.62 (below 0.8)</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the audited version's page lacks %q", want)
+		}
+	}
+	if p := bob.post("/console/scorecards/approve", form(bob, url.Values{"version": {"consumer-credit/2"}})); p.status != http.StatusSeeOther {
+		t.Errorf("approving once audited: %d %s", p.status, p.body)
+	}
+}

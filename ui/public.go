@@ -49,6 +49,7 @@ var actWords = map[candor.AdminActKind]string{
 	candor.ActKeyBootstrapped: "administrator's key minted (one of the first two)", candor.ActKeyRequested: "administrator's key requested",
 	candor.ActKeyApproved: "administrator's key approved", candor.ActKeyRevoked: "administrator's key revoked",
 	candor.ActScorecardProposed: "version proposed", candor.ActScorecardApproved: "version approved",
+	candor.ActScorecardAudited: "version audited for fairness",
 }
 
 // adminActs returns the administrative acts, newest first: every one,

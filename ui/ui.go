@@ -292,6 +292,7 @@ var funcs = template.FuncMap{
 	"sentence": sentence,
 	"words":    words,
 	"add":      func(a, b int) int { return a + b },
+	"pct":      func(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -138,14 +138,15 @@ func mustHarness(t *testing.T) *harness {
 	t.Cleanup(func() { access.Close() })
 	h.access = access
 	h.disputes = disputes.New(st, v, cat, nil)
-	history := scoring.NewHistory(scoring.NewRegistry(st, cat), cat, h.served)
+	acts := admins.New(st, v, nil)
+	versions := scoring.NewRegistry(st, cat).WithActs(acts)
+	history := scoring.NewHistory(versions, cat, h.served)
 	h.stats = statistics(st, v, cat, h.served)
 	h.cfg = ui.Config{Catalogue: cat, Scorecards: h.served, Decisions: h.decisions, Disputes: h.disputes, Access: access,
 		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: h.stats.ConsoleViews(population.NewViews(st, v, 1, h.served, history)), Statistics: h.stats,
 		Register: register.New(st, v, h.served, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}
-	acts := admins.New(st, v, nil)
-	h.cfg.Policy = policy.New(acts, scoring.NewRegistry(st, cat).WithActs(acts), history, nil)
+	h.cfg.Policy = policy.New(acts, versions, history, nil)
 	h.cfg.Profiles = h.profiles(nil)
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -25,6 +26,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	orgs := fs.Int("orgs", 5_000, "organisations in the synthetic population")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic population")
 	loadOnly := fs.Bool("load-only", false, "load the population, print the summary and exit instead of serving")
+	fitPersons := fs.Int("fit-persons", 4000, "persons in the sample the demo fits a consumer-credit scorecard on (0: no fit)")
+	fitDir := fs.String("fit-dir", "", "where the fit's files go: features, outcomes, the fitted scorecard and its report (default: the data dir's name + -fit)")
 	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +62,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := app.LoadDemo(ctx, srv, pop, tokens, stdout, stderr); err != nil {
 		return closeAfter(err, srv)
 	}
+	var fitted *demoFitted
+	if *fitPersons > 0 {
+		dir := cmp.Or(*fitDir, filepath.Clean(cfg.Store.Data)+"-fit")
+		if fitted, err = runDemoFit(ctx, srv, pop, min(*fitPersons, *persons), dir, stdout, stderr); err != nil {
+			return closeAfter(err, srv)
+		}
+	}
 	if err := printTour(ctx, stdout, srv, pop, tokens, operator); err != nil {
 		return closeAfter(err, srv)
 	}
@@ -66,6 +76,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return closeAfter(err, srv)
 	}
 	printConsole(stdout, srv, operator, tokens["demo-reviewer"])
+	printFitted(stdout, srv, fitted)
 	if *loadOnly {
 		return srv.Close()
 	}
@@ -183,5 +194,23 @@ func printConsole(w io.Writer, srv *app.Node, operator, reviewer string) {
 	fmt.Fprintf(w, "\nThe operator console: http://%s/console/ — paste an API key into its sign-in form:\n", srv.Addr())
 	fmt.Fprintf(w, "  operator (sources, relying parties, scorecards, population, disputes): %s\n", operator)
 	fmt.Fprintf(w, "  reviewer (the human-review queue):                                     %s\n", reviewer)
-	fmt.Fprintf(w, "  a policy administrator's key (scorecards) comes from: candor policy key NAME\n")
+	fmt.Fprintf(w, "  a policy administrator's key (scorecards) comes from: candor policy key NAME (the demo's, alice's and bob's, are in its fit directory)\n")
+}
+
+// printFitted prints how to look at the fitted version and approve it.
+func printFitted(w io.Writer, srv *app.Node, f *demoFitted) {
+	if f == nil {
+		return
+	}
+	base := "http://" + srv.Addr()
+	fmt.Fprintf(w, "\nThe fitted consumer-credit scorecard (held-out AUC %.3f; a one-hot logistic regression: %.3f):\n", f.auc, f.baselineAUC)
+	fmt.Fprintf(w, "  %s.yaml, its validation report %s.report.html (open it in a browser) and .report.json\n", f.prefix, f.prefix)
+	if f.alice == "" {
+		fmt.Fprintf(w, "  propose, audit and approve it with your administrators' keys: candor policy propose, audit and approve --server %s\n", base)
+		return
+	}
+	fmt.Fprintf(w, "  %s v%d is proposed by alice and audited; bob, a second policy administrator, approves it (the two-person rule):\n", f.id, f.version)
+	fmt.Fprintf(w, "  candor policy list --server %s --key-file %s\n", base, f.bob)
+	fmt.Fprintf(w, "  candor policy approve %s %d --server %s --key-file %s\n", f.id, f.version, base, f.bob)
+	fmt.Fprintf(w, "  or in the console (%s/console/scorecards) signed in with the key in %s\n", base, f.bob)
 }

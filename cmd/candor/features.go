@@ -20,6 +20,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/scoring/fit"
 )
@@ -114,7 +115,7 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	w.Write(header)
 	for i, sub := range subs {
-		vals, err := featuresOf(ctx, inst, aud, card, sub, at)
+		vals, err := featuresOf(ctx, inst, aud.Access(), card, sub, at)
 		if err != nil {
 			aud.Close()
 			return err
@@ -190,7 +191,7 @@ func resolveSubjects(ctx context.Context, inst *app.Installation, idents []liste
 }
 
 // featuresOf reads sub's facts, recording the read, and returns its values.
-func featuresOf(ctx context.Context, inst *app.Installation, aud *app.Audit, card *scoring.Compiled, sub listed, at time.Time) ([]scoring.Value, error) {
+func featuresOf(ctx context.Context, inst *app.Installation, access *audit.AccessLog, card *scoring.Compiled, sub listed, at time.Time) ([]scoring.Value, error) {
 	key, err := inst.Vault.SubjectKey(ctx, sub.id)
 	if err != nil {
 		return nil, err
@@ -206,7 +207,7 @@ func featuresOf(ctx context.Context, inst *app.Installation, aud *app.Audit, car
 	sc := card.Scorecard()
 	a := &candor.Access{Subject: sub.id, At: time.Now().UTC(), Principal: "candor features", Role: candor.RoleOperator,
 		Purpose: candor.ReadModelDevelopment.String(), Action: fmt.Sprintf("features %s v%d", sc.ID, sc.Version)}
-	if err := aud.Access().RecordWith(ctx, key, a, nil); err != nil {
+	if err := access.RecordWith(ctx, key, a, nil); err != nil {
 		return nil, err
 	}
 	return vals, nil

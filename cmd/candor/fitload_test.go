@@ -97,7 +97,7 @@ func TestFittedScorecardLoadsSimulatesAndIsProposed(t *testing.T) {
 	}
 
 	data := filepath.Join(dir, "data")
-	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "200", "--orgs", "20", "--load-only")
+	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "200", "--orgs", "20", "--fit-persons", "0", "--load-only")
 	out, _ = mustRun(t, "policy", "simulate", "--data", data, prefix+".yaml")
 	if !strings.Contains(out, "Grade migration of consumer-credit, published v1 (rows) to candidate v2 (columns)") || !strings.Contains(out, "moved up:") {
 		t.Fatalf("simulate:\n%s", out)

@@ -36,6 +36,9 @@ Commands:
                        approve or revoke an administrator's key; list every administrative act
   policy propose|approve|list
                        propose, approve (a second administrator) and list scorecard versions
+  policy audit ID VERSION --sample F --protected F
+                       audit a proposed version for fairness and record the summary (a fitted
+                       credit or rental version is approved only once audited)
   score SUBJECT        explain a subject's scores (SUBJECT: an ID or scheme:value)
   policy simulate FILE the grade migration matrix if FILE replaced the published scorecard
   policy diff A B      what changes between two scorecards (published IDs or files)

@@ -178,7 +178,7 @@ func TestScore(t *testing.T) {
 func TestPolicySimulateAndRescore(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "400", "--orgs", "40", "--load-only")
+	mustRun(t, "demo", "--data", data, "--addr", "127.0.0.1:0", "--persons", "400", "--orgs", "40", "--fit-persons", "0", "--load-only")
 	wantMaterialised(t, data) // on ingest
 	shipped, err := os.ReadFile("../../scoring/scorecards/rental-deposit.yaml")
 	if err != nil {

@@ -39,8 +39,14 @@ const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n
 	"  stores FILE as the next version of its scorecard, awaiting approval\n" +
 	"       candor policy approve ID VERSION --key-file KEY\n" +
 	"  activates a proposed version: KEY must be a policy administrator's who did not propose it (two-person rule)\n" +
+	"       candor policy audit ID VERSION --sample FILE.csv --protected FILE.csv --key-file KEY\n" +
+	"  audits a proposed version for fairness: scores each row of the sample (its characteristics' values, as\n" +
+	"  candor features writes them, with an outcome column, 1 bad 0 good) and compares approval rates across the\n" +
+	"  groups of each protected attribute (CSV, one row per row of the sample; never stored) at each benefit's\n" +
+	"  cut-off; records the summary (group-level rates only) for the approver. A fitted version for credit or\n" +
+	"  rental, purposes resting on consent, is approved only once audited\n" +
 	"       candor policy list\n" +
-	"  key, approve-key, revoke-key, acts, propose, approve and list act through a running server with\n" +
+	"  key, approve-key, revoke-key, acts, propose, audit, approve and list act through a running server with\n" +
 	"  --server URL --key-file KEY (an operator's key there bootstraps the first two administrators)\n"
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -50,6 +56,8 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return runPolicyDiff(args[1:], stdout, stderr)
 		case "propose", "approve", "list":
 			return runPolicyVersions(ctx, args[0], args[1:], stdout, stderr)
+		case "audit":
+			return runPolicyAudit(ctx, args[1:], stdout, stderr)
 		case "key", "approve-key", "revoke-key", "acts":
 			return runPolicyKeys(ctx, args[0], args[1:], stdout, stderr)
 		}

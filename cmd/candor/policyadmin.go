@@ -79,14 +79,18 @@ func openPolicy(ctx context.Context, cfg app.Config) (*policyAdmin, error) {
 	return pa, nil
 }
 
-// policyCommand parses the flags of candor policy cmd, which takes want
-// arguments and, if needsKey, a key file, and opens where it acts. Errors:
+// policyCommand parses the flags of candor policy cmd (the settings, and
+// those extra defines), which takes want arguments and, if needsKey, a key
+// file, and opens where it acts. Errors:
 // flag.ErrHelp (with the usage printed) for arguments it does not take.
-func policyCommand(ctx context.Context, cmd string, args []string, want int, needsKey bool, stderr io.Writer) (*policyAdmin, *flag.FlagSet, error) {
+func policyCommand(ctx context.Context, cmd string, args []string, want int, needsKey bool, stderr io.Writer, extra ...func(*flag.FlagSet)) (*policyAdmin, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("policy "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := app.Defaults()
 	app.Register(fs, &cfg, app.StoreSettings|app.PolicySettings)
+	for _, f := range extra {
+		f(fs)
+	}
 	if err := app.ParseFlags(fs, reorder(args)); err != nil {
 		return nil, nil, err
 	}
@@ -120,9 +124,10 @@ func runPolicyVersions(ctx context.Context, cmd string, args []string, stdout, s
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCORECARD\tVERSION\tSTATE\tPROPOSED BY\tAPPROVED BY")
+	fmt.Fprintln(tw, "SCORECARD\tVERSION\tSTATE\tPROPOSED BY\tAPPROVED BY\tFAIRNESS AUDIT")
 	for _, v := range vs {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", v.Scorecard.ID, v.Scorecard.Version, v.State, whoWhen(v.Shipped, v.ProposedBy, v.ProposedAt), whoWhen(v.Shipped, v.ApprovedBy, v.ApprovedAt))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", v.Scorecard.ID, v.Scorecard.Version, v.State, whoWhen(v.Shipped, v.ProposedBy, v.ProposedAt),
+			whoWhen(v.Shipped, v.ApprovedBy, v.ApprovedAt), auditWord(v.Audit))
 	}
 	return tw.Flush()
 }
@@ -174,6 +179,11 @@ func approveVersion(ctx context.Context, pa *policyAdmin, id string, version int
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if v.Audit != nil {
+			printAudit(stdout, v.Audit)
+		}
+	}()
 	if pa.inst == nil {
 		fmt.Fprintf(stdout, "%s version %d approved by %s; the servers activate it now, and earlier versions stay available.\n", id, version, v.ApprovedBy)
 		return nil

@@ -154,6 +154,41 @@ func (m *Mapping) check() error {
 // a ragged row, a cell over MaxField bytes, a categorical column with more
 // than MaxLevels values, and everything Dataset.Validate refuses.
 func ReadCSV(r io.Reader, m *Mapping) (*Dataset, error) {
+	d, err := read(r, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// ReadSample reads a sample to score, not to fit, as ReadCSV does but
+// without refusing what only a fit cannot use: a constant column or a
+// single class of outcomes. It refuses a sample without rows and a column
+// named as a protected attribute.
+func ReadSample(r io.Reader, m *Mapping) (*Dataset, error) {
+	d, err := read(r, m)
+	if err != nil {
+		return nil, err
+	}
+	var probs []string
+	if d.Rows() == 0 {
+		probs = append(probs, "no rows")
+	}
+	for _, c := range d.Columns {
+		if why := Protected(c.Name); why != "" {
+			probs = append(probs, fmt.Sprintf("column %q: %s", c.Name, why))
+		}
+	}
+	if err := problems(probs); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func read(r io.Reader, m *Mapping) (*Dataset, error) {
 	if m == nil {
 		m = &Mapping{}
 	}
@@ -261,9 +296,6 @@ func ReadCSV(r io.Reader, m *Mapping) (*Dataset, error) {
 	}
 	if len(probs) > 0 {
 		return nil, problems(probs)
-	}
-	if err := d.Validate(); err != nil {
-		return nil, err
 	}
 	return d, nil
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/candor-project/candor"
 )
 
 // MaxGroups is the most groups an audited attribute may have.
@@ -82,29 +84,10 @@ func ReadGroups(r io.Reader, rows int) (*Groups, error) {
 }
 
 // GroupResult is one group's outcome at the cut-off.
-type GroupResult struct {
-	Group        string  `json:"group"`
-	N            int     `json:"n"`
-	Approved     int     `json:"approved"`
-	ApprovalRate float64 `json:"approval_rate"`
-	// ImpactRatio is the approval rate over the highest group's.
-	ImpactRatio float64 `json:"adverse_impact_ratio"`
-	// FourFifths is false when the ratio is below 0.8 (the EEOC's rule of thumb).
-	FourFifths bool `json:"four_fifths_met"`
-	Good       int  `json:"good"`
-	// TruePositiveRate is the approval rate among good outcomes.
-	TruePositiveRate float64 `json:"true_positive_rate"`
-}
+type GroupResult = candor.AuditGroup
 
 // AttributeAudit is the audit of one protected attribute.
-type AttributeAudit struct {
-	Attribute string        `json:"attribute"`
-	Groups    []GroupResult `json:"groups"`
-	// EqualOpportunityDifference is the largest minus the smallest true
-	// positive rate over the groups with good outcomes.
-	EqualOpportunityDifference float64 `json:"equal_opportunity_difference"`
-	FourFifths                 bool    `json:"four_fifths_met"`
-}
+type AttributeAudit = candor.AttributeAudit
 
 // Audit approves each row whose score is at least cutoff and reports, per
 // attribute and group, approval rates, the adverse-impact ratio against

@@ -306,3 +306,36 @@ func TestAudit(t *testing.T) {
 		t.Errorf("equal-opportunity difference %v, want 0.5", a[0].EqualOpportunityDifference)
 	}
 }
+
+// Two characteristics that tell the same, bin for bin (a count that is 0
+// exactly when a months-since is missing), make the regression singular:
+// the later one is left out, named, and the rest is fitted.
+func TestFitLeavesOutCollinear(t *testing.T) {
+	col, y := sample(4000, 3, func(x float64) float64 { return 0.05 + 0.3*x/100 }, 0, 0)
+	// twin is 1 where col is high, 0 elsewhere: a coarser copy of col, and
+	// a second copy of twin.
+	twin := &fit.Column{Name: "twin", Numeric: true, Num: make([]float64, len(col.Num))}
+	copyOf := &fit.Column{Name: "copy", Numeric: true, Num: make([]float64, len(col.Num))}
+	for i, x := range col.Num {
+		if x >= 50 {
+			twin.Num[i] = 1
+			copyOf.Num[i] = 7
+		}
+	}
+	o := fit.DefaultOptions()
+	o.Bin.MinShare, o.Bin.MaxBins = 0.05, 8
+	m, err := fit.Fit(&fit.Dataset{Columns: []*fit.Column{twin, copyOf}, Outcome: y}, o)
+	if err != nil {
+		t.Fatalf("fit with a collinear pair: %v", err)
+	}
+	if len(m.Characteristics) != 1 || m.Characteristics[0].Name != "twin" {
+		t.Fatalf("kept %d characteristics; want twin alone:\n%s", len(m.Characteristics), m)
+	}
+	found := false
+	for _, e := range m.Excluded {
+		found = found || e.Name == "copy" && strings.Contains(e.Reason, "collinear")
+	}
+	if !found {
+		t.Errorf("copy is not left out as collinear: %+v", m.Excluded)
+	}
+}

@@ -133,7 +133,7 @@ func solveSPD(h, g []float64, k int) ([]float64, error) {
 			}
 			if a == b {
 				if s <= 1e-12*scale {
-					return nil, fmt.Errorf("singular system at coefficient %d: a column is constant or a combination of others", a)
+					return nil, &SingularError{Coefficient: a}
 				}
 				l[a*k+a] = math.Sqrt(s)
 			} else {
@@ -157,4 +157,13 @@ func solveSPD(h, g []float64, k int) ([]float64, error) {
 		s[a] = v / l[a*k+a]
 	}
 	return s, nil
+}
+
+// SingularError is a Newton system that cannot be solved: coefficient
+// Coefficient's column (0 the intercept, j the j-th column of x) is
+// constant or a combination of the columns before it.
+type SingularError struct{ Coefficient int }
+
+func (e *SingularError) Error() string {
+	return fmt.Sprintf("singular system at coefficient %d: a column is constant or a combination of others", e.Coefficient)
 }

@@ -78,7 +78,9 @@ type Model struct {
 // least o.MinIV, fits a logistic regression on their weights of evidence
 // and scales it to points. A characteristic whose coefficient comes out
 // with the wrong sign (its points would contradict its own bad rates,
-// because it overlaps others) is left out and the rest refitted. It
+// because it overlaps others) is left out and the rest refitted, as is
+// one whose weights of evidence repeat those of the characteristics
+// before it (a singular regression). It
 // returns an error when train or o is invalid, no characteristic is
 // informative or the regression fails.
 func Fit(train *Dataset, o Options) (*Model, error) {
@@ -115,6 +117,16 @@ func Fit(train *Dataset, o Options) (*Model, error) {
 			}
 		}
 		beta, err := Logistic(x, train.Outcome, 0)
+		var singular *SingularError
+		if errors.As(err, &singular) && singular.Coefficient >= 1 && len(chosen) > 1 {
+			// Its weights of evidence are a combination of those before it
+			// (two characteristics that tell the same, bin for bin).
+			j := singular.Coefficient - 1
+			m.Excluded = append(m.Excluded, Exclusion{chosen[j].Name, chosen[j].IV,
+				"its bins repeat what the characteristics before it tell (collinear)"})
+			chosen, cols = slices.Delete(chosen, j, j+1), slices.Delete(cols, j, j+1)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
