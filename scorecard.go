@@ -598,7 +598,7 @@ type Hint struct {
 	Type       string
 	OccurredAt time.Time
 	Until      time.Time
-	Points int
-	Grade  string
-	Text   string
+	Points     int
+	Grade      string
+	Text       string
 }
