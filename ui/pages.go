@@ -26,16 +26,27 @@ type barView struct {
 }
 
 type gradeView struct {
-	ID, Title, Link  string
-	Purpose          candor.Purpose
-	Version          int
-	Grade, GradeText string
-	Points           int
-	Min, Max, Base   int
-	Benefits         []string
-	Reasons          []candor.Reason
-	Hints            []candor.Hint
-	Bars             []barView
+	ID, Title, Link string
+	Purpose         candor.Purpose
+	Version         int
+	Grade           string
+	// GradeText says what the grade means for this person: the band's
+	// description when nothing lowered it, else what did, from the facts.
+	GradeText      string
+	Points         int
+	Min, Max, Base int
+	Benefits       []string
+	// BenefitText is what each benefit lets a relying party do.
+	BenefitText []string
+	Reasons     []candor.Reason
+	Hints       []candor.Hint
+	// Actions say, for each reason, what the person can do and when the
+	// facts behind it stop counting; Next when the grade next changes if
+	// nothing new happens (nil: not in the next two years).
+	Actions  []actionView
+	Next     *candor.GradeChange
+	NextText string
+	Bars     []barView
 	// Optable says the person may opt out of the scorecard (its purpose
 	// rests on consent); OptedOut that they have.
 	Optable, OptedOut bool
@@ -71,7 +82,7 @@ func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (grades
 		if sc == nil {
 			return v, fmt.Errorf("ui: scored under %s v%d, which is not a scorecard published here", score.Scorecard, score.Version)
 		}
-		v.Grades = append(v.Grades, explain(sc, score))
+		v.Grades = append(v.Grades, explain(sc, score, s.cfg.Catalogue))
 	}
 	return v, nil
 }
@@ -90,11 +101,19 @@ func publishedCard(all []candor.Scorer, id string, v int) *candor.Scorecard {
 }
 
 // explain turns a score into what the grades page shows.
-func explain(sc *candor.Scorecard, score candor.Score) gradeView {
+func explain(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue) gradeView {
 	g := gradeView{ID: sc.ID, Title: sc.Title, Purpose: sc.Purpose, Version: sc.Version,
 		Link:  "/scorecards/" + sc.ID + "/versions/" + strconv.Itoa(sc.Version),
-		Grade: score.Grade, GradeText: bandText(sc, score.Grade), Points: score.Points, Min: sc.Min, Max: sc.Max, Base: sc.Base,
-		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints}
+		Grade: score.Grade, GradeText: gradeText(sc, score), Points: score.Points, Min: sc.Min, Max: sc.Max, Base: sc.Base,
+		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints, Actions: actions(sc, score, cat), Next: score.Next,
+		NextText: nextText(sc, score.Grade, score.Next)}
+	for _, name := range score.Benefits {
+		text := words(name)
+		if b, ok := candor.LookupBenefit(sc.Purpose, name); ok && b.Description != "" {
+			text = b.Description
+		}
+		g.BenefitText = append(g.BenefitText, text)
+	}
 	largest := 0.0
 	for _, c := range score.Contributions {
 		largest = math.Max(largest, math.Abs(c.Points))
@@ -136,6 +155,7 @@ type factView struct {
 	Category    string         `json:"category"`
 	Type        string         `json:"type"`
 	Description string         `json:"description"`
+	Title       string         `json:"title"` // what a person calls it
 	Source      string         `json:"source"`
 	OccurredAt  time.Time      `json:"occurred_at"`
 	State       string         `json:"state"`
@@ -205,7 +225,7 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 			}
 			sources[e.Source] = name
 		}
-		f := factView{ID: e.ID, Category: t.Category.String(), Description: t.Description, Type: t.Name, Source: name,
+		f := factView{ID: e.ID, Category: t.Category.String(), Description: t.Description, Title: sentence(cmp.Or(t.Title, t.Name)), Type: t.Name, Source: name,
 			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{}}
 		for _, fl := range e.Fields {
 			f.Fields = append(f.Fields, fieldView{fl.Name, fl.Value.String()})
@@ -335,6 +355,8 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess *session) {
 type decisionView struct {
 	*candor.Decision
 	Party string `json:"relying_party_name"`
+	// BenefitText is what the benefit lets the relying party do.
+	BenefitText string `json:"-"`
 }
 
 type attemptView struct {
@@ -388,7 +410,11 @@ func (s *Server) myDecisions(ctx context.Context, subject candor.SubjectID, name
 		return v, err
 	}
 	for _, d := range ds {
-		v.Decisions = append(v.Decisions, decisionView{d, cmp.Or(names[d.RelyingParty], d.RelyingParty)})
+		dv := decisionView{Decision: d, Party: cmp.Or(names[d.RelyingParty], d.RelyingParty)}
+		if b, ok := candor.LookupBenefit(d.Purpose, d.Benefit); ok {
+			dv.BenefitText = b.Description
+		}
+		v.Decisions = append(v.Decisions, dv)
 	}
 	for _, a := range as {
 		v.Attempts = append(v.Attempts, attemptView{Party: cmp.Or(names[a.RelyingParty], a.RelyingParty), Purpose: a.Purpose,

@@ -120,6 +120,11 @@ func (cfg *Config) check() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("ui: Config lacks %s", strings.Join(missing, ", "))
 	}
+	// A person's explanations are written from each type's title and
+	// action: a catalogue without them would show identifiers instead.
+	if u := cfg.Catalogue.Unexplained(); len(u) > 0 {
+		return fmt.Errorf("ui: the catalogue gives no title or no action for %s: a person could not be told what such a fact is or what to do about it", strings.Join(u, ", "))
+	}
 	return nil
 }
 
@@ -266,12 +271,7 @@ func parsePages() (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2 Jan 2006")
-	},
+	"date": humanDate,
 	"signed": func(f float64) string {
 		f = math.Round(f*10) / 10
 		if f > 0 {
@@ -293,6 +293,14 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+}
+
+// humanDate writes a day as people read it: 14 Mar 2026.
+func humanDate(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2 Jan 2006")
 }
 
 // words writes an identifier as words.

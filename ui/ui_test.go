@@ -233,7 +233,7 @@ func TestPagesRender(t *testing.T) {
 	}{
 		{"/", []string{`<html lang="en">`, "My grades", "You are signed in."}},
 		{"/me/grades", []string{"Rental deposit", "Main reasons", "What would change it", `class="bar `, "<meter"}},
-		{"/me/data", []string{"Credit", "Bank Seven", "credit.instalment_late", "days late: 95", "Drops off", `state active`, `href="/me/export.csv"`}},
+		{"/me/data", []string{"Credit", "Bank Seven", "Late loan instalment", "days late: 95", "Drops off", `state active`, `href="/me/export.csv"`}},
 		{"/me/consents", []string{"Give a consent", "Landlord One", `<label for="days">`}},
 		{"/me/decisions", []string{"No decision has been taken about you."}},
 		{"/me/access", []string{"Who looked", "<td>you</td>", "<code>GET /me/data</code>"}},

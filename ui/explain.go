@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/candor-project/candor"
+)
+
+// A person's explanations, in words: written from the catalogue's titles
+// and actions, the scorecard's reason texts and the score's computed
+// hints, never from identifiers.
+
+// actionView is one reason the grade is lower, what the person can do
+// about it, and when the facts behind it stop counting.
+type actionView struct {
+	Reason string
+	Points float64
+	Do     string   // what the person can do (the rule's or its types' action)
+	Facts  []string // one sentence per hint: which fact, when it stops counting, what it costs
+}
+
+// gradeText says what the grade means for this person: the band's own
+// description when nothing lowered the score, else what lowered it —
+// never alternatives the person's facts do not include.
+func gradeText(sc *candor.Scorecard, score candor.Score) string {
+	if len(score.Reasons) == 0 {
+		return bandText(sc, score.Grade)
+	}
+	var rs []string
+	for _, r := range score.Reasons {
+		rs = append(rs, lowerFirst(r.Text))
+	}
+	return "lowered by " + joinAnd(rs)
+}
+
+// actions explains each reason of score.
+func actions(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue) []actionView {
+	var out []actionView
+	for _, r := range score.Reasons {
+		a := actionView{Reason: r.Text, Points: r.Points, Do: sc.ActionOf(r.Rule, cat)}
+		for _, h := range score.Hints {
+			if h.Rule == r.Rule {
+				a.Facts = append(a.Facts, hintSentence(h, score, cat))
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// hintSentence writes a hint for a person: which fact (by its title and
+// date), when it stops counting, and what the grade would be without it.
+func hintSentence(h candor.Hint, score candor.Score, cat *candor.Catalogue) string {
+	if h.Until.IsZero() { // a characteristic's: its text is all there is
+		return h.Text + "."
+	}
+	var what, effect string
+	if len(h.Events) == 1 && h.Type != "" {
+		title := h.Type
+		if t := cat.Type(h.Type); t != nil && t.Title != "" {
+			title = t.Title
+		}
+		what = fmt.Sprintf("Your %s of %s stops counting on %s.", title, humanDate(h.OccurredAt), humanDate(h.Until))
+		effect = "Without it"
+	} else {
+		what = fmt.Sprintf("These %d facts stop counting one by one, the last on %s.", len(h.Events), humanDate(h.Until))
+		effect = "Without them"
+	}
+	if h.Grade != score.Grade {
+		return fmt.Sprintf("%s %s, your grade would be %s (%d points instead of %d).", what, effect, h.Grade, h.Points, score.Points)
+	}
+	return fmt.Sprintf("%s %s, you would have %d points instead of %d (still grade %s).", what, effect, h.Points, score.Points, h.Grade)
+}
+
+// nextText says when the grade next changes if nothing new happens.
+func nextText(sc *candor.Scorecard, grade string, next *candor.GradeChange) string {
+	if next == nil {
+		return fmt.Sprintf("If nothing new happens, your grade stays %s for at least the next two years.", grade)
+	}
+	verb := "falls"
+	if sc.GradeRank(next.Grade) < sc.GradeRank(grade) {
+		verb = "rises"
+	}
+	return fmt.Sprintf("If nothing new happens, your grade %s to %s on %s, as older facts fade and stop counting.", verb, next.Grade, humanDate(next.At))
+}
+
+func lowerFirst(s string) string {
+	if s == "" || strings.ToUpper(s[:1]) != s[:1] || len(s) > 1 && strings.ToUpper(s[1:2]) == s[1:2] && s[1] != ' ' {
+		return s // empty, already lower, or an acronym
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// joinAnd joins "a", "b" and "c" as "a, b and c".
+func joinAnd(list []string) string {
+	if len(list) < 2 {
+		return strings.Join(list, "")
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
+}
