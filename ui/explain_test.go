@@ -66,3 +66,35 @@ var tags = regexp.MustCompile(`<[^>]*>|\s+`)
 func text(html string) string {
 	return strings.Join(strings.Fields(tags.ReplaceAllString(html, " ")), " ")
 }
+
+// The grades page draws each grade's history as an SVG, without script:
+// one point per month and today, a step line through them, and the same
+// figures as a table; the late instalments 40 days ago show as a change.
+func TestGradeHistoryChart(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	b.signIn("AB1234567")
+	p := b.get("/me/grades")
+	if n := strings.Count(p.body, `<svg class="chart history"`); n != 2 {
+		t.Fatalf("%d history charts, want one per scorecard (2):\n%s", n, p.body)
+	}
+	if strings.Contains(p.body, "<script") {
+		t.Error("the grades page has a script")
+	}
+	i := strings.Index(p.body, `id="hist-rental-deposit-t"`)
+	if i < 0 {
+		t.Fatal("no rental-deposit history")
+	}
+	chart := p.body[i:]
+	chart = chart[:strings.Index(chart, "</svg>")]
+	if n := strings.Count(chart, "<circle"); n != 25 {
+		t.Errorf("%d points, want 25 (24 months and today)", n)
+	}
+	if !strings.Contains(chart, `<path d="M48 `) || !strings.Contains(chart, "today: grade ") {
+		t.Errorf("the chart:\n%s", chart)
+	}
+	table := text(p.body[i:])
+	if !strings.Contains(table, "(changed)") {
+		t.Errorf("the history table shows no change of grade after the late instalments:\n%.2000s", table)
+	}
+}

@@ -46,6 +46,7 @@ type gradeView struct {
 	Actions  []actionView
 	Next     *candor.GradeChange
 	NextText string
+	History  *historyChart // the past two years (the grades page only)
 	Bars     []barView
 	// Optable says the person may opt out of the scorecard (its purpose
 	// rests on consent); OptedOut that they have.
@@ -61,6 +62,14 @@ func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
 	v, err := s.myGrades(r.Context(), sess.subject)
 	if err == nil {
 		err = s.markOptOuts(r, sess.subject, &v)
+	}
+	if err == nil {
+		var hs map[string]*historyChart
+		if hs, err = s.histories(r.Context(), sess.subject, v.At); err == nil {
+			for i := range v.Grades {
+				v.Grades[i].History = hs[v.Grades[i].ID]
+			}
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)
