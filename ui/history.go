@@ -109,4 +109,3 @@ func (s *Server) histories(ctx context.Context, subject candor.SubjectID, now ti
 	}
 	return out, nil
 }
-
