@@ -236,7 +236,7 @@ func TestPagesRender(t *testing.T) {
 		{"/me/data", []string{"Credit", "Bank Seven", "Late loan instalment", "days late: 95", "Drops off", `state active`, `href="/me/export.csv"`}},
 		{"/me/consents", []string{"Give a consent", "Landlord One", `<label for="days">`}},
 		{"/me/decisions", []string{"No decision has been taken about you."}},
-		{"/me/access", []string{"Who looked", "<td>you</td>", "<code>GET /me/data</code>"}},
+		{"/me/access", []string{"Who looked", "you, in the portal", "<code>GET /me/data</code>"}},
 		{"/scorecards", []string{"rental-deposit", "business-compliance"}},
 		{"/scorecards/rental-deposit", []string{"Grades", "Rules", "per fact"}},
 		{"/scorecards/rental-deposit/versions/1", []string{"Rules"}},
