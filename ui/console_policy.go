@@ -202,6 +202,11 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 	}
 	sim := &simulation{Candidate: r.PostFormValue("candidate"), Baseline: r.PostFormValue("baseline")}
 	cand, base := find(append(v.Candidates, v.Active...), sim.Candidate), find(v.Active, sim.Baseline)
+	if cand != nil && sim.Baseline == "" { // the default: what the candidate would replace
+		if b := matchingBaseline(v.Active, cand); b != nil {
+			sim.Baseline, base = b.Value, b.card
+		}
+	}
 	if cand == nil || base == nil {
 		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
 		return
@@ -235,6 +240,23 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 		s.sessions.setFlash(sess, "A pass over the population is under way already; start yours when it is done.")
 	}
 	http.Redirect(w, r, "/console/scorecards#simulation", http.StatusSeeOther)
+}
+
+// matchingBaseline returns the active version a candidate would be
+// compared with by default: the active version of the same scorecard, or
+// else one for the same purpose and kind of subject; nil if none.
+func matchingBaseline(active []versionView, cand *candor.Scorecard) *versionView {
+	for i := range active {
+		if active[i].card.ID == cand.ID {
+			return &active[i]
+		}
+	}
+	for i := range active {
+		if c := active[i].card; c.Purpose == cand.Purpose && c.SubjectKind == cand.SubjectKind {
+			return &active[i]
+		}
+	}
+	return nil
 }
 
 // took writes how long a pass took.

@@ -523,10 +523,15 @@ func TestConsoleSimulationMatchesScoring(t *testing.T) {
 	nids := append(append(append([]string{"AB1234567", "CD7654321"}, h.population(t, "PA", 30, 3)...), h.population(t, "PB", 12, 95)...), h.population(t, "PC", 4, 3, 3)...)
 	h.proposeCreditV2(t)
 	b := h.mustConsole(t, candor.RolePolicyAdmin)
-	if p := b.post("/console/scorecards/simulate", url.Values{"csrf": {b.csrf("/console/scorecards")}, "candidate": {"consumer-credit/2"}, "baseline": {"consumer-credit/1"}}); p.status != http.StatusSeeOther {
+	// The default baseline (as the form first offers it): the active
+	// version of the same scorecard, whichever is listed first.
+	if p := b.post("/console/scorecards/simulate", url.Values{"csrf": {b.csrf("/console/scorecards")}, "candidate": {"consumer-credit/2"}, "baseline": {""}}); p.status != http.StatusSeeOther {
 		t.Fatalf("simulate: %d\n%s", p.status, p.body)
 	}
 	p := b.afterPass("/console/scorecards")
+	if !strings.Contains(p.body, "Grade migration from consumer-credit v1 to consumer-credit v2") {
+		t.Fatalf("the default baseline is not consumer-credit v1:\n%s", p.body)
+	}
 	src, _ := os.ReadFile("../scoring/scorecards/consumer-credit.yaml")
 	v2, err := scoring.Load("v2.yaml", []byte(strings.Replace(strings.Replace(string(src), "version: 1", "version: 2", 1), "{grade: C, min: 660", "{grade: C, min: 610", 1)), h.cfg.Catalogue)
 	if err != nil {

@@ -56,7 +56,7 @@ type gradeAtView struct {
 }
 
 const (
-	histLeft, histTop, histRow, histStep = 48, 12, 30, 26
+	histLeft, histTop, histRow, histStep = 40, 12, 30, 20
 )
 
 // historyChartOf draws h.
