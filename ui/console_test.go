@@ -708,8 +708,20 @@ func TestConsoleReviewCaseIsRecorded(t *testing.T) {
 	if p := person.get("/me/access"); strings.Contains(p.body, "reviewer") {
 		t.Fatalf("a reviewer's read before any:\n%s", p.body)
 	}
-	if p := rev.get("/console/reviews/" + d.ID); p.status != http.StatusOK || !strings.Contains(p.body, "Wrong.") {
+	p := rev.get("/console/reviews/" + d.ID)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Wrong.") {
 		t.Fatalf("the case: %d\n%s", p.status, p.body)
+	}
+	// The reviewer sees the score behind the decision, its contributions
+	// and the facts each counted, with their fields and sources.
+	for _, want := range []string{"The score it rests on", "grade <strong>" + d.Grade + "</strong>", "Contributions and the facts behind them",
+		"Loan instalment 60 or more days late", "Late loan instalment", "days late: 95", "days late: 40", "Bank Seven"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the case lacks %q", want)
+		}
+	}
+	if strings.Contains(p.body, "GET /v1/reviews") {
+		t.Error("the case still sends the reviewer to the API")
 	}
 	if p := person.get("/me/access"); !strings.Contains(p.body, html.EscapeString(candor.ReadHumanReview.Words())) || !strings.Contains(p.body, "/console/reviews/"+d.ID) {
 		t.Errorf("the reviewer's read is not among the person's reads:\n%s", p.body)
