@@ -422,7 +422,7 @@ func (c *Compiled) next(hits []hit, at time.Time, grade string) *candor.GradeCha
 }
 
 // nextStep is the step, in days, in which next looks ahead.
-const nextStep = 14
+const nextStep = 30
 
 func abs(n int) int {
 	if n < 0 {
