@@ -510,7 +510,7 @@ func (s *Server) reviewBasis(ctx context.Context, d *candor.Decision, score cand
 		f.Fields = fields
 		byID[f.ID] = f
 	}
-	g := explain(sc, score, s.cfg.Catalogue)
+	g := explain(sc, score, s.cfg.Catalogue, localeAt(0))
 	var parts []reviewPart
 	for i, c := range score.Contributions {
 		p := reviewPart{Text: g.Bars[i].Text, Points: c.Points}

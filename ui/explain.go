@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/candor-project/candor"
@@ -23,7 +22,7 @@ type actionView struct {
 // gradeText says what the grade means for this person: the band's own
 // description when nothing lowered the score, else what lowered it —
 // never alternatives the person's facts do not include.
-func gradeText(sc *candor.Scorecard, score candor.Score) string {
+func gradeText(sc *candor.Scorecard, score candor.Score, l locale) string {
 	if len(score.Reasons) == 0 {
 		return bandText(sc, score.Grade)
 	}
@@ -31,17 +30,17 @@ func gradeText(sc *candor.Scorecard, score candor.Score) string {
 	for _, r := range score.Reasons {
 		rs = append(rs, lowerFirst(r.Text))
 	}
-	return "lowered by " + joinAnd(rs)
+	return l.T("lowered by %s", joinAnd(rs, l))
 }
 
 // actions explains each reason of score.
-func actions(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue) []actionView {
+func actions(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue, l locale) []actionView {
 	var out []actionView
 	for _, r := range score.Reasons {
 		a := actionView{Reason: r.Text, Points: r.Points, Do: sc.ActionOf(r.Rule, cat)}
 		for _, h := range score.Hints {
 			if h.Rule == r.Rule {
-				a.Facts = append(a.Facts, hintSentence(h, score, cat))
+				a.Facts = append(a.Facts, hintSentence(h, score, cat, l))
 			}
 		}
 		out = append(out, a)
@@ -51,7 +50,7 @@ func actions(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue) []
 
 // hintSentence writes a hint for a person: which fact (by its title and
 // date), when it stops counting, and what the grade would be without it.
-func hintSentence(h candor.Hint, score candor.Score, cat *candor.Catalogue) string {
+func hintSentence(h candor.Hint, score candor.Score, cat *candor.Catalogue, l locale) string {
 	if h.Until.IsZero() { // a characteristic's: its text is all there is
 		return h.Text + "."
 	}
@@ -61,28 +60,32 @@ func hintSentence(h candor.Hint, score candor.Score, cat *candor.Catalogue) stri
 		if t := cat.Type(h.Type); t != nil && t.Title != "" {
 			title = t.Title
 		}
-		what = fmt.Sprintf("Your %s of %s stops counting on %s.", title, humanDate(h.OccurredAt), humanDate(h.Until))
-		effect = "Without it"
+		what = l.T("Your %s of %s stops counting on %s.", title, l.D(h.OccurredAt), l.D(h.Until))
+		if h.Grade != score.Grade {
+			effect = l.T("Without it, your grade would be %s (%d points instead of %d).", h.Grade, h.Points, score.Points)
+		} else {
+			effect = l.T("Without it, you would have %d points instead of %d (still grade %s).", h.Points, score.Points, h.Grade)
+		}
 	} else {
-		what = fmt.Sprintf("These %d facts stop counting one by one, the last on %s.", len(h.Events), humanDate(h.Until))
-		effect = "Without them"
+		what = l.T("These %d facts stop counting one by one, the last on %s.", len(h.Events), l.D(h.Until))
+		if h.Grade != score.Grade {
+			effect = l.T("Without them, your grade would be %s (%d points instead of %d).", h.Grade, h.Points, score.Points)
+		} else {
+			effect = l.T("Without them, you would have %d points instead of %d (still grade %s).", h.Points, score.Points, h.Grade)
+		}
 	}
-	if h.Grade != score.Grade {
-		return fmt.Sprintf("%s %s, your grade would be %s (%d points instead of %d).", what, effect, h.Grade, h.Points, score.Points)
-	}
-	return fmt.Sprintf("%s %s, you would have %d points instead of %d (still grade %s).", what, effect, h.Points, score.Points, h.Grade)
+	return what + " " + effect
 }
 
 // nextText says when the grade next changes if nothing new happens.
-func nextText(sc *candor.Scorecard, grade string, next *candor.GradeChange) string {
+func nextText(sc *candor.Scorecard, grade string, next *candor.GradeChange, l locale) string {
 	if next == nil {
-		return fmt.Sprintf("If nothing new happens, your grade stays %s for at least the next two years.", grade)
+		return l.T("If nothing new happens, your grade stays %s for at least the next two years.", grade)
 	}
-	verb := "falls"
 	if sc.GradeRank(next.Grade) < sc.GradeRank(grade) {
-		verb = "rises"
+		return l.T("If nothing new happens, your grade rises to %s on %s, as older facts fade and stop counting.", next.Grade, l.D(next.At))
 	}
-	return fmt.Sprintf("If nothing new happens, your grade %s to %s on %s, as older facts fade and stop counting.", verb, next.Grade, humanDate(next.At))
+	return l.T("If nothing new happens, your grade falls to %s on %s, as older facts fade and stop counting.", next.Grade, l.D(next.At))
 }
 
 func lowerFirst(s string) string {
@@ -93,9 +96,9 @@ func lowerFirst(s string) string {
 }
 
 // joinAnd joins "a", "b" and "c" as "a, b and c".
-func joinAnd(list []string) string {
+func joinAnd(list []string, l locale) string {
 	if len(list) < 2 {
 		return strings.Join(list, "")
 	}
-	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
+	return l.T("%s and %s", strings.Join(list[:len(list)-1], l.T(", ")), list[len(list)-1])
 }

@@ -60,12 +60,12 @@ const (
 )
 
 // historyChartOf draws h.
-func historyChartOf(h candor.GradeHistory) *historyChart {
+func historyChartOf(h candor.GradeHistory, l locale) *historyChart {
 	sc := h.Scorecard
 	n := len(h.Grades)
 	c := &historyChart{Width: histLeft + histStep*(n-1) + 24, Height: histTop + histRow*len(sc.Grades) + 28,
-		Title: sc.Title + ": your grade over the past two years",
-		Desc:  fmt.Sprintf("Your %s grade on the first of each month and today; grades from %s (top) to %s (bottom).", sc.Title, sc.Grades[0].Grade, sc.Grades[len(sc.Grades)-1].Grade)}
+		Title: l.T("%s: your grade over the past two years", sc.Title),
+		Desc:  l.T("Your %s grade on the first of each month and today; grades from %s (top) to %s (bottom).", sc.Title, sc.Grades[0].Grade, sc.Grades[len(sc.Grades)-1].Grade)}
 	y := func(grade string) int { return histTop + histRow*max(sc.GradeRank(grade), 0) + histRow/2 }
 	for _, b := range sc.Grades {
 		c.Grades = append(c.Grades, axisLabel{X: histLeft - 10, Y: y(b.Grade) + 5, Text: b.Grade})
@@ -80,23 +80,23 @@ func historyChartOf(h candor.GradeHistory) *historyChart {
 		default:
 			fmt.Fprintf(&path, " H%d V%d", x, y(g.Grade))
 		}
-		when := g.At.Format("Jan 2006")
+		when := l.D(g.At)
 		if i == n-1 {
-			when = "today"
+			when = l.T("today")
 		}
-		c.Points = append(c.Points, historyPoint{X: x, Y: y(g.Grade), Label: fmt.Sprintf("%s: grade %s, %d points", when, g.Grade, g.Points)})
+		c.Points = append(c.Points, historyPoint{X: x, Y: y(g.Grade), Label: l.T("%s: grade %s, %d points", when, g.Grade, g.Points)})
 		if i%6 == 0 && i < n-1 {
-			c.Months = append(c.Months, axisLabel{X: x, Y: c.Height - 8, Text: g.At.Format("Jan 06")})
+			c.Months = append(c.Months, axisLabel{X: x, Y: c.Height - 8, Text: g.At.Format("01/06")})
 		}
 		c.Rows = append(c.Rows, gradeAtView{At: g.At, Grade: g.Grade, Points: g.Points, Now: i == n-1, Changed: i > 0 && g.Grade != h.Grades[i-1].Grade})
 	}
-	c.Months = append(c.Months, axisLabel{X: histLeft + histStep*(n-1), Y: c.Height - 8, Text: "now"})
+	c.Months = append(c.Months, axisLabel{X: histLeft + histStep*(n-1), Y: c.Height - 8, Text: l.T("now")})
 	c.Path = path.String()
 	return c
 }
 
 // histories returns the person's grade history charts by scorecard ID.
-func (s *Server) histories(ctx context.Context, subject candor.SubjectID, now time.Time) (map[string]*historyChart, error) {
+func (s *Server) histories(ctx context.Context, subject candor.SubjectID, now time.Time, l locale) (map[string]*historyChart, error) {
 	hs, err := s.cfg.Profiles.History(ctx, subject, historyInstants(now))
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (s *Server) histories(ctx context.Context, subject candor.SubjectID, now ti
 	out := map[string]*historyChart{}
 	for _, h := range hs {
 		if len(h.Scorecard.Grades) > 0 && len(h.Grades) > 1 {
-			out[h.Scorecard.ID] = historyChartOf(h)
+			out[h.Scorecard.ID] = historyChartOf(h, l)
 		}
 	}
 	return out, nil

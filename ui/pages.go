@@ -59,13 +59,14 @@ type gradesView struct {
 }
 
 func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
-	v, err := s.myGrades(r.Context(), sess.subject)
+	l := localeOf(nil, r)
+	v, err := s.myGrades(r.Context(), sess.subject, l)
 	if err == nil {
 		err = s.markOptOuts(r, sess.subject, &v)
 	}
 	if err == nil {
 		var hs map[string]*historyChart
-		if hs, err = s.histories(r.Context(), sess.subject, v.At); err == nil {
+		if hs, err = s.histories(r.Context(), sess.subject, v.At, l); err == nil {
 			for i := range v.Grades {
 				v.Grades[i].History = hs[v.Grades[i].ID]
 			}
@@ -79,7 +80,7 @@ func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
 }
 
 // myGrades scores subject now under every active scorecard for its kind.
-func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (gradesView, error) {
+func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID, l locale) (gradesView, error) {
 	v := gradesView{At: s.now().UTC()}
 	scores, err := s.cfg.Profiles.Scores(ctx, subject, "", 0, v.At)
 	if err != nil {
@@ -91,7 +92,7 @@ func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (grades
 		if sc == nil {
 			return v, fmt.Errorf("ui: scored under %s v%d, which is not a scorecard published here", score.Scorecard, score.Version)
 		}
-		v.Grades = append(v.Grades, explain(sc, score, s.cfg.Catalogue))
+		v.Grades = append(v.Grades, explain(sc, score, s.cfg.Catalogue, l))
 	}
 	return v, nil
 }
@@ -110,12 +111,12 @@ func publishedCard(all []candor.Scorer, id string, v int) *candor.Scorecard {
 }
 
 // explain turns a score into what the grades page shows.
-func explain(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue) gradeView {
+func explain(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue, l locale) gradeView {
 	g := gradeView{ID: sc.ID, Title: sc.Title, Purpose: sc.Purpose, Version: sc.Version,
 		Link:  "/scorecards/" + sc.ID + "/versions/" + strconv.Itoa(sc.Version),
-		Grade: score.Grade, GradeText: gradeText(sc, score), Points: score.Points, Min: sc.Min, Max: sc.Max, Base: sc.Base,
-		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints, Actions: actions(sc, score, cat), Next: score.Next,
-		NextText: nextText(sc, score.Grade, score.Next)}
+		Grade: score.Grade, GradeText: gradeText(sc, score, l), Points: score.Points, Min: sc.Min, Max: sc.Max, Base: sc.Base,
+		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints, Actions: actions(sc, score, cat, l), Next: score.Next,
+		NextText: nextText(sc, score.Grade, score.Next, l)}
 	for _, name := range score.Benefits {
 		text := words(name)
 		if b, ok := candor.LookupBenefit(sc.Purpose, name); ok && b.Description != "" {

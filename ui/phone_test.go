@@ -120,6 +120,14 @@ func TestPhonesDoNotClip(t *testing.T) {
 	check("phone-consents", "/me/consents", "table", "Revoke", "State")
 	check("phone-decisions", "/me/decisions", "textarea")
 	check("phone-access", "/me/access", "table", "How", "What")
+	// The same pages in Russian and Chinese, whose words are longer or
+	// do not break at spaces.
+	for _, lang := range []string{"ru", "zh-Hans"} {
+		check("phone-grades-"+lang, "/me/grades?lang="+lang, ".grade")
+		check("phone-data-"+lang, "/me/data", "table")
+		check("phone-access-"+lang, "/me/access", "table")
+	}
+	do("back to English", chromedp.Navigate(h.srv.URL+"/me/grades?lang=en"), chromedp.WaitVisible(chromedp.CSS(".grade")))
 
 	do("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)))
 	until("Sign in")

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Every message the portal's Go code translates, and every value the
+// templates translate, has a Russian and a Chinese translation with the
+// same verbs as its English key. (New checks the templates' literal
+// keys.)
+func TestEveryMessageIsTranslated(t *testing.T) {
+	goKey := regexp.MustCompile(`\bl\.T\("((?:[^"\\]|\\.)*)"`)
+	files, _ := filepath.Glob("*.go")
+	keys := append([]string{}, dynamicKeys...)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range goKey.FindAllStringSubmatch(string(src), -1) {
+			keys = append(keys, m[1])
+		}
+	}
+	if len(keys) < 20 {
+		t.Fatalf("found only %d keys: the pattern no longer matches the code", len(keys))
+	}
+	verbs := regexp.MustCompile(`%(\[\d\])?[sdv]`)
+	count := func(s string) int { return len(verbs.FindAllString(s, -1)) }
+	for _, k := range keys {
+		tr, ok := translations[k]
+		if !ok || tr.ru == "" || tr.zh == "" {
+			t.Errorf("no translation of %q", k)
+			continue
+		}
+		if count(tr.ru) != count(k) || count(tr.zh) != count(k) {
+			t.Errorf("%q: the translations' verbs differ: %q, %q", k, tr.ru, tr.zh)
+		}
+	}
+	for _, text := range [][]string{{`{{$.T "Not in the catalogue at all"}}`}} {
+		if u := untranslated(text...); len(u) != 1 {
+			t.Errorf("untranslated(%q) = %q", text, u)
+		}
+	}
+}
