@@ -14,6 +14,9 @@ import (
 // which; and no translated English sentence is left on a translated page.
 func TestPersonPagesInTheirLanguage(t *testing.T) {
 	h := mustHarness(t)
+	if _, err := h.decide(h.grantConsent(t, "AB1234567")); err != nil {
+		t.Fatal(err)
+	}
 	b := h.browser(t)
 	b.signIn("AB1234567")
 	get := func(path, accept string) page {
@@ -38,7 +41,7 @@ func TestPersonPagesInTheirLanguage(t *testing.T) {
 		{"de-DE,fr;q=0.8", "en", "My grades"},
 		{"", "en", "My grades"},
 	} {
-		for _, path := range []string{"/me/grades", "/me/data", "/me/access"} {
+		for _, path := range []string{"/me/grades", "/me/data", "/me/access", "/me/consents", "/me/decisions"} {
 			p := get(path, tc.accept)
 			if p.status != 200 {
 				t.Fatalf("%s (%s): %d", path, tc.accept, p.status)

@@ -151,9 +151,57 @@ var translations = map[string]struct{ ru, zh string }{
 	"Candor policy administrator": {"администратор методик Candor", "Candor 政策管理员"},
 	"you, in the portal":          {"вы, на портале", "您本人，在门户中"},
 	"you, through the API":        {"вы, через API", "您本人，通过 API"},
+	// Consents.
+	"A relying party (a landlord, a bank) can ask for a decision about you only with a consent code you gave it, only for the purpose you chose and only until the consent ends. It receives a decision and its reasons — never your facts or your points. You can revoke a consent at any time; it stops working at once.": {
+		"Получатель решений (арендодатель, банк) может запросить решение о вас только с кодом согласия, который вы ему дали, только для выбранной вами цели и только пока согласие действует. Он получает решение и его причины — но не ваши факты и не ваши баллы. Вы можете отозвать согласие в любой момент; оно сразу перестаёт действовать.",
+		"依赖方（房东、银行）只有凭您给予的授权码，且仅为您选择的用途、仅在授权有效期内，才能请求关于您的决定。它得到的是决定及其原因——绝不是您的事实或分数。您可以随时撤销授权；撤销立即生效。"},
+	"Give a consent": {"Дать согласие", "给予授权"},
+	"Relying party":  {"Получатель решений", "依赖方"},
+	"Purpose":        {"Цель", "用途"},
+	"Only for this purpose; the relying party must be registered for it.": {"Только для этой цели; получатель должен быть зарегистрирован для неё.", "仅限此用途；依赖方必须已为此用途登记。"},
+	"Days":                                {"Дней", "天数"},
+	"From 1 to %d.":                       {"От 1 до %d.", "1 至 %d 天。"},
+	"Give consent":                        {"Дать согласие", "给予授权"},
+	"No relying party is registered yet.": {"Ни один получатель решений ещё не зарегистрирован.", "尚无已登记的依赖方。"},
+	"Your consents":                       {"Ваши согласия", "您的授权"},
+	"Code":                                {"Код", "授权码"},
+	"Given":                               {"Дано", "给予日期"},
+	"Ends":                                {"Истекает", "截止日期"},
+	"Revoke consent %s for %s":            {"Отозвать согласие %s для %s", "撤销给予%[2]s的授权 %[1]s"},
+	"Revoke":                              {"Отозвать", "撤销"},
+	"You have not given any consent.":     {"Вы не давали согласий.", "您尚未给予任何授权。"},
+	"revoked":                             {"отозвано", "已撤销"},
+
+	// Decisions.
+	"Every decision taken about you, with the reasons the relying party received. You can ask for any of them to be reviewed by a person; you will see the outcome here.": {
+		"Все решения, принятые о вас, с причинами, которые получил их получатель. Вы можете попросить, чтобы любое из них пересмотрел человек; итог будет здесь.",
+		"关于您作出的每一项决定，以及依赖方收到的原因。您可以要求由人工复核其中任何一项；结果会显示在这里。"},
+	"%s asked whether you qualify: %s": {"%s спросил(а), подходите ли вы: %s", "%s询问您是否符合：%s"},
+	"approved":                         {"одобрено", "已批准"},
+	"declined":                         {"отказано", "已拒绝"},
+	"referred":                         {"передано человеку", "转交人工"},
+	"%s was told you qualify.":         {"%s получил(а) ответ, что вы подходите.", "%s得到的答复是您符合条件。"},
+	"%s was told you do not qualify, with the reasons below.": {"%s получил(а) ответ, что вы не подходите, с причинами ниже.", "%s得到的答复是您不符合条件，原因见下。"},
+	"%s was told a person must decide.":                       {"%s получил(а) ответ, что решать должен человек.", "%s得到的答复是须由人工决定。"},
+	"valid until %s":                                          {"действует до %s", "有效期至%s"},
+	"Reasons given":                                           {"Названные причины", "给出的原因"},
+	"Review":                                                  {"Пересмотр", "复核"},
+	"You asked for a review on %s:":                           {"Вы попросили о пересмотре %s:", "您于%s要求复核："},
+	"A reviewer will look at it. This page will show the outcome.": {"Проверяющий рассмотрит его. Итог появится на этой странице.", "复核人员将会处理。结果会显示在本页。"},
+	"Reviewed on %s:":                                                 {"Пересмотрено %s:", "复核于%s："},
+	"the decision was overturned":                                     {"решение отменено", "决定已被推翻"},
+	"the decision stands":                                             {"решение остаётся в силе", "决定维持不变"},
+	"The reviewer’s reasons:":                                         {"Причины проверяющего:", "复核人员的理由："},
+	"Ask a person to review this decision":                            {"Попросить человека пересмотреть это решение", "请求人工复核此决定"},
+	"Say what you think is wrong; up to %d characters.":               {"Напишите, что, по-вашему, неверно; до %d символов.", "请说明您认为哪里有误；最多 %d 个字符。"},
+	"Ask for review":                                                  {"Попросить о пересмотре", "请求复核"},
+	"No decision has been taken about you.":                           {"О вас не принято ни одного решения.", "尚未作出关于您的任何决定。"},
+	"Refused requests":                                                {"Отклонённые запросы", "被拒绝的请求"},
+	"Requests for a decision about you that Candor refused, and why.": {"Запросы решения о вас, которые Candor отклонил, и почему.", "Candor 拒绝的关于您的决定请求及其原因。"},
+	"Why refused":                                                     {"Почему отклонён", "拒绝原因"},
 }
 
 // dynamicKeys are the messages templates translate as values rather than
 // as literal text: fact states, readers' roles, the person's own reads.
-var dynamicKeys = []string{"active", "disputed", "corrected", "removed", "expired", "relying party", "data source",
+var dynamicKeys = []string{"active", "revoked", "disputed", "corrected", "removed", "expired", "relying party", "data source",
 	"Candor operator", "Candor reviewer", "Candor policy administrator", "you, in the portal", "you, through the API"}
