@@ -199,6 +199,37 @@ var translations = map[string]struct{ ru, zh string }{
 	"Refused requests":                                                {"Отклонённые запросы", "被拒绝的请求"},
 	"Requests for a decision about you that Candor refused, and why.": {"Запросы решения о вас, которые Candor отклонил, и почему.", "Candor 拒绝的关于您的决定请求及其原因。"},
 	"Why refused":                                                     {"Почему отклонён", "拒绝原因"},
+	// Home.
+	"See what is held about you, and why": {"Узнайте, что о вас хранится и почему", "查看关于您保存了什么，以及原因"},
+	"Candor keeps facts that banks, courts, tax offices and others report, and turns them into grades for specific purposes — renting a flat, borrowing money. Everything it holds about you, and every rule it applies, is open to you.": {
+		"Candor хранит факты, о которых сообщают банки, суды, налоговые органы и другие, и превращает их в оценки для конкретных целей — аренды квартиры, займа. Всё, что он хранит о вас, и каждое применяемое правило открыто вам.",
+		"Candor 保存银行、法院、税务机关等报告的事实，并将其转化为特定用途的等级——租房、借款。它保存的关于您的一切、它适用的每条规则，都向您公开。"},
+	"each grade, how it was computed and what would change it.":                 {"каждая оценка, как она вычислена и что её изменит.", "每个等级、其计算方式以及什么会改变它。"},
+	"every fact held about you, where it came from and when it drops off.":      {"каждый факт о вас, откуда он и когда удаляется.", "关于您的每项事实、其来源以及何时删除。"},
+	"who may ask for a decision about you, for what, until when.":               {"кто может запросить решение о вас, для чего и до какого срока.", "谁可以请求关于您的决定、用于什么、到何时为止。"},
+	"every decision taken about you, with reasons; ask a person to review one.": {"каждое решение о вас с причинами; попросите человека пересмотреть любое.", "关于您的每项决定及其原因；可要求人工复核。"},
+	"Sign in to see your data":                              {"Войдите, чтобы увидеть свои данные", "登录以查看您的数据"},
+	"Without signing in":                                    {"Без входа", "无需登录"},
+	"The published scorecards":                              {"Опубликованные методики", "已公布的评分卡"},
+	"the rules, points and grade bands behind every grade.": {"правила, баллы и границы оценок, стоящие за каждой оценкой.", "每个等级背后的规则、分值和等级区间。"},
+	"The company register":                                  {"Реестр компаний", "企业名录"},
+	"look up an organisation's business-compliance grade. People are never listed.": {"найдите оценку добросовестности организации. Людей в реестре нет никогда.", "查询机构的合规等级。个人从不列入。"},
+
+	// Disputes.
+	"Facts you have disputed and every step taken on them. To dispute a fact, find it on My data.": {"Факты, которые вы оспорили, и каждый шаг по ним. Чтобы оспорить факт, найдите его в разделе «Мои данные».", "您提出异议的事实及其每一步处理。要对某项事实提出异议，请在“我的数据”中找到它。"},
+	"of %s, from %s": {"от %s, источник: %s", "%s，来自%s"},
+	"by %s":          {"— %s", "由%s"},
+	"The source replaced the fact with a correction; it is on My data.": {"Источник заменил факт исправлением; оно в разделе «Мои данные».", "来源已用更正替换该事实；见“我的数据”。"},
+	"You have not disputed any fact.":                                   {"Вы не оспаривали фактов.", "您尚未对任何事实提出异议。"},
+	"Dispute a fact":                                                    {"Оспорить факт", "对事实提出异议"},
+	"From %s":                                                           {"Источник: %s", "来自%s"},
+	"While your dispute is open this fact counts in none of your grades. %s has 30 days to answer: it can confirm the fact, correct it, or withdraw it. If it does not confirm it in time, the fact is removed. You will see every step on the Disputes page.": {
+		"Пока ваше оспаривание открыто, этот факт не учитывается ни в одной оценке. У источника «%s» 30 дней на ответ: он может подтвердить факт, исправить его или отозвать. Если он не подтвердит его вовремя, факт удаляется. Каждый шаг будет виден на странице «Оспаривания».",
+		"在您的异议处理期间，该事实不计入您的任何等级。%s 有 30 天答复：可以确认、更正或撤回该事实。如未按时确认，该事实将被删除。每一步都会显示在“异议”页面。"},
+	"What is wrong with this fact?":                 {"Что не так с этим фактом?", "这项事实有什么问题？"},
+	"Up to %d characters. The source will read it.": {"До %d символов. Источник это прочтёт.", "最多 %d 个字符。来源会阅读。"},
+	"Open the dispute":                              {"Открыть оспаривание", "提出异议"},
+	"Cancel":                                        {"Отмена", "取消"},
 }
 
 // dynamicKeys are the messages templates translate as values rather than
