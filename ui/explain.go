@@ -2,6 +2,8 @@ package ui
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/candor-project/candor"
 )
@@ -89,10 +91,12 @@ func nextText(sc *candor.Scorecard, grade string, next *candor.GradeChange, l lo
 }
 
 func lowerFirst(s string) string {
-	if s == "" || strings.ToUpper(s[:1]) != s[:1] || len(s) > 1 && strings.ToUpper(s[1:2]) == s[1:2] && s[1] != ' ' {
+	r, n := utf8.DecodeRuneInString(s)
+	next, _ := utf8.DecodeRuneInString(s[n:])
+	if n == 0 || !unicode.IsUpper(r) || unicode.IsUpper(next) {
 		return s // empty, already lower, or an acronym
 	}
-	return strings.ToLower(s[:1]) + s[1:]
+	return string(unicode.ToLower(r)) + s[n:]
 }
 
 // joinAnd joins "a", "b" and "c" as "a, b and c".

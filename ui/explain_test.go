@@ -90,7 +90,7 @@ func TestGradeHistoryChart(t *testing.T) {
 	if n := strings.Count(chart, "<circle"); n != 25 {
 		t.Errorf("%d points, want 25 (24 months and today)", n)
 	}
-	if !strings.Contains(chart, `<path d="M40 `) || !strings.Contains(chart, "today: grade ") {
+	if !strings.Contains(chart, `<path d="M50 `) || !strings.Contains(chart, "today: grade ") {
 		t.Errorf("the chart:\n%s", chart)
 	}
 	table := text(p.body[i:])

@@ -56,7 +56,7 @@ type gradeAtView struct {
 }
 
 const (
-	histLeft, histTop, histRow, histStep = 40, 12, 30, 20
+	histLeft, histTop, histRow, histStep = 50, 12, 30, 20
 )
 
 // historyChartOf draws h.

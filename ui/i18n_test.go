@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/candor-project/candor/ui"
 )
@@ -79,5 +80,17 @@ func TestPersonPagesInTheirLanguage(t *testing.T) {
 		if p := get("/me/grades", ""); !strings.Contains(p.body, want) {
 			t.Errorf("no language link %s", want)
 		}
+	}
+}
+
+// A sentence that starts with a letter outside ASCII is capitalised
+// whole, not cut inside the letter's bytes.
+func TestCapitalisedTranslations(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	b.signIn("AB1234567")
+	p := b.get("/me/grades?lang=ru")
+	if !strings.Contains(p.body, "Снижена из-за") || !utf8.ValidString(p.body) {
+		t.Errorf("the russian grade text is not capitalised whole:\n%s", text(p.body))
 	}
 }

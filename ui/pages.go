@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/candor-project/candor"
 )
@@ -250,10 +252,11 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 // separated by spaces, the first capitalised.
 func sentence(s string) string {
 	s = strings.ReplaceAll(s, "_", " ")
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 type consentView struct {

@@ -32,7 +32,8 @@ const overflowJS = `(() => {
 })()`
 
 // TestPhonesDoNotClip opens each page with a table on a 390 px wide
-// phone screen and fails if anything on it reaches past the screen's
+// phone screen (and the grades and data pages, in each language, at
+// 1280 px too) and fails if anything on it reaches past the screen's
 // edge — State, Drops off, Dispute, Revoke and the simulation's columns
 // must all be on screen without scrolling sideways. It saves a
 // screenshot of each page (in docs/screens when CANDOR_SCREENS names that
@@ -127,6 +128,13 @@ func TestPhonesDoNotClip(t *testing.T) {
 		check("phone-data-"+lang, "/me/data", "table")
 		check("phone-access-"+lang, "/me/access", "table")
 	}
+	// And on a desktop screen, in each language.
+	do("desktop", chromedp.EmulateViewport(1280, 900))
+	for _, lang := range []string{"en", "ru", "zh-Hans"} {
+		check("desktop-grades-"+lang, "/me/grades?lang="+lang, ".grade")
+		check("desktop-data-"+lang, "/me/data", "table")
+	}
+	do("phone again", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	do("back to English", chromedp.Navigate(h.srv.URL+"/me/grades?lang=en"), chromedp.WaitVisible(chromedp.CSS(".grade")))
 
 	do("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)))
