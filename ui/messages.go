@@ -230,9 +230,16 @@ var translations = map[string]struct{ ru, zh string }{
 	"Up to %d characters. The source will read it.": {"До %d символов. Источник это прочтёт.", "最多 %d 个字符。来源会阅读。"},
 	"Open the dispute":                              {"Открыть оспаривание", "提出异议"},
 	"Cancel":                                        {"Отмена", "取消"},
+	// Purposes (dynamicKeys).
+	"credit":              {"кредит", "信贷"},
+	"rental":              {"аренда", "租赁"},
+	"tax compliance":      {"налоговая дисциплина", "纳税合规"},
+	"business compliance": {"добросовестность бизнеса", "企业合规"},
+	"licensing":           {"лицензирование", "许可"},
+	"court enforcement":   {"судебное исполнение", "法院执行"},
 }
 
 // dynamicKeys are the messages templates translate as values rather than
 // as literal text: fact states, readers' roles, the person's own reads.
-var dynamicKeys = []string{"active", "revoked", "disputed", "corrected", "removed", "expired", "relying party", "data source",
+var dynamicKeys = []string{"credit", "rental", "tax compliance", "business compliance", "licensing", "court enforcement", "active", "revoked", "disputed", "corrected", "removed", "expired", "relying party", "data source",
 	"Candor operator", "Candor reviewer", "Candor policy administrator", "you, in the portal", "you, through the API"}
