@@ -237,6 +237,27 @@ var translations = map[string]struct{ ru, zh string }{
 	"business compliance": {"добросовестность бизнеса", "企业合规"},
 	"licensing":           {"лицензирование", "许可"},
 	"court enforcement":   {"судебное исполнение", "法院执行"},
+	// Show my status.
+	"You decide what to show. Pick the statements a verifier should see; Candor signs a credential with exactly those, with fresh random values each time, so that two verifiers cannot link two showings. It never carries your name, facts, amounts or points, and Candor does not learn who checks it.": {
+		"Вы решаете, что показать. Выберите утверждения, которые должен увидеть проверяющий; Candor подписывает удостоверение ровно с ними и каждый раз со свежими случайными значениями, так что два проверяющих не могут связать два показа. В нём никогда нет вашего имени, фактов, сумм или баллов, и Candor не узнаёт, кто его проверяет.",
+		"由您决定出示什么。选择核验方应看到的声明；Candor 只用这些声明签发凭证，每次使用新的随机值，因此两个核验方无法关联两次出示。凭证从不包含您的姓名、事实、金额或分数，Candor 也不会知道是谁在核验。"},
+	"Make a credential":                            {"Создать удостоверение", "生成凭证"},
+	"Statements to show":                           {"Показываемые утверждения", "要出示的声明"},
+	"Only statements true of you now are offered.": {"Предлагаются только утверждения, верные о вас сейчас.", "仅提供当前对您成立的声明。"},
+	"Identity document":                            {"Документ, удостоверяющий личность", "身份证件"},
+	"The verifier compares its number with the document you show them.": {"Проверяющий сверит его номер с документом, который вы покажете.", "核验方会将其号码与您出示的证件核对。"},
+	"None":                      {"Нет", "无"},
+	"Show a QR code (valid %s)": {"Показать QR-код (действует %s)", "出示二维码（有效期 %s）"},
+	"Download a credential (valid %s, can be revoked)":                               {"Скачать удостоверение (действует %s, можно отозвать)", "下载凭证（有效期 %s，可撤销）"},
+	"No statement in the catalogue is true of you now, so there is nothing to show.": {"Ни одно утверждение каталога сейчас о вас не верно, поэтому показывать нечего.", "目录中没有任何声明目前对您成立，因此没有可出示的内容。"},
+	"Credentials issued to you":                                                      {"Выданные вам удостоверения", "签发给您的凭证"},
+	"Issued":                                                                         {"Выдано", "签发日期"},
+	"Kind":                                                                           {"Вид", "类型"},
+	"Statements":                                                                     {"Утверждения", "声明"},
+	"Until":                                                                          {"До", "有效至"},
+	"Status":                                                                         {"Статус", "状态"},
+	"Revoke credential %s":                                                           {"Отозвать удостоверение %s", "撤销凭证 %s"},
+	"No credential has been issued to you.":                                          {"Вам не выдано ни одного удостоверения.", "尚未向您签发任何凭证。"},
 }
 
 // dynamicKeys are the messages templates translate as values rather than
