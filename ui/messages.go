@@ -258,6 +258,35 @@ var translations = map[string]struct{ ru, zh string }{
 	"Status":                                                                         {"Статус", "状态"},
 	"Revoke credential %s":                                                           {"Отозвать удостоверение %s", "撤销凭证 %s"},
 	"No credential has been issued to you.":                                          {"Вам не выдано ни одного удостоверения.", "尚未向您签发任何凭证。"},
+	// Erasure.
+	"Erase my data": {"Стереть мои данные", "删除我的数据"},
+	"You can have Candor erase what it holds about you. What it holds because a law obliges it to (tax records, court orders, company filings) stays until the date it drops off; everything else goes. If nothing has to stay, Candor destroys the key your data is encrypted with, so that no copy of it, backups included, can be read again, and you are signed out for good. Of each fact erased, Candor keeps only a keyed fingerprint of the reference its source gave it — never the fact, and nothing that names you — until the date the fact would have dropped off, so that the source cannot post it again.": {
+		"Вы можете попросить Candor стереть то, что он о вас хранит. То, что он обязан хранить по закону (налоговые записи, судебные постановления, отчётность компаний), остаётся до даты удаления; всё остальное стирается. Если ничего не обязано остаться, Candor уничтожает ключ, которым зашифрованы ваши данные, так что ни одну их копию, включая резервные, нельзя будет прочитать, и вы навсегда выходите из системы. От каждого стёртого факта Candor хранит только ключевой отпечаток ссылки, которую дал источник, — не сам факт и ничего, что называет вас, — до даты, когда факт был бы удалён, чтобы источник не мог внести его снова.",
+		"您可以让 Candor 删除它保存的关于您的信息。依法必须保存的内容（税务记录、法院命令、公司申报）保留至其删除日期；其余全部删除。如果没有必须保留的内容，Candor 会销毁加密您数据的密钥，使其任何副本（包括备份）都无法再被读取，您也将被永久退出。对每项被删除的事实，Candor 只保留来源所给编号的带密钥指纹——绝不保留事实本身，也不保留任何能指明您的信息——直到该事实原本的删除日期，以防来源再次提交。"},
+	"What would be erased": {"Что будет стёрто", "将被删除的内容"},
+	"Nothing: all Candor holds about you must be kept for now.": {"Ничего: всё, что Candor о вас хранит, пока должно сохраняться.", "没有：Candor 保存的关于您的一切目前都必须保留。"},
+	"What would be kept, and why":                               {"Что останется и почему", "将保留的内容及原因"},
+	"Why it is kept":                                            {"Почему хранится", "保留原因"},
+	"Kept until":                                                {"Хранится до", "保留至"},
+	"while the above is kept":                                   {"пока хранится указанное выше", "在上述内容保留期间"},
+	"Nothing: your data would be erased whole.":                 {"Ничего: ваши данные будут стёрты полностью.", "没有：您的数据将被全部删除。"},
+	"Erase": {"Стереть", "删除"},
+	"I understand that this cannot be undone, and that I will be signed out and no longer exist in Candor.": {"Я понимаю, что это нельзя отменить и что я выйду из системы и больше не буду существовать в Candor.", "我理解此操作无法撤销，我将被退出，并且不再存在于 Candor 中。"},
+	"I understand that this cannot be undone.":                                                              {"Я понимаю, что это нельзя отменить.", "我理解此操作无法撤销。"},
+	"Erase all my data":      {"Стереть все мои данные", "删除我的全部数据"},
+	"Erase what is not kept": {"Стереть то, что не хранится по закону", "删除无须保留的内容"},
+	"Your data is erased":    {"Ваши данные стёрты", "您的数据已删除"},
+	"Candor has destroyed the key your data was encrypted with and removed everything it held about you. The transparency log still holds the commitments it made to your facts, which without your key no one can link to you.": {
+		"Candor уничтожил ключ, которым были зашифрованы ваши данные, и удалил всё, что о вас хранил. В журнале прозрачности остаются обязательства по вашим фактам, но без вашего ключа никто не может связать их с вами.",
+		"Candor 已销毁加密您数据的密钥，并删除了它保存的关于您的一切。透明日志中仍保留对您事实的承诺值，但没有您的密钥，任何人都无法将其与您关联。"},
+	"If a source posts a new fact about you, it is recorded afresh, as for anyone.": {"Если источник внесёт о вас новый факт, он будет записан заново, как для любого.", "如果来源提交关于您的新事实，它将像对任何人一样被重新记录。"},
+	"Back to the start page": {"На главную страницу", "返回首页"},
+
+	// Signing in.
+	"Signing in is not set up on this server yet. The published scorecards and the company register are open to everyone.": {"Вход на этом сервере ещё не настроен. Опубликованные методики и реестр компаний открыты всем.", "本服务器尚未设置登录。已公布的评分卡和企业名录对所有人开放。"},
+	"Sign in with a demo link": {"Вход по демонстрационной ссылке", "使用演示链接登录"},
+	"This link signs you in as one of the sample people of the demo. It works once.":                                 {"Эта ссылка входит в систему от имени одного из примерных людей демонстрации. Она действует один раз.", "此链接以演示中的一位示例人员身份登录。仅可使用一次。"},
+	"candor demo prints one-time sign-in links for a few sample people when it starts. Open one of them to sign in.": {"candor demo при запуске печатает одноразовые ссылки для входа за нескольких примерных людей. Откройте одну из них, чтобы войти.", "candor demo 启动时会为几位示例人员打印一次性登录链接。打开其中一个即可登录。"},
 }
 
 // dynamicKeys are the messages templates translate as values rather than
