@@ -42,7 +42,7 @@ func TestPersonPagesInTheirLanguage(t *testing.T) {
 		{"de-DE,fr;q=0.8", "en", "My grades"},
 		{"", "en", "My grades"},
 	} {
-		for _, path := range []string{"/", "/me/grades", "/me/data", "/me/access", "/me/consents", "/me/decisions", "/me/disputes"} {
+		for _, path := range []string{"/", "/me/grades", "/me/data", "/me/access", "/me/consents", "/me/decisions", "/me/disputes", "/me/erasure"} {
 			p := get(path, tc.accept)
 			if p.status != 200 {
 				t.Fatalf("%s (%s): %d", path, tc.accept, p.status)
