@@ -15,7 +15,10 @@ import (
 func TestEveryMessageIsTranslated(t *testing.T) {
 	goKey := regexp.MustCompile(`\bl\.T\("((?:[^"\\]|\\.)*)"`)
 	files, _ := filepath.Glob("*.go")
-	keys := append([]string{}, dynamicKeys...)
+	keys := append([]string{"That did not work", "Something went wrong"}, dynamicKeys...)
+	for _, h := range errorHeadings {
+		keys = append(keys, h)
+	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue

@@ -287,9 +287,23 @@ var translations = map[string]struct{ ru, zh string }{
 	"Sign in with a demo link": {"Вход по демонстрационной ссылке", "使用演示链接登录"},
 	"This link signs you in as one of the sample people of the demo. It works once.":                                 {"Эта ссылка входит в систему от имени одного из примерных людей демонстрации. Она действует один раз.", "此链接以演示中的一位示例人员身份登录。仅可使用一次。"},
 	"candor demo prints one-time sign-in links for a few sample people when it starts. Open one of them to sign in.": {"candor demo при запуске печатает одноразовые ссылки для входа за нескольких примерных людей. Откройте одну из них, чтобы войти.", "candor demo 启动时会为几位示例人员打印一次性登录链接。打开其中一个即可登录。"},
+	// Error pages (dynamicKeys: the headings) and the QR code.
+	"That did not work":    {"Не получилось", "操作未成功"},
+	"Something went wrong": {"Что-то пошло не так", "出错了"},
+	"Not found":            {"Не найдено", "未找到"},
+	"Not allowed":          {"Не разрешено", "不允许"},
+	"Already done":         {"Уже сделано", "已完成"},
+	"Too many requests":    {"Слишком много запросов", "请求过多"},
+	"Too large":            {"Слишком велико", "过大"},
+	"Not available":        {"Недоступно", "不可用"},
+	"Your status QR code":  {"QR-код вашего статуса", "您的状态二维码"},
+	"Valid until %s. Show it to the verifier; they scan it with the Candor verifier or any SD-JWT VC verifier.": {"Действует до %s. Покажите его проверяющему; он сканирует его проверяющим приложением Candor или любым проверяющим SD-JWT VC.", "有效期至 %s。请向核验方出示；核验方可用 Candor 核验器或任何 SD-JWT VC 核验器扫描。"},
+	"QR version %d, error correction M.": {"QR версии %d, коррекция ошибок M.", "二维码版本 %d，纠错等级 M。"},
+	"Exactly what a scanner reads":       {"Что именно считывает сканер", "扫描器读取的确切内容"},
+	"Back to Show my status":             {"Назад к «Показать мой статус»", "返回“出示我的状态”"},
 }
 
 // dynamicKeys are the messages templates translate as values rather than
 // as literal text: fact states, readers' roles, the person's own reads.
-var dynamicKeys = []string{"credit", "rental", "tax compliance", "business compliance", "licensing", "court enforcement", "active", "revoked", "disputed", "corrected", "removed", "expired", "relying party", "data source",
+var dynamicKeys = []string{"That did not work", "Something went wrong", "Not found", "Not allowed", "Already done", "Too many requests", "Too large", "Not available", "credit", "rental", "tax compliance", "business compliance", "licensing", "court enforcement", "active", "revoked", "disputed", "corrected", "removed", "expired", "relying party", "data source",
 	"Candor operator", "Candor reviewer", "Candor policy administrator", "you, in the portal", "you, through the API"}
