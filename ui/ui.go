@@ -370,6 +370,7 @@ func (s *Server) renderRecorded(w http.ResponseWriter, r *http.Request, page, ti
 // false.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav string, data any) ([]byte, bool) {
 	l := localeOf(w, r)
+	w.Header().Add("Vary", "Accept-Language, Cookie")
 	v := view{locale: l, Lang: languages[l.index].Code, Langs: l.links(), Title: l.T(title), Nav: nav, Data: data}
 	if rf, ok := data.(refresher); ok && rf.refreshAfter() > 0 {
 		// A refresh that names no URL reloads the document's URL, and a
