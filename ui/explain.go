@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -30,7 +31,7 @@ func gradeText(sc *candor.Scorecard, score candor.Score, l locale) string {
 	}
 	var rs []string
 	for _, r := range score.Reasons {
-		rs = append(rs, lowerFirst(r.Text))
+		rs = append(rs, lowerFirst(l.data(r.Text)))
 	}
 	return l.T("lowered by %s", joinAnd(rs, l))
 }
@@ -39,7 +40,7 @@ func gradeText(sc *candor.Scorecard, score candor.Score, l locale) string {
 func actions(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue, l locale) []actionView {
 	var out []actionView
 	for _, r := range score.Reasons {
-		a := actionView{Reason: r.Text, Points: r.Points, Do: sc.ActionOf(r.Rule, cat)}
+		a := actionView{Reason: l.data(r.Text), Points: r.Points, Do: actionIn(sc, r.Rule, cat, l)}
 		for _, h := range score.Hints {
 			if h.Rule == r.Rule {
 				a.Facts = append(a.Facts, hintSentence(h, score, cat, l))
@@ -48,6 +49,35 @@ func actions(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue, l 
 		out = append(out, a)
 	}
 	return out
+}
+
+// actionIn is sc.ActionOf(id) in l's language: the rule's own action, or
+// its types' actions, each translated if it can be.
+func actionIn(sc *candor.Scorecard, id string, cat *candor.Catalogue, l locale) string {
+	if l.index == 0 {
+		return sc.ActionOf(id, cat)
+	}
+	own, types := "", []string(nil)
+	for _, r := range sc.Rules {
+		if r.ID == id {
+			own, types = r.Action, r.EventTypes
+		}
+	}
+	for _, c := range sc.Characteristics {
+		if c.ID == id {
+			own, types = c.Action, c.EventTypes
+		}
+	}
+	if own != "" {
+		return l.data(own)
+	}
+	var out []string
+	for _, name := range types {
+		if t := cat.Type(name); t != nil && t.Action != "" && !slices.Contains(out, l.data(t.Action)) {
+			out = append(out, l.data(t.Action))
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // hintSentence writes a hint for a person: which fact (by its title and
@@ -60,7 +90,7 @@ func hintSentence(h candor.Hint, score candor.Score, cat *candor.Catalogue, l lo
 	if len(h.Events) == 1 && h.Type != "" {
 		title := h.Type
 		if t := cat.Type(h.Type); t != nil && t.Title != "" {
-			title = t.Title
+			title = l.data(t.Title)
 		}
 		what = l.T("Your %s of %s stops counting on %s.", title, l.D(h.OccurredAt), l.D(h.Until))
 		if h.Grade != score.Grade {

@@ -6,6 +6,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/scoring"
 )
 
 // Every message the portal's Go code translates, and every value the
@@ -49,6 +53,39 @@ func TestEveryMessageIsTranslated(t *testing.T) {
 	for _, text := range [][]string{{`{{$.T "Not in the catalogue at all"}}`}} {
 		if u := untranslated(text...); len(u) != 1 {
 			t.Errorf("untranslated(%q) = %q", text, u)
+		}
+	}
+}
+
+// Every title and action of the shipped catalogue's types about persons,
+// and every reason text of the shipped scorecards for persons, has a
+// Russian and a Chinese translation: a person's explanations are whole in
+// their language.
+func TestPersonDataIsTranslated(t *testing.T) {
+	cat := catalogue.Default()
+	need := map[string]string{}
+	for _, ty := range cat.Types() {
+		if ty.SubjectKind == candor.Person {
+			need[ty.Title], need[ty.Action] = ty.Name+" title", ty.Name+" action"
+		}
+	}
+	cards, err := scoring.Shipped(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cards {
+		if sc := c.Scorecard(); sc.SubjectKind == candor.Person {
+			for _, r := range sc.Rules {
+				need[r.ReasonText] = sc.ID + " " + r.ID
+			}
+			for _, ch := range sc.Characteristics {
+				need[ch.ReasonText] = sc.ID + " " + ch.ID
+			}
+		}
+	}
+	for text, what := range need {
+		if tr, ok := dataTranslations[text]; !ok || tr.ru == "" || tr.zh == "" {
+			t.Errorf("%s: no translation of %q", what, text)
 		}
 	}
 }

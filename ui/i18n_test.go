@@ -94,3 +94,25 @@ func TestCapitalisedTranslations(t *testing.T) {
 		t.Errorf("the russian grade text is not capitalised whole:\n%s", text(p.body))
 	}
 }
+
+// The explanations' words from the catalogue and the scorecards are in
+// the person's language too.
+func TestExplanationsInTheirLanguage(t *testing.T) {
+	h := mustHarness(t)
+	b := h.browser(t)
+	b.signIn("AB1234567")
+	body := text(b.get("/me/grades?lang=ru").body)
+	for _, want := range []string{"Оплатите просроченные платежи", "Платёж по кредиту внесён с опозданием", "просроченный платёж по кредиту"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the russian grades page lacks %q:\n%s", want, body)
+		}
+	}
+	for _, english := range []string{"Pay any instalment", "Loan instalment paid late", "late loan instalment"} {
+		if strings.Contains(body, english) {
+			t.Errorf("the russian grades page says %q", english)
+		}
+	}
+	if body := text(b.get("/me/data?lang=zh-Hans").body); !strings.Contains(body, "逾期的贷款分期") || strings.Contains(body, "Late loan instalment") {
+		t.Errorf("the chinese data page:\n%s", body)
+	}
+}

@@ -134,12 +134,12 @@ func explain(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue, l 
 		b := barView{Rule: c.Rule, Text: c.Rule, Points: c.Points, Neg: c.Points < 0, Events: len(c.Events), Width: "w0"}
 		for _, rl := range sc.Rules {
 			if rl.ID == c.Rule {
-				b.Text = rl.ReasonText
+				b.Text = l.data(rl.ReasonText)
 			}
 		}
 		for _, ch := range sc.Characteristics {
 			if ch.ID == c.Rule {
-				b.Text = ch.ReasonText
+				b.Text = l.data(ch.ReasonText)
 			}
 		}
 		if largest > 0 {
@@ -197,6 +197,12 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	l := localeOf(nil, r)
+	for i := range facts {
+		if t := s.cfg.Catalogue.Type(facts[i].Type); t != nil && t.Title != "" {
+			facts[i].Title = sentence(l.data(t.Title))
+		}
 	}
 	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Proofs != nil}
 	for _, c := range candor.Categories() {
