@@ -27,7 +27,7 @@ type actionView struct {
 // never alternatives the person's facts do not include.
 func gradeText(sc *candor.Scorecard, score candor.Score, l locale) string {
 	if len(score.Reasons) == 0 {
-		return bandText(sc, score.Grade)
+		return l.data(bandText(sc, score.Grade))
 	}
 	var rs []string
 	for _, r := range score.Reasons {

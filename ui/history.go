@@ -64,8 +64,8 @@ func historyChartOf(h candor.GradeHistory, l locale) *historyChart {
 	sc := h.Scorecard
 	n := len(h.Grades)
 	c := &historyChart{Width: histLeft + histStep*(n-1) + 24, Height: histTop + histRow*len(sc.Grades) + 28,
-		Title: l.T("%s: your grade over the past two years", sc.Title),
-		Desc:  l.T("Your %s grade on the first of each month and today; grades from %s (top) to %s (bottom).", sc.Title, sc.Grades[0].Grade, sc.Grades[len(sc.Grades)-1].Grade)}
+		Title: l.T("%s: your grade over the past two years", l.data(sc.Title)),
+		Desc:  l.T("Your %s grade on the first of each month and today; grades from %s (top) to %s (bottom).", l.data(sc.Title), sc.Grades[0].Grade, sc.Grades[len(sc.Grades)-1].Grade)}
 	y := func(grade string) int { return histTop + histRow*max(sc.GradeRank(grade), 0) + histRow/2 }
 	for _, b := range sc.Grades {
 		c.Grades = append(c.Grades, axisLabel{X: histLeft - 10, Y: y(b.Grade) + 5, Text: b.Grade})

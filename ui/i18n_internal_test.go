@@ -75,6 +75,10 @@ func TestPersonDataIsTranslated(t *testing.T) {
 	}
 	for _, c := range cards {
 		if sc := c.Scorecard(); sc.SubjectKind == candor.Person {
+			need[sc.Title] = sc.ID + " title"
+			for _, b := range sc.Grades {
+				need[b.Description] = sc.ID + " grade " + b.Grade
+			}
 			for _, r := range sc.Rules {
 				need[r.ReasonText] = sc.ID + " " + r.ID
 			}

@@ -50,6 +50,21 @@ var dataTranslations = map[string]struct{ ru, zh string }{
 	"Nothing to do.": {"Ничего делать не нужно.", "无需操作。"},
 	"Renew the permit with the issuing office if you still work under it.": {"Продлите разрешение в выдавшем его органе, если вы по-прежнему работаете по нему.", "如您仍依此许可工作，请向签发机关续期。"},
 
+	// The persons' scorecards' titles and grade bands.
+	"Rental deposit":                                           {"Залог за аренду", "租房押金"},
+	"Consumer credit":                                          {"Потребительский кредит", "消费信贷"},
+	"a long record of paying on time":                          {"долгая история своевременных платежей", "长期按时付款的记录"},
+	"a good record of paying on time":                          {"хорошая история своевременных платежей", "良好的按时付款记录"},
+	"no recent problems, or too little record to tell":         {"недавних проблем нет, или данных слишком мало, чтобы судить", "近期无问题，或记录太少无法判断"},
+	"some recent late payments":                                {"несколько недавних просрочек", "近期有一些逾期付款"},
+	"repeated recent late payments":                            {"повторяющиеся недавние просрочки", "近期多次逾期付款"},
+	"serious recent payment problems, a default or a judgment": {"серьёзные недавние проблемы с платежами, дефолт или судебное решение", "近期严重的付款问题、违约或判决"},
+	"exceptional":                                              {"исключительно", "优异"},
+	"very good":                                                {"очень хорошо", "很好"},
+	"good":                                                     {"хорошо", "好"},
+	"fair, or too little record to tell":                       {"удовлетворительно, или данных слишком мало, чтобы судить", "一般，或记录太少无法判断"},
+	"poor":                                                     {"плохо", "差"},
+
 	// Reason texts of the persons' scorecards.
 	"A court money judgment":                 {"Судебное решение о взыскании", "法院金钱判决"},
 	"A court money judgment paid in full":    {"Судебное решение о взыскании исполнено полностью", "法院金钱判决已全额履行"},

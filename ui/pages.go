@@ -114,7 +114,7 @@ func publishedCard(all []candor.Scorer, id string, v int) *candor.Scorecard {
 
 // explain turns a score into what the grades page shows.
 func explain(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue, l locale) gradeView {
-	g := gradeView{ID: sc.ID, Title: sc.Title, Purpose: sc.Purpose, Version: sc.Version,
+	g := gradeView{ID: sc.ID, Title: l.data(sc.Title), Purpose: sc.Purpose, Version: sc.Version,
 		Link:  "/scorecards/" + sc.ID + "/versions/" + strconv.Itoa(sc.Version),
 		Grade: score.Grade, GradeText: gradeText(sc, score, l), Points: score.Points, Min: sc.Min, Max: sc.Max, Base: sc.Base,
 		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints, Actions: actions(sc, score, cat, l), Next: score.Next,
