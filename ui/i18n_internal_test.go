@@ -67,6 +67,8 @@ func TestPersonDataIsTranslated(t *testing.T) {
 	for _, ty := range cat.Types() {
 		if ty.SubjectKind == candor.Person {
 			need[ty.Title], need[ty.Action] = ty.Name+" title", ty.Name+" action"
+			p := ty.Category.Policy()
+			need[sentence(p.Name)], need[sentence(p.Statement)+"."] = p.Name+" title", p.Name+" statement"
 		}
 	}
 	cards, err := scoring.Shipped(cat)

@@ -50,6 +50,22 @@ var dataTranslations = map[string]struct{ ru, zh string }{
 	"Nothing to do.": {"Ничего делать не нужно.", "无需操作。"},
 	"Renew the permit with the issuing office if you still work under it.": {"Продлите разрешение в выдавшем его органе, если вы по-прежнему работаете по нему.", "如您仍依此许可工作，请向签发机关续期。"},
 
+	// Categories of persons' facts: titles and statements.
+	"Identity":         {"Личность", "身份"},
+	"Tax":              {"Налоги", "税务"},
+	"Credit":           {"Кредит", "信贷"},
+	"Utility and rent": {"Коммунальные услуги и аренда", "公用事业与租金"},
+	"Court judgment":   {"Судебные решения", "法院判决"},
+	"Court order":      {"Судебные постановления", "法院命令"},
+	"Licence permit":   {"Лицензии и разрешения", "许可与执照"},
+	"Birth year and coarse residence region, to tell subjects apart; serves no scoring purpose.":      {"Год рождения и крупный регион проживания, чтобы различать людей; ни для какой оценки не используется.", "出生年份和大致居住地区，用于区分不同的人；不用于任何评分。"},
+	"Filing and payment of taxes: evidence of tax compliance and, for firms, of business conduct.":    {"Подача деклараций и уплата налогов: свидетельство налоговой дисциплины, а для фирм — деловой добросовестности.", "纳税申报与缴纳：纳税合规的证据，对企业而言也是经营行为的证据。"},
+	"Loans and their repayment: the core of credit risk, and of whether rent will be paid.":           {"Кредиты и их погашение: основа кредитного риска и того, будет ли оплачена аренда.", "贷款及其偿还：信用风险的核心，也关系到租金能否支付。"},
+	"Regular bills and rent: a payment history for rental, and for credit files that are thin.":       {"Регулярные счета и аренда: история платежей для аренды и для скудных кредитных историй.", "日常账单和租金：用于租赁的付款记录，也补充信用记录较少者的档案。"},
+	"Money judgments: debts a court found owed, relevant wherever money is lent or owed.":             {"Решения о взыскании: долги, признанные судом, — важны везде, где деньги дают в долг или должны.", "金钱判决：法院认定的欠款，凡涉及借贷或欠款之处均相关。"},
+	"Restrictions a court ordered, with reference, expiry and appeal route; only for enforcing them.": {"Ограничения, назначенные судом, с номером, сроком и порядком обжалования; только для их исполнения.", "法院命令的限制，附编号、期限和上诉途径；仅用于执行这些限制。"},
+	"Permits and licences granted, expired or revoked: only for licensing decisions.":                 {"Выданные, истёкшие или отозванные разрешения и лицензии: только для решений о лицензировании.", "已签发、过期或吊销的许可和执照：仅用于许可决定。"},
+
 	// The persons' scorecards' titles and grade bands.
 	"Rental deposit":                                           {"Залог за аренду", "租房押金"},
 	"Consumer credit":                                          {"Потребительский кредит", "消费信贷"},

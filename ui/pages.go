@@ -207,7 +207,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Proofs != nil}
 	for _, c := range candor.Categories() {
 		p := c.Policy()
-		g := categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + "."}
+		g := categoryView{Name: p.Name, Title: l.data(sentence(p.Name)), Statement: l.data(sentence(p.Statement) + ".")}
 		for _, f := range facts {
 			if f.Category == p.Name {
 				g.Facts = append(g.Facts, f)
