@@ -32,6 +32,9 @@ type Characteristic struct {
 	Other       int // points of a value in no bin
 	ReasonCode  string
 	ReasonText  string
+	// Action, if set, says what a person can do about what the
+	// characteristic counts, instead of its event types' actions.
+	Action string
 	// Undefined, when not empty, says why the characteristic is not an
 	// aggregate of catalogue facts (a fitted column nobody defined).
 	// Validate refuses such a characteristic, quoting it.
@@ -151,7 +154,7 @@ func (s *Scorecard) validateCharacteristic(i int, c *Characteristic, cat *Catalo
 	// The guards of a rule (id, texts, types, purpose, kind, window) hold
 	// unchanged: check c as the rule that counts its events.
 	r := Rule{ID: c.ID, Description: c.Description, EventTypes: c.EventTypes, Window: c.Window, Points: 1,
-		Decay: DecayNone, Counting: CountEvery, ReasonCode: c.ReasonCode, ReasonText: c.ReasonText}
+		Decay: DecayNone, Counting: CountEvery, ReasonCode: c.ReasonCode, ReasonText: c.ReasonText, Action: c.Action}
 	s.validateRule(i, &r, cat, false, add)
 	switch {
 	case c.Aggregate == 0 || c.Aggregate >= numAggregates:

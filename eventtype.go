@@ -95,7 +95,11 @@ type EventType struct {
 	Category    Category
 	SubjectKind SubjectKind
 	Description string
-	Retention   time.Duration
+	// Title is what a person calls such a fact, in lower case ("late
+	// rent payment"), and Action what they can do about one, in a
+	// sentence: the portal's explanations are written from them.
+	Title, Action string
+	Retention     time.Duration
 	// LiftsOrder marks a court_order type that ends an earlier restriction
 	// rather than imposing one.
 	LiftsOrder bool

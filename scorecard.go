@@ -59,7 +59,11 @@ type Rule struct {
 	Cap        float64
 	ReasonCode string // short upper-case code, unique in the scorecard
 	ReasonText string // a short human text for explanations
-	Group      string // factor group, e.g. payment_history; optional
+	// Action, if set, says what a person can do about the facts the rule
+	// counts, in a sentence, instead of its event types' actions
+	// (EventType.Action).
+	Action string
+	Group  string // factor group, e.g. payment_history; optional
 }
 
 // Decay is how a counted event's points shrink with its age.
@@ -370,6 +374,9 @@ func (s *Scorecard) validateRule(i int, r *Rule, cat *Catalogue, rangeOK bool, a
 	if strings.TrimSpace(r.ReasonText) == "" {
 		add(i, "reason_text", "required: a short human text for explanations")
 	}
+	if actionOf(r.Action, r.EventTypes, cat) == "" && strings.TrimSpace(r.Action) == "" && len(r.EventTypes) > 0 {
+		add(i, "action", "required: say what a person can do about the facts it counts (none of its event types says, in the catalogue)")
+	}
 	if r.Group != "" && !validFieldName(r.Group) {
 		add(i, "group", "must be a lower-case word like payment_history")
 	}
@@ -538,6 +545,21 @@ type Score struct {
 	// grade: computed by scoring again without some of the events behind
 	// the Reasons.
 	Hints []Hint
+	// Next, if not nil, is the first day after At on which the grade
+	// changes if no new fact arrives and none changes state, as counted
+	// facts age, fade and stop counting; nil if it stays the same for
+	// NextChangeHorizon. (Explained scores only.)
+	Next *GradeChange
+}
+
+// NextChangeHorizon is how far ahead Score.Next looks.
+const NextChangeHorizon = 2 * 365 * 24 * time.Hour
+
+// GradeChange is when a grade changes, and to what.
+type GradeChange struct {
+	At     time.Time
+	Grade  string
+	Points int
 }
 
 // Contribution is what one rule added to a score.
@@ -570,7 +592,13 @@ type Reason struct {
 type Hint struct {
 	Rule   string
 	Events []EventID
-	Points int
-	Grade  string
-	Text   string
+	// Type and OccurredAt are the event's when Events is one (a rule's
+	// hint); Until is when the last of Events stops counting under Rule
+	// (zero in a characteristic's hint).
+	Type       string
+	OccurredAt time.Time
+	Until      time.Time
+	Points     int
+	Grade      string
+	Text       string
 }

@@ -129,9 +129,33 @@ type Profiles interface {
 	// ENOTFOUND for an unknown subject or scorecard version, EINVALID for
 	// a scorecard for the other kind of subject.
 	Scores(ctx context.Context, id SubjectID, card string, version int, at time.Time) ([]Score, error)
+	// History grades the subject at each of instants under the active
+	// version of each scorecard for its kind, without explanations: its
+	// grade history, as the versions served now grade the facts held
+	// now (a fact disputed or removed since does not count at any
+	// instant). Errors: ENOTFOUND for an unknown subject; EINVALID for
+	// more than MaxHistory instants.
+	History(ctx context.Context, id SubjectID, instants []time.Time) ([]GradeHistory, error)
 	// Access returns every access record about the subject, oldest
 	// first. Errors: ENOTFOUND.
 	Access(ctx context.Context, id SubjectID) ([]AccessEntry, error)
+}
+
+// MaxHistory bounds the instants of one Profiles.History call.
+const MaxHistory = 400
+
+// GradeHistory is a subject's grades under one scorecard version at
+// several instants.
+type GradeHistory struct {
+	Scorecard *Scorecard
+	Grades    []GradeAt // one per instant asked for, in the same order
+}
+
+// GradeAt is a grade at an instant.
+type GradeAt struct {
+	At     time.Time
+	Points int
+	Grade  string
 }
 
 // RegisterScorecard is the scorecard the public company register shows.

@@ -299,7 +299,7 @@ type entry struct {
 	badFields                                      []fieldFault // per field in t.Fields
 }
 
-const entryKeys = "name, category, subject, retention, description, lifts_order, fields"
+const entryKeys = "name, category, subject, retention, description, title, action, lifts_order, fields"
 const fieldKeys = "name, type, required, description, min, max, max_length, values"
 
 // where names the entry in messages.
@@ -395,6 +395,16 @@ func (e *entry) decode(n *yaml.Node) {
 				e.problemAt(v.Line, "description must be text, not %s", describe(v))
 			}
 			e.t.Description = s
+		case "title", "action":
+			s, ok := scalarString(v)
+			if !ok || strings.TrimSpace(s) == "" {
+				e.problemAt(v.Line, "%s must be plain text for the people the facts are about, not %s", key, describe(v))
+			}
+			if key == "title" {
+				e.t.Title = strings.TrimSpace(s)
+			} else {
+				e.t.Action = strings.TrimSpace(s)
+			}
 		case "lifts_order":
 			e.liftsLine = v.Line
 			b, ok := scalarBool(v)

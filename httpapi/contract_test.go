@@ -104,6 +104,8 @@ func (c *contractRun) consentAndDecide(t *testing.T, alice string) string {
 		fmt.Sprintf(`{"consent":%q,"purpose":"rental","benefit":"deposit_waived"}`, code), 200)
 	c.call(t, "GET", "/v1/me/decisions", alice, "", "", 200)
 	c.call(t, "GET", "/v1/decisions/"+d.body["decision_id"].(string), c.h.landlord, "", "", 200)
+	c.call(t, "GET", "/v1/me/scores", alice, "", "", 200)
+	c.call(t, "GET", "/v1/me/scores?at=2026-01-01", alice, "", "", 200)
 	other := c.call(t, "POST", "/v1/me/consents", alice, "application/json", `{"relying_party":"landlord1","purpose":"rental"}`, 201).body["code"].(string)
 	c.call(t, "DELETE", "/v1/me/consents/"+other, alice, "", "", 200)
 	return d.body["decision_id"].(string)

@@ -209,7 +209,7 @@ func scoreView(sc candor.Score, explain bool) scoreJSON {
 		out.Reasons = append(out.Reasons, reasonJSON(r))
 	}
 	for _, h := range sc.Hints {
-		out.Hints = append(out.Hints, hintJSON(h))
+		out.Hints = append(out.Hints, hintJSON{Rule: h.Rule, Events: h.Events, Points: h.Points, Grade: h.Grade, Text: h.Text})
 	}
 	if explain {
 		out.Contributions = []contributionJSON{}

@@ -151,6 +151,8 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/subjects/{id}/events", s.requireRead(candor.RoleOperator, s.getEvents))
 	m.HandleFunc("GET /v1/subjects/{id}/scores", s.requireRead(candor.RoleOperator, s.getScores))
 	m.HandleFunc("GET /v1/subjects/{id}/scores/{scorecard}", s.requireRead(candor.RoleOperator, s.getScores))
+	// A person reads their own scores, at any instant: their grade history.
+	m.HandleFunc("GET /v1/me/scores", s.require(candor.RoleSubject, s.getScores))
 	if s.decisions != nil {
 		m.HandleFunc("POST /v1/decisions", s.require(candor.RoleRelyingParty, s.postDecision))
 		m.HandleFunc("GET /v1/decisions/{id}", s.require(candor.RoleRelyingParty, s.getDecisionForParty))

@@ -144,6 +144,36 @@ func (s *Service) Scores(ctx context.Context, id candor.SubjectID, card string, 
 	return scores, nil
 }
 
+// History implements candor.Profiles: from the matches stored with the
+// subject's events, read once per scorecard.
+func (s *Service) History(ctx context.Context, id candor.SubjectID, instants []time.Time) ([]candor.GradeHistory, error) {
+	if len(instants) > candor.MaxHistory {
+		return nil, candor.Errorf(candor.EINVALID, "at most %d instants, not %d", candor.MaxHistory, len(instants))
+	}
+	active, _ := s.scorers()
+	sub, key, err := s.open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := []candor.GradeHistory{}
+	for _, sc := range active {
+		if sc.Scorecard().SubjectKind != sub.Kind {
+			continue
+		}
+		ms, err := key.ReadMatches(ctx, s.cfg.Store, sc.Key())
+		if err != nil {
+			return nil, err
+		}
+		h := candor.GradeHistory{Scorecard: sc.Scorecard(), Grades: make([]candor.GradeAt, len(instants))}
+		for i, at := range instants {
+			p, g := sc.PointsFromMatches(ms, at)
+			h.Grades[i] = candor.GradeAt{At: at, Points: p, Grade: g}
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
 // scorer returns version v of scorecard id (0: the active one) among
 // active and all, or nil.
 func scorer(active, all []candor.Scorer, id string, v int) candor.Scorer {

@@ -92,7 +92,7 @@ func TestCharacteristicExplanation(t *testing.T) {
 	// that changes the grade.
 	h := s.Hints[0]
 	if h.Rule != "late_rent" || h.Points != 965 || h.Grade != "B" || !slices.Equal(h.Events, []candor.EventID{1}) ||
-		!strings.Contains(h.Text, "were below 1 instead of 1, your grade would be B instead of C") {
+		!strings.Contains(h.Text, "were below 1 instead of 1, your grade would be B instead of C") || !strings.Contains(h.Text, " in the last ") || strings.Contains(h.Text, " over ") {
 		t.Errorf("hint %+v", h)
 	}
 	for _, ct := range s.Contributions {

@@ -253,13 +253,36 @@ func (c *Compiled) charHint(s *candor.Score, k int, vals *[candor.MaxCharacteris
 	if cur.ok {
 		now = strconv.FormatFloat(cur.v, 'g', 4, 64)
 	}
-	text := fmt.Sprintf("If %s (%s over %s) were %s instead of %s, your score would be %d instead of %d (grade %s either way)",
-		ch.ReasonText, ch.Aggregate, candor.FormatRetention(ch.window), ch.Bins[pick].String(), now, p, s.Points, g)
+	what := fmt.Sprintf("%s (%s in the last %s)", ch.ReasonText, aggregateWords[ch.Aggregate], periodWords(ch.window))
+	text := fmt.Sprintf("If %s were %s instead of %s, your score would be %d instead of %d (grade %s either way)",
+		what, ch.Bins[pick].String(), now, p, s.Points, g)
 	if g != s.Grade {
-		text = fmt.Sprintf("If %s (%s over %s) were %s instead of %s, your grade would be %s instead of %s (%d points instead of %d)",
-			ch.ReasonText, ch.Aggregate, candor.FormatRetention(ch.window), ch.Bins[pick].String(), now, g, s.Grade, p, s.Points)
+		text = fmt.Sprintf("If %s were %s instead of %s, your grade would be %s instead of %s (%d points instead of %d)",
+			what, ch.Bins[pick].String(), now, g, s.Grade, p, s.Points)
 	}
 	return candor.Hint{Rule: ch.ID, Events: ids, Points: p, Grade: g, Text: text}, true
+}
+
+// aggregateWords says what each aggregate measures, for a person.
+var aggregateWords = map[candor.Aggregate]string{
+	candor.AggregateCount: "how many", candor.AggregateMonthsSinceLast: "months since the last one", candor.AggregateShare: "the share",
+}
+
+// periodWords writes a window as a person reads it: "2 years", "18 months",
+// "90 days".
+func periodWords(d time.Duration) string {
+	const day = 24 * time.Hour
+	n, unit := int64(d/day), "day"
+	switch {
+	case d%(365*day) == 0:
+		n, unit = int64(d/(365*day)), "year"
+	case d%(30*day) == 0:
+		n, unit = int64(d/(30*day)), "month"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("%d %s", n, unit)
 }
 
 // CouldRaise reports whether the event behind m could add points: for a

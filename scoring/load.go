@@ -322,7 +322,7 @@ func (p *parser) benefits(v *yaml.Node) []candor.Benefit {
 	return out
 }
 
-const ruleKeys = "id, description, types, condition, points, window, decay, counting, cap, reason_code, reason_text, group"
+const ruleKeys = "id, description, types, condition, points, window, decay, counting, cap, reason_code, reason_text, action, group"
 
 func (p *parser) rules(v *yaml.Node) []candor.Rule {
 	nodes := p.list(v, -1, "", "rules")
@@ -383,6 +383,8 @@ func (p *parser) rules(v *yaml.Node) []candor.Rule {
 				r.ReasonCode = p.str(v, i, id, key)
 			case "reason_text":
 				r.ReasonText = p.str(v, i, id, key)
+			case "action":
+				r.Action = p.str(v, i, id, key)
 			case "group":
 				r.Group = p.str(v, i, id, key)
 			default:

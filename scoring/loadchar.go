@@ -8,7 +8,7 @@ import (
 	"github.com/candor-project/candor"
 )
 
-const charKeys = "id, description, types, condition, aggregate, window, bins, other, reason_code, reason_text, undefined"
+const charKeys = "id, description, types, condition, aggregate, window, bins, other, reason_code, reason_text, action, undefined"
 
 // characteristics decodes the characteristics of a fitted scorecard; their
 // messages name them as rules' do.
@@ -64,6 +64,8 @@ func (p *parser) characteristics(v *yaml.Node) []candor.Characteristic {
 				c.ReasonCode = p.str(v, i, id, key)
 			case "reason_text":
 				c.ReasonText = p.str(v, i, id, key)
+			case "action":
+				c.Action = p.str(v, i, id, key)
 			case "undefined":
 				c.Undefined = p.str(v, i, id, key)
 			default:

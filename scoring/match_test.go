@@ -55,7 +55,7 @@ func TestMatchesGiveTheSameScore(t *testing.T) {
 					t.Fatalf("%s at %s: from matches\n%+v\nfrom events\n%+v", sc.ID, at.Format(time.DateOnly), got, want)
 				}
 				verdict := want
-				verdict.Contributions, verdict.Hints = nil, nil
+				verdict.Contributions, verdict.Hints, verdict.Next = nil, nil, nil
 				if v := c.VerdictFromMatches(id, ms, at); !reflect.DeepEqual(v, verdict) {
 					t.Fatalf("%s at %s: VerdictFromMatches\n%+v\nwant\n%+v", sc.ID, at.Format(time.DateOnly), v, verdict)
 				}

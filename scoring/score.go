@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -115,6 +116,7 @@ func (c *Compiled) score(subject candor.SubjectID, hits []hit, at time.Time) can
 	s := candor.Score{Scorecard: sc.ID, Version: sc.Version, Subject: subject, At: at}
 	if c.chars != nil {
 		c.charScore(&s, hits)
+		s.Next = c.next(hits, at, s.Grade)
 		return s
 	}
 	var sums [candor.MaxRules]float64
@@ -143,6 +145,7 @@ func (c *Compiled) score(subject candor.SubjectID, hits []hit, at time.Time) can
 	for _, i := range negative {
 		s.Hints = append(s.Hints, c.hints(hits, at, s, i, rec.counted[i])...)
 	}
+	s.Next = c.next(hits, at, s.Grade)
 	return s
 }
 
@@ -339,7 +342,7 @@ func (c *Compiled) hints(hits []hit, at time.Time, s candor.Score, i int, evs []
 	r := &c.rules[i]
 	worst := slices.MinFunc(evs, func(a, b counted) int { return cmp.Compare(a.Points, b.Points) })
 	var out []candor.Hint
-	try := func(sk skip, ids []candor.EventID, what, counts string, until time.Time) {
+	try := func(sk skip, h candor.Hint, what, stops string) {
 		var sums [candor.MaxRules]float64
 		p := c.clamp(c.eval(hits, at, sk, &sums, nil))
 		g := c.card.Grade(p)
@@ -350,11 +353,12 @@ func (c *Compiled) hints(hits []hit, at time.Time, s candor.Score, i int, evs []
 		if g != s.Grade {
 			text = fmt.Sprintf("Without %s (%s), your grade would be %s instead of %s (%d points instead of %d)", what, r.ReasonText, g, s.Grade, p, s.Points)
 		}
-		text += fmt.Sprintf("; %s until %s", counts, until.Add(r.window).Format(time.DateOnly))
-		out = append(out, candor.Hint{Rule: r.ID, Events: ids, Points: p, Grade: g, Text: text})
+		h.Until = h.Until.Add(r.window)
+		h.Rule, h.Points, h.Grade, h.Text = r.ID, p, g, text+fmt.Sprintf("; %s on %s", stops, h.Until.Format(humanDate))
+		out = append(out, h)
 	}
-	try(skip{rule: -1, hit: worst.hit}, []candor.EventID{worst.ID},
-		fmt.Sprintf("the %s of %s", worst.Type, worst.OccurredAt.Format(time.DateOnly)), "it counts", worst.OccurredAt)
+	try(skip{rule: -1, hit: worst.hit}, candor.Hint{Events: []candor.EventID{worst.ID}, Type: worst.Type, OccurredAt: worst.OccurredAt, Until: worst.OccurredAt},
+		fmt.Sprintf("the %s of %s", c.title(worst.Type), worst.OccurredAt.Format(humanDate)), "it stops counting")
 	if len(evs) > 1 {
 		ids := make([]candor.EventID, len(evs))
 		last := evs[0].OccurredAt
@@ -364,10 +368,61 @@ func (c *Compiled) hints(hits []hit, at time.Time, s candor.Score, i int, evs []
 				last = e.OccurredAt
 			}
 		}
-		try(skip{rule: i, hit: -1}, ids, fmt.Sprintf("all %d events of rule %s", len(evs), r.ID), "the last of them counts", last)
+		try(skip{rule: i, hit: -1}, candor.Hint{Events: ids, Until: last}, fmt.Sprintf("these %d facts", len(evs)), "the last of them stops counting")
 	}
 	return out
 }
+
+// humanDate is how explanations write a date: 14 Mar 2026.
+const humanDate = "2 Jan 2006"
+
+// title is what a person calls an event of type name: the catalogue's
+// title, or its description if it has none.
+func (c *Compiled) title(name string) string {
+	if tr := c.byType[name]; tr != nil {
+		if tr.t.Title != "" {
+			return tr.t.Title
+		}
+		return strings.TrimSuffix(tr.t.Description, ".")
+	}
+	return name
+}
+
+// next returns the first day after at on which the grade of the hits (in
+// order of occurrence) differs from grade, if no new hit arrives, looking
+// ahead NextChangeHorizon; nil if none does. It looks in steps of
+// nextStep days and then for the day within the step, so a change that
+// undoes itself within one step (points fading across a band and back)
+// is not seen.
+func (c *Compiled) next(hits []hit, at time.Time, grade string) *candor.GradeChange {
+	n := len(hits)
+	for n > 0 && hits[n-1].at.After(at) {
+		n-- // what happened after at is not "no new fact"
+	}
+	hits = hits[:n]
+	days := int(candor.NextChangeHorizon / (24 * time.Hour))
+	for lo := 0; lo < days; lo += nextStep {
+		hi := min(lo+nextStep, days)
+		if c.card.Grade(c.points(hits, at.AddDate(0, 0, hi))) == grade {
+			continue
+		}
+		for hi-lo > 1 { // the grade is grade at lo and not at hi
+			mid := (lo + hi) / 2
+			if c.card.Grade(c.points(hits, at.AddDate(0, 0, mid))) == grade {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		t := at.AddDate(0, 0, hi)
+		p := c.points(hits, t)
+		return &candor.GradeChange{At: t, Grade: c.card.Grade(p), Points: p}
+	}
+	return nil
+}
+
+// nextStep is the step, in days, in which next looks ahead.
+const nextStep = 30
 
 func abs(n int) int {
 	if n < 0 {

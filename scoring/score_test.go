@@ -248,7 +248,7 @@ func TestScoreReasonsAndHints(t *testing.T) {
 	}
 	if h, ok := hints["default"]; !ok || h.Points != s.Points+100 || !slices.Equal(h.Events, []candor.EventID{4}) {
 		t.Errorf("default hint %+v", h)
-	} else if !strings.Contains(h.Text, "Without the credit.default of 2026-04-01 (A loan in default)") {
+	} else if !strings.Contains(h.Text, "Without the loan in default of 1 Apr 2026 (A loan in default)") {
 		t.Errorf("hint text %q", h.Text)
 	}
 	if _, ok := hints["judgment"]; ok {
@@ -281,11 +281,46 @@ func TestScoreHintNamesTheGradeItWouldGive(t *testing.T) {
 	}
 	all := strings.Join(texts, "\n")
 	for _, want := range []string{
-		"Without the credit.default of 2026-04-01 (A loan in default), your grade would be B instead of C (960 points instead of 860); it counts until 2027-03-27",
-		"Without all 2 events of rule rent_late_short (Rent paid late), your grade would be B instead of C (900 points instead of 860); the last of them counts until 2027-03-05",
+		"Without the loan in default of 1 Apr 2026 (A loan in default), your grade would be B instead of C (960 points instead of 860); it stops counting on 27 Mar 2027",
+		"Without these 2 facts (Rent paid late), your grade would be B instead of C (900 points instead of 860); the last of them stops counting on 5 Mar 2027",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("hints do not contain %q:\n%s", want, all)
+		}
+	}
+}
+
+// Next is the first day the grade differs if nothing new arrives: the day
+// before it scores the old grade, the day itself the new one, and a fact
+// that occurred after the instant does not count towards it.
+func TestScoreNextGradeChange(t *testing.T) {
+	c := MustLoad(t, "reasons.yaml", MustRead(t, "reasons.yaml"))
+	events := []*candor.Event{
+		{ID: 4, Subject: subject, Type: "credit.default", OccurredAt: day("2026-04-01"), State: candor.StateActive},
+		late(7, "2026-02-10", 10), late(8, "2026-03-10", 10),
+	}
+	at := day("2026-06-01")
+	s := MustScore(t, c, events, at)
+	if s.Next == nil {
+		t.Fatalf("grade %s at %s: no next change within the horizon", s.Grade, at)
+	}
+	if !s.Next.At.After(at) || s.Next.Grade == s.Grade {
+		t.Fatalf("next change %+v from grade %s", s.Next, s.Grade)
+	}
+	before := MustScore(t, c, events, s.Next.At.AddDate(0, 0, -1))
+	on := MustScore(t, c, events, s.Next.At)
+	if before.Grade != s.Grade || on.Grade != s.Next.Grade || on.Points != s.Next.Points {
+		t.Errorf("next change %+v: the day before scores %s, the day %s (%d points)", s.Next, before.Grade, on.Grade, on.Points)
+	}
+	// A late payment after the instant is not "no new fact".
+	later := append(slices.Clone(events), late(9, "2026-07-01", 10))
+	if s2 := MustScore(t, c, later, at); s2.Next == nil || !s2.Next.At.Equal(s.Next.At) {
+		t.Errorf("a fact after the instant moved the next change: %+v, want %+v", s2.Next, s.Next)
+	}
+	// Hints carry when their facts stop counting.
+	for _, h := range s.Hints {
+		if h.Until.IsZero() || !h.Until.After(at) {
+			t.Errorf("hint %+v: stops counting at %s", h, h.Until)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -21,8 +22,15 @@ type accessView struct {
 }
 
 type accessesView struct {
-	Reads  []accessView
-	Proofs bool // each record has a proof download
+	Others []accessView // reads by anyone but the person, newest first
+	Own    []accessView // the person's own reads: in the portal and through the API
+	Proofs bool         // each record has a proof download
+}
+
+// roleWords is what each role of reader is, for the person.
+var roleWords = map[candor.Role]string{
+	candor.RoleOperator: "Candor operator", candor.RoleReviewer: "Candor reviewer", candor.RolePolicyAdmin: "Candor policy administrator",
+	candor.RoleRelyingParty: "relying party", candor.RoleSource: "data source", candor.RoleSubject: "you",
 }
 
 func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -38,18 +46,50 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	v := accessesView{Proofs: s.cfg.Proofs != nil}
+	readers := map[string]string{} // principal → name, looked up once
 	for _, a := range entries {
-		who := a.Principal
-		switch a.Role {
-		case candor.RoleSubject:
-			who = "you"
-		case candor.RoleRelyingParty:
-			who = cmp.Or(names[a.Principal], a.Principal)
+		av := accessView{N: a.N, At: a.At, Role: cmp.Or(roleWords[a.Role], words(a.Role.String())), Purpose: candor.PurposeWords(a.Purpose), Route: a.Action}
+		if a.Role == candor.RoleSubject {
+			av.Who = "you, through the API"
+			if a.Principal == "portal" {
+				av.Who = "you, in the portal"
+			}
+			v.Own = append(v.Own, av)
+			continue
 		}
-		v.Reads = append(v.Reads, accessView{N: a.N, At: a.At, Who: who, Role: words(a.Role.String()), Purpose: candor.PurposeWords(a.Purpose), Route: a.Action})
+		name, ok := readers[a.Principal]
+		if !ok {
+			name = s.readerName(ctx, a.Role, a.Principal, names)
+			readers[a.Principal] = name
+		}
+		av.Who = name
+		v.Others = append(v.Others, av)
 	}
-	slices.Reverse(v.Reads)
+	slices.Reverse(v.Others)
+	slices.Reverse(v.Own)
 	s.render(w, r, http.StatusOK, "access", "Who looked", "access", v)
+}
+
+// readerName names who read a person's data, as the person should see
+// it: a relying party's or a source's name, an operator's or reviewer's
+// role and name — never the ID of the API key they used.
+func (s *Server) readerName(ctx context.Context, role candor.Role, principal string, parties map[string]string) string {
+	who := principal
+	if key, err := s.cfg.Registrar.Key(ctx, principal); err == nil {
+		who = key.Principal // the key's holder
+	}
+	switch role {
+	case candor.RoleRelyingParty:
+		return cmp.Or(parties[who], who)
+	case candor.RoleSource:
+		if src, err := s.cfg.Registrar.Source(ctx, who); err == nil && src.Name != "" {
+			return src.Name
+		}
+		return who
+	case candor.RoleOperator, candor.RoleReviewer, candor.RolePolicyAdmin:
+		return roleWords[role] + " " + who
+	}
+	return who
 }
 
 // accessProof is GET /me/access/{n}/proof: the proof that access record n

@@ -32,7 +32,7 @@ func (s *Server) disputeQueue(w http.ResponseWriter, r *http.Request, sess *sess
 	items := []disputeItem{}
 	for _, d := range ds {
 		left := d.Deadline.Sub(now)
-		items = append(items, disputeItem{ID: d.ID, Title: typeTitle(d.Type), Source: s.sourceName(ctx, d.Source),
+		items = append(items, disputeItem{ID: d.ID, Title: s.typeTitle(d.Type), Source: s.sourceName(ctx, d.Source),
 			Opened: d.OpenedAt, Deadline: d.Deadline, Left: waiting(left), Overdue: left <= 0, DueSoon: left > 0 && left < 7*day})
 	}
 	s.render(w, r, http.StatusOK, "console_disputes", "Disputes", "console-disputes", struct{ Disputes []disputeItem }{items})
@@ -54,7 +54,7 @@ func (s *Server) disputeCase(w http.ResponseWriter, r *http.Request, sess *sessi
 		Source  string
 		Meaning string
 		Open    bool
-	}{d, typeTitle(d.Type), src, meaning(d, src, false), d.Status == candor.DisputeOpen}
+	}{d, s.typeTitle(d.Type), src, meaning(d, src, false), d.Status == candor.DisputeOpen}
 	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
 		Purpose: candor.ReadDispute.String(), Action: candor.Clip(r.Method+" "+r.URL.Path, 200)}
 	s.renderRecorded(w, r, "console_dispute", "Dispute "+d.ID, "console-disputes", v, a)

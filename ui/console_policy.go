@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -208,6 +209,11 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 	}
 	sim := &simulation{Candidate: r.PostFormValue("candidate"), Baseline: r.PostFormValue("baseline")}
 	cand, base := find(append(v.Candidates, v.Active...), sim.Candidate), find(v.Active, sim.Baseline)
+	if cand != nil && sim.Baseline == "" { // the default: what the candidate would replace
+		if b := matchingBaseline(v.Active, cand); b != nil {
+			sim.Baseline, base = b.Value, b.card
+		}
+	}
 	if cand == nil || base == nil {
 		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
 		return
@@ -241,6 +247,23 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 		s.sessions.setFlash(sess, "A pass over the population is under way already; start yours when it is done.")
 	}
 	http.Redirect(w, r, "/console/scorecards#simulation", http.StatusSeeOther)
+}
+
+// matchingBaseline returns the active version a candidate would be
+// compared with by default: the active version of the same scorecard, or
+// else one for the same purpose and kind of subject; nil if none.
+func matchingBaseline(active []versionView, cand *candor.Scorecard) *versionView {
+	for i := range active {
+		if active[i].card.ID == cand.ID {
+			return &active[i]
+		}
+	}
+	for i := range active {
+		if c := active[i].card; c.Purpose == cand.Purpose && c.SubjectKind == cand.SubjectKind {
+			return &active[i]
+		}
+	}
+	return nil
 }
 
 // took writes how long a pass took.
@@ -418,13 +441,33 @@ type reviewCaseView struct {
 	D     *candor.Decision
 	Party string
 	Card  string
+	// Score is the score the decision rests on, reproduced and explained
+	// as the person sees it; Parts what each rule or characteristic
+	// added, with the facts it counted.
+	Score gradeView
+	Parts []reviewPart
+}
+
+// reviewPart is one contribution to the score under review.
+type reviewPart struct {
+	Text   string
+	Points float64
+	Facts  []reviewFact
+}
+
+// reviewFact is one fact a contribution counted, as a reviewer checks it.
+type reviewFact struct {
+	Title, Source, State string
+	OccurredAt           time.Time
+	Fields               []fieldView
+	Points               float64
 }
 
 // reviewCase shows one decision under review, recorded as a read of its
 // subject's data (fail closed).
 func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
-	d, err := s.cfg.Decisions.Decision(ctx, candor.SubjectID{}, r.PathValue("id"))
+	d, score, err := s.cfg.Decisions.Review(ctx, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -439,9 +482,55 @@ func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	v := reviewCaseView{D: d, Party: names[d.RelyingParty], Card: fmt.Sprintf("%s v%d", d.Scorecard, d.ScorecardVersion)}
+	if v.Score, v.Parts, err = s.reviewBasis(ctx, d, score); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
 		Purpose: candor.ReadHumanReview.String(), Action: candor.Clip(r.Method+" "+r.URL.Path, 200)}
 	s.renderRecorded(w, r, "console_review", "Review of decision "+d.ID, "console-reviews", v, a)
+}
+
+// reviewBasis explains the score a decision under review rests on, with
+// each contribution's facts: their fields and their states now.
+func (s *Server) reviewBasis(ctx context.Context, d *candor.Decision, score candor.Score) (gradeView, []reviewPart, error) {
+	_, all := s.scorers()
+	sc := publishedCard(all, d.Scorecard, d.ScorecardVersion)
+	if sc == nil {
+		return gradeView{}, nil, fmt.Errorf("ui: decision %s rests on %s v%d, which is not published here", d.ID, d.Scorecard, d.ScorecardVersion)
+	}
+	facts, err := s.myFacts(ctx, d.Subject)
+	if err != nil {
+		return gradeView{}, nil, err
+	}
+	byID := map[candor.EventID]factView{}
+	for _, f := range facts {
+		// A court order's text is for the person and the court register
+		// alone.
+		fields := make([]fieldView, len(f.Fields))
+		for i, fl := range f.Fields {
+			fields[i] = fl
+			if t := s.cfg.Catalogue.Type(f.Type); t != nil {
+				if spec := t.Field(fl.Name); spec != nil && spec.Type == candor.FieldText {
+					fields[i].Value = "(withheld: shown only to the person and the court register)"
+				}
+			}
+		}
+		f.Fields = fields
+		byID[f.ID] = f
+	}
+	g := explain(sc, score, s.cfg.Catalogue, localeAt(0))
+	var parts []reviewPart
+	for i, c := range score.Contributions {
+		p := reviewPart{Text: g.Bars[i].Text, Points: c.Points}
+		for _, e := range c.Events {
+			f := byID[e.ID] // absent if erased since: then its type and date only
+			rf := reviewFact{Title: cmp.Or(f.Title, e.Type), Source: f.Source, State: cmp.Or(f.State, "no longer held"), OccurredAt: e.OccurredAt, Fields: f.Fields, Points: e.Points}
+			p.Facts = append(p.Facts, rf)
+		}
+		parts = append(parts, p)
+	}
+	return g, parts, nil
 }
 
 // closeReview closes a review with the reviewer's outcome and rationale.

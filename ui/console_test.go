@@ -525,10 +525,15 @@ func TestConsoleSimulationMatchesScoring(t *testing.T) {
 	nids := append(append(append([]string{"AB1234567", "CD7654321"}, h.population(t, "PA", 30, 3)...), h.population(t, "PB", 12, 95)...), h.population(t, "PC", 4, 3, 3)...)
 	h.proposeCreditV2(t)
 	b := h.mustConsole(t, candor.RolePolicyAdmin)
-	if p := b.post("/console/scorecards/simulate", url.Values{"csrf": {b.csrf("/console/scorecards")}, "candidate": {"consumer-credit/2"}, "baseline": {"consumer-credit/1"}}); p.status != http.StatusSeeOther {
+	// The default baseline (as the form first offers it): the active
+	// version of the same scorecard, whichever is listed first.
+	if p := b.post("/console/scorecards/simulate", url.Values{"csrf": {b.csrf("/console/scorecards")}, "candidate": {"consumer-credit/2"}, "baseline": {""}}); p.status != http.StatusSeeOther {
 		t.Fatalf("simulate: %d\n%s", p.status, p.body)
 	}
 	p := b.afterPass("/console/scorecards")
+	if !strings.Contains(p.body, "Grade migration from consumer-credit v1 to consumer-credit v2") {
+		t.Fatalf("the default baseline is not consumer-credit v1:\n%s", p.body)
+	}
 	src, _ := os.ReadFile("../scoring/scorecards/consumer-credit.yaml")
 	v2, err := scoring.Load("v2.yaml", []byte(strings.Replace(strings.Replace(string(src), "version: 1", "version: 2", 1), "{grade: C, min: 660", "{grade: C, min: 610", 1)), h.cfg.Catalogue)
 	if err != nil {
@@ -710,8 +715,20 @@ func TestConsoleReviewCaseIsRecorded(t *testing.T) {
 	if p := person.get("/me/access"); strings.Contains(p.body, "reviewer") {
 		t.Fatalf("a reviewer's read before any:\n%s", p.body)
 	}
-	if p := rev.get("/console/reviews/" + d.ID); p.status != http.StatusOK || !strings.Contains(p.body, "Wrong.") {
+	p := rev.get("/console/reviews/" + d.ID)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Wrong.") {
 		t.Fatalf("the case: %d\n%s", p.status, p.body)
+	}
+	// The reviewer sees the score behind the decision, its contributions
+	// and the facts each counted, with their fields and sources.
+	for _, want := range []string{"The score it rests on", "grade <strong>" + d.Grade + "</strong>", "Contributions and the facts behind them",
+		"Loan instalment 60 or more days late", "Late loan instalment", "days late: 95", "days late: 40", "Bank Seven"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the case lacks %q", want)
+		}
+	}
+	if strings.Contains(p.body, "GET /v1/reviews") {
+		t.Error("the case still sends the reviewer to the API")
 	}
 	if p := person.get("/me/access"); !strings.Contains(p.body, html.EscapeString(candor.ReadHumanReview.Words())) || !strings.Contains(p.body, "/console/reviews/"+d.ID) {
 		t.Errorf("the reviewer's read is not among the person's reads:\n%s", p.body)

@@ -28,9 +28,14 @@ type disputeStepView struct {
 	Who string `json:"who"`
 }
 
-// typeTitle is an event type's name as a short title: "credit.instalment_late"
-// reads "Credit instalment late".
-func typeTitle(name string) string { return sentence(strings.ReplaceAll(name, ".", " ")) }
+// typeTitle is what a person calls a fact of type name: the catalogue's
+// title ("Late loan instalment"), or the name as words if it has none.
+func (s *Server) typeTitle(name string) string {
+	if t := s.cfg.Catalogue.Type(name); t != nil && t.Title != "" {
+		return sentence(t.Title)
+	}
+	return sentence(strings.ReplaceAll(name, ".", " "))
+}
 
 // meaning says what a dispute's status means for the fact, to the
 // person who disputed it (yours) or to an operator.
@@ -88,7 +93,7 @@ func (s *Server) myDisputes(ctx context.Context, subject candor.SubjectID) ([]di
 		return nil, err
 	}
 	for _, d := range ds {
-		v := disputeView{Dispute: d, Title: typeTitle(d.Type), SourceName: s.sourceName(ctx, d.Source)}
+		v := disputeView{Dispute: d, Title: s.typeTitle(d.Type), SourceName: s.sourceName(ctx, d.Source)}
 		if t := s.cfg.Catalogue.Type(d.Type); t != nil {
 			v.Description = t.Description
 		}
@@ -122,7 +127,7 @@ func (s *Server) disputeForm(w http.ResponseWriter, r *http.Request, sess *sessi
 		Fact         factView
 		Title        string
 		MaxStatement int
-	}{f, typeTitle(f.Type), candor.MaxStatement})
+	}{f, s.typeTitle(f.Type), candor.MaxStatement})
 }
 
 // myFact finds one of subject's facts by its ID. Errors: ENOTFOUND.

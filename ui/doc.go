@@ -12,6 +12,11 @@
 // browser says it comes from another origin. The portal calls the domain
 // services directly, never the JSON API.
 //
+// A person's pages speak English, Russian or Simplified Chinese
+// (i18n.go): the browser's Accept-Language or the person's choice picks
+// the language, and their messages come from one catalogue
+// (messages.go) that every template's text must be in.
+//
 // An error page's status is the one candor.HTTPStatus gives its code, as
 // the API's is.
 package ui

@@ -71,7 +71,7 @@ func (s *Server) collect(ctx context.Context, subject candor.SubjectID) (*export
 	if x.Facts, err = s.myFacts(ctx, subject); err != nil {
 		return nil, err
 	}
-	gv, err := s.myGrades(ctx, subject)
+	gv, err := s.myGrades(ctx, subject, localeAt(0))
 	if err != nil {
 		return nil, err
 	}

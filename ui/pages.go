@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/candor-project/candor"
 )
@@ -26,16 +28,28 @@ type barView struct {
 }
 
 type gradeView struct {
-	ID, Title, Link  string
-	Purpose          candor.Purpose
-	Version          int
-	Grade, GradeText string
-	Points           int
-	Min, Max, Base   int
-	Benefits         []string
-	Reasons          []candor.Reason
-	Hints            []candor.Hint
-	Bars             []barView
+	ID, Title, Link string
+	Purpose         candor.Purpose
+	Version         int
+	Grade           string
+	// GradeText says what the grade means for this person: the band's
+	// description when nothing lowered it, else what did, from the facts.
+	GradeText      string
+	Points         int
+	Min, Max, Base int
+	Benefits       []string
+	// BenefitText is what each benefit lets a relying party do.
+	BenefitText []string
+	Reasons     []candor.Reason
+	Hints       []candor.Hint
+	// Actions say, for each reason, what the person can do and when the
+	// facts behind it stop counting; Next when the grade next changes if
+	// nothing new happens (nil: not in the next two years).
+	Actions  []actionView
+	Next     *candor.GradeChange
+	NextText string
+	History  *historyChart // the past two years (the grades page only)
+	Bars     []barView
 	// Optable says the person may opt out of the scorecard (its purpose
 	// rests on consent); OptedOut that they have.
 	Optable, OptedOut bool
@@ -47,9 +61,18 @@ type gradesView struct {
 }
 
 func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
-	v, err := s.myGrades(r.Context(), sess.subject)
+	l := localeOf(nil, r)
+	v, err := s.myGrades(r.Context(), sess.subject, l)
 	if err == nil {
 		err = s.markOptOuts(r, sess.subject, &v)
+	}
+	if err == nil {
+		var hs map[string]*historyChart
+		if hs, err = s.histories(r.Context(), sess.subject, v.At, l); err == nil {
+			for i := range v.Grades {
+				v.Grades[i].History = hs[v.Grades[i].ID]
+			}
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -59,7 +82,7 @@ func (s *Server) grades(w http.ResponseWriter, r *http.Request, sess *session) {
 }
 
 // myGrades scores subject now under every active scorecard for its kind.
-func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (gradesView, error) {
+func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID, l locale) (gradesView, error) {
 	v := gradesView{At: s.now().UTC()}
 	scores, err := s.cfg.Profiles.Scores(ctx, subject, "", 0, v.At)
 	if err != nil {
@@ -71,7 +94,7 @@ func (s *Server) myGrades(ctx context.Context, subject candor.SubjectID) (grades
 		if sc == nil {
 			return v, fmt.Errorf("ui: scored under %s v%d, which is not a scorecard published here", score.Scorecard, score.Version)
 		}
-		v.Grades = append(v.Grades, explain(sc, score))
+		v.Grades = append(v.Grades, explain(sc, score, s.cfg.Catalogue, l))
 	}
 	return v, nil
 }
@@ -90,11 +113,19 @@ func publishedCard(all []candor.Scorer, id string, v int) *candor.Scorecard {
 }
 
 // explain turns a score into what the grades page shows.
-func explain(sc *candor.Scorecard, score candor.Score) gradeView {
-	g := gradeView{ID: sc.ID, Title: sc.Title, Purpose: sc.Purpose, Version: sc.Version,
+func explain(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue, l locale) gradeView {
+	g := gradeView{ID: sc.ID, Title: l.data(sc.Title), Purpose: sc.Purpose, Version: sc.Version,
 		Link:  "/scorecards/" + sc.ID + "/versions/" + strconv.Itoa(sc.Version),
-		Grade: score.Grade, GradeText: bandText(sc, score.Grade), Points: score.Points, Min: sc.Min, Max: sc.Max, Base: sc.Base,
-		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints}
+		Grade: score.Grade, GradeText: gradeText(sc, score, l), Points: score.Points, Min: sc.Min, Max: sc.Max, Base: sc.Base,
+		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints, Actions: actions(sc, score, cat, l), Next: score.Next,
+		NextText: nextText(sc, score.Grade, score.Next, l)}
+	for _, name := range score.Benefits {
+		text := words(name)
+		if b, ok := candor.LookupBenefit(sc.Purpose, name); ok && b.Description != "" {
+			text = b.Description
+		}
+		g.BenefitText = append(g.BenefitText, text)
+	}
 	largest := 0.0
 	for _, c := range score.Contributions {
 		largest = math.Max(largest, math.Abs(c.Points))
@@ -103,12 +134,12 @@ func explain(sc *candor.Scorecard, score candor.Score) gradeView {
 		b := barView{Rule: c.Rule, Text: c.Rule, Points: c.Points, Neg: c.Points < 0, Events: len(c.Events), Width: "w0"}
 		for _, rl := range sc.Rules {
 			if rl.ID == c.Rule {
-				b.Text = rl.ReasonText
+				b.Text = l.data(rl.ReasonText)
 			}
 		}
 		for _, ch := range sc.Characteristics {
 			if ch.ID == c.Rule {
-				b.Text = ch.ReasonText
+				b.Text = l.data(ch.ReasonText)
 			}
 		}
 		if largest > 0 {
@@ -136,6 +167,7 @@ type factView struct {
 	Category    string         `json:"category"`
 	Type        string         `json:"type"`
 	Description string         `json:"description"`
+	Title       string         `json:"title"` // what a person calls it
 	Source      string         `json:"source"`
 	OccurredAt  time.Time      `json:"occurred_at"`
 	State       string         `json:"state"`
@@ -166,10 +198,16 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
+	l := localeOf(nil, r)
+	for i := range facts {
+		if t := s.cfg.Catalogue.Type(facts[i].Type); t != nil && t.Title != "" {
+			facts[i].Title = sentence(l.data(t.Title))
+		}
+	}
 	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Proofs != nil}
 	for _, c := range candor.Categories() {
 		p := c.Policy()
-		g := categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + "."}
+		g := categoryView{Name: p.Name, Title: l.data(sentence(p.Name)), Statement: l.data(sentence(p.Statement) + ".")}
 		for _, f := range facts {
 			if f.Category == p.Name {
 				g.Facts = append(g.Facts, f)
@@ -205,7 +243,7 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 			}
 			sources[e.Source] = name
 		}
-		f := factView{ID: e.ID, Category: t.Category.String(), Description: t.Description, Type: t.Name, Source: name,
+		f := factView{ID: e.ID, Category: t.Category.String(), Description: t.Description, Title: sentence(cmp.Or(t.Title, t.Name)), Type: t.Name, Source: name,
 			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{}}
 		for _, fl := range e.Fields {
 			f.Fields = append(f.Fields, fieldView{fl.Name, fl.Value.String()})
@@ -220,10 +258,11 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 // separated by spaces, the first capitalised.
 func sentence(s string) string {
 	s = strings.ReplaceAll(s, "_", " ")
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 type consentView struct {
@@ -335,6 +374,8 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess *session) {
 type decisionView struct {
 	*candor.Decision
 	Party string `json:"relying_party_name"`
+	// BenefitText is what the benefit lets the relying party do.
+	BenefitText string `json:"-"`
 }
 
 type attemptView struct {
@@ -388,7 +429,11 @@ func (s *Server) myDecisions(ctx context.Context, subject candor.SubjectID, name
 		return v, err
 	}
 	for _, d := range ds {
-		v.Decisions = append(v.Decisions, decisionView{d, cmp.Or(names[d.RelyingParty], d.RelyingParty)})
+		dv := decisionView{Decision: d, Party: cmp.Or(names[d.RelyingParty], d.RelyingParty)}
+		if b, ok := candor.LookupBenefit(d.Purpose, d.Benefit); ok {
+			dv.BenefitText = b.Description
+		}
+		v.Decisions = append(v.Decisions, dv)
 	}
 	for _, a := range as {
 		v.Attempts = append(v.Attempts, attemptView{Party: cmp.Or(names[a.RelyingParty], a.RelyingParty), Purpose: a.Purpose,

@@ -123,6 +123,11 @@ func (cfg *Config) check() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("ui: Config lacks %s", strings.Join(missing, ", "))
 	}
+	// A person's explanations are written from each type's title and
+	// action: a catalogue without them would show identifiers instead.
+	if u := cfg.Catalogue.Unexplained(); len(u) > 0 {
+		return fmt.Errorf("ui: the catalogue gives no title or no action for %s: a person could not be told what such a fact is or what to do about it", strings.Join(u, ", "))
+	}
 	return nil
 }
 
@@ -254,6 +259,17 @@ func parsePages() (map[string]*template.Template, error) {
 		return nil, err
 	}
 	pages := map[string]*template.Template{}
+	var texts []string
+	for _, n := range names {
+		b, err := fs.ReadFile(templateFS, n)
+		if err != nil {
+			return nil, err
+		}
+		texts = append(texts, string(b))
+	}
+	if u := untranslated(texts...); len(u) > 0 {
+		return nil, fmt.Errorf("ui: templates: no Russian or Chinese translation of %q", u)
+	}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
 		if name == "layout" {
@@ -272,12 +288,7 @@ func parsePages() (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2 Jan 2006")
-	},
+	"date": humanDate,
 	"signed": func(f float64) string {
 		f = math.Round(f*10) / 10
 		if f > 0 {
@@ -302,14 +313,26 @@ var funcs = template.FuncMap{
 	},
 }
 
+// humanDate writes a day as people read it: 14 Mar 2026.
+func humanDate(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
 // words writes an identifier as words.
 func words(s string) string { return strings.ReplaceAll(s, "_", " ") }
 
 // purposeText is a purpose as a person reads it.
 func purposeText(p candor.Purpose) string { return strings.ReplaceAll(p.String(), "_", " ") }
 
-// view is what every page's template gets.
+// view is what every page's template gets: with its locale's T (translate)
+// and D (a date) methods.
 type view struct {
+	locale
+	Lang    string     // the page's language, for its lang attribute
+	Langs   []langLink // the page in each language
 	Title   string
 	Refresh int    // reload the page after this many seconds (0: never)
 	Reload  string // the URL the refresh loads: the page's own, without its fragment
@@ -353,7 +376,9 @@ func (s *Server) renderRecorded(w http.ResponseWriter, r *http.Request, page, ti
 // page executes page's template, or answers with an error and returns
 // false.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav string, data any) ([]byte, bool) {
-	v := view{Title: title, Nav: nav, Data: data}
+	l := localeOf(w, r)
+	w.Header().Add("Vary", "Accept-Language, Cookie")
+	v := view{locale: l, Lang: languages[l.index].Code, Langs: l.links(), Title: l.T(title), Nav: nav, Data: data}
 	if rf, ok := data.(refresher); ok && rf.refreshAfter() > 0 {
 		// A refresh that names no URL reloads the document's URL, and a
 		// browser that reached the page at a URL with a fragment (after

@@ -253,10 +253,10 @@ func TestPagesRender(t *testing.T) {
 	}{
 		{"/", []string{`<html lang="en">`, "My grades", "You are signed in."}},
 		{"/me/grades", []string{"Rental deposit", "Main reasons", "What would change it", `class="bar `, "<meter"}},
-		{"/me/data", []string{"Credit", "Bank Seven", "credit.instalment_late", "days late: 95", "Drops off", `state active`, `href="/me/export.csv"`}},
+		{"/me/data", []string{"Credit", "Bank Seven", "Late loan instalment", "days late: 95", "Drops off", `state active`, `href="/me/export.csv"`}},
 		{"/me/consents", []string{"Give a consent", "Landlord One", `<label for="days">`}},
 		{"/me/decisions", []string{"No decision has been taken about you."}},
-		{"/me/access", []string{"Who looked", "<td>you</td>", "<code>GET /me/data</code>"}},
+		{"/me/access", []string{"Who looked", "you, in the portal", "<code>GET /me/data</code>"}},
 		{"/scorecards", []string{"rental-deposit", "business-compliance"}},
 		{"/scorecards/rental-deposit", []string{"Grades", "Rules", "per fact"}},
 		{"/scorecards/rental-deposit/versions/1", []string{"Rules"}},
