@@ -186,7 +186,7 @@ func parseInstant(v string) (time.Time, error) {
 func identifierQuery(q url.Values) (candor.Identifier, error) {
 	scheme, ok := candor.ParseScheme(q.Get("scheme"))
 	if !ok {
-		return candor.Identifier{}, candor.Errorf(candor.EINVALID, "scheme: want national_id, tax_number or company_reg_no")
+		return candor.Identifier{}, candor.Errorf(candor.EINVALID, "scheme: want one of %s", strings.Join(candor.Schemes().Names(), ", "))
 	}
 	return candor.NormaliseIdentifier(scheme, q.Get("value"))
 }
