@@ -18,6 +18,7 @@ const (
 	RecordAdminAct                           // an administrative act (no subject; see AdminActRecord), by AdminActID
 	RecordCredential                         // a credential issued to a subject, by its ID
 	RecordStatusSlot                         // a status list entry in use, by its index (no subject; JSON in the clear)
+	RecordLink                               // one step of a subject's link history (Link), by LinkRecordID; sealed
 	numRecordKinds
 )
 

@@ -23,6 +23,7 @@ import (
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/natsingest"
 	"github.com/candor-project/candor/policy"
@@ -147,10 +148,11 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	published := scoring.NewPublished(active, all) // Node.scorecards
 	dec := decisions.New(inst.Store, inst.Vault, inst.Catalogue, published, nil)
 	dec.RecordDisclosures(aud.access)
+	links := identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault})
 	profiles := profile.New(profile.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
-		Scorecards: published, Log: aud.log})
+		Scorecards: published, Log: aud.log, Groups: links})
 	disp := disputes.New(inst.Store, inst.Vault, inst.Catalogue, nil)
-	er := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue})
+	er := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue, Groups: links})
 	acts := admins.New(inst.Store, inst.Vault, nil)
 	versions := scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(acts)
 	pol := policy.New(acts, versions, scoring.NewHistory(versions, inst.Catalogue, published), nil)
