@@ -168,7 +168,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
-		Registrar: inst.Registrar(), Policy: pol})
+		Registrar: inst.Registrar(), Policy: pol, Identity: links})
 	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol)
 	if err != nil {
 		ln.Close()

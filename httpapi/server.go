@@ -15,6 +15,7 @@ import (
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/internal/ratelimit"
 	"github.com/candor-project/candor/registrar"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -75,6 +76,9 @@ type Config struct {
 	// Policy, if set, serves the policy administrators' administration
 	// under /v1/policy/ (policy.go).
 	Policy candor.Policy
+	// Identity, if set, takes registries' link facts
+	// (/v1/identity/links, identity.go).
+	Identity *identity.Service
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -95,6 +99,7 @@ type Server struct {
 	creds      *credentials.Service
 	registrar  *registrar.Service
 	policy     candor.Policy
+	identity   *identity.Service
 	access     candor.AccessRecorder
 	tlog       TransparencyLog
 	history    CheckpointHistory
@@ -117,6 +122,7 @@ func New(cfg Config) *Server {
 		access: cfg.Access, tlog: cfg.Log, history: cfg.Checkpoints, health: cfg.Health, openAPI: openAPI}
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
 	s.creds, s.registrar, s.policy = cfg.Credentials, cfg.Registrar, cfg.Policy
+	s.identity = cfg.Identity
 	if s.registrar == nil {
 		panic("httpapi: Config.Registrar is required: it authenticates every key")
 	}
@@ -130,6 +136,9 @@ func New(cfg Config) *Server {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /v1/events", s.require(candor.RoleSource, s.postEvents))
 	m.HandleFunc("GET /v1/sources/me/events", s.require(candor.RoleSource, s.getPosted))
+	if s.identity != nil {
+		m.HandleFunc("POST /v1/identity/links", s.require(candor.RoleSource, s.postLink))
+	}
 	m.HandleFunc("GET /v1/subjects:lookup", s.requireRead(candor.RoleOperator, s.lookupSubject))
 	m.HandleFunc("GET /v1/subjects/{id}", s.requireRead(candor.RoleOperator, s.getSubject))
 	m.HandleFunc("GET /v1/subjects/{id}/events", s.requireRead(candor.RoleOperator, s.getEvents))
