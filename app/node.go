@@ -147,8 +147,9 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
 	published := scoring.NewPublished(active, all) // Node.scorecards
 	dec := decisions.New(inst.Store, inst.Vault, inst.Catalogue, published, nil)
-	dec.RecordDisclosures(aud.access)
 	links := identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault})
+	dec.WithGroups(links)
+	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
 		Scorecards: published, Log: aud.log, Groups: links})
 	disp := disputes.New(inst.Store, inst.Vault, inst.Catalogue, nil)

@@ -36,6 +36,7 @@ type Service struct {
 	consents  subjectCache[string, consentRead]
 	optOuts   subjectCache[string, bool] // by opt-out record ID
 	matchSets subjectCache[matchesKey, []candor.Match]
+	groups    groupCache // linked identities (links.go)
 	// erasures is one more than the store's erasures version the caches
 	// were last emptied at (see catchUpErasures).
 	erasures atomic.Uint64
@@ -310,7 +311,7 @@ func (s *Service) take(ctx context.Context, rp *candor.RelyingParty, code string
 	if err := s.refuseOptedOut(ctx, key, rp, card, now); err != nil {
 		return nil, err
 	}
-	ms, err := s.matches(ctx, key, card.Key())
+	ms, err := s.groupMatches(ctx, key, card.Key())
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +414,7 @@ func (s *Service) basis(ctx context.Context, d *candor.Decision) (*scoring.Compi
 	if err != nil {
 		return nil, nil, err
 	}
-	events, err := key.ReadEvents(ctx, s.store)
+	events, err := s.groupEvents(ctx, key)
 	return card, events, err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/ingest"
@@ -460,4 +461,73 @@ func TestEraseLinked(t *testing.T) {
 		t.Error("someone else was erased")
 	}
 	w.verify(t)
+}
+
+// decider takes rental decisions about the subjects of a world, through
+// linked identities.
+func (w *world) decider(t *testing.T) *decisions.Service {
+	t.Helper()
+	d := decisions.New(w.store, w.vault, catalogue.Default(), scoring.NewPublished(w.cards, w.cards), func() time.Time { return now })
+	d.WithGroups(w.links)
+	if err := d.PutRelyingParty(ctx, &candor.RelyingParty{ID: "landlord1", Name: "Landlord One", Purposes: []candor.Purpose{candor.PurposeRental}}); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// decide takes a decision about the subject id names, with a fresh
+// consent, and describes it.
+func (w *world) decide(t *testing.T, d *decisions.Service, id candor.Identifier) string {
+	t.Helper()
+	c, err := d.Grant(ctx, w.subject(t, id), "landlord1", candor.PurposeRental, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := d.RelyingParty(ctx, "landlord1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := d.Decide(ctx, rp, candor.DecisionRequest{Consent: c.Code, Purpose: candor.PurposeRental, Benefit: "deposit_waived"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, r := range dec.Reasons {
+		reasons = append(reasons, r.Code)
+	}
+	return fmt.Sprintf("%s %s %v", dec.Outcome, dec.Grade, reasons)
+}
+
+// Decisions follow links, from the decisions service's caches too: a
+// decision about either identifier is the one a store holding all the
+// facts under one subject gives while linked, and the alias's own again
+// once unlinked.
+func TestDecisionsFollowLinks(t *testing.T) {
+	w := newWorld(t, onMemory(t), false)
+	one := newWorld(t, onMemory(t), false)
+	w.postBefore(t, bySNILS)
+	w.postAfter(t, bySNILS)
+	one.postBefore(t, byNID)
+	one.postAfter(t, byNID)
+	more := []string{late("x1", "national_id", nid, "2026-10-01"), late("x2", "national_id", nid, "2026-10-15"), late("x3", "national_id", nid, "2026-11-01")}
+	w.post(t, bank, more...)
+	one.post(t, bank, more...)
+	d, oneD := w.decider(t), one.decider(t)
+	alone := w.decide(t, d, bySNILS) // cached now
+	merged := one.decide(t, oneD, byNID)
+	if alone == merged {
+		t.Fatalf("the alias alone is decided as the merged profile (%s): the test shows nothing", alone)
+	}
+	w.link(t)
+	for _, id := range []candor.Identifier{byNID, bySNILS} {
+		if got := w.decide(t, d, id); got != merged {
+			t.Errorf("linked, decision about %s: %s, want %s", id, got, merged)
+		}
+	}
+	if _, err := w.links.Unlink(ctx, identity.Request{Source: registry, Ref: "civ-9", First: byNID, Second: bySNILS}); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.decide(t, d, bySNILS); got != alone {
+		t.Errorf("unlinked, decision about the SNILS: %s, want %s", got, alone)
+	}
 }
