@@ -141,6 +141,10 @@ type factView struct {
 	State       string         `json:"state"`
 	ExpiresAt   time.Time      `json:"drops_off"`
 	Fields      []fieldView    `json:"fields"`
+	// Linked says the fact was posted under another of the person's
+	// identifiers, linked to this one by a registry: it is disputed and
+	// proved signed in with that identifier.
+	Linked bool `json:"linked,omitempty"`
 }
 
 type fieldView struct {
@@ -154,10 +158,11 @@ type categoryView struct {
 }
 
 type dataView struct {
-	Count      int
-	Groups     []categoryView
-	CanDispute bool
-	Proofs     bool // each fact has a proof download
+	Identifiers []string // every identifier held about the person, in words
+	Count       int
+	Groups      []categoryView
+	CanDispute  bool
+	Proofs      bool // each fact has a proof download
 }
 
 func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -166,7 +171,15 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
+	sub, err := s.cfg.Profiles.Subject(r.Context(), sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Proofs != nil}
+	for _, id := range sub.Identifiers {
+		v.Identifiers = append(v.Identifiers, id.Scheme.Title()+" "+id.Value)
+	}
 	for _, c := range candor.Categories() {
 		p := c.Policy()
 		g := categoryView{Name: p.Name, Title: sentence(p.Name), Statement: sentence(p.Statement) + "."}
@@ -206,7 +219,8 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 			sources[e.Source] = name
 		}
 		f := factView{ID: e.ID, Category: t.Category.String(), Description: t.Description, Type: t.Name, Source: name,
-			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{}}
+			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{},
+			Linked: e.Subject != subject}
 		for _, fl := range e.Fields {
 			f.Fields = append(f.Fields, fieldView{fl.Name, fl.Value.String()})
 		}

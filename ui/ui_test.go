@@ -26,6 +26,7 @@ import (
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/policy"
@@ -60,7 +61,8 @@ type harness struct {
 
 // profiles reads h's profiles, proving them with log if it is not nil.
 func (h *harness) profiles(log audit.Prover) *profile.Service {
-	return profile.New(profile.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Scorecards: h.served, Log: log})
+	return profile.New(profile.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Scorecards: h.served, Log: log,
+		Groups: identity.New(identity.Config{Store: h.store, Vault: h.vault})})
 }
 
 func mustHarness(t *testing.T) *harness {
