@@ -157,7 +157,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	acts := admins.New(inst.Store, inst.Vault, nil)
 	versions := scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(acts)
 	pol := policy.New(acts, versions, scoring.NewHistory(versions, inst.Catalogue, published), nil)
-	creds, err := newCredentials(inst, f.Credentials, ln.Addr().String(), published, aud.access)
+	creds, err := newCredentials(inst, f.Credentials, ln.Addr().String(), published, aud.access, links)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
