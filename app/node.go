@@ -165,6 +165,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
+	reg.WithGroups(links)
 	api := httpapi.New(httpapi.Config{Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,

@@ -22,6 +22,7 @@ import (
 	"github.com/candor-project/candor/postgres"
 	"github.com/candor-project/candor/postgres/pgtest"
 	"github.com/candor-project/candor/profile"
+	"github.com/candor-project/candor/register"
 	"github.com/candor-project/candor/scoring"
 	"github.com/candor-project/candor/tlog"
 	"github.com/candor-project/candor/vault"
@@ -529,5 +530,40 @@ func TestDecisionsFollowLinks(t *testing.T) {
 	}
 	if got := w.decide(t, d, bySNILS); got != alone {
 		t.Errorf("unlinked, decision about the SNILS: %s, want %s", got, alone)
+	}
+}
+
+// The public company register grades an organisation from the facts
+// under every identifier linked to its registration number: as a store
+// holding them all under the registration number does.
+func TestRegisterFollowsLinks(t *testing.T) {
+	insp := &candor.Source{ID: "insp1", Name: "Food Inspectorate", Kind: candor.SourceInspectorate, AllowedTypes: []string{"inspection.failed"}}
+	companies := &candor.Source{ID: "companies1", Name: "Company Registry", Kind: candor.SourceRegistry}
+	failed := func(id string, s candor.Identifier, day string) string {
+		return fmt.Sprintf(`{"id":%q,"subject":{"kind":"organisation","scheme":%q,"value":%q},"type":"inspection.failed","occurred_at":"%sT00:00:00Z","fields":{"inspection_type":"food_hygiene","severity":"major"}}`, id, s.Scheme, s.Value, day)
+	}
+	regNo, ogrn := ident("company_reg_no", "C01234567"), ident("ru_ogrn", "1027700132195")
+	grade := func(w *world) string {
+		reg := register.New(w.store, w.vault, scoring.NewPublished(w.cards, w.cards), func() time.Time { return now })
+		reg.WithGroups(w.links)
+		e, err := reg.Organisation(ctx, "C01234567")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Grade
+	}
+	w, one := newWorld(t, onMemory(t), false), newWorld(t, onMemory(t), false)
+	w.post(t, insp, failed("i1", regNo, "2026-06-01"))
+	w.post(t, insp, failed("i2", ogrn, "2026-07-01"), failed("i3", ogrn, "2026-08-01"))
+	one.post(t, insp, failed("i1", regNo, "2026-06-01"), failed("i2", regNo, "2026-07-01"), failed("i3", regNo, "2026-08-01"))
+	alone, all := grade(w), grade(one)
+	if alone == all {
+		t.Fatalf("one failed inspection grades as three (%s): the test shows nothing", alone)
+	}
+	if _, err := w.links.Link(ctx, identity.Request{Source: companies, Ref: "reg-1", First: regNo, Second: ogrn}); err != nil {
+		t.Fatal(err)
+	}
+	if got := grade(w); got != all {
+		t.Errorf("linked, the register grades %s, want %s", got, all)
 	}
 }
