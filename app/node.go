@@ -171,7 +171,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
 		Registrar: inst.Registrar(), Policy: pol, Identity: links})
-	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol)
+	root, portal, demo, err := withPortal(api, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol, links)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -259,7 +259,7 @@ func sameVersions(a, b []*scoring.Compiled) bool {
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy, links *identity.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
 	history := scoring.NewHistory(scoring.NewRegistry(inst.Store, inst.Catalogue), inst.Catalogue, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
@@ -267,7 +267,7 @@ func withPortal(api http.Handler, inst *Installation, f ServerConfig, dec *decis
 	cfg := ui.Config{Catalogue: inst.Catalogue, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.SecureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.Store, inst.Vault, nil), Credentials: credentials.NewDesk(creds),
 		History: history, Population: views, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.Vault, inst.Store), Register: reg,
-		Registrar: inst.Registrar(), Scorecards: published, Policy: pol}
+		Registrar: inst.Registrar(), Scorecards: published, Policy: pol, Links: links}
 	var demo *ui.Demo
 	if f.DemoSignIn {
 		demo = ui.NewDemo(0, nil)

@@ -132,3 +132,37 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request, p *Principal) 
 	}
 	writeJSON(w, http.StatusOK, linkJSON{Link: l.ID, Type: typ, At: l.At})
 }
+
+// myLinkJSON is a standing link of the subject's profile, as its subject
+// sees it.
+type myLinkJSON struct {
+	Link   string    `json:"link"`
+	Source string    `json:"source"`
+	At     time.Time `json:"at"`
+}
+
+// getMyLinks is GET /v1/me/links: the standing links of the subject's
+// profile, each of which the subject may dispute.
+func (s *Server) getMyLinks(w http.ResponseWriter, r *http.Request, p *Principal) {
+	g, err := s.identity.Group(r.Context(), p.Subject)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []myLinkJSON{}
+	for _, l := range g.Links {
+		out = append(out, myLinkJSON{Link: l.ID, Source: l.Source, At: l.At})
+	}
+	s.writeDisclosure(w, r, p, p.Subject, "the subject's own read", http.StatusOK, map[string]any{"links": out})
+}
+
+// postLinkDispute is POST /v1/me/links/{link}/dispute: the subject says
+// the link is wrong; it stops counting at once (identity.Service.Dispute).
+func (s *Server) postLinkDispute(w http.ResponseWriter, r *http.Request, p *Principal) {
+	l, err := s.identity.Dispute(r.Context(), p.Subject, r.PathValue("link"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, linkJSON{Link: l.ID, Type: typeUnlinked, At: l.At})
+}

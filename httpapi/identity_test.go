@@ -92,4 +92,25 @@ func TestIdentityLinks(t *testing.T) {
 	if events(nid) != 1 || events(snils) != 1 {
 		t.Errorf("unlinked: %d and %d events, want 1 and 1", events(nid), events(snils))
 	}
+
+	// Linked again, the person disputes the link: two profiles at once.
+	if r := link(registry, "identity.linked", "person", "national_id", "AB1234567", "ru_snils", "11223344595"); r.status != 200 {
+		t.Fatalf("link again: %d %s", r.status, r.raw)
+	}
+	person := h.key(t, candor.RoleSubject, snils)
+	mine := h.do(t, "GET", "/v1/me/links", person, "", nil)
+	list, _ := mine.body["links"].([]any)
+	if mine.status != 200 || len(list) != 1 || list[0].(map[string]any)["source"] != "civil1" {
+		t.Fatalf("my links: %d %s", mine.status, mine.raw)
+	}
+	id := list[0].(map[string]any)["link"].(string)
+	if r := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", nil); r.status != 200 || r.body["type"] != "identity.unlinked" {
+		t.Fatalf("dispute: %d %s", r.status, r.raw)
+	}
+	if events(nid) != 1 || events(snils) != 1 {
+		t.Errorf("disputed: %d and %d events, want 1 and 1", events(nid), events(snils))
+	}
+	if r := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", nil); r.status != 404 {
+		t.Errorf("dispute again: %d %s", r.status, r.raw)
+	}
 }

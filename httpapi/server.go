@@ -138,6 +138,8 @@ func New(cfg Config) *Server {
 	m.HandleFunc("GET /v1/sources/me/events", s.require(candor.RoleSource, s.getPosted))
 	if s.identity != nil {
 		m.HandleFunc("POST /v1/identity/links", s.require(candor.RoleSource, s.postLink))
+		m.HandleFunc("GET /v1/me/links", s.require(candor.RoleSubject, s.getMyLinks))
+		m.HandleFunc("POST /v1/me/links/{link}/dispute", s.require(candor.RoleSubject, s.postLinkDispute))
 	}
 	m.HandleFunc("GET /v1/subjects:lookup", s.requireRead(candor.RoleOperator, s.lookupSubject))
 	m.HandleFunc("GET /v1/subjects/{id}", s.requireRead(candor.RoleOperator, s.getSubject))

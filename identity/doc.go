@@ -42,6 +42,11 @@
 //     commitments of those go with them: audit.Changes.Erase retires
 //     them).
 //
+// An erroneous link is undone by the registry (Unlink, identity.unlinked)
+// or by the person's dispute (Dispute): a disputed link stops counting at
+// once, as a disputed fact is excluded while under review, and the
+// registry may post it again if it stands by it.
+//
 // A link is refused across subject kinds (EINVALID), between identifiers
 // of one subject (EINVALID), when the alias is already linked to another
 // profile or has aliases of its own, or the survivor is another's alias

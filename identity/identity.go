@@ -292,3 +292,29 @@ func (s *Service) write(ctx context.Context, l *candor.Link) error {
 	_, err = s.cfg.Store.Commit(ctx, b)
 	return err
 }
+
+// Dispute undoes the standing link id of subject's group at the word of
+// the subject itself: a disputed link stops counting at once, as a
+// disputed fact is excluded while under review (charter point 7), and the
+// registry may post it again if it stands by it. The step names no
+// source and the reference "dispute by the subject". Errors: ENOTFOUND
+// when subject's group holds no standing link id.
+func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id string) (*candor.Link, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.Group(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range g.Links {
+		if l.ID == id {
+			u := *l
+			u.Op, u.Source, u.Ref, u.At = candor.OpUnlinked, "", DisputeRef, s.cfg.Now().UTC()
+			return &u, s.write(ctx, &u)
+		}
+	}
+	return nil, candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
+}
+
+// DisputeRef is the reference of a link undone by its subject's dispute.
+const DisputeRef = "dispute by the subject"

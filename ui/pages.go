@@ -158,7 +158,8 @@ type categoryView struct {
 }
 
 type dataView struct {
-	Identifiers []string // every identifier held about the person, in words
+	Identifiers []string   // every identifier held about the person, in words
+	Links       []linkView // the standing links of the profile, each disputable
 	Count       int
 	Groups      []categoryView
 	CanDispute  bool
@@ -179,6 +180,10 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Proofs != nil}
 	for _, id := range sub.Identifiers {
 		v.Identifiers = append(v.Identifiers, id.Scheme.Title()+" "+id.Value)
+	}
+	if v.Links, err = s.myLinks(r.Context(), sess.subject); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	for _, c := range candor.Categories() {
 		p := c.Policy()

@@ -130,6 +130,7 @@ func mustHarness(t *testing.T) *harness {
 	acts := admins.New(st, v, nil)
 	h.cfg.Policy = policy.New(acts, scoring.NewRegistry(st, cat).WithActs(acts), history, nil)
 	h.cfg.Profiles = h.profiles(nil)
+	h.cfg.Links = identity.New(identity.Config{Store: st, Vault: v})
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h
