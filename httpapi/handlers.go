@@ -55,6 +55,15 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *Principal
 // maxPostBytes bounds a source's post: ingest.MaxBodyBytes (a test checks).
 const maxPostBytes = 8 << 20
 
+// schemeJSON is an identifier scheme as the catalogue describes it.
+type schemeJSON struct {
+	Name     string   `json:"name"`
+	Title    string   `json:"title"`
+	Subjects []string `json:"subjects"`
+	Format   string   `json:"format"`
+	Check    string   `json:"check,omitempty"` // the check-digit algorithm, if any
+}
+
 type identifierJSON struct {
 	Scheme string `json:"scheme"`
 	Value  string `json:"value"`
@@ -273,7 +282,15 @@ func (s *Server) getCatalogue(w http.ResponseWriter, r *http.Request) {
 			benefits = append(benefits, benefitSpecJSON{Name: b.Name, Purpose: p.String(), Description: b.Description})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"categories": cats, "types": types, "benefits": benefits, "grades": candor.GradeLadder()})
+	schemes := []schemeJSON{}
+	for _, d := range candor.Schemes().All() {
+		sj := schemeJSON{Name: d.Name, Title: d.Title, Format: d.Format, Check: string(d.Check), Subjects: []string{}}
+		for _, k := range d.Subjects {
+			sj.Subjects = append(sj.Subjects, k.String())
+		}
+		schemes = append(schemes, sj)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"categories": cats, "types": types, "benefits": benefits, "grades": candor.GradeLadder(), "schemes": schemes})
 }
 
 // benefitSpecJSON is one entry of the closed benefit catalogue.

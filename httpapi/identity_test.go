@@ -114,3 +114,19 @@ func TestIdentityLinks(t *testing.T) {
 		t.Errorf("dispute again: %d %s", r.status, r.raw)
 	}
 }
+
+// The catalogue lists every identifier scheme with its format, so that a
+// source can check its data before posting it.
+func TestCatalogueListsSchemes(t *testing.T) {
+	h := mustHarness(t)
+	r := h.do(t, "GET", "/v1/catalogue", "", "", nil)
+	schemes, _ := r.body["schemes"].([]any)
+	if r.status != 200 || len(schemes) != len(candor.Schemes().All()) {
+		t.Fatalf("catalogue: %d, %d schemes", r.status, len(schemes))
+	}
+	for _, want := range []string{`"name":"cn_resident_id"`, `"check":"iso7064-mod11-2"`, `"name":"ru_snils"`, `"subjects":["person","organisation"]`, "e.g. 112-233-445 95"} {
+		if !strings.Contains(r.raw, want) {
+			t.Errorf("catalogue lacks %s", want)
+		}
+	}
+}
