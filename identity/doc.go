@@ -51,7 +51,7 @@
 // of one subject (EINVALID), when the alias is already linked to another
 // profile or has aliases of its own, or the survivor is another's alias
 // (ECONFLICT, naming the link to undo first), and from a source that is
-// not a registry (EFORBIDDEN). Linking is serialised within a process;
-// several nodes linking the same subjects at once are not (see the
-// report of issue 20).
+// not a registry (EFORBIDDEN). Link writes are serialised within a
+// process and, through a lease in the store (LinksLease), among the nodes
+// sharing it, so that no identifier is linked to two profiles at once.
 package identity

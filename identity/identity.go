@@ -23,8 +23,9 @@ type Config struct {
 // Service links and unlinks subjects and resolves their groups. Its
 // methods are safe for concurrent use.
 type Service struct {
-	cfg Config
-	mu  sync.Mutex // serialises link writes
+	cfg    Config
+	mu     sync.Mutex // serialises link writes in this process
+	holder string     // this Service's name for the links lease
 }
 
 // New returns a Service over cfg.
@@ -32,7 +33,56 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg}
+	var b [8]byte
+	rand.Read(b[:])
+	return &Service{cfg: cfg, holder: "identity-" + hex.EncodeToString(b[:])}
+}
+
+// LinksLease is the lease that serialises link writes among the nodes
+// sharing a store (candor.Leaser), so that two nodes cannot link one
+// identifier to two profiles at once.
+const LinksLease = "identity-links"
+
+// Lease timing: a link write takes milliseconds; a node waits this long
+// for another's before it gives up.
+const (
+	leaseTTL  = 10 * time.Second
+	leaseWait = 3 * time.Second
+)
+
+// lock serialises a link write in this process and, if the store has
+// leases, among every node sharing it. It returns the unlock. Errors:
+// EUNAVAILABLE when another node holds the lease beyond leaseWait.
+func (s *Service) lock(ctx context.Context) (func(), error) {
+	s.mu.Lock()
+	l, ok := s.cfg.Store.(candor.Leaser)
+	if !ok {
+		return s.mu.Unlock, nil
+	}
+	deadline := time.Now().Add(leaseWait)
+	for {
+		_, held, err := l.AcquireLease(ctx, LinksLease, s.holder, leaseTTL)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		if held {
+			return func() {
+				l.ReleaseLease(context.WithoutCancel(ctx), LinksLease, s.holder)
+				s.mu.Unlock()
+			}, nil
+		}
+		if time.Now().After(deadline) {
+			s.mu.Unlock()
+			return nil, candor.Errorf(candor.EUNAVAILABLE, "another node is linking identities; try again")
+		}
+		select {
+		case <-ctx.Done():
+			s.mu.Unlock()
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Registry reports whether a source of kind k may link identifiers: a
@@ -183,8 +233,11 @@ func (s *Service) Link(ctx context.Context, r Request) (*candor.Link, error) {
 	if err := checkRequest(&r, false); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	a, arec, err := s.resolve(ctx, r.First)
 	if err != nil {
 		return nil, err
@@ -244,8 +297,11 @@ func (s *Service) Unlink(ctx context.Context, r Request) (*candor.Link, error) {
 	if err := checkRequest(&r, true); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	a, _, err := s.resolve(ctx, r.First)
 	if err != nil {
 		return nil, err
@@ -300,8 +356,11 @@ func (s *Service) write(ctx context.Context, l *candor.Link) error {
 // source and the reference "dispute by the subject". Errors: ENOTFOUND
 // when subject's group holds no standing link id.
 func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id string) (*candor.Link, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	g, err := s.Group(ctx, subject)
 	if err != nil {
 		return nil, err

@@ -567,3 +567,51 @@ func TestRegisterFollowsLinks(t *testing.T) {
 		t.Errorf("linked, the register grades %s, want %s", got, all)
 	}
 }
+
+// Two nodes sharing a store cannot link one identifier to two profiles:
+// link writes take a lease in the store. Of two concurrent links of the
+// SNILS, to the national ID and to another person, exactly one stands;
+// while another holder keeps the lease, a link waits, then is refused.
+func TestLinkTwoNodes(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			w := newWorld(t, sc.open(t), false)
+			w.postBefore(t, bySNILS)
+			nodes := []*identity.Service{identity.New(identity.Config{Store: w.store, Vault: w.vault}), identity.New(identity.Config{Store: w.store, Vault: w.vault})}
+			firsts := []candor.Identifier{byNID, ident("national_id", other)}
+			errs := make(chan error, 2)
+			for i, n := range nodes {
+				go func() {
+					_, err := n.Link(ctx, identity.Request{Source: registry, Ref: fmt.Sprint("civ-", i), First: firsts[i], Second: bySNILS})
+					errs <- err
+				}()
+			}
+			ok := 0
+			for range 2 {
+				switch err := <-errs; candor.ErrorCode(err) {
+				case "":
+					ok++
+				case candor.ECONFLICT:
+				default:
+					t.Errorf("err = %v", err)
+				}
+			}
+			g, err := w.links.Group(ctx, w.subject(t, bySNILS))
+			if ok != 1 || err != nil || len(g.Members) != 2 {
+				t.Errorf("%d links stood; the SNILS's group is %+v, %v", ok, g, err)
+			}
+			l, isLeaser := w.store.(candor.Leaser)
+			if !isLeaser {
+				t.Fatal("the store has no leases")
+			}
+			if _, held, err := l.AcquireLease(ctx, identity.LinksLease, "someone-else", time.Minute); err != nil || !held {
+				t.Fatal(held, err)
+			}
+			start := time.Now()
+			_, err = nodes[0].Unlink(ctx, identity.Request{Source: registry, Ref: "civ-9", First: byNID, Second: bySNILS})
+			if candor.ErrorCode(err) != candor.EUNAVAILABLE || time.Since(start) < 2*time.Second {
+				t.Errorf("with the lease held elsewhere: %v after %s", err, time.Since(start))
+			}
+		})
+	}
+}
