@@ -465,7 +465,7 @@ func (v *verifier) checkNothingLeft() {
 		left += n
 	}
 	if left > 0 {
-		v.problem("%d recorded commitments belong to nothing in the store: events, matches or access records were deleted (or replaced)", left)
+		v.problem("%d recorded commitments belong to nothing in the store: events, matches, access or link records were deleted (or replaced)", left)
 	}
 }
 

@@ -615,3 +615,59 @@ func TestLinkTwoNodes(t *testing.T) {
 		})
 	}
 }
+
+// report logs what was recorded and returns what audit verify finds.
+func (w *world) report(t *testing.T) *audit.Report {
+	t.Helper()
+	if _, err := audit.NewAppender(w.store, w.log, nil, 0).Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var keys []candor.ScorecardKey
+	for _, c := range w.cards {
+		keys = append(keys, c.Key())
+	}
+	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: w.store, Vault: w.vault, Log: w.log, Cards: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Link steps are verifiable: a step's record removed behind the log's
+// back, or one added that was never logged, is reported by audit verify.
+func TestLinkTamperDetected(t *testing.T) {
+	w := newWorld(t, onPebble(t), true)
+	w.postBefore(t, bySNILS)
+	l := w.link(t)
+	w.verify(t)
+	alias := w.subject(t, bySNILS)
+	id := candor.LinkRecordID(l, alias)
+	rec, err := w.store.Record(ctx, candor.RecordLink, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.DeleteRecord(ctx, candor.RecordLink, id); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.report(t); !strings.Contains(strings.Join(r.Problems, "\n"), "belong to nothing in the store") {
+		t.Errorf("a deleted link record went unnoticed: %v", r.Problems)
+	}
+	// Put back, the store verifies again; a forged unlink step does not.
+	if err := w.store.PutRecord(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	w.verify(t)
+	key, err := w.vault.StoredKey(ctx, w.store, alias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := *l
+	forged.Op = candor.OpUnlinked
+	enc, _ := forged.MarshalBinary()
+	if err := w.store.PutRecord(ctx, key.SealRecord(candor.RecordLink, candor.LinkRecordID(&forged, alias), enc)); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.report(t); !strings.Contains(strings.Join(r.Problems, "\n"), "link record "+candor.LinkRecordID(&forged, alias)) {
+		t.Errorf("a forged link step went unnoticed: %v", r.Problems)
+	}
+}
