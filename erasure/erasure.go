@@ -342,11 +342,21 @@ func later(a, b time.Time) time.Time {
 // the subject and commits after the erasure stores them under an ID that
 // no longer has a key: unreadable, and reported by audit verify. With
 // linked identities (Config.Groups) every member of the subject's group
-// is erased so, aliases first, and the plans are summed. Errors:
+// is erased so, aliases first, and the plans are summed, with link
+// writes held off meanwhile if Groups can (identity.Service.Lock). Errors:
 // ENOTFOUND for an unknown subject.
 func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if l, ok := s.cfg.Groups.(interface {
+		Lock(ctx context.Context) (func(), error)
+	}); ok {
+		unlock, err := l.Lock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	members, err := s.members(ctx, subject)
 	if err != nil {
 		return nil, err

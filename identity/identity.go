@@ -50,6 +50,12 @@ const (
 	leaseWait = 3 * time.Second
 )
 
+// Lock holds off link writes, in this process and on every node sharing
+// the store, until the returned unlock is called: erasure holds it while
+// it erases a group, so that no link step is added to a member between
+// its plan and its commit. Errors as for Link's EUNAVAILABLE.
+func (s *Service) Lock(ctx context.Context) (unlock func(), err error) { return s.lock(ctx) }
+
 // lock serialises a link write in this process and, if the store has
 // leases, among every node sharing it. It returns the unlock. Errors:
 // EUNAVAILABLE when another node holds the lease beyond leaseWait.

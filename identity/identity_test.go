@@ -462,6 +462,15 @@ func TestEraseLinked(t *testing.T) {
 		t.Error("someone else was erased")
 	}
 	w.verify(t)
+	// Erasure holds off link writes: with the links lease held
+	// elsewhere, it waits, then refuses.
+	someone := w.subject(t, ident("national_id", other))
+	if _, held, err := w.store.(candor.Leaser).AcquireLease(ctx, identity.LinksLease, "someone-else", time.Minute); err != nil || !held {
+		t.Fatal(held, err)
+	}
+	if _, err := er.Erase(ctx, someone); candor.ErrorCode(err) != candor.EUNAVAILABLE {
+		t.Errorf("erasure with the links lease held elsewhere: %v", err)
+	}
 }
 
 // decider takes rental decisions about the subjects of a world, through
