@@ -30,6 +30,9 @@ type groupCache struct {
 	entries map[candor.SubjectID]groupEntry
 }
 
+// maxGroupEntries bounds the group cache; when full it is emptied.
+const maxGroupEntries = 100_000
+
 type groupEntry struct {
 	members  []candor.SubjectID
 	versions []uint64 // RecordsVersion(RecordLink, m) of members, in order
@@ -75,8 +78,8 @@ func (s *Service) members(ctx context.Context, subject candor.SubjectID) ([]cand
 	}
 	if slices.Equal(members, again) {
 		c.mu.Lock()
-		if c.entries == nil {
-			c.entries = map[candor.SubjectID]groupEntry{}
+		if c.entries == nil || len(c.entries) >= maxGroupEntries {
+			c.entries = map[candor.SubjectID]groupEntry{} // bounded: start afresh
 		}
 		c.entries[subject] = groupEntry{members, versions}
 		c.mu.Unlock()
