@@ -157,8 +157,28 @@ type response struct {
 	raw    string
 }
 
+// do sends a request to the harness's server and checks the response
+// against the OpenAPI document (checkResponse, openapi_test.go): every
+// response of the suite is one the document describes.
 func (h *harness) do(t *testing.T, method, path, token, contentType string, body []byte) response {
 	t.Helper()
+	req := h.request(method, path, token, contentType, body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, raw: string(raw)}
+	json.Unmarshal(raw, &r.body)
+	if _, err := checkResponse(req, body, resp, raw, false); err != nil {
+		t.Errorf("%s %s: %d %s\ndoes not match the OpenAPI document: %v", method, path, r.status, truncate(r.raw), err)
+	}
+	return r
+}
+
+// request is the request do sends.
+func (h *harness) request(method, path, token, contentType string, body []byte) *http.Request {
 	req, _ := http.NewRequest(method, h.srv.URL+path, bytes.NewReader(body))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -174,15 +194,7 @@ func (h *harness) do(t *testing.T, method, path, token, contentType string, body
 	case h.reviewer:
 		req.Header.Set(httpapi.PurposeHeader, "human_review")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := response{status: resp.StatusCode, raw: string(raw)}
-	json.Unmarshal(raw, &r.body)
-	return r
+	return req
 }
 
 func event(id, nid, occurred string, fields string) string {

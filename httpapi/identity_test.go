@@ -130,3 +130,21 @@ func TestCatalogueListsSchemes(t *testing.T) {
 		}
 	}
 }
+
+// identityLinks drives the linked-identity routes for TestOpenAPIContract:
+// a registry links alice's national ID to a SNILS, alice lists the link
+// and disputes it.
+func (c *contractRun) identityLinks(t *testing.T, alice string) {
+	if err := c.h.store.PutSource(context.Background(), &candor.Source{ID: "civil9", Name: "Civil Registry", Kind: candor.SourceRegistry}); err != nil {
+		t.Fatal(err)
+	}
+	registry := c.h.key(t, candor.RoleSource, "civil9")
+	recent := time.Now().UTC().Add(-24 * time.Hour).Format(time.RFC3339)
+	c.call(t, "POST", "/v1/events", c.h.bank, "application/x-ndjson",
+		strings.Replace(event("cs1", "112-233-445 95", recent, okFields), `"national_id"`, `"ru_snils"`, 1), 200)
+	c.call(t, "POST", "/v1/identity/links", registry, "application/json",
+		`{"id":"civ-9","type":"identity.linked","kind":"person","scheme":"national_id","value":"AB1234567","other_scheme":"ru_snils","other_value":"11223344595"}`, 200)
+	links := c.call(t, "GET", "/v1/me/links", alice, "", "", 200).body["links"].([]any)
+	id := links[0].(map[string]any)["link"].(string)
+	c.call(t, "POST", "/v1/me/links/"+id+"/dispute", alice, "", "", 200)
+}
