@@ -274,6 +274,8 @@ func (c *Catalogue) Validate(in *EventInput, index int, now time.Time, problems 
 	switch {
 	case in.Type == "":
 		add("type", "required")
+	case t == nil && (in.Type == "identity.linked" || in.Type == "identity.unlinked"):
+		add("type", "%s is not a fact about one subject: a registry posts it to POST /v1/identity/links", in.Type)
 	case t == nil:
 		add("type", "unknown event type %q", truncate(in.Type))
 	case kindOK && t.SubjectKind != kind:

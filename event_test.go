@@ -122,7 +122,7 @@ func TestValidateProblems(t *testing.T) {
 			in.Type = "inspection.passed"
 			in.Fields = []candor.RawField{{Name: "inspection_type", Value: str("food_hygiene")}}
 		}, "subject.scheme", []string{"national_id does not identify", "organisation"}},
-		{"unknown scheme", func(in *candor.EventInput) { in.Subject.Scheme = "passport" }, "subject.scheme", []string{"unknown identifier scheme", "passport"}},
+		{"unknown scheme", func(in *candor.EventInput) { in.Subject.Scheme = "shoe_size" }, "subject.scheme", []string{"unknown identifier scheme", "shoe_size"}},
 		{"empty scheme", func(in *candor.EventInput) { in.Subject.Scheme = "" }, "subject.scheme", []string{"required"}},
 		{"unknown subject kind", func(in *candor.EventInput) { in.Subject.Kind = "household" }, "subject.kind", []string{"person or organisation", "household"}},
 		{"subject kind not the type's", func(in *candor.EventInput) {

@@ -20,6 +20,7 @@ const (
 	RecordStatusSlot                         // a status list entry in use, by its index (no subject; JSON in the clear)
 	RecordIdempotency                        // a relying party's Idempotency-Key and the decision it took, by a hash of both
 	RecordPrivacySpend                       // a privacy-budget ledger entry (no subject; see PrivacySpend), by PrivacySpendID
+	RecordLink                               // one step of a subject's link history (Link), by LinkRecordID; sealed
 	numRecordKinds
 )
 

@@ -24,6 +24,7 @@ import (
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/natsingest"
 	"github.com/candor-project/candor/policy"
@@ -149,15 +150,17 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
 	published := scoring.NewPublished(active, all) // Node.scorecards
 	dec := decisions.New(inst.Store, inst.Vault, inst.Catalogue, published, nil)
+	links := identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault})
+	dec.WithGroups(links)
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
-		Scorecards: published, Log: aud.log})
+		Scorecards: published, Log: aud.log, Groups: links})
 	disp := watchedDisputes(inst, metrics)
-	er := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue})
+	er := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue, Groups: links})
 	acts := admins.New(inst.Store, inst.Vault, nil)
 	versions := scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(acts)
 	pol := policy.New(acts, versions, scoring.NewHistory(versions, inst.Catalogue, published), nil)
-	creds, err := newCredentials(inst, f.Credentials, ln.Addr().String(), published, aud.access)
+	creds, err := newCredentials(inst, f.Credentials, ln.Addr().String(), published, aud.access, links)
 	var signer *decisions.Signer
 	if err == nil {
 		signer, err = decisions.LoadOrCreateSigner(cmp.Or(f.DecisionKeyFile, filepath.Clean(inst.Data)+".decision.key"))
@@ -169,13 +172,14 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
+	reg.WithGroups(links)
 	statistics := newStatistics(inst, f.Stats, published)
 	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
-		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}, Statistics: statistics})
-	root, portal, demo, err := withPortal(api, metrics, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol, statistics)
+		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}, Statistics: statistics, Identity: links})
+	root, portal, demo, err := withPortal(api, metrics, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol, statistics, links)
 	if err != nil {
 		ln.Close()
 		pipeline.Close()
@@ -305,7 +309,7 @@ func activeVersions(published *scoring.Published) func() []stats.Card {
 // transparency log under /log/, health and metrics endpoints, the person's portal and the
 // operator console everywhere else; the portal, to close; and the portal's demo sign-in if f
 // turns it on.
-func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy, statistics *stats.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
+func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, f ServerConfig, dec *decisions.Service, disp *disputes.Service, er *erasure.Service, access *audit.AccessLog, profiles *profile.Service, published *scoring.Published, log *slog.Logger, creds *credentials.Service, reg candor.Register, pol candor.Policy, statistics *stats.Service, links *identity.Service) (http.Handler, *ui.Server, *ui.Demo, error) {
 	history := scoring.NewHistory(inst.Registry(), inst.Catalogue, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
@@ -313,7 +317,7 @@ func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, 
 	cfg := ui.Config{Catalogue: inst.Catalogue, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.SecureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.Store, inst.Vault, nil), Credentials: credentials.NewDesk(creds),
 		History: history, Population: statistics.ConsoleViews(views), Statistics: statistics, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.Vault, inst.Store), Register: reg,
-		Registrar: inst.Registrar(), Scorecards: published, Policy: pol}
+		Registrar: inst.Registrar(), Scorecards: published, Policy: pol, Links: links}
 	var demo *ui.Demo
 	if f.DemoSignIn {
 		demo = ui.NewDemo(0, nil)

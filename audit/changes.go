@@ -127,6 +127,16 @@ func (c *Changes) Erase(ctx context.Context, key *vault.SubjectKey, indexes []ca
 			c.batch.Retire = append(c.batch.Retire, candor.AccessCommitment(salt, plain))
 			access++
 		}
+		for rec, err := range st.Records(ctx, candor.RecordLink, sub) {
+			if err != nil {
+				return err
+			}
+			plain, err := key.OpenRecord(rec)
+			if err != nil {
+				return fmt.Errorf("audit: erasing %s: %w", sub, err)
+			}
+			c.batch.Retire = append(c.batch.Retire, candor.LinkCommitment(salt, plain))
+		}
 		c.batch.Erase = append(c.batch.Erase, candor.Erasure{Subject: sub, Events: len(refs), Access: access})
 		c.batch.Unindex = append(c.batch.Unindex, indexes...)
 		return nil

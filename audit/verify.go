@@ -64,6 +64,7 @@ type Report struct {
 	Subjects, Events, Matches, AccessRecords int
 	AdminActs                                int    // administrative acts (candor.AdminAct)
 	PrivacySpends                            int    // privacy-budget ledger entries (candor.PrivacySpend)
+	Links                                    int    // link records (candor.Link), one per member and step
 	Bundles, Commitments                     int    // in the log
 	Pending                                  int    // commitments recorded, not logged yet (logged at the next start)
 	Unpublished                              int    // commitments logged beyond the checkpoint (after a crash; published at the next start)
@@ -323,6 +324,29 @@ func (v *verifier) checkSubjects(ctx context.Context) error {
 		if err := v.checkAccessRecords(ctx, sub.ID, key); err != nil {
 			return err
 		}
+		if err := v.checkLinks(ctx, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkLinks accounts for a subject's link steps (candor.Link), each
+// committed with the subject's salt.
+func (v *verifier) checkLinks(ctx context.Context, key *vault.SubjectKey) error {
+	for rec, err := range v.cfg.Store.Records(ctx, candor.RecordLink, key.Subject()) {
+		if err != nil {
+			return err
+		}
+		v.r.Links++
+		plain, err := key.OpenRecord(rec)
+		if err != nil {
+			v.problem("%v", err)
+			continue
+		}
+		if !v.use(candor.LinkCommitment(key.Salt(), plain)) {
+			v.problem("link record %s of subject %s: no recorded commitment matches it: altered or added", rec.ID, key.Subject())
+		}
 	}
 	return nil
 }
@@ -459,7 +483,7 @@ func (v *verifier) checkNothingLeft() {
 		left += n
 	}
 	if left > 0 {
-		v.problem("%d recorded commitments belong to nothing in the store: events, matches or access records were deleted (or replaced)", left)
+		v.problem("%d recorded commitments belong to nothing in the store: events, matches, access or link records were deleted (or replaced)", left)
 	}
 }
 

@@ -8,4 +8,9 @@
 // the wrong shape, or anything candor.NewCatalogue refuses is an error, and
 // the error lists every problem in the file, each with its file, line and
 // entry.
+//
+// Identifier schemes (national ID, SNILS, INN, OGRN, the Chinese resident
+// ID and social credit code, passports) are data too, but in the domain's
+// schemes.json (candor.Schemes): a scheme's code is part of every blind
+// index and sealed identifier, so the domain owns the table.
 package catalogue

@@ -70,6 +70,13 @@ type Config struct {
 	// access record of its handing over (candor serve sets it); without
 	// it, Deliver stores the credential on its own.
 	Access IssuanceLog
+	// Groups, if set, resolves linked identities (package identity):
+	// statements about any member of a group are made from the group's
+	// facts, and any of its identifiers may bind a credential. nil: every
+	// subject stands alone.
+	Groups interface {
+		Members(ctx context.Context, id candor.SubjectID) ([]candor.SubjectID, error)
+	}
 }
 
 // Service issues, lists and revokes credentials and keeps the status
@@ -160,7 +167,11 @@ func (s *Service) Offer(ctx context.Context, subject candor.SubjectID) (*Offer, 
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range opened.Identifiers {
+	ids, err := s.groupIdentifiers(ctx, key, opened)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
 		o.Documents = append(o.Documents, Document{Type: id.Scheme.String(), Number: id.Value})
 	}
 	return o, nil
@@ -180,7 +191,7 @@ func (s *Service) facts(ctx context.Context, subject candor.SubjectID, isCourt f
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	events, err := key.ReadEvents(ctx, s.cfg.Store)
+	events, err := s.groupEvents(ctx, key)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -354,12 +365,16 @@ func (s *Service) Issue(ctx context.Context, subject candor.SubjectID, req Reque
 		if err != nil {
 			return nil, err
 		}
-		i := slices.IndexFunc(opened.Identifiers, func(id candor.Identifier) bool { return id.Scheme.String() == req.Document })
+		ids, err := s.groupIdentifiers(ctx, key, opened)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(ids, func(id candor.Identifier) bool { return id.Scheme.String() == req.Document })
 		if i < 0 {
 			bad("document", "you have no identity document of type %q", req.Document)
 		} else {
 			info.Document = req.Document
-			claims = append(claims, Claim{Name: ClaimDocument, Value: Document{Type: req.Document, Number: opened.Identifiers[i].Value}})
+			claims = append(claims, Claim{Name: ClaimDocument, Value: Document{Type: req.Document, Number: ids[i].Value}})
 		}
 	}
 	if len(problems) > 0 {

@@ -189,5 +189,6 @@ func (s *Service) catchUpErasures() {
 	s.consents.clear()
 	s.optOuts.clear()
 	s.matchSets.clear()
+	s.groups.clear()
 	s.erasures.Store(v)
 }

@@ -39,7 +39,8 @@ type Service struct {
 	consents  subjectCache[string, consentRead]
 	optOuts   subjectCache[string, bool] // by opt-out record ID
 	matchSets subjectCache[matchesKey, []candor.Match]
-	parties   sync.Map // relying party ID → *partyEntry
+	parties   sync.Map   // relying party ID → *partyEntry
+	groups    groupCache // linked identities (links.go)
 	// erasures is one more than the store's erasures version the caches
 	// were last emptied at (see catchUpErasures).
 	erasures atomic.Uint64
@@ -452,7 +453,7 @@ func (s *Service) take(ctx context.Context, rp *candor.RelyingParty, code string
 	if err := s.refuseOptedOut(ctx, key, rp, card, now); err != nil {
 		return nil, err
 	}
-	ms, err := s.matches(ctx, key, card.Key())
+	ms, err := s.groupMatches(ctx, key, card.Key())
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +559,7 @@ func (s *Service) basis(ctx context.Context, d *candor.Decision) (*scoring.Compi
 	if err != nil {
 		return nil, nil, err
 	}
-	events, err := key.ReadEvents(ctx, s.store)
+	events, err := s.groupEvents(ctx, key)
 	return card, events, err
 }
 

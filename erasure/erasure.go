@@ -23,6 +23,12 @@ type Config struct {
 	// sessions) they drop when the store's erasures version
 	// (candor.Versioned) moves, on whichever node they run.
 	Now func() time.Time
+	// Groups, if set, resolves linked identities (package identity): an
+	// erasure of any member of a group is of every member, each under
+	// its own key, the aliases first. nil: every subject stands alone.
+	Groups interface {
+		Members(ctx context.Context, id candor.SubjectID) ([]candor.SubjectID, error)
+	}
 }
 
 // Service plans and carries out erasures. It is safe for concurrent use;
@@ -101,8 +107,70 @@ const reasonAccess = "kept while data about you is held: who read it, when and w
 // Plan returns what erasing subject would remove and keep, at the
 // service's clock. Errors: ENOTFOUND for an unknown subject.
 func (s *Service) Plan(ctx context.Context, subject candor.SubjectID) (*Plan, error) {
-	p, _, err := s.plan(ctx, subject)
-	return p, err
+	members, err := s.members(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	var plans []*Plan
+	for _, m := range members {
+		p, _, err := s.plan(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, p)
+	}
+	return merge(subject, plans), nil
+}
+
+// members returns the subjects an erasure of subject reaches: its group,
+// aliases first, survivor last.
+func (s *Service) members(ctx context.Context, subject candor.SubjectID) ([]candor.SubjectID, error) {
+	if s.cfg.Groups == nil {
+		return []candor.SubjectID{subject}, nil
+	}
+	ms, err := s.cfg.Groups.Members(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	ms = slices.Clone(ms)
+	slices.Reverse(ms)
+	return ms, nil
+}
+
+// merge sums the plans of a group's members into one for subject.
+func merge(subject candor.SubjectID, plans []*Plan) *Plan {
+	if len(plans) == 1 {
+		return plans[0]
+	}
+	out := &Plan{Subject: subject, Whole: true, Done: true}
+	groups := func(dst []Group, src []Group) []Group {
+		for _, g := range src {
+			if i := slices.IndexFunc(dst, func(d Group) bool { return d.Category == g.Category }); i >= 0 {
+				dst[i].Facts += g.Facts
+				dst[i].KeptUntil = later(dst[i].KeptUntil, g.KeptUntil)
+				continue
+			}
+			dst = append(dst, g)
+		}
+		return dst
+	}
+	records := func(dst []Records, src []Records) []Records {
+		for _, r := range src {
+			if i := slices.IndexFunc(dst, func(d Records) bool { return d.Kind == r.Kind }); i >= 0 {
+				dst[i].Count += r.Count
+				continue
+			}
+			dst = append(dst, r)
+		}
+		return dst
+	}
+	for _, p := range plans {
+		out.Whole = out.Whole && p.Whole
+		out.Done = out.Done && p.Done
+		out.Erase, out.Keep = groups(out.Erase, p.Erase), groups(out.Keep, p.Keep)
+		out.EraseRecord, out.KeepRecord = records(out.EraseRecord, p.EraseRecord), records(out.KeepRecord, p.KeepRecord)
+	}
+	return out
 }
 
 // planned is what carrying out a plan needs beyond it.
@@ -278,11 +346,40 @@ func later(a, b time.Time) time.Time {
 // prepared makes the store refuse the commit, which is then prepared again
 // (audit.Changes.Commit). A request whose events were already resolved to
 // the subject and commits after the erasure stores them under an ID that
-// no longer has a key: unreadable, and reported by audit verify. Errors:
+// no longer has a key: unreadable, and reported by audit verify. With
+// linked identities (Config.Groups) every member of the subject's group
+// is erased so, aliases first, and the plans are summed, with link
+// writes held off meanwhile if Groups can (identity.Service.Lock). Errors:
 // ENOTFOUND for an unknown subject.
 func (s *Service) Erase(ctx context.Context, subject candor.SubjectID) (*Plan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if l, ok := s.cfg.Groups.(interface {
+		Lock(ctx context.Context) (func(), error)
+	}); ok {
+		unlock, err := l.Lock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
+	members, err := s.members(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	var plans []*Plan
+	for _, m := range members {
+		p, err := s.eraseOne(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, p)
+	}
+	return merge(subject, plans), nil
+}
+
+// eraseOne erases one subject as Erase describes.
+func (s *Service) eraseOne(ctx context.Context, subject candor.SubjectID) (*Plan, error) {
 	p, pd, err := s.plan(ctx, subject)
 	if err != nil {
 		return nil, err

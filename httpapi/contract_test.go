@@ -66,6 +66,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.public(t)
 	c.statistics(t)
 	c.refusals(t, alice)
+	c.identityLinks(t, alice)
 	c.call(t, "GET", "/v1/me/erasure", alice, "", "", 200)
 	c.call(t, "POST", "/v1/me/erasure", alice, "application/json", `{"confirm":true}`, 200)
 

@@ -164,7 +164,7 @@ func TestRoles(t *testing.T) {
 		"GET /v1/me/opt-outs": "subject", "POST /v1/me/opt-outs/{scorecard}": "subject", "DELETE /v1/me/opt-outs/{scorecard}": "subject",
 		"GET /v1/me/events": "subject", "GET /v1/me/access": "subject", "GET /v1/me/access/{n}/proof": "subject",
 		"POST /v1/me/disputes": "subject", "GET /v1/me/disputes": "subject",
-		"GET /v1/sources/me/events": "source", "GET /v1/sources/me/disputes": "source", "POST /v1/sources/me/disputes/{id}": "source", "GET /v1/notices": "relying_party",
+		"GET /v1/sources/me/events": "source", "GET /v1/sources/me/disputes": "source", "POST /v1/sources/me/disputes/{id}": "source", "POST /v1/identity/links": "source", "GET /v1/me/links": "subject", "POST /v1/me/links/{link}/dispute": "subject", "GET /v1/notices": "relying_party",
 		"GET /v1/me/scores": "subject", "GET /v1/reviews": "reviewer", "GET /v1/reviews/{id}": "reviewer", "POST /v1/reviews/{id}/close": "reviewer",
 		"GET /v1/catalogue": "public", "GET /v1/admin-acts": "public", "GET /v1/admin-acts/{n}/audit": "public", "GET /v1/scorecards": "public", "GET /v1/scorecards/{id}/versions/{v}": "public",
 		"GET /v1/openapi.yaml": "public", "GET /v1/public/organisations/{company_reg_no}": "public", "GET /v1/public/organisations": "public", "GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "public",

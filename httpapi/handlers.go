@@ -57,6 +57,15 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *Principal
 // maxPostBytes bounds a source's post: ingest.MaxBodyBytes (a test checks).
 const maxPostBytes = 8 << 20
 
+// schemeJSON is an identifier scheme as the catalogue describes it.
+type schemeJSON struct {
+	Name     string   `json:"name"`
+	Title    string   `json:"title"`
+	Subjects []string `json:"subjects"`
+	Format   string   `json:"format"`
+	Check    string   `json:"check,omitempty"` // the check-digit algorithm, if any
+}
+
 type identifierJSON struct {
 	Scheme string `json:"scheme"`
 	Value  string `json:"value"`
@@ -188,7 +197,7 @@ func parseInstant(v string) (time.Time, error) {
 func identifierQuery(q url.Values) (candor.Identifier, error) {
 	scheme, ok := candor.ParseScheme(q.Get("scheme"))
 	if !ok {
-		return candor.Identifier{}, candor.Errorf(candor.EINVALID, "scheme: want national_id, tax_number or company_reg_no")
+		return candor.Identifier{}, candor.Errorf(candor.EINVALID, "scheme: want one of %s", strings.Join(candor.Schemes().Names(), ", "))
 	}
 	return candor.NormaliseIdentifier(scheme, q.Get("value"))
 }
@@ -275,7 +284,15 @@ func (s *Server) getCatalogue(w http.ResponseWriter, r *http.Request) {
 			benefits = append(benefits, benefitSpecJSON{Name: b.Name, Purpose: p.String(), Description: b.Description})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"categories": cats, "types": types, "benefits": benefits, "grades": candor.GradeLadder()})
+	schemes := []schemeJSON{}
+	for _, d := range candor.Schemes().All() {
+		sj := schemeJSON{Name: d.Name, Title: d.Title, Format: d.Format, Check: string(d.Check), Subjects: []string{}}
+		for _, k := range d.Subjects {
+			sj.Subjects = append(sj.Subjects, k.String())
+		}
+		schemes = append(schemes, sj)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"categories": cats, "types": types, "benefits": benefits, "grades": candor.GradeLadder(), "schemes": schemes})
 }
 
 // benefitSpecJSON is one entry of the closed benefit catalogue.

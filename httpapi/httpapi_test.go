@@ -22,6 +22,7 @@ import (
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/profile"
@@ -136,7 +137,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 	if h.policy, h.policyKey, _, err = h.admins.Mint(ctx, nil, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Log: h.log})
+	links := identity.New(identity.Config{Store: st, Vault: v})
+	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Log: h.log, Groups: links})
 	signer, serr := decisions.GenerateSigner()
 	if serr != nil {
 		t.Fatal(serr)
@@ -150,7 +152,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 		Registrar:   registrar.New(st, cat, h.decisions, nil),
 		Policy:      h.policyService(st, cat),
 		Statistics: stats.New(stats.Options{Store: st, Vault: v, Catalogue: cat, AnalystEpsilon: candor.MicroEpsilon / 2,
-			Scorecards: func() []stats.Card { return materialised(h.published) }})})
+			Scorecards: func() []stats.Card { return materialised(h.published) }}),
+		Identity: links})
 	api.SetReady(true)
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

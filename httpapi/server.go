@@ -17,6 +17,7 @@ import (
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/internal/ratelimit"
 	"github.com/candor-project/candor/registrar"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -86,6 +87,9 @@ type Config struct {
 	// Statistics, if set, serves analysts' queries and the public monthly
 	// releases under /v1/stats/ (stats.go).
 	Statistics candor.Statistics
+	// Identity, if set, takes registries' link facts
+	// (/v1/identity/links, identity.go).
+	Identity *identity.Service
 }
 
 // Server is the HTTP API. Its zero value is not usable; use New.
@@ -109,6 +113,7 @@ type Server struct {
 	backup     Backuper
 	policy     candor.Policy
 	stats      candor.Statistics
+	identity   *identity.Service
 	access     candor.AccessRecorder
 	tlog       TransparencyLog
 	history    CheckpointHistory
@@ -133,6 +138,7 @@ func New(cfg Config) *Server {
 	s.creds, s.registrar, s.policy, s.signer = cfg.Credentials, cfg.Registrar, cfg.Policy, cfg.DecisionSigner
 	s.backup = cfg.Backup
 	s.stats = cfg.Statistics
+	s.identity = cfg.Identity
 	if s.registrar == nil {
 		panic("httpapi: Config.Registrar is required: it authenticates every key")
 	}
@@ -146,6 +152,11 @@ func New(cfg Config) *Server {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /v1/events", s.require(candor.RoleSource, s.postEvents))
 	m.HandleFunc("GET /v1/sources/me/events", s.require(candor.RoleSource, s.getPosted))
+	if s.identity != nil {
+		m.HandleFunc("POST /v1/identity/links", s.require(candor.RoleSource, s.postLink))
+		m.HandleFunc("GET /v1/me/links", s.require(candor.RoleSubject, s.getMyLinks))
+		m.HandleFunc("POST /v1/me/links/{link}/dispute", s.require(candor.RoleSubject, s.postLinkDispute))
+	}
 	m.HandleFunc("GET /v1/subjects:lookup", s.requireRead(candor.RoleOperator, s.lookupSubject))
 	m.HandleFunc("GET /v1/subjects/{id}", s.requireRead(candor.RoleOperator, s.getSubject))
 	m.HandleFunc("GET /v1/subjects/{id}/events", s.requireRead(candor.RoleOperator, s.getEvents))

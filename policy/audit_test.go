@@ -142,7 +142,7 @@ func TestAuditSampleByHand(t *testing.T) {
 func TestApproveNeedsAudit(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
-	v, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize))
+	v, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize), memstore.NewKeyring())
 	cat := catalogue.Default()
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	acts := admins.New(st, v, func() time.Time { return now })

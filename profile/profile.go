@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -25,6 +26,17 @@ type Config struct {
 	// records (AccessProof, WriteProofs); without it they are
 	// EUNAVAILABLE.
 	Log audit.Prover
+	// Groups, if set, resolves linked identities (package identity):
+	// Subject, Events and Scores of any member of a group are the
+	// group's, read with each member's own key. nil: every subject is a
+	// group of one.
+	Groups Groups
+}
+
+// Groups gives the members of a subject's group, the survivor first
+// (identity.Service).
+type Groups interface {
+	Members(ctx context.Context, id candor.SubjectID) ([]candor.SubjectID, error)
 }
 
 // Service reads profiles. Its methods are safe for concurrent use.
@@ -73,37 +85,90 @@ func (s *Service) open(ctx context.Context, id candor.SubjectID) (*candor.Subjec
 	return sub, key, err
 }
 
-// Subject implements candor.Profiles.
-func (s *Service) Subject(ctx context.Context, id candor.SubjectID) (*candor.Subject, error) {
-	sub, _, err := s.open(ctx, id)
-	return sub, err
+// member is one subject of a group, opened.
+type member struct {
+	sub *candor.Subject
+	key *vault.SubjectKey
 }
 
-// Events implements candor.Profiles.
+// openGroup opens every member of id's group, the survivor first.
+func (s *Service) openGroup(ctx context.Context, id candor.SubjectID) ([]member, error) {
+	ids := []candor.SubjectID{id}
+	if s.cfg.Groups != nil {
+		var err error
+		if ids, err = s.cfg.Groups.Members(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]member, 0, len(ids))
+	for _, m := range ids {
+		sub, key, err := s.open(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, member{sub, key})
+	}
+	return out, nil
+}
+
+// Subject implements candor.Profiles: with linked identities, the
+// subject's ID and kind with every identifier its group holds.
+func (s *Service) Subject(ctx context.Context, id candor.SubjectID) (*candor.Subject, error) {
+	ms, err := s.openGroup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := *ms[0].sub
+	out.ID = id
+	out.Identifiers = nil
+	for _, m := range ms {
+		out.Identifiers = append(out.Identifiers, m.sub.Identifiers...)
+		if m.sub.CreatedAt.Before(out.CreatedAt) {
+			out.CreatedAt = m.sub.CreatedAt
+		}
+	}
+	return &out, nil
+}
+
+// Events implements candor.Profiles: with linked identities, the facts
+// of every member of the subject's group, in time order.
 func (s *Service) Events(ctx context.Context, id candor.SubjectID, q candor.EventQuery) ([]*candor.Event, bool, error) {
 	if q.Type != "" && s.cfg.Catalogue.Type(q.Type) == nil {
 		return nil, false, candor.Errorf(candor.EINVALID, "type: unknown event type %q", q.Type)
 	}
-	_, key, err := s.open(ctx, id)
+	ms, err := s.openGroup(ctx, id)
 	if err != nil {
 		return nil, false, err
 	}
 	events := []*candor.Event{}
-	for rec, err := range s.cfg.Store.Events(ctx, id, candor.EventFilter{Since: q.Since}) {
-		if err != nil {
-			return nil, false, err
+	for _, m := range ms {
+		for rec, err := range s.cfg.Store.Events(ctx, m.key.Subject(), candor.EventFilter{Since: q.Since}) {
+			if err != nil {
+				return nil, false, err
+			}
+			ev, err := m.key.OpenEvent(rec)
+			if err != nil {
+				return nil, false, err
+			}
+			if q.Type != "" && ev.Type != q.Type {
+				continue
+			}
+			if len(ms) == 1 && q.Limit > 0 && len(events) == q.Limit {
+				return events, true, nil
+			}
+			events = append(events, ev)
 		}
-		ev, err := key.OpenEvent(rec)
-		if err != nil {
-			return nil, false, err
+	}
+	if len(ms) > 1 {
+		slices.SortStableFunc(events, func(a, b *candor.Event) int {
+			if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+		if q.Limit > 0 && len(events) > q.Limit {
+			return events[:q.Limit], true, nil
 		}
-		if q.Type != "" && ev.Type != q.Type {
-			continue
-		}
-		if q.Limit > 0 && len(events) == q.Limit {
-			return events, true, nil
-		}
-		events = append(events, ev)
 	}
 	return events, false, nil
 }
@@ -121,10 +186,11 @@ func (s *Service) Scores(ctx context.Context, id candor.SubjectID, card string, 
 		}
 		list = []candor.Scorer{sc}
 	}
-	sub, key, err := s.open(ctx, id)
+	ms, err := s.openGroup(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	sub := ms[0].sub
 	if c := list; card != "" && c[0].Scorecard().SubjectKind != sub.Kind {
 		return nil, candor.Errorf(candor.EINVALID, "scorecard %s is for %s, not %s", card,
 			c[0].Scorecard().SubjectKind.Noun(), sub.Kind.Noun())
@@ -135,10 +201,11 @@ func (s *Service) Scores(ctx context.Context, id candor.SubjectID, card string, 
 		if sc.Scorecard().SubjectKind != sub.Kind {
 			continue
 		}
-		score, err := s.score(ctx, sc, slices.Contains(active, sc), key, &events, at)
+		score, err := s.score(ctx, sc, slices.Contains(active, sc), ms, &events, at)
 		if err != nil {
 			return nil, err
 		}
+		score.Subject = id
 		scores = append(scores, score)
 	}
 	return scores, nil
@@ -193,25 +260,47 @@ func scorer(active, all []candor.Scorer, id string, v int) candor.Scorer {
 	return nil
 }
 
-// score scores the subject under sc at instant at: from the stored
-// matches if sc is active (materialised), else from the events, read
-// into *events on first use.
-func (s *Service) score(ctx context.Context, sc candor.Scorer, active bool, key *vault.SubjectKey, events *[]*candor.Event, at time.Time) (candor.Score, error) {
+// score scores the group ms (one subject without linked identities)
+// under sc at instant at: from the stored matches if sc is active
+// (materialised), else from the events, read into *events on first use.
+// A group's facts are scored as one subject's: the survivor's.
+func (s *Service) score(ctx context.Context, sc candor.Scorer, active bool, ms []member, events *[]*candor.Event, at time.Time) (candor.Score, error) {
+	survivor := ms[0].key.Subject()
 	if active {
-		ms, err := key.ReadMatches(ctx, s.cfg.Store, sc.Key())
-		if err != nil {
-			return candor.Score{}, err
+		var all []candor.Match
+		for _, m := range ms {
+			got, err := m.key.ReadMatches(ctx, s.cfg.Store, sc.Key())
+			if err != nil {
+				return candor.Score{}, err
+			}
+			all = append(all, got...)
 		}
-		return sc.ScoreFromMatches(key.Subject(), ms, at), nil
+		if len(ms) > 1 {
+			slices.SortStableFunc(all, func(a, b candor.Match) int {
+				if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
+					return c
+				}
+				return cmp.Compare(a.Event, b.Event)
+			})
+		}
+		return sc.ScoreFromMatches(survivor, all, at), nil
 	}
 	if *events == nil {
-		evs, err := key.ReadEvents(ctx, s.cfg.Store)
-		if err != nil {
-			return candor.Score{}, err
+		for _, m := range ms {
+			evs, err := m.key.ReadEvents(ctx, s.cfg.Store)
+			if err != nil {
+				return candor.Score{}, err
+			}
+			for _, e := range evs {
+				e.Subject = survivor // one subject's facts, by the registry's word
+			}
+			*events = append(*events, evs...)
 		}
-		*events = evs
+		if *events == nil {
+			*events = []*candor.Event{}
+		}
 	}
-	return sc.Score(key.Subject(), *events, at)
+	return sc.Score(survivor, *events, at)
 }
 
 // Access implements candor.Profiles.

@@ -173,6 +173,10 @@ type factView struct {
 	State       string         `json:"state"`
 	ExpiresAt   time.Time      `json:"drops_off"`
 	Fields      []fieldView    `json:"fields"`
+	// Linked says the fact was posted under another of the person's
+	// identifiers, linked to this one by a registry: it is disputed and
+	// proved signed in with that identifier.
+	Linked bool `json:"linked,omitempty"`
 }
 
 type fieldView struct {
@@ -186,10 +190,12 @@ type categoryView struct {
 }
 
 type dataView struct {
-	Count      int
-	Groups     []categoryView
-	CanDispute bool
-	Proofs     bool // each fact has a proof download
+	Identifiers []string   // every identifier held about the person, in words
+	Links       []linkView // the standing links of the profile, each disputable
+	Count       int
+	Groups      []categoryView
+	CanDispute  bool
+	Proofs      bool // each fact has a proof download
 }
 
 func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -204,7 +210,19 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 			facts[i].Title = sentence(l.data(t.Title))
 		}
 	}
+	sub, err := s.cfg.Profiles.Subject(r.Context(), sess.subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Proofs != nil}
+	for _, id := range sub.Identifiers {
+		v.Identifiers = append(v.Identifiers, id.Scheme.Title()+" "+id.Value)
+	}
+	if v.Links, err = s.myLinks(r.Context(), sess.subject); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, c := range candor.Categories() {
 		p := c.Policy()
 		g := categoryView{Name: p.Name, Title: l.data(sentence(p.Name)), Statement: l.data(sentence(p.Statement) + ".")}
@@ -244,7 +262,8 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 			sources[e.Source] = name
 		}
 		f := factView{ID: e.ID, Category: t.Category.String(), Description: t.Description, Title: sentence(cmp.Or(t.Title, t.Name)), Type: t.Name, Source: name,
-			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{}}
+			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{},
+			Linked: e.Subject != subject}
 		for _, fl := range e.Fields {
 			f.Fields = append(f.Fields, fieldView{fl.Name, fl.Value.String()})
 		}

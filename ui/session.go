@@ -361,7 +361,7 @@ func (s *Server) personLabel(ctx context.Context, subject candor.SubjectID) (str
 	label := sub.Kind.Noun()
 	if len(sub.Identifiers) > 0 {
 		id := sub.Identifiers[0]
-		label = strings.ReplaceAll(id.Scheme.String(), "_", " ") + " " + id.Value
+		label = id.Scheme.Title() + " " + id.Value
 	}
 	return label, nil
 }

@@ -76,6 +76,9 @@ type Config struct {
 	Now                     func() time.Time // the clock (nil: time.Now)
 	// Erasure, if set, lets a person erase their data (/me/erasure).
 	Erasure *erasure.Service
+	// Links, if set, shows a person the links a registry made to their
+	// profile and lets them dispute one (identity.Service).
+	Links LinkDisputes
 	// Admin, if set, lists the administrative acts on the public
 	// scorecard pages and lets policy administrators whose keys they
 	// minted sign in to the console (admins.Service is one); without it,
@@ -222,6 +225,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	m.HandleFunc("POST /me/decisions/{id}/review", s.signedIn(s.review))
 	m.HandleFunc("POST /me/opt-outs", s.signedIn(s.optOut))
+	if s.cfg.Links != nil {
+		m.HandleFunc("POST /me/links/dispute", s.signedIn(s.disputeLink))
+	}
 	if cfg.Erasure != nil {
 		m.HandleFunc("GET /me/erasure", s.signedIn(s.erasurePage))
 		m.HandleFunc("POST /me/erasure", s.signedIn(s.erase))

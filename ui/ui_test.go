@@ -27,6 +27,7 @@ import (
 	"github.com/candor-project/candor/decisions"
 	"github.com/candor-project/candor/disputes"
 	"github.com/candor-project/candor/erasure"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/ingest"
 	"github.com/candor-project/candor/internal/testenv"
 	"github.com/candor-project/candor/policy"
@@ -63,7 +64,8 @@ type harness struct {
 
 // profiles reads h's profiles, proving them with log if it is not nil.
 func (h *harness) profiles(log audit.Prover) *profile.Service {
-	return profile.New(profile.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Scorecards: h.served, Log: log})
+	return profile.New(profile.Config{Store: h.store, Vault: h.vault, Catalogue: h.cfg.Catalogue, Scorecards: h.served, Log: log,
+		Groups: identity.New(identity.Config{Store: h.store, Vault: h.vault})})
 }
 
 // statistics is the statistics service, with a fixed seed and a console
@@ -148,6 +150,7 @@ func mustHarness(t *testing.T) *harness {
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}
 	h.cfg.Policy = policy.New(acts, versions, history, nil)
 	h.cfg.Profiles = h.profiles(nil)
+	h.cfg.Links = identity.New(identity.Config{Store: st, Vault: v})
 	h.srv = httptest.NewServer(h.portal(t, h.demo))
 	t.Cleanup(h.srv.Close)
 	return h

@@ -136,8 +136,8 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	fmt.Fprintf(stdout, "log %s: %d entries (bundles), %d commitments, checkpoint size %d\n", strings.SplitN(vkey, "+", 2)[0], r.Bundles, r.Commitments, r.Size)
-	fmt.Fprintf(stdout, "store: %d subjects, %d events, %d matches, %d access records; %d commitments recorded but not logged yet, %d logged but not yet in a checkpoint\n",
-		r.Subjects, r.Events, r.Matches, r.AccessRecords, r.Pending, r.Unpublished)
+	fmt.Fprintf(stdout, "store: %d subjects, %d events, %d matches, %d access records, %d link records; %d commitments recorded but not logged yet, %d logged but not yet in a checkpoint\n",
+		r.Subjects, r.Events, r.Matches, r.AccessRecords, r.Links, r.Pending, r.Unpublished)
 	if old != nil && r.Consistent {
 		fmt.Fprintf(stdout, "consistent with the checkpoint in %s\n", cf.from[0])
 	}

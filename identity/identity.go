@@ -1,0 +1,385 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/vault"
+)
+
+// Config is what a Service works with.
+type Config struct {
+	Store candor.Store
+	Vault *vault.Vault
+	Now   func() time.Time // nil: time.Now
+}
+
+// Service links and unlinks subjects and resolves their groups. Its
+// methods are safe for concurrent use.
+type Service struct {
+	cfg    Config
+	mu     sync.Mutex // serialises link writes in this process
+	holder string     // this Service's name for the links lease
+}
+
+// New returns a Service over cfg.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return &Service{cfg: cfg, holder: "identity-" + hex.EncodeToString(b[:])}
+}
+
+// LinksLease is the lease that serialises link writes among the nodes
+// sharing a store (candor.Leaser), so that two nodes cannot link one
+// identifier to two profiles at once.
+const LinksLease = "identity-links"
+
+// Lease timing: a link write takes milliseconds; a node waits this long
+// for another's before it gives up.
+const (
+	leaseTTL  = 10 * time.Second
+	leaseWait = 3 * time.Second
+)
+
+// Lock holds off link writes, in this process and on every node sharing
+// the store, until the returned unlock is called: erasure holds it while
+// it erases a group, so that no link step is added to a member between
+// its plan and its commit. Errors as for Link's EUNAVAILABLE.
+func (s *Service) Lock(ctx context.Context) (unlock func(), err error) { return s.lock(ctx) }
+
+// lock serialises a link write in this process and, if the store has
+// leases, among every node sharing it. It returns the unlock. Errors:
+// EUNAVAILABLE when another node holds the lease beyond leaseWait.
+func (s *Service) lock(ctx context.Context) (func(), error) {
+	s.mu.Lock()
+	l, ok := s.cfg.Store.(candor.Leaser)
+	if !ok {
+		return s.mu.Unlock, nil
+	}
+	deadline := time.Now().Add(leaseWait)
+	for {
+		_, held, err := l.AcquireLease(ctx, LinksLease, s.holder, leaseTTL)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		if held {
+			return func() {
+				l.ReleaseLease(context.WithoutCancel(ctx), LinksLease, s.holder)
+				s.mu.Unlock()
+			}, nil
+		}
+		if time.Now().After(deadline) {
+			s.mu.Unlock()
+			return nil, candor.Errorf(candor.EUNAVAILABLE, "another node is linking identities; try again")
+		}
+		select {
+		case <-ctx.Done():
+			s.mu.Unlock()
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Registry reports whether a source of kind k may link identifiers: a
+// civil or company registry, or a tax office.
+func Registry(k candor.SourceKind) bool {
+	return k == candor.SourceRegistry || k == candor.SourceTaxAuthority
+}
+
+// Request names two identifiers of one subject as a registry posts them:
+// First is the identifier the profile goes by (the survivor's), Second the
+// one that becomes its alias.
+type Request struct {
+	Source        *candor.Source // nil only for an unlink through a dispute
+	Ref           string         // the source's reference, or the dispute's ID
+	First, Second candor.Identifier
+}
+
+// Group is a profile's members: the survivor first, then its aliases in
+// the order they were linked. A subject without links is a group of one.
+type Group struct {
+	Survivor candor.SubjectID
+	Members  []candor.SubjectID
+	Links    []*candor.Link // the standing links, survivor to alias
+}
+
+// Linked reports whether the group has more than one member.
+func (g *Group) Linked() bool { return len(g.Members) > 1 }
+
+func (s *Service) key(ctx context.Context, id candor.SubjectID) (*vault.SubjectKey, error) {
+	return s.cfg.Vault.StoredKey(ctx, s.cfg.Store, id)
+}
+
+// history reads and opens every link step stored under subject.
+func (s *Service) history(ctx context.Context, key *vault.SubjectKey) ([]*candor.Link, error) {
+	var out []*candor.Link
+	for r, err := range s.cfg.Store.Records(ctx, candor.RecordLink, key.Subject()) {
+		if err != nil {
+			return nil, err
+		}
+		plain, err := key.OpenRecord(r)
+		if err != nil {
+			return nil, fmt.Errorf("identity: %w", err)
+		}
+		l := new(candor.Link)
+		if err := l.UnmarshalBinary(plain); err != nil {
+			return nil, fmt.Errorf("identity: record %s: %w", r.ID, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// standing returns the links of subject that stand.
+func (s *Service) standing(ctx context.Context, subject candor.SubjectID) ([]*candor.Link, error) {
+	key, err := s.key(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.history(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return candor.CurrentLinks(h), nil
+}
+
+// Group returns the group subject belongs to. Errors: ENOTFOUND for an
+// unknown subject.
+func (s *Service) Group(ctx context.Context, subject candor.SubjectID) (*Group, error) {
+	links, err := s.standing(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	survivor := subject
+	for _, l := range links {
+		if l.Alias == subject {
+			survivor = l.Survivor
+		}
+	}
+	if survivor != subject {
+		switch links, err = s.standing(ctx, survivor); {
+		case candor.ErrorCode(err) == candor.ENOTFOUND: // erased: the subject stands alone
+			survivor, links = subject, nil
+		case err != nil:
+			return nil, err
+		}
+	}
+	g := &Group{Survivor: survivor, Members: []candor.SubjectID{survivor}}
+	for _, l := range links {
+		if l.Survivor != survivor {
+			continue
+		}
+		switch _, err := s.cfg.Store.Subject(ctx, l.Alias); {
+		case candor.ErrorCode(err) == candor.ENOTFOUND: // erased
+			continue
+		case err != nil:
+			return nil, err
+		}
+		g.Members = append(g.Members, l.Alias)
+		g.Links = append(g.Links, l)
+	}
+	return g, nil
+}
+
+// Members implements the readers' view (profile.Groups): the members of
+// subject's group, the survivor first.
+func (s *Service) Members(ctx context.Context, subject candor.SubjectID) ([]candor.SubjectID, error) {
+	g, err := s.Group(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	return g.Members, nil
+}
+
+// resolve returns the subject of id, with ENOTFOUND naming the identifier.
+func (s *Service) resolve(ctx context.Context, id candor.Identifier) (candor.SubjectID, *candor.SubjectRecord, error) {
+	sub, err := s.cfg.Store.SubjectByIndex(ctx, s.cfg.Vault.BlindIndex(id))
+	if candor.ErrorCode(err) == candor.ENOTFOUND {
+		return sub, nil, candor.Errorf(candor.ENOTFOUND, "no profile has the %s given", id.Scheme)
+	}
+	if err != nil {
+		return sub, nil, err
+	}
+	rec, err := s.cfg.Store.Subject(ctx, sub)
+	return sub, rec, err
+}
+
+func checkRequest(r *Request, unlink bool) error {
+	if r.Source == nil && !unlink || r.Source != nil && !Registry(r.Source.Kind) {
+		return candor.Errorf(candor.EFORBIDDEN, "only a civil, company or tax registry may link or unlink identifiers")
+	}
+	if r.Ref == "" || len(r.Ref) > candor.MaxLinkString {
+		return candor.Errorf(candor.EINVALID, "ref: required, at most %d bytes", candor.MaxLinkString)
+	}
+	if r.Source != nil && len(r.Source.ID) > candor.MaxLinkString {
+		return candor.Errorf(candor.EINVALID, "source: longer than %d bytes", candor.MaxLinkString)
+	}
+	return nil
+}
+
+// Link makes Second's subject an alias of First's, in one commit with its
+// commitments. Linking two identifiers already linked so is a no-op that
+// returns the standing link. Errors: EFORBIDDEN for a source that is not
+// a registry; ENOTFOUND for an identifier no profile has; EINVALID for
+// identifiers of one subject or of subjects of different kinds, or a bad
+// reference; ECONFLICT when Second's subject is linked elsewhere or has
+// aliases, or First's is another's alias.
+func (s *Service) Link(ctx context.Context, r Request) (*candor.Link, error) {
+	if err := checkRequest(&r, false); err != nil {
+		return nil, err
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	a, arec, err := s.resolve(ctx, r.First)
+	if err != nil {
+		return nil, err
+	}
+	b, brec, err := s.resolve(ctx, r.Second)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case a == b:
+		return nil, candor.Errorf(candor.EINVALID, "the %s and the %s name one profile already", r.First.Scheme, r.Second.Scheme)
+	case arec.Kind != brec.Kind:
+		return nil, candor.Errorf(candor.EINVALID, "the %s names %s and the %s %s: a link joins two identifiers of one kind of subject", r.First.Scheme, arec.Kind.Noun(), r.Second.Scheme, brec.Kind.Noun())
+	}
+	ga, err := s.Group(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	gb, err := s.Group(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	if ga.Survivor == a && slices.Contains(ga.Members, b) {
+		return ga.Links[slices.Index(ga.Members, b)-1], nil
+	}
+	if ga.Survivor != a {
+		return nil, candor.Errorf(candor.ECONFLICT, "the %s is already linked to another profile (link %s): unlink it first, or link to that profile", r.First.Scheme, linkTo(ga, a))
+	}
+	if gb.Linked() {
+		return nil, candor.Errorf(candor.ECONFLICT, "the %s is already linked to another profile (link %s): unlink it first", r.Second.Scheme, linkTo(gb, b))
+	}
+	l := &candor.Link{ID: newLinkID(), Op: candor.OpLinked, Survivor: a, Alias: b, Source: r.Source.ID, Ref: r.Ref, At: s.cfg.Now().UTC()}
+	return l, s.write(ctx, l)
+}
+
+// linkTo names the link that holds member in g.
+func linkTo(g *Group, member candor.SubjectID) string {
+	for _, l := range g.Links {
+		if l.Alias == member || l.Survivor == member {
+			return l.ID
+		}
+	}
+	return "?"
+}
+
+func newLinkID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return "lnk-" + hex.EncodeToString(b[:])
+}
+
+// Unlink undoes the standing link between First's and Second's subjects
+// (in either order): both are profiles of their own again, exactly as if
+// never linked. Errors as for Link, and ENOTFOUND when they are not
+// linked.
+func (s *Service) Unlink(ctx context.Context, r Request) (*candor.Link, error) {
+	if err := checkRequest(&r, true); err != nil {
+		return nil, err
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	a, _, err := s.resolve(ctx, r.First)
+	if err != nil {
+		return nil, err
+	}
+	b, _, err := s.resolve(ctx, r.Second)
+	if err != nil {
+		return nil, err
+	}
+	links, err := s.standing(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range links {
+		if l.Survivor == a && l.Alias == b || l.Survivor == b && l.Alias == a {
+			u := *l
+			u.Op, u.Source, u.Ref, u.At = candor.OpUnlinked, "", r.Ref, s.cfg.Now().UTC()
+			if r.Source != nil {
+				u.Source = r.Source.ID
+			}
+			return &u, s.write(ctx, &u)
+		}
+	}
+	return nil, candor.Errorf(candor.ENOTFOUND, "the %s and the %s are not linked", r.First.Scheme, r.Second.Scheme)
+}
+
+// write stores step l under both its subjects, each sealed with that
+// subject's key and committed with its salt, in one commit.
+func (s *Service) write(ctx context.Context, l *candor.Link) error {
+	enc, err := l.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	b := &candor.WriteBatch{}
+	var cs []candor.Commitment
+	for _, member := range []candor.SubjectID{l.Survivor, l.Alias} {
+		key, err := s.key(ctx, member)
+		if err != nil {
+			return err
+		}
+		b.Records = append(b.Records, key.SealRecord(candor.RecordLink, candor.LinkRecordID(l, member), enc))
+		cs = append(cs, candor.LinkCommitment(key.Salt(), enc))
+	}
+	b.Commitments = func(*candor.WriteBatch, uint64) (write, access []candor.Commitment) { return cs, nil }
+	_, err = s.cfg.Store.Commit(ctx, b)
+	return err
+}
+
+// Dispute undoes the standing link id of subject's group at the word of
+// the subject itself: a disputed link stops counting at once, as a
+// disputed fact is excluded while under review (charter point 7), and the
+// registry may post it again if it stands by it. The step names no
+// source and the reference "dispute by the subject". Errors: ENOTFOUND
+// when subject's group holds no standing link id.
+func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id string) (*candor.Link, error) {
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	g, err := s.Group(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range g.Links {
+		if l.ID == id {
+			u := *l
+			u.Op, u.Source, u.Ref, u.At = candor.OpUnlinked, "", DisputeRef, s.cfg.Now().UTC()
+			return &u, s.write(ctx, &u)
+		}
+	}
+	return nil, candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
+}
+
+// DisputeRef is the reference of a link undone by its subject's dispute.
+const DisputeRef = "dispute by the subject"
