@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // Read returns the contents of the key file at path. It refuses a file
@@ -23,6 +24,31 @@ func Read(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: mode %v lets others read it; chmod 600 it", path, fi.Mode().Perm())
 	}
 	return io.ReadAll(io.LimitReader(f, maxKeyFile))
+}
+
+// Create writes data to a new key file at path, mode 0600 (its directory
+// made 0700 if missing), and syncs it. It never replaces a file: an
+// existing one is an error that errors.Is fs.ErrExist. A file it could not
+// write whole is removed.
+func Create(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }
 
 // maxKeyFile bounds what Read reads: a key file is a line or a PEM block.

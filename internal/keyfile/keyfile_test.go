@@ -28,3 +28,20 @@ func TestRead(t *testing.T) {
 		}
 	}
 }
+
+func TestCreate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "k")
+	if err := keyfile.Create(path, []byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	if err := keyfile.Create(path, []byte("second")); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("replacing a key file: %v, want fs.ErrExist", err)
+	}
+	if data, err := keyfile.Read(path); err != nil || string(data) != "first" {
+		t.Fatalf("got %q, %v; want the first key kept", data, err)
+	}
+}
