@@ -1,7 +1,6 @@
 package credentials
 
 import (
-	"cmp"
 	"context"
 	"slices"
 
@@ -33,30 +32,7 @@ func (s *Service) groupEvents(ctx context.Context, key *vault.SubjectKey) ([]*ca
 	if err != nil {
 		return nil, err
 	}
-	var all []*candor.Event
-	for _, m := range members {
-		k, err := s.memberKey(ctx, key, m)
-		if err != nil {
-			return nil, err
-		}
-		evs, err := k.ReadEvents(ctx, s.cfg.Store)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range evs {
-			e.Subject = key.Subject()
-		}
-		all = append(all, evs...)
-	}
-	if len(members) > 1 {
-		slices.SortStableFunc(all, func(a, b *candor.Event) int {
-			if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.ID, b.ID)
-		})
-	}
-	return all, nil
+	return s.cfg.Vault.ReadGroupEvents(ctx, s.cfg.Store, key, members)
 }
 
 // groupIdentifiers returns the identifiers of key's subject's group: the

@@ -127,30 +127,5 @@ func (s *Service) groupEvents(ctx context.Context, key *vault.SubjectKey) ([]*ca
 	if err != nil {
 		return nil, err
 	}
-	var all []*candor.Event
-	for _, m := range members {
-		k := key
-		if m != key.Subject() {
-			if k, err = s.vault.StoredKey(ctx, s.store, m); err != nil {
-				return nil, err
-			}
-		}
-		evs, err := k.ReadEvents(ctx, s.store)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range evs {
-			e.Subject = key.Subject()
-		}
-		all = append(all, evs...)
-	}
-	if len(members) > 1 {
-		slices.SortStableFunc(all, func(a, b *candor.Event) int {
-			if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.ID, b.ID)
-		})
-	}
-	return all, nil
+	return s.vault.ReadGroupEvents(ctx, s.store, key, members)
 }

@@ -1,9 +1,11 @@
 package vault
 
 import (
+	"cmp"
 	"context"
 	"crypto/cipher"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -155,4 +157,38 @@ func decodeEvent(s string, ev *candor.Event, fields []candor.Field) ([]candor.Fi
 		return fields, errCorrupt
 	}
 	return fields, nil
+}
+
+// ReadGroupEvents returns the events of every member of key's subject's
+// group (members, which may or may not include key's subject), as the
+// subject's own (Subject set to it), in time order. Other members' keys
+// are opened with StoredKey.
+func (v *Vault) ReadGroupEvents(ctx context.Context, store candor.EventStore, key *SubjectKey, members []candor.SubjectID) ([]*candor.Event, error) {
+	var all []*candor.Event
+	for _, m := range members {
+		k := key
+		if m != key.Subject() {
+			var err error
+			if k, err = v.StoredKey(ctx, store, m); err != nil {
+				return nil, err
+			}
+		}
+		evs, err := k.ReadEvents(ctx, store)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			e.Subject = key.Subject()
+		}
+		all = append(all, evs...)
+	}
+	if len(members) > 1 {
+		slices.SortStableFunc(all, func(a, b *candor.Event) int {
+			if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+	}
+	return all, nil
 }
