@@ -6,12 +6,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/candor-project/candor/internal/keyfile"
 	"github.com/go-jose/go-jose/v4"
@@ -30,20 +27,11 @@ type IssuerKey struct {
 // mode 0600 if it does not exist. It refuses a key file that others may
 // read, and a key of another type or curve.
 func LoadOrCreateKey(path string) (*IssuerKey, error) {
-	data, err := keyfile.Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		data, err = createKey(path)
-	}
+	k, err := keyfile.LoadOrCreatePKCS8(path, func() (any, error) {
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("credentials: issuer key: %w", err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("credentials: issuer key %s: not a PEM private key", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("credentials: issuer key %s: %w", path, err)
 	}
 	ec, ok := k.(*ecdsa.PrivateKey)
 	if !ok || ec.Curve != elliptic.P256() {
@@ -98,22 +86,6 @@ func (k *IssuerKey) Metadata(issuer string) *Metadata {
 
 // Private returns the private key, for a benchmark's bare baseline.
 func (k *IssuerKey) Private() *ecdsa.PrivateKey { return k.priv }
-
-func createKey(path string) ([]byte, error) {
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := keyfile.Create(path, data); err != nil {
-		return nil, err
-	}
-	return data, nil
-}
 
 // digest is the SD-JWT digest of a disclosure: base64url(SHA-256(ASCII)).
 func digest(disclosure string) string {

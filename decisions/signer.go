@@ -4,12 +4,9 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/candor-project/candor/internal/keyfile"
 	"github.com/go-jose/go-jose/v4"
@@ -56,42 +53,18 @@ func GenerateSigner() (*Signer, error) {
 // and mode 0600 if it does not exist. It refuses a key file others may
 // read and a key of another type.
 func LoadOrCreateSigner(path string) (*Signer, error) {
-	data, err := keyfile.Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		data, err = createKey(path)
-	}
+	k, err := keyfile.LoadOrCreatePKCS8(path, func() (any, error) {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("decisions: decision key: %w", err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("decisions: decision key %s: not a PEM private key", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("decisions: decision key %s: %w", path, err)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {
 		return nil, fmt.Errorf("decisions: decision key %s: not an Ed25519 key", path)
 	}
 	return NewSigner(priv)
-}
-
-func createKey(path string) ([]byte, error) {
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := keyfile.Create(path, data); err != nil {
-		return nil, err
-	}
-	return data, nil
 }
 
 // KeyID returns the key's ID: the first 64 bits of its RFC 7638

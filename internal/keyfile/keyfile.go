@@ -1,8 +1,12 @@
 package keyfile
 
 import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -49,6 +53,46 @@ func Create(path string, data []byte) error {
 		os.Remove(path)
 	}
 	return err
+}
+
+// LoadOrCreatePKCS8 reads the private key in the key file at path (a PEM
+// "PRIVATE KEY", PKCS #8) with Read, or, if there is no file, creates it
+// with Create from a key generate returns. It returns the parsed key; the
+// caller checks its type. Errors name path.
+func LoadOrCreatePKCS8(path string, generate func() (any, error)) (any, error) {
+	data, err := Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		data, err = create(path, generate)
+	}
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("%s: not a PEM private key", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+// create writes a fresh key from generate to a new key file at path.
+func create(path string, generate func() (any, error)) ([]byte, error) {
+	priv, err := generate()
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := Create(path, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // maxKeyFile bounds what Read reads: a key file is a line or a PEM block.

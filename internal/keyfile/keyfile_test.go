@@ -1,6 +1,8 @@
 package keyfile_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"io/fs"
 	"os"
@@ -43,5 +45,31 @@ func TestCreate(t *testing.T) {
 	}
 	if data, err := keyfile.Read(path); err != nil || string(data) != "first" {
 		t.Fatalf("got %q, %v; want the first key kept", data, err)
+	}
+}
+
+func TestLoadOrCreatePKCS8(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signing.key")
+	generated := 0
+	gen := func() (any, error) {
+		generated++
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
+	}
+	k1, err := keyfile.LoadOrCreatePKCS8(path, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := keyfile.LoadOrCreatePKCS8(path, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if generated != 1 || !k1.(ed25519.PrivateKey).Equal(k2) {
+		t.Fatalf("generated %d keys, same key read back: %v; want one key, kept", generated, k1.(ed25519.PrivateKey).Equal(k2))
+	}
+	bad := filepath.Join(t.TempDir(), "bad.key")
+	os.WriteFile(bad, []byte("not pem"), 0o600)
+	if _, err := keyfile.LoadOrCreatePKCS8(bad, gen); err == nil || !strings.Contains(err.Error(), "not a PEM private key") {
+		t.Fatalf("a file that is not PEM: %v", err)
 	}
 }
