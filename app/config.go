@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -119,6 +120,7 @@ func checkEpsilon(field func(*Config) string) func(*Config) error {
 // OIDCConfig signs people in to the portal with an OpenID Connect provider.
 type OIDCConfig struct {
 	Issuer, ClientID, ClientSecretFile, RedirectURL, Claim string
+	Scheme                                                 string // an identifier scheme's name; empty: national_id
 }
 
 // CredentialsConfig configures the credential issuer.
@@ -257,6 +259,21 @@ func checkSubjectCache(c *Config) error {
 func checkProxies(c *Config) error {
 	_, err := edge.ParseProxies(c.Server.Ops.TrustedProxies)
 	return err
+}
+
+func checkOIDCScheme(c *Config) error {
+	name := c.Server.OIDC.Scheme
+	if name == "" {
+		return nil
+	}
+	s, ok := candor.ParseScheme(name)
+	if !ok {
+		return fmt.Errorf("%q: want one of %s", name, strings.Join(candor.Schemes().Names(), ", "))
+	}
+	if !s.AppliesTo(candor.Person) {
+		return fmt.Errorf("%q names organisations, not the persons who sign in", name)
+	}
+	return nil
 }
 
 func checkLogFormat(c *Config) error {

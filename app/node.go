@@ -325,6 +325,9 @@ func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, 
 	}
 	if f.OIDC.Issuer != "" {
 		oc := ui.OIDCConfig{Issuer: f.OIDC.Issuer, ClientID: f.OIDC.ClientID, RedirectURL: f.OIDC.RedirectURL, Claim: f.OIDC.Claim}
+		if f.OIDC.Scheme != "" {
+			oc.Scheme, _ = candor.ParseScheme(f.OIDC.Scheme) // checked with the settings
+		}
 		if f.OIDC.ClientSecretFile != "" {
 			secret, err := os.ReadFile(f.OIDC.ClientSecretFile)
 			if err != nil {

@@ -92,6 +92,8 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"CANDOR_TRUSTED_PROXIES", "not-an-address", "--trusted-proxies (CANDOR_TRUSTED_PROXIES)"},
 		{"CANDOR_SUBJECT_CACHE", "-5", "--subject-cache (CANDOR_SUBJECT_CACHE)"},
 		{"CANDOR_LOG_FORMAT", "xml", "--log-format (CANDOR_LOG_FORMAT)"},
+		{"CANDOR_OIDC_SCHEME", "passport_nr", "--oidc-scheme (CANDOR_OIDC_SCHEME)"},
+		{"CANDOR_OIDC_SCHEME", "ru_ogrn", "--oidc-scheme (CANDOR_OIDC_SCHEME)"},
 		{"CANDOR_STATS_ANALYST_EPSILON", "1e3", "--stats-analyst-epsilon (CANDOR_STATS_ANALYST_EPSILON)"},
 		{"CANDOR_STATS_CONSOLE_EPSILON", "0", "--stats-console-epsilon (CANDOR_STATS_CONSOLE_EPSILON)"},
 		{"CANDOR_TLS_CERT_FILE", "cert.pem", "CANDOR_TLS_KEY_FILE"},

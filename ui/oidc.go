@@ -19,9 +19,12 @@ type OIDCConfig struct {
 	ClientID     string
 	ClientSecret string
 	RedirectURL  string // this portal's /signin/oidc/callback, as registered with the provider
-	// Claim is the ID-token claim that holds the person's national ID
+	// Claim is the ID-token claim that holds the person's identifier
 	// (default "national_id").
 	Claim string
+	// Scheme is the identifier scheme the claim's value is written in
+	// (default candor.NationalID); it must name persons.
+	Scheme candor.Scheme
 	// Label is the sign-in page's link text (default "Sign in with your
 	// identity provider").
 	Label string
@@ -58,6 +61,12 @@ func NewOIDC(ctx context.Context, cfg OIDCConfig) (*OIDC, error) {
 	}
 	if cfg.Claim == "" {
 		cfg.Claim = "national_id"
+	}
+	if cfg.Scheme == 0 {
+		cfg.Scheme = candor.NationalID
+	}
+	if !cfg.Scheme.AppliesTo(candor.Person) {
+		return nil, fmt.Errorf("oidc: identifier scheme %s does not name persons", cfg.Scheme)
 	}
 	if cfg.Label == "" {
 		cfg.Label = "Sign in with your identity provider"
@@ -142,7 +151,7 @@ func (o *OIDC) finish(r *http.Request) (candor.SubjectID, error) {
 		return none, retry
 	}
 	value, _ := claims[o.cfg.Claim].(string)
-	id, err := candor.NormaliseIdentifier(candor.NationalID, value)
+	id, err := candor.NormaliseIdentifier(o.cfg.Scheme, value)
 	if err != nil {
 		return none, candor.Errorf(candor.EFORBIDDEN, "The identity provider did not give a national ID, so Candor cannot tell who you are.")
 	}

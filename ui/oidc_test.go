@@ -24,7 +24,8 @@ import (
 type provider struct {
 	srv    *httptest.Server
 	key    *rsa.PrivateKey
-	nid    string // the national ID it vouches for
+	nid    string // the identifier it vouches for
+	claim  string // the ID-token claim it gives it in
 	aud    string
 	mu     sync.Mutex
 	nonces map[string]string // by code
@@ -35,7 +36,7 @@ func newProvider(t *testing.T, nid string) *provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &provider{key: key, nid: nid, aud: "candor", nonces: map[string]string{}}
+	p := &provider{key: key, nid: nid, claim: "national_id", aud: "candor", nonces: map[string]string{}}
 	m := http.NewServeMux()
 	m.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"issuer": p.srv.URL, "authorization_endpoint": p.srv.URL + "/authorize",
@@ -70,7 +71,7 @@ func newProvider(t *testing.T, nid string) *provider {
 		now := time.Now()
 		idt, err := jwt.Signed(sig).Claims(jwt.Claims{Issuer: p.srv.URL, Subject: "user-1", Audience: jwt.Audience{p.aud},
 			IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute))}).
-			Claims(map[string]any{"nonce": nonce, "national_id": p.nid}).Serialize()
+			Claims(map[string]any{"nonce": nonce, p.claim: p.nid}).Serialize()
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
@@ -151,5 +152,47 @@ func TestOIDCSignIn(t *testing.T) {
 	req, _ = http.NewRequest("GET", back.location, nil)
 	if p := stranger.do(req); p.status != http.StatusNotFound || !strings.Contains(p.body, "holds nothing about you") {
 		t.Errorf("an unknown person: %d", p.status)
+	}
+}
+
+// TestOIDCScheme: a provider that vouches for a SNILS in its own claim
+// signs the person in by that scheme, normalised; a scheme for
+// organisations is refused at start.
+func TestOIDCScheme(t *testing.T) {
+	h := mustHarness(t)
+	prov := newProvider(t, "112-233-445 95")
+	prov.claim = "snils"
+	var portal http.Handler
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { portal.ServeHTTP(w, r) }))
+	t.Cleanup(front.Close)
+	snils, _ := candor.ParseScheme("ru_snils")
+	var asked candor.Identifier
+	cfg := ui.OIDCConfig{Issuer: prov.srv.URL, ClientID: "candor", RedirectURL: front.URL + "/signin/oidc/callback",
+		Claim: "snils", Scheme: snils,
+		Lookup: func(ctx context.Context, id candor.Identifier) (candor.SubjectID, error) {
+			asked = id
+			return h.ids["AB1234567"], nil
+		}}
+	o, err := ui.NewOIDC(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal = h.portal(t, o)
+	b := h.browser(t)
+	b.base = front.URL
+	start := b.get("/signin/oidc")
+	req, _ := http.NewRequest("GET", start.location, nil)
+	back := b.do(req)
+	req, _ = http.NewRequest("GET", back.location, nil)
+	if p := b.do(req); p.status != http.StatusSeeOther {
+		t.Fatalf("callback: %d %s", p.status, p.body)
+	}
+	if want := (candor.Identifier{Scheme: snils, Value: "11223344595"}); asked != want {
+		t.Errorf("looked up %v, want %v", asked, want)
+	}
+
+	cfg.Scheme, _ = candor.ParseScheme("ru_ogrn")
+	if _, err := ui.NewOIDC(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "ru_ogrn") {
+		t.Errorf("a scheme for organisations: %v", err)
 	}
 }
