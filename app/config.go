@@ -80,9 +80,14 @@ type ServerConfig struct {
 }
 
 // StatsConfig sets the statistics' privacy budgets: ε as decimals ("":
-// stats' defaults, 10, 1 and 50).
+// stats' defaults, 10, 1 and 50), and how often a node looks for a
+// monthly release to publish.
 type StatsConfig struct {
 	AnalystEpsilon, ReleaseEpsilon, ConsoleEpsilon string
+	// ReleaseEvery is how often the lease holder publishes the last
+	// month's release if it is not out yet, the first time one interval
+	// after start (0: only when an operator asks).
+	ReleaseEvery time.Duration
 }
 
 // epsilons returns the budgets in millionths (0 for the defaults).
@@ -170,6 +175,7 @@ func Defaults() Config {
 			DisputeCheck:       time.Hour,
 			LeaseTTL:           DefaultLeaseTTL,
 			KeyringBackupEvery: 24 * time.Hour,
+			Stats:              StatsConfig{ReleaseEvery: 6 * time.Hour},
 			NATS: NATSConfig{Stream: "CANDOR_EVENTS", Subjects: "candor.events", DeadLetter: "CANDOR_DEAD_LETTER",
 				DeadLetterSubjects: "candor.dead", AckWait: 30 * time.Second},
 		},

@@ -70,18 +70,24 @@ func singletonLease(inst *Installation, log *slog.Logger, ttl time.Duration) *jo
 // Under a lease, a round this process does not hold the lease for is
 // skipped.
 func (j *jobs) every(name string, interval time.Duration, fn func(ctx context.Context) (n int, err error)) {
-	j.run(name, interval, j.held, fn)
+	j.run(name, interval, true, j.held, fn)
+}
+
+// everyAfter runs fn as every does, but the first time one interval after
+// the start: for work that should not run on a store still being loaded.
+func (j *jobs) everyAfter(name string, interval time.Duration, fn func(ctx context.Context) (n int, err error)) {
+	j.run(name, interval, false, j.held, fn)
 }
 
 // onEachNode runs fn as every does, on this node whether or not it holds
 // the lease: for what each node keeps for itself.
 func (j *jobs) onEachNode(name string, interval time.Duration, fn func(ctx context.Context) (n int, err error)) {
-	j.run(name, interval, func() bool { return true }, fn)
+	j.run(name, interval, true, func() bool { return true }, fn)
 }
 
-// run runs fn now and then every interval until stop, in the rounds
-// when may says so.
-func (j *jobs) run(name string, interval time.Duration, may func() bool, fn func(ctx context.Context) (n int, err error)) {
+// run runs fn every interval until stop, and at once if now, in the
+// rounds when may says so.
+func (j *jobs) run(name string, interval time.Duration, now bool, may func() bool, fn func(ctx context.Context) (n int, err error)) {
 	if interval <= 0 {
 		return
 	}
@@ -89,7 +95,7 @@ func (j *jobs) run(name string, interval time.Duration, may func() bool, fn func
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			if may() {
+			if now && may() {
 				switch n, err := fn(j.ctx); {
 				case err != nil && j.ctx.Err() == nil:
 					j.log.Error(name, "err", err)
@@ -102,6 +108,7 @@ func (j *jobs) run(name string, interval time.Duration, may func() bool, fn func
 				return
 			case <-t.C:
 			}
+			now = true
 		}
 	})
 }

@@ -79,3 +79,26 @@ func TestJobsUnderLease(t *testing.T) {
 	runners[other].stop()
 	runners[other].release()
 }
+
+// TestEveryAfter: every runs its work at once; everyAfter only when the
+// first interval is up, then each interval.
+func TestEveryAfter(t *testing.T) {
+	j := newJobs(slog.New(slog.DiscardHandler))
+	defer j.stop()
+	var now, later atomic.Int32
+	count := func(c *atomic.Int32) func(context.Context) (int, error) {
+		return func(context.Context) (int, error) { c.Add(1); return 0, nil }
+	}
+	const interval = 300 * time.Millisecond
+	j.every("now", interval, count(&now))
+	j.everyAfter("later", interval, count(&later))
+	time.Sleep(interval / 3)
+	if now.Load() != 1 || later.Load() != 0 {
+		t.Fatalf("a third of the interval in: every ran %d times, everyAfter %d; want 1 and 0", now.Load(), later.Load())
+	}
+	for deadline := time.Now().Add(5 * time.Second); later.Load() < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("everyAfter ran %d times in 5 s at %s", later.Load(), interval)
+		}
+	}
+}

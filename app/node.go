@@ -209,14 +209,14 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
-	s.scheduleJobs(inst, cfg, disp, dec)
+	s.scheduleJobs(inst, cfg, disp, dec, statistics)
 	return s, nil
 }
 
 // scheduleJobs starts the node's periodic work: activation and refresh of
-// scorecards, dispute deadlines, keyring backups, retention and expired
-// idempotency keys.
-func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Service, dec *decisions.Service) {
+// scorecards, dispute deadlines, keyring backups, retention, expired
+// idempotency keys and monthly statistics releases.
+func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Service, dec *decisions.Service, statistics *stats.Service) {
 	s.jobs.every("scorecard activation", scorecardCheck, func(ctx context.Context) (int, error) {
 		cs, _, err := inst.Activate(ctx, io.Discard)
 		return len(cs), err
@@ -237,6 +237,7 @@ func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Servi
 	s.jobs.every("idempotency keys", time.Hour, func(ctx context.Context) (int, error) {
 		return dec.PurgeIdempotencyKeys(ctx, time.Now())
 	})
+	s.jobs.everyAfter("statistics release", cfg.Server.Stats.ReleaseEvery, statistics.PublishDue)
 }
 
 // watchedDisputes returns the disputes service, with the metrics of

@@ -188,6 +188,10 @@ var settings = []Setting{
 		Usage: "the console's privacy budget ε over the installation's life, ε 1 a census or migration (default 50) (env CANDOR_STATS_CONSOLE_EPSILON)",
 		field: func(c *Config) any { return &c.Server.Stats.ConsoleEpsilon }},
 
+	{Flag: "stats-release-every", Env: "CANDOR_STATS_RELEASE_EVERY", Groups: ServerSettings,
+		Usage: "publish the last month's statistics release, if it is not out yet, at this interval, the first time one interval after start; 0: only when an operator asks (env CANDOR_STATS_RELEASE_EVERY)",
+		field: func(c *Config) any { return &c.Server.Stats.ReleaseEvery }},
+
 	{Flag: "server", Env: "CANDOR_SERVER", Groups: AdminSettings | PolicySettings,
 		Usage: "act through the API of the running server at this URL (https://candor.example:8080) rather than on the store (env CANDOR_SERVER)",
 		field: func(c *Config) any { return &c.Admin.Server }},

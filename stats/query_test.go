@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/population"
@@ -255,5 +256,29 @@ func TestDifferencingAttack(t *testing.T) {
 	t.Logf("the attacker guessed right %d times in %d (%.3f); ε = 0.5 allows %.3f", right, trials, rate, bound)
 	if rate > bound+3*se || rate < bound-3*se {
 		t.Errorf("success rate %.3f, want %.3f within 3 standard errors (%.3f)", rate, bound, se)
+	}
+}
+
+// TestPublishDue: the schedule publishes last month's release once, across
+// nodes; when a month ends, the next.
+func TestPublishDue(t *testing.T) {
+	w := newWorld(t, 20)
+	ctx := context.Background()
+	for i, want := range []int{1, 0} {
+		n, err := w.service(stats.Options{}).PublishDue(ctx) // another node each time
+		if err != nil || n != want {
+			t.Fatalf("round %d: published %d (%v), want %d", i, n, err, want)
+		}
+	}
+	if _, err := w.service(stats.Options{}).Release(ctx, w.month); err != nil {
+		t.Fatalf("last month's release: %v", err)
+	}
+	next := w.service(stats.Options{Now: func() time.Time { return w.now.AddDate(0, 1, 0) }})
+	if n, err := next.PublishDue(ctx); err != nil || n != 1 {
+		t.Fatalf("a month later: published %d (%v), want 1", n, err)
+	}
+	rels, err := next.Releases(ctx)
+	if err != nil || len(rels) != 2 || !rels[0].Month.Equal(candor.MonthOf(w.now)) {
+		t.Errorf("releases %v, %v; want this month's and last month's", rels, err)
 	}
 }

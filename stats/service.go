@@ -304,6 +304,31 @@ func (s *Service) Publish(ctx context.Context, month candor.Month) (*candor.Stat
 	return rel, s.keep(ctx, rel)
 }
 
+// PublishDue publishes the release of the month before now's unless it
+// is published already: what a node's schedule calls. It returns 1 if it
+// published the release, 0 if it was there (published by another node,
+// say).
+func (s *Service) PublishDue(ctx context.Context) (int, error) {
+	last := candor.MonthOf(s.now()).AddDate(0, -1, 0)
+	published := func() (bool, error) {
+		_, err := s.Release(ctx, last)
+		if candor.ErrorCode(err) == candor.ENOTFOUND {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	if done, err := published(); done || err != nil {
+		return 0, err
+	}
+	if _, err := s.Publish(ctx, last); err != nil {
+		if done, _ := published(); done { // published meanwhile
+			return 0, nil
+		}
+		return 0, err
+	}
+	return 1, nil
+}
+
 // keep stores a release and adds it to the list.
 func (s *Service) keep(ctx context.Context, rel *candor.StatRelease) error {
 	data, err := json.Marshal(rel)

@@ -104,7 +104,9 @@ func (w *world) add(t testing.TB, p *ingest.Pipeline, bank, power *candor.Source
 func (w *world) service(o stats.Options) *stats.Service {
 	o.Store, o.Vault, o.Catalogue = w.st, w.vault, catalogue.Default()
 	o.Scorecards = func() []stats.Card { return []stats.Card{w.credit} }
-	o.Now = func() time.Time { return w.now }
+	if o.Now == nil {
+		o.Now = func() time.Time { return w.now }
+	}
 	return stats.New(o)
 }
 
