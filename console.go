@@ -131,7 +131,7 @@ type GradeMigration struct {
 func (m *GradeMigration) Count(from, to string) int { return m.Moves[[2]string{from, to}] }
 
 // PopulationViews are passes over the whole population that yield counts
-// only (population.Views is one). A pass reads every subject: it takes
+// only (stats.ConsoleViews is one). A pass reads every subject: it takes
 // long, and the caller runs one at a time.
 type PopulationViews interface {
 	// Census returns the census CountGrades stored last, or nil if there

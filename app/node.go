@@ -314,7 +314,7 @@ func withPortal(api http.Handler, metrics *httpapi.Metrics, inst *Installation, 
 	history := scoring.NewHistory(inst.Registry(), inst.Catalogue, published)
 	// A console pass over the population takes half the cores, so that
 	// the server keeps serving meanwhile.
-	views := population.NewViews(inst.Store, inst.Vault, max(1, runtime.GOMAXPROCS(0)/2), published, history)
+	views := population.NewViews(inst.Store, inst.Vault, max(1, runtime.GOMAXPROCS(0)/2), history)
 	cfg := ui.Config{Catalogue: inst.Catalogue, Profiles: profiles, Proofs: profiles, Decisions: dec, Disputes: disp, Access: access,
 		SecureCookies: f.SecureCookies, Logger: log, Erasure: er, Admin: admins.New(inst.Store, inst.Vault, nil), Credentials: credentials.NewDesk(creds),
 		History: history, Population: statistics.ConsoleViews(views), Statistics: statistics, Parties: dec, Consents: dec, OptOuts: dec, DisputeDesk: disp, Sessions: vault.NewSessions(inst.Vault, inst.Store), Register: reg,

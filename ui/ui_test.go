@@ -145,7 +145,7 @@ func mustHarness(t *testing.T) *harness {
 	history := scoring.NewHistory(versions, cat, h.served)
 	h.stats = statistics(st, v, cat, h.served)
 	h.cfg = ui.Config{Catalogue: cat, Scorecards: h.served, Decisions: h.decisions, Disputes: h.disputes, Access: access,
-		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: h.stats.ConsoleViews(population.NewViews(st, v, 1, h.served, history)), Statistics: h.stats,
+		Admin: admins.New(st, v, nil), History: history, Parties: h.decisions, Consents: h.decisions, OptOuts: h.decisions, DisputeDesk: h.disputes, Sessions: vault.NewSessions(v, st), Population: h.stats.ConsoleViews(population.NewViews(st, v, 1, history)), Statistics: h.stats,
 		Register: register.New(st, v, h.served, nil), Registrar: registrar.New(st, cat, h.decisions, nil),
 		Erasure: erasure.New(erasure.Config{Store: st, Vault: v, Catalogue: cat})}
 	h.cfg.Policy = policy.New(acts, versions, history, nil)
