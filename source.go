@@ -205,19 +205,19 @@ func (k *APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
 // same message for each, so that a caller learns nothing about which.
 func Authenticate(ctx context.Context, reg Registry, token string) (*APIKey, error) {
 	token = strings.TrimSpace(token)
-	unknown := Errorf(EUNAUTHORIZED, "unknown or revoked API key")
+	unknown := func() error { return Errorf(EUNAUTHORIZED, "unknown or revoked API key") } // made only when refused
 	id, ok := TokenKeyID(token)
 	if !ok {
-		return nil, unknown
+		return nil, unknown()
 	}
 	key, err := reg.Key(ctx, id)
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
-		return nil, unknown
+		return nil, unknown()
 	case err != nil:
 		return nil, err
 	case !key.Matches(token) || key.Revoked():
-		return nil, unknown
+		return nil, unknown()
 	}
 	return key, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -30,6 +31,9 @@ type Installation struct {
 	Keyring   candor.Keyring
 	Vault     *vault.Vault
 	Catalogue *candor.Catalogue
+
+	regOnce  sync.Once
+	registry *scoring.Registry // made once: it keeps what it compiled
 }
 
 // Open opens the installation cfg names, creating the store and the
@@ -205,9 +209,14 @@ func IsPostgresURL(s string) bool {
 }
 
 // Registry returns the scorecard registry, whose proposals and approvals
-// are administrative acts, checked against their chain (admins).
+// are administrative acts, checked against their chain (admins). It is
+// one registry for the installation's life, so that what it compiled is
+// compiled once (a node asks for the published set every few seconds).
 func (inst *Installation) Registry() *scoring.Registry {
-	return scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(admins.New(inst.Store, inst.Vault, nil))
+	inst.regOnce.Do(func() {
+		inst.registry = scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(admins.New(inst.Store, inst.Vault, nil))
+	})
+	return inst.registry
 }
 
 // Published returns the active scorecards and every approved version,

@@ -621,6 +621,22 @@ func scanPart(db *rawpebble.DB, part candor.Part, total *atomic.Int64) error {
 	return it.Close()
 }
 
+// writeHeapProfile writes the heap profile (allocations since the
+// process started, sampled) to path, after a collection: the profile
+// holds what was allocated until the last one.
+func writeHeapProfile(path string) error {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // startCPUProfile starts a CPU profile into path, if path is set, and
 // returns the function that stops it.
 func startCPUProfile(path string) (stop func(), err error) {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -62,12 +63,16 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	maxRequests := fs.Int("max-requests", 2_000_000, "most requests of one phase")
 	dir := fs.String("data", "", "data dir of the bench's own (default: a temporary directory, removed afterwards); a kept one is not loaded twice, but each run revokes the demo keys and adds consents and decisions")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first round of saturated decisions to this file")
+	memProfile := fs.String("memprofile", "", "write heap profiles (allocations) before and after the first round of saturated decisions to this file with .before and to this file: compare with go tool pprof -sample_index=alloc_space -diff_base F.before F")
 	storeURL := fs.String("store", "", "a postgres:// URL of an empty database (or of an empty schema, with search_path) of the bench's own: keep the data in PostgreSQL, the log's tiles in --data (default: Pebble in --data)")
 	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *duration <= 0 || *conns < 1 || *rounds < 1 || *subjects < 1 || *persons < *subjects || *maxRequests < 1 {
 		return errors.New("--duration, --connections, --rounds, --subjects and --max-requests must be positive, --persons at least --subjects")
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096 // finer than the default 512 KB: a round allocates some 100 MB
 	}
 	data, cleanup, err := dataDir(*dir, "candor-bench-decisions-")
 	if err != nil {
@@ -114,8 +119,18 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 		if err != nil {
 			return err
 		}
+		if r == 0 && *memProfile != "" {
+			if err := writeHeapProfile(*memProfile + ".before"); err != nil {
+				return err
+			}
+		}
 		d := runLoad(ctx, client, decide, *conns, slice, *maxRequests, 0)
 		stop()
+		if r == 0 && *memProfile != "" {
+			if err := writeHeapProfile(*memProfile); err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(stdout, "round %d: baseline %6.0f req/s p99 %s %.2f cores | decisions %6.0f req/s p99 %s %.2f cores | ratios %.2f, %.2f\n",
 			r+1, b.rate(), ms(b.percentile(99)), b.cpu.Seconds()/b.elapsed.Seconds(), d.rate(), ms(d.percentile(99)), d.cpu.Seconds()/d.elapsed.Seconds(),
 			d.rate()/b.rate(), float64(d.percentile(99))/float64(b.percentile(99)))
@@ -327,10 +342,14 @@ type loadResult struct {
 	// store and log in the background) used during the phase: per
 	// request, a cost that other processes' load on the machine does not
 	// change as much as it changes rates.
-	cpu        time.Duration
-	latencies  []time.Duration
-	outcomes   map[string]int
-	firstError string
+	cpu time.Duration
+	// allocs and allocBytes are the heap allocations of the whole
+	// process during the phase (runtime/metrics): what the collector
+	// pays for later, steadier than CPU time on a shared machine.
+	allocs, allocBytes uint64
+	latencies          []time.Duration
+	outcomes           map[string]int
+	firstError         string
 }
 
 func (r *loadResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -348,6 +367,20 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// heapAllocs returns the objects and bytes the process allocated on the
+// heap so far (runtime/metrics, which stops nothing).
+func heapAllocs() [2]uint64 {
+	ss := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(ss)
+	var out [2]uint64
+	for i, s := range ss {
+		if s.Value.Kind() == metrics.KindUint64 {
+			out[i] = s.Value.Uint64()
+		}
+	}
+	return out
 }
 
 // percentile returns the exact nearest-rank percentile p of the latencies.
@@ -376,11 +409,13 @@ func runLoad(ctx context.Context, client *http.Client, t loadTarget, conns int, 
 		wg      sync.WaitGroup
 		workers = make([]*loadResult, conns)
 	)
-	start, cpu := time.Now(), processCPU()
+	start, cpu, allocs0 := time.Now(), processCPU(), heapAllocs()
 	deadline, cutoff := start.Add(d), start.Add(2*d)
 	for w := range workers {
 		wg.Go(func() {
-			res := &loadResult{latencies: make([]time.Duration, 0, min(max/conns+1, 1<<16)), outcomes: map[string]int{}}
+			// (Grown as needed: 64 slices of 2^16 made up front were 32 MB
+			// a phase, counted against its requests' allocations.)
+			res := &loadResult{latencies: make([]time.Duration, 0, min(max/conns+1, 1<<10)), outcomes: map[string]int{}}
 			workers[w] = res
 			var buf bytes.Buffer
 			for ctx.Err() == nil {
@@ -419,6 +454,8 @@ func runLoad(ctx context.Context, client *http.Client, t loadTarget, conns int, 
 	wg.Wait()
 	total := mergeLoads(workers)
 	total.elapsed, total.cpu = time.Since(start), processCPU()-cpu
+	allocs1 := heapAllocs()
+	total.allocs, total.allocBytes = allocs1[0]-allocs0[0], allocs1[1]-allocs0[1]
 	return total
 }
 
@@ -432,6 +469,8 @@ func mergeLoads(rs []*loadResult) *loadResult {
 		total.unsent += r.unsent
 		total.elapsed += r.elapsed
 		total.cpu += r.cpu
+		total.allocs += r.allocs
+		total.allocBytes += r.allocBytes
 		total.latencies = append(total.latencies, r.latencies...)
 		for o, n := range r.outcomes {
 			total.outcomes[o] += n
@@ -510,6 +549,9 @@ func printLoad(w io.Writer, label string, r *loadResult) {
 		fmt.Fprintf(w, ", %d not sent: more than the duration behind", r.unsent)
 	}
 	fmt.Fprintln(w, ")")
+	if n := uint64(max(r.requests, 1)); r.allocs > 0 {
+		fmt.Fprintf(w, "  heap allocations: %d a request, %.1f KB a request\n", r.allocs/n, float64(r.allocBytes)/float64(n)/1024)
+	}
 	if r.errors > 0 {
 		fmt.Fprintf(w, "  first error: %s\n", r.firstError)
 	}

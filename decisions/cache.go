@@ -27,10 +27,10 @@ func consentsVersion(st candor.Versioned, id candor.SubjectID) uint64 {
 }
 
 // maxCachedSubjects bounds each cache. Estimated, not measured: a consent
-// entry (the consent, the subject's record and opened key) takes ~600
-// bytes; a subject's matches with one scorecard ~100 bytes each, ~2 KB
-// for a few years of history; an opt-out entry ~100 bytes. At the bound
-// that is some 25 MB in all. Decrypted matches say which kinds of fact a
+// entry (the consent, the subject's record and opened key, prepared:
+// vault.SubjectKey.Prepared) takes ~1.7 KB; a subject's matches with
+// one scorecard ~100 bytes each, ~2 KB for a few years of history; an
+// opt-out entry ~100 bytes. At the bound that is some 35 MB in all. Decrypted matches say which kinds of fact a
 // subject has; they stay in this process's memory, as opened keys already
 // do in ingest's cache, and go when the entry is evicted or the process
 // ends.
@@ -126,6 +126,7 @@ func (s *Service) cachedConsent(ctx context.Context, id string) (*candor.Consent
 	// (A record never changes subject; only one erased and stored anew
 	// between the reads could, and is then read afresh next time.)
 	if c.Subject == first.Subject {
+		key = key.Prepared() // sealing the decision and its access record reuse its AES-GCM state
 		s.consents.put(id, c.Subject, v, consentRead{c, sub, key})
 	}
 	return c, sub, key, nil

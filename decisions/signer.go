@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/candor-project/candor/internal/keyfile"
 	"github.com/go-jose/go-jose/v4"
@@ -82,9 +84,22 @@ func (s *Signer) JWKS() jose.JSONWebKeySet {
 // KeyID names.
 func (s *Signer) SignDetached(body []byte) string {
 	enc := base64.RawURLEncoding
-	in := make([]byte, len(s.header), len(s.header)+enc.EncodedLen(len(body)))
-	copy(in, s.header)
+	bp := signingInputs.Get().(*[]byte)
+	defer signingInputs.Put(bp)
+	in := append((*bp)[:0], s.header...)
 	in = enc.AppendEncode(in, body)
+	*bp = in[:0]
 	sig := ed25519.Sign(s.priv, in)
-	return s.header + "." + enc.EncodeToString(sig)
+	var out strings.Builder
+	out.Grow(len(s.header) + 1 + enc.EncodedLen(len(sig)))
+	out.WriteString(s.header)
+	out.WriteByte('.')
+	var b64 [86]byte // enc.EncodedLen(ed25519.SignatureSize)
+	enc.Encode(b64[:], sig)
+	out.Write(b64[:])
+	return out.String()
 }
+
+// signingInputs reuses the buffers signing inputs (a header and a
+// base64url answer, about a kilobyte) are assembled in.
+var signingInputs = sync.Pool{New: func() any { return new([]byte) }}

@@ -132,9 +132,7 @@ func (s *Server) writeDisclosures(w http.ResponseWriter, r *http.Request, p *Pri
 
 // disclosureOf is accessOf for a disclosure for purpose.
 func disclosureOf(r *http.Request, p *Principal, subject candor.SubjectID, purpose string, body []byte, now time.Time) *candor.Access {
-	a := accessOf(r, p, subject, body, now)
-	a.Purpose = candor.Clip(purpose, 256)
-	return a
+	return accessWith(r, p, subject, purpose, body, now)
 }
 
 // encoded is a JSON answer encoded into a pooled buffer; release returns
@@ -244,6 +242,13 @@ func writeCreatedSigned[T any](s *Server, w http.ResponseWriter, r *http.Request
 // the response's hash.
 func accessOf(r *http.Request, p *Principal, subject candor.SubjectID, body []byte, now time.Time) *candor.Access {
 	purpose, _ := readPurpose(r, p)
+	return accessWith(r, p, subject, purpose, body, now)
+}
+
+// accessWith is accessOf with the purpose given (a disclosure's states
+// its own, so the header's is not parsed: for a relying party, which
+// states none, that built an error each time).
+func accessWith(r *http.Request, p *Principal, subject candor.SubjectID, purpose string, body []byte, now time.Time) *candor.Access {
 	action := r.Pattern
 	if r.URL.RawQuery != "" {
 		action += "?" + r.URL.RawQuery

@@ -2,6 +2,7 @@ package pebble_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -131,5 +132,46 @@ func TestVersionsApart(t *testing.T) {
 	}
 	if versions() != before {
 		t.Error("writes of meta, a source and a key changed a subject's versions")
+	}
+}
+
+// TestDecisionsLeaveCachesAlone: decisions are the records written most,
+// one with every answer. Storing them, for many subjects, MUST change no
+// other subject's versions that caches rest on (subject data, consents,
+// opt-outs, links): when the stripes were shared by every kind, some in
+// twenty decisions cost a cache miss for a subject they were not about.
+func TestDecisionsLeaveCachesAlone(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t, t.TempDir())
+	defer s.Close()
+	watched := make([]candor.SubjectID, 200)
+	for i := range watched {
+		watched[i] = candor.NewSubjectID()
+	}
+	versions := func() [][4]uint64 {
+		out := make([][4]uint64, len(watched))
+		for i, id := range watched {
+			out[i] = [4]uint64{s.SubjectVersion(id), s.RecordsVersion(candor.RecordConsent, id),
+				s.RecordsVersion(candor.RecordOptOut, id), s.RecordsVersion(candor.RecordLink, id)}
+		}
+		return out
+	}
+	before := versions()
+	wb := &candor.WriteBatch{}
+	for i := range 3000 {
+		wb.Records = append(wb.Records, &candor.Record{Kind: candor.RecordDecision, ID: fmt.Sprintf("d%d", i), Subject: candor.NewSubjectID(), Data: []byte("x")})
+	}
+	if _, err := s.Commit(ctx, wb); err != nil {
+		t.Fatal(err)
+	}
+	after := versions()
+	for i := range watched {
+		if after[i] != before[i] {
+			t.Errorf("3,000 decisions about other subjects changed subject %d's versions: %v → %v", i, before[i], after[i])
+		}
+	}
+	// The decisions' own subjects' decision versions did change.
+	if r := wb.Records[0]; s.RecordsVersion(candor.RecordDecision, r.Subject) == 0 {
+		t.Error("storing a decision left its subject's decisions version at 0")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -28,9 +29,48 @@ import (
 // are recorded with the key. Shipped scorecards count as
 // approved version 1s.
 type Registry struct {
-	meta candor.Meta
-	cat  *candor.Catalogue
-	acts Acts
+	meta     candor.Meta
+	cat      *candor.Catalogue
+	acts     Acts
+	compiled *compiledCache // shared by WithActs' copies
+}
+
+// compiledCache keeps what Published compiled, by file name and source:
+// nodes ask for the published set every few seconds (app's scorecard
+// check), and compiling every version's YAML and CEL again each time was
+// a steady share of a serving node's CPU. A compiled scorecard is never
+// modified, so one may be served from several sets. Entries are the
+// shipped scorecards and the stored versions, which are never rewritten
+// or deleted: the cache is bounded by what the store holds.
+type compiledCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]*Compiled
+}
+
+// load is Load(file, source, cat), compiled once per file name and
+// source. cat MUST be the same on every call (the registry's).
+func (c *compiledCache) load(file string, source []byte, cat *candor.Catalogue) (*Compiled, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s\x00", len(file), file)
+	h.Write(source)
+	k := [sha256.Size]byte(h.Sum(nil))
+	c.mu.Lock()
+	got, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return got, nil
+	}
+	got, err := Load(file, source, cat)
+	if err != nil {
+		return nil, err // not kept: an error is rare and reported each time
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[[sha256.Size]byte]*Compiled{}
+	}
+	c.m[k] = got
+	c.mu.Unlock()
+	return got, nil
 }
 
 // Acts records administrative acts (admins.Service is one).
@@ -61,7 +101,7 @@ func (r *Registry) act(ctx context.Context, admin *candor.APIKey, kind candor.Ad
 
 // NewRegistry returns the registry kept in meta, compiling against cat.
 func NewRegistry(meta candor.Meta, cat *candor.Catalogue) *Registry {
-	return &Registry{meta: meta, cat: cat}
+	return &Registry{meta: meta, cat: cat, compiled: &compiledCache{}}
 }
 
 // Version is a stored scorecard version and its approval record.
@@ -89,7 +129,7 @@ func versionKey(id string, v int) string { return fmt.Sprintf("scorecards/%s/%d"
 // source: one marked approved in the store behind the acts' back is not
 // published.
 func (r *Registry) Published(ctx context.Context) (active, all []*Compiled, err error) {
-	all, err = Shipped(r.cat)
+	all, err = shippedWith(r.cat, r.compiled.load)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -105,7 +145,7 @@ func (r *Registry) Published(ctx context.Context) (active, all []*Compiled, err 
 		if !approved(v) {
 			continue
 		}
-		c, err := Load(v.File, v.Source, r.cat)
+		c, err := r.compiled.load(v.File, v.Source, r.cat)
 		if err != nil {
 			return nil, nil, fmt.Errorf("scorecard %s version %d no longer compiles: %w", v.ID, v.Version, err)
 		}

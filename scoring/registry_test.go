@@ -173,6 +173,9 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	if err != nil || len(all) != 4 || version(active, "rental-deposit") != 2 || len(active) != 3 {
 		t.Fatalf("after approval: %d versions, %d active, rental-deposit v%d, %v", len(all), len(active), version(active, "rental-deposit"), err)
 	}
+	if !slices.Contains(all, v1) {
+		t.Error("after approval, Published compiled v1 again instead of reusing what it compiled before")
+	}
 	vs, err := reg.Versions(ctx)
 	if err != nil || len(vs) != 1 || vs[0].ProposedBy != "alice" || vs[0].ProposedKey != alice.ID || vs[0].ApprovedBy != "bob" ||
 		vs[0].ApprovedKey != bob.ID || !vs[0].ApprovedAt.Equal(now.Add(time.Hour)) {
@@ -227,4 +230,24 @@ func version(cs []*scoring.Compiled, id string) int {
 		}
 	}
 	return 0
+}
+
+// TestPublishedCompilesOnce: the node asks for the published set every
+// few seconds; the registry compiles each version once, and a registry
+// of its own compiles its own.
+func TestPublishedCompilesOnce(t *testing.T) {
+	ctx := context.Background()
+	reg := scoring.NewRegistry(&memMeta{m: map[string][]byte{}}, catalogue.Default())
+	_, first, err := reg.Published(ctx)
+	if err != nil || len(first) == 0 {
+		t.Fatalf("Published: %d versions, %v", len(first), err)
+	}
+	_, again, err := reg.Published(ctx)
+	if err != nil || !slices.Equal(first, again) {
+		t.Fatalf("Published again: %v (same compiled versions: %v)", err, slices.Equal(first, again))
+	}
+	_, other, err := scoring.NewRegistry(&memMeta{m: map[string][]byte{}}, catalogue.Default()).Published(ctx)
+	if err != nil || len(other) != len(first) || other[0] == first[0] {
+		t.Fatalf("another registry's Published: %d versions, %v, shares compiled versions: %v", len(other), err, len(other) > 0 && other[0] == first[0])
+	}
 }

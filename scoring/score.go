@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -75,12 +76,18 @@ func (c *Compiled) VerdictFromMatches(subject candor.SubjectID, ms []candor.Matc
 	sc := c.card
 	s := candor.Score{Scorecard: sc.ID, Version: sc.Version, Subject: subject, At: at}
 	var buf [64]hit
+	hs := buf[:0]
+	if len(ms) > len(buf) { // (a long history: a pooled buffer rather than a new one each time)
+		p := getHits(len(ms))
+		defer hitBufs.Put(p)
+		hs = *p
+	}
 	if c.chars != nil {
-		c.charVerdict(&s, c.matchHits(ms, buf[:0]))
+		c.charVerdict(&s, c.matchHits(ms, hs))
 		return s
 	}
 	var sums [candor.MaxRules]float64
-	s.Total = c.eval(c.matchHits(ms, buf[:0]), at, noSkip, &sums, nil)
+	s.Total = c.eval(c.matchHits(ms, hs), at, noSkip, &sums, nil)
 	s.Points = c.clamp(s.Total)
 	s.Grade = sc.Grade(s.Points)
 	s.Benefits = sc.BenefitsAt(s.Grade)
@@ -88,6 +95,21 @@ func (c *Compiled) VerdictFromMatches(subject candor.SubjectID, ms []candor.Matc
 		s.Reasons = append(s.Reasons, c.reason(i, sums[i]))
 	}
 	return s
+}
+
+// hitBufs keeps buffers of hits for histories longer than a stack
+// buffer holds.
+var hitBufs = sync.Pool{New: func() any { return new([]hit) }}
+
+// getHits returns an empty pooled buffer with room for n hits; put it
+// back in hitBufs once no hit in it is used.
+func getHits(n int) *[]hit {
+	p := hitBufs.Get().(*[]hit)
+	if cap(*p) < n {
+		*p = make([]hit, 0, n)
+	}
+	*p = (*p)[:0]
+	return p
 }
 
 // mostNegative returns the rules whose totals are negative, most negative

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -208,12 +209,28 @@ func (v *Vault) Pseudonymise(fs []candor.Field) {
 }
 
 // SubjectKey is one subject's data key. It keeps the 32 key bytes and sets
-// up AES-GCM for each operation (a few hundred nanoseconds), so that caches
-// can hold many keys: a ready AES-GCM state takes over a kilobyte.
+// up AES-GCM for each operation (a few hundred nanoseconds and ~1 KB of
+// garbage), so that caches can hold many keys: a ready AES-GCM state
+// takes over a kilobyte. A key from Prepared keeps one instead, for a
+// cache of few keys each used many times.
 type SubjectKey struct {
 	subject candor.SubjectID
 	key     [KeySize]byte
 	salt    candor.Salt
+	ready   cipher.AEAD // set by Prepared; safe for concurrent use
+}
+
+// Prepared returns a copy of k that keeps its AES-GCM state ready
+// instead of setting one up for each seal or open: ~1.1 KB more memory
+// held for as long as the copy is, and none allocated per operation. For
+// keys held in a bounded cache and used on every request (decisions);
+// the copy is the same key (what one seals the other opens).
+func (k *SubjectKey) Prepared() *SubjectKey {
+	c := *k
+	if c.ready == nil {
+		c.ready = newGCM(c.key[:])
+	}
+	return &c
 }
 
 // Salt returns the subject's commitment salt for the transparency log:
@@ -232,7 +249,12 @@ func (k *SubjectKey) deriveSalt() {
 	m.Sum(k.salt[:0])
 }
 
-func (k *SubjectKey) aead() cipher.AEAD { return newGCM(k.key[:]) }
+func (k *SubjectKey) aead() cipher.AEAD {
+	if k.ready != nil {
+		return k.ready
+	}
+	return newGCM(k.key[:])
+}
 
 // NewSubjectKey makes a fresh data key for subject and returns it with its
 // wrapped form, which the caller MUST keep (KeepKeys) before it commits
@@ -342,8 +364,8 @@ func wrapAAD(subject candor.SubjectID) []byte {
 
 // seal appends nonce || ciphertext to dst.
 func seal(aead cipher.AEAD, dst, plaintext, aad []byte) []byte {
-	n := len(dst)
-	dst = append(dst, make([]byte, aead.NonceSize())...)
+	n, ns := len(dst), aead.NonceSize()
+	dst = slices.Grow(dst, ns+len(plaintext)+aead.Overhead())[:n+ns] // one allocation at most
 	rand.Read(dst[n:])
 	return aead.Seal(dst, dst[n:], plaintext, aad)
 }
