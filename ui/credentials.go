@@ -135,7 +135,7 @@ func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, sess *
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, fmt.Sprintf("Credential %s is revoked: verifiers who check its status now see that it is.", in.ID))
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Credential %s is revoked: verifiers who check its status now see that it is.", in.ID))
 	http.Redirect(w, r, "/me/status", http.StatusSeeOther)
 }
 

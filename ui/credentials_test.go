@@ -78,7 +78,7 @@ func TestShowMyStatus(t *testing.T) {
 		t.Errorf("revoked in the portal, then verified: %v", err)
 	}
 	// Each issuance is in the person's access log.
-	if a := b.get("/me/access"); strings.Count(a.body, "credential issued to the holder") != 2 {
+	if a := b.get("/me/access"); strings.Count(a.body, "to issue a credential to you") != 2 {
 		t.Errorf("issuances not recorded:\n%s", a.body)
 	}
 	// A refused request names the problem and issues nothing.

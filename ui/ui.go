@@ -465,7 +465,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		heading, msg = "Something went wrong", "Candor could not do this just now. Please try again later."
 		s.log.Error("ui: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	s.render(w, r, candor.HTTPStatus(code), "error", heading, "", errorView{heading, msg})
+	s.render(w, r, candor.HTTPStatus(code), "error", heading, "", errorView{heading, localeOf(nil, r).message(msg)})
 }
 
 // securityHeaders sets the headers every page gets: no inline script or
