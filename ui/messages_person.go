@@ -27,6 +27,8 @@ var personTranslations = map[string]struct{ ru, zh string }{
 		"您已对该关联提出异议：您的档案已重新分开。登记机构只有在坚持其正确时才能再次关联。"},
 	"Credential %s is revoked: verifiers who check its status now see that it is.": {"Удостоверение %s отозвано: проверяющие, которые проверят его статус, увидят это.", "凭证 %s 已撤销：核验方查询其状态时会看到这一点。"},
 
+	"You are signed in.": {"Вы вошли.", "您已登录。"},
+
 	// Error messages of a person's pages: the portal's own, and the
 	// services' a person's forms can meet (errorFormats lists those with
 	// arguments).
@@ -143,7 +145,26 @@ var personTranslations = map[string]struct{ ru, zh string }{
 	"kept with the facts they contest, which stay":                       {"хранятся вместе с оспоренными фактами, которые остаются", "与其所针对、仍保留的事实一同保留"},
 	"kept under a legal obligation: %s":                                  {"хранится по требованию закона: %s", "依法律义务保留：%s"},
 
-	// Show my status.
+	// Show my status: what a credential's statements say (%v: the
+	// value), what a scanner reads and does not.
+	"Holds a valid work permit, valid until %v.":                      {"Есть действующее разрешение на работу, до %s.", "持有有效的工作许可，有效期至 %s。"},
+	"Taxes are paid: no tax assessment unpaid for more than 60 days.": {"Налоги уплачены: ни одно начисление не остаётся неоплаченным дольше 60 дней.", "税款已缴清：没有任何税款逾期未缴超过 60 天。"},
+	"No court-ordered restriction stands.":                            {"Нет действующих ограничений по решению суда.", "没有有效的法院命令限制。"},
+	"Rental grade is at least %v (published rental scorecard).":       {"Оценка для аренды — не ниже %s (по опубликованной методике для аренды).", "租房等级不低于 %s（按已公布的租房评分卡）。"},
+	"Business-compliance grade is at least %v (published scorecard).": {"Оценка соблюдения требований — не ниже %s (по опубликованной методике).", "企业合规等级不低于 %s（按已公布的评分卡）。"},
+	"Registered in the business register and not dissolved.":          {"Зарегистрирована в реестре компаний и не ликвидирована.", "已在企业名录登记且未解散。"},
+	"none: a short-lived credential, valid for minutes, is not listed": {"нет: краткосрочное удостоверение, действующее несколько минут, не вносится в список статусов", "无：短期凭证仅有效数分钟，不列入状态列表"},
+	"No identity document number: nothing ties this credential to the person in front of you.": {"Номера документа нет: ничто не связывает это удостоверение с человеком перед вами.", "没有身份证件号码：没有任何信息将此凭证与您面前的人联系起来。"},
+	"%d more statement(s) in this credential, which the holder chose not to show; you cannot tell what they say.": {"Ещё утверждений в удостоверении: %s — владелец решил их не показывать; вы не можете узнать, что в них.", "此凭证中还有 %s 项陈述，持有人选择不出示；您无法得知其内容。"},
+	"Nothing about %q: it is not in this credential.": {"Ничего об утверждении «%s»: его нет в этом удостоверении.", "没有关于“%s”的内容：它不在此凭证中。"},
+	"No name, address, photo, facts, amounts, points or scores: a credential never carries them.": {"Ни имени, ни адреса, ни фото, ни фактов, сумм, баллов или оценок: удостоверение никогда их не содержит.", "没有姓名、地址、照片、事实、金额、分数或评分：凭证从不包含这些。"},
+	"issued %s, valid until %s": {"выдано %s, действует до %s", "签发于 %s，有效期至 %s"},
+	"QR code":                   {"QR-код", "二维码"},
+	"Issuer":                    {"Кто выдал", "签发方"},
+	"Validity":                  {"Срок действия", "有效期"},
+	"Compare with the document in front of you": {"Сверьте с документом перед вами", "请与您面前的证件核对"},
+	"It says":                   {"В нём сказано", "凭证内容"},
+	"What you did not receive":  {"Чего вы не получили", "您未收到的内容"},
 	"%d minutes": {"%d мин.", "%d 分钟"},
 	"%d hours":   {"%d ч", "%d 小时"},
 	"%d days":    {"%d дн.", "%d 天"},
@@ -167,6 +188,12 @@ var errorFormats = []string{
 	"%s holds %s at character %d: submitted text may not hold control characters, escape sequences or bidirectional overrides",
 	"you have not opted out of %q",
 	"no published scorecard %q",
+	"no decision %s",
+	"Holds a valid work permit, valid until %v.",
+	"Rental grade is at least %v (published rental scorecard).",
+	"Business-compliance grade is at least %v (published scorecard).",
+	"%d more statement(s) in this credential, which the holder chose not to show; you cannot tell what they say.",
+	"Nothing about %q: it is not in this credential.",
 	"scorecard %s serves %s, which the law provides for and does not rest on your consent, so it cannot be opted out of",
 	"no link %q joins your profile",
 	"a consent lasts from 1 day to %d days",

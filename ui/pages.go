@@ -419,6 +419,8 @@ type decisionView struct {
 	BenefitText  string   `json:"-"`
 	BenefitTitle string   `json:"-"`
 	ReasonTexts  []string `json:"-"`
+	// CardTitle is the scorecard's title, in the page's language.
+	CardTitle string `json:"-"`
 }
 
 type attemptView struct {
@@ -457,9 +459,14 @@ func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request, sess *ses
 		return
 	}
 	l := localeOf(nil, r)
+	_, all := s.scorers()
 	for i := range v.Decisions {
 		d := &v.Decisions[i]
 		d.BenefitTitle, d.BenefitText = l.benefit(d.Purpose, d.Benefit)
+		d.CardTitle = d.Scorecard
+		if sc := publishedCard(all, d.Scorecard, d.ScorecardVersion); sc != nil {
+			d.CardTitle = l.data(sc.Title)
+		}
 		for _, rs := range d.Reasons {
 			d.ReasonTexts = append(d.ReasonTexts, l.data(rs.Text))
 		}

@@ -146,6 +146,17 @@ func (l locale) scheme(s candor.Scheme) string {
 	return l.pick(s.Title(), tr, ok)
 }
 
+// personLabel is a person's label (personLabel: a scheme's title and
+// an identifier) in l's language.
+func (l locale) personLabel(label string) string {
+	for _, d := range candor.Schemes().All() {
+		if rest, ok := strings.CutPrefix(label, d.Title+" "); ok {
+			return l.scheme(d.Code) + " " + rest
+		}
+	}
+	return label
+}
+
 // benefit is a benefit's name, and what it lets a relying party do, in
 // l's language.
 func (l locale) benefit(p candor.Purpose, name string) (title, desc string) {
@@ -274,7 +285,9 @@ func (l locale) message(msg string) string {
 		args := make([]any, len(m)-1)
 		for j, a := range m[1:] {
 			a = strings.Trim(a, `"`)
-			if _, ok := translations[a]; ok {
+			if _, ok := statementWords[a]; ok {
+				a = l.statementTitle(a)
+			} else if _, ok := translations[a]; ok {
 				a = l.T(a)
 			} else if _, ok := personTranslations[a]; ok {
 				a = l.T(a)

@@ -394,12 +394,17 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav s
 	}
 	if sess := s.sessions.get(r); sess != nil {
 		v.Viewer = &viewer{Label: sess.label}
+		if !sess.console() {
+			v.Viewer.Label = l.personLabel(sess.label)
+		}
 		if sess.console() {
 			v.Console = &consoleViewer{Label: sess.label, Role: words(sess.role.String()), Operator: sess.role == candor.RoleOperator,
 				Policy: slices.Contains(policyRoles, sess.role), Reviewer: sess.role == candor.RoleReviewer}
 		}
 		v.CSRF = sess.csrf
-		v.Flash = s.sessions.takeFlash(sess)
+		// A message set in another language (the browser's changed) is
+		// translated if it can be.
+		v.Flash = l.message(s.sessions.takeFlash(sess))
 	} else if isConsole(r.URL.Path) {
 		v.Console = &consoleViewer{}
 	}
