@@ -130,7 +130,7 @@ func TestErrorFormatsAreInTheCode(t *testing.T) {
 	for msg, want := range map[string]string{
 		"no fact 42": "факта 42 нет",
 		"Landlord One is not registered for the purpose credit, so a consent for it would be of no use": "«Landlord One» не зарегистрирована для цели «кредит», поэтому согласие для неё было бы бесполезно",
-		"Nothing about \"work_permit_valid\": it is not in this credential.":                              "Ничего об утверждении «действующее разрешение на работу»: его нет в этом удостоверении.",
+		"Nothing about \"work_permit_valid\": it is not in this credential.":                            "Ничего об утверждении «действующее разрешение на работу»: его нет в этом удостоверении.",
 		"something no one wrote": "something no one wrote",
 	} {
 		if got := ru.message(msg); got != want {
