@@ -17,7 +17,8 @@ import (
 // same verbs as its English key. (New checks the templates' literal
 // keys.)
 func TestEveryMessageIsTranslated(t *testing.T) {
-	goKey := regexp.MustCompile(`\bl\.T\("((?:[^"\\]|\\.)*)"`)
+	// l.T("...") and localeOf(nil, r).T("...").
+	goKey := regexp.MustCompile(`(?:\bl|\))\.T\("((?:[^"\\]|\\.)*)"`)
 	files, _ := filepath.Glob("*.go")
 	keys := append([]string{"That did not work", "Something went wrong"}, dynamicKeys...)
 	for _, h := range errorHeadings {

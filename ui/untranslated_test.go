@@ -298,7 +298,7 @@ func personPages(fact candor.EventID) []struct{ path, want string } {
 	return []struct{ path, want string }{
 		{"/me/grades", `class="grade"`}, {"/me/data", "<table"}, {"/me/consents", "<table"}, {"/me/decisions", `class="answer"`},
 		{"/me/disputes", `class="steps"`}, {fmt.Sprintf("/me/disputes/new?fact=%d", fact), "<textarea"}, {"/me/access", "<table"},
-		{"/me/erasure", `name="confirm"`}, {"/me/status", `type="checkbox"`},
+		{"/me/erasure", `name="confirm"`}, {"/me/status", `type="checkbox"`}, {"/erased", `href="/"`},
 	}
 }
 
