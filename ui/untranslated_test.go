@@ -326,6 +326,11 @@ func TestNoUntranslatedPersonPages(t *testing.T) {
 			t.Fatalf("the QR code page in %s: %d", lang, shown.status)
 		}
 		assertNoUntranslated(t, lang, "the QR code page", shown.body, personNames...)
+		if p := b.get("/me/status"); !strings.Contains(p.body, `<span class="state valid">`) {
+			t.Errorf("the credential shown is not listed in %s", lang)
+		} else {
+			assertNoUntranslated(t, lang, "/me/status with a credential issued", p.body, personNames...)
+		}
 		// Each form's message on the next page, and the errors.
 		after := func(what, path string, form url.Values, next string) {
 			t.Helper()
