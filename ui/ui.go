@@ -395,9 +395,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav s
 	if sess := s.sessions.get(r); sess != nil {
 		v.Viewer = &viewer{Label: sess.label}
 		if !sess.console() {
-			v.Viewer.Label = l.personLabel(sess.label)
-		}
-		if sess.console() {
+			v.Viewer.Label = l.personLabel(sess.label) // "National ID …" in the page's language
+		} else {
 			v.Console = &consoleViewer{Label: sess.label, Role: words(sess.role.String()), Operator: sess.role == candor.RoleOperator,
 				Policy: slices.Contains(policyRoles, sess.role), Reviewer: sess.role == candor.RoleReviewer}
 		}
