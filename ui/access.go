@@ -16,9 +16,10 @@ import (
 // Who looked: every recorded read of the person's data, newest first.
 
 type accessView struct {
-	N                         uint64
-	At                        time.Time
-	Who, Role, Purpose, Route string
+	N                  uint64
+	At                 time.Time
+	Who, Role, Purpose string
+	What               string // what was read, in words
 }
 
 type accessesView struct {
@@ -45,10 +46,11 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.fail(w, r, err)
 		return
 	}
+	l := localeOf(nil, r)
 	v := accessesView{Proofs: s.cfg.Proofs != nil}
 	readers := map[string]string{} // principal → name, looked up once
 	for _, a := range entries {
-		av := accessView{N: a.N, At: a.At, Role: cmp.Or(roleWords[a.Role], words(a.Role.String())), Purpose: candor.PurposeWords(a.Purpose), Route: a.Action}
+		av := accessView{N: a.N, At: a.At, Role: cmp.Or(roleWords[a.Role], words(a.Role.String())), Purpose: l.accessWhy(a.Purpose), What: l.accessWhat(a.Action)}
 		if a.Role == candor.RoleSubject {
 			av.Who = "you, through the API"
 			if a.Principal == "portal" {
@@ -59,7 +61,7 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		}
 		name, ok := readers[a.Principal]
 		if !ok {
-			name = s.readerName(ctx, a.Role, a.Principal, names)
+			name = s.readerName(ctx, a.Role, a.Principal, names, l)
 			readers[a.Principal] = name
 		}
 		av.Who = name
@@ -73,7 +75,7 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 // readerName names who read a person's data, as the person should see
 // it: a relying party's or a source's name, an operator's or reviewer's
 // role and name — never the ID of the API key they used.
-func (s *Server) readerName(ctx context.Context, role candor.Role, principal string, parties map[string]string) string {
+func (s *Server) readerName(ctx context.Context, role candor.Role, principal string, parties map[string]string, l locale) string {
 	who := principal
 	if key, err := s.cfg.Registrar.Key(ctx, principal); err == nil {
 		who = key.Principal // the key's holder
@@ -87,7 +89,7 @@ func (s *Server) readerName(ctx context.Context, role candor.Role, principal str
 		}
 		return who
 	case candor.RoleOperator, candor.RoleReviewer, candor.RolePolicyAdmin:
-		return roleWords[role] + " " + who
+		return l.T(roleWords[role]) + " " + who
 	}
 	return who
 }

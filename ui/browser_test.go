@@ -170,7 +170,7 @@ func TestInBrowser(t *testing.T) {
 
 	do("who looked", chromedp.Navigate(h.srv.URL+"/me/access"), chromedp.WaitVisible(chromedp.CSS("table")))
 	shot("06b-who-looked")
-	if got := text("main"); !strings.Contains(got, "GET /me/decisions") {
+	if got := text("main"); !strings.Contains(got, "the decisions about you") {
 		t.Errorf("who looked lacks the reads just made:\n%s", got)
 	}
 

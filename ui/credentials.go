@@ -23,14 +23,6 @@ func (s *Server) routeCredentials(m *http.ServeMux) {
 	m.HandleFunc("POST /verify", s.verifyPost)
 }
 
-type statusView struct {
-	Statements []candor.CredentialStatement
-	Documents  []candor.CredentialDocument
-	Issued     []*candor.CredentialInfo
-	ShownFor   time.Duration
-	KeptFor    time.Duration
-}
-
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	ctx := r.Context()
 	o, err := s.cfg.Credentials.Offer(ctx, sess.subject)
@@ -43,15 +35,14 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.fail(w, r, err)
 		return
 	}
-	v := statusView{Statements: o.Statements, Documents: o.Documents, Issued: issued, ShownFor: o.ShownFor, KeptFor: o.KeptFor}
-	s.render(w, r, http.StatusOK, "status", "Show my status", "status", v)
+	s.render(w, r, http.StatusOK, "status", "Show my status", "status", localStatus(o, issued, localeOf(nil, r)))
 }
 
 type shownView struct {
 	QR       template.HTML
 	Version  int
 	Expires  time.Time
-	Scanner  *candor.CredentialExplanation
+	Scanner  scannerView
 	Withheld []string
 }
 
@@ -121,7 +112,8 @@ func (s *Server) shown(w http.ResponseWriter, r *http.Request, is *candor.Issued
 	if err != nil {
 		return nil, err
 	}
-	v := shownView{QR: template.HTML(qr.SVG), Version: qr.Version, Expires: is.Info.Expires, Scanner: scanned}
+	l := localeOf(nil, r)
+	v := shownView{QR: localQR(qr.SVG, l), Version: qr.Version, Expires: is.Info.Expires, Scanner: localScanner(scanned, is.Info, l)}
 	body, ok := s.page(w, r, "status_shown", "Your status QR code", "status", v)
 	if !ok {
 		return nil, errPageNotMade
@@ -135,7 +127,7 @@ func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, sess *
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, fmt.Sprintf("Credential %s is revoked: verifiers who check its status now see that it is.", in.ID))
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Credential %s is revoked: verifiers who check its status now see that it is.", in.ID))
 	http.Redirect(w, r, "/me/status", http.StatusSeeOther)
 }
 

@@ -36,7 +36,7 @@ func TestShowMyStatus(t *testing.T) {
 	b := h.browser(t)
 	b.signIn("AB1234567")
 	p := b.get("/me/status")
-	for _, want := range []string{"Show my status", `value="no_standing_court_restriction"`, `value="tax_obligations_current"`, "national id AB1234567", "No credential has been issued"} {
+	for _, want := range []string{"Show my status", `value="no_standing_court_restriction"`, `value="tax_obligations_current"`, "National ID AB1234567", "No credential has been issued"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("/me/status lacks %q", want)
 		}
@@ -78,7 +78,7 @@ func TestShowMyStatus(t *testing.T) {
 		t.Errorf("revoked in the portal, then verified: %v", err)
 	}
 	// Each issuance is in the person's access log.
-	if a := b.get("/me/access"); strings.Count(a.body, "credential issued to the holder") != 2 {
+	if a := b.get("/me/access"); strings.Count(a.body, "to issue a credential to you") != 2 {
 		t.Errorf("issuances not recorded:\n%s", a.body)
 	}
 	// A refused request names the problem and issues nothing.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,9 +29,12 @@ type disputeStepView struct {
 
 // typeTitle is what a person calls a fact of type name: the catalogue's
 // title ("Late loan instalment"), or the name as words if it has none.
-func (s *Server) typeTitle(name string) string {
+func (s *Server) typeTitle(name string) string { return s.typeTitleIn(name, localeAt(0)) }
+
+// typeTitleIn is typeTitle in l's language.
+func (s *Server) typeTitleIn(name string, l locale) string {
 	if t := s.cfg.Catalogue.Type(name); t != nil && t.Title != "" {
-		return sentence(t.Title)
+		return sentence(l.data(t.Title))
 	}
 	return sentence(strings.ReplaceAll(name, ".", " "))
 }
@@ -40,38 +42,43 @@ func (s *Server) typeTitle(name string) string {
 // meaning says what a dispute's status means for the fact, to the
 // person who disputed it (yours) or to an operator.
 func meaning(d *candor.Dispute, source string, yours bool) string {
-	whose := "the subject's"
+	return meaningIn(d, source, yours, localeAt(0))
+}
+
+// meaningIn is meaning in l's language.
+func meaningIn(d *candor.Dispute, source string, yours bool, l locale) string {
+	whose := l.T("the subject's")
 	if yours {
-		whose = "your"
+		whose = l.T("your")
 	}
 	switch d.Status {
 	case candor.DisputeOpen:
-		return fmt.Sprintf("Set aside: the fact counts in none of %s grades until %s answers. If it does not confirm it by %s, it is removed.",
-			whose, source, d.Deadline.UTC().Format("2 Jan 2006"))
+		return l.T("Set aside: the fact counts in none of %s grades until %s answers. If it does not confirm it by %s, it is removed.",
+			whose, source, l.D(d.Deadline))
 	case candor.DisputeVerified:
 		if !yours {
-			return fmt.Sprintf("%s confirmed the fact: it counts again.", source)
+			return l.T("%s confirmed the fact: it counts again.", source)
 		}
-		return fmt.Sprintf("%s confirmed the fact: it counts again. You can ask for a person to review any decision it led to.", source)
+		return l.T("%s confirmed the fact: it counts again. You can ask for a person to review any decision it led to.", source)
 	case candor.DisputeCorrected:
-		return fmt.Sprintf("%s corrected the fact: its correction replaces it.", source)
+		return l.T("%s corrected the fact: its correction replaces it.", source)
 	case candor.DisputeWithdrawn:
-		return fmt.Sprintf("%s withdrew the fact: it is removed and counts nowhere.", source)
+		return l.T("%s withdrew the fact: it is removed and counts nowhere.", source)
 	}
-	return fmt.Sprintf("%s did not confirm the fact within 30 days: it is removed and counts nowhere.", source)
+	return l.T("%s did not confirm the fact within 30 days: it is removed and counts nowhere.", source)
 }
 
-// who names the author of a step for the person.
-func who(by string, d *candor.Dispute, source string) string {
+// who names the author of a step for the person, in l's language.
+func who(by string, d *candor.Dispute, source string, l locale) string {
 	switch {
 	case by == "subject":
-		return "you"
+		return l.T("you")
 	case by == "candor":
-		return "Candor, as the deadline passed"
+		return l.T("Candor, as the deadline passed")
 	case by == d.Source:
 		return source
 	case strings.HasPrefix(by, "operator "):
-		return "an operator, recording the answer of " + source
+		return l.T("an operator, recording the answer of %s", source)
 	}
 	return by
 }
@@ -83,7 +90,7 @@ type disputesView struct {
 
 // myDisputes returns the subject's disputes, newest first, or none if
 // the portal has no dispute service.
-func (s *Server) myDisputes(ctx context.Context, subject candor.SubjectID) ([]disputeView, error) {
+func (s *Server) myDisputes(ctx context.Context, subject candor.SubjectID, l locale) ([]disputeView, error) {
 	out := []disputeView{}
 	if s.cfg.Disputes == nil {
 		return out, nil
@@ -93,13 +100,13 @@ func (s *Server) myDisputes(ctx context.Context, subject candor.SubjectID) ([]di
 		return nil, err
 	}
 	for _, d := range ds {
-		v := disputeView{Dispute: d, Title: s.typeTitle(d.Type), SourceName: s.sourceName(ctx, d.Source)}
+		v := disputeView{Dispute: d, Title: s.typeTitleIn(d.Type, l), SourceName: s.sourceName(ctx, d.Source)}
 		if t := s.cfg.Catalogue.Type(d.Type); t != nil {
 			v.Description = t.Description
 		}
-		v.Meaning = meaning(d, v.SourceName, true)
+		v.Meaning = meaningIn(d, v.SourceName, true, l)
 		for _, st := range d.Steps {
-			v.Steps = append(v.Steps, disputeStepView{st, who(st.By, d, v.SourceName)})
+			v.Steps = append(v.Steps, disputeStepView{st, who(st.By, d, v.SourceName, l)})
 		}
 		out = append(out, v)
 	}
@@ -107,7 +114,7 @@ func (s *Server) myDisputes(ctx context.Context, subject candor.SubjectID) ([]di
 }
 
 func (s *Server) disputesPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	ds, err := s.myDisputes(r.Context(), sess.subject)
+	ds, err := s.myDisputes(r.Context(), sess.subject, localeOf(nil, r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -123,11 +130,13 @@ func (s *Server) disputeForm(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.fail(w, r, err)
 		return
 	}
+	l := localeOf(nil, r)
+	s.localiseFact(&f, l)
 	s.render(w, r, http.StatusOK, "dispute_new", "Dispute a fact", "data", struct {
 		Fact         factView
 		Title        string
 		MaxStatement int
-	}{f, s.typeTitle(f.Type), candor.MaxStatement})
+	}{f, s.typeTitleIn(f.Type, l), candor.MaxStatement})
 }
 
 // myFact finds one of subject's facts by its ID. Errors: ENOTFOUND.
@@ -160,7 +169,8 @@ func (s *Server) openDispute(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, fmt.Sprintf("Dispute opened. The fact no longer counts in any score while %s looks at it; if they do not confirm it by %s, it is removed.",
-		s.sourceName(r.Context(), d.Source), d.Deadline.UTC().Format("2 Jan 2006")))
+	l := localeOf(nil, r)
+	s.sessions.setFlash(sess, l.T("Dispute opened. The fact no longer counts in any score while %s looks at it; if they do not confirm it by %s, it is removed.",
+		s.sourceName(r.Context(), d.Source), l.D(d.Deadline)))
 	http.Redirect(w, r, "/me/disputes", http.StatusSeeOther)
 }

@@ -30,7 +30,7 @@ func TestErasePage(t *testing.T) {
 		t.Fatalf("signed in on the second portal: %d", p.status)
 	}
 	p := b.get("/me/erasure")
-	for _, want := range []string{"What would be erased", "2 facts: credit", "Nothing: your data would be erased whole.", "Erase all my data", `name="confirm" value="yes" required`} {
+	for _, want := range []string{"What would be erased", "2 facts: Credit", "Nothing: your data would be erased whole.", "Erase all my data", `name="confirm" value="yes" required`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("erasure page lacks %q", want)
 		}

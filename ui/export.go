@@ -102,7 +102,7 @@ func (s *Server) collect(ctx context.Context, subject candor.SubjectID) (*export
 		return nil, err
 	}
 	x.Decisions, x.RefusedRequests = dv.Decisions, dv.Attempts
-	if x.Disputes, err = s.myDisputes(ctx, subject); err != nil {
+	if x.Disputes, err = s.myDisputes(ctx, subject, localeAt(0)); err != nil {
 		return nil, err
 	}
 	return x, nil

@@ -4,8 +4,10 @@ package ui
 // for the tests of package ui_test.
 func TranslationKeys() []string {
 	out := make([]string, 0, len(translations))
-	for k := range translations {
-		out = append(out, k)
+	for _, m := range []map[string]struct{ ru, zh string }{translations, personTranslations} {
+		for k := range m {
+			out = append(out, k)
+		}
 	}
 	return out
 }

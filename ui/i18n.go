@@ -39,9 +39,11 @@ const langCookie = "candor_lang"
 // messages is the catalogue of every translated message.
 var messages = func() *catalog.Builder {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
-	for key, tr := range translations {
-		b.SetString(language.Russian, key, tr.ru)
-		b.SetString(language.SimplifiedChinese, key, tr.zh)
+	for _, m := range []map[string]struct{ ru, zh string }{translations, personTranslations} {
+		for key, tr := range m {
+			b.SetString(language.Russian, key, tr.ru)
+			b.SetString(language.SimplifiedChinese, key, tr.zh)
+		}
 	}
 	return b
 }()
@@ -137,7 +139,11 @@ func untranslated(texts ...string) []string {
 	for _, text := range texts {
 		for _, m := range templateKey.FindAllStringSubmatch(text, -1) {
 			key := strings.ReplaceAll(m[1], `\"`, `"`)
-			if tr, ok := translations[key]; (!ok || tr.ru == "" || tr.zh == "") && !slices.Contains(out, key) {
+			tr, ok := translations[key]
+			if !ok {
+				tr, ok = personTranslations[key]
+			}
+			if (!ok || tr.ru == "" || tr.zh == "") && !slices.Contains(out, key) {
 				out = append(out, key)
 			}
 		}

@@ -17,7 +17,8 @@ import (
 // same verbs as its English key. (New checks the templates' literal
 // keys.)
 func TestEveryMessageIsTranslated(t *testing.T) {
-	goKey := regexp.MustCompile(`\bl\.T\("((?:[^"\\]|\\.)*)"`)
+	// l.T("...") and localeOf(nil, r).T("...").
+	goKey := regexp.MustCompile(`(?:\bl|\))\.T\("((?:[^"\\]|\\.)*)"`)
 	files, _ := filepath.Glob("*.go")
 	keys := append([]string{"That did not work", "Something went wrong"}, dynamicKeys...)
 	for _, h := range errorHeadings {
@@ -42,6 +43,9 @@ func TestEveryMessageIsTranslated(t *testing.T) {
 	count := func(s string) int { return len(verbs.FindAllString(s, -1)) }
 	for _, k := range keys {
 		tr, ok := translations[k]
+		if !ok {
+			tr, ok = personTranslations[k]
+		}
 		if !ok || tr.ru == "" || tr.zh == "" {
 			t.Errorf("no translation of %q", k)
 			continue

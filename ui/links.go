@@ -51,6 +51,6 @@ func (s *Server) disputeLink(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, "You disputed the link: your profiles are apart again. The registry may link them again only if it stands by it.")
+	s.sessions.setFlash(sess, localeOf(nil, r).T("You disputed the link: your profiles are apart again. The registry may link them again only if it stands by it."))
 	http.Redirect(w, r, "/me/data", http.StatusSeeOther)
 }

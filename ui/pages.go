@@ -120,11 +120,8 @@ func explain(sc *candor.Scorecard, score candor.Score, cat *candor.Catalogue, l 
 		Benefits: score.Benefits, Reasons: score.Reasons, Hints: score.Hints, Actions: actions(sc, score, cat, l), Next: score.Next,
 		NextText: nextText(sc, score.Grade, score.Next, l)}
 	for _, name := range score.Benefits {
-		text := words(name)
-		if b, ok := candor.LookupBenefit(sc.Purpose, name); ok && b.Description != "" {
-			text = b.Description
-		}
-		g.BenefitText = append(g.BenefitText, text)
+		title, desc := l.benefit(sc.Purpose, name)
+		g.BenefitText = append(g.BenefitText, cmp.Or(desc, title))
 	}
 	largest := 0.0
 	for _, c := range score.Contributions {
@@ -182,6 +179,10 @@ type factView struct {
 type fieldView struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+	// Label and Shown are the name and the value as the page shows them,
+	// in its language.
+	Label string `json:"-"`
+	Shown string `json:"-"`
 }
 
 type categoryView struct {
@@ -206,9 +207,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	l := localeOf(nil, r)
 	for i := range facts {
-		if t := s.cfg.Catalogue.Type(facts[i].Type); t != nil && t.Title != "" {
-			facts[i].Title = sentence(l.data(t.Title))
-		}
+		s.localiseFact(&facts[i], l)
 	}
 	sub, err := s.cfg.Profiles.Subject(r.Context(), sess.subject)
 	if err != nil {
@@ -217,7 +216,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	v := dataView{Count: len(facts), CanDispute: s.cfg.Disputes != nil, Proofs: s.cfg.Proofs != nil}
 	for _, id := range sub.Identifiers {
-		v.Identifiers = append(v.Identifiers, id.Scheme.Title()+" "+id.Value)
+		v.Identifiers = append(v.Identifiers, l.scheme(id.Scheme)+" "+id.Value)
 	}
 	if v.Links, err = s.myLinks(r.Context(), sess.subject); err != nil {
 		s.fail(w, r, err)
@@ -236,6 +235,26 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, sess *session) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "data", "My data", "data", v)
+}
+
+// localiseFact puts f's title, field names and enum values in l's
+// language.
+func (s *Server) localiseFact(f *factView, l locale) {
+	t := s.cfg.Catalogue.Type(f.Type)
+	if t == nil {
+		return
+	}
+	if t.Title != "" {
+		f.Title = sentence(l.data(t.Title))
+	}
+	for i := range f.Fields {
+		fl := &f.Fields[i]
+		enum := false
+		if spec := t.Field(fl.Name); spec != nil {
+			enum = spec.Type == candor.FieldEnum
+		}
+		fl.Label, fl.Shown = l.field(fl.Name), l.fieldValue(fl.Name, fl.Value, enum)
+	}
 }
 
 // myFacts returns every fact held about subject, newest first, with its
@@ -265,7 +284,7 @@ func (s *Server) myFacts(ctx context.Context, subject candor.SubjectID) ([]factV
 			OccurredAt: e.OccurredAt, ExpiresAt: e.ExpiresAt(t), State: e.EffectiveState(t, now).String(), Fields: []fieldView{},
 			Linked: e.Subject != subject}
 		for _, fl := range e.Fields {
-			f.Fields = append(f.Fields, fieldView{fl.Name, fl.Value.String()})
+			f.Fields = append(f.Fields, fieldView{Name: fl.Name, Value: fl.Value.String(), Label: words(fl.Name), Shown: fl.Value.String()})
 		}
 		facts = append(facts, f)
 	}
@@ -376,7 +395,8 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, fmt.Sprintf("Consent given. Hand the code %s to %s; it works until %s.", c.Code, s.partyName(r.Context(), c.RelyingParty), c.ExpiresAt.Format("2 Jan 2006")))
+	l := localeOf(nil, r)
+	s.sessions.setFlash(sess, l.T("Consent given. Hand the code %s to %s; it works until %s.", c.Code, s.partyName(r.Context(), c.RelyingParty), l.D(c.ExpiresAt)))
 	http.Redirect(w, r, "/me/consents", http.StatusSeeOther)
 }
 
@@ -386,15 +406,21 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, fmt.Sprintf("Consent %s is revoked: %s can no longer use it.", c.Code, s.partyName(r.Context(), c.RelyingParty)))
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Consent %s is revoked: %s can no longer use it.", c.Code, s.partyName(r.Context(), c.RelyingParty)))
 	http.Redirect(w, r, "/me/consents", http.StatusSeeOther)
 }
 
 type decisionView struct {
 	*candor.Decision
 	Party string `json:"relying_party_name"`
-	// BenefitText is what the benefit lets the relying party do.
-	BenefitText string `json:"-"`
+	// BenefitText is what the benefit lets the relying party do;
+	// BenefitTitle its name and ReasonTexts the reasons, in the page's
+	// language.
+	BenefitText  string   `json:"-"`
+	BenefitTitle string   `json:"-"`
+	ReasonTexts  []string `json:"-"`
+	// CardTitle is the scorecard's title, in the page's language.
+	CardTitle string `json:"-"`
 }
 
 type attemptView struct {
@@ -432,6 +458,19 @@ func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request, sess *ses
 		s.fail(w, r, err)
 		return
 	}
+	l := localeOf(nil, r)
+	_, all := s.scorers()
+	for i := range v.Decisions {
+		d := &v.Decisions[i]
+		d.BenefitTitle, d.BenefitText = l.benefit(d.Purpose, d.Benefit)
+		d.CardTitle = d.Scorecard
+		if sc := publishedCard(all, d.Scorecard, d.ScorecardVersion); sc != nil {
+			d.CardTitle = l.data(sc.Title)
+		}
+		for _, rs := range d.Reasons {
+			d.ReasonTexts = append(d.ReasonTexts, l.data(rs.Text))
+		}
+	}
 	s.render(w, r, http.StatusOK, "decisions", "Decisions", "decisions", v)
 }
 
@@ -466,6 +505,6 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, "Your request for a review is recorded. A person will look at the decision; its outcome will appear here.")
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Your request for a review is recorded. A person will look at the decision; its outcome will appear here."))
 	http.Redirect(w, r, "/me/decisions", http.StatusSeeOther)
 }

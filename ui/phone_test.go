@@ -1,17 +1,85 @@
 package ui_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
+
+// smallPNG re-encodes a screenshot with its 256 commonest colours, each
+// other colour drawn as the nearest of them, and cut to maxShotHeight:
+// pages are mostly flat colours, so the picture keeps its look at a
+// fraction of the size. (The overflow check reads the whole page.)
+func smallPNG(b []byte) ([]byte, error) {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	bounds := img.Bounds()
+	bounds.Max.Y = min(bounds.Max.Y, bounds.Min.Y+maxShotHeight)
+	rgba := image.NewRGBA(bounds)
+	draw.Draw(rgba, bounds, img, bounds.Min, draw.Src)
+	at := func(i int) uint32 { return uint32(rgba.Pix[i])<<16 | uint32(rgba.Pix[i+1])<<8 | uint32(rgba.Pix[i+2]) }
+	count := map[uint32]int{}
+	for i := 0; i < len(rgba.Pix); i += 4 {
+		count[at(i)]++
+	}
+	colours := slices.Collect(maps.Keys(count))
+	slices.SortFunc(colours, func(a, b uint32) int { return cmp.Or(count[b]-count[a], cmp.Compare(a, b)) })
+	pal := make(color.Palette, 0, 256)
+	for _, c := range colours[:min(256, len(colours))] {
+		pal = append(pal, color.RGBA{uint8(c >> 16), uint8(c >> 8), uint8(c), 0xff})
+	}
+	index := make(map[uint32]uint8, len(colours))
+	for _, c := range colours {
+		index[c] = uint8(pal.Index(color.RGBA{uint8(c >> 16), uint8(c >> 8), uint8(c), 0xff}))
+	}
+	out := image.NewPaletted(bounds, pal)
+	for i, j := 0, 0; i < len(rgba.Pix); i, j = i+4, j+1 {
+		out.Pix[j] = index[at(i)]
+	}
+	var buf bytes.Buffer
+	err = png.Encode(&buf, out)
+	return buf.Bytes(), err
+}
+
+// maxShotHeight is the height screenshots are cut to, in pixels.
+const maxShotHeight = 2400
+
+// topScreenshot is a PNG of the page's top, as wide as the page and at
+// most maxHeight pixels high: cheaper than a whole long page.
+func topScreenshot(maxHeight float64) chromedp.Action[[]byte] {
+	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		size, err := chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, document.documentElement.scrollHeight]`)(ctx, t)
+		if err != nil || len(size) != 2 {
+			return nil, fmt.Errorf("the page's size: %v", err)
+		}
+		r, err := cdp.Call(ctx, t, cdppage.CaptureScreenshot, cdppage.CaptureScreenshotParams{CaptureBeyondViewport: new(true), FromSurface: new(true),
+			Format: cdppage.CaptureScreenshotFormatPng, Clip: &cdppage.Viewport{Width: size[0], Height: min(size[1], maxHeight), Scale: 1}})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	}
+}
 
 // overflowJS lists what sticks out of a phone's screen: the page wider
 // than the viewport, a table scrolled sideways within its box, and any
@@ -31,13 +99,14 @@ const overflowJS = `(() => {
   return bad.join('\n');
 })()`
 
-// TestPhonesDoNotClip opens each page with a table on a 390 px wide
-// phone screen (and the grades and data pages, in each language, at
-// 1280 px too) and fails if anything on it reaches past the screen's
-// edge — State, Drops off, Dispute, Revoke and the simulation's columns
-// must all be on screen without scrolling sideways. It saves a
-// screenshot of each page (in docs/screens when CANDOR_SCREENS names that
-// directory, else in the test's artifact directory).
+// TestPhonesDoNotClip opens every page of a person with something on
+// each, in English, Russian and Chinese, on a 390 px wide phone screen
+// and on a 1280 px desktop screen, and fails if anything on it reaches
+// past the screen's edge — State, Drops off, Dispute, Revoke and the
+// simulation's columns must all be on screen without scrolling sideways.
+// It saves a screenshot of each (in docs/screens when CANDOR_SCREENS
+// names that directory, else in the test's artifact directory), as a
+// PNG of at most 256 colours to keep the set small.
 func TestPhonesDoNotClip(t *testing.T) {
 	bin := os.Getenv("CANDOR_TEST_CHROMIUM")
 	if bin == "" {
@@ -47,10 +116,8 @@ func TestPhonesDoNotClip(t *testing.T) {
 	h.population(t, "PA", 30, 3)
 	h.population(t, "PB", 12, 95)
 	h.proposeCreditV2(t)
-	h.grantConsent(t, "AB1234567")
-	if _, err := h.decide(h.grantConsent(t, "AB1234567")); err != nil {
-		t.Fatal(err)
-	}
+	h.withCredentials(t)
+	fact := h.populatedPerson(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.UserDataDir(t.TempDir()), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true))
@@ -86,9 +153,9 @@ func TestPhonesDoNotClip(t *testing.T) {
 		}
 		t.Fatalf("waiting for %q", want)
 	}
-	check := func(name, path, sel string, wants ...string) {
+	// inspect checks the page open and saves its screenshot as name.
+	inspect := func(name, path string, wants ...string) {
 		t.Helper()
-		do("open "+path, chromedp.Navigate(h.srv.URL+path), chromedp.WaitVisible(chromedp.CSS(sel)))
 		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
 		defer scancel()
 		bad, err := chromedp.Run(sctx, chromedp.Evaluate[string](overflowJS))
@@ -96,43 +163,79 @@ func TestPhonesDoNotClip(t *testing.T) {
 			t.Fatalf("%s: %v", path, err)
 		}
 		if bad != "" {
-			t.Errorf("%s on a 390 px screen:\n%s", path, bad)
+			t.Errorf("%s (%s):\n%s", path, name, bad)
 		}
 		for _, w := range wants {
 			if ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`[...document.querySelectorAll('main *')].some(e => (e.children.length === 0 && e.textContent.trim() === `+strconv.Quote(w)+` || e.dataset.label === `+strconv.Quote(w)+`) && e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right <= document.documentElement.clientWidth)`)); err != nil || !ok {
 				t.Errorf("%s: %q is not on screen (%v)", path, w, err)
 			}
 		}
-		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		png, err := chromedp.Run(sctx, topScreenshot(maxShotHeight))
 		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if png, err = smallPNG(png); err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	check := func(name, path, sel string, wants ...string) {
+		t.Helper()
+		do("open "+path, chromedp.Navigate(h.srv.URL+path), chromedp.WaitVisible(chromedp.CSS(sel)))
+		inspect(name, path, wants...)
+	}
 
 	do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	do("sign in", chromedp.Navigate(h.srv.URL+h.demo.Link(h.ids["AB1234567"])), chromedp.WaitVisible(chromedp.CSS("main button")),
 		chromedp.Click(chromedp.CSS("main button")))
 	until("Main reasons")
-	check("phone-grades", "/me/grades", ".grade")
-	check("phone-data", "/me/data", "table", "Dispute", "State", "Drops off")
-	check("phone-consents", "/me/consents", "table", "Revoke", "State")
-	check("phone-decisions", "/me/decisions", "textarea")
-	check("phone-access", "/me/access", "table", "How", "What")
-	// The same pages in Russian and Chinese, whose words are longer or
-	// do not break at spaces.
-	for _, lang := range []string{"ru", "zh-Hans"} {
-		check("phone-grades-"+lang, "/me/grades?lang="+lang, ".grade")
-		check("phone-data-"+lang, "/me/data", "table")
-		check("phone-access-"+lang, "/me/access", "table")
+	// Every page of the person, on a phone and on a desktop, in each
+	// language; in English, the columns that used to fall off a phone's
+	// edge are checked by name.
+	pages := []struct {
+		name, path, sel string
+		wants           []string // in English
+	}{
+		{"grades", "/me/grades", ".grade", nil},
+		{"data", "/me/data", "table", []string{"Dispute", "State", "Drops off"}},
+		{"consents", "/me/consents", "table", []string{"Revoke", "State"}},
+		{"decisions", "/me/decisions", ".answer", nil},
+		{"disputes", "/me/disputes", ".steps", nil},
+		{"dispute-new", fmt.Sprintf("/me/disputes/new?fact=%d", fact), "textarea", nil},
+		{"access", "/me/access", "table", []string{"How", "What"}},
+		{"erasure", "/me/erasure", `input[name="confirm"]`, nil},
+		{"status", "/me/status", `input[type="checkbox"]`, nil},
 	}
-	// And on a desktop screen, in each language.
-	do("desktop", chromedp.EmulateViewport(1280, 900))
-	for _, lang := range []string{"en", "ru", "zh-Hans"} {
-		check("desktop-grades-"+lang, "/me/grades?lang="+lang, ".grade")
-		check("desktop-data-"+lang, "/me/data", "table")
+	for _, screen := range []struct {
+		name   string
+		width  int64
+		mobile bool
+	}{{"phone", 390, true}, {"desktop", 1280, false}} {
+		if screen.mobile {
+			do(screen.name, chromedp.EmulateViewport(screen.width, 844, chromedp.EmulateMobile))
+		} else {
+			do(screen.name, chromedp.EmulateViewport(screen.width, 900))
+		}
+		for _, lang := range []string{"en", "ru", "zh-Hans"} {
+			for _, pg := range pages {
+				sep := "?"
+				if strings.Contains(pg.path, "?") {
+					sep = "&"
+				}
+				var wants []string
+				if lang == "en" && screen.mobile {
+					wants = pg.wants
+				}
+				check(screen.name+"-"+pg.name+"-"+lang, pg.path+sep+"lang="+lang, pg.sel, wants...)
+			}
+			// The QR code shown, made with the status page's form.
+			do("show a QR code", chromedp.Navigate(h.srv.URL+"/me/status?lang="+lang), chromedp.WaitVisible(chromedp.CSS(`input[type="checkbox"]`)),
+				chromedp.Click(chromedp.CSS(`input[type="checkbox"]`)), chromedp.Click(chromedp.CSS(`button[value="shown"]`)),
+				chromedp.WaitVisible(chromedp.CSS(".qr svg")))
+			inspect(screen.name+"-status-shown-"+lang, "/me/status (shown)")
+		}
 	}
 	do("phone again", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	do("back to English", chromedp.Navigate(h.srv.URL+"/me/grades?lang=en"), chromedp.WaitVisible(chromedp.CSS(".grade")))

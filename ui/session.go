@@ -373,7 +373,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, subject ca
 		s.fail(w, r, err)
 		return
 	}
-	s.begin(w, r, &session{role: candor.RoleSubject, subject: subject, label: label}, "You are signed in.", "/me/grades")
+	s.begin(w, r, &session{role: candor.RoleSubject, subject: subject, label: label}, localeOf(nil, r).T("You are signed in."), "/me/grades")
 }
 
 // begin starts sess, replacing the browser's session of its kind, sets its

@@ -394,12 +394,16 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, page, title, nav s
 	}
 	if sess := s.sessions.get(r); sess != nil {
 		v.Viewer = &viewer{Label: sess.label}
-		if sess.console() {
+		if !sess.console() {
+			v.Viewer.Label = l.personLabel(sess.label) // "National ID …" in the page's language
+		} else {
 			v.Console = &consoleViewer{Label: sess.label, Role: words(sess.role.String()), Operator: sess.role == candor.RoleOperator,
 				Policy: slices.Contains(policyRoles, sess.role), Reviewer: sess.role == candor.RoleReviewer}
 		}
 		v.CSRF = sess.csrf
-		v.Flash = s.sessions.takeFlash(sess)
+		// A message set in another language (the browser's changed) is
+		// translated if it can be.
+		v.Flash = l.message(s.sessions.takeFlash(sess))
 	} else if isConsole(r.URL.Path) {
 		v.Console = &consoleViewer{}
 	}
@@ -465,7 +469,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		heading, msg = "Something went wrong", "Candor could not do this just now. Please try again later."
 		s.log.Error("ui: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	s.render(w, r, candor.HTTPStatus(code), "error", heading, "", errorView{heading, msg})
+	s.render(w, r, candor.HTTPStatus(code), "error", heading, "", errorView{heading, localeOf(nil, r).message(msg)})
 }
 
 // securityHeaders sets the headers every page gets: no inline script or

@@ -259,7 +259,7 @@ func TestPagesRender(t *testing.T) {
 		{"/me/data", []string{"Credit", "Bank Seven", "Late loan instalment", "days late: 95", "Drops off", `state active`, `href="/me/export.csv"`}},
 		{"/me/consents", []string{"Give a consent", "Landlord One", `<label for="days">`}},
 		{"/me/decisions", []string{"No decision has been taken about you."}},
-		{"/me/access", []string{"Who looked", "you, in the portal", "<code>GET /me/data</code>"}},
+		{"/me/access", []string{"Who looked", "you, in the portal", "your facts"}},
 		{"/scorecards", []string{"rental-deposit", "business-compliance"}},
 		{"/scorecards/rental-deposit", []string{"Grades", "Rules", "per fact"}},
 		{"/scorecards/rental-deposit/versions/1", []string{"Rules"}},
@@ -615,7 +615,7 @@ func TestReadsAreRecorded(t *testing.T) {
 	alice.signIn("AB1234567")
 	bob.signIn("CD7654321")
 	alice.get("/me/export.csv")
-	if p := alice.get("/me/access"); !strings.Contains(p.body, "GET /me/export.csv") || !strings.Contains(p.body, "the person&#39;s own data") {
+	if p := alice.get("/me/access"); !strings.Contains(p.body, "a copy of all your data") || !strings.Contains(p.body, "to show you your own data in the portal") {
 		t.Errorf("alice's download is not among her reads:\n%s", p.body)
 	}
 	if p := bob.get("/me/access"); strings.Contains(p.body, "export.csv") {
