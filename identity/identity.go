@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -141,55 +140,10 @@ func (s *Service) history(ctx context.Context, key *vault.SubjectKey) ([]*candor
 	return out, nil
 }
 
-// standing returns the links of subject that stand.
-func (s *Service) standing(ctx context.Context, subject candor.SubjectID) ([]*candor.Link, error) {
-	key, err := s.key(ctx, subject)
-	if err != nil {
-		return nil, err
-	}
-	h, err := s.history(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	return candor.CurrentLinks(h), nil
-}
-
 // Group returns the group subject belongs to. Errors: ENOTFOUND for an
 // unknown subject.
 func (s *Service) Group(ctx context.Context, subject candor.SubjectID) (*Group, error) {
-	links, err := s.standing(ctx, subject)
-	if err != nil {
-		return nil, err
-	}
-	survivor := subject
-	for _, l := range links {
-		if l.Alias == subject {
-			survivor = l.Survivor
-		}
-	}
-	if survivor != subject {
-		switch links, err = s.standing(ctx, survivor); {
-		case candor.ErrorCode(err) == candor.ENOTFOUND: // erased: the subject stands alone
-			survivor, links = subject, nil
-		case err != nil:
-			return nil, err
-		}
-	}
-	g := &Group{Survivor: survivor, Members: []candor.SubjectID{survivor}}
-	for _, l := range links {
-		if l.Survivor != survivor {
-			continue
-		}
-		switch _, err := s.cfg.Store.Subject(ctx, l.Alias); {
-		case candor.ErrorCode(err) == candor.ENOTFOUND: // erased
-			continue
-		case err != nil:
-			return nil, err
-		}
-		g.Members = append(g.Members, l.Alias)
-		g.Links = append(g.Links, l)
-	}
-	return g, nil
+	return s.NewPlan(ctx).group(subject)
 }
 
 // Members implements the readers' view (profile.Groups): the members of
@@ -236,7 +190,12 @@ func checkRequest(r *Request, unlink bool) error {
 // reference; ECONFLICT when Second's subject is linked elsewhere or has
 // aliases, or First's is another's alias.
 func (s *Service) Link(ctx context.Context, r Request) (*candor.Link, error) {
-	if err := checkRequest(&r, false); err != nil {
+	return s.do(ctx, r, candor.OpLinked)
+}
+
+// do links or unlinks as a Request asks, in a commit of its own.
+func (s *Service) do(ctx context.Context, r Request, op candor.LinkOp) (*candor.Link, error) {
+	if err := checkRequest(&r, op == candor.OpUnlinked); err != nil {
 		return nil, err
 	}
 	unlock, err := s.lock(ctx)
@@ -252,31 +211,16 @@ func (s *Service) Link(ctx context.Context, r Request) (*candor.Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case a == b:
-		return nil, candor.Errorf(candor.EINVALID, "the %s and the %s name one profile already", r.First.Scheme, r.Second.Scheme)
-	case arec.Kind != brec.Kind:
-		return nil, candor.Errorf(candor.EINVALID, "the %s names %s and the %s %s: a link joins two identifiers of one kind of subject", r.First.Scheme, arec.Kind.Noun(), r.Second.Scheme, brec.Kind.Noun())
+	f := Fact{Op: op, Ref: r.Ref, First: r.First, Second: r.Second, A: a, B: b, AKind: arec.Kind, BKind: brec.Kind}
+	if r.Source != nil {
+		f.Source = r.Source.ID
 	}
-	ga, err := s.Group(ctx, a)
-	if err != nil {
-		return nil, err
+	p := s.NewPlan(ctx)
+	l, planned, err := p.Add(f)
+	if err != nil || !planned {
+		return l, err
 	}
-	gb, err := s.Group(ctx, b)
-	if err != nil {
-		return nil, err
-	}
-	if ga.Survivor == a && slices.Contains(ga.Members, b) {
-		return ga.Links[slices.Index(ga.Members, b)-1], nil
-	}
-	if ga.Survivor != a {
-		return nil, candor.Errorf(candor.ECONFLICT, "the %s is already linked to another profile (link %s): unlink it first, or link to that profile", r.First.Scheme, linkTo(ga, a))
-	}
-	if gb.Linked() {
-		return nil, candor.Errorf(candor.ECONFLICT, "the %s is already linked to another profile (link %s): unlink it first", r.Second.Scheme, linkTo(gb, b))
-	}
-	l := &candor.Link{ID: newLinkID(), Op: candor.OpLinked, Survivor: a, Alias: b, Source: r.Source.ID, Ref: r.Ref, At: s.cfg.Now().UTC()}
-	return l, s.write(ctx, l)
+	return l, s.commit(ctx, p)
 }
 
 // linkTo names the link that holds member in g.
@@ -300,55 +244,16 @@ func newLinkID() string {
 // never linked. Errors as for Link, and ENOTFOUND when they are not
 // linked.
 func (s *Service) Unlink(ctx context.Context, r Request) (*candor.Link, error) {
-	if err := checkRequest(&r, true); err != nil {
-		return nil, err
-	}
-	unlock, err := s.lock(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	a, _, err := s.resolve(ctx, r.First)
-	if err != nil {
-		return nil, err
-	}
-	b, _, err := s.resolve(ctx, r.Second)
-	if err != nil {
-		return nil, err
-	}
-	links, err := s.standing(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range links {
-		if l.Survivor == a && l.Alias == b || l.Survivor == b && l.Alias == a {
-			u := *l
-			u.Op, u.Source, u.Ref, u.At = candor.OpUnlinked, "", r.Ref, s.cfg.Now().UTC()
-			if r.Source != nil {
-				u.Source = r.Source.ID
-			}
-			return &u, s.write(ctx, &u)
-		}
-	}
-	return nil, candor.Errorf(candor.ENOTFOUND, "the %s and the %s are not linked", r.First.Scheme, r.Second.Scheme)
+	return s.do(ctx, r, candor.OpUnlinked)
 }
 
-// write stores step l under both its subjects, each sealed with that
-// subject's key and committed with its salt, in one commit.
-func (s *Service) write(ctx context.Context, l *candor.Link) error {
-	enc, err := l.MarshalBinary()
+// commit stores the steps of p, each under both its subjects, in one
+// commit with their commitments.
+func (s *Service) commit(ctx context.Context, p *Plan) error {
+	b := &candor.WriteBatch{}
+	cs, err := p.Write(b)
 	if err != nil {
 		return err
-	}
-	b := &candor.WriteBatch{}
-	var cs []candor.Commitment
-	for _, member := range []candor.SubjectID{l.Survivor, l.Alias} {
-		key, err := s.key(ctx, member)
-		if err != nil {
-			return err
-		}
-		b.Records = append(b.Records, key.SealRecord(candor.RecordLink, candor.LinkRecordID(l, member), enc))
-		cs = append(cs, candor.LinkCommitment(key.Salt(), enc))
 	}
 	b.Commitments = func(*candor.WriteBatch, uint64) (write, access []candor.Commitment) { return cs, nil }
 	_, err = s.cfg.Store.Commit(ctx, b)
@@ -367,15 +272,17 @@ func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id stri
 		return nil, err
 	}
 	defer unlock()
-	g, err := s.Group(ctx, subject)
+	p := s.NewPlan(ctx)
+	g, err := p.group(subject)
 	if err != nil {
 		return nil, err
 	}
 	for _, l := range g.Links {
 		if l.ID == id {
 			u := *l
-			u.Op, u.Source, u.Ref, u.At = candor.OpUnlinked, "", DisputeRef, s.cfg.Now().UTC()
-			return &u, s.write(ctx, &u)
+			u.Op, u.Source, u.Ref = candor.OpUnlinked, "", DisputeRef
+			p.plan(&u)
+			return &u, s.commit(ctx, p)
 		}
 	}
 	return nil, candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
