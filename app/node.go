@@ -137,8 +137,9 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	aud.checker.register(metrics)
 	// The node holding the lease activates approved versions before it
 	// serves; the others serve what is activated (Activate).
+	links := identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault})
 	pipeline, sets, err := inst.NewPipeline(context.Background(), ingest.Options{
-		CacheSubjects: f.SubjectCache, Logger: log, OnCommit: func(cs ingest.CommitStats) {
+		Links: links, CacheSubjects: f.SubjectCache, Logger: log, OnCommit: func(cs ingest.CommitStats) {
 			metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
 		}}, jobs.held(), io.Discard)
 	if err != nil {
@@ -150,7 +151,6 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
 	published := scoring.NewPublished(active, all) // Node.scorecards
 	dec := decisions.New(inst.Store, inst.Vault, inst.Catalogue, published, nil)
-	links := identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault})
 	dec.WithGroups(links)
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,

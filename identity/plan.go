@@ -30,6 +30,15 @@ type freshSubject struct {
 	key  *vault.SubjectKey
 }
 
+// Begin holds off every other link write (Lock) and starts a plan, to be
+// committed before unlock is called. Errors as Lock's.
+func (s *Service) Begin(ctx context.Context) (p *Plan, unlock func(), err error) {
+	if unlock, err = s.lock(ctx); err != nil {
+		return nil, nil, err
+	}
+	return s.NewPlan(ctx), unlock, nil
+}
+
 // NewPlan starts an empty plan.
 func (s *Service) NewPlan(ctx context.Context) *Plan {
 	return &Plan{s: s, ctx: ctx, fresh: map[candor.SubjectID]freshSubject{}, added: map[candor.SubjectID][]*candor.Link{}}
