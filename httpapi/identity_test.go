@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,8 +36,10 @@ func TestIdentityLinks(t *testing.T) {
 			t.Fatalf("post: %d %s", r.status, r.raw)
 		}
 	}
+	n := 0
 	link := func(token, typ, kind, scheme, value, otherScheme, otherValue string) response {
-		body := `{"id":"civ-1","type":"` + typ + `","kind":"` + kind + `","scheme":"` + scheme + `","value":"` + value + `","other_scheme":"` + otherScheme + `","other_value":"` + otherValue + `"}`
+		n++
+		body := `{"id":"civ-` + strconv.Itoa(n) + `","type":"` + typ + `","kind":"` + kind + `","scheme":"` + scheme + `","value":"` + value + `","other_scheme":"` + otherScheme + `","other_value":"` + otherValue + `"}`
 		return h.do(t, "POST", "/v1/identity/links", token, "application/json", []byte(body))
 	}
 	lookup := func(scheme, value string) string {
@@ -47,10 +50,16 @@ func TestIdentityLinks(t *testing.T) {
 		}
 		return id
 	}
-	events := func(id string) int {
+	events := func(id string) int { // the banks' facts, not the registry's link facts
 		evs := h.do(t, "GET", "/v1/subjects/"+id+"/events", h.operator, "", nil)
 		list, _ := evs.body["events"].([]any)
-		return len(list)
+		n := 0
+		for _, e := range list {
+			if e.(map[string]any)["type"] == "credit.instalment_late" {
+				n++
+			}
+		}
+		return n
 	}
 	for _, tc := range []struct {
 		name, token, typ, kind, scheme, value, otherScheme, otherValue string
@@ -73,6 +82,10 @@ func TestIdentityLinks(t *testing.T) {
 	}
 	if r := link(registry, "identity.linked", "person", "national_id", "AB1234567", "ru_snils", "112-233-445 95"); r.status != 200 || r.body["type"] != "identity.linked" {
 		t.Fatalf("link: %d %s", r.status, r.raw)
+	}
+	body := `{"id":"civ-` + strconv.Itoa(n) + `","type":"identity.linked","kind":"person","scheme":"national_id","value":"AB1234567","other_scheme":"ru_snils","other_value":"112-233-445 95"}`
+	if r := h.do(t, "POST", "/v1/identity/links", registry, "application/json", []byte(body)); r.status != 200 || r.body["duplicate"] != true {
+		t.Errorf("the same fact again: %d %s, want a duplicate", r.status, r.raw)
 	}
 	for _, id := range []string{nid, snils} {
 		if n := events(id); n != 2 {

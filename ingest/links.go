@@ -211,9 +211,14 @@ func (p *Pipeline) stageLinkStep(ctx context.Context, st *linkStage, req *reques
 	}
 	f := identity.Fact{Op: op, Source: req.source, Ref: pe.ev.SourceEventID, First: pe.ev.Identifier, Second: other,
 		A: r.ref.id, B: o.ref.id, AKind: r.ref.kind, BKind: o.ref.kind}
-	_, _, err = st.plan.Add(f)
+	l, _, err := st.plan.Add(f)
 	switch code := candor.ErrorCode(err); code {
 	case "":
+		typ := candor.TypeLinked
+		if l.Op == candor.OpUnlinked {
+			typ = candor.TypeUnlinked
+		}
+		st.res.Links = append(st.res.Links, candor.IngestedLink{Index: pe.index, Link: l.ID, Type: typ, At: l.At})
 	case candor.EINVALID, candor.ECONFLICT, candor.ENOTFOUND:
 		st.problem(pe.index, "", code, "%s", candor.ErrorMessage(err))
 	default:
