@@ -173,7 +173,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
 	reg.WithGroups(links)
-	statistics := newStatistics(inst, f.Stats, published)
+	statistics := newStatistics(inst, f.Stats, published, links)
 	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
@@ -443,9 +443,9 @@ func (s *Node) ServerLike(h http.Handler) *http.Server {
 
 // newStatistics returns the statistics service with the configured
 // budgets. A pass for statistics takes half the cores, as the console's do.
-func newStatistics(inst *Installation, c StatsConfig, published *scoring.Published) *stats.Service {
+func newStatistics(inst *Installation, c StatsConfig, published *scoring.Published, links stats.Groups) *stats.Service {
 	analystEps, releaseEps, consoleEps, _ := c.epsilons() // checked with the config
 	return stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
-		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published),
+		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published), Groups: links,
 		AnalystEpsilon: analystEps, ReleaseEpsilon: releaseEps, ConsoleEpsilon: consoleEps})
 }
