@@ -17,6 +17,10 @@ type Config struct {
 	Store candor.Store
 	Vault *vault.Vault
 	Now   func() time.Time // nil: time.Now
+	// LeaseTTL is how long the links lease is taken for (0: 10 s); a
+	// link write that takes longer is refused at its commit
+	// (candor.ErrFenced) once another node took the lease over.
+	LeaseTTL time.Duration
 }
 
 // Service links and unlinks subjects and resolves their groups. Its
@@ -31,6 +35,9 @@ type Service struct {
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = leaseTTL
 	}
 	var b [8]byte
 	rand.Read(b[:])
@@ -53,38 +60,44 @@ const (
 // the store, until the returned unlock is called: erasure holds it while
 // it erases a group, so that no link step is added to a member between
 // its plan and its commit. Errors as for Link's EUNAVAILABLE.
-func (s *Service) Lock(ctx context.Context) (unlock func(), err error) { return s.lock(ctx) }
+func (s *Service) Lock(ctx context.Context) (unlock func(), err error) {
+	unlock, _, err = s.lock(ctx)
+	return unlock, err
+}
 
 // lock serialises a link write in this process and, if the store has
-// leases, among every node sharing it. It returns the unlock. Errors:
+// leases, among every node sharing it. It returns the unlock and the
+// lease, which the write's commit is fenced with (candor.WriteBatch.Fence:
+// a node that stalled past the lease's TTL while another took it over
+// cannot commit what it checked under it); nil without leases. Errors:
 // EUNAVAILABLE when another node holds the lease beyond leaseWait.
-func (s *Service) lock(ctx context.Context) (func(), error) {
+func (s *Service) lock(ctx context.Context) (func(), *candor.Lease, error) {
 	s.mu.Lock()
 	l, ok := s.cfg.Store.(candor.Leaser)
 	if !ok {
-		return s.mu.Unlock, nil
+		return s.mu.Unlock, nil, nil
 	}
 	deadline := time.Now().Add(leaseWait)
 	for {
-		_, held, err := l.AcquireLease(ctx, LinksLease, s.holder, leaseTTL)
+		lease, held, err := l.AcquireLease(ctx, LinksLease, s.holder, s.cfg.LeaseTTL)
 		if err != nil {
 			s.mu.Unlock()
-			return nil, err
+			return nil, nil, err
 		}
 		if held {
 			return func() {
 				l.ReleaseLease(context.WithoutCancel(ctx), LinksLease, s.holder)
 				s.mu.Unlock()
-			}, nil
+			}, &lease, nil
 		}
 		if time.Now().After(deadline) {
 			s.mu.Unlock()
-			return nil, candor.Errorf(candor.EUNAVAILABLE, "another node is linking identities; try again")
+			return nil, nil, candor.Errorf(candor.EUNAVAILABLE, "another node is linking identities; try again")
 		}
 		select {
 		case <-ctx.Done():
 			s.mu.Unlock()
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -198,7 +211,7 @@ func (s *Service) do(ctx context.Context, r Request, op candor.LinkOp) (*candor.
 	if err := checkRequest(&r, op == candor.OpUnlinked); err != nil {
 		return nil, err
 	}
-	unlock, err := s.lock(ctx)
+	unlock, lease, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -216,6 +229,7 @@ func (s *Service) do(ctx context.Context, r Request, op candor.LinkOp) (*candor.
 		f.Source = r.Source.ID
 	}
 	p := s.NewPlan(ctx)
+	p.fence = lease
 	l, planned, err := p.Add(f)
 	if err != nil || !planned {
 		return l, err
@@ -267,12 +281,13 @@ func (s *Service) commit(ctx context.Context, p *Plan) error {
 // source and the reference "dispute by the subject". Errors: ENOTFOUND
 // when subject's group holds no standing link id.
 func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id string) (*candor.Link, error) {
-	unlock, err := s.lock(ctx)
+	unlock, lease, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	p := s.NewPlan(ctx)
+	p.fence = lease
 	g, err := p.group(subject)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ type Plan struct {
 	added map[candor.SubjectID][]*candor.Link
 	steps []*candor.Link
 	last  time.Time
+	fence *candor.Lease // the links lease the plan was made under, if any
 }
 
 type freshSubject struct {
@@ -33,10 +34,13 @@ type freshSubject struct {
 // Begin holds off every other link write (Lock) and starts a plan, to be
 // committed before unlock is called. Errors as Lock's.
 func (s *Service) Begin(ctx context.Context) (p *Plan, unlock func(), err error) {
-	if unlock, err = s.lock(ctx); err != nil {
+	unlock, lease, err := s.lock(ctx)
+	if err != nil {
 		return nil, nil, err
 	}
-	return s.NewPlan(ctx), unlock, nil
+	p = s.NewPlan(ctx)
+	p.fence = lease
+	return p, unlock, nil
 }
 
 // NewPlan starts an empty plan.
@@ -224,8 +228,13 @@ func (p *Plan) plan(l *candor.Link) {
 // Write adds the records of the planned steps to b, each under both its
 // subjects, sealed with that subject's key, and returns their write
 // commitments (each salted with its subject's salt), for the batch's
-// audit entry.
+// audit entry. It fences b with the links lease the plan was begun
+// under (candor.WriteBatch.Fence), so that the store refuses it with
+// candor.ErrFenced if the lease passed to another node meanwhile.
 func (p *Plan) Write(b *candor.WriteBatch) ([]candor.Commitment, error) {
+	if len(p.steps) > 0 {
+		b.Fence = p.fence
+	}
 	var cs []candor.Commitment
 	for _, l := range p.steps {
 		enc, err := l.MarshalBinary()

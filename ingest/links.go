@@ -47,8 +47,8 @@ func (p *Pipeline) ingestLinks(ctx context.Context, req *request) (candor.Ingest
 				return candor.IngestResult{}, err
 			}
 			continue
-		case errors.Is(err, errRaced) && retry < maxRetries:
-			continue
+		case (errors.Is(err, errRaced) || errors.Is(err, candor.ErrFenced)) && retry < maxRetries:
+			continue // checked again, under the lease taken again
 		}
 		return res, err
 	}
@@ -112,7 +112,7 @@ func (p *Pipeline) commitLinks(ctx context.Context, req *request) (candor.Ingest
 	seq, err := p.store.Commit(ctx, &st.b)
 	p.linkCommitted(st, seq, start, err)
 	switch {
-	case errors.Is(err, candor.ErrStaleMatches):
+	case errors.Is(err, candor.ErrStaleMatches) || errors.Is(err, candor.ErrFenced):
 		return candor.IngestResult{}, err
 	case candor.ErrorCode(err) == candor.ECONFLICT:
 		p.shared.Store(true)
