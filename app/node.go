@@ -156,6 +156,8 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	profiles := profile.New(profile.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
 		Scorecards: published, Log: aud.log, Groups: links})
 	disp := watchedDisputes(inst, metrics)
+	links.WithDisputes(disp) // a disputed link goes to review,
+	disp.UndoLinks(links)    // and is undone when the dispute upholds the subject
 	er := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue, Groups: links})
 	acts := admins.New(inst.Store, inst.Vault, nil)
 	versions := scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(acts)

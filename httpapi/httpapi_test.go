@@ -129,6 +129,8 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 	access, closeAudit := h.startAudit(t, v)
 	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
+	links.WithDisputes(h.disputes)
+	h.disputes.UndoLinks(links)
 	h.disputes.OnStatus(metrics.DisputeEntered)
 	metrics.WatchDisputesOpen(h.disputes.OpenCount)
 	metrics.WatchLogLag(func(ctx context.Context) (int, int, error) { return audit.Lag(ctx, st) })

@@ -196,13 +196,51 @@ func (s *Server) getMyLinks(w http.ResponseWriter, r *http.Request, p *Principal
 	s.writeDisclosure(w, r, p, p.Subject, "the subject's own read", http.StatusOK, map[string]any{"links": out})
 }
 
+// linkDisputeJSON answers a subject's dispute of a link: the dispute
+// that sends it to review, or the unlinked step of a link no fact made,
+// undone at once.
+type linkDisputeJSON struct {
+	Link    string    `json:"link"`
+	Dispute string    `json:"dispute,omitempty"`
+	Status  string    `json:"status,omitempty"`
+	Type    string    `json:"type,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// defaultLinkStatement is the statement of a link dispute that gives none.
+const defaultLinkStatement = "The other identifier linked to my profile is not mine."
+
 // postLinkDispute is POST /v1/me/links/{link}/dispute: the subject says
-// the link is wrong; it stops counting at once (identity.Service.Dispute).
+// the link is wrong, with an optional statement; the link's fact goes to
+// review through the disputes workflow (identity.Service.Dispute).
 func (s *Server) postLinkDispute(w http.ResponseWriter, r *http.Request, p *Principal) {
-	l, err := s.identity.Dispute(r.Context(), p.Subject, r.PathValue("link"))
+	bp, err := s.readBody(w, r, maxControlBody)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, linkJSON{Link: l.ID, Type: typeUnlinked, At: l.At})
+	var body struct {
+		Statement string `json:"statement"`
+	}
+	if len(*bp) > 0 {
+		err = decodeJSON(*bp, &body)
+	}
+	s.bufs.Put(bp)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.Statement == "" {
+		body.Statement = defaultLinkStatement
+	}
+	l, d, err := s.identity.Dispute(r.Context(), p.Subject, r.PathValue("link"), body.Statement)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if d != nil {
+		writeJSON(w, http.StatusOK, linkDisputeJSON{Link: l.ID, Dispute: d.ID, Status: string(d.Status), At: d.OpenedAt})
+		return
+	}
+	writeJSON(w, http.StatusOK, linkDisputeJSON{Link: l.ID, Type: typeUnlinked, At: l.At})
 }

@@ -106,25 +106,54 @@ func TestIdentityLinks(t *testing.T) {
 		t.Errorf("unlinked: %d and %d events, want 1 and 1", events(nid), events(snils))
 	}
 
-	// Linked again, the person disputes the link: two profiles at once.
+	// Linked again, the person disputes the link: it goes to review and
+	// stands meanwhile; verified by the registry, it stands; disputed
+	// again and withdrawn, two profiles again.
 	if r := link(registry, "identity.linked", "person", "national_id", "AB1234567", "ru_snils", "11223344595"); r.status != 200 {
 		t.Fatalf("link again: %d %s", r.status, r.raw)
 	}
 	person := h.key(t, candor.RoleSubject, snils)
-	mine := h.do(t, "GET", "/v1/me/links", person, "", nil)
-	list, _ := mine.body["links"].([]any)
-	if mine.status != 200 || len(list) != 1 || list[0].(map[string]any)["source"] != "civil1" {
-		t.Fatalf("my links: %d %s", mine.status, mine.raw)
+	myLink := func() string {
+		mine := h.do(t, "GET", "/v1/me/links", person, "", nil)
+		list, _ := mine.body["links"].([]any)
+		if mine.status != 200 || len(list) > 1 {
+			t.Fatalf("my links: %d %s", mine.status, mine.raw)
+		}
+		if len(list) == 0 {
+			return ""
+		}
+		if list[0].(map[string]any)["source"] != "civil1" {
+			t.Fatalf("my links: %s", mine.raw)
+		}
+		return list[0].(map[string]any)["link"].(string)
 	}
-	id := list[0].(map[string]any)["link"].(string)
-	if r := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", nil); r.status != 200 || r.body["type"] != "identity.unlinked" {
-		t.Fatalf("dispute: %d %s", r.status, r.raw)
+	id := myLink()
+	answer := func(statement, reply string) {
+		t.Helper()
+		r := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", []byte(`{"statement":"`+statement+`"}`))
+		if r.status != 200 || r.body["status"] != "open" || r.body["dispute"] == nil || r.body["type"] != nil {
+			t.Fatalf("dispute: %d %s", r.status, r.raw)
+		}
+		if events(nid) != 2 || events(snils) != 2 || myLink() != id {
+			t.Fatalf("a link under review stands: %d and %d events", events(nid), events(snils))
+		}
+		if again := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", nil); again.status != 409 {
+			t.Errorf("disputed while under review: %d %s", again.status, again.raw)
+		}
+		if a := h.do(t, "POST", "/v1/sources/me/disputes/"+r.body["dispute"].(string), registry, "application/json", []byte(`{"answer":"`+reply+`"}`)); a.status != 200 {
+			t.Fatalf("the registry's answer: %d %s", a.status, a.raw)
+		}
 	}
-	if events(nid) != 1 || events(snils) != 1 {
-		t.Errorf("disputed: %d and %d events, want 1 and 1", events(nid), events(snils))
+	answer("Not my SNILS.", "verify")
+	if events(nid) != 2 || myLink() != id {
+		t.Fatalf("verified: %d events, link %q", events(nid), myLink())
+	}
+	answer("Still not mine.", "withdraw")
+	if events(nid) != 1 || events(snils) != 1 || myLink() != "" {
+		t.Errorf("withdrawn: %d and %d events, want 1 and 1, and no link", events(nid), events(snils))
 	}
 	if r := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", nil); r.status != 404 {
-		t.Errorf("dispute again: %d %s", r.status, r.raw)
+		t.Errorf("dispute of an undone link: %d %s", r.status, r.raw)
 	}
 }
 

@@ -29,6 +29,9 @@ type Service struct {
 	cfg    Config
 	mu     sync.Mutex // serialises link writes in this process
 	holder string     // this Service's name for the links lease
+	// disputes, if set, takes the subjects' disputes of links
+	// (WithDisputes).
+	disputes FactDisputes
 }
 
 // New returns a Service over cfg.
@@ -274,13 +277,76 @@ func (s *Service) commit(ctx context.Context, p *Plan) error {
 	return err
 }
 
-// Dispute undoes the standing link id of subject's group at the word of
-// the subject itself: a disputed link stops counting at once, as a
-// disputed fact is excluded while under review (charter point 7), and the
-// registry may post it again if it stands by it. The step names no
-// source and the reference "dispute by the subject". Errors: ENOTFOUND
-// when subject's group holds no standing link id.
-func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id string) (*candor.Link, error) {
+// FactDisputes opens a dispute of a stored fact (disputes.Service is
+// one): the disputes workflow a link's fact goes through.
+type FactDisputes interface {
+	Open(ctx context.Context, subject candor.SubjectID, id candor.EventID, statement string) (*candor.Dispute, error)
+}
+
+// WithDisputes makes Dispute send a disputed link to review through d.
+// Call it before the service is used.
+func (s *Service) WithDisputes(d FactDisputes) { s.disputes = d }
+
+// Dispute is the subject's challenge of the standing link id of its
+// group. A link a registry's fact made (identity.linked, posted through
+// the ingest pipeline) goes to review: the fact is disputed through the
+// disputes workflow (WithDisputes), the link stands meanwhile, and the
+// registry (or an operator for it) verifies it, which keeps it, or
+// withdraws it; a withdrawn, corrected or expired fact undoes the link
+// (UndoFact). The dispute is returned, with the link. A link no fact
+// made (one made through Link, by a caller inside Candor) is undone at
+// once, with no dispute. Errors: ENOTFOUND when subject's group holds no
+// standing link id; the disputes workflow's (ECONFLICT for a fact
+// disputed already).
+func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id, statement string) (*candor.Link, *candor.Dispute, error) {
+	g, err := s.Group(ctx, subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	var l *candor.Link
+	for _, x := range g.Links {
+		if x.ID == id {
+			l = x
+		}
+	}
+	if l == nil {
+		return nil, nil, candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
+	}
+	if s.disputes != nil && l.Source != "" {
+		e, err := s.cfg.Store.Dedupe(ctx, s.cfg.Vault.DedupeKey(l.Source, l.Ref))
+		switch {
+		case err == nil:
+			d, err := s.disputes.Open(ctx, e.Subject, e.Event, statement)
+			return l, d, err
+		case candor.ErrorCode(err) != candor.ENOTFOUND:
+			return nil, nil, err
+		}
+	}
+	u, err := s.undo(ctx, subject, func(x *candor.Link) bool { return x.ID == id }, DisputeRef)
+	if err == nil && u == nil {
+		err = candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
+	}
+	return u, nil, err
+}
+
+// UndoFact undoes the standing link of subject's group that the fact
+// ref of source made, at the end of a dispute that upheld the subject
+// (the fact withdrawn, corrected or expired): the step names no source
+// and the dispute. It does nothing if no such link stands (undone
+// before), so that a dispute settled again after a crash undoes nothing
+// twice.
+func (s *Service) UndoFact(ctx context.Context, subject candor.SubjectID, source, ref, dispute string) error {
+	note := "dispute " + dispute
+	if len(note) > candor.MaxLinkString {
+		note = note[:candor.MaxLinkString]
+	}
+	_, err := s.undo(ctx, subject, func(l *candor.Link) bool { return l.Source == source && l.Ref == ref }, note)
+	return err
+}
+
+// undo writes the unlinked step of the first standing link of subject's
+// group that match selects, with reference ref; nil if none matches.
+func (s *Service) undo(ctx context.Context, subject candor.SubjectID, match func(*candor.Link) bool, ref string) (*candor.Link, error) {
 	unlock, lease, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
@@ -293,14 +359,14 @@ func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id stri
 		return nil, err
 	}
 	for _, l := range g.Links {
-		if l.ID == id {
+		if match(l) {
 			u := *l
-			u.Op, u.Source, u.Ref = candor.OpUnlinked, "", DisputeRef
+			u.Op, u.Source, u.Ref = candor.OpUnlinked, "", ref
 			p.plan(&u)
 			return &u, s.commit(ctx, p)
 		}
 	}
-	return nil, candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
+	return nil, nil
 }
 
 // DisputeRef is the reference of a link undone by its subject's dispute.
