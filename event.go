@@ -217,6 +217,10 @@ type ValidEvent struct {
 	Type          *EventType
 	OccurredAt    time.Time
 	Fields        []Field // in the order the type declares them; absent optional fields omitted
+	// Link and Other are set for a link fact (LinkOpOf): the step it
+	// makes and the other identifier it names.
+	Link  LinkOp
+	Other Identifier
 }
 
 // CheckSourceEventID returns why id cannot be a source's event ID, or ""
@@ -274,11 +278,9 @@ func (c *Catalogue) Validate(in *EventInput, index int, now time.Time, problems 
 	switch {
 	case in.Type == "":
 		add("type", "required")
-	case t == nil && (in.Type == "identity.linked" || in.Type == "identity.unlinked"):
-		add("type", "%s is not a fact about one subject: a registry posts it to POST /v1/identity/links", in.Type)
 	case t == nil:
 		add("type", "unknown event type %q", truncate(in.Type))
-	case kindOK && t.SubjectKind != kind:
+	case kindOK && t.SubjectKind != 0 && t.SubjectKind != kind:
 		add("subject.kind", "%s is about %s, not %s", t.Name, t.SubjectKind.Noun(), kind.Noun())
 	}
 	ev.Type = t
@@ -298,6 +300,9 @@ func (c *Catalogue) Validate(in *EventInput, index int, now time.Time, problems 
 
 	if t != nil {
 		ev.Fields, problems = t.parseFields(in.Fields, index, problems)
+	}
+	if t != nil && t.SubjectKind == 0 && len(problems) == start {
+		validateLink(&ev, kind, kindOK, add)
 	}
 	if t != nil && t.Category == CategoryCourtOrder && len(problems) == start {
 		for _, p := range t.CheckOrder(ev.OccurredAt, ev.Fields) {

@@ -360,6 +360,10 @@ func NewCatalogue(types []EventType) (*Catalogue, error) {
 		for _, p := range t.Validate() {
 			ps = append(ps, where+": "+p)
 		}
+		if LinkOpOf(t.Name) != 0 {
+			ps = append(ps, where+": "+t.Name+" is built in (a link fact), not a catalogue entry")
+			continue
+		}
 		if _, dup := c.types[t.Name]; dup {
 			ps = append(ps, where+": duplicate name "+t.Name)
 			continue
@@ -377,8 +381,14 @@ func NewCatalogue(types []EventType) (*Catalogue, error) {
 	return c, nil
 }
 
-// Type returns the event type named name, or nil.
-func (c *Catalogue) Type(name string) *EventType { return c.types[name] }
+// Type returns the event type named name, or nil. The built-in link fact
+// types (LinkType) are every catalogue's, though Types does not list them.
+func (c *Catalogue) Type(name string) *EventType {
+	if t := c.types[name]; t != nil {
+		return t
+	}
+	return LinkType(name)
+}
 
 // Types returns every event type, sorted by name. The slice must not be modified.
 func (c *Catalogue) Types() []*EventType { return c.sorted }

@@ -39,13 +39,41 @@ func TestLinkEncoding(t *testing.T) {
 	}
 }
 
-// A type of a link posted as an event is refused with where to post it.
-func TestValidateLinkAsEvent(t *testing.T) {
-	in := candor.EventInput{ID: "x", Subject: candor.SubjectRef{Kind: "person", Scheme: "national_id", Value: "AB1234567"},
-		Type: "identity.linked", OccurredAt: "2026-01-01T00:00:00Z"}
-	_, problems := testCatalogue(t).Validate(&in, 0, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), nil)
-	if len(problems) == 0 || !strings.Contains(problems[len(problems)-1].Reason, "POST /v1/identity/links") {
-		t.Errorf("problems %v", problems)
+// A link fact is an event of a built-in type, for either kind of
+// subject, whose other identifier is checked as the subject's is.
+func TestValidateLinkFact(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	raw := func(name, v string) candor.RawField {
+		return candor.RawField{Name: name, Value: candor.RawValue{Kind: candor.RawString, Text: v}}
+	}
+	for _, c := range []struct {
+		name, typ, kind, scheme, value, otherScheme, otherValue, problem string
+	}{
+		{"person", "identity.linked", "person", "national_id", "AB1234567", "ru_snils", "112-233-445 95", ""},
+		{"organisation unlinked", "identity.unlinked", "organisation", "cn_uscc", "91350100M000100Y43", "ru_ogrn", "1027700132195", ""},
+		{"other of another kind", "identity.linked", "person", "national_id", "AB1234567", "company_reg_no", "C01234567", "fields.other_scheme: company_reg_no does not identify a person"},
+		{"bad check digit", "identity.linked", "person", "national_id", "AB1234567", "ru_snils", "11223344594", "fields.other_value: not a valid ru_snils: the check digit does not match"},
+		{"own identifier", "identity.linked", "person", "national_id", "AB1234567", "national_id", "ab1234567", "fields.other_value: names the subject's own identifier"},
+		{"unknown scheme", "identity.linked", "person", "national_id", "AB1234567", "shoe_size", "42", "fields.other_scheme: must be one of"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := candor.EventInput{ID: "x", Subject: candor.SubjectRef{Kind: c.kind, Scheme: c.scheme, Value: c.value},
+				Type: c.typ, OccurredAt: "2026-01-01T00:00:00Z",
+				Fields: []candor.RawField{raw("other_scheme", c.otherScheme), raw("other_value", c.otherValue)}}
+			ev, problems := testCatalogue(t).Validate(&in, 0, now, nil)
+			if c.problem == "" {
+				if len(problems) != 0 || ev.Link != candor.LinkOpOf(c.typ) || ev.Other.Value == "" || ev.Other.Scheme.String() != c.otherScheme {
+					t.Fatalf("problems %v, event %+v", problems, ev)
+				}
+				return
+			}
+			if len(problems) != 1 || !strings.Contains(problems[0].String(), c.problem) {
+				t.Fatalf("problems %v, want %q", problems, c.problem)
+			}
+		})
+	}
+	if _, err := candor.NewCatalogue([]candor.EventType{*candor.LinkType("identity.linked")}); err == nil || !strings.Contains(err.Error(), "built in") {
+		t.Errorf("a catalogue defining identity.linked: %v", err)
 	}
 }
 

@@ -52,6 +52,18 @@ type IngestResult struct {
 	Accepted   int    `json:"accepted"`   // new events stored
 	Duplicates int    `json:"duplicates"` // events already stored with identical content
 	Commit     uint64 `json:"commit"`     // the store commit that made the post durable
+	// Links are the link steps the post's link facts made, or the links
+	// that stood already, in the order of the facts (none for a fact
+	// posted before: a duplicate).
+	Links []IngestedLink `json:"links,omitempty"`
+}
+
+// IngestedLink is the link step a link fact made.
+type IngestedLink struct {
+	Index int       `json:"index"` // the fact's position in the post
+	Link  string    `json:"link"`  // the link's ID
+	Type  string    `json:"type"`  // identity.linked or identity.unlinked
+	At    time.Time `json:"at"`
 }
 
 // Ingester takes what sources post (ingest.Pipeline is one).

@@ -155,6 +155,31 @@ type WriteBatch struct {
 	// with ErrStaleMatches if the store's is another. Batches without
 	// events are not checked.
 	Generation uint64
+	// Fence, if set, is the lease (Leaser) the batch is written under,
+	// as its writer acquired it: Commit refuses the batch whole with
+	// ErrFenced unless, at the point where commits are ordered, the
+	// store's lease of that name is held by Fence.Holder with
+	// Fence.Token and has not expired; a shared store holds off the
+	// lease's passing to another holder until the commit is done. So a
+	// holder that lost its lease (it stalled past the TTL, and another
+	// took the lease over) cannot commit what it checked under it. Only
+	// stores that are Leasers are given a fence.
+	Fence *Lease
+}
+
+// ErrFenced is Commit's error for a batch whose Fence no longer holds:
+// nothing of it is stored; the writer takes the lease again, checks
+// again and retries.
+var ErrFenced = Errorf(EUNAVAILABLE, "this node no longer holds the lease it checked the write under; nothing was stored, try again")
+
+// CheckFence returns ErrFenced unless cur, the store's lease of fence's
+// name (held false when there is none), is fence's holder's with fence's
+// token and has not expired at now: for stores to share one check.
+func CheckFence(fence *Lease, cur Lease, held bool, now time.Time) error {
+	if !held || cur.Holder != fence.Holder || cur.Token != fence.Token || !now.Before(cur.Expires) {
+		return ErrFenced
+	}
+	return nil
 }
 
 // SubjectEvents is one subject with all its stored events, in time order.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/candor-project/candor/identity"
 	"io"
 	"runtime"
 	"sync"
@@ -134,7 +135,8 @@ func (mb matchBatch) commitments(b *candor.WriteBatch, _ uint64) (write, _ []can
 // so that the matches of the served scorecards stay complete. With
 // activateNow it first activates the approved versions whose matches are
 // not complete (Activate), reporting progress to progressTo. It returns
-// the scorecard sets it was built with.
+// the scorecard sets it was built with. Without opts.Links, it takes link
+// facts through an identity service of its own.
 func (inst *Installation) NewPipeline(ctx context.Context, opts ingest.Options, activateNow bool, progressTo io.Writer) (*ingest.Pipeline, *ScorecardSets, error) {
 	if activateNow {
 		if _, _, err := inst.Activate(ctx, progressTo); err != nil {
@@ -146,6 +148,9 @@ func (inst *Installation) NewPipeline(ctx context.Context, opts ingest.Options, 
 		return nil, nil, err
 	}
 	opts.Catalogue, opts.Vault, opts.Store = inst.Catalogue, inst.Vault, inst.Store
+	if opts.Links == nil {
+		opts.Links = identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault})
+	}
 	opts.Matcher, opts.Generation = scoring.NewMatcher(sets.Match), sets.Gen
 	opts.Matchers = func(ctx context.Context) (ingest.Matcher, uint64, error) {
 		sets, err := inst.ScorecardSets(ctx)

@@ -137,8 +137,9 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	aud.checker.register(metrics)
 	// The node holding the lease activates approved versions before it
 	// serves; the others serve what is activated (Activate).
+	links := identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault})
 	pipeline, sets, err := inst.NewPipeline(context.Background(), ingest.Options{
-		CacheSubjects: f.SubjectCache, Logger: log, OnCommit: func(cs ingest.CommitStats) {
+		Links: links, CacheSubjects: f.SubjectCache, Logger: log, OnCommit: func(cs ingest.CommitStats) {
 			metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
 		}}, jobs.held(), io.Discard)
 	if err != nil {
@@ -150,12 +151,13 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	log.Info("scores materialised", "scorecards", len(active), "took", time.Since(start).Round(time.Millisecond))
 	published := scoring.NewPublished(active, all) // Node.scorecards
 	dec := decisions.New(inst.Store, inst.Vault, inst.Catalogue, published, nil)
-	links := identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault})
 	dec.WithGroups(links)
 	dec.RecordDisclosures(aud.access)
 	profiles := profile.New(profile.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
 		Scorecards: published, Log: aud.log, Groups: links})
 	disp := watchedDisputes(inst, metrics)
+	links.WithDisputes(disp) // a disputed link goes to review,
+	disp.UndoLinks(links)    // and is undone when the dispute upholds the subject
 	er := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue, Groups: links})
 	acts := admins.New(inst.Store, inst.Vault, nil)
 	versions := scoring.NewRegistry(inst.Store, inst.Catalogue).WithActs(acts)
@@ -173,7 +175,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
 	reg.WithGroups(links)
-	statistics := newStatistics(inst, f.Stats, published)
+	statistics := newStatistics(inst, f.Stats, published, links)
 	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
@@ -447,9 +449,9 @@ func (s *Node) ServerLike(h http.Handler) *http.Server {
 
 // newStatistics returns the statistics service with the configured
 // budgets. A pass for statistics takes half the cores, as the console's do.
-func newStatistics(inst *Installation, c StatsConfig, published *scoring.Published) *stats.Service {
+func newStatistics(inst *Installation, c StatsConfig, published *scoring.Published, links stats.Groups) *stats.Service {
 	analystEps, releaseEps, consoleEps, _ := c.epsilons() // checked with the config
 	return stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
-		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published),
+		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published), Groups: links,
 		AnalystEpsilon: analystEps, ReleaseEpsilon: releaseEps, ConsoleEpsilon: consoleEps})
 }

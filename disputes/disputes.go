@@ -24,7 +24,22 @@ type Service struct {
 	mu    sync.Mutex
 	// onStatus, if set, is told of each dispute that enters a status.
 	onStatus func(candor.DisputeStatus)
+	// links, if set, undoes the link a disputed link fact made when the
+	// dispute upholds the subject (UndoLinks).
+	links LinkUndoer
 }
+
+// LinkUndoer undoes the link a fact made (identity.Service is one).
+type LinkUndoer interface {
+	UndoFact(ctx context.Context, subject candor.SubjectID, source, ref, dispute string) error
+}
+
+// UndoLinks makes a dispute of a link fact (candor.TypeLinked) that ends
+// with the fact withdrawn, corrected or expired undo the link it made,
+// through u, before the dispute is recorded as settled: a crash in
+// between leaves the dispute open, and settling it again undoes nothing
+// twice. A verified link fact stands. Call it before the service is used.
+func (s *Service) UndoLinks(u LinkUndoer) { s.links = u }
 
 // OnStatus makes the service call f with the status each dispute enters
 // (opened, then settled), once it is stored: for metrics. Call it before
@@ -281,6 +296,11 @@ func (s *Service) notOpen(ctx context.Context, id, source string, err error) err
 func (s *Service) settle(ctx context.Context, key *vault.SubjectKey, d *candor.Dispute, step candor.DisputeStep) error {
 	if err := s.setState(ctx, key, d.Ref(), step.Status.EventState()); err != nil {
 		return err
+	}
+	if s.links != nil && candor.LinkOpOf(d.Type) == candor.OpLinked && step.Status != candor.DisputeVerified {
+		if err := s.links.UndoFact(ctx, d.Subject, d.Source, d.SourceEventID, d.ID); err != nil {
+			return err
+		}
 	}
 	d.Status = step.Status
 	d.Steps = append(d.Steps, step)

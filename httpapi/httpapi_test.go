@@ -122,12 +122,15 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 	h.reviewer = h.key(t, candor.RoleReviewer, "rita")
 	h.analyst = h.key(t, candor.RoleAnalyst, "ada")
 	metrics := httpapi.NewMetrics(st.Size)
-	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Matcher: scoring.NewMatcher(append(slices.Clone(active), matchAlso...)), OnCommit: func(cs ingest.CommitStats) {
+	links := identity.New(identity.Config{Store: st, Vault: v})
+	p := ingest.New(ingest.Options{Catalogue: cat, Vault: v, Store: st, Links: links, Matcher: scoring.NewMatcher(append(slices.Clone(active), matchAlso...)), OnCommit: func(cs ingest.CommitStats) {
 		metrics.IngestCommitted(cs.Requests, cs.Events, cs.Duplicates, cs.Duration, cs.Err)
 	}})
 	access, closeAudit := h.startAudit(t, v)
 	h.decisions.RecordDisclosures(access)
 	h.disputes = disputes.New(st, v, cat, nil)
+	links.WithDisputes(h.disputes)
+	h.disputes.UndoLinks(links)
 	h.disputes.OnStatus(metrics.DisputeEntered)
 	metrics.WatchDisputesOpen(h.disputes.OpenCount)
 	metrics.WatchLogLag(func(ctx context.Context) (int, int, error) { return audit.Lag(ctx, st) })
@@ -137,7 +140,6 @@ func mustHarnessWith(t *testing.T, active, all []*scoring.Compiled, matchAlso ..
 	if h.policy, h.policyKey, _, err = h.admins.Mint(ctx, nil, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	links := identity.New(identity.Config{Store: st, Vault: v})
 	profiles := profile.New(profile.Config{Store: st, Vault: v, Catalogue: cat, Scorecards: h.published, Log: h.log, Groups: links})
 	signer, serr := decisions.GenerateSigner()
 	if serr != nil {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,8 +36,10 @@ func TestIdentityLinks(t *testing.T) {
 			t.Fatalf("post: %d %s", r.status, r.raw)
 		}
 	}
+	n := 0
 	link := func(token, typ, kind, scheme, value, otherScheme, otherValue string) response {
-		body := `{"id":"civ-1","type":"` + typ + `","kind":"` + kind + `","scheme":"` + scheme + `","value":"` + value + `","other_scheme":"` + otherScheme + `","other_value":"` + otherValue + `"}`
+		n++
+		body := `{"id":"civ-` + strconv.Itoa(n) + `","type":"` + typ + `","kind":"` + kind + `","scheme":"` + scheme + `","value":"` + value + `","other_scheme":"` + otherScheme + `","other_value":"` + otherValue + `"}`
 		return h.do(t, "POST", "/v1/identity/links", token, "application/json", []byte(body))
 	}
 	lookup := func(scheme, value string) string {
@@ -47,10 +50,16 @@ func TestIdentityLinks(t *testing.T) {
 		}
 		return id
 	}
-	events := func(id string) int {
+	events := func(id string) int { // the banks' facts, not the registry's link facts
 		evs := h.do(t, "GET", "/v1/subjects/"+id+"/events", h.operator, "", nil)
 		list, _ := evs.body["events"].([]any)
-		return len(list)
+		n := 0
+		for _, e := range list {
+			if e.(map[string]any)["type"] == "credit.instalment_late" {
+				n++
+			}
+		}
+		return n
 	}
 	for _, tc := range []struct {
 		name, token, typ, kind, scheme, value, otherScheme, otherValue string
@@ -74,6 +83,10 @@ func TestIdentityLinks(t *testing.T) {
 	if r := link(registry, "identity.linked", "person", "national_id", "AB1234567", "ru_snils", "112-233-445 95"); r.status != 200 || r.body["type"] != "identity.linked" {
 		t.Fatalf("link: %d %s", r.status, r.raw)
 	}
+	body := `{"id":"civ-` + strconv.Itoa(n) + `","type":"identity.linked","kind":"person","scheme":"national_id","value":"AB1234567","other_scheme":"ru_snils","other_value":"112-233-445 95"}`
+	if r := h.do(t, "POST", "/v1/identity/links", registry, "application/json", []byte(body)); r.status != 200 || r.body["duplicate"] != true {
+		t.Errorf("the same fact again: %d %s, want a duplicate", r.status, r.raw)
+	}
 	for _, id := range []string{nid, snils} {
 		if n := events(id); n != 2 {
 			t.Errorf("linked, subject %s shows %d events, want both identifiers' 2", id, n)
@@ -93,25 +106,54 @@ func TestIdentityLinks(t *testing.T) {
 		t.Errorf("unlinked: %d and %d events, want 1 and 1", events(nid), events(snils))
 	}
 
-	// Linked again, the person disputes the link: two profiles at once.
+	// Linked again, the person disputes the link: it goes to review and
+	// stands meanwhile; verified by the registry, it stands; disputed
+	// again and withdrawn, two profiles again.
 	if r := link(registry, "identity.linked", "person", "national_id", "AB1234567", "ru_snils", "11223344595"); r.status != 200 {
 		t.Fatalf("link again: %d %s", r.status, r.raw)
 	}
 	person := h.key(t, candor.RoleSubject, snils)
-	mine := h.do(t, "GET", "/v1/me/links", person, "", nil)
-	list, _ := mine.body["links"].([]any)
-	if mine.status != 200 || len(list) != 1 || list[0].(map[string]any)["source"] != "civil1" {
-		t.Fatalf("my links: %d %s", mine.status, mine.raw)
+	myLink := func() string {
+		mine := h.do(t, "GET", "/v1/me/links", person, "", nil)
+		list, _ := mine.body["links"].([]any)
+		if mine.status != 200 || len(list) > 1 {
+			t.Fatalf("my links: %d %s", mine.status, mine.raw)
+		}
+		if len(list) == 0 {
+			return ""
+		}
+		if list[0].(map[string]any)["source"] != "civil1" {
+			t.Fatalf("my links: %s", mine.raw)
+		}
+		return list[0].(map[string]any)["link"].(string)
 	}
-	id := list[0].(map[string]any)["link"].(string)
-	if r := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", nil); r.status != 200 || r.body["type"] != "identity.unlinked" {
-		t.Fatalf("dispute: %d %s", r.status, r.raw)
+	id := myLink()
+	answer := func(statement, reply string) {
+		t.Helper()
+		r := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", []byte(`{"statement":"`+statement+`"}`))
+		if r.status != 200 || r.body["status"] != "open" || r.body["dispute"] == nil || r.body["type"] != nil {
+			t.Fatalf("dispute: %d %s", r.status, r.raw)
+		}
+		if events(nid) != 2 || events(snils) != 2 || myLink() != id {
+			t.Fatalf("a link under review stands: %d and %d events", events(nid), events(snils))
+		}
+		if again := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", nil); again.status != 409 {
+			t.Errorf("disputed while under review: %d %s", again.status, again.raw)
+		}
+		if a := h.do(t, "POST", "/v1/sources/me/disputes/"+r.body["dispute"].(string), registry, "application/json", []byte(`{"answer":"`+reply+`"}`)); a.status != 200 {
+			t.Fatalf("the registry's answer: %d %s", a.status, a.raw)
+		}
 	}
-	if events(nid) != 1 || events(snils) != 1 {
-		t.Errorf("disputed: %d and %d events, want 1 and 1", events(nid), events(snils))
+	answer("Not my SNILS.", "verify")
+	if events(nid) != 2 || myLink() != id {
+		t.Fatalf("verified: %d events, link %q", events(nid), myLink())
+	}
+	answer("Still not mine.", "withdraw")
+	if events(nid) != 1 || events(snils) != 1 || myLink() != "" {
+		t.Errorf("withdrawn: %d and %d events, want 1 and 1, and no link", events(nid), events(snils))
 	}
 	if r := h.do(t, "POST", "/v1/me/links/"+id+"/dispute", person, "application/json", nil); r.status != 404 {
-		t.Errorf("dispute again: %d %s", r.status, r.raw)
+		t.Errorf("dispute of an undone link: %d %s", r.status, r.raw)
 	}
 }
 

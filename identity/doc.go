@@ -42,10 +42,25 @@
 //     commitments of those go with them: audit.Changes.Erase retires
 //     them).
 //
-// An erroneous link is undone by the registry (Unlink, identity.unlinked)
-// or by the person's dispute (Dispute): a disputed link stops counting at
-// once, as a disputed fact is excluded while under review, and the
-// registry may post it again if it stands by it.
+// # Links as facts
+//
+// A registry links by posting a fact, identity.linked (candor.TypeLinked;
+// undone by identity.unlinked), through the ordinary event paths: POST
+// /v1/events in any format, CSV, NATS, and POST /v1/identity/links, which
+// is one such fact. The ingest pipeline validates it as any fact (the
+// other identifier too), stores it as an event (its ID the idempotency
+// key), and commits a request holding link facts whole, in one commit of
+// its own, with its link steps (checked by a Plan against the store and
+// the request's earlier facts) and its other events, under the links
+// lease. An identifier no profile has yet is given a subject by the link
+// (pre-linking): facts posted under it later land on the linked profile.
+//
+// An erroneous link is undone by the registry (identity.unlinked) or
+// through the person's dispute (Dispute), which sends the link's fact to
+// review through the disputes workflow: the link stands meanwhile; the
+// registry (or an operator for it) verifies it, and it stands, or
+// withdraws or corrects it, or lets the 30 days pass, and the link is
+// undone (UndoFact, from disputes.Service.UndoLinks).
 //
 // A link is refused across subject kinds (EINVALID), between identifiers
 // of one subject (EINVALID), when the alias is already linked to another
@@ -53,5 +68,8 @@
 // (ECONFLICT, naming the link to undo first), and from a source that is
 // not a registry (EFORBIDDEN). Link writes are serialised within a
 // process and, through a lease in the store (LinksLease), among the nodes
-// sharing it, so that no identifier is linked to two profiles at once.
+// sharing it, so that no identifier is linked to two profiles at once;
+// their commits are fenced with the lease (candor.WriteBatch.Fence), so
+// that a node that stalled past the lease's TTL while another took it
+// over cannot commit what it checked.
 package identity

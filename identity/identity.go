@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -18,6 +17,10 @@ type Config struct {
 	Store candor.Store
 	Vault *vault.Vault
 	Now   func() time.Time // nil: time.Now
+	// LeaseTTL is how long the links lease is taken for (0: 10 s); a
+	// link write that takes longer is refused at its commit
+	// (candor.ErrFenced) once another node took the lease over.
+	LeaseTTL time.Duration
 }
 
 // Service links and unlinks subjects and resolves their groups. Its
@@ -26,12 +29,18 @@ type Service struct {
 	cfg    Config
 	mu     sync.Mutex // serialises link writes in this process
 	holder string     // this Service's name for the links lease
+	// disputes, if set, takes the subjects' disputes of links
+	// (WithDisputes).
+	disputes FactDisputes
 }
 
 // New returns a Service over cfg.
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = leaseTTL
 	}
 	var b [8]byte
 	rand.Read(b[:])
@@ -54,38 +63,44 @@ const (
 // the store, until the returned unlock is called: erasure holds it while
 // it erases a group, so that no link step is added to a member between
 // its plan and its commit. Errors as for Link's EUNAVAILABLE.
-func (s *Service) Lock(ctx context.Context) (unlock func(), err error) { return s.lock(ctx) }
+func (s *Service) Lock(ctx context.Context) (unlock func(), err error) {
+	unlock, _, err = s.lock(ctx)
+	return unlock, err
+}
 
 // lock serialises a link write in this process and, if the store has
-// leases, among every node sharing it. It returns the unlock. Errors:
+// leases, among every node sharing it. It returns the unlock and the
+// lease, which the write's commit is fenced with (candor.WriteBatch.Fence:
+// a node that stalled past the lease's TTL while another took it over
+// cannot commit what it checked under it); nil without leases. Errors:
 // EUNAVAILABLE when another node holds the lease beyond leaseWait.
-func (s *Service) lock(ctx context.Context) (func(), error) {
+func (s *Service) lock(ctx context.Context) (func(), *candor.Lease, error) {
 	s.mu.Lock()
 	l, ok := s.cfg.Store.(candor.Leaser)
 	if !ok {
-		return s.mu.Unlock, nil
+		return s.mu.Unlock, nil, nil
 	}
 	deadline := time.Now().Add(leaseWait)
 	for {
-		_, held, err := l.AcquireLease(ctx, LinksLease, s.holder, leaseTTL)
+		lease, held, err := l.AcquireLease(ctx, LinksLease, s.holder, s.cfg.LeaseTTL)
 		if err != nil {
 			s.mu.Unlock()
-			return nil, err
+			return nil, nil, err
 		}
 		if held {
 			return func() {
 				l.ReleaseLease(context.WithoutCancel(ctx), LinksLease, s.holder)
 				s.mu.Unlock()
-			}, nil
+			}, &lease, nil
 		}
 		if time.Now().After(deadline) {
 			s.mu.Unlock()
-			return nil, candor.Errorf(candor.EUNAVAILABLE, "another node is linking identities; try again")
+			return nil, nil, candor.Errorf(candor.EUNAVAILABLE, "another node is linking identities; try again")
 		}
 		select {
 		case <-ctx.Done():
 			s.mu.Unlock()
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -141,55 +156,10 @@ func (s *Service) history(ctx context.Context, key *vault.SubjectKey) ([]*candor
 	return out, nil
 }
 
-// standing returns the links of subject that stand.
-func (s *Service) standing(ctx context.Context, subject candor.SubjectID) ([]*candor.Link, error) {
-	key, err := s.key(ctx, subject)
-	if err != nil {
-		return nil, err
-	}
-	h, err := s.history(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	return candor.CurrentLinks(h), nil
-}
-
 // Group returns the group subject belongs to. Errors: ENOTFOUND for an
 // unknown subject.
 func (s *Service) Group(ctx context.Context, subject candor.SubjectID) (*Group, error) {
-	links, err := s.standing(ctx, subject)
-	if err != nil {
-		return nil, err
-	}
-	survivor := subject
-	for _, l := range links {
-		if l.Alias == subject {
-			survivor = l.Survivor
-		}
-	}
-	if survivor != subject {
-		switch links, err = s.standing(ctx, survivor); {
-		case candor.ErrorCode(err) == candor.ENOTFOUND: // erased: the subject stands alone
-			survivor, links = subject, nil
-		case err != nil:
-			return nil, err
-		}
-	}
-	g := &Group{Survivor: survivor, Members: []candor.SubjectID{survivor}}
-	for _, l := range links {
-		if l.Survivor != survivor {
-			continue
-		}
-		switch _, err := s.cfg.Store.Subject(ctx, l.Alias); {
-		case candor.ErrorCode(err) == candor.ENOTFOUND: // erased
-			continue
-		case err != nil:
-			return nil, err
-		}
-		g.Members = append(g.Members, l.Alias)
-		g.Links = append(g.Links, l)
-	}
-	return g, nil
+	return s.NewPlan(ctx).group(subject)
 }
 
 // Members implements the readers' view (profile.Groups): the members of
@@ -236,10 +206,15 @@ func checkRequest(r *Request, unlink bool) error {
 // reference; ECONFLICT when Second's subject is linked elsewhere or has
 // aliases, or First's is another's alias.
 func (s *Service) Link(ctx context.Context, r Request) (*candor.Link, error) {
-	if err := checkRequest(&r, false); err != nil {
+	return s.do(ctx, r, candor.OpLinked)
+}
+
+// do links or unlinks as a Request asks, in a commit of its own.
+func (s *Service) do(ctx context.Context, r Request, op candor.LinkOp) (*candor.Link, error) {
+	if err := checkRequest(&r, op == candor.OpUnlinked); err != nil {
 		return nil, err
 	}
-	unlock, err := s.lock(ctx)
+	unlock, lease, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -252,31 +227,17 @@ func (s *Service) Link(ctx context.Context, r Request) (*candor.Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case a == b:
-		return nil, candor.Errorf(candor.EINVALID, "the %s and the %s name one profile already", r.First.Scheme, r.Second.Scheme)
-	case arec.Kind != brec.Kind:
-		return nil, candor.Errorf(candor.EINVALID, "the %s names %s and the %s %s: a link joins two identifiers of one kind of subject", r.First.Scheme, arec.Kind.Noun(), r.Second.Scheme, brec.Kind.Noun())
+	f := Fact{Op: op, Ref: r.Ref, First: r.First, Second: r.Second, A: a, B: b, AKind: arec.Kind, BKind: brec.Kind}
+	if r.Source != nil {
+		f.Source = r.Source.ID
 	}
-	ga, err := s.Group(ctx, a)
-	if err != nil {
-		return nil, err
+	p := s.NewPlan(ctx)
+	p.fence = lease
+	l, planned, err := p.Add(f)
+	if err != nil || !planned {
+		return l, err
 	}
-	gb, err := s.Group(ctx, b)
-	if err != nil {
-		return nil, err
-	}
-	if ga.Survivor == a && slices.Contains(ga.Members, b) {
-		return ga.Links[slices.Index(ga.Members, b)-1], nil
-	}
-	if ga.Survivor != a {
-		return nil, candor.Errorf(candor.ECONFLICT, "the %s is already linked to another profile (link %s): unlink it first, or link to that profile", r.First.Scheme, linkTo(ga, a))
-	}
-	if gb.Linked() {
-		return nil, candor.Errorf(candor.ECONFLICT, "the %s is already linked to another profile (link %s): unlink it first", r.Second.Scheme, linkTo(gb, b))
-	}
-	l := &candor.Link{ID: newLinkID(), Op: candor.OpLinked, Survivor: a, Alias: b, Source: r.Source.ID, Ref: r.Ref, At: s.cfg.Now().UTC()}
-	return l, s.write(ctx, l)
+	return l, s.commit(ctx, p)
 }
 
 // linkTo names the link that holds member in g.
@@ -300,85 +261,112 @@ func newLinkID() string {
 // never linked. Errors as for Link, and ENOTFOUND when they are not
 // linked.
 func (s *Service) Unlink(ctx context.Context, r Request) (*candor.Link, error) {
-	if err := checkRequest(&r, true); err != nil {
-		return nil, err
-	}
-	unlock, err := s.lock(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	a, _, err := s.resolve(ctx, r.First)
-	if err != nil {
-		return nil, err
-	}
-	b, _, err := s.resolve(ctx, r.Second)
-	if err != nil {
-		return nil, err
-	}
-	links, err := s.standing(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range links {
-		if l.Survivor == a && l.Alias == b || l.Survivor == b && l.Alias == a {
-			u := *l
-			u.Op, u.Source, u.Ref, u.At = candor.OpUnlinked, "", r.Ref, s.cfg.Now().UTC()
-			if r.Source != nil {
-				u.Source = r.Source.ID
-			}
-			return &u, s.write(ctx, &u)
-		}
-	}
-	return nil, candor.Errorf(candor.ENOTFOUND, "the %s and the %s are not linked", r.First.Scheme, r.Second.Scheme)
+	return s.do(ctx, r, candor.OpUnlinked)
 }
 
-// write stores step l under both its subjects, each sealed with that
-// subject's key and committed with its salt, in one commit.
-func (s *Service) write(ctx context.Context, l *candor.Link) error {
-	enc, err := l.MarshalBinary()
+// commit stores the steps of p, each under both its subjects, in one
+// commit with their commitments.
+func (s *Service) commit(ctx context.Context, p *Plan) error {
+	b := &candor.WriteBatch{}
+	cs, err := p.Write(b)
 	if err != nil {
 		return err
-	}
-	b := &candor.WriteBatch{}
-	var cs []candor.Commitment
-	for _, member := range []candor.SubjectID{l.Survivor, l.Alias} {
-		key, err := s.key(ctx, member)
-		if err != nil {
-			return err
-		}
-		b.Records = append(b.Records, key.SealRecord(candor.RecordLink, candor.LinkRecordID(l, member), enc))
-		cs = append(cs, candor.LinkCommitment(key.Salt(), enc))
 	}
 	b.Commitments = func(*candor.WriteBatch, uint64) (write, access []candor.Commitment) { return cs, nil }
 	_, err = s.cfg.Store.Commit(ctx, b)
 	return err
 }
 
-// Dispute undoes the standing link id of subject's group at the word of
-// the subject itself: a disputed link stops counting at once, as a
-// disputed fact is excluded while under review (charter point 7), and the
-// registry may post it again if it stands by it. The step names no
-// source and the reference "dispute by the subject". Errors: ENOTFOUND
-// when subject's group holds no standing link id.
-func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id string) (*candor.Link, error) {
-	unlock, err := s.lock(ctx)
+// FactDisputes opens a dispute of a stored fact (disputes.Service is
+// one): the disputes workflow a link's fact goes through.
+type FactDisputes interface {
+	Open(ctx context.Context, subject candor.SubjectID, id candor.EventID, statement string) (*candor.Dispute, error)
+}
+
+// WithDisputes makes Dispute send a disputed link to review through d.
+// Call it before the service is used.
+func (s *Service) WithDisputes(d FactDisputes) { s.disputes = d }
+
+// Dispute is the subject's challenge of the standing link id of its
+// group. A link a registry's fact made (identity.linked, posted through
+// the ingest pipeline) goes to review: the fact is disputed through the
+// disputes workflow (WithDisputes), the link stands meanwhile, and the
+// registry (or an operator for it) verifies it, which keeps it, or
+// withdraws it; a withdrawn, corrected or expired fact undoes the link
+// (UndoFact). The dispute is returned, with the link. A link no fact
+// made (one made through Link, by a caller inside Candor) is undone at
+// once, with no dispute. Errors: ENOTFOUND when subject's group holds no
+// standing link id; the disputes workflow's (ECONFLICT for a fact
+// disputed already).
+func (s *Service) Dispute(ctx context.Context, subject candor.SubjectID, id, statement string) (*candor.Link, *candor.Dispute, error) {
+	g, err := s.Group(ctx, subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	var l *candor.Link
+	for _, x := range g.Links {
+		if x.ID == id {
+			l = x
+		}
+	}
+	if l == nil {
+		return nil, nil, candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
+	}
+	if s.disputes != nil && l.Source != "" {
+		e, err := s.cfg.Store.Dedupe(ctx, s.cfg.Vault.DedupeKey(l.Source, l.Ref))
+		switch {
+		case err == nil:
+			d, err := s.disputes.Open(ctx, e.Subject, e.Event, statement)
+			return l, d, err
+		case candor.ErrorCode(err) != candor.ENOTFOUND:
+			return nil, nil, err
+		}
+	}
+	u, err := s.undo(ctx, subject, func(x *candor.Link) bool { return x.ID == id }, DisputeRef)
+	if err == nil && u == nil {
+		err = candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
+	}
+	return u, nil, err
+}
+
+// UndoFact undoes the standing link of subject's group that the fact
+// ref of source made, at the end of a dispute that upheld the subject
+// (the fact withdrawn, corrected or expired): the step names no source
+// and the dispute. It does nothing if no such link stands (undone
+// before), so that a dispute settled again after a crash undoes nothing
+// twice.
+func (s *Service) UndoFact(ctx context.Context, subject candor.SubjectID, source, ref, dispute string) error {
+	note := "dispute " + dispute
+	if len(note) > candor.MaxLinkString {
+		note = note[:candor.MaxLinkString]
+	}
+	_, err := s.undo(ctx, subject, func(l *candor.Link) bool { return l.Source == source && l.Ref == ref }, note)
+	return err
+}
+
+// undo writes the unlinked step of the first standing link of subject's
+// group that match selects, with reference ref; nil if none matches.
+func (s *Service) undo(ctx context.Context, subject candor.SubjectID, match func(*candor.Link) bool, ref string) (*candor.Link, error) {
+	unlock, lease, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	g, err := s.Group(ctx, subject)
+	p := s.NewPlan(ctx)
+	p.fence = lease
+	g, err := p.group(subject)
 	if err != nil {
 		return nil, err
 	}
 	for _, l := range g.Links {
-		if l.ID == id {
+		if match(l) {
 			u := *l
-			u.Op, u.Source, u.Ref, u.At = candor.OpUnlinked, "", DisputeRef, s.cfg.Now().UTC()
-			return &u, s.write(ctx, &u)
+			u.Op, u.Source, u.Ref = candor.OpUnlinked, "", ref
+			p.plan(&u)
+			return &u, s.commit(ctx, p)
 		}
 	}
-	return nil, candor.Errorf(candor.ENOTFOUND, "no link %q joins your profile", candor.Clip(id, 40))
+	return nil, nil
 }
 
 // DisputeRef is the reference of a link undone by its subject's dispute.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -43,6 +44,9 @@ type Options struct {
 	// OnCommit, if set, is called after every group commit, before its
 	// requests are answered (for metrics: an answered client sees them).
 	OnCommit func(CommitStats)
+	// Links, if set, lets the pipeline take link facts (identity.linked,
+	// identity.unlinked): without it, a request holding one is refused.
+	Links *identity.Service
 	// Logger receives start-up and failure messages; nil discards them.
 	Logger *slog.Logger
 	// Unaudited, for benchmarks only, commits events without their write
@@ -370,6 +374,9 @@ func (p *Pipeline) Ingest(ctx context.Context, src *candor.Source, inputs []cand
 	if err := p.refuseErased(req); err != nil {
 		return candor.IngestResult{}, err
 	}
+	if req.hasLinks() {
+		return p.ingestLinks(ctx, req)
+	}
 	for retry := 0; ; retry++ {
 		if err := p.resolveStored(ctx, req); err != nil {
 			return candor.IngestResult{}, err
@@ -430,7 +437,9 @@ func (p *Pipeline) Check(src *candor.Source, inputs []candor.EventInput, decodeP
 // authorise refuses types src may not post. Court-only categories are
 // refused to any source that is not a court even when its list allows them
 // (a source registered before the rule, or a catalogue changed since):
-// restrictions exist only as facts a court posted (charter point 9).
+// restrictions exist only as facts a court posted (charter point 9). Link
+// facts are refused to any source that is not a registry
+// (identity.Registry), whatever its list.
 func (p *Pipeline) authorise(src *candor.Source, inputs []candor.EventInput) error {
 	var denied, courtOnly []string
 	for i := range inputs {
@@ -438,6 +447,10 @@ func (p *Pipeline) authorise(src *candor.Source, inputs []candor.EventInput) err
 		t := p.cat.Type(name)
 		switch {
 		case t == nil || slices.Contains(denied, name) || slices.Contains(courtOnly, name):
+		case candor.LinkOpOf(name) != 0:
+			if !identity.Registry(src.Kind) {
+				return candor.Errorf(candor.EFORBIDDEN, "source %s is a %s: only a civil, company or tax registry may link or unlink identifiers (%s)", src.ID, src.Kind, name)
+			}
 		case t.Category.Policy().CourtOnly && src.Kind != candor.SourceCourt:
 			courtOnly = append(courtOnly, name)
 		case !src.Allows(name):

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/candor-project/candor"
 )
@@ -54,6 +55,12 @@ func (s *Store) CommitAsync(ctx context.Context, b *candor.WriteBatch) (wait fun
 	defer d.mu.Unlock()
 	if len(b.Events) > 0 && b.Generation != d.fence {
 		return nil, candor.ErrStaleMatches
+	}
+	if f := b.Fence; f != nil {
+		cur, ok := d.leases[f.Name]
+		if err := candor.CheckFence(f, cur, ok, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.checkNew(b); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/cockroachdb/pebble/v2"
@@ -131,6 +132,14 @@ func (s *Store) enter(b *pebble.Batch, w *ordered) (counters, error) {
 	defer s.mu.Unlock()
 	if len(w.wb.Events) > 0 && w.wb.Generation != s.fence {
 		return counters{}, candor.ErrStaleMatches
+	}
+	if f := w.wb.Fence; f != nil { // leases are this process's (lease.go)
+		s.leaseMu.Lock()
+		cur, ok := s.leases.held[f.Name]
+		s.leaseMu.Unlock()
+		if err := candor.CheckFence(f, cur, ok, time.Now()); err != nil {
+			return counters{}, err
+		}
 	}
 	// Changes and removals read what they change, under the lock, so that
 	// no other commit comes between their check and their application.

@@ -140,6 +140,9 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, wb *candor.WriteBatch, nan
 		return 0, err
 	}
 
+	if err := checkFence(ctx, tx, wb.Fence); err != nil {
+		return 0, err
+	}
 	var seq, fence uint64
 	if err := tx.QueryRow(ctx, `UPDATE candor_counters SET last_commit = last_commit + 1 RETURNING last_commit, match_gen`).Scan(&seq, &fence); err != nil {
 		return 0, err

@@ -44,3 +44,28 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 	return s.exec(ctx, "release lease "+name, `UPDATE candor_leases SET expires = clock_timestamp() WHERE name = $1 AND holder = $2`, name, holder)
 }
+
+// checkFence checks a batch's fence (candor.WriteBatch.Fence) in its
+// transaction, by the database's clock. It locks the lease's row for
+// share, so that another holder's AcquireLease, an update of the row,
+// waits until the transaction ends: the lease cannot pass between the
+// check and the commit.
+func checkFence(ctx context.Context, tx pgx.Tx, f *candor.Lease) error {
+	if f == nil {
+		return nil
+	}
+	var holder string
+	var token int64
+	var live bool
+	err := tx.QueryRow(ctx, `SELECT holder, token, expires > clock_timestamp() FROM candor_leases WHERE name = $1 FOR SHARE`, f.Name).Scan(&holder, &token, &live)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return candor.ErrFenced
+	case err != nil:
+		return err
+	}
+	if holder != f.Holder || uint64(token) != f.Token || !live {
+		return candor.ErrFenced
+	}
+	return nil
+}

@@ -190,20 +190,69 @@ func subjectCells(dst []int, p *plan, events []*candor.Event) []int {
 	return dst[:start+len(kept)]
 }
 
+// Groups gives the members of a linked subject's profile, the survivor
+// first (identity.Service is one): a person known by two linked
+// identifiers is two subjects in the store and one person in a count.
+type Groups interface {
+	Members(ctx context.Context, subject candor.SubjectID) ([]candor.SubjectID, error)
+}
+
+// linkedGroups returns the survivor of every subject that is a member of
+// a linked profile of more than one subject. Only subjects with link
+// records are asked about (their records are found without opening them).
+func (s *Service) linkedGroups(ctx context.Context) (map[candor.SubjectID]candor.SubjectID, error) {
+	if s.groups == nil {
+		return nil, nil
+	}
+	withLinks := map[candor.SubjectID]bool{}
+	for r, err := range s.store.AllRecords(ctx, candor.RecordLink) {
+		if err != nil {
+			return nil, err
+		}
+		withLinks[r.Subject] = true
+	}
+	out := map[candor.SubjectID]candor.SubjectID{}
+	for sub := range withLinks {
+		ms, err := s.groups.Members(ctx, sub)
+		switch {
+		case candor.ErrorCode(err) == candor.ENOTFOUND: // erased since
+			continue
+		case err != nil:
+			return nil, err
+		case len(ms) > 1:
+			out[sub] = ms[0]
+		}
+	}
+	return out, nil
+}
+
+// person is a linked profile's members as a pass met them, counted as
+// one person once the pass is over.
+type person struct {
+	sub    candor.SubjectRecord // the survivor's ID, the members' kind
+	keys   []*vault.SubjectKey
+	events []*candor.Event
+}
+
 // count makes one pass over the population and returns the exact,
-// bounded counts of every plan's cells. Events are decrypted only if a
-// plan is by month.
+// bounded counts of every plan's cells, a person whose identifiers are
+// linked counted once (the union of the members' facts, bounded as one
+// subject's are). Events are decrypted only if a plan is by month.
 func (s *Service) count(ctx context.Context, plans []*plan, at time.Time) ([][]int64, error) {
-	var err error
 	out := make([][]int64, len(plans))
 	byMonth := false
 	for i, p := range plans {
 		out[i] = make([]int64, len(p.cells))
 		byMonth = byMonth || p.q.ByMonth()
 	}
+	survivors, err := s.linkedGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var mu sync.Mutex
+	persons := map[candor.SubjectID]*person{}
 	scratch := sync.Pool{New: func() any { return new(subjectScratch) }}
-	fn := func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+	tally := func(sub *candor.SubjectRecord, keys []*vault.SubjectKey, events []*candor.Event) error {
 		sc := scratch.Get().(*subjectScratch)
 		defer scratch.Put(sc)
 		sc.cells = sc.cells[:0]
@@ -214,7 +263,7 @@ func (s *Service) count(ctx context.Context, plans []*plan, at time.Time) ([][]i
 			}
 			n := len(sc.cells)
 			if p.card != nil {
-				g, err := grade(ctx, s.store, p.card, sub, key, events, byMonth, at)
+				g, err := grade(ctx, s.store, p.card, sub, keys, events, byMonth, at)
 				if err != nil {
 					return err
 				}
@@ -238,6 +287,27 @@ func (s *Service) count(ctx context.Context, plans []*plan, at time.Time) ([][]i
 		mu.Unlock()
 		return nil
 	}
+	fn := func(sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event) error {
+		survivor, linked := survivors[sub.ID]
+		if !linked {
+			return tally(sub, []*vault.SubjectKey{key}, events)
+		}
+		mu.Lock() // what the pass yields is valid only during the call: keep copies
+		defer mu.Unlock()
+		p := persons[survivor]
+		if p == nil {
+			p = &person{sub: candor.SubjectRecord{ID: survivor, Kind: sub.Kind}}
+			persons[survivor] = p
+		}
+		p.keys = append(p.keys, key)
+		for _, e := range events {
+			c := *e
+			c.Fields = slices.Clone(e.Fields)
+			c.Subject = survivor // one person's facts, as the profile reads them
+			p.events = append(p.events, &c)
+		}
+		return nil
+	}
 	if byMonth {
 		_, _, err = population.Each(ctx, s.store, s.vault, s.workers, fn)
 	} else {
@@ -248,6 +318,12 @@ func (s *Service) count(ctx context.Context, plans []*plan, at time.Time) ([][]i
 	if err != nil {
 		return nil, err
 	}
+	for _, p := range persons {
+		slices.SortStableFunc(p.events, func(a, b *candor.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
+		if err := tally(&p.sub, p.keys, p.events); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -255,16 +331,24 @@ type subjectScratch struct {
 	cells, plans []int
 }
 
-// grade returns sub's grade under card at at: from its events if the
-// pass decrypted them, from its stored matches otherwise.
-func grade(ctx context.Context, st candor.EventStore, card Card, sub *candor.SubjectRecord, key *vault.SubjectKey, events []*candor.Event, decrypted bool, at time.Time) (string, error) {
+// grade returns the grade under card at at of the person whose members'
+// keys are keys (sub names the survivor): from the events if the pass
+// decrypted them, from the members' stored matches otherwise.
+func grade(ctx context.Context, st candor.EventStore, card Card, sub *candor.SubjectRecord, keys []*vault.SubjectKey, events []*candor.Event, decrypted bool, at time.Time) (string, error) {
 	if decrypted {
 		_, g, err := card.Points(sub.ID, events, at)
 		return g, err
 	}
-	ms, err := key.ReadMatches(ctx, st, card.Key())
-	if err != nil {
-		return "", err
+	var ms []candor.Match
+	for _, key := range keys {
+		m, err := key.ReadMatches(ctx, st, card.Key())
+		if err != nil {
+			return "", err
+		}
+		ms = append(ms, m...)
+	}
+	if len(keys) > 1 {
+		slices.SortStableFunc(ms, func(a, b candor.Match) int { return a.OccurredAt.Compare(b.OccurredAt) })
 	}
 	_, g := card.PointsFromMatches(ms, at)
 	return g, nil

@@ -8,7 +8,11 @@
 // adding one to a bounded number of cells (PerMonth, MaxCells; 1 for
 // grades), plus noise from the discrete Laplace mechanism of scale
 // bound/ε, clamped at 0: each table is ε-differentially private (δ = 0)
-// for adding or removing one subject. The noise is sampled exactly, with
+// for adding or removing one subject. A person known by identifiers a
+// registry linked (package identity) is several subjects in the store and
+// one in every count: with Options.Groups, the members' facts are counted
+// as one subject's, bounded as one subject's are, and the census gives the
+// person one grade, that of the union of the facts. The noise is sampled exactly, with
 // integer arithmetic only, from crypto/rand (or any io.Reader, for tests)
 // as Canonne, Kamath and Steinke describe ("The Discrete Gaussian for
 // Differential Privacy", NeurIPS 2020, algorithms 1–3); the discrete

@@ -45,6 +45,9 @@ type Options struct {
 	Workers    int       // goroutines per pass (0: 1)
 	Rand       io.Reader // the noise's randomness; nil is crypto/rand
 	Now        func() time.Time
+	// Groups, if set, gives linked profiles' members, so that a person
+	// known by linked identifiers is counted once.
+	Groups Groups
 	// Budgets, ε in millionths (0: the defaults above).
 	AnalystEpsilon, ReleaseEpsilon, ConsoleEpsilon int64
 }
@@ -57,6 +60,7 @@ type Service struct {
 	cat     *candor.Catalogue
 	cards   func() []Card
 	workers int
+	groups  Groups
 	now     func() time.Time
 	ledger  *Ledger
 	limits  map[string]int64 // account prefix → ε
@@ -82,7 +86,7 @@ func New(o Options) *Service {
 		}
 		return v
 	}
-	return &Service{store: o.Store, vault: o.Vault, cat: o.Catalogue, cards: o.Scorecards, workers: max(o.Workers, 1),
+	return &Service{store: o.Store, vault: o.Vault, cat: o.Catalogue, cards: o.Scorecards, workers: max(o.Workers, 1), groups: o.Groups,
 		now: o.Now, ledger: NewLedger(o.Store, o.Now), sampler: NewSampler(o.Rand),
 		limits: map[string]int64{"analyst": def(o.AnalystEpsilon, DefaultAnalystEpsilon),
 			"release": def(o.ReleaseEpsilon, DefaultReleaseEpsilon), "console": def(o.ConsoleEpsilon, DefaultConsoleEpsilon)}}

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -63,5 +65,57 @@ func testLease(t *testing.T, h *harness) {
 	}{{"", "node-a", time.Minute}, {"appender", "", time.Minute}, {"appender", "node-a", 0}} {
 		_, _, err := l.AcquireLease(ctx, bad.name, bad.holder, bad.ttl)
 		wantCode(t, err, candor.EINVALID, "AcquireLease with a bad argument")
+	}
+}
+
+// testLeaseFence checks candor.WriteBatch.Fence: a batch fenced with the
+// lease its writer holds commits; one fenced with a lease that passed to
+// another holder, expired, carries another token or was never taken is
+// refused whole with candor.ErrFenced.
+func testLeaseFence(t *testing.T, h *harness) {
+	l := h.s.(candor.Leaser)
+	sub := newSubject(candor.Person)
+	MustCommit(t, h.s, &candor.WriteBatch{Subjects: []candor.SubjectRecord{sub}})
+	acquire := func(name, holder string, ttl time.Duration) candor.Lease {
+		t.Helper()
+		got, held, err := l.AcquireLease(ctx, name, holder, ttl)
+		if err != nil || !held {
+			t.Fatalf("AcquireLease(%s, %s): %+v, %v, %v", name, holder, got, held, err)
+		}
+		return got
+	}
+	n := 0
+	commit := func(fence candor.Lease) error {
+		n++
+		rec := &candor.Record{Kind: candor.RecordDecision, ID: fmt.Sprintf("fenced_%d", n), Subject: sub.ID, Data: []byte("x")}
+		_, err := h.s.Commit(ctx, &candor.WriteBatch{Records: []*candor.Record{rec}, Fence: &fence})
+		if _, rerr := h.s.Record(ctx, candor.RecordDecision, rec.ID); (err == nil) != (rerr == nil) {
+			t.Fatalf("commit %d: %v, but the record reads %v", n, err, rerr)
+		}
+		return err
+	}
+	mine := acquire("links", "node-a", time.Minute)
+	if err := commit(mine); err != nil {
+		t.Fatalf("a batch fenced with the lease its writer holds: %v", err)
+	}
+	wrong := mine
+	wrong.Token++
+	if err := commit(wrong); !errors.Is(err, candor.ErrFenced) {
+		t.Fatalf("another token: %v, want ErrFenced", err)
+	}
+	if err := l.ReleaseLease(ctx, "links", "node-a"); err != nil {
+		t.Fatal(err)
+	}
+	acquire("links", "node-b", time.Minute)
+	if err := commit(mine); !errors.Is(err, candor.ErrFenced) {
+		t.Fatalf("a lease passed to another holder: %v, want ErrFenced", err)
+	}
+	short := acquire("links-2", "node-c", 150*time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
+	if err := commit(short); !errors.Is(err, candor.ErrFenced) {
+		t.Fatalf("an expired lease: %v, want ErrFenced", err)
+	}
+	if err := commit(candor.Lease{Name: "never-taken", Holder: "node-a", Token: 1, Expires: time.Now().Add(time.Hour)}); !errors.Is(err, candor.ErrFenced) {
+		t.Fatalf("a lease never taken: %v, want ErrFenced", err)
 	}
 }

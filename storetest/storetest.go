@@ -108,6 +108,7 @@ var capabilities = []capability{
 	}},
 	{"Leaser", optional[candor.Leaser], []testCase{
 		{"Lease", testLease},
+		{"Fence", testLeaseFence},
 	}},
 }
 

@@ -13,7 +13,7 @@ import (
 // (identity.Service).
 type LinkDisputes interface {
 	Group(ctx context.Context, subject candor.SubjectID) (*identity.Group, error)
-	Dispute(ctx context.Context, subject candor.SubjectID, link string) (*candor.Link, error)
+	Dispute(ctx context.Context, subject candor.SubjectID, link, statement string) (*candor.Link, *candor.Dispute, error)
 }
 
 // linkView is a standing link of the person's profile.
@@ -45,12 +45,17 @@ func (s *Server) myLinks(ctx context.Context, subject candor.SubjectID) ([]linkV
 }
 
 // disputeLink is POST /me/links/dispute: the person disputes a link of
-// their profile, which stops counting at once.
+// their profile, which goes to review (identity.Service.Dispute).
 func (s *Server) disputeLink(w http.ResponseWriter, r *http.Request, sess *session) {
-	if _, err := s.cfg.Links.Dispute(r.Context(), sess.subject, r.PostFormValue("link")); err != nil {
+	_, d, err := s.cfg.Links.Dispute(r.Context(), sess.subject, r.PostFormValue("link"), "The other identifier linked to my profile is not mine.")
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, localeOf(nil, r).T("You disputed the link: your profiles are apart again. The registry may link them again only if it stands by it."))
+	msg := "You disputed the link: your profiles are apart again. The registry may link them again only if it stands by it."
+	if d != nil {
+		msg = "You disputed the link: it goes to review. The registry has 30 days to stand by it; if it does not, your profiles are apart again."
+	}
+	s.sessions.setFlash(sess, localeOf(nil, r).T(msg))
 	http.Redirect(w, r, "/me/data", http.StatusSeeOther)
 }

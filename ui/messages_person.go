@@ -25,6 +25,9 @@ var personTranslations = map[string]struct{ ru, zh string }{
 	"You disputed the link: your profiles are apart again. The registry may link them again only if it stands by it.": {
 		"Вы оспорили связь: ваши профили снова раздельны. Реестр сможет связать их снова, только если подтвердит её.",
 		"您已对该关联提出异议：您的档案已重新分开。登记机构只有在坚持其正确时才能再次关联。"},
+	"You disputed the link: it goes to review. The registry has 30 days to stand by it; if it does not, your profiles are apart again.": {
+		"Вы оспорили связь: она передана на рассмотрение. У реестра есть 30 дней, чтобы подтвердить её; если он этого не сделает, ваши профили снова будут раздельны.",
+		"您已对该关联提出异议：它将进入复核。登记机构有 30 天时间坚持其正确；如果没有，您的档案将重新分开。"},
 	"Credential %s is revoked: verifiers who check its status now see that it is.": {"Удостоверение %s отозвано: проверяющие, которые проверят его статус, увидят это.", "凭证 %s 已撤销：核验方查询其状态时会看到这一点。"},
 
 	"You are signed in.": {"Вы вошли.", "您已登录。"},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -192,8 +193,18 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 	file := filepath.Join(dir, "rental-deposit-v2.yaml")
 	os.WriteFile(file, []byte(stricter), 0o644)
 	out, _ := mustRun(t, "policy", "simulate", "--data", data, file)
+	// The counts carry noise (ε = 1, a margin of a few subjects a cell):
+	// nobody moves up, so each of the 15 cells above the diagonal (six
+	// grades) is noise only, within its margin (by far, in all: the
+	// noise is clamped at 0, and strays past the margin 5 % of the time).
 	m := regexp.MustCompile(`moved up: (\d+) .*moved down: (\d+) .*the rest: (\d+)`).FindStringSubmatch(out)
-	if m == nil || m[1] != "0" || m[2] == "0" || !strings.Contains(out, "published v1 (rows) to candidate v2") {
+	mm := regexp.MustCompile(`within ±(\d+) of the exact count`).FindStringSubmatch(out)
+	if m == nil || mm == nil {
+		t.Fatalf("simulate:\n%s", out)
+	}
+	up, _ := strconv.Atoi(m[1])
+	margin, _ := strconv.Atoi(mm[1])
+	if up > 15*margin || !strings.Contains(out, "published v1 (rows) to candidate v2") {
 		t.Fatalf("simulate:\n%s", out)
 	}
 	out, _ = mustRun(t, "policy", "diff", "rental-deposit", file)
@@ -231,7 +242,7 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 		t.Fatalf("the proposer approved her own version: %v", err)
 	}
 	out, _ = mustRun(t, "policy", "approve", "--data", data, "rental-deposit", "2", "--key-file", bob)
-	if !strings.Contains(out, "approved by bob and active") || !strings.Contains(out, "Grades under rental-deposit v2 now:") {
+	if !strings.Contains(out, "approved by bob and active") || !strings.Contains(out, "Grades under rental-deposit v2 now:") || !strings.Contains(out, "differential-privacy noise") {
 		t.Fatalf("approve:\n%s", out)
 	}
 	wantMaterialised(t, data) // v2, by the pass activation runs

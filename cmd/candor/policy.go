@@ -16,14 +16,17 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/catalogue"
+	"github.com/candor-project/candor/identity"
 	"github.com/candor-project/candor/internal/progress"
 	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
+	"github.com/candor-project/candor/stats"
 )
 
 const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n" +
 	"  scores the current population under the published scorecard with FILE's ID and under FILE,\n" +
-	"  and prints how many subjects would move from each grade to each other grade\n" +
+	"  and prints how many subjects would move from each grade to each other grade,\n" +
+	"  each count with differential-privacy noise paid from the console's budget\n" +
 	"       candor policy diff A B\n" +
 	"  shows what changes from A to B, each a published scorecard ID or a scorecard file\n" +
 	"       candor policy key NAME [--key-file KEY]\n" +
@@ -117,13 +120,40 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	bar := progress.New(stderr, "simulating", 0)
 	defer population.RelaxGC()()
-	m, err := population.Migrate(ctx, inst.Store, inst.Vault, *workers, cur, next, at, func(events int) { bar.Add(0, int64(events)) })
+	exact := migrator(func(ctx context.Context, _, _ *candor.Scorecard, at time.Time) (*candor.GradeMigration, error) {
+		return population.Migrate(ctx, inst.Store, inst.Vault, *workers, cur, next, at, func(events int) { bar.Add(0, int64(events)) })
+	})
+	// The counts leave Candor with noise, paid from the console's budget,
+	// as the console's own simulation is (stats.ConsoleViews).
+	m, err := consoleStats(inst, nil).ConsoleViews(exact).GradeMigration(ctx, cs, ns, at)
 	bar.Finish()
 	if err != nil {
 		return err
 	}
 	printMigration(stdout, m)
 	return nil
+}
+
+// migrator is a stats.Migrator of one function.
+type migrator func(ctx context.Context, from, to *candor.Scorecard, at time.Time) (*candor.GradeMigration, error)
+
+func (f migrator) GradeMigration(ctx context.Context, from, to *candor.Scorecard, at time.Time) (*candor.GradeMigration, error) {
+	return f(ctx, from, to, at)
+}
+
+// consoleStats is the statistics service the policy commands count
+// with: the console's budget (the default), linked persons counted once,
+// cards the active versions a census counts.
+func consoleStats(inst *app.Installation, cards []*scoring.Compiled) *stats.Service {
+	return stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
+		Workers: runtime.GOMAXPROCS(0), Groups: identity.New(identity.Config{Store: inst.Store, Vault: inst.Vault}),
+		Scorecards: func() []stats.Card {
+			out := make([]stats.Card, len(cards))
+			for i, c := range cards {
+				out[i] = c
+			}
+			return out
+		}})
 }
 
 func parseAt(s string) (time.Time, error) {
@@ -166,6 +196,9 @@ func printMigration(w io.Writer, m *candor.GradeMigration) {
 	pct := func(n int) float64 { return 100 * float64(n) / float64(max(m.Total, 1)) }
 	fmt.Fprintf(w, "\nmoved up: %d (%.1f%%), moved down: %d (%.1f%%), the rest: %d (%.1f%%)\n",
 		m.Up, pct(m.Up), m.Down, pct(m.Down), m.Total-m.Up-m.Down, pct(m.Total-m.Up-m.Down))
+	if m.Epsilon > 0 {
+		fmt.Fprintf(w, "Every count carries differential-privacy noise (ε = %g, from the console's budget): within ±%d of the exact count 95%% of the time.\n", m.Epsilon, m.Margin)
+	}
 }
 
 func runPolicyDiff(args []string, stdout, stderr io.Writer) error {

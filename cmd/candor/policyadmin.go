@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/policy"
-	"github.com/candor-project/candor/population"
 	"github.com/candor-project/candor/scoring"
 )
 
@@ -196,7 +194,7 @@ func approveVersion(ctx context.Context, pa *policyAdmin, id string, version int
 	if _, _, err := pa.inst.Activate(ctx, stderr); err != nil {
 		return err
 	}
-	grades, err := gradesNow(ctx, pa.inst, c)
+	grades, census, err := gradesNow(ctx, pa.inst, c)
 	if err != nil {
 		return err
 	}
@@ -205,7 +203,7 @@ func approveVersion(ctx context.Context, pa *policyAdmin, id string, version int
 	for _, g := range sc.Grades {
 		fmt.Fprintf(stdout, "  %s %d", g.Grade, grades[g.Grade])
 	}
-	fmt.Fprintln(stdout)
+	fmt.Fprintf(stdout, "\n(with differential-privacy noise, ε = %g from the console's budget: within ±%d of the exact count 95%% of the time)\n", census.Epsilon, census.Margin)
 	return nil
 }
 
@@ -261,11 +259,23 @@ func runPolicyKeys(ctx context.Context, cmd string, args []string, stdout, stder
 }
 
 // gradesNow counts the subjects of c's kind by their grade under c now,
-// from the matches stored.
-func gradesNow(ctx context.Context, inst *app.Installation, c *scoring.Compiled) (map[string]int, error) {
-	dists, err := population.Grades(ctx, inst.Store, inst.Vault, runtime.GOMAXPROCS(0), []population.Materialised{c}, time.Now())
+// with noise: a census of the active versions, c among them, through the
+// statistics service (stats.ConsoleViews), paid from the console's
+// budget, so that no exact count leaves Candor.
+func gradesNow(ctx context.Context, inst *app.Installation, c *scoring.Compiled) (map[string]int, *candor.GradeCensus, error) {
+	active, _, err := inst.Published(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return dists[0].Grades, nil
+	census, err := consoleStats(inst, active).ConsoleViews(nil).CountGrades(ctx, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := c.Scorecard()
+	for _, d := range census.Cards {
+		if d.ID == sc.ID && d.Version == sc.Version {
+			return d.Grades, census, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("%s v%d is not among the active versions counted", sc.ID, sc.Version)
 }

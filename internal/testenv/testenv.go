@@ -3,6 +3,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"github.com/candor-project/candor/identity"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,6 +32,8 @@ type Env struct {
 	Cat      *candor.Catalogue
 	Cards    []*scoring.Compiled
 	Pipeline *ingest.Pipeline
+	// Links is the identity service the pipeline takes link facts with.
+	Links *identity.Service
 }
 
 // Start is where the clock starts.
@@ -69,7 +72,8 @@ func newEnv(tb testing.TB, st candor.Store, kr candor.Keyring) *Env {
 	if e.Cards, err = scoring.Shipped(e.Cat); err != nil {
 		tb.Fatal(err)
 	}
-	e.Pipeline = ingest.New(ingest.Options{Catalogue: e.Cat, Vault: e.Vault, Store: st, Matcher: scoring.NewMatcher(e.Cards), Now: e.Clock})
+	e.Links = identity.New(identity.Config{Store: st, Vault: e.Vault, Now: e.Clock})
+	e.Pipeline = ingest.New(ingest.Options{Catalogue: e.Cat, Vault: e.Vault, Store: st, Matcher: scoring.NewMatcher(e.Cards), Now: e.Clock, Links: e.Links})
 	tb.Cleanup(func() { e.Pipeline.Close(); st.Close(); kr.Close() })
 	return e
 }
@@ -130,5 +134,5 @@ func (e *Env) MatchAlso(tb testing.TB, cards ...*scoring.Compiled) {
 	tb.Helper()
 	e.Pipeline.Close()
 	e.Pipeline = ingest.New(ingest.Options{Catalogue: e.Cat, Vault: e.Vault, Store: e.Store,
-		Matcher: scoring.NewMatcher(append(slices.Clone(e.Cards), cards...)), Now: e.Clock})
+		Matcher: scoring.NewMatcher(append(slices.Clone(e.Cards), cards...)), Now: e.Clock, Links: e.Links})
 }
