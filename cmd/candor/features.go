@@ -296,7 +296,8 @@ func quoteClip(s string) string {
 func featuresMapping(sc *candor.Scorecard) ([]byte, error) {
 	m := fit.Mapping{Outcome: "outcome", Missing: []string{"NA"}}
 	for _, ch := range sc.Characteristics {
-		c := fit.Mapped{Name: ch.ID, Column: ch.ID, Kind: "numeric", Types: ch.EventTypes, Condition: ch.Condition, Aggregate: ch.Aggregate.String()}
+		c := fit.Mapped{Name: ch.ID, Column: ch.ID, Kind: "numeric", Types: ch.EventTypes, Condition: ch.Condition, Aggregate: ch.Aggregate.String(),
+			Field: ch.Field, Currency: ch.Currency}
 		if ch.Window > 0 {
 			c.Window = candor.FormatRetention(ch.Window)
 		}
