@@ -128,9 +128,52 @@ func TestAuditSampleByHand(t *testing.T) {
 			t.Errorf("%s: %v, want EINVALID naming %s", b.name, err, b.want)
 		}
 	}
-	rules, _ := scoring.Shipped(catalogue.Default())
-	if _, err := policy.AuditSample(rules[0], rows, groups); candor.ErrorCode(err) != candor.EINVALID || !strings.Contains(err.Error(), "rules") {
-		t.Errorf("auditing a rule scorecard: %v, want EINVALID", err)
+}
+
+// A rule scorecard is audited on its rules' points, as candor features
+// writes them: the score is the base plus their sum, clamped. The sample
+// is sample()'s, in rules: 1000+24 approved (grade A), 1000-60+10 and
+// 1000-120 not.
+func TestAuditRuleSampleByHand(t *testing.T) {
+	src, err := os.ReadFile("../scoring/testdata/base.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := scoring.Load("base.yaml", src, catalogue.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s, g bytes.Buffer
+	s.WriteString("subject,rent_late,rent_paid,outcome\n")
+	g.WriteString("sex\n")
+	n := 0
+	add := func(group, points string, outcome, k int) {
+		for range k {
+			n++
+			fmt.Fprintf(&s, "%d,%s,%d\n", n, points, outcome)
+			g.WriteString(group + "\n")
+		}
+	}
+	add("a", "0,24", 0, 16)
+	add("a", "-120,0", 1, 4)
+	add("b", "0,24", 0, 10)
+	add("b", "-60,10", 0, 6)
+	add("b", "-120,0", 1, 4)
+	a, err := policy.AuditSample(c, s.Bytes(), g.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := a.Cutoffs[0]
+	if a.Rows != 40 || a.Bad != 8 || cut.Benefit != "deposit_waived" || cut.Cutoff != 1000 || cut.ApprovalRate != 26.0/40 {
+		t.Fatalf("audit: %+v, cut-off %+v", a, cut)
+	}
+	if gb := cut.Attributes[0].Groups[1]; gb.Group != "b" || gb.Approved != 10 || math.Abs(gb.ImpactRatio-0.625) > 1e-12 || gb.FourFifths {
+		t.Errorf("group b: %+v", gb)
+	}
+	// A rule's points cannot be missing.
+	if _, err := policy.AuditSample(c, bytes.Replace(s.Bytes(), []byte(",-60,10,"), []byte(",NA,10,"), 1), g.Bytes()); candor.ErrorCode(err) != candor.EINVALID ||
+		!strings.Contains(err.Error(), "rule rent_late: its points are missing") {
+		t.Errorf("a rule's points missing: %v", err)
 	}
 }
 
@@ -220,9 +263,9 @@ func TestApproveNeedsAudit(t *testing.T) {
 	}
 }
 
-// A rule scorecard for a purpose resting on consent needs no audit
-// (none can score a sample of it), nor does a fitted one for a statutory
-// purpose.
+// Every version for a purpose resting on consent needs an audit, of
+// rules (the shipped consumer-credit and rental-deposit) or fitted; none
+// for a statutory purpose.
 func TestNeedsAudit(t *testing.T) {
 	cat := catalogue.Default()
 	src, _ := os.ReadFile("testdata/consumer-credit-2.yaml")
@@ -235,8 +278,15 @@ func TestNeedsAudit(t *testing.T) {
 	}
 	shipped, _ := scoring.Shipped(cat)
 	for _, s := range shipped {
-		if scoring.NeedsAudit(s.Scorecard()) {
-			t.Errorf("%s, of rules, needs an audit", s.Scorecard().ID)
+		if sc := s.Scorecard(); scoring.NeedsAudit(sc) != sc.Purpose.RestsOnConsent() {
+			t.Errorf("%s, of rules, for %s: needs an audit %v", sc.ID, sc.Purpose, scoring.NeedsAudit(sc))
+		}
+	}
+	for _, want := range []string{"consumer-credit", "rental-deposit"} {
+		for _, s := range shipped {
+			if s.Scorecard().ID == want && !scoring.NeedsAudit(s.Scorecard()) {
+				t.Errorf("%s, of rules, needs no audit", want)
+			}
 		}
 	}
 	sc := *c.Scorecard()
