@@ -24,10 +24,11 @@ type char struct {
 	den    int
 	best   int // the points of its best bin
 	// slot is the index of a sum or max in candor.Match.Values (-1 for
-	// the other aggregates), and scale what one unit of the field's
-	// Value.Int is worth (1, or 1/AmountScale for an amount).
+	// the other aggregates), and units how many of the field's Value.Int
+	// make one (1, or AmountScale for an amount: dividing rounds once,
+	// so an amount of 683.42 is the double nearest 683.42).
 	slot  int
-	scale float64
+	units float64
 }
 
 // valueNeed is what an event must carry to count in a sum or max: the
@@ -93,14 +94,14 @@ func (c *Compiled) compileChars(sc *candor.Scorecard, cat *candor.Catalogue, p *
 	for i := range sc.Characteristics {
 		ch := &sc.Characteristics[i]
 		w := ch.EffectiveWindow(cat)
-		cc := char{Characteristic: ch, window: w, den: -1, best: math.MinInt, slot: -1, scale: 1}
+		cc := char{Characteristic: ch, window: w, den: -1, best: math.MinInt, slot: -1, units: 1}
 		var need *valueNeed
 		if typ, curField, ok := ch.ValueField(cat); ok {
 			cc.slot = c.slots
 			c.slots++
 			need = &valueNeed{field: ch.Field, currencyField: curField, currency: ch.Currency}
 			if typ == candor.FieldAmount {
-				cc.scale = 1.0 / candor.AmountScale
+				cc.units = candor.AmountScale
 			}
 		}
 		for _, b := range ch.Bins {
@@ -226,10 +227,10 @@ func (c *Compiled) charEval(hits []hit, at time.Time, vals *[candor.MaxCharacter
 				cv.v = float64(n[k]) / float64(d[k])
 			}
 		case candor.AggregateSum:
-			cv.v = float64(acc[k]) * ch.scale
+			cv.v = float64(acc[k]) / ch.units
 		case candor.AggregateMax:
 			cv.ok = n[k] > 0
-			cv.v = float64(acc[k]) * ch.scale
+			cv.v = float64(acc[k]) / ch.units
 		}
 		for b := range ch.Bins {
 			if ch.Bins[b].Contains(cv.v, cv.ok) {
