@@ -223,6 +223,11 @@ func TestFeatures(t *testing.T) {
 	}
 	inst.Close()
 
+	// policy simulate scores the population with the sums and maxima too.
+	if sim, _ := mustRun(t, "policy", "simulate", "--data", data, charCard); !strings.Contains(sim, "to candidate v3") || !strings.Contains(sim, "moved down:") {
+		t.Errorf("simulate of the version with sums and maxima:\n%s", sim)
+	}
+
 	// candor fit reads the CSV back with an outcome column appended.
 	var b strings.Builder
 	for i, r := range rows {
