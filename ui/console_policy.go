@@ -27,8 +27,8 @@ type versionView struct {
 	ProposedBy, ApprovedBy string
 	ProposedAt, ApprovedAt time.Time
 	// Audit is the latest fairness audit of its source; NeedsAudit says
-	// it cannot be approved without one (fitted, for a purpose resting
-	// on consent).
+	// it cannot be approved without one (any version for a purpose
+	// resting on consent).
 	Audit      *candor.FairnessAudit
 	NeedsAudit bool
 	card       *candor.Scorecard

@@ -15,7 +15,8 @@ import (
 )
 
 // auditFixture is a file of policy/testdata: the fitted consumer-credit
-// version 2, and the sample and protected attributes it is audited with.
+// version 2 and the sample and protected attributes it is audited with,
+// and the rule sample rental-deposit version 2 is audited with.
 func auditFixture(name string) string { return filepath.Join("..", "..", "policy", "testdata", name) }
 
 // readFixture reads auditFixture(name).
