@@ -27,11 +27,21 @@ type Characteristic struct {
 	EventTypes  []string
 	Condition   string // optional, except for AggregateShare
 	Aggregate   Aggregate
-	Window      time.Duration // zero: the shortest retention of the types
-	Bins        []Bin
-	Other       int // points of a value in no bin
-	ReasonCode  string
-	ReasonText  string
+	// Field is the numeric field (int or amount) that AggregateSum and
+	// AggregateMax aggregate; each of EventTypes declares it, with one
+	// type. An event that does not carry it (an optional field left out)
+	// is not counted. Only for sum and max.
+	Field string
+	// Currency, for a sum or max of an amount field, is the currency whose
+	// amounts it aggregates (amounts in different currencies do not add
+	// up): an event in another currency is not counted. Required for an
+	// amount field, refused otherwise.
+	Currency   string
+	Window     time.Duration // zero: the shortest retention of the types
+	Bins       []Bin
+	Other      int // points of a value in no bin
+	ReasonCode string
+	ReasonText string
 	// Action, if set, says what a person can do about what the
 	// characteristic counts, instead of its event types' actions.
 	Action string
@@ -54,10 +64,21 @@ const (
 	// in the window for which the condition holds; missing when there are
 	// none.
 	AggregateShare
+	// AggregateSum is the sum of Field over the events counted (an amount
+	// in currency units); 0 when there are none, never missing.
+	AggregateSum
+	// AggregateMax is the largest value of Field among the events counted;
+	// missing when there are none.
+	AggregateMax
 	numAggregates
 )
 
-var aggregateNames = [numAggregates]string{AggregateCount: "count", AggregateMonthsSinceLast: "months_since_last", AggregateShare: "share"}
+var aggregateNames = [numAggregates]string{AggregateCount: "count", AggregateMonthsSinceLast: "months_since_last", AggregateShare: "share",
+	AggregateSum: "sum", AggregateMax: "max"}
+
+// Valued reports whether a aggregates the values of a field (sum, max)
+// rather than counting events.
+func (a Aggregate) Valued() bool { return a == AggregateSum || a == AggregateMax }
 
 func (a Aggregate) String() string {
 	if a == 0 || a >= numAggregates {
@@ -66,14 +87,14 @@ func (a Aggregate) String() string {
 	return aggregateNames[a]
 }
 
-// ParseAggregate parses count, months_since_last or share.
+// ParseAggregate parses count, months_since_last, share, sum or max.
 func ParseAggregate(s string) (Aggregate, error) {
 	for a := AggregateCount; a < numAggregates; a++ {
 		if aggregateNames[a] == s {
 			return a, nil
 		}
 	}
-	return 0, fmt.Errorf("aggregate %q: want count, months_since_last or share (sum and max of a field are not supported)", truncate(s))
+	return 0, fmt.Errorf("aggregate %q: want count, months_since_last, share, sum or max", truncate(s))
 }
 
 // Bin is a range of a characteristic's value, From ≤ v < Below (either
@@ -158,10 +179,11 @@ func (s *Scorecard) validateCharacteristic(i int, c *Characteristic, cat *Catalo
 	s.validateRule(i, &r, cat, false, add)
 	switch {
 	case c.Aggregate == 0 || c.Aggregate >= numAggregates:
-		add(i, "aggregate", "must be count, months_since_last or share")
+		add(i, "aggregate", "must be count, months_since_last, share, sum or max")
 	case c.Aggregate == AggregateShare && strings.TrimSpace(c.Condition) == "":
 		add(i, "condition", "share needs a condition: the share of the events for which it holds")
 	}
+	c.validateField(i, cat, add)
 	switch {
 	case len(c.Bins) == 0:
 		add(i, "bins", "at least one bin")
@@ -187,8 +209,8 @@ func (s *Scorecard) validateCharacteristic(i int, c *Characteristic, cat *Catalo
 			if missing++; missing == 2 {
 				add(i, "bins", "bin %d: a second missing bin", k+1)
 			}
-			if c.Aggregate == AggregateCount {
-				add(i, "bins", "bin %d: a count is never missing", k+1)
+			if c.Aggregate == AggregateCount || c.Aggregate == AggregateSum {
+				add(i, "bins", "bin %d: a %s is never missing", k+1, c.Aggregate)
 			}
 		case b.From != nil && b.Below != nil && !(*b.From < *b.Below):
 			add(i, "bins", "bin %d: from %g must be below %g", k+1, *b.From, *b.Below)
@@ -219,4 +241,91 @@ func overlap(a, b *Bin) bool {
 		return *p
 	}
 	return lo(a.From) < hi(b.Below) && lo(b.From) < hi(a.Below)
+}
+
+// ValueField returns the type of the field c aggregates and, for an
+// amount, the name of the currency field beside it in each of c's types
+// (the same in all, or Validate refuses c); ok is false when c aggregates
+// no field or its types do not all declare it as int or amount.
+func (c *Characteristic) ValueField(cat *Catalogue) (typ FieldType, currencyField string, ok bool) {
+	if !c.Aggregate.Valued() || c.Field == "" || len(c.EventTypes) == 0 {
+		return 0, "", false
+	}
+	for k, name := range c.EventTypes {
+		t := cat.Type(name)
+		if t == nil {
+			return 0, "", false
+		}
+		f := t.Field(c.Field)
+		if f == nil || f.Type != FieldInt && f.Type != FieldAmount || k > 0 && f.Type != typ {
+			return 0, "", false
+		}
+		typ = f.Type
+		if typ == FieldAmount {
+			cf := currencyOf(t)
+			if cf == "" || k > 0 && cf != currencyField {
+				return 0, "", false
+			}
+			currencyField = cf
+		}
+	}
+	return typ, currencyField, true
+}
+
+// currencyOf returns the name of t's currency field, or "".
+func currencyOf(t *EventType) string {
+	for _, f := range t.Fields {
+		if f.Type == FieldCurrency {
+			return f.Name
+		}
+	}
+	return ""
+}
+
+// validateField checks the field and currency of a sum or max: a number
+// every type declares with one type, and for an amount, a currency.
+func (c *Characteristic) validateField(i int, cat *Catalogue, add func(int, string, string, ...any)) {
+	if !c.Aggregate.Valued() {
+		if c.Field != "" {
+			add(i, "field", "only a sum or max aggregates a field; %s counts events", c.Aggregate)
+		}
+		if c.Currency != "" {
+			add(i, "currency", "only a sum or max of an amount has a currency")
+		}
+		return
+	}
+	if c.Field == "" {
+		add(i, "field", "%s needs the numeric field it aggregates", c.Aggregate)
+		return
+	}
+	var first *FieldSpec
+	var firstType *EventType
+	for _, name := range c.EventTypes {
+		t := cat.Type(name)
+		if t == nil {
+			continue // validateRule names it
+		}
+		f := t.Field(c.Field)
+		switch {
+		case f == nil:
+			add(i, "field", "%s has no field %s", name, truncate(c.Field))
+		case f.Type != FieldInt && f.Type != FieldAmount:
+			add(i, "field", "%s of %s is a %s field: a %s aggregates an int or amount field", truncate(c.Field), name, f.Type, c.Aggregate)
+		case first != nil && f.Type != first.Type:
+			add(i, "field", "%s is %s in %s but %s in another of its types", truncate(c.Field), f.Type, name, first.Type)
+		case f.Type == FieldAmount && first != nil && currencyOf(t) != currencyOf(firstType):
+			add(i, "field", "the currency of %s is a field of another name in %s than in its other types", truncate(c.Field), name)
+		default:
+			if first == nil {
+				first, firstType = f, t
+			}
+		}
+	}
+	switch {
+	case first == nil:
+	case first.Type == FieldAmount && !IsCurrency(c.Currency):
+		add(i, "currency", "%s is an amount: give the currency (ISO 4217, e.g. EUR) whose amounts the %s aggregates, not %q", truncate(c.Field), c.Aggregate, truncate(c.Currency))
+	case first.Type != FieldAmount && c.Currency != "":
+		add(i, "currency", "%s is not an amount: a currency is only for an amount", truncate(c.Field))
+	}
 }

@@ -29,11 +29,18 @@ type Match struct {
 	OccurredAt time.Time
 	State      EventState
 	Rules      uint64 // bit i set: rule i of the scorecard matches
+	// Values, for a version with sum or max characteristics, holds the
+	// value (Value.Int) of the field each of them aggregates, one per such
+	// characteristic in the scorecard's order, 0 where the event does not
+	// count in it; nil for any other version. Only fields a characteristic
+	// aggregates are kept, so a match holds nothing the scorecard's
+	// purpose may not use (charter points 1-3).
+	Values []int64
 }
 
 // MatchRecord is a Match as the store holds it: the placement and state in
-// the clear, as in EventRecord, the event type and rules sealed with the
-// subject's data key (they say what kind of fact the event is).
+// the clear, as in EventRecord, the event type, rules and values sealed
+// with the subject's data key (they say what kind of fact the event is).
 type MatchRecord struct {
 	Subject    SubjectID
 	Scorecard  ScorecardKey

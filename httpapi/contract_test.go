@@ -202,6 +202,11 @@ func (c *contractRun) policy(t *testing.T) {
 	v2 := strings.Replace(string(shipped), "version: 1", "version: 2", 1)
 	c.call(t, "POST", "/v1/policy/scorecards", alice, "application/json", fmt.Sprintf(`{"file":"rental-deposit-2.yaml","source":%s}`, jsonString(v2)), 201)
 	c.call(t, "GET", "/v1/policy/scorecards", alice, "", "", 200)
+	// A rule version for rental, a purpose resting on consent, is audited
+	// before it is approved, on its rules' points.
+	c.call(t, "POST", "/v1/policy/scorecards/rental-deposit/versions/2/approval", bob, "", "", 403)
+	c.call(t, "POST", "/v1/policy/scorecards/rental-deposit/versions/2/audits", alice, "application/json",
+		fmt.Sprintf(`{"sample":%s,"protected":%s}`, policyFixture(t, "rental-audit-sample.csv"), policyFixture(t, "rental-audit-protected.csv")), 201)
 	c.call(t, "POST", "/v1/policy/scorecards/rental-deposit/versions/2/approval", bob, "", "", 200)
 	c.auditAndApprove(t, alice, bob)
 	carol := c.call(t, "POST", "/v1/policy/keys", alice, "application/json", `{"name":"carol"}`, 201).body["key"].(map[string]any)["id"].(string)
@@ -213,13 +218,7 @@ func (c *contractRun) policy(t *testing.T) {
 // may not approve until alice audits it, and reads the audit's public
 // summary.
 func (c *contractRun) auditAndApprove(t *testing.T, alice, bob string) {
-	read := func(name string) string {
-		data, err := os.ReadFile(filepath.Join("..", "policy", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return jsonString(string(data))
-	}
+	read := func(name string) string { return policyFixture(t, name) }
 	c.call(t, "POST", "/v1/policy/scorecards", alice, "application/json", fmt.Sprintf(`{"file":"cc-2.yaml","source":%s}`, read("consumer-credit-2.yaml")), 201)
 	c.call(t, "POST", "/v1/policy/scorecards/consumer-credit/versions/2/approval", bob, "", "", 403)
 	audit := c.call(t, "POST", "/v1/policy/scorecards/consumer-credit/versions/2/audits", alice, "application/json",
@@ -277,4 +276,14 @@ func (c *contractRun) refusals(t *testing.T, alice string) {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// policyFixture is a file of policy/testdata as a JSON string.
+func policyFixture(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "policy", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jsonString(string(data))
 }

@@ -73,6 +73,20 @@ func TestPolicyOnline(t *testing.T) {
 	if _, err := alice.Approve(ctx, nil, "rental-deposit", 2); candor.ErrorCode(err) != candor.EFORBIDDEN {
 		t.Errorf("alice approving her own proposal: %v, want EFORBIDDEN", err)
 	}
+	if _, err := bob.Approve(ctx, nil, "rental-deposit", 2); candor.ErrorCode(err) != candor.EFORBIDDEN || !strings.Contains(err.Error(), "no fairness audit") {
+		t.Errorf("bob approving a rental version no one audited: %v, want EFORBIDDEN", err)
+	}
+	sample, err := os.ReadFile(filepath.Join("..", "policy", "testdata", "rental-audit-sample.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	protected, err := os.ReadFile(filepath.Join("..", "policy", "testdata", "rental-audit-protected.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Audit(ctx, nil, "rental-deposit", 2, sample, protected); err != nil {
+		t.Fatalf("alice auditing the rule version: %v", err)
+	}
 	if v, err = bob.Approve(ctx, nil, "rental-deposit", 2); err != nil || v.ApprovedBy != "bob" {
 		t.Fatalf("bob's approval: %+v %v", v, err)
 	}
@@ -122,12 +136,15 @@ func TestPolicyOnline(t *testing.T) {
 	for _, a := range acts {
 		kinds = append(kinds, a.Kind.String())
 	}
-	want := "key_bootstrapped key_bootstrapped scorecard_proposed scorecard_approved key_requested key_approved scorecard_proposed key_revoked"
+	want := "key_bootstrapped key_bootstrapped scorecard_proposed scorecard_audited scorecard_approved key_requested key_approved scorecard_proposed key_revoked"
 	if got := strings.Join(kinds, " "); got != want {
 		t.Errorf("the chain of acts: %s, want %s", got, want)
 	}
-	if acts[3].Scorecard != "rental-deposit" || acts[3].Version != 2 || acts[3].By != "bob" || acts[3].Source == [32]byte{} {
-		t.Errorf("the approval act as listed: %+v", acts[3])
+	if acts[3].By != "alice" || acts[3].Source != acts[4].Source {
+		t.Errorf("the audit act as listed: %+v", acts[3])
+	}
+	if acts[4].Scorecard != "rental-deposit" || acts[4].Version != 2 || acts[4].By != "bob" || acts[4].Source == [32]byte{} {
+		t.Errorf("the approval act as listed: %+v", acts[4])
 	}
 }
 

@@ -40,6 +40,8 @@ type characteristicJSON struct {
 	EventTypes  []string  `json:"types"`
 	Condition   string    `json:"condition,omitempty"`
 	Aggregate   string    `json:"aggregate"`
+	Field       string    `json:"field,omitempty"`
+	Currency    string    `json:"currency,omitempty"`
 	Window      string    `json:"window,omitempty"`
 	Bins        []binJSON `json:"bins"`
 	Other       int       `json:"other"`
@@ -130,7 +132,7 @@ func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, ch := range c.Characteristics {
 		cj := characteristicJSON{ID: ch.ID, Description: ch.Description, EventTypes: ch.EventTypes, Condition: ch.Condition,
-			Aggregate: ch.Aggregate.String(), Window: retention(ch.Window), Bins: []binJSON{}, Other: ch.Other,
+			Aggregate: ch.Aggregate.String(), Field: ch.Field, Currency: ch.Currency, Window: retention(ch.Window), Bins: []binJSON{}, Other: ch.Other,
 			ReasonCode: ch.ReasonCode, ReasonText: ch.ReasonText}
 		for _, b := range ch.Bins {
 			cj.Bins = append(cj.Bins, binJSON{From: b.From, Below: b.Below, Missing: b.Missing, Points: b.Points})

@@ -34,25 +34,26 @@ func (s *Service) Audit(ctx context.Context, by *candor.APIKey, id string, versi
 	return a, nil
 }
 
-// AuditSample audits c, a scorecard of characteristics, on sample (CSV
-// with a header: a column per characteristic, named by its ID, "NA" for a
-// missing value, and an outcome column, 1 bad and 0 good; other columns
-// are ignored) against groups (CSV of protected attributes, one row per
-// row of sample), at the cut-off of each of c's benefits. The result has
-// no Source: the caller knows what c was compiled from. Errors: EINVALID
-// naming the problem: a rule scorecard, no benefits, a file that does not
-// read, a group of fewer than candor.MinAuditGroup rows.
+// AuditSample audits c on sample (CSV with a header: a column per
+// characteristic, named by its ID, "NA" for a missing value — for a rule
+// scorecard, a column per rule with its points, as candor features writes
+// them — and an outcome column, 1 bad and 0 good; other columns are
+// ignored) against groups (CSV of protected attributes, one row per row of
+// sample), at the cut-off of each of c's benefits. The result has no
+// Source: the caller knows what c was compiled from. Errors: EINVALID
+// naming the problem: no benefits, a file that does not read, a rule's
+// points missing, a group of fewer than candor.MinAuditGroup rows.
 func AuditSample(c *scoring.Compiled, sample, groups []byte) (*candor.FairnessAudit, error) {
 	sc := c.Scorecard()
-	if len(sc.Characteristics) == 0 {
-		return nil, candor.Errorf(candor.EINVALID, "%s version %d has rules, not characteristics: an audit scores a sample of characteristics' values", sc.ID, sc.Version)
-	}
 	if len(sc.Benefits) == 0 {
 		return nil, candor.Errorf(candor.EINVALID, "%s version %d unlocks no benefit: there is no cut-off to audit", sc.ID, sc.Version)
 	}
 	m := &fit.Mapping{Outcome: "outcome", Missing: []string{"NA", ""}}
 	for _, ch := range sc.Characteristics {
 		m.Characteristics = append(m.Characteristics, fit.Mapped{Name: ch.ID, Column: ch.ID, Kind: "numeric"})
+	}
+	for _, r := range sc.Rules {
+		m.Characteristics = append(m.Characteristics, fit.Mapped{Name: r.ID, Column: r.ID, Kind: "numeric"})
 	}
 	d, err := fit.ReadSample(bytes.NewReader(sample), m)
 	if err != nil {

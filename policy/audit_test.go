@@ -128,9 +128,52 @@ func TestAuditSampleByHand(t *testing.T) {
 			t.Errorf("%s: %v, want EINVALID naming %s", b.name, err, b.want)
 		}
 	}
-	rules, _ := scoring.Shipped(catalogue.Default())
-	if _, err := policy.AuditSample(rules[0], rows, groups); candor.ErrorCode(err) != candor.EINVALID || !strings.Contains(err.Error(), "rules") {
-		t.Errorf("auditing a rule scorecard: %v, want EINVALID", err)
+}
+
+// A rule scorecard is audited on its rules' points, as candor features
+// writes them: the score is the base plus their sum, clamped. The sample
+// is sample()'s, in rules: 1000+24 approved (grade A), 1000-60+10 and
+// 1000-120 not.
+func TestAuditRuleSampleByHand(t *testing.T) {
+	src, err := os.ReadFile("../scoring/testdata/base.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := scoring.Load("base.yaml", src, catalogue.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s, g bytes.Buffer
+	s.WriteString("subject,rent_late,rent_paid,outcome\n")
+	g.WriteString("sex\n")
+	n := 0
+	add := func(group, points string, outcome, k int) {
+		for range k {
+			n++
+			fmt.Fprintf(&s, "%d,%s,%d\n", n, points, outcome)
+			g.WriteString(group + "\n")
+		}
+	}
+	add("a", "0,24", 0, 16)
+	add("a", "-120,0", 1, 4)
+	add("b", "0,24", 0, 10)
+	add("b", "-60,10", 0, 6)
+	add("b", "-120,0", 1, 4)
+	a, err := policy.AuditSample(c, s.Bytes(), g.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := a.Cutoffs[0]
+	if a.Rows != 40 || a.Bad != 8 || cut.Benefit != "deposit_waived" || cut.Cutoff != 1000 || cut.ApprovalRate != 26.0/40 {
+		t.Fatalf("audit: %+v, cut-off %+v", a, cut)
+	}
+	if gb := cut.Attributes[0].Groups[1]; gb.Group != "b" || gb.Approved != 10 || math.Abs(gb.ImpactRatio-0.625) > 1e-12 || gb.FourFifths {
+		t.Errorf("group b: %+v", gb)
+	}
+	// A rule's points cannot be missing.
+	if _, err := policy.AuditSample(c, bytes.Replace(s.Bytes(), []byte(",-60,10,"), []byte(",NA,10,"), 1), g.Bytes()); candor.ErrorCode(err) != candor.EINVALID ||
+		!strings.Contains(err.Error(), "rule rent_late: its points are missing") {
+		t.Errorf("a rule's points missing: %v", err)
 	}
 }
 
@@ -220,9 +263,9 @@ func TestApproveNeedsAudit(t *testing.T) {
 	}
 }
 
-// A rule scorecard for a purpose resting on consent needs no audit
-// (none can score a sample of it), nor does a fitted one for a statutory
-// purpose.
+// Every version for a purpose resting on consent needs an audit, of
+// rules (the shipped consumer-credit and rental-deposit) or fitted; none
+// for a statutory purpose.
 func TestNeedsAudit(t *testing.T) {
 	cat := catalogue.Default()
 	src, _ := os.ReadFile("testdata/consumer-credit-2.yaml")
@@ -235,8 +278,15 @@ func TestNeedsAudit(t *testing.T) {
 	}
 	shipped, _ := scoring.Shipped(cat)
 	for _, s := range shipped {
-		if scoring.NeedsAudit(s.Scorecard()) {
-			t.Errorf("%s, of rules, needs an audit", s.Scorecard().ID)
+		if sc := s.Scorecard(); scoring.NeedsAudit(sc) != sc.Purpose.RestsOnConsent() {
+			t.Errorf("%s, of rules, for %s: needs an audit %v", sc.ID, sc.Purpose, scoring.NeedsAudit(sc))
+		}
+	}
+	for _, want := range []string{"consumer-credit", "rental-deposit"} {
+		for _, s := range shipped {
+			if s.Scorecard().ID == want && !scoring.NeedsAudit(s.Scorecard()) {
+				t.Errorf("%s, of rules, needs no audit", want)
+			}
 		}
 	}
 	sc := *c.Scorecard()
@@ -254,11 +304,61 @@ func TestAuditFixtures(t *testing.T) {
 		os.WriteFile("testdata/audit-sample.csv", rows, 0o644)
 		os.WriteFile("testdata/audit-protected.csv", groups, 0o644)
 	}
-	for name, want := range map[string][]byte{"testdata/audit-sample.csv": rows, "testdata/audit-protected.csv": groups} {
+	rrows, rgroups := ruleSample(t)
+	if os.Getenv("CANDOR_UPDATE_FIXTURES") != "" {
+		os.WriteFile("testdata/rental-audit-sample.csv", rrows, 0o644)
+		os.WriteFile("testdata/rental-audit-protected.csv", rgroups, 0o644)
+	}
+	for name, want := range map[string][]byte{"testdata/audit-sample.csv": rows, "testdata/audit-protected.csv": groups,
+		"testdata/rental-audit-sample.csv": rrows, "testdata/rental-audit-protected.csv": rgroups} {
 		if got, err := os.ReadFile(name); err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s differs from sample() (%v): run with CANDOR_UPDATE_FIXTURES=1", name, err)
+			t.Errorf("%s differs from sample() or ruleSample() (%v): run with CANDOR_UPDATE_FIXTURES=1", name, err)
 		}
 	}
+}
+
+// ruleSample is a sample of the shipped rental-deposit's rules' points
+// (what tests that approve a rule version of it audit it with): in each of
+// groups a and b, 16 rows with no points (1000, grade A: the deposit
+// waived) and good outcomes, 4 with -120 for late rent (880) and bad.
+// Audited, every group's approval rate is 0.8.
+func ruleSample(t *testing.T) (rows, groups []byte) {
+	src, err := os.ReadFile("../scoring/scorecards/rental-deposit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := scoring.Load("rental-deposit.yaml", src, catalogue.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s, g bytes.Buffer
+	s.WriteString("subject")
+	for _, r := range c.Scorecard().Rules {
+		s.WriteString("," + r.ID)
+	}
+	s.WriteString(",outcome\n")
+	g.WriteString("sex\n")
+	n := 0
+	for _, group := range []string{"a", "b"} {
+		for k := range 20 {
+			n++
+			fmt.Fprintf(&s, "%d", n)
+			for _, r := range c.Scorecard().Rules {
+				v := 0
+				if k >= 16 && r.ID == "rent_late" {
+					v = -120
+				}
+				fmt.Fprintf(&s, ",%d", v)
+			}
+			fmt.Fprintf(&s, ",%d\n", k/16)
+			g.WriteString(group + "\n")
+		}
+	}
+	a, err := policy.AuditSample(c, s.Bytes(), g.Bytes())
+	if err != nil || a.Cutoffs[0].ApprovalRate != 0.8 || !a.FourFifths() {
+		t.Fatalf("the rule sample audits as %+v, %v", a, err)
+	}
+	return s.Bytes(), g.Bytes()
 }
 
 // FuzzAuditSample: whatever the sample and the attributes, an audit is
@@ -299,4 +399,45 @@ func FuzzAuditSample(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A rule version for a purpose resting on consent (rental-deposit v2) is
+// refused approval like a fitted one until an audit of its source, on its
+// rules' points, is recorded.
+func TestApproveRuleVersionNeedsAudit(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	v, _ := vault.New(bytes.Repeat([]byte{5}, vault.KeySize), memstore.NewKeyring())
+	cat := catalogue.Default()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	acts := admins.New(st, v, func() time.Time { return now })
+	reg := scoring.NewRegistry(st, cat).WithActs(acts)
+	shipped, err := scoring.Shipped(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := policy.New(acts, reg, scoring.NewHistory(reg, cat, scoring.NewPublished(shipped, shipped)), func() time.Time { return now })
+	_, alice, _, _ := acts.Mint(ctx, nil, "alice")
+	_, bob, _, _ := acts.Mint(ctx, nil, "bob")
+	src, err := os.ReadFile("../scoring/scorecards/rental-deposit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.Replace(string(src), "version: 1", "version: 2", 1)
+	if _, err := pol.Propose(ctx, alice, "rental-deposit-2.yaml", []byte(v2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pol.Approve(ctx, bob, "rental-deposit", 2); candor.ErrorCode(err) != candor.EFORBIDDEN ||
+		!strings.Contains(err.Error(), "rental-deposit version 2 is for rental, a purpose resting on consent, and no fairness audit") {
+		t.Fatalf("approving a rule version without an audit: %v, want EFORBIDDEN", err)
+	}
+	rows, groups := ruleSample(t)
+	a, err := pol.Audit(ctx, alice, "rental-deposit", 2, rows, groups)
+	if err != nil || a.Cutoffs[0].ApprovalRate != 0.8 {
+		t.Fatalf("audit: %+v, %v", a, err)
+	}
+	ver, err := pol.Approve(ctx, bob, "rental-deposit", 2)
+	if err != nil || ver.Audit == nil || ver.Audit.N != a.N {
+		t.Fatalf("approving once audited: %+v, %v", ver, err)
+	}
 }

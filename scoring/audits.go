@@ -126,10 +126,11 @@ func (r *Registry) LatestAudit(ctx context.Context, id string, v int) (*candor.F
 }
 
 // NeedsAudit reports whether sc is approved only after a fairness audit:
-// a scorecard of characteristics (fitted to outcomes) for a purpose that
-// rests on consent.
+// every version, of rules or of characteristics, for a purpose that rests
+// on consent (credit, rental). A rule scorecard treats groups no less
+// differently for having been written by hand.
 func NeedsAudit(sc *candor.Scorecard) bool {
-	return len(sc.Characteristics) > 0 && sc.Purpose.RestsOnConsent()
+	return sc.Purpose.RestsOnConsent()
 }
 
 // AuditSummary returns the summary of the audit act n recorded, exactly as

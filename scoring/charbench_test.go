@@ -1,9 +1,11 @@
 package scoring_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/internal/scorebench"
 )
 
@@ -91,5 +93,108 @@ func TestCharacteristicPointsDoesNotAllocate(t *testing.T) {
 	evs := scorebench.CreditHistory(subject)
 	if n := testing.AllocsPerRun(100, func() { c.Points(subject, evs, scorebench.HistoryAt) }); n != 0 {
 		t.Errorf("%v allocations per Points", n)
+	}
+}
+
+// The engine and the hand-written function agree on the scorecard with a
+// sum and a max over the edge histories and a synthetic population, at
+// several instants, from events and from stored matches.
+func TestHandWrittenSumsAgree(t *testing.T) {
+	c := MustLoad(t, "credit-sums.yaml", MustRead(t, "credit-sums.yaml"))
+	check := func(what string, evs []*candor.Event, at time.Time) string {
+		t.Helper()
+		p, g, err := c.Points(subject, evs, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hp, hg := scorebench.HandSums(evs, at); hp != p || hg != g {
+			t.Fatalf("%s at %s: engine %d %s, hand-written %d %s", what, at, p, g, hp, hg)
+		}
+		if mp, mg := c.PointsFromMatches(c.Matches(evs), at); mp != p || mg != g {
+			t.Fatalf("%s at %s: from matches %d %s, from events %d %s", what, at, mp, mg, p, g)
+		}
+		return g
+	}
+	for k, evs := range scorebench.EdgeHistories(subject) {
+		for _, at := range scorebench.EdgeInstants(MustShipped(t, "consumer-credit").Scorecard(), evs) {
+			check(fmt.Sprintf("edge history %d", k), evs, at)
+		}
+	}
+	check("credit history", scorebench.CreditHistory(subject), scorebench.HistoryAt)
+	if testing.Short() {
+		t.Skip("generates a population")
+	}
+	pop := MustPopulation(t, 1000, 0)
+	grades := map[string]int{}
+	for _, at := range []time.Time{popNow, popNow.AddDate(0, -7, -3), popNow.AddDate(1, 2, 0)} {
+		for id, evs := range pop.Subjects {
+			p, g, err := c.Points(id, evs, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hp, hg := scorebench.HandSums(evs, at); hp != p || hg != g {
+				t.Fatalf("at %s: engine %d %s, hand-written %d %s", at, p, g, hp, hg)
+			}
+			grades[g]++
+		}
+	}
+	if len(grades) < 3 {
+		t.Errorf("grades %v: the population does not exercise the bins", grades)
+	}
+}
+
+// BenchmarkSums is BenchmarkCharacteristics for the scorecard with a sum
+// and a max: engine and hand-written function interleaved, the ratio
+// reported (target ≤ 3); from-matches-ns/op scores from stored matches.
+func BenchmarkSums(b *testing.B) {
+	c := MustLoad(b, "credit-sums.yaml", MustRead(b, "credit-sums.yaml"))
+	evs := scorebench.CreditHistory(subject)
+	at := scorebench.HistoryAt
+	ms := c.Matches(evs)
+	p, g, err := c.Points(subject, evs, at)
+	if hp, hg := scorebench.HandSums(evs, at); err != nil || hp != p || hg != g {
+		b.Fatalf("engine %d %s %v, hand-written %d %s", p, g, err, hp, hg)
+	}
+	b.Logf("%d events, %d matches: %d points, grade %s", len(evs), len(ms), p, g)
+	const batch = 100
+	var engine, hand, matches time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := time.Now()
+		for range batch {
+			c.Points(subject, evs, at)
+		}
+		t1 := time.Now()
+		for range batch {
+			scorebench.HandSums(evs, at)
+		}
+		t2 := time.Now()
+		for range batch {
+			c.PointsFromMatches(ms, at)
+		}
+		t3 := time.Now()
+		engine += t1.Sub(t0)
+		hand += t2.Sub(t1)
+		matches += t3.Sub(t2)
+		n++
+	}
+	e, h := float64(engine.Nanoseconds())/float64(n*batch), float64(hand.Nanoseconds())/float64(n*batch)
+	b.ReportMetric(e, "engine-ns/op")
+	b.ReportMetric(h, "hand-ns/op")
+	b.ReportMetric(e/h, "engine/hand")
+	b.ReportMetric(float64(matches.Nanoseconds())/float64(n*batch), "from-matches-ns/op")
+}
+
+// Points with sums and maxima allocates nothing either, from events or
+// from matches.
+func TestSumPointsDoesNotAllocate(t *testing.T) {
+	c := MustLoad(t, "credit-sums.yaml", MustRead(t, "credit-sums.yaml"))
+	evs := scorebench.CreditHistory(subject)
+	ms := c.Matches(evs)
+	if n := testing.AllocsPerRun(100, func() { c.Points(subject, evs, scorebench.HistoryAt) }); n != 0 {
+		t.Errorf("%v allocations per Points", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { c.PointsFromMatches(ms, scorebench.HistoryAt) }); n != 0 {
+		t.Errorf("%v allocations per PointsFromMatches", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -22,6 +23,64 @@ type char struct {
 	bit    int
 	den    int
 	best   int // the points of its best bin
+	// slot is the index of a sum or max in candor.Match.Values (-1 for
+	// the other aggregates), and units how many of the field's Value.Int
+	// make one (1, or AmountScale for an amount: dividing rounds once,
+	// so an amount of 683.42 is the double nearest 683.42).
+	slot  int
+	units float64
+}
+
+// valueNeed is what an event must carry to count in a sum or max: the
+// field, and for an amount, the characteristic's currency.
+type valueNeed struct {
+	field, currencyField, currency string
+}
+
+func (n *valueNeed) met(fields []candor.Field) bool {
+	has, cur := false, n.currencyField == ""
+	for i := range fields {
+		switch f := &fields[i]; f.Name {
+		case n.field:
+			has = true
+		case n.currencyField:
+			cur = cur || f.Value.Str == n.currency
+		}
+	}
+	return has && cur
+}
+
+// matchValues returns what a match with rules carries for c's sums and
+// maxima: the field each aggregates, for those whose bit is in rules,
+// 0 for the others; nil when c has none.
+func (c *Compiled) matchValues(fields []candor.Field, rules uint64) []int64 {
+	if c.slots == 0 {
+		return nil
+	}
+	vals := make([]int64, c.slots)
+	for k := range c.chars {
+		if ch := &c.chars[k]; ch.slot >= 0 && rules&(1<<ch.bit) != 0 {
+			vals[ch.slot] = fieldInt(fields, ch.Field)
+		}
+	}
+	return vals
+}
+
+func fieldInt(fields []candor.Field, name string) int64 {
+	for i := range fields {
+		if fields[i].Name == name {
+			return fields[i].Value.Int
+		}
+	}
+	return 0
+}
+
+// value is what hit h adds to sum or max ch.
+func (h *hit) value(ch *char) int64 {
+	if h.vals != nil {
+		return h.vals[ch.slot]
+	}
+	return fieldInt(h.fields, ch.Field)
 }
 
 // month is the month of months_since_last, as in candor.ParseRetention.
@@ -35,7 +94,16 @@ func (c *Compiled) compileChars(sc *candor.Scorecard, cat *candor.Catalogue, p *
 	for i := range sc.Characteristics {
 		ch := &sc.Characteristics[i]
 		w := ch.EffectiveWindow(cat)
-		cc := char{Characteristic: ch, window: w, den: -1, best: math.MinInt}
+		cc := char{Characteristic: ch, window: w, den: -1, best: math.MinInt, slot: -1, units: 1}
+		var need *valueNeed
+		if typ, curField, ok := ch.ValueField(cat); ok {
+			cc.slot = c.slots
+			c.slots++
+			need = &valueNeed{field: ch.Field, currencyField: curField, currency: ch.Currency}
+			if typ == candor.FieldAmount {
+				cc.units = candor.AmountScale
+			}
+		}
 		for _, b := range ch.Bins {
 			cc.best = max(cc.best, b.Points)
 		}
@@ -63,6 +131,7 @@ func (c *Compiled) compileChars(sc *candor.Scorecard, cat *candor.Catalogue, p *
 			cc.den = add("")
 		}
 		cc.bit = add(ch.Condition)
+		c.rules[cc.bit].need = need
 		c.chars[i] = cc
 		if ch.Condition == "" || len(types) < len(ch.EventTypes) {
 			continue
@@ -100,6 +169,7 @@ type charValue struct {
 // behind each characteristic (for a share, all events of its types).
 func (c *Compiled) charEval(hits []hit, at time.Time, vals *[candor.MaxCharacteristics]charValue, events [][]int) float64 {
 	var n, d [candor.MaxCharacteristics]int32
+	var acc [candor.MaxCharacteristics]int64 // sum or max of the field's Value.Int
 	var last [candor.MaxCharacteristics]time.Time
 	for i := range hits {
 		h := &hits[i]
@@ -122,6 +192,15 @@ func (c *Compiled) charEval(hits []hit, at time.Time, vals *[candor.MaxCharacter
 			if ri == ch.den {
 				d[k]++
 			} else {
+				if ch.slot >= 0 {
+					v := h.value(ch)
+					switch {
+					case ch.Aggregate == candor.AggregateSum:
+						acc[k] += v
+					case n[k] == 0 || v > acc[k]:
+						acc[k] = v
+					}
+				}
 				n[k]++
 				last[k] = h.at // hits are in order of occurrence
 			}
@@ -147,6 +226,11 @@ func (c *Compiled) charEval(hits []hit, at time.Time, vals *[candor.MaxCharacter
 			if cv.ok {
 				cv.v = float64(n[k]) / float64(d[k])
 			}
+		case candor.AggregateSum:
+			cv.v = float64(acc[k]) / ch.units
+		case candor.AggregateMax:
+			cv.ok = n[k] > 0
+			cv.v = float64(acc[k]) / ch.units
 		}
 		for b := range ch.Bins {
 			if ch.Bins[b].Contains(cv.v, cv.ok) {
@@ -253,7 +337,7 @@ func (c *Compiled) charHint(s *candor.Score, k int, vals *[candor.MaxCharacteris
 	if cur.ok {
 		now = strconv.FormatFloat(cur.v, 'g', 4, 64)
 	}
-	what := fmt.Sprintf("%s (%s in the last %s)", ch.ReasonText, aggregateWords[ch.Aggregate], periodWords(ch.window))
+	what := fmt.Sprintf("%s (%s in the last %s)", ch.ReasonText, aggregateWords(ch.Characteristic), periodWords(ch.window))
 	text := fmt.Sprintf("If %s were %s instead of %s, your score would be %d instead of %d (grade %s either way)",
 		what, ch.Bins[pick].String(), now, p, s.Points, g)
 	if g != s.Grade {
@@ -263,9 +347,26 @@ func (c *Compiled) charHint(s *candor.Score, k int, vals *[candor.MaxCharacteris
 	return candor.Hint{Rule: ch.ID, Events: ids, Points: p, Grade: g, Text: text}, true
 }
 
-// aggregateWords says what each aggregate measures, for a person.
-var aggregateWords = map[candor.Aggregate]string{
-	candor.AggregateCount: "how many", candor.AggregateMonthsSinceLast: "months since the last one", candor.AggregateShare: "the share",
+// aggregateWords says what a characteristic's aggregate measures, for a
+// person.
+func aggregateWords(ch *candor.Characteristic) string {
+	field := strings.ReplaceAll(ch.Field, "_", " ")
+	if ch.Currency != "" {
+		field += " in " + ch.Currency
+	}
+	switch ch.Aggregate {
+	case candor.AggregateCount:
+		return "how many"
+	case candor.AggregateMonthsSinceLast:
+		return "months since the last one"
+	case candor.AggregateShare:
+		return "the share"
+	case candor.AggregateSum:
+		return "the total " + field
+	case candor.AggregateMax:
+		return "the largest " + field
+	}
+	return ch.Aggregate.String()
 }
 
 // periodWords writes a window as a person reads it: "2 years", "18 months",

@@ -18,6 +18,9 @@ type Compiled struct {
 	// for a scorecard of characteristics, whose rules are match bits.
 	chars   []char
 	bitChar []int
+	// slots is the number of sum and max characteristics, whose field
+	// values a match carries (candor.Match.Values).
+	slots int
 	// material is the smallest change in points a hint reports when the
 	// grade does not change: 2% of the range.
 	material int
@@ -27,6 +30,7 @@ type rule struct {
 	*candor.Rule
 	window time.Duration
 	cond   *Condition // nil: every event of the types
+	need   *valueNeed // for the bit of a sum or max: the field it needs
 }
 
 // typeRules is what evaluation needs to know about one event type.
@@ -121,7 +125,8 @@ func NewMatcher(cards []*Compiled) *Matcher {
 func (m *Matcher) Match(ev *candor.ValidEvent, dst []candor.Match) []candor.Match {
 	for _, c := range m.byKind[ev.Kind] {
 		if rules := c.Match(ev.Type.Name, ev.Fields); rules != 0 {
-			dst = append(dst, candor.Match{Scorecard: c.key, Type: ev.Type.Name, OccurredAt: ev.OccurredAt, Rules: rules})
+			dst = append(dst, candor.Match{Scorecard: c.key, Type: ev.Type.Name, OccurredAt: ev.OccurredAt, Rules: rules,
+				Values: c.matchValues(ev.Fields, rules)})
 		}
 	}
 	return dst

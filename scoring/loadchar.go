@@ -8,7 +8,7 @@ import (
 	"github.com/candor-project/candor"
 )
 
-const charKeys = "id, description, types, condition, aggregate, window, bins, other, reason_code, reason_text, action, undefined"
+const charKeys = "id, description, types, condition, aggregate, field, currency, window, bins, other, reason_code, reason_text, action, undefined"
 
 // characteristics decodes the characteristics of a fitted scorecard; their
 // messages name them as rules' do.
@@ -48,6 +48,10 @@ func (p *parser) characteristics(v *yaml.Node) []candor.Characteristic {
 					p.at(v, i, id, key, "%v", err)
 				}
 				c.Aggregate = a
+			case "field":
+				c.Field = p.str(v, i, id, key)
+			case "currency":
+				c.Currency = p.str(v, i, id, key)
 			case "window":
 				if s := p.str(v, i, id, key); s != "" {
 					d, err := candor.ParseRetention(s)

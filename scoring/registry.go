@@ -294,7 +294,7 @@ func (r *Registry) Approve(ctx context.Context, id string, version int, admin *c
 			return nil, err
 		}
 		if audit == nil {
-			return nil, candor.Errorf(candor.EFORBIDDEN, "%s version %d is fitted for %s, a purpose resting on consent, and no fairness audit of it was recorded: "+
+			return nil, candor.Errorf(candor.EFORBIDDEN, "%s version %d is for %s, a purpose resting on consent, and no fairness audit of it was recorded: "+
 				"audit it first (candor policy audit %s %d --sample FILE --protected FILE)", id, version, c.Scorecard().Purpose, id, version)
 		}
 	}

@@ -189,7 +189,8 @@ func (c *Compiled) Match(typ string, fields []candor.Field) uint64 {
 func (c *Compiled) match(tr *typeRules, fields []candor.Field) uint64 {
 	var rules uint64
 	for _, ri := range tr.rules {
-		if cond := c.rules[ri].cond; cond == nil || cond.Match(fields) {
+		r := &c.rules[ri]
+		if (r.cond == nil || r.cond.Match(fields)) && (r.need == nil || r.need.met(fields)) {
 			rules |= 1 << ri
 		}
 	}
@@ -203,20 +204,24 @@ func (c *Compiled) Matches(events []*candor.Event) []candor.Match {
 	var ms []candor.Match
 	for _, e := range events {
 		if rules := c.Match(e.Type, e.Fields); rules != 0 {
-			ms = append(ms, candor.Match{Scorecard: c.key, Event: e.ID, Type: e.Type, OccurredAt: e.OccurredAt, State: e.State, Rules: rules})
+			ms = append(ms, candor.Match{Scorecard: c.key, Event: e.ID, Type: e.Type, OccurredAt: e.OccurredAt, State: e.State, Rules: rules,
+				Values: c.matchValues(e.Fields, rules)})
 		}
 	}
 	return ms
 }
 
 // hit is an event or a stored match as evaluation sees it: an event that
-// matches at least one rule.
+// matches at least one rule. A sum or max reads its value from vals (a
+// match's) or else from fields (an event's).
 type hit struct {
-	at    time.Time
-	tr    *typeRules
-	rules uint64
-	id    candor.EventID
-	state candor.EventState
+	at     time.Time
+	tr     *typeRules
+	rules  uint64
+	id     candor.EventID
+	state  candor.EventState
+	vals   []int64
+	fields []candor.Field
 }
 
 // eventHits appends the hits of events, in order of occurrence, to buf.
@@ -227,7 +232,7 @@ func (c *Compiled) eventHits(events []*candor.Event, buf []hit) []hit {
 			continue
 		}
 		if rules := c.match(tr, e.Fields); rules != 0 {
-			buf = append(buf, hit{at: e.OccurredAt, tr: tr, rules: rules, id: e.ID, state: e.State})
+			buf = append(buf, hit{at: e.OccurredAt, tr: tr, rules: rules, id: e.ID, state: e.State, fields: e.Fields})
 		}
 	}
 	return buf
@@ -235,7 +240,8 @@ func (c *Compiled) eventHits(events []*candor.Event, buf []hit) []hit {
 
 // matchHits appends the hits of stored matches to buf. A match whose type
 // the scorecard does not use (the catalogue changed) or that names rules it
-// does not have cannot come from this version and is left out.
+// does not have, or whose values are not one per sum and max, cannot come
+// from this version and is left out.
 func (c *Compiled) matchHits(ms []candor.Match, buf []hit) []hit {
 	valid := uint64(1)<<len(c.rules) - 1
 	if len(c.rules) == candor.MaxRules {
@@ -244,10 +250,10 @@ func (c *Compiled) matchHits(ms []candor.Match, buf []hit) []hit {
 	for i := range ms {
 		m := &ms[i]
 		tr := c.byType[m.Type]
-		if m.Scorecard != c.key || tr == nil || m.Rules == 0 || m.Rules&^valid != 0 {
+		if m.Scorecard != c.key || tr == nil || m.Rules == 0 || m.Rules&^valid != 0 || len(m.Values) != c.slots {
 			continue
 		}
-		buf = append(buf, hit{at: m.OccurredAt, tr: tr, rules: m.Rules, id: m.Event, state: m.State})
+		buf = append(buf, hit{at: m.OccurredAt, tr: tr, rules: m.Rules, id: m.Event, state: m.State, vals: m.Values})
 	}
 	return buf
 }

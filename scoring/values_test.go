@@ -2,7 +2,6 @@ package scoring_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/candor-project/candor"
@@ -48,11 +47,37 @@ func TestValues(t *testing.T) {
 	}
 }
 
-func TestValuesRefuses(t *testing.T) {
+// A rule scorecard's values are its rules' points (base.yaml: rent_late
+// -60 each 30+ days late in 12 months; rent_paid +2 each, at most 12), and
+// PointsOf adds them to the base and clamps, giving back the score.
+func TestRuleValues(t *testing.T) {
 	r := MustLoad(t, "base.yaml", MustRead(t, "base.yaml"))
-	if _, err := r.Values(subject, nil, day("2026-06-01")); candor.ErrorCode(err) != candor.EINVALID || !strings.Contains(err.Error(), "rule scorecard") {
-		t.Errorf("rule scorecard: %v", err)
+	at := day("2026-06-01")
+	evs := []*candor.Event{paid(3, "2026-01-05"), paid(4, "2026-02-05"), late(1, "2026-03-10", 45), late(2, "2026-04-10", 10)}
+	got, err := r.Values(subject, evs, at)
+	want := []scoring.Value{{ID: "rent_late", V: -60}, {ID: "rent_paid", V: 4}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("values %v, %v; want %v", got, err, want)
 	}
+	p, err := r.PointsOf(got)
+	if s := MustScore(t, r, evs, at); err != nil || p != 944 || p != s.Points {
+		t.Errorf("PointsOf %d (%v), score %d; want 944", p, err, s.Points)
+	}
+	if p, err := r.PointsOf([]scoring.Value{{ID: "rent_late", V: -2000}, {ID: "rent_paid"}}); err != nil || p != 0 {
+		t.Errorf("PointsOf below the range: %d, %v; want 0 (clamped)", p, err)
+	}
+	for name, vals := range map[string][]scoring.Value{
+		"missing":   {{ID: "rent_late", Missing: true}, {ID: "rent_paid"}},
+		"order":     {{ID: "rent_paid"}, {ID: "rent_late"}},
+		"one short": {{ID: "rent_late"}},
+	} {
+		if _, err := r.PointsOf(vals); candor.ErrorCode(err) != candor.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestValuesRefuses(t *testing.T) {
 	c := MustLoad(t, "characteristics.yaml", MustRead(t, "characteristics.yaml"))
 	other := late(1, "2026-03-10", 45)
 	other.Subject = candor.SubjectID{9}

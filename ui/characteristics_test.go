@@ -15,13 +15,14 @@ import (
 
 // The public page of a scorecard of characteristics shows each one: the
 // facts it counts, how its value is worked out, and every bin's points.
+// Its sums and maxima name the field, and the currency of an amount.
 func TestScorecardPageShowsCharacteristics(t *testing.T) {
 	h := mustHarness(t)
-	src, err := os.ReadFile("../scoring/testdata/credit-characteristics.yaml")
+	src, err := os.ReadFile("../scoring/testdata/credit-sums.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	card, err := scoring.Load("credit-characteristics.yaml", src, h.cfg.Catalogue)
+	card, err := scoring.Load("credit-sums.yaml", src, h.cfg.Catalogue)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestScorecardPageShowsCharacteristics(t *testing.T) {
 	t.Cleanup(p.Close)
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	resp, err := http.Get(srv.URL + "/scorecards/consumer-credit/versions/2")
+	resp, err := http.Get(srv.URL + "/scorecards/consumer-credit/versions/3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,9 @@ func TestScorecardPageShowsCharacteristics(t *testing.T) {
 	}
 	for _, want := range []string{"<h2>Characteristics</h2>", "Late instalments", "<code>credit.instalment_late</code>, when <code>days_late &gt;= 30</code>",
 		"how many such facts of the last", "whole months since the latest such fact", "from 1 to below 2</td><td class=\"num\">-10",
-		"none in the window</td><td class=\"num\">25", "4 or more</td><td class=\"num\">-90", "reason code LATE_SHARE"} {
+		"none in the window</td><td class=\"num\">25", "4 or more</td><td class=\"num\">-90", "reason code LATE_SHARE",
+		"the total days_late of such facts of the last 24 months (none: 0)", "the largest amount in EUR among such facts of the last 24 months (none: no value)",
+		"120 or more</td><td class=\"num\">-70"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -27,8 +27,8 @@ type versionView struct {
 	ProposedBy, ApprovedBy string
 	ProposedAt, ApprovedAt time.Time
 	// Audit is the latest fairness audit of its source; NeedsAudit says
-	// it cannot be approved without one (fitted, for a purpose resting
-	// on consent).
+	// it cannot be approved without one (any version for a purpose
+	// resting on consent).
 	Audit      *candor.FairnessAudit
 	NeedsAudit bool
 	card       *candor.Scorecard
@@ -80,7 +80,7 @@ func (s *Server) versions(ctx context.Context) (published, proposed []versionVie
 		x := versionView{Value: versionValue(sc.ID, sc.Version), ID: sc.ID, Title: sc.Title, Kind: sc.SubjectKind.String(),
 			Purpose: sc.Purpose, Version: sc.Version, State: string(v.State), card: sc,
 			ProposedBy: v.ProposedBy, ProposedAt: v.ProposedAt, ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt,
-			Audit: v.Audit, NeedsAudit: len(sc.Characteristics) > 0 && sc.Purpose.RestsOnConsent()}
+			Audit: v.Audit, NeedsAudit: sc.Purpose.RestsOnConsent()}
 		if v.Shipped {
 			x.ProposedBy, x.ApprovedBy = "shipped", "shipped"
 		}

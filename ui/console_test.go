@@ -873,19 +873,26 @@ func TestAdminActsOnPublicPages(t *testing.T) {
 }
 
 // TestConsolePolicy: a policy administrator proposes a scorecard version
-// in the console and cannot approve it; a second one sees it with an
-// approve button and approves it, as the API and the CLI would; an
+// in the console and cannot approve it; a second one sees no approve
+// button until it is audited (rental rests on consent, so even a rule
+// version is), then approves it, as the API and the CLI would; an
 // operator may do neither.
 func TestConsolePolicy(t *testing.T) {
 	h := mustHarness(t)
-	signIn := func(name string) *browser {
+	signIn := func(name string) (*browser, *candor.APIKey) {
 		b := h.browser(t)
-		if p := b.consoleSignIn(h.consoleKey(t, candor.RolePolicyAdmin, name)); p.status != http.StatusSeeOther {
+		token := h.consoleKey(t, candor.RolePolicyAdmin, name)
+		if p := b.consoleSignIn(token); p.status != http.StatusSeeOther {
 			t.Fatalf("%s's sign-in: %d %s", name, p.status, p.body)
 		}
-		return b
+		key, err := candor.Authenticate(context.Background(), h.store, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, key
 	}
-	alice, bob := signIn("alice"), signIn("bob")
+	alice, aliceKey := signIn("alice")
+	bob, _ := signIn("bob")
 	shipped, err := os.ReadFile(filepath.Join("..", "scoring", "scorecards", "rental-deposit.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -906,8 +913,24 @@ func TestConsolePolicy(t *testing.T) {
 	if p := alice.post("/console/scorecards/approve", form(alice, url.Values{"version": {"rental-deposit/2"}})); p.status != http.StatusForbidden {
 		t.Errorf("the proposer approving: %d, want 403", p.status)
 	}
+	if page := bob.get("/console/scorecards").body; strings.Contains(page, "Approve rental-deposit v2") || !strings.Contains(page, "candor policy audit rental-deposit 2") {
+		t.Errorf("the page of an unaudited rule version for rental:\n%s", page)
+	}
+	if p := bob.post("/console/scorecards/approve", form(bob, url.Values{"version": {"rental-deposit/2"}})); p.status != http.StatusForbidden || !strings.Contains(p.body, "fairness audit") {
+		t.Errorf("approving it unaudited: %d, want 403 naming the audit", p.status)
+	}
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("..", "policy", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	if _, err := h.cfg.Policy.Audit(context.Background(), aliceKey, "rental-deposit", 2, read("rental-audit-sample.csv"), read("rental-audit-protected.csv")); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(bob.get("/console/scorecards").body, "Approve rental-deposit v2") {
-		t.Error("the second administrator's page has no approve button")
+		t.Error("the second administrator's page has no approve button once the version is audited")
 	}
 	op := h.mustConsole(t, candor.RoleOperator)
 	if p := op.post("/console/scorecards/approve", form(op, url.Values{"version": {"rental-deposit/2"}})); p.status != http.StatusForbidden {

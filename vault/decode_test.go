@@ -46,3 +46,53 @@ func FuzzDecodeEvent(f *testing.F) {
 		}
 	})
 }
+
+// A match written before matches held values (version 1: type and rules)
+// still reads, with no values; one with values (version 2) reads back as
+// written; the version byte decides, and anything else is refused.
+func TestDecodeMatchVersions(t *testing.T) {
+	v1 := []byte{1, 22}
+	v1 = append(v1, "credit.instalment_late"...)
+	v1 = append(v1, 0x85, 0x01) // rules 133
+	var m candor.Match
+	if err := decodeMatch(string(v1), &m); err != nil || m.Type != "credit.instalment_late" || m.Rules != 133 || m.Values != nil {
+		t.Fatalf("version 1: %+v, %v", m, err)
+	}
+	if got := encodeMatch(nil, &candor.Match{Type: "credit.instalment_late", Rules: 133}); string(got) != string(v1) {
+		t.Errorf("a match without values encodes as %x, not version 1 %x", got, v1)
+	}
+	v2 := append([]byte{2}, v1[1:]...)
+	v2 = append(v2, 2, 90, 0x01) // two values: 45 and -1 (zig-zag)
+	if err := decodeMatch(string(v2), &m); err != nil || m.Rules != 133 || !reflect.DeepEqual(m.Values, []int64{45, -1}) {
+		t.Fatalf("version 2: %+v, %v", m, err)
+	}
+	for name, b := range map[string][]byte{
+		"version 3":           append([]byte{3}, v1[1:]...),
+		"values in version 1": append(append([]byte{}, v1...), 2, 90, 1),
+		"no values in 2":      append(append([]byte{2}, v1[1:]...), 0),
+		"too many values":     append(append([]byte{2}, v1[1:]...), 33),
+		"short":               v2[:len(v2)-1],
+	} {
+		if err := decodeMatch(string(b), &m); err == nil {
+			t.Errorf("%s: decoded %+v", name, m)
+		}
+	}
+}
+
+// FuzzDecodeMatch: any plaintext decodes cleanly or fails; what decodes
+// encodes to bytes that decode to the same match.
+func FuzzDecodeMatch(f *testing.F) {
+	f.Add(encodeMatch(nil, &candor.Match{Type: "credit.instalment_late", Rules: 5}))
+	f.Add(encodeMatch(nil, &candor.Match{Type: "credit.default", Rules: 1 << 63, Values: []int64{1, -2, 1 << 40}}))
+	f.Add([]byte{2, 0, 0, 0x80})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m candor.Match
+		if decodeMatch(string(b), &m) != nil {
+			return
+		}
+		var back candor.Match
+		if err := decodeMatch(string(encodeMatch(nil, &m)), &back); err != nil || !reflect.DeepEqual(back, m) {
+			t.Fatalf("decoded %+v from %x; again %+v, %v", m, b, back, err)
+		}
+	})
+}

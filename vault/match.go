@@ -10,12 +10,17 @@ import (
 	"github.com/candor-project/candor"
 )
 
-// A match's plaintext, before sealing (version 1):
+// A match's plaintext, before sealing, is version 1 for a match without
+// values (every match of a version with no sum or max characteristic, and
+// every match written before those existed), version 2 with them:
 //
 //	1 | event type | uvarint rules
+//	2 | event type | uvarint rules | uvarint n | n × varint value
 //
-// Its placement (subject, scorecard, occurrence time) is authenticated with
-// it, like an event's.
+// Both are read; version 1 is still written when there are no values, so
+// the records of rule scorecards are unchanged. Its placement (subject,
+// scorecard, occurrence time) is authenticated with it, like an event's.
+const matchValuesVersion = 2
 
 // SealWithMatches appends the sealed form of an event's plaintext to dst
 // and seals its matches with the active scorecards, with one AES-GCM setup.
@@ -54,11 +59,55 @@ func (k *SubjectKey) SealMatches(ms []candor.Match) []*candor.MatchRecord {
 
 func (k *SubjectKey) sealMatch(aead cipher.AEAD, m *candor.Match, occurredAt time.Time) []byte {
 	var buf [64]byte
-	plain := append(buf[:0], codecVersion)
-	plain = appendString(plain, m.Type)
-	plain = binary.AppendUvarint(plain, m.Rules)
 	var aad [56]byte
-	return seal(aead, nil, plain, k.matchAAD(aad[:0], m.Scorecard, occurredAt))
+	return seal(aead, nil, encodeMatch(buf[:0], m), k.matchAAD(aad[:0], m.Scorecard, occurredAt))
+}
+
+// encodeMatch appends m's plaintext to dst.
+func encodeMatch(dst []byte, m *candor.Match) []byte {
+	if len(m.Values) == 0 {
+		dst = append(dst, codecVersion)
+	} else {
+		dst = append(dst, matchValuesVersion)
+	}
+	dst = appendString(dst, m.Type)
+	dst = binary.AppendUvarint(dst, m.Rules)
+	if len(m.Values) == 0 {
+		return dst
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(m.Values)))
+	for _, v := range m.Values {
+		dst = binary.AppendVarint(dst, v)
+	}
+	return dst
+}
+
+// decodeMatch decodes a match's plaintext into m's type, rules and values.
+func decodeMatch(plain string, m *candor.Match) error {
+	d := decoder{s: plain}
+	version := d.byte()
+	if version != codecVersion && version != matchValuesVersion {
+		d.fail()
+	}
+	m.Type = d.string()
+	m.Rules = d.uvarint()
+	m.Values = nil
+	if version == matchValuesVersion {
+		n := d.uvarint()
+		if n == 0 || n > candor.MaxCharacteristics {
+			d.fail()
+		}
+		if d.err == nil {
+			m.Values = make([]int64, n)
+		}
+		for i := range m.Values {
+			m.Values[i] = d.varint()
+		}
+	}
+	if d.err != nil || len(d.s) != 0 {
+		return errCorrupt
+	}
+	return nil
 }
 
 func (k *SubjectKey) matchAAD(dst []byte, card candor.ScorecardKey, occurredAt time.Time) []byte {
@@ -86,16 +135,11 @@ func (k *SubjectKey) ReadMatches(ctx context.Context, store candor.EventStore, c
 		if buf, err = openInto(aead, buf[:0], rec.Sealed, k.matchAAD(aad[:0], card, rec.OccurredAt)); err != nil {
 			return nil, fmt.Errorf("vault: match of event %d of subject %s does not open: %w", rec.Event, rec.Subject, err)
 		}
-		d := decoder{s: string(buf)}
-		if d.byte() != codecVersion {
-			d.fail()
+		m := candor.Match{Scorecard: card, Event: rec.Event, OccurredAt: rec.OccurredAt, State: rec.State}
+		if err := decodeMatch(string(buf), &m); err != nil {
+			return nil, fmt.Errorf("vault: match of event %d of subject %s: %w", rec.Event, rec.Subject, err)
 		}
-		typ := d.string()
-		rules := d.uvarint()
-		if d.err != nil || len(d.s) != 0 {
-			return nil, fmt.Errorf("vault: match of event %d of subject %s: %w", rec.Event, rec.Subject, errCorrupt)
-		}
-		out = append(out, candor.Match{Scorecard: card, Event: rec.Event, Type: typ, OccurredAt: rec.OccurredAt, State: rec.State, Rules: rules})
+		out = append(out, m)
 	}
 	return out, nil
 }

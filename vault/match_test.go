@@ -3,6 +3,7 @@ package vault_test
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func TestMatchesRoundTrip(t *testing.T) {
 	ev := validEvent()
 	plain, _ := vault.EncodeEvent(nil, "bank7", ev.OccurredAt, ev)
 	const cardA, cardB candor.ScorecardKey = 11, 12
-	ms := []candor.Match{{Scorecard: cardA, Type: ev.Type.Name, Rules: 1<<63 | 5}, {Scorecard: cardB, Type: ev.Type.Name, Rules: 2}}
+	ms := []candor.Match{{Scorecard: cardA, Type: ev.Type.Name, Rules: 1<<63 | 5}, {Scorecard: cardB, Type: ev.Type.Name, Rules: 2, Values: []int64{45, 0, -1 << 62}}}
 	sealedEv, recs := key.SealWithMatches(nil, plain, ev.OccurredAt, ms)
 	if len(recs) != 2 || bytes.Contains(recs[0].Sealed, []byte("instalment")) {
 		t.Fatalf("SealWithMatches gave %d records (or one holds the type in the clear)", len(recs))
@@ -38,8 +39,14 @@ func TestMatchesRoundTrip(t *testing.T) {
 	}
 	got, err := key.ReadMatches(ctx, st, cardA)
 	want := candor.Match{Scorecard: cardA, Event: rec.ID, Type: ev.Type.Name, OccurredAt: ev.OccurredAt, State: candor.StateActive, Rules: 1<<63 | 5}
-	if err != nil || len(got) != 1 || got[0] != want {
+	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Fatalf("ReadMatches: %+v, %v; want %+v", got, err, want)
+	}
+	// The values a sum or max aggregates come back as sealed.
+	got, err = key.ReadMatches(ctx, st, cardB)
+	want = candor.Match{Scorecard: cardB, Event: rec.ID, Type: ev.Type.Name, OccurredAt: ev.OccurredAt, State: candor.StateActive, Rules: 2, Values: []int64{45, 0, -1 << 62}}
+	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("ReadMatches with values: %+v, %v; want %+v", got, err, want)
 	}
 
 	// A match moved to another scorecard or time does not open.

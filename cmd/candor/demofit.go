@@ -69,11 +69,21 @@ func runDemoFit(ctx context.Context, srv *app.Node, pop synth.Config, n int, dir
 	}
 	fmt.Fprintf(stdout, "  candor features --scorecard %s --subjects %s --at %s --out %s   (%d persons, %s)\n",
 		files.template, files.subjects, files.at.Format(time.DateOnly), files.features, files.rows, time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "  the lender's outcomes (a default in the 12 months since; never sent to Candor): %s; joined: %s\n", files.outcomes, files.sample)
+	fmt.Fprintf(stdout, "  the lender's outcomes (a default in the 12 months since; never sent to Candor): %s; joined: %s (%.1f %% good)\n",
+		files.outcomes, files.sample, 100*files.goodShare())
 	fmt.Fprintf(stdout, "  the auditor's protected attributes (age bands; never stored): %s\n", files.protected)
-	fmt.Fprintf(stdout, "  candor fit --mapping %s --audit %s --out %s %s\n", files.mapping, files.protected, res.prefix, files.sample)
+	// The scaling puts pre_approval's cut-off (grade C) where it approves
+	// as many as the sample's good share: a lender that lends to as many
+	// as repay, not only to the safest few the default scaling leaves.
+	fitArgs := []string{"--mapping", files.mapping, "--audit", files.protected, "--out", res.prefix}
+	if g := files.goodShare(); g > 0 && g < 1 {
+		fitArgs = append(fitArgs, "--approve-share", strconv.FormatFloat(g, 'f', 4, 64))
+		fmt.Fprintf(stdout, "  the scaling is set so that pre_approval (grade C and better) approves the sample's good share, %.1f %%\n", 100*g)
+	}
+	fitArgs = append(fitArgs, files.sample)
+	fmt.Fprintf(stdout, "  candor fit %s\n", strings.Join(fitArgs, " "))
 	var fitOut bytes.Buffer
-	if err := runFit([]string{"--mapping", files.mapping, "--audit", files.protected, "--out", res.prefix, files.sample}, &fitOut, stderr); err != nil {
+	if err := runFit(fitArgs, &fitOut, stderr); err != nil {
 		fmt.Fprintf(stdout, "  the fit failed (%v): the demo goes on without a fitted version\n", err)
 		return nil, nil
 	}
@@ -124,7 +134,15 @@ func (res *demoFitted) reload() (*demoFitted, error) {
 type demoFiles struct {
 	template, subjects, features, outcomes, sample, protected, mapping string
 	at                                                                 time.Time
-	rows                                                               int
+	rows, bad                                                          int
+}
+
+// goodShare is the share of the sample's rows with a good outcome.
+func (f *demoFiles) goodShare() float64 {
+	if f.rows == 0 {
+		return 0
+	}
+	return 1 - float64(f.bad)/float64(f.rows)
 }
 
 // ageBand is an auditor's band of an age in years.
@@ -193,6 +211,7 @@ func demoSample(ctx context.Context, srv *app.Node, pop synth.Config, n int, dir
 		y := "0"
 		if synth.Default12(pop.Seed, i, f.at) {
 			y = "1"
+			f.bad++
 		}
 		fw.Write(row)
 		sw.Write(append(row, y))

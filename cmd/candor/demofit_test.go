@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -36,8 +37,10 @@ func TestDemoFitsAndProposes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep struct {
-		AUC   float64 `json:"auc"`
-		Audit []struct {
+		AUC          float64 `json:"auc"`
+		Cutoff       int     `json:"cutoff"`
+		ApprovalRate float64 `json:"approval_rate"`
+		Audit        []struct {
 			Attribute string `json:"attribute"`
 		} `json:"audit"`
 	}
@@ -50,6 +53,27 @@ func TestDemoFitsAndProposes(t *testing.T) {
 	}
 	if len(rep.Audit) != 1 || rep.Audit[0].Attribute != "age_band" {
 		t.Errorf("the report's audit: %+v", rep.Audit)
+	}
+	// The cut-off approves about the sample's good share (more only by
+	// rows tied at it, and by the held-out rows), not the safest few.
+	sample, err := os.ReadFile(filepath.Join(fitDir, "sample.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(sample)), "\n")[1:]
+	good := 0
+	for _, l := range lines {
+		if strings.HasSuffix(l, ",0") {
+			good++
+		}
+	}
+	share := float64(good) / float64(len(lines))
+	t.Logf("good share %.3f, approved %.3f at %d", share, rep.ApprovalRate, rep.Cutoff)
+	if rep.Cutoff != 660 || rep.ApprovalRate < share-0.03 || rep.ApprovalRate > share+0.03 {
+		t.Errorf("pre_approval at %d approves %.3f of the rows; want 660 and the good share %.3f ± 0.03", rep.Cutoff, rep.ApprovalRate, share)
+	}
+	if want := fmt.Sprintf("approves the sample's good share, %.1f %%", 100*share); !strings.Contains(out, want) || !strings.Contains(out, "--approve-share") {
+		t.Errorf("the demo's output lacks %q:\n%s", want, out)
 	}
 
 	inst, err := app.Open(app.StoreConfig{Data: data}, slog.New(slog.DiscardHandler))

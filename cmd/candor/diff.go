@@ -60,6 +60,8 @@ var charAttrs = []attr[candor.Characteristic]{
 	{"types", func(c *candor.Characteristic) string { return strings.Join(c.EventTypes, ", ") }},
 	{"condition", func(c *candor.Characteristic) string { return c.Condition }},
 	{"aggregate", func(c *candor.Characteristic) string { return c.Aggregate.String() }},
+	{"field", func(c *candor.Characteristic) string { return c.Field }},
+	{"currency", func(c *candor.Characteristic) string { return c.Currency }},
 	{"window", func(c *candor.Characteristic) string { return durationText(c.Window) }},
 	{"bins", func(c *candor.Characteristic) string {
 		parts := make([]string, len(c.Bins))
@@ -132,7 +134,11 @@ func printDiff(w io.Writer, a, b *candor.Scorecard) {
 	diffParts(line, "characteristic", a.Characteristics, b.Characteristics, func(c *candor.Characteristic) string { return c.ID },
 		func(c *candor.Characteristic) string { return c.ReasonText }, charAttrs,
 		func(c *candor.Characteristic) string {
-			return fmt.Sprintf("%s, %s of %s, bins %s", c.ReasonText, c.Aggregate, charAttrs[0].get(c), charAttrs[4].get(c))
+			what := c.Aggregate.String()
+			if c.Field != "" {
+				what += " of " + c.Field
+			}
+			return fmt.Sprintf("%s, %s of %s, bins %s", c.ReasonText, what, charAttrs[0].get(c), charAttrs[6].get(c))
 		})
 	if !changed {
 		fmt.Fprintln(w, "  no changes")

@@ -29,11 +29,13 @@ const featuresUsage = `Usage: candor features --scorecard FILE.yaml --subjects F
 
 Computes, for each subject listed in --subjects (one identifier a line,
 scheme:value, e.g. national_id:AB1234567), the value of each
-characteristic of --scorecard (a scorecard of characteristics) at --at,
-as the scoring engine computes it, and writes CSV: a column subject (a
-row number, never the identifier or subject ID) and one per
-characteristic. --mapping-out writes the mapping with which candor fit
-reads it back (append an outcome column, 1 bad, 0 good). Every subject
+characteristic of --scorecard at --at, as the scoring engine computes
+it, and writes CSV: a column subject (a row number, never the identifier
+or subject ID) and one per characteristic. For a rule scorecard, a
+column per rule holds its points: the sample candor policy audit scores
+a rule version with. --mapping-out (characteristics only) writes the
+mapping with which candor fit reads it back (append an outcome column,
+1 bad, 0 good). Every subject
 read is recorded in the access log with purpose model_development.
 Identifiers that match no subject are counted on stderr, never written.
 
@@ -49,7 +51,7 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() { fmt.Fprint(stderr, featuresUsage); fs.PrintDefaults() }
 	cfg := app.Defaults()
 	app.Register(fs, &cfg, app.StoreSettings|app.TLogSettings)
-	cardFile := fs.String("scorecard", "", "a scorecard of characteristics (YAML) whose values to compute")
+	cardFile := fs.String("scorecard", "", "a scorecard (YAML) whose characteristics' values, or rules' points, to compute")
 	subjectsFile := fs.String("subjects", "", "file of identifiers, one scheme:value a line")
 	atFlag := fs.String("at", "", "the instant: a date or an RFC 3339 timestamp")
 	out := fs.String("out", "features.csv", "the CSV to write")
@@ -89,8 +91,8 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	sc := card.Scorecard()
-	if len(sc.Characteristics) == 0 {
-		return fmt.Errorf("%s: scorecard %s has rules, not characteristics: candor features computes the values of a scorecard of characteristics", *cardFile, sc.ID)
+	if len(sc.Characteristics) == 0 && *mappingOut != "" {
+		return fmt.Errorf("%s: scorecard %s has rules, not characteristics: its rules' points can be audited, not fitted (leave out --mapping-out)", *cardFile, sc.ID)
 	}
 	var mapping []byte
 	if *mappingOut != "" {
@@ -112,6 +114,9 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	header := []string{"subject"}
 	for _, ch := range sc.Characteristics {
 		header = append(header, ch.ID)
+	}
+	for _, r := range sc.Rules {
+		header = append(header, r.ID)
 	}
 	w.Write(header)
 	for i, sub := range subs {
@@ -141,7 +146,11 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := writeAll(files); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %d rows of %d characteristics of %s v%d at %s to %s\n", len(subs), len(sc.Characteristics), sc.ID, sc.Version, at.Format(time.RFC3339), *out)
+	what := fmt.Sprintf("%d characteristics", len(sc.Characteristics))
+	if len(sc.Characteristics) == 0 {
+		what = fmt.Sprintf("the points of %d rules", len(sc.Rules))
+	}
+	fmt.Fprintf(stdout, "wrote %d rows of %s of %s v%d at %s to %s\n", len(subs), what, sc.ID, sc.Version, at.Format(time.RFC3339), *out)
 	if unknown > 0 {
 		fmt.Fprintf(stderr, "%d identifiers matched no subject and were left out\n", unknown)
 	}
@@ -296,7 +305,8 @@ func quoteClip(s string) string {
 func featuresMapping(sc *candor.Scorecard) ([]byte, error) {
 	m := fit.Mapping{Outcome: "outcome", Missing: []string{"NA"}}
 	for _, ch := range sc.Characteristics {
-		c := fit.Mapped{Name: ch.ID, Column: ch.ID, Kind: "numeric", Types: ch.EventTypes, Condition: ch.Condition, Aggregate: ch.Aggregate.String()}
+		c := fit.Mapped{Name: ch.ID, Column: ch.ID, Kind: "numeric", Types: ch.EventTypes, Condition: ch.Condition, Aggregate: ch.Aggregate.String(),
+			Field: ch.Field, Currency: ch.Currency}
 		if ch.Window > 0 {
 			c.Window = candor.FormatRetention(ch.Window)
 		}

@@ -19,7 +19,9 @@ import (
 	"github.com/candor-project/candor/synth"
 )
 
-const charCard = "../../scoring/testdata/credit-characteristics.yaml"
+// charCard has every aggregate: count, months since last, share, and a
+// sum and a max of a field.
+const charCard = "../../scoring/testdata/credit-sums.yaml"
 
 // candor features writes each listed person's characteristic values, as
 // the engine's score explanation has them, records each read with purpose
@@ -105,6 +107,7 @@ func TestFeatures(t *testing.T) {
 	}
 	chars := card.Scorecard().Characteristics
 	nonzero := 0
+	valued := map[candor.Aggregate]int{}
 	for i := range n {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			id := ids[i]
@@ -155,6 +158,31 @@ func TestFeatures(t *testing.T) {
 					if ok != (len(ct.Events) > 0) || v < 0 || v > 1 {
 						t.Errorf("%s = %s, over %d events", ch.ID, row[k+1], len(ct.Events))
 					}
+				case candor.AggregateSum, candor.AggregateMax:
+					// Worked out again from the events the explanation
+					// names: days late summed; the largest amount in EUR.
+					byID := map[candor.EventID]*candor.Event{}
+					for _, e := range events {
+						byID[e.ID] = e
+					}
+					want, any := 0.0, false
+					for _, ce := range ct.Events {
+						for _, f := range byID[ce.ID].Fields {
+							switch {
+							case f.Name != ch.Field:
+							case ch.Aggregate == candor.AggregateSum:
+								want += float64(f.Value.Int)
+							case !any || float64(f.Value.Int)/candor.AmountScale > want:
+								want, any = float64(f.Value.Int)/candor.AmountScale, true
+							}
+						}
+					}
+					if ch.Aggregate == candor.AggregateMax && ok != any || ok && v != want {
+						t.Errorf("%s = %s, the events it names give %g", ch.ID, row[k+1], want)
+					}
+					if ok && v != 0 {
+						valued[ch.Aggregate]++
+					}
 				}
 				if ok && v != 0 {
 					nonzero++
@@ -179,8 +207,8 @@ func TestFeatures(t *testing.T) {
 			}
 		})
 	}
-	if nonzero == 0 {
-		t.Error("every value is zero or missing: the test proves nothing")
+	if nonzero == 0 || valued[candor.AggregateSum] == 0 || valued[candor.AggregateMax] == 0 {
+		t.Errorf("%d values not zero or missing, sums and maxima %v: the test proves too little", nonzero, valued)
 	}
 	if _, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: "ZZ0000000"})); candor.ErrorCode(err) != candor.ENOTFOUND {
 		t.Errorf("the unknown identifier resolves: %v", err)
@@ -194,6 +222,11 @@ func TestFeatures(t *testing.T) {
 		t.Errorf("access record %v, %v about the organisation of a refused list", r, err)
 	}
 	inst.Close()
+
+	// policy simulate scores the population with the sums and maxima too.
+	if sim, _ := mustRun(t, "policy", "simulate", "--data", data, charCard); !strings.Contains(sim, "to candidate v3") || !strings.Contains(sim, "moved down:") {
+		t.Errorf("simulate of the version with sums and maxima:\n%s", sim)
+	}
 
 	// candor fit reads the CSV back with an outcome column appended.
 	var b strings.Builder
@@ -219,7 +252,8 @@ func TestFeatures(t *testing.T) {
 	}
 }
 
-// A rule scorecard is refused, naming why, and nothing is written.
+// A rule scorecard is refused a mapping (it is not fitted), naming why,
+// and nothing is written.
 func TestFeaturesRefusesRuleScorecard(t *testing.T) {
 	dir := t.TempDir()
 	subjectsFile := filepath.Join(dir, "s.txt")
@@ -227,8 +261,8 @@ func TestFeaturesRefusesRuleScorecard(t *testing.T) {
 	out := filepath.Join(dir, "f.csv")
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"features", "--data", filepath.Join(dir, "data"), "--scorecard", "../../scoring/scorecards/consumer-credit.yaml",
-		"--subjects", subjectsFile, "--at", "2026-01-01", "--out", out}, &stdout, &stderr)
-	if err == nil || !strings.Contains(err.Error(), "has rules, not characteristics") {
+		"--subjects", subjectsFile, "--at", "2026-01-01", "--out", out, "--mapping-out", filepath.Join(dir, "m.yaml")}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "has rules, not characteristics: its rules' points can be audited, not fitted") {
 		t.Fatalf("err = %v", err)
 	}
 	if _, err := os.Stat(out); err == nil {

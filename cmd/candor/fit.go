@@ -31,7 +31,10 @@ PREFIX.report.html and PREFIX.report.json (validation on the held-out
 rows); writes nothing if anything is wrong. --audit FILE gives protected
 attributes (CSV with a header, one row per row of FILE, group labels),
 read for the fairness audit only and never stored; a protected attribute
-can never be a characteristic.
+can never be a characteristic. --approve-share P moves the scaling by a
+whole number of points so that --benefit's cut-off approves the share P
+of the rows fitted on (e.g. their good share), instead of wherever
+--base-points at --base-odds puts it.
 
 Flags:
 `
@@ -77,7 +80,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 type fitArgs struct {
 	file, mapping, outcome, audit, prefix string
 	like, benefit, benefitGrade           string
-	share                                 float64
+	share, approveShare                   float64
 	seed                                  uint64
 	o                                     fit.Options
 }
@@ -102,6 +105,7 @@ func parseFitArgs(args []string, stderr io.Writer) (*fitArgs, error) {
 	fs.Float64Var(&a.o.BasePoints, "base-points", 660, "points at --base-odds")
 	fs.Float64Var(&a.o.BaseOdds, "base-odds", 19, "odds good:bad at --base-points")
 	fs.Float64Var(&a.o.PDO, "pdo", 40, "points that double the odds")
+	fs.Float64Var(&a.approveShare, "approve-share", 0, "move the scaling so that --benefit's cut-off approves this share of the rows fitted on (0: keep it)")
 	if err := app.ParseFlags(fs, reorder(args)); err != nil {
 		return nil, err
 	}
@@ -112,6 +116,9 @@ func parseFitArgs(args []string, stderr io.Writer) (*fitArgs, error) {
 	a.file = fs.Arg(0)
 	if a.share <= 0 || a.share >= 1 {
 		return nil, fmt.Errorf("--train-share %g: must be between 0 and 1", a.share)
+	}
+	if !(a.approveShare >= 0 && a.approveShare < 1) {
+		return nil, fmt.Errorf("--approve-share %g: must be between 0 and 1 (0: keep the scaling)", a.approveShare)
 	}
 	return a, nil
 }
@@ -172,6 +179,8 @@ type fitted struct {
 	card                fit.Card
 	rows, trainN, testN int
 	seed                uint64
+	shift               int // points the scaling moved for --approve-share
+	approveShare        float64
 }
 
 // fitAndReport fits a model on the training share of d and validates it
@@ -182,6 +191,12 @@ func fitAndReport(a *fitArgs, card fit.Card, cutoff int, d *fit.Dataset, groups 
 	model, err := fit.Fit(train, a.o)
 	if err != nil {
 		return nil, err
+	}
+	shift := 0
+	if a.approveShare > 0 {
+		if shift, err = model.ShiftToApprove(train, cutoff, a.approveShare); err != nil {
+			return nil, err
+		}
 	}
 	score := func(d *fit.Dataset) ([]int, error) {
 		s, err := model.Scores(d)
@@ -198,7 +213,7 @@ func fitAndReport(a *fitArgs, card fit.Card, cutoff int, d *fit.Dataset, groups 
 	}
 	rep := fit.NewReport(model, trainScores, train, testScores, test)
 	rep.Source, rep.Seed = filepath.Base(a.file), a.seed
-	rep.BasePoints, rep.BaseOdds, rep.PDO, rep.MinBinShare = a.o.BasePoints, a.o.BaseOdds, a.o.PDO, a.o.Bin.MinShare
+	rep.BasePoints, rep.BaseOdds, rep.PDO, rep.MinBinShare = a.o.BasePoints+float64(shift), a.o.BaseOdds, a.o.PDO, a.o.Bin.MinShare
 	if auc, err := fit.OneHotBaseline(train, test); err != nil {
 		rep.BaselineNote = err.Error()
 	} else {
@@ -219,7 +234,8 @@ func fitAndReport(a *fitArgs, card fit.Card, cutoff int, d *fit.Dataset, groups 
 	if groups != nil {
 		rep.Audit = fit.Audit(groups, all, d.Outcome, cutoff)
 	}
-	return &fitted{model: model, rep: rep, card: card, rows: d.Rows(), trainN: train.Rows(), testN: test.Rows(), seed: a.seed}, nil
+	return &fitted{model: model, rep: rep, card: card, rows: d.Rows(), trainN: train.Rows(), testN: test.Rows(), seed: a.seed,
+		shift: shift, approveShare: a.approveShare}, nil
 }
 
 // write writes PREFIX.yaml, PREFIX.report.json and PREFIX.report.html,
@@ -258,7 +274,11 @@ func (f *fitted) summary(stdout io.Writer, prefix string, undefined int) {
 	if rep.BaselineAUC > 0 {
 		fmt.Fprintf(stdout, " (one-hot logistic baseline: AUC %.3f)", rep.BaselineAUC)
 	}
-	fmt.Fprintf(stdout, "\n%s at score %d approves %.1f %% of the rows\n", rep.Benefit, rep.Cutoff, 100*rep.ApprovalRate)
+	fmt.Fprintf(stdout, "\n%s at score %d approves %.1f %% of the rows", rep.Benefit, rep.Cutoff, 100*rep.ApprovalRate)
+	if f.approveShare > 0 {
+		fmt.Fprintf(stdout, " (asked for %.1f %%: the scaling moved %+d points, to %g points at odds %g:1)", 100*f.approveShare, f.shift, rep.BasePoints, rep.BaseOdds)
+	}
+	fmt.Fprintln(stdout)
 	for _, a := range rep.Audit {
 		verdict := "met"
 		if !a.FourFifths {

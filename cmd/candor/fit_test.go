@@ -181,6 +181,7 @@ func TestFitRefusesAndWritesNothing(t *testing.T) {
 		{"a benefit outside the catalogue", []string{"--mapping", germanMapping, "--benefit", "travel_allowed", data}, `--benefit "travel_allowed" is not in the benefit catalogue for credit`},
 		{"a grade off the card", []string{"--mapping", germanMapping, "--benefit-grade", "AAA", data}, `--benefit-grade "AAA" is not a grade of consumer-credit`},
 		{"audit rows not the sample's", []string{"--mapping", germanMapping, "--audit", bad, data}, "rows, the sample 1000"},
+		{"a share to approve of 1", []string{"--mapping", germanMapping, "--approve-share", "1", data}, "--approve-share 1: must be between 0 and 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()

@@ -154,3 +154,22 @@ func TestFittedUndefinedColumnIsRefused(t *testing.T) {
 		t.Errorf("a refused fit wrote %v", entries)
 	}
 }
+
+// policy diff names a sum's field when it is added, and a change of a
+// max's currency.
+func TestDiffSums(t *testing.T) {
+	out, _ := mustRun(t, "policy", "diff", "../../scoring/testdata/credit-characteristics.yaml", charCard)
+	if !strings.Contains(out, "characteristic days_late_total: added: Days instalments were late, sum of days_late of credit.instalment_late, bins below 1: 20;") ||
+		!strings.Contains(out, "characteristic largest_late: added: Largest late instalment, max of amount of credit.instalment_late, bins none in the window: 10;") {
+		t.Errorf("diff adding a sum:\n%s", out)
+	}
+	src, err := os.ReadFile(charCard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := filepath.Join(t.TempDir(), "usd.yaml")
+	os.WriteFile(changed, bytes.Replace(src, []byte("currency: EUR"), []byte("currency: USD"), 1), 0o600)
+	if out, _ = mustRun(t, "policy", "diff", charCard, changed); !strings.Contains(out, `characteristic largest_late: currency "EUR" -> "USD"`) {
+		t.Errorf("diff of a max's currency:\n%s", out)
+	}
+}

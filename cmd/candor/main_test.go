@@ -241,6 +241,11 @@ func TestPolicySimulateAndRescore(t *testing.T) {
 	if candor.ErrorCode(err) != candor.EFORBIDDEN {
 		t.Fatalf("the proposer approved her own version: %v", err)
 	}
+	err = run(context.Background(), []string{"policy", "approve", "--data", data, "rental-deposit", "2", "--key-file", bob}, &stdout, &stderr)
+	if candor.ErrorCode(err) != candor.EFORBIDDEN || !strings.Contains(err.Error(), "no fairness audit") {
+		t.Fatalf("bob approved a rule version for rental no one audited: %v", err)
+	}
+	auditRental(t, func(args ...string) string { out, _ := mustRun(t, args...); return out }, "--data", data, "--key-file", alice)
 	out, _ = mustRun(t, "policy", "approve", "--data", data, "rental-deposit", "2", "--key-file", bob)
 	if !strings.Contains(out, "approved by bob and active") || !strings.Contains(out, "Grades under rental-deposit v2 now:") || !strings.Contains(out, "differential-privacy noise") {
 		t.Fatalf("approve:\n%s", out)

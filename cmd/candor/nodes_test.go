@@ -219,6 +219,7 @@ func approveOnNodes(t *testing.T, bin, data, db string, addrs []string) {
 	}
 	alice, bob := keyOf("alice"), keyOf("bob")
 	candor(t, bin, "policy", "propose", nextRentalVersion(t, dir), "--server", "http://"+addrs[0], "--key-file", alice)
+	auditRental(t, func(args ...string) string { return candor(t, bin, args...) }, "--server", "http://"+addrs[0], "--key-file", alice)
 	candor(t, bin, "policy", "approve", "rental-deposit", "2", "--server", "http://"+addrs[1], "--key-file", bob)
 	deadline := time.Now().Add(30 * time.Second)
 	for _, addr := range addrs {

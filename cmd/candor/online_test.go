@@ -130,6 +130,7 @@ func approveWhileServing(t *testing.T, bin, dir, server string, online func(args
 	if out := as(alice, "policy", "propose", nextRentalVersion(t, dir)); !strings.Contains(out, "rental-deposit version 2 proposed by alice") {
 		t.Errorf("propose over the API:\n%s", out)
 	}
+	auditRental(t, func(args ...string) string { return as(alice, args...) })
 	as(bob, "policy", "approve", "rental-deposit", "2")
 	waitServed(t, server, "rental-deposit", 2, time.Now().Add(30*time.Second))
 	if out := as(alice, "policy", "list"); !regexp.MustCompile(`rental-deposit\s+2\s+active\s+alice .*bob`).MatchString(out) {
@@ -184,5 +185,18 @@ func waitServed(t *testing.T, base, id string, v int, deadline time.Time) {
 			t.Fatalf("%s does not serve %s version %d in time: %+v", base, id, v, list.Scorecards)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// auditRental audits rental-deposit version 2 (a rule version for rental,
+// which rests on consent, so approved only once audited) with the rule
+// sample of policy/testdata, running candor with the given flags.
+func auditRental(t *testing.T, run func(args ...string) string, flags ...string) {
+	t.Helper()
+	fixture := func(name string) string { return filepath.Join("..", "..", "policy", "testdata", name) }
+	out := run(append([]string{"policy", "audit", "rental-deposit", "2", "--sample", fixture("rental-audit-sample.csv"),
+		"--protected", fixture("rental-audit-protected.csv")}, flags...)...)
+	if !strings.Contains(out, "Fairness audit of rental-deposit version 2") {
+		t.Fatalf("policy audit of the rule version:\n%s", out)
 	}
 }

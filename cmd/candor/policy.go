@@ -43,11 +43,11 @@ const policyUsage = "Usage: candor policy simulate FILE [--at T] [--workers N]\n
 	"       candor policy approve ID VERSION --key-file KEY\n" +
 	"  activates a proposed version: KEY must be a policy administrator's who did not propose it (two-person rule)\n" +
 	"       candor policy audit ID VERSION --sample FILE.csv --protected FILE.csv --key-file KEY\n" +
-	"  audits a proposed version for fairness: scores each row of the sample (its characteristics' values, as\n" +
-	"  candor features writes them, with an outcome column, 1 bad 0 good) and compares approval rates across the\n" +
-	"  groups of each protected attribute (CSV, one row per row of the sample; never stored) at each benefit's\n" +
-	"  cut-off; records the summary (group-level rates only) for the approver. A fitted version for credit or\n" +
-	"  rental, purposes resting on consent, is approved only once audited\n" +
+	"  audits a proposed version for fairness: scores each row of the sample (its characteristics' values, or a\n" +
+	"  rule version's rules' points, as candor features writes them, with an outcome column, 1 bad 0 good) and\n" +
+	"  compares approval rates across the groups of each protected attribute (CSV, one row per row of the sample;\n" +
+	"  never stored) at each benefit's cut-off; records the summary (group-level rates only) for the approver.\n" +
+	"  Every version for credit or rental, purposes resting on consent, is approved only once audited\n" +
 	"       candor policy list\n" +
 	"  key, approve-key, revoke-key, acts, propose, audit, approve and list act through a running server with\n" +
 	"  --server URL --key-file KEY (an operator's key there bootstraps the first two administrators)\n"

@@ -53,6 +53,7 @@ func TestPolicyAdministrators(t *testing.T) {
 	v2 := filepath.Join(dir, "rental-deposit-v2.yaml")
 	os.WriteFile(v2, bytes.Replace(shipped, []byte("version: 1"), []byte("version: 2"), 1), 0o644)
 	mustRun(t, "policy", "propose", "--data", data, v2, "--key-file", alice)
+	auditRental(t, func(args ...string) string { out, _ := mustRun(t, args...); return out }, "--data", data, "--key-file", alice)
 
 	// Alice asks for a key for "mallory" and tries to approve it, or her
 	// own proposal with it, alone.
@@ -91,7 +92,7 @@ func TestPolicyAdministrators(t *testing.T) {
 	}
 	out, _ = mustRun(t, "policy", "acts", "--data", data)
 	for _, want := range []string{"key_bootstrapped", " of alice", " of bob", "key_requested", "key " + malloryID + " of mallory",
-		"key_approved", "scorecard_proposed", "scorecard_approved", "bob (", "rental-deposit v2"} {
+		"key_approved", "scorecard_proposed", "scorecard_audited", "scorecard_approved", "bob (", "rental-deposit v2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("policy acts does not show %q:\n%s", want, out)
 		}

@@ -15,8 +15,31 @@ import (
 )
 
 // auditFixture is a file of policy/testdata: the fitted consumer-credit
-// version 2, and the sample and protected attributes it is audited with.
+// version 2 and the sample and protected attributes it is audited with,
+// and the rule sample rental-deposit version 2 is audited with.
 func auditFixture(name string) string { return filepath.Join("..", "..", "policy", "testdata", name) }
+
+// readFixture reads auditFixture(name).
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(auditFixture(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// auditRental audits rental-deposit version 2 (a rule version for rental,
+// which rests on consent, so approved only once audited) with the rule
+// sample of policy/testdata, running candor with the given flags.
+func auditRental(t *testing.T, run func(args ...string) string, flags ...string) {
+	t.Helper()
+	out := run(append([]string{"policy", "audit", "rental-deposit", "2", "--sample", auditFixture("rental-audit-sample.csv"),
+		"--protected", auditFixture("rental-audit-protected.csv")}, flags...)...)
+	if !strings.Contains(out, "Fairness audit of rental-deposit version 2") {
+		t.Fatalf("policy audit of the rule version:\n%s", out)
+	}
+}
 
 // TestPolicyAuditOffline: on the store, a fitted consumer-credit version
 // is refused approval until candor policy audit records an audit of it;

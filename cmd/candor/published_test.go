@@ -105,6 +105,11 @@ func TestApprovalServedWithoutRestart(t *testing.T) {
 	if _, err := client(alice).Propose(ctx, nil, "rental-deposit-2.yaml", []byte(v2)); err != nil {
 		t.Fatal(err)
 	}
+	// Rental rests on consent: the rule version is audited first.
+	sample, protected := readFixture(t, "rental-audit-sample.csv"), readFixture(t, "rental-audit-protected.csv")
+	if _, err := client(alice).Audit(ctx, nil, "rental-deposit", 2, sample, protected); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := client(bob).Approve(ctx, nil, "rental-deposit", 2); err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,9 @@ type Mapping struct {
 // column it reads and its kind ("numeric", "categorical" or "" to infer),
 // and its definition over catalogue facts, which the fitted scorecard
 // carries: the event types, an optional condition, the aggregate (count,
-// months_since_last, share) and the window. A column with no aggregate
+// months_since_last, share, sum, max), for a sum or max the field it
+// aggregates (and for an amount, its currency), and the window. A column
+// with no aggregate
 // is fitted, but the scorecard says it has no definition and the scoring
 // engine refuses to load it.
 type Mapped struct {
@@ -57,6 +59,8 @@ type Mapped struct {
 	Types     []string `yaml:"types"`
 	Condition string   `yaml:"condition"`
 	Aggregate string   `yaml:"aggregate"`
+	Field     string   `yaml:"field"`
+	Currency  string   `yaml:"currency"`
 	Window    string   `yaml:"window"`
 }
 
@@ -134,8 +138,8 @@ func (m *Mapping) check() error {
 			if len(c.Types) == 0 {
 				probs = append(probs, fmt.Sprintf("mapping: characteristic %q: aggregate %s needs the event types it counts", c.Name, c.Aggregate))
 			}
-		case len(c.Types) > 0 || c.Condition != "" || c.Window != "":
-			probs = append(probs, fmt.Sprintf("mapping: characteristic %q: types, condition and window define an aggregate, which is missing", c.Name))
+		case len(c.Types) > 0 || c.Condition != "" || c.Window != "" || c.Field != "" || c.Currency != "":
+			probs = append(probs, fmt.Sprintf("mapping: characteristic %q: types, condition, field, currency and window define an aggregate, which is missing", c.Name))
 		}
 		if slices.Contains(m.Protected, c.Column) {
 			probs = append(probs, fmt.Sprintf("mapping: characteristic %q reads column %q, a protected attribute: %s", c.Name, c.Column, CharterRefusal))

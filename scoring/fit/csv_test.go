@@ -75,7 +75,7 @@ func TestParseMappingRefuses(t *testing.T) {
 		{"value both good and bad", "bad: ['1']\ngood: ['1']", `"1" is both bad and good`},
 		{"categorical aggregate", "characteristics: [{name: x, column: x, kind: categorical, types: [rent.late], aggregate: count}]", `characteristic "x": an aggregate (count) is numeric, not categorical`},
 		{"aggregate without types", "characteristics: [{name: x, column: x, aggregate: count}]", `characteristic "x": aggregate count needs the event types it counts`},
-		{"types without aggregate", "characteristics: [{name: x, column: x, types: [rent.late]}]", `characteristic "x": types, condition and window define an aggregate, which is missing`},
+		{"types without aggregate", "characteristics: [{name: x, column: x, types: [rent.late]}]", `characteristic "x": types, condition, field, currency and window define an aggregate, which is missing`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := fit.ParseMapping([]byte(tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -262,6 +262,61 @@ func TestScaling(t *testing.T) {
 	}
 }
 
+// ShiftToApprove, on TestScaling's saturated model (500 rows at 640,
+// 400 at 600, 300 at 580, each ± 1): a share of 500/1200 at cut-off 660
+// moves the scaling by 660 - x's score, approving x's 500 rows; 0.75 by
+// 660 - y's score, approving x's and y's 900. The odds a score stands for
+// move with it.
+func TestShiftToApprove(t *testing.T) {
+	d := &fit.Dataset{Columns: []*fit.Column{{Name: "c", Levels: []string{"x", "y", "z"}}}}
+	add := func(code int32, good, bad int) {
+		for i := range good + bad {
+			d.Columns[0].Code = append(d.Columns[0].Code, code)
+			d.Outcome = append(d.Outcome, uint8(min(1, max(0, bad-i))))
+		}
+	}
+	add(0, 400, 100)
+	add(1, 200, 200)
+	add(2, 100, 200)
+	for _, tc := range []struct {
+		share   float64
+		level   string
+		approve int
+	}{{500.0 / 1200, "x", 500}, {0.75, "y", 900}, {0.1, "x", 500}} {
+		m, err := fit.Fit(d, fit.Options{MinIV: 0.02, BasePoints: 600, BaseOdds: 1, PDO: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := m.Characteristics[0]
+		before := m.Base + ch.Points[ch.AssignValue(tc.level)]
+		pBefore := m.BadProbability(float64(before))
+		delta, err := m.ShiftToApprove(d, 660, tc.share)
+		if err != nil || delta != 660-before {
+			t.Fatalf("share %g: shift %d, %v; want %d", tc.share, delta, err, 660-before)
+		}
+		scores, _ := m.Scores(d)
+		approved := 0
+		for _, s := range scores {
+			if s >= 660 {
+				approved++
+			}
+		}
+		if approved != tc.approve {
+			t.Errorf("share %g: %d approved, want %d", tc.share, approved, tc.approve)
+		}
+		if p := m.BadProbability(float64(before + delta)); !near(p, pBefore, 1e-12) {
+			t.Errorf("share %g: the shifted score stands for bad probability %g, not %g", tc.share, p, pBefore)
+		}
+	}
+	m, _ := fit.Fit(d, fit.Options{MinIV: 0.02, BasePoints: 600, BaseOdds: 1, PDO: 20})
+	base := m.Base
+	for _, bad := range []float64{0, 1, -0.5, math.NaN()} {
+		if _, err := m.ShiftToApprove(d, 660, bad); err == nil || m.Base != base {
+			t.Errorf("share %g: %v, base %d", bad, err, m.Base)
+		}
+	}
+}
+
 func TestAUCAndKS(t *testing.T) {
 	for _, tc := range []struct {
 		name    string

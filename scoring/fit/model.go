@@ -183,6 +183,33 @@ func (m *Model) Scores(d *Dataset) ([]int, error) {
 	return out, nil
 }
 
+// ShiftToApprove moves m's scaling by a whole number of points, the same
+// for every row, so that a score of cutoff or more approves share (between
+// 0 and 1, exclusive) of d's rows: the round(share·rows)-th highest score
+// is moved to cutoff exactly, so at least that many rows are approved, more
+// only when rows tie with it. Base and Offset move together, so each score
+// still stands for the odds the regression gives it, and a score
+// BadProbability reads is shifted as well. It returns the shift; m is
+// unchanged on error (a share out of range, d not m's columns).
+func (m *Model) ShiftToApprove(d *Dataset, cutoff int, share float64) (int, error) {
+	if !(share > 0 && share < 1) {
+		return 0, fmt.Errorf("share to approve %g: must be between 0 and 1", share)
+	}
+	s, err := m.Scores(d)
+	if err != nil {
+		return 0, err
+	}
+	if len(s) == 0 {
+		return 0, errors.New("no rows to approve a share of")
+	}
+	slices.Sort(s)
+	k := min(max(int(math.Round(share*float64(len(s)))), 1), len(s))
+	delta := cutoff - s[len(s)-k]
+	m.Base += delta
+	m.Offset += float64(delta)
+	return delta, nil
+}
+
 // BadProbability is the scaling's probability of the bad outcome at score.
 func (m *Model) BadProbability(score float64) float64 {
 	return 1 / (1 + math.Exp((score-m.Offset)/m.Factor))

@@ -80,6 +80,8 @@ type yamlChar struct {
 	Types       []string  `yaml:"types,omitempty,flow"`
 	Condition   string    `yaml:"condition,omitempty"`
 	Aggregate   string    `yaml:"aggregate,omitempty"`
+	Field       string    `yaml:"field,omitempty"`
+	Currency    string    `yaml:"currency,omitempty"`
 	Window      string    `yaml:"window,omitempty"`
 	Undefined   string    `yaml:"undefined,omitempty"`
 	ReasonCode  string    `yaml:"reason_code"`
@@ -100,7 +102,7 @@ type yamlBin struct {
 // bins (numeric: from, below; categorical: values; missing) with points,
 // and "other", the points of a value in no bin (0, an average row's).
 // A characteristic carries its definition from card.Definitions (types,
-// condition, aggregate, window); one without is written with "undefined"
+// condition, aggregate, field, currency, window); one without is written with "undefined"
 // saying so, which the scoring engine refuses to load.
 // The score is clamped to [card.Min, card.Max].
 func (m *Model) YAML(card Card, provenance string) ([]byte, error) {
@@ -111,7 +113,7 @@ func (m *Model) YAML(card Card, provenance string) ([]byte, error) {
 		yc := yamlChar{ID: ch.Name, ReasonCode: strings.ToUpper(ch.Name), ReasonText: strings.ReplaceAll(ch.Name, "_", " "),
 			Description: fmt.Sprintf("Fitted: %d bins, information value %.3f.", len(ch.Bins), ch.IV)}
 		if d, ok := card.Definitions[ch.Name]; ok && d.Defined() {
-			yc.Types, yc.Condition, yc.Aggregate, yc.Window = d.Types, d.Condition, d.Aggregate, d.Window
+			yc.Types, yc.Condition, yc.Aggregate, yc.Field, yc.Currency, yc.Window = d.Types, d.Condition, d.Aggregate, d.Field, d.Currency, d.Window
 		} else {
 			yc.Undefined = fmt.Sprintf("column %s is not defined as an aggregate of catalogue facts (the mapping gives it no types and aggregate)", ch.Name)
 		}
