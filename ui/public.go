@@ -130,15 +130,15 @@ func (scorecardView) Aggregate(c candor.Characteristic) string {
 	case candor.AggregateShare:
 		return "the share, from 0 to 1, of the facts of these types " + over + " for which the condition holds (none: no value)"
 	case candor.AggregateSum:
-		return "the total " + fieldWords(c) + " of such facts " + over + " (none: 0)"
+		return "the total " + aggregatedField(c) + " of such facts " + over + " (none: 0)"
 	case candor.AggregateMax:
-		return "the largest " + fieldWords(c) + " among such facts " + over + " (none: no value)"
+		return "the largest " + aggregatedField(c) + " among such facts " + over + " (none: no value)"
 	}
 	return c.Aggregate.String()
 }
 
-// fieldWords names the field a sum or max aggregates, with its currency.
-func fieldWords(c candor.Characteristic) string {
+// aggregatedField names the field a sum or max aggregates, with its currency.
+func aggregatedField(c candor.Characteristic) string {
 	s := c.Field
 	if c.Currency != "" {
 		s += " in " + c.Currency
