@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -106,6 +107,14 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 	if _, err := reg.Propose(ctx, "rd.yaml", v2, carol, now); candor.ErrorCode(err) != candor.EINVALID {
 		t.Fatalf("proposing version 2 twice: %v", err)
 	}
+	// Rental rests on consent: even a rule version is approved only once
+	// an audit of its source is recorded.
+	if _, err := reg.Approve(ctx, "rental-deposit", 2, bob, now); candor.ErrorCode(err) != candor.EFORBIDDEN || !strings.Contains(err.Error(), "no fairness audit") {
+		t.Fatalf("approving an unaudited rule version for rental: %v", err)
+	}
+	if err := reg.RecordAudit(ctx, alice, &candor.FairnessAudit{Scorecard: "rental-deposit", Version: 2, Source: fmt.Sprintf("%x", sha256.Sum256(v2)), Rows: 40}); err != nil {
+		t.Fatal(err)
+	}
 	active, all, err := reg.Published(ctx)
 	if err != nil || len(all) != 3 || version(active, "rental-deposit") != 1 {
 		t.Fatalf("before approval: %d versions, active v%d, %v", len(all), version(active, "rental-deposit"), err)
@@ -189,15 +198,16 @@ func TestRegistryTwoPersonRule(t *testing.T) {
 			chain = append(chain, a)
 		}
 	}
-	if err != nil || len(chain) != 2 {
+	if err != nil || len(chain) != 3 {
 		t.Fatalf("scorecard acts: %d, %v", len(chain), err)
 	}
 	sum := sha256.Sum256(v2)
 	for i, want := range []candor.AdminAct{
 		{Kind: candor.ActScorecardProposed, By: "alice", ByKey: alice.ID},
+		{Kind: candor.ActScorecardAudited, By: "alice", ByKey: alice.ID},
 		{Kind: candor.ActScorecardApproved, By: "bob", ByKey: bob.ID},
 	} {
-		got := chain[len(chain)-2+i]
+		got := chain[len(chain)-3+i]
 		if got.Kind != want.Kind || got.By != want.By || got.ByKey != want.ByKey || got.Scorecard != "rental-deposit" || got.Version != 2 || got.Source != sum {
 			t.Errorf("act %d: %+v, want %+v", got.N, got, want)
 		}
