@@ -1,6 +1,7 @@
 package pebble
 
 import (
+	"log/slog"
 	"sync"
 	"time"
 
@@ -169,10 +170,12 @@ func (s *openScheduler) grantLockedAndUnlock() {
 }
 
 // openDB opens the Pebble database in dir with po, holding compactions
-// back until Open has returned (openScheduler).
-func openDB(dir string, po *pebble.Options) (*pebble.DB, error) {
+// back until Open has returned (openScheduler). If lg is not nil, it logs
+// how long Open took.
+func openDB(dir string, po *pebble.Options, lg *slog.Logger) (*pebble.DB, error) {
 	s := newOpenScheduler()
 	po.Experimental.CompactionScheduler = s
+	start := time.Now()
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		if s.db != nil { // registered, but Pebble unregisters only on Close
@@ -181,5 +184,8 @@ func openDB(dir string, po *pebble.Options) (*pebble.DB, error) {
 		return nil, err
 	}
 	s.release()
+	if lg != nil {
+		lg.Info("pebble: open", "dir", dir, "took", time.Since(start).Round(time.Millisecond))
+	}
 	return db, nil
 }

@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -58,7 +59,7 @@ func BenchmarkRestartAfterKill(b *testing.B) {
 	var afterKill []time.Duration
 	for c := 0; c <= cycles; c++ {
 		srv, took, log := startTimed(b, bin, data, addr)
-		fmt.Printf("start %d: %v to /healthz\n", c, took.Round(time.Millisecond))
+		fmt.Printf("start %d: %v to /healthz (the store's Pebble open: %s)\n", c, took.Round(time.Millisecond), log.storeOpen(data))
 		if os.Getenv("CANDOR_BENCH_RESTART_LOG") != "" {
 			fmt.Printf("log of start %d:\n%s", c, log.String())
 		}
@@ -96,6 +97,22 @@ func (l *stampedLog) String() string {
 	return l.buf.String()
 }
 
+// storeOpen returns how long the store's Pebble open took by the server's
+// log line "pebble: open", or "?" if it is not (yet) there.
+func (l *stampedLog) storeOpen(data string) string {
+	for line := range strings.Lines(l.String()) {
+		_, js, ok := strings.Cut(line, " {")
+		var e struct {
+			Msg, Dir string
+			Took     time.Duration
+		}
+		if ok && json.Unmarshal([]byte("{"+js), &e) == nil && e.Msg == "pebble: open" && e.Dir == data {
+			return e.Took.String()
+		}
+	}
+	return "?"
+}
+
 func (l *stampedLog) copy(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -110,7 +127,7 @@ func (l *stampedLog) copy(r io.Reader) {
 // 200, with the time that took and its log so far and after.
 func startTimed(tb testing.TB, bin, data, addr string) (*exec.Cmd, time.Duration, *stampedLog) {
 	tb.Helper()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr)
+	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr, "--log-format", "json")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		tb.Fatal(err)
