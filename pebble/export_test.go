@@ -78,3 +78,7 @@ func EncodeSubjectV1(r *candor.SubjectRecord, wrapped []byte) []byte {
 	buf = append(buf, wrapped...)
 	return append(buf, r.Sealed...)
 }
+
+// OpenDB opens a Pebble database as the store and the keyring do, holding
+// compactions back until Open has returned (schedule.go).
+func OpenDB(dir string, po *pebble.Options) (*pebble.DB, error) { return openDB(dir, po, nil) }

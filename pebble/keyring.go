@@ -58,7 +58,7 @@ func OpenKeyring(dir string, opts Options) (*Keyring, error) {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pebble: keyring: %w", err)
 	}
-	db, err := pebble.Open(dir, po)
+	db, err := openDB(dir, po, opts.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("pebble: open keyring %s: %w", dir, err)
 	}

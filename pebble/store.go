@@ -110,7 +110,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pebble: %w", err)
 	}
-	db, err := pebble.Open(dir, po)
+	db, err := openDB(dir, po, opts.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
 	}

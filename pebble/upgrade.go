@@ -23,7 +23,7 @@ func UpgradeKeys(ctx context.Context, dir string, opts Options, kr candor.Keyrin
 	opts.MustExist = true
 	po := opts.pebbleOptions()
 	po.ErrorIfNotExists = true
-	db, err := pebble.Open(dir, po)
+	db, err := openDB(dir, po, opts.Logger)
 	if err != nil {
 		return 0, fmt.Errorf("pebble: open %s: %w", dir, err)
 	}

@@ -43,7 +43,7 @@ var buildCandor = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-func mustBinary(t *testing.T) string {
+func mustBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the real binary; skipped with -short")
@@ -58,7 +58,7 @@ func mustBinary(t *testing.T) string {
 	return bin
 }
 
-func candor(t *testing.T, bin string, args ...string) string {
+func candor(t testing.TB, bin string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(bin, args...).CombinedOutput()
 	if err != nil {
@@ -67,7 +67,7 @@ func candor(t *testing.T, bin string, args ...string) string {
 	return string(out)
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
