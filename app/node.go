@@ -59,8 +59,9 @@ type Node struct {
 	addr       string
 	errc       chan error
 
-	nats  *natsingest.Consumer // nil without --nats
-	edges *edges
+	nats     *natsingest.Consumer // nil without --nats
+	edges    *edges
+	rotation *keyRotation
 }
 
 // serveProfiles serves pprof's profiles on addr, for as long as the
@@ -173,12 +174,13 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
 	reg.WithGroups(links)
+	rot := newKeyRotation(inst, cfg.Store, log, metrics)
 	statistics := newStatistics(inst, f.Stats, published)
 	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
-		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}, Statistics: statistics, Identity: links})
+		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}, Rotation: rot, Statistics: statistics, Identity: links})
 	root, portal, demo, err := withPortal(api, metrics, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol, statistics, links)
 	if err != nil {
 		ln.Close()
@@ -186,7 +188,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		aud.close()
 		return nil, err
 	}
-	s := &Node{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log,
+	s := &Node{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log, rotation: rot,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           eg.handler(aud.checker.guard(root), log),
@@ -222,6 +224,7 @@ func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Servi
 		return len(cs), err
 	})
 	s.jobs.onEachNode("served scorecards", scorecardCheck, s.refreshScorecards)
+	s.rotation.resume()
 	s.jobs.every("dispute deadlines", cfg.Server.DisputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
 	if dir := cfg.Server.KeyringBackupDir; dir != "" {
 		s.jobs.every("keyring backup", cfg.Server.KeyringBackupEvery, func(ctx context.Context) (int, error) {
@@ -380,7 +383,8 @@ func (s *Node) Wait(ctx context.Context) error {
 		s.nats.Close() // messages being ingested are committed and acked first
 	}
 	s.jobs.stop()
-	s.portal.Close() // a console pass still running over the store
+	s.rotation.stop() // its progress is kept: the next start goes on
+	s.portal.Close()  // a console pass still running over the store
 	s.edges.close()
 	err = errors.Join(err, s.pipeline.Close())
 	s.jobs.holdNow() // the log's last round is this node's if no other node holds the lease
