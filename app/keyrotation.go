@@ -61,9 +61,14 @@ func (r *keyRotation) StartRotation(ctx context.Context, keysPerSecond int) (htt
 	if err := beginRotation(r.keyFile); err != nil {
 		return r.st, err
 	}
+	_, _, progFile := wrapFiles(r.keyFile)
+	_, done, err := readProgress(progFile)
+	if err != nil {
+		return r.st, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	now := time.Now().UTC()
-	r.st, r.cancel = httpapi.KeyRotation{State: httpapi.RotationRunning, StartedAt: &now}, cancel
+	r.st, r.cancel = httpapi.KeyRotation{State: httpapi.RotationRunning, Done: done, StartedAt: &now}, cancel
 	r.wg.Add(1)
 	go r.run(ctx, keysPerSecond)
 	return r.st, nil

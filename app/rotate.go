@@ -61,11 +61,12 @@ func useWrapKeys(v *vault.Vault, masterFile string, master []byte) error {
 
 // RotateOptions tune RotateKeys and Node.RotateKeys.
 type RotateOptions struct {
-	Batch int // keys rewrapped and stored per step (0: 1000)
+	Batch int // keys rewrapped and stored per step (0: 1000, or a tenth of KeysPerSecond)
 	// KeysPerSecond, if positive, bounds the pace of the rotation, so
 	// that a running node keeps its disk for serving.
 	KeysPerSecond int
-	// Progress, if set, is called after each step with the keys
+	// Progress, if set, is called before the first step and after each
+	// with the keys
 	// rewrapped so far (those of earlier, interrupted runs included) and
 	// the total.
 	Progress func(done, total int)
@@ -111,6 +112,9 @@ func beginRotation(keyFile string) error {
 func rotate(ctx context.Context, v *vault.Vault, keyFile string, opts RotateOptions) (int, error) {
 	if opts.Batch <= 0 {
 		opts.Batch = 1000
+		if opts.KeysPerSecond > 0 { // about ten steps a second
+			opts.Batch = min(max(opts.KeysPerSecond/10, 1), opts.Batch)
+		}
 	}
 	curFile, nextFile, progFile := wrapFiles(keyFile)
 	master, err := vault.LoadKey(keyFile)
@@ -130,6 +134,9 @@ func rotate(ctx context.Context, v *vault.Vault, keyFile string, opts RotateOpti
 			return 0, err
 		}
 		total++
+	}
+	if opts.Progress != nil {
+		opts.Progress(done, total)
 	}
 	n, began := 0, time.Now()
 	for end := false; !end; {
