@@ -211,14 +211,27 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
-	s.scheduleJobs(inst, cfg, disp, dec)
+	s.scheduleJobs(inst, cfg, disp, dec, er)
 	return s, nil
 }
 
-// scheduleJobs starts the node's periodic work: activation and refresh of
-// scorecards, dispute deadlines, keyring backups, retention and expired
-// idempotency keys.
-func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Service, dec *decisions.Service) {
+// scheduleJobs starts the node's periodic work: erasures cut short (by
+// a crash between the shredding of the key and the commit), activation and
+// refresh of scorecards, dispute deadlines, keyring backups, retention and
+// expired idempotency keys.
+func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Service, dec *decisions.Service, er *erasure.Service) {
+	started := time.Now()
+	s.jobs.every("erasures cut short", time.Minute, func(ctx context.Context) (int, error) {
+		// An erasure begun less than a minute ago may be under way on
+		// another node sharing the store; on the embedded store, which
+		// no other process holds, every one begun before this start was
+		// cut short.
+		before := time.Now().Add(-time.Minute)
+		if cfg.Store.Store == "" {
+			before = later(before, started)
+		}
+		return er.Resume(ctx, before)
+	})
 	s.jobs.every("scorecard activation", scorecardCheck, func(ctx context.Context) (int, error) {
 		cs, _, err := inst.Activate(ctx, io.Discard)
 		return len(cs), err
@@ -452,4 +465,11 @@ func newStatistics(inst *Installation, c StatsConfig, published *scoring.Publish
 	return stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
 		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published),
 		AnalystEpsilon: analystEps, ReleaseEpsilon: releaseEps, ConsoleEpsilon: consoleEps})
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
