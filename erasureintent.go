@@ -7,7 +7,7 @@ import (
 )
 
 // ErasureIntent is what the erasure of a whole subject will commit,
-// recorded (as a Record of kind RecordErasureIntent, about the subject)
+// recorded (as a Record of kind RecordErasing, about the subject)
 // before the subject's data key is shredded, so that an erasure cut short
 // between the shredding and its commit can be finished without the key
 // (erasure.Service.Resume). It holds nothing the store and the log do not
@@ -27,7 +27,7 @@ type ErasureIntent struct {
 const erasureIntentV1 = 1
 
 // Record returns the intent as the store keeps it: of kind
-// RecordErasureIntent, its ID the subject's, about the subject. The data
+// RecordErasing, its ID the subject's, about the subject. The data
 // is a version byte, then as unsigned varints the time (Unix nanoseconds),
 // the erasure's counts of events and of access records, the numbers of
 // blind indexes, of commitments and of kept records, then the indexes
@@ -51,14 +51,14 @@ func (x *ErasureIntent) Record() *Record {
 		b = binary.AppendUvarint(b, uint64(len(r.Data)))
 		b = append(b, r.Data...)
 	}
-	return &Record{Kind: RecordErasureIntent, ID: x.Erasure.Subject.String(), Subject: x.Erasure.Subject, Data: b}
+	return &Record{Kind: RecordErasing, ID: x.Erasure.Subject.String(), Subject: x.Erasure.Subject, Data: b}
 }
 
 // ParseErasureIntent returns the intent r keeps. Errors: EINVALID naming
 // the problem for a record that is not a well-formed intent (nothing is
 // returned half read).
 func ParseErasureIntent(r *Record) (*ErasureIntent, error) {
-	if r.Kind != RecordErasureIntent || r.Subject.IsZero() || r.ID != r.Subject.String() {
+	if r.Kind != RecordErasing || r.Subject.IsZero() || r.ID != r.Subject.String() {
 		return nil, Errorf(EINVALID, "erasure intent %q: not an intent about the subject it names", Clip(r.ID, 40))
 	}
 	x, err := parseIntent(r.Data)

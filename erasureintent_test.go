@@ -26,7 +26,7 @@ func sampleIntent() *candor.ErasureIntent {
 func TestErasureIntentRoundTrip(t *testing.T) {
 	x := sampleIntent()
 	r := x.Record()
-	if r.Kind != candor.RecordErasureIntent || r.Subject != x.Erasure.Subject || r.ID != x.Erasure.Subject.String() {
+	if r.Kind != candor.RecordErasing || r.Subject != x.Erasure.Subject || r.ID != x.Erasure.Subject.String() {
 		t.Fatalf("record %+v: want an intent about the subject, by its ID", r)
 	}
 	got, err := candor.ParseErasureIntent(r)
@@ -55,7 +55,7 @@ func FuzzParseErasureIntent(f *testing.F) {
 	f.Add([]byte{1, 0, 0, 0, 255, 255, 255, 255, 15})
 	sub := candor.NewSubjectID()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		x, err := candor.ParseErasureIntent(&candor.Record{Kind: candor.RecordErasureIntent, ID: sub.String(), Subject: sub, Data: data})
+		x, err := candor.ParseErasureIntent(&candor.Record{Kind: candor.RecordErasing, ID: sub.String(), Subject: sub, Data: data})
 		if err != nil {
 			return
 		}

@@ -4,24 +4,24 @@ package candor
 type RecordKind uint8
 
 const (
-	RecordRelyingParty  RecordKind = iota + 1 // a relying party (no subject; JSON in the clear)
-	RecordConsent                             // a subject's consent, by its code
-	RecordDecision                            // a decision about a subject
-	RecordReview                              // an open review of a decision, by the decision's ID
-	RecordAttempt                             // a refused request for a decision about a subject
-	RecordDispute                             // a subject's dispute of a fact, by its ID
-	RecordDisputeOpen                         // an open dispute, by its ID (empty: the queue)
-	RecordNotice                              // a notice to a relying party (no subject; JSON in the clear)
-	RecordOptOut                              // a subject's opt-out of a scorecard, by subject and scorecard
-	RecordSession                             // a portal or console session, by its token's hash
-	RecordErased                              // an erased fact's idempotency key (no subject; see ErasedRecord)
-	RecordAdminAct                            // an administrative act (no subject; see AdminActRecord), by AdminActID
-	RecordCredential                          // a credential issued to a subject, by its ID
-	RecordStatusSlot                          // a status list entry in use, by its index (no subject; JSON in the clear)
-	RecordIdempotency                         // a relying party's Idempotency-Key and the decision it took, by a hash of both
-	RecordPrivacySpend                        // a privacy-budget ledger entry (no subject; see PrivacySpend), by PrivacySpendID
-	RecordLink                                // one step of a subject's link history (Link), by LinkRecordID; sealed
-	RecordErasureIntent                       // an erasure begun and not yet committed (ErasureIntent), by subject ID
+	RecordRelyingParty RecordKind = iota + 1 // a relying party (no subject; JSON in the clear)
+	RecordConsent                            // a subject's consent, by its code
+	RecordDecision                           // a decision about a subject
+	RecordReview                             // an open review of a decision, by the decision's ID
+	RecordAttempt                            // a refused request for a decision about a subject
+	RecordDispute                            // a subject's dispute of a fact, by its ID
+	RecordDisputeOpen                        // an open dispute, by its ID (empty: the queue)
+	RecordNotice                             // a notice to a relying party (no subject; JSON in the clear)
+	RecordOptOut                             // a subject's opt-out of a scorecard, by subject and scorecard
+	RecordSession                            // a portal or console session, by its token's hash
+	RecordErased                             // an erased fact's idempotency key (no subject; see ErasedRecord)
+	RecordAdminAct                           // an administrative act (no subject; see AdminActRecord), by AdminActID
+	RecordCredential                         // a credential issued to a subject, by its ID
+	RecordStatusSlot                         // a status list entry in use, by its index (no subject; JSON in the clear)
+	RecordIdempotency                        // a relying party's Idempotency-Key and the decision it took, by a hash of both
+	RecordPrivacySpend                       // a privacy-budget ledger entry (no subject; see PrivacySpend), by PrivacySpendID
+	RecordLink                               // one step of a subject's link history (Link), by LinkRecordID; sealed
+	RecordErasing                            // an erasure begun and not yet committed (ErasureIntent), by subject ID
 	numRecordKinds
 )
 

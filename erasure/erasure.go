@@ -473,7 +473,7 @@ func (s *Service) Resume(ctx context.Context, before time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var intents []*candor.ErasureIntent
-	for r, err := range s.cfg.Store.AllRecords(ctx, candor.RecordErasureIntent) {
+	for r, err := range s.cfg.Store.AllRecords(ctx, candor.RecordErasing) {
 		if err != nil {
 			return 0, err
 		}
@@ -500,7 +500,7 @@ func (s *Service) finish(ctx context.Context, x *candor.ErasureIntent) error {
 	st, sub := s.cfg.Store, x.Erasure.Subject
 	if _, err := st.Subject(ctx, sub); candor.ErrorCode(err) == candor.ENOTFOUND {
 		// erased since; a store that kept the intent drops it now
-		return st.DeleteRecord(ctx, candor.RecordErasureIntent, sub.String())
+		return st.DeleteRecord(ctx, candor.RecordErasing, sub.String())
 	} else if err != nil {
 		return err
 	}

@@ -498,7 +498,7 @@ func TestEraseCutShortIsFinished(t *testing.T) {
 		t.Errorf("after Resume an event of hers is stored: %v %v", ev, err)
 		break
 	}
-	for rec, err := range e.store.AllRecords(ctx, candor.RecordErasureIntent) {
+	for rec, err := range e.store.AllRecords(ctx, candor.RecordErasing) {
 		t.Errorf("an intent is left: %v %v", rec, err)
 		break
 	}
