@@ -447,6 +447,11 @@ func (s *Service) shredAndCommit(ctx context.Context, c *audit.Changes, subject 
 	if err := s.cfg.Store.PutRecord(ctx, intent.Record()); err != nil {
 		return fmt.Errorf("erasure: recording its intent: %w", err)
 	}
+	if l, ok := s.cfg.Vault.Keyring().(candor.ErasureLedger); ok {
+		if err := l.RecordErasure(ctx, intent); err != nil {
+			return fmt.Errorf("erasure: recording it in the keyring's ledger: %w", err)
+		}
+	}
 	if err := s.cfg.Vault.ShredKey(ctx, subject); err != nil {
 		return fmt.Errorf("erasure: %w", err)
 	}
@@ -493,6 +498,38 @@ func (s *Service) Resume(ctx context.Context, before time.Time) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// Reapply applies again the erasures the keyring's ledger kept
+// (candor.ErasureLedger) of subjects the store holds: a store restored
+// from a backup taken before them. Each is finished as Resume finishes
+// one, so the subject's records, which no key opens any more, are
+// deleted, not only unreadable. It returns how many it applied; a
+// keyring without a ledger has none.
+func (s *Service) Reapply(ctx context.Context) (int, error) {
+	l, ok := s.cfg.Vault.Keyring().(candor.ErasureLedger)
+	if !ok {
+		return 0, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var todo []*candor.ErasureIntent
+	for x, err := range l.Erasures(ctx) {
+		if err != nil {
+			return 0, err
+		}
+		if _, err := s.cfg.Store.Subject(ctx, x.Erasure.Subject); err == nil {
+			todo = append(todo, x)
+		} else if candor.ErrorCode(err) != candor.ENOTFOUND {
+			return 0, err
+		}
+	}
+	for i, x := range todo {
+		if err := s.finish(ctx, x); err != nil {
+			return i, fmt.Errorf("erasure: applying that of %s again: %w", x.Erasure.Subject, err)
+		}
+	}
+	return len(todo), nil
 }
 
 // finish commits an erasure as its intent recorded it (Resume).
