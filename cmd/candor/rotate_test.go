@@ -19,6 +19,7 @@ import (
 	domain "github.com/candor-project/candor"
 	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/postgres/pgtest"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -264,4 +265,25 @@ func fileText(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(raw))
+}
+
+// TestOnlineRotationRefusedOnPostgres: a node on PostgreSQL, which other
+// nodes may share, refuses to rotate online and says what to do instead;
+// it begins nothing (no next wrapping key is written).
+func TestOnlineRotationRefusedOnPostgres(t *testing.T) {
+	db := pgtest.Database(t)
+	bin := mustBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	opKey := writeKeyFile(t, dir, "olga.key", strings.Fields(candor(t, bin, "operator", "key", "--data", data, "--store", db, "olga"))[0])
+	addr := freeAddr(t)
+	srv := startServe(t, bin, data, addr, "--store", db)
+	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	out, err := exec.Command(bin, "keys", "rotate", "--server", "http://"+addr, "--key-file", opKey).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "online rotation is for the embedded store") || !strings.Contains(string(out), "copy <master key file>.wrap") {
+		t.Errorf("keys rotate --server on PostgreSQL: %v\n%s\nwant a refusal saying how to rotate offline", err, out)
+	}
+	if _, err := os.Stat(data + ".master.key.wrap.next"); !os.IsNotExist(err) {
+		t.Errorf("the refused rotation wrote a next wrapping key: %v", err)
+	}
 }
