@@ -18,6 +18,7 @@ import (
 
 	domain "github.com/candor-project/candor"
 	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/postgres/pgtest"
 	"github.com/candor-project/candor/vault"
@@ -286,4 +287,74 @@ func TestOnlineRotationRefusedOnPostgres(t *testing.T) {
 	if _, err := os.Stat(data + ".master.key.wrap.next"); !os.IsNotExist(err) {
 		t.Errorf("the refused rotation wrote a next wrapping key: %v", err)
 	}
+}
+
+// dying is a store whose process dies, as far as an erasure can tell,
+// when it commits one: after the key was shredded, before the commit.
+type dying struct{ domain.Store }
+
+func (d dying) Commit(ctx context.Context, b *domain.WriteBatch) (uint64, error) {
+	if len(b.Erase) > 0 {
+		return 0, domain.Errorf(domain.EUNAVAILABLE, "killed")
+	}
+	return d.Store.Commit(ctx, b)
+}
+
+// TestServeFinishesErasureCutShort: an erasure cut short between the
+// shredding of the key and its commit leaves the subject stored; candor
+// serve finishes it at its start, and the store passes audit verify.
+func TestServeFinishesErasureCutShort(t *testing.T) {
+	bin := mustBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	candor(t, bin, "source", "add", "--data", data, "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "credit.*")
+	var b bytes.Buffer
+	for i := range 5 {
+		fmt.Fprintf(&b, `{"id":"e-%d","subject":{"kind":"person","scheme":"national_id","value":"ER%07d"},"type":"credit.instalment_paid","occurred_at":"2026-03-01T00:00:00Z","fields":{"account":"A1","amount":"10.00","currency":"EUR"}}`+"\n", i, i%2)
+	}
+	events := filepath.Join(dir, "events.ndjson")
+	if err := os.WriteFile(events, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	candor(t, bin, "import", "--data", data, "--source", "bank1", events)
+	alice, _ := aliceOf(t, data, "ER0000000")
+
+	ctx := context.Background()
+	inst, err := app.OpenExisting(app.StoreConfig{Data: data}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := erasure.New(erasure.Config{Store: dying{inst.Store}, Vault: inst.Vault, Catalogue: inst.Catalogue})
+	if _, err := cut.Erase(ctx, alice); err == nil {
+		t.Fatal("the erasure into a dying store succeeded")
+	}
+	if _, err := inst.Store.Subject(ctx, alice); err != nil {
+		t.Fatalf("she is gone though the commit never happened: %v; the test proves nothing", err)
+	}
+	inst.Close()
+
+	logs, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	srv := startServeLogging(t, bin, data, freeAddr(t), logs)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(fileText(t, logs.Name()), "erasures cut short") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	srv.Process.Signal(os.Interrupt)
+	srv.Wait()
+	if l := fileText(t, logs.Name()); !strings.Contains(l, "erasures cut short") || !strings.Contains(l, `"done":1`) {
+		t.Errorf("the server did not say it finished the erasure:\n%s", l)
+	}
+	if inst, err = app.OpenExisting(app.StoreConfig{Data: data}, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = inst.Store.Subject(ctx, alice)
+	inst.Close()
+	if domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("after the restart she is still stored: %v", err)
+	}
+	auditVerify(t, bin, data)
 }
