@@ -81,14 +81,14 @@ type RotateOptions struct {
 // how many keys this run rewrapped.
 func RotateKeys(ctx context.Context, cfg StoreConfig, opts RotateOptions) (int, error) {
 	keyFile := masterKeyFile(cfg)
-	if err := beginRotation(keyFile); err != nil {
-		return 0, err
-	}
-	inst, err := OpenExisting(cfg, nil)
+	inst, err := OpenExisting(cfg, nil) // a running server holding it: nothing is begun
 	if err != nil {
 		return 0, err
 	}
 	defer inst.Close()
+	if err := beginRotation(keyFile); err != nil {
+		return 0, err
+	}
 	return rotate(ctx, inst.Vault, keyFile, opts)
 }
 
