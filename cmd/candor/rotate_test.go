@@ -270,7 +270,9 @@ func fileText(t *testing.T, path string) string {
 
 // TestOnlineRotationRefusedOnPostgres: a node on PostgreSQL, which other
 // nodes may share, refuses to rotate online and says what to do instead;
-// it begins nothing (no next wrapping key is written).
+// the offline rotation is refused while the node runs; neither begins
+// anything (no next wrapping key is written). With the node stopped, the
+// offline rotation runs.
 func TestOnlineRotationRefusedOnPostgres(t *testing.T) {
 	db := pgtest.Database(t)
 	bin := mustBinary(t)
@@ -279,13 +281,24 @@ func TestOnlineRotationRefusedOnPostgres(t *testing.T) {
 	opKey := writeKeyFile(t, dir, "olga.key", strings.Fields(candor(t, bin, "operator", "key", "--data", data, "--store", db, "olga"))[0])
 	addr := freeAddr(t)
 	srv := startServe(t, bin, data, addr, "--store", db)
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	defer srv.Process.Kill()
 	out, err := exec.Command(bin, "keys", "rotate", "--server", "http://"+addr, "--key-file", opKey).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "online rotation is for the embedded store") || !strings.Contains(string(out), "copy <master key file>.wrap") {
 		t.Errorf("keys rotate --server on PostgreSQL: %v\n%s\nwant a refusal saying how to rotate offline", err, out)
 	}
+	// Offline, with the node running, it is refused too.
+	out, err = exec.Command(bin, "keys", "rotate", "--data", data, "--store", db).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "a node is running on this database") {
+		t.Errorf("keys rotate on PostgreSQL with a node running: %v\n%s\nwant it refused", err, out)
+	}
 	if _, err := os.Stat(data + ".master.key.wrap.next"); !os.IsNotExist(err) {
-		t.Errorf("the refused rotation wrote a next wrapping key: %v", err)
+		t.Errorf("the refused rotations wrote a next wrapping key: %v", err)
+	}
+	// With the node stopped, the offline rotation runs.
+	srv.Process.Signal(os.Interrupt)
+	srv.Wait()
+	if out := candor(t, bin, "keys", "rotate", "--data", data, "--store", db); !strings.Contains(out, "rewrapped") {
+		t.Errorf("keys rotate on PostgreSQL, every node stopped: %s", out)
 	}
 }
 
