@@ -72,10 +72,11 @@ func TestOnlineKeyRotation(t *testing.T) {
 	var consent struct{ Code string }
 	call(t, client, "POST", server+"/v1/me/consents", person, `{"relying_party":"landlord1","purpose":"rental"}`, http.StatusCreated, &consent)
 
-	// First rotation, unpaced, while the clients work.
+	// First rotation while the clients work, paced so that it lasts a
+	// second or two and they work during it.
 	stop := workWhile(t, client, addr, bankToken, person, rpToken, consent.Code)
 	var out, errOut bytes.Buffer
-	cmd := exec.Command(bin, "keys", "rotate", "--server", server, "--key-file", opKey)
+	cmd := exec.Command(bin, "keys", "rotate", "--server", server, "--key-file", opKey, "--keys-per-second", "1000")
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil || !strings.Contains(out.String(), "rewrapped") || !strings.Contains(errOut.String(), "data keys rewrapped") {
 		t.Fatalf("keys rotate --server: %v\n%s\n%s", err, out.String(), errOut.String())
