@@ -5,6 +5,7 @@ import (
 	"context"
 	"iter"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/candor-project/candor"
@@ -109,6 +110,79 @@ func TestRewrapKeys(t *testing.T) {
 		}
 		if _, err := byOld.SubjectKey(ctx, id); err == nil {
 			t.Errorf("the key of %s still opens under the retired wrapping key", id)
+		}
+	}
+}
+
+// TestRewrapKeysConcurrent: a rotation switches wrapping keys and
+// rewraps while writers keep and shred keys and readers open them; once
+// it is done and the old key retired, every key kept opens, every key
+// shredded is gone. Run with -race.
+func TestRewrapKeysConcurrent(t *testing.T) {
+	ctx := context.Background()
+	master := bytes.Repeat([]byte{3}, vault.KeySize)
+	v, err := vault.New(master, memstore.NewKeyring())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, next := wrapKey(t, 1), wrapKey(t, 2)
+	v.UseWrapKeys(old)
+	var mu sync.Mutex
+	kept, shredded := map[candor.SubjectID]bool{}, map[candor.SubjectID]bool{}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Go(func() {
+			for i := range 300 { // bounded, so that the rotation catches up
+				select {
+				case <-done:
+					return
+				default:
+				}
+				id := candor.NewSubjectID()
+				_, wk := v.NewSubjectKey(id)
+				if err := v.KeepKeys(ctx, []candor.WrappedKey{wk}); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := v.SubjectKey(ctx, id); err != nil {
+					t.Errorf("a key just kept does not open: %v", err)
+					return
+				}
+				gone := (i+w)%3 == 0
+				if gone {
+					if err := v.ShredKey(ctx, id); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				mu.Lock()
+				kept[id], shredded[id] = !gone, gone
+				mu.Unlock()
+			}
+		})
+	}
+	v.UseWrapKeys(next, old) // while the writers begin
+	var after candor.SubjectID
+	for end := false; !end; {
+		if after, _, end, err = v.RewrapKeys(ctx, after, 20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Keys kept from now on are wrapped with next: the rotation is done.
+	v.UseWrapKeys(next)
+	close(done)
+	wg.Wait()
+	if len(kept) < 10 {
+		t.Fatalf("only %d keys kept meanwhile: the test proves nothing", len(kept))
+	}
+	for id, ok := range kept {
+		_, err := v.SubjectKey(ctx, id)
+		switch {
+		case ok && err != nil:
+			t.Errorf("kept key of %s does not open under the new wrapping key alone: %v", id, err)
+		case shredded[id] && candor.ErrorCode(err) != candor.ENOTFOUND:
+			t.Errorf("shredded key of %s is back: %v", id, err)
 		}
 	}
 }
