@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"iter"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -162,17 +163,22 @@ func TestRewrapKeysConcurrent(t *testing.T) {
 			}
 		})
 	}
-	v.UseWrapKeys(next, old) // while the writers begin
+	for n := 0; n < 20; { // the writers are under way
+		runtime.Gosched()
+		mu.Lock()
+		n = len(kept)
+		mu.Unlock()
+	}
+	v.UseWrapKeys(next, old)
 	var after candor.SubjectID
 	for end := false; !end; {
 		if after, _, end, err = v.RewrapKeys(ctx, after, 20); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Keys kept from now on are wrapped with next: the rotation is done.
-	v.UseWrapKeys(next)
 	close(done)
 	wg.Wait()
+	v.UseWrapKeys(next) // the rotation is done: the old key retired
 	if len(kept) < 10 {
 		t.Fatalf("only %d keys kept meanwhile: the test proves nothing", len(kept))
 	}
