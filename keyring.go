@@ -63,3 +63,21 @@ func CheckWrappedKeys(keys []WrappedKey) error {
 	}
 	return nil
 }
+
+// ErasureLedger is what a Keyring MAY also keep: for every erasure, its
+// intent (ErasureIntent: the subject's pseudonymous ID, the commitments
+// its records were logged under, its blind indexes and the idempotency
+// keys the erasure keeps — no key, nothing that names the person), kept
+// with the keyring, apart from the data, so that a restore of a data
+// backup taken before the erasure can apply it again (app.Restore) and
+// the backup's records of the subject are deleted, not only unreadable.
+// Implementations: pebble.Keyring (the embedded store's, the one Candor
+// backs up and restores).
+type ErasureLedger interface {
+	// RecordErasure keeps x durably before it returns, replacing any
+	// kept for the same subject. Errors: EINVALID for a zero subject.
+	RecordErasure(ctx context.Context, x *ErasureIntent) error
+	// Erasures yields every erasure kept; an error is yielded once, as
+	// the last item.
+	Erasures(ctx context.Context) iter.Seq2[*ErasureIntent, error]
+}

@@ -21,6 +21,7 @@ const (
 	RecordIdempotency                        // a relying party's Idempotency-Key and the decision it took, by a hash of both
 	RecordPrivacySpend                       // a privacy-budget ledger entry (no subject; see PrivacySpend), by PrivacySpendID
 	RecordLink                               // one step of a subject's link history (Link), by LinkRecordID; sealed
+	RecordErasing                            // an erasure begun and not yet committed (ErasureIntent), by subject ID
 	numRecordKinds
 )
 

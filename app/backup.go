@@ -17,6 +17,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/pebble"
 )
 
@@ -261,37 +262,47 @@ func emptyDir(dir string) error {
 // data dir cfg names, which must not exist or be empty, offline. It
 // needs the installation's master key file and keyring, which no backup
 // holds: the keyring as it is today, so that a subject erased since the
-// backup stays unreadable. It opens the restored installation to check it.
-func Restore(dir string, cfg StoreConfig, log io.Writer) (*Manifest, error) {
+// backup stays unreadable. It then applies again the erasures the
+// keyring's ledger kept (erasure.Service.Reapply) of subjects the backup
+// holds, so that their records are deleted too, and returns how many.
+// It opens the restored installation to check it.
+func Restore(dir string, cfg StoreConfig, log io.Writer) (*Manifest, int, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if cfg.Store != "" {
-		return nil, errors.New("restore: the PostgreSQL store is restored with its own tools (docs/operations.md)")
+		return nil, 0, errors.New("restore: the PostgreSQL store is restored with its own tools (docs/operations.md)")
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, backupManifest))
 	if err != nil {
-		return nil, fmt.Errorf("restore: %s holds no backup manifest (%s): %w", dir, backupManifest, err)
+		return nil, 0, fmt.Errorf("restore: %s holds no backup manifest (%s): %w", dir, backupManifest, err)
 	}
 	var m Manifest
 	if err := json.Unmarshal(raw, &m); err != nil || m.Format != BackupFormat {
-		return nil, fmt.Errorf("restore: %s is not a %s manifest", backupManifest, BackupFormat)
+		return nil, 0, fmt.Errorf("restore: %s is not a %s manifest", backupManifest, BackupFormat)
 	}
 	if _, err := os.Stat(keyringDir(cfg)); err != nil {
-		return nil, fmt.Errorf("restore: the keyring %s, which no backup holds, is needed: %w", keyringDir(cfg), err)
+		return nil, 0, fmt.Errorf("restore: the keyring %s, which no backup holds, is needed: %w", keyringDir(cfg), err)
 	}
 	if err := emptyDir(cfg.Data); err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
+		return nil, 0, fmt.Errorf("restore: %w", err)
 	}
 	if err := copyTree(filepath.Join(dir, backupStore), cfg.Data); err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
+		return nil, 0, fmt.Errorf("restore: %w", err)
 	}
 	if err := copyTree(filepath.Join(dir, backupLog), LogDir(cfg.Data)); err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
+		return nil, 0, fmt.Errorf("restore: %w", err)
 	}
 	inst, err := OpenExisting(cfg, NewLogger(log, "text", slog.LevelError))
 	if err != nil {
-		return nil, fmt.Errorf("restore: the restored installation does not open: %w", err)
+		return nil, 0, fmt.Errorf("restore: the restored installation does not open: %w", err)
 	}
-	return &m, inst.Close()
+	n, err := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue}).Reapply(context.Background())
+	if err != nil {
+		err = fmt.Errorf("restore: applying again the erasures made since the backup: %w", err)
+	} else if c, ok := inst.Store.(interface{ Compact(context.Context) error }); ok && n > 0 {
+		// so that no file of the restored store holds what they deleted
+		err = c.Compact(context.Background())
+	}
+	return &m, n, errors.Join(err, inst.Close())
 }

@@ -59,8 +59,9 @@ type Node struct {
 	addr       string
 	errc       chan error
 
-	nats  *natsingest.Consumer // nil without --nats
-	edges *edges
+	nats     *natsingest.Consumer // nil without --nats
+	edges    *edges
+	rotation *keyRotation
 }
 
 // serveProfiles serves pprof's profiles on addr, for as long as the
@@ -175,12 +176,13 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	}
 	reg := register.New(inst.Store, inst.Vault, published, nil)
 	reg.WithGroups(links)
+	rot := newKeyRotation(inst, cfg.Store, log, metrics)
 	statistics := newStatistics(inst, f.Stats, published, links)
 	api := httpapi.New(httpapi.Config{DecisionSigner: signer, Catalogue: inst.Catalogue, Ingester: pipeline, Profiles: profiles, Proofs: profiles,
 		Logger: log, Metrics: metrics, Scorecards: published,
 		Decisions: dec, Disputes: disp,
 		Access: aud.access, Log: aud.log, Checkpoints: aud.keeper, Health: aud.health, Erasure: er, Admin: acts, Register: reg, Credentials: creds,
-		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}, Statistics: statistics, Identity: links})
+		Registrar: inst.Registrar(), Policy: pol, Backup: backups{inst, aud}, Rotation: rot, Statistics: statistics, Identity: links})
 	root, portal, demo, err := withPortal(api, metrics, inst, f, dec, disp, er, aud.access, profiles, published, log, creds, reg, pol, statistics, links)
 	if err != nil {
 		ln.Close()
@@ -188,7 +190,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		aud.close()
 		return nil, err
 	}
-	s := &Node{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log,
+	s := &Node{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log, rotation: rot,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           eg.handler(aud.checker.guard(root), log),
@@ -211,19 +213,33 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 	s.edges = eg
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
-	s.scheduleJobs(inst, cfg, disp, dec, statistics)
+	s.scheduleJobs(inst, cfg, disp, dec, er, statistics)
 	return s, nil
 }
 
-// scheduleJobs starts the node's periodic work: activation and refresh of
-// scorecards, dispute deadlines, keyring backups, retention, expired
-// idempotency keys and monthly statistics releases.
-func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Service, dec *decisions.Service, statistics *stats.Service) {
+// scheduleJobs starts the node's periodic work: erasures cut short (by
+// a crash between the shredding of the key and the commit), activation and
+// refresh of scorecards, dispute deadlines, keyring backups, retention,
+// expired idempotency keys and monthly statistics releases.
+func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Service, dec *decisions.Service, er *erasure.Service, statistics *stats.Service) {
+	started := time.Now()
+	s.jobs.every("erasures cut short", time.Minute, func(ctx context.Context) (int, error) {
+		// An erasure begun less than a minute ago may be under way on
+		// another node sharing the store; on the embedded store, which
+		// no other process holds, every one begun before this start was
+		// cut short.
+		before := time.Now().Add(-time.Minute)
+		if cfg.Store.Store == "" {
+			before = later(before, started)
+		}
+		return er.Resume(ctx, before)
+	})
 	s.jobs.every("scorecard activation", scorecardCheck, func(ctx context.Context) (int, error) {
 		cs, _, err := inst.Activate(ctx, io.Discard)
 		return len(cs), err
 	})
 	s.jobs.onEachNode("served scorecards", scorecardCheck, s.refreshScorecards)
+	s.rotation.resume()
 	s.jobs.every("dispute deadlines", cfg.Server.DisputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
 	if dir := cfg.Server.KeyringBackupDir; dir != "" {
 		s.jobs.every("keyring backup", cfg.Server.KeyringBackupEvery, func(ctx context.Context) (int, error) {
@@ -386,7 +402,8 @@ func (s *Node) Wait(ctx context.Context) error {
 		s.nats.Close() // messages being ingested are committed and acked first
 	}
 	s.jobs.stop()
-	s.portal.Close() // a console pass still running over the store
+	s.rotation.stop() // its progress is kept: the next start goes on
+	s.portal.Close()  // a console pass still running over the store
 	s.edges.close()
 	err = errors.Join(err, s.pipeline.Close())
 	s.jobs.holdNow() // the log's last round is this node's if no other node holds the lease
@@ -454,4 +471,11 @@ func newStatistics(inst *Installation, c StatsConfig, published *scoring.Publish
 	return stats.New(stats.Options{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue,
 		Workers: max(1, runtime.GOMAXPROCS(0)/2), Scorecards: activeVersions(published), Groups: links,
 		AnalystEpsilon: analystEps, ReleaseEpsilon: releaseEps, ConsoleEpsilon: consoleEps})
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

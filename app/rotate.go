@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/vault"
@@ -58,10 +59,14 @@ func useWrapKeys(v *vault.Vault, masterFile string, master []byte) error {
 	return nil
 }
 
-// RotateOptions tune RotateKeys.
+// RotateOptions tune RotateKeys and Node.RotateKeys.
 type RotateOptions struct {
-	Batch int // keys rewrapped and stored per step (0: 1000)
-	// Progress, if set, is called after each step with the keys
+	Batch int // keys rewrapped and stored per step (0: 1000, or a tenth of KeysPerSecond)
+	// KeysPerSecond, if positive, bounds the pace of the rotation, so
+	// that a running node keeps its disk for serving.
+	KeysPerSecond int
+	// Progress, if set, is called before the first step and after each
+	// with the keys
 	// rewrapped so far (those of earlier, interrupted runs included) and
 	// the total.
 	Progress func(done, total int)
@@ -71,68 +76,105 @@ type RotateOptions struct {
 // offline (the server stopped), and retires the old one: from then on no
 // key wrapped with it opens. It is resumable: each step's keys are stored
 // (durably) before its progress is written beside the key files, and a
-// run cut short is continued by the next, from where the progress says.
-// It returns how many keys this run rewrapped.
+// run cut short is continued by the next, from where the progress says
+// (by this command, or by a node started on the data dir). It returns
+// how many keys this run rewrapped.
 func RotateKeys(ctx context.Context, cfg StoreConfig, opts RotateOptions) (int, error) {
-	if opts.Batch <= 0 {
-		opts.Batch = 1000
-	}
 	keyFile := masterKeyFile(cfg)
-	curFile, nextFile, progFile := wrapFiles(keyFile)
-	if _, err := os.Stat(nextFile); errors.Is(err, fs.ErrNotExist) {
-		if _, err := vault.LoadOrCreateKey(nextFile); err != nil {
-			return 0, err
-		}
-	}
-	inst, err := OpenExisting(cfg, nil)
+	inst, err := OpenExisting(cfg, nil) // a running server holding it: nothing is begun
 	if err != nil {
 		return 0, err
 	}
 	defer inst.Close()
+	if err := noNodeRunning(ctx, inst.Store); err != nil {
+		return 0, err
+	}
+	if err := beginRotation(keyFile); err != nil {
+		return 0, err
+	}
+	return rotate(ctx, inst.Vault, keyFile, opts)
+}
+
+// noNodeRunning refuses, on a store shared by nodes (one with leases),
+// while a node holds the jobs' lease: a node running through an offline
+// rotation would go on wrapping new keys with the key it retires.
+func noNodeRunning(ctx context.Context, st candor.Store) error {
+	l, ok := st.(candor.Leaser)
+	if !ok {
+		return nil
+	}
+	holder := "candor keys rotate/" + candor.NewSubjectID().String()
+	lease, held, err := l.AcquireLease(ctx, jobsLease, holder, time.Second)
+	if err != nil {
+		return err
+	}
+	if !held {
+		return fmt.Errorf("keys rotate: a node is running on this database (%s holds the jobs' lease): stop every node first, or it would go on wrapping new keys with the key the rotation retires", lease.Holder)
+	}
+	return l.ReleaseLease(ctx, jobsLease, holder)
+}
+
+// beginRotation writes the next wrapping key, unless a rotation begun
+// earlier wrote it.
+func beginRotation(keyFile string) error {
+	_, nextFile, _ := wrapFiles(keyFile)
+	if _, err := os.Stat(nextFile); errors.Is(err, fs.ErrNotExist) {
+		if _, err := vault.LoadOrCreateKey(nextFile); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rotate rewraps every key of v's keyring under the next wrapping key
+// (beginRotation wrote it), from where the progress file says, then
+// makes it the current one and retires the old. v may be in use (a
+// running node): from its start, new keys are wrapped with the next key
+// and keys open under either (vault.UseWrapKeys).
+func rotate(ctx context.Context, v *vault.Vault, keyFile string, opts RotateOptions) (int, error) {
+	if opts.Batch <= 0 {
+		opts.Batch = 1000
+		if opts.KeysPerSecond > 0 { // about ten steps a second
+			opts.Batch = min(max(opts.KeysPerSecond/10, 1), opts.Batch)
+		}
+	}
+	curFile, nextFile, progFile := wrapFiles(keyFile)
+	master, err := vault.LoadKey(keyFile)
+	if err == nil {
+		err = useWrapKeys(v, keyFile, master)
+	}
+	if err != nil {
+		return 0, err
+	}
 	after, done, err := readProgress(progFile)
 	if err != nil {
 		return 0, err
 	}
 	total := done
-	for _, err := range inst.Keyring.SubjectKeys(ctx, after) {
+	for _, err := range v.Keyring().SubjectKeys(ctx, after) {
 		if err != nil {
 			return 0, err
 		}
 		total++
 	}
-	n := 0
-	var batch []candor.WrappedKey
-	flush := func() error {
-		if err := inst.Keyring.PutSubjectKeys(ctx, batch); err != nil {
-			return err
+	if opts.Progress != nil {
+		opts.Progress(done, total)
+	}
+	n, began := 0, time.Now()
+	for end := false; !end; {
+		var k int
+		after, k, end, err = v.RewrapKeys(ctx, after, opts.Batch)
+		if err != nil {
+			return n, err
 		}
-		n += len(batch)
-		if err := writeProgress(progFile, batch[len(batch)-1].Subject, done+n); err != nil {
-			return err
+		n += k
+		if err := writeProgress(progFile, after, done+n); err != nil {
+			return n, err
 		}
-		batch = batch[:0]
 		if opts.Progress != nil {
-			opts.Progress(done+n, total)
+			opts.Progress(done+n, max(total, done+n))
 		}
-		return ctx.Err()
-	}
-	for w, err := range inst.Keyring.SubjectKeys(ctx, after) {
-		if err != nil {
-			return n, err
-		}
-		k, err := inst.Vault.OpenSubjectKey(w.Subject, w.Wrapped)
-		if err != nil {
-			return n, err
-		}
-		batch = append(batch, candor.WrappedKey{Subject: w.Subject, Wrapped: inst.Vault.WrapKey(k)})
-		if len(batch) == opts.Batch {
-			if err := flush(); err != nil {
-				return n, err
-			}
-		}
-	}
-	if len(batch) > 0 {
-		if err := flush(); err != nil {
+		if err := pace(ctx, began, n, opts.KeysPerSecond); err != nil {
 			return n, err
 		}
 	}
@@ -144,10 +186,36 @@ func RotateKeys(ctx context.Context, cfg StoreConfig, opts RotateOptions) (int, 
 	if err := syncDir(filepath.Dir(curFile)); err != nil {
 		return n, err
 	}
+	if err := useWrapKeys(v, keyFile, master); err != nil {
+		return n, err
+	}
 	if err := os.Remove(progFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return n, err
 	}
 	return n, nil
+}
+
+// pace waits until n keys rewrapped since began are within perSecond
+// (no wait if it is not positive), and returns ctx's error if it is done.
+func pace(ctx context.Context, began time.Time, n, perSecond int) error {
+	if perSecond > 0 {
+		due := began.Add(time.Duration(n) * time.Second / time.Duration(perSecond))
+		t := time.NewTimer(time.Until(due))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}
+	return ctx.Err()
+}
+
+// rotationUnderway reports whether a rotation was begun and not finished
+// (its next wrapping key file exists).
+func rotationUnderway(keyFile string) bool {
+	_, nextFile, _ := wrapFiles(keyFile)
+	_, err := os.Stat(nextFile)
+	return err == nil
 }
 
 func masterKeyFile(cfg StoreConfig) string {

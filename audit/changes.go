@@ -3,6 +3,8 @@ package audit
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/vault"
@@ -151,6 +153,19 @@ func (c *Changes) Keep(ctx context.Context, recs ...*candor.Record) error {
 		c.batch.Records = append(c.batch.Records, recs...)
 		return nil
 	})
+}
+
+// ErasureIntent returns, as of at, what the changes will commit when they
+// erase one subject whole (Erase, and Keep): the intent an erasure
+// records before it shreds the subject's key (candor.ErasureIntent).
+// Errors: EINTERNAL for changes that are not one erasure.
+func (c *Changes) ErasureIntent(at time.Time) (*candor.ErasureIntent, error) {
+	b := &c.batch
+	if len(b.Erase) != 1 || len(b.Changes)+len(b.Deletes)+len(b.Events)+len(b.Access)+len(b.Matches)+len(b.Subjects) > 0 {
+		return nil, candor.Errorf(candor.EINTERNAL, "audit: the changes are not the erasure of one subject")
+	}
+	return &candor.ErasureIntent{Erasure: b.Erase[0], Unindex: slices.Clone(b.Unindex), Retire: slices.Clone(b.Retire),
+		Keep: slices.Clone(b.Records), At: at}, nil
 }
 
 // Empty reports whether nothing is to be changed.

@@ -339,8 +339,10 @@ func later(a, b time.Time) time.Time {
 // Erase carries out the plan for subject and returns it, Done. A whole
 // erasure revokes the subject's API keys, shreds its data key (deleted
 // from the keyring and its files: vault.ShredKey), then erases it in one
-// atomic commit (audit.Changes.Erase); cut short between the two, it
-// leaves the subject's records in the store, unreadable. A partial one deletes the events in one atomic
+// atomic commit (audit.Changes.Erase), having recorded beforehand what
+// the commit will do (candor.ErasureIntent): cut short between the two,
+// the subject's records stay in the store, unreadable, until Resume
+// finishes the erasure from the intent. A partial one deletes the events in one atomic
 // commit, then the records one by one: if it fails half way, erasing
 // again finishes it. A fact stored or changed while the erasure was being
 // prepared makes the store refuse the commit, which is then prepared again
@@ -402,14 +404,8 @@ func (s *Service) eraseOne(ctx context.Context, subject candor.SubjectID) (*Plan
 		if err := c.Keep(ctx, pd.erased...); err != nil {
 			return nil, fmt.Errorf("erasure: %w", err)
 		}
-		// The key goes first, from the keyring and its files: whatever
-		// happens next, every copy of the subject's data is shredded. The
-		// commit (retried on conflicts) uses the key opened above.
-		if err := s.cfg.Vault.ShredKey(ctx, subject); err != nil {
-			return nil, fmt.Errorf("erasure: %w", err)
-		}
-		if _, err := c.Commit(ctx); err != nil {
-			return nil, fmt.Errorf("erasure: the data key is shredded, but removing the subject's records failed: %w", err)
+		if err := s.shredAndCommit(ctx, c, subject); err != nil {
+			return nil, err
 		}
 		p.Done = true
 		return p, nil
@@ -435,6 +431,154 @@ func (s *Service) eraseOne(ctx context.Context, subject candor.SubjectID) (*Plan
 	}
 	p.Done = true
 	return p, nil
+}
+
+// shredAndCommit records the erasure's intent, shreds the subject's key,
+// then commits c, which removes the intent with the subject. The key goes
+// first, from the keyring and its files: whatever happens next, every
+// copy of the subject's data is shredded. The commit (retried on
+// conflicts) uses the key opened when c was prepared; cut short (a crash,
+// a failed commit), the intent lets Resume finish it without the key.
+func (s *Service) shredAndCommit(ctx context.Context, c *audit.Changes, subject candor.SubjectID) error {
+	intent, err := c.ErasureIntent(s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PutRecord(ctx, intent.Record()); err != nil {
+		return fmt.Errorf("erasure: recording its intent: %w", err)
+	}
+	if l, ok := s.cfg.Vault.Keyring().(candor.ErasureLedger); ok {
+		if err := l.RecordErasure(ctx, intent); err != nil {
+			return fmt.Errorf("erasure: recording it in the keyring's ledger: %w", err)
+		}
+	}
+	if err := s.cfg.Vault.ShredKey(ctx, subject); err != nil {
+		return fmt.Errorf("erasure: %w", err)
+	}
+	if _, err := c.Commit(ctx); err != nil {
+		return fmt.Errorf("erasure: the data key is shredded, but removing the subject's records failed (it is finished at the next start, or within minutes by the node holding the jobs' lease): %w", err)
+	}
+	return nil
+}
+
+// Resume finishes the erasures recorded as begun (candor.ErasureIntent)
+// before the instant before and never committed, a crash or a failed
+// commit having cut them short between the shredding of the key and the
+// commit; it returns how many it finished. For each it shreds the key
+// (if the crash came before), revokes the subject's API keys and commits
+// the erasure as the intent recorded it, without the key: the subject's
+// records, indexes and the intent are removed and the commitments
+// retired. Facts stored about the subject after the intent was recorded
+// are removed too, but their commitments, which need the key, stay
+// unaccounted for (audit verify names them). An erasure under way on
+// another node sharing the store is not touched if before is a little in
+// the past (a node starting on an embedded store, which no other process
+// can hold, passes the current time).
+func (s *Service) Resume(ctx context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var intents []*candor.ErasureIntent
+	for r, err := range s.cfg.Store.AllRecords(ctx, candor.RecordErasing) {
+		if err != nil {
+			return 0, err
+		}
+		x, err := candor.ParseErasureIntent(r)
+		if err != nil {
+			return 0, fmt.Errorf("erasure: %w", err)
+		}
+		if x.At.Before(before) {
+			intents = append(intents, x)
+		}
+	}
+	n := 0
+	for _, x := range intents {
+		if err := s.finish(ctx, x); err != nil {
+			return n, fmt.Errorf("erasure: finishing that of %s: %w", x.Erasure.Subject, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Reapply applies again the erasures the keyring's ledger kept
+// (candor.ErasureLedger) of subjects the store holds: a store restored
+// from a backup taken before them. Each is finished as Resume finishes
+// one, so the subject's records, which no key opens any more, are
+// deleted, not only unreadable. It returns how many it applied; a
+// keyring without a ledger has none.
+func (s *Service) Reapply(ctx context.Context) (int, error) {
+	l, ok := s.cfg.Vault.Keyring().(candor.ErasureLedger)
+	if !ok {
+		return 0, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var todo []*candor.ErasureIntent
+	for x, err := range l.Erasures(ctx) {
+		if err != nil {
+			return 0, err
+		}
+		if _, err := s.cfg.Store.Subject(ctx, x.Erasure.Subject); err == nil {
+			todo = append(todo, x)
+		} else if candor.ErrorCode(err) != candor.ENOTFOUND {
+			return 0, err
+		}
+	}
+	for i, x := range todo {
+		if err := s.finish(ctx, x); err != nil {
+			return i, fmt.Errorf("erasure: applying that of %s again: %w", x.Erasure.Subject, err)
+		}
+	}
+	return len(todo), nil
+}
+
+// finish commits an erasure as its intent recorded it (Resume).
+func (s *Service) finish(ctx context.Context, x *candor.ErasureIntent) error {
+	st, sub := s.cfg.Store, x.Erasure.Subject
+	if _, err := st.Subject(ctx, sub); candor.ErrorCode(err) == candor.ENOTFOUND {
+		// erased since; a store that kept the intent drops it now
+		return st.DeleteRecord(ctx, candor.RecordErasing, sub.String())
+	} else if err != nil {
+		return err
+	}
+	if err := s.cfg.Vault.ShredKey(ctx, sub); err != nil {
+		return err
+	}
+	if err := s.revokeKeys(ctx, sub); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		b := candor.WriteBatch{Erase: []candor.Erasure{x.Erasure}, Unindex: x.Unindex, Retire: x.Retire, Records: x.Keep}
+		_, err := st.Commit(ctx, &b)
+		if candor.ErrorCode(err) != candor.ECONFLICT || attempt == maxAttempts {
+			return err
+		}
+		// Stored since the intent: counted now, to be removed as well.
+		if x.Erasure.Events, x.Erasure.Access, err = s.count(ctx, sub); err != nil {
+			return err
+		}
+	}
+}
+
+// maxAttempts bounds finish's commits while facts keep coming in.
+const maxAttempts = 5
+
+// count returns how many events and access records the store holds of
+// sub.
+func (s *Service) count(ctx context.Context, sub candor.SubjectID) (events, access int, err error) {
+	for _, err := range s.cfg.Store.Events(ctx, sub, candor.EventFilter{}) {
+		if err != nil {
+			return 0, 0, err
+		}
+		events++
+	}
+	for _, err := range s.cfg.Store.AccessRecords(ctx, sub) {
+		if err != nil {
+			return 0, 0, err
+		}
+		access++
+	}
+	return events, access, nil
 }
 
 // revokeKeys revokes the API keys of an erased subject, which name it.

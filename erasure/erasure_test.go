@@ -421,3 +421,98 @@ func TestWithdrawnOrderIsNotKept(t *testing.T) {
 	}
 	e.verify(t)
 }
+
+// crashing is a store whose process dies (as far as the erasure can
+// tell) when it commits an erasure: after the key was shredded, before
+// the commit.
+type crashing struct{ candor.Store }
+
+func (c crashing) Commit(ctx context.Context, b *candor.WriteBatch) (uint64, error) {
+	if len(b.Erase) > 0 {
+		return 0, candor.Errorf(candor.EUNAVAILABLE, "killed")
+	}
+	return c.Store.Commit(ctx, b)
+}
+
+// TestEraseCutShortIsFinished: an erasure cut short between the shredding
+// of the key and its commit leaves the subject's records in the store,
+// unreadable, and audit verify failing; after a restart Resume finishes it
+// from the intent recorded before the shredding: the subject, her index
+// and records are gone, the log accounts for every commitment again, and
+// no intent is left. An intent younger than Resume's bound is left alone
+// (an erasure under way on another node).
+func TestEraseCutShortIsFinished(t *testing.T) {
+	e := mustEnv(t)
+	alice := e.subject(t, aliceID)
+	al := audit.NewAccessLog(e.store, e.vault, nil)
+	if err := al.Record(ctx, &candor.Access{Subject: alice, At: time.Now(), Principal: "op1", Role: candor.RoleOperator, Purpose: "test", Action: "GET /v1/subjects/{id}"}); err != nil {
+		t.Fatal(err)
+	}
+	al.Close()
+	e.verify(t)
+
+	cut := erasure.New(erasure.Config{Store: crashing{e.store}, Vault: e.vault, Catalogue: e.cat})
+	if _, err := cut.Erase(ctx, alice); err == nil || !strings.Contains(err.Error(), "shredded") {
+		t.Fatalf("erasure into a store that dies at the commit: %v", err)
+	}
+	if _, err := e.kr.SubjectKey(ctx, alice); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Fatalf("her key after the shredding: %v, want it gone", err)
+	}
+	if _, err := e.store.Subject(ctx, alice); err != nil {
+		t.Fatalf("she is gone though the commit never happened: %v; the test proves nothing", err)
+	}
+
+	// The process dies; the store is opened again.
+	e.p.Close()
+	if err := e.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if e.store, err = pebble.Open(e.dataDir(), pebble.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e.p = ingest.New(ingest.Options{Catalogue: e.cat, Vault: e.vault, Store: e.store, Matcher: scoring.NewMatcher(e.cards)})
+	if _, err := audit.NewAppender(e.store, e.log, nil, 0).Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, err := audit.Verify(ctx, audit.VerifyConfig{Store: e.store, Vault: e.vault, Log: e.log})
+	if err != nil || r.OK() {
+		t.Fatalf("audit verify before the erasure is finished: %v %q; want her missing key reported", err, r.Problems)
+	}
+
+	svc := erasure.New(erasure.Config{Store: e.store, Vault: e.vault, Catalogue: e.cat})
+	if n, err := svc.Resume(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("Resume of intents older than an hour: %d, %v; want none touched", n, err)
+	}
+	if n, err := svc.Resume(ctx, time.Now()); err != nil || n != 1 {
+		t.Fatalf("Resume: %d, %v; want her erasure finished", n, err)
+	}
+	if _, err := e.store.Subject(ctx, alice); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("after Resume she is still stored: %v", err)
+	}
+	bi := e.vault.BlindIndex(candor.Identifier{Scheme: candor.NationalID, Value: aliceID})
+	if _, err := e.store.SubjectByIndex(ctx, bi); candor.ErrorCode(err) != candor.ENOTFOUND {
+		t.Errorf("after Resume her blind index: %v, want ENOTFOUND", err)
+	}
+	for ev, err := range e.store.Events(ctx, alice, candor.EventFilter{}) {
+		t.Errorf("after Resume an event of hers is stored: %v %v", ev, err)
+		break
+	}
+	for rec, err := range e.store.AllRecords(ctx, candor.RecordErasing) {
+		t.Errorf("an intent is left: %v %v", rec, err)
+		break
+	}
+	e.verify(t)
+	if n, err := svc.Resume(ctx, time.Now()); err != nil || n != 0 {
+		t.Errorf("Resume again: %d, %v; want nothing to do", n, err)
+	}
+	// Her facts' idempotency keys are kept, as a whole erasure keeps them.
+	src := &candor.Source{ID: "bank7", Name: "Bank Seven", Kind: candor.SourceCourt, AllowedTypes: []string{"credit.instalment_late"}}
+	inputs, problems, err := ingest.Decode([]byte(fmt.Sprintf(`{"id":"a1","subject":{"kind":"person","scheme":"national_id","value":%q},"type":"credit.instalment_late","occurred_at":"2026-03-14T00:00:00Z","fields":{"account":%q,"days_late":45,"amount":"120.50","currency":"EUR"}}`, aliceID, aliceAccount)), ingest.FormatNDJSON, ingest.MaxEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.Ingest(ctx, src, inputs, problems); candor.ErrorCode(err) != candor.EERASED {
+		t.Errorf("her erased fact posted again: %v, want EERASED", err)
+	}
+}

@@ -21,6 +21,7 @@ func (s *Server) routeAdmin(m *http.ServeMux) {
 	m.HandleFunc("POST /v1/admin/keys", s.require(candor.RoleOperator, s.postKey))
 	m.HandleFunc("DELETE /v1/admin/keys/{id}", s.require(candor.RoleOperator, s.deleteKey))
 	m.HandleFunc("POST /v1/admin/backup", s.require(candor.RoleOperator, s.postBackup))
+	s.routeKeyRotation(m)
 }
 
 // Backuper writes an online backup of the store and the transparency log

@@ -183,6 +183,11 @@ func (c *contractRun) administration(t *testing.T) {
 	key := issued.body["key"].(map[string]any)["id"].(string)
 	c.call(t, "DELETE", "/v1/admin/keys/"+key, op, "", "", 200)
 	c.call(t, "POST", "/v1/admin/backup", op, "", "", 422) // this server makes none (cmd/candor tests the archive)
+	// This server rotates no keys (cmd/candor's TestOnlineKeyRotation drives a node's).
+	c.call(t, "POST", "/v1/admin/key-rotation", op, "application/json", `{"keys_per_second":100}`, 422)
+	if st := c.call(t, "GET", "/v1/admin/key-rotation", op, "", "", 200); st.body["state"] != "idle" {
+		t.Errorf("GET /v1/admin/key-rotation on a server that rotates none: %s, want idle", st.raw)
+	}
 
 	inspect := c.call(t, "POST", "/v1/admin/keys", op, "application/json", `{"role":"source","principal":"inspect"}`, 201).body["token"].(string)
 	when := time.Now().UTC().Add(-30 * 24 * time.Hour).Format(time.RFC3339)

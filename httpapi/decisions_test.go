@@ -180,6 +180,7 @@ func TestRoles(t *testing.T) {
 		"GET /v1/admin/sources": "operator", "PUT /v1/admin/sources/{id}": "operator", "GET /v1/admin/relying-parties": "operator",
 		"PUT /v1/admin/relying-parties/{id}": "operator", "GET /v1/admin/keys": "operator", "POST /v1/admin/keys": "operator",
 		"DELETE /v1/admin/keys/{id}": "operator", "POST /v1/admin/backup": "operator",
+		"POST /v1/admin/key-rotation": "operator", "GET /v1/admin/key-rotation": "operator",
 		// policy administration (policy_test.go)
 		"GET /v1/policy/scorecards": "policy_admin", "POST /v1/policy/scorecards": "policy_admin",
 		"POST /v1/policy/scorecards/{id}/versions/{v}/approval": "policy_admin",

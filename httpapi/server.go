@@ -81,6 +81,9 @@ type Config struct {
 	// Backup, if set, serves operators' online backups
 	// (POST /v1/admin/backup, admin.go).
 	Backup Backuper
+	// Rotation, if set, rotates the wrapping key online for operators
+	// (/v1/admin/key-rotation, keyrotation.go).
+	Rotation KeyRotator
 	// Policy, if set, serves the policy administrators' administration
 	// under /v1/policy/ (policy.go).
 	Policy candor.Policy
@@ -111,6 +114,7 @@ type Server struct {
 	creds      *credentials.Service
 	registrar  *registrar.Service
 	backup     Backuper
+	rotation   KeyRotator
 	policy     candor.Policy
 	stats      candor.Statistics
 	identity   *identity.Service
@@ -137,6 +141,7 @@ func New(cfg Config) *Server {
 	s.erasure, s.admin, s.register = cfg.Erasure, cfg.Admin, cfg.Register
 	s.creds, s.registrar, s.policy, s.signer = cfg.Credentials, cfg.Registrar, cfg.Policy, cfg.DecisionSigner
 	s.backup = cfg.Backup
+	s.rotation = cfg.Rotation
 	s.stats = cfg.Statistics
 	s.identity = cfg.Identity
 	if s.registrar == nil {

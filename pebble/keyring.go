@@ -21,7 +21,7 @@ import (
 // methods are safe for concurrent use.
 //
 // Layout: 0x00 "keyring" → format version (uint32); 0x01 SubjectID(16) →
-// the wrapped key.
+// the wrapped key; 0x02 SubjectID(16) → an erasure (ledger.go).
 type Keyring struct {
 	db   *pebble.DB
 	dir  string

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/internal/keyfile"
@@ -81,13 +82,17 @@ func createKey(path string) ([]byte, error) {
 // safe for concurrent use.
 type Vault struct {
 	keyring candor.Keyring
-	wrap    cipher.AEAD   // wraps new data keys
-	opens   []cipher.AEAD // unwrap: wrap first, then any other accepted (a rotation in progress)
-	index   macPool
-	dedupe  macPool
-	digest  macPool
-	ref     macPool
-	acts    macPool
+	wraps   atomic.Pointer[wrapKeys]
+	// keys orders the keyring's writes against a rotation: KeepKeys and
+	// ShredKey hold it shared, RewrapKeys and UseWrapKeys alone, so that a
+	// rotation neither brings back a key shredded meanwhile nor misses
+	// one kept under a wrapping key it is retiring.
+	keys   sync.RWMutex
+	index  macPool
+	dedupe macPool
+	digest macPool
+	ref    macPool
+	acts   macPool
 }
 
 // New derives the vault's keys from a 32-byte master key with HKDF-SHA-256,
@@ -115,9 +120,17 @@ func New(master []byte, kr candor.Keyring) (*Vault, error) {
 		ref:     newMACPool(derive("reference")),
 		acts:    newMACPool(derive("admin-acts")),
 	}
-	v.wrap = newGCM(derive("wrap"))
-	v.opens = []cipher.AEAD{v.wrap}
+	w := newGCM(derive("wrap"))
+	v.wraps.Store(&wrapKeys{wrap: w, opens: []cipher.AEAD{w}})
 	return v, nil
+}
+
+// wrapKeys are the keys data keys are wrapped with: wrap wraps new ones,
+// and a wrapped key opens under any of opens (wrap first; more during a
+// rotation).
+type wrapKeys struct {
+	wrap  cipher.AEAD
+	opens []cipher.AEAD
 }
 
 func newGCM(key []byte) cipher.AEAD {
@@ -268,13 +281,32 @@ func (v *Vault) NewSubjectKey(subject candor.SubjectID) (*SubjectKey, candor.Wra
 
 // WrapKey returns k wrapped by the master key (for the keyring).
 func (v *Vault) WrapKey(k *SubjectKey) []byte {
-	return seal(v.wrap, nil, k.key[:], wrapAAD(k.subject))
+	return seal(v.wraps.Load().wrap, nil, k.key[:], wrapAAD(k.subject))
 }
 
 // KeepKeys stores wrapped keys in the keyring, durably, all or none: a
 // writer calls it before the commit that adds their subjects, so that no
-// committed subject is ever without its key.
+// committed subject is ever without its key. A key wrapped (by
+// NewSubjectKey) under a wrapping key that a rotation has since replaced
+// is wrapped again under the current one before it is stored, so that
+// no key escapes a rotation running meanwhile.
 func (v *Vault) KeepKeys(ctx context.Context, keys []candor.WrappedKey) error {
+	v.keys.RLock()
+	defer v.keys.RUnlock()
+	w, cloned := v.wraps.Load(), false
+	for i, k := range keys {
+		if _, err := open(w.wrap, k.Wrapped, wrapAAD(k.Subject)); err == nil {
+			continue
+		}
+		sk, err := v.OpenSubjectKey(k.Subject, k.Wrapped)
+		if err != nil {
+			return fmt.Errorf("vault: keeping data keys: %w", err)
+		}
+		if !cloned { // the caller's slice is left as it was
+			keys, cloned = slices.Clone(keys), true
+		}
+		keys[i].Wrapped = seal(w.wrap, nil, sk.key[:], wrapAAD(k.Subject))
+	}
 	if err := v.keyring.PutSubjectKeys(ctx, keys); err != nil {
 		return fmt.Errorf("vault: keeping data keys: %w", err)
 	}
@@ -285,14 +317,64 @@ func (v *Vault) KeepKeys(ctx context.Context, keys []candor.WrappedKey) error {
 // derived from the master key): new data keys are wrapped with wrap, and a
 // wrapped key opens under wrap or any of also (a rotation in progress).
 // The master key's own wrapping key is then no longer accepted unless it
-// is among them. Keys come from DeriveWrapKey. Call it before the vault
-// is used.
+// is among them. Keys come from DeriveWrapKey. It may be called while the
+// vault is in use (an online rotation): it waits for the keyring writes
+// under way (KeepKeys, ShredKey, RewrapKeys) and every write after it
+// returns uses the new keys.
 func (v *Vault) UseWrapKeys(wrap []byte, also ...[]byte) {
-	v.wrap = newGCM(wrap)
-	v.opens = []cipher.AEAD{v.wrap}
+	w := &wrapKeys{wrap: newGCM(wrap)}
+	w.opens = []cipher.AEAD{w.wrap}
 	for _, k := range also {
-		v.opens = append(v.opens, newGCM(k))
+		w.opens = append(w.opens, newGCM(k))
 	}
+	v.keys.Lock()
+	v.wraps.Store(w)
+	v.keys.Unlock()
+}
+
+// RewrapKeys wraps again, under the current wrapping key, the data keys
+// of at most limit subjects above after (in subject ID order) and stores
+// them durably: one step of a rotation. It returns the last subject
+// seen, how many keys it rewrapped, and whether it reached the end of
+// the keyring. It holds off the keyring's other writes while it stores
+// (a key shredded meanwhile is skipped, never brought back). Errors:
+// those of the keyring, and one naming a key that opens under no
+// accepted wrapping key.
+func (v *Vault) RewrapKeys(ctx context.Context, after candor.SubjectID, limit int) (last candor.SubjectID, n int, end bool, err error) {
+	var ids []candor.SubjectID
+	end = true
+	for w, err := range v.keyring.SubjectKeys(ctx, after) {
+		if err != nil {
+			return after, 0, false, err
+		}
+		if len(ids) == limit {
+			end = false
+			break
+		}
+		ids = append(ids, w.Subject)
+	}
+	if len(ids) == 0 {
+		return after, 0, end, nil
+	}
+	v.keys.Lock()
+	defer v.keys.Unlock()
+	batch := make([]candor.WrappedKey, 0, len(ids))
+	for _, id := range ids {
+		k, err := v.SubjectKey(ctx, id)
+		if candor.ErrorCode(err) == candor.ENOTFOUND {
+			continue // shredded meanwhile
+		}
+		if err != nil {
+			return after, 0, false, err
+		}
+		batch = append(batch, candor.WrappedKey{Subject: id, Wrapped: v.WrapKey(k)})
+	}
+	if len(batch) > 0 {
+		if err := v.keyring.PutSubjectKeys(ctx, batch); err != nil {
+			return after, 0, false, fmt.Errorf("vault: storing rewrapped keys: %w", err)
+		}
+	}
+	return ids[len(ids)-1], len(batch), end, nil
 }
 
 // DeriveWrapKey returns the wrapping key (key-encryption key) a 32-byte
@@ -310,7 +392,7 @@ func DeriveWrapKey(secret []byte) ([]byte, error) {
 func (v *Vault) OpenSubjectKey(subject candor.SubjectID, wrapped []byte) (*SubjectKey, error) {
 	var key []byte
 	err := errors.New("no wrapping key")
-	for _, aead := range v.opens {
+	for _, aead := range v.wraps.Load().opens {
 		if key, err = open(aead, wrapped, wrapAAD(subject)); err == nil {
 			break
 		}
@@ -340,6 +422,8 @@ func (v *Vault) SubjectKey(ctx context.Context, subject candor.SubjectID) (*Subj
 // keyring's backups older than now are gone. Shredding a key not stored
 // is no error.
 func (v *Vault) ShredKey(ctx context.Context, subject candor.SubjectID) error {
+	v.keys.RLock()
+	defer v.keys.RUnlock()
 	if err := v.keyring.DeleteSubjectKey(ctx, subject); err != nil {
 		return fmt.Errorf("vault: shredding the data key of %s: %w", subject, err)
 	}

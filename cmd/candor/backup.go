@@ -72,12 +72,15 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := os.Stat(fs.Arg(0)); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	m, err := app.Restore(fs.Arg(0), cfg.Store, stderr)
+	m, erased, err := app.Restore(fs.Arg(0), cfg.Store, stderr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "restored the backup of %s into %s; the keyring (%s) is today's: subjects erased since the backup stay unreadable\n",
 		m.CreatedAt.Format("2006-01-02 15:04:05Z"), cfg.Store.Data, app.KeyringLocation(cfg.Store))
+	if erased > 0 {
+		fmt.Fprintf(stdout, "applied again %d erasures made since the backup: their subjects' records are deleted\n", erased)
+	}
 	fmt.Fprintln(stdout, "check it with candor audit verify, then start candor serve on it")
 	return nil
 }
