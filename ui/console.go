@@ -3,7 +3,6 @@ package ui
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -146,7 +145,7 @@ func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("console sign-in", "role", key.Role.String(), "key", key.ID)
-	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, "Signed in to the console.", "/console/")
+	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, localeOf(nil, r).T("Signed in to the console."), "/console/")
 }
 
 type consoleHomeView struct {
@@ -290,7 +289,7 @@ func (s *Server) addSource(w http.ResponseWriter, r *http.Request, sess *session
 		return
 	}
 	s.log.Info("ui: console registered a source", "by", sess.label, "source", src.ID, "types", len(src.AllowedTypes))
-	s.sessions.setFlash(sess, fmt.Sprintf("Source %s is registered with %d event types; issue it a key below.", src.ID, len(src.AllowedTypes)))
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Source %s is registered with %d event types; issue it a key below.", src.ID, len(src.AllowedTypes)))
 	http.Redirect(w, r, "/console/sources", http.StatusSeeOther)
 }
 
@@ -312,7 +311,7 @@ func (s *Server) addParty(w http.ResponseWriter, r *http.Request, sess *session)
 		return
 	}
 	s.log.Info("ui: console registered a relying party", "by", sess.label, "relying_party", rp.ID)
-	s.sessions.setFlash(sess, "Relying party "+rp.ID+" is registered; issue it a key below.")
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Relying party %s is registered; issue it a key below.", rp.ID))
 	http.Redirect(w, r, "/console/relying-parties", http.StatusSeeOther)
 }
 
@@ -349,7 +348,7 @@ func (s *Server) issueKey(role candor.Role) func(http.ResponseWriter, *http.Requ
 			return
 		}
 		s.log.Info("ui: console issued a key", "by", sess.label, "key", key.ID, "role", role.String(), "principal", id)
-		s.render(w, r, http.StatusOK, "console_key", "New key for "+name, "", newKeyView{Role: words(role.String()),
+		s.render(w, r, http.StatusOK, "console_key", localeOf(nil, r).T("New key for %s", name), "", newKeyView{Role: role.String(),
 			Principal: id, Name: name, ID: key.ID, Token: token, Back: back})
 	}
 }
@@ -375,6 +374,6 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, sess *session
 	if revoked {
 		s.log.Info("ui: console revoked a key", "by", sess.label, "key", key.ID, "principal", key.Principal)
 	}
-	s.sessions.setFlash(sess, "Key "+key.ID+" of "+key.Principal+" is revoked.")
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Key %s of %s is revoked.", key.ID, key.Principal))
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -183,7 +183,7 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if text == "" {
-		s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: "Nothing was received: scan, paste or upload a credential."})
+		s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: localeOf(nil, r).T("Nothing was received: scan, paste or upload a credential.")})
 		return
 	}
 	v := verifyView{Checked: true}
