@@ -136,6 +136,11 @@ func (s *Server) consoleScorecards(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	l := localeOf(nil, r)
+	for _, vs := range [][]versionView{v.Published, v.Proposed} {
+		for i := range vs {
+			vs[i].Title = l.data(vs[i].Title)
+		}
+	}
 	running, since := s.passes.status()
 	v.Running, v.Since = running.in(l), since
 	s.resultsMu.Lock()

@@ -141,8 +141,11 @@ func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, sess *
 
 type verifyView struct {
 	Checked bool
-	Refusal string
-	Result  *candor.CredentialExplanation
+	// Refusal says why the credential is not valid; in English when
+	// Verbatim, as the verifying service wrote it.
+	Refusal  string
+	Verbatim bool
+	Result   *candor.CredentialExplanation
 }
 
 // verifierCSP lets the verifier page run its one script, which scans
@@ -177,7 +180,7 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 				text, err = s.cfg.Credentials.ScanQR(r.Context(), img)
 			}
 			if err != nil {
-				s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: candor.ErrorMessage(err)})
+				s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: candor.ErrorMessage(err), Verbatim: true})
 				return
 			}
 		}
@@ -192,7 +195,7 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 	case "":
 		v.Result = res
 	case candor.EINVALID:
-		v.Refusal = candor.ErrorMessage(err)
+		v.Refusal, v.Verbatim = candor.ErrorMessage(err), true
 	default:
 		s.fail(w, r, err)
 		return
@@ -205,7 +208,7 @@ func (s *Server) checkBadge(r *http.Request, badge, regNo string) *verifyView {
 	v := &verifyView{Checked: true}
 	res, err := s.cfg.Credentials.VerifyBadge(r.Context(), badge, regNo)
 	if err != nil {
-		v.Refusal = candor.ErrorMessage(err)
+		v.Refusal, v.Verbatim = candor.ErrorMessage(err), true
 	}
 	v.Result = res
 	return v

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -222,4 +223,55 @@ func (l locale) Bin(b candor.Bin) string {
 		return l.T("below %s", f(b.Below))
 	}
 	return l.T("any value")
+}
+
+// Credential returns a verified credential's explanation in l's
+// language, written from its parts; e itself in English, or if it has no
+// parts.
+func (l locale) Credential(e *candor.CredentialExplanation) *candor.CredentialExplanation {
+	if e == nil || l.index == 0 || e.IssuedAt.IsZero() {
+		return e
+	}
+	out := *e
+	out.Valid = l.T("issued %s, valid until %s", l.DT(e.IssuedAt), l.DT(e.Expires))
+	out.Status = l.T("none: a short-lived credential, valid for minutes, is not listed")
+	if e.StatusWord != "" {
+		out.Status = l.T("%s (status list of %s)", l.Word(e.StatusWord), l.DT(e.StatusAsOf))
+	}
+	out.Says = nil
+	for _, st := range e.Shown {
+		switch {
+		case st.Label == "":
+			out.Says = append(out.Says, l.T("%s: %v (not a statement Candor defines)", st.Name, st.Value))
+		case st.Value == true:
+			out.Says = append(out.Says, l.T(st.Label))
+		default:
+			out.Says = append(out.Says, l.T(st.Label, st.Value))
+		}
+	}
+	out.NotReceived = nil
+	if e.Document == "" {
+		out.NotReceived = append(out.NotReceived, l.T("No identity document number: nothing ties this credential to the person in front of you."))
+	}
+	if e.Withheld > 0 {
+		out.NotReceived = append(out.NotReceived, l.T("%d more statement(s) in this credential, which the holder chose not to show; you cannot tell what they say.", e.Withheld))
+	}
+	for _, name := range e.Absent {
+		out.NotReceived = append(out.NotReceived, l.T("Nothing about %q: it is not in this credential.", name))
+	}
+	out.NotReceived = append(out.NotReceived, l.T("No name, address, photo, facts, amounts, points or scores: a credential never carries them."))
+	return &out
+}
+
+// Signed writes points with their sign (a real minus) and the language's
+// decimal sign, to one decimal.
+func (l locale) Signed(f float64) string {
+	f = math.Round(f*10) / 10
+	switch {
+	case f > 0:
+		return "+" + l.Dec(f, -1)
+	case f < 0:
+		return "−" + l.Dec(-f, -1)
+	}
+	return "0"
 }

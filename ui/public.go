@@ -165,8 +165,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	switch candor.ErrorCode(err) {
 	case "":
 		v.Result = res
-	case candor.ENOTFOUND, candor.EUNAVAILABLE:
-		status, v.Error = candor.HTTPStatus(candor.ErrorCode(err)), candor.ErrorMessage(err)
+	case candor.ENOTFOUND:
+		status, v.Error = http.StatusNotFound, localeOf(nil, r).T("No organisation is registered under %q.", v.Query)
+	case candor.EUNAVAILABLE:
+		status, v.Error = http.StatusServiceUnavailable, localeOf(nil, r).T("The company register is not published on this server.")
 	default:
 		s.fail(w, r, err)
 		return
