@@ -196,19 +196,23 @@ func TestVisibleEnglishFindsEnglish(t *testing.T) {
 	}
 }
 
-// consolePage is a page to check, and how to fetch it.
+// consolePage is a page to check: the page at path, for b, or the
+// answer to post if set.
 type consolePage struct {
 	name string
 	b    *browser
-	get  func(b *browser, lang string) page
+	path string
+	post func(b *browser, lang string) page
 }
 
-func getIn(path string) func(*browser, string) page {
-	return func(b *browser, lang string) page {
-		req, _ := http.NewRequest("GET", b.base+path, nil)
-		req.Header.Set("Accept-Language", lang)
-		return b.do(req)
+// get fetches the page for a browser whose Accept-Language is lang.
+func (pg consolePage) get(lang string) page {
+	if pg.post != nil {
+		return pg.post(pg.b, lang)
 	}
+	req, _ := http.NewRequest("GET", pg.b.base+pg.path, nil)
+	req.Header.Set("Accept-Language", lang)
+	return pg.b.do(req)
 }
 
 // consolePages brings h to a state where every page of the console and
@@ -300,32 +304,32 @@ func consolePages(t *testing.T, h *harness) (pages []consolePage, approve func()
 	}
 	anon := h.browser(t)
 	pages = []consolePage{
-		{"console sign-in", anon, getIn("/console/signin")},
-		{"scorecards", anon, getIn("/scorecards")},
-		{"rental-deposit", anon, getIn("/scorecards/rental-deposit")},
-		{"business-compliance", anon, getIn("/scorecards/business-compliance")},
-		{"consumer-credit", anon, getIn("/scorecards/consumer-credit")},
-		{"register", anon, getIn("/register")},
-		{"register entry with badge", anon, getIn(badgeURL.RequestURI())},
-		{"register, no such company", anon, getIn("/register?reg_no=C00000000")},
-		{"verify", anon, getIn("/verify")},
-		{"verify, valid", anon, verify(shown.QR)},
-		{"verify, not valid", anon, verify("hello")},
-		{"verify, nothing", anon, verify("")},
-		{"open data", anon, getIn("/open-data")},
-		{"operator's home", op, getIn("/console/")},
-		{"sources", op, getIn("/console/sources")},
-		{"relying parties", op, getIn("/console/relying-parties")},
-		{"new key", op, newKey},
-		{"population", op, getIn("/console/population")},
-		{"disputes", op, getIn("/console/disputes")},
-		{"dispute", op, getIn("/console/disputes/" + dispute)},
-		{"policy administrator's home", bob, getIn("/console/")},
-		{"scorecards in the console", bob, getIn("/console/scorecards")},
-		{"scorecards, the proposer's", alice, getIn("/console/scorecards")},
-		{"reviewer's home", rev, getIn("/console/")},
-		{"reviews", rev, getIn("/console/reviews")},
-		{"review", rev, getIn("/console/reviews/" + d.ID)},
+		{"console sign-in", anon, "/console/signin", nil},
+		{"scorecards", anon, "/scorecards", nil},
+		{"rental-deposit", anon, "/scorecards/rental-deposit", nil},
+		{"business-compliance", anon, "/scorecards/business-compliance", nil},
+		{"consumer-credit", anon, "/scorecards/consumer-credit", nil},
+		{"register", anon, "/register", nil},
+		{"register entry with badge", anon, badgeURL.RequestURI(), nil},
+		{"register, no such company", anon, "/register?reg_no=C00000000", nil},
+		{"verify", anon, "/verify", nil},
+		{"verify, valid", anon, "", verify(shown.QR)},
+		{"verify, not valid", anon, "", verify("hello")},
+		{"verify, nothing", anon, "", verify("")},
+		{"open data", anon, "/open-data", nil},
+		{"operator's home", op, "/console/", nil},
+		{"sources", op, "/console/sources", nil},
+		{"relying parties", op, "/console/relying-parties", nil},
+		{"new key", op, "", newKey},
+		{"population", op, "/console/population", nil},
+		{"disputes", op, "/console/disputes", nil},
+		{"dispute", op, "/console/disputes/" + dispute, nil},
+		{"policy administrator's home", bob, "/console/", nil},
+		{"scorecards in the console", bob, "/console/scorecards", nil},
+		{"scorecards, the proposer's", alice, "/console/scorecards", nil},
+		{"reviewer's home", rev, "/console/", nil},
+		{"reviews", rev, "/console/reviews", nil},
+		{"review", rev, "/console/reviews/" + d.ID, nil},
 	}
 	return pages, approve
 }
@@ -337,7 +341,7 @@ func TestConsoleAndPublicPagesInTheirLanguage(t *testing.T) {
 	check := func(stage string) {
 		for _, pg := range pages {
 			for _, lc := range []struct{ accept, lang, not string }{{"ru-RU,ru;q=0.9", "ru", "zh-Hans"}, {"zh-CN,zh;q=0.9", "zh-Hans", "ru"}} {
-				p := pg.get(pg.b, lc.accept)
+				p := pg.get(lc.accept)
 				if p.status != http.StatusOK && p.status != http.StatusNotFound {
 					t.Errorf("%s %s (%s): %d %.300s", stage, pg.name, lc.lang, p.status, p.body)
 					continue
@@ -351,7 +355,7 @@ func TestConsoleAndPublicPagesInTheirLanguage(t *testing.T) {
 			}
 			// The same page in English is full of what the checker looks
 			// for: it would see a message left untranslated.
-			if p := pg.get(pg.b, "en"); len(visibleEnglish(p.body, "en", known)) < 3 {
+			if p := pg.get("en"); len(visibleEnglish(p.body, "en", known)) < 3 {
 				t.Errorf("%s %s in English: the checker finds %q, no sign it can see English", stage, pg.name, visibleEnglish(p.body, "en", known))
 			}
 		}
@@ -362,15 +366,15 @@ func TestConsoleAndPublicPagesInTheirLanguage(t *testing.T) {
 
 	// Dates, numbers and months in the language.
 	op := pages[slices.IndexFunc(pages, func(p consolePage) bool { return p.name == "population" })]
-	if body := op.get(op.b, "ru").body; !regexp.MustCompile(`Подсчитано \d+ [а-я]+\.? 20\d\d \d\d:\d\d UTC`).MatchString(body) {
+	if body := op.get("ru").body; !regexp.MustCompile(`Подсчитано \d+ [а-я]+\.? 20\d\d \d\d:\d\d UTC`).MatchString(body) {
 		t.Errorf("the russian population page has no russian date:\n%s", text(body))
 	}
 	od := pages[slices.IndexFunc(pages, func(p consolePage) bool { return p.name == "open data" })]
-	if body := od.get(od.b, "zh-CN").body; !regexp.MustCompile(`<h2>20\d\d年\d+月</h2>`).MatchString(body) || !strings.Contains(body, "年") {
+	if body := od.get("zh-CN").body; !regexp.MustCompile(`<h2>20\d\d年\d+月</h2>`).MatchString(body) || !strings.Contains(body, "年") {
 		t.Errorf("the chinese open-data page has no chinese month:\n%s", text(body))
 	}
 	rd := pages[slices.IndexFunc(pages, func(p consolePage) bool { return p.name == "rental-deposit" })]
-	if body := html.UnescapeString(text(rd.get(rd.b, "ru").body)); !strings.Contains(body, "факты за последние 24 месяца") || !strings.Contains(body, "факты за последние 5 лет") || !strings.Contains(body, "+1,5 за факт") {
+	if body := html.UnescapeString(text(rd.get("ru").body)); !strings.Contains(body, "факты за последние 24 месяца") || !strings.Contains(body, "факты за последние 5 лет") || !strings.Contains(body, "+1,5 за факт") {
 		t.Errorf("the russian scorecard page does not say its periods in Russian:\n%s", body)
 	}
 }
