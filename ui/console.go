@@ -83,7 +83,7 @@ func (s *Server) inConsole(roles []candor.Role, h func(http.ResponseWriter, *htt
 			return
 		}
 		if !slices.Contains(roles, sess.role) {
-			s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "This page is not for the %s role you signed in with.", words(sess.role.String())))
+			s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "This page is not for the %s role you signed in with.", localeOf(nil, r).Word(sess.role.String())))
 			return
 		}
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), sess.csrf) {
@@ -127,21 +127,21 @@ func (s *Server) consoleSignInPage(w http.ResponseWriter, r *http.Request) {
 // a policy administrator's or a reviewer's API key.
 func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 	if !checkPre(r) {
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "This form did not come from this site, or your browser refused its cookie. Open the sign-in page again."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "This form did not come from this site, or your browser refused its cookie. Open the sign-in page again."))
 		return
 	}
 	key, err := s.cfg.Registrar.Authenticate(r.Context(), strings.TrimSpace(r.PostFormValue("key")))
 	if err != nil {
 		edge.AuthFailed(s.log, r, candor.ErrorCode(err))
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That is not a valid API key, or it has been revoked."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "That is not a valid API key, or it has been revoked."))
 		return
 	}
 	if !slices.Contains(consoleRoles, key.Role) {
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "A %s key cannot sign in to the console: it takes an operator's, a policy administrator's or a reviewer's.", words(key.Role.String())))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "A %s key cannot sign in to the console: it takes an operator's, a policy administrator's or a reviewer's.", localeOf(nil, r).Word(key.Role.String())))
 		return
 	}
 	if key.Role == candor.RolePolicyAdmin && !s.adminStands(r.Context(), key) {
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That policy administrator's key was not minted and approved by administrative acts, or was revoked: it cannot sign in."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "That policy administrator's key was not minted and approved by administrative acts, or was revoked: it cannot sign in."))
 		return
 	}
 	s.log.Info("console sign-in", "role", key.Role.String(), "key", key.ID)
@@ -279,7 +279,7 @@ func (s *Server) consoleParties(w http.ResponseWriter, r *http.Request, sess *se
 func (s *Server) addSource(w http.ResponseWriter, r *http.Request, sess *session) {
 	kind, ok := candor.ParseSourceKind(r.PostFormValue("kind"))
 	if !ok {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose the kind of source."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EINVALID, "Choose the kind of source."))
 		return
 	}
 	src := &candor.Source{ID: strings.TrimSpace(r.PostFormValue("id")), Name: strings.TrimSpace(r.PostFormValue("name")),
@@ -363,7 +363,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, sess *session
 	}
 	back := map[candor.Role]string{candor.RoleSource: "/console/sources", candor.RoleRelyingParty: "/console/relying-parties"}[key.Role]
 	if back == "" {
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "The console revokes sources' and relying parties' keys only; use candor source revoke for others."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "The console revokes sources' and relying parties' keys only; use candor source revoke for others."))
 		return
 	}
 	key, revoked, err := s.cfg.Registrar.RevokeKey(ctx, key.ID)

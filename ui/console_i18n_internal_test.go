@@ -38,8 +38,8 @@ func TestConsoleMessagesAreTranslated(t *testing.T) {
 		}
 	}
 	// Every message the Go code translates, however it names its locale
-	// (l.T, localeOf(nil, r).T).
-	goKey := regexp.MustCompile(`\.T\("((?:[^"\\]|\\.)*)"`)
+	// (l.T, localeOf(nil, r).T, l.Errorf).
+	goKey := regexp.MustCompile(`(?:\.T\(|(?:\bl|localeOf\(nil, r\))\.Errorf\([^,]+, )"((?:[^"\\]|\\.)*)"`)
 	files, _ := filepath.Glob("*.go")
 	var values []string
 	for _, f := range files {

@@ -196,7 +196,7 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, sess *session) 
 	id, n, ok := strings.Cut(r.PostFormValue("version"), "/")
 	version, err := strconv.Atoi(n)
 	if !ok || err != nil {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to approve."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EINVALID, "Choose a version to approve."))
 		return
 	}
 	v, err := s.cfg.Policy.Approve(r.Context(), key, id, version)
@@ -233,7 +233,7 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 		}
 	}
 	if cand == nil || base == nil {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
 		return
 	}
 	if cand.SubjectKind != base.SubjectKind {
@@ -478,7 +478,7 @@ func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	if d.Review == nil || !d.Review.ClosedAt.IsZero() {
-		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "No review of decision %s is open.", candor.Clip(d.ID, 40)))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.ENOTFOUND, "No review of decision %s is open.", candor.Clip(d.ID, 40)))
 		return
 	}
 	_, names, err := s.parties(ctx)

@@ -163,12 +163,12 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", verifierCSP)
 	if !s.verifyLimits.Allow(r, s.now()) {
-		s.fail(w, r, candor.Errorf(candor.ETOOMANY, "Too many checks from your address. Please wait a few seconds and try again."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.ETOOMANY, "Too many checks from your address. Please wait a few seconds and try again."))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, candor.MaxQRImageBytes+64<<10)
 	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "The form could not be read; a photo may be at most %d MiB.", candor.MaxQRImageBytes>>20))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EINVALID, "The form could not be read; a photo may be at most %d MiB.", candor.MaxQRImageBytes>>20))
 		return
 	}
 	text := strings.TrimSpace(r.FormValue("text"))

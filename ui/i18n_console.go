@@ -275,3 +275,9 @@ func (l locale) Signed(f float64) string {
 	}
 	return "0"
 }
+
+// Errorf is candor.Errorf with its message translated into l's
+// language: for the errors the pages make themselves.
+func (l locale) Errorf(code, key string, args ...any) *candor.Error {
+	return candor.Errorf(code, "%s", l.T(key, args...))
+}

@@ -111,7 +111,7 @@ func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
 		v.Others = append(v.Others, sc)
 	}
 	if v.Card == nil {
-		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no published scorecard %q of that version.", candor.Clip(id, 60)))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.ENOTFOUND, "There is no published scorecard %q of that version.", candor.Clip(id, 60)))
 		return
 	}
 	others := v.Others[:0]
@@ -157,7 +157,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.registerLimits.Allow(r, s.now()) {
-		s.fail(w, r, candor.Errorf(candor.ETOOMANY, "Too many look-ups from your address. Please wait a few seconds and try again."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.ETOOMANY, "Too many look-ups from your address. Please wait a few seconds and try again."))
 		return
 	}
 	status := http.StatusOK
