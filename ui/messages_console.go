@@ -3,6 +3,7 @@ package ui
 import (
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // consoleTranslations are the messages of the operator console, the
@@ -335,6 +336,11 @@ var consoleTranslations = map[string]struct{ ru, zh string }{
 	"the share, from 0 to 1, of the facts of these types %s for which the condition holds (none: no value)": {
 		"доля (от 0 до 1) фактов этих типов %s, для которых выполняется условие (нет фактов — нет значения)",
 		"%s这些类型的事实中满足条件者所占比例，取 0 至 1（没有则无取值）"},
+	// For the sum and max characteristics (the aggregates branch): its
+	// Aggregate cases move to locale.Aggregate with these messages.
+	"the total %s of such facts %s (none: 0)":             {"сумма %s таких фактов %s (нет фактов — 0)", "%[2]s此类事实的%[1]s合计（没有则为 0）"},
+	"the largest %s among such facts %s (none: no value)": {"наибольшее %s среди таких фактов %s (нет фактов — нет значения)", "%[2]s此类事实中最大的%[1]s（没有则无取值）"},
+	"%s in %s":            {"%s в %s", "%s（%s）"},
 	"none in the window":  {"нет в окне", "期间内没有"},
 	"from %s to below %s": {"от %s до менее %s", "%s 至低于 %s"},
 	"%s or more":          {"%s и больше", "%s 及以上"},
@@ -533,14 +539,17 @@ var ruPlurals = map[string][3]string{
 }
 
 // duplicateKeys are the keys of consoleTranslations (or of
-// consoleDataTranslations) already in translations (dataTranslations)
-// when init ran: a test wants none, so that one text is not translated
-// twice, perhaps differently.
+// consoleDataTranslations) the catalogue already translated (or
+// dataTranslations held) when init ran: a test wants none, so that one
+// text is not translated twice, perhaps differently.
 var duplicateKeys []string
 
 func init() {
+	// A key the catalogue translates already, from translations or from
+	// another file's map, prints differently in Russian and in English.
+	ru, en := message.NewPrinter(language.Russian, message.Catalog(messages)), message.NewPrinter(language.English, message.Catalog(messages))
 	for k, tr := range consoleTranslations {
-		if _, ok := translations[k]; ok {
+		if _, ok := translations[k]; ok || ru.Sprintf(k) != en.Sprintf(k) {
 			duplicateKeys = append(duplicateKeys, k)
 			continue
 		}
