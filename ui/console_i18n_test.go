@@ -88,14 +88,14 @@ func englishIn(text string, known map[string]bool) []string {
 }
 
 var (
-	tagRe  = regexp.MustCompile(`(?s)<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>`)
-	attrRe = regexp.MustCompile(`([a-zA-Z-]+)\s*=\s*"([^"]*)"`)
-	void   = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
-	// notText are elements whose content is not a message.
-	notText = map[string]bool{"script": true, "style": true, "code": true, "kbd": true, "pre": true}
-	// shownAttrs are the attributes whose values a page shows or reads
+	consoleTagRe  = regexp.MustCompile(`(?s)<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>`)
+	consoleAttrRe = regexp.MustCompile(`([a-zA-Z-]+)\s*=\s*"([^"]*)"`)
+	consoleVoid   = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
+	// consoleNotText are elements whose content is not a message.
+	consoleNotText = map[string]bool{"script": true, "style": true, "code": true, "kbd": true, "pre": true}
+	// consoleShownAttrs are the attributes whose values a page shows or reads
 	// out.
-	shownAttrs = map[string]bool{"title": true, "aria-label": true, "placeholder": true, "alt": true, "data-label": true}
+	consoleShownAttrs = map[string]bool{"title": true, "aria-label": true, "placeholder": true, "alt": true, "data-label": true}
 )
 
 // visibleEnglish returns the English messages a page in language lang
@@ -111,7 +111,7 @@ func visibleEnglish(page, lang string, known map[string]bool) []string {
 	var stack []open
 	exempt := func() bool { return len(stack) > 0 && stack[len(stack)-1].exempt }
 	last := 0
-	for _, m := range tagRe.FindAllStringSubmatchIndex(page, -1) {
+	for _, m := range consoleTagRe.FindAllStringSubmatchIndex(page, -1) {
 		if !exempt() {
 			out = append(out, englishIn(page[last:m[0]], known)...)
 		}
@@ -129,16 +129,16 @@ func visibleEnglish(page, lang string, known map[string]bool) []string {
 			}
 			continue
 		}
-		ex := exempt() || notText[name]
-		for _, a := range attrRe.FindAllStringSubmatch(attrs, -1) {
+		ex := exempt() || consoleNotText[name]
+		for _, a := range consoleAttrRe.FindAllStringSubmatch(attrs, -1) {
 			switch {
 			case a[1] == "lang" && a[2] != lang && name != "html", a[1] == "translate" && a[2] == "no":
 				ex = true
-			case shownAttrs[a[1]] && !exempt():
+			case consoleShownAttrs[a[1]] && !exempt():
 				out = append(out, englishIn(a[2], known)...)
 			}
 		}
-		if !void[name] && !selfClosing {
+		if !consoleVoid[name] && !selfClosing {
 			stack = append(stack, open{name, ex})
 		}
 	}
