@@ -98,7 +98,7 @@ func TestConsoleMessagesAreTranslated(t *testing.T) {
 		t.Fatalf("only %d values: the lists they come from are empty", len(values))
 	}
 	for _, v := range values {
-		if tr, ok := translations[v]; !ok || tr.ru == "" || tr.zh == "" {
+		if !translated(v) {
 			t.Errorf("the value %q has no translation", v)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // The console's, the public scorecard, register, verify and open-data
@@ -145,11 +147,21 @@ func (l locale) Purpose(p candor.Purpose) string { return l.T(purposeText(p)) }
 // a role, a kind of source), written with spaces for underscores, or
 // returns it as it is if the catalogue has no such word (a name).
 func (l locale) Word(s string) string {
-	if w := words(s); translations[w] != (struct{ ru, zh string }{}) {
+	if w := words(s); translated(w) {
 		return l.T(w)
 	}
 	return s
 }
+
+// translated reports whether the catalogue has a translation of key,
+// whichever file gave it (one the same as the key, as ", " in Russian,
+// only if translations has it).
+func translated(key string) bool {
+	_, ok := translations[key]
+	return ok || ruPrinter.Sprintf(key) != enPrinter.Sprintf(key)
+}
+
+var ruPrinter, enPrinter = message.NewPrinter(language.Russian, message.Catalog(messages)), message.NewPrinter(language.English, message.Catalog(messages))
 
 // Datum is a text of the catalogue or a scorecard in the language, if it
 // has a translation (data); Foreign says it has none, so that a page can

@@ -4,6 +4,7 @@ import (
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
 )
 
 // consoleTranslations are the messages of the operator console, the
@@ -422,7 +423,7 @@ var consoleTranslations = map[string]struct{ ru, zh string }{
 	"Nothing about %q: it is not in this credential.":                                                                        {"Ничего о %q: этого нет в удостоверении.", "关于 %q 的内容：此凭证中没有。"},
 	"No name, address, photo, facts, amounts, points or scores: a credential never carries them.":                            {"Нет имени, адреса, фото, фактов, сумм, баллов и оценок: удостоверение никогда их не содержит.", "没有姓名、地址、照片、事实、金额、分数或评分：凭证从不包含这些。"},
 	"The verifier's reason, in English:":                                                                                     {"Причина, названная проверкой (по-английски):", "核验给出的原因（英文）："},
-	"No organisation is registered under %q.":                                                                                {"Под номером «%s» не зарегистрирована ни одна организация.", "注册号“%s”下没有登记任何机构。"},
+	"No organisation is registered under %q.":                                                                                {"Под номером %q не зарегистрирована ни одна организация.", "注册号 %q 下没有登记任何机构。"},
 	"The company register is not published on this server.":                                                                  {"Реестр компаний на этом сервере не публикуется.", "本服务器未发布企业名录。"},
 	"This page is not for the %s role you signed in with.":                                                                   {"Эта страница не для роли «%s», с которой вы вошли.", "此页面不适用于您登录时的“%s”角色。"},
 	"This form did not come from this site, or your browser refused its cookie. Open the sign-in page again.":                {"Эта форма пришла не с этого сайта, или ваш браузер отклонил её cookie. Откройте страницу входа снова.", "此表单并非来自本网站，或您的浏览器拒绝了其 cookie。请重新打开登录页面。"},
@@ -538,19 +539,27 @@ var ruPlurals = map[string][3]string{
 	"%d years":  {"%d год", "%d года", "%d лет"},
 }
 
-// duplicateKeys are the keys of consoleTranslations (or of
-// consoleDataTranslations) the catalogue already translated (or
-// dataTranslations held) when init ran: a test wants none, so that one
-// text is not translated twice, perhaps differently.
+// duplicateKeys are the keys of consoleTranslations the catalogue
+// already translated otherwise when init ran (or of
+// consoleDataTranslations that dataTranslations held): a test wants
+// none, so that one text is not translated twice, differently.
 var duplicateKeys []string
 
 func init() {
 	// A key the catalogue translates already, from translations or from
 	// another file's map, prints differently in Russian and in English.
-	ru, en := message.NewPrinter(language.Russian, message.Catalog(messages)), message.NewPrinter(language.English, message.Catalog(messages))
+	// Translated the same way, it is no harm; translated differently,
+	// the catalogue's stands and the key is a duplicate.
+	ru, zh := message.NewPrinter(language.Russian, message.Catalog(messages)), message.NewPrinter(language.SimplifiedChinese, message.Catalog(messages))
 	for k, tr := range consoleTranslations {
-		if _, ok := translations[k]; ok || ru.Sprintf(k) != en.Sprintf(k) {
-			duplicateKeys = append(duplicateKeys, k)
+		if _, ok := translations[k]; ok || translated(k) {
+			mine := catalog.NewBuilder()
+			mine.SetString(language.Russian, k, tr.ru)
+			mine.SetString(language.SimplifiedChinese, k, tr.zh)
+			if ru.Sprintf(k) != message.NewPrinter(language.Russian, message.Catalog(mine)).Sprintf(k) ||
+				zh.Sprintf(k) != message.NewPrinter(language.SimplifiedChinese, message.Catalog(mine)).Sprintf(k) {
+				duplicateKeys = append(duplicateKeys, k)
+			}
 			continue
 		}
 		translations[k] = tr
