@@ -78,7 +78,7 @@ func TestConsoleMessagesAreTranslated(t *testing.T) {
 	for _, w := range tableTitles {
 		values = append(values, w)
 	}
-	values = append(values, string(candor.StatArrears), string(candor.StatDisputes), "counting grades", "simulating %s against %s",
+	values = append(values, withheldKey, absentKey, string(candor.StatArrears), string(candor.StatDisputes), "counting grades", "simulating %s against %s",
 		string(candor.VersionActive), string(candor.VersionSuperseded), string(candor.VersionProposed), "shipped", "no longer held",
 		"status credential", "compliance badge", credentials.StatusValid.String(), credentials.StatusRevoked.String(), credentials.StatusSuspended.String())
 	for _, st := range []candor.DisputeStatus{candor.DisputeOpen, candor.DisputeVerified, candor.DisputeCorrected, candor.DisputeWithdrawn, candor.DisputeExpired} {

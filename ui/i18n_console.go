@@ -237,6 +237,14 @@ func (l locale) Bin(b candor.Bin) string {
 	return l.T("any value")
 }
 
+// The credentials service's English sentences (credentials.Explain)
+// that Credential writes in another language. Their translations take
+// their arguments as text, as the person's pages' do.
+const (
+	withheldKey = "%d more statement(s) in this credential, which the holder chose not to show; you cannot tell what they say."
+	absentKey   = "Nothing about %q: it is not in this credential."
+)
+
 // Credential returns a verified credential's explanation in l's
 // language, written from its parts; e itself in English, or if it has no
 // parts.
@@ -254,11 +262,11 @@ func (l locale) Credential(e *candor.CredentialExplanation) *candor.CredentialEx
 	for _, st := range e.Shown {
 		switch {
 		case st.Label == "":
-			out.Says = append(out.Says, l.T("%s: %v (not a statement Candor defines)", st.Name, st.Value))
+			out.Says = append(out.Says, l.T("%s: %v (not a statement Candor defines)", st.Name, fmt.Sprint(st.Value)))
 		case st.Value == true:
 			out.Says = append(out.Says, l.T(st.Label))
 		default:
-			out.Says = append(out.Says, l.T(st.Label, st.Value))
+			out.Says = append(out.Says, l.T(st.Label, fmt.Sprint(st.Value)))
 		}
 	}
 	out.NotReceived = nil
@@ -266,10 +274,10 @@ func (l locale) Credential(e *candor.CredentialExplanation) *candor.CredentialEx
 		out.NotReceived = append(out.NotReceived, l.T("No identity document number: nothing ties this credential to the person in front of you."))
 	}
 	if e.Withheld > 0 {
-		out.NotReceived = append(out.NotReceived, l.T("%d more statement(s) in this credential, which the holder chose not to show; you cannot tell what they say.", e.Withheld))
+		out.NotReceived = append(out.NotReceived, l.T(withheldKey, strconv.Itoa(e.Withheld)))
 	}
 	for _, name := range e.Absent {
-		out.NotReceived = append(out.NotReceived, l.T("Nothing about %q: it is not in this credential.", name))
+		out.NotReceived = append(out.NotReceived, l.T(absentKey, name))
 	}
 	out.NotReceived = append(out.NotReceived, l.T("No name, address, photo, facts, amounts, points or scores: a credential never carries them."))
 	return &out
