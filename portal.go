@@ -115,6 +115,24 @@ type CredentialExplanation struct {
 	Document string   // the identity document to compare, or ""
 	// NotReceived says what the verifier did not get.
 	NotReceived []string
+	// The same in parts, for a page that writes it in another language:
+	// when it was issued and ends, the status list's word and date (no
+	// word without a list), each statement shown, how many the holder
+	// withheld, and the catalogue's statements it says nothing about.
+	IssuedAt, Expires time.Time
+	StatusWord        string
+	StatusAsOf        time.Time
+	Shown             []ExplainedStatement
+	Withheld          int
+	Absent            []string
+}
+
+// ExplainedStatement is one statement a credential shows. Label is the
+// English sentence that says it, with %v for Value where it has one; ""
+// for a statement Candor does not define.
+type ExplainedStatement struct {
+	Name, Label string
+	Value       any
 }
 
 // QRCode is a rendered QR code.

@@ -22,13 +22,15 @@ var labels = map[string]string{
 // Explain puts r in plain words.
 func Explain(r *Result) *candor.CredentialExplanation {
 	e := &candor.CredentialExplanation{Kind: "status credential", Issuer: r.Issuer,
-		Valid: fmt.Sprintf("issued %s, valid until %s", r.IssuedAt.Format(time.RFC1123), r.Expires.Format(time.RFC1123))}
+		Valid:    fmt.Sprintf("issued %s, valid until %s", r.IssuedAt.Format(time.RFC1123), r.Expires.Format(time.RFC1123)),
+		IssuedAt: r.IssuedAt, Expires: r.Expires, Withheld: r.Withheld}
 	if r.Type == TypeBadge {
 		e.Kind = "compliance badge"
 	}
 	switch {
 	case r.HasStatus:
 		e.Status = fmt.Sprintf("%s (status list of %s)", r.Status, r.StatusAsOf.Format(time.RFC1123))
+		e.StatusWord, e.StatusAsOf = r.Status.String(), r.StatusAsOf
 	default:
 		e.Status = "none: a short-lived credential, valid for minutes, is not listed"
 	}
@@ -41,6 +43,7 @@ func Explain(r *Result) *candor.CredentialExplanation {
 			continue
 		}
 		shown = append(shown, c.Name)
+		e.Shown = append(e.Shown, candor.ExplainedStatement{Name: c.Name, Label: labels[c.Name], Value: c.Value})
 		if l, ok := labels[c.Name]; ok {
 			if c.Value == true {
 				e.Says = append(e.Says, l)
@@ -60,6 +63,7 @@ func Explain(r *Result) *candor.CredentialExplanation {
 	for _, st := range catalogue.Statements() {
 		if !slices.Contains(shown, st.Name) && r.Withheld == 0 {
 			e.NotReceived = append(e.NotReceived, fmt.Sprintf("Nothing about %q: it is not in this credential.", st.Name))
+			e.Absent = append(e.Absent, st.Name)
 		}
 	}
 	e.NotReceived = append(e.NotReceived, "No name, address, photo, facts, amounts, points or scores: a credential never carries them.")

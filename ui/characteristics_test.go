@@ -48,7 +48,7 @@ func TestScorecardPageShowsCharacteristics(t *testing.T) {
 	for _, want := range []string{"<h2>Characteristics</h2>", "Late instalments", "<code>credit.instalment_late</code>, when <code>days_late &gt;= 30</code>",
 		"how many such facts of the last", "whole months since the latest such fact", "from 1 to below 2</td><td class=\"num\">-10",
 		"none in the window</td><td class=\"num\">25", "4 or more</td><td class=\"num\">-90", "reason code LATE_SHARE",
-		"the total days_late of such facts of the last 24 months (none: 0)", "the largest amount in EUR among such facts of the last 24 months (none: no value)",
+		"the total days late of such facts of the last 24 months (none: 0)", "the largest amount in EUR among such facts of the last 24 months (none: no value)",
 		"120 or more</td><td class=\"num\">-70"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)

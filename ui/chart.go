@@ -20,6 +20,7 @@ type countView struct {
 	N          int
 	Text       string
 	Suppressed bool
+	About      bool // a total rounded to tens (Text "about N")
 }
 
 func count(n int) countView {
@@ -36,7 +37,7 @@ func total(n int, parts []countView) countView {
 	for _, p := range parts {
 		if p.Suppressed && !c.Suppressed {
 			r := int(math.Round(float64(n)/10)) * 10
-			return countView{N: r, Text: "about " + strconv.Itoa(r)}
+			return countView{N: r, Text: "about " + strconv.Itoa(r), About: true}
 		}
 	}
 	return c
@@ -91,12 +92,13 @@ func migrationView(m *candor.GradeMigration) matrixView {
 	// Rounded like any total over a suppressed cell: exact, the shown
 	// cells subtracted from them would give a suppressed one away.
 	v.Up, v.Down = total(m.Up, up), total(m.Down, down)
-	v.Chart = bubbles(v)
+	v.Chart = bubbles(v, localeAt(0))
 	return v
 }
 
 // bubbleChart is the migration matrix drawn as an SVG grid: a circle per
-// cell whose area is its count, a dashed ring for a suppressed one.
+// cell whose area is its count, a dashed ring for a suppressed one; its
+// words in l's language.
 type bubbleChart struct {
 	Width, Height int
 	Cols, Rows    []axisLabel
@@ -121,10 +123,10 @@ const (
 	margin   = 64
 )
 
-func bubbles(v matrixView) bubbleChart {
+func bubbles(v matrixView, l locale) bubbleChart {
 	c := bubbleChart{Width: margin + cellSize*len(v.Cols) + 8, Height: margin + cellSize*len(v.Rows) + 8,
-		Title: "Grade migration from " + v.From + " to " + v.To,
-		Desc:  "Rows: grade under " + v.From + ". Columns: grade under " + v.To + ". Circle area: number of subjects; dashed rings: fewer than 10."}
+		Title: l.T("Grade migration from %s to %s", v.From, v.To),
+		Desc:  l.T("Rows: grade under %s. Columns: grade under %s. Circle area: number of subjects; dashed rings: fewer than 10.", v.From, v.To)}
 	largest := 0
 	for _, r := range v.Rows {
 		for _, n := range r.Cells {
@@ -139,7 +141,7 @@ func bubbles(v matrixView) bubbleChart {
 		c.Rows = append(c.Rows, axisLabel{X: margin - 14, Y: y + 5, Text: r.Grade})
 		for j, n := range r.Cells {
 			b := bubble{X: margin + j*cellSize + cellSize/2, Y: y, Suppressed: n.Suppressed,
-				Label: r.Grade + " to " + v.Cols[j] + ": " + n.Text}
+				Label: l.T("%s to %s: %s", r.Grade, v.Cols[j], l.C(n))}
 			rad := 6.0
 			if !n.Suppressed && largest > 0 {
 				rad = math.Max(3, float64(cellSize/2-3)*math.Sqrt(float64(n.N)/float64(largest)))
@@ -169,10 +171,10 @@ type column struct {
 	Count      countView
 }
 
-func columns(title string, rows []gradeRow) barChart {
+func columns(title string, rows []gradeRow, l locale) barChart {
 	const colW, gap, plotH, top = 44, 20, 160, 24
 	c := barChart{Width: gap + len(rows)*(colW+gap), Height: top + plotH + 48, Base: top + plotH, CountY: top + plotH + 42, Title: title,
-		Desc: "Number of subjects with each grade; grades with fewer than 10 are not drawn."}
+		Desc: l.T("Number of subjects with each grade; grades with fewer than 10 are not drawn.")}
 	largest := 0
 	for _, r := range rows {
 		largest = max(largest, r.Count.N)

@@ -3,7 +3,6 @@ package ui
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -84,7 +83,7 @@ func (s *Server) inConsole(roles []candor.Role, h func(http.ResponseWriter, *htt
 			return
 		}
 		if !slices.Contains(roles, sess.role) {
-			s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "This page is not for the %s role you signed in with.", words(sess.role.String())))
+			s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "This page is not for the %s role you signed in with.", localeOf(nil, r).Word(sess.role.String())))
 			return
 		}
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), sess.csrf) {
@@ -128,25 +127,25 @@ func (s *Server) consoleSignInPage(w http.ResponseWriter, r *http.Request) {
 // a policy administrator's or a reviewer's API key.
 func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
 	if !checkPre(r) {
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "This form did not come from this site, or your browser refused its cookie. Open the sign-in page again."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "This form did not come from this site, or your browser refused its cookie. Open the sign-in page again."))
 		return
 	}
 	key, err := s.cfg.Registrar.Authenticate(r.Context(), strings.TrimSpace(r.PostFormValue("key")))
 	if err != nil {
 		edge.AuthFailed(s.log, r, candor.ErrorCode(err))
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That is not a valid API key, or it has been revoked."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "That is not a valid API key, or it has been revoked."))
 		return
 	}
 	if !slices.Contains(consoleRoles, key.Role) {
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "A %s key cannot sign in to the console: it takes an operator's, a policy administrator's or a reviewer's.", words(key.Role.String())))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "A %s key cannot sign in to the console: it takes an operator's, a policy administrator's or a reviewer's.", localeOf(nil, r).Word(key.Role.String())))
 		return
 	}
 	if key.Role == candor.RolePolicyAdmin && !s.adminStands(r.Context(), key) {
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "That policy administrator's key was not minted and approved by administrative acts, or was revoked: it cannot sign in."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "That policy administrator's key was not minted and approved by administrative acts, or was revoked: it cannot sign in."))
 		return
 	}
 	s.log.Info("console sign-in", "role", key.Role.String(), "key", key.ID)
-	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, "Signed in to the console.", "/console/")
+	s.begin(w, r, &session{role: key.Role, keyID: key.ID, label: key.Principal}, localeOf(nil, r).T("Signed in to the console."), "/console/")
 }
 
 type consoleHomeView struct {
@@ -280,7 +279,7 @@ func (s *Server) consoleParties(w http.ResponseWriter, r *http.Request, sess *se
 func (s *Server) addSource(w http.ResponseWriter, r *http.Request, sess *session) {
 	kind, ok := candor.ParseSourceKind(r.PostFormValue("kind"))
 	if !ok {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose the kind of source."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EINVALID, "Choose the kind of source."))
 		return
 	}
 	src := &candor.Source{ID: strings.TrimSpace(r.PostFormValue("id")), Name: strings.TrimSpace(r.PostFormValue("name")),
@@ -290,7 +289,7 @@ func (s *Server) addSource(w http.ResponseWriter, r *http.Request, sess *session
 		return
 	}
 	s.log.Info("ui: console registered a source", "by", sess.label, "source", src.ID, "types", len(src.AllowedTypes))
-	s.sessions.setFlash(sess, fmt.Sprintf("Source %s is registered with %d event types; issue it a key below.", src.ID, len(src.AllowedTypes)))
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Source %s is registered with %d event types; issue it a key below.", src.ID, len(src.AllowedTypes)))
 	http.Redirect(w, r, "/console/sources", http.StatusSeeOther)
 }
 
@@ -312,7 +311,7 @@ func (s *Server) addParty(w http.ResponseWriter, r *http.Request, sess *session)
 		return
 	}
 	s.log.Info("ui: console registered a relying party", "by", sess.label, "relying_party", rp.ID)
-	s.sessions.setFlash(sess, "Relying party "+rp.ID+" is registered; issue it a key below.")
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Relying party %s is registered; issue it a key below.", rp.ID))
 	http.Redirect(w, r, "/console/relying-parties", http.StatusSeeOther)
 }
 
@@ -349,7 +348,7 @@ func (s *Server) issueKey(role candor.Role) func(http.ResponseWriter, *http.Requ
 			return
 		}
 		s.log.Info("ui: console issued a key", "by", sess.label, "key", key.ID, "role", role.String(), "principal", id)
-		s.render(w, r, http.StatusOK, "console_key", "New key for "+name, "", newKeyView{Role: words(role.String()),
+		s.render(w, r, http.StatusOK, "console_key", localeOf(nil, r).T("New key for %s", name), "", newKeyView{Role: role.String(),
 			Principal: id, Name: name, ID: key.ID, Token: token, Back: back})
 	}
 }
@@ -364,7 +363,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, sess *session
 	}
 	back := map[candor.Role]string{candor.RoleSource: "/console/sources", candor.RoleRelyingParty: "/console/relying-parties"}[key.Role]
 	if back == "" {
-		s.fail(w, r, candor.Errorf(candor.EFORBIDDEN, "The console revokes sources' and relying parties' keys only; use candor source revoke for others."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EFORBIDDEN, "The console revokes sources' and relying parties' keys only; use candor source revoke for others."))
 		return
 	}
 	key, revoked, err := s.cfg.Registrar.RevokeKey(ctx, key.ID)
@@ -375,6 +374,6 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, sess *session
 	if revoked {
 		s.log.Info("ui: console revoked a key", "by", sess.label, "key", key.ID, "principal", key.Principal)
 	}
-	s.sessions.setFlash(sess, "Key "+key.ID+" of "+key.Principal+" is revoked.")
+	s.sessions.setFlash(sess, localeOf(nil, r).T("Key %s of %s is revoked.", key.ID, key.Principal))
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -17,7 +17,7 @@ import (
 type disputeItem struct {
 	ID, Title, Source string
 	Opened, Deadline  time.Time
-	Left              string
+	Left              time.Duration
 	Overdue, DueSoon  bool
 }
 
@@ -28,12 +28,12 @@ func (s *Server) disputeQueue(w http.ResponseWriter, r *http.Request, sess *sess
 		s.fail(w, r, err)
 		return
 	}
-	now := s.now()
+	now, l := s.now(), localeOf(nil, r)
 	items := []disputeItem{}
 	for _, d := range ds {
 		left := d.Deadline.Sub(now)
-		items = append(items, disputeItem{ID: d.ID, Title: s.typeTitle(d.Type), Source: s.sourceName(ctx, d.Source),
-			Opened: d.OpenedAt, Deadline: d.Deadline, Left: waiting(left), Overdue: left <= 0, DueSoon: left > 0 && left < 7*day})
+		items = append(items, disputeItem{ID: d.ID, Title: s.consoleTypeTitle(d.Type, l), Source: s.sourceName(ctx, d.Source),
+			Opened: d.OpenedAt, Deadline: d.Deadline, Left: left, Overdue: left <= 0, DueSoon: left > 0 && left < 7*day})
 	}
 	s.render(w, r, http.StatusOK, "console_disputes", "Disputes", "console-disputes", struct{ Disputes []disputeItem }{items})
 }
@@ -47,17 +47,17 @@ func (s *Server) disputeCase(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.fail(w, r, err)
 		return
 	}
-	src := s.sourceName(ctx, d.Source)
+	src, l := s.sourceName(ctx, d.Source), localeOf(nil, r)
 	v := struct {
 		D       *candor.Dispute
 		Title   string
 		Source  string
 		Meaning string
 		Open    bool
-	}{d, s.typeTitle(d.Type), src, meaning(d, src, false), d.Status == candor.DisputeOpen}
+	}{d, s.consoleTypeTitle(d.Type, l), src, operatorMeaning(d, src, l), d.Status == candor.DisputeOpen}
 	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
 		Purpose: candor.ReadDispute.String(), Action: candor.Clip(r.Method+" "+r.URL.Path, 200)}
-	s.renderRecorded(w, r, "console_dispute", "Dispute "+d.ID, "console-disputes", v, a)
+	s.renderRecorded(w, r, "console_dispute", l.T("Dispute %s", d.ID), "console-disputes", v, a)
 }
 
 // resolveDispute records the answer the fact's source gave, in the
@@ -70,7 +70,8 @@ func (s *Server) resolveDispute(w http.ResponseWriter, r *http.Request, sess *se
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.setFlash(sess, "Dispute "+d.ID+" settled: "+string(d.Status)+". Its subject sees the step, in your name.")
+	l := localeOf(nil, r)
+	s.sessions.setFlash(sess, l.T("Dispute %s settled: %s. Its subject sees the step, in your name.", d.ID, l.Word(string(d.Status))))
 	http.Redirect(w, r, "/console/disputes", http.StatusSeeOther)
 }
 
@@ -80,4 +81,30 @@ func (s *Server) sourceName(ctx context.Context, id string) string {
 		return src.Name
 	}
 	return id
+}
+
+// consoleTypeTitle is what the console calls a fact of type name, in l's
+// language: the catalogue's title, translated if it can be, or the name
+// as words.
+func (s *Server) consoleTypeTitle(name string, l locale) string {
+	if t := s.cfg.Catalogue.Type(name); t != nil && t.Title != "" {
+		return sentence(l.data(t.Title))
+	}
+	return sentence(strings.ReplaceAll(name, ".", " "))
+}
+
+// operatorMeaning says what a dispute's status means for the fact, to an
+// operator, in l's language.
+func operatorMeaning(d *candor.Dispute, source string, l locale) string {
+	switch d.Status {
+	case candor.DisputeOpen:
+		return l.T("Set aside: the fact counts in none of the subject's grades until %s answers. If it does not confirm it by %s, it is removed.", source, l.D(d.Deadline))
+	case candor.DisputeVerified:
+		return l.T("%s confirmed the fact: it counts again.", source)
+	case candor.DisputeCorrected:
+		return l.T("%s corrected the fact: its correction replaces it.", source)
+	case candor.DisputeWithdrawn:
+		return l.T("%s withdrew the fact: it is removed and counts nowhere.", source)
+	}
+	return l.T("%s did not confirm the fact within 30 days: it is removed and counts nowhere.", source)
 }

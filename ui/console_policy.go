@@ -61,9 +61,20 @@ func refreshWhile(running string) int {
 type simulation struct {
 	Candidate, Baseline string // versions, as "id/version"
 	At                  time.Time
-	Took                string
+	Took                time.Duration
 	Result              *matrixView
-	Err                 string
+	Err                 string // why it failed
+}
+
+// in returns the simulation with its chart's words in l's language.
+func (sim *simulation) in(l locale) *simulation {
+	if sim == nil || sim.Result == nil {
+		return sim
+	}
+	c, res := *sim, *sim.Result
+	res.Chart = bubbles(res, l)
+	c.Result = &res
+	return &c
 }
 
 func versionValue(id string, v int) string { return id + "/" + strconv.Itoa(v) }
@@ -124,9 +135,16 @@ func (s *Server) consoleScorecards(w http.ResponseWriter, r *http.Request, sess 
 		s.fail(w, r, err)
 		return
 	}
-	v.Running, v.Since = s.passes.status()
+	l := localeOf(nil, r)
+	for _, vs := range [][]versionView{v.Published, v.Proposed} {
+		for i := range vs {
+			vs[i].Title = l.data(vs[i].Title)
+		}
+	}
+	running, since := s.passes.status()
+	v.Running, v.Since = running.in(l), since
 	s.resultsMu.Lock()
-	v.Last = s.simulation
+	v.Last = s.simulation.in(l)
 	s.resultsMu.Unlock()
 	if s.cfg.Policy != nil && sess.role == candor.RolePolicyAdmin {
 		v.Admin = true
@@ -162,7 +180,7 @@ func (s *Server) propose(w http.ResponseWriter, r *http.Request, sess *session) 
 		return
 	}
 	s.log.Info("ui: console proposed a scorecard version", "by", sess.label, "scorecard", v.Scorecard.ID, "version", v.Scorecard.Version)
-	s.sessions.setFlash(sess, fmt.Sprintf("%s version %d is proposed: a second policy administrator approves it here.", v.Scorecard.ID, v.Scorecard.Version))
+	s.sessions.setFlash(sess, localeOf(nil, r).T("%s version %d is proposed: a second policy administrator approves it here.", v.Scorecard.ID, v.Scorecard.Version))
 	http.Redirect(w, r, "/console/scorecards", http.StatusSeeOther)
 }
 
@@ -178,7 +196,7 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, sess *session) 
 	id, n, ok := strings.Cut(r.PostFormValue("version"), "/")
 	version, err := strconv.Atoi(n)
 	if !ok || err != nil {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to approve."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EINVALID, "Choose a version to approve."))
 		return
 	}
 	v, err := s.cfg.Policy.Approve(r.Context(), key, id, version)
@@ -187,7 +205,7 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, sess *session) 
 		return
 	}
 	s.log.Info("ui: console approved a scorecard version", "by", sess.label, "scorecard", id, "version", version)
-	s.sessions.setFlash(sess, fmt.Sprintf("%s version %d is approved: it is served once its matches with the facts stored before are stored, in moments.", v.Scorecard.ID, v.Scorecard.Version))
+	s.sessions.setFlash(sess, localeOf(nil, r).T("%s version %d is approved: it is served once its matches with the facts stored before are stored, in moments.", v.Scorecard.ID, v.Scorecard.Version))
 	http.Redirect(w, r, "/console/scorecards", http.StatusSeeOther)
 }
 
@@ -215,7 +233,7 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 		}
 	}
 	if cand == nil || base == nil {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EINVALID, "Choose a version to simulate and an active version to compare it with."))
 		return
 	}
 	if cand.SubjectKind != base.SubjectKind {
@@ -224,27 +242,28 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, sess *session)
 		return
 	}
 	start := s.now()
-	what := fmt.Sprintf("simulating %s against %s", sim.Candidate, sim.Baseline)
+	what := passLabel{"simulating %s against %s", []any{sim.Candidate, sim.Baseline}}
 	started := s.passes.start(what, start, func(ctx context.Context) {
 		sim.At = start.UTC()
 		m, err := s.cfg.Population.GradeMigration(ctx, base, cand, sim.At)
 		if err != nil {
 			s.log.Error("ui: console simulation", "err", err)
-			sim.Err = "The simulation failed: " + candor.ErrorMessage(err)
+			sim.Err = candor.ErrorMessage(err)
 		} else {
 			mv := migrationView(m)
 			sim.Result = &mv
 		}
-		sim.Took = took(s.now().Sub(start))
+		sim.Took = s.now().Sub(start)
 		s.resultsMu.Lock()
 		s.simulation = sim
 		s.resultsMu.Unlock()
 	})
+	l := localeOf(nil, r)
 	if started {
-		s.log.Info("ui: console pass", "by", sess.label, "what", what)
-		s.sessions.setFlash(sess, "Simulation started. This page shows its result when it is done.")
+		s.log.Info("ui: console pass", "by", sess.label, "what", what.in(localeAt(0)))
+		s.sessions.setFlash(sess, l.T("Simulation started. This page shows its result when it is done."))
 	} else {
-		s.sessions.setFlash(sess, "A pass over the population is under way already; start yours when it is done.")
+		s.sessions.setFlash(sess, l.T("A pass over the population is under way already; start yours when it is done."))
 	}
 	http.Redirect(w, r, "/console/scorecards#simulation", http.StatusSeeOther)
 }
@@ -266,14 +285,6 @@ func matchingBaseline(active []versionView, cand *candor.Scorecard) *versionView
 	return nil
 }
 
-// took writes how long a pass took.
-func took(d time.Duration) string {
-	if d = d.Round(time.Millisecond); d <= 0 {
-		return "under a millisecond"
-	}
-	return d.String()
-}
-
 type distView struct {
 	Title, ID string
 	Version   int
@@ -290,7 +301,7 @@ type gradeRow struct {
 
 type populationView struct {
 	At      time.Time
-	Took    string
+	Took    time.Duration
 	Stale   bool // a scorecard served now has no counts
 	Cards   []distView
 	Running string // the pass under way, if any
@@ -321,13 +332,15 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 		s.fail(w, r, err)
 		return
 	}
+	l := localeOf(nil, r)
 	v := populationView{}
-	v.Running, v.Since = s.passes.status()
+	running, since := s.passes.status()
+	v.Running, v.Since = running.in(l), since
 	s.resultsMu.Lock()
 	v.Err = s.recountErr
 	s.resultsMu.Unlock()
 	if g != nil {
-		v.At, v.Took, v.Epsilon, v.Margin = g.At, took(g.Took), g.Epsilon, g.Margin
+		v.At, v.Took, v.Epsilon, v.Margin = g.At, g.Took, g.Epsilon, g.Margin
 		byKey := map[string]candor.GradeDistribution{}
 		for _, c := range g.Cards {
 			byKey[versionValue(c.ID, c.Version)] = c
@@ -340,7 +353,7 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 				v.Stale = true
 				continue
 			}
-			d := distView{Title: sc.Title, ID: sc.ID, Version: sc.Version, Kind: sc.SubjectKind.String()}
+			d := distView{Title: l.data(sc.Title), ID: sc.ID, Version: sc.Version, Kind: sc.SubjectKind.String()}
 			var cs []countView
 			for _, b := range sc.Grades {
 				c := count(counts.Grades[b.Grade])
@@ -348,7 +361,7 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 				cs = append(cs, c)
 			}
 			d.Total = total(counts.Total, cs)
-			d.Chart = columns(fmt.Sprintf("%ss by grade under %s v%d", sc.SubjectKind, sc.ID, sc.Version), d.Rows)
+			d.Chart = columns(l.T("%s by grade under %s v%d", sentence(l.Kinds(d.Kind)), sc.ID, sc.Version), d.Rows, l)
 			v.Cards = append(v.Cards, d)
 		}
 	}
@@ -359,22 +372,23 @@ func (s *Server) populationPage(w http.ResponseWriter, r *http.Request, sess *se
 // every active scorecard, from the matches stored, and caching the counts.
 func (s *Server) recompute(w http.ResponseWriter, r *http.Request, sess *session) {
 	start := s.now()
-	started := s.passes.start("counting grades", start, func(ctx context.Context) {
+	started := s.passes.start(passLabel{Key: "counting grades"}, start, func(ctx context.Context) {
 		err := s.recount(ctx, start)
 		msg := ""
 		if err != nil {
 			s.log.Error("ui: console recount", "err", err)
-			msg = "The last recount failed: " + candor.ErrorMessage(err)
+			msg = candor.ErrorMessage(err)
 		}
 		s.resultsMu.Lock()
 		s.recountErr = msg
 		s.resultsMu.Unlock()
 	})
+	l := localeOf(nil, r)
 	if started {
 		s.log.Info("ui: console pass", "by", sess.label, "what", "counting grades")
-		s.sessions.setFlash(sess, "Counting started. This page shows the new counts when it is done.")
+		s.sessions.setFlash(sess, l.T("Counting started. This page shows the new counts when it is done."))
 	} else {
-		s.sessions.setFlash(sess, "A pass over the population is under way already; start yours when it is done.")
+		s.sessions.setFlash(sess, l.T("A pass over the population is under way already; start yours when it is done."))
 	}
 	http.Redirect(w, r, "/console/population", http.StatusSeeOther)
 }
@@ -397,7 +411,7 @@ type queueItem struct {
 	ID, Party string
 	Purpose   candor.Purpose
 	Requested time.Time
-	Waiting   string
+	Waiting   time.Duration
 }
 
 type queueView struct{ Reviews []queueItem }
@@ -420,27 +434,18 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, sess *sessi
 	now := s.now()
 	for _, d := range ds {
 		v.Reviews = append(v.Reviews, queueItem{ID: d.ID, Party: names[d.RelyingParty], Purpose: d.Purpose,
-			Requested: d.Review.RequestedAt, Waiting: waiting(now.Sub(d.Review.RequestedAt))})
+			Requested: d.Review.RequestedAt, Waiting: now.Sub(d.Review.RequestedAt)})
 	}
 	s.render(w, r, http.StatusOK, "console_reviews", "Reviews", "console-reviews", v)
-}
-
-// waiting writes how long a request has waited, in whole days.
-func waiting(d time.Duration) string {
-	switch days := int(d / day); days {
-	case 0:
-		return "under a day"
-	case 1:
-		return "1 day"
-	default:
-		return strconv.Itoa(days) + " days"
-	}
 }
 
 type reviewCaseView struct {
 	D     *candor.Decision
 	Party string
 	Card  string
+	// Benefit and Reasons are the decision's, in the page's language.
+	Benefit string
+	Reasons []string
 	// Score is the score the decision rests on, reproduced and explained
 	// as the person sees it; Parts what each rule or characteristic
 	// added, with the facts it counted.
@@ -473,7 +478,7 @@ func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	if d.Review == nil || !d.Review.ClosedAt.IsZero() {
-		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "No review of decision %s is open.", candor.Clip(d.ID, 40)))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.ENOTFOUND, "No review of decision %s is open.", candor.Clip(d.ID, 40)))
 		return
 	}
 	_, names, err := s.parties(ctx)
@@ -481,19 +486,24 @@ func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.fail(w, r, err)
 		return
 	}
-	v := reviewCaseView{D: d, Party: names[d.RelyingParty], Card: fmt.Sprintf("%s v%d", d.Scorecard, d.ScorecardVersion)}
-	if v.Score, v.Parts, err = s.reviewBasis(ctx, d, score); err != nil {
+	l := localeOf(nil, r)
+	v := reviewCaseView{D: d, Party: names[d.RelyingParty], Card: fmt.Sprintf("%s v%d", d.Scorecard, d.ScorecardVersion), Benefit: l.Word(d.Benefit)}
+	for _, rs := range d.Reasons {
+		v.Reasons = append(v.Reasons, l.data(rs.Text))
+	}
+	if v.Score, v.Parts, err = s.reviewBasis(ctx, d, score, l); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
 		Purpose: candor.ReadHumanReview.String(), Action: candor.Clip(r.Method+" "+r.URL.Path, 200)}
-	s.renderRecorded(w, r, "console_review", "Review of decision "+d.ID, "console-reviews", v, a)
+	s.renderRecorded(w, r, "console_review", l.T("Review of decision %s", d.ID), "console-reviews", v, a)
 }
 
 // reviewBasis explains the score a decision under review rests on, with
-// each contribution's facts: their fields and their states now.
-func (s *Server) reviewBasis(ctx context.Context, d *candor.Decision, score candor.Score) (gradeView, []reviewPart, error) {
+// each contribution's facts: their fields and their states now, in l's
+// language.
+func (s *Server) reviewBasis(ctx context.Context, d *candor.Decision, score candor.Score, l locale) (gradeView, []reviewPart, error) {
 	_, all := s.scorers()
 	sc := publishedCard(all, d.Scorecard, d.ScorecardVersion)
 	if sc == nil {
@@ -512,20 +522,20 @@ func (s *Server) reviewBasis(ctx context.Context, d *candor.Decision, score cand
 			fields[i] = fl
 			if t := s.cfg.Catalogue.Type(f.Type); t != nil {
 				if spec := t.Field(fl.Name); spec != nil && spec.Type == candor.FieldText {
-					fields[i].Value = "(withheld: shown only to the person and the court register)"
+					fields[i].Value = l.T("(withheld: shown only to the person and the court register)")
 				}
 			}
 		}
 		f.Fields = fields
 		byID[f.ID] = f
 	}
-	g := explain(sc, score, s.cfg.Catalogue, localeAt(0))
+	g := explain(sc, score, s.cfg.Catalogue, l)
 	var parts []reviewPart
 	for i, c := range score.Contributions {
 		p := reviewPart{Text: g.Bars[i].Text, Points: c.Points}
 		for _, e := range c.Events {
 			f := byID[e.ID] // absent if erased since: then its type and date only
-			rf := reviewFact{Title: cmp.Or(f.Title, e.Type), Source: f.Source, State: cmp.Or(f.State, "no longer held"), OccurredAt: e.OccurredAt, Fields: f.Fields, Points: e.Points}
+			rf := reviewFact{Title: s.consoleTypeTitle(e.Type, l), Source: f.Source, State: cmp.Or(f.State, "no longer held"), OccurredAt: e.OccurredAt, Fields: f.Fields, Points: e.Points}
 			p.Facts = append(p.Facts, rf)
 		}
 		parts = append(parts, p)
@@ -541,10 +551,11 @@ func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.fail(w, r, err)
 		return
 	}
-	what := "upheld"
+	l := localeOf(nil, r)
+	what := l.T("upheld")
 	if d.Overturned() {
-		what = "overturned"
+		what = l.T("overturned")
 	}
-	s.sessions.setFlash(sess, "Review of decision "+d.ID+" closed: the decision is "+what+".")
+	s.sessions.setFlash(sess, l.T("Review of decision %s closed: the decision is %s.", d.ID, what))
 	http.Redirect(w, r, "/console/reviews", http.StatusSeeOther)
 }

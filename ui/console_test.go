@@ -998,7 +998,7 @@ func TestConsoleApproveShowsAudit(t *testing.T) {
 	}
 	page = bob.get("/console/scorecards").body
 	for _, want := range []string{"Approve consumer-credit v2", "four-fifths rule <strong>not</strong> met</a>, by alice", "Fairness audit of consumer-credit v2",
-		"pre_approval: grade C, score 660 or more (65.0 % approved)", "<td>b</td><td class=\"num\">20</td><td class=\"num\">50.0 %</td><td class=\"num\">0.62 (below 0.8)</td>"} {
+		"pre_approval: grade C, score 660 or more (65.0 % approved)", `<td data-label="Group">b</td><td class="num" data-label="Rows">20</td><td class="num" data-label="Approved">50.0 %</td><td class="num" data-label="Adverse-impact ratio">0.62 (below 0.8)</td>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the audited version's page lacks %q", want)
 		}

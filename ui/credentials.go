@@ -133,8 +133,11 @@ func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, sess *
 
 type verifyView struct {
 	Checked bool
-	Refusal string
-	Result  *candor.CredentialExplanation
+	// Refusal says why the credential is not valid; in English when
+	// Verbatim, as the verifying service wrote it.
+	Refusal  string
+	Verbatim bool
+	Result   *candor.CredentialExplanation
 }
 
 // verifierCSP lets the verifier page run its one script, which scans
@@ -152,12 +155,12 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", verifierCSP)
 	if !s.verifyLimits.Allow(r, s.now()) {
-		s.fail(w, r, candor.Errorf(candor.ETOOMANY, "Too many checks from your address. Please wait a few seconds and try again."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.ETOOMANY, "Too many checks from your address. Please wait a few seconds and try again."))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, candor.MaxQRImageBytes+64<<10)
 	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
-		s.fail(w, r, candor.Errorf(candor.EINVALID, "The form could not be read; a photo may be at most %d MiB.", candor.MaxQRImageBytes>>20))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.EINVALID, "The form could not be read; a photo may be at most %d MiB.", candor.MaxQRImageBytes>>20))
 		return
 	}
 	text := strings.TrimSpace(r.FormValue("text"))
@@ -169,13 +172,13 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 				text, err = s.cfg.Credentials.ScanQR(r.Context(), img)
 			}
 			if err != nil {
-				s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: candor.ErrorMessage(err)})
+				s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: candor.ErrorMessage(err), Verbatim: true})
 				return
 			}
 		}
 	}
 	if text == "" {
-		s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: "Nothing was received: scan, paste or upload a credential."})
+		s.render(w, r, http.StatusOK, "verify", "Verify a credential", "verify", verifyView{Checked: true, Refusal: localeOf(nil, r).T("Nothing was received: scan, paste or upload a credential.")})
 		return
 	}
 	v := verifyView{Checked: true}
@@ -184,7 +187,7 @@ func (s *Server) verifyPost(w http.ResponseWriter, r *http.Request) {
 	case "":
 		v.Result = res
 	case candor.EINVALID:
-		v.Refusal = candor.ErrorMessage(err)
+		v.Refusal, v.Verbatim = candor.ErrorMessage(err), true
 	default:
 		s.fail(w, r, err)
 		return
@@ -197,7 +200,7 @@ func (s *Server) checkBadge(r *http.Request, badge, regNo string) *verifyView {
 	v := &verifyView{Checked: true}
 	res, err := s.cfg.Credentials.VerifyBadge(r.Context(), badge, regNo)
 	if err != nil {
-		v.Refusal = candor.ErrorMessage(err)
+		v.Refusal, v.Verbatim = candor.ErrorMessage(err), true
 	}
 	v.Result = res
 	return v

@@ -15,7 +15,12 @@
 // A person's pages speak English, Russian or Simplified Chinese
 // (i18n.go): the browser's Accept-Language or the person's choice picks
 // the language, and their messages come from one catalogue
-// (messages.go) that every template's text must be in.
+// (messages.go) that every template's text must be in. So do the
+// console's, the public scorecard, register, verifier and open-data
+// pages (messages_console.go, i18n_console.go), with dates, numbers and
+// periods in the page's language; what a service wrote in English (a
+// scorecard's own prose without a translation, a verifier's refusal) is
+// marked lang="en", and what a person wrote is shown as written.
 //
 // An error page's status is the one candor.HTTPStatus gives its code, as
 // the API's is.

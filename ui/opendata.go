@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,36 +53,44 @@ func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v openDataView
+	l := localeOf(nil, r)
 	for _, rel := range rels {
-		rv := releaseView{Month: rel.Month.Format("January 2006"), Published: rel.Published, Epsilon: rel.Epsilon}
+		rv := releaseView{Month: sentence(l.Month(rel.Month)), Published: rel.Published, Epsilon: rel.Epsilon}
 		for _, t := range rel.Tables {
-			rv.Tables = append(rv.Tables, statTable(t))
+			rv.Tables = append(rv.Tables, statTable(t, l))
 		}
 		v.Releases = append(v.Releases, rv)
 	}
-	v.Trend = trend(rels)
+	v.Trend = trend(rels, l)
 	s.render(w, r, http.StatusOK, "open_data", "Open data", "open-data", v)
 }
 
-func statTable(t *candor.StatResult) statTableView {
-	title := tableTitles[t.Table]
+// statTable is a released table as the page shows it, in l's language.
+func statTable(t *candor.StatResult, l locale) statTableView {
+	title := l.T(tableTitles[t.Table])
 	if t.Table == candor.StatGrades {
-		title = "Subjects by grade: " + strings.TrimPrefix(strings.Split(t.Query, "&")[1], "scorecard=")
+		title = l.T("Subjects by grade: %s", strings.TrimPrefix(strings.Split(t.Query, "&")[1], "scorecard="))
 	}
-	tv := statTableView{Title: title, Note: fmt.Sprintf("ε %s; each subject in at most %d cells; noise within ±%d 95 %% of the time",
-		strconv.FormatFloat(t.Epsilon, 'f', -1, 64), t.Bound, t.Margin)}
+	tv := statTableView{Title: title, Note: l.T("ε %s; each subject in at most %d cells; noise within ±%d 95 %% of the time",
+		l.Dec(t.Epsilon, -1), t.Bound, t.Margin)}
 	for _, c := range t.Cells {
-		row := statRow{Label: c.Labels[len(c.Labels)-1], Count: count(int(c.Count))}
-		if row.Label == "all" {
-			row.Label = "any fact"
-		}
+		row := statRow{Label: statLabel(c.Labels[len(c.Labels)-1], l), Count: count(int(c.Count))}
 		if c.Rate != nil && !row.Count.Suppressed {
-			row.Rate = strconv.FormatFloat(100**c.Rate, 'f', 1, 64) + " %"
+			row.Rate = l.Pct(*c.Rate)
 		}
 		tv.Rows = append(tv.Rows, row)
 	}
 	tv.Chart = hbars(tv.Title, tv.Rows)
 	return tv
+}
+
+// statLabel is a cell's label in l's language: "any fact" for all, a
+// category's, a kind of source's or a type's name in words.
+func statLabel(label string, l locale) string {
+	if label == "all" {
+		return l.T("any fact")
+	}
+	return l.Word(label)
 }
 
 // hbarChart is a table drawn as SVG horizontal bars, a label on the
@@ -139,7 +146,7 @@ type series struct {
 	Dots                []axisLabel // a dot per month, so that one month shows too
 }
 
-func trend(rels []*candor.StatRelease) lineChart {
+func trend(rels []*candor.StatRelease, l locale) lineChart {
 	const w, h, left, top = 560, 200, 48, 16
 	c := lineChart{Width: w + left + 16, Height: top + h + 40, Base: top + h}
 	rates := map[candor.StatTable][]float64{}
@@ -161,7 +168,7 @@ func trend(rels []*candor.StatRelease) lineChart {
 		if n > 1 {
 			x = left + (n-1-i)*w/(n-1)
 		}
-		c.Months = append(c.Months, axisLabel{X: x, Y: top + h + 20, Text: rels[i].Month.Format("Jan 2006")})
+		c.Months = append(c.Months, axisLabel{X: x, Y: top + h + 20, Text: l.ShortMonth(rels[i].Month)})
 	}
 	peak := 0.0
 	for _, rs := range rates {
@@ -175,14 +182,14 @@ func trend(rels []*candor.StatRelease) lineChart {
 	if peak == 0 {
 		peak = 0.01 // flat lines on a scale of 1 %
 	}
-	c.Drawn, c.Top = true, strconv.FormatFloat(100*peak, 'f', 1, 64)+" %"
+	c.Drawn, c.Top = true, l.Pct(peak)
 	for _, t := range []candor.StatTable{candor.StatArrears, candor.StatDisputes} {
-		se := series{Name: string(t), Class: "line-" + string(t)}
+		se := series{Name: l.T(string(t)), Class: "line-" + string(t)}
 		var pts []string
 		for i, r := range rates[t] {
 			y := top + h - int(math.Round(float64(h)*r/peak))
 			pts = append(pts, fmt.Sprintf("%d,%d", c.Months[i].X, y))
-			se.Dots = append(se.Dots, axisLabel{X: c.Months[i].X, Y: y, Text: fmt.Sprintf("%s %s: %.1f %%", c.Months[i].Text, t, 100*r)})
+			se.Dots = append(se.Dots, axisLabel{X: c.Months[i].X, Y: y, Text: l.T("%s %s: %s", c.Months[i].Text, l.T(string(t)), l.Pct(r))})
 		}
 		se.Points = strings.Join(pts, " ")
 		c.Series = append(c.Series, se)

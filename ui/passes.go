@@ -16,8 +16,23 @@ type passes struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	running string // what runs, as pages name it; "" when nothing does
+	running passLabel // what runs, as pages name it; no Key when nothing does
 	since   time.Time
+}
+
+// passLabel names a pass as pages do: a message of the catalogue and its
+// arguments, written in each page's language.
+type passLabel struct {
+	Key  string
+	Args []any
+}
+
+// in writes the label in l's language ("" for none).
+func (p passLabel) in(l locale) string {
+	if p.Key == "" {
+		return ""
+	}
+	return l.T(p.Key, p.Args...)
 }
 
 func newPasses() *passes {
@@ -27,10 +42,10 @@ func newPasses() *passes {
 
 // start runs fn in the background, unless a pass runs already or the
 // passes are closed: then it returns false.
-func (p *passes) start(what string, now time.Time, fn func(ctx context.Context)) bool {
+func (p *passes) start(what passLabel, now time.Time, fn func(ctx context.Context)) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.running != "" || p.ctx.Err() != nil {
+	if p.running.Key != "" || p.ctx.Err() != nil {
 		return false
 	}
 	p.running, p.since = what, now
@@ -39,7 +54,7 @@ func (p *passes) start(what string, now time.Time, fn func(ctx context.Context))
 		defer p.wg.Done()
 		defer func() {
 			p.mu.Lock()
-			p.running = ""
+			p.running = passLabel{}
 			p.mu.Unlock()
 		}()
 		fn(p.ctx)
@@ -47,8 +62,8 @@ func (p *passes) start(what string, now time.Time, fn func(ctx context.Context))
 	return true
 }
 
-// status returns what runs and since when ("" when nothing does).
-func (p *passes) status() (string, time.Time) {
+// status returns what runs and since when (no Key when nothing does).
+func (p *passes) status() (passLabel, time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.running, p.since

@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"cmp"
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -37,12 +35,17 @@ func (s *Server) scorecards(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "scorecards", "Published scorecards", "scorecards", v)
 }
 
-// actView is an administrative act as the public pages list it.
+// actView is an administrative act as the public pages list it: What is
+// a message of the catalogue; it is on version Version of scorecard Card,
+// or else on the key OnKey of Principal; By is "" for a bootstrap.
 type actView struct {
-	N                 uint64
-	At                time.Time
-	What, By, Key, On string
-	Commitment        string
+	N                uint64
+	At               time.Time
+	What, By, Key    string
+	Card             string
+	Version          int
+	OnKey, Principal string
+	Commitment       string
 }
 
 var actWords = map[candor.AdminActKind]string{
@@ -71,13 +74,9 @@ func (s *Server) adminActs(ctx context.Context, card string) ([]actView, error) 
 		if err != nil {
 			return nil, err
 		}
-		v := actView{N: a.N, At: a.At, What: actWords[a.Kind], By: cmp.Or(a.By, "(bootstrap)"), Key: a.ByKey,
+		v := actView{N: a.N, At: a.At, What: actWords[a.Kind], By: a.By, Key: a.ByKey,
+			Card: a.Scorecard, Version: a.Version, OnKey: a.Key, Principal: a.Principal,
 			Commitment: candor.AdminActCommitment(enc).String()}
-		if a.Scorecard != "" {
-			v.On = fmt.Sprintf("%s version %d", a.Scorecard, a.Version)
-		} else {
-			v.On = "key " + a.Key + " of " + a.Principal
-		}
 		out = append(out, v)
 	}
 	return out, nil
@@ -88,62 +87,6 @@ type scorecardView struct {
 	Others  []*candor.Scorecard
 	Acts    []actView // the proposals and approvals of the scorecard's versions
 	ActsErr bool      // the administrative acts do not verify
-}
-
-// Counting says how a rule counts, in words.
-func (scorecardView) Counting(rl candor.Rule) string {
-	var parts []string
-	if rl.Window > 0 {
-		parts = append(parts, "facts of the last "+period(rl.Window))
-	} else {
-		parts = append(parts, "facts until they drop off")
-	}
-	switch rl.Decay {
-	case candor.DecayLinear:
-		parts = append(parts, "worth less as they age, nothing at the end")
-	case candor.DecayHalfLife:
-		parts = append(parts, "each worth half as much every "+period(rl.HalfLife))
-	}
-	switch rl.Counting {
-	case candor.CountFirst:
-		parts = append(parts, "only the first counts")
-	case candor.CountAtMost:
-		parts = append(parts, fmt.Sprintf("only the %d most recent count", rl.AtMost))
-	}
-	if rl.Cap > 0 {
-		parts = append(parts, fmt.Sprintf("never more than %g points in all", rl.Cap))
-	}
-	return strings.Join(parts, "; ")
-}
-
-// Aggregate says how a characteristic's value is worked out, in words.
-func (scorecardView) Aggregate(c candor.Characteristic) string {
-	over := "until they drop off"
-	if c.Window > 0 {
-		over = "of the last " + period(c.Window)
-	}
-	switch c.Aggregate {
-	case candor.AggregateCount:
-		return "how many such facts " + over
-	case candor.AggregateMonthsSinceLast:
-		return "whole months since the latest such fact " + over + " (none: no value)"
-	case candor.AggregateShare:
-		return "the share, from 0 to 1, of the facts of these types " + over + " for which the condition holds (none: no value)"
-	case candor.AggregateSum:
-		return "the total " + aggregatedField(c) + " of such facts " + over + " (none: 0)"
-	case candor.AggregateMax:
-		return "the largest " + aggregatedField(c) + " among such facts " + over + " (none: no value)"
-	}
-	return c.Aggregate.String()
-}
-
-// aggregatedField names the field a sum or max aggregates, with its currency.
-func aggregatedField(c candor.Characteristic) string {
-	s := c.Field
-	if c.Currency != "" {
-		s += " in " + c.Currency
-	}
-	return s
 }
 
 // scorecard shows one published scorecard: the active version, or the
@@ -168,7 +111,7 @@ func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
 		v.Others = append(v.Others, sc)
 	}
 	if v.Card == nil {
-		s.fail(w, r, candor.Errorf(candor.ENOTFOUND, "There is no published scorecard %q of that version.", candor.Clip(id, 60)))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.ENOTFOUND, "There is no published scorecard %q of that version.", candor.Clip(id, 60)))
 		return
 	}
 	others := v.Others[:0]
@@ -184,7 +127,7 @@ func (s *Server) scorecard(w http.ResponseWriter, r *http.Request) {
 		v.ActsErr = true
 	}
 	v.Acts = acts
-	s.render(w, r, http.StatusOK, "scorecard", v.Card.Title, "scorecards", v)
+	s.render(w, r, http.StatusOK, "scorecard", localeOf(nil, r).data(v.Card.Title), "scorecards", v)
 }
 
 type registerResult struct {
@@ -214,7 +157,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.registerLimits.Allow(r, s.now()) {
-		s.fail(w, r, candor.Errorf(candor.ETOOMANY, "Too many look-ups from your address. Please wait a few seconds and try again."))
+		s.fail(w, r, localeOf(nil, r).Errorf(candor.ETOOMANY, "Too many look-ups from your address. Please wait a few seconds and try again."))
 		return
 	}
 	status := http.StatusOK
@@ -222,8 +165,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	switch candor.ErrorCode(err) {
 	case "":
 		v.Result = res
-	case candor.ENOTFOUND, candor.EUNAVAILABLE:
-		status, v.Error = candor.HTTPStatus(candor.ErrorCode(err)), candor.ErrorMessage(err)
+	case candor.ENOTFOUND:
+		status, v.Error = http.StatusNotFound, localeOf(nil, r).T("No organisation is registered under %q.", v.Query)
+	case candor.EUNAVAILABLE:
+		status, v.Error = http.StatusServiceUnavailable, localeOf(nil, r).T("The company register is not published on this server.")
 	default:
 		s.fail(w, r, err)
 		return
@@ -243,19 +188,4 @@ func (s *Server) lookUpOrganisation(r *http.Request, q string) (*registerResult,
 		return nil, err
 	}
 	return &registerResult{RegNo: e.CompanyRegNo, Grade: e.Grade, GradeText: bandText(e.Scorecard, e.Grade), At: e.AsOf, Card: e.Scorecard}, nil
-}
-
-// period writes a duration in whole years, months of 30 days or days.
-func period(d time.Duration) string {
-	n, unit := int(d/day), "day"
-	switch {
-	case n > 0 && n%365 == 0:
-		n, unit = n/365, "year"
-	case n > 0 && n%30 == 0:
-		n, unit = n/30, "month"
-	}
-	if n != 1 {
-		unit += "s"
-	}
-	return strconv.Itoa(n) + " " + unit
 }
