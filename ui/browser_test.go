@@ -34,17 +34,7 @@ func TestInBrowser(t *testing.T) {
 	h.population(t, "PA", 30, 3)
 	h.population(t, "PB", 12, 95)
 	h.proposeCreditV2(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.UserDataDir(t.TempDir()), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("window-size", "1100,900"))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil { // starts the browser, without a timeout
-		t.Fatalf("starting %s: %v", bin, err)
-	}
+	ctx, do := startChromium(t, bin, 20*time.Second, chromedp.Flag("window-size", "1100,900"))
 	dir := t.ArtifactDir()
 	shot := func(name string) {
 		t.Helper()
@@ -56,14 +46,6 @@ func TestInBrowser(t *testing.T) {
 		}
 		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
-		}
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
-		defer scancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
 		}
 	}
 	// until waits until the page's text holds want: after a form's

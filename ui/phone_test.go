@@ -118,28 +118,8 @@ func TestPhonesDoNotClip(t *testing.T) {
 	h.proposeCreditV2(t)
 	h.withCredentials(t)
 	fact := h.populatedPerson(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.UserDataDir(t.TempDir()), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
-	}
-	dir := os.Getenv("CANDOR_SCREENS")
-	if dir == "" {
-		dir = t.ArtifactDir()
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-		defer scancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	ctx, do := startChromium(t, bin, 30*time.Second)
+	dir := screensDir(t)
 	until := func(want string) {
 		t.Helper()
 		js := "document.readyState === 'complete' && document.body.innerText.includes(" + strconv.Quote(want) + ") && !document.body.innerText.includes('Under way since')"
