@@ -3,8 +3,6 @@ package ui
 import (
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/message/catalog"
 )
 
 // consoleTranslations are the messages of the operator console, the
@@ -127,10 +125,6 @@ var consoleTranslations = map[string]struct{ ru, zh string }{
 	"Set aside: the fact counts in none of the subject's grades until %s answers. If it does not confirm it by %s, it is removed.": {
 		"Отложен: факт не учитывается ни в одной оценке субъекта, пока не ответит «%s». Если источник не подтвердит его до %s, факт удаляется.",
 		"暂不计入：在%s答复前，该事实不计入当事人的任何等级。如未在%s前确认，该事实将被删除。"},
-	"%s confirmed the fact: it counts again.":                                       {"«%s» подтвердил факт: он снова учитывается.", "%s确认了该事实：它重新计入。"},
-	"%s corrected the fact: its correction replaces it.":                            {"«%s» исправил факт: исправление заменяет его.", "%s更正了该事实：更正内容取代了它。"},
-	"%s withdrew the fact: it is removed and counts nowhere.":                       {"«%s» отозвал факт: он удалён и нигде не учитывается.", "%s撤回了该事实：它已被删除，不再计入任何地方。"},
-	"%s did not confirm the fact within 30 days: it is removed and counts nowhere.": {"«%s» не подтвердил факт за 30 дней: он удалён и нигде не учитывается.", "%s未在 30 天内确认该事实：它已被删除，不再计入任何地方。"},
 	// Reviews.
 	"Decisions whose subjects asked for a person to review them, oldest request first. Opening a case is recorded: its subject sees that a reviewer looked, when and why.": {
 		"Решения, субъекты которых попросили о пересмотре человеком, сначала самые давние запросы. Открытие дела записывается: его субъект видит, что смотрел проверяющий, когда и зачем.",
@@ -207,7 +201,6 @@ var consoleTranslations = map[string]struct{ ru, zh string }{
 	"about %d":                   {"около %d", "约 %d"},
 	"under a day":                {"меньше суток", "不到一天"},
 	"1 day":                      {"1 день", "1 天"},
-	"%d days":                    {"%d дн.", "%d 天"},
 	"under a millisecond":        {"меньше миллисекунды", "不到一毫秒"},
 	"%d ms":                      {"%d мс", "%d 毫秒"},
 	"%s s":                       {"%s с", "%s 秒"},
@@ -400,28 +393,9 @@ var consoleTranslations = map[string]struct{ ru, zh string }{
 	"PNG or JPEG.":              {"PNG или JPEG.", "PNG 或 JPEG。"},
 	"Or the credential's text":  {"Или текст удостоверения", "或凭证文本"},
 	"Starting %s or an SD-JWT.": {"Начинается с %s, или SD-JWT.", "以 %s 开头，或为 SD-JWT。"},
-	"Nothing was received: scan, paste or upload a credential.": {"Ничего не получено: отсканируйте, вставьте или загрузите удостоверение.", "未收到任何内容：请扫描、粘贴或上传凭证。"},
-	"Issuer":   {"Кто выдал", "签发方"},
-	"Validity": {"Срок действия", "有效期"},
-	"Compare with the document in front of you": {"Сверьте с документом перед вами", "请与您面前的证件核对"},
-	"It says":                   {"В нём сказано", "凭证内容"},
-	"What you did not receive":  {"Чего вы не получили", "您未收到的内容"},
-	"issued %s, valid until %s": {"выдано %s, действует до %s", "签发于 %s，有效期至 %s"},
-	"none: a short-lived credential, valid for minutes, is not listed": {"нет: краткосрочное удостоверение, действующее несколько минут, не вносится в список статусов", "无：短期凭证仅有效数分钟，不列入状态列表"},
-	"%s (status list of %s)": {"%s (список статусов от %s)", "%s（%s的状态列表）"},
-	"valid":                  {"действует", "有效"},
-	"suspended":              {"приостановлен", "已暂停"},
+	"Nothing was received: scan, paste or upload a credential.":                                                              {"Ничего не получено: отсканируйте, вставьте или загрузите удостоверение.", "未收到任何内容：请扫描、粘贴或上传凭证。"},
+	"%s (status list of %s)":                                                                                                 {"%s (список статусов от %s)", "%s（%s的状态列表）"},
 	"%s: %v (not a statement Candor defines)":                                                                                {"%s: %v (такого утверждения Candor не определяет)", "%s：%v（非 Candor 定义的声明）"},
-	"Holds a valid work permit, valid until %v.":                                                                             {"Есть действующее разрешение на работу, до %s.", "持有有效的工作许可，有效期至 %s。"},
-	"Taxes are paid: no tax assessment unpaid for more than 60 days.":                                                        {"Налоги уплачены: ни одно начисление не остаётся неоплаченным дольше 60 дней.", "税款已缴清：没有任何税款逾期未缴超过 60 天。"},
-	"No court-ordered restriction stands.":                                                                                   {"Нет действующих ограничений по решению суда.", "没有有效的法院命令限制。"},
-	"Rental grade is at least %v (published rental scorecard).":                                                              {"Оценка для аренды — не ниже %s (по опубликованной методике для аренды).", "租房等级不低于 %s（按已公布的租房评分卡）。"},
-	"Business-compliance grade is at least %v (published scorecard).":                                                        {"Оценка соблюдения требований — не ниже %s (по опубликованной методике).", "企业合规等级不低于 %s（按已公布的评分卡）。"},
-	"Registered in the business register and not dissolved.":                                                                 {"Зарегистрирована в реестре компаний и не ликвидирована.", "已在企业名录登记且未解散。"},
-	"No identity document number: nothing ties this credential to the person in front of you.":                               {"Номера документа нет: ничто не связывает это удостоверение с человеком перед вами.", "没有身份证件号码：没有任何信息将此凭证与您面前的人联系起来。"},
-	"%d more statement(s) in this credential, which the holder chose not to show; you cannot tell what they say.":            {"Ещё утверждений в удостоверении: %s — владелец решил их не показывать; вы не можете узнать, что в них.", "此凭证中还有 %s 项陈述，持有人选择不出示；您无法得知其内容。"},
-	"Nothing about %q: it is not in this credential.":                                                                        {"Ничего об утверждении «%s»: его нет в этом удостоверении.", "没有关于“%s”的内容：它不在此凭证中。"},
-	"No name, address, photo, facts, amounts, points or scores: a credential never carries them.":                            {"Ни имени, ни адреса, ни фото, ни фактов, сумм, баллов или оценок: удостоверение никогда их не содержит.", "没有姓名、地址、照片、事实、金额、分数或评分：凭证从不包含这些。"},
 	"The verifier's reason, in English:":                                                                                     {"Причина, названная проверкой (по-английски):", "核验给出的原因（英文）："},
 	"No organisation is registered under %q.":                                                                                {"Под номером %q не зарегистрирована ни одна организация.", "注册号 %q 下没有登记任何机构。"},
 	"The company register is not published on this server.":                                                                  {"Реестр компаний на этом сервере не публикуется.", "本服务器未发布企业名录。"},
@@ -464,7 +438,6 @@ var consoleTranslations = map[string]struct{ ru, zh string }{
 	"any fact":  {"любой факт", "任何事实"},
 	"%s %s: %s": {"%s, %s: %s", "%s %s：%s"},
 	"arrears":   {"задолженности", "欠款"},
-	"disputes":  {"оспаривания", "异议"},
 
 	// Words the pages show as values (consoleDynamicKeys).
 	"operator":                     {"оператор", "运营人员"},
@@ -479,12 +452,6 @@ var consoleTranslations = map[string]struct{ ru, zh string }{
 	"inspectorate":                 {"инспекция", "监察机构"},
 	"registry":                     {"реестр", "登记机构"},
 	"licensing authority":          {"лицензирующий орган", "许可机关"},
-	"approve":                      {"одобрить", "批准"},
-	"decline":                      {"отказать", "拒绝"},
-	"refer":                        {"передать человеку", "转人工"},
-	"open":                         {"открыт", "处理中"},
-	"verified":                     {"подтверждён", "已确认"},
-	"withdrawn":                    {"отозван", "已撤回"},
 	"identity":                     {"личность", "身份"},
 	"tax":                          {"налоги", "税务"},
 	"utility and rent":             {"коммунальные услуги и аренда", "公用事业与租金"},
@@ -539,27 +506,16 @@ var ruPlurals = map[string][3]string{
 	"%d years":  {"%d год", "%d года", "%d лет"},
 }
 
-// duplicateKeys are the keys of consoleTranslations the catalogue
-// already translated otherwise when init ran (or of
-// consoleDataTranslations that dataTranslations held): a test wants
-// none, so that one text is not translated twice, differently.
+// duplicateKeys are the keys of consoleTranslations that another file
+// translates already (or of consoleDataTranslations that
+// dataTranslations holds): a test wants none, so that one text has one
+// translation.
 var duplicateKeys []string
 
 func init() {
-	// A key the catalogue translates already, from translations or from
-	// another file's map, prints differently in Russian and in English.
-	// Translated the same way, it is no harm; translated differently,
-	// the catalogue's stands and the key is a duplicate.
-	ru, zh := message.NewPrinter(language.Russian, message.Catalog(messages)), message.NewPrinter(language.SimplifiedChinese, message.Catalog(messages))
 	for k, tr := range consoleTranslations {
-		if _, ok := translations[k]; ok || translated(k) {
-			mine := catalog.NewBuilder()
-			mine.SetString(language.Russian, k, tr.ru)
-			mine.SetString(language.SimplifiedChinese, k, tr.zh)
-			if ru.Sprintf(k) != message.NewPrinter(language.Russian, message.Catalog(mine)).Sprintf(k) ||
-				zh.Sprintf(k) != message.NewPrinter(language.SimplifiedChinese, message.Catalog(mine)).Sprintf(k) {
-				duplicateKeys = append(duplicateKeys, k)
-			}
+		if translated(k) {
+			duplicateKeys = append(duplicateKeys, k)
 			continue
 		}
 		translations[k] = tr
