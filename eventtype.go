@@ -390,7 +390,8 @@ func (c *Catalogue) Type(name string) *EventType {
 	return LinkType(name)
 }
 
-// Types returns every event type, sorted by name. The slice must not be modified.
+// Types returns every event type the catalogue defines, sorted by name
+// (without the built-in LinkTypes). The slice must not be modified.
 func (c *Catalogue) Types() []*EventType { return c.sorted }
 
 // truncate shortens s for quoting in an error message.

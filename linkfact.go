@@ -62,6 +62,11 @@ var linkTypes = sync.OnceValue(func() map[string]*EventType {
 	}
 })
 
+// LinkTypes returns the built-in link fact types, sorted by name.
+func LinkTypes() []*EventType {
+	return []*EventType{linkTypes()[TypeLinked], linkTypes()[TypeUnlinked]}
+}
+
 // LinkType returns the built-in link fact type named name, or nil. Its
 // SubjectKind is zero: a link fact is about a person or an organisation.
 func LinkType(name string) *EventType {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -267,8 +268,12 @@ func (s *Server) getCatalogue(w http.ResponseWriter, r *http.Request) {
 		cats = append(cats, cj)
 	}
 	types := []typeJSON{}
-	for _, t := range s.cat.Types() {
-		tj := typeJSON{Name: t.Name, Category: t.Category.String(), Subject: t.SubjectKind.String(),
+	for _, t := range append(slices.Clone(s.cat.Types()), candor.LinkTypes()...) {
+		subject := "any" // the built-in link facts
+		if t.SubjectKind != 0 {
+			subject = t.SubjectKind.String()
+		}
+		tj := typeJSON{Name: t.Name, Category: t.Category.String(), Subject: subject,
 			Retention: candor.FormatRetention(t.Retention), Description: t.Description, Fields: []fieldJSON{}}
 		for _, f := range t.Fields {
 			fj := fieldJSON{Name: f.Name, Type: f.Type.String(), Required: f.Required, Description: f.Description,

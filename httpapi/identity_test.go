@@ -158,7 +158,8 @@ func TestIdentityLinks(t *testing.T) {
 }
 
 // The catalogue lists every identifier scheme with its format, so that a
-// source can check its data before posting it.
+// source can check its data before posting it, and the built-in link
+// fact types beside the catalogue's own.
 func TestCatalogueListsSchemes(t *testing.T) {
 	h := mustHarness(t)
 	r := h.do(t, "GET", "/v1/catalogue", "", "", nil)
@@ -166,7 +167,7 @@ func TestCatalogueListsSchemes(t *testing.T) {
 	if r.status != 200 || len(schemes) != len(candor.Schemes().All()) {
 		t.Fatalf("catalogue: %d, %d schemes", r.status, len(schemes))
 	}
-	for _, want := range []string{`"name":"cn_resident_id"`, `"check":"iso7064-mod11-2"`, `"name":"ru_snils"`, `"subjects":["person","organisation"]`, "e.g. 112-233-445 95"} {
+	for _, want := range []string{`"name":"identity.linked"`, `"name":"identity.unlinked"`, `"subject":"any"`, `"name":"other_scheme"`, `"name":"cn_resident_id"`, `"check":"iso7064-mod11-2"`, `"name":"ru_snils"`, `"subjects":["person","organisation"]`, "e.g. 112-233-445 95"} {
 		if !strings.Contains(r.raw, want) {
 			t.Errorf("catalogue lacks %s", want)
 		}
