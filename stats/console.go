@@ -112,9 +112,16 @@ func (v *ConsoleViews) spend(ctx context.Context, plans []*plan) error {
 
 // GradeMigration scores the population under from and to and returns how
 // many subjects move between each pair of grades, with noise of
-// ConsoleMigrationEpsilon (a subject is in one cell), from the console's
-// budget. Errors: the Migrator's; EFORBIDDEN when the budget cannot pay.
+// ConsoleMigrationEpsilon, from the console's budget. The Migrator counts
+// subjects, so a person whose k identifiers are linked is in up to k
+// cells: the noise is scaled to the largest linked profile
+// (MigrationBound). Errors: the Migrator's; EFORBIDDEN when the budget
+// cannot pay.
 func (v *ConsoleViews) GradeMigration(ctx context.Context, from, to *candor.Scorecard, at time.Time) (*candor.GradeMigration, error) {
+	bound, err := v.MigrationBound(ctx)
+	if err != nil {
+		return nil, err
+	}
 	q := fmt.Sprintf("grade-migration?from=%s@%d&to=%s@%d&epsilon=%s", from.ID, from.Version, to.ID, to.Version, candor.FormatEpsilon(ConsoleMigrationEpsilon))
 	if _, err := v.s.ledger.Spend(ctx, consoleAccount, q, ConsoleMigrationEpsilon, 0, v.s.limit("console")); err != nil {
 		return nil, err
@@ -132,12 +139,12 @@ func (v *ConsoleViews) GradeMigration(ctx context.Context, from, to *candor.Scor
 			exact = append(exact, int64(m.Moves[[2]string{a.Grade, b.Grade}]))
 		}
 	}
-	noisy, err := v.s.noise(exact, 1, ConsoleMigrationEpsilon)
+	noisy, err := v.s.noise(exact, bound, ConsoleMigrationEpsilon)
 	if err != nil {
 		return nil, err
 	}
 	out := &candor.GradeMigration{From: fs, To: ts, At: m.At, Moves: map[[2]string]int{},
-		Epsilon: float64(ConsoleMigrationEpsilon) / candor.MicroEpsilon, Margin: Margin95(float64(candor.MicroEpsilon) / ConsoleMigrationEpsilon)}
+		Epsilon: float64(ConsoleMigrationEpsilon) / candor.MicroEpsilon, Margin: Margin95(float64(bound) * candor.MicroEpsilon / ConsoleMigrationEpsilon)}
 	for i, mv := range pairs {
 		n := int(noisy[i])
 		out.Moves[mv] = n
@@ -151,4 +158,20 @@ func (v *ConsoleViews) GradeMigration(ctx context.Context, from, to *candor.Scor
 		}
 	}
 	return out, nil
+}
+
+// MigrationBound is how many cells of a migration one person can be in:
+// the member subjects of the largest linked profile, 1 without links.
+func (v *ConsoleViews) MigrationBound(ctx context.Context) (int, error) {
+	survivors, err := v.s.linkedGroups(ctx)
+	if err != nil {
+		return 0, err
+	}
+	members := map[candor.SubjectID]int{}
+	bound := 1
+	for _, survivor := range survivors {
+		members[survivor]++
+		bound = max(bound, members[survivor])
+	}
+	return bound, nil
 }
