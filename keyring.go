@@ -71,8 +71,8 @@ func CheckWrappedKeys(keys []WrappedKey) error {
 // with the keyring, apart from the data, so that a restore of a data
 // backup taken before the erasure can apply it again (app.Restore) and
 // the backup's records of the subject are deleted, not only unreadable.
-// Implementations: pebble.Keyring (the embedded store's, the one Candor
-// backs up and restores).
+// Implementations: pebble.Keyring, postgres.Keyring, memstore.Keyring;
+// storetest.RunKeyring checks them.
 type ErasureLedger interface {
 	// RecordErasure keeps x durably before it returns, replacing any
 	// kept for the same subject. Errors: EINVALID for a zero subject.
