@@ -118,7 +118,8 @@ func (k *Keyring) SubjectKeys(ctx context.Context, after candor.SubjectID) iter.
 	}
 }
 
-// RecordErasure keeps x's encoding, replacing any of the same subject.
+// RecordErasure keeps x.ForLedger()'s encoding, replacing any of the
+// same subject.
 func (k *Keyring) RecordErasure(ctx context.Context, x *candor.ErasureIntent) error {
 	if err := k.enter(ctx); err != nil {
 		return err
@@ -128,7 +129,7 @@ func (k *Keyring) RecordErasure(ctx context.Context, x *candor.ErasureIntent) er
 	}
 	k.d.mu.Lock()
 	defer k.d.mu.Unlock()
-	k.d.erasures[x.Erasure.Subject] = x.Record().Data
+	k.d.erasures[x.Erasure.Subject] = x.ForLedger().Record().Data
 	return nil
 }
 

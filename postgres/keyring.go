@@ -203,7 +203,7 @@ func (k *Keyring) Close() error {
 	return nil
 }
 
-// RecordErasure keeps x in the ledger, committed.
+// RecordErasure keeps x.ForLedger() in the ledger, committed.
 func (k *Keyring) RecordErasure(ctx context.Context, x *candor.ErasureIntent) error {
 	if err := k.enter(ctx); err != nil {
 		return err
@@ -213,7 +213,7 @@ func (k *Keyring) RecordErasure(ctx context.Context, x *candor.ErasureIntent) er
 		return candor.Errorf(candor.EINVALID, "erasure ledger: zero subject")
 	}
 	_, err := k.pool.Exec(ctx, `INSERT INTO `+k.erasures+` (subject, intent) VALUES ($1, $2)
-		ON CONFLICT (subject) DO UPDATE SET intent = excluded.intent`, sub[:], x.Record().Data)
+		ON CONFLICT (subject) DO UPDATE SET intent = excluded.intent`, sub[:], x.ForLedger().Record().Data)
 	return k.wrap(err, "erasure ledger")
 }
 
