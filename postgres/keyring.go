@@ -29,8 +29,10 @@ type Keyring struct {
 	pool     *pgxpool.Pool
 	table    string // the quoted, schema-qualified tables
 	erasures string
-	closed   atomic.Bool
-	mu       sync.Mutex // serialises DeleteSubjectKey's rewrite of the table
+	// schemaName is the schema's name, unquoted.
+	schemaName string
+	closed     atomic.Bool
+	mu         sync.Mutex // serialises DeleteSubjectKey's rewrite of the table
 }
 
 var (
@@ -48,7 +50,7 @@ func OpenKeyring(ctx context.Context, url, schema string) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: keyring: %w", err)
 	}
-	k := &Keyring{pool: pool, table: pgx.Identifier{schema, "subject_keys"}.Sanitize(), erasures: pgx.Identifier{schema, "erasures"}.Sanitize()}
+	k := &Keyring{pool: pool, table: pgx.Identifier{schema, "subject_keys"}.Sanitize(), erasures: pgx.Identifier{schema, "erasures"}.Sanitize(), schemaName: schema}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('candor keyring ' || $1, 0))`, schema); err != nil {
 			return err
@@ -126,27 +128,46 @@ func (k *Keyring) SubjectKey(ctx context.Context, id candor.SubjectID) ([]byte, 
 	return w, k.wrap(err, "read key")
 }
 
-// DeleteSubjectKey deletes the row, then rewrites the table (VACUUM
-// FULL), so that the deleted row's bytes leave its files: PostgreSQL
-// keeps a deleted row in its page until then. The rewrite locks the
-// table for as long as it takes to copy it (keys are small: about a
-// second per million). The WAL keeps the row until its segments are
-// recycled, and so does a WAL archive: docs/operations.md says how long.
+// DeleteSubjectKey deletes the row and, in the same transaction, under
+// an exclusive lock on the table, rewrites the table without it: the
+// rows left are copied into a new table that then takes the table's
+// name, and the old table is dropped, which empties its files when the
+// transaction commits. The copy is made by the transaction that deleted
+// the row, so it never holds it. (VACUUM FULL, which this replaces,
+// keeps a deleted row that an older snapshot in the database — an
+// autovacuum's ANALYZE, say — might still see, and under load left the
+// key in the file.) Readers and writers wait for the rewrite (keys are
+// small: about a second per million), then go on with the new table.
+// The WAL keeps the row until its segments are recycled, and so does a
+// WAL archive: docs/operations.md says how long.
 func (k *Keyring) DeleteSubjectKey(ctx context.Context, id candor.SubjectID) error {
 	if err := k.enter(ctx); err != nil {
 		return err
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	tag, err := k.pool.Exec(ctx, `DELETE FROM `+k.table+` WHERE subject = $1`, id[:])
-	if err != nil {
-		return k.wrap(err, "delete key")
-	}
-	if tag.RowsAffected() == 0 {
+	rewrite := pgx.Identifier{k.schemaName, "subject_keys_rewrite"}.Sanitize()
+	err := pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE `+k.table+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM `+k.table+` WHERE subject = $1`, id[:])
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		for _, sql := range []string{
+			`CREATE TABLE ` + rewrite + ` (LIKE ` + k.table + ` INCLUDING ALL)`,
+			`INSERT INTO ` + rewrite + ` SELECT * FROM ` + k.table,
+			`DROP TABLE ` + k.table,
+			`ALTER TABLE ` + rewrite + ` RENAME TO subject_keys`,
+		} {
+			if _, err := tx.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
 		return nil
-	}
-	_, err = k.pool.Exec(ctx, `VACUUM FULL `+k.table)
-	return k.wrap(err, "rewrite the keyring table")
+	})
+	return k.wrap(err, "delete key")
 }
 
 // SubjectKeys yields the keys above after in subject ID order, in pages of
