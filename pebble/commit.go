@@ -274,9 +274,25 @@ func putEvents(b *pebble.Batch, w *ordered) {
 		putAccess(b, a)
 	}
 	for _, r := range wb.Records {
-		b.Set(recordKey(r.Kind, r.ID), append(r.Subject[:], r.Data...), nil)
-		b.Set(recordIndexKey(r.Kind, r.Subject, r.ID), nil, nil)
+		putRecord(b, r)
 	}
+}
+
+// putRecord writes r and its subject index entry into b, built in place
+// (no key or value is made and copied again: a decision's record is the
+// largest value of its commit).
+func putRecord(b *pebble.Batch, r *candor.Record) {
+	op := b.SetDeferred(2+len(r.ID), len(r.Subject)+len(r.Data))
+	op.Key[0], op.Key[1] = tableRecord, byte(r.Kind)
+	copy(op.Key[2:], r.ID)
+	copy(op.Value, r.Subject[:])
+	copy(op.Value[len(r.Subject):], r.Data)
+	op.Finish()
+	op = b.SetDeferred(2+len(r.Subject)+len(r.ID), 0)
+	op.Key[0], op.Key[1] = tableRecordIndex, byte(r.Kind)
+	copy(op.Key[2:], r.Subject[:])
+	copy(op.Key[2+len(r.Subject):], r.ID)
+	op.Finish()
 }
 
 // syncWait returns the wait of an applied batch: it waits for the WAL sync
