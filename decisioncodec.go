@@ -42,19 +42,16 @@ const maxDecisionReasons = 1 << 10
 // scorecard version, a string longer than 64 KiB, more than 1,024
 // reasons, or a review that does not encode.
 func (d *Decision) AppendBinary(b []byte) ([]byte, error) {
-	purpose, err := d.Purpose.MarshalText()
-	if err != nil {
-		return b, Errorf(EINVALID, "decision %s: %v", d.ID, err)
+	if d.Purpose == 0 || d.Purpose >= numPurposes || d.Outcome == 0 || d.Outcome >= numOutcomes {
+		return b, Errorf(EINVALID, "decision %s: purpose %d, outcome %d", d.ID, d.Purpose, d.Outcome)
 	}
-	outcome, err := d.Outcome.MarshalText()
-	if err != nil {
-		return b, Errorf(EINVALID, "decision %s: %v", d.ID, err)
-	}
+	purpose, outcome := d.Purpose.String(), d.Outcome.String() // (their MarshalText allocates)
+	var err error
 	if d.ScorecardVersion < 0 || len(d.Reasons) > maxDecisionReasons {
 		return b, Errorf(EINVALID, "decision %s: scorecard version %d, %d reasons", d.ID, d.ScorecardVersion, len(d.Reasons))
 	}
 	b = append(b, decisionV1)
-	for _, s := range [...]string{d.ID, d.RelyingParty, d.Consent, string(purpose), d.Benefit, string(outcome), d.Grade, d.Scorecard} {
+	for _, s := range [...]string{d.ID, d.RelyingParty, d.Consent, purpose, d.Benefit, outcome, d.Grade, d.Scorecard} {
 		if b, err = appendDecisionString(b, s); err != nil {
 			return b, err
 		}
