@@ -33,6 +33,10 @@ type accessReq struct {
 	cs    []candor.Commitment
 	with  []*candor.Record // stored in the same commit
 	reply chan error
+	// one and oneC back recs and cs for a single access record (RecordWith),
+	// so that a disclosure's request is one allocation, not three.
+	one  [1]*candor.AccessRecord
+	oneC [1]candor.Commitment
 }
 
 // maxAccessGroup bounds the access records of one commit.
@@ -91,7 +95,9 @@ func (l *AccessLog) RecordWith(ctx context.Context, key *vault.SubjectKey, a *ca
 	if err != nil {
 		return err
 	}
-	return l.commit(ctx, &accessReq{recs: []*candor.AccessRecord{rec}, cs: []candor.Commitment{c}, with: with})
+	req := &accessReq{with: with, one: [1]*candor.AccessRecord{rec}, oneC: [1]candor.Commitment{c}}
+	req.recs, req.cs = req.one[:], req.oneC[:]
+	return l.commit(ctx, req)
 }
 
 // commit queues req for the next group commit and waits for its outcome.
@@ -155,9 +161,13 @@ func (groups) Settled(*accessGroup, error)                     {}
 // batchOf is the store batch of a group: its access records and their
 // commitments, and the records stored with them.
 func batchOf(group []*accessReq) *candor.WriteBatch {
-	var recs []*candor.AccessRecord
-	var cs []candor.Commitment
-	var with []*candor.Record
+	var nRecs, nWith int
+	for _, r := range group {
+		nRecs, nWith = nRecs+len(r.recs), nWith+len(r.with)
+	}
+	recs := make([]*candor.AccessRecord, 0, nRecs)
+	cs := make([]candor.Commitment, 0, nRecs)
+	with := make([]*candor.Record, 0, nWith)
 	for _, r := range group {
 		recs, cs = append(recs, r.recs...), append(cs, r.cs...)
 		with = append(with, r.with...)

@@ -393,14 +393,14 @@ func (s *Service) DecisionFor(ctx context.Context, rp *candor.RelyingParty, id s
 	if err != nil {
 		return nil, nil, err
 	}
-	var d candor.Decision
-	if err := key.OpenJSON(r, &d); err != nil {
+	d, err := openDecision(key, r)
+	if err != nil {
 		return nil, nil, err
 	}
 	if d.RelyingParty != rp.ID {
 		return nil, nil, candor.Errorf(candor.ENOTFOUND, "you were given no decision %s", id)
 	}
-	return &d, key, nil
+	return d, key, nil
 }
 
 // ShowDecision returns decision id to rp, which asked for it, after
@@ -463,14 +463,11 @@ func (s *Service) take(ctx context.Context, rp *candor.RelyingParty, code string
 		d.KnownThrough = max(d.KnownThrough, m.Event)
 	}
 	decide(d, card, ms)
-	bp := plainBufs.Get().(*[]byte)
-	defer plainBufs.Put(bp)
-	data, err := appendDecision((*bp)[:0], d) // as json.Marshal would, without reflection
-	*bp = data[:0]
+	r, err := sealDecision(key, d)
 	if err != nil {
 		return nil, err
 	}
-	return &taken{Decision: d, Record: key.SealRecord(candor.RecordDecision, d.ID, data), Key: key}, nil
+	return &taken{Decision: d, Record: r, Key: key}, nil
 }
 
 // consent returns the consent with code, its subject and the subject's

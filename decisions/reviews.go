@@ -21,9 +21,19 @@ func (s *Service) Decisions(ctx context.Context, subject candor.SubjectID) ([]*c
 	if err != nil {
 		return nil, err
 	}
-	ds, err := vault.ReadJSON[candor.Decision](ctx, s.store, key, candor.RecordDecision)
+	var ds []*candor.Decision
+	for r, err := range s.store.Records(ctx, candor.RecordDecision, subject) {
+		if err != nil {
+			return nil, err
+		}
+		d, err := openDecision(key, r)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
 	slices.SortFunc(ds, func(a, b *candor.Decision) int { return b.At.Compare(a.At) })
-	return ds, err
+	return ds, nil
 }
 
 // Attempts returns the refused requests for decisions about subject,
@@ -78,8 +88,7 @@ func (s *Service) Decision(ctx context.Context, subject candor.SubjectID, id str
 	if err != nil {
 		return nil, err
 	}
-	var d candor.Decision
-	return &d, key.OpenJSON(r, &d)
+	return openDecision(key, r)
 }
 
 // RequestReview opens a human review of one of subject's decisions.
@@ -102,7 +111,7 @@ func (s *Service) RequestReview(ctx context.Context, subject candor.SubjectID, i
 	if err != nil {
 		return nil, err
 	}
-	if err := put(ctx, s.store, key, candor.RecordDecision, d.ID, d); err != nil {
+	if err := putDecision(ctx, s.store, key, d); err != nil {
 		return nil, err
 	}
 	return d, s.store.PutRecord(ctx, &candor.Record{Kind: candor.RecordReview, ID: d.ID, Subject: subject})
@@ -147,7 +156,7 @@ func (s *Service) CloseReview(ctx context.Context, reviewer, id string, outcome 
 	if err != nil {
 		return nil, err
 	}
-	if err := put(ctx, s.store, key, candor.RecordDecision, d.ID, d); err != nil {
+	if err := putDecision(ctx, s.store, key, d); err != nil {
 		return nil, err
 	}
 	return d, s.store.DeleteRecord(ctx, candor.RecordReview, d.ID)

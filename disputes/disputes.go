@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -364,9 +365,13 @@ func (s *Service) notify(ctx context.Context, key *vault.SubjectKey, d *candor.D
 		if err != nil {
 			return err
 		}
-		var dec candor.Decision
-		if err := key.OpenJSON(r, &dec); err != nil {
+		plain, err := key.OpenRecord(r)
+		if err != nil {
 			return err
+		}
+		var dec candor.Decision
+		if err := candor.DecodeDecision(plain, &dec); err != nil {
+			return fmt.Errorf("disputes: decision %s: %w", r.ID, err)
 		}
 		if dec.At.After(step.At.Add(-candor.NoticePeriod)) {
 			notices = append(notices, &candor.Notice{ID: noticeID(step.At), RelyingParty: dec.RelyingParty,

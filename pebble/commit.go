@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -157,14 +158,18 @@ func (s *Store) enter(b *pebble.Batch, w *ordered) (counters, error) {
 	if len(w.wb.Retire) > 0 {
 		write = append(write, candor.RetireCommitment(w.wb.Retire))
 	}
-	putEvents(b, w)
-	if len(write) > 0 || len(access) > 0 {
-		putAuditEntry(b, c.lastCommit, write, access, w.wb.Retire)
-	}
+	// Tables in key order (see keyOrder): the counters (0x00), the events
+	// and what goes with them (0x03–0x0a), the audit entry (0x0b), the
+	// access records (0x0c).
 	op := b.SetDeferred(len(keyCounters), c.len())
 	copy(op.Key, keyCounters)
 	c.put(op.Value)
 	op.Finish()
+	putEvents(b, w)
+	if len(write) > 0 || len(access) > 0 {
+		putAuditEntry(b, c.lastCommit, write, access, w.wb.Retire)
+	}
+	putAccessRecords(b, w.wb.Access)
 	if err := s.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
 		unassign(w)
 		return counters{}, fmt.Errorf("pebble: commit: %w", err)
@@ -249,8 +254,8 @@ func unassign(w *ordered) {
 }
 
 // putEvents writes what depends on the assigned IDs into b: the dedupe
-// entries and events in key order, the matches, the access records and
-// the records.
+// entries and events in key order, the matches, and the records and their
+// subject index entries in key order.
 func putEvents(b *pebble.Batch, w *ordered) {
 	wb := w.wb
 	for _, i := range w.ddOrder {
@@ -270,12 +275,63 @@ func putEvents(b *pebble.Batch, w *ordered) {
 	for i, m := range wb.Matches {
 		putMatch(b, m, w.nanos[len(wb.Events)+i])
 	}
-	for _, a := range wb.Access {
-		putAccess(b, a)
+	putRecords(b, wb.Records)
+}
+
+// putRecords writes records and their subject index entries into b, each
+// table in key order (ties, which the caller should not send, in batch
+// order, so that the last one wins), built in place: no key or value is
+// made and copied again (a decision's record is the largest value of its
+// commit).
+func putRecords(b *pebble.Batch, recs []*candor.Record) {
+	if len(recs) == 0 {
+		return
 	}
-	for _, r := range wb.Records {
-		b.Set(recordKey(r.Kind, r.ID), append(r.Subject[:], r.Data...), nil)
-		b.Set(recordIndexKey(r.Kind, r.Subject, r.ID), nil, nil)
+	order := make([]int32, len(recs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(x, y int32) int {
+		return cmp.Or(cmp.Compare(recs[x].Kind, recs[y].Kind), strings.Compare(recs[x].ID, recs[y].ID))
+	})
+	for _, i := range order {
+		r := recs[i]
+		op := b.SetDeferred(2+len(r.ID), len(r.Subject)+len(r.Data))
+		op.Key[0], op.Key[1] = tableRecord, byte(r.Kind)
+		copy(op.Key[2:], r.ID)
+		copy(op.Value, r.Subject[:])
+		copy(op.Value[len(r.Subject):], r.Data)
+		op.Finish()
+	}
+	slices.SortStableFunc(order, func(x, y int32) int {
+		return cmp.Or(cmp.Compare(recs[x].Kind, recs[y].Kind), bytes.Compare(recs[x].Subject[:], recs[y].Subject[:]),
+			strings.Compare(recs[x].ID, recs[y].ID))
+	})
+	for _, i := range order {
+		r := recs[i]
+		op := b.SetDeferred(2+len(r.Subject)+len(r.ID), 0)
+		op.Key[0], op.Key[1] = tableRecordIndex, byte(r.Kind)
+		copy(op.Key[2:], r.Subject[:])
+		copy(op.Key[2+len(r.Subject):], r.ID)
+		op.Finish()
+	}
+}
+
+// putAccessRecords writes access records, numbered, into b in key order
+// (subject, then number).
+func putAccessRecords(b *pebble.Batch, as []*candor.AccessRecord) {
+	if len(as) < 2 {
+		for _, a := range as {
+			putAccess(b, a)
+		}
+		return
+	}
+	sorted := slices.Clone(as)
+	slices.SortFunc(sorted, func(x, y *candor.AccessRecord) int {
+		return cmp.Or(bytes.Compare(x.Subject[:], y.Subject[:]), cmp.Compare(x.N, y.N))
+	})
+	for _, a := range sorted {
+		putAccess(b, a)
 	}
 }
 
