@@ -322,16 +322,21 @@ func (s *Store) Subject(ctx context.Context, id candor.SubjectID) (*candor.Subje
 
 // Dedupe returns what is stored under an idempotency key, or ENOTFOUND.
 // The entry points at its event, whose value holds the digest: two reads
-// (one for an entry written by format 4 or older, which holds it).
+// from one snapshot (one read for an entry written by format 4 or older,
+// which holds the digest).
 func (s *Store) Dedupe(ctx context.Context, dk candor.DedupeKey) (candor.DedupeEntry, error) {
 	if !s.gate.enter() {
 		return candor.DedupeEntry{}, errClosed()
 	}
 	defer s.gate.leave()
+	// A removal deletes an event and its entry in one batch: read both
+	// from one snapshot, so that the entry's event is there.
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
 	var k [dedupeKeyLen]byte
 	var d candor.DedupeEntry
 	var event []byte
-	err := s.view(dedupeKey(k[:0], dk), func(v []byte) (err error) {
+	err := viewIn(snap, dedupeKey(k[:0], dk), func(v []byte) (err error) {
 		d, event, err = decodeDedupe(v)
 		return err
 	})
@@ -341,15 +346,24 @@ func (s *Store) Dedupe(ctx context.Context, dk candor.DedupeKey) (candor.DedupeE
 	if event == nil {
 		return d, nil
 	}
-	// A removal deletes an event and its dedupe entry in one batch, so an
-	// entry's event is there: not finding it is corruption.
-	if err := s.view(event, func(v []byte) (err error) {
+	if err := viewIn(snap, event, func(v []byte) (err error) {
 		d.Digest, err = eventDigest(v)
 		return err
 	}); err != nil {
 		return candor.DedupeEntry{}, fmt.Errorf("pebble: the event of a dedupe entry: %w", err)
 	}
 	return d, nil
+}
+
+// viewIn calls fn with the value under k in r, valid only during the
+// call, or returns pebble.ErrNotFound.
+func viewIn(r pebble.Reader, k []byte, fn func(v []byte) error) error {
+	v, closer, err := r.Get(k)
+	if err != nil {
+		return err
+	}
+	err = fn(v)
+	return errors.Join(err, closer.Close())
 }
 
 // pebbleLogger adapts a *slog.Logger to pebble.Logger.
