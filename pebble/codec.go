@@ -17,12 +17,20 @@ import (
 //	   (up to format 3: 0x01 kind(1) created-sec(8) created-nsec(4) uvarint(len wrapped) wrapped sealed)
 //	event:   0x01 state(1) dedupe(16) digest(32) sealed
 //	   or:   0x02 state(1) dedupe(16) digest(32) uvarint(len sealed) sealed matches
-//	dedupe:  0x01 digest(32) subject(16) event(8)
+//	dedupe:  0x02 subject(16) event(8) occurred(8)
+//	   (up to format 4: 0x01 digest(32) subject(16) event(8))
 //
 // where matches are those the event was stored with, in the event's own
 // value (internal/matchlist) rather than a key each: their subject, time,
 // event and state are the event's. An event stored with none is written
 // 0x01.
+//
+// A dedupe entry points at its event (the event's key is made of its
+// subject, occurrence time and ID) and does not repeat the event's
+// digest: the event's value holds it, and a dedupe entry is read only
+// when an event is posted again, so the digest is read from the event
+// then (Store.Dedupe). Up to format 4 the entry held the digest too;
+// such entries are still read as they are.
 const (
 	recordV1          = 1
 	eventWithMatches2 = 2
@@ -34,7 +42,9 @@ var errCorrupt = errors.New("pebble: corrupt record")
 const (
 	subjectFixedLen = 1 + 1 + 8 + 4
 	eventFixedLen   = 1 + 1 + 16 + 32
-	dedupeValueLen  = 1 + 32 + 16 + 8
+	dedupeValueLen  = 1 + 16 + 8 + 8
+	dedupeV1Len     = 1 + 32 + 16 + 8
+	dedupeV2        = 2 // a dedupe entry without the digest (format 5)
 )
 
 func subjectValueLen(r *candor.SubjectRecord) int {
@@ -157,23 +167,44 @@ func decodeEvent(r *candor.EventRecord, k, v, buf []byte) ([]byte, error) {
 	return buf, nil
 }
 
-// putDedupe encodes d into buf, which must be dedupeValueLen long.
-func putDedupe(buf []byte, d *candor.DedupeEntry) {
-	buf[0] = recordV1
-	copy(buf[1:33], d.Digest[:])
-	copy(buf[33:49], d.Subject[:])
-	binary.BigEndian.PutUint64(buf[49:], uint64(d.Event))
+// putDedupe encodes the dedupe entry of event e, occurred at nanos (Unix
+// nanoseconds), into buf, which must be dedupeValueLen long.
+func putDedupe(buf []byte, e *candor.EventRecord, nanos int64) {
+	buf[0] = dedupeV2
+	copy(buf[1:17], e.Subject[:])
+	binary.BigEndian.PutUint64(buf[17:], uint64(e.ID))
+	binary.BigEndian.PutUint64(buf[25:], sortableNanos(nanos))
 }
 
-func decodeDedupe(v []byte) (candor.DedupeEntry, error) {
-	var d candor.DedupeEntry
-	if len(v) != dedupeValueLen || v[0] != recordV1 {
-		return d, errCorrupt
+// decodeDedupe decodes a dedupe entry. For an entry of format 5 (0x02) it
+// returns the key of its event, whose value holds the digest, and leaves
+// the entry's Digest zero; for one of format 4 or older (0x01), which
+// holds the digest, it returns no key.
+func decodeDedupe(v []byte) (d candor.DedupeEntry, event []byte, err error) {
+	switch {
+	case len(v) == dedupeValueLen && v[0] == dedupeV2:
+		copy(d.Subject[:], v[1:17])
+		d.Event = candor.EventID(binary.BigEndian.Uint64(v[17:]))
+		event = make([]byte, 0, eventKeyLen)
+		event = append(event, tableEvent)
+		event = append(event, v[1:17]...)
+		event = append(event, v[25:33]...)
+		return d, append(event, v[17:25]...), nil
+	case len(v) == dedupeV1Len && v[0] == recordV1:
+		copy(d.Digest[:], v[1:33])
+		copy(d.Subject[:], v[33:49])
+		d.Event = candor.EventID(binary.BigEndian.Uint64(v[49:]))
+		return d, nil, nil
 	}
-	copy(d.Digest[:], v[1:33])
-	copy(d.Subject[:], v[33:49])
-	d.Event = candor.EventID(binary.BigEndian.Uint64(v[49:]))
-	return d, nil
+	return d, nil, errCorrupt
+}
+
+// eventDigest returns the digest an event's value holds.
+func eventDigest(v []byte) (candor.Digest, error) {
+	if _, _, ok := eventParts(v); !ok {
+		return candor.Digest{}, errCorrupt
+	}
+	return candor.Digest(v[18:50]), nil
 }
 
 // counters are the store's persisted sequence numbers.

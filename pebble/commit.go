@@ -262,7 +262,7 @@ func putEvents(b *pebble.Batch, w *ordered) {
 		e := wb.Events[i]
 		op := b.SetDeferred(dedupeKeyLen, dedupeValueLen)
 		dedupeKey(op.Key[:0], e.Dedupe)
-		putDedupe(op.Value, &candor.DedupeEntry{Digest: e.Digest, Subject: e.Subject, Event: e.ID})
+		putDedupe(op.Value, e, w.nanos[i])
 		op.Finish()
 	}
 	for _, i := range w.evOrder {

@@ -34,7 +34,7 @@ func DecodeAll(k, v []byte) int {
 			}
 		}
 	}
-	if _, err := decodeDedupe(v); err == nil {
+	if _, _, err := decodeDedupe(v); err == nil {
 		n++
 	}
 	if _, err := decodeCounters(v); err == nil {
@@ -82,3 +82,17 @@ func EncodeSubjectV1(r *candor.SubjectRecord, wrapped []byte) []byte {
 // OpenDB opens a Pebble database as the store and the keyring do, holding
 // compactions back until Open has returned (schedule.go).
 func OpenDB(dir string, po *pebble.Options) (*pebble.DB, error) { return openDB(dir, po, nil) }
+
+// EncodeDedupeV1 encodes a dedupe entry as format 4 and older did, with
+// the event's digest, for the upgrade's tests.
+func EncodeDedupeV1(d candor.DedupeEntry) []byte {
+	v := make([]byte, dedupeV1Len)
+	v[0] = recordV1
+	copy(v[1:33], d.Digest[:])
+	copy(v[33:49], d.Subject[:])
+	binary.BigEndian.PutUint64(v[49:], uint64(d.Event))
+	return v
+}
+
+// DedupeKeyOf is the store key of an idempotency key.
+func DedupeKeyOf(k candor.DedupeKey) []byte { return dedupeKey(nil, k) }

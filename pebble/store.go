@@ -32,7 +32,17 @@ import (
 // the data (Keyring). A store of an older version holds its subjects'
 // wrapped keys; Open refuses it until UpgradeKeys has moved them into a
 // keyring.
-const FormatVersion = 4
+//
+// Version 5 writes dedupe entries without the event's digest, which the
+// event's value holds (codec.go): 24 bytes less a stored event. Version
+// 4's entries are read as they are, so opening a version-4 store marks it
+// version 5, as opening a version 2 store marked it 3: older builds then
+// refuse it rather than misread the entries this one writes.
+const FormatVersion = 5
+
+// formatReadAsIs is the oldest format Open reads without an upgrade
+// (marking it FormatVersion).
+const formatReadAsIs = 4
 
 // formatUpgradable is the oldest format UpgradeKeys upgrades.
 const formatUpgradable = 1
@@ -150,8 +160,12 @@ func (s *Store) init() error {
 		return fmt.Errorf("pebble: %s has a malformed store format version %x; this build supports versions %d to %d", s.dir, v, formatUpgradable, FormatVersion)
 	default:
 		switch found := binary.BigEndian.Uint32(v); {
-		case found >= formatUpgradable && found < FormatVersion:
+		case found >= formatUpgradable && found < formatReadAsIs:
 			return fmt.Errorf("pebble: %s holds store format version %d: %w", s.dir, found, ErrNeedsKeyUpgrade)
+		case found >= formatReadAsIs && found < FormatVersion:
+			if err := s.db.Set(keyFormat, binary.BigEndian.AppendUint32(nil, FormatVersion), pebble.Sync); err != nil {
+				return fmt.Errorf("pebble: %s: mark format version %d: %w", s.dir, FormatVersion, err)
+			}
 		case found != FormatVersion:
 			return fmt.Errorf("pebble: %s holds store format version %d; this build supports versions %d to %d", s.dir, found, formatUpgradable, FormatVersion)
 		}
@@ -339,21 +353,49 @@ func (s *Store) Subject(ctx context.Context, id candor.SubjectID) (*candor.Subje
 }
 
 // Dedupe returns what is stored under an idempotency key, or ENOTFOUND.
+// The entry points at its event, whose value holds the digest: two reads
+// from one snapshot (one read for an entry written by format 4 or older,
+// which holds the digest).
 func (s *Store) Dedupe(ctx context.Context, dk candor.DedupeKey) (candor.DedupeEntry, error) {
 	if !s.gate.enter() {
 		return candor.DedupeEntry{}, errClosed()
 	}
 	defer s.gate.leave()
+	// A removal deletes an event and its entry in one batch: read both
+	// from one snapshot, so that the entry's event is there.
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
 	var k [dedupeKeyLen]byte
 	var d candor.DedupeEntry
-	err := s.view(dedupeKey(k[:0], dk), func(v []byte) (err error) {
-		d, err = decodeDedupe(v)
+	var event []byte
+	err := viewIn(snap, dedupeKey(k[:0], dk), func(v []byte) (err error) {
+		d, event, err = decodeDedupe(v)
 		return err
 	})
 	if err != nil {
 		return candor.DedupeEntry{}, notFound(err, "dedupe key not found")
 	}
+	if event == nil {
+		return d, nil
+	}
+	if err := viewIn(snap, event, func(v []byte) (err error) {
+		d.Digest, err = eventDigest(v)
+		return err
+	}); err != nil {
+		return candor.DedupeEntry{}, fmt.Errorf("pebble: the event of a dedupe entry: %w", err)
+	}
 	return d, nil
+}
+
+// viewIn calls fn with the value under k in r, valid only during the
+// call, or returns pebble.ErrNotFound.
+func viewIn(r pebble.Reader, k []byte, fn func(v []byte) error) error {
+	v, closer, err := r.Get(k)
+	if err != nil {
+		return err
+	}
+	err = fn(v)
+	return errors.Join(err, closer.Close())
 }
 
 // pebbleLogger adapts a *slog.Logger to pebble.Logger.

@@ -17,7 +17,8 @@ import (
 // afterwards. It returns how many keys it moved. The keys are durable in
 // kr before any subject record loses its own, so an upgrade cut short
 // leaves no subject without a key, and running it again finishes it. A
-// store already at FormatVersion is left as it is (0, nil). The caller
+// store of format version 4 or later holds no key and is left as it is
+// (0, nil): Open reads it. The caller
 // should have backed up the data dir first: the upgrade rewrites it.
 func UpgradeKeys(ctx context.Context, dir string, opts Options, kr candor.Keyring) (int, error) {
 	opts.MustExist = true
@@ -38,8 +39,8 @@ func UpgradeKeys(ctx context.Context, dir string, opts Options, kr candor.Keyrin
 	}
 	closer.Close()
 	switch {
-	case found == FormatVersion:
-		return 0, nil
+	case found >= formatReadAsIs && found <= FormatVersion:
+		return 0, nil // no key in it; Open reads format 4 as it is
 	case found < formatUpgradable || found > FormatVersion:
 		return 0, fmt.Errorf("pebble: %s holds store format version %x; this build upgrades versions %d to %d", dir, v, formatUpgradable, FormatVersion-1)
 	}
