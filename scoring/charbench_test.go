@@ -2,6 +2,7 @@ package scoring_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -196,5 +197,27 @@ func TestSumPointsDoesNotAllocate(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { c.PointsFromMatches(ms, scorebench.HistoryAt) }); n != 0 {
 		t.Errorf("%v allocations per PointsFromMatches", n)
+	}
+}
+
+// A long history (more hits than the stack buffer holds) borrows a pooled
+// buffer: no allocation from events or from matches, and the same points.
+func TestLongHistoryDoesNotAllocate(t *testing.T) {
+	c := MustLoad(t, "credit-sums.yaml", MustRead(t, "credit-sums.yaml"))
+	var evs []*candor.Event
+	for len(c.Matches(evs)) <= 200 {
+		evs = append(evs, scorebench.CreditHistory(subject)...)
+	}
+	slices.SortStableFunc(evs, func(a, b *candor.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
+	ms := c.Matches(evs)
+	p, g, err := c.Points(subject, evs, scorebench.HistoryAt)
+	if mp, mg := c.PointsFromMatches(ms, scorebench.HistoryAt); err != nil || mp != p || mg != g {
+		t.Fatalf("%d matches: from events %d %s (%v), from matches %d %s", len(ms), p, g, err, mp, mg)
+	}
+	if n := testing.AllocsPerRun(100, func() { c.Points(subject, evs, scorebench.HistoryAt) }); n != 0 {
+		t.Errorf("%v allocations per Points of %d events", n, len(evs))
+	}
+	if n := testing.AllocsPerRun(100, func() { c.PointsFromMatches(ms, scorebench.HistoryAt) }); n != 0 {
+		t.Errorf("%v allocations per PointsFromMatches of %d matches", n, len(ms))
 	}
 }

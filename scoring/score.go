@@ -17,15 +17,21 @@ const MaxReasons = 4
 
 // Points returns the points and grade of the subject whose events these are
 // at instant at, without the explanation Score gives; it allocates nothing
-// when events are in order of occurrence and at most 64. The result is that
-// of Score.
+// when events are in order of occurrence (beyond 64 of them, it borrows a
+// pooled buffer). The result is that of Score.
 func (c *Compiled) Points(subject candor.SubjectID, events []*candor.Event, at time.Time) (int, string, error) {
 	events, err := c.own(subject, events)
 	if err != nil {
 		return 0, "", err
 	}
 	var buf [64]hit
-	p := c.points(c.eventHits(events, buf[:0]), at)
+	hs := buf[:0]
+	if len(events) > len(buf) { // (a long history: a pooled buffer rather than a new one each time)
+		p := getHits(len(events))
+		defer hitBufs.Put(p)
+		hs = *p
+	}
+	p := c.points(c.eventHits(events, hs), at)
 	return p, c.card.Grade(p), nil
 }
 
@@ -35,7 +41,13 @@ func (c *Compiled) Points(subject candor.SubjectID, events []*candor.Event, at t
 // ignored. The result is that of Points over the events matched.
 func (c *Compiled) PointsFromMatches(ms []candor.Match, at time.Time) (int, string) {
 	var buf [64]hit
-	p := c.points(c.matchHits(ms, buf[:0]), at)
+	hs := buf[:0]
+	if len(ms) > len(buf) {
+		p := getHits(len(ms))
+		defer hitBufs.Put(p)
+		hs = *p
+	}
+	p := c.points(c.matchHits(ms, hs), at)
 	return p, c.card.Grade(p)
 }
 
