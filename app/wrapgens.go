@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -159,7 +158,11 @@ func (g *wrapGenerations) load(ctx context.Context) error {
 		g.vault.UseWrapKeysAt(next.Number, nextKey, curKey)
 	}
 	if g.used != "" {
-		g.log.Info("wrapping keys reloaded from the keyring", "current", cur.Number, "rotating_to", strings.TrimPrefix(used, fmt.Sprint(cur.Number)+"/"))
+		if next != nil {
+			g.log.Info("wrapping keys reloaded from the keyring: a rotation is under way, new keys are wrapped with the next generation", "current", cur.Number, "next", next.Number)
+		} else {
+			g.log.Info("wrapping keys reloaded from the keyring", "current", cur.Number)
+		}
 	}
 	g.used = used
 	return nil
