@@ -79,6 +79,9 @@ func TestRotateResumesOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if g := inst.Vault.WrapGeneration(); g != 1 {
+		t.Errorf("opened mid-rotation, the vault wraps with generation %d, not the next one", g)
+	}
 	mint(inst, 3) // a subject made mid-rotation
 	gens, rot, err := inst.Keyring.(candor.WrapKeyring).WrapGenerations(ctx)
 	if err != nil || len(gens) != 2 || rot == nil || rot.Done != 10 || rot.KeysPerSecond != 1000 {

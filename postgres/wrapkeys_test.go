@@ -52,6 +52,15 @@ func TestWrapGenerationsFence(t *testing.T) {
 	if err != nil || again.To != 1 || again.KeysPerSecond != 250 {
 		t.Fatalf("begin again: %+v %v (want the one under way, its pace kept)", again, err)
 	}
+	if err := k.FailWrapRotation(ctx, 1, "disk full"); err != nil {
+		t.Fatal(err)
+	}
+	if _, r, err := k.WrapGenerations(ctx); err != nil || r.Error != "disk full" {
+		t.Fatalf("failed rotation: %+v %v", r, err)
+	}
+	if r, err := k.BeginWrapRotation(ctx, nil, 0); err != nil || r.Error != "" || r.To != 1 {
+		t.Fatalf("asked again, the failed rotation goes on: %+v %v", r, err)
+	}
 	d := candor.NewSubjectID()
 	if err := k.PutSubjectKeys(ctx, []candor.WrappedKey{wrapped(d, 0, "d")}); err != nil {
 		t.Fatalf("a key under the current generation during the rotation: %v", err)
@@ -99,6 +108,10 @@ func TestWrapGenerationsFence(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
+	// A build that knows no generation stores none: refused.
+	if _, err := conn.Exec(ctx, `INSERT INTO candor_keyring.subject_keys (subject, wrapped) VALUES ($1, 'x')`, a[:]); err == nil {
+		t.Error("a key stored without its generation")
+	}
 	if _, err := conn.Exec(ctx, "CHECKPOINT"); err != nil {
 		t.Fatal(err)
 	}

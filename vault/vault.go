@@ -137,6 +137,11 @@ type wrapKeys struct {
 	wrap  cipher.AEAD
 	gen   uint32 // wrap's generation (candor.WrappedKey.Generation)
 	opens []cipher.AEAD
+	// minted are the wrapping keys this vault wrapped new keys with
+	// before wrap (the last two), kept in memory for KeepKeys alone: a
+	// key made (NewSubjectKey) just before a rotation retired its
+	// wrapping key is still kept, wrapped again. Reads never use them.
+	minted []cipher.AEAD
 }
 
 func newGCM(key []byte) cipher.AEAD {
@@ -324,6 +329,15 @@ func (v *Vault) keepKeys(ctx context.Context, keys []candor.WrappedKey) error {
 			}
 		}
 		sk, err := v.openSubjectKey(k.Subject, k.Wrapped)
+		for _, aead := range w.minted {
+			if err == nil {
+				break
+			}
+			if key, merr := open(aead, k.Wrapped, wrapAAD(k.Subject)); merr == nil && len(key) == KeySize {
+				sk, err = &SubjectKey{subject: k.Subject}, nil
+				copy(sk.key[:], key)
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("vault: keeping data keys: %w", err)
 		}
@@ -360,6 +374,9 @@ func (v *Vault) UseWrapKeysAt(gen uint32, wrap []byte, also ...[]byte) {
 		w.opens = append(w.opens, newGCM(k))
 	}
 	v.keys.Lock()
+	if old := v.wraps.Load(); old != nil {
+		w.minted = append([]cipher.AEAD{old.wrap}, old.minted...)[:min(2, 1+len(old.minted))]
+	}
 	v.wraps.Store(w)
 	v.keys.Unlock()
 }
