@@ -23,6 +23,16 @@ type ErasureIntent struct {
 	At      time.Time // when the erasure began
 }
 
+// ForLedger returns a copy of x without its blind indexes, as a keyring's
+// erasure ledger keeps it: the ledger outlives the erasure, and a blind
+// index would tell whoever holds the master key that the person an
+// identifier names was erased.
+func (x *ErasureIntent) ForLedger() *ErasureIntent {
+	y := *x
+	y.Unindex = nil
+	return &y
+}
+
 // erasureIntentV1 is the first byte of an ErasureIntent's encoding.
 const erasureIntentV1 = 1
 

@@ -69,17 +69,20 @@ func CheckWrappedKeys(keys []WrappedKey) error {
 }
 
 // ErasureLedger is what a Keyring MAY also keep: for every erasure, its
-// intent (ErasureIntent: the subject's pseudonymous ID, the commitments
-// its records were logged under, its blind indexes and the idempotency
-// keys the erasure keeps — no key, nothing that names the person), kept
-// with the keyring, apart from the data, so that a restore of a data
-// backup taken before the erasure can apply it again (app.Restore) and
-// the backup's records of the subject are deleted, not only unreadable.
-// Implementations: pebble.Keyring (the embedded store's, the one Candor
-// backs up and restores).
+// intent without its blind indexes (ErasureIntent.ForLedger: the
+// subject's pseudonymous ID, the commitments its records were logged
+// under and the idempotency keys the erasure keeps — no key, nothing that
+// names the person or finds them by an identifier), kept with the
+// keyring, apart from the data, so that a restore of a data backup taken
+// before the erasure can apply it again (app.Restore; the restored store
+// gives the blind indexes, EventStore.IndexesOf) and the backup's records
+// of the subject are deleted, not only unreadable.
+// Implementations: pebble.Keyring, postgres.Keyring, memstore.Keyring;
+// storetest.RunKeyring checks them.
 type ErasureLedger interface {
-	// RecordErasure keeps x durably before it returns, replacing any
-	// kept for the same subject. Errors: EINVALID for a zero subject.
+	// RecordErasure keeps x.ForLedger() durably before it returns,
+	// replacing any kept for the same subject. Errors: EINVALID for a zero
+	// subject.
 	RecordErasure(ctx context.Context, x *ErasureIntent) error
 	// Erasures yields every erasure kept; an error is yielded once, as
 	// the last item.

@@ -203,6 +203,11 @@ type EventStore interface {
 	Commit(ctx context.Context, b *WriteBatch) (commit uint64, err error)
 	// SubjectByIndex returns the subject a blind index maps to, or ENOTFOUND.
 	SubjectByIndex(ctx context.Context, bi BlindIndex) (SubjectID, error)
+	// IndexesOf returns the blind indexes that map to each of subjects, in
+	// one pass over the index (it may read all of it): for an erasure
+	// applied again to a restored store, without the subject's key that
+	// computes them. A subject with none is absent from the map.
+	IndexesOf(ctx context.Context, subjects []SubjectID) (map[SubjectID][]BlindIndex, error)
 	// Subject returns a subject record, or ENOTFOUND.
 	Subject(ctx context.Context, id SubjectID) (*SubjectRecord, error)
 	// Dedupe returns what is stored under an idempotency key, or ENOTFOUND.

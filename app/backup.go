@@ -293,16 +293,31 @@ func Restore(dir string, cfg StoreConfig, log io.Writer) (*Manifest, int, error)
 	if err := copyTree(filepath.Join(dir, backupLog), LogDir(cfg.Data)); err != nil {
 		return nil, 0, fmt.Errorf("restore: %w", err)
 	}
+	n, err := ReapplyErasures(context.Background(), cfg, log)
+	return &m, n, err
+}
+
+// ReapplyErasures opens the installation cfg names, restored from a
+// backup (by Restore, or, for PostgreSQL, with PostgreSQL's own tools:
+// pg_basebackup, PITR, pg_restore), and applies again the erasures the
+// keyring's ledger kept (erasure.Service.Reapply) of subjects its store
+// holds, so that their records are deleted, not only unreadable; an
+// embedded store is then compacted, so that no file holds them. It
+// refuses while a node runs on a shared store. It returns how many it
+// applied.
+func ReapplyErasures(ctx context.Context, cfg StoreConfig, log io.Writer) (int, error) {
 	inst, err := OpenExisting(cfg, NewLogger(log, "text", slog.LevelError))
 	if err != nil {
-		return nil, 0, fmt.Errorf("restore: the restored installation does not open: %w", err)
+		return 0, fmt.Errorf("restore: the restored installation does not open: %w", err)
 	}
-	n, err := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue}).Reapply(context.Background())
+	if err := noNodeRunning(ctx, inst.Store, "candor restore", "it would serve the restored store before the erasures made since the backup are applied again"); err != nil {
+		return 0, errors.Join(err, inst.Close())
+	}
+	n, err := erasure.New(erasure.Config{Store: inst.Store, Vault: inst.Vault, Catalogue: inst.Catalogue}).Reapply(ctx)
 	if err != nil {
 		err = fmt.Errorf("restore: applying again the erasures made since the backup: %w", err)
 	} else if c, ok := inst.Store.(interface{ Compact(context.Context) error }); ok && n > 0 {
-		// so that no file of the restored store holds what they deleted
-		err = c.Compact(context.Background())
+		err = c.Compact(ctx)
 	}
-	return &m, n, errors.Join(err, inst.Close())
+	return n, errors.Join(err, inst.Close())
 }

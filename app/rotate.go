@@ -87,7 +87,7 @@ func RotateKeys(ctx context.Context, cfg StoreConfig, opts RotateOptions) (int, 
 		return 0, err
 	}
 	defer inst.Close()
-	if err := noNodeRunning(ctx, inst.Store); err != nil {
+	if err := noNodeRunning(ctx, inst.Store, "candor keys rotate", "rotate on the running nodes instead (candor keys rotate --server URL --key-file F)"); err != nil {
 		return 0, err
 	}
 	if inst.wraps != nil { // the keyring keeps the generations
@@ -104,20 +104,20 @@ func RotateKeys(ctx context.Context, cfg StoreConfig, opts RotateOptions) (int, 
 }
 
 // noNodeRunning refuses, on a store shared by nodes (one with leases),
-// while a node holds the jobs' lease: a node running through an offline
-// rotation would go on wrapping new keys with the key it retires.
-func noNodeRunning(ctx context.Context, st candor.Store) error {
+// while a node holds the jobs' lease; cmd names the command and why says
+// what a running node would do wrong.
+func noNodeRunning(ctx context.Context, st candor.Store, cmd, why string) error {
 	l, ok := st.(candor.Leaser)
 	if !ok {
 		return nil
 	}
-	holder := "candor keys rotate/" + candor.NewSubjectID().String()
+	holder := cmd + "/" + candor.NewSubjectID().String()
 	lease, held, err := l.AcquireLease(ctx, jobsLease, holder, time.Second)
 	if err != nil {
 		return err
 	}
 	if !held {
-		return fmt.Errorf("keys rotate: a node is running on this database (%s holds the jobs' lease): rotate on the running nodes instead (candor keys rotate --server URL --key-file F), or stop every node first", lease.Holder)
+		return fmt.Errorf("%s: a node is running on this database (%s holds the jobs' lease): stop every node first, or %s", cmd, lease.Holder, why)
 	}
 	return l.ReleaseLease(ctx, jobsLease, holder)
 }

@@ -514,17 +514,27 @@ func (s *Service) Reapply(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var todo []*candor.ErasureIntent
+	var subjects []candor.SubjectID
 	for x, err := range l.Erasures(ctx) {
 		if err != nil {
 			return 0, err
 		}
 		if _, err := s.cfg.Store.Subject(ctx, x.Erasure.Subject); err == nil {
 			todo = append(todo, x)
+			subjects = append(subjects, x.Erasure.Subject)
 		} else if candor.ErrorCode(err) != candor.ENOTFOUND {
 			return 0, err
 		}
 	}
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	indexes, err := s.cfg.Store.IndexesOf(ctx, subjects) // the ledger keeps none
+	if err != nil {
+		return 0, err
+	}
 	for i, x := range todo {
+		x.Unindex = indexes[x.Erasure.Subject]
 		if err := s.finish(ctx, x); err != nil {
 			return i, fmt.Errorf("erasure: applying that of %s again: %w", x.Erasure.Subject, err)
 		}

@@ -25,6 +25,26 @@ func (s *Store) SubjectByIndex(ctx context.Context, bi candor.BlindIndex) (cando
 	return id, nil
 }
 
+// IndexesOf implements candor.EventStore.
+func (s *Store) IndexesOf(ctx context.Context, subjects []candor.SubjectID) (map[candor.SubjectID][]candor.BlindIndex, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	want := make(map[candor.SubjectID]bool, len(subjects))
+	for _, id := range subjects {
+		want[id] = true
+	}
+	out := map[candor.SubjectID][]candor.BlindIndex{}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	for bi, id := range s.d.indexes {
+		if want[id] {
+			out[id] = append(out[id], bi)
+		}
+	}
+	return out, nil
+}
+
 // Subject implements candor.EventStore: a copy of the subject record, or
 // ENOTFOUND.
 func (s *Store) Subject(ctx context.Context, id candor.SubjectID) (*candor.SubjectRecord, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"iter"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,15 +20,19 @@ type Keyring struct {
 }
 
 type keyData struct {
-	mu   sync.RWMutex
-	keys map[candor.SubjectID][]byte
+	mu       sync.RWMutex
+	keys     map[candor.SubjectID][]byte
+	erasures map[candor.SubjectID][]byte // encoded intents (candor.ErasureIntent.Record)
 }
 
-var _ candor.Keyring = (*Keyring)(nil)
+var (
+	_ candor.Keyring       = (*Keyring)(nil)
+	_ candor.ErasureLedger = (*Keyring)(nil)
+)
 
 // NewKeyring returns an empty keyring.
 func NewKeyring() *Keyring {
-	return &Keyring{d: &keyData{keys: map[candor.SubjectID][]byte{}}}
+	return &Keyring{d: &keyData{keys: map[candor.SubjectID][]byte{}, erasures: map[candor.SubjectID][]byte{}}}
 }
 
 // Reopen returns another handle on the keys k holds.
@@ -107,6 +112,43 @@ func (k *Keyring) SubjectKeys(ctx context.Context, after candor.SubjectID) iter.
 				return
 			}
 			if !yield(w, nil) {
+				return
+			}
+		}
+	}
+}
+
+// RecordErasure keeps x.ForLedger()'s encoding, replacing any of the
+// same subject.
+func (k *Keyring) RecordErasure(ctx context.Context, x *candor.ErasureIntent) error {
+	if err := k.enter(ctx); err != nil {
+		return err
+	}
+	if x.Erasure.Subject.IsZero() {
+		return candor.Errorf(candor.EINVALID, "erasure ledger: zero subject")
+	}
+	k.d.mu.Lock()
+	defer k.d.mu.Unlock()
+	k.d.erasures[x.Erasure.Subject] = x.ForLedger().Record().Data
+	return nil
+}
+
+// Erasures yields the erasures kept, decoded anew, in subject ID order.
+func (k *Keyring) Erasures(ctx context.Context) iter.Seq2[*candor.ErasureIntent, error] {
+	return func(yield func(*candor.ErasureIntent, error) bool) {
+		if err := k.enter(ctx); err != nil {
+			yield(nil, err)
+			return
+		}
+		k.d.mu.RLock()
+		ids := slices.Collect(maps.Keys(k.d.erasures))
+		data := make(map[candor.SubjectID][]byte, len(ids))
+		maps.Copy(data, k.d.erasures)
+		k.d.mu.RUnlock()
+		slices.SortFunc(ids, func(a, b candor.SubjectID) int { return bytes.Compare(a[:], b[:]) })
+		for _, id := range ids {
+			x, err := candor.ParseErasureIntent(&candor.Record{Kind: candor.RecordErasing, ID: id.String(), Subject: id, Data: data[id]})
+			if !yield(x, err) || err != nil {
 				return
 			}
 		}

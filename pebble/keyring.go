@@ -73,11 +73,12 @@ func OpenKeyring(dir string, opts Options) (*Keyring, error) {
 func (k *Keyring) init() error {
 	v, closer, err := k.db.Get(keyKeyringFormat)
 	if err == nil {
-		defer closer.Close()
-		if !bytes.Equal(v, u32(KeyringFormatVersion)) {
-			return fmt.Errorf("pebble: %s holds keyring format %x; this build supports version %d", k.dir, v, KeyringFormatVersion)
+		found := bytes.Clone(v)
+		closer.Close() // before the scrub: v pins the table that holds it
+		if !bytes.Equal(found, u32(KeyringFormatVersion)) {
+			return fmt.Errorf("pebble: %s holds keyring format %x; this build supports version %d", k.dir, found, KeyringFormatVersion)
 		}
-		return nil
+		return k.scrubLedger()
 	}
 	if !errors.Is(err, pebble.ErrNotFound) {
 		return fmt.Errorf("pebble: read keyring format: %w", err)
@@ -197,7 +198,7 @@ func (k *Keyring) awaitObsolete(ctx context.Context) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("pebble: keyring: obsolete files not deleted after 10s (an open iteration pins them)")
+			return fmt.Errorf("pebble: keyring: obsolete files not deleted after 10s (an open iteration pins them): %d tables, %d WAL files, %d zombies", m.Table.ObsoleteCount, m.WAL.ObsoleteFiles, m.Table.ZombieCount)
 		}
 		select {
 		case <-ctx.Done():

@@ -21,7 +21,7 @@ func erasureKey(id candor.SubjectID) []byte {
 	return append([]byte{tableErasures}, id[:]...)
 }
 
-// RecordErasure keeps x in the ledger, synced.
+// RecordErasure keeps x.ForLedger() in the ledger, synced.
 func (k *Keyring) RecordErasure(ctx context.Context, x *candor.ErasureIntent) error {
 	if !k.gate.enter() {
 		return errClosed()
@@ -33,7 +33,7 @@ func (k *Keyring) RecordErasure(ctx context.Context, x *candor.ErasureIntent) er
 	if x.Erasure.Subject.IsZero() {
 		return candor.Errorf(candor.EINVALID, "erasure ledger: zero subject")
 	}
-	if err := k.db.Set(erasureKey(x.Erasure.Subject), x.Record().Data, pebble.Sync); err != nil {
+	if err := k.db.Set(erasureKey(x.Erasure.Subject), x.ForLedger().Record().Data, pebble.Sync); err != nil {
 		return fmt.Errorf("pebble: keyring: erasure ledger: %w", err)
 	}
 	return nil
@@ -73,4 +73,33 @@ func (k *Keyring) Erasures(ctx context.Context) iter.Seq2[*candor.ErasureIntent,
 			yield(nil, fmt.Errorf("pebble: keyring: %w", err))
 		}
 	}
+}
+
+// scrubLedger rewrites the erasures an earlier build kept in the ledger
+// with their blind indexes without them, and compacts the ledger so that
+// no live file holds them.
+func (k *Keyring) scrubLedger() error {
+	ctx := context.Background()
+	b := k.db.NewBatch()
+	defer b.Close()
+	for x, err := range k.Erasures(ctx) {
+		if err != nil {
+			return err
+		}
+		if len(x.Unindex) > 0 {
+			if err := b.Set(erasureKey(x.Erasure.Subject), x.ForLedger().Record().Data, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if b.Empty() {
+		return nil
+	}
+	if err := errors.Join(b.Commit(pebble.Sync), k.db.Flush()); err != nil {
+		return fmt.Errorf("pebble: keyring: scrubbing the erasure ledger: %w", err)
+	}
+	if err := k.db.Compact(ctx, []byte{tableErasures}, []byte{tableErasures + 1}, false); err != nil {
+		return fmt.Errorf("pebble: keyring: compact: %w", err)
+	}
+	return k.awaitObsolete(ctx)
 }

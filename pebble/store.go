@@ -288,6 +288,38 @@ func (s *Store) SubjectByIndex(ctx context.Context, bi candor.BlindIndex) (cando
 	return id, nil
 }
 
+// IndexesOf reads the whole index table once.
+func (s *Store) IndexesOf(ctx context.Context, subjects []candor.SubjectID) (map[candor.SubjectID][]candor.BlindIndex, error) {
+	if !s.gate.enter() {
+		return nil, errClosed()
+	}
+	defer s.gate.leave()
+	want := make(map[candor.SubjectID]bool, len(subjects))
+	for _, id := range subjects {
+		want[id] = true
+	}
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{tableIndex}, UpperBound: []byte{tableIndex + 1}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[candor.SubjectID][]candor.BlindIndex{}
+	for ok := it.First(); ok; ok = it.Next() {
+		var id candor.SubjectID
+		var bi candor.BlindIndex
+		if len(it.Key()) != indexKeyLen || len(it.Value()) != len(id) {
+			return nil, errors.Join(errCorrupt, it.Close())
+		}
+		if copy(id[:], it.Value()); want[id] {
+			copy(bi[:], it.Key()[1:])
+			out[id] = append(out[id], bi)
+		}
+	}
+	if err := errors.Join(it.Error(), it.Close(), ctx.Err()); err != nil {
+		return nil, fmt.Errorf("pebble: reading the index: %w", err)
+	}
+	return out, nil
+}
+
 // Subject returns a subject record, or ENOTFOUND.
 func (s *Store) Subject(ctx context.Context, id candor.SubjectID) (*candor.SubjectRecord, error) {
 	if !s.gate.enter() {

@@ -23,19 +23,24 @@ import (
 const DefaultKeyringSchema = "candor_keyring"
 
 // Keyring is a candor.Keyring in a table of its own schema,
-// <schema>.subject_keys, in the database its URL names. Several nodes
-// may share one.
+// <schema>.subject_keys, in the database its URL names, with its erasure
+// ledger (candor.ErasureLedger) in <schema>.erasures. Several nodes may
+// share one.
 type Keyring struct {
-	pool   *pgxpool.Pool
-	table  string // the quoted, schema-qualified table
-	schema string
-	gens   string // the wrapping key's generations (wrapkeys.go)
-	rots   string // the rotations between them
-	closed atomic.Bool
-	mu     sync.Mutex // serialises DeleteSubjectKey's rewrite of the table
+	pool     *pgxpool.Pool
+	table    string // the quoted, schema-qualified tables
+	erasures string
+	schema   string
+	gens     string // the wrapping key's generations (wrapkeys.go)
+	rots     string // the rotations between them
+	closed   atomic.Bool
+	mu       sync.Mutex // serialises DeleteSubjectKey's rewrite of the table
 }
 
-var _ candor.Keyring = (*Keyring)(nil)
+var (
+	_ candor.Keyring       = (*Keyring)(nil)
+	_ candor.ErasureLedger = (*Keyring)(nil)
+)
 
 // OpenKeyring connects to the database url names and creates, if they
 // are not there, schema (empty: DefaultKeyringSchema) and its table.
@@ -47,7 +52,7 @@ func OpenKeyring(ctx context.Context, url, schema string) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: keyring: %w", err)
 	}
-	k := &Keyring{pool: pool, table: pgx.Identifier{schema, "subject_keys"}.Sanitize(), schema: schema,
+	k := &Keyring{pool: pool, table: pgx.Identifier{schema, "subject_keys"}.Sanitize(), erasures: pgx.Identifier{schema, "erasures"}.Sanitize(), schema: schema,
 		gens: pgx.Identifier{schema, "wrap_generations"}.Sanitize(), rots: pgx.Identifier{schema, "wrap_rotations"}.Sanitize()}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('candor keyring ' || $1, 0))`, schema); err != nil {
@@ -59,6 +64,12 @@ func OpenKeyring(ctx context.Context, url, schema string) (*Keyring, error) {
 		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+k.table+` (
 			subject bytea PRIMARY KEY CHECK (length(subject) = 16),
 			wrapped bytea NOT NULL CHECK (length(wrapped) > 0))`)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+k.erasures+` (
+			subject bytea PRIMARY KEY CHECK (length(subject) = 16),
+			intent bytea NOT NULL)`)
 		if err != nil {
 			return err
 		}
@@ -213,4 +224,73 @@ func (k *Keyring) Close() error {
 	}
 	k.pool.Close()
 	return nil
+}
+
+// RecordErasure keeps x.ForLedger() in the ledger, committed.
+func (k *Keyring) RecordErasure(ctx context.Context, x *candor.ErasureIntent) error {
+	if err := k.enter(ctx); err != nil {
+		return err
+	}
+	sub := x.Erasure.Subject
+	if sub.IsZero() {
+		return candor.Errorf(candor.EINVALID, "erasure ledger: zero subject")
+	}
+	_, err := k.pool.Exec(ctx, `INSERT INTO `+k.erasures+` (subject, intent) VALUES ($1, $2)
+		ON CONFLICT (subject) DO UPDATE SET intent = excluded.intent`, sub[:], x.ForLedger().Record().Data)
+	return k.wrap(err, "erasure ledger")
+}
+
+// Erasures yields the ledger's erasures in subject ID order, in pages of
+// 1,000 rows, each page read on its own.
+func (k *Keyring) Erasures(ctx context.Context) iter.Seq2[*candor.ErasureIntent, error] {
+	return func(yield func(*candor.ErasureIntent, error) bool) {
+		var last candor.SubjectID
+		for {
+			if err := k.enter(ctx); err != nil {
+				yield(nil, err)
+				return
+			}
+			page, err := k.erasurePage(ctx, last)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, x := range page {
+				if !yield(x, nil) {
+					return
+				}
+			}
+			if len(page) < 1000 {
+				return
+			}
+			last = page[len(page)-1].Erasure.Subject
+		}
+	}
+}
+
+// erasurePage reads up to 1,000 of the ledger's erasures above after.
+func (k *Keyring) erasurePage(ctx context.Context, after candor.SubjectID) ([]*candor.ErasureIntent, error) {
+	rows, err := k.pool.Query(ctx, `SELECT subject, intent FROM `+k.erasures+` WHERE subject > $1 ORDER BY subject LIMIT 1000`, after[:])
+	if err != nil {
+		return nil, k.wrap(err, "erasure ledger")
+	}
+	defer rows.Close()
+	var page []*candor.ErasureIntent
+	for rows.Next() {
+		var id, data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, k.wrap(err, "erasure ledger")
+		}
+		var sub candor.SubjectID
+		if len(id) != len(sub) {
+			return nil, fmt.Errorf("postgres: keyring: malformed erasure subject %x", id)
+		}
+		copy(sub[:], id)
+		x, err := candor.ParseErasureIntent(&candor.Record{Kind: candor.RecordErasing, ID: sub.String(), Subject: sub, Data: data})
+		if err != nil {
+			return nil, fmt.Errorf("postgres: keyring: %w", err)
+		}
+		page = append(page, x)
+	}
+	return page, k.wrap(rows.Err(), "erasure ledger")
 }

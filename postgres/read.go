@@ -25,6 +25,35 @@ func (s *Store) SubjectByIndex(ctx context.Context, bi candor.BlindIndex) (cando
 	return candor.SubjectID(id), nil
 }
 
+// IndexesOf reads the index rows of subjects.
+func (s *Store) IndexesOf(ctx context.Context, subjects []candor.SubjectID) (map[candor.SubjectID][]candor.BlindIndex, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	ids := make([][]byte, len(subjects))
+	for i := range subjects {
+		ids[i] = subjects[i][:]
+	}
+	rows, err := s.pool.Query(ctx, `SELECT bi, subject FROM candor_blind_index WHERE subject = ANY($1)`, ids)
+	if err != nil {
+		return nil, s.wrap(err, "read the index")
+	}
+	defer rows.Close()
+	out := map[candor.SubjectID][]candor.BlindIndex{}
+	for rows.Next() {
+		var bi, id []byte
+		if err := rows.Scan(&bi, &id); err != nil {
+			return nil, s.wrap(err, "read the index")
+		}
+		if len(bi) != len(candor.BlindIndex{}) || len(id) != len(candor.SubjectID{}) {
+			return nil, fmt.Errorf("postgres: malformed index row %x → %x", bi, id)
+		}
+		sub := candor.SubjectID(id)
+		out[sub] = append(out[sub], candor.BlindIndex(bi))
+	}
+	return out, s.wrap(rows.Err(), "read the index")
+}
+
 // Subject returns a subject record, or ENOTFOUND.
 func (s *Store) Subject(ctx context.Context, id candor.SubjectID) (*candor.SubjectRecord, error) {
 	if err := s.enter(); err != nil {

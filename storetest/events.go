@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,6 +81,32 @@ func testSubjectByIndex(t *testing.T, h *harness) {
 				t.Errorf("SubjectByIndex = %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// testIndexesOf: IndexesOf finds every index of the subjects asked for,
+// none of another's, and leaves out a subject with none.
+func testIndexesOf(t *testing.T, h *harness) {
+	a, b, c := newSubject(candor.Person), newSubject(candor.Person), newSubject(candor.Organisation)
+	var a1, a2, b1, c1 candor.BlindIndex
+	for _, bi := range []*candor.BlindIndex{&a1, &a2, &b1, &c1} {
+		rand32(bi)
+	}
+	MustCommit(t, h.s, &candor.WriteBatch{
+		Subjects: []candor.SubjectRecord{a, b, c},
+		Indexes:  []candor.IndexEntry{{Index: a1, Subject: a.ID}, {Index: b1, Subject: b.ID}, {Index: a2, Subject: a.ID}, {Index: c1, Subject: c.ID}},
+	})
+	none := candor.NewSubjectID()
+	got, err := h.s.IndexesOf(ctx, []candor.SubjectID{a.ID, c.ID, none})
+	if err != nil {
+		t.Fatalf("IndexesOf: %v", err)
+	}
+	sortIndexes := func(bis []candor.BlindIndex) []candor.BlindIndex {
+		return slices.SortedFunc(slices.Values(bis), func(x, y candor.BlindIndex) int { return bytes.Compare(x[:], y[:]) })
+	}
+	want := map[candor.SubjectID][]candor.BlindIndex{a.ID: sortIndexes([]candor.BlindIndex{a1, a2}), c.ID: {c1}}
+	if len(got) != len(want) || !slices.Equal(sortIndexes(got[a.ID]), want[a.ID]) || !slices.Equal(got[c.ID], want[c.ID]) {
+		t.Errorf("IndexesOf(a, c, none) = %x, want %x", got, want)
 	}
 }
 

@@ -26,6 +26,7 @@ func RunKeyring(t *testing.T, open KeyringOpenFunc) {
 		{"Iterate", testKeyIterate},
 		{"Reopen", testKeyReopen},
 		{"Closed", testKeyClosed},
+		{"ErasureLedger", testErasureLedger},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			k := &keyHarness{t: t, open: open, dir: t.TempDir()}

@@ -43,6 +43,7 @@ var capabilities = []capability{
 	{"EventStore", nil, []testCase{
 		{"SubjectRoundTrip", testSubjectRoundTrip},
 		{"SubjectByIndex", testSubjectByIndex},
+		{"IndexesOf", testIndexesOf},
 		{"Dedupe", testDedupe},
 		{"CommitAssignsIDs", testCommitAssignsIDs},
 		{"EmptyBatch", testEmptyBatch},

@@ -61,7 +61,7 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 		}
 		name, ok := readers[a.Principal]
 		if !ok {
-			name = s.readerName(ctx, a.Role, a.Principal, names, l)
+			name = s.readerName(ctx, a.Role, a.Principal, names)
 			readers[a.Principal] = name
 		}
 		av.Who = name
@@ -73,9 +73,9 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, sess *sessio
 }
 
 // readerName names who read a person's data, as the person should see
-// it: a relying party's or a source's name, an operator's or reviewer's
-// role and name — never the ID of the API key they used.
-func (s *Server) readerName(ctx context.Context, role candor.Role, principal string, parties map[string]string, l locale) string {
+// it (the page adds the role): a relying party's or a source's name, an
+// operator's or reviewer's name — never the ID of the API key they used.
+func (s *Server) readerName(ctx context.Context, role candor.Role, principal string, parties map[string]string) string {
 	who := principal
 	if key, err := s.cfg.Registrar.Key(ctx, principal); err == nil {
 		who = key.Principal // the key's holder
@@ -87,9 +87,6 @@ func (s *Server) readerName(ctx context.Context, role candor.Role, principal str
 		if src, err := s.cfg.Registrar.Source(ctx, who); err == nil && src.Name != "" {
 			return src.Name
 		}
-		return who
-	case candor.RoleOperator, candor.RoleReviewer, candor.RolePolicyAdmin:
-		return l.T(roleWords[role]) + " " + who
 	}
 	return who
 }

@@ -44,7 +44,7 @@ func TestWhoLookedNamesReaders(t *testing.T) {
 	if !ok {
 		t.Fatalf("no own reads section:\n%s", body)
 	}
-	for _, want := range []string{"Landlord One (relying party)", "Bank Seven (data source)", "Candor operator olga", "Candor reviewer rita"} {
+	for _, want := range []string{"Landlord One (relying party)", "Bank Seven (data source)", "olga (Candor operator)", "rita (Candor reviewer)"} {
 		if !strings.Contains(others, want) {
 			t.Errorf("others' reads lack %q:\n%s", want, others)
 		}

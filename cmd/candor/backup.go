@@ -57,7 +57,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // runRestore is candor restore DIR: a backup into an empty data dir,
-// offline, with today's master key and keyring.
+// offline, with today's master key and keyring. With --store (no DIR) it
+// finishes the restore of a PostgreSQL database made with PostgreSQL's
+// tools: it applies again the erasures made since the backup.
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -65,6 +67,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	app.Register(fs, &cfg, app.StoreSettings)
 	if err := app.ParseFlags(fs, reorder(args)); err != nil {
 		return err
+	}
+	if cfg.Store.Store != "" {
+		return reapplyOnPostgres(ctx, fs, cfg.Store, stdout, stderr)
 	}
 	if fs.NArg() != 1 {
 		return errors.New("restore: want the backup's directory (what candor backup wrote)")
@@ -82,5 +87,19 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "applied again %d erasures made since the backup: their subjects' records are deleted\n", erased)
 	}
 	fmt.Fprintln(stdout, "check it with candor audit verify, then start candor serve on it")
+	return nil
+}
+
+// reapplyOnPostgres is candor restore --store URL, after the database was
+// restored with PostgreSQL's tools.
+func reapplyOnPostgres(ctx context.Context, fs *flag.FlagSet, cfg app.StoreConfig, stdout, stderr io.Writer) error {
+	if fs.NArg() != 0 {
+		return errors.New("restore: a PostgreSQL store is restored with PostgreSQL's own tools (docs/operations.md); candor restore --store URL, with no directory, then applies again the erasures made since the backup")
+	}
+	n, err := app.ReapplyErasures(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied again %d erasures kept in the keyring (%s) to subjects the restored database held: their records are deleted\n", n, app.KeyringLocation(cfg))
 	return nil
 }

@@ -53,6 +53,7 @@ Commands:
   keys backup DIR      copy the keyring, deleting copies older than --keyring-retention (35 days)
   backup DIR           an online backup of a running server's store and log (--server, --key-file)
   restore DIR          a backup into an empty data dir, offline, with today's keyring
+  restore --store URL  after a PostgreSQL restore: apply again the erasures made since its backup
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
   bench decisions      load POST /v1/decisions against a trivial JSON handler on the same server

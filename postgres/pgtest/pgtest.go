@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,41 @@ func Database(tb testing.TB) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// Copy creates a database that is a copy of the one at dbURL (CREATE
+// DATABASE ... TEMPLATE: what a restore of a backup of it gives) and
+// returns its URL; it is dropped when the test ends. No connection to
+// dbURL's database may be open meanwhile.
+func Copy(tb testing.TB, dbURL string) string {
+	tb.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	from := strings.TrimPrefix(u.Path, "/")
+	to := Database(tb)
+	v, err := url.Parse(to)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	name := strings.TrimPrefix(v.Path, "/")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, os.Getenv(EnvURL))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, sql := range []string{
+		"DROP DATABASE " + pgx.Identifier{name}.Sanitize(),
+		"CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{from}.Sanitize(),
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			tb.Fatalf("copy database %s: %v", from, err)
+		}
+	}
+	return to
 }
 
 // DatabaseIfSet is Database when EnvURL is set, and "" (without
