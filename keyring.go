@@ -10,6 +10,10 @@ import (
 type WrappedKey struct {
 	Subject SubjectID
 	Wrapped []byte
+	// Generation is the generation of the wrapping key it is wrapped
+	// with, for a keyring that keeps them (WrapKeyring): 0 for the
+	// first. Other keyrings ignore it and yield 0.
+	Generation uint32
 }
 
 // Keyring keeps the subjects' wrapped data keys apart from the data they

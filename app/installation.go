@@ -34,6 +34,9 @@ type Installation struct {
 
 	regOnce  sync.Once
 	registry *scoring.Registry // made once: it keeps what it compiled
+	// wraps keeps the vault's wrapping keys in step with the generations
+	// the keyring keeps (PostgreSQL); nil for the embedded keyring.
+	wraps *wrapGenerations
 }
 
 // Open opens the installation cfg names, creating the store and the
@@ -95,12 +98,18 @@ func openWith(cfg StoreConfig, log *slog.Logger, loadKey func(string) ([]byte, e
 	if err == nil {
 		err = useWrapKeys(v, keyFile, master)
 	}
+	var wraps *wrapGenerations
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		wraps, err = useWrapGenerations(ctx, kr, v, keyFile, master, log)
+		cancel()
+	}
 	if err != nil {
 		st.Close()
 		kr.Close()
 		return nil, err
 	}
-	return &Installation{Data: cfg.Data, Store: st, Keyring: kr, Vault: v, Catalogue: cat}, nil
+	return &Installation{Data: cfg.Data, Store: st, Keyring: kr, Vault: v, Catalogue: cat, wraps: wraps}, nil
 }
 
 // KeyringLocation names where cfg's keyring is, for messages: its

@@ -11,16 +11,24 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-// keyRotation rotates a running node's wrapping key (rotate) in the
-// background while the node serves: reads, decisions and ingest go on,
-// new data keys are wrapped with the next key from the start, and keys
-// open under either until every key is rewrapped. A node stopped or
-// killed mid-way goes on at its next start, from the progress kept
-// beside the key files. It is the operator API's httpapi.KeyRotator.
+// keyRotation rotates a running node's wrapping key in the background
+// while the node serves: reads, decisions and ingest go on, new data keys
+// are wrapped with the next key from the start, and keys open under
+// either until every key is rewrapped. It is the operator API's
+// httpapi.KeyRotator.
+//
+// On the embedded store (rotate) the wrapping keys are files beside the
+// master key, and a node stopped or killed mid-way goes on at its next
+// start, from the progress kept beside them. On a keyring that keeps the
+// generations (PostgreSQL, shared by nodes: shared), a rotation asked of
+// any node is the cluster's: it is recorded in the keyring, every node
+// wraps new keys with the next generation within wrapPoll, and the node
+// holding the jobs' lease rewraps (runShared), so that one killed
+// mid-way is followed by the next holder, at the recorded pace.
 type keyRotation struct {
 	vault   *vault.Vault
 	keyFile string
-	refuse  string // why this node cannot rotate online; "" if it can
+	shared  *wrapGenerations // nil: the embedded store's files
 	log     *slog.Logger
 
 	mu      sync.Mutex
@@ -30,15 +38,8 @@ type keyRotation struct {
 	wg      sync.WaitGroup
 }
 
-// refuseShared is why nodes on PostgreSQL do not rotate online.
-const refuseShared = "online rotation is for the embedded store: nodes sharing a PostgreSQL keyring each read the wrapping key from their own file, and no node can hand the others a new one safely. " +
-	"Stop every node, run candor keys rotate --store ... (without --server) on one, copy <master key file>.wrap beside the master key of every node, then start them (docs/operations.md)"
-
 func newKeyRotation(inst *Installation, cfg StoreConfig, log *slog.Logger, metrics *httpapi.Metrics) *keyRotation {
-	r := &keyRotation{vault: inst.Vault, keyFile: masterKeyFile(cfg), log: log, st: httpapi.KeyRotation{State: httpapi.RotationIdle}}
-	if cfg.Store != "" {
-		r.refuse = refuseShared
-	}
+	r := &keyRotation{vault: inst.Vault, keyFile: masterKeyFile(cfg), shared: inst.wraps, log: log, st: httpapi.KeyRotation{State: httpapi.RotationIdle}}
 	if metrics != nil {
 		metrics.WatchKeyRotation(r.Rotation)
 	}
@@ -47,8 +48,8 @@ func newKeyRotation(inst *Installation, cfg StoreConfig, log *slog.Logger, metri
 
 // StartRotation is httpapi.KeyRotator's.
 func (r *keyRotation) StartRotation(ctx context.Context, keysPerSecond int) (httpapi.KeyRotation, error) {
-	if r.refuse != "" {
-		return r.Rotation(), candor.Errorf(candor.EINVALID, "%s", r.refuse)
+	if r.shared != nil {
+		return r.startShared(ctx, keysPerSecond)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -62,13 +63,16 @@ func (r *keyRotation) StartRotation(ctx context.Context, keysPerSecond int) (htt
 		return r.st, err
 	}
 	_, _, progFile := wrapFiles(r.keyFile)
-	_, done, err := readProgress(progFile)
+	_, done, recorded, err := readProgress(progFile)
 	if err != nil {
 		return r.st, err
 	}
+	if keysPerSecond <= 0 {
+		keysPerSecond = recorded
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	now := time.Now().UTC()
-	r.st, r.cancel = httpapi.KeyRotation{State: httpapi.RotationRunning, Done: done, StartedAt: &now}, cancel
+	r.st, r.cancel = httpapi.KeyRotation{State: httpapi.RotationRunning, Done: done, StartedAt: &now, KeysPerSecond: keysPerSecond}, cancel
 	r.wg.Add(1)
 	go r.run(ctx, keysPerSecond)
 	return r.st, nil
@@ -97,15 +101,19 @@ func (r *keyRotation) run(ctx context.Context, keysPerSecond int) {
 
 // Rotation is httpapi.KeyRotator's.
 func (r *keyRotation) Rotation() httpapi.KeyRotation {
+	if r.shared != nil {
+		return sharedState(r.shared.rotation())
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.st
 }
 
 // resume goes on with a rotation an earlier run of the node left
-// unfinished (it was stopped or killed), if this node can rotate online.
+// unfinished (it was stopped or killed), on the embedded store; on a
+// shared keyring the jobs' lease holder does (runShared).
 func (r *keyRotation) resume() {
-	if r.refuse != "" || !rotationUnderway(r.keyFile) {
+	if r.shared != nil || !rotationUnderway(r.keyFile) {
 		return
 	}
 	r.log.Info("key rotation: going on with the rotation an earlier run left unfinished")
@@ -125,4 +133,69 @@ func (r *keyRotation) stop() {
 		cancel()
 	}
 	r.wg.Wait()
+}
+
+// startShared begins a rotation of the cluster's wrapping key (or goes
+// on with the one under way, clearing its failure, at keysPerSecond if
+// positive): this node wraps new keys with the next generation before it
+// returns, the others within wrapPoll, and the jobs' lease holder
+// rewraps.
+func (r *keyRotation) startShared(ctx context.Context, keysPerSecond int) (httpapi.KeyRotation, error) {
+	r.mu.Lock()
+	stopped := r.stopped
+	r.mu.Unlock()
+	if stopped {
+		return r.Rotation(), candor.Errorf(candor.EUNAVAILABLE, "the node is shutting down")
+	}
+	rot, err := r.shared.begin(ctx, keysPerSecond)
+	if err != nil {
+		return r.Rotation(), err
+	}
+	r.log.Info("key rotation: begun in the keyring; the node holding the jobs' lease rewraps", "to_generation", rot.To, "keys_per_second", rot.KeysPerSecond)
+	return sharedState(&rot), nil
+}
+
+// runShared goes on with the cluster's rotation under way, if any and
+// not failed, until it is done or this node no longer holds the jobs'
+// lease (held). A failure is recorded in the keyring: the rotation waits
+// until it is asked for again.
+func (r *keyRotation) runShared(ctx context.Context, held func() bool) (int, error) {
+	if err := r.shared.load(ctx); err != nil {
+		return 0, err
+	}
+	rot := r.shared.rotation()
+	if rot == nil || !rot.FinishedAt.IsZero() || rot.Error != "" {
+		return 0, nil
+	}
+	r.log.Info("key rotation: rewrapping the data keys", "from_generation", rot.From, "to_generation", rot.To, "done", rot.Done, "keys_per_second", rot.KeysPerSecond)
+	n, err := r.shared.rotate(ctx, *rot, RotateOptions{}, held)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		r.log.Error("key rotation stopped; it goes on from where it stopped when asked again", "rewrapped", n, "err", err)
+		if ferr := r.shared.kr.FailWrapRotation(context.WithoutCancel(ctx), rot.To, err.Error()); ferr != nil {
+			r.log.Error("key rotation: recording its failure", "err", ferr)
+		}
+		r.shared.load(context.WithoutCancel(ctx))
+		return n, err
+	case err == nil && r.Rotation().State == httpapi.RotationDone:
+		r.log.Info("key rotation done: the old wrapping key generation is retired and its secret deleted from the keyring", "rewrapped", n, "generation", rot.To)
+	}
+	return n, err
+}
+
+// sharedState is the API's view of a rotation kept in the keyring.
+func sharedState(rot *candor.WrapRotation) httpapi.KeyRotation {
+	if rot == nil {
+		return httpapi.KeyRotation{State: httpapi.RotationIdle}
+	}
+	started := rot.StartedAt.UTC()
+	st := httpapi.KeyRotation{State: httpapi.RotationRunning, Done: rot.Done, Total: max(rot.Total, rot.Done), StartedAt: &started, KeysPerSecond: rot.KeysPerSecond, Error: rot.Error}
+	switch {
+	case !rot.FinishedAt.IsZero():
+		finished := rot.FinishedAt.UTC()
+		st.State, st.FinishedAt = httpapi.RotationDone, &finished
+	case rot.Error != "":
+		st.State = httpapi.RotationFailed
+	}
+	return st
 }

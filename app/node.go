@@ -240,6 +240,10 @@ func (s *Node) scheduleJobs(inst *Installation, cfg Config, disp *disputes.Servi
 	})
 	s.jobs.onEachNode("served scorecards", scorecardCheck, s.refreshScorecards)
 	s.rotation.resume()
+	if inst.wraps != nil { // the keyring keeps the wrapping key's generations
+		s.jobs.onEachNode("wrapping keys", wrapPoll, func(ctx context.Context) (int, error) { return 0, inst.wraps.load(ctx) })
+		s.jobs.every("key rotation", wrapPoll, func(ctx context.Context) (int, error) { return s.rotation.runShared(ctx, s.jobs.held) })
+	}
 	s.jobs.every("dispute deadlines", cfg.Server.DisputeCheck, func(ctx context.Context) (int, error) { return disp.Expire(ctx) })
 	if dir := cfg.Server.KeyringBackupDir; dir != "" {
 		s.jobs.every("keyring backup", cfg.Server.KeyringBackupEvery, func(ctx context.Context) (int, error) {

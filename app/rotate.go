@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,8 +87,15 @@ func RotateKeys(ctx context.Context, cfg StoreConfig, opts RotateOptions) (int, 
 		return 0, err
 	}
 	defer inst.Close()
-	if err := noNodeRunning(ctx, inst.Store, "candor keys rotate", "it would go on wrapping new keys with the key the rotation retires"); err != nil {
+	if err := noNodeRunning(ctx, inst.Store, "candor keys rotate", "rotate on the running nodes instead (candor keys rotate --server URL --key-file F)"); err != nil {
 		return 0, err
+	}
+	if inst.wraps != nil { // the keyring keeps the generations
+		rot, err := inst.wraps.begin(ctx, opts.KeysPerSecond)
+		if err != nil {
+			return 0, err
+		}
+		return inst.wraps.rotate(ctx, rot, opts, func() bool { return true })
 	}
 	if err := beginRotation(keyFile); err != nil {
 		return 0, err
@@ -132,12 +140,6 @@ func beginRotation(keyFile string) error {
 // running node): from its start, new keys are wrapped with the next key
 // and keys open under either (vault.UseWrapKeys).
 func rotate(ctx context.Context, v *vault.Vault, keyFile string, opts RotateOptions) (int, error) {
-	if opts.Batch <= 0 {
-		opts.Batch = 1000
-		if opts.KeysPerSecond > 0 { // about ten steps a second
-			opts.Batch = min(max(opts.KeysPerSecond/10, 1), opts.Batch)
-		}
-	}
 	curFile, nextFile, progFile := wrapFiles(keyFile)
 	master, err := vault.LoadKey(keyFile)
 	if err == nil {
@@ -146,10 +148,16 @@ func rotate(ctx context.Context, v *vault.Vault, keyFile string, opts RotateOpti
 	if err != nil {
 		return 0, err
 	}
-	after, done, err := readProgress(progFile)
+	after, done, kps, err := readProgress(progFile)
 	if err != nil {
 		return 0, err
 	}
+	if opts.KeysPerSecond <= 0 { // the pace the rotation began at
+		opts.KeysPerSecond = kps
+	} else if err := writeProgress(progFile, after, done, opts.KeysPerSecond); err != nil {
+		return 0, err
+	}
+	opts.Batch = rotateBatch(opts)
 	total := done
 	for _, err := range v.Keyring().SubjectKeys(ctx, after) {
 		if err != nil {
@@ -168,7 +176,7 @@ func rotate(ctx context.Context, v *vault.Vault, keyFile string, opts RotateOpti
 			return n, err
 		}
 		n += k
-		if err := writeProgress(progFile, after, done+n); err != nil {
+		if err := writeProgress(progFile, after, done+n, opts.KeysPerSecond); err != nil {
 			return n, err
 		}
 		if opts.Progress != nil {
@@ -226,36 +234,45 @@ func masterKeyFile(cfg StoreConfig) string {
 }
 
 // The progress file holds the last subject ID whose key was rewrapped, in
-// hex, and how many were, on one line.
-func readProgress(path string) (candor.SubjectID, int, error) {
+// hex, how many were, and the pace the rotation runs at (keys a second,
+// 0: no bound), on one line; files of earlier builds lack the pace.
+func readProgress(path string) (candor.SubjectID, int, int, error) {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return candor.SubjectID{}, 0, nil
+		return candor.SubjectID{}, 0, 0, nil
 	}
 	if err != nil {
-		return candor.SubjectID{}, 0, err
+		return candor.SubjectID{}, 0, 0, err
 	}
 	var id candor.SubjectID
-	var done int
-	var idHex string
-	if _, err := fmt.Sscanf(strings.TrimSpace(string(raw)), "%s %d", &idHex, &done); err != nil {
-		return id, 0, fmt.Errorf("rotation progress %s: %w", path, err)
+	var done, kps int
+	fields := strings.Fields(string(raw))
+	if len(fields) != 2 && len(fields) != 3 {
+		return id, 0, 0, fmt.Errorf("rotation progress %s: want a subject ID, a count and a pace on one line", path)
 	}
-	b, err := hex.DecodeString(idHex)
+	b, err := hex.DecodeString(fields[0])
 	if err != nil || len(b) != len(id) {
-		return id, 0, fmt.Errorf("rotation progress %s: not a subject ID", path)
+		return id, 0, 0, fmt.Errorf("rotation progress %s: not a subject ID", path)
 	}
 	copy(id[:], b)
-	return id, done, nil
+	if done, err = strconv.Atoi(fields[1]); err != nil || done < 0 {
+		return id, 0, 0, fmt.Errorf("rotation progress %s: %q is not a count of keys", path, fields[1])
+	}
+	if len(fields) == 3 {
+		if kps, err = strconv.Atoi(fields[2]); err != nil || kps < 0 {
+			return id, 0, 0, fmt.Errorf("rotation progress %s: %q is not a pace in keys a second", path, fields[2])
+		}
+	}
+	return id, done, kps, nil
 }
 
-func writeProgress(path string, last candor.SubjectID, done int) error {
+func writeProgress(path string, last candor.SubjectID, done, keysPerSecond int) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(f, "%s %d\n", last, done)
+	_, err = fmt.Fprintf(f, "%s %d %d\n", last, done, keysPerSecond)
 	if err == nil {
 		err = f.Sync()
 	}

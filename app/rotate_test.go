@@ -5,7 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/app"
@@ -113,5 +115,47 @@ func TestRotateResumes(t *testing.T) {
 		if _, err := old.SubjectKey(ctx, id); err == nil {
 			t.Fatalf("key of %s opens under the retired wrapping key", id)
 		}
+	}
+}
+
+// TestRotateKeepsPace: the pace a rotation began at is kept with its
+// progress, and a run that resumes it without one goes on at that pace.
+func TestRotateKeepsPace(t *testing.T) {
+	ctx := context.Background()
+	cfg := app.StoreConfig{Data: filepath.Join(t.TempDir(), "data")}
+	inst, err := app.Open(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []candor.WrappedKey
+	for range 40 {
+		_, w := inst.Vault.NewSubjectKey(candor.NewSubjectID())
+		keys = append(keys, w)
+	}
+	if err := inst.Vault.KeepKeys(ctx, keys); err != nil {
+		t.Fatal(err)
+	}
+	inst.Close()
+	cctx, cancel := context.WithCancel(ctx)
+	_, err = app.RotateKeys(cctx, cfg, app.RotateOptions{Batch: 5, KeysPerSecond: 50, Progress: func(done, total int) {
+		if done > 0 {
+			cancel()
+		}
+	}})
+	if err == nil {
+		t.Fatal("the interrupted rotation finished")
+	}
+	raw, err := os.ReadFile(cfg.Data + ".master.key.wrap.next.progress")
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(raw)), " 5 50") {
+		t.Fatalf("progress %q (%v): want 5 keys done at 50 a second", raw, err)
+	}
+	began := time.Now()
+	n, err := app.RotateKeys(ctx, cfg, app.RotateOptions{Batch: 5})
+	if err != nil || n != 35 {
+		t.Fatalf("resumed: %d keys, %v", n, err)
+	}
+	// 35 keys at 50 a second: 0.6 s at least (the first step waits not).
+	if took := time.Since(began); took < 600*time.Millisecond {
+		t.Errorf("the resumed rotation took %s: it forgot its pace of 50 keys a second", took)
 	}
 }

@@ -11,7 +11,8 @@ import (
 
 // KeyRotation is the state of a node's rotation of the wrapping key (the
 // key-encryption key of the subjects' data keys), as
-// GET /v1/admin/key-rotation shows it.
+// GET /v1/admin/key-rotation shows it. On PostgreSQL a rotation is the
+// cluster's, kept in the keyring, and every node shows it.
 type KeyRotation struct {
 	// State is idle (none since the node started), running, done or
 	// failed (Error says why; asking again goes on from where it
@@ -24,6 +25,10 @@ type KeyRotation struct {
 	StartedAt  *time.Time `json:"started_at,omitempty"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	Error      string     `json:"error,omitempty"`
+	// KeysPerSecond is the pace the rotation runs at (0: no bound), as
+	// recorded with its progress: a rotation resumed after a restart
+	// keeps it.
+	KeysPerSecond int `json:"keys_per_second"`
 }
 
 // The states of a KeyRotation.
@@ -43,9 +48,8 @@ type KeyRotationRequest struct {
 // KeyRotator rotates the wrapping key on a running node (app's
 // keyRotation). StartRotation starts a rotation, or goes on with one an
 // earlier run left unfinished, in the background, and returns its state;
-// if one is running it returns its state and starts nothing. Errors:
-// EINVALID when the node cannot rotate online (a store shared by several
-// nodes), naming what to do instead.
+// if one is running it returns its state and starts nothing (on
+// PostgreSQL, a positive keysPerSecond replaces its pace).
 type KeyRotator interface {
 	StartRotation(ctx context.Context, keysPerSecond int) (KeyRotation, error)
 	Rotation() KeyRotation
@@ -94,7 +98,7 @@ func (s *Server) getKeyRotation(w http.ResponseWriter, r *http.Request, _ *Princ
 func (m *Metrics) WatchKeyRotation(status func() KeyRotation) {
 	m.registerer.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "candor_key_rotation_running",
-			Help: "1 while this node rotates the wrapping key of the subjects' data keys, else 0."}, func() float64 {
+			Help: "1 while a rotation of the wrapping key of the subjects' data keys runs (on PostgreSQL: the cluster's, on whichever node), else 0."}, func() float64 {
 			if status().State == RotationRunning {
 				return 1
 			}

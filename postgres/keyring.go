@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -29,10 +30,11 @@ type Keyring struct {
 	pool     *pgxpool.Pool
 	table    string // the quoted, schema-qualified tables
 	erasures string
-	// schemaName is the schema's name, unquoted.
-	schemaName string
-	closed     atomic.Bool
-	mu         sync.Mutex // serialises DeleteSubjectKey's rewrite of the table
+	schema   string
+	gens     string // the wrapping key's generations (wrapkeys.go)
+	rots     string // the rotations between them
+	closed   atomic.Bool
+	mu       sync.Mutex // serialises DeleteSubjectKey's rewrite of the table
 }
 
 var (
@@ -50,7 +52,8 @@ func OpenKeyring(ctx context.Context, url, schema string) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: keyring: %w", err)
 	}
-	k := &Keyring{pool: pool, table: pgx.Identifier{schema, "subject_keys"}.Sanitize(), erasures: pgx.Identifier{schema, "erasures"}.Sanitize(), schemaName: schema}
+	k := &Keyring{pool: pool, table: pgx.Identifier{schema, "subject_keys"}.Sanitize(), erasures: pgx.Identifier{schema, "erasures"}.Sanitize(), schema: schema,
+		gens: pgx.Identifier{schema, "wrap_generations"}.Sanitize(), rots: pgx.Identifier{schema, "wrap_rotations"}.Sanitize()}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('candor keyring ' || $1, 0))`, schema); err != nil {
 			return err
@@ -67,7 +70,10 @@ func OpenKeyring(ctx context.Context, url, schema string) (*Keyring, error) {
 		_, err = tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+k.erasures+` (
 			subject bytea PRIMARY KEY CHECK (length(subject) = 16),
 			intent bytea NOT NULL)`)
-		return err
+		if err != nil {
+			return err
+		}
+		return createWrapTables(ctx, tx, schema)
 	})
 	if err != nil {
 		pool.Close()
@@ -97,7 +103,9 @@ func (k *Keyring) wrap(err error, what string) error {
 }
 
 // PutSubjectKeys stores keys in one transaction (committed, so durable
-// with PostgreSQL's synchronous_commit on, its default).
+// with PostgreSQL's synchronous_commit on, its default), each with its
+// generation, after checking that every generation is current or next
+// (candor.WrapKeyring): ErrWrapRetired if not.
 func (k *Keyring) PutSubjectKeys(ctx context.Context, keys []candor.WrappedKey) error {
 	if err := k.enter(ctx); err != nil {
 		return err
@@ -107,11 +115,23 @@ func (k *Keyring) PutSubjectKeys(ctx context.Context, keys []candor.WrappedKey) 
 	}
 	ids := make([][]byte, len(keys))
 	wrapped := make([][]byte, len(keys))
+	gens := make([]int32, len(keys))
+	var distinct []int32
 	for i, w := range keys {
-		ids[i], wrapped[i] = w.Subject[:], w.Wrapped
+		ids[i], wrapped[i], gens[i] = w.Subject[:], w.Wrapped, int32(w.Generation)
+		if !slices.Contains(distinct, gens[i]) {
+			distinct = append(distinct, gens[i])
+		}
 	}
-	_, err := k.pool.Exec(ctx, `INSERT INTO `+k.table+` (subject, wrapped)
-		SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (subject) DO UPDATE SET wrapped = excluded.wrapped`, ids, wrapped)
+	err := pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
+		if err := k.lockGenerations(ctx, tx, distinct); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO `+k.table+` (subject, wrapped, generation)
+			SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::integer[])
+			ON CONFLICT (subject) DO UPDATE SET wrapped = excluded.wrapped, generation = excluded.generation`, ids, wrapped, gens)
+		return err
+	})
 	return k.wrap(err, "put keys")
 }
 
@@ -146,7 +166,7 @@ func (k *Keyring) DeleteSubjectKey(ctx context.Context, id candor.SubjectID) err
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	rewrite := pgx.Identifier{k.schemaName, "subject_keys_rewrite"}.Sanitize()
+	rewrite := pgx.Identifier{k.schema, "subject_keys_rewrite"}.Sanitize()
 	err := pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE `+k.table+` IN ACCESS EXCLUSIVE MODE`); err != nil {
 			return err
@@ -180,7 +200,7 @@ func (k *Keyring) SubjectKeys(ctx context.Context, after candor.SubjectID) iter.
 				yield(candor.WrappedKey{}, err)
 				return
 			}
-			rows, err := k.pool.Query(ctx, `SELECT subject, wrapped FROM `+k.table+` WHERE subject > $1 ORDER BY subject LIMIT 1000`, last)
+			rows, err := k.pool.Query(ctx, `SELECT subject, wrapped, generation FROM `+k.table+` WHERE subject > $1 ORDER BY subject LIMIT 1000`, last)
 			if err != nil {
 				yield(candor.WrappedKey{}, k.wrap(err, "list keys"))
 				return
@@ -188,14 +208,15 @@ func (k *Keyring) SubjectKeys(ctx context.Context, after candor.SubjectID) iter.
 			var page []candor.WrappedKey
 			for rows.Next() {
 				var id, w []byte
-				if err := rows.Scan(&id, &w); err != nil {
+				var gen int32
+				if err := rows.Scan(&id, &w, &gen); err != nil {
 					rows.Close()
 					yield(candor.WrappedKey{}, k.wrap(err, "list keys"))
 					return
 				}
 				var wk candor.WrappedKey
 				copy(wk.Subject[:], id)
-				wk.Wrapped = w
+				wk.Wrapped, wk.Generation = w, uint32(gen)
 				page = append(page, wk)
 			}
 			if err := rows.Err(); err != nil {

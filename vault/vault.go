@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/internal/keyfile"
@@ -93,6 +94,9 @@ type Vault struct {
 	digest macPool
 	ref    macPool
 	acts   macPool
+	// secrets seals the wrapping key's generations a WrapKeyring keeps.
+	secrets cipher.AEAD
+	stale   staleWrap
 }
 
 // New derives the vault's keys from a 32-byte master key with HKDF-SHA-256,
@@ -119,6 +123,7 @@ func New(master []byte, kr candor.Keyring) (*Vault, error) {
 		digest:  newMACPool(derive("digest")),
 		ref:     newMACPool(derive("reference")),
 		acts:    newMACPool(derive("admin-acts")),
+		secrets: newGCM(derive("wrap-generation")),
 	}
 	w := newGCM(derive("wrap"))
 	v.wraps.Store(&wrapKeys{wrap: w, opens: []cipher.AEAD{w}})
@@ -130,7 +135,13 @@ func New(master []byte, kr candor.Keyring) (*Vault, error) {
 // rotation).
 type wrapKeys struct {
 	wrap  cipher.AEAD
+	gen   uint32 // wrap's generation (candor.WrappedKey.Generation)
 	opens []cipher.AEAD
+	// minted are the wrapping keys this vault wrapped new keys with
+	// before wrap (the last two), kept in memory for KeepKeys alone: a
+	// key made (NewSubjectKey) just before a rotation retired its
+	// wrapping key is still kept, wrapped again. Reads never use them.
+	minted []cipher.AEAD
 }
 
 func newGCM(key []byte) cipher.AEAD {
@@ -276,7 +287,8 @@ func (v *Vault) NewSubjectKey(subject candor.SubjectID) (*SubjectKey, candor.Wra
 	k := &SubjectKey{subject: subject}
 	rand.Read(k.key[:])
 	k.deriveSalt()
-	return k, candor.WrappedKey{Subject: subject, Wrapped: v.WrapKey(k)}
+	w := v.wraps.Load()
+	return k, candor.WrappedKey{Subject: subject, Wrapped: seal(w.wrap, nil, k.key[:], wrapAAD(subject)), Generation: w.gen}
 }
 
 // WrapKey returns k wrapped by the master key (for the keyring).
@@ -289,23 +301,50 @@ func (v *Vault) WrapKey(k *SubjectKey) []byte {
 // committed subject is ever without its key. A key wrapped (by
 // NewSubjectKey) under a wrapping key that a rotation has since replaced
 // is wrapped again under the current one before it is stored, so that
-// no key escapes a rotation running meanwhile.
+// no key escapes a rotation running meanwhile. A keyring that refuses
+// the keys as wrapped with a retired generation (candor.ErrWrapRetired:
+// this vault had not yet learnt of a rotation another node finished) is
+// asked again, twice at most, after the vault's generations are reloaded
+// (OnStaleWrap).
 func (v *Vault) KeepKeys(ctx context.Context, keys []candor.WrappedKey) error {
+	for attempt := 0; ; attempt++ {
+		err := v.keepKeys(ctx, keys)
+		if !errors.Is(err, candor.ErrWrapRetired) || attempt == 2 || v.stale.reload == nil {
+			return err
+		}
+		if rerr := v.stale.refresh(ctx, time.Now()); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+}
+
+func (v *Vault) keepKeys(ctx context.Context, keys []candor.WrappedKey) error {
 	v.keys.RLock()
 	defer v.keys.RUnlock()
 	w, cloned := v.wraps.Load(), false
 	for i, k := range keys {
-		if _, err := open(w.wrap, k.Wrapped, wrapAAD(k.Subject)); err == nil {
-			continue
+		if k.Generation == w.gen {
+			if _, err := open(w.wrap, k.Wrapped, wrapAAD(k.Subject)); err == nil {
+				continue
+			}
 		}
-		sk, err := v.OpenSubjectKey(k.Subject, k.Wrapped)
+		sk, err := v.openSubjectKey(k.Subject, k.Wrapped)
+		for _, aead := range w.minted {
+			if err == nil {
+				break
+			}
+			if key, merr := open(aead, k.Wrapped, wrapAAD(k.Subject)); merr == nil && len(key) == KeySize {
+				sk, err = &SubjectKey{subject: k.Subject}, nil
+				copy(sk.key[:], key)
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("vault: keeping data keys: %w", err)
 		}
 		if !cloned { // the caller's slice is left as it was
 			keys, cloned = slices.Clone(keys), true
 		}
-		keys[i].Wrapped = seal(w.wrap, nil, sk.key[:], wrapAAD(k.Subject))
+		keys[i].Wrapped, keys[i].Generation = seal(w.wrap, nil, sk.key[:], wrapAAD(k.Subject)), w.gen
 	}
 	if err := v.keyring.PutSubjectKeys(ctx, keys); err != nil {
 		return fmt.Errorf("vault: keeping data keys: %w", err)
@@ -322,12 +361,22 @@ func (v *Vault) KeepKeys(ctx context.Context, keys []candor.WrappedKey) error {
 // under way (KeepKeys, ShredKey, RewrapKeys) and every write after it
 // returns uses the new keys.
 func (v *Vault) UseWrapKeys(wrap []byte, also ...[]byte) {
-	w := &wrapKeys{wrap: newGCM(wrap)}
+	v.UseWrapKeysAt(0, wrap, also...)
+}
+
+// UseWrapKeysAt is UseWrapKeys for a keyring that keeps the wrapping
+// key's generations (candor.WrapKeyring): gen is wrap's generation, which
+// every key it wraps is stored with.
+func (v *Vault) UseWrapKeysAt(gen uint32, wrap []byte, also ...[]byte) {
+	w := &wrapKeys{wrap: newGCM(wrap), gen: gen}
 	w.opens = []cipher.AEAD{w.wrap}
 	for _, k := range also {
 		w.opens = append(w.opens, newGCM(k))
 	}
 	v.keys.Lock()
+	if old := v.wraps.Load(); old != nil {
+		w.minted = append([]cipher.AEAD{old.wrap}, old.minted...)[:min(2, 1+len(old.minted))]
+	}
 	v.wraps.Store(w)
 	v.keys.Unlock()
 }
@@ -360,14 +409,19 @@ func (v *Vault) RewrapKeys(ctx context.Context, after candor.SubjectID, limit in
 	defer v.keys.Unlock()
 	batch := make([]candor.WrappedKey, 0, len(ids))
 	for _, id := range ids {
-		k, err := v.SubjectKey(ctx, id)
+		wrapped, err := v.keyring.SubjectKey(ctx, id)
 		if candor.ErrorCode(err) == candor.ENOTFOUND {
 			continue // shredded meanwhile
 		}
 		if err != nil {
 			return after, 0, false, err
 		}
-		batch = append(batch, candor.WrappedKey{Subject: id, Wrapped: v.WrapKey(k)})
+		k, err := v.openSubjectKey(id, wrapped) // no reload: it holds the keys' lock
+		if err != nil {
+			return after, 0, false, err
+		}
+		w := v.wraps.Load()
+		batch = append(batch, candor.WrappedKey{Subject: id, Wrapped: seal(w.wrap, nil, k.key[:], wrapAAD(id)), Generation: w.gen})
 	}
 	if len(batch) > 0 {
 		if err := v.keyring.PutSubjectKeys(ctx, batch); err != nil {
@@ -388,8 +442,25 @@ func DeriveWrapKey(secret []byte) ([]byte, error) {
 }
 
 // OpenSubjectKey unwraps a wrapped data key. It fails if the wrapped key was
-// altered or belongs to another subject.
+// altered or belongs to another subject. A key that opens under none of
+// the vault's wrapping keys opens again after the generations are
+// reloaded (OnStaleWrap), if they changed: another node began a
+// rotation this vault has not yet learnt of.
 func (v *Vault) OpenSubjectKey(subject candor.SubjectID, wrapped []byte) (*SubjectKey, error) {
+	failed := time.Now()
+	k, err := v.openSubjectKey(subject, wrapped)
+	if err == nil || v.stale.reload == nil {
+		return k, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if v.stale.refresh(ctx, failed) != nil {
+		return nil, err
+	}
+	return v.openSubjectKey(subject, wrapped)
+}
+
+func (v *Vault) openSubjectKey(subject candor.SubjectID, wrapped []byte) (*SubjectKey, error) {
 	var key []byte
 	err := errors.New("no wrapping key")
 	for _, aead := range v.wraps.Load().opens {

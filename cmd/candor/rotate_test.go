@@ -20,7 +20,6 @@ import (
 	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/erasure"
 	"github.com/candor-project/candor/httpapi"
-	"github.com/candor-project/candor/postgres/pgtest"
 	"github.com/candor-project/candor/vault"
 )
 
@@ -138,6 +137,11 @@ func TestOnlineKeyRotation(t *testing.T) {
 // until stop; any failed request fails the test. stop returns the
 // batches posted and the reads and decisions answered.
 func workWhile(t *testing.T, client *http.Client, addr, bank, person, rp, consent string) (stop func() (int, int)) {
+	return workOn(t, client, addr, bank, person, rp, consent, func(n int) []byte { return batch(n, 20) })
+}
+
+// workOn is workWhile posting the batches batches returns.
+func workOn(t *testing.T, client *http.Client, addr, bank, person, rp, consent string, batches func(n int) []byte) (stop func() (int, int)) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	var posted, reads atomic.Int64
@@ -148,7 +152,7 @@ func workWhile(t *testing.T, client *http.Client, addr, bank, person, rp, consen
 				return
 			default:
 			}
-			if _, status, err := post(client, addr, bank, batch(n, 20)); err != nil || status != 200 {
+			if _, status, err := post(client, addr, bank, batches(n)); err != nil || status != 200 {
 				t.Errorf("batch %d: %d %v", n, status, err)
 				return
 			}
@@ -267,40 +271,6 @@ func fileText(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(raw))
-}
-
-// TestOnlineRotationRefusedOnPostgres: a node on PostgreSQL, which other
-// nodes may share, refuses to rotate online and says what to do instead;
-// the offline rotation is refused while the node runs; neither begins
-// anything (no next wrapping key is written). With the node stopped, the
-// offline rotation runs.
-func TestOnlineRotationRefusedOnPostgres(t *testing.T) {
-	db := pgtest.Database(t)
-	bin := mustBinary(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	opKey := writeKeyFile(t, dir, "olga.key", strings.Fields(candor(t, bin, "operator", "key", "--data", data, "--store", db, "olga"))[0])
-	addr := freeAddr(t)
-	srv := startServe(t, bin, data, addr, "--store", db)
-	defer srv.Process.Kill()
-	out, err := exec.Command(bin, "keys", "rotate", "--server", "http://"+addr, "--key-file", opKey).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "online rotation is for the embedded store") || !strings.Contains(string(out), "copy <master key file>.wrap") {
-		t.Errorf("keys rotate --server on PostgreSQL: %v\n%s\nwant a refusal saying how to rotate offline", err, out)
-	}
-	// Offline, with the node running, it is refused too.
-	out, err = exec.Command(bin, "keys", "rotate", "--data", data, "--store", db).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "a node is running on this database") {
-		t.Errorf("keys rotate on PostgreSQL with a node running: %v\n%s\nwant it refused", err, out)
-	}
-	if _, err := os.Stat(data + ".master.key.wrap.next"); !os.IsNotExist(err) {
-		t.Errorf("the refused rotations wrote a next wrapping key: %v", err)
-	}
-	// With the node stopped, the offline rotation runs.
-	srv.Process.Signal(os.Interrupt)
-	srv.Wait()
-	if out := candor(t, bin, "keys", "rotate", "--data", data, "--store", db); !strings.Contains(out, "rewrapped") {
-		t.Errorf("keys rotate on PostgreSQL, every node stopped: %s", out)
-	}
 }
 
 // dying is a store whose process dies, as far as an erasure can tell,
