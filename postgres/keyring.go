@@ -148,38 +148,44 @@ func (k *Keyring) SubjectKey(ctx context.Context, id candor.SubjectID) ([]byte, 
 	return w, k.wrap(err, "read key")
 }
 
-// DeleteSubjectKey deletes the row and, in the same transaction, under
-// an exclusive lock on the table, rewrites the table without it: the
-// rows left are copied into a new table that then takes the table's
-// name, and the old table is dropped, which empties its files when the
-// transaction commits. The copy is made by the transaction that deleted
-// the row, so it never holds it. (VACUUM FULL, which this replaces,
-// keeps a deleted row that an older snapshot in the database — an
-// autovacuum's ANALYZE, say — might still see, and under load left the
-// key in the file.) Readers and writers wait for the rewrite (keys are
-// small: about a second per million), then go on with the new table.
-// The WAL keeps the row until its segments are recycled, and so does a
-// WAL archive: docs/operations.md says how long.
+// DeleteSubjectKey deletes the row and rewrites the table without it
+// (rewriteTable), so that its bytes leave the table's files. Readers and
+// writers wait for the rewrite (keys are small: about a second per
+// million). The WAL keeps the row until its segments are recycled, and so
+// does a WAL archive: docs/operations.md says how long.
 func (k *Keyring) DeleteSubjectKey(ctx context.Context, id candor.SubjectID) error {
 	if err := k.enter(ctx); err != nil {
 		return err
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	rewrite := pgx.Identifier{k.schema, "subject_keys_rewrite"}.Sanitize()
-	err := pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE `+k.table+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+	err := k.rewriteTable(ctx, k.table, func(tx pgx.Tx) (bool, error) {
+		tag, err := tx.Exec(ctx, `DELETE FROM `+k.table+` WHERE subject = $1`, id[:])
+		return err == nil && tag.RowsAffected() > 0, err
+	})
+	return k.wrap(err, "delete key")
+}
+
+// rewriteTable runs change in a transaction that holds table exclusively
+// and, if change says it removed something, rewrites the table with the
+// rows left: copied aside, the table truncated (new, empty files; the old
+// ones are emptied when the transaction commits) and the rows copied
+// back. The copy is read by the transaction that made the change, so it
+// never holds what the change removed. (VACUUM FULL keeps a removed row
+// that an older snapshot in the database — an autovacuum's ANALYZE, say —
+// might still see, and under load it left the bytes in the file.)
+func (k *Keyring) rewriteTable(ctx context.Context, table string, change func(pgx.Tx) (bool, error)) error {
+	return pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE `+table+` IN ACCESS EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM `+k.table+` WHERE subject = $1`, id[:])
-		if err != nil || tag.RowsAffected() == 0 {
+		if changed, err := change(tx); err != nil || !changed {
 			return err
 		}
 		for _, sql := range []string{
-			`CREATE TABLE ` + rewrite + ` (LIKE ` + k.table + ` INCLUDING ALL)`,
-			`INSERT INTO ` + rewrite + ` SELECT * FROM ` + k.table,
-			`DROP TABLE ` + k.table,
-			`ALTER TABLE ` + rewrite + ` RENAME TO subject_keys`,
+			`CREATE TEMPORARY TABLE candor_keyring_rows ON COMMIT DROP AS SELECT * FROM ` + table,
+			`TRUNCATE ` + table,
+			`INSERT INTO ` + table + ` SELECT * FROM candor_keyring_rows`,
 		} {
 			if _, err := tx.Exec(ctx, sql); err != nil {
 				return err
@@ -187,7 +193,6 @@ func (k *Keyring) DeleteSubjectKey(ctx context.Context, id candor.SubjectID) err
 		}
 		return nil
 	})
-	return k.wrap(err, "delete key")
 }
 
 // SubjectKeys yields the keys above after in subject ID order, in pages of

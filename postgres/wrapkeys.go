@@ -283,8 +283,10 @@ func (k *Keyring) RewrapSubjectKeys(ctx context.Context, old, rewrapped []candor
 }
 
 // FinishWrapRotation is candor.WrapKeyring's. It then rewrites the
-// generations' table (VACUUM FULL), so that the retired secret's bytes
-// leave its files, as DeleteSubjectKey does for a key.
+// generations' table (rewriteTable, in a transaction of its own: taking
+// the table exclusively after the rows' locks could deadlock with a
+// writer), so that the retired secret's bytes leave its files, as
+// DeleteSubjectKey does for a key.
 func (k *Keyring) FinishWrapRotation(ctx context.Context, to uint32) (bool, error) {
 	if err := k.enter(ctx); err != nil {
 		return false, err
@@ -321,6 +323,6 @@ func (k *Keyring) FinishWrapRotation(ctx context.Context, to uint32) (bool, erro
 	if err != nil || !finished {
 		return false, k.wrap(err, "retire the old wrapping key")
 	}
-	_, err = k.pool.Exec(ctx, `VACUUM FULL `+k.gens)
+	err = k.rewriteTable(ctx, k.gens, func(pgx.Tx) (bool, error) { return true, nil })
 	return true, k.wrap(err, "rewrite the generations' table")
 }

@@ -3,7 +3,9 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -185,10 +187,16 @@ func filesWith(t *testing.T, dir string, b []byte) []string {
 	t.Helper()
 	var found []string
 	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted meanwhile (Pebble deletes obsolete files in the background)
+		}
 		if err != nil || fi.IsDir() {
 			return err
 		}
 		raw, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err == nil && bytes.Contains(raw, b) {
 			found = append(found, strings.TrimPrefix(p, dir+"/"))
 		}
