@@ -34,21 +34,26 @@ func TestSoakShort(t *testing.T) {
 	for i := range loads {
 		loads[i].rate = 20
 	}
-	samples, err := soak(ctx, client, loads, &soakArgs{duration: 3 * time.Second, sample: time.Second, conns: 2}, &out)
+	samples, err := soak(ctx, client, loads, &soakArgs{duration: 3 * time.Second, sample: time.Second, conns: 2}, fx.srv.Memory, &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	if len(samples) < 3 {
 		t.Fatalf("%d samples in 3 s at one a second:\n%s", len(samples), out.String())
 	}
-	rows := regexp.MustCompile(`(?m)^ +\d+s +\d+\.\d +\d+\.\d +\d+( \| \d+ +\d+\.\d\d +\d+\.\d\d +0){3}$`).FindAllString(out.String(), -1)
+	rows := regexp.MustCompile(`(?m)^ +\d+s( +-?\d+\.\d){7} +\d+( \| \d+ +\d+\.\d\d +\d+\.\d\d +0){3}$`).FindAllString(out.String(), -1)
 	if len(rows) != len(samples) {
 		t.Errorf("%d rows of samples with no error, want %d:\n%s", len(rows), len(samples), out.String())
 	}
+	// Each row is followed by the caches' fill: the node's, read from it.
+	caches := regexp.MustCompile(`(?m)^ +block cache \d+\.\d/128 MiB .* consents ([1-9]\d*), .* API keys [1-9]\d*, .* key filters [1-9]`).FindAllString(out.String(), -1)
+	if len(caches) != len(samples) {
+		t.Errorf("%d lines of caches, want %d:\n%s", len(caches), len(samples), out.String())
+	}
 	answered := 0
 	for _, s := range samples {
-		for _, lat := range s.latencies {
-			answered += len(lat)
+		for _, n := range s.counts {
+			answered += n
 		}
 	}
 	// 180 are scheduled; a third is asked for, because under -race on a

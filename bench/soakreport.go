@@ -90,7 +90,7 @@ func soakSVG(samples []soakSample, loads []soakLoad) []byte {
 	for i, l := range loads {
 		p99 := make([]float64, len(samples))
 		for j, s := range samples {
-			p99[j] = msf(nearestRank(s.latencies[i], 99))
+			p99[j] = msf(s.p99[i])
 		}
 		series(i+1, l.name+" p99, ms", [][]float64{p99}, []string{l.name})
 	}

@@ -64,9 +64,10 @@ const DefaultCacheSize = 128 << 20
 
 // Store is a candor.Store on Pebble. Its methods are safe for concurrent use.
 type Store struct {
-	db   *pebble.DB
-	dir  string
-	gate gate
+	db        *pebble.DB
+	dir       string
+	gate      gate
+	cacheSize int64 // the block cache's capacity (Memory)
 
 	mu       sync.Mutex // serialises ID assignment and entry into Pebble's commit pipeline
 	counters counters   // guarded by mu
@@ -114,7 +115,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, dir: dir}
+	s := &Store{db: db, dir: dir, cacheSize: po.CacheSize}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
