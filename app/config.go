@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"github.com/candor-project/candor/pebble"
 	"path/filepath"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ type StoreConfig struct {
 	// DefaultKeyringRetention).
 	KeyringRetention time.Duration
 	Catalogue        string // a catalogue file replacing the shipped one; empty: the shipped one
+	// CacheSize is the embedded store's block cache in MiB (0:
+	// pebble.DefaultCacheSize, 128 MiB); PostgreSQL ignores it.
+	CacheSize int
 }
 
 // TLogConfig configures the transparency log.
@@ -251,6 +255,16 @@ func checkKeyringBackup(c *Config) error {
 func checkLeaseTTL(c *Config) error {
 	if d := c.Server.LeaseTTL; d != 0 && d < 300*time.Millisecond {
 		return fmt.Errorf("%s: want at least 300ms", d)
+	}
+	return nil
+}
+
+// maxCacheSize bounds --cache-size (MiB): 64 GiB.
+const maxCacheSize = 64 << 10
+
+func checkCacheSize(c *Config) error {
+	if n := c.Store.CacheSize; n < 0 || n > maxCacheSize {
+		return fmt.Errorf("%d: want 0 (the default, %d MiB) up to %d MiB", n, pebble.DefaultCacheSize>>20, maxCacheSize)
 	}
 	return nil
 }

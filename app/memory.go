@@ -17,6 +17,9 @@ type Memory struct {
 	Store, Keyring pebble.Memory
 	Ingest         ingest.Memory
 	Decisions      decisions.Memory
+	// StoreBytes is the store's size on disk (approximate): what the
+	// block cache holds is some of it, and the key filters follow it.
+	StoreBytes int64
 }
 
 type memoryReporter interface{ Memory() pebble.Memory }
@@ -32,6 +35,7 @@ func (s *Node) Memory() Memory {
 		m.Keyring = kr.Memory()
 	}
 	m.Ingest, m.Decisions = s.pipeline.Memory(), s.decisions.Memory()
+	m.StoreBytes = s.inst.Store.Size()
 	return m
 }
 

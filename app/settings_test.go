@@ -91,6 +91,8 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"CANDOR_STORE", "mysql://x", "--store (CANDOR_STORE)"},
 		{"CANDOR_TRUSTED_PROXIES", "not-an-address", "--trusted-proxies (CANDOR_TRUSTED_PROXIES)"},
 		{"CANDOR_SUBJECT_CACHE", "-5", "--subject-cache (CANDOR_SUBJECT_CACHE)"},
+		{"CANDOR_CACHE_SIZE", "-1", "--cache-size (CANDOR_CACHE_SIZE)"},
+		{"CANDOR_CACHE_SIZE", "100000", "--cache-size (CANDOR_CACHE_SIZE)"},
 		{"CANDOR_LOG_FORMAT", "xml", "--log-format (CANDOR_LOG_FORMAT)"},
 		{"CANDOR_OIDC_SCHEME", "passport_nr", "--oidc-scheme (CANDOR_OIDC_SCHEME)"},
 		{"CANDOR_OIDC_SCHEME", "ru_ogrn", "--oidc-scheme (CANDOR_OIDC_SCHEME)"},

@@ -41,7 +41,7 @@ func TestSoakShort(t *testing.T) {
 	if len(samples) < 3 {
 		t.Fatalf("%d samples in 3 s at one a second:\n%s", len(samples), out.String())
 	}
-	rows := regexp.MustCompile(`(?m)^ +\d+s( +-?\d+\.\d){7} +\d+( \| \d+ +\d+\.\d\d +\d+\.\d\d +0){3}$`).FindAllString(out.String(), -1)
+	rows := regexp.MustCompile(`(?m)^ +\d+s( +-?\d+\.\d){8} +\d+( \| \d+ +\d+\.\d\d +\d+\.\d\d +0){3}$`).FindAllString(out.String(), -1)
 	if len(rows) != len(samples) {
 		t.Errorf("%d rows of samples with no error, want %d:\n%s", len(rows), len(samples), out.String())
 	}

@@ -49,8 +49,26 @@ func soakVerdict(samples []soakSample, loads []soakLoad, a *soakArgs, w io.Write
 	}
 	fmt.Fprintf(w, "goroutines, most in the second minute %d, in the last %d (target at most %d more: %s)\n",
 		gor2, gorN, soakGoroutines, met(gorN <= gor2+soakGoroutines))
+	soakGrowth(samples, w)
 	fmt.Fprintf(w, "load average after: %s\n", loadAverage())
 	return nil
+}
+
+// soakGrowth says what of the memory grew from the start of the second
+// minute to the end, and which parts are bounded.
+func soakGrowth(samples []soakSample, w io.Writer) {
+	i := slices.IndexFunc(samples, func(s soakSample) bool { return s.at >= time.Minute })
+	if i < 0 || !samples[i].node.Embedded {
+		return
+	}
+	a, z := samples[i], samples[len(samples)-1]
+	blk := func(s soakSample) float64 { return mib(uint64(s.node.Store.BlockCache + s.node.Keyring.BlockCache)) }
+	fmt.Fprintf(w, "from %s to the end: RSS %.1f → %.1f MiB; block caches %.1f → %.1f MiB (bounded: %.0f MiB); memtables %.1f → %.1f MiB (bounded: 16 MiB each, 4 queued at most);\n",
+		a.at.Round(time.Second), mib(a.rss), mib(z.rss), blk(a), blk(z), mib(uint64(z.node.Store.BlockCacheCap+z.node.Keyring.BlockCacheCap)),
+		mib(uint64(a.node.Store.MemTables+a.node.Keyring.MemTables)), mib(uint64(z.node.Store.MemTables+z.node.Keyring.MemTables)))
+	fmt.Fprintf(w, "  Go live heap %.1f → %.1f MiB, of which ingestion's key filters %.1f → %.1f MiB (they grow with the store); caches (bounded): subjects %d → %d, consents %d → %d, matches %d → %d\n",
+		mib(a.mem.live), mib(z.mem.live), mib(uint64(a.node.Ingest.Filters)), mib(uint64(z.node.Ingest.Filters)),
+		a.node.Ingest.Subjects, z.node.Ingest.Subjects, a.node.Decisions.Consents, z.node.Decisions.Consents, a.node.Decisions.Matches, z.node.Decisions.Matches)
 }
 
 // soakSVG draws the samples: RSS and heap in MiB, and each load's p99 in
