@@ -39,7 +39,8 @@ type StoreConfig struct {
 	KeyringRetention time.Duration
 	Catalogue        string // a catalogue file replacing the shipped one; empty: the shipped one
 	// CacheSize is the embedded store's block cache in MiB (0:
-	// pebble.DefaultCacheSize, 128 MiB); PostgreSQL ignores it.
+	// pebble.DefaultCacheSize, 128 MiB), memtables included
+	// (pebble.Options.CacheSize); PostgreSQL ignores it.
 	CacheSize int
 }
 
@@ -259,12 +260,17 @@ func checkLeaseTTL(c *Config) error {
 	return nil
 }
 
-// maxCacheSize bounds --cache-size (MiB): 64 GiB.
-const maxCacheSize = 64 << 10
+// --cache-size bounds (MiB): Pebble takes the store's memtables (two of
+// 16 MiB as a rule) out of the block cache, so below 64 MiB it would
+// cache little; 64 GiB is more than a node is sized for.
+const (
+	minCacheSize = 64
+	maxCacheSize = 64 << 10
+)
 
 func checkCacheSize(c *Config) error {
-	if n := c.Store.CacheSize; n < 0 || n > maxCacheSize {
-		return fmt.Errorf("%d: want 0 (the default, %d MiB) up to %d MiB", n, pebble.DefaultCacheSize>>20, maxCacheSize)
+	if n := c.Store.CacheSize; n != 0 && (n < minCacheSize || n > maxCacheSize) {
+		return fmt.Errorf("%d: want 0 (the default, %d MiB) or %d to %d MiB: the store's memtables take 32 MiB of it", n, pebble.DefaultCacheSize>>20, minCacheSize, maxCacheSize)
 	}
 	return nil
 }

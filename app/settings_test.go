@@ -92,6 +92,7 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"CANDOR_TRUSTED_PROXIES", "not-an-address", "--trusted-proxies (CANDOR_TRUSTED_PROXIES)"},
 		{"CANDOR_SUBJECT_CACHE", "-5", "--subject-cache (CANDOR_SUBJECT_CACHE)"},
 		{"CANDOR_CACHE_SIZE", "-1", "--cache-size (CANDOR_CACHE_SIZE)"},
+		{"CANDOR_CACHE_SIZE", "32", "--cache-size (CANDOR_CACHE_SIZE)"},
 		{"CANDOR_CACHE_SIZE", "100000", "--cache-size (CANDOR_CACHE_SIZE)"},
 		{"CANDOR_LOG_FORMAT", "xml", "--log-format (CANDOR_LOG_FORMAT)"},
 		{"CANDOR_OIDC_SCHEME", "passport_nr", "--oidc-scheme (CANDOR_OIDC_SCHEME)"},

@@ -52,7 +52,7 @@ func parseSoak(args []string, stderr io.Writer) (*soakArgs, error) {
 	fs.DurationVar(&a.calibrate, "calibrate", 5*time.Second, "how long each load runs saturated first, to find the rate half of which the soak runs at")
 	fs.IntVar(&a.persons, "persons", 2000, "persons in the synthetic population ingested first")
 	fs.IntVar(&a.subjects, "subjects", 300, "persons who consent to the relying party; decisions and score reads rotate through them")
-	fs.IntVar(&a.cacheSize, "cache-size", 0, "the store's block cache in MiB, as candor serve --cache-size (0: 128)")
+	fs.IntVar(&a.cacheSize, "cache-size", 0, "the store's block cache in MiB, memtables included, as candor serve --cache-size (0: 128)")
 	fs.BoolVar(&a.warm, "warm", true, "read the whole store once before the soak, so that the block cache starts as full as the store allows")
 	fs.IntVar(&a.conns, "connections", 16, "connections of each load")
 	fs.StringVar(&a.svg, "svg", "", "write the samples as an SVG chart to this file")

@@ -62,3 +62,36 @@ func TestBlockCacheBounded(t *testing.T) {
 		t.Errorf("memtables: %+v", m)
 	}
 }
+
+// TestMemTablesTakenFromTheCache: Pebble reserves its memtables' memory
+// in the block cache, so that blocks and memtables together stay within
+// Options.CacheSize (what --cache-size and docs/operations.md promise).
+func TestMemTablesTakenFromTheCache(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{CacheSize: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v := make([]byte, 1<<10)
+	for i := range 384 { // 96 MiB in batches of 256 KiB: memtables fill and rotate
+		b := s.db.NewBatch()
+		for j := range 256 {
+			k := i*256 + j
+			v[0], v[1], v[2] = byte(k), byte(k>>8), byte(k>>16)
+			b.Set(fmt.Appendf(nil, "test/%08d", k), v, nil)
+		}
+		if err := b.Commit(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m := s.Memory()
+	// The memtable written and the one kept for reuse (counted as a
+	// zombie) take 32 MiB: blocks get the rest.
+	if m.MemTables < 16<<20 || m.BlockCache < 8<<20 || m.BlockCache > m.BlockCacheCap-32<<20+1<<20 {
+		t.Errorf("after 96 MiB written and read: blocks %d and memtables %d bytes in a %d-byte cache", m.BlockCache, m.MemTables, m.BlockCacheCap)
+	}
+	t.Logf("blocks %.1f MiB, memtables %.1f MiB (%d), cache %d MiB", float64(m.BlockCache)/(1<<20), float64(m.MemTables)/(1<<20), m.MemTableCount, m.BlockCacheCap>>20)
+}

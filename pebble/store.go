@@ -48,7 +48,11 @@ type Options struct {
 	// to slog.Default().
 	Logger *slog.Logger
 	// CacheSize is the size of the block cache in bytes. Zero means
-	// DefaultCacheSize.
+	// DefaultCacheSize. Pebble takes its memtables' memory out of it (it
+	// reserves each memtable's size in the cache): the store's memtables
+	// are 16 MB each, two as a rule (the one written and one kept for
+	// reuse), so blocks get CacheSize less 32 MB, and less still while
+	// flushes lag (up to 4 memtables queue). Below 64 MB little is cached.
 	CacheSize int64
 	// MustExist refuses to create anything: Open fails, naming dir, if it
 	// holds no Candor store.
