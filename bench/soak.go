@@ -410,13 +410,14 @@ func printHeader(w io.Writer, loads []soakLoad) {
 		fmt.Fprintf(w, " | %-9s %8s %8s %5s", l.name, "p50 ms", "p99 ms", "err")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "         (MiB: RSS; Go, the runtime's memory not returned to the OS; live heap at the last GC; heap objects; blkc and memt, Pebble's block")
-	fmt.Fprintln(w, "          caches and memtables, outside the Go heap with cgo; file, RSS of files: the binary; C, the rest: what the C allocator holds beyond them)")
+	fmt.Fprintln(w, "         (MiB: RSS; Go, the runtime's memory not returned to the OS; live heap at the last GC; heap objects; blkc and memt, Pebble's block caches")
+	fmt.Fprintln(w, "          and memtables (zombies and the one kept for reuse included), outside the Go heap with cgo; file, RSS of files: the binary;")
+	fmt.Fprintln(w, "          C, the rest: what the C allocator holds beyond them, such as freed blocks kept for reuse)")
 }
 
 func printSample(w io.Writer, s soakSample) {
 	st, kr := s.node.Store, s.node.Keyring
-	blk, memt := uint64(st.BlockCache+kr.BlockCache), uint64(st.MemTables+kr.MemTables)
+	blk, memt := uint64(st.BlockCache+kr.BlockCache), uint64(st.MemTables+st.MemTablesZombie+kr.MemTables+kr.MemTablesZombie)
 	if !cgoAllocates {
 		blk, memt = 0, 0 // in the Go heap
 	}
