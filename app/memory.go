@@ -54,8 +54,10 @@ func registerMemory(m *httpapi.Metrics, s *Node) {
 			embedded(func(st, kr pebble.Memory) int64 { return st.BlockCache + kr.BlockCache }))
 		m.Gauge("candor_pebble_block_cache_capacity_bytes", "The capacity of those block caches (--cache-size, plus the keyring's 8 MiB); Pebble takes the memtables out of it, so blocks and memtables together stay within it.",
 			embedded(func(st, kr pebble.Memory) int64 { return st.BlockCacheCap + kr.BlockCacheCap }))
-		m.Gauge("candor_pebble_memtable_bytes", "Bytes allocated to the embedded store's and keyring's memtables, those being flushed and those still read included.",
-			embedded(func(st, kr pebble.Memory) int64 { return st.MemTables + kr.MemTables }))
+		m.Gauge("candor_pebble_memtable_bytes", "Bytes allocated to the embedded store's and keyring's memtables, those being flushed, still read or kept for reuse included.",
+			embedded(func(st, kr pebble.Memory) int64 {
+				return st.MemTables + st.MemTablesZombie + kr.MemTables + kr.MemTablesZombie
+			}))
 	}
 	m.Gauge("candor_ingest_subject_cache_entries", "Subjects cached by ingestion with their opened keys (at most twice --subject-cache).",
 		func() float64 { return float64(s.pipeline.Memory().Subjects) })

@@ -21,7 +21,7 @@ type Memory struct {
 	// MemTables is the bytes allocated to memtables, the mutable one and
 	// those waiting to be flushed (each 16 MB in the store, 4 MB in the
 	// keyring; writes stall at 4 queued); Zombie those flushed but still
-	// read by an open iterator.
+	// read by an open iterator or kept for reuse.
 	MemTables, MemTablesZombie int64
 	MemTableCount              int64
 	// FileCache is Pebble's estimate of the memory held by its open
