@@ -52,7 +52,7 @@ func registerMemory(m *httpapi.Metrics, s *Node) {
 	if _, ok := s.inst.Store.(memoryReporter); ok {
 		m.Gauge("candor_pebble_block_cache_bytes", "Bytes in the embedded store's and keyring's Pebble block caches.",
 			embedded(func(st, kr pebble.Memory) int64 { return st.BlockCache + kr.BlockCache }))
-		m.Gauge("candor_pebble_block_cache_capacity_bytes", "The capacity of those block caches (--cache-size, plus the keyring's 8 MiB); Pebble takes the memtables out of it, so blocks and memtables together stay within it.",
+		m.Gauge("candor_pebble_block_cache_capacity_bytes", "The capacity of those block caches (--cache-size, plus the keyring's 8 MiB); Pebble takes the memtables out of it: blocks get what they leave.",
 			embedded(func(st, kr pebble.Memory) int64 { return st.BlockCacheCap + kr.BlockCacheCap }))
 		m.Gauge("candor_pebble_memtable_bytes", "Bytes allocated to the embedded store's and keyring's memtables, those being flushed, still read or kept for reuse included.",
 			embedded(func(st, kr pebble.Memory) int64 {

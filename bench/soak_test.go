@@ -90,7 +90,7 @@ func TestSoakVerdict(t *testing.T) {
 		"RSS, mean of the second minute 106.2 MiB, of the last 118.8 MiB: +11.8% (target within 10%: NOT met)",
 		"reads p99, second minute 2.00 ms, last minute 2.00 ms: +0.0% (target within 10%: met)",
 		"goroutines, most in the second minute 103, in the last 108 (target at most 16 more: met)",
-		"from 1m0s to the end: RSS 105.0 → 120.0 MiB; block caches 2.0 → 8.0 MiB and memtables 32.0 → 32.0 MiB (together bounded: 136 MiB",
+		"from 1m0s to the end: RSS 105.0 → 120.0 MiB; block caches 2.0 → 8.0 MiB and memtables 32.0 → 32.0 MiB (blocks bounded by 136 MiB",
 		"ingestion's key filters 3.0 → 3.0 MiB",
 	} {
 		if !strings.Contains(out.String(), want) {

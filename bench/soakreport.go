@@ -67,7 +67,7 @@ func soakGrowth(samples []soakSample, w io.Writer) {
 		st, kr := s.node.Store, s.node.Keyring
 		return mib(uint64(st.MemTables + st.MemTablesZombie + kr.MemTables + kr.MemTablesZombie))
 	}
-	fmt.Fprintf(w, "from %s to the end: RSS %.1f → %.1f MiB; block caches %.1f → %.1f MiB and memtables %.1f → %.1f MiB (together bounded: %.0f MiB, --cache-size and the keyring's 8);\n",
+	fmt.Fprintf(w, "from %s to the end: RSS %.1f → %.1f MiB; block caches %.1f → %.1f MiB and memtables %.1f → %.1f MiB (blocks bounded by %.0f MiB, --cache-size and the keyring's 8, less the memtables);\n",
 		a.at.Round(time.Second), mib(a.rss), mib(z.rss), blk(a), blk(z), memt(a), memt(z), mib(uint64(z.node.Store.BlockCacheCap+z.node.Keyring.BlockCacheCap)))
 	fmt.Fprintf(w, "  Go live heap %.1f → %.1f MiB, of which ingestion's key filters %.1f → %.1f MiB (they grow with the store); caches (bounded): subjects %d → %d, consents %d → %d, matches %d → %d\n",
 		mib(a.mem.live), mib(z.mem.live), mib(uint64(a.node.Ingest.Filters)), mib(uint64(z.node.Ingest.Filters)),

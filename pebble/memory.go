@@ -13,9 +13,9 @@ import (
 // CGO_ENABLED=0 they are in the Go heap), so they show in the process's
 // RSS but not in its heap figures.
 type Memory struct {
-	// BlockCache is the bytes of blocks cached. Blocks and memtables
-	// together stay within BlockCacheCap (Options.CacheSize), plus a few
-	// blocks in flight: Pebble reserves each memtable's size in the cache.
+	// BlockCache is the bytes of blocks cached: at most BlockCacheCap
+	// (Options.CacheSize) less the memtables' size, which Pebble reserves
+	// in the cache, plus a few blocks in flight.
 	BlockCache, BlockCacheCap int64
 	BlockCacheEntries         int64
 	// MemTables is the bytes allocated to memtables, the mutable one and
