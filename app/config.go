@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"github.com/candor-project/candor/pebble"
 	"path/filepath"
 	"strings"
 	"time"
@@ -37,6 +38,10 @@ type StoreConfig struct {
 	// DefaultKeyringRetention).
 	KeyringRetention time.Duration
 	Catalogue        string // a catalogue file replacing the shipped one; empty: the shipped one
+	// CacheSize is the embedded store's block cache in MiB (0:
+	// pebble.DefaultCacheSize, 128 MiB), memtables included
+	// (pebble.Options.CacheSize); PostgreSQL ignores it.
+	CacheSize int
 }
 
 // TLogConfig configures the transparency log.
@@ -251,6 +256,21 @@ func checkKeyringBackup(c *Config) error {
 func checkLeaseTTL(c *Config) error {
 	if d := c.Server.LeaseTTL; d != 0 && d < 300*time.Millisecond {
 		return fmt.Errorf("%s: want at least 300ms", d)
+	}
+	return nil
+}
+
+// --cache-size bounds (MiB): Pebble takes the store's memtables (two of
+// 16 MiB as a rule) out of the block cache, so below 64 MiB it would
+// cache little; 64 GiB is more than a node is sized for.
+const (
+	minCacheSize = 64
+	maxCacheSize = 64 << 10
+)
+
+func checkCacheSize(c *Config) error {
+	if n := c.Store.CacheSize; n != 0 && (n < minCacheSize || n > maxCacheSize) {
+		return fmt.Errorf("%d: want 0 (the default, %d MiB) or %d to %d MiB: the store's memtables take 32 MiB of it", n, pebble.DefaultCacheSize>>20, minCacheSize, maxCacheSize)
 	}
 	return nil
 }

@@ -201,6 +201,7 @@ func openStore(cfg StoreConfig, log *slog.Logger, opts pebble.Options) (candor.S
 		}
 		return st, nil
 	}
+	opts.CacheSize = int64(cfg.CacheSize) << 20 // the keyring keeps its own 8 MiB
 	st, err := pebble.Open(cfg.Data, opts)
 	if err != nil {
 		if opts.MustExist {

@@ -42,13 +42,14 @@ import (
 // Node is a running API server over an installation, with its ingestion
 // pipeline, its transparency log and its jobs.
 type Node struct {
-	inst     *Installation
-	api      *httpapi.Server
-	portal   *ui.Server
-	http     *http.Server
-	pipeline *ingest.Pipeline
-	audit    *auditService
-	disputes *disputes.Service
+	inst      *Installation
+	api       *httpapi.Server
+	portal    *ui.Server
+	http      *http.Server
+	pipeline  *ingest.Pipeline
+	decisions *decisions.Service
+	audit     *auditService
+	disputes  *disputes.Service
 	// scorecards are the scorecard versions served: every service reads
 	// them per request, so Set on them serves a newly activated version
 	// without a restart (its matches must be stored first).
@@ -190,7 +191,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		aud.close()
 		return nil, err
 	}
-	s := &Node{inst: inst, api: api, portal: portal, pipeline: pipeline, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log, rotation: rot,
+	s := &Node{inst: inst, api: api, portal: portal, pipeline: pipeline, decisions: dec, audit: aud, disputes: disp, scorecards: published, jobs: jobs, demo: demo, log: log, rotation: rot,
 		addr: ln.Addr().String(), errc: make(chan error, 1),
 		http: &http.Server{
 			Handler:           eg.handler(aud.checker.guard(root), log),
@@ -211,6 +212,7 @@ func Start(inst *Installation, cfg Config, log *slog.Logger) (_ *Node, err error
 		aud.checker.whenDamaged(func() { s.nats.Close() }) // messages wait in the stream
 	}
 	s.edges = eg
+	registerMemory(metrics, s)
 	go func() { s.errc <- eg.serve(s.http, ln, api, log) }()
 	api.SetReady(true)
 	s.scheduleJobs(inst, cfg, disp, dec, er, statistics)

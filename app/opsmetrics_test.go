@@ -14,12 +14,13 @@ import (
 )
 
 // TestNodeServesOpsMetricsAndDecisionKeys: a node counts its portal's
-// requests by route, exports the log's lag and the open disputes, and
+// requests by route, exports the log's lag, the open disputes and its
+// memory's parts (the block cache at the --cache-size it was given), and
 // serves the decision signing key beside the API.
 func TestNodeServesOpsMetricsAndDecisionKeys(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	log := slog.New(slog.DiscardHandler)
-	inst, err := app.Open(app.StoreConfig{Data: data}, log)
+	inst, err := app.Open(app.StoreConfig{Data: data, CacheSize: 64}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,10 @@ func TestNodeServesOpsMetricsAndDecisionKeys(t *testing.T) {
 		t.Errorf("/register: %d", st)
 	}
 	_, m := get("/metrics")
-	for _, want := range []string{`candor_portal_requests_total{route="GET /register",status="200"} 1`, "candor_tlog_lag_commits ", "candor_disputes_open 0"} {
+	for _, want := range []string{`candor_portal_requests_total{route="GET /register",status="200"} 1`, "candor_tlog_lag_commits ", "candor_disputes_open 0",
+		"candor_pebble_block_cache_capacity_bytes 7.5497472e+07", // 64 MiB, and the keyring's 8
+		"candor_pebble_block_cache_bytes ", "candor_pebble_memtable_bytes ", "candor_ingest_subject_cache_entries ",
+		"candor_ingest_filter_bytes ", "candor_decisions_cache_entries 0"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

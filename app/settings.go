@@ -10,6 +10,7 @@ import (
 
 	"github.com/candor-project/candor/httpapi"
 	"github.com/candor-project/candor/ingest"
+	"github.com/candor-project/candor/pebble"
 )
 
 // Group is a set of settings that commands take together.
@@ -69,6 +70,9 @@ var settings = []Setting{
 	{Flag: "keyring-retention", Env: "CANDOR_KEYRING_RETENTION", Groups: StoreSettings, check: checkKeyringRetention,
 		Usage: "how long keyring backups are kept: an erasure reaches every backup of the data once the keyring backups older than it are deleted (env CANDOR_KEYRING_RETENTION; default 840h, 35 days)",
 		field: func(c *Config) any { return &c.Store.KeyringRetention }},
+	{Flag: "cache-size", Env: "CANDOR_CACHE_SIZE", Groups: StoreSettings, check: checkCacheSize,
+		Usage: "the embedded store's block cache in MiB, at least 64; its memtables (32 MiB as a rule) are taken out of it; the process takes about this plus 110 MiB (docs/operations.md, Sizing memory) (env CANDOR_CACHE_SIZE; 0: " + strconv.Itoa(pebble.DefaultCacheSize>>20) + ")",
+		field: func(c *Config) any { return &c.Store.CacheSize }},
 	{Flag: "catalogue", Env: "CANDOR_CATALOGUE", Groups: StoreSettings | CatalogueSettings,
 		Usage: "event-type catalogue file replacing the shipped one (env CANDOR_CATALOGUE)",
 		field: func(c *Config) any { return &c.Store.Catalogue }},

@@ -174,6 +174,7 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 // population, a relying party for rental and consents to it, and, on a
 // second listener, the same API behind a mux that adds the baseline.
 type decisionsFixture struct {
+	inst   *app.Installation
 	srv    *app.Node
 	bench  *http.Server
 	addr   string   // of bench
@@ -205,7 +206,7 @@ func newDecisionsFixture(ctx context.Context, sf app.StoreConfig, persons, subje
 		inst.Close()
 		return nil, err
 	}
-	fx := &decisionsFixture{srv: srv, token: tokens[benchRelyingParty], tokens: tokens, operator: operator}
+	fx := &decisionsFixture{inst: inst, srv: srv, token: tokens[benchRelyingParty], tokens: tokens, operator: operator}
 	now := time.Now().UTC()
 	cfg := synth.Config{Seed: 1, Persons: persons, Orgs: persons/10 + 1,
 		Until: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC), Now: now}

@@ -10,7 +10,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +37,9 @@ const (
 type soakArgs struct {
 	duration, sample, calibrate time.Duration
 	persons, subjects, conns    int
-	svg, data                   string
+	cacheSize                   int // MiB
+	warm                        bool
+	svg, data, profiles         string
 	loads                       []string
 }
 
@@ -48,8 +52,11 @@ func parseSoak(args []string, stderr io.Writer) (*soakArgs, error) {
 	fs.DurationVar(&a.calibrate, "calibrate", 5*time.Second, "how long each load runs saturated first, to find the rate half of which the soak runs at")
 	fs.IntVar(&a.persons, "persons", 2000, "persons in the synthetic population ingested first")
 	fs.IntVar(&a.subjects, "subjects", 300, "persons who consent to the relying party; decisions and score reads rotate through them")
+	fs.IntVar(&a.cacheSize, "cache-size", 0, "the store's block cache in MiB, memtables included, as candor serve --cache-size (0: 128)")
+	fs.BoolVar(&a.warm, "warm", true, "read the whole store once before the soak, so that the block cache starts as full as the store allows")
 	fs.IntVar(&a.conns, "connections", 16, "connections of each load")
 	fs.StringVar(&a.svg, "svg", "", "write the samples as an SVG chart to this file")
+	fs.StringVar(&a.profiles, "heap-profiles", "", "write the Go heap's profile after the second minute and at the end to heap-2m.pprof and heap-end.pprof in this directory (compare: go tool pprof -sample_index=inuse_space -top -diff_base heap-2m.pprof heap-end.pprof)")
 	fs.StringVar(&a.data, "data", "", "data dir of the bench's own (default: a temporary directory, removed afterwards)")
 	loads := fs.String("loads", "ingest,reads,decisions", "the loads to run together, of ingest, reads and decisions (without ingest the store grows only by decisions and access records)")
 	if err := app.ParseFlags(fs, args); err != nil {
@@ -83,7 +90,7 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer cleanup()
 	fmt.Fprintf(stdout, "bench soak: %d persons, %s of mixed load sampled every %s, GOMAXPROCS=%d, load average %s\n",
 		a.persons, a.duration, a.sample, runtime.GOMAXPROCS(0), loadAverage())
-	fx, err := newDecisionsFixture(ctx, app.StoreConfig{Data: data}, a.persons, a.subjects, stdout, stderr)
+	fx, err := newDecisionsFixture(ctx, app.StoreConfig{Data: data, CacheSize: a.cacheSize}, a.persons, a.subjects, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -102,7 +109,12 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		loads[i].rate = r.rate() / float64(2*len(loads))
 		fmt.Fprintf(stdout, "%-9s saturated %7.0f req/s, p99 %s: soaked at %.0f req/s (1/%d of it)\n", loads[i].name, r.rate(), ms(r.percentile(99)), loads[i].rate, 2*len(loads))
 	}
-	samples, err := soak(ctx, client, loads, a, stdout)
+	if a.warm {
+		if err := warmStore(ctx, fx, stdout); err != nil {
+			return err
+		}
+	}
+	samples, err := soak(ctx, client, loads, a, fx.srv.Memory, stdout)
 	if err != nil {
 		return err
 	}
@@ -112,6 +124,26 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	return soakVerdict(samples, loads, a, stdout)
+}
+
+// warmStore reads the whole store once, which fills its block cache as
+// far as the store's size and the cache's capacity allow.
+func warmStore(ctx context.Context, fx *decisionsFixture, stdout io.Writer) error {
+	st, ok := fx.inst.Store.(interface {
+		Warm(context.Context) (int64, error)
+	})
+	if !ok {
+		return nil
+	}
+	start := time.Now()
+	n, err := st.Warm(ctx)
+	if err != nil {
+		return err
+	}
+	m := fx.srv.Memory().Store
+	fmt.Fprintf(stdout, "Warmed: read the store (%.1f MiB of keys and values) in %s; block cache %.1f of %.0f MiB.\n",
+		mib(uint64(n)), time.Since(start).Round(time.Millisecond), mib(uint64(m.BlockCache)), mib(uint64(m.BlockCacheCap)))
+	return nil
 }
 
 // soakLoad is one kind of load of the soak.
@@ -171,19 +203,27 @@ func checkAccepted(n int) func(int, []byte) (string, bool) {
 	}
 }
 
-// soakSample is one sample: the process, and each load's latencies since
-// the one before.
+// soakSample is one sample: the process, the node's caches, and each
+// load's latencies since the one before.
 type soakSample struct {
 	at         time.Duration
 	rss, heap  uint64
+	file       uint64 // of rss, pages of files: the binary
+	mem        goMemory
+	node       app.Memory
 	goroutines int
-	latencies  [][]time.Duration // by load
-	errors     []int
+	p50, p99   []time.Duration // by load
+	counts     []int
+	// latencies are each load's, sorted; kept only for the samples of the
+	// minutes the verdict compares (the second and the last), so that the
+	// bench's own memory does not grow with the run.
+	latencies [][]time.Duration
+	errors    []int
 }
 
 // soak runs the loads at their rates until a.duration, printing a row per
-// sample.
-func soak(ctx context.Context, client *http.Client, loads []soakLoad, a *soakArgs, stdout io.Writer) ([]soakSample, error) {
+// sample. memory, if not nil, reports the node's caches.
+func soak(ctx context.Context, client *http.Client, loads []soakLoad, a *soakArgs, memory func() app.Memory, stdout io.Writer) ([]soakSample, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.duration)
 	defer cancel()
 	windows := make([]*soakWindow, len(loads))
@@ -192,15 +232,12 @@ func soak(ctx context.Context, client *http.Client, loads []soakLoad, a *soakArg
 		windows[i] = &soakWindow{}
 		wg.Go(func() { paced(ctx, client, l.t, a.conns, l.rate, windows[i]) })
 	}
-	fmt.Fprintf(stdout, "%8s %9s %9s %6s", "t", "RSS MiB", "heap MiB", "gor.")
-	for _, l := range loads {
-		fmt.Fprintf(stdout, " | %-9s %8s %8s %5s", l.name, "p50 ms", "p99 ms", "err")
-	}
-	fmt.Fprintln(stdout)
+	printHeader(stdout, loads)
 	var samples []soakSample
 	start := time.Now()
 	tick := time.NewTicker(a.sample)
 	defer tick.Stop()
+	profiled := false
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
@@ -209,12 +246,30 @@ func soak(ctx context.Context, client *http.Client, loads []soakLoad, a *soakArg
 		case <-tick.C:
 		}
 		s := sampleProcess(time.Since(start))
+		if memory != nil {
+			s.node = memory()
+		}
+		keep := s.at/time.Minute == 1 || s.at > a.duration-time.Minute-a.sample
 		for _, w := range windows {
 			lat, errs := w.take()
-			s.latencies, s.errors = append(s.latencies, lat), append(s.errors, errs)
+			s.p50, s.p99 = append(s.p50, nearestRank(lat, 50)), append(s.p99, nearestRank(lat, 99))
+			s.counts, s.errors = append(s.counts, len(lat)), append(s.errors, errs)
+			if !keep {
+				lat = nil
+			}
+			s.latencies = append(s.latencies, lat)
 		}
 		samples = append(samples, s)
 		printSample(stdout, s)
+		if a.profiles != "" && (done || !profiled && s.at >= 2*time.Minute) {
+			name := "heap-end.pprof"
+			if !done {
+				name, profiled = "heap-2m.pprof", true
+			}
+			if err := writeHeapProfile(filepath.Join(a.profiles, name)); err != nil {
+				return samples, err
+			}
+		}
 	}
 	for i, w := range windows {
 		if w.firstError != "" {
@@ -286,36 +341,101 @@ func paced(ctx context.Context, client *http.Client, t loadTarget, conns int, ra
 	wg.Wait()
 }
 
-// sampleProcess reads the process's RSS, heap and goroutines.
+// sampleProcess reads the process's RSS, Go memory and goroutines.
 func sampleProcess(at time.Duration) soakSample {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return soakSample{at: at, rss: currentRSS(), heap: m.HeapAlloc, goroutines: runtime.NumGoroutine()}
+	mem := readGoMemory()
+	rss, file := currentRSS()
+	return soakSample{at: at, rss: rss, file: file, heap: mem.objects, mem: mem, goroutines: runtime.NumGoroutine()}
 }
 
-// currentRSS returns the process's resident set size (VmRSS), or 0.
-func currentRSS() uint64 {
+// goMemory is the Go runtime's memory, by kind (runtime/metrics).
+type goMemory struct {
+	// objects: bytes of heap objects, live and not yet swept; live: the
+	// live heap as of the last collection; goal: the heap size the next
+	// collection aims at (2× live with GOGC=100).
+	objects, live, goal uint64
+	// free: heap memory free and not returned to the OS; stacks;
+	// mapped: all the runtime's memory less what it returned to the OS
+	// (what of the RSS is Go's, at most).
+	free, stacks, mapped uint64
+}
+
+var goMemoryMetrics = []string{
+	"/memory/classes/heap/objects:bytes", "/gc/heap/live:bytes", "/gc/heap/goal:bytes",
+	"/memory/classes/heap/free:bytes", "/memory/classes/heap/stacks:bytes",
+	"/memory/classes/total:bytes", "/memory/classes/heap/released:bytes",
+}
+
+func readGoMemory() goMemory {
+	ms := make([]metrics.Sample, len(goMemoryMetrics))
+	for i, name := range goMemoryMetrics {
+		ms[i].Name = name
+	}
+	metrics.Read(ms)
+	v := func(i int) uint64 {
+		if ms[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return ms[i].Value.Uint64()
+	}
+	return goMemory{objects: v(0), live: v(1), goal: v(2), free: v(3), stacks: v(4), mapped: v(5) - v(6)}
+}
+
+// currentRSS returns the process's resident set size (VmRSS) and of it
+// the pages of files (RssFile: the binary), or zeros.
+func currentRSS() (rss, file uint64) {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
+	kb := func(v string) uint64 {
+		n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		return n << 10
+	}
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
+			rss = kb(v)
+		} else if v, ok := strings.CutPrefix(sc.Text(), "RssFile:"); ok {
+			file = kb(v)
 		}
 	}
-	return 0
+	return rss, file
+}
+
+func printHeader(w io.Writer, loads []soakLoad) {
+	fmt.Fprintf(w, "%8s %7s %7s %7s %7s %7s %7s %7s %7s %5s", "t", "RSS", "Go", "live", "heap", "blkc", "memt", "file", "C", "gor.")
+	for _, l := range loads {
+		fmt.Fprintf(w, " | %-9s %8s %8s %5s", l.name, "p50 ms", "p99 ms", "err")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "         (MiB: RSS; Go, the runtime's memory not returned to the OS; live heap at the last GC; heap objects; blkc and memt, Pebble's block caches")
+	fmt.Fprintln(w, "          and memtables (zombies and the one kept for reuse included), outside the Go heap with cgo; file, RSS of files: the binary;")
+	fmt.Fprintln(w, "          C, the rest: what the C allocator holds beyond them, such as freed blocks kept for reuse)")
 }
 
 func printSample(w io.Writer, s soakSample) {
-	fmt.Fprintf(w, "%8s %9.1f %9.1f %6d", s.at.Round(time.Second), mib(s.rss), mib(s.heap), s.goroutines)
-	for i, lat := range s.latencies {
-		fmt.Fprintf(w, " | %-9d %8.2f %8.2f %5d", len(lat), msf(nearestRank(lat, 50)), msf(nearestRank(lat, 99)), s.errors[i])
+	st, kr := s.node.Store, s.node.Keyring
+	blk, memt := uint64(st.BlockCache+kr.BlockCache), uint64(st.MemTables+st.MemTablesZombie+kr.MemTables+kr.MemTablesZombie)
+	if !cgoAllocates {
+		blk, memt = 0, 0 // in the Go heap
+	}
+	rest := float64(s.rss) - float64(s.file) - float64(s.mem.mapped) - float64(blk) - float64(memt)
+	fmt.Fprintf(w, "%8s %7.1f %7.1f %7.1f %7.1f %7.1f %7.1f %7.1f %7.1f %5d", s.at.Round(time.Second), mib(s.rss), mib(s.mem.mapped), mib(s.mem.live), mib(s.heap),
+		mib(blk), mib(memt), mib(s.file), rest/(1<<20), s.goroutines)
+	for i := range s.counts {
+		fmt.Fprintf(w, " | %-9d %8.2f %8.2f %5d", s.counts[i], msf(s.p50[i]), msf(s.p99[i]), s.errors[i])
 	}
 	fmt.Fprintln(w)
+	if s.node.Embedded {
+		d, in := s.node.Decisions, s.node.Ingest
+		fmt.Fprintf(w, "%8s block cache %.1f/%.0f MiB (%d blocks), keyring's %.1f/%.0f; memtables %d (%.0f MiB zombie); tables open %d (%.1f MiB), iterators %d, snapshots %d;"+
+			" caches: subjects %d (of 2×%d), consents %d, matches %d, opt-outs %d (each of %d), groups %d, API keys %d, access numbers %d; key filters %.1f MiB; store %.0f MiB on disk\n",
+			"", mib(uint64(st.BlockCache)), mib(uint64(st.BlockCacheCap)), st.BlockCacheEntries, mib(uint64(kr.BlockCache)), mib(uint64(kr.BlockCacheCap)),
+			st.MemTableCount, mib(uint64(st.MemTablesZombie)), st.FileCacheTables, mib(uint64(st.FileCache)), st.TableIters, st.Snapshots,
+			in.Subjects, in.SubjectsBound, d.Consents, d.Matches, d.OptOuts, d.Bound, d.Groups, st.APIKeys, st.AccessNumbers, mib(uint64(in.Filters)), mib(uint64(s.node.StoreBytes)))
+	}
 }
 
 func mib(b uint64) float64        { return float64(b) / (1 << 20) }

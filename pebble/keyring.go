@@ -23,10 +23,11 @@ import (
 // Layout: 0x00 "keyring" → format version (uint32); 0x01 SubjectID(16) →
 // the wrapped key; 0x02 SubjectID(16) → an erasure (ledger.go).
 type Keyring struct {
-	db   *pebble.DB
-	dir  string
-	gate gate
-	mu   sync.Mutex // serialises DeleteSubjectKey's flush and compaction
+	db        *pebble.DB
+	dir       string
+	gate      gate
+	cacheSize int64      // the block cache's capacity (Memory)
+	mu        sync.Mutex // serialises DeleteSubjectKey's flush and compaction
 }
 
 var (
@@ -62,7 +63,7 @@ func OpenKeyring(dir string, opts Options) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebble: open keyring %s: %w", dir, err)
 	}
-	k := &Keyring{db: db, dir: dir}
+	k := &Keyring{db: db, dir: dir, cacheSize: po.CacheSize}
 	if err := k.init(); err != nil {
 		db.Close()
 		return nil, err

@@ -58,7 +58,11 @@ type Options struct {
 	// to slog.Default().
 	Logger *slog.Logger
 	// CacheSize is the size of the block cache in bytes. Zero means
-	// DefaultCacheSize.
+	// DefaultCacheSize. Pebble takes its memtables' memory out of it (it
+	// reserves each memtable's size in the cache): the store's memtables
+	// are 16 MB each, two as a rule (the one written and one kept for
+	// reuse), so blocks get CacheSize less 32 MB, and less still while
+	// flushes lag (up to 4 memtables queue). Below 64 MB little is cached.
 	CacheSize int64
 	// MustExist refuses to create anything: Open fails, naming dir, if it
 	// holds no Candor store.
@@ -74,9 +78,10 @@ const DefaultCacheSize = 128 << 20
 
 // Store is a candor.Store on Pebble. Its methods are safe for concurrent use.
 type Store struct {
-	db   *pebble.DB
-	dir  string
-	gate gate
+	db        *pebble.DB
+	dir       string
+	gate      gate
+	cacheSize int64 // the block cache's capacity (Memory)
 
 	mu       sync.Mutex // serialises ID assignment and entry into Pebble's commit pipeline
 	counters counters   // guarded by mu
@@ -124,7 +129,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, dir: dir}
+	s := &Store{db: db, dir: dir, cacheSize: po.CacheSize}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
