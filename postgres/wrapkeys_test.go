@@ -119,8 +119,20 @@ func TestWrapGenerationsFence(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT pg_read_binary_file(pg_relation_filepath('candor_keyring.wrap_generations'))`).Scan(&file); err != nil {
 		t.Skipf("cannot read the table's file (not a superuser?): %v", err)
 	}
-	if bytes.Contains(file, []byte("sealed secret zero")) || !bytes.Contains(file, []byte("sealed secret one")) {
-		t.Error("the retired generation's secret is still in the generations' table file, or the current one's is not")
+	if !bytes.Contains(file, []byte("sealed secret one")) {
+		t.Fatal("the current generation's secret is not in the generations' table file: the scan cannot see secrets")
+	}
+	if bytes.Contains(file, []byte("sealed secret zero")) {
+		// VACUUM FULL keeps a deleted row that a snapshot open anywhere
+		// on the server may still see (other sessions' tests share it).
+		var others int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid()`).Scan(&others); err != nil {
+			t.Fatal(err)
+		}
+		if others > 0 {
+			t.Skipf("the retired secret is still in the table's file, but %d other sessions hold snapshots that keep deleted rows", others)
+		}
+		t.Error("the retired generation's secret is still in the generations' table file")
 	}
 }
 
