@@ -133,23 +133,11 @@ func TestBackupRestoreAndErasure(t *testing.T) {
 }
 
 // aliceOf opens data (the server stopped) and returns the subject an
-// identifier names with her wrapped data key.
+// identifier names with her wrapped data key, which it checks is in the
+// keyring's files and in none of the data dir's.
 func aliceOf(t *testing.T, data, nid string) (domain.SubjectID, []byte) {
 	t.Helper()
-	ctx := context.Background()
-	inst, err := app.OpenExisting(app.StoreConfig{Data: data}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Close()
-	id, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(domain.Identifier{Scheme: domain.NationalID, Value: nid}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := inst.Keyring.SubjectKey(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, w := subjectKey(t, app.StoreConfig{Data: data}, nid)
 	if found := filesWith(t, data, w); len(found) > 0 {
 		t.Fatalf("the data dir holds a wrapped key, in %v", found)
 	}
@@ -235,4 +223,25 @@ func TestKeysRotate(t *testing.T) {
 	if after := candor(t, bin, "score", "national_id:RT0000007", "--data", data); after != before {
 		t.Errorf("scores changed with the rotation:\n%s\nthen\n%s", before, after)
 	}
+}
+
+// subjectKey opens the installation cfg names (no node running on it)
+// and returns the subject a national ID names with its wrapped data key.
+func subjectKey(t *testing.T, cfg app.StoreConfig, nid string) (domain.SubjectID, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	inst, err := app.OpenExisting(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	id, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(domain.Identifier{Scheme: domain.NationalID, Value: nid}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := inst.Keyring.SubjectKey(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, w
 }

@@ -57,7 +57,7 @@ func TestOnlineKeyRotationOnPostgres(t *testing.T) {
 	}
 	candor(t, bin, append(append([]string{"import", "--source", "bank1"}, st...), events)...)
 	person := strings.Fields(candor(t, bin, append(append([]string{"subject", "key"}, st...), "national_id:PG0000007")...))[0]
-	personID, oldWrapped := keyOf(t, data, db, "PG0000007")
+	personID, oldWrapped := subjectKey(t, app.StoreConfig{Data: data, Store: db}, "PG0000007")
 
 	logDir := t.TempDir()
 	addrs := []string{freeAddr(t), freeAddr(t)}
@@ -195,26 +195,6 @@ func watchPace(t *testing.T, client *http.Client, server, opKey string, from int
 	}
 	t.Fatal("the rotation was not finished by the surviving node")
 	return 0
-}
-
-// keyOf returns a subject's ID and wrapped key as the keyring holds it.
-func keyOf(t *testing.T, data, db, nid string) (domain.SubjectID, []byte) {
-	t.Helper()
-	ctx := context.Background()
-	inst, err := app.OpenExisting(app.StoreConfig{Data: data, Store: db}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Close()
-	id, err := inst.Store.SubjectByIndex(ctx, inst.Vault.BlindIndex(domain.Identifier{Scheme: domain.NationalID, Value: nid}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := inst.Keyring.SubjectKey(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id, w
 }
 
 // openWith opens wrapped as a node started now would.

@@ -46,7 +46,8 @@ func TestRestoreReappliesErasuresOnPostgres(t *testing.T) {
 	}
 	candor(t, bin, on("import", "--source", "bank1", events)...)
 	cfg := app.StoreConfig{Data: data, Store: store, Keyring: keyring}
-	alice, bob := subjectOf(t, cfg, "ZQ7319462"), subjectOf(t, cfg, "XW5550123")
+	alice, _ := subjectKey(t, cfg, "ZQ7319462")
+	bob, _ := subjectKey(t, cfg, "XW5550123")
 	aliceToken := strings.Fields(candor(t, bin, on("subject key", alice.String())...))[0]
 
 	// The backup: the database copied and the log dir with it, while no
@@ -91,20 +92,4 @@ func TestRestoreReappliesErasuresOnPostgres(t *testing.T) {
 	if _, err := inst.Store.Subject(context.Background(), bob); err != nil {
 		t.Errorf("the other subject in the restored database: %v", err)
 	}
-}
-
-// subjectOf returns the subject an identifier names in the installation
-// cfg names (no node running on it).
-func subjectOf(t *testing.T, cfg app.StoreConfig, nid string) domain.SubjectID {
-	t.Helper()
-	inst, err := app.OpenExisting(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Close()
-	id, err := inst.Store.SubjectByIndex(context.Background(), inst.Vault.BlindIndex(domain.Identifier{Scheme: domain.NationalID, Value: nid}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
