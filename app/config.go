@@ -3,13 +3,13 @@ package app
 import (
 	"errors"
 	"fmt"
-	"github.com/candor-project/candor/pebble"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/internal/edge"
+	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/tlog"
 )
 

@@ -2,6 +2,7 @@ package pebble
 
 import (
 	"encoding/binary"
+
 	"github.com/candor-project/candor"
 	"github.com/cockroachdb/pebble/v2"
 )
