@@ -80,9 +80,16 @@ func EncodeSubjectV1(r *candor.SubjectRecord, wrapped []byte) []byte {
 	return append(buf, r.Sealed...)
 }
 
-// OpenDB opens a Pebble database as the store and the keyring do, holding
-// compactions back until Open has returned (schedule.go).
-func OpenDB(dir string, po *pebble.Options) (*pebble.DB, error) { return openDB(dir, po, nil) }
+// OpenDBHeld opens a Pebble database as the store and the keyring do,
+// but leaves compactions held back until the caller calls release: what
+// began before release began within Pebble's Open (schedule.go).
+func OpenDBHeld(dir string, po *pebble.Options) (db *pebble.DB, release func(), err error) {
+	db, s, err := openHeld(dir, po)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, s.release, nil
+}
 
 // EncodeDedupeV1 encodes a dedupe entry as format 4 and older did, with
 // the event's digest, for the upgrade's tests.

@@ -173,14 +173,9 @@ func (s *openScheduler) grantLockedAndUnlock() {
 // back until Open has returned (openScheduler). If lg is not nil, it logs
 // how long Open took.
 func openDB(dir string, po *pebble.Options, lg *slog.Logger) (*pebble.DB, error) {
-	s := newOpenScheduler()
-	po.Experimental.CompactionScheduler = s
 	start := time.Now()
-	db, err := pebble.Open(dir, po)
+	db, s, err := openHeld(dir, po)
 	if err != nil {
-		if s.db != nil { // registered, but Pebble unregisters only on Close
-			s.Unregister()
-		}
 		return nil, err
 	}
 	s.release()
@@ -188,4 +183,19 @@ func openDB(dir string, po *pebble.Options, lg *slog.Logger) (*pebble.DB, error)
 		lg.Info("pebble: open", "dir", dir, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return db, nil
+}
+
+// openHeld opens the Pebble database in dir with po and a scheduler that
+// grants no compaction until the caller releases it.
+func openHeld(dir string, po *pebble.Options) (*pebble.DB, *openScheduler, error) {
+	s := newOpenScheduler()
+	po.Experimental.CompactionScheduler = s
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		if s.db != nil { // registered, but Pebble unregisters only on Close
+			s.Unregister()
+		}
+		return nil, nil, err
+	}
+	return db, s, nil
 }

@@ -63,8 +63,8 @@ func crashedWithDeepL0(t *testing.T, dir string) {
 
 // TestOpenDefersCompactions: opening a store that needs a compaction,
 // Pebble's own scheduler starts it while Open runs and Open waits for it
-// to end (its scan for obsolete files does); openDB returns before any
-// compaction begins, and the compaction runs afterwards.
+// to end (its scan for obsolete files does); with openDB's scheduler none
+// begins before Open returns, and the compaction runs once released.
 func TestOpenDefersCompactions(t *testing.T) {
 	// The control: Pebble's default scheduler compacts within Open.
 	var plain compactionCounter
@@ -82,7 +82,7 @@ func TestOpenDefersCompactions(t *testing.T) {
 	var held compactionCounter
 	dir = t.TempDir()
 	crashedWithDeepL0(t, dir)
-	db, err = pebble.OpenDB(dir, held.options())
+	db, release, err := pebble.OpenDBHeld(dir, held.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +90,7 @@ func TestOpenDefersCompactions(t *testing.T) {
 	if n := held.began.Load(); n != 0 {
 		t.Fatalf("%d compactions began within Open", n)
 	}
+	release()
 	for deadline := time.Now().Add(20 * time.Second); held.ended.Load() == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("no compaction ran in 20 s after Open")
