@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/registrydoc"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -41,10 +42,10 @@ func DecodeAll(k, v []byte) int {
 	if _, err := decodeCounters(v); err == nil {
 		n++
 	}
-	if _, err := decodeSource(v); err == nil {
+	if _, err := registrydoc.DecodeSource(v); err == nil {
 		n++
 	}
-	if _, err := decodeAPIKey(v); err == nil {
+	if _, err := registrydoc.DecodeAPIKey(v); err == nil {
 		n++
 	}
 	return n

@@ -2,39 +2,17 @@ package postgres
 
 import (
 	"context"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/registrydoc"
 	"github.com/jackc/pgx/v5"
 )
 
-// Sources and API keys are kept as JSON documents in the shapes the Pebble
-// store uses (versioned, so that a renamed Go field does not change the
-// format). They are not cached: several nodes write them, and a revoked
+// Sources and API keys are kept as the JSON documents the Pebble store
+// keeps too (internal/registrydoc). They are not cached: several nodes write them, and a revoked
 // key must be refused by every node at once; a read is one primary-key
 // lookup.
-
-type sourceV1 struct {
-	V            int       `json:"v"`
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	Kind         uint8     `json:"kind"`
-	AllowedTypes []string  `json:"allowed_types,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-}
-
-type apiKeyV1 struct {
-	V         int       `json:"v"`
-	ID        string    `json:"id"`
-	Role      uint8     `json:"role"`
-	Principal string    `json:"principal"`
-	Hash      string    `json:"hash"` // hex
-	CreatedAt time.Time `json:"created_at"`
-	RevokedAt time.Time `json:"revoked_at"`
-}
 
 // PutSource creates or replaces a source. It returns EINVALID if the ID is
 // empty.
@@ -42,7 +20,7 @@ func (s *Store) PutSource(ctx context.Context, src *candor.Source) error {
 	if src.ID == "" {
 		return candor.Errorf(candor.EINVALID, "source id is required")
 	}
-	doc, err := json.Marshal(sourceV1{V: 1, ID: src.ID, Name: src.Name, Kind: uint8(src.Kind), AllowedTypes: src.AllowedTypes, CreatedAt: src.CreatedAt})
+	doc, err := registrydoc.EncodeSource(src)
 	if err != nil {
 		return fmt.Errorf("postgres: put source: %w", err)
 	}
@@ -58,20 +36,12 @@ func (s *Store) Source(ctx context.Context, id string) (*candor.Source, error) {
 	if err := s.pool.QueryRow(ctx, `SELECT doc FROM candor_sources WHERE id = $1`, id).Scan(&doc); err != nil {
 		return nil, s.notFound(err, "source %q not found", id)
 	}
-	return decodeSource(doc)
+	return registrydoc.DecodeSource(doc)
 }
 
 // Sources returns every source, ordered by ID.
 func (s *Store) Sources(ctx context.Context) ([]*candor.Source, error) {
-	return collect(s, ctx, "sources", `SELECT doc FROM candor_sources ORDER BY id`, decodeSource)
-}
-
-func decodeSource(v []byte) (*candor.Source, error) {
-	var r sourceV1
-	if err := json.Unmarshal(v, &r); err != nil || r.V != 1 {
-		return nil, fmt.Errorf("postgres: corrupt source record: %.40q", v)
-	}
-	return &candor.Source{ID: r.ID, Name: r.Name, Kind: candor.SourceKind(r.Kind), AllowedTypes: r.AllowedTypes, CreatedAt: r.CreatedAt}, nil
+	return collect(s, ctx, "sources", `SELECT doc FROM candor_sources ORDER BY id`, registrydoc.DecodeSource)
 }
 
 // PutKey creates or replaces an API key. It returns EINVALID if the ID is
@@ -80,8 +50,7 @@ func (s *Store) PutKey(ctx context.Context, k *candor.APIKey) error {
 	if k.ID == "" {
 		return candor.Errorf(candor.EINVALID, "API key id is required")
 	}
-	doc, err := json.Marshal(apiKeyV1{V: 1, ID: k.ID, Role: uint8(k.Role), Principal: k.Principal,
-		Hash: hex.EncodeToString(k.Hash[:]), CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt})
+	doc, err := registrydoc.EncodeAPIKey(k)
 	if err != nil {
 		return fmt.Errorf("postgres: put key: %w", err)
 	}
@@ -97,25 +66,12 @@ func (s *Store) Key(ctx context.Context, id string) (*candor.APIKey, error) {
 	if err := s.pool.QueryRow(ctx, `SELECT doc FROM candor_api_keys WHERE id = $1`, id).Scan(&doc); err != nil {
 		return nil, s.notFound(err, "API key %q not found", id)
 	}
-	return decodeAPIKey(doc)
+	return registrydoc.DecodeAPIKey(doc)
 }
 
 // Keys returns every API key, ordered by ID.
 func (s *Store) Keys(ctx context.Context) ([]*candor.APIKey, error) {
-	return collect(s, ctx, "keys", `SELECT doc FROM candor_api_keys ORDER BY id`, decodeAPIKey)
-}
-
-func decodeAPIKey(v []byte) (*candor.APIKey, error) {
-	var r apiKeyV1
-	err := json.Unmarshal(v, &r)
-	k := &candor.APIKey{ID: r.ID, Role: candor.Role(r.Role), Principal: r.Principal, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
-	if err != nil || r.V != 1 || hex.DecodedLen(len(r.Hash)) != len(k.Hash) {
-		return nil, fmt.Errorf("postgres: corrupt API key record")
-	}
-	if _, err := hex.Decode(k.Hash[:], []byte(r.Hash)); err != nil {
-		return nil, fmt.Errorf("postgres: corrupt API key record")
-	}
-	return k, nil
+	return collect(s, ctx, "keys", `SELECT doc FROM candor_api_keys ORDER BY id`, registrydoc.DecodeAPIKey)
 }
 
 // GetMeta returns the value under name, or ENOTFOUND.
