@@ -20,12 +20,31 @@ import (
 // binDir holds the binary buildCandor builds; TestMain removes it.
 var binDir string
 
+// TestMain also fails the run if a test left the default data directory
+// (./candor-data, its keyring or master key) in the package's directory:
+// a test that forgot --data, or put it after a positional argument, writes
+// a store and a master key into the source tree.
 func TestMain(m *testing.M) {
+	before := defaultDataLeft()
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
+	if left := defaultDataLeft(); len(left) > len(before) {
+		fmt.Fprintf(os.Stderr, "a test wrote the default data directory into the package's directory: %v\n", left)
+		for _, p := range left {
+			os.RemoveAll(p)
+		}
+		code = 1
+	}
 	os.Exit(code)
+}
+
+// defaultDataLeft lists what of the default data directory exists in the
+// working directory.
+func defaultDataLeft() []string {
+	left, _ := filepath.Glob("candor-data*")
+	return left
 }
 
 // buildCandor builds the command once per test binary run.
