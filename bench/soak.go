@@ -50,7 +50,7 @@ func parseSoak(args []string, stderr io.Writer) (*soakArgs, error) {
 	fs.DurationVar(&a.duration, "duration", 10*time.Minute, "how long the mixed load runs (at least 3 minutes: the second and the last minute are compared)")
 	fs.DurationVar(&a.sample, "sample", 10*time.Second, "how often RSS, heap, goroutines and each load's p50 and p99 are sampled")
 	fs.DurationVar(&a.calibrate, "calibrate", 5*time.Second, "how long each load runs saturated first, to find the rate half of which the soak runs at")
-	fs.IntVar(&a.persons, "persons", 2000, "persons in the synthetic population ingested first")
+	fs.IntVar(&a.persons, "persons", 8000, "persons in the synthetic population ingested first (the default makes a store larger than the default block cache, so the soak starts with the cache full rather than measuring it filling)")
 	fs.IntVar(&a.subjects, "subjects", 300, "persons who consent to the relying party; decisions and score reads rotate through them")
 	fs.IntVar(&a.cacheSize, "cache-size", 0, "the store's block cache in MiB, memtables included, as candor serve --cache-size (0: 128)")
 	fs.BoolVar(&a.warm, "warm", true, "read the whole store once before the soak, so that the block cache starts as full as the store allows")
