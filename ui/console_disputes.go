@@ -32,7 +32,7 @@ func (s *Server) disputeQueue(w http.ResponseWriter, r *http.Request, sess *sess
 	items := []disputeItem{}
 	for _, d := range ds {
 		left := d.Deadline.Sub(now)
-		items = append(items, disputeItem{ID: d.ID, Title: s.consoleTypeTitle(d.Type, l), Source: s.sourceName(ctx, d.Source),
+		items = append(items, disputeItem{ID: d.ID, Title: s.typeTitle(d.Type, l), Source: s.sourceName(ctx, d.Source),
 			Opened: d.OpenedAt, Deadline: d.Deadline, Left: left, Overdue: left <= 0, DueSoon: left > 0 && left < 7*day})
 	}
 	s.render(w, r, http.StatusOK, "console_disputes", "Disputes", "console-disputes", struct{ Disputes []disputeItem }{items})
@@ -54,7 +54,7 @@ func (s *Server) disputeCase(w http.ResponseWriter, r *http.Request, sess *sessi
 		Source  string
 		Meaning string
 		Open    bool
-	}{d, s.consoleTypeTitle(d.Type, l), src, operatorMeaning(d, src, l), d.Status == candor.DisputeOpen}
+	}{d, s.typeTitle(d.Type, l), src, operatorMeaning(d, src, l), d.Status == candor.DisputeOpen}
 	a := &candor.Access{Subject: d.Subject, Principal: sess.keyID, Role: sess.role,
 		Purpose: candor.ReadDispute.String(), Action: candor.Clip(r.Method+" "+r.URL.Path, 200)}
 	s.renderRecorded(w, r, "console_dispute", l.T("Dispute %s", d.ID), "console-disputes", v, a)
@@ -81,16 +81,6 @@ func (s *Server) sourceName(ctx context.Context, id string) string {
 		return src.Name
 	}
 	return id
-}
-
-// consoleTypeTitle is what the console calls a fact of type name, in l's
-// language: the catalogue's title, translated if it can be, or the name
-// as words.
-func (s *Server) consoleTypeTitle(name string, l locale) string {
-	if t := s.cfg.Catalogue.Type(name); t != nil && t.Title != "" {
-		return sentence(l.data(t.Title))
-	}
-	return sentence(strings.ReplaceAll(name, ".", " "))
 }
 
 // operatorMeaning says what a dispute's status means for the fact, to an

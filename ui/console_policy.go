@@ -535,7 +535,7 @@ func (s *Server) reviewBasis(ctx context.Context, d *candor.Decision, score cand
 		p := reviewPart{Text: g.Bars[i].Text, Points: c.Points}
 		for _, e := range c.Events {
 			f := byID[e.ID] // absent if erased since: then its type and date only
-			rf := reviewFact{Title: s.consoleTypeTitle(e.Type, l), Source: f.Source, State: cmp.Or(f.State, "no longer held"), OccurredAt: e.OccurredAt, Fields: f.Fields, Points: e.Points}
+			rf := reviewFact{Title: s.typeTitle(e.Type, l), Source: f.Source, State: cmp.Or(f.State, "no longer held"), OccurredAt: e.OccurredAt, Fields: f.Fields, Points: e.Points}
 			p.Facts = append(p.Facts, rf)
 		}
 		parts = append(parts, p)

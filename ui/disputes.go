@@ -27,38 +27,25 @@ type disputeStepView struct {
 	Who string `json:"who"`
 }
 
-// typeTitle is what a person calls a fact of type name: the catalogue's
-// title ("Late loan instalment"), or the name as words if it has none.
-func (s *Server) typeTitle(name string) string { return s.typeTitleIn(name, localeAt(0)) }
-
-// typeTitleIn is typeTitle in l's language.
-func (s *Server) typeTitleIn(name string, l locale) string {
+// typeTitle is what a fact of type name is called, in l's language: the
+// catalogue's title ("Late loan instalment"), translated if it can be, or
+// the name as words if it has none.
+func (s *Server) typeTitle(name string, l locale) string {
 	if t := s.cfg.Catalogue.Type(name); t != nil && t.Title != "" {
 		return sentence(l.data(t.Title))
 	}
 	return sentence(strings.ReplaceAll(name, ".", " "))
 }
 
-// meaning says what a dispute's status means for the fact, to the
-// person who disputed it (yours) or to an operator.
-func meaning(d *candor.Dispute, source string, yours bool) string {
-	return meaningIn(d, source, yours, localeAt(0))
-}
-
-// meaningIn is meaning in l's language.
-func meaningIn(d *candor.Dispute, source string, yours bool, l locale) string {
-	whose := l.T("the subject's")
-	if yours {
-		whose = l.T("your")
-	}
+// meaning says what a dispute's status means for the fact, to the person
+// who disputed it, in l's language (operatorMeaning says it to an
+// operator).
+func meaning(d *candor.Dispute, source string, l locale) string {
 	switch d.Status {
 	case candor.DisputeOpen:
 		return l.T("Set aside: the fact counts in none of %s grades until %s answers. If it does not confirm it by %s, it is removed.",
-			whose, source, l.D(d.Deadline))
+			l.T("your"), source, l.D(d.Deadline))
 	case candor.DisputeVerified:
-		if !yours {
-			return l.T("%s confirmed the fact: it counts again.", source)
-		}
 		return l.T("%s confirmed the fact: it counts again. You can ask for a person to review any decision it led to.", source)
 	case candor.DisputeCorrected:
 		return l.T("%s corrected the fact: its correction replaces it.", source)
@@ -100,11 +87,11 @@ func (s *Server) myDisputes(ctx context.Context, subject candor.SubjectID, l loc
 		return nil, err
 	}
 	for _, d := range ds {
-		v := disputeView{Dispute: d, Title: s.typeTitleIn(d.Type, l), SourceName: s.sourceName(ctx, d.Source)}
+		v := disputeView{Dispute: d, Title: s.typeTitle(d.Type, l), SourceName: s.sourceName(ctx, d.Source)}
 		if t := s.cfg.Catalogue.Type(d.Type); t != nil {
 			v.Description = t.Description
 		}
-		v.Meaning = meaningIn(d, v.SourceName, true, l)
+		v.Meaning = meaning(d, v.SourceName, l)
 		for _, st := range d.Steps {
 			v.Steps = append(v.Steps, disputeStepView{st, who(st.By, d, v.SourceName, l)})
 		}
@@ -136,7 +123,7 @@ func (s *Server) disputeForm(w http.ResponseWriter, r *http.Request, sess *sessi
 		Fact         factView
 		Title        string
 		MaxStatement int
-	}{f, s.typeTitleIn(f.Type, l), candor.MaxStatement})
+	}{f, s.typeTitle(f.Type, l), candor.MaxStatement})
 }
 
 // myFact finds one of subject's facts by its ID. Errors: ENOTFOUND.
