@@ -3,6 +3,7 @@ package candor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -180,6 +181,27 @@ const (
 	MaxGrades    = 16
 	MaxPoints    = 100_000 // bound on |Base|, |Min|, |Max| and the range
 )
+
+// EventTypes returns the names of the event types the version's rules and
+// characteristics count, each once, in the order they first appear (rules
+// first, then characteristics). Match.TypeNo is a position in it plus one.
+func (s *Scorecard) EventTypes() []string {
+	var out []string
+	add := func(names []string) {
+		for _, n := range names {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	for i := range s.Rules {
+		add(s.Rules[i].EventTypes)
+	}
+	for i := range s.Characteristics {
+		add(s.Characteristics[i].EventTypes)
+	}
+	return out
+}
 
 // Grade returns the grade of points: the first band (highest first) whose
 // Min it reaches. Points below every band get the lowest grade.

@@ -40,6 +40,9 @@ type CompleteCard interface {
 	Key() candor.ScorecardKey
 	Scorecard() *candor.Scorecard
 	Matches(events []*candor.Event) []candor.Match
+	// Resolve gives stored matches both their type's name and number
+	// (candor.Match.TypeNo), as Matches does.
+	Resolve(ms []candor.Match)
 }
 
 // LogFiles is a log's public files (tlog.Source) with its verifier key.
@@ -371,6 +374,7 @@ func (v *verifier) checkComplete(ctx context.Context, sub *candor.SubjectRecord,
 		if err != nil {
 			return err
 		}
+		c.Resolve(stored) // stored with type names or numbers, Matches gives both
 		if want := c.Matches(events); !reflect.DeepEqual(stored, want) && (len(stored) > 0 || len(want) > 0) {
 			v.problem("subject %s: %d matches with %s v%d stored, %d from its events: the version's matches are not complete, or not only its events'", sub.ID, len(stored), sc.ID, sc.Version, len(want))
 		}

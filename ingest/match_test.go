@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/candor-project/candor"
@@ -40,9 +41,16 @@ func TestMatchesAreStoredWithEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, m := range got {
+			if m.Type != "" || m.TypeNo == 0 {
+				t.Fatalf("%s: a stored match names its type (%q, number %d): format 6 stores its number alone", c.Scorecard().ID, m.Type, m.TypeNo)
+			}
+		}
+		resolved := slices.Clone(got)
+		c.Resolve(resolved)
 		want := c.Matches(events)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s: stored matches %+v, want %+v", c.Scorecard().ID, got, want)
+		if !reflect.DeepEqual(resolved, want) {
+			t.Fatalf("%s: stored matches %+v, want %+v", c.Scorecard().ID, resolved, want)
 		}
 		matched += len(got)
 		p, g := c.PointsFromMatches(got, testNow)

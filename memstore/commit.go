@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/matchlist"
 )
 
 // Commit applies b atomically, under the store's write lock: everything
@@ -101,6 +102,9 @@ func checkBatch(b *candor.WriteBatch) error {
 				return candor.Errorf(candor.EINVALID, "event %d, match %d: nil", i, j)
 			}
 		}
+		if err := matchlist.Check(e.Matches); err != nil {
+			return candor.Errorf(candor.EINVALID, "event %d: %v", i, err)
+		}
 	}
 	for i, m := range b.Matches {
 		if err := checkMatch(i, m); err != nil {
@@ -142,6 +146,8 @@ func checkMatch(i int, m *candor.MatchRecord) error {
 		return candor.Errorf(candor.EINVALID, "match %d: nil", i)
 	case m.Subject.IsZero() || m.Event == 0:
 		return candor.Errorf(candor.EINVALID, "match %d: a subject and an event are required", i)
+	case m.Shared:
+		return candor.Errorf(candor.EINVALID, "match %d: a match stored on its own is sealed on its own, not Shared", i)
 	case !inRange(m.OccurredAt):
 		return candor.Errorf(candor.EINVALID, "match %d: occurred_at %s is outside the years 1678 to 2262", i, m.OccurredAt.Format("2006-01-02"))
 	}

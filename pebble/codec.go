@@ -16,14 +16,19 @@ import (
 //	subject: 0x02 kind(1) created-sec(8) created-nsec(4) sealed
 //	   (up to format 3: 0x01 kind(1) created-sec(8) created-nsec(4) uvarint(len wrapped) wrapped sealed)
 //	event:   0x01 state(1) dedupe(16) digest(32) sealed
+//	   or:   0x03 state(1) dedupe(16) digest(32) uvarint(len sealed) sealed group
 //	   or:   0x02 state(1) dedupe(16) digest(32) uvarint(len sealed) sealed matches
 //	dedupe:  0x02 subject(16) event(8) occurred(8)
 //	   (up to format 4: 0x01 digest(32) subject(16) event(8))
 //
 // where matches are those the event was stored with, in the event's own
 // value (internal/matchlist) rather than a key each: their subject, time,
-// event and state are the event's. An event stored with none is written
-// 0x01.
+// event and state are the event's. Since format 6 they are one group
+// (0x03: all of them sealed together, candor.MatchRecord.Shared; the
+// group is internal/matchlist's, without a list's marker); 0x02 holds a
+// list of matches sealed each on its own (written up to format 5, and
+// still for matches that are not Shared). An event stored with none is
+// written 0x01.
 //
 // A dedupe entry points at its event (the event's key is made of its
 // subject, occurrence time and ID) and does not repeat the event's
@@ -34,6 +39,7 @@ import (
 const (
 	recordV1          = 1
 	eventWithMatches2 = 2
+	eventWithGroup3   = 3 // the event's matches sealed together (format 6)
 	subjectV2         = 2 // a subject without its wrapped key (format 4)
 )
 
@@ -105,7 +111,11 @@ func eventValueLen(e *candor.EventRecord) int {
 	if len(e.Matches) == 0 {
 		return eventFixedLen + len(e.Sealed)
 	}
-	return eventFixedLen + uvarintLen(uint64(len(e.Sealed))) + len(e.Sealed) + matchlist.Len(e.Matches)
+	n := eventFixedLen + uvarintLen(uint64(len(e.Sealed))) + len(e.Sealed)
+	if e.Matches[0].Shared {
+		return n + len(e.Matches[0].Sealed)
+	}
+	return n + matchlist.Len(e.Matches)
 }
 
 // EventKVSize returns the size of the key and the value under which the
@@ -114,6 +124,7 @@ func eventValueLen(e *candor.EventRecord) int {
 func EventKVSize(sealed int) (key, value int) { return eventKeyLen, eventFixedLen + sealed }
 
 // putEvent encodes e's value into buf, which must be eventValueLen(e) long.
+// Matches marked Shared must have been checked (matchlist.Shared).
 func putEvent(buf []byte, e *candor.EventRecord) {
 	buf[0] = recordV1
 	buf[1] = byte(e.State)
@@ -126,27 +137,55 @@ func putEvent(buf []byte, e *candor.EventRecord) {
 	buf[0] = eventWithMatches2
 	n := eventFixedLen + binary.PutUvarint(buf[eventFixedLen:], uint64(len(e.Sealed)))
 	n += copy(buf[n:], e.Sealed)
+	if e.Matches[0].Shared {
+		buf[0] = eventWithGroup3
+		copy(buf[n:], e.Matches[0].Sealed)
+		return
+	}
 	matchlist.Append(buf[n:n], e.Matches)
 }
 
+// kept is the matches an event's value keeps: a list (0x02), a group
+// (0x03) or none.
+type kept struct {
+	b     []byte
+	group bool
+}
+
 // eventParts splits an event's value after its fixed part into its sealed
-// content and the list of the matches stored with it (nil for a 0x01
-// value).
-func eventParts(v []byte) (sealed, matches []byte, ok bool) {
+// content and the matches stored with it (none for a 0x01 value).
+func eventParts(v []byte) (sealed []byte, matches kept, ok bool) {
 	switch {
 	case len(v) < eventFixedLen:
-		return nil, nil, false
+		return nil, kept{}, false
 	case v[0] == recordV1:
-		return v[eventFixedLen:], nil, true
-	case v[0] != eventWithMatches2:
-		return nil, nil, false
+		return v[eventFixedLen:], kept{}, true
+	case v[0] != eventWithMatches2 && v[0] != eventWithGroup3:
+		return nil, kept{}, false
 	}
 	n, w := binary.Uvarint(v[eventFixedLen:])
 	rest := v[eventFixedLen+max(w, 0):]
 	if w <= 0 || n > uint64(len(rest)) {
-		return nil, nil, false
+		return nil, kept{}, false
 	}
-	return rest[:n], rest[n:], true
+	return rest[:n], kept{rest[n:], v[0] == eventWithGroup3}, true
+}
+
+// find returns the sealed bytes of the kept match with card (for a
+// group, the whole group), and whether there is one.
+func (k kept) find(card candor.ScorecardKey) ([]byte, bool, error) {
+	if k.group {
+		return matchlist.FindGroup(k.b, card)
+	}
+	return matchlist.Find(k.b, card)
+}
+
+// items decodes the kept matches.
+func (k kept) items() ([]matchlist.Item, error) {
+	if k.group {
+		return matchlist.DecodeGroup(k.b)
+	}
+	return matchlist.Decode(k.b)
 }
 
 // decodeEvent decodes an event key and value into r. The sealed bytes are

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/matchlist"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -393,11 +394,17 @@ func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
 		if !ok {
 			return nil, candor.Errorf(candor.EINVALID, "event %d: occurred_at %s is outside the years 1678 to 2262", i, e.OccurredAt.Format("2006-01-02"))
 		}
+		if err := matchlist.Check(e.Matches); err != nil {
+			return nil, candor.Errorf(candor.EINVALID, "event %d: %v", i, err)
+		}
 		nanos[i] = n
 	}
 	for i, m := range wb.Matches {
 		if m == nil {
 			return nil, candor.Errorf(candor.EINVALID, "match %d: nil", i)
+		}
+		if m.Shared {
+			return nil, candor.Errorf(candor.EINVALID, "match %d: a match stored on its own is sealed on its own, not Shared", i)
 		}
 		n, ok := unixNanos(m.OccurredAt)
 		switch {

@@ -9,7 +9,6 @@ import (
 	"iter"
 
 	"github.com/candor-project/candor"
-	"github.com/candor-project/candor/internal/matchlist"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -100,6 +99,8 @@ func (s *Store) PutMatches(ctx context.Context, recs []*candor.MatchRecord) erro
 		switch {
 		case r.Subject.IsZero() || r.Event == 0:
 			return candor.Errorf(candor.EINVALID, "match %d: a subject and an event are required", i)
+		case r.Shared:
+			return candor.Errorf(candor.EINVALID, "match %d: a match stored on its own is sealed on its own, not Shared", i)
 		case !ok:
 			return candor.Errorf(candor.EINVALID, "match %d: occurred_at %s is outside the years 1678 to 2262", i, r.OccurredAt.Format("2006-01-02"))
 		}
@@ -203,12 +204,12 @@ func (s *Store) keptMatches(ctx context.Context, id candor.SubjectID, card cando
 		if !ok || !keyOK {
 			return nil, errCorrupt
 		}
-		sealed, found, err := matchlist.Find(list, card)
+		sealed, found, err := list.find(card)
 		if err != nil || !found {
 			return nil, err
 		}
 		return &candor.MatchRecord{Subject: sub, Scorecard: card, OccurredAt: at, Event: event,
-			State: candor.EventState(v[1]), Sealed: bytes.Clone(sealed)}, nil
+			State: candor.EventState(v[1]), Shared: list.group, Sealed: bytes.Clone(sealed)}, nil
 	}) {
 		if err != nil {
 			return nil, fmt.Errorf("pebble: %w", err)
@@ -221,16 +222,17 @@ func (s *Store) keptMatches(ctx context.Context, id candor.SubjectID, card cando
 }
 
 // keptOf returns the matches kept in an event's value, as records of
-// the event's.
-func keptOf(e *candor.EventRecord, list []byte) ([]*candor.MatchRecord, error) {
-	items, err := matchlist.Decode(list)
+// the event's (those of a group share one copy of it).
+func keptOf(e *candor.EventRecord, list kept) ([]*candor.MatchRecord, error) {
+	list.b = bytes.Clone(list.b)
+	items, err := list.items()
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*candor.MatchRecord, len(items))
 	for i, it := range items {
 		out[i] = &candor.MatchRecord{Subject: e.Subject, Scorecard: it.Card, OccurredAt: e.OccurredAt, Event: e.ID,
-			State: e.State, Sealed: bytes.Clone(it.Sealed)}
+			State: e.State, Shared: it.Shared, Sealed: it.Sealed}
 	}
 	return out, nil
 }

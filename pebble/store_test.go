@@ -64,12 +64,12 @@ func TestOpenRefuses(t *testing.T) {
 		{
 			name:  "unknown format version",
 			kvs:   [][]byte{[]byte("\x00format"), binary.BigEndian.AppendUint32(nil, 99)},
-			wants: []string{"format version 99", "supports versions 1 to 5"},
+			wants: []string{"format version 99", "supports versions 1 to 6"},
 		},
 		{
 			name:  "malformed format version",
 			kvs:   [][]byte{[]byte("\x00format"), []byte("v1")},
-			wants: []string{"malformed store format version", "supports versions 1 to 5"},
+			wants: []string{"malformed store format version", "supports versions 1 to 6"},
 		},
 		{
 			name:  "not a Candor store",

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/vault"
 	cpebble "github.com/cockroachdb/pebble/v2"
 )
 
@@ -110,4 +112,88 @@ func readFormat(t *testing.T, dir string) uint32 {
 	}
 	defer closer.Close()
 	return binary.BigEndian.Uint32(v)
+}
+
+// TestOpenReadsFormat5: a store of format 5, whose events keep lists of
+// matches sealed each on its own with their type's name, opens as it is
+// and is marked format 6; its matches and those of events stored after,
+// sealed together with type numbers, read back through the vault, also
+// after a state change rewrote an event of each kind.
+func TestOpenReadsFormat5(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	v, err := vault.New(bytes.Repeat([]byte{5}, vault.KeySize), memstore.NewKeyring())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := candor.SubjectRecord{ID: candor.NewSubjectID(), Kind: candor.Person, CreatedAt: time.Unix(1, 0).UTC()}
+	key, _ := v.NewSubjectKey(sub.ID)
+	const cardA, cardB candor.ScorecardKey = 21, 22
+	day := func(i int) time.Time { return time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC) }
+	event := func(i int, ms []*candor.MatchRecord) *candor.EventRecord {
+		e := &candor.EventRecord{Subject: sub.ID, OccurredAt: day(i), State: candor.StateActive, Sealed: []byte("sealed event"), Matches: ms}
+		rand.Read(e.Dedupe[:])
+		return e
+	}
+	// What a format-5 build wrote: each match sealed on its own (as
+	// SealMatches still does without a type number), kept in a list.
+	var old []*candor.EventRecord
+	for i := range 3 {
+		ms := key.SealMatches([]candor.Match{
+			{Scorecard: cardA, Type: "credit.instalment_late", OccurredAt: day(i), Rules: 1},
+			{Scorecard: cardB, Type: "credit.default", OccurredAt: day(i), Rules: 2, Values: []int64{int64(i)}}})
+		for _, m := range ms {
+			m.Subject, m.Event, m.State = candor.SubjectID{}, 0, 0
+		}
+		old = append(old, event(i, ms))
+	}
+	s := MustOpen(t, dir)
+	if _, err := s.Commit(ctx, &candor.WriteBatch{Subjects: []candor.SubjectRecord{sub}, Events: old}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	writeRaw(t, dir, []byte("\x00format"), binary.BigEndian.AppendUint32(nil, 5))
+
+	s = MustOpen(t, dir)
+	defer s.Close()
+	_, recs := key.SealWithMatches(nil, []byte("content"), day(3), []candor.Match{
+		{Scorecard: cardA, TypeNo: 1, Rules: 1}, {Scorecard: cardB, TypeNo: 2, Rules: 2, Values: []int64{3}}})
+	fresh := event(3, recs)
+	if _, err := s.Commit(ctx, &candor.WriteBatch{Events: []*candor.EventRecord{fresh}}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(disputed candor.EventID) {
+		t.Helper()
+		for _, card := range []candor.ScorecardKey{cardA, cardB} {
+			got, err := key.ReadMatches(ctx, s, card)
+			if err != nil || len(got) != 4 {
+				t.Fatalf("ReadMatches(%d): %+v, %v", card, got, err)
+			}
+			for i, m := range got {
+				wantState := candor.StateActive
+				if m.Event == disputed {
+					wantState = candor.StateDisputed
+				}
+				named := i < 3 // the old ones name their type
+				if m.Rules != uint64(card-cardA+1) || (m.Type != "") != named || (m.TypeNo == 0) != named || m.State != wantState ||
+					card == cardB && (len(m.Values) != 1 || m.Values[0] != int64(i)) {
+					t.Fatalf("match %d with %d: %+v", i, card, m)
+				}
+			}
+		}
+	}
+	check(0)
+	for _, e := range []*candor.EventRecord{old[1], fresh} {
+		if _, err := s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: e.Ref(), Seen: candor.Seen{State: candor.StateActive, Matches: 2}, State: candor.StateDisputed}}}); err != nil {
+			t.Fatal(err)
+		}
+		check(e.ID)
+		if _, err := s.Commit(ctx, &candor.WriteBatch{Changes: []candor.StateChange{{Event: e.Ref(), Seen: candor.Seen{State: candor.StateDisputed, Matches: 2}, State: candor.StateActive}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if v := readFormat(t, dir); v != pebble.FormatVersion {
+		t.Fatalf("format after opening a format-5 store: %d, want %d", v, pebble.FormatVersion)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/candor-project/candor"
+	"github.com/candor-project/candor/internal/matchlist"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -438,6 +439,9 @@ func checkBatch(wb *candor.WriteBatch) ([]int64, error) {
 		if !ok {
 			return nil, candor.Errorf(candor.EINVALID, "event %d: occurred_at %s is outside the years 1678 to 2262", i, e.OccurredAt.Format("2006-01-02"))
 		}
+		if err := matchlist.Check(e.Matches); err != nil {
+			return nil, candor.Errorf(candor.EINVALID, "event %d: %v", i, err)
+		}
 		nanos[i] = n
 	}
 	if err := checkMatches(wb.Matches); err != nil {
@@ -477,6 +481,8 @@ func checkMatches(ms []*candor.MatchRecord) error {
 		switch {
 		case m.Subject.IsZero() || m.Event == 0:
 			return candor.Errorf(candor.EINVALID, "match %d: a subject and an event are required", i)
+		case m.Shared:
+			return candor.Errorf(candor.EINVALID, "match %d: a match stored on its own is sealed on its own, not Shared", i)
 		case !ok:
 			return candor.Errorf(candor.EINVALID, "match %d: occurred_at %s is outside the years 1678 to 2262", i, m.OccurredAt.Format("2006-01-02"))
 		}

@@ -10,7 +10,8 @@ import (
 // The matches an event is stored with (candor.EventRecord.Matches) are
 // kept in its row's matches column (internal/matchlist; NULL for none)
 // rather than as rows of candor_matches. Their state is the event's, and
-// they are never Alone. A match stored on its own for the same scorecard
+// they are never Alone. Since schema 7 they are one group, all sealed
+// together (candor.MatchRecord.Shared), marked as internal/matchlist says. A match stored on its own for the same scorecard
 // and event (candor_matches) replaces one kept so.
 
 // encodeMatches returns the matches column of an event stored with ms, or
@@ -36,7 +37,7 @@ func mergeMatches(ref candor.EventRef, state candor.EventState, column []byte, a
 			continue
 		}
 		out = append(out, &candor.MatchRecord{Subject: ref.Subject, Scorecard: k.Card, OccurredAt: ref.OccurredAt, Event: ref.ID,
-			State: state, Sealed: slices.Clone(k.Sealed)})
+			State: state, Shared: k.Shared, Sealed: slices.Clone(k.Sealed)})
 	}
 	slices.SortFunc(out, func(a, b *candor.MatchRecord) int {
 		switch {

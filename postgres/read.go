@@ -257,7 +257,7 @@ func (s *Store) Matches(ctx context.Context, id candor.SubjectID, card candor.Sc
 				yield(nil, err)
 				return
 			}
-			sealed := r.blob
+			sealed, shared := r.blob, false
 			if r.own {
 				lastAlone.occurred, lastAlone.event = r.occurred, r.event
 			} else {
@@ -269,10 +269,10 @@ func (s *Store) Matches(ctx context.Context, id candor.SubjectID, card candor.Sc
 				if !ok || lastAlone.occurred == r.occurred && lastAlone.event == r.event {
 					continue // none with card, or replaced by a row of its own
 				}
-				sealed = found
+				sealed, shared = found, matchlist.Marked(r.blob)
 			}
 			m = candor.MatchRecord{Subject: id, Scorecard: card, OccurredAt: timeOfNanos(r.occurred), Event: candor.EventID(r.event),
-				State: candor.EventState(r.state), Alone: r.alone, Sealed: sealed}
+				State: candor.EventState(r.state), Alone: r.alone, Shared: shared, Sealed: sealed}
 			if !yield(&m, nil) {
 				return
 			}

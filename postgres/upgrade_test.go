@@ -40,7 +40,7 @@ func TestUpgradeKeys(t *testing.T) {
 	}
 	defer conn.Close(context.Background())
 	wrapped := map[candor.SubjectID][]byte{}
-	if _, err := conn.Exec(ctx, `ALTER TABLE candor_subjects ADD COLUMN wrapped_key bytea; DELETE FROM candor_schema_migrations WHERE version = 6`); err != nil {
+	if _, err := conn.Exec(ctx, `ALTER TABLE candor_subjects ADD COLUMN wrapped_key bytea; DELETE FROM candor_schema_migrations WHERE version >= 6`); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range subjects {

@@ -14,6 +14,7 @@ type Compiled struct {
 	key    candor.ScorecardKey
 	rules  []rule
 	byType map[string]*typeRules
+	byNo   []*typeRules // by candor.Match.TypeNo - 1; nil for a type not in the catalogue
 	// chars and bitChar (the characteristic of each match bit) are set
 	// for a scorecard of characteristics, whose rules are match bits.
 	chars   []char
@@ -37,6 +38,7 @@ type rule struct {
 type typeRules struct {
 	t     *candor.EventType
 	rules []int // indexes of the rules that use the type
+	no    int   // candor.Match.TypeNo: its position in the scorecard's EventTypes, plus one
 }
 
 // Scorecard returns the scorecard compiled. It must not be modified.
@@ -100,7 +102,41 @@ func compile(sc *candor.Scorecard, cat *candor.Catalogue, p *parser) (*Compiled,
 	if len(p.problems) > 0 {
 		return nil, p.err()
 	}
+	names := sc.EventTypes()
+	if len(names) > candor.MaxTypeNo {
+		return nil, errors.New("scoring: a scorecard version counts more event types than a match can number")
+	}
+	c.byNo = make([]*typeRules, len(names))
+	for i, name := range names {
+		if tr := c.byType[name]; tr != nil {
+			tr.no, c.byNo[i] = i+1, tr
+		}
+	}
 	return c, nil
+}
+
+// typeOf returns what evaluation needs of a stored match's event type,
+// named or numbered (candor.Match.TypeNo), or nil if the version does not
+// count it.
+func (c *Compiled) typeOf(m *candor.Match) *typeRules {
+	if m.TypeNo == 0 {
+		return c.byType[m.Type]
+	}
+	if m.TypeNo <= len(c.byNo) {
+		return c.byNo[m.TypeNo-1]
+	}
+	return nil
+}
+
+// Resolve gives each of ms that this version counts both its type's name
+// and its number (candor.Match.TypeNo), whichever it was stored with, so
+// that matches read from a store compare equal to those Matches returns.
+func (c *Compiled) Resolve(ms []candor.Match) {
+	for i := range ms {
+		if tr := c.typeOf(&ms[i]); tr != nil && ms[i].Scorecard == c.key {
+			ms[i].Type, ms[i].TypeNo = tr.t.Name, tr.no
+		}
+	}
 }
 
 // Matcher gives new events their matches with a set of scorecard versions,
@@ -124,8 +160,12 @@ func NewMatcher(cards []*Compiled) *Matcher {
 // to set.
 func (m *Matcher) Match(ev *candor.ValidEvent, dst []candor.Match) []candor.Match {
 	for _, c := range m.byKind[ev.Kind] {
-		if rules := c.Match(ev.Type.Name, ev.Fields); rules != 0 {
-			dst = append(dst, candor.Match{Scorecard: c.key, Type: ev.Type.Name, OccurredAt: ev.OccurredAt, Rules: rules,
+		tr := c.byType[ev.Type.Name]
+		if tr == nil {
+			continue
+		}
+		if rules := c.match(tr, ev.Fields); rules != 0 {
+			dst = append(dst, candor.Match{Scorecard: c.key, Type: ev.Type.Name, TypeNo: tr.no, OccurredAt: ev.OccurredAt, Rules: rules,
 				Values: c.matchValues(ev.Fields, rules)})
 		}
 	}

@@ -2,6 +2,7 @@ package scoring_test
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -44,10 +45,22 @@ func TestMatchesGiveTheSameScore(t *testing.T) {
 			if len(ms) > 64 {
 				long++
 			}
-			for _, m := range ms {
-				if m.Scorecard != c.Key() || m.Rules == 0 {
+			// As stored since format 6 (the type's number alone) and before
+			// (its name alone).
+			numbered, named := slices.Clone(ms), slices.Clone(ms)
+			for i, m := range ms {
+				if m.Scorecard != c.Key() || m.Rules == 0 || m.TypeNo < 1 || sc.EventTypes()[m.TypeNo-1] != m.Type {
 					t.Fatalf("%s: match %+v", sc.ID, m)
 				}
+				numbered[i].Type, named[i].TypeNo = "", 0
+			}
+			c.Resolve(numbered)
+			c.Resolve(named)
+			if !reflect.DeepEqual(numbered, ms) || !reflect.DeepEqual(named, ms) {
+				t.Fatalf("%s: Resolve did not give stored matches their names and numbers back", sc.ID)
+			}
+			for i := range ms {
+				numbered[i].Type, named[i].TypeNo = "", 0
 			}
 			for _, at := range instants {
 				want, err := c.Score(id, evs, at)
@@ -57,6 +70,11 @@ func TestMatchesGiveTheSameScore(t *testing.T) {
 				got := c.ScoreFromMatches(id, ms, at)
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("%s at %s: from matches\n%+v\nfrom events\n%+v", sc.ID, at.Format(time.DateOnly), got, want)
+				}
+				for _, stored := range [][]candor.Match{numbered, named} {
+					if got := c.ScoreFromMatches(id, stored, at); !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s at %s: from matches as stored\n%+v\nfrom events\n%+v", sc.ID, at.Format(time.DateOnly), got, want)
+					}
 				}
 				verdict := want
 				verdict.Contributions, verdict.Hints, verdict.Next = nil, nil, nil

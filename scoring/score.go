@@ -215,8 +215,12 @@ func (c *Compiled) match(tr *typeRules, fields []candor.Field) uint64 {
 func (c *Compiled) Matches(events []*candor.Event) []candor.Match {
 	var ms []candor.Match
 	for _, e := range events {
-		if rules := c.Match(e.Type, e.Fields); rules != 0 {
-			ms = append(ms, candor.Match{Scorecard: c.key, Event: e.ID, Type: e.Type, OccurredAt: e.OccurredAt, State: e.State, Rules: rules,
+		tr := c.byType[e.Type]
+		if tr == nil {
+			continue
+		}
+		if rules := c.match(tr, e.Fields); rules != 0 {
+			ms = append(ms, candor.Match{Scorecard: c.key, Event: e.ID, Type: e.Type, TypeNo: tr.no, OccurredAt: e.OccurredAt, State: e.State, Rules: rules,
 				Values: c.matchValues(e.Fields, rules)})
 		}
 	}
@@ -261,7 +265,7 @@ func (c *Compiled) matchHits(ms []candor.Match, buf []hit) []hit {
 	}
 	for i := range ms {
 		m := &ms[i]
-		tr := c.byType[m.Type]
+		tr := c.typeOf(m)
 		if m.Scorecard != c.key || tr == nil || m.Rules == 0 || m.Rules&^valid != 0 || len(m.Values) != c.slots {
 			continue
 		}

@@ -61,6 +61,7 @@ var capabilities = []capability{
 		{"PopulationParts", testPopulationParts},
 		{"Matches", testMatches},
 		{"StandaloneMatches", testStandaloneMatches},
+		{"SharedMatches", testSharedMatches},
 		{"Changes", testChanges},
 	}},
 	{"Registry", nil, []testCase{

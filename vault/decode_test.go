@@ -67,7 +67,9 @@ func TestDecodeMatchVersions(t *testing.T) {
 		t.Fatalf("version 2: %+v, %v", m, err)
 	}
 	for name, b := range map[string][]byte{
-		"version 3":           append([]byte{3}, v1[1:]...),
+		"version 4":           append([]byte{4}, v1[1:]...),
+		"type number too big": {3, 0x81, 0x80, 0x04, 1, 0}, // 65537
+		"too many values (3)": {3, 1, 1, 33},
 		"values in version 1": append(append([]byte{}, v1...), 2, 90, 1),
 		"no values in 2":      append(append([]byte{2}, v1[1:]...), 0),
 		"too many values":     append(append([]byte{2}, v1[1:]...), 33),
@@ -85,6 +87,7 @@ func FuzzDecodeMatch(f *testing.F) {
 	f.Add(encodeMatch(nil, &candor.Match{Type: "credit.instalment_late", Rules: 5}))
 	f.Add(encodeMatch(nil, &candor.Match{Type: "credit.default", Rules: 1 << 63, Values: []int64{1, -2, 1 << 40}}))
 	f.Add([]byte{2, 0, 0, 0x80})
+	f.Add(encodeMatch(nil, &candor.Match{TypeNo: 3, Rules: 5, Values: []int64{-9}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m candor.Match
 		if decodeMatch(string(b), &m) != nil {
@@ -93,6 +96,28 @@ func FuzzDecodeMatch(f *testing.F) {
 		var back candor.Match
 		if err := decodeMatch(string(encodeMatch(nil, &m)), &back); err != nil || !reflect.DeepEqual(back, m) {
 			t.Fatalf("decoded %+v from %x; again %+v, %v", m, b, back, err)
+		}
+	})
+}
+
+// FuzzDecodeGroup: any group plaintext decodes cleanly or fails, for any
+// entry; what decodes as entry i is what appendEntry wrote there.
+func FuzzDecodeGroup(f *testing.F) {
+	two := appendEntry(appendEntry([]byte{groupVersion}, &candor.Match{TypeNo: 1, Rules: 3}), &candor.Match{Type: "x", Rules: 1, Values: []int64{4}})
+	f.Add(two, 1)
+	f.Add(two, 0)
+	f.Add([]byte{groupVersion, 0x80}, 0)
+	f.Fuzz(func(t *testing.T, b []byte, i int) {
+		if i < 0 || i > 64 {
+			return
+		}
+		var m candor.Match
+		if decodeGroup(string(b), i, &m) != nil {
+			return
+		}
+		var back candor.Match
+		if err := decodeGroup(string(appendEntry([]byte{groupVersion}, &m)), 0, &back); err != nil || !reflect.DeepEqual(back, m) {
+			t.Fatalf("decoded %+v from entry %d of %x; again %+v, %v", m, i, b, back, err)
 		}
 	})
 }
