@@ -107,7 +107,7 @@ var personTranslations = map[string]struct{ ru, zh string }{
 	"Set aside: the fact counts in none of %s grades until %s answers. If it does not confirm it by %s, it is removed.": {
 		"Отложен: факт не учитывается ни в одной из %s оценок, пока «%s» не ответит. Если факт не подтвердят до %s, он будет удалён.",
 		"已搁置：在%[2]s答复之前，该事实不计入%[1]s任何等级。如果在%[3]s之前未被确认，它将被删除。"},
-	"your":          {"ваших", "您的"},
+	"your": {"ваших", "您的"},
 	"%s confirmed the fact: it counts again.":                                                            {"«%s» подтвердил факт: он снова учитывается.", "%s确认了该事实：它重新计入。"},
 	"%s confirmed the fact: it counts again. You can ask for a person to review any decision it led to.": {"«%s» подтвердил факт: он снова учитывается. Вы можете попросить человека пересмотреть любое решение, к которому он привёл.", "%s确认了该事实：它重新计入。您可以请求人工复核由它导致的任何决定。"},
 	"%s corrected the fact: its correction replaces it.":                                                 {"«%s» исправил факт: исправление заменяет его.", "%s更正了该事实：更正内容取代了它。"},
