@@ -163,8 +163,12 @@ func put(ctx context.Context, st candor.RecordStore, key *vault.SubjectKey, kind
 // consentID is the ID a consent is stored under: a hash of its code, so
 // that the codes themselves appear only sealed.
 func consentID(code string) string {
-	h := sha256.Sum256([]byte("candor/v1/consent/" + code))
-	return hex.EncodeToString(h[:16])
+	const prefix = "candor/v1/consent/"
+	var in [64]byte // prefix and a code in NewCode's form, on the stack
+	h := sha256.Sum256(append(append(in[:0], prefix...), code...))
+	var out [32]byte
+	hex.Encode(out[:], h[:16])
+	return string(out[:])
 }
 
 // Grant records subject's consent to relying party rpID for purpose, for
@@ -583,7 +587,15 @@ var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 func newID(prefix string) string {
 	var b [10]byte
 	rand.Read(b[:])
-	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b[:]))
+	var buf [32]byte // a short prefix, "_" and 16 base32 digits, on the stack
+	id := append(append(buf[:0], prefix...), '_')
+	id = idEncoding.AppendEncode(id, b[:])
+	for i := len(prefix) + 1; i < len(id); i++ {
+		if c := id[i]; 'A' <= c && c <= 'Z' {
+			id[i] = c + 'a' - 'A'
+		}
+	}
+	return string(id)
 }
 
 // ConsentFor returns the consent with code granted to rp, so that it can

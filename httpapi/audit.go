@@ -170,10 +170,19 @@ func (e *encoded) release() {
 	e.s.bufs.Put(e.bp)
 }
 
+// jsonContentType and noSniff are the values of the headers every JSON
+// answer carries, shared by all answers so that setting them allocates
+// nothing: net/http only reads them, and Header.Set and Header.Add
+// replace or grow the slice, never write into it.
+var (
+	jsonContentType = []string{"application/json"}
+	noSniff         = []string{"nosniff"}
+)
+
 // send writes the encoded answer with status.
 func (e *encoded) send(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h["Content-Type"], h["X-Content-Type-Options"] = jsonContentType, noSniff
 	w.WriteHeader(status)
 	w.Write(e.buf.Bytes())
 }
