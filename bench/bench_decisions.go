@@ -124,7 +124,7 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 				return err
 			}
 		}
-		d := runLoad(ctx, client, decide, *conns, slice, *maxRequests, 0)
+		d := fx.withCommits(func() *loadResult { return runLoad(ctx, client, decide, *conns, slice, *maxRequests, 0) })
 		stop()
 		if r == 0 && *memProfile != "" {
 			if err := writeHeapProfile(*memProfile); err != nil {
@@ -140,11 +140,15 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	printLoad(stdout, "baseline  POST "+benchTrivialPath+" (fixed JSON), closed loop", baseline)
 	printLoad(stdout, "decisions POST /v1/decisions, closed loop", saturated)
 	half := baseline.rate() / 2
-	paced := runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/half))
+	paced := fx.withCommits(func() *loadResult {
+		return runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/half))
+	})
 	printLoad(stdout, fmt.Sprintf("decisions POST /v1/decisions, open loop at %.0f req/s (baseline/2)", half), paced)
 	// Not a target: where the latency stands at a load decisions sustain.
 	own := saturated.rate() / 2
-	ownPaced := runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/own))
+	ownPaced := fx.withCommits(func() *loadResult {
+		return runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/own))
+	})
 	printLoad(stdout, fmt.Sprintf("decisions POST /v1/decisions, open loop at %.0f req/s (own/2)", own), ownPaced)
 
 	tput := saturated.rate() / baseline.rate()
@@ -235,6 +239,16 @@ func newDecisionsFixture(ctx context.Context, sf app.StoreConfig, persons, subje
 	fx.bench, fx.addr = srv.ServerLike(mux), ln.Addr().String()
 	go fx.bench.Serve(ln)
 	return fx, nil
+}
+
+// withCommits runs a phase of decisions and adds to its result the
+// access log's group commits during it.
+func (fx *decisionsFixture) withCommits(phase func() *loadResult) *loadResult {
+	c0, r0 := fx.srv.Access().Stats()
+	r := phase()
+	c1, r1 := fx.srv.Access().Stats()
+	r.commits, r.committed = c1-c0, r1-r0
+	return r
 }
 
 func (fx *decisionsFixture) close() {
@@ -348,6 +362,11 @@ type loadResult struct {
 	// process during the phase (runtime/metrics): what the collector
 	// pays for later, steadier than CPU time on a shared machine.
 	allocs, allocBytes uint64
+	// commits and committed are the access log's group commits during a
+	// phase of decisions and the access records they stored: what a
+	// commit's fixed costs (its sync, log entry and counters) are shared
+	// by.
+	commits, committed uint64
 	latencies          []time.Duration
 	outcomes           map[string]int
 	firstError         string
@@ -472,6 +491,8 @@ func mergeLoads(rs []*loadResult) *loadResult {
 		total.cpu += r.cpu
 		total.allocs += r.allocs
 		total.allocBytes += r.allocBytes
+		total.commits += r.commits
+		total.committed += r.committed
 		total.latencies = append(total.latencies, r.latencies...)
 		for o, n := range r.outcomes {
 			total.outcomes[o] += n
@@ -552,6 +573,9 @@ func printLoad(w io.Writer, label string, r *loadResult) {
 	fmt.Fprintln(w, ")")
 	if n := uint64(max(r.requests, 1)); r.allocs > 0 {
 		fmt.Fprintf(w, "  heap allocations: %d a request, %.1f KB a request\n", r.allocs/n, float64(r.allocBytes)/float64(n)/1024)
+	}
+	if r.commits > 0 {
+		fmt.Fprintf(w, "  access log: %d group commits, %.1f access records a commit\n", r.commits, float64(r.committed)/float64(r.commits))
 	}
 	if r.errors > 0 {
 		fmt.Fprintf(w, "  first error: %s\n", r.firstError)
