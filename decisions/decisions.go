@@ -87,8 +87,15 @@ func (s *Service) PutRelyingParty(ctx context.Context, rp *candor.RelyingParty) 
 
 // RelyingParty returns a registered relying party, decoded once for each
 // version of its record (callers MUST NOT modify its slices, which are
-// shared). Errors: ENOTFOUND.
+// shared), and read from the store again only when the store's version
+// of the relying parties' records (candor.Versioned) moved since it was
+// kept: on every relying party's request, that is. Errors: ENOTFOUND.
 func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingParty, error) {
+	v := s.store.RecordsVersion(candor.RecordRelyingParty, candor.SubjectID{}) // taken before the read
+	if e, ok := s.parties.Load(id); ok && e.(*partyEntry).version == v {
+		c := *e.(*partyEntry).rp
+		return &c, nil
+	}
 	r, err := s.store.Record(ctx, candor.RecordRelyingParty, id)
 	if candor.ErrorCode(err) == candor.ENOTFOUND {
 		return nil, candor.Errorf(candor.ENOTFOUND, "no relying party %s", id)
@@ -97,6 +104,7 @@ func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingP
 		return nil, err
 	}
 	if e, ok := s.parties.Load(id); ok && bytes.Equal(e.(*partyEntry).raw, r.Data) {
+		s.parties.Store(id, &partyEntry{raw: r.Data, rp: e.(*partyEntry).rp, version: v})
 		c := *e.(*partyEntry).rp
 		return &c, nil
 	}
@@ -104,7 +112,7 @@ func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingP
 	if err != nil {
 		return nil, err
 	}
-	s.parties.Store(id, &partyEntry{raw: r.Data, rp: rp})
+	s.parties.Store(id, &partyEntry{raw: r.Data, rp: rp, version: v})
 	c := *rp
 	return &c, nil
 }
@@ -115,6 +123,10 @@ func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingP
 type partyEntry struct {
 	raw []byte
 	rp  *candor.RelyingParty
+	// version is the store's version of the relying parties' records
+	// taken before raw was read: while it has not moved, raw is what a
+	// read would return.
+	version uint64
 }
 
 // RelyingParties returns every registered relying party, by ID.
