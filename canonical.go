@@ -177,6 +177,13 @@ const maxAccessString = 256
 //
 // It fails on a string longer than 256 bytes or a time outside 1678–2262.
 func (a *Access) MarshalBinary() ([]byte, error) {
+	return a.AppendBinary(make([]byte, 0, 1+16+8+1+3+len(a.Principal)+len(a.Purpose)+len(a.Action)+32))
+}
+
+// AppendBinary appends MarshalBinary's encoding of a to dst, or fails as
+// MarshalBinary does (dst unchanged), so that a caller can encode into a
+// buffer it reuses.
+func (a *Access) AppendBinary(dst []byte) ([]byte, error) {
 	for _, s := range []string{a.Principal, a.Purpose, a.Action} {
 		if len(s) > maxAccessString {
 			return nil, Errorf(EINVALID, "access record: a string of %d bytes, more than %d", len(s), maxAccessString)
@@ -185,7 +192,6 @@ func (a *Access) MarshalBinary() ([]byte, error) {
 	if a.At.Before(time.Unix(0, -1<<63)) || a.At.After(time.Unix(0, 1<<63-1)) {
 		return nil, Errorf(EINVALID, "access record: time %s out of range", a.At)
 	}
-	dst := make([]byte, 0, 1+16+8+1+3+len(a.Principal)+len(a.Purpose)+len(a.Action)+32)
 	dst = append(dst, auditRecordV1)
 	dst = append(dst, a.Subject[:]...)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(a.At.UnixNano()))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +97,24 @@ func FuzzAccess(f *testing.F) {
 			t.Fatalf("decoded and encoded again:\n%x\nwant\n%x", again, data)
 		}
 	})
+}
+
+// TestAccessAppendBinary: AppendBinary appends exactly MarshalBinary's
+// bytes, and refuses what MarshalBinary refuses.
+func TestAccessAppendBinary(t *testing.T) {
+	a := &candor.Access{Subject: candor.SubjectID{7}, At: time.Unix(1700000000, 5).UTC(), Principal: "key_1", Role: candor.RoleRelyingParty,
+		Purpose: "decision for rental", Action: "POST /v1/decisions", Response: [32]byte{1, 2}}
+	want, err := a.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.AppendBinary([]byte("prefix"))
+	if err != nil || string(got) != "prefix"+string(want) {
+		t.Fatalf("AppendBinary: %q, %v; want the prefix and %q", got, err, want)
+	}
+	long := *a
+	long.Purpose = strings.Repeat("p", 257)
+	if _, err := long.AppendBinary(nil); candor.ErrorCode(err) != candor.EINVALID {
+		t.Errorf("AppendBinary of a purpose of 257 bytes: %v, want EINVALID", err)
+	}
 }

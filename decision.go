@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // RelyingParty is an organisation that asks for decisions about subjects
@@ -114,6 +115,14 @@ func NewCode() string {
 // NormaliseCode returns a code as typed (any case, with or without
 // dashes or spaces) in the form NewCode gives.
 func NormaliseCode(s string) string {
+	if out, ascii := normaliseASCIICode(s); ascii {
+		return out
+	}
+	return normaliseAnyCode(s)
+}
+
+// normaliseAnyCode is NormaliseCode for any string, rune by rune.
+func normaliseAnyCode(s string) string {
 	var raw strings.Builder
 	for _, r := range strings.ToUpper(s) {
 		if r != '-' && r != ' ' {
@@ -131,6 +140,47 @@ func NormaliseCode(s string) string {
 		out.WriteRune(r)
 	}
 	return out.String()
+}
+
+// normaliseASCIICode is NormaliseCode for a code of ASCII characters
+// (reporting false for any other): s itself when it is already in
+// NewCode's form, as relying parties send the codes they are given, so
+// that the common case allocates nothing.
+func normaliseASCIICode(s string) (string, bool) {
+	var raw [12]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return "", false
+		case c == '-' || c == ' ':
+			continue
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		if n == len(raw) {
+			return "", true // more than 12: no code
+		}
+		raw[n] = c
+		n++
+	}
+	if n != len(raw) {
+		return "", true
+	}
+	var out [15]byte
+	for i, j := 0, 0; i < len(raw); i++ {
+		if i > 0 && i%3 == 0 {
+			out[j] = '-'
+			j++
+		}
+		out[j] = raw[i]
+		j++
+	}
+	if string(out[:]) == s {
+		return s, true
+	}
+	return string(out[:]), true
 }
 
 // ConsentRefusal is why a consent does not allow a decision: the reason

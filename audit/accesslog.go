@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/internal/groupcommit"
@@ -26,6 +27,10 @@ type AccessLog struct {
 	done   <-chan struct{}
 
 	onCommit func(records int, err error)
+
+	// commits and records count the group commits that succeeded and
+	// the access records they stored (Stats).
+	commits, records atomic.Uint64
 }
 
 type accessReq struct {
@@ -125,6 +130,14 @@ func (l *AccessLog) commit(ctx context.Context, req *accessReq) error {
 	}
 }
 
+// Stats returns how many group commits the log made so far and how many
+// access records they stored: every commit costs a store commit and its
+// sync, a log entry and the counters it bumps, whatever its size, so
+// records per commit say how far those costs are shared.
+func (l *AccessLog) Stats() (commits, records uint64) {
+	return l.commits.Load(), l.records.Load()
+}
+
 // Close commits what is queued and stops the log.
 func (l *AccessLog) Close() error {
 	l.mu.Lock()
@@ -194,6 +207,10 @@ func (l *AccessLog) reply(group []*accessReq, err error) {
 			r.reply <- refused
 		}
 		records += len(r.recs)
+	}
+	if err == nil {
+		l.commits.Add(1)
+		l.records.Add(uint64(records))
 	}
 	if l.onCommit != nil {
 		l.onCommit(records, err)

@@ -49,6 +49,11 @@ func TestAccessLog(t *testing.T) {
 		t.Errorf("an access record about no subject: %v, want ENOTFOUND", err)
 	}
 	al.Close()
+	mu.Lock()
+	if gc, recs := al.Stats(); gc != uint64(commits) || recs != n+n/2 {
+		t.Errorf("Stats: %d commits, %d records; want %d (as onCommit counted), %d", gc, recs, commits, n+n/2)
+	}
+	mu.Unlock()
 	if err := al.RecordWith(ctx, key, &candor.Access{Subject: id, At: time.Now()}, nil); candor.ErrorCode(err) != candor.EUNAVAILABLE {
 		t.Errorf("Record after Close: %v, want EUNAVAILABLE", err)
 	}

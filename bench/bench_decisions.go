@@ -105,46 +105,23 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 	for _, t := range []loadTarget{trivial, decide} { // opens the connections, warms caches
 		runLoad(ctx, client, t, *conns, warmup, *maxRequests, 0)
 	}
-	// The saturated phases alternate in rounds, so that a neighbour's load
-	// that comes or goes during the run weighs on both alike.
-	slice := *duration / time.Duration(*rounds)
-	var baseRounds, decideRounds []*loadResult
-	for r := range *rounds {
-		b := runLoad(ctx, client, trivial, *conns, slice, *maxRequests, 0)
-		profile := *cpuProfile
-		if r > 0 {
-			profile = ""
-		}
-		stop, err := startCPUProfile(profile)
-		if err != nil {
-			return err
-		}
-		if r == 0 && *memProfile != "" {
-			if err := writeHeapProfile(*memProfile + ".before"); err != nil {
-				return err
-			}
-		}
-		d := runLoad(ctx, client, decide, *conns, slice, *maxRequests, 0)
-		stop()
-		if r == 0 && *memProfile != "" {
-			if err := writeHeapProfile(*memProfile); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(stdout, "round %d: baseline %6.0f req/s p99 %s %.2f cores | decisions %6.0f req/s p99 %s %.2f cores | ratios %.2f, %.2f\n",
-			r+1, b.rate(), ms(b.percentile(99)), b.cpu.Seconds()/b.elapsed.Seconds(), d.rate(), ms(d.percentile(99)), d.cpu.Seconds()/d.elapsed.Seconds(),
-			d.rate()/b.rate(), float64(d.percentile(99))/float64(b.percentile(99)))
-		baseRounds, decideRounds = append(baseRounds, b), append(decideRounds, d)
+	baseline, saturated, err := fx.saturated(ctx, client, trivial, decide, *conns, *rounds, *duration, *maxRequests, *cpuProfile, *memProfile, stdout)
+	if err != nil {
+		return err
 	}
-	baseline, saturated := mergeLoads(baseRounds), mergeLoads(decideRounds)
 	printLoad(stdout, "baseline  POST "+benchTrivialPath+" (fixed JSON), closed loop", baseline)
 	printLoad(stdout, "decisions POST /v1/decisions, closed loop", saturated)
 	half := baseline.rate() / 2
-	paced := runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/half))
+	pacedAt := func(rate float64) *loadResult { // decisions, open loop, with the access log's commits
+		return fx.withCommits(func() *loadResult {
+			return runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/rate))
+		})
+	}
+	paced := pacedAt(half)
 	printLoad(stdout, fmt.Sprintf("decisions POST /v1/decisions, open loop at %.0f req/s (baseline/2)", half), paced)
 	// Not a target: where the latency stands at a load decisions sustain.
 	own := saturated.rate() / 2
-	ownPaced := runLoad(ctx, client, decide, *conns, *duration, *maxRequests, time.Duration(float64(time.Second)/own))
+	ownPaced := pacedAt(own)
 	printLoad(stdout, fmt.Sprintf("decisions POST /v1/decisions, open loop at %.0f req/s (own/2)", own), ownPaced)
 
 	tput := saturated.rate() / baseline.rate()
@@ -168,6 +145,45 @@ func runBenchDecisions(ctx context.Context, args []string, stdout, stderr io.Wri
 		}
 	}
 	return nil
+}
+
+// saturated runs the closed-loop phases, the baseline and decisions
+// alternating in rounds of duration/rounds each, profiling the first
+// round of decisions if asked, and returns each kind merged.
+func (fx *decisionsFixture) saturated(ctx context.Context, client *http.Client, trivial, decide loadTarget, conns, rounds int, duration time.Duration,
+	maxRequests int, cpuProfile, memProfile string, stdout io.Writer) (baseline, saturated *loadResult, err error) {
+	// The saturated phases alternate in rounds, so that a neighbour's load
+	// that comes or goes during the run weighs on both alike.
+	slice := duration / time.Duration(rounds)
+	var baseRounds, decideRounds []*loadResult
+	for r := range rounds {
+		b := runLoad(ctx, client, trivial, conns, slice, maxRequests, 0)
+		profile := cpuProfile
+		if r > 0 {
+			profile = ""
+		}
+		stop, err := startCPUProfile(profile)
+		if err != nil {
+			return nil, nil, err
+		}
+		if r == 0 && memProfile != "" {
+			if err := writeHeapProfile(memProfile + ".before"); err != nil {
+				return nil, nil, err
+			}
+		}
+		d := fx.withCommits(func() *loadResult { return runLoad(ctx, client, decide, conns, slice, maxRequests, 0) })
+		stop()
+		if r == 0 && memProfile != "" {
+			if err := writeHeapProfile(memProfile); err != nil {
+				return nil, nil, err
+			}
+		}
+		fmt.Fprintf(stdout, "round %d: baseline %6.0f req/s p99 %s %.2f cores | decisions %6.0f req/s p99 %s %.2f cores | ratios %.2f, %.2f\n",
+			r+1, b.rate(), ms(b.percentile(99)), b.cpu.Seconds()/b.elapsed.Seconds(), d.rate(), ms(d.percentile(99)), d.cpu.Seconds()/d.elapsed.Seconds(),
+			d.rate()/b.rate(), float64(d.percentile(99))/float64(b.percentile(99)))
+		baseRounds, decideRounds = append(baseRounds, b), append(decideRounds, d)
+	}
+	return mergeLoads(baseRounds), mergeLoads(decideRounds), nil
 }
 
 // decisionsFixture is a running server over a store holding a synthetic
@@ -235,6 +251,16 @@ func newDecisionsFixture(ctx context.Context, sf app.StoreConfig, persons, subje
 	fx.bench, fx.addr = srv.ServerLike(mux), ln.Addr().String()
 	go fx.bench.Serve(ln)
 	return fx, nil
+}
+
+// withCommits runs a phase of decisions and adds to its result the
+// access log's group commits during it.
+func (fx *decisionsFixture) withCommits(phase func() *loadResult) *loadResult {
+	c0, r0 := fx.srv.Access().Stats()
+	r := phase()
+	c1, r1 := fx.srv.Access().Stats()
+	r.commits, r.committed = c1-c0, r1-r0
+	return r
 }
 
 func (fx *decisionsFixture) close() {
@@ -348,6 +374,11 @@ type loadResult struct {
 	// process during the phase (runtime/metrics): what the collector
 	// pays for later, steadier than CPU time on a shared machine.
 	allocs, allocBytes uint64
+	// commits and committed are the access log's group commits during a
+	// phase of decisions and the access records they stored: what a
+	// commit's fixed costs (its sync, log entry and counters) are shared
+	// by.
+	commits, committed uint64
 	latencies          []time.Duration
 	outcomes           map[string]int
 	firstError         string
@@ -472,6 +503,8 @@ func mergeLoads(rs []*loadResult) *loadResult {
 		total.cpu += r.cpu
 		total.allocs += r.allocs
 		total.allocBytes += r.allocBytes
+		total.commits += r.commits
+		total.committed += r.committed
 		total.latencies = append(total.latencies, r.latencies...)
 		for o, n := range r.outcomes {
 			total.outcomes[o] += n
@@ -552,6 +585,9 @@ func printLoad(w io.Writer, label string, r *loadResult) {
 	fmt.Fprintln(w, ")")
 	if n := uint64(max(r.requests, 1)); r.allocs > 0 {
 		fmt.Fprintf(w, "  heap allocations: %d a request, %.1f KB a request\n", r.allocs/n, float64(r.allocBytes)/float64(n)/1024)
+	}
+	if r.commits > 0 {
+		fmt.Fprintf(w, "  access log: %d group commits, %.1f access records a commit\n", r.commits, float64(r.committed)/float64(r.commits))
 	}
 	if r.errors > 0 {
 		fmt.Fprintf(w, "  first error: %s\n", r.firstError)

@@ -29,7 +29,7 @@ func TestBenchDecisions(t *testing.T) {
 		`(?m)^decisions POST /v1/decisions, closed loop: +\d+ req/s  p50 +\d+\.\d\d ms  p99 +\d+\.\d\d ms  CPU +\d+ µs/req, \d+\.\d\d cores  \([1-9]\d* requests, 0 errors(, \d+ (approve|decline|refer))+\)$`,
 		`(?m)^decisions POST /v1/decisions, open loop at \d+ req/s \(baseline/2\): +\d+ req/s  p50 +\d+\.\d\d ms  p99 +\d+\.\d\d ms  CPU +\d+ µs/req, \d+\.\d\d cores  \([1-9]\d* requests, 0 errors(, \d+ (approve|decline|refer))+(, \d+ not sent: more than the duration behind)?\)$`,
 		`(?m)^decisions POST /v1/decisions, open loop at \d+ req/s \(own/2\): `,
-		`(?m)^decisions POST /v1/decisions, closed loop: .*\n  heap allocations: [1-9]\d* a request, \d+\.\d KB a request$`,
+		`(?m)^decisions POST /v1/decisions, closed loop: .*\n  heap allocations: [1-9]\d* a request, \d+\.\d KB a request\n  access log: [1-9]\d* group commits, [1-9]\d*\.\d access records a commit$`,
 		`(?m)^throughput decisions/baseline: \d+\.\d\d \(target >= 0\.5: (met|NOT met)\)$`,
 		`(?m)^process CPU per request, baseline/decisions: \d+\.\d\d \(.*; target >= 0\.5: (met|NOT met)\)$`,
 		`(?m)^p99 decisions/baseline at 4 connections: \d+\.\d\d \(target <= 2\.0: (met|NOT met)\)$`,

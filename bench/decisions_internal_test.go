@@ -37,6 +37,7 @@ func BenchmarkDecisionHandler(b *testing.B) {
 			b.SetParallelism(32)
 			var next atomic.Int64
 			cpu := processCPU()
+			c0, r0 := fx.srv.Access().Stats()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					body := fx.bodies[int(next.Add(1))%len(fx.bodies)]
@@ -51,6 +52,9 @@ func BenchmarkDecisionHandler(b *testing.B) {
 					}
 				}
 			})
+			if c1, r1 := fx.srv.Access().Stats(); c1 > c0 {
+				b.ReportMetric(float64(r1-r0)/float64(c1-c0), "records/commit")
+			}
 			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/float64(time.Microsecond), "cpu-µs/op")
 		})
 	}

@@ -145,6 +145,11 @@ func TestRelyingPartyCache(t *testing.T) {
 	if again, err := e.svc.RelyingParty(ctx, rp.ID); err != nil || again.Name != "Renamed Ltd" {
 		t.Fatalf("after an update by another service: %+v, %v", again, err)
 	}
+	// While nothing changes, the store is not read: only the caller's copy
+	// is allocated.
+	if n := testing.AllocsPerRun(100, func() { e.svc.RelyingParty(ctx, rp.ID) }); n > 1 {
+		t.Errorf("RelyingParty, nothing changed: %v allocations, want 1", n)
+	}
 }
 
 // BenchmarkRelyingParty reads a relying party as authentication does for

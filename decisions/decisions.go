@@ -87,8 +87,15 @@ func (s *Service) PutRelyingParty(ctx context.Context, rp *candor.RelyingParty) 
 
 // RelyingParty returns a registered relying party, decoded once for each
 // version of its record (callers MUST NOT modify its slices, which are
-// shared). Errors: ENOTFOUND.
+// shared), and read from the store again only when the store's version
+// of the relying parties' records (candor.Versioned) moved since it was
+// kept: on every relying party's request, that is. Errors: ENOTFOUND.
 func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingParty, error) {
+	v := s.store.RecordsVersion(candor.RecordRelyingParty, candor.SubjectID{}) // taken before the read
+	if e, ok := s.parties.Load(id); ok && e.(*partyEntry).version == v {
+		c := *e.(*partyEntry).rp
+		return &c, nil
+	}
 	r, err := s.store.Record(ctx, candor.RecordRelyingParty, id)
 	if candor.ErrorCode(err) == candor.ENOTFOUND {
 		return nil, candor.Errorf(candor.ENOTFOUND, "no relying party %s", id)
@@ -97,6 +104,7 @@ func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingP
 		return nil, err
 	}
 	if e, ok := s.parties.Load(id); ok && bytes.Equal(e.(*partyEntry).raw, r.Data) {
+		s.parties.Store(id, &partyEntry{raw: r.Data, rp: e.(*partyEntry).rp, version: v})
 		c := *e.(*partyEntry).rp
 		return &c, nil
 	}
@@ -104,7 +112,7 @@ func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingP
 	if err != nil {
 		return nil, err
 	}
-	s.parties.Store(id, &partyEntry{raw: r.Data, rp: rp})
+	s.parties.Store(id, &partyEntry{raw: r.Data, rp: rp, version: v})
 	c := *rp
 	return &c, nil
 }
@@ -115,6 +123,10 @@ func (s *Service) RelyingParty(ctx context.Context, id string) (*candor.RelyingP
 type partyEntry struct {
 	raw []byte
 	rp  *candor.RelyingParty
+	// version is the store's version of the relying parties' records
+	// taken before raw was read: while it has not moved, raw is what a
+	// read would return.
+	version uint64
 }
 
 // RelyingParties returns every registered relying party, by ID.
@@ -163,8 +175,12 @@ func put(ctx context.Context, st candor.RecordStore, key *vault.SubjectKey, kind
 // consentID is the ID a consent is stored under: a hash of its code, so
 // that the codes themselves appear only sealed.
 func consentID(code string) string {
-	h := sha256.Sum256([]byte("candor/v1/consent/" + code))
-	return hex.EncodeToString(h[:16])
+	const prefix = "candor/v1/consent/"
+	var in [64]byte // prefix and a code in NewCode's form, on the stack
+	h := sha256.Sum256(append(append(in[:0], prefix...), code...))
+	var out [32]byte
+	hex.Encode(out[:], h[:16])
+	return string(out[:])
 }
 
 // Grant records subject's consent to relying party rpID for purpose, for
@@ -583,7 +599,15 @@ var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 func newID(prefix string) string {
 	var b [10]byte
 	rand.Read(b[:])
-	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b[:]))
+	var buf [32]byte // a short prefix, "_" and 16 base32 digits, on the stack
+	id := append(append(buf[:0], prefix...), '_')
+	id = idEncoding.AppendEncode(id, b[:])
+	for i := len(prefix) + 1; i < len(id); i++ {
+		if c := id[i]; 'A' <= c && c <= 'Z' {
+			id[i] = c + 'a' - 'A'
+		}
+	}
+	return string(id)
 }
 
 // ConsentFor returns the consent with code granted to rp, so that it can

@@ -2,6 +2,7 @@ package decisions
 
 import (
 	"context"
+	"encoding/hex"
 	"time"
 
 	"github.com/candor-project/candor"
@@ -12,7 +13,9 @@ import (
 // optOutID is the ID an opt-out is stored under: one per subject and
 // scorecard.
 func optOutID(subject candor.SubjectID, scorecard string) string {
-	return subject.String() + "/" + scorecard
+	var buf [96]byte // 32 hex digits, "/" and a scorecard's ID, on the stack
+	id := hex.AppendEncode(buf[:0], subject[:])
+	return string(append(append(id, '/'), scorecard...))
 }
 
 // OptOut records subject's opt-out of the active scorecard with ID

@@ -146,7 +146,7 @@ func partyAnswer(d *candor.Decision) (candor.SubjectID, any, error) {
 // decisionForParty is what a relying party is told of decision d.
 func decisionForParty(d *candor.Decision) decisionForPartyJSON {
 	out := decisionForPartyJSON{DecisionID: d.ID, Outcome: d.Outcome.String(), Grade: d.Grade, ScorecardID: d.Scorecard,
-		ScorecardVersion: d.ScorecardVersion, Reasons: []reasonForPartyJSON{}, ValidUntil: d.ValidUntil, HowToContest: decisions.HowToContest}
+		ScorecardVersion: d.ScorecardVersion, Reasons: make([]reasonForPartyJSON, 0, len(d.Reasons)), ValidUntil: d.ValidUntil, HowToContest: decisions.HowToContest}
 	for _, rs := range d.Reasons {
 		out.Reasons = append(out.Reasons, reasonForPartyJSON{Code: rs.Code, Text: rs.Text})
 	}

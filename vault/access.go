@@ -2,6 +2,7 @@ package vault
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/candor-project/candor"
 )
@@ -13,13 +14,21 @@ func (k *SubjectKey) SealAccess(a *candor.Access) (*candor.AccessRecord, candor.
 	if a.Subject != k.subject {
 		return nil, candor.Commitment{}, fmt.Errorf("vault: access record about subject %s sealed with the key of %s", a.Subject, k.subject)
 	}
-	plain, err := a.MarshalBinary()
+	bp := accessBufs.Get().(*[]byte)
+	defer accessBufs.Put(bp)
+	plain, err := a.AppendBinary((*bp)[:0])
 	if err != nil {
 		return nil, candor.Commitment{}, err
 	}
+	*bp = plain[:0]
 	sealed := seal(k.aead(), nil, plain, k.accessAAD())
 	return &candor.AccessRecord{Subject: k.subject, Sealed: sealed}, candor.AccessCommitment(&k.salt, plain), nil
 }
+
+// accessBufs holds buffers for access records' plaintext (at most ~830
+// bytes: three strings of at most 256), which is sealed and hashed, then
+// dropped.
+var accessBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // OpenAccess opens a stored access record and returns its content and
 // canonical encoding (from which its commitment is recomputed). It fails
@@ -43,5 +52,14 @@ func (k *SubjectKey) OpenAccess(r *candor.AccessRecord) (*candor.Access, []byte,
 }
 
 func (k *SubjectKey) accessAAD() []byte {
-	return append([]byte("candor/v1/access/"), k.subject[:]...)
+	if k.accessAD != nil {
+		return k.accessAD
+	}
+	return appendAccessAAD(nil, k.subject)
+}
+
+// appendAccessAAD appends the additional data an access record about
+// subject is sealed with.
+func appendAccessAAD(dst []byte, subject candor.SubjectID) []byte {
+	return append(append(dst, "candor/v1/access/"...), subject[:]...)
 }

@@ -242,6 +242,9 @@ type SubjectKey struct {
 	key     [KeySize]byte
 	salt    candor.Salt
 	ready   cipher.AEAD // set by Prepared; safe for concurrent use
+	// accessAD is the additional data of the subject's access records,
+	// set by Prepared: the same for every one, read only.
+	accessAD []byte
 }
 
 // Prepared returns a copy of k that keeps its AES-GCM state ready
@@ -253,6 +256,9 @@ func (k *SubjectKey) Prepared() *SubjectKey {
 	c := *k
 	if c.ready == nil {
 		c.ready = newGCM(c.key[:])
+	}
+	if c.accessAD == nil {
+		c.accessAD = appendAccessAAD(nil, c.subject)
 	}
 	return &c
 }
