@@ -58,7 +58,8 @@ type EventOpener struct {
 	evs    []candor.Event
 	ptrs   []*candor.Event
 	fields []candor.Field
-	counts []int // fields per event
+	counts []int    // fields per event
+	aad    [40]byte // an event's additional data, here so that it is not allocated per event
 }
 
 // Open decrypts and decodes recs, the subject's records, with one AES-GCM
@@ -85,8 +86,7 @@ func (o *EventOpener) add(k *SubjectKey, aead cipher.AEAD, rec *candor.EventReco
 	if rec.Subject != k.subject {
 		return fmt.Errorf("vault: event of subject %s opened with the key of %s", rec.Subject, k.subject)
 	}
-	var aad [40]byte
-	plain, err := openInto(aead, o.plain, rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
+	plain, err := openInto(aead, o.plain, rec.Sealed, k.eventAAD(o.aad[:0], rec.OccurredAt))
 	if err != nil {
 		return fmt.Errorf("vault: event %d of subject %s does not open: %w", rec.ID, rec.Subject, err)
 	}
