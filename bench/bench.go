@@ -515,7 +515,7 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 		if err != nil {
 			return err
 		}
-		_, parTime, _, err := rawEventScan(cfg.Store.Data, *workers)
+		_, parTime, parCPU, err := rawEventScan(cfg.Store.Data, *workers)
 		if err != nil {
 			return err
 		}
@@ -527,8 +527,8 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 		cpuEach, rawCPUEach := perEvent(cpu, events), perEvent(rawCPU, rawEvents)
 		fmt.Fprintf(stdout, "round %d: rescore %10.0f events/s %8.0f subjects/s (%d events, %d subjects, %s) | raw scan %10.0f events/s, %d goroutines %10.0f events/s | ratio %.2f, %.2f\n",
 			round+1, rate, float64(subjects)/took.Seconds(), events, subjects, took.Round(time.Millisecond), raw, *workers, par, rate/raw, rate/par)
-		fmt.Fprintf(stdout, "round %d: CPU an event: rescore %.0f ns, raw scan %.0f ns (1 goroutine) | raw/rescore %.2f\n",
-			round+1, cpuEach, rawCPUEach, rawCPUEach/cpuEach)
+		fmt.Fprintf(stdout, "round %d: CPU an event: rescore %.0f ns, raw scan %.0f ns (1 goroutine), %.0f ns (%d goroutines) | raw/rescore %.2f\n",
+			round+1, cpuEach, rawCPUEach, perEvent(parCPU, rawEvents), *workers, rawCPUEach/cpuEach)
 		rates, rawRates, ratios = append(rates, rate), append(rawRates, raw), append(ratios, rate/raw)
 		cpuRatios = append(cpuRatios, rawCPUEach/cpuEach)
 	}
