@@ -9,19 +9,31 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/memstore"
 	"github.com/candor-project/candor/pebble"
+	"github.com/candor-project/candor/postgres"
+	"github.com/candor-project/candor/postgres/pgtest"
 )
 
 // TestKeyCursor: over each part of a split, a cursor finds exactly the
 // keys a lookup finds, with the same bytes, and ENOTFOUND for subjects
 // with none, whether it reads one iteration or starts a new one every 64
-// lookups; on the Pebble keyring and the in-memory one.
+// lookups; on the Pebble keyring, the in-memory one and PostgreSQL's
+// (with CANDOR_TEST_POSTGRES; it reads keys in pages of 1,000).
 func TestKeyCursor(t *testing.T) {
 	pk, err := pebble.OpenKeyring(t.TempDir(), pebble.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pk.Close()
-	for name, kr := range map[string]candor.Keyring{"pebble": pk, "memstore": memstore.NewKeyring()} {
+	keyrings := map[string]candor.Keyring{"pebble": pk, "memstore": memstore.NewKeyring()}
+	if url := pgtest.DatabaseIfSet(t); url != "" {
+		pg, err := postgres.OpenKeyring(context.Background(), url, "candor_keyring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pg.Close()
+		keyrings["postgres"] = pg
+	}
+	for name, kr := range keyrings {
 		t.Run(name, func(t *testing.T) { testKeyCursor(t, kr) })
 	}
 }
