@@ -509,48 +509,61 @@ func runBenchRescore(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "bench rescore: %d workers, GOMAXPROCS=%d, %d rounds\n", *workers, runtime.GOMAXPROCS(0), *rounds)
 	fmt.Fprintln(stdout, "rescore: scan, unwrap data keys, decrypt and decode every event, score every active scorecard of the kind")
 	fmt.Fprintln(stdout, "raw scan: read-only Pebble iterating the event table's keys and values, 1 goroutine, and as many as the rescore's workers")
-	var ratios, rates, rawRates []float64
+	var ratios, rates, rawRates, cpuRatios []float64
 	for round := range *rounds {
-		rawEvents, rawTime, err := rawEventScan(cfg.Store.Data, 1)
+		rawEvents, rawTime, rawCPU, err := rawEventScan(cfg.Store.Data, 1)
 		if err != nil {
 			return err
 		}
-		_, parTime, err := rawEventScan(cfg.Store.Data, *workers)
+		_, parTime, parCPU, err := rawEventScan(cfg.Store.Data, *workers)
 		if err != nil {
 			return err
 		}
-		subjects, events, took, err := benchRescoreOnce(ctx, cfg.Store, *workers, *cpuProfile, round)
+		subjects, events, took, cpu, err := benchRescoreOnce(ctx, cfg.Store, *workers, *cpuProfile, round)
 		if err != nil {
 			return err
 		}
 		rate, raw, par := float64(events)/took.Seconds(), float64(rawEvents)/rawTime.Seconds(), float64(rawEvents)/parTime.Seconds()
+		cpuEach, rawCPUEach := perEvent(cpu, events), perEvent(rawCPU, rawEvents)
 		fmt.Fprintf(stdout, "round %d: rescore %10.0f events/s %8.0f subjects/s (%d events, %d subjects, %s) | raw scan %10.0f events/s, %d goroutines %10.0f events/s | ratio %.2f, %.2f\n",
 			round+1, rate, float64(subjects)/took.Seconds(), events, subjects, took.Round(time.Millisecond), raw, *workers, par, rate/raw, rate/par)
+		fmt.Fprintf(stdout, "round %d: CPU an event: rescore %.0f ns, raw scan %.0f ns (1 goroutine), %.0f ns (%d goroutines) | raw/rescore %.2f\n",
+			round+1, cpuEach, rawCPUEach, perEvent(parCPU, rawEvents), *workers, rawCPUEach/cpuEach)
 		rates, rawRates, ratios = append(rates, rate), append(rawRates, raw), append(ratios, rate/raw)
+		cpuRatios = append(cpuRatios, rawCPUEach/cpuEach)
 	}
-	fmt.Fprintf(stdout, "median: rescore %.0f events/s, raw scan %.0f events/s, ratio rescore/raw scan %.2f\n", median(rates), median(rawRates), median(ratios))
+	fmt.Fprintf(stdout, "median: rescore %.0f events/s, raw scan %.0f events/s, ratio rescore/raw scan %.2f; CPU an event raw/rescore %.2f\n",
+		median(rates), median(rawRates), median(ratios), median(cpuRatios))
 	return nil
 }
 
-func benchRescoreOnce(ctx context.Context, sf app.StoreConfig, workers int, cpuProfile string, round int) (subjects, events int64, took time.Duration, err error) {
+// perEvent returns cpu per event in nanoseconds.
+func perEvent(cpu time.Duration, events int64) float64 {
+	return float64(cpu.Nanoseconds()) / float64(max(events, 1))
+}
+
+// benchRescoreOnce rescores the population once and returns how many
+// subjects and events, the time it took and the process's CPU time
+// meanwhile (the whole process's: the store's background work counts).
+func benchRescoreOnce(ctx context.Context, sf app.StoreConfig, workers int, cpuProfile string, round int) (subjects, events int64, took, cpu time.Duration, err error) {
 	inst, err := app.Open(sf, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	defer inst.Close()
 	cards, _, err := inst.Published(ctx)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	if round > 0 {
 		cpuProfile = ""
 	}
 	stop, err := startCPUProfile(cpuProfile)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	defer stop()
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	defer population.RelaxGC()()
 	subjects, events, err = population.Each(ctx, inst.Store, inst.Vault, workers, func(sub *candor.SubjectRecord, _ *vault.SubjectKey, evs []*candor.Event) error {
 		for _, c := range cards {
@@ -562,7 +575,7 @@ func benchRescoreOnce(ctx context.Context, sf app.StoreConfig, workers int, cpuP
 		}
 		return nil
 	})
-	return subjects, events, time.Since(start), err
+	return subjects, events, time.Since(start), processCPU() - cpu0, err
 }
 
 // median returns the median of xs (of an even count, the mean of the
@@ -578,14 +591,15 @@ func median(xs []float64) float64 {
 
 // rawEventScan reads every key and value of the event table with a
 // read-only Pebble, from goroutines scanning parts of it at once: the
-// baseline a rescore cannot beat.
-func rawEventScan(dir string, goroutines int) (int64, time.Duration, error) {
+// baseline a rescore cannot beat. It returns the events read, the time it
+// took and the process's CPU time meanwhile.
+func rawEventScan(dir string, goroutines int) (int64, time.Duration, time.Duration, error) {
 	db, err := rawpebble.Open(dir, &rawpebble.Options{ReadOnly: true, Logger: quietPebble{}})
 	if err != nil {
-		return 0, 0, fmt.Errorf("opening %s read-only: %w", dir, err)
+		return 0, 0, 0, fmt.Errorf("opening %s read-only: %w", dir, err)
 	}
 	defer db.Close()
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	var (
 		total atomic.Int64
 		wg    sync.WaitGroup
@@ -596,9 +610,9 @@ func rawEventScan(dir string, goroutines int) (int64, time.Duration, error) {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return total.Load(), time.Since(start), nil
+	return total.Load(), time.Since(start), processCPU() - cpu0, nil
 }
 
 // scanPart reads every key and value of the event table's part, adding

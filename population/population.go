@@ -61,17 +61,20 @@ func pass(ctx context.Context, st Store, v *vault.Vault, workers int, decrypt bo
 			defer wg.Done()
 			var opener vault.EventOpener
 			for part := range parts {
+				keys := newKeyCursor(ctx, v.Keyring(), part)
 				for p, err := range st.Population(ctx, part) {
 					if err == nil {
-						err = each(ctx, v, &opener, p, decrypt, fn)
+						err = each(v, keys, &opener, p, decrypt, fn)
 					}
 					if err != nil {
+						keys.close()
 						fail(err)
 						return
 					}
 					nsub.Add(1)
 					nev.Add(int64(len(p.Events)))
 				}
+				keys.close()
 			}
 		}()
 	}
@@ -79,8 +82,12 @@ func pass(ctx context.Context, st Store, v *vault.Vault, workers int, decrypt bo
 	return nsub.Load(), nev.Load(), failure
 }
 
-func each(ctx context.Context, v *vault.Vault, opener *vault.EventOpener, p *candor.SubjectEvents, decrypt bool, fn func(*candor.SubjectRecord, *vault.SubjectKey, []*candor.Event) error) error {
-	key, err := v.SubjectKey(ctx, p.Subject.ID)
+func each(v *vault.Vault, keys *keyCursor, opener *vault.EventOpener, p *candor.SubjectEvents, decrypt bool, fn func(*candor.SubjectRecord, *vault.SubjectKey, []*candor.Event) error) error {
+	wrapped, err := keys.find(p.Subject.ID)
+	if err != nil {
+		return err
+	}
+	key, err := v.OpenSubjectKey(p.Subject.ID, wrapped)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/candor-project/candor"
 )
@@ -50,15 +51,19 @@ func (k *SubjectKey) ReadEvents(ctx context.Context, store candor.EventStore) ([
 // The events one Open returns are valid until the next Open. The zero value
 // is ready to use; an EventOpener is not safe for concurrent use.
 //
-// All of a subject's plaintexts are decoded from one string, so the
-// events' strings are substrings of it and cost nothing more.
+// All of a subject's plaintexts are decrypted into one buffer, allocated
+// for that subject, that the events' strings then share (substrings of
+// it, without a copy): the buffer is never written again once they are
+// decoded, so they are as immutable as any string, and they stay valid
+// after the next Open.
 type EventOpener struct {
-	plain  []byte
-	ends   []int // where each event's plaintext ends in plain
+	plain  []byte // this subject's plaintexts; nil once decoded (not reused)
+	ends   []int  // where each event's plaintext ends in plain
 	evs    []candor.Event
 	ptrs   []*candor.Event
 	fields []candor.Field
-	counts []int // fields per event
+	counts []int    // fields per event
+	aad    [40]byte // an event's additional data, here so that it is not allocated per event
 }
 
 // Open decrypts and decodes recs, the subject's records, with one AES-GCM
@@ -67,6 +72,11 @@ type EventOpener struct {
 func (o *EventOpener) Open(k *SubjectKey, recs []*candor.EventRecord) ([]*candor.Event, error) {
 	o.reset()
 	aead := k.aead()
+	size, over := 0, aead.NonceSize()+aead.Overhead()
+	for _, rec := range recs {
+		size += max(len(rec.Sealed)-over, 0)
+	}
+	o.plain = make([]byte, 0, size) // exactly the plaintexts: add never grows it
 	for _, rec := range recs {
 		if err := o.add(k, aead, rec); err != nil {
 			return nil, err
@@ -76,7 +86,7 @@ func (o *EventOpener) Open(k *SubjectKey, recs []*candor.EventRecord) ([]*candor
 }
 
 func (o *EventOpener) reset() {
-	o.plain, o.ends, o.evs, o.ptrs, o.fields, o.counts = o.plain[:0], o.ends[:0], o.evs[:0], o.ptrs[:0], o.fields[:0], o.counts[:0]
+	o.plain, o.ends, o.evs, o.ptrs, o.fields, o.counts = nil, o.ends[:0], o.evs[:0], o.ptrs[:0], o.fields[:0], o.counts[:0]
 }
 
 // add decrypts rec onto plain and notes its placement, which the store
@@ -85,8 +95,7 @@ func (o *EventOpener) add(k *SubjectKey, aead cipher.AEAD, rec *candor.EventReco
 	if rec.Subject != k.subject {
 		return fmt.Errorf("vault: event of subject %s opened with the key of %s", rec.Subject, k.subject)
 	}
-	var aad [40]byte
-	plain, err := openInto(aead, o.plain, rec.Sealed, k.eventAAD(aad[:0], rec.OccurredAt))
+	plain, err := openInto(aead, o.plain, rec.Sealed, k.eventAAD(o.aad[:0], rec.OccurredAt))
 	if err != nil {
 		return fmt.Errorf("vault: event %d of subject %s does not open: %w", rec.ID, rec.Subject, err)
 	}
@@ -96,9 +105,11 @@ func (o *EventOpener) add(k *SubjectKey, aead cipher.AEAD, rec *candor.EventReco
 	return nil
 }
 
-// decode decodes the plaintexts added since the last reset into the events.
+// decode decodes the plaintexts added since the last reset into the
+// events, whose strings share o.plain's memory, which it then lets go.
 func (o *EventOpener) decode() ([]*candor.Event, error) {
-	all := string(o.plain)
+	all := unsafe.String(unsafe.SliceData(o.plain), len(o.plain))
+	o.plain = nil // never written again: all is immutable from here on
 	start := 0
 	for i, end := range o.ends {
 		ev := &o.evs[i]

@@ -197,10 +197,12 @@ func TestKeyedHashes(t *testing.T) {
 
 // TestEventOpenerReuse opens two subjects' events in turn with one
 // EventOpener, as a pass over the population does, and checks each result
-// while it is valid.
+// while it is valid, and that the strings of earlier results, which share
+// the memory they were decrypted into, never change.
 func TestEventOpenerReuse(t *testing.T) {
 	v := mustVault(t, 1)
 	var o vault.EventOpener
+	var kept []string // each round's events' source event IDs and types
 	for round, n := range []int{5, 2, 7} {
 		id := candor.NewSubjectID()
 		key, _ := v.NewSubjectKey(id)
@@ -223,10 +225,20 @@ func TestEventOpenerReuse(t *testing.T) {
 				len(e.Fields) != 4 || e.ID != candor.EventID(i+1) || e.Subject != id || e.Type != "credit.instalment_late" {
 				t.Fatalf("round %d, event %d: %+v", round, i, e)
 			}
+			kept = append(kept, e.SourceEventID, e.Type)
 		}
 		recs[n-1].Sealed[20] ^= 1
 		if _, err := o.Open(key, recs); err == nil {
 			t.Fatalf("round %d: an altered record opened", round)
+		}
+	}
+	i := 0
+	for round, n := range []int{5, 2, 7} {
+		for e := range n {
+			if kept[i] != fmt.Sprintf("r%d-e%d", round, e) || kept[i+1] != "credit.instalment_late" {
+				t.Fatalf("round %d, event %d: kept strings became %q, %q", round, e, kept[i], kept[i+1])
+			}
+			i += 2
 		}
 	}
 }
