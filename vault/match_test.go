@@ -12,18 +12,27 @@ import (
 	"github.com/candor-project/candor/vault"
 )
 
-func TestMatchesRoundTrip(t *testing.T) {
-	ctx := context.Background()
+// matchFixture is what the match tests start from: a Pebble store (closed
+// when the test ends), a vault, a new subject and its key, and a valid
+// event encoded as source bank7's.
+func matchFixture(t *testing.T) (*pebble.Store, *vault.Vault, candor.SubjectID, *vault.SubjectKey, *candor.ValidEvent, []byte) {
+	t.Helper()
 	st, err := pebble.Open(t.TempDir(), pebble.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	v := mustVault(t, 1)
 	id := candor.NewSubjectID()
 	key, _ := v.NewSubjectKey(id)
 	ev := validEvent()
 	plain, _ := vault.EncodeEvent(nil, "bank7", ev.OccurredAt, ev)
+	return st, v, id, key, ev, plain
+}
+
+func TestMatchesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	st, v, id, key, ev, plain := matchFixture(t)
 	const cardA, cardB candor.ScorecardKey = 11, 12
 	ms := []candor.Match{{Scorecard: cardA, Type: ev.Type.Name, Rules: 1<<63 | 5}, {Scorecard: cardB, Type: ev.Type.Name, Rules: 2, Values: []int64{45, 0, -1 << 62}}}
 	sealedEv, recs := key.SealWithMatches(nil, plain, ev.OccurredAt, ms)
@@ -77,16 +86,7 @@ func TestMatchesRoundTrip(t *testing.T) {
 // open; a match sealed on its own with a type number reads back with it.
 func TestMatchesSealedTogether(t *testing.T) {
 	ctx := context.Background()
-	st, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	v := mustVault(t, 1)
-	id := candor.NewSubjectID()
-	key, _ := v.NewSubjectKey(id)
-	ev := validEvent()
-	plain, _ := vault.EncodeEvent(nil, "bank7", ev.OccurredAt, ev)
+	st, _, id, key, ev, plain := matchFixture(t)
 	const cardA, cardB, cardC candor.ScorecardKey = 11, 12, 13
 	ms := []candor.Match{
 		{Scorecard: cardA, Type: ev.Type.Name, TypeNo: 2, Rules: 5},
