@@ -92,6 +92,10 @@ func (a *Appender) Recover(ctx context.Context) (candor.AuditMark, error) {
 // before Start.
 func (a *Appender) OnlyWhile(held func() bool) { a.held = held }
 
+// Appending reports whether this Appender is the one that appends (see
+// OnlyWhile): only then does Pause stop every append to the log.
+func (a *Appender) Appending() bool { return a.held == nil || a.held() }
+
 // Start runs the Appender until Close: a round whenever Kick is called,
 // and every poll interval.
 func (a *Appender) Start() {

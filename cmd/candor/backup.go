@@ -18,7 +18,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candor backup DIR --server URL --key-file F\n\nAn online backup of the running server's store and transparency log into DIR\n(new or empty). It holds no key: keep the master key and the keyring apart.")
+		fmt.Fprintln(stderr, "Usage: candor backup DIR --server URL --key-file F\n\nAn online backup of the running server's store and transparency log into DIR\n(new or empty); on PostgreSQL, of the log only: take the database's backup after it.\nIt holds no key: keep the master key and the keyring apart.")
 		fs.PrintDefaults()
 	}
 	cfg := app.Defaults()
@@ -52,21 +52,29 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "backed up %d files into %s (%s)\n", m.Files, dir, m.CreatedAt.Format("2006-01-02 15:04:05Z"))
+	if m.LogOnly {
+		fmt.Fprintf(stdout, "it holds the transparency log only (%d entries), not the %s store: now take the database's backup (pg_basebackup, PITR or pg_dump), so that it is newer than the log's\n", m.LogSize, m.StoreKind)
+	}
 	fmt.Fprintln(stdout, "it holds no key: the master key and the keyring are backed up apart (docs/operations.md)")
 	return nil
 }
 
 // runRestore is candor restore DIR: a backup into an empty data dir,
-// offline, with today's master key and keyring. With --store (no DIR) it
-// finishes the restore of a PostgreSQL database made with PostgreSQL's
-// tools: it applies again the erasures made since the backup.
+// offline, with today's master key and keyring. With --store it finishes
+// the restore of a PostgreSQL database made with PostgreSQL's tools: with
+// DIR, the log's backup taken before the database's is put into the data
+// dir and made to agree with the database; then (and with no DIR, alone)
+// it applies again the erasures made since the backup.
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := app.Defaults()
-	app.Register(fs, &cfg, app.StoreSettings)
+	app.Register(fs, &cfg, app.StoreSettings|app.TLogSettings)
 	if err := app.ParseFlags(fs, reorder(args)); err != nil {
 		return err
+	}
+	if cfg.Store.Store != "" && fs.NArg() == 1 {
+		return restoreOnPostgres(ctx, fs.Arg(0), cfg, stdout, stderr)
 	}
 	if cfg.Store.Store != "" {
 		return reapplyOnPostgres(ctx, fs, cfg.Store, stdout, stderr)
@@ -90,11 +98,29 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
+// restoreOnPostgres is candor restore DIR --store URL: the log's backup in
+// DIR into the data dir, made to agree with the database restored from a
+// backup taken after it.
+func restoreOnPostgres(ctx context.Context, dir string, cfg app.Config, stdout, stderr io.Writer) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	r, err := app.RestoreOnPostgres(ctx, dir, cfg.Store, cfg.TLog, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored the transparency log backed up at %s (%d entries) into %s\n", r.Manifest.CreatedAt.Format("2006-01-02 15:04:05Z"), r.Manifest.LogSize, app.LogDir(cfg.Store.Data))
+	fmt.Fprintf(stdout, "appended again %d entries the database recorded as logged after the log was copied: the log is the one published, checked against the checkpoint the database kept\n", r.Appended)
+	fmt.Fprintf(stdout, "applied again %d erasures kept in the keyring (%s) to subjects the restored database held: their records are deleted\n", r.Erased, app.KeyringLocation(cfg.Store))
+	fmt.Fprintln(stdout, "check it with candor audit verify, then start candor serve on it")
+	return nil
+}
+
 // reapplyOnPostgres is candor restore --store URL, after the database was
 // restored with PostgreSQL's tools.
 func reapplyOnPostgres(ctx context.Context, fs *flag.FlagSet, cfg app.StoreConfig, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
-		return errors.New("restore: a PostgreSQL store is restored with PostgreSQL's own tools (docs/operations.md); candor restore --store URL, with no directory, then applies again the erasures made since the backup")
+		return errors.New("restore: with --store, give at most one directory: the log's backup (what candor backup wrote); the database is restored with PostgreSQL's own tools (docs/operations.md)")
 	}
 	n, err := app.ReapplyErasures(ctx, cfg, stderr)
 	if err != nil {

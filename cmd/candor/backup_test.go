@@ -150,9 +150,15 @@ func aliceOf(t *testing.T, data, nid string) (domain.SubjectID, []byte) {
 // postWhile posts batches as bank1 until the returned stop is called,
 // which returns how many were accepted.
 func postWhile(t *testing.T, addr, token string) (stop func() int) {
+	return postWhileFrom(t, addr, token, 0)
+}
+
+// postWhileFrom is postWhile with batches numbered from first, so that a
+// second round posts new events rather than duplicates.
+func postWhileFrom(t *testing.T, addr, token string, first int) (stop func() int) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	n := 0
+	n := first
 	wg.Go(func() {
 		client := &http.Client{Timeout: 30 * time.Second}
 		for ; ; n++ {
@@ -167,7 +173,7 @@ func postWhile(t *testing.T, addr, token string) (stop func() int) {
 			}
 		}
 	})
-	return func() int { close(done); wg.Wait(); return n }
+	return func() int { close(done); wg.Wait(); return n - first }
 }
 
 // filesWith returns the files under dir whose bytes contain b.

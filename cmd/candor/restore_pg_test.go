@@ -2,12 +2,14 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,4 +94,136 @@ func TestRestoreReappliesErasuresOnPostgres(t *testing.T) {
 	if _, err := inst.Store.Subject(context.Background(), bob); err != nil {
 		t.Errorf("the other subject in the restored database: %v", err)
 	}
+}
+
+// TestBackupRestoreOnPostgres: on PostgreSQL, candor backup copies the
+// running server's transparency log, online, while a source posts, with
+// a manifest saying it holds the log only; the database's copy is taken
+// after more events were posted and logged. candor restore DIR --store
+// refuses a database older than the log's copy (events the log proves
+// were recorded are missing from it), naming the problem, and leaves the
+// log directory empty; with the newer database it appends again what the
+// database recorded as logged since the copy, after which the restored
+// log is the original one (same size and root), candor audit verify
+// passes and a node starts on it.
+func TestBackupRestoreOnPostgres(t *testing.T) {
+	store, keyring := pgtest.Database(t), pgtest.Database(t)
+	bin := mustBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	pg := []string{"--store", store, "--keyring", keyring}
+	on := func(cmd string, args ...string) []string { // flags before the arguments
+		return append(append(append(strings.Fields(cmd), "--data", data), pg...), args...)
+	}
+	candor(t, bin, on("source add", "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "credit.*")...)
+	bankToken := strings.Fields(candor(t, bin, on("source key", "bank1")...))[0]
+	keyFile := writeKeyFile(t, dir, "olga.key", strings.Fields(candor(t, bin, on("operator key", "olga")...))[0])
+	serve := func() (*exec.Cmd, string) {
+		addr := freeAddr(t)
+		return startServe(t, bin, data, addr, pg...), addr
+	}
+	stopServe := func(srv *exec.Cmd) {
+		srv.Process.Signal(os.Interrupt)
+		srv.Wait()
+	}
+
+	// A database copy older than the log's backup.
+	srv, addr := serve()
+	stop := postWhileFrom(t, addr, bankToken, 0)
+	time.Sleep(500 * time.Millisecond)
+	stop()
+	stopServe(srv)
+	olderDB := pgtest.Copy(t, store)
+
+	// The log's backup, online, while the source posts; then more events,
+	// logged, before the database's copy.
+	srv, addr = serve()
+	stop = postWhileFrom(t, addr, bankToken, 100_000)
+	time.Sleep(300 * time.Millisecond)
+	backup := filepath.Join(dir, "backup")
+	if out := candor(t, bin, "backup", backup, "--server", "http://"+addr, "--key-file", keyFile); !strings.Contains(out, "transparency log only") {
+		t.Errorf("candor backup on PostgreSQL: %s; want it to say it holds the log only", out)
+	}
+	time.Sleep(time.Second)
+	if posted := stop(); posted == 0 {
+		t.Error("no batch was posted during the backup")
+	}
+	stopServe(srv)
+	newerDB := pgtest.Copy(t, store)
+	m := readManifest(t, backup)
+	if !m.LogOnly || m.StoreKind != app.StoreKindPostgres || m.LogSize == 0 || m.Checkpoint == "" {
+		t.Errorf("manifest %+v: want the log only, of a postgres store, with its size and checkpoint", m)
+	}
+	if _, err := os.Stat(filepath.Join(backup, "store")); err == nil {
+		t.Error("the log's backup holds a store/ directory")
+	}
+	origSize, origRoot := checkpointOf(t, app.LogDir(data))
+	if origSize <= m.LogSize {
+		t.Fatalf("the original log has %d entries, the backup %d: nothing was logged after it, and this test proves nothing", origSize, m.LogSize)
+	}
+
+	t.Logf("the log's backup: %d entries; the original log when the database was copied: %d", m.LogSize, origSize)
+	restoredData := filepath.Join(dir, "restored")
+	restore := func(db string) ([]byte, error) {
+		return exec.Command(bin, "restore", "--data", restoredData, "--store", db, "--keyring", keyring,
+			"--master-key-file", data+".master.key", "--log-key-file", data+".log.key", backup).CombinedOutput()
+	}
+	out, err := restore(olderDB)
+	if err == nil || !strings.Contains(string(out), "the database is older than the log's copy") {
+		t.Errorf("candor restore with a database older than the log's backup: %v\n%s\nwant it refused, saying so", err, out)
+	}
+	if entries, _ := os.ReadDir(app.LogDir(restoredData)); len(entries) > 0 {
+		t.Errorf("a refused restore left %d files in the log directory", len(entries))
+	}
+
+	out, err = restore(newerDB)
+	if err != nil {
+		t.Fatalf("candor restore with the newer database: %v\n%s", err, out)
+	}
+	var appended int
+	_, said, _ := strings.Cut(string(out), "appended again ")
+	if _, err := fmt.Sscanf(said, "%d entries", &appended); err != nil || uint64(appended) != origSize-m.LogSize {
+		t.Errorf("candor restore: %s\nwant %d entries appended again", out, origSize-m.LogSize)
+	}
+	if size, root := checkpointOf(t, app.LogDir(restoredData)); size != origSize || root != origRoot {
+		t.Errorf("the restored log: %d entries, root %s; the original: %d, %s", size, root, origSize, origRoot)
+	}
+	restored := []string{"--data", restoredData, "--store", newerDB, "--keyring", keyring, "--master-key-file", data + ".master.key"}
+	if out, err := exec.Command(bin, append([]string{"audit", "verify"}, restored...)...).CombinedOutput(); err != nil {
+		t.Errorf("audit verify of the restored installation: %v\n%s", err, out)
+	}
+	stopServe(startServe(t, bin, restoredData, freeAddr(t), append(restored[2:], "--log-key-file", data+".log.key")...))
+}
+
+// readManifest reads the manifest of the backup in dir.
+func readManifest(t *testing.T, dir string) app.Manifest {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "backup.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m app.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// checkpointOf returns the size and root hash (base64) of the checkpoint
+// in the log directory dir.
+func checkpointOf(t *testing.T, dir string) (uint64, string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(raw), "\n", 4)
+	if len(lines) < 4 {
+		t.Fatalf("checkpoint %q", raw)
+	}
+	size, err := strconv.ParseUint(lines[1], 10, 64)
+	if err != nil {
+		t.Fatalf("checkpoint %q: %v", raw, err)
+	}
+	return size, lines[2]
 }
