@@ -22,7 +22,9 @@ import (
 // appends again what the store says the log held, in the same order, and
 // the log is the original (same root at the original's size), which
 // checks against the store whole. Beside a copy of the store taken
-// before the log's copy, it is refused as older, and nothing is appended.
+// before the log's copy, it is refused as older, and nothing is appended;
+// a copy holding an entry the original log lacks fails the check of the
+// root against the store's kept checkpoint.
 func TestCatchUp(t *testing.T) {
 	dir := t.TempDir()
 	s := mustStore(t, filepath.Join(dir, "store"))
@@ -121,6 +123,21 @@ func TestCatchUp(t *testing.T) {
 		}
 		if _, n, _, _ := rl.Checkpoint(ctx); n != copySize {
 			t.Errorf("the log has %d entries after a refused CatchUp, want %d", n, copySize)
+		}
+	})
+	t.Run("another history", func(t *testing.T) {
+		st := mustStore(t, newer)
+		defer st.Close()
+		to := filepath.Join(t.TempDir(), "log")
+		copyDir(t, logCopy, to)
+		rl := openCopy(t, to, l)
+		defer rl.Close()
+		// An entry the original log never held, after the copy's.
+		if _, err := rl.Append(ctx, tlog.Bundle{Kind: candor.AuditWrite, Seq: 1 << 40, Commitments: make([]candor.Commitment, 1)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := audit.CatchUp(ctx, st, rl); err == nil || !strings.Contains(err.Error(), "another root") {
+			t.Errorf("CatchUp of a log with an entry the original lacks: %v; want its root refused", err)
 		}
 	})
 	t.Run("newer store", func(t *testing.T) {

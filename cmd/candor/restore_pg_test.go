@@ -105,7 +105,8 @@ func TestRestoreReappliesErasuresOnPostgres(t *testing.T) {
 // log directory empty; with the newer database it appends again what the
 // database recorded as logged since the copy, after which the restored
 // log is the original one (same size and root), candor audit verify
-// passes and a node starts on it.
+// passes and a node starts on it. A second node, which does not append
+// to the log, refuses to back it up.
 func TestBackupRestoreOnPostgres(t *testing.T) {
 	store, keyring := pgtest.Database(t), pgtest.Database(t)
 	bin := mustBinary(t)
@@ -140,6 +141,13 @@ func TestBackupRestoreOnPostgres(t *testing.T) {
 	srv, addr = serve()
 	stop = postWhileFrom(t, addr, bankToken, 100_000)
 	time.Sleep(300 * time.Millisecond)
+	otherAddr := freeAddr(t)
+	other := startServe(t, bin, data, otherAddr, pg...)
+	out, err := exec.Command(bin, "backup", filepath.Join(dir, "refused"), "--server", "http://"+otherAddr, "--key-file", keyFile).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "does not append to the transparency log") {
+		t.Errorf("candor backup from a node that does not append: %v\n%s\nwant it refused, saying so", err, out)
+	}
+	stopServe(other)
 	backup := filepath.Join(dir, "backup")
 	if out := candor(t, bin, "backup", backup, "--server", "http://"+addr, "--key-file", keyFile); !strings.Contains(out, "transparency log only") {
 		t.Errorf("candor backup on PostgreSQL: %s; want it to say it holds the log only", out)
@@ -168,7 +176,7 @@ func TestBackupRestoreOnPostgres(t *testing.T) {
 		return exec.Command(bin, "restore", "--data", restoredData, "--store", db, "--keyring", keyring,
 			"--master-key-file", data+".master.key", "--log-key-file", data+".log.key", backup).CombinedOutput()
 	}
-	out, err := restore(olderDB)
+	out, err = restore(olderDB)
 	if err == nil || !strings.Contains(string(out), "the database is older than the log's copy") {
 		t.Errorf("candor restore with a database older than the log's backup: %v\n%s\nwant it refused, saying so", err, out)
 	}
