@@ -149,9 +149,11 @@ func TestBackupRestoreOnPostgres(t *testing.T) {
 	}
 	stopServe(other)
 	backup := filepath.Join(dir, "backup")
+	start := time.Now()
 	if out := candor(t, bin, "backup", backup, "--server", "http://"+addr, "--key-file", keyFile); !strings.Contains(out, "transparency log only") {
 		t.Errorf("candor backup on PostgreSQL: %s; want it to say it holds the log only", out)
 	}
+	took := time.Since(start)
 	time.Sleep(time.Second)
 	if posted := stop(); posted == 0 {
 		t.Error("no batch was posted during the backup")
@@ -170,7 +172,7 @@ func TestBackupRestoreOnPostgres(t *testing.T) {
 		t.Fatalf("the original log has %d entries, the backup %d: nothing was logged after it, and this test proves nothing", origSize, m.LogSize)
 	}
 
-	t.Logf("the log's backup: %d entries; the original log when the database was copied: %d", m.LogSize, origSize)
+	t.Logf("the log's backup: %d entries, %d files, in %v under ingest; the original log when the database was copied: %d", m.LogSize, m.Files, took.Round(time.Millisecond), origSize)
 	restoredData := filepath.Join(dir, "restored")
 	restore := func(db string) ([]byte, error) {
 		return exec.Command(bin, "restore", "--data", restoredData, "--store", db, "--keyring", keyring,
