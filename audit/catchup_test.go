@@ -2,9 +2,6 @@ package audit_test
 
 import (
 	"bytes"
-	"errors"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +9,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/audit"
+	"github.com/candor-project/candor/pebble"
 	"github.com/candor-project/candor/tlog"
 )
 
@@ -111,12 +109,7 @@ func TestCatchUp(t *testing.T) {
 	}
 
 	t.Run("older store refused", func(t *testing.T) {
-		st := mustStore(t, older)
-		defer st.Close()
-		to := filepath.Join(t.TempDir(), "log")
-		copyDir(t, logCopy, to)
-		rl := openCopy(t, to, l)
-		defer rl.Close()
+		st, rl := restoredPair(t, older, logCopy, l)
 		n, err := audit.CatchUp(ctx, st, rl)
 		if candor.ErrorCode(err) != candor.ECONFLICT || !strings.Contains(err.Error(), "older than the log's copy") || n != 0 {
 			t.Errorf("CatchUp beside an older store: %d, %v; want ECONFLICT, none appended", n, err)
@@ -126,12 +119,7 @@ func TestCatchUp(t *testing.T) {
 		}
 	})
 	t.Run("another history", func(t *testing.T) {
-		st := mustStore(t, newer)
-		defer st.Close()
-		to := filepath.Join(t.TempDir(), "log")
-		copyDir(t, logCopy, to)
-		rl := openCopy(t, to, l)
-		defer rl.Close()
+		st, rl := restoredPair(t, newer, logCopy, l)
 		// An entry the original log never held, after the copy's.
 		if _, err := rl.Append(ctx, tlog.Bundle{Kind: candor.AuditWrite, Seq: 1 << 40, Commitments: make([]candor.Commitment, 1)}); err != nil {
 			t.Fatal(err)
@@ -141,12 +129,7 @@ func TestCatchUp(t *testing.T) {
 		}
 	})
 	t.Run("newer store", func(t *testing.T) {
-		st := mustStore(t, newer)
-		defer st.Close()
-		to := filepath.Join(t.TempDir(), "log")
-		copyDir(t, logCopy, to)
-		rl := openCopy(t, to, l)
-		defer rl.Close()
+		st, rl := restoredPair(t, newer, logCopy, l)
 		n, err := audit.CatchUp(ctx, st, rl)
 		if err != nil || uint64(n) != size-copySize {
 			t.Fatalf("CatchUp: %d, %v; want %d appended", n, err, size-copySize)
@@ -162,6 +145,19 @@ func TestCatchUp(t *testing.T) {
 			t.Errorf("CatchUp again: %d, %v; want nothing to do", n, err)
 		}
 	})
+}
+
+// restoredPair opens the store in storeDir and a copy of the log in
+// logCopy, as a restore would put them together, until the test ends.
+func restoredPair(t *testing.T, storeDir, logCopy string, orig *tlog.Log) (*pebble.Store, *tlog.Log) {
+	t.Helper()
+	st := mustStore(t, storeDir)
+	t.Cleanup(func() { st.Close() })
+	to := filepath.Join(t.TempDir(), "log")
+	copyDir(t, logCopy, to)
+	rl := openCopy(t, to, orig)
+	t.Cleanup(func() { rl.Close() })
+	return st, rl
 }
 
 // openCopy opens a copy of the log orig (with its key).
@@ -180,28 +176,7 @@ func openCopy(t *testing.T, dir string, orig *tlog.Log) *tlog.Log {
 // copyDir copies the files under src into dst.
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(to, 0o700)
-		}
-		in, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.Create(to)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(out, in)
-		return errors.Join(err, out.Close())
-	})
-	if err != nil {
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -19,6 +19,24 @@ import (
 	"github.com/candor-project/candor/postgres/pgtest"
 )
 
+// pgInstallation makes an installation on a database of its own, with
+// its keyring in another, and the source bank1. It returns the two
+// databases' URLs, the binary, a directory for the test, the data dir,
+// the flags naming the databases, and on, which makes a command line of
+// a subcommand on the installation (flags before the arguments).
+func pgInstallation(t *testing.T) (store, keyring, bin, dir, data string, pg []string, on func(cmd string, args ...string) []string) {
+	store, keyring = pgtest.Database(t), pgtest.Database(t)
+	bin = mustBinary(t)
+	dir = t.TempDir()
+	data = filepath.Join(dir, "data")
+	pg = []string{"--store", store, "--keyring", keyring}
+	on = func(cmd string, args ...string) []string {
+		return append(append(append(strings.Fields(cmd), "--data", data), pg...), args...)
+	}
+	candor(t, bin, on("source add", "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "credit.*")...)
+	return store, keyring, bin, dir, data, pg, on
+}
+
 // TestRestoreReappliesErasuresOnPostgres: a PostgreSQL store restored
 // with PostgreSQL's tools (here a copy of the database taken before an
 // erasure, with its log dir) holds the erased subject's records, which
@@ -28,15 +46,7 @@ import (
 // subject is gone from it, the other subject is not, and the copy
 // passes candor audit verify.
 func TestRestoreReappliesErasuresOnPostgres(t *testing.T) {
-	store, keyring := pgtest.Database(t), pgtest.Database(t)
-	bin := mustBinary(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	pg := []string{"--store", store, "--keyring", keyring}
-	on := func(cmd string, args ...string) []string { // flags before the arguments
-		return append(append(append(strings.Fields(cmd), "--data", data), pg...), args...)
-	}
-	candor(t, bin, on("source add", "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "credit.*")...)
+	store, keyring, bin, dir, data, pg, on := pgInstallation(t)
 	when := time.Now().UTC().AddDate(0, -2, 0).Format(time.RFC3339)
 	var lines []string
 	for i, nid := range []string{"ZQ7319462", "ZQ7319462", "XW5550123"} {
@@ -108,15 +118,7 @@ func TestRestoreReappliesErasuresOnPostgres(t *testing.T) {
 // passes and a node starts on it. A second node, which does not append
 // to the log, refuses to back it up.
 func TestBackupRestoreOnPostgres(t *testing.T) {
-	store, keyring := pgtest.Database(t), pgtest.Database(t)
-	bin := mustBinary(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	pg := []string{"--store", store, "--keyring", keyring}
-	on := func(cmd string, args ...string) []string { // flags before the arguments
-		return append(append(append(strings.Fields(cmd), "--data", data), pg...), args...)
-	}
-	candor(t, bin, on("source add", "--id", "bank1", "--name", "Bank", "--kind", "bank", "--types", "credit.*")...)
+	store, keyring, bin, dir, data, pg, on := pgInstallation(t)
 	bankToken := strings.Fields(candor(t, bin, on("source key", "bank1")...))[0]
 	keyFile := writeKeyFile(t, dir, "olga.key", strings.Fields(candor(t, bin, on("operator key", "olga")...))[0])
 	serve := func() (*exec.Cmd, string) {
