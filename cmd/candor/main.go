@@ -51,8 +51,11 @@ Commands:
   keys rotate          rewrap every data key under a new wrapping key, retire the old (resumable)
   keys sweep           delete keys of subjects the store does not hold (servers stopped)
   keys backup DIR      copy the keyring, deleting copies older than --keyring-retention (35 days)
-  backup DIR           an online backup of a running server's store and log (--server, --key-file)
+  backup DIR           an online backup of a running server's store and log (--server, --key-file);
+                       on PostgreSQL of the log only: back up the database after it
   restore DIR          a backup into an empty data dir, offline, with today's keyring
+  restore DIR --store URL  the log's backup beside a PostgreSQL database restored from a later
+                       backup: the log caught up with it, then the erasures applied again
   restore --store URL  after a PostgreSQL restore: apply again the erasures made since its backup
   bench rescore        rescore the whole population against a raw Pebble scan
   bench ingest         measure the ingestion pipeline against a raw Pebble baseline
