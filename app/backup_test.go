@@ -3,6 +3,8 @@ package app_test
 import (
 	"archive/tar"
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,4 +79,31 @@ func FuzzExtractBackup(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRestoreRefusesTheOtherKind: a backup of a PostgreSQL installation's
+// log (log only) is refused by the embedded store's restore, and an
+// embedded store's backup by the PostgreSQL restore, each saying which
+// to use; neither touches the data dir.
+func TestRestoreRefusesTheOtherKind(t *testing.T) {
+	logOnly, pebbleBackup := t.TempDir(), t.TempDir()
+	for dir, m := range map[string]string{
+		logOnly:      `{"format":"candor-backup/1","store_kind":"postgres","log_only":true,"log_size":3,"files":1}`,
+		pebbleBackup: `{"format":"candor-backup/1","store_kind":"pebble","store_format":6,"files":1}`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "backup.json"), []byte(m), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	if _, _, err := app.Restore(logOnly, app.StoreConfig{Data: data}, io.Discard); err == nil || !strings.Contains(err.Error(), "holds only the transparency log") {
+		t.Errorf("Restore of a log-only backup: %v", err)
+	}
+	cfg := app.StoreConfig{Data: data, Store: "postgres://127.0.0.1:1/nowhere"}
+	if _, err := app.RestoreOnPostgres(context.Background(), pebbleBackup, cfg, app.TLogConfig{}, io.Discard); err == nil || !strings.Contains(err.Error(), "restore it without --store") {
+		t.Errorf("RestoreOnPostgres of an embedded store's backup: %v", err)
+	}
+	if _, err := os.Stat(data); err == nil {
+		t.Error("a refused restore created the data dir")
+	}
 }
