@@ -196,8 +196,11 @@ func resolveSubjects(ctx context.Context, inst *app.Installation, idents []liste
 // read is recorded in the access log, durably, before its values are
 // used: read one after the other, every record would wait for a commit
 // and a sync of its own (3,947 of them in the demo's loop, most of its
-// time); read together, they share the log's group commits.
-const featureReaders = 16
+// time); read together, they share the log's group commits. With 16 at a
+// time, the reads still waited on syncs nearly all the time (goroutine
+// dumps of the demo's loop on the shared machine); 64 makes about 62
+// commits of the demo's 3,947 records.
+const featureReaders = 64
 
 // featuresOfAll returns featuresOf of each of subs, in their order, reading
 // up to featureReaders subjects at a time. On an error it reads no more
