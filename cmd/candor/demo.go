@@ -12,6 +12,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/bench"
 	"github.com/candor-project/candor/internal/progress"
 	"github.com/candor-project/candor/synth"
 )
@@ -28,6 +29,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	loadOnly := fs.Bool("load-only", false, "load the population, print the summary and exit instead of serving")
 	fitPersons := fs.Int("fit-persons", 4000, "persons in the sample the demo fits a consumer-credit scorecard on (0: no fit)")
 	fitDir := fs.String("fit-dir", "", "where the fit's files go: features, outcomes, the fitted scorecard and its report (default: the data dir's name + -fit)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and poster: the demo runs both) to this file")
 	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,9 +39,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *persons < 1 || *orgs < 1 {
 		return fmt.Errorf("--persons and --orgs must be at least 1")
 	}
+	stopProfile, err := bench.StartCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	// The demo talks to a person at a terminal: only warnings from the
 	// store's internals, which are routine at this volume.
 	log := app.NewLogger(stderr, cfg.LogFormat, slog.LevelInfo)
+	phase := newPhases(log)
 	inst, err := app.Open(cfg.Store, app.NewLogger(stderr, cfg.LogFormat, slog.LevelWarn))
 	if err != nil {
 		return err
@@ -56,18 +64,21 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		inst.Close()
 		return err
 	}
+	phase.done("open and start")
 	now := time.Now().UTC()
 	pop := synth.Config{Seed: *seed, Persons: *persons, Orgs: *orgs,
 		Until: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC), Now: now}
 	if err := app.LoadDemo(ctx, srv, pop, tokens, stdout, stderr); err != nil {
 		return closeAfter(err, srv)
 	}
+	phase.done("load")
 	var fitted *demoFitted
 	if *fitPersons > 0 {
 		dir := cmp.Or(*fitDir, filepath.Clean(cfg.Store.Data)+"-fit")
 		if fitted, err = runDemoFit(ctx, srv, pop, min(*fitPersons, *persons), dir, stdout, stderr); err != nil {
 			return closeAfter(err, srv)
 		}
+		phase.done("fit")
 	}
 	if err := printTour(ctx, stdout, srv, pop, tokens, operator); err != nil {
 		return closeAfter(err, srv)
@@ -77,11 +88,35 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	printConsole(stdout, srv, operator, tokens["demo-reviewer"])
 	printFitted(stdout, srv, fitted)
+	phase.done("tour")
 	if *loadOnly {
-		return srv.Close()
+		err := srv.Close()
+		phase.done("close")
+		return err
 	}
 	fmt.Fprintf(stdout, "\nServing on http://%s — press Ctrl-C to stop.\n", srv.Addr())
 	return srv.Wait(ctx)
+}
+
+// phases logs the wall and process CPU time of each of the demo's phases,
+// so that where its time goes can be read off a run (BENCHMARKS.md).
+type phases struct {
+	log  *slog.Logger
+	wall time.Time
+	cpu  time.Duration
+}
+
+func newPhases(log *slog.Logger) *phases {
+	return &phases{log: log, wall: time.Now(), cpu: bench.ProcessCPU()}
+}
+
+// done logs the phase that ends now: its wall time and the process's CPU
+// time (server and poster together), which on a machine of its own would
+// be up to twice the wall time on two cores.
+func (p *phases) done(name string) {
+	wall, cpu := time.Now(), bench.ProcessCPU()
+	p.log.Info("demo phase", "phase", name, "wall", wall.Sub(p.wall).Round(time.Millisecond), "cpu", (cpu - p.cpu).Round(time.Millisecond))
+	p.wall, p.cpu = wall, cpu
 }
 
 // closeAfter shuts srv down after err and returns err.

@@ -181,6 +181,8 @@ func demoSample(ctx context.Context, srv *app.Node, pop synth.Config, n int, dir
 	sw.Write(append(head, "outcome"))
 	ow.Write([]string{"subject", "outcome"})
 	pw.Write([]string{"age_band"})
+	var subs []listed
+	var persons []int // the person of each of subs
 	for i := range n {
 		p := synth.Person(pop.Seed, i)
 		fmt.Fprintf(&subjects, "national_id:%s\n", p.NationalID)
@@ -195,19 +197,17 @@ func demoSample(ctx context.Context, srv *app.Node, pop synth.Config, n int, dir
 		if err != nil {
 			return nil, err
 		}
-		vals, err := featuresOf(ctx, inst, srv.Access(), card, listed{id: id, rec: rec}, f.at)
-		if err != nil {
-			return nil, err
-		}
+		subs = append(subs, listed{id: id, rec: rec})
+		persons = append(persons, i)
+	}
+	all, err := featuresOfAll(ctx, inst, srv.Access(), card, subs, f.at)
+	if err != nil {
+		return nil, err
+	}
+	for k, vals := range all {
+		i, p := persons[k], synth.Person(pop.Seed, persons[k])
 		f.rows++
-		row := []string{strconv.Itoa(f.rows)}
-		for _, v := range vals {
-			if v.Missing {
-				row = append(row, "NA")
-			} else {
-				row = append(row, strconv.FormatFloat(v.V, 'g', -1, 64))
-			}
-		}
+		row := featuresRow(f.rows, vals)
 		y := "0"
 		if synth.Default12(pop.Seed, i, f.at) {
 			y = "1"

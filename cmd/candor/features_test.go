@@ -221,6 +221,22 @@ func TestFeatures(t *testing.T) {
 	for r, err := range inst.Store.AccessRecords(ctx, orgID) {
 		t.Errorf("access record %v, %v about the organisation of a refused list", r, err)
 	}
+	// Subjects are read several at a time: one that cannot be read fails
+	// the whole list, with its error and no rows.
+	aud, err := app.OpenAudit(inst, app.Defaults().TLog, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := []listed{{id: ids[0]}, {id: candor.NewSubjectID()}}
+	for _, id := range ids[1:min(len(ids), 40)] {
+		subs = append(subs, listed{id: id})
+	}
+	if all, err := featuresOfAll(ctx, inst, aud.Access(), card, subs, at); err == nil || all != nil {
+		t.Errorf("a list with an unknown subject: %d rows, err %v", len(all), err)
+	}
+	if err := aud.Close(); err != nil {
+		t.Error(err)
+	}
 	inst.Close()
 
 	// policy simulate scores the population with the sums and maxima too.

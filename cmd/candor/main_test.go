@@ -50,10 +50,21 @@ func TestDemoRerunStoresNothingTwice(t *testing.T) {
 		t.Fatalf("a second seed in the same data dir: %v", err)
 	}
 	// Without the marker everything is posted again, and all of it is a duplicate.
+	// --cpuprofile profiles the whole run; each phase logs its wall and
+	// CPU time.
 	removeMarker(t, data)
-	out3, _ := mustRun(t, args...)
+	prof := filepath.Join(t.TempDir(), "demo.prof")
+	out3, errOut3 := mustRun(t, append(args, "--cpuprofile", prof)...)
 	if !strings.Contains(out3, ": 0 stored,") {
 		t.Fatalf("re-posting the population stored something again:\n%s", out3)
+	}
+	if p, err := os.ReadFile(prof); err != nil || len(p) < 2 || p[0] != 0x1f || p[1] != 0x8b { // a gzipped profile
+		t.Errorf("the CPU profile: %d bytes, %v", len(p), err)
+	}
+	for _, phase := range []string{`phase="open and start"`, "phase=load", "phase=tour", "phase=close"} {
+		if !regexp.MustCompile(`msg="demo phase" ` + phase + ` wall=[0-9.hms]+ cpu=[0-9.hms]+`).MatchString(errOut3) {
+			t.Errorf("stderr lacks the phase %s with its wall and CPU time:\n%s", phase, errOut3)
+		}
 	}
 }
 
