@@ -1,0 +1,6 @@
+package cmalloc
+
+// Touch and Glibc for the tests.
+var Touch = touch
+
+var Glibc = cgoGlibc
