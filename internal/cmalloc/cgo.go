@@ -73,6 +73,14 @@ static int candor_arenas(void) { return 0; }
 static size_t candor_free_bytes(void) { return 0; }
 #endif
 
+// candor_block allocates n bytes and writes them, as Pebble reads a block
+// into the memory it allocated (tests).
+static void *candor_block(size_t n) {
+	char *p = malloc(n);
+	if (p != NULL) memset(p, 1, n);
+	return p;
+}
+
 // candor_touch allocates and frees on the calling thread, which gives the
 // thread an arena (tests).
 static void candor_touch(void) {
@@ -81,6 +89,8 @@ static void candor_touch(void) {
 }
 */
 import "C"
+
+import "unsafe"
 
 var cgoGlibc = C.candor_glibc() == 1
 
@@ -92,6 +102,11 @@ func limitSet() int { return int(C.candor_limit_set()) }
 func readStats() Stats {
 	return Stats{Arenas: int(C.candor_arenas()), Free: uint64(C.candor_free_bytes())}
 }
+
+// block allocates n bytes from C and writes them; free releases them.
+func block(n int) unsafe.Pointer { return C.candor_block(C.size_t(n)) }
+
+func free(p unsafe.Pointer) { C.free(p) }
 
 // touch makes the calling OS thread allocate from C, as a thread of
 // Pebble's does when it caches a block.

@@ -2,6 +2,8 @@
 
 package cmalloc
 
+import "unsafe"
+
 // Without cgo Pebble allocates in the Go heap and nothing calls C's malloc.
 const cgoGlibc = false
 
@@ -12,3 +14,7 @@ func limitSet() int { return 0 }
 func readStats() Stats { return Stats{} }
 
 func touch() {}
+
+func block(int) unsafe.Pointer { return nil }
+
+func free(unsafe.Pointer) {}
