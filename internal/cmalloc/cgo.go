@@ -3,7 +3,7 @@
 package cmalloc
 
 /*
-#cgo CFLAGS: -DCANDOR_DEFAULT_ARENAS=2
+#cgo CFLAGS: -DCANDOR_DEFAULT_ARENAS=1
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,13 +6,17 @@ import (
 	"strings"
 )
 
-// DefaultArenas is the number of glibc malloc arenas a cgo build keeps when
-// the operator sets none: with two, the soak's C memory stayed within
-// Pebble's cache plus ~45 MiB; with glibc's default (eight a core) it grew
-// by ~60 MiB in ten minutes (BENCHMARKS.md). The allocations under the
-// arenas' locks are short (Pebble's blocks are read and cleared outside
-// them), so two serve the cores of a node of this size.
-const DefaultArenas = 2
+// DefaultArenas is the number of glibc malloc arenas a cgo build keeps
+// when the operator sets none. With one, the memory of the blocks that
+// compactions evict is reused for the next ones whichever thread reads
+// them: in TestFreedMemoryReused, eight rounds of evicting three blocks in
+// four and refilling the cache from other threads grew RSS by 0 % of the
+// cache with one arena, 8-51 % with two and 147-176 % with an arena a
+// thread (glibc's default, up to eight a core). The allocations under
+// the arena's lock are short and rare (a block read from disk; the block
+// is cleared and filled outside the lock), so one lock serves the cores
+// of a node; an operator can set more with MALLOC_ARENA_MAX.
+const DefaultArenas = 1
 
 // Setting is what Limit did.
 type Setting struct {
@@ -28,6 +32,9 @@ type Setting struct {
 func (s Setting) String() string {
 	if s.Arenas == 0 {
 		return "C allocator: " + s.From
+	}
+	if s.Arenas == 1 {
+		return fmt.Sprintf("C allocator: one malloc arena (%s)", s.From)
 	}
 	return fmt.Sprintf("C allocator: at most %d malloc arenas (%s)", s.Arenas, s.From)
 }

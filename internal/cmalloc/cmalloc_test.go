@@ -103,7 +103,7 @@ func TestArenas(t *testing.T) {
 		// the count below would show it if the constructor did nothing.
 		{"unbounded", []string{"CMALLOC_CHILD=1", "MALLOC_ARENA_MAX=64"}, threads / 2, 64},
 		{"limited by candor", []string{"CMALLOC_CHILD=1"}, 1, cmalloc.DefaultArenas},
-		// The operator's number wins over candor's two, by the variable
+		// The operator's number wins over candor's, by the variable
 		// glibc reads itself, or by its tunable.
 		{"MALLOC_ARENA_MAX=4", []string{"CMALLOC_CHILD=1", "MALLOC_ARENA_MAX=4"}, 4, 4},
 		{"GLIBC_TUNABLES", []string{"CMALLOC_CHILD=1", "GLIBC_TUNABLES=glibc.malloc.arena_max=3"}, 3, 3},
@@ -151,7 +151,7 @@ func TestLimitSetting(t *testing.T) {
 	if err != nil || s.Arenas != cmalloc.DefaultArenas || s.From != "default" {
 		t.Errorf("nothing set: %+v, %v", s, err)
 	}
-	if !strings.Contains(s.String(), "at most 2 malloc arenas") {
+	if !strings.Contains(s.String(), "one malloc arena (default)") {
 		t.Errorf("String() = %q", s)
 	}
 }
@@ -250,21 +250,21 @@ func rss(t *testing.T) uint64 {
 	return 0
 }
 
-// TestFreedMemoryReused: with two arenas, the memory of evicted blocks is
-// reused for the next blocks whichever threads read them, so RSS grows by
-// less than a cache (each arena holds at most about one); with an arena a
-// thread it grows by most of the cache again and again (measured: 15-51 %
-// of the cache over 8 rounds with two arenas, 0 with one, 155-175 % with
-// an arena a thread).
+// TestFreedMemoryReused: with one arena, the memory of evicted blocks is
+// reused for the next blocks whichever threads read them, and RSS does
+// not grow; with an arena a thread it grows by most of the cache again
+// and again (measured: 0 % of the cache over 8 rounds with one arena,
+// 8-51 % with two, 147-176 % with an arena a thread).
 func TestFreedMemoryReused(t *testing.T) {
 	if !cmalloc.Glibc {
 		t.Skip("no glibc allocator in this build (CGO_ENABLED=0 or not Linux)")
 	}
 	unbounded := child(t, "CMALLOC_CHILD=churn", "MALLOC_ARENA_MAX=64")
+	two := child(t, "CMALLOC_CHILD=churn", "MALLOC_ARENA_MAX=2")
 	limited := child(t, "CMALLOC_CHILD=churn")
-	t.Logf("RSS grew by %d %% of the cache with an arena a thread, %d %% with candor's limit", unbounded, limited)
-	if limited >= 100 {
-		t.Errorf("with at most %d arenas RSS grew by %d %% of the cache over %d rounds of evictions, want less than one cache", cmalloc.DefaultArenas, limited, churnRounds)
+	t.Logf("RSS grew by %d %% of the cache with an arena a thread, %d %% with two arenas, %d %% with candor's %d", unbounded, two, limited, cmalloc.DefaultArenas)
+	if limited > 10 {
+		t.Errorf("with candor's %d arena(s) RSS grew by %d %% of the cache over %d rounds of evictions, want at most 10 %%", cmalloc.DefaultArenas, limited, churnRounds)
 	}
 	if unbounded < 120 {
 		t.Errorf("with an arena a thread RSS grew by only %d %% of the cache: the churn no longer shows what the limit is for", unbounded)
