@@ -25,9 +25,9 @@ func TestServeRefusesABadVariable(t *testing.T) {
 	}
 }
 
-// TestRefusesABadArenaLimit: a cgo build's MALLOC_ARENA_MAX that glibc
-// would ignore (leaving its eight arenas a core) stops every command with
-// an error naming it; a good one is the operator's and is kept.
+// TestRefusesABadArenaLimit: in a cgo build, a MALLOC_ARENA_MAX that glibc
+// would ignore stops every command with an error naming it, rather than
+// letting the operator believe it applies; a good one is kept.
 func TestRefusesABadArenaLimit(t *testing.T) {
 	if s, _ := cmalloc.Limit(func(string) string { return "" }); s.Arenas == 0 {
 		t.Skip("no glibc allocator in this build:", s)
