@@ -21,10 +21,9 @@ static int candor_arenas_set = 0;
 // number, or glibc.malloc.arena_max in GLIBC_TUNABLES.
 static int candor_operator_limit(void) {
 	const char *v = getenv("MALLOC_ARENA_MAX");
-	if (v != NULL && *v != '\0') {
+	if (v != NULL && *v >= '0' && *v <= '9') {
 		char *end;
 		long n = strtol(v, &end, 10);
-		while (*end == ' ') end++;
 		if (n > 0 && *end == '\0') return 1;
 	}
 	const char *t = getenv("GLIBC_TUNABLES");

@@ -54,8 +54,8 @@ func Limit(getenv func(string) string) (Setting, error) {
 		return Setting{From: noAllocator}, nil
 	}
 	if v := getenv("MALLOC_ARENA_MAX"); v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || v[0] == '+' {
 			return Setting{}, fmt.Errorf("MALLOC_ARENA_MAX %q: not a positive whole number of malloc arenas (unset it for candor's %d)", v, DefaultArenas)
 		}
 		return Setting{Arenas: n, From: "MALLOC_ARENA_MAX"}, nil

@@ -130,13 +130,13 @@ func TestLimitSetting(t *testing.T) {
 		}
 		return
 	}
-	for _, v := range []string{"0", "-1", "two", "2.5"} {
+	for _, v := range []string{"0", "-1", "two", "2.5", " 6", "6 ", "+6"} {
 		_, err := cmalloc.Limit(env(map[string]string{"MALLOC_ARENA_MAX": v}))
 		if err == nil || !strings.Contains(err.Error(), "MALLOC_ARENA_MAX") || !strings.Contains(err.Error(), strconv.Quote(v)) {
 			t.Errorf("MALLOC_ARENA_MAX=%q: error %v, want one naming the variable and its value", v, err)
 		}
 	}
-	s, err := cmalloc.Limit(env(map[string]string{"MALLOC_ARENA_MAX": " 6 "}))
+	s, err := cmalloc.Limit(env(map[string]string{"MALLOC_ARENA_MAX": "6"}))
 	if err != nil || s.Arenas != 6 || s.From != "MALLOC_ARENA_MAX" {
 		t.Errorf("MALLOC_ARENA_MAX=6: %+v, %v", s, err)
 	}
