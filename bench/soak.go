@@ -23,6 +23,7 @@ import (
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/app"
 	"github.com/candor-project/candor/httpapi"
+	"github.com/candor-project/candor/internal/cmalloc"
 )
 
 // The soak's targets (issue 16): over the run, RSS and each load's p99 in
@@ -88,8 +89,9 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer cleanup()
-	fmt.Fprintf(stdout, "bench soak: %d persons, %s of mixed load sampled every %s, GOMAXPROCS=%d, load average %s\n",
-		a.persons, a.duration, a.sample, runtime.GOMAXPROCS(0), loadAverage())
+	alloc, _ := cmalloc.Limit(os.Getenv) // checked by cmd/candor
+	fmt.Fprintf(stdout, "bench soak: %d persons, %s of mixed load sampled every %s, GOMAXPROCS=%d, load average %s; %v\n",
+		a.persons, a.duration, a.sample, runtime.GOMAXPROCS(0), loadAverage(), alloc)
 	fx, err := newDecisionsFixture(ctx, app.StoreConfig{Data: data, CacheSize: a.cacheSize}, a.persons, a.subjects, stdout, stderr)
 	if err != nil {
 		return err
@@ -210,6 +212,7 @@ type soakSample struct {
 	rss, heap  uint64
 	file       uint64 // of rss, pages of files: the binary
 	mem        goMemory
+	malloc     cmalloc.Stats // glibc's arenas and free bytes, with cgo
 	node       app.Memory
 	goroutines int
 	p50, p99   []time.Duration // by load
@@ -345,7 +348,7 @@ func paced(ctx context.Context, client *http.Client, t loadTarget, conns int, ra
 func sampleProcess(at time.Duration) soakSample {
 	mem := readGoMemory()
 	rss, file := currentRSS()
-	return soakSample{at: at, rss: rss, file: file, heap: mem.objects, mem: mem, goroutines: runtime.NumGoroutine()}
+	return soakSample{at: at, rss: rss, file: file, heap: mem.objects, mem: mem, malloc: cmalloc.ReadStats(), goroutines: runtime.NumGoroutine()}
 }
 
 // goMemory is the Go runtime's memory, by kind (runtime/metrics).
@@ -431,10 +434,11 @@ func printSample(w io.Writer, s soakSample) {
 	if s.node.Embedded {
 		d, in := s.node.Decisions, s.node.Ingest
 		fmt.Fprintf(w, "%8s block cache %.1f/%.0f MiB (%d blocks), keyring's %.1f/%.0f; memtables %d (%.0f MiB zombie); tables open %d (%.1f MiB), iterators %d, snapshots %d;"+
-			" caches: subjects %d (of 2×%d), consents %d, matches %d, opt-outs %d (each of %d), groups %d, API keys %d, access numbers %d; key filters %.1f MiB; store %.0f MiB on disk\n",
+			" caches: subjects %d (of 2×%d), consents %d, matches %d, opt-outs %d (each of %d), groups %d, API keys %d, access numbers %d; key filters %.1f MiB; store %.0f MiB on disk; malloc arenas %d (%.1f MiB free in them)\n",
 			"", mib(uint64(st.BlockCache)), mib(uint64(st.BlockCacheCap)), st.BlockCacheEntries, mib(uint64(kr.BlockCache)), mib(uint64(kr.BlockCacheCap)),
 			st.MemTableCount, mib(uint64(st.MemTablesZombie)), st.FileCacheTables, mib(uint64(st.FileCache)), st.TableIters, st.Snapshots,
-			in.Subjects, in.SubjectsBound, d.Consents, d.Matches, d.OptOuts, d.Bound, d.Groups, st.APIKeys, st.AccessNumbers, mib(uint64(in.Filters)), mib(uint64(s.node.StoreBytes)))
+			in.Subjects, in.SubjectsBound, d.Consents, d.Matches, d.OptOuts, d.Bound, d.Groups, st.APIKeys, st.AccessNumbers, mib(uint64(in.Filters)), mib(uint64(s.node.StoreBytes)),
+			s.malloc.Arenas, mib(s.malloc.Free))
 	}
 }
 

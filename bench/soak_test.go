@@ -5,13 +5,16 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/internal/cmalloc"
 )
 
 // TestSoakShort runs the soak's three loads together against a node for a
@@ -49,6 +52,19 @@ func TestSoakShort(t *testing.T) {
 	caches := regexp.MustCompile(`(?m)^ +block cache \d+\.\d/128 MiB .* consents ([1-9]\d*), .* API keys [1-9]\d*, .* key filters [1-9]`).FindAllString(out.String(), -1)
 	if len(caches) != len(samples) {
 		t.Errorf("%d lines of caches, want %d:\n%s", len(caches), len(samples), out.String())
+	}
+	// Built with cgo, Pebble's cache is C memory, and glibc kept to the
+	// arenas cmalloc allows however many threads read and wrote.
+	if alloc, _ := cmalloc.Limit(os.Getenv); alloc.Arenas > 0 {
+		arenas := regexp.MustCompile(`malloc arenas (\d+) \(\d+\.\d MiB free`).FindAllStringSubmatch(out.String(), -1)
+		if len(arenas) != len(samples) {
+			t.Errorf("%d counts of malloc arenas, want %d:\n%s", len(arenas), len(samples), out.String())
+		}
+		for _, m := range arenas {
+			if n, _ := strconv.Atoi(m[1]); n < 1 || n > alloc.Arenas {
+				t.Errorf("%s: want 1 to %d (%v)", m[0], alloc.Arenas, alloc)
+			}
+		}
 	}
 	answered := 0
 	for _, s := range samples {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/candor-project/candor"
 	"github.com/candor-project/candor/bench"
+	"github.com/candor-project/candor/internal/cmalloc"
 )
 
 const usage = `candor: profiles, facts and ratings that people can see, understand and contest.
@@ -81,6 +82,12 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// Built with cgo, Pebble's cache is C memory: cmalloc's constructor
+	// limited glibc's arenas when the binary was loaded; an operator's
+	// MALLOC_ARENA_MAX that glibc would ignore is refused here.
+	if _, err := cmalloc.Limit(os.Getenv); err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp

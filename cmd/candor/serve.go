@@ -5,8 +5,10 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/candor-project/candor/app"
+	"github.com/candor-project/candor/internal/cmalloc"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,6 +32,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		inst.Close()
 		return err
 	}
-	log.Info("serving", "addr", srv.Addr(), "data", cfg.Store.Data)
+	alloc, _ := cmalloc.Limit(os.Getenv) // checked by run
+	log.Info("serving", "addr", srv.Addr(), "data", cfg.Store.Data, "malloc_arenas", alloc.Arenas, "malloc_arenas_from", alloc.From)
 	return srv.Wait(ctx)
 }

@@ -1,0 +1,10 @@
+package cmalloc
+
+// Touch and Glibc for the tests.
+var (
+	Touch = touch
+	Block = block
+	Free  = free
+)
+
+var Glibc = cgoGlibc
