@@ -320,9 +320,10 @@ type prepared struct {
 	digest    candor.Digest
 	plaintext []byte
 	matches   []candor.Match
-	dup       bool      // repeats an earlier event of the same request
-	stored    *resolved // the stored subject it is about, if resolveStored found one
-	absent    bool      // resolveStored asked the store, which had no subject for it
+	dup       bool     // repeats an earlier event of the same request
+	stored    resolved // the stored subject it is about, if resolveStored found one (isStored)
+	isStored  bool
+	absent    bool // resolveStored asked the store, which had no subject for it
 	// The sealed event and its matches, if resolveStored sealed them.
 	sealed        []byte
 	sealedMatches []*candor.MatchRecord

@@ -237,13 +237,22 @@ func (v *Vault) Pseudonymise(fs []candor.Field) {
 // garbage), so that caches can hold many keys: a ready AES-GCM state
 // takes over a kilobyte. A key from Prepared keeps one instead, for a
 // cache of few keys each used many times.
+//
+// A SubjectKey is a small value (88 bytes: ID, key, salt and a pointer),
+// which a cache of many keys holds by value, in its map, rather than as
+// a pointer to a separate heap object: copies are the same key.
 type SubjectKey struct {
 	subject candor.SubjectID
 	key     [KeySize]byte
 	salt    candor.Salt
-	ready   cipher.AEAD // set by Prepared; safe for concurrent use
-	// accessAD is the additional data of the subject's access records,
-	// set by Prepared: the same for every one, read only.
+	warm    *warmState // set by Prepared
+}
+
+// warmState is what Prepared keeps ready, read only once set.
+type warmState struct {
+	aead cipher.AEAD // safe for concurrent use
+	// accessAD is the additional data of the subject's access records:
+	// the same for every one.
 	accessAD []byte
 }
 
@@ -254,11 +263,8 @@ type SubjectKey struct {
 // the copy is the same key (what one seals the other opens).
 func (k *SubjectKey) Prepared() *SubjectKey {
 	c := *k
-	if c.ready == nil {
-		c.ready = newGCM(c.key[:])
-	}
-	if c.accessAD == nil {
-		c.accessAD = appendAccessAAD(nil, c.subject)
+	if c.warm == nil {
+		c.warm = &warmState{aead: newGCM(c.key[:]), accessAD: appendAccessAAD(nil, c.subject)}
 	}
 	return &c
 }
@@ -280,8 +286,8 @@ func (k *SubjectKey) deriveSalt() {
 }
 
 func (k *SubjectKey) aead() cipher.AEAD {
-	if k.ready != nil {
-		return k.ready
+	if k.warm != nil {
+		return k.warm.aead
 	}
 	return newGCM(k.key[:])
 }
