@@ -27,7 +27,8 @@ type Options struct {
 	// MaxGroupEvents caps the events of one group commit (default 50,000).
 	MaxGroupEvents int
 	// CacheSubjects bounds the cache of subjects and their data keys, per
-	// generation (two generations; about 175 bytes a subject, measured). Sources post
+	// generation (two generations; 150 to 180 bytes a subject, measured by
+	// BenchmarkSubjectCacheBytes). Sources post
 	// month by month across their whole population, so the cache should hold
 	// every active subject: a smaller one misses on nearly every event.
 	CacheSubjects int
@@ -63,7 +64,7 @@ type Matcher interface {
 }
 
 // DefaultCacheSubjects is the default Options.CacheSubjects: 1.5 million
-// subjects, at most about 450 MB in two generations when full.
+// subjects, 230 MB a generation when full, about 460 MB in two.
 const DefaultCacheSubjects = 1_500_000
 
 // CommitStats describes one group commit.

@@ -101,9 +101,9 @@ func subjectCacheBytes(tb testing.TB, v *vault.Vault, n int, pointers bool) floa
 }
 
 // The subject cache's cost per subject, which --subject-cache's usage
-// and docs/operations.md ("Sizing memory") state: at most 190 bytes at
-// any fill (a Go map's slots run from 7/16 to 7/8 full as it grows), and
-// less than the pointer layout it replaced.
+// and docs/operations.md ("Sizing memory") state: 150 to 180 bytes as
+// the map's fill varies (its slots run from 7/16 to 7/8 full as it
+// grows), and less than the pointer layout it replaced.
 func TestSubjectCacheBytes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fills caches of 200,000 subjects")
@@ -113,8 +113,8 @@ func TestSubjectCacheBytes(t *testing.T) {
 	got := subjectCacheBytes(t, v, n, false)
 	base := subjectCacheBytes(t, v, n, true)
 	t.Logf("%d subjects: %.0f bytes each by value, %.0f with pointers to keys", n, got, base)
-	if got > 190 || got < 96 {
-		t.Errorf("the subject cache holds %.0f bytes a subject, want 96 to 190", got)
+	if got > 185 || got < 96 {
+		t.Errorf("the subject cache holds %.0f bytes a subject, want 96 (its value) to 185", got)
 	}
 	if got >= base {
 		t.Errorf("keys by value take %.0f bytes a subject, pointers to keys %.0f", got, base)
@@ -128,7 +128,7 @@ func TestSubjectCacheBytes(t *testing.T) {
 //	go test -run '^$' -bench SubjectCacheBytes -benchtime 1x ./ingest
 func BenchmarkSubjectCacheBytes(b *testing.B) {
 	v := testVault(b)
-	for _, n := range []int{100_000, 150_000, 200_000, 300_000, 500_000, 1_073_217} {
+	for _, n := range []int{100_000, 150_000, 200_000, 300_000, 500_000, 1_073_217, 1_500_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			var got, base float64
 			for b.Loop() {
