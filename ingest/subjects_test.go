@@ -23,7 +23,10 @@ func TestSubjectCacheClearBeatsALateRead(t *testing.T) {
 	if ok {
 		t.Fatal("an empty cache holds a subject")
 	}
-	v := testVault(t)
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), memstore.NewKeyring())
+	if err != nil {
+		t.Fatal(err)
+	}
 	key, _ := v.NewSubjectKey(candor.NewSubjectID())
 	r := newResolved(key, candor.Person)
 	p.subjects.clear() // an erasure commits while the store is read
@@ -48,22 +51,17 @@ func TestSubjectCacheClearBeatsALateRead(t *testing.T) {
 	}
 }
 
-func testVault(tb testing.TB) *vault.Vault {
-	tb.Helper()
-	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), memstore.NewKeyring())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return v
-}
-
 // subjectCacheBytes fills a subject cache with n subjects, each with a
 // fresh data key, as ingestion does, and returns the live heap it holds
 // per subject; pointers, if set, measures instead the layout the cache
 // had before (a map of 32-byte entries, in its slots, pointing to the
 // 120-byte vault.SubjectKey, which held a pointer and a slice for
 // Prepared), as the baseline.
-func subjectCacheBytes(tb testing.TB, v *vault.Vault, n int, pointers bool) float64 {
+func subjectCacheBytes(tb testing.TB, n int, pointers bool) float64 {
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), memstore.NewKeyring())
+	if err != nil {
+		tb.Fatal(err)
+	}
 	// oldKey has the fields vault.SubjectKey had then, in 120 bytes.
 	type oldKey struct {
 		subject  candor.SubjectID
@@ -108,10 +106,9 @@ func TestSubjectCacheBytes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fills caches of 200,000 subjects")
 	}
-	v := testVault(t)
 	const n = 200_000
-	got := subjectCacheBytes(t, v, n, false)
-	base := subjectCacheBytes(t, v, n, true)
+	got := subjectCacheBytes(t, n, false)
+	base := subjectCacheBytes(t, n, true)
 	t.Logf("%d subjects: %.0f bytes each by value, %.0f with pointers to keys", n, got, base)
 	if got > 185 || got < 96 {
 		t.Errorf("the subject cache holds %.0f bytes a subject, want 96 (its value) to 185", got)
@@ -127,13 +124,12 @@ func TestSubjectCacheBytes(t *testing.T) {
 //
 //	go test -run '^$' -bench SubjectCacheBytes -benchtime 1x ./ingest
 func BenchmarkSubjectCacheBytes(b *testing.B) {
-	v := testVault(b)
 	for _, n := range []int{100_000, 150_000, 200_000, 300_000, 500_000, 1_073_217, 1_500_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			var got, base float64
 			for b.Loop() {
-				got = subjectCacheBytes(b, v, n, false)
-				base = subjectCacheBytes(b, v, n, true)
+				got = subjectCacheBytes(b, n, false)
+				base = subjectCacheBytes(b, n, true)
 			}
 			b.ReportMetric(got, "B/subject")
 			b.ReportMetric(base, "B/subject-pointers")
