@@ -139,7 +139,7 @@ func New(opts Options) *Pipeline {
 		reqs:     make(chan *request, 64),
 		done:     make(chan struct{}),
 		scanDone: make(chan struct{}),
-		subjects: subjectCache{c: newCache2[candor.BlindIndex, resolved](opts.CacheSubjects)},
+		subjects: subjectCache{c: newCache2[candor.BlindIndex, cachedSubject](opts.CacheSubjects)},
 		matchers: newMatcherState(opts),
 	}
 	p.versions, _ = opts.Store.(candor.Versioned)

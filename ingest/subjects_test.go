@@ -16,7 +16,7 @@ import (
 // A subject read from the store before an erasure cleared the cache is
 // not cached after it: its identifier must resolve afresh.
 func TestSubjectCacheClearBeatsALateRead(t *testing.T) {
-	p := &Pipeline{subjects: subjectCache{c: newCache2[candor.BlindIndex, resolved](8)}}
+	p := &Pipeline{subjects: subjectCache{c: newCache2[candor.BlindIndex, cachedSubject](8)}}
 	var bi candor.BlindIndex
 	bi[0] = 1
 	_, ok, gen := p.subjects.get(bi)
@@ -78,7 +78,7 @@ func subjectCacheBytes(tb testing.TB, n int, pointers bool) float64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	c := newCache2[candor.BlindIndex, resolved](n)
+	c := &subjectCache{c: newCache2[candor.BlindIndex, cachedSubject](n)}
 	old := map[candor.BlindIndex]pointerEntry{} // as cache2 held a generation then
 	var bi candor.BlindIndex
 	for i := range n {

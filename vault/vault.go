@@ -238,15 +238,25 @@ func (v *Vault) Pseudonymise(fs []candor.Field) {
 // takes over a kilobyte. A key from Prepared keeps one instead, for a
 // cache of few keys each used many times.
 //
-// A SubjectKey is a small value (88 bytes: ID, key, salt and a pointer),
-// which a cache of many keys holds by value, in its map, rather than as
-// a pointer to a separate heap object: copies are the same key.
+// A cache of many keys holds their KeyValue instead: copies are the
+// same key.
 type SubjectKey struct {
+	KeyValue
+	warm *warmState // set by Prepared
+}
+
+// KeyValue is a subject's data key without what Prepared keeps: 80 bytes
+// (ID, key, salt) and no pointer, so that a cache holds it by value and
+// the collector need not scan the cache's memory. Key returns the
+// SubjectKey it is.
+type KeyValue struct {
 	subject candor.SubjectID
 	key     [KeySize]byte
 	salt    candor.Salt
-	warm    *warmState // set by Prepared
 }
+
+// Key returns the subject key v holds (unprepared).
+func (v *KeyValue) Key() SubjectKey { return SubjectKey{KeyValue: *v} }
 
 // warmState is what Prepared keeps ready, read only once set.
 type warmState struct {
@@ -296,7 +306,7 @@ func (k *SubjectKey) aead() cipher.AEAD {
 // wrapped form, which the caller MUST keep (KeepKeys) before it commits
 // anything sealed with the key.
 func (v *Vault) NewSubjectKey(subject candor.SubjectID) (*SubjectKey, candor.WrappedKey) {
-	k := &SubjectKey{subject: subject}
+	k := &SubjectKey{KeyValue: KeyValue{subject: subject}}
 	rand.Read(k.key[:])
 	k.deriveSalt()
 	w := v.wraps.Load()
@@ -346,7 +356,7 @@ func (v *Vault) keepKeys(ctx context.Context, keys []candor.WrappedKey) error {
 				break
 			}
 			if key, merr := open(aead, k.Wrapped, wrapAAD(k.Subject)); merr == nil && len(key) == KeySize {
-				sk, err = &SubjectKey{subject: k.Subject}, nil
+				sk, err = &SubjectKey{KeyValue: KeyValue{subject: k.Subject}}, nil
 				copy(sk.key[:], key)
 			}
 		}
@@ -483,7 +493,7 @@ func (v *Vault) openSubjectKey(subject candor.SubjectID, wrapped []byte) (*Subje
 	if err != nil || len(key) != KeySize {
 		return nil, fmt.Errorf("vault: data key of subject %s does not open: wrong master key or altered record", subject)
 	}
-	k := &SubjectKey{subject: subject}
+	k := &SubjectKey{KeyValue: KeyValue{subject: subject}}
 	copy(k.key[:], key)
 	k.deriveSalt()
 	return k, nil
