@@ -46,8 +46,8 @@ const arenaChunk = 4096
 // full as it grows, so a map of large values wastes up to half of their
 // bytes; here only the key and a uint32 are slack, and the values are
 // packed (a chunk at most is unused). For the subject cache, with
-// 96-byte values: 137 to 178 bytes an entry, against 146 to 290 for the
-// values in the map (BenchmarkSubjectCacheBytes).
+// 81-byte values: 135 to 166 bytes an entry (BenchmarkSubjectCacheBytes),
+// where 128-byte slots would take 146 to 290.
 type arenaMap[K comparable, V any] struct {
 	index  map[K]uint32
 	chunks [][]V

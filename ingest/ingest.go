@@ -27,7 +27,7 @@ type Options struct {
 	// MaxGroupEvents caps the events of one group commit (default 50,000).
 	MaxGroupEvents int
 	// CacheSubjects bounds the cache of subjects and their data keys, per
-	// generation (two generations; 150 to 180 bytes a subject, measured by
+	// generation (two generations; 135 to 170 bytes a subject, measured by
 	// BenchmarkSubjectCacheBytes). Sources post
 	// month by month across their whole population, so the cache should hold
 	// every active subject: a smaller one misses on nearly every event.
@@ -64,7 +64,7 @@ type Matcher interface {
 }
 
 // DefaultCacheSubjects is the default Options.CacheSubjects: 1.5 million
-// subjects, 230 MB a generation when full, about 460 MB in two.
+// subjects, about 210 MB a generation when full, 420 MB in two.
 const DefaultCacheSubjects = 1_500_000
 
 // CommitStats describes one group commit.
