@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -131,6 +132,7 @@ func New(opts Options) *Pipeline {
 	if opts.CacheSubjects <= 0 {
 		opts.CacheSubjects = DefaultCacheSubjects
 	}
+	opts.CacheSubjects = min(opts.CacheSubjects, math.MaxUint32) // the cache numbers a generation's entries with uint32s
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
