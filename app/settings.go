@@ -93,7 +93,7 @@ var settings = []Setting{
 		Usage: "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env CANDOR_DEBUG_ADDR; never expose it)",
 		field: func(c *Config) any { return &c.Server.DebugAddr }},
 	{Flag: "subject-cache", Env: "CANDOR_SUBJECT_CACHE", Groups: ServerSettings, check: checkSubjectCache,
-		Usage: "subjects whose keys ingestion keeps in memory, ~175 bytes each; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: " + strconv.Itoa(ingest.DefaultCacheSubjects) + ")",
+		Usage: "subjects whose keys ingestion keeps in memory, 135-170 bytes each (measured), in two generations of at most this many; at least the number of active subjects (env CANDOR_SUBJECT_CACHE; 0: " + strconv.Itoa(ingest.DefaultCacheSubjects) + ")",
 		field: func(c *Config) any { return &c.Server.SubjectCache }},
 	{Flag: "issuer-key-file", Env: "CANDOR_ISSUER_KEY_FILE", Groups: ServerSettings,
 		Usage: "the ES256 key credentials and the status list are signed with, created with mode 0600 if absent (env CANDOR_ISSUER_KEY_FILE; default <data>.issuer.key, outside the data dir)",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -27,7 +28,8 @@ type Options struct {
 	// MaxGroupEvents caps the events of one group commit (default 50,000).
 	MaxGroupEvents int
 	// CacheSubjects bounds the cache of subjects and their data keys, per
-	// generation (two generations; about 175 bytes a subject, measured). Sources post
+	// generation (two generations; 135 to 170 bytes a subject, measured by
+	// BenchmarkSubjectCacheBytes). Sources post
 	// month by month across their whole population, so the cache should hold
 	// every active subject: a smaller one misses on nearly every event.
 	CacheSubjects int
@@ -63,7 +65,7 @@ type Matcher interface {
 }
 
 // DefaultCacheSubjects is the default Options.CacheSubjects: 1.5 million
-// subjects, at most about 450 MB in two generations when full.
+// subjects, about 210 MB a generation when full, 420 MB in two.
 const DefaultCacheSubjects = 1_500_000
 
 // CommitStats describes one group commit.
@@ -130,6 +132,7 @@ func New(opts Options) *Pipeline {
 	if opts.CacheSubjects <= 0 {
 		opts.CacheSubjects = DefaultCacheSubjects
 	}
+	opts.CacheSubjects = min(opts.CacheSubjects, math.MaxUint32) // the cache numbers a generation's entries with uint32s
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -138,7 +141,7 @@ func New(opts Options) *Pipeline {
 		reqs:     make(chan *request, 64),
 		done:     make(chan struct{}),
 		scanDone: make(chan struct{}),
-		subjects: subjectCache{c: newCache2[candor.BlindIndex, resolved](opts.CacheSubjects)},
+		subjects: subjectCache{c: newCache2[candor.BlindIndex, cachedSubject](opts.CacheSubjects)},
 		matchers: newMatcherState(opts),
 	}
 	p.versions, _ = opts.Store.(candor.Versioned)
@@ -320,9 +323,10 @@ type prepared struct {
 	digest    candor.Digest
 	plaintext []byte
 	matches   []candor.Match
-	dup       bool      // repeats an earlier event of the same request
-	stored    *resolved // the stored subject it is about, if resolveStored found one
-	absent    bool      // resolveStored asked the store, which had no subject for it
+	dup       bool     // repeats an earlier event of the same request
+	stored    resolved // the stored subject it is about, if resolveStored found one (isStored)
+	isStored  bool
+	absent    bool // resolveStored asked the store, which had no subject for it
 	// The sealed event and its matches, if resolveStored sealed them.
 	sealed        []byte
 	sealedMatches []*candor.MatchRecord

@@ -58,7 +58,7 @@ func (p *Pipeline) ingestLinks(ctx context.Context, req *request) (candor.Ingest
 type linkStage struct {
 	b     candor.WriteBatch
 	plan  *identity.Plan
-	salts []*candor.Salt
+	salts []candor.Salt
 	keys  []candor.WrappedKey
 	newS  map[candor.BlindIndex]resolved
 	res   candor.IngestResult
@@ -99,7 +99,7 @@ func (p *Pipeline) commitLinks(ctx context.Context, req *request) (candor.Ingest
 		var buf []byte
 		for i, e := range b.Events {
 			buf = candor.AppendEventAudit(buf[:0], e, e.Matches)
-			write = append(write, candor.NewCommitment(candor.AuditWrite, st.salts[i], buf))
+			write = append(write, candor.NewCommitment(candor.AuditWrite, &st.salts[i], buf))
 		}
 		return append(write, cs...), nil
 	}
@@ -177,8 +177,8 @@ func (p *Pipeline) stageLinkEvent(ctx context.Context, st *linkStage, req *reque
 		st.problem(pe.index, "subject.value", candor.ENOTFOUND, "no profile has this %s: there is no link to undo", pe.ev.Identifier.Scheme)
 		return nil
 	}
-	if r.ref.kind != pe.ev.Kind {
-		st.problem(pe.index, "subject.kind", candor.EINVALID, "this %s identifies %s, not %s", pe.ev.Identifier.Scheme, r.ref.kind.Noun(), pe.ev.Kind.Noun())
+	if r.kind != pe.ev.Kind {
+		st.problem(pe.index, "subject.kind", candor.EINVALID, "this %s identifies %s, not %s", pe.ev.Identifier.Scheme, r.kind.Noun(), pe.ev.Kind.Noun())
 		return nil
 	}
 	if op != 0 {
@@ -190,9 +190,9 @@ func (p *Pipeline) stageLinkEvent(ctx context.Context, st *linkStage, req *reque
 		return nil // the request fails anyway: skip the sealing
 	}
 	sealed, matches := r.key.SealWithMatches(nil, pe.plaintext, pe.ev.OccurredAt, pe.matches)
-	st.b.Events = append(st.b.Events, &candor.EventRecord{Subject: r.ref.id, OccurredAt: pe.ev.OccurredAt,
+	st.b.Events = append(st.b.Events, &candor.EventRecord{Subject: r.id(), OccurredAt: pe.ev.OccurredAt,
 		State: candor.StateActive, Dedupe: pe.dedupe, Digest: pe.digest, Sealed: sealed, Matches: matches})
-	st.salts = append(st.salts, r.key.Salt())
+	st.salts = append(st.salts, *r.key.Salt())
 	st.res.Accepted++
 	return nil
 }
@@ -210,7 +210,7 @@ func (p *Pipeline) stageLinkStep(ctx context.Context, st *linkStage, req *reques
 		return nil
 	}
 	f := identity.Fact{Op: op, Source: req.source, Ref: pe.ev.SourceEventID, First: pe.ev.Identifier, Second: other,
-		A: r.ref.id, B: o.ref.id, AKind: r.ref.kind, BKind: o.ref.kind}
+		A: r.id(), B: o.id(), AKind: r.kind, BKind: o.kind}
 	l, _, err := st.plan.Add(f)
 	switch code := candor.ErrorCode(err); code {
 	case "":
@@ -240,7 +240,7 @@ func (p *Pipeline) linkSubject(ctx context.Context, st *linkStage, bi candor.Bli
 	}
 	sid := candor.NewSubjectID()
 	key, wrapped := p.vault.NewSubjectKey(sid)
-	r = resolved{subjectRef{id: sid, kind: kind}, key}
+	r = newResolved(key, kind)
 	st.newS[bi] = r
 	st.keys = append(st.keys, wrapped)
 	st.b.Subjects = append(st.b.Subjects, candor.SubjectRecord{ID: sid, Kind: kind, CreatedAt: p.now().UTC(),

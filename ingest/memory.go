@@ -15,7 +15,7 @@ type Memory struct {
 // Memory reports the pipeline's caches and filters. Safe for concurrent use.
 func (p *Pipeline) Memory() Memory {
 	p.subjects.mu.Lock()
-	m := Memory{Subjects: len(p.subjects.c.cur) + len(p.subjects.c.old), SubjectsBound: p.subjects.c.max}
+	m := Memory{Subjects: p.subjects.c.len(), SubjectsBound: p.subjects.c.max}
 	p.subjects.mu.Unlock()
 	m.Filters = int64(p.dedupeFilter.bytes() + p.indexFilter.bytes())
 	return m

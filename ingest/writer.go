@@ -44,7 +44,7 @@ type group struct {
 	failed   atomic.Bool // set by Refused or Committed, before it answers, if the commit failed
 	deps     []*group    // groups in flight whose staged subjects or events it uses
 	batch    candor.WriteBatch
-	salts    []*candor.Salt // the commitment salt of each event's subject
+	salts    []candor.Salt // the commitment salt of each event's subject
 	reqs     []*request
 	results  []candor.IngestResult
 	newS     []candor.BlindIndex
@@ -144,7 +144,7 @@ func (g *group) commitments(b *candor.WriteBatch, _ uint64) (write, _ []candor.C
 		for i := lo; i < hi; i++ {
 			e := b.Events[i]
 			buf = candor.AppendEventAudit(buf[:0], e, e.Matches)
-			write[i] = candor.NewCommitment(candor.AuditWrite, g.salts[i], buf)
+			write[i] = candor.NewCommitment(candor.AuditWrite, &g.salts[i], buf)
 		}
 	}
 	const perWorker = 2048
@@ -216,7 +216,7 @@ type staged struct {
 	indexes  []candor.IndexEntry
 	newS     map[candor.BlindIndex]resolved
 	events   []*candor.EventRecord
-	salts    []*candor.Salt
+	salts    []candor.Salt
 	newD     []candor.DedupeKey
 	dups     int
 	deps     []*group // groups in flight whose staged subjects or events it used
@@ -299,9 +299,9 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if r.ref.kind != pe.ev.Kind {
+		if r.kind != pe.ev.Kind {
 			problems = append(problems, candor.Problem{Index: pe.index, Field: "subject.kind",
-				Reason: fmt.Sprintf("this %s identifies %s, not %s", pe.ev.Identifier.Scheme, r.ref.kind.Noun(), pe.ev.Kind.Noun())})
+				Reason: fmt.Sprintf("this %s identifies %s, not %s", pe.ev.Identifier.Scheme, r.kind.Noun(), pe.ev.Kind.Noun())})
 			continue
 		}
 		if len(problems) > 0 {
@@ -312,7 +312,7 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 			sealed, matches = r.key.SealWithMatches(nil, pe.plaintext, pe.ev.OccurredAt, pe.matches)
 		}
 		st.events = append(st.events, &candor.EventRecord{
-			Subject:    r.ref.id,
+			Subject:    r.id(),
 			OccurredAt: pe.ev.OccurredAt,
 			State:      candor.StateActive,
 			Dedupe:     pe.dedupe,
@@ -320,7 +320,7 @@ func (w *writer) stage(req *request) (*staged, []candor.Problem, error) {
 			Sealed:     sealed,
 			Matches:    matches,
 		})
-		st.salts = append(st.salts, r.key.Salt())
+		st.salts = append(st.salts, *r.key.Salt())
 		st.newD = append(st.newD, pe.dedupe)
 	}
 	return st, problems, nil
@@ -356,8 +356,8 @@ func (w *writer) lookupDedupe(ctx context.Context, st *staged, k candor.DedupeKe
 // Subjects created by this request or by groups still committing are
 // checked before the store, which does not have them yet.
 func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared, lookUp bool) (resolved, error) {
-	if pe.stored != nil {
-		return *pe.stored, nil
+	if pe.isStored {
+		return pe.stored, nil
 	}
 	if r, ok := st.newS[pe.bi]; ok {
 		return r, nil
@@ -386,7 +386,7 @@ func (w *writer) resolve(ctx context.Context, st *staged, pe *prepared, lookUp b
 func (w *writer) create(st *staged, pe *prepared) resolved {
 	id := candor.NewSubjectID()
 	key, wrapped := w.p.vault.NewSubjectKey(id)
-	r := resolved{subjectRef{id: id, kind: pe.ev.Kind}, key}
+	r := newResolved(key, pe.ev.Kind)
 	if st.newS == nil {
 		st.newS = map[candor.BlindIndex]resolved{}
 	}

@@ -52,8 +52,8 @@ func (k *SubjectKey) OpenAccess(r *candor.AccessRecord) (*candor.Access, []byte,
 }
 
 func (k *SubjectKey) accessAAD() []byte {
-	if k.accessAD != nil {
-		return k.accessAD
+	if k.warm != nil {
+		return k.warm.accessAD
 	}
 	return appendAccessAAD(nil, k.subject)
 }

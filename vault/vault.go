@@ -237,13 +237,32 @@ func (v *Vault) Pseudonymise(fs []candor.Field) {
 // garbage), so that caches can hold many keys: a ready AES-GCM state
 // takes over a kilobyte. A key from Prepared keeps one instead, for a
 // cache of few keys each used many times.
+//
+// A cache of many keys holds their KeyValue instead: copies are the
+// same key.
 type SubjectKey struct {
+	KeyValue
+	warm *warmState // set by Prepared
+}
+
+// KeyValue is a subject's data key without what Prepared keeps: 80 bytes
+// (ID, key, salt) and no pointer, so that a cache holds it by value and
+// the collector need not scan the cache's memory. Key returns the
+// SubjectKey it is.
+type KeyValue struct {
 	subject candor.SubjectID
 	key     [KeySize]byte
 	salt    candor.Salt
-	ready   cipher.AEAD // set by Prepared; safe for concurrent use
-	// accessAD is the additional data of the subject's access records,
-	// set by Prepared: the same for every one, read only.
+}
+
+// Key returns the subject key v holds (unprepared).
+func (v *KeyValue) Key() SubjectKey { return SubjectKey{KeyValue: *v} }
+
+// warmState is what Prepared keeps ready, read only once set.
+type warmState struct {
+	aead cipher.AEAD // safe for concurrent use
+	// accessAD is the additional data of the subject's access records:
+	// the same for every one.
 	accessAD []byte
 }
 
@@ -254,11 +273,8 @@ type SubjectKey struct {
 // the copy is the same key (what one seals the other opens).
 func (k *SubjectKey) Prepared() *SubjectKey {
 	c := *k
-	if c.ready == nil {
-		c.ready = newGCM(c.key[:])
-	}
-	if c.accessAD == nil {
-		c.accessAD = appendAccessAAD(nil, c.subject)
+	if c.warm == nil {
+		c.warm = &warmState{aead: newGCM(c.key[:]), accessAD: appendAccessAAD(nil, c.subject)}
 	}
 	return &c
 }
@@ -280,8 +296,8 @@ func (k *SubjectKey) deriveSalt() {
 }
 
 func (k *SubjectKey) aead() cipher.AEAD {
-	if k.ready != nil {
-		return k.ready
+	if k.warm != nil {
+		return k.warm.aead
 	}
 	return newGCM(k.key[:])
 }
@@ -290,7 +306,7 @@ func (k *SubjectKey) aead() cipher.AEAD {
 // wrapped form, which the caller MUST keep (KeepKeys) before it commits
 // anything sealed with the key.
 func (v *Vault) NewSubjectKey(subject candor.SubjectID) (*SubjectKey, candor.WrappedKey) {
-	k := &SubjectKey{subject: subject}
+	k := &SubjectKey{KeyValue: KeyValue{subject: subject}}
 	rand.Read(k.key[:])
 	k.deriveSalt()
 	w := v.wraps.Load()
@@ -340,7 +356,7 @@ func (v *Vault) keepKeys(ctx context.Context, keys []candor.WrappedKey) error {
 				break
 			}
 			if key, merr := open(aead, k.Wrapped, wrapAAD(k.Subject)); merr == nil && len(key) == KeySize {
-				sk, err = &SubjectKey{subject: k.Subject}, nil
+				sk, err = &SubjectKey{KeyValue: KeyValue{subject: k.Subject}}, nil
 				copy(sk.key[:], key)
 			}
 		}
@@ -477,7 +493,7 @@ func (v *Vault) openSubjectKey(subject candor.SubjectID, wrapped []byte) (*Subje
 	if err != nil || len(key) != KeySize {
 		return nil, fmt.Errorf("vault: data key of subject %s does not open: wrong master key or altered record", subject)
 	}
-	k := &SubjectKey{subject: subject}
+	k := &SubjectKey{KeyValue: KeyValue{subject: subject}}
 	copy(k.key[:], key)
 	k.deriveSalt()
 	return k, nil
