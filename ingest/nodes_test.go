@@ -50,11 +50,17 @@ func twoNodes(t *testing.T, onCommit ...func(node int, cs CommitStats)) ([]*Pipe
 	return nodes, v
 }
 
+// yesterday is when every event of these tests occurred: the same for
+// the whole run, so that an event posted again is the same event (it was
+// read afresh for each, and an event posted again a second later was
+// refused as "stored before with different content").
+var yesterday = time.Now().UTC().AddDate(0, 0, -1).Format(time.RFC3339)
+
 // event is a paid instalment of person's, posted with ID id.
 func event(id, person string) candor.EventInput {
 	raw := func(s string) candor.RawValue { return candor.RawValue{Kind: candor.RawString, Text: s} }
 	return candor.EventInput{ID: id, Subject: candor.SubjectRef{Kind: "person", Scheme: "national_id", Value: person},
-		Type: "credit.instalment_paid", OccurredAt: time.Now().UTC().AddDate(0, 0, -1).Format(time.RFC3339),
+		Type: "credit.instalment_paid", OccurredAt: yesterday,
 		Fields: []candor.RawField{{Name: "account", Value: raw("A1")}, {Name: "amount", Value: raw("10.00")}, {Name: "currency", Value: raw("EUR")}}}
 }
 
